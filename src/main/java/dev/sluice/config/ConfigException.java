@@ -1,0 +1,47 @@
+// A configuration that cannot be used, with every problem found in it.
+package dev.sluice.config;
+
+import java.util.List;
+
+/**
+ * Thrown when a configuration is invalid. It carries every problem found, not just the first,
+ * so one edit can fix them all. Messages are built by the static factories here so they read
+ * the same everywhere and tests can assert them exactly.
+ */
+public final class ConfigException extends Exception
+{
+    private static final long serialVersionUID = 1L;
+
+    private final List<String> problems;
+
+    public ConfigException(String source, List<String> problems)
+    {
+        super("Invalid configuration " + source + ":\n  - " + String.join("\n  - ", problems));
+        this.problems = List.copyOf(problems);
+    }
+
+    public List<String> problems()
+    {
+        return problems;
+    }
+
+    static String invalid(String key, String value, String allowed)
+    {
+        return "Key '" + key + "' has value '" + value + "'; allowed: " + allowed + ".";
+    }
+
+    static String required(String key, String allowed)
+    {
+        return "Key '" + key + "' is required; allowed: " + allowed + ".";
+    }
+
+    static String unknown(String key)
+    {
+        return "Key '" + key + "' is not a known setting (see conf/sluice.properties for every key).";
+    }
+
+    static String unresolved(String key, String variable)
+    {
+        return "Key '" + key + "' refers to ${" + variable + "}, which is neither an environment variable nor a system property.";
+    }
+}

@@ -1,0 +1,134 @@
+// Loads the configuration when the web application starts, and stops reloading when it stops.
+package dev.sluice.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.function.Function;
+
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletContextEvent;
+import jakarta.servlet.ServletContextListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds the properties file, validates it and publishes the {@link ConfigStore} as a context
+ * attribute for the filters and servlets. An invalid file stops the application from starting,
+ * with every problem in the message.
+ *
+ * <p>The file is found, first match wins, from:</p>
+ * <ol>
+ * <li>the context attribute {@link #PATH_ATTRIBUTE} (the embedded launcher's {@code --config});</li>
+ * <li>the system property {@code sluice.config};</li>
+ * <li>the environment variable {@code SLUICE_CONFIG};</li>
+ * <li>the context-param {@code sluice.config} in {@code web.xml} (shipped:
+ * {@code /WEB-INF/sluice.properties}, a copy of {@code conf/sluice.properties}).</li>
+ * </ol>
+ * A value starting with {@code /WEB-INF/} is a resource of the web application; anything else
+ * is a file-system path.
+ */
+public final class ConfigListener implements ServletContextListener
+{
+    public static final String PARAMETER = "sluice.config";
+    public static final String ENVIRONMENT = "SLUICE_CONFIG";
+    public static final String PATH_ATTRIBUTE = ConfigListener.class.getName() + ".path";
+    private static final Logger LOG = LoggerFactory.getLogger(ConfigListener.class);
+
+    /** Environment variables first, then system properties: how ${NAME} in the file resolves. */
+    static final Function<String, String> VARIABLES = name ->
+    {
+        String value = System.getenv(name);
+        return value != null ? value : System.getProperty(name);
+    };
+
+    @Override
+    public void contextInitialized(ServletContextEvent event)
+    {
+        ServletContext context = event.getServletContext();
+        ConfigStore store;
+        try
+        {
+            store = open(context);
+        }
+        catch (ConfigException x)
+        {
+            LOG.error("{}", x.getMessage());
+            // The container reports this and refuses to start the application.
+            throw new IllegalStateException(x.getMessage(), x);
+        }
+        context.setAttribute(ConfigStore.ATTRIBUTE, store);
+        store.startWatching();
+        Settings settings = store.current();
+        LOG.info("Configuration {} loaded: {} routes, {} upstreams", store.source(), settings.routes().routes().size(), settings.upstreams().size());
+        if (settings.routes().routes().isEmpty())
+        {
+            LOG.warn("No route is configured: every request will be answered 404");
+        }
+    }
+
+    private static ConfigStore open(ServletContext context) throws ConfigException
+    {
+        String location;
+        String origin;
+        Object attribute = context.getAttribute(PATH_ATTRIBUTE);
+        if (attribute != null)
+        {
+            location = attribute.toString();
+            origin = "from the launcher's --config";
+        }
+        else if (System.getProperty(PARAMETER) != null)
+        {
+            location = System.getProperty(PARAMETER);
+            origin = "from system property " + PARAMETER;
+        }
+        else if (System.getenv(ENVIRONMENT) != null)
+        {
+            location = System.getenv(ENVIRONMENT);
+            origin = "from environment variable " + ENVIRONMENT;
+        }
+        else if (context.getInitParameter(PARAMETER) != null)
+        {
+            location = context.getInitParameter(PARAMETER);
+            origin = "from context-param " + PARAMETER;
+        }
+        else
+        {
+            throw new ConfigException("(none)", java.util.List.of("No configuration file is named; set context-param or system property "
+                + PARAMETER + ", or environment variable " + ENVIRONMENT + "."));
+        }
+
+        if (location.startsWith("/WEB-INF/"))
+        {
+            String real = context.getRealPath(location);
+            if (real == null)
+            {
+                // A packed WAR the container did not unpack: read once, no reloading.
+                try (InputStream in = context.getResourceAsStream(location))
+                {
+                    if (in == null)
+                    {
+                        throw new ConfigException("'" + location + "' (" + origin + ")", java.util.List.of("The configuration file does not exist."));
+                    }
+                    return ConfigStore.fixed("'" + location + "' (" + origin + ")", in.readAllBytes(), VARIABLES);
+                }
+                catch (IOException x)
+                {
+                    throw new ConfigException("'" + location + "' (" + origin + ")", java.util.List.of("The configuration file cannot be read."));
+                }
+            }
+            location = real;
+        }
+        return ConfigStore.open(Path.of(location).toAbsolutePath(), origin, VARIABLES);
+    }
+
+    @Override
+    public void contextDestroyed(ServletContextEvent event)
+    {
+        Object store = event.getServletContext().getAttribute(ConfigStore.ATTRIBUTE);
+        if (store instanceof ConfigStore configStore)
+        {
+            configStore.close();
+        }
+    }
+}

@@ -1,0 +1,247 @@
+// Typed, validating access to a flat key/value configuration; collects every problem.
+package dev.sluice.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads typed values out of the properties and remembers which keys were read, so that any key
+ * nobody asked for (a typo, a setting from another version) is reported instead of ignored.
+ * Problems are collected, not thrown, so the whole file is validated in one pass.
+ *
+ * <p>Values may refer to environment variables or system properties with {@code ${NAME}} or
+ * {@code ${NAME:-default}}, which is how secrets stay out of the file.</p>
+ */
+public final class ConfigReader
+{
+    private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_.]*)(?::-([^}]*))?}");
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+    static final String DURATION_ALLOWED = "a duration such as 250ms, 5s, 2m or 1h";
+
+    private final Map<String, String> values = new TreeMap<>();
+    private final Set<String> read = new HashSet<>();
+    private final List<String> problems = new ArrayList<>();
+
+    public ConfigReader(Map<String, String> raw, Function<String, String> variables)
+    {
+        for (Map.Entry<String, String> entry : raw.entrySet())
+        {
+            values.put(entry.getKey().trim(), interpolate(entry.getKey().trim(), entry.getValue().trim(), variables));
+        }
+    }
+
+    private String interpolate(String key, String value, Function<String, String> variables)
+    {
+        Matcher matcher = VARIABLE.matcher(value);
+        StringBuilder result = new StringBuilder();
+        while (matcher.find())
+        {
+            String name = matcher.group(1);
+            String replacement = variables.apply(name);
+            if (replacement == null)
+            {
+                replacement = matcher.group(2);
+            }
+            if (replacement == null)
+            {
+                problems.add(ConfigException.unresolved(key, name));
+                replacement = "";
+            }
+            matcher.appendReplacement(result, Matcher.quoteReplacement(replacement));
+        }
+        matcher.appendTail(result);
+        return result.toString();
+    }
+
+    public Optional<String> optional(String key)
+    {
+        read.add(key);
+        String value = values.get(key);
+        return value == null || value.isEmpty() ? Optional.empty() : Optional.of(value);
+    }
+
+    public String string(String key, String defaultValue)
+    {
+        return optional(key).orElse(defaultValue);
+    }
+
+    /**
+     * A required value; records a problem and returns null when it is missing.
+     */
+    public String required(String key, String allowed)
+    {
+        Optional<String> value = optional(key);
+        if (value.isEmpty())
+        {
+            problem(ConfigException.required(key, allowed));
+            return null;
+        }
+        return value.get();
+    }
+
+    public Duration duration(String key, Duration defaultValue)
+    {
+        Optional<String> value = optional(key);
+        if (value.isEmpty())
+        {
+            return defaultValue;
+        }
+        Duration parsed = parseDuration(value.get());
+        if (parsed == null)
+        {
+            invalid(key, value.get(), DURATION_ALLOWED);
+            return defaultValue;
+        }
+        return parsed;
+    }
+
+    static Duration parseDuration(String text)
+    {
+        if ("0".equals(text))
+        {
+            return Duration.ZERO;
+        }
+        Matcher matcher = DURATION.matcher(text);
+        if (!matcher.matches())
+        {
+            return null;
+        }
+        long amount = Long.parseLong(matcher.group(1));
+        return switch (matcher.group(2))
+        {
+            case "ms" -> Duration.ofMillis(amount);
+            case "s" -> Duration.ofSeconds(amount);
+            case "m" -> Duration.ofMinutes(amount);
+            default -> Duration.ofHours(amount);
+        };
+    }
+
+    public int integer(String key, int defaultValue, int min, int max)
+    {
+        Optional<String> value = optional(key);
+        if (value.isEmpty())
+        {
+            return defaultValue;
+        }
+        try
+        {
+            int parsed = Integer.parseInt(value.get());
+            if (parsed >= min && parsed <= max)
+            {
+                return parsed;
+            }
+        }
+        catch (NumberFormatException ignored)
+        {
+            // reported below
+        }
+        invalid(key, value.get(), "a whole number from " + min + " to " + max);
+        return defaultValue;
+    }
+
+    public boolean bool(String key, boolean defaultValue)
+    {
+        Optional<String> value = optional(key);
+        if (value.isEmpty())
+        {
+            return defaultValue;
+        }
+        return switch (value.get().toLowerCase(Locale.ROOT))
+        {
+            case "true" -> true;
+            case "false" -> false;
+            default ->
+            {
+                invalid(key, value.get(), "true or false");
+                yield defaultValue;
+            }
+        };
+    }
+
+    /**
+     * A comma-separated list, blanks dropped; empty when the key is absent.
+     */
+    public List<String> list(String key)
+    {
+        return optional(key)
+            .map(value -> Arrays.stream(value.split(","))
+                .map(String::trim)
+                .filter(item -> !item.isEmpty())
+                .toList())
+            .orElse(List.of());
+    }
+
+    /**
+     * The distinct names {@code N} of keys shaped {@code prefix + N + "." + rest}.
+     */
+    public Set<String> names(String prefix)
+    {
+        Set<String> names = new TreeSet<>();
+        for (String key : values.keySet())
+        {
+            if (key.startsWith(prefix))
+            {
+                int dot = key.indexOf('.', prefix.length());
+                if (dot > prefix.length())
+                {
+                    names.add(key.substring(prefix.length(), dot));
+                }
+            }
+        }
+        return names;
+    }
+
+    /**
+     * The keys that start with the prefix, with the prefix removed.
+     */
+    public Set<String> keysUnder(String prefix)
+    {
+        Set<String> keys = new TreeSet<>();
+        for (String key : values.keySet())
+        {
+            if (key.startsWith(prefix) && key.length() > prefix.length())
+            {
+                keys.add(key.substring(prefix.length()));
+            }
+        }
+        return keys;
+    }
+
+    public void invalid(String key, String value, String allowed)
+    {
+        problem(ConfigException.invalid(key, value, allowed));
+    }
+
+    public void problem(String message)
+    {
+        problems.add(message);
+    }
+
+    /**
+     * Every problem found so far plus one for each key that nothing read.
+     */
+    public List<String> problems()
+    {
+        List<String> all = new ArrayList<>(problems);
+        for (String key : values.keySet())
+        {
+            if (!read.contains(key))
+            {
+                all.add(ConfigException.unknown(key));
+            }
+        }
+        return all;
+    }
+}

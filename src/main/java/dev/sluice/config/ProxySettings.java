@@ -1,0 +1,14 @@
+// Settings of the forwarding client and the headers Sluice adds to proxied requests.
+package dev.sluice.config;
+
+import dev.sluice.route.Timeouts;
+
+/**
+ * @param via the name Sluice gives itself in {@code Via}, or null for no {@code Via}
+ * @param maxThreads threads of the upstream HTTP client (read at start only)
+ * @param maxConnectionsPerUpstream connection pool size per upstream host:port (read at start only)
+ * @param timeouts defaults for routes that set none
+ */
+public record ProxySettings(String via, int maxThreads, int maxConnectionsPerUpstream, Timeouts timeouts)
+{
+}

@@ -1,0 +1,35 @@
+// The whole validated configuration; immutable, swapped atomically on reload.
+package dev.sluice.config;
+
+import java.time.Duration;
+import java.util.Map;
+
+import dev.sluice.exchange.TrustedProxies;
+import dev.sluice.route.RouteTable;
+import dev.sluice.upstream.Upstream;
+
+/**
+ * One complete, validated configuration. Requests take the snapshot current when they start and
+ * keep it to the end; a reload replaces the snapshot for later requests only.
+ *
+ * @param reloadInterval how often the file is checked for changes; zero turns reloading off
+ * @param accessLog whether a JSON access-log line is written per exchange
+ */
+public record Settings(
+    Map<String, Upstream> upstreams,
+    RouteTable routes,
+    TrustedProxies trustedProxies,
+    ProxySettings proxy,
+    Duration reloadInterval,
+    boolean accessLog)
+{
+    public Settings
+    {
+        upstreams = Map.copyOf(upstreams);
+    }
+
+    public Upstream upstream(String name)
+    {
+        return upstreams.get(name);
+    }
+}

@@ -1,0 +1,284 @@
+// Turns the properties into validated Settings, reporting every problem at once.
+package dev.sluice.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+import dev.sluice.exchange.Cidr;
+import dev.sluice.exchange.TrustedProxies;
+import dev.sluice.route.HeaderCondition;
+import dev.sluice.route.HostPattern;
+import dev.sluice.route.PathPattern;
+import dev.sluice.route.PathRewrite;
+import dev.sluice.route.Route;
+import dev.sluice.route.RouteTable;
+import dev.sluice.route.Timeouts;
+import dev.sluice.upstream.Upstream;
+
+/**
+ * Parses the flat properties (documented key by key in {@code conf/sluice.properties}) into
+ * {@link Settings}. Nothing is thrown until the whole file has been read, so a start-up failure
+ * lists every problem, each naming the key, the value and what is allowed.
+ */
+public final class SettingsParser
+{
+    static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
+    private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    private static final Pattern HEADER_VALUE = Pattern.compile("[\\x20-\\x7e]+");
+
+    static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+    static final Duration DEFAULT_TOTAL_TIMEOUT = Duration.ZERO;
+    static final Duration DEFAULT_RELOAD_INTERVAL = Duration.ofSeconds(2);
+
+    private SettingsParser()
+    {
+    }
+
+    public static Settings parse(String source, Map<String, String> properties, Function<String, String> variables) throws ConfigException
+    {
+        ConfigReader reader = new ConfigReader(properties, variables);
+
+        Duration reloadInterval = reader.duration("config.reload-interval", DEFAULT_RELOAD_INTERVAL);
+        boolean accessLog = reader.bool("exchange.access-log", true);
+        TrustedProxies trustedProxies = trustedProxies(reader);
+        ProxySettings proxy = proxy(reader);
+        Map<String, Upstream> upstreams = upstreams(reader);
+        RouteTable routes = routes(reader, upstreams, proxy.timeouts());
+
+        List<String> problems = reader.problems();
+        if (!problems.isEmpty())
+        {
+            throw new ConfigException(source, problems);
+        }
+        return new Settings(upstreams, routes, trustedProxies, proxy, reloadInterval, accessLog);
+    }
+
+    private static TrustedProxies trustedProxies(ConfigReader reader)
+    {
+        String key = "exchange.trusted-proxies";
+        List<Cidr> blocks = new ArrayList<>();
+        for (String item : reader.list(key))
+        {
+            try
+            {
+                blocks.add(Cidr.parse(item));
+            }
+            catch (IllegalArgumentException x)
+            {
+                reader.invalid(key, item, x.getMessage());
+            }
+        }
+        return new TrustedProxies(blocks);
+    }
+
+    private static ProxySettings proxy(ConfigReader reader)
+    {
+        String via = reader.string("proxy.via", "sluice");
+        if ("off".equals(via))
+        {
+            via = null;
+        }
+        else if (!TOKEN.matcher(via).matches())
+        {
+            reader.invalid("proxy.via", via, "a name made of letters, digits and -._~ (or 'off')");
+        }
+        int maxThreads = reader.integer("proxy.max-threads", 200, 8, 4096);
+        int maxConnections = reader.integer("proxy.max-connections-per-upstream", 256, 1, 65536);
+        Timeouts timeouts = timeouts(reader, "proxy.",
+            new Timeouts(DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_TOTAL_TIMEOUT));
+        return new ProxySettings(via, maxThreads, maxConnections, timeouts);
+    }
+
+    private static Timeouts timeouts(ConfigReader reader, String prefix, Timeouts defaults)
+    {
+        Duration connect = positive(reader, prefix + "connect-timeout", defaults.connect());
+        Duration idle = positive(reader, prefix + "idle-timeout", defaults.idle());
+        Duration total = reader.duration(prefix + "timeout", defaults.total());
+        return new Timeouts(connect, idle, total);
+    }
+
+    private static Duration positive(ConfigReader reader, String key, Duration defaultValue)
+    {
+        Duration value = reader.duration(key, defaultValue);
+        if (value.isZero())
+        {
+            reader.invalid(key, "0", "a positive duration such as 250ms, 5s or 2m");
+            return defaultValue;
+        }
+        return value;
+    }
+
+    private static Map<String, Upstream> upstreams(ConfigReader reader)
+    {
+        Map<String, Upstream> upstreams = new TreeMap<>();
+        for (String name : reader.names("upstream."))
+        {
+            String key = "upstream." + name + ".url";
+            if (!NAME.matcher(name).matches())
+            {
+                reader.problem("Upstream name '" + name + "' is not allowed; allowed: letters, digits, '-' and '_', starting with a letter or digit.");
+                continue;
+            }
+            String url = reader.required(key, "an http:// or https:// URL");
+            if (url == null)
+            {
+                continue;
+            }
+            try
+            {
+                upstreams.put(name, Upstream.parse(name, url));
+            }
+            catch (IllegalArgumentException x)
+            {
+                reader.invalid(key, url, x.getMessage());
+            }
+        }
+        return upstreams;
+    }
+
+    private static RouteTable routes(ConfigReader reader, Map<String, Upstream> upstreams, Timeouts defaults)
+    {
+        List<Route> routes = new ArrayList<>();
+        for (String name : reader.names("route."))
+        {
+            String prefix = "route." + name + ".";
+            if (!NAME.matcher(name).matches())
+            {
+                reader.problem("Route name '" + name + "' is not allowed; allowed: letters, digits, '-' and '_', starting with a letter or digit.");
+                continue;
+            }
+            Route route = route(reader, name, prefix, upstreams, defaults);
+            if (route != null)
+            {
+                routes.add(route);
+            }
+        }
+        RouteTable table = new RouteTable(routes);
+        table.ties().forEach(reader::problem);
+        return table;
+    }
+
+    private static Route route(ConfigReader reader, String name, String prefix, Map<String, Upstream> upstreams, Timeouts defaults)
+    {
+        boolean valid = true;
+
+        PathPattern path = null;
+        String pathText = reader.required(prefix + "path", "a path such as /api, =/exact or /api/*/items/**");
+        if (pathText != null)
+        {
+            try
+            {
+                path = PathPattern.parse(pathText);
+            }
+            catch (IllegalArgumentException x)
+            {
+                reader.invalid(prefix + "path", pathText, x.getMessage());
+            }
+        }
+        valid &= path != null;
+
+        List<HostPattern> hosts = new ArrayList<>();
+        for (String host : reader.list(prefix + "host"))
+        {
+            try
+            {
+                hosts.add(HostPattern.parse(host));
+            }
+            catch (IllegalArgumentException x)
+            {
+                reader.invalid(prefix + "host", host, x.getMessage());
+                valid = false;
+            }
+        }
+
+        Set<String> methods = new LinkedHashSet<>();
+        for (String method : reader.list(prefix + "methods"))
+        {
+            if (!TOKEN.matcher(method).matches() || "CONNECT".equalsIgnoreCase(method))
+            {
+                reader.invalid(prefix + "methods", method, "HTTP method names such as GET, POST or M-SEARCH, except CONNECT");
+                valid = false;
+            }
+            else
+            {
+                methods.add(method);
+            }
+        }
+
+        List<HeaderCondition> headers = new ArrayList<>();
+        for (String key : reader.keysUnder(prefix + "header."))
+        {
+            String value = reader.optional(prefix + "header." + key).orElse("");
+            if (!TOKEN.matcher(key).matches())
+            {
+                reader.problem("Key '" + prefix + "header." + key + "' does not name a valid header; allowed: a header name such as X-Version.");
+                valid = false;
+            }
+            else if (!HEADER_VALUE.matcher(value).matches())
+            {
+                reader.invalid(prefix + "header." + key, value, "a visible ASCII header value, or * for any value");
+                valid = false;
+            }
+            else
+            {
+                headers.add(new HeaderCondition(key, value));
+            }
+        }
+
+        String upstream = reader.required(prefix + "upstream", "the name of a configured upstream.<name>.url");
+        if (upstream != null && !upstreams.containsKey(upstream))
+        {
+            reader.invalid(prefix + "upstream", upstream, upstreams.isEmpty()
+                ? "the name of a configured upstream.<name>.url (none is configured)"
+                : "one of the configured upstreams " + String.join(", ", upstreams.keySet()));
+            valid = false;
+        }
+        valid &= upstream != null;
+
+        boolean stripPrefix = reader.bool(prefix + "strip-prefix", false);
+        String rewriteText = reader.optional(prefix + "rewrite").orElse(null);
+        PathRewrite rewrite = null;
+        if (stripPrefix && rewriteText != null)
+        {
+            reader.problem("Keys '" + prefix + "strip-prefix' and '" + prefix + "rewrite' are both set; allowed: one of them.");
+            valid = false;
+        }
+        else if (path != null && (stripPrefix || rewriteText != null))
+        {
+            String template = stripPrefix ? PathRewrite.STRIP_PREFIX : rewriteText;
+            try
+            {
+                rewrite = PathRewrite.parse(template, path);
+            }
+            catch (IllegalArgumentException x)
+            {
+                if (stripPrefix)
+                {
+                    reader.invalid(prefix + "strip-prefix", "true", "true only when the path is a prefix or ends in /**");
+                }
+                else
+                {
+                    reader.invalid(prefix + "rewrite", rewriteText, x.getMessage());
+                }
+                valid = false;
+            }
+        }
+
+        boolean preserveHost = reader.bool(prefix + "preserve-host", false);
+        Timeouts timeouts = timeouts(reader, prefix, defaults);
+
+        if (!valid)
+        {
+            return null;
+        }
+        return new Route(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts);
+    }
+}

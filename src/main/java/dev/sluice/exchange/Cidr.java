@@ -1,0 +1,119 @@
+// An IPv4 or IPv6 address block, parsed without any DNS lookup.
+package dev.sluice.exchange;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.regex.Pattern;
+
+/**
+ * {@code 10.0.0.0/8}, {@code 2001:db8::/32}, or a single address. Only IP literals are accepted,
+ * so parsing never resolves a name.
+ */
+public record Cidr(byte[] network, int prefixLength, String text)
+{
+    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
+
+    public static Cidr parse(String text)
+    {
+        int slash = text.indexOf('/');
+        String address = slash < 0 ? text : text.substring(0, slash);
+        byte[] bytes = literal(address);
+        if (bytes == null)
+        {
+            throw new IllegalArgumentException("an IP address or CIDR block such as 10.0.0.0/8 or 2001:db8::/32");
+        }
+        int bits = bytes.length * 8;
+        int prefix = bits;
+        if (slash >= 0)
+        {
+            try
+            {
+                prefix = Integer.parseInt(text.substring(slash + 1));
+            }
+            catch (NumberFormatException x)
+            {
+                prefix = -1;
+            }
+            if (prefix < 0 || prefix > bits)
+            {
+                throw new IllegalArgumentException("a prefix length from 0 to " + bits);
+            }
+        }
+        return new Cidr(mask(bytes, prefix), prefix, text);
+    }
+
+    /**
+     * The bytes of an IP literal, or null when the text is not one. Never touches DNS.
+     */
+    public static byte[] literal(String address)
+    {
+        if (address == null)
+        {
+            return null;
+        }
+        String bare = address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1) : address;
+        if (!IPV4.matcher(bare).matches() && !IPV6.matcher(bare).matches())
+        {
+            return null;
+        }
+        if (IPV4.matcher(bare).matches())
+        {
+            for (String octet : bare.split("\\."))
+            {
+                if (Integer.parseInt(octet) > 255)
+                {
+                    return null;
+                }
+            }
+        }
+        try
+        {
+            // A literal in one of the two shapes above is parsed, not resolved.
+            return InetAddress.getByName(bare).getAddress();
+        }
+        catch (UnknownHostException | SecurityException x)
+        {
+            return null;
+        }
+    }
+
+    private static byte[] mask(byte[] bytes, int prefix)
+    {
+        byte[] masked = bytes.clone();
+        for (int i = 0; i < masked.length; i++)
+        {
+            int keep = Math.max(0, Math.min(8, prefix - i * 8));
+            masked[i] = (byte)(masked[i] & (0xff << (8 - keep)));
+        }
+        return masked;
+    }
+
+    public boolean contains(byte[] address)
+    {
+        if (address == null || address.length != network.length)
+        {
+            return false;
+        }
+        byte[] masked = mask(address, prefixLength);
+        return java.util.Arrays.equals(masked, network);
+    }
+
+    @Override
+    public boolean equals(Object other)
+    {
+        return other instanceof Cidr cidr && cidr.text.equals(text);
+    }
+
+    @Override
+    public int hashCode()
+    {
+        return text.hashCode();
+    }
+
+    @Override
+    public String toString()
+    {
+        return text;
+    }
+}

@@ -1,0 +1,191 @@
+// The one per-request object every filter reads and enriches; the access log is written from it.
+package dev.sluice.exchange;
+
+import java.time.Instant;
+
+import dev.sluice.config.Settings;
+import dev.sluice.route.RouteMatch;
+import jakarta.servlet.ServletRequest;
+
+/**
+ * Created by {@link ExchangeFilter} for each request and stored as a request attribute under
+ * {@link #ATTRIBUTE}. It holds the configuration snapshot the request started with, so a reload
+ * in the middle of a request never changes what that request sees.
+ *
+ * <p>Fields written after the servlet went asynchronous (upstream timings, byte counts, outcome)
+ * are volatile: they are written by one thread at a time, but not always the same one.</p>
+ */
+public final class Exchange
+{
+    public static final String ATTRIBUTE = Exchange.class.getName();
+
+    private final String id;
+    private final Instant startedAt;
+    private final long startNanos;
+    private final Settings settings;
+    private final String clientAddress;
+    private final String method;
+    private final String path;
+    private volatile RouteMatch routeMatch;
+    private volatile long upstreamStartNanos;
+    private volatile long upstreamHeadersNanos;
+    private volatile long bytesIn;
+    private volatile long bytesOut;
+    private volatile Outcome outcome = Outcome.OK;
+
+    public Exchange(String id, Instant startedAt, long startNanos, Settings settings, String clientAddress, String method, String path)
+    {
+        this.id = id;
+        this.startedAt = startedAt;
+        this.startNanos = startNanos;
+        this.settings = settings;
+        this.clientAddress = clientAddress;
+        this.method = method;
+        this.path = path;
+    }
+
+    /**
+     * The exchange of a request that went through {@link ExchangeFilter}, or null.
+     */
+    public static Exchange of(ServletRequest request)
+    {
+        return (Exchange)request.getAttribute(ATTRIBUTE);
+    }
+
+    public String id()
+    {
+        return id;
+    }
+
+    public Instant startedAt()
+    {
+        return startedAt;
+    }
+
+    public long startNanos()
+    {
+        return startNanos;
+    }
+
+    public Settings settings()
+    {
+        return settings;
+    }
+
+    public String clientAddress()
+    {
+        return clientAddress;
+    }
+
+    public String method()
+    {
+        return method;
+    }
+
+    /**
+     * The request path as received, without the query string (which may carry credentials).
+     */
+    public String path()
+    {
+        return path;
+    }
+
+    public RouteMatch routeMatch()
+    {
+        return routeMatch;
+    }
+
+    public void routeMatch(RouteMatch routeMatch)
+    {
+        this.routeMatch = routeMatch;
+    }
+
+    public void upstreamStarted(long nanos)
+    {
+        this.upstreamStartNanos = nanos;
+    }
+
+    public void upstreamResponded(long nanos)
+    {
+        if (upstreamHeadersNanos == 0)
+        {
+            this.upstreamHeadersNanos = nanos;
+        }
+    }
+
+    /**
+     * Time from sending the upstream request to receiving its response headers, or -1.
+     */
+    public long upstreamNanos()
+    {
+        return upstreamStartNanos == 0 || upstreamHeadersNanos == 0 ? -1 : upstreamHeadersNanos - upstreamStartNanos;
+    }
+
+    public boolean upstreamContacted()
+    {
+        return upstreamStartNanos != 0;
+    }
+
+    public void addBytesIn(long count)
+    {
+        bytesIn += count;
+    }
+
+    public void addBytesOut(long count)
+    {
+        bytesOut += count;
+    }
+
+    public long bytesIn()
+    {
+        return bytesIn;
+    }
+
+    public long bytesOut()
+    {
+        return bytesOut;
+    }
+
+    public Outcome outcome()
+    {
+        return outcome;
+    }
+
+    /**
+     * Records how the exchange ended, keeping the first failure recorded.
+     */
+    public void outcome(Outcome outcome)
+    {
+        if (this.outcome == Outcome.OK)
+        {
+            this.outcome = outcome;
+        }
+    }
+
+    /**
+     * How an exchange ended, as the access log reports it.
+     */
+    public enum Outcome
+    {
+        OK("ok"),
+        NO_ROUTE("no_route"),
+        BAD_REQUEST("bad_request"),
+        UPSTREAM_REFUSED("upstream_refused"),
+        UPSTREAM_TIMEOUT("upstream_timeout"),
+        UPSTREAM_FAILED("upstream_failed"),
+        CLIENT_ABORTED("client_aborted"),
+        INTERNAL_ERROR("internal_error");
+
+        private final String label;
+
+        Outcome(String label)
+        {
+            this.label = label;
+        }
+
+        public String label()
+        {
+            return label;
+        }
+    }
+}

@@ -1,0 +1,179 @@
+// First filter of the chain: creates the exchange, matches the route, writes the access log.
+package dev.sluice.exchange;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.Collections;
+import java.util.Locale;
+
+import dev.sluice.config.ConfigStore;
+import dev.sluice.config.Settings;
+import dev.sluice.http.HeaderNames;
+import dev.sluice.http.ProblemType;
+import dev.sluice.http.ProblemWriter;
+import dev.sluice.observe.AccessLog;
+import dev.sluice.route.BadPathException;
+import dev.sluice.route.RequestPath;
+import dev.sluice.route.RouteMatch;
+import dev.sluice.route.RouteRequest;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs first for every proxied request:
+ * <ol>
+ * <li>takes the configuration snapshot the request will use to its end;</li>
+ * <li>keeps a sane incoming {@code X-Request-ID} or makes one, and returns it to the client;</li>
+ * <li>finds the client address ({@code X-Forwarded-For} counts only from
+ * {@code exchange.trusted-proxies});</li>
+ * <li>refuses {@code CONNECT} (405) and ambiguous or escaping paths (400), then matches the
+ * route (404 when none);</li>
+ * <li>turns any exception from later in the chain into a 500 problem (the container never
+ * shows its own error page);</li>
+ * <li>writes the access-log line when the exchange completes, which for proxied requests is
+ * after the servlet's asynchronous work, not when {@code chain.doFilter} returns.</li>
+ * </ol>
+ * Settings: {@code exchange.trusted-proxies} (default none), {@code exchange.access-log}
+ * (default true).
+ */
+public final class ExchangeFilter implements Filter
+{
+    private static final Logger LOG = LoggerFactory.getLogger(ExchangeFilter.class);
+
+    private ConfigStore config;
+    private final Clock clock = Clock.systemUTC();
+
+    @Override
+    public void init(FilterConfig filterConfig) throws ServletException
+    {
+        Object store = filterConfig.getServletContext().getAttribute(ConfigStore.ATTRIBUTE);
+        if (!(store instanceof ConfigStore configStore))
+        {
+            throw new ServletException("Context attribute '" + ConfigStore.ATTRIBUTE
+                + "' is missing; declare dev.sluice.config.ConfigListener as a <listener> in web.xml.");
+        }
+        config = configStore;
+    }
+
+    @Override
+    public void doFilter(ServletRequest servletRequest, ServletResponse servletResponse, FilterChain chain) throws IOException, ServletException
+    {
+        HttpServletRequest request = (HttpServletRequest)servletRequest;
+        HttpServletResponse response = (HttpServletResponse)servletResponse;
+        Settings settings = config.current();
+
+        String id = RequestIds.accept(request.getHeader(HeaderNames.REQUEST_ID));
+        response.setHeader(HeaderNames.REQUEST_ID, id);
+        String client = settings.trustedProxies().clientAddress(request.getRemoteAddr(),
+            Collections.list(request.getHeaders(HeaderNames.X_FORWARDED_FOR)));
+        String rawPath = request.getRequestURI().substring(request.getContextPath().length());
+        Exchange exchange = new Exchange(id, clock.instant(), System.nanoTime(), settings, client, request.getMethod(), rawPath);
+        request.setAttribute(Exchange.ATTRIBUTE, exchange);
+
+        try
+        {
+            if (route(request, response, exchange))
+            {
+                chain.doFilter(request, response);
+            }
+        }
+        catch (IOException | ServletException | RuntimeException failure)
+        {
+            exchange.outcome(Exchange.Outcome.INTERNAL_ERROR);
+            LOG.error("{} request failed inside Sluice", id, failure);
+            exchange.addBytesOut(ProblemWriter.write(response, ProblemType.INTERNAL, "Sluice could not handle the request.", id));
+        }
+        finally
+        {
+            if (request.isAsyncStarted())
+            {
+                request.getAsyncContext().addListener(new Completion(exchange, response));
+            }
+            else
+            {
+                AccessLog.write(exchange, response.getStatus(), System.nanoTime());
+            }
+        }
+    }
+
+    private static boolean route(HttpServletRequest request, HttpServletResponse response, Exchange exchange)
+    {
+        if ("CONNECT".equals(request.getMethod()))
+        {
+            return refuse(response, exchange, ProblemType.METHOD_NOT_ALLOWED, "CONNECT is not supported: Sluice forwards only to its configured upstreams.");
+        }
+        RequestPath path;
+        try
+        {
+            path = RequestPath.parse(exchange.path());
+        }
+        catch (BadPathException x)
+        {
+            return refuse(response, exchange, ProblemType.BAD_PATH, "The request path is not accepted: " + x.getMessage() + ".");
+        }
+        String host = request.getServerName() == null ? null : request.getServerName().toLowerCase(Locale.ROOT);
+        RouteMatch match = exchange.settings().routes().match(new RouteRequest(host, request.getMethod(), path, request::getHeader));
+        if (match == null)
+        {
+            exchange.outcome(Exchange.Outcome.NO_ROUTE);
+            exchange.addBytesOut(ProblemWriter.write(response, ProblemType.NO_ROUTE, "No route matches this method, host and path.", exchange.id()));
+            return false;
+        }
+        exchange.routeMatch(match);
+        return true;
+    }
+
+    private static boolean refuse(HttpServletResponse response, Exchange exchange, ProblemType problemType, String detail)
+    {
+        exchange.outcome(Exchange.Outcome.BAD_REQUEST);
+        exchange.addBytesOut(ProblemWriter.write(response, problemType, detail, exchange.id()));
+        return false;
+    }
+
+    /** Writes the access log once the asynchronous proxy exchange is over, however it ended. */
+    private static final class Completion implements AsyncListener
+    {
+        private final Exchange exchange;
+        private final HttpServletResponse response;
+
+        Completion(Exchange exchange, HttpServletResponse response)
+        {
+            this.exchange = exchange;
+            this.response = response;
+        }
+
+        @Override
+        public void onComplete(AsyncEvent event)
+        {
+            AccessLog.write(exchange, response.getStatus(), System.nanoTime());
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event)
+        {
+            // The proxy servlet sets no async timeout; its own timeouts end the exchange.
+        }
+
+        @Override
+        public void onError(AsyncEvent event)
+        {
+            exchange.outcome(Exchange.Outcome.CLIENT_ABORTED);
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event)
+        {
+            // Not re-registered: one asynchronous cycle per proxied request.
+        }
+    }
+}

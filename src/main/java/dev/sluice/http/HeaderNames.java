@@ -1,0 +1,20 @@
+// Header names Sluice reads or writes itself, in one place.
+package dev.sluice.http;
+
+public final class HeaderNames
+{
+    public static final String REQUEST_ID = "X-Request-ID";
+    public static final String X_FORWARDED_FOR = "X-Forwarded-For";
+    public static final String X_FORWARDED_PROTO = "X-Forwarded-Proto";
+    public static final String X_FORWARDED_HOST = "X-Forwarded-Host";
+    public static final String X_FORWARDED_PORT = "X-Forwarded-Port";
+    public static final String FORWARDED = "Forwarded";
+    public static final String VIA = "Via";
+    public static final String HOST = "Host";
+    public static final String ALLOW = "Allow";
+    public static final String RETRY_AFTER = "Retry-After";
+
+    private HeaderNames()
+    {
+    }
+}

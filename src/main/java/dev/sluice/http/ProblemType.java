@@ -1,0 +1,66 @@
+// The kinds of response Sluice writes itself, each with its status and a stable type URI.
+package dev.sluice.http;
+
+/**
+ * Every response Sluice makes on its own account is one of these, written as
+ * {@code application/problem+json} (RFC 9457) by {@link ProblemWriter}. The {@code type} member is
+ * {@code urn:sluice:problem:<slug>}: stable, so clients can branch on it, and not a web address
+ * that could go stale.
+ */
+public enum ProblemType
+{
+    BAD_REQUEST(400, "bad-request", "Bad request"),
+    BAD_PATH(400, "bad-path", "Malformed request path"),
+    NOT_FOUND(404, "not-found", "Not found"),
+    NO_ROUTE(404, "no-route", "No route matches this request"),
+    METHOD_NOT_ALLOWED(405, "method-not-allowed", "Method not allowed"),
+    REQUEST_TIMEOUT(408, "request-timeout", "Request timed out"),
+    PAYLOAD_TOO_LARGE(413, "payload-too-large", "Request too large"),
+    HEADERS_TOO_LARGE(431, "headers-too-large", "Request header fields too large"),
+    INTERNAL(500, "internal", "Internal error"),
+    BAD_GATEWAY(502, "bad-gateway", "Upstream unavailable"),
+    NOT_READY(503, "not-ready", "Not ready"),
+    GATEWAY_TIMEOUT(504, "gateway-timeout", "Upstream timed out");
+
+    private final int status;
+    private final String type;
+    private final String title;
+
+    ProblemType(int status, String slug, String title)
+    {
+        this.status = status;
+        this.type = "urn:sluice:problem:" + slug;
+        this.title = title;
+    }
+
+    public int status()
+    {
+        return status;
+    }
+
+    public String type()
+    {
+        return type;
+    }
+
+    public String title()
+    {
+        return title;
+    }
+
+    /**
+     * The problem type for a status some other part (the container, an error dispatch) chose.
+     */
+    public static ProblemType forStatus(int status)
+    {
+        for (ProblemType problemType : values())
+        {
+            // The first entry of each status is its generic form.
+            if (problemType.status == status)
+            {
+                return problemType;
+            }
+        }
+        return status >= 500 ? INTERNAL : BAD_REQUEST;
+    }
+}

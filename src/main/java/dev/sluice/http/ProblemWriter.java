@@ -1,0 +1,107 @@
+// The one place that writes Sluice's own responses: application/problem+json (RFC 9457).
+package dev.sluice.http;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import jakarta.servlet.http.HttpServletResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes a problem document with {@code type}, {@code title}, {@code status}, {@code detail} and
+ * the request id. The detail is written by Sluice, never copied from an exception, so no stack
+ * trace, upstream address or secret reaches a client.
+ */
+public final class ProblemWriter
+{
+    public static final String CONTENT_TYPE = "application/problem+json";
+    private static final Logger LOG = LoggerFactory.getLogger(ProblemWriter.class);
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private ProblemWriter()
+    {
+    }
+
+    /**
+     * Renders the document; exposed for tests and for callers that are not servlets.
+     */
+    public static byte[] render(ProblemType problemType, String detail, String requestId)
+    {
+        return render(problemType.status(), problemType, detail, requestId, Map.of());
+    }
+
+    static byte[] render(int status, ProblemType problemType, String detail, String requestId, Map<String, Object> extensions)
+    {
+        var out = new java.io.ByteArrayOutputStream(256);
+        try (JsonGenerator json = JSON.createGenerator(out))
+        {
+            json.writeStartObject();
+            json.writeStringField("type", problemType.type());
+            json.writeStringField("title", problemType.title());
+            json.writeNumberField("status", status);
+            if (detail != null)
+            {
+                json.writeStringField("detail", detail);
+            }
+            if (requestId != null)
+            {
+                json.writeStringField("request_id", requestId);
+            }
+            for (Map.Entry<String, Object> extension : extensions.entrySet())
+            {
+                json.writeObjectField(extension.getKey(), extension.getValue());
+            }
+            json.writeEndObject();
+        }
+        catch (IOException x)
+        {
+            throw new UncheckedIOException(x);
+        }
+        out.write('\n');
+        return out.toByteArray();
+    }
+
+    /**
+     * Writes the problem unless the response is already committed, in which case the client has
+     * started receiving something else and nothing more can be said. Returns the bytes written.
+     */
+    public static int write(HttpServletResponse response, ProblemType problemType, String detail, String requestId)
+    {
+        return write(response, problemType.status(), problemType, detail, requestId);
+    }
+
+    /**
+     * As {@link #write(HttpServletResponse, ProblemType, String, String)} with an explicit status,
+     * for statuses chosen elsewhere (an error dispatch).
+     */
+    public static int write(HttpServletResponse response, int status, ProblemType problemType, String detail, String requestId)
+    {
+        if (response.isCommitted())
+        {
+            return 0;
+        }
+        byte[] body = render(status, problemType, detail, requestId, Map.of());
+        try
+        {
+            response.resetBuffer();
+            response.setStatus(status);
+            response.setContentType(CONTENT_TYPE);
+            response.setCharacterEncoding("UTF-8");
+            response.setContentLength(body.length);
+            response.setHeader("Cache-Control", "no-store");
+            response.getOutputStream().write(body);
+            response.flushBuffer();
+            return body.length;
+        }
+        catch (IOException | IllegalStateException x)
+        {
+            // The client went away or the response cannot take a body any more: nothing to say.
+            LOG.debug("{} could not write problem {}: {}", requestId, problemType, x.toString());
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,220 @@
+// The embedded launcher: `java dev.sluice.launcher.Main [--config PATH] [--port N] [--demo] ...`.
+package dev.sluice.launcher;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+
+import dev.sluice.config.ConfigException;
+import dev.sluice.config.ConfigListener;
+
+/**
+ * Starts Sluice on embedded Jetty with the same {@code web.xml} a container would use, prints the
+ * URL it listens on, and shuts down gracefully on SIGTERM or Ctrl-C (in-flight requests get up to
+ * {@code --stop-timeout} to finish). Exit status 2 means bad options or configuration.
+ */
+public final class Main
+{
+    static final String USAGE = """
+        Usage: sluice [options]
+          --config PATH        properties file (default: system property sluice.config,
+                               env SLUICE_CONFIG, else conf/sluice.properties)
+          --port N             port to listen on, 0 for any free port (default 8080)
+          --host ADDR          address to bind (default: all interfaces)
+          --webapp DIR         directory with WEB-INF/web.xml (default src/main/webapp)
+          --stop-timeout DUR   how long in-flight requests may take at shutdown (default 30s)
+          --demo               also start the demo echo upstream on 127.0.0.1:--demo-port
+          --demo-port N        port of the demo upstream (default 9999)
+          --help               print this and exit
+        """;
+
+    private Main()
+    {
+    }
+
+    public static void main(String[] args)
+    {
+        int status = run(args, System.out, System.err);
+        if (status != 0)
+        {
+            System.exit(status);
+        }
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err)
+    {
+        Options options;
+        try
+        {
+            options = Options.parse(args);
+        }
+        catch (IllegalArgumentException x)
+        {
+            err.println(x.getMessage());
+            err.print(USAGE);
+            return 2;
+        }
+        if (options.help())
+        {
+            out.print(USAGE);
+            return 0;
+        }
+
+        AtomicReference<DemoUpstream> demo = new AtomicReference<>();
+        SluiceServer server;
+        try
+        {
+            if (options.demo())
+            {
+                demo.set(DemoUpstream.start(options.demoPort()));
+                out.println("Demo echo upstream listening on " + demo.get().uri());
+            }
+            server = SluiceServer.start(options.webapp(), options.config(), options.host(), options.port(), options.stopTimeout());
+        }
+        catch (Exception x)
+        {
+            err.println("Sluice did not start: " + reason(x));
+            closeQuietly(demo.get());
+            return 2;
+        }
+        out.println("Sluice listening on " + server.uri());
+        out.flush();
+        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        {
+            try
+            {
+                server.close();
+            }
+            catch (Exception x)
+            {
+                err.println("Sluice stopped with an error: " + x);
+            }
+            closeQuietly(demo.get());
+        }, "sluice-shutdown"));
+        try
+        {
+            server.join();
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    /**
+     * The most useful message in a start-up failure: the configuration's, when it is one.
+     */
+    static String reason(Throwable failure)
+    {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause())
+        {
+            if (cause instanceof ConfigException)
+            {
+                return cause.getMessage();
+            }
+        }
+        for (Throwable cause = failure; cause != null; cause = cause.getCause())
+        {
+            if (cause instanceof java.net.BindException)
+            {
+                return "the port is in use (" + cause.getMessage() + ")";
+            }
+        }
+        return failure.getMessage() != null ? failure.getMessage() : failure.toString();
+    }
+
+    private static void closeQuietly(AutoCloseable closeable)
+    {
+        if (closeable != null)
+        {
+            try
+            {
+                closeable.close();
+            }
+            catch (Exception ignored)
+            {
+                // Stopping anyway.
+            }
+        }
+    }
+
+    record Options(Path config, String host, int port, Path webapp, Duration stopTimeout, boolean demo, int demoPort, boolean help)
+    {
+        static Options parse(String[] args)
+        {
+            Path config = null;
+            String host = null;
+            int port = 8080;
+            Path webapp = Path.of("src/main/webapp");
+            Duration stopTimeout = Duration.ofSeconds(30);
+            boolean demo = false;
+            int demoPort = 9999;
+            boolean help = false;
+            for (int i = 0; i < args.length; i++)
+            {
+                String option = args[i];
+                switch (option)
+                {
+                    case "--demo" -> demo = true;
+                    case "--help", "-h" -> help = true;
+                    case "--config" -> config = Path.of(value(args, ++i, option));
+                    case "--host" -> host = value(args, ++i, option);
+                    case "--port" -> port = port(value(args, ++i, option), option);
+                    case "--demo-port" -> demoPort = port(value(args, ++i, option), option);
+                    case "--webapp" -> webapp = Path.of(value(args, ++i, option));
+                    case "--stop-timeout" -> stopTimeout = duration(value(args, ++i, option), option);
+                    default -> throw new IllegalArgumentException("Unknown option '" + option + "'.");
+                }
+            }
+            if (config == null && System.getProperty(ConfigListener.PARAMETER) == null && System.getenv(ConfigListener.ENVIRONMENT) == null)
+            {
+                config = Path.of("conf/sluice.properties");
+            }
+            if (config != null && !Files.isRegularFile(config))
+            {
+                throw new IllegalArgumentException("Option --config has value '" + config + "'; allowed: an existing properties file.");
+            }
+            return new Options(config, host, port, webapp, stopTimeout, demo, demoPort, help);
+        }
+
+        private static String value(String[] args, int index, String option)
+        {
+            if (index >= args.length)
+            {
+                throw new IllegalArgumentException("Option " + option + " needs a value.");
+            }
+            return args[index];
+        }
+
+        private static int port(String text, String option)
+        {
+            try
+            {
+                int port = Integer.parseInt(text);
+                if (port >= 0 && port <= 65535)
+                {
+                    return port;
+                }
+            }
+            catch (NumberFormatException ignored)
+            {
+                // reported below
+            }
+            throw new IllegalArgumentException("Option " + option + " has value '" + text + "'; allowed: a port from 0 to 65535.");
+        }
+
+        private static Duration duration(String text, String option)
+        {
+            java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("(\\d{1,6})(ms|s)").matcher(text);
+            if (!matcher.matches())
+            {
+                throw new IllegalArgumentException("Option " + option + " has value '" + text + "'; allowed: a duration such as 500ms or 30s.");
+            }
+            long amount = Long.parseLong(matcher.group(1));
+            return matcher.group(2).equals("ms") ? Duration.ofMillis(amount) : Duration.ofSeconds(amount);
+        }
+    }
+}

@@ -1,0 +1,445 @@
+// Forwards a routed request to its upstream: Jetty's AsyncProxyServlet with Sluice's hooks.
+package dev.sluice.proxy;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.nio.channels.UnresolvedAddressException;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import dev.sluice.config.ConfigStore;
+import dev.sluice.config.Settings;
+import dev.sluice.exchange.Exchange;
+import dev.sluice.http.HeaderNames;
+import dev.sluice.http.ProblemType;
+import dev.sluice.http.ProblemWriter;
+import dev.sluice.route.Route;
+import dev.sluice.route.RouteMatch;
+import dev.sluice.route.Timeouts;
+import dev.sluice.upstream.Upstream;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.eclipse.jetty.client.AsyncRequestContent;
+import org.eclipse.jetty.client.ContinueProtocolHandler;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The end of the filter chain for HTTP routes. {@code ExchangeFilter} has already matched the
+ * route; this servlet only ever sends to that route's configured upstream, building the target
+ * from the upstream's scheme, host and port and the path routing produced, never from the
+ * client's request URL or {@code Host}. That, plus refusing {@code CONNECT} and ambiguous paths
+ * in the filter, is what keeps Sluice from being an open proxy.
+ *
+ * <p>Built on {@link AsyncProxyServlet}, whose non-blocking servlet I/O streams bodies both ways
+ * without holding a thread per slow client; see the closing note of the foundation issue for the
+ * side-by-side measurement against the blocking {@code ProxyServlet}.</p>
+ *
+ * <p>Settings (from the properties file; see {@code conf/sluice.properties}):
+ * {@code proxy.via}, {@code proxy.max-threads}, {@code proxy.max-connections-per-upstream},
+ * {@code proxy.connect-timeout}, {@code proxy.idle-timeout}, {@code proxy.timeout}, and per
+ * route {@code preserve-host} and the three timeouts.</p>
+ */
+public class SluiceProxyServlet extends AsyncProxyServlet
+{
+    /** Context attribute set to {@code true} once the servlet is ready to forward. */
+    public static final String READY_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".ready";
+    private static final Logger LOG = LoggerFactory.getLogger(SluiceProxyServlet.class);
+    private static final String BAD_TARGET_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".badTarget";
+    /** Headers the exchange manages itself, so the upstream's or client's copies are dropped. */
+    private static final Set<String> REPLACED_REQUEST_HEADERS = Set.of(
+        "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "forwarded", "via", "x-request-id");
+
+    private ConfigStore config;
+    private UpstreamClients clients;
+
+    @Override
+    public void init() throws ServletException
+    {
+        Object store = getServletContext().getAttribute(ConfigStore.ATTRIBUTE);
+        if (!(store instanceof ConfigStore configStore))
+        {
+            throw new ServletException("Context attribute '" + ConfigStore.ATTRIBUTE
+                + "' is missing; declare dev.sluice.config.ConfigListener as a <listener> in web.xml.");
+        }
+        config = configStore;
+        super.init();
+        getServletContext().setAttribute(READY_ATTRIBUTE, Boolean.TRUE);
+    }
+
+    @Override
+    public void destroy()
+    {
+        getServletContext().removeAttribute(READY_ATTRIBUTE);
+        if (clients != null)
+        {
+            clients.close();
+        }
+    }
+
+    /**
+     * Creates the upstream clients from the start-time settings and returns the one for the
+     * default connect timeout (Jetty keeps it as "the" client, used for 100-continue hand-off).
+     */
+    @Override
+    protected HttpClient createHttpClient() throws ServletException
+    {
+        Settings settings = config.current();
+        try
+        {
+            clients = new UpstreamClients(settings.proxy(), ContinueHandler::new);
+        }
+        catch (Exception x)
+        {
+            throw new ServletException("Cannot start the upstream HTTP client", x);
+        }
+        return clients.forConnectTimeout(settings.proxy().timeouts().connect());
+    }
+
+    /**
+     * The upstream URI: the route's upstream plus the path routing produced and the client's raw
+     * query, untouched. Returns null (answered by {@link #onProxyRewriteFailed}) when the request
+     * did not come through the exchange filter or the query cannot form a valid URI.
+     */
+    @Override
+    protected String rewriteTarget(HttpServletRequest clientRequest)
+    {
+        Exchange exchange = Exchange.of(clientRequest);
+        if (exchange == null || exchange.routeMatch() == null)
+        {
+            return null;
+        }
+        RouteMatch match = exchange.routeMatch();
+        Upstream upstream = exchange.settings().upstream(match.route().upstream());
+        String target = upstream.target(match.upstreamPath(), clientRequest.getQueryString());
+        try
+        {
+            URI.create(target);
+        }
+        catch (IllegalArgumentException x)
+        {
+            clientRequest.setAttribute(BAD_TARGET_ATTRIBUTE, Boolean.TRUE);
+            return null;
+        }
+        return target;
+    }
+
+    @Override
+    protected void onProxyRewriteFailed(HttpServletRequest clientRequest, HttpServletResponse proxyResponse)
+    {
+        Exchange exchange = Exchange.of(clientRequest);
+        if (exchange == null)
+        {
+            LOG.error("A request reached the proxy servlet without the exchange filter; check the filter mappings in web.xml");
+            ProblemWriter.write(proxyResponse, ProblemType.INTERNAL, "Sluice is misconfigured.", null);
+            return;
+        }
+        exchange.outcome(Exchange.Outcome.BAD_REQUEST);
+        String detail = clientRequest.getAttribute(BAD_TARGET_ATTRIBUTE) != null
+            ? "The query string contains characters that must be percent-encoded."
+            : "The request has no route.";
+        exchange.addBytesOut(ProblemWriter.write(proxyResponse, ProblemType.BAD_REQUEST, detail, exchange.id()));
+    }
+
+    @Override
+    protected Request newProxyRequest(HttpServletRequest clientRequest, String rewrittenTarget)
+    {
+        Route route = Exchange.of(clientRequest).routeMatch().route();
+        return clients.forConnectTimeout(route.timeouts().connect())
+            .newRequest(rewrittenTarget)
+            .method(clientRequest.getMethod())
+            .attribute(CLIENT_REQUEST_ATTRIBUTE, clientRequest);
+    }
+
+    /**
+     * Jetty's copy drops hop-by-hop headers, those named in {@code Connection}, and {@code Host};
+     * here the forwarding headers and the request id are dropped too (they are set again by
+     * {@link #addProxyHeaders}), and {@code Host} is restored when the route preserves it.
+     */
+    @Override
+    protected void copyRequestHeaders(HttpServletRequest clientRequest, Request proxyRequest)
+    {
+        super.copyRequestHeaders(clientRequest, proxyRequest);
+        Exchange exchange = Exchange.of(clientRequest);
+        String host = clientRequest.getHeader(HeaderNames.HOST);
+        boolean preserveHost = exchange.routeMatch().route().preserveHost() && host != null;
+        proxyRequest.headers(headers ->
+        {
+            REPLACED_REQUEST_HEADERS.forEach(headers::remove);
+            headers.put(HeaderNames.REQUEST_ID, exchange.id());
+            if (preserveHost)
+            {
+                headers.put(HttpHeader.HOST, host);
+            }
+        });
+    }
+
+    @Override
+    protected void addProxyHeaders(HttpServletRequest clientRequest, Request proxyRequest)
+    {
+        Settings settings = Exchange.of(clientRequest).settings();
+        String peer = clientRequest.getRemoteAddr();
+        boolean trusted = settings.trustedProxies().trusts(peer);
+        ForwardingHeaders forwarding = ForwardingHeaders.of(new ForwardingHeaders.Incoming(
+            trusted,
+            peer,
+            clientRequest.getScheme(),
+            clientRequest.getHeader(HeaderNames.HOST),
+            clientRequest.getLocalPort(),
+            values(clientRequest, HeaderNames.X_FORWARDED_FOR),
+            clientRequest.getHeader(HeaderNames.X_FORWARDED_PROTO),
+            clientRequest.getHeader(HeaderNames.X_FORWARDED_HOST),
+            clientRequest.getHeader(HeaderNames.X_FORWARDED_PORT),
+            values(clientRequest, HeaderNames.FORWARDED)));
+        String via = settings.proxy().via();
+        String incomingVia = String.join(", ", values(clientRequest, HeaderNames.VIA));
+        proxyRequest.headers(headers ->
+        {
+            headers.put(HeaderNames.X_FORWARDED_FOR, forwarding.forwardedFor());
+            headers.put(HeaderNames.X_FORWARDED_PROTO, forwarding.forwardedProto());
+            if (forwarding.forwardedHost() != null)
+            {
+                headers.put(HeaderNames.X_FORWARDED_HOST, forwarding.forwardedHost());
+            }
+            headers.put(HeaderNames.X_FORWARDED_PORT, forwarding.forwardedPort());
+            headers.put(HeaderNames.FORWARDED, forwarding.forwarded());
+            if (via != null)
+            {
+                headers.put(HeaderNames.VIA, ForwardingHeaders.via(incomingVia, clientRequest.getProtocol(), via));
+            }
+            else if (!incomingVia.isEmpty())
+            {
+                headers.put(HeaderNames.VIA, incomingVia);
+            }
+        });
+    }
+
+    private static List<String> values(HttpServletRequest request, String name)
+    {
+        return Collections.list(request.getHeaders(name));
+    }
+
+    @Override
+    protected void sendProxyRequest(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest)
+    {
+        Exchange exchange = Exchange.of(clientRequest);
+        Timeouts timeouts = exchange.routeMatch().route().timeouts();
+        proxyRequest.idleTimeout(timeouts.idle().toMillis(), TimeUnit.MILLISECONDS);
+        // Zero means no limit on the whole exchange; Jetty reads a non-positive timeout the same way.
+        proxyRequest.timeout(timeouts.total().toMillis(), TimeUnit.MILLISECONDS);
+        proxyRequest.onResponseBegin(response -> exchange.upstreamResponded(System.nanoTime()));
+        exchange.upstreamStarted(System.nanoTime());
+        super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
+    }
+
+    /**
+     * Drops response headers the upstream named in its {@code Connection} header (Jetty drops
+     * only the fixed hop-by-hop set on responses) and the upstream's request id, which would
+     * otherwise contradict Sluice's.
+     */
+    @Override
+    protected String filterServerResponseHeader(HttpServletRequest clientRequest, Response serverResponse, String headerName, String headerValue)
+    {
+        String lower = headerName.toLowerCase(Locale.ROOT);
+        if (lower.equals("x-request-id") || connectionTokens(serverResponse).contains(lower))
+        {
+            return null;
+        }
+        return headerValue;
+    }
+
+    private static Set<String> connectionTokens(Response serverResponse)
+    {
+        Set<String> tokens = null;
+        for (HttpField field : serverResponse.getHeaders())
+        {
+            if (field.getHeader() == HttpHeader.CONNECTION)
+            {
+                for (String token : field.getValues())
+                {
+                    if (tokens == null)
+                    {
+                        tokens = new HashSet<>();
+                    }
+                    tokens.add(token.trim().toLowerCase(Locale.ROOT));
+                }
+            }
+        }
+        return tokens == null ? Set.of() : tokens;
+    }
+
+    @Override
+    protected void onResponseContent(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse,
+                                     byte[] buffer, int offset, int length, Callback callback)
+    {
+        Exchange.of(clientRequest).addBytesOut(length);
+        super.onResponseContent(clientRequest, proxyResponse, serverResponse, buffer, offset, length, callback);
+    }
+
+    @Override
+    protected ReadListener newReadListener(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest, AsyncRequestContent content)
+    {
+        return new CountingReader(clientRequest, proxyResponse, proxyRequest, content);
+    }
+
+    /**
+     * Reading the client's body failed: the client went away, timed out or sent a malformed
+     * body. The upstream request is aborted; nothing is written to a client that is gone.
+     */
+    @Override
+    protected void onClientRequestFailure(HttpServletRequest clientRequest, Request proxyRequest, HttpServletResponse proxyResponse, Throwable failure)
+    {
+        Exchange exchange = Exchange.of(clientRequest);
+        exchange.outcome(Exchange.Outcome.CLIENT_ABORTED);
+        LOG.debug("{} client request failed: {}", exchange.id(), failure.toString());
+        super.onClientRequestFailure(clientRequest, proxyRequest, proxyResponse, failure);
+    }
+
+    @Override
+    protected int clientRequestStatus(Throwable failure)
+    {
+        return failure instanceof TimeoutException ? 408 : 400;
+    }
+
+    @Override
+    protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse, Throwable failure)
+    {
+        Exchange exchange = Exchange.of(clientRequest);
+        if (exchange.outcome() != Exchange.Outcome.CLIENT_ABORTED)
+        {
+            exchange.outcome(outcome(failure, proxyResponse.isCommitted()));
+            LOG.warn("{} upstream '{}' failed: {}", exchange.id(), exchange.routeMatch().route().upstream(), failure.toString());
+        }
+        super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
+    }
+
+    private static Exchange.Outcome outcome(Throwable failure, boolean committed)
+    {
+        if (committed)
+        {
+            // Part of the response went out: the stream broke, on one side or the other.
+            return Exchange.Outcome.UPSTREAM_FAILED;
+        }
+        if (failure instanceof TimeoutException)
+        {
+            return Exchange.Outcome.UPSTREAM_TIMEOUT;
+        }
+        if (failure instanceof ConnectException || failure instanceof UnresolvedAddressException)
+        {
+            return Exchange.Outcome.UPSTREAM_REFUSED;
+        }
+        return Exchange.Outcome.UPSTREAM_FAILED;
+    }
+
+    /**
+     * Answers a failed exchange with problem+json: 502 when the upstream refused, reset or sent
+     * garbage, 504 when it timed out, 400/408 when the client's body failed. Once the response is
+     * committed nothing can be said; the connection is aborted so the client sees a truncated
+     * response, not a clean end. A client that is gone gets nothing.
+     */
+    @Override
+    protected void sendProxyResponseError(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, int status)
+    {
+        Exchange exchange = Exchange.of(clientRequest);
+        try
+        {
+            if (proxyResponse.isCommitted())
+            {
+                abort(proxyResponse);
+            }
+            else
+            {
+                if (exchange.outcome() == Exchange.Outcome.CLIENT_ABORTED && status >= 500)
+                {
+                    // The upstream exchange failed because the client's body did; if anyone is
+                    // still listening, that is their request's fault.
+                    status = 400;
+                }
+                if (hasContent(clientRequest))
+                {
+                    // The request body may not have been read to its end: do not reuse the connection.
+                    proxyResponse.setHeader(HttpHeader.CONNECTION.asString(), "close");
+                }
+                exchange.addBytesOut(ProblemWriter.write(proxyResponse, ProblemType.forStatus(status), detail(status), exchange.id()));
+            }
+        }
+        finally
+        {
+            if (clientRequest.isAsyncStarted())
+            {
+                clientRequest.getAsyncContext().complete();
+            }
+        }
+    }
+
+    private static String detail(int status)
+    {
+        return switch (status)
+        {
+            case 504 -> "The upstream did not answer in time.";
+            case 502 -> "The upstream could not be reached or closed the connection.";
+            case 408 -> "The request body did not arrive in time.";
+            case 400 -> "The request body could not be read.";
+            default -> null;
+        };
+    }
+
+    private void abort(HttpServletResponse proxyResponse)
+    {
+        try
+        {
+            // Jetty aborts the connection for -1; other containers refuse, and the stream ends.
+            proxyResponse.sendError(-1);
+        }
+        catch (IOException | RuntimeException x)
+        {
+            LOG.trace("abort refused", x);
+        }
+    }
+
+    /** Counts the request body on its way upstream, for the access log. */
+    private class CountingReader extends StreamReader
+    {
+        private final Exchange exchange;
+
+        CountingReader(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest, AsyncRequestContent content)
+        {
+            super(clientRequest, proxyResponse, proxyRequest, content);
+            this.exchange = Exchange.of(clientRequest);
+        }
+
+        @Override
+        protected void onRequestContent(HttpServletRequest clientRequest, Request proxyRequest, AsyncRequestContent content,
+                                        byte[] buffer, int offset, int length, Callback callback)
+        {
+            exchange.addBytesIn(length);
+            super.onRequestContent(clientRequest, proxyRequest, content, buffer, offset, length, callback);
+        }
+    }
+
+    /** Hands a 100 Continue from the upstream back to the servlet (Jetty's own is package-private). */
+    private class ContinueHandler extends ContinueProtocolHandler
+    {
+        @Override
+        protected Runnable onContinue(Request request)
+        {
+            HttpServletRequest clientRequest = (HttpServletRequest)request.getAttributes().get(CLIENT_REQUEST_ATTRIBUTE);
+            return SluiceProxyServlet.this.onContinue(clientRequest, request);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+// The HTTP clients Sluice forwards with: one per distinct connect timeout, sharing threads and buffers.
+package dev.sluice.proxy;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+import dev.sluice.config.ProxySettings;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.ProtocolHandler;
+import org.eclipse.jetty.http.HttpCookieStore;
+import org.eclipse.jetty.io.ArrayByteBufferPool;
+import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.eclipse.jetty.util.thread.Scheduler;
+
+/**
+ * Jetty's {@link HttpClient} has a connect timeout per client, not per request, while Sluice lets
+ * each route set its own. Routes rarely use more than a few distinct values, so there is one
+ * client per value, all on one thread pool, scheduler and buffer pool. The client owns its own
+ * threads (rather than borrowing the container's) so the WAR behaves the same in Jetty and Tomcat.
+ */
+final class UpstreamClients implements AutoCloseable
+{
+    private final ProxySettings settings;
+    private final Supplier<ProtocolHandler> continueHandler;
+    private final QueuedThreadPool executor;
+    private final Scheduler scheduler;
+    private final ByteBufferPool bufferPool;
+    private final Map<Duration, HttpClient> clients = new ConcurrentHashMap<>();
+
+    UpstreamClients(ProxySettings settings, Supplier<ProtocolHandler> continueHandler) throws Exception
+    {
+        this.settings = settings;
+        this.continueHandler = continueHandler;
+        this.executor = new QueuedThreadPool(settings.maxThreads());
+        this.executor.setName("sluice-upstream");
+        this.executor.setDaemon(true);
+        this.scheduler = new ScheduledExecutorScheduler("sluice-upstream-scheduler", true);
+        this.bufferPool = new ArrayByteBufferPool();
+        // Started here so that the clients treat them as shared, not owned, beans.
+        this.executor.start();
+        this.scheduler.start();
+    }
+
+    HttpClient forConnectTimeout(Duration connectTimeout)
+    {
+        return clients.computeIfAbsent(connectTimeout, this::newClient);
+    }
+
+    private HttpClient newClient(Duration connectTimeout)
+    {
+        HttpClient client = new HttpClient();
+        client.setExecutor(executor);
+        client.setScheduler(scheduler);
+        client.setByteBufferPool(bufferPool);
+        client.setConnectTimeout(connectTimeout.toMillis());
+        client.setMaxConnectionsPerDestination(settings.maxConnectionsPerUpstream());
+        // Pooled connections unused this long are closed; per-request idle timeouts are set per route.
+        client.setIdleTimeout(Duration.ofSeconds(30).toMillis());
+        // Redirects are the client's business; cookies must never be shared between clients.
+        client.setFollowRedirects(false);
+        client.setHttpCookieStore(new HttpCookieStore.Empty());
+        // Do not invent a User-Agent for clients that sent none.
+        client.setUserAgentField(null);
+        try
+        {
+            client.start();
+        }
+        catch (Exception x)
+        {
+            throw new IllegalStateException("Cannot start the upstream HTTP client", x);
+        }
+        // Bodies pass through as they are: no decoding, no protocol handling but 100-continue.
+        client.getContentDecoderFactories().clear();
+        client.getProtocolHandlers().clear();
+        client.getProtocolHandlers().put(continueHandler.get());
+        return client;
+    }
+
+    @Override
+    public void close()
+    {
+        for (HttpClient client : clients.values())
+        {
+            stopQuietly(client);
+        }
+        clients.clear();
+        stopQuietly(scheduler);
+        stopQuietly(executor);
+    }
+
+    private static void stopQuietly(org.eclipse.jetty.util.component.LifeCycle lifeCycle)
+    {
+        try
+        {
+            lifeCycle.stop();
+        }
+        catch (Exception ignored)
+        {
+            // Shutting down: nothing useful to do with a failure here.
+        }
+    }
+}

@@ -1,0 +1,198 @@
+// A request path split into segments, percent-decoded for matching, dot segments resolved.
+package dev.sluice.route;
+
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The path of a request as routing sees it. Each segment is kept twice: raw (as the client
+ * encoded it, which is what goes upstream) and decoded (what route patterns are compared with).
+ *
+ * <p>Dot segments ({@code .}, {@code ..}, also percent-encoded) are resolved here, before
+ * matching, so a path can never match one route and then climb out of it upstream. A path that
+ * climbs above the root, or hides a separator inside a segment ({@code %2F}, {@code %5C},
+ * a backslash), or a control character, or a dot segment behind path parameters ({@code ..;}),
+ * is refused: each of those is read differently by different servers, which is how prefix
+ * escapes happen.</p>
+ *
+ * <p>A trailing slash is an empty last segment, so {@code /a/} is {@code ["a", ""]} and
+ * {@code /} is {@code [""]}.</p>
+ */
+public final class RequestPath
+{
+    private final List<String> raw;
+    private final List<String> decoded;
+
+    private RequestPath(List<String> raw, List<String> decoded)
+    {
+        this.raw = List.copyOf(raw);
+        this.decoded = List.copyOf(decoded);
+    }
+
+    public static RequestPath parse(String rawPath) throws BadPathException
+    {
+        if (rawPath == null || rawPath.isEmpty())
+        {
+            rawPath = "/";
+        }
+        if (rawPath.charAt(0) != '/')
+        {
+            throw new BadPathException("the path must start with '/'");
+        }
+        String[] parts = rawPath.substring(1).split("/", -1);
+        List<String> raw = new ArrayList<>(parts.length);
+        List<String> decoded = new ArrayList<>(parts.length);
+        for (int i = 0; i < parts.length; i++)
+        {
+            boolean last = i == parts.length - 1;
+            String part = parts[i];
+            String text = decode(part);
+            int semicolon = text.indexOf(';');
+            String beforeParameters = semicolon < 0 ? text : text.substring(0, semicolon);
+            if (semicolon >= 0 && (".".equals(beforeParameters) || "..".equals(beforeParameters)))
+            {
+                throw new BadPathException("a dot segment carries path parameters");
+            }
+            if (".".equals(text))
+            {
+                if (last)
+                {
+                    raw.add("");
+                    decoded.add("");
+                }
+                continue;
+            }
+            if ("..".equals(text))
+            {
+                if (raw.isEmpty())
+                {
+                    throw new BadPathException("the path climbs above the root");
+                }
+                raw.remove(raw.size() - 1);
+                decoded.remove(decoded.size() - 1);
+                if (last)
+                {
+                    raw.add("");
+                    decoded.add("");
+                }
+                continue;
+            }
+            raw.add(part);
+            decoded.add(text);
+        }
+        if (raw.isEmpty())
+        {
+            raw.add("");
+            decoded.add("");
+        }
+        return new RequestPath(raw, decoded);
+    }
+
+    private static String decode(String segment) throws BadPathException
+    {
+        if (segment.indexOf('\\') >= 0)
+        {
+            throw new BadPathException("the path contains a backslash");
+        }
+        if (segment.indexOf('%') < 0)
+        {
+            checkCharacters(segment);
+            return segment;
+        }
+        ByteBuffer bytes = ByteBuffer.allocate(segment.length());
+        for (int i = 0; i < segment.length(); i++)
+        {
+            char c = segment.charAt(i);
+            if (c == '%')
+            {
+                if (i + 2 >= segment.length())
+                {
+                    throw new BadPathException("the path has an incomplete percent-escape");
+                }
+                int high = Character.digit(segment.charAt(i + 1), 16);
+                int low = Character.digit(segment.charAt(i + 2), 16);
+                if (high < 0 || low < 0)
+                {
+                    throw new BadPathException("the path has an invalid percent-escape");
+                }
+                bytes.put((byte)((high << 4) | low));
+                i += 2;
+            }
+            else if (c < 0x80)
+            {
+                bytes.put((byte)c);
+            }
+            else
+            {
+                throw new BadPathException("the path has a character that must be percent-encoded");
+            }
+        }
+        bytes.flip();
+        String text;
+        try
+        {
+            CharBuffer chars = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT)
+                .decode(bytes);
+            text = chars.toString();
+        }
+        catch (CharacterCodingException x)
+        {
+            throw new BadPathException("the path is not valid UTF-8 once decoded");
+        }
+        if (text.indexOf('/') >= 0 || text.indexOf('\\') >= 0)
+        {
+            throw new BadPathException("the path hides a separator in a percent-escape");
+        }
+        checkCharacters(text);
+        return text;
+    }
+
+    private static void checkCharacters(String text) throws BadPathException
+    {
+        for (int i = 0; i < text.length(); i++)
+        {
+            char c = text.charAt(i);
+            if (c < 0x20 || c == 0x7f)
+            {
+                throw new BadPathException("the path contains a control character");
+            }
+        }
+    }
+
+    /**
+     * Raw segments, as the client encoded them, dot segments resolved.
+     */
+    public List<String> raw()
+    {
+        return raw;
+    }
+
+    /**
+     * Decoded segments, what route patterns match against.
+     */
+    public List<String> decoded()
+    {
+        return decoded;
+    }
+
+    /**
+     * The normalised raw path, e.g. {@code /a/b%20c/}.
+     */
+    public String rawPath()
+    {
+        return "/" + String.join("/", raw);
+    }
+
+    @Override
+    public String toString()
+    {
+        return rawPath();
+    }
+}

@@ -1,0 +1,99 @@
+// One configured route: what requests it takes and where they go.
+package dev.sluice.route;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A route, as parsed from {@code route.<name>.*}. Conditions ({@link #path}, {@link #hosts},
+ * {@link #methods}, {@link #headers}) decide whether it takes a request; the rest says how the
+ * request goes upstream. Empty {@code hosts} or {@code methods} mean any.
+ *
+ * @param rewrite the upstream path template, or null to send the request's own path
+ */
+public record Route(
+    String name,
+    PathPattern path,
+    List<HostPattern> hosts,
+    Set<String> methods,
+    List<HeaderCondition> headers,
+    String upstream,
+    PathRewrite rewrite,
+    boolean preserveHost,
+    Timeouts timeouts)
+{
+    public Route
+    {
+        hosts = List.copyOf(hosts);
+        methods = Set.copyOf(methods);
+        headers = List.copyOf(headers);
+    }
+
+    /**
+     * The upstream path for a request, or null when this route does not take it.
+     */
+    public String match(RouteRequest request)
+    {
+        if (!methods.isEmpty() && !methods.contains(request.method()))
+        {
+            return null;
+        }
+        if (!hosts.isEmpty() && hosts.stream().noneMatch(host -> host.matches(request.host())))
+        {
+            return null;
+        }
+        for (HeaderCondition header : headers)
+        {
+            if (!header.matches(request.headers()))
+            {
+                return null;
+            }
+        }
+        PathPattern.Captures captures = path.match(request.path());
+        if (captures == null)
+        {
+            return null;
+        }
+        return rewrite == null ? request.path().rawPath() : rewrite.apply(captures);
+    }
+
+    int hostRank()
+    {
+        if (hosts.isEmpty())
+        {
+            return 0;
+        }
+        return hosts.stream().anyMatch(HostPattern::wildcard) ? 1 : 2;
+    }
+
+    /**
+     * Whether one request could match both routes (used to reject equally specific routes).
+     */
+    boolean overlaps(Route other)
+    {
+        if (!path.overlaps(other.path))
+        {
+            return false;
+        }
+        if (!hosts.isEmpty() && !other.hosts.isEmpty()
+            && hosts.stream().noneMatch(host -> other.hosts.stream().anyMatch(host::overlaps)))
+        {
+            return false;
+        }
+        if (!methods.isEmpty() && !other.methods.isEmpty() && methods.stream().noneMatch(other.methods::contains))
+        {
+            return false;
+        }
+        for (HeaderCondition header : headers)
+        {
+            for (HeaderCondition theirs : other.headers)
+            {
+                if (header.excludes(theirs))
+                {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+}
