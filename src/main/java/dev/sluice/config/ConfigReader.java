@@ -32,6 +32,8 @@ public final class ConfigReader
 
     private final Map<String, String> values = new TreeMap<>();
     private final Set<String> read = new HashSet<>();
+    /** Keys whose value referred to an unset variable: already reported, treated as absent-but-set. */
+    private final Set<String> unresolved = new HashSet<>();
     private final List<String> problems = new ArrayList<>();
 
     public ConfigReader(Map<String, String> raw, Function<String, String> variables)
@@ -57,6 +59,7 @@ public final class ConfigReader
             if (replacement == null)
             {
                 problems.add(ConfigException.unresolved(key, name));
+                unresolved.add(key);
                 replacement = "";
             }
             matcher.appendReplacement(result, Matcher.quoteReplacement(replacement));
@@ -68,7 +71,7 @@ public final class ConfigReader
     public Optional<String> optional(String key)
     {
         read.add(key);
-        String value = values.get(key);
+        String value = unresolved.contains(key) ? null : values.get(key);
         return value == null || value.isEmpty() ? Optional.empty() : Optional.of(value);
     }
 
@@ -85,7 +88,10 @@ public final class ConfigReader
         Optional<String> value = optional(key);
         if (value.isEmpty())
         {
-            problem(ConfigException.required(key, allowed));
+            if (!unresolved.contains(key))
+            {
+                problem(ConfigException.required(key, allowed));
+            }
             return null;
         }
         return value.get();

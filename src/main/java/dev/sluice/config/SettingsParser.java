@@ -234,14 +234,14 @@ public final class SettingsParser
         }
 
         String upstream = reader.required(prefix + "upstream", "the name of a configured upstream.<name>.url");
-        if (upstream != null && !upstreams.containsKey(upstream))
+        if (upstream != null && !upstreams.containsKey(upstream) && !reader.names("upstream.").contains(upstream))
         {
             reader.invalid(prefix + "upstream", upstream, upstreams.isEmpty()
                 ? "the name of a configured upstream.<name>.url (none is configured)"
                 : "one of the configured upstreams " + String.join(", ", upstreams.keySet()));
             valid = false;
         }
-        valid &= upstream != null;
+        valid &= upstream != null && upstreams.containsKey(upstream);
 
         boolean stripPrefix = reader.bool(prefix + "strip-prefix", false);
         String rewriteText = reader.optional(prefix + "rewrite").orElse(null);

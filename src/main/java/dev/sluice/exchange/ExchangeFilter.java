@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * <li>keeps a sane incoming {@code X-Request-ID} or makes one, and returns it to the client;</li>
  * <li>finds the client address ({@code X-Forwarded-For} counts only from
  * {@code exchange.trusted-proxies});</li>
- * <li>refuses {@code CONNECT} (405) and ambiguous or escaping paths (400), then matches the
+ * <li>refuses {@code CONNECT} and {@code TRACE} (405) and ambiguous or escaping paths (400), then matches the
  * route (404 when none);</li>
  * <li>turns any exception from later in the chain into a 500 problem (the container never
  * shows its own error page);</li>
@@ -111,6 +111,11 @@ public final class ExchangeFilter implements Filter
         if ("CONNECT".equals(request.getMethod()))
         {
             return refuse(response, exchange, ProblemType.METHOD_NOT_ALLOWED, "CONNECT is not supported: Sluice forwards only to its configured upstreams.");
+        }
+        if ("TRACE".equals(request.getMethod()))
+        {
+            // TRACE reflects cookies and credentials back to the caller (cross-site tracing).
+            return refuse(response, exchange, ProblemType.METHOD_NOT_ALLOWED, "TRACE is not forwarded.");
         }
         RequestPath path;
         try

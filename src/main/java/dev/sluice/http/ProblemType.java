@@ -11,6 +11,7 @@ public enum ProblemType
 {
     BAD_REQUEST(400, "bad-request", "Bad request"),
     BAD_PATH(400, "bad-path", "Malformed request path"),
+    FORBIDDEN(403, "forbidden", "Forbidden"),
     NOT_FOUND(404, "not-found", "Not found"),
     NO_ROUTE(404, "no-route", "No route matches this request"),
     METHOD_NOT_ALLOWED(405, "method-not-allowed", "Method not allowed"),

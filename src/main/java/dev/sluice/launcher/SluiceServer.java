@@ -60,6 +60,9 @@ public final class SluiceServer implements AutoCloseable
         // The launcher's class path already holds Sluice and its libraries.
         context.setParentLoaderPriority(true);
         context.setThrowUnavailableOnStartupException(true);
+        // Jetty's webdefault adds a default servlet, JSP and a TRACE constraint (403) that Sluice
+        // does not need: ExchangeFilter refuses TRACE itself, with a 405 problem.
+        context.setDefaultsDescriptor(null);
         if (config != null)
         {
             context.setAttribute(ConfigListener.PATH_ATTRIBUTE, config.toAbsolutePath().toString());

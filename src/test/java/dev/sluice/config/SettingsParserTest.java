@@ -1,0 +1,169 @@
+package dev.sluice.config;
+
+import java.io.StringReader;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import dev.sluice.route.Route;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SettingsParserTest
+{
+    private static final String MINIMAL = """
+        upstream.app.url = http://127.0.0.1:8081
+        route.app.path = /app
+        route.app.upstream = app
+        """;
+
+    static Map<String, String> properties(String text) throws Exception
+    {
+        Properties properties = new Properties();
+        properties.load(new StringReader(text));
+        Map<String, String> map = new HashMap<>();
+        properties.stringPropertyNames().forEach(name -> map.put(name, properties.getProperty(name)));
+        return map;
+    }
+
+    static Settings parse(String text, Map<String, String> variables) throws Exception
+    {
+        return SettingsParser.parse("test", properties(text), variables::get);
+    }
+
+    static List<String> problems(String text)
+    {
+        return assertThrows(ConfigException.class, () -> parse(text, Map.of())).problems();
+    }
+
+    @Test
+    void defaultsApplyToAMinimalFile() throws Exception
+    {
+        Settings settings = parse(MINIMAL, Map.of());
+        Route route = settings.routes().routes().get(0);
+        assertEquals(Duration.ofSeconds(5), route.timeouts().connect());
+        assertEquals(Duration.ofSeconds(60), route.timeouts().idle());
+        assertEquals(Duration.ZERO, route.timeouts().total());
+        assertEquals("sluice", settings.proxy().via());
+        assertEquals(Duration.ofSeconds(2), settings.reloadInterval());
+        assertTrue(settings.accessLog());
+        assertFalse(route.preserveHost());
+        assertNull(route.rewrite());
+        assertFalse(settings.trustedProxies().trusts("10.0.0.1"));
+    }
+
+    @Test
+    void theShippedConfigurationIsValid() throws Exception
+    {
+        String shipped = java.nio.file.Files.readString(java.nio.file.Path.of("conf/sluice.properties"));
+        Settings settings = parse(shipped, Map.of());
+        assertEquals("http://127.0.0.1:9999/x", settings.upstream("demo").target("/x", null));
+        assertEquals(2, settings.routes().routes().size());
+    }
+
+    @Test
+    void routeSettingsOverrideProxyDefaults() throws Exception
+    {
+        Settings settings = parse(MINIMAL + """
+            proxy.connect-timeout = 250ms
+            route.app.idle-timeout = 2m
+            route.app.timeout = 1h
+            route.app.preserve-host = true
+            route.app.methods = GET, M-SEARCH
+            route.app.host = api.example.com, *.api.example.com
+            route.app.header.X-Version = 2
+            """, Map.of());
+        Route route = settings.routes().routes().get(0);
+        assertEquals(Duration.ofMillis(250), route.timeouts().connect());
+        assertEquals(Duration.ofMinutes(2), route.timeouts().idle());
+        assertEquals(Duration.ofHours(1), route.timeouts().total());
+        assertTrue(route.preserveHost());
+        assertEquals(java.util.Set.of("GET", "M-SEARCH"), route.methods());
+        assertEquals(2, route.hosts().size());
+        assertEquals("X-Version", route.headers().get(0).name());
+    }
+
+    @Test
+    void variablesComeFromTheEnvironmentWithDefaults() throws Exception
+    {
+        String text = """
+            upstream.app.url = http://${APP_HOST}:${APP_PORT:-8081}/base
+            route.app.path = /app
+            route.app.upstream = app
+            """;
+        Settings settings = parse(text, Map.of("APP_HOST", "10.1.2.3"));
+        assertEquals("http://10.1.2.3:8081/base/x", settings.upstream("app").target("/x", null));
+        assertEquals(List.of("Key 'upstream.app.url' refers to ${APP_HOST}, which is neither an environment variable nor a system property."),
+            problems(text));
+    }
+
+    @Test
+    void everyProblemIsReportedWithKeyValueAndWhatIsAllowed()
+    {
+        List<String> problems = problems("""
+            config.reload-interval = soon
+            proxy.max-threads = 3
+            proxy.idle-timeout = 0
+            proxy.via = a b
+            exchange.trusted-proxies = 10.0.0.0/8, example.com, 10.0.0.0/33
+            exchange.access-log = yes
+            upstream.app.url = ftp://files.example.com
+            upstream.ok.url = http://127.0.0.1:1
+            route.app.path = api
+            route.app.upstream = nowhere
+            route.app.methods = GET, CONNECT
+            route.app.strip-prefix = true
+            route.app.rewrite = /x
+            route.app.pathh = /typo
+            route.two.upstream = ok
+            """);
+        assertEquals(List.of(
+            "Key 'config.reload-interval' has value 'soon'; allowed: a duration such as 250ms, 5s, 2m or 1h.",
+            "Key 'exchange.access-log' has value 'yes'; allowed: true or false.",
+            "Key 'exchange.trusted-proxies' has value 'example.com'; allowed: an IP address or CIDR block such as 10.0.0.0/8 or 2001:db8::/32.",
+            "Key 'exchange.trusted-proxies' has value '10.0.0.0/33'; allowed: a prefix length from 0 to 32.",
+            "Key 'proxy.via' has value 'a b'; allowed: a name made of letters, digits and -._~ (or 'off').",
+            "Key 'proxy.max-threads' has value '3'; allowed: a whole number from 8 to 4096.",
+            "Key 'proxy.idle-timeout' has value '0'; allowed: a positive duration such as 250ms, 5s or 2m.",
+            "Key 'upstream.app.url' has value 'ftp://files.example.com'; allowed: an http:// or https:// URL with a host, an optional port and base path, and no user, query or fragment.",
+            "Key 'route.app.path' has value 'api'; allowed: a path starting with '/' (or '=/' for an exact path).",
+            "Key 'route.app.methods' has value 'CONNECT'; allowed: HTTP method names such as GET, POST or M-SEARCH, except CONNECT.",
+            "Key 'route.app.upstream' has value 'nowhere'; allowed: one of the configured upstreams ok.",
+            "Keys 'route.app.strip-prefix' and 'route.app.rewrite' are both set; allowed: one of them.",
+            "Key 'route.two.path' is required; allowed: a path such as /api, =/exact or /api/*/items/**.",
+            "Key 'route.app.pathh' is not a known setting (see conf/sluice.properties for every key)."),
+            problems);
+    }
+
+    @Test
+    void equallySpecificRoutesAreRefused()
+    {
+        List<String> problems = problems("""
+            upstream.app.url = http://127.0.0.1:8081
+            route.one.path = /api
+            route.one.upstream = app
+            route.two.path = /api/**
+            route.two.upstream = app
+            """);
+        assertEquals(List.of("Routes 'one' and 'two' are equally specific and can match the same request; "
+            + "make one more specific (host, longer path, methods or headers)."), problems);
+    }
+
+    @Test
+    void theExceptionMessageNamesTheSourceAndListsEveryProblem()
+    {
+        ConfigException x = assertThrows(ConfigException.class, () -> SettingsParser.parse("'/etc/sluice.properties' (from test)",
+            properties("route.a.path = /a\nroute.a.upstream = b\nroute.a.timeout = 5"), name -> null));
+        assertEquals("""
+            Invalid configuration '/etc/sluice.properties' (from test):
+              - Key 'route.a.upstream' has value 'b'; allowed: the name of a configured upstream.<name>.url (none is configured).
+              - Key 'route.a.timeout' has value '5'; allowed: a duration such as 250ms, 5s, 2m or 1h.""", x.getMessage());
+    }
+}

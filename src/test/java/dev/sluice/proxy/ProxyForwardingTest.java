@@ -1,0 +1,257 @@
+package dev.sluice.proxy;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+import dev.sluice.testing.RawHttp;
+import dev.sluice.testing.SluiceUnderTest;
+import dev.sluice.testing.TestUpstream;
+import org.eclipse.jetty.client.AsyncRequestContent;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.HttpFields;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What a request looks like when it reaches the upstream, and what comes back. */
+class ProxyForwardingTest
+{
+    private static TestUpstream upstream;
+    private static SluiceUnderTest sluice;
+    private static HttpClient client;
+
+    @BeforeAll
+    static void start() throws Exception
+    {
+        upstream = TestUpstream.start();
+        sluice = SluiceUnderTest.start("""
+            upstream.app.url = %1$s
+            upstream.based.url = %1$s/base/
+            route.app.path = /app
+            route.app.upstream = app
+            route.strip.path = /strip
+            route.strip.upstream = based
+            route.strip.strip-prefix = true
+            route.rewrite.path = /v2/*/orders/**
+            route.rewrite.upstream = app
+            route.rewrite.rewrite = /api/users/{1}/orders/{**}
+            route.host.path = /host
+            route.host.upstream = app
+            route.host.preserve-host = true
+            """.formatted(upstream.url()));
+        client = new HttpClient();
+        client.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception
+    {
+        client.stop();
+        sluice.close();
+        upstream.close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "M-SEARCH", "PROPFIND"})
+    void everyMethodIsForwarded(String method) throws Exception
+    {
+        ContentResponse response = client.newRequest(sluice.uri("/app/m")).method(method).timeout(10, TimeUnit.SECONDS).send();
+        assertEquals(200, response.getStatus());
+        TestUpstream.Received received = upstream.take();
+        assertEquals(method, received.method());
+        assertEquals("/app/m", received.target());
+    }
+
+    @Test
+    void traceIsRefusedNotForwarded() throws Exception
+    {
+        // TRACE echoes cookies and Authorization back (cross-site tracing); nginx refuses it too.
+        ContentResponse response = client.newRequest(sluice.uri("/app/m")).method("TRACE").send();
+        assertEquals(405, response.getStatus());
+        assertEquals("application/problem+json", response.getMediaType());
+        assertTrue(response.getContentAsString().contains("\"type\":\"urn:sluice:problem:method-not-allowed\""), response.getContentAsString());
+        assertNull(upstream.poll(200));
+    }
+
+    @Test
+    void theQueryStringPassesExactlyAsSent() throws Exception
+    {
+        String query = "b=2&a=1&a=%20+x&empty=&flag&enc=%2F%3F%26&utf=%C3%A9";
+        RawHttp.Reply reply = RawHttp.send(sluice.port(), "GET /app/q?" + query + " HTTP/1.1", "Host: localhost", "Connection: close");
+        assertEquals(200, reply.status());
+        assertEquals("/app/q?" + query, upstream.take().target());
+    }
+
+    @Test
+    void thePrefixIsStrippedAndTheUpstreamBasePathPrepended() throws Exception
+    {
+        assertEquals(200, client.GET(sluice.uri("/strip/a/b%20c?x=1")).getStatus());
+        assertEquals("/base/a/b%20c?x=1", upstream.take().target());
+        assertEquals(200, client.GET(sluice.uri("/strip")).getStatus());
+        assertEquals("/base", upstream.take().target());
+    }
+
+    @Test
+    void aRewriteTemplateUsesTheCapturedSegments() throws Exception
+    {
+        assertEquals(200, client.GET(sluice.uri("/v2/bob/orders/7")).getStatus());
+        assertEquals("/api/users/bob/orders/7", upstream.take().target());
+    }
+
+    @Test
+    void hopByHopHeadersAndThoseNamedInConnectionAreRemoved() throws Exception
+    {
+        RawHttp.Reply reply = RawHttp.send(sluice.port(),
+            "GET /app/h HTTP/1.1",
+            "Host: client.example",
+            "Connection: close, X-Hop-Secret",
+            "X-Hop-Secret: 1",
+            "Keep-Alive: timeout=5",
+            "TE: trailers",
+            "Proxy-Authorization: Basic cHJveHk6c2VjcmV0",
+            "Proxy-Connection: keep-alive",
+            "X-End-To-End: kept");
+        assertEquals(200, reply.status());
+        HttpFields headers = upstream.take().headers();
+        for (String hop : new String[]{"X-Hop-Secret", "Keep-Alive", "TE", "Proxy-Authorization", "Proxy-Connection"})
+        {
+            assertNull(headers.get(hop), hop + " reached the upstream");
+        }
+        assertEquals("kept", headers.get("X-End-To-End"));
+        assertFalse(headers.getValuesList("Connection").contains("X-Hop-Secret"));
+        assertEquals("127.0.0.1:" + upstream.port(), headers.get("Host"));
+    }
+
+    @Test
+    void forwardingHeadersDescribeTheClientConnection() throws Exception
+    {
+        RawHttp.Reply reply = RawHttp.send(sluice.port(),
+            "GET /app/f HTTP/1.1",
+            "Host: api.example.com:8443",
+            "X-Forwarded-For: 6.6.6.6",
+            "X-Forwarded-Proto: https",
+            "X-Forwarded-Host: evil.example",
+            "X-Forwarded-Port: 1",
+            "Forwarded: for=6.6.6.6;proto=https",
+            "Via: 1.0 earlier-hop",
+            "Connection: close");
+        assertEquals(200, reply.status());
+        HttpFields headers = upstream.take().headers();
+        // The peer is not a trusted proxy: what it claimed is replaced, not passed on.
+        assertEquals("127.0.0.1", headers.get("X-Forwarded-For"));
+        assertEquals("http", headers.get("X-Forwarded-Proto"));
+        assertEquals("api.example.com:8443", headers.get("X-Forwarded-Host"));
+        assertEquals(Integer.toString(sluice.port()), headers.get("X-Forwarded-Port"));
+        assertEquals("for=127.0.0.1;host=\"api.example.com:8443\";proto=http", headers.get("Forwarded"));
+        assertEquals("1.0 earlier-hop, 1.1 sluice", headers.get("Via"));
+        assertEquals(1, headers.getValuesList("X-Forwarded-For").size());
+    }
+
+    @Test
+    void hostIsTheUpstreamsUnlessTheRoutePreservesIt() throws Exception
+    {
+        RawHttp.send(sluice.port(), "GET /host HTTP/1.1", "Host: api.example.com", "Connection: close");
+        assertEquals("api.example.com", upstream.take().headers().get("Host"));
+    }
+
+    @Test
+    void aSaneRequestIdIsKeptAndSentBothWays() throws Exception
+    {
+        ContentResponse response = client.newRequest(sluice.uri("/app/id")).headers(h -> h.put("X-Request-ID", "abc-123.X_y:z")).send();
+        assertEquals("abc-123.X_y:z", response.getHeaders().get("X-Request-ID"));
+        assertEquals("abc-123.X_y:z", upstream.take().headers().get("X-Request-ID"));
+    }
+
+    @Test
+    void anUnusableRequestIdIsReplaced() throws Exception
+    {
+        ContentResponse response = client.newRequest(sluice.uri("/app/id")).headers(h -> h.put("X-Request-ID", "has spaces\"and quotes")).send();
+        String id = response.getHeaders().get("X-Request-ID");
+        assertTrue(id.matches("[0-9a-f]{32}"), id);
+        assertEquals(id, upstream.take().headers().get("X-Request-ID"));
+        assertEquals(1, response.getHeaders().getValuesList("X-Request-ID").size());
+    }
+
+    @Test
+    void noMatchingRouteIsA404Problem() throws Exception
+    {
+        ContentResponse response = client.GET(sluice.uri("/nothing/here"));
+        assertEquals(404, response.getStatus());
+        assertEquals("application/problem+json", response.getMediaType());
+        String id = response.getHeaders().get("X-Request-ID");
+        assertEquals("{\"type\":\"urn:sluice:problem:no-route\",\"title\":\"No route matches this request\",\"status\":404,"
+            + "\"detail\":\"No route matches this method, host and path.\",\"request_id\":\"" + id + "\"}\n", response.getContentAsString());
+        assertNull(upstream.poll(100));
+    }
+
+    @Test
+    void chunkedBodiesStreamBothWays() throws Exception
+    {
+        byte[] chunk = new byte[64 * 1024];
+        java.util.Arrays.fill(chunk, (byte)'x');
+        AsyncRequestContent content = new AsyncRequestContent();
+        var listener = new org.eclipse.jetty.client.CompletableResponseListener(
+            client.newRequest(sluice.uri("/app/upload")).method("POST").body(content), 1024);
+        var future = listener.send();
+        for (int i = 0; i < 160; i++)
+        {
+            content.write(ByteBuffer.wrap(chunk), org.eclipse.jetty.util.Callback.NOOP);
+        }
+        content.close();
+        ContentResponse response = future.get(30, TimeUnit.SECONDS);
+        assertEquals(200, response.getStatus());
+        TestUpstream.Received received = upstream.take();
+        assertEquals(160L * chunk.length, received.bodyBytes());
+        assertEquals("chunked", received.headers().get("Transfer-Encoding"));
+    }
+
+    @Test
+    void aRequestExpecting100ContinueGetsItsBodyThrough() throws Exception
+    {
+        byte[] body = "x".repeat(100_000).getBytes(StandardCharsets.US_ASCII);
+        ContentResponse response = client.newRequest(sluice.uri("/app/continue"))
+            .method("PUT")
+            .headers(h -> h.put("Expect", "100-continue"))
+            .body(new BytesRequestContent(body))
+            .timeout(10, TimeUnit.SECONDS)
+            .send();
+        assertEquals(200, response.getStatus());
+        assertEquals(body.length, upstream.take().bodyBytes());
+    }
+
+    @Test
+    void upstreamResponseHeadersNamedInConnectionAreDropped() throws Exception
+    {
+        try (TestUpstream special = TestUpstream.start(new org.eclipse.jetty.server.Handler.Abstract()
+        {
+            @Override
+            public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response, org.eclipse.jetty.util.Callback callback)
+            {
+                response.getHeaders().put("Connection", "X-Internal-Token");
+                response.getHeaders().put("X-Internal-Token", "secret");
+                response.getHeaders().put("X-Request-ID", "upstream-made-this");
+                response.getHeaders().put("X-Public", "yes");
+                org.eclipse.jetty.io.Content.Sink.write(response, true, "ok", callback);
+                return true;
+            }
+        });
+             SluiceUnderTest proxy = SluiceUnderTest.start("upstream.s.url = " + special.url() + "\nroute.s.path = /\nroute.s.upstream = s\n"))
+        {
+            ContentResponse response = client.newRequest(proxy.uri("/x")).headers(h -> h.put("X-Request-ID", "mine")).send();
+            assertEquals(200, response.getStatus());
+            assertNull(response.getHeaders().get("X-Internal-Token"));
+            assertEquals("yes", response.getHeaders().get("X-Public"));
+            assertEquals(java.util.List.of("mine"), response.getHeaders().getValuesList("X-Request-ID"));
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package dev.sluice.route;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class RequestPathTest
+{
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({
+        "/, /",
+        "'', /",
+        "/a/b, /a/b",
+        "/a/b/, /a/b/",
+        "/a/./b, /a/b",
+        "/a/b/., /a/b/",
+        "/a/x/../b, /a/b",
+        "/a/b/.., /a/",
+        "/a/%2e%2e/b, /b",
+        "/a/%2E/b, /a/b",
+        "/a//b, /a//b",
+        "/a%20b/c, /a%20b/c",
+    })
+    void dotSegmentsAreResolvedAndEncodingIsKept(String raw, String normalised) throws Exception
+    {
+        assertEquals(normalised, RequestPath.parse(raw).rawPath());
+    }
+
+    @Test
+    void segmentsAreDecodedForMatching() throws Exception
+    {
+        RequestPath path = RequestPath.parse("/caf%C3%A9/a%20b/");
+        assertEquals(List.of("café", "a b", ""), path.decoded());
+        assertEquals(List.of("caf%C3%A9", "a%20b", ""), path.raw());
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(delimiter = '|', value = {
+        "/..|the path climbs above the root",
+        "/a/../..|the path climbs above the root",
+        "/%2e%2e/etc|the path climbs above the root",
+        "/a%2Fb|the path hides a separator in a percent-escape",
+        "/a%2fb|the path hides a separator in a percent-escape",
+        "/a%5Cb|the path hides a separator in a percent-escape",
+        "/a\\b|the path contains a backslash",
+        "/a%00b|the path contains a control character",
+        "/a/..;/b|a dot segment carries path parameters",
+        "/a/%2e%2e;x=1/b|a dot segment carries path parameters",
+        "/a%zz|the path has an invalid percent-escape",
+        "/a%2|the path has an incomplete percent-escape",
+        "/%C3%28|the path is not valid UTF-8 once decoded",
+        "a/b|the path must start with '/'",
+    })
+    void ambiguousOrEscapingPathsAreRefused(String raw, String reason)
+    {
+        BadPathException x = assertThrows(BadPathException.class, () -> RequestPath.parse(raw));
+        assertEquals(reason, x.getMessage());
+    }
+}

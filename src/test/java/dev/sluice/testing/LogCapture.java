@@ -1,0 +1,92 @@
+// Captures what Sluice logs (through the bundled SLF4J provider) while a test runs.
+package dev.sluice.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+
+import org.eclipse.jetty.logging.JettyLoggerFactory;
+import org.eclipse.jetty.logging.StdErrAppender;
+import org.slf4j.LoggerFactory;
+
+public final class LogCapture implements AutoCloseable
+{
+    private final StdErrAppender appender;
+    private final PrintStream original;
+    private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
+
+    private LogCapture()
+    {
+        JettyLoggerFactory factory = (JettyLoggerFactory)LoggerFactory.getILoggerFactory();
+        appender = (StdErrAppender)factory.getJettyLogger("sluice.access").getAppender();
+        original = appender.getStream();
+        OutputStream tee = new OutputStream()
+        {
+            @Override
+            public void write(int b)
+            {
+                synchronized (captured)
+                {
+                    captured.write(b);
+                }
+                original.write(b);
+            }
+
+            @Override
+            public void write(byte[] bytes, int offset, int length)
+            {
+                synchronized (captured)
+                {
+                    captured.write(bytes, offset, length);
+                }
+                original.write(bytes, offset, length);
+            }
+        };
+        appender.setStream(new PrintStream(tee, true, StandardCharsets.UTF_8));
+    }
+
+    public static LogCapture start()
+    {
+        return new LogCapture();
+    }
+
+    public String text()
+    {
+        synchronized (captured)
+        {
+            return captured.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    public List<String> lines()
+    {
+        return Arrays.asList(text().split("\n"));
+    }
+
+    /** The access-log line containing the request id, waiting briefly since it is written on completion. */
+    public String accessLine(String requestId) throws InterruptedException
+    {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (System.nanoTime() < deadline)
+        {
+            for (String line : lines())
+            {
+                if (line.contains("s.access") && line.contains("\"id\":\"" + requestId + "\""))
+                {
+                    return line.substring(line.indexOf('{'));
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no access-log line for request " + requestId + " in:\n" + text());
+    }
+
+    @Override
+    public void close()
+    {
+        appender.setStream(original);
+    }
+}
