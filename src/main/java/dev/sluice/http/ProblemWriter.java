@@ -34,7 +34,15 @@ public final class ProblemWriter
         return render(problemType.status(), problemType, detail, requestId, Map.of());
     }
 
-    static byte[] render(int status, ProblemType problemType, String detail, String requestId, Map<String, Object> extensions)
+    /**
+     * Renders the document with a status chosen elsewhere (a container's rejection).
+     */
+    public static byte[] render(int status, ProblemType problemType, String detail, String requestId)
+    {
+        return render(status, problemType, detail, requestId, Map.of());
+    }
+
+    private static byte[] render(int status, ProblemType problemType, String detail, String requestId, Map<String, Object> extensions)
     {
         var out = new java.io.ByteArrayOutputStream(256);
         try (JsonGenerator json = JSON.createGenerator(out))

@@ -46,6 +46,7 @@ public final class SluiceServer implements AutoCloseable
             throw new IllegalArgumentException("No WEB-INF/web.xml under '" + webapp + "'; pass --webapp with Sluice's src/main/webapp or an unpacked WAR.");
         }
         Server server = new Server();
+        server.setErrorHandler(new ProblemErrorHandler());
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);

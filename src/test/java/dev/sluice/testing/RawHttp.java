@@ -30,6 +30,17 @@ public final class RawHttp
         }
     }
 
+    private static Reply parse(String text)
+    {
+        int end = text.indexOf("\r\n\r\n");
+        if (end < 0 || end < 12)
+        {
+            return null;
+        }
+        String head = text.substring(0, end);
+        return new Reply(Integer.parseInt(head.substring(9, 12)), head, text.substring(end + 4));
+    }
+
     /**
      * Sends the request text (lines joined with CRLF, blank line added) and reads until the server
      * closes; the request should say {@code Connection: close}.
@@ -44,13 +55,21 @@ public final class RawHttp
             socket.getOutputStream().flush();
             InputStream in = socket.getInputStream();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            in.transferTo(out);
-            String text = out.toString(StandardCharsets.ISO_8859_1);
-            int end = text.indexOf("\r\n\r\n");
-            String head = end < 0 ? text : text.substring(0, end);
-            String body = end < 0 ? "" : text.substring(end + 4);
-            int status = head.length() >= 12 ? Integer.parseInt(head.substring(9, 12)) : -1;
-            return new Reply(status, head, body);
+            byte[] buffer = new byte[8192];
+            int read;
+            while ((read = in.read(buffer)) >= 0)
+            {
+                out.write(buffer, 0, read);
+                Reply reply = parse(out.toString(StandardCharsets.ISO_8859_1));
+                String length = reply == null ? null : reply.header("Content-Length");
+                // Stop at the end of a sized body: some servers keep the connection open anyway.
+                if (length != null && reply.body().length() >= Integer.parseInt(length))
+                {
+                    return reply;
+                }
+            }
+            Reply reply = parse(out.toString(StandardCharsets.ISO_8859_1));
+            return reply != null ? reply : new Reply(-1, out.toString(StandardCharsets.ISO_8859_1), "");
         }
     }
 }
