@@ -323,9 +323,34 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         if (exchange.outcome() != Exchange.Outcome.CLIENT_ABORTED)
         {
             exchange.outcome(outcome(failure, proxyResponse.isCommitted()));
-            LOG.warn("{} upstream '{}' failed: {}", exchange.id(), exchange.routeMatch().route().upstream(), failure.toString());
+            LOG.warn("{} upstream '{}' failed: {}", exchange.id(), exchange.routeMatch().route().upstream(), describe(failure));
         }
         super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
+    }
+
+    /**
+     * A one-line reason for the log; Jetty's own messages can carry whole connection dumps.
+     */
+    static String describe(Throwable failure)
+    {
+        if (failure instanceof TimeoutException)
+        {
+            return "timed out (" + failure.getMessage() + ")";
+        }
+        if (failure instanceof ConnectException)
+        {
+            return "connection refused";
+        }
+        if (failure instanceof java.io.EOFException || failure instanceof java.nio.channels.ClosedChannelException)
+        {
+            return "connection closed by the upstream";
+        }
+        String message = failure.getMessage();
+        if (message == null || message.length() > 160 || message.contains("@"))
+        {
+            return failure.getClass().getSimpleName();
+        }
+        return failure.getClass().getSimpleName() + ": " + message;
     }
 
     private static Exchange.Outcome outcome(Throwable failure, boolean committed)

@@ -22,7 +22,9 @@ public final class LogCapture implements AutoCloseable
     {
         JettyLoggerFactory factory = (JettyLoggerFactory)LoggerFactory.getILoggerFactory();
         appender = (StdErrAppender)factory.getJettyLogger("sluice.access").getAppender();
+        // A null stream means "System.err, looked up on each write"; restored as it was.
         original = appender.getStream();
+        PrintStream target = original != null ? original : System.err;
         OutputStream tee = new OutputStream()
         {
             @Override
@@ -32,7 +34,7 @@ public final class LogCapture implements AutoCloseable
                 {
                     captured.write(b);
                 }
-                original.write(b);
+                target.write(b);
             }
 
             @Override
@@ -42,7 +44,7 @@ public final class LogCapture implements AutoCloseable
                 {
                     captured.write(bytes, offset, length);
                 }
-                original.write(bytes, offset, length);
+                target.write(bytes, offset, length);
             }
         };
         appender.setStream(new PrintStream(tee, true, StandardCharsets.UTF_8));
