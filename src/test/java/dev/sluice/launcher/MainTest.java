@@ -1,0 +1,129 @@
+package dev.sluice.launcher;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import dev.sluice.testing.SluiceProcess;
+import dev.sluice.testing.TestUpstream;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MainTest
+{
+    private record Run(int status, String out, String err)
+    {
+    }
+
+    private static Run run(String... args)
+    {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void helpPrintsTheOptions()
+    {
+        Run run = run("--help");
+        assertEquals(0, run.status());
+        assertTrue(run.out().startsWith("Usage: sluice [options]"));
+    }
+
+    @Test
+    void badOptionsExitWithStatus2AndSayWhy()
+    {
+        assertEquals("Option --port has value 'eighty'; allowed: a port from 0 to 65535.", run("--port", "eighty").err().lines().findFirst().orElseThrow());
+        assertEquals("Unknown option '--frobnicate'.", run("--frobnicate").err().lines().findFirst().orElseThrow());
+        assertEquals("Option --config needs a value.", run("--config").err().lines().findFirst().orElseThrow());
+        Run missing = run("--config", "/no/such/file.properties");
+        assertEquals(2, missing.status());
+        assertEquals("Option --config has value '/no/such/file.properties'; allowed: an existing properties file.", missing.err().lines().findFirst().orElseThrow());
+    }
+
+    @Test
+    void anInvalidConfigurationStopsStartUpWithEveryProblem() throws Exception
+    {
+        Path config = Files.createTempFile("sluice-bad", ".properties");
+        Files.writeString(config, "upstream.app.url = http://127.0.0.1:1\nroute.app.path = /a\nroute.app.upstream = app\nroute.app.idle-timeout = -1s\nproxy.max-threads = 1\n");
+        Run run = run("--config", config.toString(), "--port", "0", "--host", "127.0.0.1");
+        assertEquals(2, run.status());
+        assertEquals("""
+            Sluice did not start: Invalid configuration '%s' (from the launcher's --config):
+              - Key 'proxy.max-threads' has value '1'; allowed: a whole number from 8 to 4096.
+              - Key 'route.app.idle-timeout' has value '-1s'; allowed: a duration such as 250ms, 5s, 2m or 1h.
+            """.formatted(config.toAbsolutePath()), run.err());
+        Files.delete(config);
+    }
+
+    @Test
+    void theWebappDirectoryMustHoldWebXml()
+    {
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class,
+            () -> SluiceServer.start(Path.of("target"), null, "127.0.0.1", 0, java.time.Duration.ofSeconds(1)));
+        assertEquals("No WEB-INF/web.xml under 'target'; pass --webapp with Sluice's src/main/webapp or an unpacked WAR.", x.getMessage());
+    }
+
+    @Test
+    void sigtermLetsInFlightRequestsFinish() throws Exception
+    {
+        try (TestUpstream slow = TestUpstream.start(new Handler.Abstract()
+        {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) throws Exception
+            {
+                Thread.sleep(1500);
+                Content.Sink.write(response, true, "finished", callback);
+                return true;
+            }
+        });
+             SluiceProcess sluice = SluiceProcess.start("upstream.app.url = " + slow.url() + "\nroute.app.path = /\nroute.app.upstream = app\n",
+                 List.of("-Xmx128m"), "--stop-timeout", "10s"))
+        {
+            HttpClient client = new HttpClient();
+            client.start();
+            try
+            {
+                CompletableFuture<ContentResponse> inFlight = CompletableFuture.supplyAsync(() ->
+                {
+                    try
+                    {
+                        return client.newRequest(sluice.uri("/slow")).timeout(20, TimeUnit.SECONDS).send();
+                    }
+                    catch (Exception x)
+                    {
+                        throw new IllegalStateException(x);
+                    }
+                });
+                Thread.sleep(500);
+                sluice.terminate();
+                ContentResponse response = inFlight.get(20, TimeUnit.SECONDS);
+                assertEquals(200, response.getStatus());
+                assertEquals("finished", response.getContentAsString());
+                int exit = sluice.waitForExit(20);
+                // 143 = ended by SIGTERM, after the shutdown hook completed.
+                assertTrue(exit == 0 || exit == 143, "exit status " + exit + "\n" + sluice.output());
+            }
+            finally
+            {
+                client.stop();
+            }
+        }
+    }
+}
