@@ -1,0 +1,35 @@
+package dev.sluice.deploy;
+
+import java.nio.file.Path;
+
+import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+
+/** The WAR in Jetty 12 (ee10), deployed the way a Jetty base deploys it: its own WEB-INF/lib. */
+class JettyWarIT extends WarDeploymentContract
+{
+    private Server server;
+
+    @Override
+    int deploy(Path war, String contextPath) throws Exception
+    {
+        server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        server.addConnector(connector);
+        WebAppContext webapp = new WebAppContext();
+        webapp.setWar(war.toAbsolutePath().toString());
+        webapp.setContextPath(contextPath);
+        webapp.setThrowUnavailableOnStartupException(true);
+        server.setHandler(webapp);
+        server.start();
+        return connector.getLocalPort();
+    }
+
+    @Override
+    void undeploy() throws Exception
+    {
+        server.stop();
+    }
+}

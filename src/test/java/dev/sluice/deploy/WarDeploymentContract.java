@@ -1,0 +1,115 @@
+package dev.sluice.deploy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import dev.sluice.testing.TestUpstream;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The packaged WAR ({@code target/sluice.war}, built by {@code mvn package}) deployed unchanged
+ * into a container under a context path, configured through the {@code sluice.config} system
+ * property, proxying to a real upstream. Each container runs the same checks.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class WarDeploymentContract
+{
+    static final String CONTEXT_PATH = "/gateway";
+
+    private TestUpstream upstream;
+    private Path config;
+    private HttpClient client;
+    private int port;
+
+    /** Deploys the WAR at {@link #CONTEXT_PATH} on a loopback port and returns the port. */
+    abstract int deploy(Path war, String contextPath) throws Exception;
+
+    abstract void undeploy() throws Exception;
+
+    @BeforeAll
+    void start() throws Exception
+    {
+        Path war = Path.of(System.getProperty("sluice.war", "target/sluice.war"));
+        assertTrue(Files.isRegularFile(war), "run `mvn verify`: the WAR is built by the package phase");
+        upstream = TestUpstream.start();
+        config = Files.createTempFile("sluice-war", ".properties");
+        Files.writeString(config, """
+            upstream.app.url = %s/base
+            route.app.path = /app
+            route.app.upstream = app
+            route.app.strip-prefix = true
+            """.formatted(upstream.url()));
+        System.setProperty("sluice.config", config.toString());
+        try
+        {
+            port = deploy(war, CONTEXT_PATH);
+        }
+        finally
+        {
+            System.clearProperty("sluice.config");
+        }
+        client = new HttpClient();
+        client.start();
+    }
+
+    @AfterAll
+    void stop() throws Exception
+    {
+        client.stop();
+        undeploy();
+        upstream.close();
+        Files.deleteIfExists(config);
+    }
+
+    private String url(String path)
+    {
+        return "http://127.0.0.1:" + port + CONTEXT_PATH + path;
+    }
+
+    @Test
+    void aRequestIsProxiedToTheUpstream() throws Exception
+    {
+        ContentResponse response = client.GET(url("/app/items/7?b=2&a=1"));
+        assertEquals(200, response.getStatus());
+        assertEquals("upstream ok", response.getContentAsString());
+        TestUpstream.Received received = upstream.take();
+        assertEquals("/base/items/7?b=2&a=1", received.target());
+        assertEquals("1.1 sluice", received.headers().get("Via"));
+        assertEquals(response.getHeaders().get("X-Request-ID"), received.headers().get("X-Request-ID"));
+    }
+
+    @Test
+    void aPostBodyIsProxied() throws Exception
+    {
+        ContentResponse response = client.POST(url("/app/post"))
+            .body(new org.eclipse.jetty.client.StringRequestContent("text/plain", "hello through the container"))
+            .send();
+        assertEquals(200, response.getStatus());
+        assertEquals("hello through the container", upstream.take().body());
+    }
+
+    @Test
+    void anUnroutedPathIsA404Problem() throws Exception
+    {
+        ContentResponse response = client.GET(url("/elsewhere"));
+        assertEquals(404, response.getStatus());
+        assertEquals("application/problem+json", response.getMediaType());
+        assertTrue(response.getContentAsString().contains("\"type\":\"urn:sluice:problem:no-route\""));
+    }
+
+    @Test
+    void readinessIsAnsweredBySluice() throws Exception
+    {
+        ContentResponse response = client.GET(url("/-/ready"));
+        assertEquals(200, response.getStatus());
+        assertEquals("{\"status\":\"ready\",\"routes\":1,\"config_reloads\":0,\"config_rejected\":0}\n", response.getContentAsString());
+    }
+}
