@@ -316,6 +316,20 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         return failure instanceof TimeoutException ? 408 : 400;
     }
 
+    /**
+     * 504 for every kind of upstream timeout, connecting included (as nginx answers), else 502.
+     */
+    @Override
+    protected int proxyResponseStatus(Throwable failure)
+    {
+        return isTimeout(failure) ? 504 : 502;
+    }
+
+    private static boolean isTimeout(Throwable failure)
+    {
+        return failure instanceof TimeoutException || failure instanceof java.net.SocketTimeoutException;
+    }
+
     @Override
     protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse, Throwable failure)
     {
@@ -333,7 +347,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
      */
     static String describe(Throwable failure)
     {
-        if (failure instanceof TimeoutException)
+        if (isTimeout(failure))
         {
             return "timed out (" + failure.getMessage() + ")";
         }
@@ -360,7 +374,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             // Part of the response went out: the stream broke, on one side or the other.
             return Exchange.Outcome.UPSTREAM_FAILED;
         }
-        if (failure instanceof TimeoutException)
+        if (isTimeout(failure))
         {
             return Exchange.Outcome.UPSTREAM_TIMEOUT;
         }

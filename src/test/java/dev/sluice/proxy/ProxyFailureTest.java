@@ -33,6 +33,8 @@ class ProxyFailureTest
 {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static ServerSocket resetting;
+    private static ServerSocket unaccepting;
+    private static final java.util.List<Socket> BACKLOG = new java.util.ArrayList<>();
     private static Thread resetter;
     private static TestUpstream slow;
     private static int closedPort;
@@ -45,6 +47,15 @@ class ProxyFailureTest
         try (ServerSocket socket = new ServerSocket(0))
         {
             closedPort = socket.getLocalPort();
+        }
+        // Never accepts; once its backlog of one is full, new connections wait for a SYN-ACK that
+        // never comes, which is what an unreachable host looks like.
+        unaccepting = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        for (int i = 0; i < 2; i++)
+        {
+            Socket filler = new Socket();
+            filler.connect(unaccepting.getLocalSocketAddress(), 1000);
+            BACKLOG.add(filler);
         }
         // Accepts, reads a little, and closes without answering.
         resetting = new ServerSocket(0);
@@ -108,6 +119,10 @@ class ProxyFailureTest
             upstream.closed.url = http://127.0.0.1:%d
             upstream.reset.url = http://127.0.0.1:%d
             upstream.slow.url = %s
+            upstream.unreachable.url = http://127.0.0.1:%d
+            route.unreachable.path = /unreachable
+            route.unreachable.upstream = unreachable
+            route.unreachable.connect-timeout = 300ms
             route.closed.path = /closed
             route.closed.upstream = closed
             route.reset.path = /reset
@@ -119,7 +134,7 @@ class ProxyFailureTest
             route.total.upstream = slow
             route.total.idle-timeout = 2s
             route.total.timeout = 800ms
-            """.formatted(closedPort, resetting.getLocalPort(), slow.url()));
+            """.formatted(closedPort, resetting.getLocalPort(), slow.url(), unaccepting.getLocalPort()));
         client = new HttpClient();
         client.start();
     }
@@ -131,6 +146,11 @@ class ProxyFailureTest
         sluice.close();
         slow.close();
         resetting.close();
+        for (Socket filler : BACKLOG)
+        {
+            filler.close();
+        }
+        unaccepting.close();
     }
 
     private static JsonNode problem(ContentResponse response, int status) throws Exception
@@ -151,6 +171,15 @@ class ProxyFailureTest
         JsonNode problem = problem(client.newRequest(sluice.uri("/closed/x")).timeout(10, TimeUnit.SECONDS).send(), 502);
         assertEquals("urn:sluice:problem:bad-gateway", problem.get("type").asText());
         assertEquals("The upstream could not be reached or closed the connection.", problem.get("detail").asText());
+    }
+
+    @Test
+    void anUpstreamThatDoesNotAcceptWithinTheConnectTimeoutIsA504() throws Exception
+    {
+        long start = System.nanoTime();
+        JsonNode problem = problem(client.newRequest(sluice.uri("/unreachable/x")).timeout(10, TimeUnit.SECONDS).send(), 504);
+        assertEquals("urn:sluice:problem:gateway-timeout", problem.get("type").asText());
+        assertTrue(System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(2500), "the 300ms connect timeout did not apply");
     }
 
     @Test
