@@ -25,9 +25,14 @@ public final class ConfigException extends Exception
         return problems;
     }
 
+    /** Keys whose values are never repeated in a message: they may hold credentials. */
+    private static final java.util.regex.Pattern SECRET = java.util.regex.Pattern.compile(
+        "(?i).*(password|secret|token|credential|api-?key|private-key|\\.key)$|.*\\.(password|secret)\\..*");
+
     static String invalid(String key, String value, String allowed)
     {
-        return "Key '" + key + "' has value '" + value + "'; allowed: " + allowed + ".";
+        String shown = SECRET.matcher(key).matches() ? "(redacted)" : value;
+        return "Key '" + key + "' has value '" + shown + "'; allowed: " + allowed + ".";
     }
 
     static String required(String key, String allowed)

@@ -61,9 +61,11 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     public static final String READY_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".ready";
     private static final Logger LOG = LoggerFactory.getLogger(SluiceProxyServlet.class);
     private static final String BAD_TARGET_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".badTarget";
+    private static final String CONNECTION_TOKENS_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".connectionTokens";
     /** Headers the exchange manages itself, so the upstream's or client's copies are dropped. */
     private static final Set<String> REPLACED_REQUEST_HEADERS = Set.of(
-        "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "forwarded", "via", "x-request-id");
+        "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "x-forwarded-server", "x-real-ip",
+        "forwarded", "via", "x-request-id");
 
     private ConfigStore config;
     private UpstreamClients clients;
@@ -192,7 +194,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     @Override
     protected void addProxyHeaders(HttpServletRequest clientRequest, Request proxyRequest)
     {
-        Settings settings = Exchange.of(clientRequest).settings();
+        Exchange exchange = Exchange.of(clientRequest);
+        Settings settings = exchange.settings();
         String peer = clientRequest.getRemoteAddr();
         boolean trusted = settings.trustedProxies().trusts(peer);
         ForwardingHeaders forwarding = ForwardingHeaders.of(new ForwardingHeaders.Incoming(
@@ -218,6 +221,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             }
             headers.put(HeaderNames.X_FORWARDED_PORT, forwarding.forwardedPort());
             headers.put(HeaderNames.FORWARDED, forwarding.forwarded());
+            // The one address upstreams can use as is: already resolved through trusted proxies.
+            headers.put(HeaderNames.X_REAL_IP, exchange.clientAddress());
             if (via != null)
             {
                 headers.put(HeaderNames.VIA, ForwardingHeaders.via(incomingVia, clientRequest.getProtocol(), via));
@@ -253,10 +258,19 @@ public class SluiceProxyServlet extends AsyncProxyServlet
      * otherwise contradict Sluice's.
      */
     @Override
+    protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse)
+    {
+        // Read the upstream's Connection header once, not once per header.
+        clientRequest.setAttribute(CONNECTION_TOKENS_ATTRIBUTE, connectionTokens(serverResponse));
+        super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
+    }
+
+    @Override
     protected String filterServerResponseHeader(HttpServletRequest clientRequest, Response serverResponse, String headerName, String headerValue)
     {
         String lower = headerName.toLowerCase(Locale.ROOT);
-        if (lower.equals("x-request-id") || connectionTokens(serverResponse).contains(lower))
+        Object tokens = clientRequest.getAttribute(CONNECTION_TOKENS_ATTRIBUTE);
+        if (lower.equals("x-request-id") || (tokens instanceof Set<?> set && set.contains(lower)))
         {
             return null;
         }

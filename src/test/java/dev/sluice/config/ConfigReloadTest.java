@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 import dev.sluice.testing.LogCapture;
 import dev.sluice.testing.SluiceUnderTest;
 import dev.sluice.testing.TestUpstream;
+import org.eclipse.jetty.client.CompletableResponseListener;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.io.Content;
@@ -121,17 +122,7 @@ class ConfigReloadTest
         try (SluiceUnderTest sluice = SluiceUnderTest.start(config("/app", first)))
         {
             // "first" answers after 800 ms; the edit lands meanwhile and points the route at "second".
-            CompletableFuture<ContentResponse> inFlight = CompletableFuture.supplyAsync(() ->
-            {
-                try
-                {
-                    return client.newRequest(sluice.uri("/app/slow")).timeout(10, TimeUnit.SECONDS).send();
-                }
-                catch (Exception x)
-                {
-                    throw new IllegalStateException(x);
-                }
-            });
+            CompletableFuture<ContentResponse> inFlight = new CompletableResponseListener(client.newRequest(sluice.uri("/app/slow")).timeout(10, TimeUnit.SECONDS)).send();
             Thread.sleep(150);
             sluice.rewriteConfig(config("/app", second));
             String body = "";

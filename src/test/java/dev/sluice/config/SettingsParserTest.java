@@ -166,4 +166,13 @@ class SettingsParserTest
               - Key 'route.a.upstream' has value 'b'; allowed: the name of a configured upstream.<name>.url (none is configured).
               - Key 'route.a.timeout' has value '5'; allowed: a duration such as 250ms, 5s, 2m or 1h.""", x.getMessage());
     }
+
+    @Test
+    void valuesOfKeysThatMayHoldSecretsAreNeverRepeated()
+    {
+        assertEquals("Key 'redis.password' has value '(redacted)'; allowed: x.", ConfigException.invalid("redis.password", "hunter2", "x"));
+        assertEquals("Key 'consumer.bob.api-key' has value '(redacted)'; allowed: x.", ConfigException.invalid("consumer.bob.api-key", "k", "x"));
+        assertEquals("Key 'issuer.a.hmac-secret' has value '(redacted)'; allowed: x.", ConfigException.invalid("issuer.a.hmac-secret", "s", "x"));
+        assertEquals("Key 'proxy.via' has value 'a b'; allowed: x.", ConfigException.invalid("proxy.via", "a b", "x"));
+    }
 }

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.sluice.testing.SluiceProcess;
 import dev.sluice.testing.TestUpstream;
+import org.eclipse.jetty.client.CompletableResponseListener;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.io.Content;
@@ -100,17 +101,7 @@ class MainTest
             client.start();
             try
             {
-                CompletableFuture<ContentResponse> inFlight = CompletableFuture.supplyAsync(() ->
-                {
-                    try
-                    {
-                        return client.newRequest(sluice.uri("/slow")).timeout(20, TimeUnit.SECONDS).send();
-                    }
-                    catch (Exception x)
-                    {
-                        throw new IllegalStateException(x);
-                    }
-                });
+                CompletableFuture<ContentResponse> inFlight = new CompletableResponseListener(client.newRequest(sluice.uri("/slow")).timeout(20, TimeUnit.SECONDS)).send();
                 Thread.sleep(500);
                 sluice.terminate();
                 ContentResponse response = inFlight.get(20, TimeUnit.SECONDS);

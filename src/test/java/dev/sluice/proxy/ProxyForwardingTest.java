@@ -144,6 +144,8 @@ class ProxyForwardingTest
             "X-Forwarded-Port: 1",
             "Forwarded: for=6.6.6.6;proto=https",
             "Via: 1.0 earlier-hop",
+            "X-Real-IP: 6.6.6.6",
+            "X-Forwarded-Server: evil",
             "Connection: close");
         assertEquals(200, reply.status());
         HttpFields headers = upstream.take().headers();
@@ -155,6 +157,8 @@ class ProxyForwardingTest
         assertEquals("for=127.0.0.1;host=\"api.example.com:8443\";proto=http", headers.get("Forwarded"));
         assertEquals("1.0 earlier-hop, 1.1 sluice", headers.get("Via"));
         assertEquals(1, headers.getValuesList("X-Forwarded-For").size());
+        assertEquals("127.0.0.1", headers.get("X-Real-IP"));
+        assertNull(headers.get("X-Forwarded-Server"));
     }
 
     @Test
