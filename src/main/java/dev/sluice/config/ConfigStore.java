@@ -202,14 +202,14 @@ public final class ConfigStore implements AutoCloseable
 
     private void reject(String problem, String newDigest)
     {
-        // Remember the rejected content so an unchanged bad file is reported once, not every tick.
-        if (newDigest != null && Objects.equals(problem, lastProblem))
-        {
-            return;
-        }
         if (newDigest != null)
         {
             digest = newDigest;
+        }
+        // A file that stays bad (or missing) is reported once, not on every check.
+        if (Objects.equals(problem, lastProblem))
+        {
+            return;
         }
         lastProblem = problem;
         rejectedReloads++;
