@@ -1,3 +1,4 @@
+// Liveness and readiness endpoints, answered by Sluice under /-/ even with a catch-all route.
 package dev.sluice.admin;
 
 import dev.sluice.testing.SluiceUnderTest;

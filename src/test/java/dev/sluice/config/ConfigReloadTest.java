@@ -1,3 +1,4 @@
+// Live reload against a running Sluice: valid edits, invalid edits, requests in flight.
 package dev.sluice.config;
 
 import java.util.concurrent.CompletableFuture;

@@ -1,3 +1,4 @@
+// ConfigStore on its own: loading, change detection, rejected and missing files.
 package dev.sluice.config;
 
 import java.nio.file.Files;

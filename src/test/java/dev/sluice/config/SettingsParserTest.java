@@ -1,3 +1,4 @@
+// Parsing the properties into Settings: defaults, overrides, and the exact error messages.
 package dev.sluice.config;
 
 import java.io.StringReader;

@@ -1,3 +1,4 @@
+// The packaged WAR deployed into embedded Jetty 12 (ee10).
 package dev.sluice.deploy;
 
 import java.nio.file.Path;

@@ -1,3 +1,4 @@
+// The packaged WAR deployed into embedded Tomcat 11.
 package dev.sluice.deploy;
 
 import java.io.File;

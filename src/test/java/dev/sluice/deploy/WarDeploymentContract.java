@@ -1,3 +1,4 @@
+// The checks every container deployment of the packaged WAR must pass.
 package dev.sluice.deploy;
 
 import java.nio.file.Files;

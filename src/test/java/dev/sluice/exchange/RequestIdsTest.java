@@ -1,3 +1,4 @@
+// Which incoming request ids are kept, and the ones Sluice makes.
 package dev.sluice.exchange;
 
 import java.util.HashSet;

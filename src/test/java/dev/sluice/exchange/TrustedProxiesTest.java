@@ -1,3 +1,4 @@
+// Client address resolution through trusted proxies, and CIDR matching.
 package dev.sluice.exchange;
 
 import java.util.List;

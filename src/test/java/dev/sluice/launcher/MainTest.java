@@ -1,3 +1,4 @@
+// The embedded launcher: options, start-up refusals and graceful SIGTERM.
 package dev.sluice.launcher;
 
 import java.io.ByteArrayOutputStream;

@@ -1,3 +1,4 @@
+// The access-log line: its fields, and that no credential ever reaches a log.
 package dev.sluice.observe;
 
 import com.fasterxml.jackson.databind.JsonNode;

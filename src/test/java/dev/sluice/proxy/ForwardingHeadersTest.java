@@ -1,3 +1,4 @@
+// X-Forwarded-*, Forwarded and Via values, computed without servlets.
 package dev.sluice.proxy;
 
 import java.util.List;

@@ -1,3 +1,4 @@
+// Sluice is never an open proxy: absolute URIs, Host tricks, CONNECT and path escapes.
 package dev.sluice.proxy;
 
 import dev.sluice.testing.RawHttp;

@@ -1,3 +1,4 @@
+// Upstream down, slow or broken, and clients that leave: the answers Sluice gives.
 package dev.sluice.proxy;
 
 import java.io.InputStream;

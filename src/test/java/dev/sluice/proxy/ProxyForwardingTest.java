@@ -1,3 +1,4 @@
+// What a proxied request looks like upstream, and what the client gets back.
 package dev.sluice.proxy;
 
 import java.nio.ByteBuffer;

@@ -1,3 +1,4 @@
+// 1 GiB each way through a Sluice JVM capped at 128 MiB of heap.
 package dev.sluice.proxy;
 
 import java.io.InputStream;

@@ -1,3 +1,4 @@
+// Forwarding headers from a trusted front proxy are extended, not replaced.
 package dev.sluice.proxy;
 
 import dev.sluice.testing.RawHttp;

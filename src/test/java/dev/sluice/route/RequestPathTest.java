@@ -1,3 +1,4 @@
+// Path normalisation: dot segments resolved, ambiguous encodings refused.
 package dev.sluice.route;
 
 import java.util.List;

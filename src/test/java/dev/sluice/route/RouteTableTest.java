@@ -1,3 +1,4 @@
+// Route matching and precedence, ties, rewrites and pattern syntax, without servlets.
 package dev.sluice.route;
 
 import java.time.Duration;
