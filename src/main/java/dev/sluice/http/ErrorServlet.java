@@ -18,6 +18,14 @@ import jakarta.servlet.http.HttpServletResponse;
  */
 public final class ErrorServlet extends HttpServlet
 {
+    /** Where web.xml maps this servlet. */
+    public static final String PATH = "/-/error";
+    /**
+     * Set on a request whose committed response must be cut off (its upstream broke off mid-body)
+     * before it is dispatched here; on containers without an abort, failing the dispatch is the
+     * portable way to make them close the connection instead of ending the body cleanly.
+     */
+    public static final String ABORT_ATTRIBUTE = ErrorServlet.class.getName() + ".abort";
     private static final long serialVersionUID = 1L;
 
     @Override
@@ -25,6 +33,10 @@ public final class ErrorServlet extends HttpServlet
     {
         Exchange exchange = Exchange.of(request);
         String id = exchange != null ? exchange.id() : RequestIds.accept(request.getHeader(HeaderNames.REQUEST_ID));
+        if (request.getDispatcherType() == DispatcherType.ASYNC && request.getAttribute(ABORT_ATTRIBUTE) != null)
+        {
+            throw new UpstreamBrokeOff();
+        }
         if (request.getDispatcherType() != DispatcherType.ERROR)
         {
             ProblemWriter.write(response, ProblemType.NOT_FOUND, "No such Sluice endpoint.", id);
@@ -36,5 +48,22 @@ public final class ErrorServlet extends HttpServlet
         response.setHeader(HeaderNames.REQUEST_ID, id);
         // The container's message may quote the request back; the title says enough.
         ProblemWriter.write(response, status, problemType, null, id);
+    }
+
+    /** Thrown only to make a container cut a committed response; carries no stack trace. */
+    static final class UpstreamBrokeOff extends IOException
+    {
+        private static final long serialVersionUID = 1L;
+
+        UpstreamBrokeOff()
+        {
+            super("the upstream response broke off; the client connection is cut", null);
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace()
+        {
+            return this;
+        }
     }
 }

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeoutException;
 import dev.sluice.config.ConfigStore;
 import dev.sluice.config.Settings;
 import dev.sluice.exchange.Exchange;
+import dev.sluice.http.ErrorServlet;
 import dev.sluice.http.HeaderNames;
 import dev.sluice.http.ProblemType;
 import dev.sluice.http.ProblemWriter;
@@ -413,7 +414,14 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         {
             if (proxyResponse.isCommitted())
             {
-                abort(proxyResponse);
+                if (!abort(proxyResponse) && clientRequest.isAsyncStarted())
+                {
+                    // Not Jetty: hand the request to a servlet that fails, which makes the
+                    // container drop the connection instead of ending the body cleanly.
+                    clientRequest.setAttribute(ErrorServlet.ABORT_ATTRIBUTE, Boolean.TRUE);
+                    clientRequest.getAsyncContext().dispatch(ErrorServlet.PATH);
+                    return;
+                }
             }
             else
             {
@@ -452,16 +460,20 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         };
     }
 
-    private void abort(HttpServletResponse proxyResponse)
+    /**
+     * Jetty aborts the connection for {@code sendError(-1)}; other containers refuse it.
+     */
+    private static boolean abort(HttpServletResponse proxyResponse)
     {
         try
         {
-            // Jetty aborts the connection for -1; other containers refuse, and the stream ends.
             proxyResponse.sendError(-1);
+            return true;
         }
         catch (IOException | RuntimeException x)
         {
             LOG.trace("abort refused", x);
+            return false;
         }
     }
 

@@ -26,6 +26,7 @@ abstract class WarDeploymentContract
     static final String CONTEXT_PATH = "/gateway";
 
     private TestUpstream upstream;
+    private TestUpstream broken;
     private Path config;
     private HttpClient client;
     private int port;
@@ -41,13 +42,31 @@ abstract class WarDeploymentContract
         Path war = Path.of(System.getProperty("sluice.war", "target/sluice.war"));
         assertTrue(Files.isRegularFile(war), "run `mvn verify`: the WAR is built by the package phase");
         upstream = TestUpstream.start();
+        broken = TestUpstream.start(new org.eclipse.jetty.server.Handler.Abstract()
+        {
+            @Override
+            public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
+                                  org.eclipse.jetty.util.Callback callback) throws Exception
+            {
+                // A chunked body that breaks off: the client must not see a clean end.
+                java.io.OutputStream out = org.eclipse.jetty.io.Content.Sink.asOutputStream(response);
+                out.write("x".repeat(20_000).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                out.flush();
+                Thread.sleep(200);
+                callback.failed(new IllegalStateException("upstream dies mid-body"));
+                return true;
+            }
+        });
         config = Files.createTempFile("sluice-war", ".properties");
         Files.writeString(config, """
             upstream.app.url = %s/base
             route.app.path = /app
             route.app.upstream = app
             route.app.strip-prefix = true
-            """.formatted(upstream.url()));
+            upstream.broken.url = %s
+            route.broken.path = /broken
+            route.broken.upstream = broken
+            """.formatted(upstream.url(), broken.url()));
         System.setProperty("sluice.config", config.toString());
         try
         {
@@ -67,6 +86,7 @@ abstract class WarDeploymentContract
         client.stop();
         undeploy();
         upstream.close();
+        broken.close();
         Files.deleteIfExists(config);
     }
 
@@ -111,6 +131,17 @@ abstract class WarDeploymentContract
     {
         ContentResponse response = client.GET(url("/-/ready"));
         assertEquals(200, response.getStatus());
-        assertEquals("{\"status\":\"ready\",\"routes\":1,\"config_reloads\":0,\"config_rejected\":0}\n", response.getContentAsString());
+        assertEquals("{\"status\":\"ready\",\"routes\":2,\"config_reloads\":0,\"config_rejected\":0}\n", response.getContentAsString());
+    }
+
+    @Test
+    void anUpstreamBodyThatBreaksOffIsNotPassedOnAsComplete() throws Exception
+    {
+        java.net.URI uri = java.net.URI.create(url("/broken/x"));
+        dev.sluice.testing.RawHttp.Reply reply = dev.sluice.testing.RawHttp.send(uri.getPort(),
+            "GET " + uri.getPath() + " HTTP/1.1", "Host: localhost");
+        assertEquals(200, reply.status());
+        assertEquals("chunked", reply.header("Transfer-Encoding"));
+        assertTrue(!reply.body().endsWith("0\r\n\r\n"), "the chunked body ended cleanly although the upstream broke off");
     }
 }

@@ -67,6 +67,10 @@ public final class RawHttp
                 {
                     return reply;
                 }
+                if (reply != null && "chunked".equalsIgnoreCase(reply.header("Transfer-Encoding")) && reply.body().endsWith("0\r\n\r\n"))
+                {
+                    return reply;
+                }
             }
             Reply reply = parse(out.toString(StandardCharsets.ISO_8859_1));
             return reply != null ? reply : new Reply(-1, out.toString(StandardCharsets.ISO_8859_1), "");
