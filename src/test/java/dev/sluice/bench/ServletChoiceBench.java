@@ -1,15 +1,11 @@
 // Side-by-side load run behind the choice of AsyncProxyServlet over ProxyServlet (not a test).
 package dev.sluice.bench;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import dev.sluice.testing.SluiceUnderTest;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
@@ -34,9 +30,6 @@ import org.eclipse.jetty.util.Callback;
  */
 public final class ServletChoiceBench
 {
-    private static final Pattern RPS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
-    private static final Pattern P99 = Pattern.compile("99%\\s+([0-9.]+)(us|ms|s)");
-
     private ServletChoiceBench()
     {
     }
@@ -174,31 +167,12 @@ public final class ServletChoiceBench
 
     private static double[] wrk(String url, String duration, int connections) throws Exception
     {
-        Process process = new ProcessBuilder("wrk", "-t1", "-c" + connections, "-d" + duration, "--latency", url).redirectErrorStream(true).start();
-        StringBuilder output = new StringBuilder();
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)))
+        Wrk.Result result = Wrk.run(List.of(), url, duration, connections);
+        if (result.failed())
         {
-            String line;
-            while ((line = in.readLine()) != null)
-            {
-                output.append(line).append('\n');
-            }
+            throw new IllegalStateException("wrk failed for " + url + ": " + result.failure());
         }
-        process.waitFor();
-        Matcher rps = RPS.matcher(output);
-        Matcher p99 = P99.matcher(output);
-        if (!rps.find() || !p99.find() || output.indexOf("Non-2xx") >= 0)
-        {
-            throw new IllegalStateException("wrk failed for " + url + ":\n" + output);
-        }
-        double latency = Double.parseDouble(p99.group(1));
-        latency = switch (p99.group(2))
-        {
-            case "us" -> latency / 1000;
-            case "s" -> latency * 1000;
-            default -> latency;
-        };
-        return new double[]{Double.parseDouble(rps.group(1)), latency};
+        return new double[]{result.rps(), result.p99()};
     }
 
     private static double median(List<double[]> values, int index)

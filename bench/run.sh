@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: backend direct, nginx proxy_pass, bare Jetty ProxyServlet, Sluice, and
+# nginx proxy_cache, all on loopback, measured with wrk in interleaved rounds. Prints one table and
+# writes bench/results/<time>.{json,md} and the "latest results" section of docs/PERFORMANCE.md.
+#
+# Usage: bench/run.sh [--rounds N] [--duration 10s] [--warmup 10s] [--connections 32] [--pin]
+#   --pin   run wrk on CPU 0 and every server on CPU 1 (taskset), so they do not compete.
+# Ports 18081-18085 on 127.0.0.1 must be free. Needs a JDK 17+ and Maven; installs wrk and nginx
+# from Debian packages when missing (as root). Takes about 8 minutes with the defaults.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rounds=3 duration=10s warmup=10s connections=32 pin=false
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) rounds=$2; shift 2 ;;
+    --duration) duration=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
+    --connections) connections=$2; shift 2 ;;
+    --pin) pin=true; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing ${need[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  # The package may start a system nginx on port 80; it is not ours.
+  pkill -x nginx 2>/dev/null || true
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+BACKEND=18081 NGINX_PROXY=18082 NGINX_CACHE=18083 JETTY=18084 SLUICE=18085
+for port in $BACKEND $NGINX_PROXY $NGINX_CACHE $JETTY $SLUICE; do
+  if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then echo "port $port is in use" >&2; exit 2; fi
+done
+
+pin_wrk="" pin_server=""
+if $pin; then pin_wrk="taskset -c 0"; pin_server="taskset -c 1"; fi
+
+work=$(mktemp -d /tmp/sluice-bench.XXXXXX)
+chmod 755 "$work"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  sleep 1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "building"
+mvn -q -B test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
+cp="target/test-classes:target/classes:$(cat target/bench.classpath)"
+
+# The backend's two responses: ~200 bytes of JSON and 100 KiB.
+mkdir -p "$work/www" "$work/cache" "$work/logs"
+printf '{"id":42,"name":"sluice","tags":["api","proxy","bench"],"active":true,"score":97.5,"owner":{"id":7,"name":"ada"},"note":"%s"}' \
+  "$(head -c 60 /dev/zero | tr '\0' x)" > "$work/www/small"
+head -c 102400 /dev/zero | tr '\0' y > "$work/www/large"
+chmod -R a+rwX "$work"
+
+cat > "$work/nginx.conf" <<NGINX
+worker_processes auto;
+pid $work/nginx.pid;
+error_log $work/logs/error.log warn;
+$( [ "$(id -u)" = 0 ] && echo "user root;" )
+events { worker_connections 4096; }
+http {
+  access_log off;
+  # No tcp_nopush: with sendfile it holds back cached responses' last segment (40 ms delayed-ACK stalls).
+  sendfile on;
+  keepalive_requests 1000000;
+  client_body_temp_path $work/body;
+  proxy_temp_path $work/proxy;
+  fastcgi_temp_path $work/fastcgi;
+  uwsgi_temp_path $work/uwsgi;
+  scgi_temp_path $work/scgi;
+  proxy_cache_path $work/cache keys_zone=bench:10m;
+  upstream backend { server 127.0.0.1:$BACKEND; keepalive 64; }
+  server {
+    listen 127.0.0.1:$BACKEND;
+    root $work/www;
+    location = /small { default_type application/json; }
+    location = /large { default_type application/octet-stream; }
+  }
+  server {
+    listen 127.0.0.1:$NGINX_PROXY;
+    location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+  server {
+    listen 127.0.0.1:$NGINX_CACHE;
+    location / {
+      proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection "";
+      proxy_cache bench; proxy_cache_valid 200 10m;
+    }
+  }
+}
+NGINX
+$pin_server "$NGINX" -c "$work/nginx.conf" -p "$work"
+
+cat > "$work/sluice.properties" <<PROPS
+upstream.backend.url = http://127.0.0.1:$BACKEND
+route.all.path = /
+route.all.upstream = backend
+PROPS
+
+echo "starting the bare Jetty proxy and Sluice"
+$pin_server java -cp "$cp" dev.sluice.bench.BareProxy $JETTY "http://127.0.0.1:$BACKEND" > "$work/logs/jetty.log" 2>&1 &
+pids+=($!)
+# Sluice as shipped: access log on (to a file here), all filters in place.
+$pin_server java -cp "$cp" dev.sluice.launcher.Main --config "$work/sluice.properties" --port $SLUICE --host 127.0.0.1 \
+  --webapp src/main/webapp > "$work/logs/sluice.log" 2>&1 &
+sluice_pid=$!
+pids+=($sluice_pid)
+
+for port in $BACKEND $NGINX_PROXY $NGINX_CACHE $JETTY $SLUICE; do
+  for _ in $(seq 1 120); do
+    if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then break; fi
+    sleep 0.5
+  done
+  (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null || { echo "nothing listens on $port; logs in $work/logs" >&2; cat "$work/logs/"*.log >&2; exit 1; }
+done
+
+# taskset reports the JVM's pid through the exec, so the pid is Sluice's own.
+java -cp "$cp" dev.sluice.bench.BenchRunner \
+  --rounds "$rounds" --duration "$duration" --warmup "$warmup" --connections "$connections" --pin "$pin_wrk" \
+  --sluice-pid "$sluice_pid" --nginx-version "$("$NGINX" -v 2>&1 | sed 's/.*: //')" \
+  --wrk-version "$(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)" \
+  --target direct=http://127.0.0.1:$BACKEND --target nginx=http://127.0.0.1:$NGINX_PROXY \
+  --target jetty=http://127.0.0.1:$JETTY --target sluice=http://127.0.0.1:$SLUICE \
+  --target nginx-cache=http://127.0.0.1:$NGINX_CACHE

@@ -1,0 +1,289 @@
+// Runs the side-by-side benchmark scenarios interleaved and writes the results (bench/run.sh drives it).
+package dev.sluice.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+/**
+ * Given the URLs of servers that {@code bench/run.sh} started, runs wrk against every scenario
+ * and response size, round after round in the same order (A B C … A B C …), so that noise on a
+ * shared machine hits every scenario alike. Prints one table of medians, the target ratios
+ * computed from this run only, Sluice's resident memory, and writes the same as JSON and
+ * Markdown under {@code bench/results/} and into {@code docs/PERFORMANCE.md}.
+ */
+public final class BenchRunner
+{
+    /** The scenarios of the benchmark issue, in order; a null key means "not yet". */
+    private static final List<String[]> SCENARIOS = List.of(
+        new String[]{"1", "direct to the backend", "direct"},
+        new String[]{"2", "nginx proxy_pass, upstream keep-alive", "nginx"},
+        new String[]{"3", "bare Jetty 12 ProxyServlet.Transparent", "jetty"},
+        new String[]{"4", "Sluice, plain route", "sluice"},
+        new String[]{"5", "Sluice, API key + local rate limit", null},
+        new String[]{"6", "Sluice, JWT (cached) + local rate limit", null},
+        new String[]{"7a", "Sluice, cache hit", null},
+        new String[]{"7b", "nginx proxy_cache hit", "nginx-cache"},
+        new String[]{"8", "Sluice over HTTPS, keep-alive", null});
+    private static final List<String> SIZES = List.of("small", "large");
+
+    private BenchRunner()
+    {
+    }
+
+    public static void main(String[] args) throws Exception
+    {
+        Map<String, String> options = new LinkedHashMap<>();
+        Map<String, String> targets = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i += 2)
+        {
+            if (args[i].equals("--target"))
+            {
+                String[] pair = args[i + 1].split("=", 2);
+                targets.put(pair[0], pair[1]);
+            }
+            else
+            {
+                options.put(args[i].substring(2), args[i + 1]);
+            }
+        }
+        int rounds = Integer.parseInt(options.getOrDefault("rounds", "3"));
+        String duration = options.getOrDefault("duration", "10s");
+        String warmup = options.getOrDefault("warmup", "10s");
+        int connections = Integer.parseInt(options.getOrDefault("connections", "32"));
+        List<String> pin = options.getOrDefault("pin", "").isBlank() ? List.of() : Arrays.asList(options.get("pin").trim().split("\\s+"));
+        long sluicePid = Long.parseLong(options.getOrDefault("sluice-pid", "-1"));
+
+        for (String target : targets.keySet())
+        {
+            for (String size : SIZES)
+            {
+                Wrk.run(pin, targets.get(target) + "/" + size, warmup, connections);
+            }
+        }
+        Map<String, List<Wrk.Result>> runs = new LinkedHashMap<>();
+        long peakRss = 0;
+        for (int round = 1; round <= rounds; round++)
+        {
+            for (String size : SIZES)
+            {
+                for (Map.Entry<String, String> target : targets.entrySet())
+                {
+                    Wrk.Result result = Wrk.run(pin, target.getValue() + "/" + size, duration, connections);
+                    if (result.failed())
+                    {
+                        System.err.println("round " + round + ", " + target.getKey() + " " + size + " failed: " + result.failure());
+                    }
+                    runs.computeIfAbsent(target.getKey() + "/" + size, key -> new ArrayList<>()).add(result);
+                    if (target.getKey().equals("sluice"))
+                    {
+                        peakRss = Math.max(peakRss, residentKiB(sluicePid));
+                    }
+                }
+            }
+            System.out.printf("round %d of %d done%n", round, rounds);
+        }
+        long finalRss = residentKiB(sluicePid);
+
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("time", DateTimeFormatter.ISO_INSTANT.format(Instant.now()));
+        report.put("machine", machine(options));
+        report.put("method", Map.of("rounds", rounds, "duration", duration, "warmup", warmup, "connections", connections,
+            "wrk_threads", 1, "pinned", !pin.isEmpty()));
+        List<Map<String, Object>> rows = new ArrayList<>();
+        Map<String, Double> medianRps = new LinkedHashMap<>();
+        for (String[] scenario : SCENARIOS)
+        {
+            for (String size : SIZES)
+            {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("scenario", scenario[0]);
+                row.put("name", scenario[1]);
+                row.put("size", size);
+                List<Wrk.Result> results = scenario[2] == null ? null : runs.get(scenario[2] + "/" + size);
+                if (results == null)
+                {
+                    row.put("status", "not yet");
+                }
+                else if (results.stream().anyMatch(Wrk.Result::failed))
+                {
+                    row.put("status", "failed");
+                }
+                else
+                {
+                    double rps = median(results.stream().mapToDouble(Wrk.Result::rps).toArray());
+                    row.put("status", "measured");
+                    row.put("rps", Math.round(rps));
+                    row.put("p50_ms", round2(median(results.stream().mapToDouble(Wrk.Result::p50).toArray())));
+                    row.put("p99_ms", round2(median(results.stream().mapToDouble(Wrk.Result::p99).toArray())));
+                    row.put("rps_each_round", results.stream().map(result -> Math.round(result.rps())).toList());
+                    medianRps.put(scenario[2] + "/" + size, rps);
+                }
+                rows.add(row);
+            }
+        }
+        report.put("scenarios", rows);
+        report.put("sluice_resident_mib", Map.of("peak_sampled", peakRss / 1024, "after_run", finalRss / 1024));
+        List<Map<String, Object>> ratios = new ArrayList<>();
+        for (String size : SIZES)
+        {
+            ratios.add(ratio("Sluice plain / bare Jetty ProxyServlet", size, medianRps.get("sluice/" + size), medianRps.get("jetty/" + size), 1.0));
+            ratios.add(ratio("Sluice plain / nginx proxy_pass (stretch)", size, medianRps.get("sluice/" + size), medianRps.get("nginx/" + size), 0.75));
+            ratios.add(ratio("bare Jetty ProxyServlet / nginx proxy_pass (context)", size, medianRps.get("jetty/" + size), medianRps.get("nginx/" + size), null));
+            ratios.add(ratio("API key + rate limit / Sluice plain", size, null, null, 0.9));
+            ratios.add(ratio("JWT + rate limit / Sluice plain", size, null, null, 0.85));
+            ratios.add(ratio("Sluice cache hit / Sluice plain", size, null, null, 2.0));
+            ratios.add(ratio("Sluice cache hit / nginx proxy_cache hit", size, null, null, 1.0));
+        }
+        report.put("ratios", ratios);
+
+        String markdown = markdown(report);
+        System.out.println();
+        System.out.println(markdown);
+
+        Path out = Path.of(options.getOrDefault("out", "bench/results"));
+        Files.createDirectories(out);
+        String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve(stamp + ".json").toFile(), report);
+        Files.writeString(out.resolve(stamp + ".md"), markdown);
+        Path docs = Path.of(options.getOrDefault("docs", "docs/PERFORMANCE.md"));
+        writeDocs(docs, markdown);
+        System.out.println("Written: " + out.resolve(stamp + ".json") + ", " + out.resolve(stamp + ".md") + ", " + docs);
+    }
+
+    private static Map<String, Object> ratio(String name, String size, Double numerator, Double denominator, Double target)
+    {
+        Map<String, Object> ratio = new LinkedHashMap<>();
+        ratio.put("ratio", name);
+        ratio.put("size", size);
+        ratio.put("target", target);
+        if (numerator == null || denominator == null || denominator == 0)
+        {
+            ratio.put("value", null);
+            ratio.put("status", numerator == null && denominator == null && target != null && !name.startsWith("Sluice plain") ? "not yet" : "not measured");
+        }
+        else
+        {
+            double value = numerator / denominator;
+            ratio.put("value", round2(value));
+            ratio.put("status", target == null ? "context" : value >= target ? "met" : "not met");
+        }
+        return ratio;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String markdown(Map<String, Object> report)
+    {
+        StringBuilder md = new StringBuilder();
+        Map<String, Object> machine = (Map<String, Object>)report.get("machine");
+        Map<String, Object> method = (Map<String, Object>)report.get("method");
+        md.append("Run ").append(report.get("time")).append(" on ").append(machine.get("cores")).append(" cores (")
+            .append(machine.get("cpu")).append("), ").append(machine.get("jdk")).append(", ").append(machine.get("nginx"))
+            .append(", ").append(machine.get("wrk")).append(".\n");
+        md.append("wrk -t1 -c").append(method.get("connections")).append(" -d").append(method.get("duration"))
+            .append(", ").append(method.get("rounds")).append(" interleaved rounds after a ").append(method.get("warmup"))
+            .append(" warm-up per target; load generator ").append(Boolean.TRUE.equals(method.get("pinned")) ? "pinned to CPU 0, servers to CPU 1" : "not pinned")
+            .append(". Medians of the rounds.\n\n");
+        md.append("| # | scenario | response | requests/s | p50 ms | p99 ms | each round |\n|---|---|---|---:|---:|---:|---|\n");
+        for (Map<String, Object> row : (List<Map<String, Object>>)report.get("scenarios"))
+        {
+            String size = row.get("size").equals("small") ? "~200 B JSON" : "100 KiB";
+            if (!"measured".equals(row.get("status")))
+            {
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | | | |%n", row.get("scenario"), row.get("name"), size, row.get("status")));
+            }
+            else
+            {
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %.2f | %.2f | %s |%n", row.get("scenario"), row.get("name"), size,
+                    row.get("rps"), row.get("p50_ms"), row.get("p99_ms"), row.get("rps_each_round")));
+            }
+        }
+        Map<String, Object> rss = (Map<String, Object>)report.get("sluice_resident_mib");
+        md.append("\nSluice resident memory under this load: peak sampled ").append(rss.get("peak_sampled"))
+            .append(" MiB, after the run ").append(rss.get("after_run")).append(" MiB (default heap settings).\n\n");
+        md.append("| ratio | response | value | target | status |\n|---|---|---:|---:|---|\n");
+        for (Map<String, Object> ratio : (List<Map<String, Object>>)report.get("ratios"))
+        {
+            String size = ratio.get("size").equals("small") ? "~200 B" : "100 KiB";
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s |%n", ratio.get("ratio"), size,
+                ratio.get("value") == null ? "" : String.format(Locale.ROOT, "%.2f", (Double)ratio.get("value")),
+                ratio.get("target") == null ? "" : "≥ " + ratio.get("target"), ratio.get("status")));
+        }
+        return md.toString();
+    }
+
+    private static void writeDocs(Path docs, String markdown) throws Exception
+    {
+        String start = "<!-- latest-results:start -->";
+        String end = "<!-- latest-results:end -->";
+        String text = Files.exists(docs) ? Files.readString(docs) : "# Performance\n\n" + start + "\n" + end + "\n";
+        int from = text.indexOf(start);
+        int to = text.indexOf(end);
+        if (from < 0 || to < from)
+        {
+            text = text + "\n" + start + "\n" + end + "\n";
+            from = text.indexOf(start);
+            to = text.indexOf(end);
+        }
+        Files.createDirectories(docs.toAbsolutePath().getParent());
+        Files.writeString(docs, text.substring(0, from + start.length()) + "\n" + markdown + text.substring(to));
+    }
+
+    private static Map<String, Object> machine(Map<String, String> options) throws Exception
+    {
+        Map<String, Object> machine = new LinkedHashMap<>();
+        machine.put("cores", Runtime.getRuntime().availableProcessors());
+        String cpu = "unknown CPU";
+        Path cpuinfo = Path.of("/proc/cpuinfo");
+        if (Files.exists(cpuinfo))
+        {
+            cpu = Files.readAllLines(cpuinfo).stream().filter(line -> line.startsWith("model name"))
+                .map(line -> line.substring(line.indexOf(':') + 1).trim()).findFirst().orElse(cpu);
+        }
+        machine.put("cpu", cpu);
+        machine.put("jdk", "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");
+        machine.put("nginx", options.getOrDefault("nginx-version", "nginx"));
+        machine.put("wrk", options.getOrDefault("wrk-version", "wrk"));
+        return machine;
+    }
+
+    private static long residentKiB(long pid) throws Exception
+    {
+        Path status = Path.of("/proc", Long.toString(pid), "status");
+        if (pid < 0 || !Files.exists(status))
+        {
+            return -1;
+        }
+        for (String line : Files.readAllLines(status))
+        {
+            if (line.startsWith("VmRSS:"))
+            {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return -1;
+    }
+
+    private static double median(double[] values)
+    {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted.length % 2 == 1 ? sorted[sorted.length / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+    }
+
+    private static double round2(double value)
+    {
+        return Math.round(value * 100) / 100.0;
+    }
+}
