@@ -51,6 +51,7 @@ public final class ExchangeFilter implements Filter
     private static final Logger LOG = LoggerFactory.getLogger(ExchangeFilter.class);
 
     private ConfigStore config;
+    private AccessLog accessLog;
     private final Clock clock = Clock.systemUTC();
 
     @Override
@@ -63,6 +64,13 @@ public final class ExchangeFilter implements Filter
                 + "' is missing; declare dev.sluice.config.ConfigListener as a <listener> in web.xml.");
         }
         config = configStore;
+        accessLog = new AccessLog();
+    }
+
+    @Override
+    public void destroy()
+    {
+        accessLog.close();
     }
 
     @Override
@@ -97,11 +105,11 @@ public final class ExchangeFilter implements Filter
         {
             if (request.isAsyncStarted())
             {
-                request.getAsyncContext().addListener(new Completion(exchange, response));
+                request.getAsyncContext().addListener(new Completion(exchange, response, accessLog));
             }
             else
             {
-                AccessLog.write(exchange, response.getStatus(), System.nanoTime());
+                accessLog.write(exchange, response.getStatus(), System.nanoTime());
             }
         }
     }
@@ -150,17 +158,19 @@ public final class ExchangeFilter implements Filter
     {
         private final Exchange exchange;
         private final HttpServletResponse response;
+        private final AccessLog accessLog;
 
-        Completion(Exchange exchange, HttpServletResponse response)
+        Completion(Exchange exchange, HttpServletResponse response, AccessLog accessLog)
         {
             this.exchange = exchange;
             this.response = response;
+            this.accessLog = accessLog;
         }
 
         @Override
         public void onComplete(AsyncEvent event)
         {
-            AccessLog.write(exchange, response.getStatus(), System.nanoTime());
+            accessLog.write(exchange, response.getStatus(), System.nanoTime());
         }
 
         @Override
