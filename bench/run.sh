@@ -3,14 +3,16 @@
 # nginx proxy_cache, all on loopback, measured with wrk in interleaved rounds. Prints one table and
 # writes bench/results/<time>.{json,md} and the "latest results" section of docs/PERFORMANCE.md.
 #
-# Usage: bench/run.sh [--rounds N] [--duration 10s] [--warmup 10s] [--connections 32] [--pin]
+# Usage: bench/run.sh [--rounds N] [--duration 10s] [--warmup 20s] [--connections 32] [--pin]
 #   --pin   run wrk on CPU 0 and every server on CPU 1 (taskset), so they do not compete.
 # Ports 18081-18085 on 127.0.0.1 must be free. Needs a JDK 17+ and Maven; installs wrk and nginx
-# from Debian packages when missing (as root). Takes about 8 minutes with the defaults.
+# from Debian packages when missing (as root). Takes about 10 minutes with the defaults.
+# The backend and the nginx proxies are separate nginx instances, so each one's CPU per request
+# is its own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rounds=3 duration=10s warmup=10s connections=32 pin=false
+rounds=3 duration=10s warmup=20s connections=32 pin=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
@@ -46,7 +48,9 @@ chmod 755 "$work"
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  for name in backend proxies; do
+    [ -f "$work/$name.pid" ] && kill "$(cat "$work/$name.pid")" 2>/dev/null || true
+  done
   sleep 1
   rm -rf "$work"
 }
@@ -63,10 +67,11 @@ printf '{"id":42,"name":"sluice","tags":["api","proxy","bench"],"active":true,"s
 head -c 102400 /dev/zero | tr '\0' y > "$work/www/large"
 chmod -R a+rwX "$work"
 
-cat > "$work/nginx.conf" <<NGINX
+nginx_conf() { # name, then the servers
+  cat > "$work/$1.conf" <<NGINX
 worker_processes auto;
-pid $work/nginx.pid;
-error_log $work/logs/error.log warn;
+pid $work/$1.pid;
+error_log $work/logs/$1-error.log warn;
 $( [ "$(id -u)" = 0 ] && echo "user root;" )
 events { worker_connections 4096; }
 http {
@@ -74,33 +79,37 @@ http {
   # No tcp_nopush: with sendfile it holds back cached responses' last segment (40 ms delayed-ACK stalls).
   sendfile on;
   keepalive_requests 1000000;
-  client_body_temp_path $work/body;
-  proxy_temp_path $work/proxy;
-  fastcgi_temp_path $work/fastcgi;
-  uwsgi_temp_path $work/uwsgi;
-  scgi_temp_path $work/scgi;
-  proxy_cache_path $work/cache keys_zone=bench:10m;
-  upstream backend { server 127.0.0.1:$BACKEND; keepalive 64; }
+  client_body_temp_path $work/$1-body;
+  proxy_temp_path $work/$1-proxy;
+  fastcgi_temp_path $work/$1-fastcgi;
+  uwsgi_temp_path $work/$1-uwsgi;
+  scgi_temp_path $work/$1-scgi;
+$2
+}
+NGINX
+  $pin_server "$NGINX" -c "$work/$1.conf" -p "$work"
+}
+nginx_conf backend "
   server {
     listen 127.0.0.1:$BACKEND;
     root $work/www;
     location = /small { default_type application/json; }
     location = /large { default_type application/octet-stream; }
-  }
+  }"
+nginx_conf proxies "
+  proxy_cache_path $work/cache keys_zone=bench:10m;
+  upstream backend { server 127.0.0.1:$BACKEND; keepalive 64; }
   server {
     listen 127.0.0.1:$NGINX_PROXY;
-    location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
+    location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
   }
   server {
     listen 127.0.0.1:$NGINX_CACHE;
     location / {
-      proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection "";
+      proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection \"\";
       proxy_cache bench; proxy_cache_valid 200 10m;
     }
-  }
-}
-NGINX
-$pin_server "$NGINX" -c "$work/nginx.conf" -p "$work"
+  }"
 
 cat > "$work/sluice.properties" <<PROPS
 upstream.backend.url = http://127.0.0.1:$BACKEND
@@ -110,7 +119,8 @@ PROPS
 
 echo "starting the bare Jetty proxy and Sluice"
 $pin_server java -cp "$cp" dev.sluice.bench.BareProxy $JETTY "http://127.0.0.1:$BACKEND" > "$work/logs/jetty.log" 2>&1 &
-pids+=($!)
+jetty_pid=$!
+pids+=($jetty_pid)
 # Sluice as shipped: access log on (to a file here), all filters in place.
 $pin_server java -cp "$cp" dev.sluice.launcher.Main --config "$work/sluice.properties" --port $SLUICE --host 127.0.0.1 \
   --webapp src/main/webapp > "$work/logs/sluice.log" 2>&1 &
@@ -125,11 +135,16 @@ for port in $BACKEND $NGINX_PROXY $NGINX_CACHE $JETTY $SLUICE; do
   (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null || { echo "nothing listens on $port; logs in $work/logs" >&2; cat "$work/logs/"*.log >&2; exit 1; }
 done
 
-# taskset reports the JVM's pid through the exec, so the pid is Sluice's own.
+# Every process of an nginx instance: the master and its workers.
+nginx_pids() { local master; master=$(cat "$work/$1.pid"); echo "$master,$(pgrep -P "$master" | paste -sd, -)"; }
+
+# taskset execs the JVM, so $! is the JVM's own pid.
 java -cp "$cp" dev.sluice.bench.BenchRunner \
   --rounds "$rounds" --duration "$duration" --warmup "$warmup" --connections "$connections" --pin "$pin_wrk" \
   --sluice-pid "$sluice_pid" --nginx-version "$("$NGINX" -v 2>&1 | sed 's/.*: //')" \
   --wrk-version "$(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)" \
   --target direct=http://127.0.0.1:$BACKEND --target nginx=http://127.0.0.1:$NGINX_PROXY \
   --target jetty=http://127.0.0.1:$JETTY --target sluice=http://127.0.0.1:$SLUICE \
-  --target nginx-cache=http://127.0.0.1:$NGINX_CACHE
+  --target nginx-cache=http://127.0.0.1:$NGINX_CACHE \
+  --cpu direct="$(nginx_pids backend)" --cpu nginx="$(nginx_pids proxies)" --cpu nginx-cache="$(nginx_pids proxies)" \
+  --cpu jetty="$jetty_pid" --cpu sluice="$sluice_pid"

@@ -46,12 +46,18 @@ public final class BenchRunner
     {
         Map<String, String> options = new LinkedHashMap<>();
         Map<String, String> targets = new LinkedHashMap<>();
+        Map<String, List<Long>> processes = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i += 2)
         {
             if (args[i].equals("--target"))
             {
                 String[] pair = args[i + 1].split("=", 2);
                 targets.put(pair[0], pair[1]);
+            }
+            else if (args[i].equals("--cpu"))
+            {
+                String[] pair = args[i + 1].split("=", 2);
+                processes.put(pair[0], Arrays.stream(pair[1].split(",")).map(String::trim).filter(pid -> !pid.isEmpty()).map(Long::parseLong).toList());
             }
             else
             {
@@ -73,6 +79,7 @@ public final class BenchRunner
             }
         }
         Map<String, List<Wrk.Result>> runs = new LinkedHashMap<>();
+        Map<String, List<Double>> cpuPerRequest = new LinkedHashMap<>();
         long peakRss = 0;
         for (int round = 1; round <= rounds; round++)
         {
@@ -80,7 +87,16 @@ public final class BenchRunner
             {
                 for (Map.Entry<String, String> target : targets.entrySet())
                 {
+                    List<Long> pids = processes.getOrDefault(target.getKey(), List.of());
+                    long ticksBefore = cpuTicks(pids);
                     Wrk.Result result = Wrk.run(pin, target.getValue() + "/" + size, duration, connections);
+                    long ticksAfter = cpuTicks(pids);
+                    if (!pids.isEmpty() && ticksBefore >= 0 && ticksAfter >= 0 && result.requests() > 0)
+                    {
+                        // Clock ticks are 1/100 s on Linux.
+                        cpuPerRequest.computeIfAbsent(target.getKey() + "/" + size, key -> new ArrayList<>())
+                            .add((ticksAfter - ticksBefore) * 10_000.0 / result.requests());
+                    }
                     if (result.failed())
                     {
                         System.err.println("round " + round + ", " + target.getKey() + " " + size + " failed: " + result.failure());
@@ -103,6 +119,7 @@ public final class BenchRunner
             "wrk_threads", 1, "pinned", !pin.isEmpty()));
         List<Map<String, Object>> rows = new ArrayList<>();
         Map<String, Double> medianRps = new LinkedHashMap<>();
+        Map<String, Double> medianCpu = new LinkedHashMap<>();
         for (String[] scenario : SCENARIOS)
         {
             for (String size : SIZES)
@@ -128,6 +145,13 @@ public final class BenchRunner
                     row.put("p50_ms", round2(median(results.stream().mapToDouble(Wrk.Result::p50).toArray())));
                     row.put("p99_ms", round2(median(results.stream().mapToDouble(Wrk.Result::p99).toArray())));
                     row.put("rps_each_round", results.stream().map(result -> Math.round(result.rps())).toList());
+                    List<Double> cpu = cpuPerRequest.get(scenario[2] + "/" + size);
+                    if (cpu != null && !cpu.isEmpty())
+                    {
+                        double median = median(cpu.stream().mapToDouble(Double::doubleValue).toArray());
+                        row.put("cpu_us_per_request", Math.round(median));
+                        medianCpu.put(scenario[2] + "/" + size, median);
+                    }
                     medianRps.put(scenario[2] + "/" + size, rps);
                 }
                 rows.add(row);
@@ -141,6 +165,8 @@ public final class BenchRunner
             ratios.add(ratio("Sluice plain / bare Jetty ProxyServlet", size, medianRps.get("sluice/" + size), medianRps.get("jetty/" + size), 1.0));
             ratios.add(ratio("Sluice plain / nginx proxy_pass (stretch)", size, medianRps.get("sluice/" + size), medianRps.get("nginx/" + size), 0.75));
             ratios.add(ratio("bare Jetty ProxyServlet / nginx proxy_pass (context)", size, medianRps.get("jetty/" + size), medianRps.get("nginx/" + size), null));
+            ratios.add(ratio("CPU per request: Sluice / bare Jetty (context, lower is better)", size, medianCpu.get("sluice/" + size), medianCpu.get("jetty/" + size), null));
+            ratios.add(ratio("CPU per request: Sluice / nginx proxy_pass (context, lower is better)", size, medianCpu.get("sluice/" + size), medianCpu.get("nginx/" + size), null));
             ratios.add(ratio("API key + rate limit / Sluice plain", size, null, null, 0.9));
             ratios.add(ratio("JWT + rate limit / Sluice plain", size, null, null, 0.85));
             ratios.add(ratio("Sluice cache hit / Sluice plain", size, null, null, 2.0));
@@ -195,18 +221,18 @@ public final class BenchRunner
             .append(", ").append(method.get("rounds")).append(" interleaved rounds after a ").append(method.get("warmup"))
             .append(" warm-up per target; load generator ").append(Boolean.TRUE.equals(method.get("pinned")) ? "pinned to CPU 0, servers to CPU 1" : "not pinned")
             .append(". Medians of the rounds.\n\n");
-        md.append("| # | scenario | response | requests/s | p50 ms | p99 ms | each round |\n|---|---|---|---:|---:|---:|---|\n");
+        md.append("| # | scenario | response | requests/s | p50 ms | p99 ms | proxy CPU µs/request | requests/s each round |\n|---|---|---|---:|---:|---:|---:|---|\n");
         for (Map<String, Object> row : (List<Map<String, Object>>)report.get("scenarios"))
         {
             String size = row.get("size").equals("small") ? "~200 B JSON" : "100 KiB";
             if (!"measured".equals(row.get("status")))
             {
-                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | | | |%n", row.get("scenario"), row.get("name"), size, row.get("status")));
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | | | | |%n", row.get("scenario"), row.get("name"), size, row.get("status")));
             }
             else
             {
-                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %.2f | %.2f | %s |%n", row.get("scenario"), row.get("name"), size,
-                    row.get("rps"), row.get("p50_ms"), row.get("p99_ms"), row.get("rps_each_round")));
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %.2f | %.2f | %s | %s |%n", row.get("scenario"), row.get("name"), size,
+                    row.get("rps"), row.get("p50_ms"), row.get("p99_ms"), row.getOrDefault("cpu_us_per_request", ""), row.get("rps_each_round")));
             }
         }
         Map<String, Object> rss = (Map<String, Object>)report.get("sluice_resident_mib");
@@ -256,6 +282,25 @@ public final class BenchRunner
         machine.put("nginx", options.getOrDefault("nginx-version", "nginx"));
         machine.put("wrk", options.getOrDefault("wrk-version", "wrk"));
         return machine;
+    }
+
+    /** User plus system CPU of the processes, in clock ticks; -1 if one is gone. */
+    private static long cpuTicks(List<Long> pids) throws Exception
+    {
+        long total = 0;
+        for (long pid : pids)
+        {
+            Path stat = Path.of("/proc", Long.toString(pid), "stat");
+            if (!Files.exists(stat))
+            {
+                return -1;
+            }
+            String text = Files.readString(stat);
+            // Fields after the command name, which is in parentheses and may contain spaces.
+            String[] fields = text.substring(text.lastIndexOf(')') + 2).split(" ");
+            total += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        }
+        return total;
     }
 
     private static long residentKiB(long pid) throws Exception

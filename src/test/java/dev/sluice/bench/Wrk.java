@@ -17,10 +17,11 @@ import java.util.regex.Pattern;
 final class Wrk
 {
     private static final Pattern RPS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+    private static final Pattern REQUESTS = Pattern.compile("(\\d+) requests in");
     private static final Pattern PERCENTILE = Pattern.compile("^\\s+(50|99)%\\s+([0-9.]+)(us|ms|s)\\s*$", Pattern.MULTILINE);
 
-    /** Requests per second and latency percentiles in milliseconds. */
-    record Result(double rps, double p50, double p99, String failure)
+    /** Requests completed, requests per second and latency percentiles in milliseconds. */
+    record Result(long requests, double rps, double p50, double p99, String failure)
     {
         boolean failed()
         {
@@ -78,9 +79,10 @@ final class Wrk
         }
         if (failure != null)
         {
-            return new Result(0, Double.NaN, Double.NaN, failure + ":\n" + output);
+            return new Result(0, 0, Double.NaN, Double.NaN, failure + ":\n" + output);
         }
-        return new Result(Double.parseDouble(rps.group(1)), p50, p99, null);
+        Matcher requests = REQUESTS.matcher(output);
+        return new Result(requests.find() ? Long.parseLong(requests.group(1)) : 0, Double.parseDouble(rps.group(1)), p50, p99, null);
     }
 
     private static double millis(double value, String unit)

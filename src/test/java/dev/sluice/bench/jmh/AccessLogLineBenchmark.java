@@ -1,0 +1,65 @@
+// JMH: the cost of formatting one access-log line (the writer thread's work per request).
+package dev.sluice.bench.jmh;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import dev.sluice.config.ProxySettings;
+import dev.sluice.config.Settings;
+import dev.sluice.exchange.Exchange;
+import dev.sluice.exchange.TrustedProxies;
+import dev.sluice.observe.AccessLog;
+import dev.sluice.route.PathPattern;
+import dev.sluice.route.Route;
+import dev.sluice.route.RouteMatch;
+import dev.sluice.route.RouteTable;
+import dev.sluice.route.Timeouts;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class AccessLogLineBenchmark
+{
+    private Exchange exchange;
+    private long end;
+
+    @Setup
+    public void setUp()
+    {
+        Timeouts timeouts = new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(60), Duration.ZERO);
+        Route route = new Route("orders", PathPattern.parse("/api/orders"), List.of(), Set.of(), List.of(), "orders", null, false, timeouts);
+        Settings settings = new Settings(Map.of(), new RouteTable(List.of(route)), TrustedProxies.NONE,
+            new ProxySettings("sluice", 200, 256, timeouts), Duration.ZERO, true);
+        long start = System.nanoTime();
+        exchange = new Exchange("4bf92f3577b34da6a3ce929d0e0e4736", Instant.now(), start, settings, "203.0.113.7", "POST", "/api/orders/42/items");
+        exchange.routeMatch(new RouteMatch(route, "/api/orders/42/items"));
+        exchange.upstreamStarted(start + 100_000);
+        exchange.upstreamResponded(start + 900_000);
+        exchange.addBytesIn(512);
+        exchange.addBytesOut(2048);
+        end = start + 1_200_000;
+    }
+
+    @Benchmark
+    public String line()
+    {
+        return AccessLog.line(exchange, 201, end);
+    }
+}
