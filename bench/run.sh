@@ -136,7 +136,8 @@ for port in $BACKEND $NGINX_PROXY $NGINX_CACHE $JETTY $SLUICE; do
 done
 
 # Every process of an nginx instance: the master and its workers.
-nginx_pids() { local master; master=$(cat "$work/$1.pid"); echo "$master,$(pgrep -P "$master" | paste -sd, -)"; }
+# (Not the cache loader, which exits after a minute.)
+nginx_pids() { local master; master=$(cat "$work/$1.pid"); echo "$master,$(pgrep -P "$master" -f 'worker process' | paste -sd, -)"; }
 
 # taskset execs the JVM, so $! is the JVM's own pid.
 java -cp "$cp" dev.sluice.bench.BenchRunner \
