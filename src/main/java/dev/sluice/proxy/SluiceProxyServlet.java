@@ -2,16 +2,13 @@
 package dev.sluice.proxy;
 
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
-import java.nio.channels.UnresolvedAddressException;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import dev.sluice.config.ConfigStore;
 import dev.sluice.config.Settings;
@@ -62,6 +59,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     public static final String READY_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".ready";
     private static final Logger LOG = LoggerFactory.getLogger(SluiceProxyServlet.class);
     private static final String BAD_TARGET_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".badTarget";
+    private static final String TARGET_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".target";
     private static final String CONNECTION_TOKENS_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".connectionTokens";
     /** Headers the exchange manages itself, so the upstream's or client's copies are dropped. */
     private static final Set<String> REPLACED_REQUEST_HEADERS = Set.of(
@@ -132,7 +130,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         String target = upstream.target(match.upstreamPath(), clientRequest.getQueryString());
         try
         {
-            URI.create(target);
+            // Parsed once here and reused by newProxyRequest.
+            clientRequest.setAttribute(TARGET_ATTRIBUTE, URI.create(target));
         }
         catch (IllegalArgumentException x)
         {
@@ -164,7 +163,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     {
         Route route = Exchange.of(clientRequest).routeMatch().route();
         return clients.forConnectTimeout(route.timeouts().connect())
-            .newRequest(rewrittenTarget)
+            .newRequest((URI)clientRequest.getAttribute(TARGET_ATTRIBUTE))
             .method(clientRequest.getMethod())
             .attribute(CLIENT_REQUEST_ATTRIBUTE, clientRequest);
     }
@@ -328,7 +327,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     @Override
     protected int clientRequestStatus(Throwable failure)
     {
-        return failure instanceof TimeoutException ? 408 : 400;
+        return UpstreamFailure.isTimeout(failure) ? 408 : 400;
     }
 
     /**
@@ -337,12 +336,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     @Override
     protected int proxyResponseStatus(Throwable failure)
     {
-        return isTimeout(failure) ? 504 : 502;
-    }
-
-    private static boolean isTimeout(Throwable failure)
-    {
-        return failure instanceof TimeoutException || failure instanceof java.net.SocketTimeoutException;
+        return UpstreamFailure.status(failure);
     }
 
     @Override
@@ -351,53 +345,10 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         Exchange exchange = Exchange.of(clientRequest);
         if (exchange.outcome() != Exchange.Outcome.CLIENT_ABORTED)
         {
-            exchange.outcome(outcome(failure, proxyResponse.isCommitted()));
-            LOG.warn("{} upstream '{}' failed: {}", exchange.id(), exchange.routeMatch().route().upstream(), describe(failure));
+            exchange.outcome(UpstreamFailure.outcome(failure, proxyResponse.isCommitted()));
+            LOG.warn("{} upstream '{}' failed: {}", exchange.id(), exchange.routeMatch().route().upstream(), UpstreamFailure.describe(failure));
         }
         super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
-    }
-
-    /**
-     * A one-line reason for the log; Jetty's own messages can carry whole connection dumps.
-     */
-    static String describe(Throwable failure)
-    {
-        if (isTimeout(failure))
-        {
-            return "timed out (" + failure.getMessage() + ")";
-        }
-        if (failure instanceof ConnectException)
-        {
-            return "connection refused";
-        }
-        if (failure instanceof java.io.EOFException || failure instanceof java.nio.channels.ClosedChannelException)
-        {
-            return "connection closed by the upstream";
-        }
-        String message = failure.getMessage();
-        if (message == null || message.length() > 160 || message.contains("@"))
-        {
-            return failure.getClass().getSimpleName();
-        }
-        return failure.getClass().getSimpleName() + ": " + message;
-    }
-
-    private static Exchange.Outcome outcome(Throwable failure, boolean committed)
-    {
-        if (committed)
-        {
-            // Part of the response went out: the stream broke, on one side or the other.
-            return Exchange.Outcome.UPSTREAM_FAILED;
-        }
-        if (isTimeout(failure))
-        {
-            return Exchange.Outcome.UPSTREAM_TIMEOUT;
-        }
-        if (failure instanceof ConnectException || failure instanceof UnresolvedAddressException)
-        {
-            return Exchange.Outcome.UPSTREAM_REFUSED;
-        }
-        return Exchange.Outcome.UPSTREAM_FAILED;
     }
 
     /**
@@ -436,7 +387,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                     // The request body may not have been read to its end: do not reuse the connection.
                     proxyResponse.setHeader(HttpHeader.CONNECTION.asString(), "close");
                 }
-                exchange.addBytesOut(ProblemWriter.write(proxyResponse, ProblemType.forStatus(status), detail(status), exchange.id()));
+                exchange.addBytesOut(ProblemWriter.write(proxyResponse, ProblemType.forStatus(status), UpstreamFailure.detail(status), exchange.id()));
             }
         }
         finally
@@ -446,18 +397,6 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                 clientRequest.getAsyncContext().complete();
             }
         }
-    }
-
-    private static String detail(int status)
-    {
-        return switch (status)
-        {
-            case 504 -> "The upstream did not answer in time.";
-            case 502 -> "The upstream could not be reached or closed the connection.";
-            case 408 -> "The request body did not arrive in time.";
-            case 400 -> "The request body could not be read.";
-            default -> null;
-        };
     }
 
     /**

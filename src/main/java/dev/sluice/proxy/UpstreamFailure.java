@@ -1,0 +1,95 @@
+// What an upstream failure means: the status the client gets, the outcome logged, a short reason.
+package dev.sluice.proxy;
+
+import java.io.EOFException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.UnresolvedAddressException;
+import java.util.concurrent.TimeoutException;
+
+import dev.sluice.exchange.Exchange;
+
+/**
+ * Classifies the {@link Throwable} Jetty's client reports for a failed upstream exchange. Plain
+ * logic, no servlet types: {@link SluiceProxyServlet} carries the decision out.
+ */
+final class UpstreamFailure
+{
+    private UpstreamFailure()
+    {
+    }
+
+    /** Every kind of timeout: connect, idle and total. */
+    static boolean isTimeout(Throwable failure)
+    {
+        return failure instanceof TimeoutException || failure instanceof SocketTimeoutException;
+    }
+
+    /** 504 for timeouts (connecting included, as nginx answers), else 502. */
+    static int status(Throwable failure)
+    {
+        return isTimeout(failure) ? 504 : 502;
+    }
+
+    /**
+     * How the exchange ended, for the access log.
+     *
+     * @param committed whether part of the response had already gone to the client
+     */
+    static Exchange.Outcome outcome(Throwable failure, boolean committed)
+    {
+        if (committed)
+        {
+            // Part of the response went out: the stream broke, on one side or the other.
+            return Exchange.Outcome.UPSTREAM_FAILED;
+        }
+        if (isTimeout(failure))
+        {
+            return Exchange.Outcome.UPSTREAM_TIMEOUT;
+        }
+        if (failure instanceof ConnectException || failure instanceof UnresolvedAddressException)
+        {
+            return Exchange.Outcome.UPSTREAM_REFUSED;
+        }
+        return Exchange.Outcome.UPSTREAM_FAILED;
+    }
+
+    /**
+     * A one-line reason for the log; Jetty's own messages can carry whole connection dumps.
+     */
+    static String describe(Throwable failure)
+    {
+        if (isTimeout(failure))
+        {
+            return "timed out (" + failure.getMessage() + ")";
+        }
+        if (failure instanceof ConnectException)
+        {
+            return "connection refused";
+        }
+        if (failure instanceof EOFException || failure instanceof ClosedChannelException)
+        {
+            return "connection closed by the upstream";
+        }
+        String message = failure.getMessage();
+        if (message == null || message.length() > 160 || message.contains("@"))
+        {
+            return failure.getClass().getSimpleName();
+        }
+        return failure.getClass().getSimpleName() + ": " + message;
+    }
+
+    /** The problem detail for a status Sluice answers on the upstream's behalf. */
+    static String detail(int status)
+    {
+        return switch (status)
+        {
+            case 504 -> "The upstream did not answer in time.";
+            case 502 -> "The upstream could not be reached or closed the connection.";
+            case 408 -> "The request body did not arrive in time.";
+            case 400 -> "The request body could not be read.";
+            default -> null;
+        };
+    }
+}

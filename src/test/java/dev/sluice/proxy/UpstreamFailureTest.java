@@ -1,0 +1,43 @@
+// Classifying upstream failures: status, access-log outcome and log reason.
+package dev.sluice.proxy;
+
+import java.io.EOFException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.util.concurrent.TimeoutException;
+
+import dev.sluice.exchange.Exchange;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class UpstreamFailureTest
+{
+    @Test
+    void timeoutsOfEveryKindAre504AndEverythingElse502()
+    {
+        assertEquals(504, UpstreamFailure.status(new TimeoutException("Idle timeout expired: 500/500 ms")));
+        assertEquals(504, UpstreamFailure.status(new SocketTimeoutException("Connect Timeout")));
+        assertEquals(502, UpstreamFailure.status(new ConnectException("Connection refused")));
+        assertEquals(502, UpstreamFailure.status(new EOFException()));
+    }
+
+    @Test
+    void outcomesSayWhatHappenedAndAStartedResponseIsABrokenStream()
+    {
+        assertEquals(Exchange.Outcome.UPSTREAM_TIMEOUT, UpstreamFailure.outcome(new SocketTimeoutException(), false));
+        assertEquals(Exchange.Outcome.UPSTREAM_REFUSED, UpstreamFailure.outcome(new ConnectException(), false));
+        assertEquals(Exchange.Outcome.UPSTREAM_FAILED, UpstreamFailure.outcome(new EOFException(), false));
+        assertEquals(Exchange.Outcome.UPSTREAM_FAILED, UpstreamFailure.outcome(new TimeoutException(), true));
+    }
+
+    @Test
+    void logReasonsAreShortAndNeverAConnectionDump()
+    {
+        assertEquals("timed out (Total timeout 800 ms elapsed)", UpstreamFailure.describe(new TimeoutException("Total timeout 800 ms elapsed")));
+        assertEquals("connection refused", UpstreamFailure.describe(new ConnectException("Connection refused")));
+        assertEquals("connection closed by the upstream", UpstreamFailure.describe(new EOFException("HttpConnectionOverHTTP@18c1c6c9::SocketChannelEndPoint@5dc35bb5{...}")));
+        assertEquals("IllegalStateException", UpstreamFailure.describe(new IllegalStateException("HttpChannel@1234{state=...}")));
+        assertEquals("IllegalStateException: bad response", UpstreamFailure.describe(new IllegalStateException("bad response")));
+    }
+}
