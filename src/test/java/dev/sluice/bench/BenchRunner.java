@@ -112,6 +112,33 @@ public final class BenchRunner
         }
         long finalRss = residentKiB(sluicePid);
 
+        // Latency at a fixed load: half of Sluice's own maximum (~200 B), same rate for the bare
+        // Jetty floor, interleaved. Open loop, so queueing shows in the percentiles.
+        Map<String, Object> fixedRate = new LinkedHashMap<>();
+        List<Wrk.Result> sluiceSmall = runs.get("sluice/small");
+        if (sluiceSmall != null && targets.containsKey("jetty") && sluiceSmall.stream().noneMatch(Wrk.Result::failed))
+        {
+            int rate = (int)(median(sluiceSmall.stream().mapToDouble(Wrk.Result::rps).toArray()) / 2);
+            long seconds = Math.max(5, Long.parseLong(duration.replaceAll("[^0-9]", "")));
+            Map<String, List<RateLoad.Result>> latency = new LinkedHashMap<>();
+            for (int round = 1; round <= rounds; round++)
+            {
+                for (String target : List.of("jetty", "sluice"))
+                {
+                    latency.computeIfAbsent(target, key -> new ArrayList<>()).add(RateLoad.run(targets.get(target) + "/small", rate, seconds));
+                }
+            }
+            fixedRate.put("rate_per_second", rate);
+            for (Map.Entry<String, List<RateLoad.Result>> entry : latency.entrySet())
+            {
+                Map<String, Object> values = new LinkedHashMap<>();
+                values.put("p50_ms", round2(median(entry.getValue().stream().mapToDouble(RateLoad.Result::p50).toArray())));
+                values.put("p99_ms", round2(median(entry.getValue().stream().mapToDouble(RateLoad.Result::p99).toArray())));
+                values.put("failures", entry.getValue().stream().mapToInt(RateLoad.Result::failures).sum());
+                fixedRate.put(entry.getKey(), values);
+            }
+        }
+
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("time", DateTimeFormatter.ISO_INSTANT.format(Instant.now()));
         report.put("machine", machine(options));
@@ -173,6 +200,7 @@ public final class BenchRunner
             ratios.add(ratio("Sluice cache hit / nginx proxy_cache hit", size, null, null, 1.0));
         }
         report.put("ratios", ratios);
+        report.put("fixed_rate_latency", fixedRate);
 
         String markdown = markdown(report);
         System.out.println();
@@ -238,6 +266,18 @@ public final class BenchRunner
         Map<String, Object> rss = (Map<String, Object>)report.get("sluice_resident_mib");
         md.append("\nSluice resident memory under this load: peak sampled ").append(rss.get("peak_sampled"))
             .append(" MiB, after the run ").append(rss.get("after_run")).append(" MiB (default heap settings).\n\n");
+        Map<String, Object> fixed = (Map<String, Object>)report.get("fixed_rate_latency");
+        if (fixed != null && fixed.containsKey("sluice"))
+        {
+            Map<String, Object> sluice = (Map<String, Object>)fixed.get("sluice");
+            Map<String, Object> jetty = (Map<String, Object>)fixed.get("jetty");
+            double above = (Double)sluice.get("p99_ms") - (Double)jetty.get("p99_ms");
+            md.append(String.format(Locale.ROOT, "At a constant %s requests/s (half of Sluice's maximum, ~200 B, open loop): "
+                    + "Sluice p50 %.2f ms, p99 %.2f ms; bare Jetty p50 %.2f ms, p99 %.2f ms; Sluice's p99 minus the floor's: %.2f ms "
+                    + "(target ≤ 1 ms: %s). Failed requests: Sluice %s, Jetty %s.%n%n",
+                fixed.get("rate_per_second"), sluice.get("p50_ms"), sluice.get("p99_ms"), jetty.get("p50_ms"), jetty.get("p99_ms"), above,
+                above <= 1.0 ? "met" : "not met", sluice.get("failures"), jetty.get("failures")));
+        }
         md.append("| ratio | response | value | target | status |\n|---|---|---:|---:|---|\n");
         for (Map<String, Object> ratio : (List<Map<String, Object>>)report.get("ratios"))
         {
