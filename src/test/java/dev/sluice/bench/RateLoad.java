@@ -31,7 +31,9 @@ final class RateLoad
         QueuedThreadPool threads = new QueuedThreadPool(16);
         threads.setName("rate-load");
         client.setExecutor(threads);
-        client.setMaxConnectionsPerDestination(64);
+        client.setMaxConnectionsPerDestination(128);
+        // Open loop: requests must queue, not be refused by the client's own queue limit.
+        client.setMaxRequestsQueuedPerDestination(1_000_000);
         client.start();
         int total = (int)(ratePerSecond * seconds);
         long[] latencies = new long[total];
