@@ -3,7 +3,6 @@ package dev.sluice.launcher;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -15,6 +14,8 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 
@@ -36,7 +37,13 @@ public final class DemoUpstream implements AutoCloseable
 
     public static DemoUpstream start(int port) throws Exception
     {
-        Server server = new Server(new InetSocketAddress("127.0.0.1", port));
+        Server server = new Server();
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        connector.setHost("127.0.0.1");
+        connector.setPort(port);
+        server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler();
         context.addServlet(new EchoServlet(), "/*");
         server.setHandler(context);
