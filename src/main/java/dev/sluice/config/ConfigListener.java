@@ -4,6 +4,7 @@ package dev.sluice.config;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.Function;
 
 import jakarta.servlet.ServletContext;
@@ -94,7 +95,7 @@ public final class ConfigListener implements ServletContextListener
         }
         else
         {
-            throw new ConfigException("(none)", java.util.List.of("No configuration file is named; set context-param or system property "
+            throw new ConfigException("(none)", List.of("No configuration file is named; set context-param or system property "
                 + PARAMETER + ", or environment variable " + ENVIRONMENT + "."));
         }
 
@@ -104,17 +105,18 @@ public final class ConfigListener implements ServletContextListener
             if (real == null)
             {
                 // A packed WAR the container did not unpack: read once, no reloading.
+                String source = "'" + location + "' (" + origin + ")";
                 try (InputStream in = context.getResourceAsStream(location))
                 {
                     if (in == null)
                     {
-                        throw new ConfigException("'" + location + "' (" + origin + ")", java.util.List.of("The configuration file does not exist."));
+                        throw new ConfigException(source, List.of("The configuration file does not exist."));
                     }
-                    return ConfigStore.fixed("'" + location + "' (" + origin + ")", in.readAllBytes(), VARIABLES);
+                    return ConfigStore.fixed(source, in.readAllBytes(), VARIABLES);
                 }
                 catch (IOException x)
                 {
-                    throw new ConfigException("'" + location + "' (" + origin + ")", java.util.List.of("The configuration file cannot be read."));
+                    throw new ConfigException(source, List.of("The configuration file cannot be read."));
                 }
             }
             location = real;

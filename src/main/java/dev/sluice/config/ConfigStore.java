@@ -21,6 +21,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -125,6 +127,20 @@ public final class ConfigStore implements AutoCloseable
         {
             throw new IllegalStateException(x);
         }
+    }
+
+    /**
+     * The store {@link ConfigListener} published in this context; the message says how to fix
+     * a web.xml that lacks the listener.
+     */
+    public static ConfigStore of(ServletContext context) throws ServletException
+    {
+        if (context.getAttribute(ATTRIBUTE) instanceof ConfigStore store)
+        {
+            return store;
+        }
+        throw new ServletException("Context attribute '" + ATTRIBUTE
+            + "' is missing; declare dev.sluice.config.ConfigListener as a <listener> in web.xml.");
     }
 
     public Settings current()

@@ -24,6 +24,7 @@ public final class Exchange
     private final long startNanos;
     private final Settings settings;
     private final String clientAddress;
+    private final boolean trustedPeer;
     private final String method;
     private final String path;
     private volatile RouteMatch routeMatch;
@@ -33,13 +34,19 @@ public final class Exchange
     private volatile long bytesOut;
     private volatile Outcome outcome = Outcome.OK;
 
-    public Exchange(String id, Instant startedAt, long startNanos, Settings settings, String clientAddress, String method, String path)
+    /**
+     * @param trustedPeer whether the TCP peer is one of {@code exchange.trusted-proxies}, decided
+     * once here for everything that believes or replaces forwarding headers
+     */
+    public Exchange(String id, Instant startedAt, long startNanos, Settings settings, String clientAddress, boolean trustedPeer,
+                    String method, String path)
     {
         this.id = id;
         this.startedAt = startedAt;
         this.startNanos = startNanos;
         this.settings = settings;
         this.clientAddress = clientAddress;
+        this.trustedPeer = trustedPeer;
         this.method = method;
         this.path = path;
     }
@@ -75,6 +82,11 @@ public final class Exchange
     public String clientAddress()
     {
         return clientAddress;
+    }
+
+    public boolean trustedPeer()
+    {
+        return trustedPeer;
     }
 
     public String method()
@@ -119,11 +131,6 @@ public final class Exchange
     public long upstreamNanos()
     {
         return upstreamStartNanos == 0 || upstreamHeadersNanos == 0 ? -1 : upstreamHeadersNanos - upstreamStartNanos;
-    }
-
-    public boolean upstreamContacted()
-    {
-        return upstreamStartNanos != 0;
     }
 
     public void addBytesIn(long count)

@@ -57,13 +57,7 @@ public final class ExchangeFilter implements Filter
     @Override
     public void init(FilterConfig filterConfig) throws ServletException
     {
-        Object store = filterConfig.getServletContext().getAttribute(ConfigStore.ATTRIBUTE);
-        if (!(store instanceof ConfigStore configStore))
-        {
-            throw new ServletException("Context attribute '" + ConfigStore.ATTRIBUTE
-                + "' is missing; declare dev.sluice.config.ConfigListener as a <listener> in web.xml.");
-        }
-        config = configStore;
+        config = ConfigStore.of(filterConfig.getServletContext());
         accessLog = new AccessLog();
     }
 
@@ -82,10 +76,14 @@ public final class ExchangeFilter implements Filter
 
         String id = RequestIds.accept(request.getHeader(HeaderNames.REQUEST_ID));
         response.setHeader(HeaderNames.REQUEST_ID, id);
-        String client = settings.trustedProxies().clientAddress(request.getRemoteAddr(),
-            Collections.list(request.getHeaders(HeaderNames.X_FORWARDED_FOR)));
+        String peer = request.getRemoteAddr();
+        boolean trustedPeer = settings.trustedProxies().trusts(peer);
+        // X-Forwarded-For is only read at all when the peer may speak for the client.
+        String client = trustedPeer
+            ? settings.trustedProxies().clientAddress(peer, Collections.list(request.getHeaders(HeaderNames.X_FORWARDED_FOR)))
+            : peer;
         String rawPath = request.getRequestURI().substring(request.getContextPath().length());
-        Exchange exchange = new Exchange(id, clock.instant(), System.nanoTime(), settings, client, request.getMethod(), rawPath);
+        Exchange exchange = new Exchange(id, clock.instant(), System.nanoTime(), settings, client, trustedPeer, request.getMethod(), rawPath);
         request.setAttribute(Exchange.ATTRIBUTE, exchange);
 
         try

@@ -27,14 +27,6 @@ public final class ProblemWriter
     }
 
     /**
-     * Renders the document; exposed for tests and for callers that are not servlets.
-     */
-    public static byte[] render(ProblemType problemType, String detail, String requestId)
-    {
-        return render(problemType.status(), problemType, detail, requestId, Map.of());
-    }
-
-    /**
      * Renders the document with a status chosen elsewhere (a container's rejection).
      */
     public static byte[] render(int status, ProblemType problemType, String detail, String requestId)

@@ -71,12 +71,6 @@ public final class AccessLog implements AutoCloseable
         }
     }
 
-    /** Lines dropped so far because the writer could not keep up. */
-    public long dropped()
-    {
-        return dropped.get();
-    }
-
     private void drain()
     {
         List<Entry> batch = new ArrayList<>(1024);

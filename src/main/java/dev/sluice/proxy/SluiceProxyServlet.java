@@ -72,13 +72,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     @Override
     public void init() throws ServletException
     {
-        Object store = getServletContext().getAttribute(ConfigStore.ATTRIBUTE);
-        if (!(store instanceof ConfigStore configStore))
-        {
-            throw new ServletException("Context attribute '" + ConfigStore.ATTRIBUTE
-                + "' is missing; declare dev.sluice.config.ConfigListener as a <listener> in web.xml.");
-        }
-        config = configStore;
+        config = ConfigStore.of(getServletContext());
         super.init();
         getServletContext().setAttribute(READY_ATTRIBUTE, Boolean.TRUE);
     }
@@ -196,11 +190,9 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     {
         Exchange exchange = Exchange.of(clientRequest);
         Settings settings = exchange.settings();
-        String peer = clientRequest.getRemoteAddr();
-        boolean trusted = settings.trustedProxies().trusts(peer);
         ForwardingHeaders forwarding = ForwardingHeaders.of(new ForwardingHeaders.Incoming(
-            trusted,
-            peer,
+            exchange.trustedPeer(),
+            clientRequest.getRemoteAddr(),
             clientRequest.getScheme(),
             clientRequest.getHeader(HeaderNames.HOST),
             clientRequest.getLocalPort(),

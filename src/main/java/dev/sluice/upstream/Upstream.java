@@ -85,14 +85,4 @@ public record Upstream(String name, String scheme, String host, int port, String
         }
         return target.toString();
     }
-
-    /**
-     * The value for a {@code Host} header naming this upstream.
-     */
-    public String authority()
-    {
-        boolean defaultPort = (port == 80 && scheme.equals("http")) || (port == 443 && scheme.equals("https"));
-        String hostPart = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
-        return defaultPort ? hostPart : hostPart + ":" + port;
-    }
 }

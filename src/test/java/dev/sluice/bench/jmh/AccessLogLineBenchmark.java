@@ -48,7 +48,7 @@ public class AccessLogLineBenchmark
         Settings settings = new Settings(Map.of(), new RouteTable(List.of(route)), TrustedProxies.NONE,
             new ProxySettings("sluice", 200, 256, timeouts), Duration.ZERO, true);
         long start = System.nanoTime();
-        exchange = new Exchange("4bf92f3577b34da6a3ce929d0e0e4736", Instant.now(), start, settings, "203.0.113.7", "POST", "/api/orders/42/items");
+        exchange = new Exchange("4bf92f3577b34da6a3ce929d0e0e4736", Instant.now(), start, settings, "203.0.113.7", false, "POST", "/api/orders/42/items");
         exchange.routeMatch(new RouteMatch(route, "/api/orders/42/items"));
         exchange.upstreamStarted(start + 100_000);
         exchange.upstreamResponded(start + 900_000);
