@@ -4,6 +4,7 @@ package dev.sluice.config;
 import java.time.Duration;
 import java.util.Map;
 
+import dev.sluice.auth.AuthSettings;
 import dev.sluice.exchange.TrustedProxies;
 import dev.sluice.route.RouteTable;
 import dev.sluice.upstream.Upstream;
@@ -14,6 +15,7 @@ import dev.sluice.upstream.Upstream;
  *
  * @param reloadInterval how often the file is checked for changes; zero turns reloading off
  * @param accessLog whether a JSON access-log line is written per exchange
+ * @param auth consumers, authenticators and each route's policy
  */
 public record Settings(
     Map<String, Upstream> upstreams,
@@ -21,7 +23,8 @@ public record Settings(
     TrustedProxies trustedProxies,
     ProxySettings proxy,
     Duration reloadInterval,
-    boolean accessLog)
+    boolean accessLog,
+    AuthSettings auth)
 {
     public Settings
     {

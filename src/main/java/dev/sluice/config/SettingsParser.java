@@ -11,6 +11,8 @@ import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
+import dev.sluice.auth.AuthSettings;
+import dev.sluice.auth.AuthSettingsParser;
 import dev.sluice.exchange.Cidr;
 import dev.sluice.exchange.TrustedProxies;
 import dev.sluice.route.HeaderCondition;
@@ -29,8 +31,8 @@ import dev.sluice.upstream.Upstream;
  */
 public final class SettingsParser
 {
-    static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
-    private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
+    public static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     private static final Pattern HEADER_VALUE = Pattern.compile("[\\x20-\\x7e]+");
 
     static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -52,13 +54,14 @@ public final class SettingsParser
         ProxySettings proxy = proxy(reader);
         Map<String, Upstream> upstreams = upstreams(reader);
         RouteTable routes = routes(reader, upstreams, proxy.timeouts());
+        AuthSettings auth = AuthSettingsParser.parse(reader, reader.names("route."));
 
         List<String> problems = reader.problems();
         if (!problems.isEmpty())
         {
             throw new ConfigException(source, problems);
         }
-        return new Settings(upstreams, routes, trustedProxies, proxy, reloadInterval, accessLog);
+        return new Settings(upstreams, routes, trustedProxies, proxy, reloadInterval, accessLog, auth);
     }
 
     private static TrustedProxies trustedProxies(ConfigReader reader)

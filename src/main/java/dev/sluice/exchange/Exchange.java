@@ -2,6 +2,10 @@
 package dev.sluice.exchange;
 
 import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+
+import dev.sluice.auth.Identity;
 
 import dev.sluice.config.Settings;
 import dev.sluice.route.RouteMatch;
@@ -33,6 +37,9 @@ public final class Exchange
     private volatile long bytesIn;
     private volatile long bytesOut;
     private volatile Outcome outcome = Outcome.OK;
+    private volatile Identity identity;
+    private volatile List<String> hiddenHeaders = List.of();
+    private volatile Set<String> hiddenQueryParameters = Set.of();
 
     /**
      * @param trustedPeer whether the TCP peer is one of {@code exchange.trusted-proxies}, decided
@@ -112,6 +119,39 @@ public final class Exchange
         this.routeMatch = routeMatch;
     }
 
+    /**
+     * Who the request was authenticated as, or null (public route, or not yet authenticated).
+     */
+    public Identity identity()
+    {
+        return identity;
+    }
+
+    public void identity(Identity identity)
+    {
+        this.identity = identity;
+    }
+
+    /**
+     * Credentials the upstream must not see: these headers and query parameters are removed
+     * from the forwarded request (the rest of the query is sent byte for byte).
+     */
+    public void hideFromUpstream(List<String> headers, Set<String> queryParameters)
+    {
+        this.hiddenHeaders = List.copyOf(headers);
+        this.hiddenQueryParameters = Set.copyOf(queryParameters);
+    }
+
+    public List<String> hiddenHeaders()
+    {
+        return hiddenHeaders;
+    }
+
+    public Set<String> hiddenQueryParameters()
+    {
+        return hiddenQueryParameters;
+    }
+
     public void upstreamStarted(long nanos)
     {
         this.upstreamStartNanos = nanos;
@@ -177,6 +217,9 @@ public final class Exchange
         OK("ok"),
         NO_ROUTE("no_route"),
         BAD_REQUEST("bad_request"),
+        UNAUTHORIZED("unauthorized"),
+        FORBIDDEN("forbidden"),
+        AUTH_UNAVAILABLE("auth_unavailable"),
         UPSTREAM_REFUSED("upstream_refused"),
         UPSTREAM_TIMEOUT("upstream_timeout"),
         UPSTREAM_FAILED("upstream_failed"),

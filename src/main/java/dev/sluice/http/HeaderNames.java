@@ -14,6 +14,8 @@ public final class HeaderNames
     public static final String HOST = "Host";
     public static final String ALLOW = "Allow";
     public static final String RETRY_AFTER = "Retry-After";
+    public static final String AUTHORIZATION = "Authorization";
+    public static final String WWW_AUTHENTICATE = "WWW-Authenticate";
 
     private HeaderNames()
     {

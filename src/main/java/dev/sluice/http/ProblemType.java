@@ -11,7 +11,9 @@ public enum ProblemType
 {
     BAD_REQUEST(400, "bad-request", "Bad request"),
     BAD_PATH(400, "bad-path", "Malformed request path"),
+    UNAUTHORIZED(401, "unauthorized", "Authentication required"),
     FORBIDDEN(403, "forbidden", "Forbidden"),
+    INSUFFICIENT_SCOPE(403, "insufficient-scope", "Insufficient scope"),
     NOT_FOUND(404, "not-found", "Not found"),
     NO_ROUTE(404, "no-route", "No route matches this request"),
     METHOD_NOT_ALLOWED(405, "method-not-allowed", "Method not allowed"),
@@ -21,6 +23,7 @@ public enum ProblemType
     INTERNAL(500, "internal", "Internal error"),
     BAD_GATEWAY(502, "bad-gateway", "Upstream unavailable"),
     NOT_READY(503, "not-ready", "Not ready"),
+    AUTH_UNAVAILABLE(503, "auth-unavailable", "Authentication unavailable"),
     GATEWAY_TIMEOUT(504, "gateway-timeout", "Upstream timed out");
 
     private final int status;

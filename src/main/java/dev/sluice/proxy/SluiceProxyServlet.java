@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import dev.sluice.auth.Identity;
 import dev.sluice.config.ConfigStore;
 import dev.sluice.config.Settings;
 import dev.sluice.exchange.Exchange;
@@ -17,6 +18,7 @@ import dev.sluice.http.ErrorServlet;
 import dev.sluice.http.HeaderNames;
 import dev.sluice.http.ProblemType;
 import dev.sluice.http.ProblemWriter;
+import dev.sluice.http.QueryString;
 import dev.sluice.route.Route;
 import dev.sluice.route.RouteMatch;
 import dev.sluice.route.Timeouts;
@@ -121,7 +123,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         }
         RouteMatch match = exchange.routeMatch();
         Upstream upstream = exchange.settings().upstream(match.route().upstream());
-        String target = upstream.target(match.upstreamPath(), clientRequest.getQueryString());
+        String query = QueryString.without(clientRequest.getQueryString(), exchange.hiddenQueryParameters());
+        String target = upstream.target(match.upstreamPath(), query);
         try
         {
             // Parsed once here and reused by newProxyRequest.
@@ -165,7 +168,9 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     /**
      * Jetty's copy drops hop-by-hop headers, those named in {@code Connection}, and {@code Host};
      * here the forwarding headers and the request id are dropped too (they are set again by
-     * {@link #addProxyHeaders}), and {@code Host} is restored when the route preserves it.
+     * {@link #addProxyHeaders}), so are every client copy of the identity headers and any
+     * credential the route hides, then the authenticated identity is added, and {@code Host} is
+     * restored when the route preserves it.
      */
     @Override
     protected void copyRequestHeaders(HttpServletRequest clientRequest, Request proxyRequest)
@@ -177,6 +182,14 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         proxyRequest.headers(headers ->
         {
             REPLACED_REQUEST_HEADERS.forEach(headers::remove);
+            // Identity headers are Sluice's to set: a client's copies go, on every route.
+            exchange.settings().auth().strippedHeaders().forEach(headers::remove);
+            exchange.hiddenHeaders().forEach(headers::remove);
+            Identity identity = exchange.identity();
+            if (identity != null)
+            {
+                identity.headers().forEach(headers::put);
+            }
             headers.put(HeaderNames.REQUEST_ID, exchange.id());
             if (preserveHost)
             {

@@ -1,0 +1,115 @@
+// API keys: stored as SHA-256 hashes, looked up without leaking timing.
+package dev.sluice.auth;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Every configured key, by the SHA-256 of the key. A presented key is hashed and looked up; the
+ * map lookup works on the hash, which an attacker cannot steer towards a stored one, and the final
+ * comparison is {@link MessageDigest#isEqual}, so the time taken says nothing about how close a
+ * guess was. A key longer than {@link #MAX_LENGTH} is refused before any hashing.
+ */
+public final class ApiKeys
+{
+    /** Longer presented keys are refused unhashed. Generated keys are 43 characters. */
+    public static final int MAX_LENGTH = 256;
+    static final String HASH_PREFIX = "sha256:";
+    static final String DEMO_PREFIX = "demo:";
+    private static final Pattern HASH = Pattern.compile("sha256:[0-9a-f]{64}");
+
+    /**
+     * One stored key.
+     *
+     * @param label the credential's name in {@code consumer.<id>.api-key.<label>}; sent upstream
+     * as {@code X-Credential-Identifier}
+     */
+    public record Entry(Consumer consumer, String label, byte[] hash)
+    {
+    }
+
+    private final Map<String, Entry> byHash;
+
+    public ApiKeys(List<Entry> entries)
+    {
+        Map<String, Entry> map = new HashMap<>();
+        for (Entry entry : entries)
+        {
+            map.put(HexFormat.of().formatHex(entry.hash()), entry);
+        }
+        this.byHash = Map.copyOf(map);
+    }
+
+    /**
+     * The entry for a presented key, or null.
+     */
+    public Entry find(String presented)
+    {
+        if (presented == null || presented.isEmpty() || presented.length() > MAX_LENGTH)
+        {
+            return null;
+        }
+        byte[] hash = sha256(presented);
+        Entry entry = byHash.get(HexFormat.of().formatHex(hash));
+        return entry != null && MessageDigest.isEqual(entry.hash(), hash) ? entry : null;
+    }
+
+    public boolean isEmpty()
+    {
+        return byHash.isEmpty();
+    }
+
+    /**
+     * The hash a configured value stands for: {@code sha256:<64 lowercase hex>}, or a plain key
+     * after {@code demo:}. Returns null when the value is neither.
+     */
+    static byte[] configuredHash(String value)
+    {
+        if (HASH.matcher(value).matches())
+        {
+            return HexFormat.of().parseHex(value.substring(HASH_PREFIX.length()));
+        }
+        if (value.startsWith(DEMO_PREFIX) && value.length() > DEMO_PREFIX.length())
+        {
+            return sha256(value.substring(DEMO_PREFIX.length()));
+        }
+        return null;
+    }
+
+    static byte[] sha256(String text)
+    {
+        return sha256(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static byte[] sha256(byte[] bytes)
+    {
+        try
+        {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        }
+        catch (NoSuchAlgorithmException x)
+        {
+            throw new IllegalStateException("Every Java runtime has SHA-256", x);
+        }
+    }
+
+    /**
+     * A new random key (256 bits, base64url) and the line that stores its hash.
+     */
+    public static String[] generate(String consumer, String label)
+    {
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        String key = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        String line = "consumer." + consumer + ".api-key." + label + " = " + HASH_PREFIX + HexFormat.of().formatHex(sha256(key));
+        return new String[]{key, line};
+    }
+}

@@ -1,0 +1,290 @@
+// Authenticates requests on routes that ask for it and tells the upstream who the caller is.
+package dev.sluice.auth;
+
+import java.io.IOException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import dev.sluice.config.ConfigStore;
+import dev.sluice.exchange.Exchange;
+import dev.sluice.http.HeaderNames;
+import dev.sluice.http.ProblemType;
+import dev.sluice.http.ProblemWriter;
+import dev.sluice.http.QueryString;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.Cookie;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs after the exchange filter. On a route with {@code route.<name>.auth} it takes the
+ * credentials out of the request, lets {@link Authenticator} judge them, and either records the
+ * {@link Identity} on the exchange (the proxy servlet turns it into {@code X-Consumer-*} headers)
+ * or answers itself: 401 with {@code WWW-Authenticate}, 403, or 503 with {@code Retry-After} when
+ * an identity provider is down. Public routes pass straight through; on every route the proxy
+ * servlet drops client copies of the identity headers.
+ *
+ * <p>Settings: {@code consumer.<id>.*}; {@code auth.api-key.header} (default apikey),
+ * {@code auth.api-key.query} (default none), {@code auth.realm} (default sluice),
+ * {@code auth.token-cache-size} (default 10000); {@code auth.jwt.<name>.*} and
+ * {@code auth.introspection.<name>.*}; per route {@code auth}, {@code auth.anonymous},
+ * {@code auth.scopes}, {@code auth.groups}, {@code auth.audience}, {@code auth.hide-credentials},
+ * {@code auth.token-cookie}, {@code auth.token-query}. Each is documented in
+ * {@code conf/sluice.properties}.</p>
+ *
+ * <p>JWKS fetches and introspection calls block the request thread for at most their configured
+ * timeouts; their results are cached, so that happens once per key set or token, not per
+ * request.</p>
+ */
+public final class AuthFilter implements Filter
+{
+    private static final Logger LOG = LoggerFactory.getLogger(AuthFilter.class);
+    /** Servlet attribute holding the verified client certificate chain (Servlet 6, §3.10). */
+    static final String CERTIFICATES_ATTRIBUTE = "jakarta.servlet.request.X509Certificate";
+    /** Seconds a client is told to wait when an identity provider is down. */
+    static final String RETRY_AFTER_SECONDS = "5";
+    private static final String BEARER = "bearer ";
+
+    private final Clock clock = Clock.systemUTC();
+    private final Map<String, JwksSource> jwksSources = new ConcurrentHashMap<>();
+    private ConfigStore config;
+    private AuthHttp http;
+    private volatile Authenticator authenticator;
+
+    @Override
+    public void init(FilterConfig filterConfig) throws ServletException
+    {
+        config = ConfigStore.of(filterConfig.getServletContext());
+        http = new AuthHttp();
+        authenticator = build(config.current().auth());
+    }
+
+    @Override
+    public void destroy()
+    {
+        if (http != null)
+        {
+            http.close();
+        }
+    }
+
+    @Override
+    public void doFilter(ServletRequest servletRequest, ServletResponse servletResponse, FilterChain chain) throws IOException, ServletException
+    {
+        HttpServletRequest request = (HttpServletRequest)servletRequest;
+        HttpServletResponse response = (HttpServletResponse)servletResponse;
+        Exchange exchange = Exchange.of(request);
+        AuthSettings settings = exchange.settings().auth();
+        RoutePolicy policy = settings.policy(exchange.routeMatch().route().name());
+        if (policy.isPublic())
+        {
+            chain.doFilter(request, response);
+            return;
+        }
+
+        Authenticator.Outcome outcome = authenticatorFor(settings).authenticate(policy, credentials(request, policy, settings));
+        if (outcome.rejection() != null)
+        {
+            reject(response, exchange, policy, settings, outcome.rejection());
+            return;
+        }
+        exchange.identity(outcome.identity());
+        if (policy.hideCredentials())
+        {
+            hideCredentials(exchange, policy, settings);
+        }
+        chain.doFilter(request, response);
+    }
+
+    /**
+     * The authenticator for this configuration snapshot; rebuilt when a reload changed the
+     * authentication settings. Fetched key sets survive the rebuild (they are per URL).
+     */
+    private Authenticator authenticatorFor(AuthSettings settings)
+    {
+        Authenticator current = authenticator;
+        if (current.settings() == settings)
+        {
+            return current;
+        }
+        synchronized (this)
+        {
+            if (authenticator.settings() != settings)
+            {
+                authenticator = build(settings);
+            }
+            return authenticator;
+        }
+    }
+
+    private Authenticator build(AuthSettings settings)
+    {
+        JwtVerifier jwt = new JwtVerifier(settings.issuers().values(), this::jwksSource, settings.consumers(), settings.tokenCacheSize(), clock);
+        Map<String, Introspector> introspectors = new HashMap<>();
+        settings.introspection().forEach((name, endpoint) -> introspectors.put(name, new Introspector(endpoint,
+            (target, form) -> http.postForm(target.url(), target.clientId(), target.clientSecret(), form, target.timeout()),
+            settings.consumers(), settings.tokenCacheSize(), clock)));
+        return new Authenticator(settings, jwt, introspectors);
+    }
+
+    private JwksSource jwksSource(JwtIssuer issuer)
+    {
+        String key = issuer.jwksUrl() + " " + issuer.jwksRefresh() + " " + issuer.jwksCooldown() + " " + issuer.jwksTimeout();
+        return jwksSources.computeIfAbsent(key, ignored ->
+            new JwksSource(issuer.jwksUrl(), issuer.jwksRefresh(), issuer.jwksCooldown(), issuer.jwksTimeout(), http::get, clock));
+    }
+
+    static Credentials credentials(HttpServletRequest request, RoutePolicy policy, AuthSettings settings)
+    {
+        String apiKey = null;
+        if (policy.methods().stream().anyMatch(method -> method.type() == RoutePolicy.Type.API_KEY))
+        {
+            apiKey = settings.apiKeyHeader() == null ? null : request.getHeader(settings.apiKeyHeader());
+            if (apiKey == null)
+            {
+                apiKey = QueryString.parameter(request.getQueryString(), settings.apiKeyQuery());
+            }
+        }
+        String token = bearer(request.getHeader(HeaderNames.AUTHORIZATION));
+        if (token == null && policy.tokenCookie() != null && request.getCookies() != null)
+        {
+            for (Cookie cookie : request.getCookies())
+            {
+                if (cookie.getName().equals(policy.tokenCookie()))
+                {
+                    token = cookie.getValue();
+                    break;
+                }
+            }
+        }
+        if (token == null)
+        {
+            token = QueryString.parameter(request.getQueryString(), policy.tokenQuery());
+        }
+        X509Certificate certificate = null;
+        if (request.getAttribute(CERTIFICATES_ATTRIBUTE) instanceof X509Certificate[] chain && chain.length > 0)
+        {
+            certificate = chain[0];
+        }
+        return new Credentials(apiKey, token, certificate);
+    }
+
+    /**
+     * The token of an {@code Authorization: Bearer} header (scheme case-insensitive, RFC 6750
+     * §2.1), or null for another scheme. An empty token is returned as such and refused.
+     */
+    static String bearer(String authorization)
+    {
+        if (authorization == null || authorization.length() < BEARER.length()
+            || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length()))
+        {
+            return null;
+        }
+        return authorization.substring(BEARER.length()).strip();
+    }
+
+    private static void hideCredentials(Exchange exchange, RoutePolicy policy, AuthSettings settings)
+    {
+        List<String> headers = new ArrayList<>();
+        Set<String> query = new HashSet<>();
+        for (RoutePolicy.Method method : policy.methods())
+        {
+            if (method.type() == RoutePolicy.Type.API_KEY)
+            {
+                if (settings.apiKeyHeader() != null)
+                {
+                    headers.add(settings.apiKeyHeader());
+                }
+                if (settings.apiKeyQuery() != null)
+                {
+                    query.add(settings.apiKeyQuery());
+                }
+            }
+            else if (method.type() != RoutePolicy.Type.MTLS)
+            {
+                headers.add(HeaderNames.AUTHORIZATION);
+                if (policy.tokenQuery() != null)
+                {
+                    query.add(policy.tokenQuery());
+                }
+            }
+        }
+        exchange.hideFromUpstream(headers, query);
+    }
+
+    private static void reject(HttpServletResponse response, Exchange exchange, RoutePolicy policy, AuthSettings settings, Rejection rejection)
+    {
+        LOG.debug("{} refused: {}", exchange.id(), rejection.description());
+        ProblemType problem;
+        switch (rejection.kind())
+        {
+            case UNAUTHENTICATED ->
+            {
+                exchange.outcome(Exchange.Outcome.UNAUTHORIZED);
+                problem = ProblemType.UNAUTHORIZED;
+                challenges(policy, settings.realm(), rejection).forEach(value -> response.addHeader(HeaderNames.WWW_AUTHENTICATE, value));
+            }
+            case FORBIDDEN ->
+            {
+                exchange.outcome(Exchange.Outcome.FORBIDDEN);
+                problem = rejection.scope() != null ? ProblemType.INSUFFICIENT_SCOPE : ProblemType.FORBIDDEN;
+                if (rejection.scope() != null)
+                {
+                    response.addHeader(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"" + settings.realm() + "\", error=\"insufficient_scope\", scope=\""
+                        + rejection.scope() + "\"");
+                }
+            }
+            default ->
+            {
+                exchange.outcome(Exchange.Outcome.AUTH_UNAVAILABLE);
+                problem = ProblemType.AUTH_UNAVAILABLE;
+                response.setHeader(HeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
+            }
+        }
+        exchange.addBytesOut(ProblemWriter.write(response, problem, rejection.description(), exchange.id()));
+    }
+
+    /**
+     * One challenge per kind of credential the route accepts (RFC 9110 §11.6.1). The error code
+     * and description go on the challenge of the credential that failed.
+     */
+    static List<String> challenges(RoutePolicy policy, String realm, Rejection rejection)
+    {
+        List<String> challenges = new ArrayList<>();
+        boolean key = false;
+        boolean bearer = false;
+        for (RoutePolicy.Method method : policy.methods())
+        {
+            key |= method.type() == RoutePolicy.Type.API_KEY;
+            bearer |= method.type() == RoutePolicy.Type.JWT || method.type() == RoutePolicy.Type.INTROSPECTION;
+        }
+        if (bearer)
+        {
+            String challenge = "Bearer realm=\"" + realm + "\"";
+            if ("invalid_token".equals(rejection.error()))
+            {
+                challenge += ", error=\"invalid_token\", error_description=\"" + rejection.description() + "\"";
+            }
+            challenges.add(challenge);
+        }
+        if (key)
+        {
+            challenges.add("Key realm=\"" + realm + "\"");
+        }
+        return challenges;
+    }
+}

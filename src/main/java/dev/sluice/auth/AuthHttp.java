@@ -1,0 +1,129 @@
+// Sluice's own HTTP client for the services authentication calls: JWKS and introspection endpoints.
+package dev.sluice.auth;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.eclipse.jetty.client.CompletableResponseListener;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.FormRequestContent;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.util.Fields;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * A small Jetty {@link HttpClient}, separate from the one that forwards requests so that a slow
+ * identity provider cannot take connections from the upstreams. HTTPS is verified against the
+ * JVM's trust store with host-name checking on. Responses are capped at {@link #MAX_RESPONSE}
+ * bytes: a key set or an introspection answer has no reason to be larger.
+ */
+public final class AuthHttp implements AutoCloseable
+{
+    static final int MAX_RESPONSE = 512 * 1024;
+
+    /** A response: its status and body as text. */
+    public record Reply(int status, String body)
+    {
+    }
+
+    private final HttpClient client;
+
+    public AuthHttp()
+    {
+        ClientConnector connector = new ClientConnector();
+        connector.setSslContextFactory(new SslContextFactory.Client());
+        QueuedThreadPool threads = new QueuedThreadPool(16, 2);
+        threads.setName("sluice-auth-http");
+        threads.setDaemon(true);
+        client = new HttpClient(new HttpClientTransportOverHTTP(connector));
+        client.setExecutor(threads);
+        client.setFollowRedirects(false);
+        client.setMaxConnectionsPerDestination(16);
+        client.setUserAgentField(null);
+        try
+        {
+            client.start();
+        }
+        catch (Exception x)
+        {
+            throw new IllegalStateException("Cannot start the authentication HTTP client", x);
+        }
+    }
+
+    public Reply get(URI url, Duration timeout) throws IOException
+    {
+        Request request = client.newRequest(url)
+            .method(HttpMethod.GET)
+            .headers(headers -> headers.put(HttpHeader.ACCEPT, "application/json, application/jwk-set+json"));
+        return send(request, timeout);
+    }
+
+    /**
+     * POSTs a form with HTTP Basic credentials (RFC 7662 §2.1).
+     */
+    public Reply postForm(URI url, String user, String password, Fields form, Duration timeout) throws IOException
+    {
+        String basic = Base64.getEncoder().encodeToString((form(user) + ":" + form(password)).getBytes(StandardCharsets.UTF_8));
+        Request request = client.newRequest(url)
+            .method(HttpMethod.POST)
+            .headers(headers ->
+            {
+                headers.put(HttpHeader.ACCEPT, "application/json");
+                headers.put(HttpHeader.AUTHORIZATION, "Basic " + basic);
+            })
+            .body(new FormRequestContent(form));
+        return send(request, timeout);
+    }
+
+    /** RFC 6749 §2.3.1: client id and secret are form-encoded before Basic encoding. */
+    private static String form(String value)
+    {
+        return java.net.URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    private static Reply send(Request request, Duration timeout) throws IOException
+    {
+        request.timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        CompletableResponseListener listener = new CompletableResponseListener(request, MAX_RESPONSE);
+        try
+        {
+            ContentResponse response = listener.send().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            return new Reply(response.getStatus(), response.getContentAsString());
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", x);
+        }
+        catch (ExecutionException | TimeoutException x)
+        {
+            Throwable cause = x.getCause() == null ? x : x.getCause();
+            throw new IOException(cause.getClass().getSimpleName() + ": " + cause.getMessage(), cause);
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        try
+        {
+            client.stop();
+        }
+        catch (Exception x)
+        {
+            // Shutting down anyway.
+        }
+    }
+}

@@ -1,0 +1,52 @@
+// Everything authentication needs, parsed and validated with the rest of the configuration.
+package dev.sluice.auth;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * @param apiKeyHeader the header API keys are read from, or null for none
+ * @param apiKeyQuery the query parameter API keys are read from, or null for none
+ * @param realm the realm named in {@code WWW-Authenticate}
+ * @param tokenCacheSize how many verified tokens (and introspection results) are kept
+ * @param policies each route's policy by route name; routes absent here are public
+ * @param strippedHeaders every header removed from client requests because only Sluice sets it
+ */
+public record AuthSettings(
+    Map<String, Consumer> consumers,
+    ApiKeys apiKeys,
+    MtlsIdentities certificates,
+    String apiKeyHeader,
+    String apiKeyQuery,
+    String realm,
+    int tokenCacheSize,
+    Map<String, JwtIssuer> issuers,
+    Map<String, IntrospectionEndpoint> introspection,
+    Map<String, RoutePolicy> policies,
+    List<String> strippedHeaders)
+{
+    public static final AuthSettings NONE = new AuthSettings(Map.of(), new ApiKeys(List.of()), new MtlsIdentities(List.of()),
+        "apikey", null, "sluice", 10_000, Map.of(), Map.of(), Map.of(), Identity.HEADERS);
+
+    public AuthSettings
+    {
+        consumers = Map.copyOf(consumers);
+        issuers = Map.copyOf(issuers);
+        introspection = Map.copyOf(introspection);
+        policies = Map.copyOf(policies);
+        strippedHeaders = List.copyOf(strippedHeaders);
+    }
+
+    public RoutePolicy policy(String route)
+    {
+        return policies.getOrDefault(route, RoutePolicy.PUBLIC);
+    }
+
+    /**
+     * Whether any route uses an authenticator of this type.
+     */
+    public boolean uses(RoutePolicy.Type type)
+    {
+        return policies.values().stream().flatMap(policy -> policy.methods().stream()).anyMatch(method -> method.type() == type);
+    }
+}

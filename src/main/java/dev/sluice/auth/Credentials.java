@@ -1,0 +1,14 @@
+// What a request presented, taken out of HTTP by the filter so the checks need no servlet types.
+package dev.sluice.auth;
+
+import java.security.cert.X509Certificate;
+
+/**
+ * @param apiKey the API key from the configured header, else the query parameter; null when absent
+ * @param token the bearer token from {@code Authorization}, else the route's cookie, else its query
+ * parameter; null when absent
+ * @param certificate the client's verified leaf certificate, or null
+ */
+public record Credentials(String apiKey, String token, X509Certificate certificate)
+{
+}

@@ -1,0 +1,194 @@
+// An issuer's key set fetched from its JWKS URL: cached, refreshed, and never fetched in a flood.
+package dev.sluice.auth;
+
+import java.io.IOException;
+import java.net.URI;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Holds the last good key set of one JWKS URL.
+ * <ul>
+ * <li>It is fetched on first use and again once it is older than the refresh lifetime.</li>
+ * <li>A token with a {@code kid} the set lacks triggers one fetch (keys rotate), but fetches
+ * happen at most once per cooldown, so a flood of random {@code kid}s costs the issuer one
+ * request per cooldown at most.</li>
+ * <li>When a fetch fails, the last good set keeps working; the failure is logged once, and so
+ * is the recovery.</li>
+ * <li>Only public, signature-capable keys are kept: a secret ({@code oct}) or private key in a
+ * published set is dropped, so nothing fetched can turn into an HMAC secret.</li>
+ * </ul>
+ */
+public final class JwksSource
+{
+    private static final Logger LOG = LoggerFactory.getLogger(JwksSource.class);
+
+    /** Fetches the document at a URL; in production {@link AuthHttp}. */
+    @FunctionalInterface
+    public interface Fetcher
+    {
+        AuthHttp.Reply get(URI url, Duration timeout) throws IOException;
+    }
+
+    /** Thrown when no key set has ever been fetched successfully. */
+    public static final class Unavailable extends Exception
+    {
+        private static final long serialVersionUID = 1L;
+
+        Unavailable(String message)
+        {
+            super(message, null, false, false);
+        }
+    }
+
+    private final URI url;
+    private final Duration refresh;
+    private final Duration cooldown;
+    private final Duration timeout;
+    private final Fetcher fetcher;
+    private final Clock clock;
+    private final ReentrantLock lock = new ReentrantLock();
+    private volatile JWKSet keys;
+    private volatile Instant fetchedAt = Instant.MIN;
+    private volatile Instant attemptedAt;
+    private volatile boolean failing;
+
+    public JwksSource(URI url, Duration refresh, Duration cooldown, Duration timeout, Fetcher fetcher, Clock clock)
+    {
+        this.url = url;
+        this.refresh = refresh;
+        this.cooldown = cooldown;
+        this.timeout = timeout;
+        this.fetcher = fetcher;
+        this.clock = clock;
+    }
+
+    /**
+     * The current set, fetched first when there is none or it is older than its lifetime.
+     */
+    public JWKSet current() throws Unavailable
+    {
+        JWKSet set = keys;
+        if (set == null)
+        {
+            lock.lock();
+            try
+            {
+                if (keys == null && mayFetch())
+                {
+                    fetch();
+                }
+            }
+            finally
+            {
+                lock.unlock();
+            }
+        }
+        else if (clock.instant().isAfter(fetchedAt.plus(refresh)) && lock.tryLock())
+        {
+            // Past its lifetime: one thread refreshes, the others keep using the current set.
+            try
+            {
+                if (mayFetch())
+                {
+                    fetch();
+                }
+            }
+            finally
+            {
+                lock.unlock();
+            }
+        }
+        set = keys;
+        if (set == null)
+        {
+            throw new Unavailable("The key set of " + url + " could not be fetched.");
+        }
+        return set;
+    }
+
+    /**
+     * Called when a token names a {@code kid} that {@code seen} lacks: fetches again unless
+     * another thread already did or the cooldown has not passed. Returns the set to look in.
+     */
+    public JWKSet refreshForUnknownKey(JWKSet seen)
+    {
+        lock.lock();
+        try
+        {
+            if (keys == seen && mayFetch())
+            {
+                fetch();
+            }
+            return keys;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    private boolean mayFetch()
+    {
+        Instant last = attemptedAt;
+        return last == null || !clock.instant().isBefore(last.plus(cooldown));
+    }
+
+    private void fetch()
+    {
+        attemptedAt = clock.instant();
+        try
+        {
+            AuthHttp.Reply reply = fetcher.get(url, timeout);
+            if (reply.status() != 200)
+            {
+                throw new IOException("status " + reply.status());
+            }
+            JWKSet fetched = publicSigningKeys(JWKSet.parse(reply.body()));
+            if (fetched.isEmpty())
+            {
+                throw new IOException("no public signing key in the set");
+            }
+            keys = fetched;
+            fetchedAt = clock.instant();
+            if (failing)
+            {
+                failing = false;
+                LOG.info("JWKS {} is reachable again; {} keys loaded", url, fetched.size());
+            }
+        }
+        catch (IOException | ParseException | RuntimeException x)
+        {
+            if (!failing)
+            {
+                failing = true;
+                LOG.warn("JWKS {} could not be fetched ({}); {}", url, x.getMessage(),
+                    keys == null ? "tokens of this issuer are refused until it can" : "the last good key set stays in use");
+            }
+        }
+    }
+
+    static JWKSet publicSigningKeys(JWKSet set)
+    {
+        List<JWK> kept = set.getKeys().stream()
+            .filter(key -> !key.isPrivate())
+            .filter(key -> key.getKeyType() != com.nimbusds.jose.jwk.KeyType.OCT)
+            .filter(key -> key.getKeyUse() == null || key.getKeyUse() == com.nimbusds.jose.jwk.KeyUse.SIGNATURE)
+            .toList();
+        return new JWKSet(kept);
+    }
+
+    public URI url()
+    {
+        return url;
+    }
+}
