@@ -6,6 +6,12 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
+import java.security.spec.InvalidKeySpecException;
+import java.security.spec.X509EncodedKeySpec;
 import java.text.ParseException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -381,22 +387,58 @@ public final class AuthSettingsParser
         return algorithms;
     }
 
+    /**
+     * A PEM {@code PUBLIC KEY} (SubjectPublicKeyInfo) or {@code CERTIFICATE}, decoded with the
+     * JDK's own key factories (nimbus's PEM parser would need BouncyCastle).
+     */
     private static JWKSet pem(ConfigReader reader, String key, String file)
     {
         try
         {
-            JWK jwk = JWK.parseFromPEMEncodedObjects(Files.readString(Path.of(file), StandardCharsets.US_ASCII));
-            JWKSet set = JwksSource.publicSigningKeys(new JWKSet(jwk.toPublicJWK()));
+            String text = Files.readString(Path.of(file), StandardCharsets.US_ASCII);
+            JWK jwk;
+            if (text.contains("-----BEGIN CERTIFICATE-----"))
+            {
+                var certificate = (java.security.cert.X509Certificate)java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new java.io.ByteArrayInputStream(text.getBytes(StandardCharsets.US_ASCII)));
+                jwk = JWK.parse(certificate).toPublicJWK();
+            }
+            else
+            {
+                int begin = text.indexOf("-----BEGIN PUBLIC KEY-----");
+                int end = text.indexOf("-----END PUBLIC KEY-----");
+                if (begin < 0 || end < begin)
+                {
+                    throw new IllegalArgumentException("no PUBLIC KEY block");
+                }
+                byte[] der = java.util.Base64.getMimeDecoder().decode(text.substring(begin + 26, end));
+                jwk = publicJwk(der);
+            }
+            JWKSet set = JwksSource.publicSigningKeys(new JWKSet(jwk));
             if (set.isEmpty())
             {
                 throw new IllegalArgumentException("no public key");
             }
             return set;
         }
-        catch (IOException | com.nimbusds.jose.JOSEException | RuntimeException x)
+        catch (IOException | GeneralSecurityException | com.nimbusds.jose.JOSEException | RuntimeException x)
         {
-            reader.invalid(key, file, "a readable PEM file holding an RSA or EC public key");
+            reader.invalid(key, file, "a readable PEM file holding an RSA or EC public key or certificate");
             return null;
+        }
+    }
+
+    private static JWK publicJwk(byte[] der) throws GeneralSecurityException
+    {
+        X509EncodedKeySpec spec = new X509EncodedKeySpec(der);
+        try
+        {
+            return new RSAKey.Builder((RSAPublicKey)KeyFactory.getInstance("RSA").generatePublic(spec)).build();
+        }
+        catch (InvalidKeySpecException notRsa)
+        {
+            ECPublicKey ec = (ECPublicKey)KeyFactory.getInstance("EC").generatePublic(spec);
+            return new ECKey.Builder(Curve.forECParameterSpec(ec.getParams()), ec).build();
         }
     }
 

@@ -1,0 +1,41 @@
+// A clock tests move by hand, for expiry, refresh and cooldown decisions.
+package dev.sluice.testing;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+
+public final class MutableClock extends Clock
+{
+    private volatile Instant now;
+
+    public MutableClock(Instant now)
+    {
+        this.now = now;
+    }
+
+    public void advance(Duration duration)
+    {
+        now = now.plus(duration);
+    }
+
+    @Override
+    public Instant instant()
+    {
+        return now;
+    }
+
+    @Override
+    public ZoneId getZone()
+    {
+        return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone)
+    {
+        return this;
+    }
+}
