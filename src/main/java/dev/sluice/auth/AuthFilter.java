@@ -267,9 +267,11 @@ public final class AuthFilter implements Filter
         List<String> challenges = new ArrayList<>();
         boolean key = false;
         boolean bearer = false;
+        boolean certificate = false;
         for (RoutePolicy.Method method : policy.methods())
         {
             key |= method.type() == RoutePolicy.Type.API_KEY;
+            certificate |= method.type() == RoutePolicy.Type.MTLS;
             bearer |= method.type() == RoutePolicy.Type.JWT || method.type() == RoutePolicy.Type.INTROSPECTION;
         }
         if (bearer)
@@ -284,6 +286,12 @@ public final class AuthFilter implements Filter
         if (key)
         {
             challenges.add("Key realm=\"" + realm + "\"");
+        }
+        if (certificate)
+        {
+            // No registered scheme names TLS client certificates, but a 401 must carry a
+            // challenge (RFC 9110 §15.5.2); HTTP clients treat a 401 without one as a protocol error.
+            challenges.add("ClientCertificate realm=\"" + realm + "\"");
         }
         return challenges;
     }

@@ -10,9 +10,11 @@ import dev.sluice.config.ConfigListener;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
  * Starts Jetty with the web application from a directory (the source tree's
@@ -41,6 +43,16 @@ public final class SluiceServer implements AutoCloseable
      */
     public static SluiceServer start(Path webapp, Path config, String host, int port, Duration stopTimeout) throws Exception
     {
+        return start(webapp, config, host, port, stopTimeout, null);
+    }
+
+    /**
+     * As above, with a TLS connector when {@code tls} is not null. The request then reports
+     * {@code isSecure()} and carries the verified client certificate chain in
+     * {@code jakarta.servlet.request.X509Certificate}, as in a container that terminates TLS.
+     */
+    public static SluiceServer start(Path webapp, Path config, String host, int port, Duration stopTimeout, SslContextFactory.Server tls) throws Exception
+    {
         if (!Files.isRegularFile(webapp.resolve("WEB-INF/web.xml")))
         {
             throw new IllegalArgumentException("No WEB-INF/web.xml under '" + webapp + "'; pass --webapp with Sluice's src/main/webapp or an unpacked WAR.");
@@ -50,7 +62,16 @@ public final class SluiceServer implements AutoCloseable
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
-        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        ServerConnector connector;
+        if (tls == null)
+        {
+            connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        }
+        else
+        {
+            http.addCustomizer(new SecureRequestCustomizer());
+            connector = new ServerConnector(server, tls, new HttpConnectionFactory(http));
+        }
         connector.setHost(host);
         connector.setPort(port);
         server.addConnector(connector);
@@ -86,7 +107,8 @@ public final class SluiceServer implements AutoCloseable
     public URI uri()
     {
         String host = connector.getHost() == null || connector.getHost().equals("0.0.0.0") ? "127.0.0.1" : connector.getHost();
-        return URI.create("http://" + host + ":" + connector.getLocalPort() + "/");
+        String scheme = connector.getDefaultProtocol().startsWith("SSL") ? "https" : "http";
+        return URI.create(scheme + "://" + host + ":" + connector.getLocalPort() + "/");
     }
 
     public int port()

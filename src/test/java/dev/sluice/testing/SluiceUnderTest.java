@@ -27,10 +27,16 @@ public final class SluiceUnderTest implements AutoCloseable
 
     public static SluiceUnderTest start(String properties) throws Exception
     {
+        return start(properties, null);
+    }
+
+    /** With a TLS connector when {@code tls} is not null. */
+    public static SluiceUnderTest start(String properties, org.eclipse.jetty.util.ssl.SslContextFactory.Server tls) throws Exception
+    {
         Path directory = Files.createTempDirectory("sluice-test");
         Path config = directory.resolve("sluice.properties");
         Files.writeString(config, properties);
-        SluiceServer server = SluiceServer.start(WEBAPP, config, "127.0.0.1", 0, Duration.ofSeconds(5));
+        SluiceServer server = SluiceServer.start(WEBAPP, config, "127.0.0.1", 0, Duration.ofSeconds(5), tls);
         return new SluiceUnderTest(directory, config, server);
     }
 
