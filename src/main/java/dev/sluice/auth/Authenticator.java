@@ -116,7 +116,7 @@ public final class Authenticator
     {
         if (!identity.scopes().containsAll(policy.scopes()))
         {
-            return new Outcome(null, Rejection.insufficientScope(String.join(" ", policy.scopes())));
+            return new Outcome(null, Rejection.insufficientScope(String.join(" ", policy.scopes().stream().sorted().toList())));
         }
         if (!policy.groups().isEmpty() && Collections.disjoint(policy.groups(), identity.groups()))
         {

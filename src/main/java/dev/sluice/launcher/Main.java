@@ -7,8 +7,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 
+import dev.sluice.auth.ApiKeys;
 import dev.sluice.config.ConfigException;
 import dev.sluice.config.ConfigListener;
+import dev.sluice.config.SettingsParser;
 
 /**
  * Starts Sluice on embedded Jetty with the same {@code web.xml} a container would use, prints the
@@ -19,6 +21,7 @@ public final class Main
 {
     static final String USAGE = """
         Usage: sluice [options]
+               sluice generate-api-key CONSUMER [LABEL]
           --config PATH        properties file (default: system property sluice.config,
                                env SLUICE_CONFIG, else conf/sluice.properties)
           --port N             port to listen on, 0 for any free port (default 8080)
@@ -28,6 +31,9 @@ public final class Main
           --demo               also start the demo echo upstream on 127.0.0.1:--demo-port
           --demo-port N        port of the demo upstream (default 9999)
           --help               print this and exit
+
+        generate-api-key prints a new random API key and the line that stores its SHA-256 hash
+        as consumer.CONSUMER.api-key.LABEL (LABEL defaults to "main").
         """;
 
     private Main()
@@ -45,6 +51,10 @@ public final class Main
 
     static int run(String[] args, PrintStream out, PrintStream err)
     {
+        if (args.length > 0 && args[0].equals("generate-api-key"))
+        {
+            return generateApiKey(args, out, err);
+        }
         Options options;
         try
         {
@@ -70,6 +80,8 @@ public final class Main
             {
                 demo.set(DemoUpstream.start(options.demoPort()));
                 out.println("Demo echo upstream listening on " + demo.get().uri());
+                out.println("Demo API key (route /account): " + DemoCredentials.API_KEY);
+                out.println("Demo bearer token (route /v2/*/orders, valid 1 h): " + DemoCredentials.token(java.time.Instant.now()));
             }
             server = SluiceServer.start(options.webapp(), options.config(), options.host(), options.port(), options.stopTimeout());
         }
@@ -101,6 +113,22 @@ public final class Main
         {
             Thread.currentThread().interrupt();
         }
+        return 0;
+    }
+
+    private static int generateApiKey(String[] args, PrintStream out, PrintStream err)
+    {
+        String consumer = args.length > 1 ? args[1] : null;
+        String label = args.length > 2 ? args[2] : "main";
+        if (consumer == null || args.length > 3 || !SettingsParser.NAME.matcher(consumer).matches() || !SettingsParser.NAME.matcher(label).matches())
+        {
+            err.println("Usage: sluice generate-api-key CONSUMER [LABEL]; names are letters, digits, '-' and '_', starting with a letter or digit.");
+            return 2;
+        }
+        String[] generated = ApiKeys.generate(consumer, label);
+        out.println("API key (give it to the consumer; Sluice keeps only its hash): " + generated[0]);
+        out.println("Add to the properties file:");
+        out.println(generated[1]);
         return 0;
     }
 

@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sluice.auth.Identity;
 import dev.sluice.exchange.Exchange;
 import dev.sluice.route.RouteMatch;
 import org.slf4j.Logger;
@@ -20,7 +21,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The access log line, built only from the {@link Exchange}: time, id, client, method, path
- * (without the query string, which may carry credentials), route, upstream, status, bytes in
+ * (without the query string, which may carry credentials), route, upstream, consumer (id or token subject), status, bytes in
  * and out, total and upstream latency, and the outcome. No header value is ever logged, so
  * {@code Authorization}, cookies and API keys cannot appear.
  *
@@ -151,6 +152,16 @@ public final class AccessLog implements AutoCloseable
             {
                 json.writeNullField("route");
                 json.writeNullField("upstream");
+            }
+            // Who, never with what: the consumer id or token subject, not the credential itself.
+            Identity identity = exchange.identity();
+            if (identity != null && identity.key() != null)
+            {
+                json.writeStringField("consumer", identity.key());
+            }
+            else
+            {
+                json.writeNullField("consumer");
             }
             json.writeNumberField("status", status);
             json.writeNumberField("bytes_in", exchange.bytesIn());

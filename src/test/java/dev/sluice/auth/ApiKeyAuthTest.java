@@ -105,6 +105,21 @@ class ApiKeyAuthTest
     }
 
     @Test
+    void theAccessLogNamesTheConsumerAndNeverTheKey() throws Exception
+    {
+        try (dev.sluice.testing.LogCapture log = dev.sluice.testing.LogCapture.start())
+        {
+            ContentResponse response = client.newRequest(sluice.uri("/keyed/x?apikey=" + BOB_KEY)).headers(headers -> headers.put("X-Request-ID", "log-consumer"))
+                .timeout(10, TimeUnit.SECONDS).send();
+            assertEquals(200, response.getStatus());
+            upstream.take();
+            String line = log.accessLine("log-consumer");
+            assertTrue(line.contains("\"consumer\":\"bob\""), line);
+            assertFalse(log.text().contains(BOB_KEY), "the key appears nowhere in the logs");
+        }
+    }
+
+    @Test
     void aValidKeyInTheQueryIsAccepted() throws Exception
     {
         assertEquals(200, get("/keyed/orders?apikey=" + BOB_KEY + "&page=2", null, null).getStatus());

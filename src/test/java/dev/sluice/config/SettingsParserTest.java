@@ -66,7 +66,7 @@ class SettingsParserTest
         String shipped = java.nio.file.Files.readString(java.nio.file.Path.of("conf/sluice.properties"));
         Settings settings = parse(shipped, Map.of());
         assertEquals("http://127.0.0.1:9999/x", settings.upstream("demo").target("/x", null));
-        assertEquals(2, settings.routes().routes().size());
+        assertEquals(3, settings.routes().routes().size());
     }
 
     @Test

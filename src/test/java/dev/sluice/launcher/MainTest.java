@@ -49,6 +49,26 @@ class MainTest
     }
 
     @Test
+    void generateApiKeyPrintsAKeyAndTheHashLineThatAcceptsIt() throws Exception
+    {
+        Run run = run("generate-api-key", "billing", "ci");
+        assertEquals(0, run.status());
+        List<String> lines = run.out().lines().toList();
+        String key = lines.get(0).substring(lines.get(0).lastIndexOf(' ') + 1);
+        assertEquals(43, key.length());
+        String line = lines.get(2);
+        assertTrue(line.startsWith("consumer.billing.api-key.ci = sha256:"), line);
+        java.util.Properties properties = new java.util.Properties();
+        properties.load(new java.io.StringReader(line));
+        dev.sluice.auth.ApiKeys keys = dev.sluice.config.SettingsParser.parse("generated", java.util.Map.of(
+            "consumer.billing.api-key.ci", properties.getProperty("consumer.billing.api-key.ci")), name -> null).auth().apiKeys();
+        assertEquals("ci", keys.find(key).label());
+        assertEquals(null, keys.find(key + "x"));
+        assertEquals(2, run("generate-api-key").status());
+        assertEquals(2, run("generate-api-key", "bad name").status());
+    }
+
+    @Test
     void badOptionsExitWithStatus2AndSayWhy()
     {
         assertEquals("Option --port has value 'eighty'; allowed: a port from 0 to 65535.", run("--port", "eighty").err().lines().findFirst().orElseThrow());

@@ -1,0 +1,74 @@
+// The shipped configuration with the demo upstream: the README's credentials really work.
+package dev.sluice.launcher;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+
+import dev.sluice.testing.SluiceUnderTest;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DemoConfigurationTest
+{
+    private static DemoUpstream demo;
+    private static SluiceUnderTest sluice;
+    private static HttpClient client;
+
+    @BeforeAll
+    static void start() throws Exception
+    {
+        demo = DemoUpstream.start(0);
+        // The shipped file reads the demo port from ${SLUICE_DEMO_PORT:-9999}.
+        String shipped = Files.readString(Path.of("conf/sluice.properties"))
+            .replace("${SLUICE_DEMO_PORT:-9999}", Integer.toString(demo.uri().getPort()));
+        sluice = SluiceUnderTest.start(shipped);
+        client = new HttpClient();
+        client.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception
+    {
+        client.stop();
+        sluice.close();
+        demo.close();
+    }
+
+    @Test
+    void theDemoTokenOpensTheOrdersRoute() throws Exception
+    {
+        String token = DemoCredentials.token(Instant.now());
+        ContentResponse response = client.newRequest(sluice.uri("/v2/ada/orders/7")).headers(headers -> headers.put("Authorization", "Bearer " + token))
+            .timeout(10, TimeUnit.SECONDS).send();
+        assertEquals(200, response.getStatus());
+        assertTrue(response.getContentAsString().contains("/api/users/ada/orders/7"), response.getContentAsString());
+        assertEquals(401, client.newRequest(sluice.uri("/v2/ada/orders/7")).timeout(10, TimeUnit.SECONDS).send().getStatus());
+    }
+
+    @Test
+    void theDemoKeyOpensTheAccountRouteAndIsNotForwarded() throws Exception
+    {
+        ContentResponse response = client.newRequest(sluice.uri("/account/me")).headers(headers -> headers.put("apikey", DemoCredentials.API_KEY))
+            .timeout(10, TimeUnit.SECONDS).send();
+        assertEquals(200, response.getStatus());
+        String echoed = response.getContentAsString();
+        assertTrue(echoed.toLowerCase().contains("x-consumer-id"), echoed);
+        assertFalse(echoed.contains(DemoCredentials.API_KEY), echoed);
+        assertEquals(401, client.newRequest(sluice.uri("/account/me")).timeout(10, TimeUnit.SECONDS).send().getStatus());
+    }
+
+    @Test
+    void theEchoRouteStaysPublic() throws Exception
+    {
+        assertEquals(200, client.newRequest(sluice.uri("/echo/hello")).timeout(10, TimeUnit.SECONDS).send().getStatus());
+    }
+}
