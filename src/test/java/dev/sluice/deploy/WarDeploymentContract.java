@@ -66,6 +66,10 @@ abstract class WarDeploymentContract
             upstream.broken.url = %s
             route.broken.path = /broken
             route.broken.upstream = broken
+            consumer.ci.api-key.main = demo:war-contract-key-0123
+            route.keyed.path = /keyed
+            route.keyed.upstream = app
+            route.keyed.auth = api-key
             """.formatted(upstream.url(), broken.url()));
         System.setProperty("sluice.config", config.toString());
         try
@@ -131,7 +135,21 @@ abstract class WarDeploymentContract
     {
         ContentResponse response = client.GET(url("/-/ready"));
         assertEquals(200, response.getStatus());
-        assertEquals("{\"status\":\"ready\",\"routes\":2,\"config_reloads\":0,\"config_rejected\":0}\n", response.getContentAsString());
+        assertEquals("{\"status\":\"ready\",\"routes\":3,\"config_reloads\":0,\"config_rejected\":0}\n", response.getContentAsString());
+    }
+
+    @Test
+    void anApiKeyRouteAuthenticatesInsideTheContainer() throws Exception
+    {
+        ContentResponse refused = client.GET(url("/keyed/x"));
+        assertEquals(401, refused.getStatus());
+        assertEquals("Key realm=\"sluice\"", refused.getHeaders().get("WWW-Authenticate"));
+        assertEquals("application/problem+json", refused.getMediaType());
+        ContentResponse accepted = client.newRequest(url("/keyed/x"))
+            .headers(headers -> headers.put("apikey", "war-contract-key-0123").put("X-Consumer-ID", "admin"))
+            .send();
+        assertEquals(200, accepted.getStatus());
+        assertEquals("ci", upstream.take().headers().get("X-Consumer-ID"));
     }
 
     @Test
