@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark: backend direct, nginx proxy_pass, bare Jetty ProxyServlet, Sluice, and
-# nginx proxy_cache, all on loopback, measured with wrk in interleaved rounds. Prints one table and
+# Side-by-side benchmark: backend direct, nginx proxy_pass, bare Jetty ProxyServlet, Sluice (plain,
+# with an API key, with a cached JWT), and nginx proxy_cache, all on loopback, measured with wrk in interleaved rounds. Prints one table and
 # writes bench/results/<time>.{json,md} and the "latest results" section of docs/PERFORMANCE.md.
 #
 # Usage: bench/run.sh [--rounds N] [--duration 10s] [--warmup 20s] [--connections 32] [--pin]
 #   --pin   run wrk on CPU 0 and every server on CPU 1 (taskset), so they do not compete.
 # Ports 18081-18085 on 127.0.0.1 must be free. Needs a JDK 17+ and Maven; installs wrk and nginx
-# from Debian packages when missing (as root). Takes about 10 minutes with the defaults.
+# from Debian packages when missing (as root). Takes about 14 minutes with the defaults.
 # The backend and the nginx proxies are separate nginx instances, so each one's CPU per request
 # is its own.
 set -euo pipefail
@@ -111,10 +111,25 @@ nginx_conf proxies "
     }
   }"
 
+# Sluice's authenticated scenarios: /key/* with an API key, /jwt/* with a cached RS256 JWT.
+bench_key=bench-api-key-0123456789abcdef
+bench_token=$(java -cp "$cp" dev.sluice.bench.BenchToken "$work/bench-jwks.json")
 cat > "$work/sluice.properties" <<PROPS
 upstream.backend.url = http://127.0.0.1:$BACKEND
 route.all.path = /
 route.all.upstream = backend
+consumer.bench.api-key.main = sha256:$(printf '%s' "$bench_key" | sha256sum | cut -d' ' -f1)
+auth.jwt.bench.issuer = https://bench.sluice.dev/
+auth.jwt.bench.jwks-file = $work/bench-jwks.json
+auth.jwt.bench.audience = bench
+route.key.path = /key
+route.key.upstream = backend
+route.key.strip-prefix = true
+route.key.auth = api-key
+route.jwt.path = /jwt
+route.jwt.upstream = backend
+route.jwt.strip-prefix = true
+route.jwt.auth = jwt
 PROPS
 
 echo "starting the bare Jetty proxy and Sluice"
@@ -147,5 +162,7 @@ java -cp "$cp" dev.sluice.bench.BenchRunner \
   --target direct=http://127.0.0.1:$BACKEND --target nginx=http://127.0.0.1:$NGINX_PROXY \
   --target jetty=http://127.0.0.1:$JETTY --target sluice=http://127.0.0.1:$SLUICE \
   --target nginx-cache=http://127.0.0.1:$NGINX_CACHE \
+  --target "sluice-key=http://127.0.0.1:$SLUICE/key|apikey: $bench_key" \
+  --target "sluice-jwt=http://127.0.0.1:$SLUICE/jwt|Authorization: Bearer $bench_token" \
   --cpu direct="$(nginx_pids backend)" --cpu nginx="$(nginx_pids proxies)" --cpu nginx-cache="$(nginx_pids proxies)" \
-  --cpu jetty="$jetty_pid" --cpu sluice="$sluice_pid"
+  --cpu jetty="$jetty_pid" --cpu sluice="$sluice_pid" --cpu sluice-key="$sluice_pid" --cpu sluice-jwt="$sluice_pid"

@@ -32,7 +32,9 @@ public final class BenchRunner
         new String[]{"3", "bare Jetty 12 ProxyServlet.Transparent", "jetty"},
         new String[]{"4", "Sluice, plain route", "sluice"},
         new String[]{"5", "Sluice, API key + local rate limit", null},
+        new String[]{"5a", "Sluice, API key (no rate limit: not landed yet)", "sluice-key"},
         new String[]{"6", "Sluice, JWT (cached) + local rate limit", null},
+        new String[]{"6a", "Sluice, JWT RS256 cached (no rate limit: not landed yet)", "sluice-jwt"},
         new String[]{"7a", "Sluice, cache hit", null},
         new String[]{"7b", "nginx proxy_cache hit", "nginx-cache"},
         new String[]{"8", "Sluice over HTTPS, keep-alive", null});
@@ -75,7 +77,7 @@ public final class BenchRunner
         {
             for (String size : SIZES)
             {
-                Wrk.run(pin, targets.get(target) + "/" + size, warmup, connections);
+                wrk(pin, targets.get(target), size, warmup, connections);
             }
         }
         Map<String, List<Wrk.Result>> runs = new LinkedHashMap<>();
@@ -89,7 +91,7 @@ public final class BenchRunner
                 {
                     List<Long> pids = processes.getOrDefault(target.getKey(), List.of());
                     long ticksBefore = cpuTicks(pids);
-                    Wrk.Result result = Wrk.run(pin, target.getValue() + "/" + size, duration, connections);
+                    Wrk.Result result = wrk(pin, target.getValue(), size, duration, connections);
                     long ticksAfter = cpuTicks(pids);
                     if (!pids.isEmpty() && ticksBefore >= 0 && ticksAfter >= 0 && result.requests() > 0)
                     {
@@ -197,6 +199,8 @@ public final class BenchRunner
             ratios.add(ratio("CPU per request: Sluice / bare Jetty (context, lower is better)", size, medianCpu.get("sluice/" + size), medianCpu.get("jetty/" + size), null));
             ratios.add(ratio("CPU per request: Sluice / nginx proxy_pass (context, lower is better)", size, medianCpu.get("sluice/" + size), medianCpu.get("nginx/" + size), null));
             ratios.add(ratio("API key + rate limit / Sluice plain", size, null, null, 0.9));
+            ratios.add(ratio("API key alone / Sluice plain (context until rate limiting lands)", size, medianRps.get("sluice-key/" + size), medianRps.get("sluice/" + size), null));
+            ratios.add(ratio("JWT cached alone / Sluice plain (context until rate limiting lands)", size, medianRps.get("sluice-jwt/" + size), medianRps.get("sluice/" + size), null));
             ratios.add(ratio("JWT + rate limit / Sluice plain", size, null, null, 0.85));
             ratios.add(ratio("Sluice cache hit / Sluice plain", size, null, null, 2.0));
             ratios.add(ratio("Sluice cache hit / nginx proxy_cache hit", size, null, null, 1.0));
@@ -216,6 +220,16 @@ public final class BenchRunner
         Path docs = Path.of(options.getOrDefault("docs", "docs/PERFORMANCE.md"));
         writeDocs(docs, markdown);
         System.out.println("Written: " + out.resolve(stamp + ".json") + ", " + out.resolve(stamp + ".md") + ", " + docs);
+    }
+
+    /**
+     * A target is {@code URL} or {@code URL|Header: value}; the size is appended to the URL.
+     */
+    private static Wrk.Result wrk(List<String> pin, String target, String size, String duration, int connections) throws Exception
+    {
+        int bar = target.indexOf('|');
+        String base = bar < 0 ? target : target.substring(0, bar);
+        return Wrk.run(pin, base + "/" + size, bar < 0 ? null : target.substring(bar + 1), duration, connections);
     }
 
     private static Map<String, Object> ratio(String name, String size, Double numerator, Double denominator, Double target)

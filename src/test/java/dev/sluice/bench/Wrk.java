@@ -35,8 +35,21 @@ final class Wrk
 
     static Result run(List<String> prefix, String url, String duration, int connections) throws Exception
     {
+        return run(prefix, url, null, duration, connections);
+    }
+
+    /**
+     * @param header one request header such as {@code apikey: ...}, or null
+     */
+    static Result run(List<String> prefix, String url, String header, String duration, int connections) throws Exception
+    {
         List<String> command = new ArrayList<>(prefix);
-        command.addAll(List.of("wrk", "-t1", "-c" + connections, "-d" + duration, "--latency", url));
+        command.addAll(List.of("wrk", "-t1", "-c" + connections, "-d" + duration, "--latency"));
+        if (header != null)
+        {
+            command.addAll(List.of("-H", header));
+        }
+        command.add(url);
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         StringBuilder output = new StringBuilder();
         try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)))
