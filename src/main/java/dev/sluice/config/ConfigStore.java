@@ -38,6 +38,7 @@ import org.slf4j.LoggerFactory;
 public final class ConfigStore implements AutoCloseable
 {
     public static final String ATTRIBUTE = ConfigStore.class.getName();
+    static final String INCLUDE_KEY = "config.include";
     private static final Logger LOG = LoggerFactory.getLogger(ConfigStore.class);
 
     private final String source;
@@ -67,9 +68,9 @@ public final class ConfigStore implements AutoCloseable
     public static ConfigStore open(Path file, String origin, Function<String, String> variables) throws ConfigException
     {
         String source = "'" + file + "' (" + origin + ")";
-        byte[] content = read(file, source);
-        Settings settings = SettingsParser.parse(source, parse(source, content), variables);
-        return new ConfigStore(source, file, variables, settings, digest(content));
+        Loaded loaded = load(file, source, read(file, source));
+        Settings settings = SettingsParser.parse(source, loaded.properties(), variables);
+        return new ConfigStore(source, file, variables, settings, loaded.digest());
     }
 
     /**
@@ -77,8 +78,9 @@ public final class ConfigStore implements AutoCloseable
      */
     public static ConfigStore fixed(String source, byte[] content, Function<String, String> variables) throws ConfigException
     {
-        Settings settings = SettingsParser.parse(source, parse(source, content), variables);
-        return new ConfigStore(source, null, variables, settings, digest(content));
+        Loaded loaded = load(null, source, content);
+        Settings settings = SettingsParser.parse(source, loaded.properties(), variables);
+        return new ConfigStore(source, null, variables, settings, loaded.digest());
     }
 
     private static byte[] read(Path file, String source) throws ConfigException
@@ -117,11 +119,68 @@ public final class ConfigStore implements AutoCloseable
         return map;
     }
 
-    private static String digest(byte[] content)
+    /** The merged properties of a file and its includes, and one digest over all their bytes. */
+    record Loaded(Map<String, String> properties, String digest)
+    {
+    }
+
+    /**
+     * Parses the file and every file its {@code config.include} names (comma-separated; relative
+     * paths are resolved against the including file's directory, and must be absolute when the
+     * configuration is packed in the WAR). An included file cannot include others, and a key
+     * may be set in one file only. Consumers and their credentials often live in such a file,
+     * managed apart from the routes.
+     */
+    static Loaded load(Path file, String source, byte[] content) throws ConfigException
+    {
+        MessageDigest digest = sha256();
+        digest.update(content);
+        Map<String, String> merged = new LinkedHashMap<>(parse(source, content));
+        String includes = merged.get(INCLUDE_KEY);
+        if (includes != null)
+        {
+            java.util.List<String> problems = new java.util.ArrayList<>();
+            for (String item : includes.split(","))
+            {
+                String name = item.trim();
+                if (name.isEmpty())
+                {
+                    continue;
+                }
+                Path included = file == null ? Path.of(name) : file.toAbsolutePath().resolveSibling(name);
+                if (!included.isAbsolute())
+                {
+                    problems.add(ConfigException.invalid(INCLUDE_KEY, name, "absolute paths when the configuration is packed in the WAR"));
+                    continue;
+                }
+                String includedSource = "'" + included + "' (included by " + source + ")";
+                byte[] bytes = read(included, includedSource);
+                digest.update(bytes);
+                for (Map.Entry<String, String> entry : new java.util.TreeMap<>(parse(includedSource, bytes)).entrySet())
+                {
+                    if (entry.getKey().trim().equals(INCLUDE_KEY))
+                    {
+                        problems.add("Key '" + INCLUDE_KEY + "' is set in included file '" + included + "'; allowed: only in the main file.");
+                    }
+                    else if (merged.putIfAbsent(entry.getKey(), entry.getValue()) != null)
+                    {
+                        problems.add("Key '" + entry.getKey().trim() + "' is set in both " + source + " and '" + included + "'; allowed: one of them.");
+                    }
+                }
+            }
+            if (!problems.isEmpty())
+            {
+                throw new ConfigException(source, problems);
+            }
+        }
+        return new Loaded(merged, HexFormat.of().formatHex(digest.digest()));
+    }
+
+    private static MessageDigest sha256()
     {
         try
         {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+            return MessageDigest.getInstance("SHA-256");
         }
         catch (NoSuchAlgorithmException x)
         {
@@ -192,7 +251,17 @@ public final class ConfigStore implements AutoCloseable
             reject("the file cannot be read (" + x.getClass().getSimpleName() + ")", null);
             return false;
         }
-        String newDigest = digest(content);
+        Loaded loaded;
+        try
+        {
+            loaded = load(file, source, content);
+        }
+        catch (ConfigException x)
+        {
+            reject(x.getMessage(), null);
+            return false;
+        }
+        String newDigest = loaded.digest();
         if (newDigest.equals(digest))
         {
             return false;
@@ -200,7 +269,7 @@ public final class ConfigStore implements AutoCloseable
         Settings previous = current.get();
         try
         {
-            Settings settings = SettingsParser.parse(source, parse(source, content), variables);
+            Settings settings = SettingsParser.parse(source, loaded.properties(), variables);
             current.set(settings);
             digest = newDigest;
             lastProblem = null;

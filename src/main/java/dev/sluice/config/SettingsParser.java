@@ -49,6 +49,8 @@ public final class SettingsParser
         ConfigReader reader = new ConfigReader(properties, variables);
 
         Duration reloadInterval = reader.duration("config.reload-interval", DEFAULT_RELOAD_INTERVAL);
+        // Resolved by ConfigStore before parsing; read here so it is a known key.
+        reader.optional(ConfigStore.INCLUDE_KEY);
         boolean accessLog = reader.bool("exchange.access-log", true);
         TrustedProxies trustedProxies = trustedProxies(reader);
         ProxySettings proxy = proxy(reader);

@@ -97,4 +97,35 @@ class ConfigStoreTest
         assertEquals("the file cannot be read (NoSuchFileException)", store.lastProblem());
         assertEquals(1, store.rejectedReloads());
     }
+
+    @Test
+    void anIncludedFileAddsItsKeysAndItsEditsAreReloaded() throws Exception
+    {
+        Path file = directory.resolve("s.properties");
+        Path consumers = directory.resolve("consumers.properties");
+        Files.writeString(consumers, "consumer.alice.username = alice\n");
+        Files.writeString(file, VALID + "config.include = consumers.properties\n");
+        ConfigStore store = ConfigStore.open(file, "test", name -> null);
+        assertEquals("alice", store.current().auth().consumers().get("alice").username());
+        Files.writeString(consumers, "consumer.alice.username = alice\nconsumer.bob.username = bob\n");
+        assertTrue(store.reloadIfChanged(), "a change to the included file alone is a change");
+        assertEquals("bob", store.current().auth().consumers().get("bob").username());
+    }
+
+    @Test
+    void aKeySetInTwoFilesAndNestedOrMissingIncludesAreRefused() throws Exception
+    {
+        Path file = directory.resolve("s.properties");
+        Path extra = directory.resolve("extra.properties");
+        Files.writeString(extra, "route.a.path = /other\nconfig.include = more.properties\n");
+        Files.writeString(file, VALID + "config.include = extra.properties\n");
+        ConfigException x = assertThrows(ConfigException.class, () -> ConfigStore.open(file, "test", name -> null));
+        assertEquals(List.of(
+            "Key 'config.include' is set in included file '" + extra + "'; allowed: only in the main file.",
+            "Key 'route.a.path' is set in both '" + file + "' (test) and '" + extra + "'; allowed: one of them."), x.problems());
+        Files.writeString(file, VALID + "config.include = absent.properties\n");
+        ConfigException missing = assertThrows(ConfigException.class, () -> ConfigStore.open(file, "test", name -> null));
+        assertEquals("Invalid configuration '" + directory.resolve("absent.properties") + "' (included by '" + file + "' (test)):\n  - The configuration file does not exist.",
+            missing.getMessage());
+    }
 }
