@@ -31,8 +31,6 @@ class ApiKeyAuthTest
     static void start() throws Exception
     {
         upstream = TestUpstream.start();
-        String[] alice = hashLine("alice", "laptop", ALICE_KEY);
-        String[] bob = hashLine("bob", "ci", BOB_KEY);
         sluice = SluiceUnderTest.start("""
             upstream.app.url = %s
             auth.api-key.query = apikey
@@ -59,16 +57,15 @@ class ApiKeyAuthTest
             route.guest.upstream = app
             route.guest.auth = api-key
             route.guest.auth.anonymous = guest
-            """.formatted(upstream.url(), alice[1], bob[1]));
+            """.formatted(upstream.url(), hashLine("alice", "laptop", ALICE_KEY), hashLine("bob", "ci", BOB_KEY)));
         client = new HttpClient();
         client.start();
     }
 
-    /** Hashes a chosen key the way the generator's line does. */
-    private static String[] hashLine(String consumer, String label, String key)
+    /** The line that stores a chosen key, as the generator writes it. */
+    private static String hashLine(String consumer, String label, String key)
     {
-        String hash = java.util.HexFormat.of().formatHex(ApiKeys.sha256(key));
-        return new String[]{key, "consumer." + consumer + ".api-key." + label + " = sha256:" + hash};
+        return "consumer." + consumer + ".api-key." + label + " = sha256:" + java.util.HexFormat.of().formatHex(ApiKeys.sha256(key));
     }
 
     @AfterAll

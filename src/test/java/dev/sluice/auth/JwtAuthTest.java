@@ -187,6 +187,13 @@ class JwtAuthTest
                 .timeout(10, TimeUnit.SECONDS).send();
             assertEquals(401, response.getStatus(), token);
         }
+        for (String authorization : List.of("Bearer", "Bearer ", "bearer   ", "Basic dXNlcjpwYXNz", "Bearer a b c", "Bearer \u00ff\u00fe.\u0080.x"))
+        {
+            RawHttp.Reply reply = RawHttp.send(sluice.port(), "GET /orders/1 HTTP/1.1", "Host: localhost", "Connection: close",
+                "Authorization: " + authorization);
+            assertEquals(401, reply.status(), authorization);
+            assertTrue(reply.header("Content-Type").startsWith("application/problem+json"), authorization);
+        }
         assertNull(upstream.poll(200));
     }
 
