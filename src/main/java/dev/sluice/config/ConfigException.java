@@ -27,7 +27,7 @@ public final class ConfigException extends Exception
 
     /** Keys whose values are never repeated in a message: they may hold credentials. */
     private static final java.util.regex.Pattern SECRET = java.util.regex.Pattern.compile(
-        "(?i).*(password|secret|token|credential|api-?key|private-key|\\.key)$|.*\\.(password|secret|api-key)\\..*");
+        "(?i).*(password|secret|token|credential|api-?key|private-key|\\.key)$|.*\\.(password|secret|api-key)\\..*|.*redis\\.uri$");
 
     static String invalid(String key, String value, String allowed)
     {

@@ -6,6 +6,7 @@ import java.util.Map;
 
 import dev.sluice.auth.AuthSettings;
 import dev.sluice.exchange.TrustedProxies;
+import dev.sluice.ratelimit.RateLimitSettings;
 import dev.sluice.route.RouteTable;
 import dev.sluice.upstream.Upstream;
 
@@ -16,6 +17,7 @@ import dev.sluice.upstream.Upstream;
  * @param reloadInterval how often the file is checked for changes; zero turns reloading off
  * @param accessLog whether a JSON access-log line is written per exchange
  * @param auth consumers, authenticators and each route's policy
+ * @param rateLimit where buckets live and each route's limits
  */
 public record Settings(
     Map<String, Upstream> upstreams,
@@ -24,7 +26,8 @@ public record Settings(
     ProxySettings proxy,
     Duration reloadInterval,
     boolean accessLog,
-    AuthSettings auth)
+    AuthSettings auth,
+    RateLimitSettings rateLimit)
 {
     public Settings
     {

@@ -15,6 +15,8 @@ import dev.sluice.auth.AuthSettings;
 import dev.sluice.auth.AuthSettingsParser;
 import dev.sluice.exchange.Cidr;
 import dev.sluice.exchange.TrustedProxies;
+import dev.sluice.ratelimit.RateLimitSettings;
+import dev.sluice.ratelimit.RateLimitSettingsParser;
 import dev.sluice.route.HeaderCondition;
 import dev.sluice.route.HostPattern;
 import dev.sluice.route.PathPattern;
@@ -57,13 +59,14 @@ public final class SettingsParser
         Map<String, Upstream> upstreams = upstreams(reader);
         RouteTable routes = routes(reader, upstreams, proxy.timeouts());
         AuthSettings auth = AuthSettingsParser.parse(reader, reader.names("route."));
+        RateLimitSettings rateLimit = RateLimitSettingsParser.parse(reader, reader.names("route."), auth.consumers().keySet());
 
         List<String> problems = reader.problems();
         if (!problems.isEmpty())
         {
             throw new ConfigException(source, problems);
         }
-        return new Settings(upstreams, routes, trustedProxies, proxy, reloadInterval, accessLog, auth);
+        return new Settings(upstreams, routes, trustedProxies, proxy, reloadInterval, accessLog, auth, rateLimit);
     }
 
     private static TrustedProxies trustedProxies(ConfigReader reader)

@@ -220,6 +220,8 @@ public final class Exchange
         UNAUTHORIZED("unauthorized"),
         FORBIDDEN("forbidden"),
         AUTH_UNAVAILABLE("auth_unavailable"),
+        RATE_LIMITED("rate_limited"),
+        RATE_LIMIT_UNAVAILABLE("rate_limit_unavailable"),
         UPSTREAM_REFUSED("upstream_refused"),
         UPSTREAM_TIMEOUT("upstream_timeout"),
         UPSTREAM_FAILED("upstream_failed"),

@@ -19,11 +19,13 @@ public enum ProblemType
     METHOD_NOT_ALLOWED(405, "method-not-allowed", "Method not allowed"),
     REQUEST_TIMEOUT(408, "request-timeout", "Request timed out"),
     PAYLOAD_TOO_LARGE(413, "payload-too-large", "Request too large"),
+    RATE_LIMITED(429, "rate-limited", "Too many requests"),
     HEADERS_TOO_LARGE(431, "headers-too-large", "Request header fields too large"),
     INTERNAL(500, "internal", "Internal error"),
     BAD_GATEWAY(502, "bad-gateway", "Upstream unavailable"),
     NOT_READY(503, "not-ready", "Not ready"),
     AUTH_UNAVAILABLE(503, "auth-unavailable", "Authentication unavailable"),
+    RATE_LIMIT_UNAVAILABLE(503, "rate-limit-unavailable", "Rate limiting unavailable"),
     GATEWAY_TIMEOUT(504, "gateway-timeout", "Upstream timed out");
 
     private final int status;

@@ -1,0 +1,176 @@
+// Decides whether one request may pass a route's limits, and what the RateLimit headers say.
+package dev.sluice.ratelimit;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import dev.sluice.auth.Identity;
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.ConsumptionProbe;
+
+/**
+ * No servlet types: the filter hands it the caller, it chooses the limits that apply (a
+ * consumer's own, else its first group's, else the route's), builds the bucket key, takes one
+ * token from the store and turns the answer into a {@link Decision}.
+ *
+ * <p>A bucket key names the route, the limits and the caller, e.g.
+ * {@code orders|10;w=1;burst=20,1000;w=3600|c:alice}: changing a route's limits starts fresh
+ * buckets rather than reusing ones made for other limits. Caller values longer than 64
+ * characters (a header can hold kilobytes) are replaced by their SHA-256.</p>
+ */
+public final class RateLimiter
+{
+    private static final int MAX_KEY_VALUE = 64;
+
+    /**
+     * Who is asking.
+     *
+     * @param identity the authenticated identity, or null
+     * @param clientAddress the address the exchange resolved (trusted proxies only)
+     * @param headerValue the value of the policy's header, for {@link KeyType#HEADER}, or null
+     */
+    public record Caller(Identity identity, String clientAddress, String headerValue, String path)
+    {
+    }
+
+    /**
+     * @param headers RateLimit-* headers to send (empty when the route hides them or the store failed)
+     * @param retryAfterSeconds for a refusal: when one token will be there, at least 1
+     * @param storeFailed whether the store could not answer (the route's failure policy applies)
+     */
+    public record Decision(boolean allowed, Map<String, String> headers, long retryAfterSeconds, boolean storeFailed)
+    {
+    }
+
+    private final BucketStore store;
+    private final Map<List<Limit>, BucketConfiguration> configurations = new ConcurrentHashMap<>();
+
+    public RateLimiter(BucketStore store)
+    {
+        this.store = store;
+    }
+
+    public BucketStore store()
+    {
+        return store;
+    }
+
+    public Decision decide(String route, RateLimitPolicy policy, Caller caller)
+    {
+        List<Limit> limits = limitsFor(policy, caller.identity());
+        if (limits.isEmpty())
+        {
+            return new Decision(true, Map.of(), 0, false);
+        }
+        String key = route + "|" + limits.stream().map(Limit::policy).collect(Collectors.joining(",")) + "|" + keyValue(policy, caller);
+        BucketConfiguration configuration = configurations.computeIfAbsent(limits, RateLimiter::configuration);
+        BucketStore.Taken taken;
+        try
+        {
+            taken = store.take(key, configuration);
+        }
+        catch (BucketStore.Unavailable x)
+        {
+            return new Decision(policy.failOpen(), Map.of(), 1, true);
+        }
+        ConsumptionProbe probe = taken.probe();
+        long retryAfter = probe.isConsumed() ? 0 : Math.max(1, (probe.getNanosToWaitForRefill() + TimeUnit.SECONDS.toNanos(1) - 1) / TimeUnit.SECONDS.toNanos(1));
+        Map<String, String> headers = policy.headers() || !probe.isConsumed() ? headers(limits, taken, retryAfter) : Map.of();
+        return new Decision(probe.isConsumed(), headers, retryAfter, false);
+    }
+
+    static List<Limit> limitsFor(RateLimitPolicy policy, Identity identity)
+    {
+        if (identity != null && identity.consumer() != null)
+        {
+            List<Limit> own = policy.consumerLimits().get(identity.consumer().id());
+            if (own != null)
+            {
+                return own;
+            }
+        }
+        if (identity != null && !policy.groupLimits().isEmpty())
+        {
+            for (Map.Entry<String, List<Limit>> group : policy.groupLimits().entrySet())
+            {
+                if (identity.groups().contains(group.getKey()))
+                {
+                    return group.getValue();
+                }
+            }
+        }
+        return policy.limits();
+    }
+
+    static String keyValue(RateLimitPolicy policy, Caller caller)
+    {
+        Identity identity = caller.identity();
+        String ip = "ip:" + caller.clientAddress();
+        String value = switch (policy.key())
+        {
+            case CONSUMER -> identity != null && identity.key() != null ? "c:" + identity.key() : ip;
+            case CREDENTIAL -> identity != null && identity.credential() != null
+                ? "k:" + (identity.consumer() != null ? identity.consumer().id() + "/" : "") + identity.credential()
+                : ip;
+            case IP -> ip;
+            case HEADER -> caller.headerValue() != null ? "h:" + caller.headerValue() : ip;
+            case ROUTE -> "route";
+            case PATH -> "p:" + caller.path();
+        };
+        if (value.length() > MAX_KEY_VALUE)
+        {
+            value = value.substring(0, 2) + "sha256:" + java.util.HexFormat.of().formatHex(sha256(value));
+        }
+        return value;
+    }
+
+    private static byte[] sha256(String text)
+    {
+        try
+        {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        catch (java.security.NoSuchAlgorithmException x)
+        {
+            throw new IllegalStateException(x);
+        }
+    }
+
+    private static BucketConfiguration configuration(List<Limit> limits)
+    {
+        var builder = BucketConfiguration.builder();
+        limits.forEach(limit -> builder.addLimit(limit.bandwidth()));
+        return builder.build();
+    }
+
+    /**
+     * The most restrictive limit is the one with the fewest tokens left; Limit, Remaining and
+     * Reset describe it, Policy lists them all.
+     */
+    private static Map<String, String> headers(List<Limit> limits, BucketStore.Taken taken, long retryAfter)
+    {
+        int tightest = 0;
+        long fewest = Long.MAX_VALUE;
+        for (int i = 0; i < limits.size(); i++)
+        {
+            long size = taken.state().getCurrentSize(i);
+            if (size < fewest)
+            {
+                fewest = size;
+                tightest = i;
+            }
+        }
+        Limit limit = limits.get(tightest);
+        long reset = Math.max(retryAfter, limit.secondsToFull(Math.max(0, fewest)));
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("RateLimit-Limit", Long.toString(limit.burst()));
+        headers.put("RateLimit-Remaining", Long.toString(Math.max(0, taken.probe().getRemainingTokens())));
+        headers.put("RateLimit-Reset", Long.toString(reset));
+        headers.put("RateLimit-Policy", limits.stream().map(Limit::policy).collect(Collectors.joining(", ")));
+        return headers;
+    }
+}

@@ -1,0 +1,160 @@
+// Buckets in Redis through Bucket4j's Lettuce proxy manager: one count across every node.
+package dev.sluice.ratelimit;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.locks.ReentrantLock;
+
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.VerboseResult;
+import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
+import io.github.bucket4j.distributed.proxy.ProxyManager;
+import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every take is one compare-and-swap round trip to Redis, so the count is exact across all nodes
+ * sharing the server. Keys expire once their bucket would be full again (plus 10 s), so Redis
+ * holds only active callers.
+ *
+ * <p>Failure handling: every command has the configured timeout; while the connection is down,
+ * commands are refused at once instead of queued (Lettuce's default would queue them and
+ * make requests wait). Lettuce reconnects by itself; before the first connection succeeds,
+ * a connection is attempted at most once per second. Going down and coming back are each logged
+ * once. The caller applies the route's {@code on-store-failure} policy.</p>
+ */
+public final class RedisBucketStore implements BucketStore
+{
+    private static final Logger LOG = LoggerFactory.getLogger(RedisBucketStore.class);
+    private static final Duration CONNECT_RETRY = Duration.ofSeconds(1);
+
+    private final RedisClient client;
+    private final String prefix;
+    private final String where;
+    private final ReentrantLock connecting = new ReentrantLock();
+    private volatile StatefulRedisConnection<byte[], byte[]> connection;
+    private volatile ProxyManager<byte[]> proxies;
+    private volatile long lastConnectAttempt;
+    private volatile boolean down;
+
+    public RedisBucketStore(URI uri, Duration timeout, String prefix)
+    {
+        RedisURI redisUri = RedisURI.create(uri.toString());
+        redisUri.setTimeout(timeout);
+        this.where = uri.getHost() + ":" + (uri.getPort() < 0 ? 6379 : uri.getPort());
+        this.prefix = prefix;
+        this.client = RedisClient.create(redisUri);
+        client.setOptions(ClientOptions.builder()
+            .autoReconnect(true)
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .timeoutOptions(TimeoutOptions.enabled(timeout))
+            .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
+            .build());
+        connect();
+    }
+
+    private ProxyManager<byte[]> proxies() throws Unavailable
+    {
+        ProxyManager<byte[]> current = proxies;
+        if (current != null)
+        {
+            return current;
+        }
+        if (System.nanoTime() - lastConnectAttempt >= CONNECT_RETRY.toNanos() && connecting.tryLock())
+        {
+            try
+            {
+                if (proxies == null)
+                {
+                    connect();
+                }
+            }
+            finally
+            {
+                connecting.unlock();
+            }
+        }
+        if (proxies == null)
+        {
+            throw new Unavailable("Redis " + where + " is not connected", null);
+        }
+        return proxies;
+    }
+
+    private void connect()
+    {
+        lastConnectAttempt = System.nanoTime();
+        try
+        {
+            connection = client.connect(ByteArrayCodec.INSTANCE);
+            proxies = Bucket4jLettuce.casBasedBuilder(connection)
+                .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
+                .build();
+            up();
+        }
+        catch (RuntimeException x)
+        {
+            down(x);
+        }
+    }
+
+    @Override
+    public Taken take(String key, BucketConfiguration configuration) throws Unavailable
+    {
+        ProxyManager<byte[]> manager = proxies();
+        try
+        {
+            VerboseResult<ConsumptionProbe> result = manager.builder()
+                .build((prefix + key).getBytes(StandardCharsets.UTF_8), () -> configuration)
+                .asVerbose()
+                .tryConsumeAndReturnRemaining(1);
+            up();
+            return new Taken(result.getValue(), result.getState());
+        }
+        catch (RuntimeException x)
+        {
+            down(x);
+            throw new Unavailable("Redis " + where + " did not answer", x);
+        }
+    }
+
+    private void up()
+    {
+        if (down)
+        {
+            down = false;
+            LOG.info("Redis {} answers again; rate limits are counted there again", where);
+        }
+    }
+
+    private void down(RuntimeException x)
+    {
+        if (!down)
+        {
+            down = true;
+            LOG.warn("Redis {} is unavailable ({}); each rate-limited route applies its on-store-failure policy until it answers", where,
+                x.getClass().getSimpleName());
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        StatefulRedisConnection<byte[], byte[]> open = connection;
+        if (open != null)
+        {
+            open.close();
+        }
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+}

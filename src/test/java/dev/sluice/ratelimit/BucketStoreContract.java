@@ -1,0 +1,83 @@
+// What every bucket store must do, run against the local one and against a real Redis.
+package dev.sluice.ratelimit;
+
+import java.util.List;
+
+import io.github.bucket4j.BucketConfiguration;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+abstract class BucketStoreContract
+{
+    abstract BucketStore store();
+
+    /** Lets time pass for the store's buckets. */
+    abstract void pass(long millis) throws Exception;
+
+    private static BucketConfiguration configuration(String limits)
+    {
+        var builder = BucketConfiguration.builder();
+        Limit.parseList(limits).forEach(limit -> builder.addLimit(limit.bandwidth()));
+        return builder.build();
+    }
+
+    @Test
+    void theBucketHoldsExactlyItsBurstThenRefusesWithTheTimeToWait() throws Exception
+    {
+        BucketConfiguration configuration = configuration("10/m burst 5");
+        for (int i = 0; i < 5; i++)
+        {
+            BucketStore.Taken taken = store().take("exact", configuration);
+            assertTrue(taken.probe().isConsumed(), "token " + i);
+            assertEquals(4 - i, taken.probe().getRemainingTokens());
+        }
+        BucketStore.Taken refused = store().take("exact", configuration);
+        assertFalse(refused.probe().isConsumed());
+        // 10 per minute: one token every 6 s.
+        long wait = refused.probe().getNanosToWaitForRefill();
+        assertTrue(wait > 4_000_000_000L && wait <= 6_000_000_000L, "wait " + wait);
+    }
+
+    @Test
+    void keysHaveTheirOwnBuckets() throws Exception
+    {
+        BucketConfiguration configuration = configuration("1/h");
+        assertTrue(store().take("a", configuration).probe().isConsumed());
+        assertFalse(store().take("a", configuration).probe().isConsumed());
+        assertTrue(store().take("b", configuration).probe().isConsumed());
+    }
+
+    @Test
+    void everyLimitHoldsAtOnce() throws Exception
+    {
+        BucketConfiguration configuration = configuration("100/s, 3/h");
+        assertEquals(List.of(true, true, true, false), List.of(
+            store().take("both", configuration).probe().isConsumed(), store().take("both", configuration).probe().isConsumed(),
+            store().take("both", configuration).probe().isConsumed(), store().take("both", configuration).probe().isConsumed()));
+    }
+
+    @Test
+    void tokensComeBackAsTimePasses() throws Exception
+    {
+        BucketConfiguration configuration = configuration("4/s");
+        for (int i = 0; i < 4; i++)
+        {
+            store().take("refill", configuration);
+        }
+        assertFalse(store().take("refill", configuration).probe().isConsumed());
+        pass(300);
+        assertTrue(store().take("refill", configuration).probe().isConsumed(), "one token back after a quarter second");
+    }
+
+    @Test
+    void theStateShowsEachLimitsTokens() throws Exception
+    {
+        BucketConfiguration configuration = configuration("100/s, 10/h");
+        BucketStore.Taken taken = store().take("state", configuration);
+        assertEquals(99, taken.state().getCurrentSize(0));
+        assertEquals(9, taken.state().getCurrentSize(1));
+    }
+}

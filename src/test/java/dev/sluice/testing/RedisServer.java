@@ -1,0 +1,141 @@
+// A real redis-server process on a loopback port, that a test can stop and start again.
+package dev.sluice.testing;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts Debian's {@code redis-server} (found through {@code SLUICE_REDIS_SERVER}, the system
+ * property {@code sluice.redis-server}, or the PATH). Tests that need Redis fail, never skip, when
+ * it is missing: {@code .ci/run} installs it.
+ */
+public final class RedisServer implements AutoCloseable
+{
+    private final String binary;
+    private final int port;
+    private final Path directory;
+    private Process process;
+
+    private RedisServer(String binary, int port, Path directory)
+    {
+        this.binary = binary;
+        this.port = port;
+        this.directory = directory;
+    }
+
+    public static RedisServer start() throws Exception
+    {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0))
+        {
+            port = socket.getLocalPort();
+        }
+        RedisServer server = new RedisServer(binary(), port, Files.createTempDirectory("sluice-redis"));
+        server.up();
+        return server;
+    }
+
+    static String binary()
+    {
+        String configured = System.getenv("SLUICE_REDIS_SERVER");
+        if (configured == null)
+        {
+            configured = System.getProperty("sluice.redis-server");
+        }
+        if (configured != null)
+        {
+            return configured;
+        }
+        for (String directory : System.getenv().getOrDefault("PATH", "/usr/bin").split(File.pathSeparator))
+        {
+            File candidate = new File(directory, "redis-server");
+            if (candidate.canExecute())
+            {
+                return candidate.getPath();
+            }
+        }
+        File debian = new File("/usr/bin/redis-server");
+        if (debian.canExecute())
+        {
+            return debian.getPath();
+        }
+        throw new IllegalStateException("redis-server is not installed: the Redis tests need it (apt-get install redis-server, "
+            + "or set SLUICE_REDIS_SERVER to its path). .ci/run installs it.");
+    }
+
+    /** Starts the server (again) on its port and waits until it answers PING. */
+    public void up() throws Exception
+    {
+        process = new ProcessBuilder(List.of(binary, "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
+            "--appendonly", "no", "--dir", directory.toString(), "--protected-mode", "no"))
+            .redirectErrorStream(true)
+            .redirectOutput(directory.resolve("redis.log").toFile())
+            .start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline)
+        {
+            if (ping())
+            {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new IllegalStateException("redis-server did not start on port " + port + ": " + Files.readString(directory.resolve("redis.log")));
+    }
+
+    /** Stops the server; connections are refused until {@link #up()}. */
+    public void down() throws Exception
+    {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS))
+        {
+            process.destroyForcibly().waitFor();
+        }
+    }
+
+    private boolean ping()
+    {
+        try (Socket socket = new Socket("127.0.0.1", port))
+        {
+            socket.setSoTimeout(1000);
+            socket.getOutputStream().write("PING\r\n".getBytes());
+            byte[] reply = new byte[7];
+            int read = socket.getInputStream().read(reply);
+            return read > 0 && new String(reply, 0, read).startsWith("+PONG");
+        }
+        catch (IOException x)
+        {
+            return false;
+        }
+    }
+
+    public int port()
+    {
+        return port;
+    }
+
+    public String uri()
+    {
+        return "redis://127.0.0.1:" + port + "/0";
+    }
+
+    @Override
+    public void close() throws Exception
+    {
+        down();
+        try (var files = Files.list(directory))
+        {
+            for (Path file : files.toList())
+            {
+                Files.deleteIfExists(file);
+            }
+        }
+        Files.deleteIfExists(directory);
+    }
+}
