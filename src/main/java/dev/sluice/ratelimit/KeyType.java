@@ -1,4 +1,4 @@
-// What a rate limit counts per: route.<name>.rate-limit.key.
+// What a rate limit counts per: route.<name>.rate-limit.by.
 package dev.sluice.ratelimit;
 
 public enum KeyType

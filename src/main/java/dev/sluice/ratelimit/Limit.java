@@ -33,7 +33,7 @@ public record Limit(long requests, Duration period, long burst, boolean interval
     public static List<Limit> parseList(String text)
     {
         List<Limit> limits = new ArrayList<>();
-        for (String item : text.split(","))
+        for (String item : text.split(",", -1))
         {
             limits.add(parse(item.trim()));
         }

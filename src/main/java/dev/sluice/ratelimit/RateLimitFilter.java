@@ -30,7 +30,7 @@ import jakarta.servlet.http.HttpServletResponse;
  * <p>Settings: {@code ratelimit.store} (local or redis, default local),
  * {@code ratelimit.local.max-keys} (default 100000), {@code ratelimit.redis.uri},
  * {@code ratelimit.redis.timeout} (default 500ms), {@code ratelimit.redis.key-prefix} (default
- * sluice:rl:); per route {@code rate-limit}, {@code rate-limit.key}, {@code rate-limit.group.<g>},
+ * sluice:rl:); per route {@code rate-limit}, {@code rate-limit.by}, {@code rate-limit.group.<g>},
  * {@code rate-limit.consumer.<id>}, {@code rate-limit.concurrency}, {@code rate-limit.headers},
  * {@code rate-limit.on-store-failure}. Each is documented in {@code conf/sluice.properties}.</p>
  */

@@ -91,7 +91,7 @@ public final class RateLimitSettingsParser
     private static RateLimitPolicy policy(ConfigReader reader, String prefix, Set<String> consumers)
     {
         List<Limit> limits = limits(reader, prefix);
-        String keyText = reader.string(prefix + ".key", "consumer");
+        String keyText = reader.string(prefix + ".by", "consumer");
         int concurrency = reader.integer(prefix + ".concurrency", 0, 0, 1_000_000);
         boolean headers = reader.bool(prefix + ".headers", true);
         String failure = reader.string(prefix + ".on-store-failure", "allow");
@@ -123,7 +123,7 @@ public final class RateLimitSettingsParser
         }
 
         boolean any = limits != null || concurrency > 0;
-        boolean extras = reader.optional(prefix + ".key").isPresent() || !groups.isEmpty() || !perConsumer.isEmpty()
+        boolean extras = reader.optional(prefix + ".by").isPresent() || !groups.isEmpty() || !perConsumer.isEmpty()
             || reader.optional(prefix + ".headers").isPresent() || reader.optional(prefix + ".on-store-failure").isPresent();
         if (!any)
         {
@@ -154,7 +154,7 @@ public final class RateLimitSettingsParser
                 case "path" -> KeyType.PATH;
                 default ->
                 {
-                    reader.invalid(prefix + ".key", keyText, KEY_ALLOWED);
+                    reader.invalid(prefix + ".by", keyText, KEY_ALLOWED);
                     yield null;
                 }
             };
