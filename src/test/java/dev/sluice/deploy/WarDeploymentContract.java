@@ -70,6 +70,10 @@ abstract class WarDeploymentContract
             route.keyed.path = /keyed
             route.keyed.upstream = app
             route.keyed.auth = api-key
+            route.limited.path = /limited
+            route.limited.upstream = app
+            route.limited.rate-limit = 2/h
+            route.limited.rate-limit.by = route
             """.formatted(upstream.url(), broken.url()));
         System.setProperty("sluice.config", config.toString());
         try
@@ -135,7 +139,7 @@ abstract class WarDeploymentContract
     {
         ContentResponse response = client.GET(url("/-/ready"));
         assertEquals(200, response.getStatus());
-        assertEquals("{\"status\":\"ready\",\"routes\":3,\"config_reloads\":0,\"config_rejected\":0}\n", response.getContentAsString());
+        assertEquals("{\"status\":\"ready\",\"routes\":4,\"config_reloads\":0,\"config_rejected\":0}\n", response.getContentAsString());
     }
 
     @Test
@@ -150,6 +154,21 @@ abstract class WarDeploymentContract
             .send();
         assertEquals(200, accepted.getStatus());
         assertEquals("ci", upstream.take().headers().get("X-Consumer-ID"));
+    }
+
+    @Test
+    void aRateLimitedRouteRefusesInsideTheContainer() throws Exception
+    {
+        assertEquals(200, client.GET(url("/limited/a")).getStatus());
+        upstream.take();
+        ContentResponse second = client.GET(url("/limited/a"));
+        assertEquals(200, second.getStatus());
+        assertEquals("0", second.getHeaders().get("RateLimit-Remaining"));
+        upstream.take();
+        ContentResponse refused = client.GET(url("/limited/a"));
+        assertEquals(429, refused.getStatus());
+        assertEquals("application/problem+json", refused.getMediaType());
+        assertTrue(Long.parseLong(refused.getHeaders().get("Retry-After")) > 1700);
     }
 
     @Test

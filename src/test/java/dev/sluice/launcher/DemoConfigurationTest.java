@@ -69,6 +69,8 @@ class DemoConfigurationTest
     @Test
     void theEchoRouteStaysPublic() throws Exception
     {
-        assertEquals(200, client.newRequest(sluice.uri("/echo/hello")).timeout(10, TimeUnit.SECONDS).send().getStatus());
+        ContentResponse response = client.newRequest(sluice.uri("/echo/hello")).timeout(10, TimeUnit.SECONDS).send();
+        assertEquals(200, response.getStatus());
+        assertEquals("10;w=60", response.getHeaders().get("RateLimit-Policy"), "the demo shows a visible limit");
     }
 }
