@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark: backend direct, nginx proxy_pass, bare Jetty ProxyServlet, Sluice (plain,
-# with an API key, with a cached JWT), and nginx proxy_cache, all on loopback, measured with wrk in interleaved rounds. Prints one table and
+# rate-limited, API key + rate limit, cached JWT + rate limit), and nginx proxy_cache, all on
+# loopback, measured with wrk in interleaved rounds. Prints one table and
 # writes bench/results/<time>.{json,md} and the "latest results" section of docs/PERFORMANCE.md.
 #
 # Usage: bench/run.sh [--rounds N] [--duration 10s] [--warmup 20s] [--connections 32] [--pin]
 #   --pin   run wrk on CPU 0 and every server on CPU 1 (taskset), so they do not compete.
 # Ports 18081-18085 on 127.0.0.1 must be free. Needs a JDK 17+ and Maven; installs wrk and nginx
-# from Debian packages when missing (as root). Takes about 14 minutes with the defaults.
+# from Debian packages when missing (as root). Takes about 16 minutes with the defaults.
 # The backend and the nginx proxies are separate nginx instances, so each one's CPU per request
 # is its own.
 set -euo pipefail
@@ -111,7 +112,9 @@ nginx_conf proxies "
     }
   }"
 
-# Sluice's authenticated scenarios: /key/* with an API key, /jwt/* with a cached RS256 JWT.
+# Sluice's other scenarios, each with a local rate limit far above what this machine can send (so
+# every request is counted and none refused): /limited/* per client address, /key/* with an API
+# key per consumer, /jwt/* with a cached RS256 JWT per token subject.
 bench_key=bench-api-key-0123456789abcdef
 bench_token=$(java -cp "$cp" dev.sluice.bench.BenchToken "$work/bench-jwks.json")
 cat > "$work/sluice.properties" <<PROPS
@@ -126,10 +129,17 @@ route.key.path = /key
 route.key.upstream = backend
 route.key.strip-prefix = true
 route.key.auth = api-key
+route.key.rate-limit = 100000000/s
 route.jwt.path = /jwt
 route.jwt.upstream = backend
 route.jwt.strip-prefix = true
 route.jwt.auth = jwt
+route.jwt.rate-limit = 100000000/s
+route.limited.path = /limited
+route.limited.upstream = backend
+route.limited.strip-prefix = true
+route.limited.rate-limit = 100000000/s
+route.limited.rate-limit.by = ip
 PROPS
 
 echo "starting the bare Jetty proxy and Sluice"
@@ -162,7 +172,8 @@ java -cp "$cp" dev.sluice.bench.BenchRunner \
   --target direct=http://127.0.0.1:$BACKEND --target nginx=http://127.0.0.1:$NGINX_PROXY \
   --target jetty=http://127.0.0.1:$JETTY --target sluice=http://127.0.0.1:$SLUICE \
   --target nginx-cache=http://127.0.0.1:$NGINX_CACHE \
+  --target sluice-limited=http://127.0.0.1:$SLUICE/limited \
   --target "sluice-key=http://127.0.0.1:$SLUICE/key|apikey: $bench_key" \
   --target "sluice-jwt=http://127.0.0.1:$SLUICE/jwt|Authorization: Bearer $bench_token" \
   --cpu direct="$(nginx_pids backend)" --cpu nginx="$(nginx_pids proxies)" --cpu nginx-cache="$(nginx_pids proxies)" \
-  --cpu jetty="$jetty_pid" --cpu sluice="$sluice_pid" --cpu sluice-key="$sluice_pid" --cpu sluice-jwt="$sluice_pid"
+  --cpu jetty="$jetty_pid" --cpu sluice="$sluice_pid" --cpu sluice-limited="$sluice_pid" --cpu sluice-key="$sluice_pid" --cpu sluice-jwt="$sluice_pid"

@@ -46,8 +46,20 @@ public final class RateLimiter
     {
     }
 
+    /** What is computed once per set of limits rather than per request. */
+    private record Plan(List<Limit> limits, BucketConfiguration configuration, String text, String policyHeader)
+    {
+        static Plan of(List<Limit> limits)
+        {
+            var builder = BucketConfiguration.builder();
+            limits.forEach(limit -> builder.addLimit(limit.bandwidth()));
+            return new Plan(limits, builder.build(), limits.stream().map(Limit::policy).collect(Collectors.joining(",")),
+                limits.stream().map(Limit::policy).collect(Collectors.joining(", ")));
+        }
+    }
+
     private final BucketStore store;
-    private final Map<List<Limit>, BucketConfiguration> configurations = new ConcurrentHashMap<>();
+    private final Map<List<Limit>, Plan> plans = new ConcurrentHashMap<>();
 
     public RateLimiter(BucketStore store)
     {
@@ -66,12 +78,12 @@ public final class RateLimiter
         {
             return new Decision(true, Map.of(), 0, false);
         }
-        String key = route + "|" + limits.stream().map(Limit::policy).collect(Collectors.joining(",")) + "|" + keyValue(policy, caller);
-        BucketConfiguration configuration = configurations.computeIfAbsent(limits, RateLimiter::configuration);
+        Plan plan = plans.computeIfAbsent(limits, Plan::of);
+        String key = route + "|" + plan.text() + "|" + keyValue(policy, caller);
         BucketStore.Taken taken;
         try
         {
-            taken = store.take(key, configuration);
+            taken = store.take(key, plan.configuration());
         }
         catch (BucketStore.Unavailable x)
         {
@@ -79,7 +91,7 @@ public final class RateLimiter
         }
         ConsumptionProbe probe = taken.probe();
         long retryAfter = probe.isConsumed() ? 0 : Math.max(1, (probe.getNanosToWaitForRefill() + TimeUnit.SECONDS.toNanos(1) - 1) / TimeUnit.SECONDS.toNanos(1));
-        Map<String, String> headers = policy.headers() || !probe.isConsumed() ? headers(limits, taken, retryAfter) : Map.of();
+        Map<String, String> headers = policy.headers() || !probe.isConsumed() ? headers(plan, taken, retryAfter) : Map.of();
         return new Decision(probe.isConsumed(), headers, retryAfter, false);
     }
 
@@ -140,19 +152,13 @@ public final class RateLimiter
         }
     }
 
-    private static BucketConfiguration configuration(List<Limit> limits)
-    {
-        var builder = BucketConfiguration.builder();
-        limits.forEach(limit -> builder.addLimit(limit.bandwidth()));
-        return builder.build();
-    }
-
     /**
      * The most restrictive limit is the one with the fewest tokens left; Limit, Remaining and
      * Reset describe it, Policy lists them all.
      */
-    private static Map<String, String> headers(List<Limit> limits, BucketStore.Taken taken, long retryAfter)
+    private static Map<String, String> headers(Plan plan, BucketStore.Taken taken, long retryAfter)
     {
+        List<Limit> limits = plan.limits();
         int tightest = 0;
         long fewest = Long.MAX_VALUE;
         for (int i = 0; i < limits.size(); i++)
@@ -170,7 +176,7 @@ public final class RateLimiter
         headers.put("RateLimit-Limit", Long.toString(limit.burst()));
         headers.put("RateLimit-Remaining", Long.toString(Math.max(0, taken.probe().getRemainingTokens())));
         headers.put("RateLimit-Reset", Long.toString(reset));
-        headers.put("RateLimit-Policy", limits.stream().map(Limit::policy).collect(Collectors.joining(", ")));
+        headers.put("RateLimit-Policy", plan.policyHeader());
         return headers;
     }
 }

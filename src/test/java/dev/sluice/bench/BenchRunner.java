@@ -31,10 +31,9 @@ public final class BenchRunner
         new String[]{"2", "nginx proxy_pass, upstream keep-alive", "nginx"},
         new String[]{"3", "bare Jetty 12 ProxyServlet.Transparent", "jetty"},
         new String[]{"4", "Sluice, plain route", "sluice"},
-        new String[]{"5", "Sluice, API key + local rate limit", null},
-        new String[]{"5a", "Sluice, API key (no rate limit: not landed yet)", "sluice-key"},
-        new String[]{"6", "Sluice, JWT (cached) + local rate limit", null},
-        new String[]{"6a", "Sluice, JWT RS256 cached (no rate limit: not landed yet)", "sluice-jwt"},
+        new String[]{"4r", "Sluice, plain route + local rate limit", "sluice-limited"},
+        new String[]{"5", "Sluice, API key + local rate limit", "sluice-key"},
+        new String[]{"6", "Sluice, JWT RS256 (cached) + local rate limit", "sluice-jwt"},
         new String[]{"7a", "Sluice, cache hit", null},
         new String[]{"7b", "nginx proxy_cache hit", "nginx-cache"},
         new String[]{"8", "Sluice over HTTPS, keep-alive", null});
@@ -198,10 +197,9 @@ public final class BenchRunner
             ratios.add(ratio("bare Jetty ProxyServlet / nginx proxy_pass (context)", size, medianRps.get("jetty/" + size), medianRps.get("nginx/" + size), null));
             ratios.add(ratio("CPU per request: Sluice / bare Jetty (context, lower is better)", size, medianCpu.get("sluice/" + size), medianCpu.get("jetty/" + size), null));
             ratios.add(ratio("CPU per request: Sluice / nginx proxy_pass (context, lower is better)", size, medianCpu.get("sluice/" + size), medianCpu.get("nginx/" + size), null));
-            ratios.add(ratio("API key + rate limit / Sluice plain", size, null, null, 0.9));
-            ratios.add(ratio("API key alone / Sluice plain (context until rate limiting lands)", size, medianRps.get("sluice-key/" + size), medianRps.get("sluice/" + size), null));
-            ratios.add(ratio("JWT cached alone / Sluice plain (context until rate limiting lands)", size, medianRps.get("sluice-jwt/" + size), medianRps.get("sluice/" + size), null));
-            ratios.add(ratio("JWT + rate limit / Sluice plain", size, null, null, 0.85));
+            ratios.add(ratio("API key + rate limit / Sluice plain", size, medianRps.get("sluice-key/" + size), medianRps.get("sluice/" + size), 0.9));
+            ratios.add(ratio("Rate-limited route / the same route unlimited (context)", size, medianRps.get("sluice-limited/" + size), medianRps.get("sluice/" + size), null));
+            ratios.add(ratio("JWT + rate limit / Sluice plain", size, medianRps.get("sluice-jwt/" + size), medianRps.get("sluice/" + size), 0.85));
             ratios.add(ratio("Sluice cache hit / Sluice plain", size, null, null, 2.0));
             ratios.add(ratio("Sluice cache hit / nginx proxy_cache hit", size, null, null, 1.0));
         }
