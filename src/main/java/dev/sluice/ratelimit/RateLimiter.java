@@ -124,7 +124,8 @@ public final class RateLimiter
         String ip = "ip:" + caller.clientAddress();
         String value = switch (policy.key())
         {
-            case CONSUMER -> identity != null && identity.key() != null ? "c:" + identity.key() : ip;
+            // The anonymous consumer stands for many callers: each is counted by address.
+            case CONSUMER -> identity != null && !identity.anonymous() && identity.key() != null ? "c:" + identity.key() : ip;
             case CREDENTIAL -> identity != null && identity.credential() != null
                 ? "k:" + (identity.consumer() != null ? identity.consumer().id() + "/" : "") + identity.credential()
                 : ip;
