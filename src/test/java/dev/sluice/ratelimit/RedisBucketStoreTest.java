@@ -85,6 +85,22 @@ class RedisBucketStoreTest extends BucketStoreContract
     }
 
     @Test
+    void aPasswordInTheUriIsUsedAndAWrongOneIsUnavailableWithoutBeingLogged() throws Exception
+    {
+        BucketConfiguration configuration = BucketConfiguration.builder().addLimit(Limit.parse("100/s").bandwidth()).build();
+        try (RedisServer guarded = RedisServer.start("s3cret-pass"); dev.sluice.testing.LogCapture log = dev.sluice.testing.LogCapture.start())
+        {
+            RedisBucketStore right = new RedisBucketStore(URI.create("redis://:s3cret-pass@127.0.0.1:" + guarded.port() + "/2"), Duration.ofMillis(500), "pw:");
+            assertTrue(right.take("k", configuration).probe().isConsumed());
+            right.close();
+            RedisBucketStore wrong = new RedisBucketStore(URI.create("redis://:wrong-pass@127.0.0.1:" + guarded.port()), Duration.ofMillis(500), "pw:");
+            assertThrows(BucketStore.Unavailable.class, () -> wrong.take("k", configuration));
+            wrong.close();
+            assertTrue(!log.text().contains("s3cret-pass") && !log.text().contains("wrong-pass"), log.text());
+        }
+    }
+
+    @Test
     void redisDownAtStartIsUnavailableNotAnError() throws Exception
     {
         redis.down();

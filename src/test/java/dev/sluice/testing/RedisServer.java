@@ -20,23 +20,31 @@ public final class RedisServer implements AutoCloseable
     private final String binary;
     private final int port;
     private final Path directory;
+    private final String password;
     private Process process;
 
-    private RedisServer(String binary, int port, Path directory)
+    private RedisServer(String binary, int port, Path directory, String password)
     {
         this.binary = binary;
         this.port = port;
         this.directory = directory;
+        this.password = password;
     }
 
     public static RedisServer start() throws Exception
+    {
+        return start(null);
+    }
+
+    /** A server that requires this password (AUTH), or none when null. */
+    public static RedisServer start(String password) throws Exception
     {
         int port;
         try (ServerSocket socket = new ServerSocket(0))
         {
             port = socket.getLocalPort();
         }
-        RedisServer server = new RedisServer(binary(), port, Files.createTempDirectory("sluice-redis"));
+        RedisServer server = new RedisServer(binary(), port, Files.createTempDirectory("sluice-redis"), password);
         server.up();
         return server;
     }
@@ -72,8 +80,13 @@ public final class RedisServer implements AutoCloseable
     /** Starts the server (again) on its port and waits until it answers PING. */
     public void up() throws Exception
     {
-        process = new ProcessBuilder(List.of(binary, "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
-            "--appendonly", "no", "--dir", directory.toString(), "--protected-mode", "no"))
+        List<String> command = new java.util.ArrayList<>(List.of(binary, "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
+            "--appendonly", "no", "--dir", directory.toString(), "--protected-mode", "no"));
+        if (password != null)
+        {
+            command.addAll(List.of("--requirepass", password));
+        }
+        process = new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(directory.resolve("redis.log").toFile())
             .start();
@@ -105,9 +118,10 @@ public final class RedisServer implements AutoCloseable
         {
             socket.setSoTimeout(1000);
             socket.getOutputStream().write("PING\r\n".getBytes());
-            byte[] reply = new byte[7];
+            byte[] reply = new byte[64];
             int read = socket.getInputStream().read(reply);
-            return read > 0 && new String(reply, 0, read).startsWith("+PONG");
+            // With a password, the answer is an authentication error: the server is up all the same.
+            return read > 0 && (new String(reply, 0, read).startsWith("+PONG") || new String(reply, 0, read).startsWith("-NOAUTH"));
         }
         catch (IOException x)
         {
