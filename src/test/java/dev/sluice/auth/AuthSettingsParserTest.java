@@ -188,7 +188,7 @@ class AuthSettingsParserTest
             + java.util.Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(key.toPublicKey().getEncoded()) + "\n-----END PUBLIC KEY-----\n");
         AuthSettings auth = parse("auth.jwt.idp.issuer = i\nauth.jwt.idp.audience = api\nauth.jwt.idp.public-key-file = " + pem + "\n", Map.of()).auth();
         JwtIssuer issuer = auth.issuers().get("idp");
-        assertEquals(AuthSettingsParser.RSA_ALGORITHMS, issuer.algorithms());
+        assertEquals(JwtIssuerParser.RSA_ALGORITHMS, issuer.algorithms());
         assertFalse(issuer.algorithms().contains(JWSAlgorithm.HS256));
         assertEquals(key.toPublicJWK().getModulus(), ((RSAKey)issuer.staticKeys().getKeys().get(0)).getModulus());
     }

@@ -52,7 +52,7 @@ class JwksSourceTest
 
     private JwtVerifier verifier(JwksSource source)
     {
-        JwtIssuer issuer = new JwtIssuer("main", ISS, URI.create(jwks.url()), null, AuthSettingsParser.RSA_ALGORITHMS, "api",
+        JwtIssuer issuer = new JwtIssuer("main", ISS, URI.create(jwks.url()), null, JwtIssuerParser.RSA_ALGORITHMS, "api",
             Duration.ofSeconds(60), Duration.ZERO, true, Map.of(), Map.of(), null, null, Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofSeconds(2));
         return new JwtVerifier(List.of(issuer), ignored -> source, Map.of(), 1000, clock);
     }

@@ -41,7 +41,7 @@ class JwtVerifierTest
 
     private static JwtIssuer issuer(Duration maxLifetime, boolean requireExp, Map<String, String> required, String consumerClaim)
     {
-        return new JwtIssuer("main", ISS, null, new JWKSet(KEY.toPublicJWK()), AuthSettingsParser.RSA_ALGORITHMS, AUD,
+        return new JwtIssuer("main", ISS, null, new JWKSet(KEY.toPublicJWK()), JwtIssuerParser.RSA_ALGORITHMS, AUD,
             Duration.ofSeconds(60), maxLifetime, requireExp, required, Map.of("X-User-Email", "email"), consumerClaim, "groups",
             Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofSeconds(3));
     }
