@@ -33,9 +33,36 @@ public final class AuthHttp implements AutoCloseable
 {
     static final int MAX_RESPONSE = 512 * 1024;
 
-    /** A response: its status and body as text. */
-    public record Reply(int status, String body)
+    /**
+     * A response: its status, body as text, and {@code Cache-Control} (null when absent).
+     */
+    public record Reply(int status, String body, String cacheControl)
     {
+        /**
+         * The {@code max-age} of {@code Cache-Control} (RFC 9111 §5.2.2.1), or null when there is
+         * none or {@code no-store}/{@code no-cache} forbid reuse.
+         */
+        public java.time.Duration maxAge()
+        {
+            if (cacheControl == null)
+            {
+                return null;
+            }
+            java.time.Duration maxAge = null;
+            for (String directive : cacheControl.split(","))
+            {
+                String item = directive.trim().toLowerCase(java.util.Locale.ROOT);
+                if (item.equals("no-store") || item.equals("no-cache"))
+                {
+                    return java.time.Duration.ZERO;
+                }
+                if (item.startsWith("max-age=") && item.substring(8).matches("\\d{1,9}"))
+                {
+                    maxAge = java.time.Duration.ofSeconds(Long.parseLong(item.substring(8)));
+                }
+            }
+            return maxAge;
+        }
     }
 
     private final HttpClient client;
@@ -100,7 +127,7 @@ public final class AuthHttp implements AutoCloseable
         try
         {
             ContentResponse response = listener.send().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
-            return new Reply(response.getStatus(), response.getContentAsString());
+            return new Reply(response.getStatus(), response.getContentAsString(), response.getHeaders().get(HttpHeader.CACHE_CONTROL));
         }
         catch (InterruptedException x)
         {

@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Holds the last good key set of one JWKS URL.
  * <ul>
- * <li>It is fetched on first use and again once it is older than the refresh lifetime.</li>
+ * <li>It is fetched on first use and again once it is older than its lifetime: the response's
+ * {@code Cache-Control: max-age} when it sends one, kept between the cooldown and
+ * {@code jwks-refresh}; else {@code jwks-refresh}.</li>
  * <li>A token with a {@code kid} the set lacks triggers one fetch (keys rotate), but fetches
  * happen at most once per cooldown, so a flood of random {@code kid}s costs the issuer one
  * request per cooldown at most.</li>
@@ -59,6 +61,7 @@ public final class JwksSource
     private final ReentrantLock lock = new ReentrantLock();
     private volatile JWKSet keys;
     private volatile Instant fetchedAt = Instant.MIN;
+    private volatile Duration lifetime;
     private volatile Instant attemptedAt;
     private volatile boolean failing;
 
@@ -66,6 +69,7 @@ public final class JwksSource
     {
         this.url = url;
         this.refresh = refresh;
+        this.lifetime = refresh;
         this.cooldown = cooldown;
         this.timeout = timeout;
         this.fetcher = fetcher;
@@ -93,7 +97,7 @@ public final class JwksSource
                 lock.unlock();
             }
         }
-        else if (clock.instant().isAfter(fetchedAt.plus(refresh)) && lock.tryLock())
+        else if (clock.instant().isAfter(fetchedAt.plus(lifetime)) && lock.tryLock())
         {
             // Past its lifetime: one thread refreshes, the others keep using the current set.
             try
@@ -160,6 +164,7 @@ public final class JwksSource
             }
             keys = fetched;
             fetchedAt = clock.instant();
+            lifetime = lifetime(reply.maxAge());
             if (failing)
             {
                 failing = false;
@@ -175,6 +180,20 @@ public final class JwksSource
                     keys == null ? "tokens of this issuer are refused until it can" : "the last good key set stays in use");
             }
         }
+    }
+
+    /** The issuer's own caching advice, within what this configuration allows. */
+    private Duration lifetime(Duration maxAge)
+    {
+        if (maxAge == null)
+        {
+            return refresh;
+        }
+        if (maxAge.compareTo(cooldown) < 0)
+        {
+            return cooldown;
+        }
+        return maxAge.compareTo(refresh) > 0 ? refresh : maxAge;
     }
 
     static JWKSet publicSigningKeys(JWKSet set)

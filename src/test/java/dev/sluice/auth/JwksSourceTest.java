@@ -76,6 +76,34 @@ class JwksSourceTest
     }
 
     @Test
+    void theIssuersMaxAgeSetsTheLifetimeWithinCooldownAndRefresh() throws Exception
+    {
+        jwks.cacheControl("public, max-age=120");
+        JwksSource source = source();
+        source.current();
+        clock.advance(Duration.ofSeconds(119));
+        source.current();
+        assertEquals(1, jwks.fetches());
+        clock.advance(Duration.ofSeconds(2));
+        source.current();
+        assertEquals(2, jwks.fetches(), "refetched after the issuer's two minutes, not the configured five");
+        jwks.cacheControl("max-age=1");
+        clock.advance(Duration.ofSeconds(121));
+        source.current();
+        assertEquals(3, jwks.fetches());
+        clock.advance(Duration.ofSeconds(10));
+        source.current();
+        assertEquals(3, jwks.fetches(), "one second is raised to the 30 s cooldown");
+        jwks.cacheControl("max-age=86400");
+        clock.advance(Duration.ofSeconds(21));
+        source.current();
+        assertEquals(4, jwks.fetches());
+        clock.advance(Duration.ofMinutes(5).plusSeconds(1));
+        source.current();
+        assertEquals(5, jwks.fetches(), "a day is capped at jwks-refresh (5 minutes)");
+    }
+
+    @Test
     void aRotatedInKidIsFetchedOnFirstSight()
     {
         JwtVerifier verifier = verifier(source());

@@ -19,6 +19,7 @@ public final class JwksServer implements AutoCloseable
     private final int port;
     private final AtomicInteger fetches = new AtomicInteger();
     private volatile String document;
+    private volatile String cacheControl;
 
     private JwksServer(JWK... keys) throws Exception
     {
@@ -34,6 +35,10 @@ public final class JwksServer implements AutoCloseable
             {
                 fetches.incrementAndGet();
                 response.getHeaders().put("Content-Type", "application/jwk-set+json");
+                if (cacheControl != null)
+                {
+                    response.getHeaders().put("Cache-Control", cacheControl);
+                }
                 Content.Sink.write(response, true, document, callback);
                 return true;
             }
@@ -62,6 +67,12 @@ public final class JwksServer implements AutoCloseable
     public void publishRaw(String json)
     {
         document = json;
+    }
+
+    /** Sends this Cache-Control with the key set from now on. */
+    public void cacheControl(String value)
+    {
+        cacheControl = value;
     }
 
     public int fetches()
