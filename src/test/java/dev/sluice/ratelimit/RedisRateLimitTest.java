@@ -94,6 +94,41 @@ class RedisRateLimitTest
     }
 
     @Test
+    void aFrozenRedisCostsEachRequestAtMostTheStoreTimeout() throws Exception
+    {
+        assertEquals(200, get(first, "/closed/warm").getStatus());
+        upstream.take();
+        redis.pause();
+        try
+        {
+            long start = System.nanoTime();
+            ContentResponse closed = get(first, "/closed/x");
+            long closedMillis = (System.nanoTime() - start) / 1_000_000;
+            start = System.nanoTime();
+            ContentResponse open = get(first, "/open/x");
+            long openMillis = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(503, closed.getStatus());
+            assertEquals(200, open.getStatus());
+            upstream.take();
+            // The connection is up but Redis answers nothing: each request waits the 500 ms timeout, not longer.
+            assertTrue(closedMillis >= 400 && closedMillis < 2000, "deny took " + closedMillis + " ms");
+            assertTrue(openMillis < 2000, "allow took " + openMillis + " ms");
+        }
+        finally
+        {
+            redis.resume();
+        }
+        int status = 0;
+        for (int i = 0; i < 50 && status != 200; i++)
+        {
+            status = get(first, "/closed/x").getStatus();
+            Thread.sleep(i == 0 ? 0 : 100);
+        }
+        assertEquals(200, status, "answers again once Redis runs");
+        upstream.take();
+    }
+
+    @Test
     void withRedisStoppedAllowPassesDenyRefusesAndNothingHangsThenLimitsResume() throws Exception
     {
         assertEquals(200, get(first, "/open/x").getStatus());

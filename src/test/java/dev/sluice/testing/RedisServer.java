@@ -112,6 +112,26 @@ public final class RedisServer implements AutoCloseable
         }
     }
 
+    /** Freezes the server (SIGSTOP): connections stay open, nothing is answered. */
+    public void pause() throws Exception
+    {
+        signal("STOP");
+    }
+
+    public void resume() throws Exception
+    {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws Exception
+    {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0)
+        {
+            throw new IllegalStateException("kill -" + name + " failed");
+        }
+    }
+
     private boolean ping()
     {
         try (Socket socket = new Socket("127.0.0.1", port))
