@@ -7,6 +7,7 @@ import java.util.Map;
 import dev.sluice.auth.AuthSettings;
 import dev.sluice.exchange.TrustedProxies;
 import dev.sluice.ratelimit.RateLimitSettings;
+import dev.sluice.tls.TransportSettings;
 import dev.sluice.route.RouteTable;
 import dev.sluice.upstream.Upstream;
 
@@ -18,6 +19,7 @@ import dev.sluice.upstream.Upstream;
  * @param accessLog whether a JSON access-log line is written per exchange
  * @param auth consumers, authenticators and each route's policy
  * @param rateLimit where buckets live and each route's limits
+ * @param transport HSTS, plain-HTTP policy per route, client-certificate headers
  */
 public record Settings(
     Map<String, Upstream> upstreams,
@@ -27,7 +29,8 @@ public record Settings(
     Duration reloadInterval,
     boolean accessLog,
     AuthSettings auth,
-    RateLimitSettings rateLimit)
+    RateLimitSettings rateLimit,
+    TransportSettings transport)
 {
     public Settings
     {

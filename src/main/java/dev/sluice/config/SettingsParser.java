@@ -17,6 +17,8 @@ import dev.sluice.exchange.Cidr;
 import dev.sluice.exchange.TrustedProxies;
 import dev.sluice.ratelimit.RateLimitSettings;
 import dev.sluice.ratelimit.RateLimitSettingsParser;
+import dev.sluice.tls.TransportSettings;
+import dev.sluice.tls.TransportSettingsParser;
 import dev.sluice.route.HeaderCondition;
 import dev.sluice.route.HostPattern;
 import dev.sluice.route.PathPattern;
@@ -60,13 +62,14 @@ public final class SettingsParser
         RouteTable routes = routes(reader, upstreams, proxy.timeouts());
         AuthSettings auth = AuthSettingsParser.parse(reader, reader.names("route."));
         RateLimitSettings rateLimit = RateLimitSettingsParser.parse(reader, reader.names("route."), auth.consumers().keySet());
+        TransportSettings transport = TransportSettingsParser.parse(reader, reader.names("route."));
 
         List<String> problems = reader.problems();
         if (!problems.isEmpty())
         {
             throw new ConfigException(source, problems);
         }
-        return new Settings(upstreams, routes, trustedProxies, proxy, reloadInterval, accessLog, auth, rateLimit);
+        return new Settings(upstreams, routes, trustedProxies, proxy, reloadInterval, accessLog, auth, rateLimit, transport);
     }
 
     private static TrustedProxies trustedProxies(ConfigReader reader)

@@ -40,6 +40,7 @@ public final class Exchange
     private volatile Identity identity;
     private volatile List<String> hiddenHeaders = List.of();
     private volatile Set<String> hiddenQueryParameters = Set.of();
+    private final List<String[]> upstreamHeaders = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
      * @param trustedPeer whether the TCP peer is one of {@code exchange.trusted-proxies}, decided
@@ -140,6 +141,19 @@ public final class Exchange
     {
         this.hiddenHeaders = List.copyOf(headers);
         this.hiddenQueryParameters = Set.copyOf(queryParameters);
+    }
+
+    /**
+     * A header the upstream request gets, set by a filter (offloaded client-certificate details).
+     */
+    public void addUpstreamHeader(String name, String value)
+    {
+        upstreamHeaders.add(new String[]{name, value});
+    }
+
+    public List<String[]> upstreamHeaders()
+    {
+        return upstreamHeaders;
     }
 
     public List<String> hiddenHeaders()

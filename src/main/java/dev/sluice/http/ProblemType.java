@@ -14,6 +14,7 @@ public enum ProblemType
     UNAUTHORIZED(401, "unauthorized", "Authentication required"),
     FORBIDDEN(403, "forbidden", "Forbidden"),
     INSUFFICIENT_SCOPE(403, "insufficient-scope", "Insufficient scope"),
+    TLS_REQUIRED(403, "tls-required", "HTTPS required"),
     NOT_FOUND(404, "not-found", "Not found"),
     NO_ROUTE(404, "no-route", "No route matches this request"),
     METHOD_NOT_ALLOWED(405, "method-not-allowed", "Method not allowed"),

@@ -22,6 +22,7 @@ import dev.sluice.http.QueryString;
 import dev.sluice.route.Route;
 import dev.sluice.route.RouteMatch;
 import dev.sluice.route.Timeouts;
+import dev.sluice.tls.TransportSettings;
 import dev.sluice.upstream.Upstream;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
@@ -184,12 +185,14 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             REPLACED_REQUEST_HEADERS.forEach(headers::remove);
             // Identity headers are Sluice's to set: a client's copies go, on every route.
             exchange.settings().auth().strippedHeaders().forEach(headers::remove);
+            TransportSettings.strippedHeaders().forEach(headers::remove);
             exchange.hiddenHeaders().forEach(headers::remove);
             Identity identity = exchange.identity();
             if (identity != null)
             {
                 identity.headers().forEach(headers::put);
             }
+            exchange.upstreamHeaders().forEach(header -> headers.put(header[0], header[1]));
             headers.put(HeaderNames.REQUEST_ID, exchange.id());
             if (preserveHost)
             {

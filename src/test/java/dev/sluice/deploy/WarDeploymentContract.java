@@ -74,6 +74,9 @@ abstract class WarDeploymentContract
             route.limited.upstream = app
             route.limited.rate-limit = 2/h
             route.limited.rate-limit.by = route
+            route.secure.path = /secure
+            route.secure.upstream = app
+            route.secure.tls = required
             """.formatted(upstream.url(), broken.url()));
         System.setProperty("sluice.config", config.toString());
         try
@@ -139,7 +142,7 @@ abstract class WarDeploymentContract
     {
         ContentResponse response = client.GET(url("/-/ready"));
         assertEquals(200, response.getStatus());
-        assertEquals("{\"status\":\"ready\",\"routes\":4,\"config_reloads\":0,\"config_rejected\":0}\n", response.getContentAsString());
+        assertEquals("{\"status\":\"ready\",\"routes\":5,\"config_reloads\":0,\"config_rejected\":0}\n", response.getContentAsString());
     }
 
     @Test
@@ -169,6 +172,16 @@ abstract class WarDeploymentContract
         assertEquals(429, refused.getStatus());
         assertEquals("application/problem+json", refused.getMediaType());
         assertTrue(Long.parseLong(refused.getHeaders().get("Retry-After")) > 1700);
+    }
+
+    @Test
+    void anHttpsOnlyRouteRedirectsPlainHttpInsideTheContainer() throws Exception
+    {
+        java.net.URI uri = java.net.URI.create(url("/secure/x?a=1"));
+        dev.sluice.testing.RawHttp.Reply reply = dev.sluice.testing.RawHttp.send(uri.getPort(),
+            "GET " + uri.getRawPath() + "?a=1 HTTP/1.1", "Host: api.example.com", "Connection: close", "X-Forwarded-Proto: https");
+        assertEquals(308, reply.status(), "an untrusted client's X-Forwarded-Proto counts for nothing");
+        assertEquals("https://api.example.com" + CONTEXT_PATH + "/secure/x?a=1", reply.header("Location"));
     }
 
     @Test
