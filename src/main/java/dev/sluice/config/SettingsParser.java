@@ -1,6 +1,7 @@
 // Turns the properties into validated Settings, reporting every problem at once.
 package dev.sluice.config;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -27,6 +28,9 @@ import dev.sluice.route.Route;
 import dev.sluice.route.RouteTable;
 import dev.sluice.route.Timeouts;
 import dev.sluice.upstream.Upstream;
+import dev.sluice.upstream.UpstreamTls;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Parses the flat properties (documented key by key in {@code conf/sluice.properties}) into
@@ -35,6 +39,7 @@ import dev.sluice.upstream.Upstream;
  */
 public final class SettingsParser
 {
+    private static final Logger LOG = LoggerFactory.getLogger(SettingsParser.class);
     public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
     public static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     private static final Pattern HEADER_VALUE = Pattern.compile("[\\x20-\\x7e]+");
@@ -145,7 +150,8 @@ public final class SettingsParser
             }
             try
             {
-                upstreams.put(name, Upstream.parse(name, url));
+                Upstream upstream = Upstream.parse(name, url);
+                upstreams.put(name, upstream.withTls(upstreamTls(reader, "upstream." + name + ".tls.", upstream)));
             }
             catch (IllegalArgumentException x)
             {
@@ -153,6 +159,60 @@ public final class SettingsParser
             }
         }
         return upstreams;
+    }
+
+    private static UpstreamTls upstreamTls(ConfigReader reader, String prefix, Upstream upstream)
+    {
+        String ca = reader.optional(prefix + "ca-file").orElse(null);
+        String keystore = reader.optional(prefix + "client-keystore").orElse(null);
+        String password = reader.optional(prefix + "client-keystore-password").orElse(null);
+        boolean insecure = reader.bool(prefix + "insecure-skip-verify", false);
+        if (ca == null && keystore == null && !insecure)
+        {
+            return UpstreamTls.DEFAULT;
+        }
+        if (!"https".equals(upstream.scheme()))
+        {
+            reader.problem("Keys '" + prefix + "*' are set for an http:// upstream; allowed: only for https:// upstreams.");
+            return UpstreamTls.DEFAULT;
+        }
+        if (ca != null)
+        {
+            try
+            {
+                UpstreamTls.trustStore(Path.of(ca));
+            }
+            catch (Exception x)
+            {
+                reader.invalid(prefix + "ca-file", ca, "a readable PEM file with the CA certificates to trust");
+            }
+        }
+        if (keystore != null)
+        {
+            try
+            {
+                UpstreamTls.clientKeyStore(Path.of(keystore), password);
+            }
+            catch (java.nio.file.NoSuchFileException x)
+            {
+                reader.invalid(prefix + "client-keystore", keystore, "a readable PKCS12 key store with the client certificate and key");
+            }
+            catch (Exception x)
+            {
+                reader.problem("Key '" + prefix + "client-keystore' names '" + keystore + "', which cannot be opened with "
+                    + prefix + "client-keystore-password (wrong password or not PKCS12); allowed: a PKCS12 key store and its password.");
+            }
+        }
+        if (insecure && ca != null)
+        {
+            reader.problem("Keys '" + prefix + "insecure-skip-verify' and '" + prefix + "ca-file' are both set; allowed: one of them.");
+        }
+        if (insecure)
+        {
+            LOG.warn("Upstream '{}' is reached WITHOUT verifying its TLS certificate ({}insecure-skip-verify = true): anyone on the path can impersonate it",
+                upstream.name(), prefix);
+        }
+        return new UpstreamTls(ca == null ? null : Path.of(ca), keystore == null ? null : Path.of(keystore), password, insecure);
     }
 
     private static RouteTable routes(ConfigReader reader, Map<String, Upstream> upstreams, Timeouts defaults)

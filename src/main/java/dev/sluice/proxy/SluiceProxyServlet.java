@@ -63,6 +63,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private static final Logger LOG = LoggerFactory.getLogger(SluiceProxyServlet.class);
     private static final String BAD_TARGET_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".badTarget";
     private static final String TARGET_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".target";
+    private static final String UNTRUSTED_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".untrusted";
     private static final String CONNECTION_TOKENS_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".connectionTokens";
     /** Headers the exchange manages itself, so the upstream's or client's copies are dropped. */
     private static final Set<String> REPLACED_REQUEST_HEADERS = Set.of(
@@ -159,8 +160,10 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     @Override
     protected Request newProxyRequest(HttpServletRequest clientRequest, String rewrittenTarget)
     {
-        Route route = Exchange.of(clientRequest).routeMatch().route();
-        return clients.forConnectTimeout(route.timeouts().connect())
+        Exchange exchange = Exchange.of(clientRequest);
+        Route route = exchange.routeMatch().route();
+        Upstream upstream = exchange.settings().upstream(route.upstream());
+        return clients.forUpstream(route.timeouts().connect(), upstream.tls())
             .newRequest((URI)clientRequest.getAttribute(TARGET_ATTRIBUTE))
             .method(clientRequest.getMethod())
             .attribute(CLIENT_REQUEST_ATTRIBUTE, clientRequest);
@@ -354,6 +357,10 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         if (exchange.outcome() != Exchange.Outcome.CLIENT_ABORTED)
         {
             exchange.outcome(UpstreamFailure.outcome(failure, proxyResponse.isCommitted()));
+            if (UpstreamFailure.untrustedCertificate(failure))
+            {
+                clientRequest.setAttribute(UNTRUSTED_ATTRIBUTE, Boolean.TRUE);
+            }
             LOG.warn("{} upstream '{}' failed: {}", exchange.id(), exchange.routeMatch().route().upstream(), UpstreamFailure.describe(failure));
         }
         super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
@@ -395,7 +402,10 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                     // The request body may not have been read to its end: do not reuse the connection.
                     proxyResponse.setHeader(HttpHeader.CONNECTION.asString(), "close");
                 }
-                exchange.addBytesOut(ProblemWriter.write(proxyResponse, ProblemType.forStatus(status), UpstreamFailure.detail(status), exchange.id()));
+                String detail = clientRequest.getAttribute(UNTRUSTED_ATTRIBUTE) != null && status == 502
+                    ? UpstreamFailure.UNTRUSTED_DETAIL
+                    : UpstreamFailure.detail(status);
+                exchange.addBytesOut(ProblemWriter.write(proxyResponse, ProblemType.forStatus(status), detail, exchange.id()));
             }
         }
         finally

@@ -1,4 +1,4 @@
-// The HTTP clients Sluice forwards with: one per distinct connect timeout, sharing threads and buffers.
+// The HTTP clients Sluice forwards with: one per connect timeout and TLS setting, sharing threads and buffers.
 package dev.sluice.proxy;
 
 import java.time.Duration;
@@ -7,11 +7,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 import dev.sluice.config.ProxySettings;
+import dev.sluice.upstream.UpstreamTls;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.ProtocolHandler;
+import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.eclipse.jetty.util.thread.Scheduler;
@@ -29,7 +33,12 @@ final class UpstreamClients implements AutoCloseable
     private final QueuedThreadPool executor;
     private final Scheduler scheduler;
     private final ByteBufferPool bufferPool;
-    private final Map<Duration, HttpClient> clients = new ConcurrentHashMap<>();
+    private final Map<Key, HttpClient> clients = new ConcurrentHashMap<>();
+
+    /** What tells clients apart: Jetty sets both per client, not per request. */
+    private record Key(Duration connectTimeout, UpstreamTls tls)
+    {
+    }
 
     UpstreamClients(ProxySettings settings, Supplier<ProtocolHandler> continueHandler) throws Exception
     {
@@ -47,12 +56,20 @@ final class UpstreamClients implements AutoCloseable
 
     HttpClient forConnectTimeout(Duration connectTimeout)
     {
-        return clients.computeIfAbsent(connectTimeout, this::newClient);
+        return forUpstream(connectTimeout, UpstreamTls.DEFAULT);
     }
 
-    private HttpClient newClient(Duration connectTimeout)
+    HttpClient forUpstream(Duration connectTimeout, UpstreamTls tls)
     {
-        HttpClient client = new HttpClient();
+        return clients.computeIfAbsent(new Key(connectTimeout, tls), this::newClient);
+    }
+
+    private HttpClient newClient(Key key)
+    {
+        Duration connectTimeout = key.connectTimeout();
+        ClientConnector connector = new ClientConnector();
+        connector.setSslContextFactory(sslContextFactory(key.tls()));
+        HttpClient client = new HttpClient(new HttpClientTransportOverHTTP(connector));
         client.setExecutor(executor);
         client.setScheduler(scheduler);
         client.setByteBufferPool(bufferPool);
@@ -78,6 +95,39 @@ final class UpstreamClients implements AutoCloseable
         client.getProtocolHandlers().clear();
         client.getProtocolHandlers().put(continueHandler.get());
         return client;
+    }
+
+    /**
+     * Jetty's client default verifies certificates against the JVM trust store, host name
+     * included; a CA file replaces the trust store, a key store adds a client certificate, and
+     * only the explicitly insecure setting turns verification off.
+     */
+    private static SslContextFactory.Client sslContextFactory(UpstreamTls tls)
+    {
+        SslContextFactory.Client ssl = new SslContextFactory.Client();
+        try
+        {
+            if (tls.caFile() != null)
+            {
+                ssl.setTrustStore(UpstreamTls.trustStore(tls.caFile()));
+            }
+            if (tls.clientKeystore() != null)
+            {
+                ssl.setKeyStore(UpstreamTls.clientKeyStore(tls.clientKeystore(), tls.clientKeystorePassword()));
+                ssl.setKeyStorePassword(tls.clientKeystorePassword());
+            }
+        }
+        catch (Exception x)
+        {
+            // Validated when the configuration was read; the file changed since.
+            throw new IllegalStateException("Cannot load the upstream TLS files " + tls, x);
+        }
+        if (tls.insecure())
+        {
+            ssl.setTrustAll(true);
+            ssl.setEndpointIdentificationAlgorithm(null);
+        }
+        return ssl;
     }
 
     @Override

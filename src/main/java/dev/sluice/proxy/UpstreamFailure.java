@@ -20,6 +20,25 @@ final class UpstreamFailure
     {
     }
 
+    static final String UNTRUSTED_DETAIL = "The upstream's TLS certificate was not trusted.";
+
+    /**
+     * The TLS handshake failed on the upstream's certificate: untrusted, expired, or for another
+     * host name.
+     */
+    static boolean untrustedCertificate(Throwable failure)
+    {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause())
+        {
+            if (cause instanceof java.security.cert.CertificateException || cause instanceof java.security.cert.CertPathValidatorException
+                || cause instanceof javax.net.ssl.SSLPeerUnverifiedException)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Every kind of timeout: connect, idle and total. */
     static boolean isTimeout(Throwable failure)
     {

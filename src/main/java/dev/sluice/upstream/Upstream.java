@@ -9,8 +9,14 @@ import java.util.Locale;
  * here, never from the client's request, which is what keeps Sluice from being an open proxy.
  * The base path (possibly empty) is put in front of every path sent to it.
  */
-public record Upstream(String name, String scheme, String host, int port, String basePath)
+public record Upstream(String name, String scheme, String host, int port, String basePath, UpstreamTls tls)
 {
+    /** With TLS settings (https:// upstreams only). */
+    public Upstream withTls(UpstreamTls tls)
+    {
+        return new Upstream(name, scheme, host, port, basePath, tls);
+    }
+
     /**
      * Parses the URL; the exception message says what is allowed.
      */
@@ -44,7 +50,7 @@ public record Upstream(String name, String scheme, String host, int port, String
         {
             throw new IllegalArgumentException(allowed());
         }
-        return new Upstream(name, scheme, uri.getHost().toLowerCase(Locale.ROOT), port, path);
+        return new Upstream(name, scheme, uri.getHost().toLowerCase(Locale.ROOT), port, path, UpstreamTls.DEFAULT);
     }
 
     private static String allowed()

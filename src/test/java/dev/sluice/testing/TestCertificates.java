@@ -61,6 +61,41 @@ public final class TestCertificates
         return path(store);
     }
 
+    /**
+     * A server key store {@code <name>.p12} (self-signed, EC) for {@code CN=<cn>} with the given
+     * SAN, valid from {@code startDate} (keytool's form, e.g. {@code -10d}) for {@code days}; its
+     * certificate alone is {@code <name>.pem}.
+     */
+    public Path server(String name, String cn, String san, String startDate, int days) throws Exception
+    {
+        String store = name + ".p12";
+        List<String> command = new ArrayList<>(List.of("-genkeypair", "-alias", name, "-keyalg", "EC", "-groupname", "secp256r1",
+            "-dname", "CN=" + cn, "-ext", "san=" + san, "-validity", Integer.toString(days), "-keystore", store));
+        if (startDate != null)
+        {
+            command.addAll(List.of("-startdate", startDate));
+        }
+        keytool(command.toArray(String[]::new));
+        keytool("-exportcert", "-rfc", "-alias", name, "-keystore", store, "-file", name + ".pem");
+        return path(store);
+    }
+
+    /**
+     * A server key store {@code <name>.p12} whose certificate the CA signed, valid from
+     * {@code startDate} for {@code days}.
+     */
+    public Path signedServer(String name, String san, String startDate, int days) throws Exception
+    {
+        String store = name + ".p12";
+        keytool("-genkeypair", "-alias", name, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost", "-validity", "2", "-keystore", store);
+        keytool("-certreq", "-alias", name, "-keystore", store, "-file", name + ".csr");
+        keytool("-gencert", "-alias", "ca", "-keystore", "ca.p12", "-infile", name + ".csr", "-outfile", name + ".pem", "-rfc",
+            "-startdate", startDate, "-validity", Integer.toString(days), "-ext", "san=" + san, "-ext", "eku=serverAuth");
+        keytool("-importcert", "-noprompt", "-alias", "ca", "-file", "ca.pem", "-keystore", store);
+        keytool("-importcert", "-noprompt", "-alias", name, "-file", name + ".pem", "-keystore", store);
+        return path(store);
+    }
+
     public X509Certificate certificate(Path store, String alias) throws Exception
     {
         KeyStore keyStore = KeyStore.getInstance("PKCS12");
