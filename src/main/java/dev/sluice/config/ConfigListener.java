@@ -37,7 +37,7 @@ public final class ConfigListener implements ServletContextListener
     private static final Logger LOG = LoggerFactory.getLogger(ConfigListener.class);
 
     /** Environment variables first, then system properties: how ${NAME} in the file resolves. */
-    static final Function<String, String> VARIABLES = name ->
+    public static final Function<String, String> VARIABLES = name ->
     {
         String value = System.getenv(name);
         return value != null ? value : System.getProperty(name);

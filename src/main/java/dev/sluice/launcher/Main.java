@@ -10,7 +10,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import dev.sluice.auth.ApiKeys;
 import dev.sluice.config.ConfigException;
 import dev.sluice.config.ConfigListener;
+import dev.sluice.config.ConfigStore;
 import dev.sluice.config.SettingsParser;
+import dev.sluice.tls.ServerTls;
+import dev.sluice.tls.TransportSettings;
 
 /**
  * Starts Sluice on embedded Jetty with the same {@code web.xml} a container would use, prints the
@@ -83,7 +86,7 @@ public final class Main
                 out.println("Demo API key (route /account): " + DemoCredentials.API_KEY);
                 out.println("Demo bearer token (route /v2/*/orders, valid 1 h): " + DemoCredentials.token(java.time.Instant.now()));
             }
-            server = SluiceServer.start(options.webapp(), options.config(), options.host(), options.port(), options.stopTimeout());
+            server = SluiceServer.start(options.webapp(), options.config(), options.host(), options.port(), options.stopTimeout(), serverTls(options));
         }
         catch (Exception x)
         {
@@ -92,6 +95,10 @@ public final class Main
             return 2;
         }
         out.println("Sluice listening on " + server.uri());
+        if (server.httpsUri() != null)
+        {
+            out.println("Sluice listening on " + server.httpsUri() + " (HTTPS: h2 and http/1.1)");
+        }
         out.flush();
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {
@@ -114,6 +121,37 @@ public final class Main
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /**
+     * The HTTPS connector settings from the same file the web application reads (the file is
+     * validated here first, so a TLS problem stops start-up with the usual message).
+     */
+    private static ServerTls serverTls(Options options) throws ConfigException
+    {
+        // The same origins, in the same order and words, as ConfigListener's.
+        String location;
+        String origin;
+        if (options.config() != null)
+        {
+            location = options.config().toString();
+            origin = "from the launcher's --config";
+        }
+        else if (System.getProperty(ConfigListener.PARAMETER) != null)
+        {
+            location = System.getProperty(ConfigListener.PARAMETER);
+            origin = "from system property " + ConfigListener.PARAMETER;
+        }
+        else if (System.getenv(ConfigListener.ENVIRONMENT) != null)
+        {
+            location = System.getenv(ConfigListener.ENVIRONMENT);
+            origin = "from environment variable " + ConfigListener.ENVIRONMENT;
+        }
+        else
+        {
+            return TransportSettings.NO_SERVER_TLS;
+        }
+        return ConfigStore.open(Path.of(location).toAbsolutePath(), origin, ConfigListener.VARIABLES).current().transport().server();
     }
 
     private static int generateApiKey(String[] args, PrintStream out, PrintStream err)

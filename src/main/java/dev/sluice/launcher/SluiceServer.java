@@ -7,12 +7,22 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 import dev.sluice.config.ConfigListener;
+import dev.sluice.tls.ServerKeys;
+import dev.sluice.tls.ServerTls;
+import dev.sluice.upstream.UpstreamTls;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.http2.HTTP2Cipher;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.server.ConnectionFactory;
+import org.eclipse.jetty.server.DetectorConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 
@@ -21,18 +31,29 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  * {@code src/main/webapp}, or an unpacked WAR), so the same {@code web.xml} runs here as in a
  * container. Classes come from the launcher's own class path.
  *
- * <p>Shutdown is graceful: the connector stops accepting, in-flight requests get up to
+ * <p>Connectors: a plain one (HTTP/1.1, and cleartext HTTP/2 with {@code server.h2c}) and, when
+ * {@code server.tls.*} names certificates, an HTTPS one: TLS 1.2 and 1.3 only, Jetty's default
+ * exclusion of weak cipher suites, ALPN choosing {@code h2} or {@code http/1.1}, one
+ * certificate per host name chosen by SNI, client certificates as configured. Plain HTTP sent to
+ * the HTTPS port gets a 400 problem saying so. Replaced certificate files are picked up by
+ * {@link CertificateReloader} without a restart and without dropping open connections.</p>
+ *
+ * <p>Shutdown is graceful: the connectors stop accepting, in-flight requests get up to
  * {@code stopTimeout} to finish, then the rest are cut.</p>
  */
 public final class SluiceServer implements AutoCloseable
 {
     private final Server server;
     private final ServerConnector connector;
+    private final ServerConnector tlsConnector;
+    private final CertificateReloader reloader;
 
-    private SluiceServer(Server server, ServerConnector connector)
+    private SluiceServer(Server server, ServerConnector connector, ServerConnector tlsConnector, CertificateReloader reloader)
     {
         this.server = server;
         this.connector = connector;
+        this.tlsConnector = tlsConnector;
+        this.reloader = reloader;
     }
 
     /**
@@ -43,15 +64,59 @@ public final class SluiceServer implements AutoCloseable
      */
     public static SluiceServer start(Path webapp, Path config, String host, int port, Duration stopTimeout) throws Exception
     {
-        return start(webapp, config, host, port, stopTimeout, null);
+        return start(webapp, config, host, port, stopTimeout, (SslContextFactory.Server)null);
     }
 
     /**
-     * As above, with a TLS connector when {@code tls} is not null. The request then reports
-     * {@code isSecure()} and carries the verified client certificate chain in
-     * {@code jakarta.servlet.request.X509Certificate}, as in a container that terminates TLS.
+     * As above, but the one connector speaks TLS with {@code tls} when it is not null. The
+     * request then reports {@code isSecure()} and carries the verified client certificate chain
+     * in {@code jakarta.servlet.request.X509Certificate}, as in a container that terminates TLS.
      */
     public static SluiceServer start(Path webapp, Path config, String host, int port, Duration stopTimeout, SslContextFactory.Server tls) throws Exception
+    {
+        Server server = newServer(webapp, config, stopTimeout);
+        ServerConnector connector = tls == null ? plainConnector(server, host, port, false) : tlsConnector(server, host, port, tls);
+        return started(server, connector, null, null);
+    }
+
+    /**
+     * The launcher's form: a plain connector on {@code port}, and an HTTPS connector on
+     * {@code tls.port()} when {@code tls} names certificates.
+     */
+    public static SluiceServer start(Path webapp, Path config, String host, int port, Duration stopTimeout, ServerTls tls) throws Exception
+    {
+        Server server = newServer(webapp, config, stopTimeout);
+        ServerConnector plain = plainConnector(server, host, port, tls.h2c());
+        if (!tls.enabled())
+        {
+            return started(server, plain, null, null);
+        }
+        SslContextFactory.Server ssl = sslContextFactory(tls);
+        ServerConnector secure = tlsConnector(server, host, tls.port(), ssl);
+        CertificateReloader reloader = tls.reloadInterval().isZero() ? null : new CertificateReloader(tls, ssl);
+        return started(server, plain, secure, reloader);
+    }
+
+    /** TLS 1.2 and 1.3, the certificates of {@code tls}, client certificates as configured. */
+    static SslContextFactory.Server sslContextFactory(ServerTls tls) throws Exception
+    {
+        ServerKeys.Loaded keys = ServerKeys.load(tls);
+        SslContextFactory.Server ssl = new SslContextFactory.Server();
+        ssl.setKeyStore(keys.keyStore());
+        ssl.setKeyStorePassword(keys.password());
+        ssl.setKeyManagerPassword(keys.password());
+        ssl.setIncludeProtocols("TLSv1.3", "TLSv1.2");
+        ssl.setCipherComparator(HTTP2Cipher.COMPARATOR);
+        if (tls.clientAuth() != ServerTls.ClientAuth.NONE)
+        {
+            ssl.setTrustStore(UpstreamTls.trustStore(tls.clientCaFile()));
+            ssl.setWantClientAuth(tls.clientAuth() == ServerTls.ClientAuth.WANT);
+            ssl.setNeedClientAuth(tls.clientAuth() == ServerTls.ClientAuth.NEED);
+        }
+        return ssl;
+    }
+
+    private static Server newServer(Path webapp, Path config, Duration stopTimeout)
     {
         if (!Files.isRegularFile(webapp.resolve("WEB-INF/web.xml")))
         {
@@ -59,22 +124,6 @@ public final class SluiceServer implements AutoCloseable
         }
         Server server = new Server();
         server.setErrorHandler(new ProblemErrorHandler());
-        HttpConfiguration http = new HttpConfiguration();
-        http.setSendServerVersion(false);
-        http.setSendXPoweredBy(false);
-        ServerConnector connector;
-        if (tls == null)
-        {
-            connector = new ServerConnector(server, new HttpConnectionFactory(http));
-        }
-        else
-        {
-            http.addCustomizer(new SecureRequestCustomizer());
-            connector = new ServerConnector(server, tls, new HttpConnectionFactory(http));
-        }
-        connector.setHost(host);
-        connector.setPort(port);
-        server.addConnector(connector);
 
         WebAppContext context = new WebAppContext();
         context.setContextPath("/");
@@ -89,9 +138,52 @@ public final class SluiceServer implements AutoCloseable
         {
             context.setAttribute(ConfigListener.PATH_ATTRIBUTE, config.toAbsolutePath().toString());
         }
-
         server.setHandler(new GracefulHandler(context));
         server.setStopTimeout(stopTimeout.toMillis());
+        return server;
+    }
+
+    private static HttpConfiguration httpConfiguration()
+    {
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        return http;
+    }
+
+    private static ServerConnector plainConnector(Server server, String host, int port, boolean h2c)
+    {
+        HttpConfiguration http = httpConfiguration();
+        ConnectionFactory[] factories = h2c
+            ? new ConnectionFactory[]{new HttpConnectionFactory(http), new HTTP2CServerConnectionFactory(http)}
+            : new ConnectionFactory[]{new HttpConnectionFactory(http)};
+        ServerConnector connector = new ServerConnector(server, factories);
+        connector.setHost(host);
+        connector.setPort(port);
+        server.addConnector(connector);
+        return connector;
+    }
+
+    private static ServerConnector tlsConnector(Server server, String host, int port, SslContextFactory.Server ssl)
+    {
+        HttpConfiguration https = httpConfiguration();
+        https.addCustomizer(new SecureRequestCustomizer());
+        HttpConnectionFactory http1 = new HttpConnectionFactory(https);
+        HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(https);
+        ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(h2.getProtocol(), http1.getProtocol());
+        alpn.setDefaultProtocol(http1.getProtocol());
+        SslConnectionFactory tls = new SslConnectionFactory(ssl, alpn.getProtocol());
+        // Bytes that are not a TLS handshake go to the next factory: a 400 that says "use https".
+        DetectorConnectionFactory detector = new DetectorConnectionFactory(tls);
+        ServerConnector connector = new ServerConnector(server, detector, new PlainHttpRefusal(), tls, alpn, h2, http1);
+        connector.setHost(host);
+        connector.setPort(port);
+        server.addConnector(connector);
+        return connector;
+    }
+
+    private static SluiceServer started(Server server, ServerConnector plain, ServerConnector secure, CertificateReloader reloader) throws Exception
+    {
         try
         {
             server.start();
@@ -101,14 +193,29 @@ public final class SluiceServer implements AutoCloseable
             server.stop();
             throw x;
         }
-        return new SluiceServer(server, connector);
+        if (reloader != null)
+        {
+            reloader.start();
+        }
+        return new SluiceServer(server, plain, secure, reloader);
     }
 
     public URI uri()
     {
+        return uri(connector);
+    }
+
+    /** The HTTPS connector's URI, or null when there is none besides the main one. */
+    public URI httpsUri()
+    {
+        return tlsConnector == null ? null : uri(tlsConnector);
+    }
+
+    private static URI uri(ServerConnector connector)
+    {
         String host = connector.getHost() == null || connector.getHost().equals("0.0.0.0") ? "127.0.0.1" : connector.getHost();
-        String scheme = connector.getDefaultProtocol().startsWith("SSL") ? "https" : "http";
-        return URI.create(scheme + "://" + host + ":" + connector.getLocalPort() + "/");
+        boolean secure = connector.getConnectionFactory(SslConnectionFactory.class) != null;
+        return URI.create((secure ? "https" : "http") + "://" + host + ":" + connector.getLocalPort() + "/");
     }
 
     public int port()
@@ -124,6 +231,10 @@ public final class SluiceServer implements AutoCloseable
     @Override
     public void close() throws Exception
     {
+        if (reloader != null)
+        {
+            reloader.close();
+        }
         server.stop();
     }
 }

@@ -11,6 +11,7 @@ import java.util.Set;
  * @param httpsPort the port plain-HTTP requests are redirected to (443 is left out of the URL)
  * @param clientCertHeaders which details of a verified client certificate go upstream
  * @param routes each route's policy by route name; routes absent here accept both
+ * @param server the embedded launcher's HTTPS connector
  */
 public record TransportSettings(
     Duration hstsMaxAge,
@@ -18,9 +19,12 @@ public record TransportSettings(
     boolean hstsPreload,
     int httpsPort,
     Set<ClientCertHeader> clientCertHeaders,
-    Map<String, RouteTls> routes)
+    Map<String, RouteTls> routes,
+    ServerTls server)
 {
-    public static final TransportSettings NONE = new TransportSettings(Duration.ZERO, false, false, 443, Set.of(), Map.of());
+    public static final ServerTls NO_SERVER_TLS = new ServerTls(List.of(), List.of(), null, null, 8443, ServerTls.ClientAuth.NONE, null,
+        Duration.ZERO, false);
+    public static final TransportSettings NONE = new TransportSettings(Duration.ZERO, false, false, 443, Set.of(), Map.of(), NO_SERVER_TLS);
 
     public TransportSettings
     {

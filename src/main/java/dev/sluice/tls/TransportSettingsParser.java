@@ -1,8 +1,10 @@
 // Reads transport.* and route.<name>.tls*; reports every problem with its key.
 package dev.sluice.tls;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -18,6 +20,69 @@ public final class TransportSettingsParser
 
     private TransportSettingsParser()
     {
+    }
+
+    private static ServerTls server(ConfigReader reader)
+    {
+        List<Path> certificates = reader.list("server.tls.certificate").stream().map(Path::of).toList();
+        List<Path> keys = reader.list("server.tls.private-key").stream().map(Path::of).toList();
+        Path keystore = reader.optional("server.tls.keystore").map(Path::of).orElse(null);
+        String password = reader.optional("server.tls.keystore-password").orElse(null);
+        int port = reader.integer("server.tls.port", 8443, 0, 65535);
+        String authText = reader.string("server.tls.client-auth", "none");
+        Path clientCa = reader.optional("server.tls.client-ca-file").map(Path::of).orElse(null);
+        Duration reload = reader.duration("server.tls.reload-interval", Duration.ofSeconds(10));
+        boolean h2c = reader.bool("server.h2c", false);
+        ServerTls.ClientAuth clientAuth = switch (authText)
+        {
+            case "none" -> ServerTls.ClientAuth.NONE;
+            case "want" -> ServerTls.ClientAuth.WANT;
+            case "need" -> ServerTls.ClientAuth.NEED;
+            default ->
+            {
+                reader.invalid("server.tls.client-auth", authText, "none, want (ask; requests without one still pass) or need (the handshake fails without one)");
+                yield ServerTls.ClientAuth.NONE;
+            }
+        };
+        ServerTls tls = new ServerTls(certificates, keys, keystore, password, port, clientAuth, clientCa, reload, h2c);
+        if (keystore != null && !certificates.isEmpty())
+        {
+            reader.problem("Keys 'server.tls.keystore' and 'server.tls.certificate' are both set; allowed: one of them.");
+            return TransportSettings.NO_SERVER_TLS;
+        }
+        if (certificates.size() != keys.size())
+        {
+            reader.problem("Keys 'server.tls.certificate' and 'server.tls.private-key' list " + certificates.size() + " and " + keys.size()
+                + " files; allowed: one private key per certificate, in the same order.");
+            return TransportSettings.NO_SERVER_TLS;
+        }
+        if (tls.enabled())
+        {
+            try
+            {
+                ServerKeys.load(tls);
+            }
+            catch (java.io.IOException x)
+            {
+                reader.problem("Server TLS: " + x.getMessage());
+            }
+        }
+        if (clientAuth != ServerTls.ClientAuth.NONE && clientCa == null)
+        {
+            reader.required("server.tls.client-ca-file", "a PEM file of the CAs client certificates must chain to (server.tls.client-auth is " + authText + ")");
+        }
+        else if (clientCa != null)
+        {
+            try
+            {
+                dev.sluice.upstream.UpstreamTls.trustStore(clientCa);
+            }
+            catch (Exception x)
+            {
+                reader.invalid("server.tls.client-ca-file", clientCa.toString(), "a readable PEM file with the CA certificates to trust");
+            }
+        }
+        return tls;
     }
 
     public static TransportSettings parse(ConfigReader reader, Set<String> routeNames)
@@ -64,6 +129,6 @@ public final class TransportSettingsParser
                 default -> reader.invalid(key, mode, "required (plain HTTP is redirected or refused) or optional");
             }
         }
-        return new TransportSettings(maxAge, subdomains, preload, httpsPort, headers, routes);
+        return new TransportSettings(maxAge, subdomains, preload, httpsPort, headers, routes, server(reader));
     }
 }

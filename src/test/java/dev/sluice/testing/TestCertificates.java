@@ -96,6 +96,31 @@ public final class TestCertificates
         return path(store);
     }
 
+    /**
+     * Writes the certificate chain and the PKCS#8 private key of a key store entry as PEM files,
+     * the form Let's Encrypt gives: {@code <prefix>.crt} and {@code <prefix>.key}.
+     */
+    public Path[] exportPem(Path store, String alias, String prefix) throws Exception
+    {
+        KeyStore keyStore = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(store))
+        {
+            keyStore.load(in, PASSWORD.toCharArray());
+        }
+        java.util.Base64.Encoder base64 = java.util.Base64.getMimeEncoder(64, "\n".getBytes());
+        StringBuilder chain = new StringBuilder();
+        for (java.security.cert.Certificate certificate : keyStore.getCertificateChain(alias))
+        {
+            chain.append("-----BEGIN CERTIFICATE-----\n").append(base64.encodeToString(certificate.getEncoded())).append("\n-----END CERTIFICATE-----\n");
+        }
+        java.security.Key key = keyStore.getKey(alias, PASSWORD.toCharArray());
+        Path crt = directory.resolve(prefix + ".crt");
+        Path pem = directory.resolve(prefix + ".key");
+        Files.writeString(crt, chain);
+        Files.writeString(pem, "-----BEGIN PRIVATE KEY-----\n" + base64.encodeToString(key.getEncoded()) + "\n-----END PRIVATE KEY-----\n");
+        return new Path[]{crt, pem};
+    }
+
     public X509Certificate certificate(Path store, String alias) throws Exception
     {
         KeyStore keyStore = KeyStore.getInstance("PKCS12");

@@ -1,0 +1,64 @@
+// The embedded launcher's HTTPS connector, from server.tls.* (containers configure their own).
+package dev.sluice.tls;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Certificates come from PEM files ({@link #certificates} with {@link #privateKeys}, one pair
+ * per host name for SNI) or from a PKCS12 key store. Only the embedded launcher reads this; in
+ * Jetty or Tomcat the container's connector terminates TLS and these keys are ignored.
+ *
+ * @param port the HTTPS port
+ * @param clientAuth whether client certificates are asked for
+ * @param clientCaFile the PEM CA certificates client certificates must chain to, or null
+ * @param reloadInterval how often the files are checked for replacement; zero for never
+ * @param h2c whether the plain port also speaks cleartext HTTP/2
+ */
+public record ServerTls(
+    List<Path> certificates,
+    List<Path> privateKeys,
+    Path keystore,
+    String keystorePassword,
+    int port,
+    ClientAuth clientAuth,
+    Path clientCaFile,
+    Duration reloadInterval,
+    boolean h2c)
+{
+    public ServerTls
+    {
+        certificates = List.copyOf(certificates);
+        privateKeys = List.copyOf(privateKeys);
+    }
+
+    public enum ClientAuth
+    {
+        NONE, WANT, NEED
+    }
+
+    /** Whether HTTPS is configured at all. */
+    public boolean enabled()
+    {
+        return keystore != null || !certificates.isEmpty();
+    }
+
+    /** Every file whose replacement should be picked up. */
+    public List<Path> files()
+    {
+        List<Path> files = new java.util.ArrayList<>(certificates);
+        files.addAll(privateKeys);
+        if (keystore != null)
+        {
+            files.add(keystore);
+        }
+        return files;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "ServerTls[port=" + port + ", files=" + files() + ", clientAuth=" + clientAuth + "]";
+    }
+}
