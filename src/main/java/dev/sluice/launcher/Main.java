@@ -33,6 +33,9 @@ public final class Main
           --stop-timeout DUR   how long in-flight requests may take at shutdown (default 30s)
           --demo               also start the demo echo upstream on 127.0.0.1:--demo-port
           --demo-port N        port of the demo upstream (default 9999)
+          --self-signed        when the configuration has no server.tls.*, serve HTTPS with a
+                               throwaway self-signed certificate for localhost (curl -k)
+          --https-port N       port for --self-signed (default 8443)
           --help               print this and exit
 
         generate-api-key prints a new random API key and the line that stores its SHA-256 hash
@@ -86,7 +89,13 @@ public final class Main
                 out.println("Demo API key (route /account): " + DemoCredentials.API_KEY);
                 out.println("Demo bearer token (route /v2/*/orders, valid 1 h): " + DemoCredentials.token(java.time.Instant.now()));
             }
-            server = SluiceServer.start(options.webapp(), options.config(), options.host(), options.port(), options.stopTimeout(), serverTls(options));
+            ServerTls tls = serverTls(options);
+            if (options.selfSigned() && !tls.enabled())
+            {
+                tls = SelfSigned.generate(options.httpsPort(), tls.h2c());
+                out.println("HTTPS with a self-signed certificate for localhost (try it with curl -k; never for real clients)");
+            }
+            server = SluiceServer.start(options.webapp(), options.config(), options.host(), options.port(), options.stopTimeout(), tls);
         }
         catch (Exception x)
         {
@@ -207,7 +216,8 @@ public final class Main
         }
     }
 
-    record Options(Path config, String host, int port, Path webapp, Duration stopTimeout, boolean demo, int demoPort, boolean help)
+    record Options(Path config, String host, int port, Path webapp, Duration stopTimeout, boolean demo, int demoPort, boolean help,
+                   boolean selfSigned, int httpsPort)
     {
         static Options parse(String[] args)
         {
@@ -219,12 +229,16 @@ public final class Main
             boolean demo = false;
             int demoPort = 9999;
             boolean help = false;
+            boolean selfSigned = false;
+            int httpsPort = 8443;
             for (int i = 0; i < args.length; i++)
             {
                 String option = args[i];
                 switch (option)
                 {
                     case "--demo" -> demo = true;
+                    case "--self-signed" -> selfSigned = true;
+                    case "--https-port" -> httpsPort = port(value(args, ++i, option), option);
                     case "--help", "-h" -> help = true;
                     case "--config" -> config = Path.of(value(args, ++i, option));
                     case "--host" -> host = value(args, ++i, option);
@@ -243,7 +257,7 @@ public final class Main
             {
                 throw new IllegalArgumentException("Option --config has value '" + config + "'; allowed: an existing properties file.");
             }
-            return new Options(config, host, port, webapp, stopTimeout, demo, demoPort, help);
+            return new Options(config, host, port, webapp, stopTimeout, demo, demoPort, help, selfSigned, httpsPort);
         }
 
         private static String value(String[] args, int index, String option)

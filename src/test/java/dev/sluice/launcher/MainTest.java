@@ -69,6 +69,40 @@ class MainTest
     }
 
     @Test
+    void selfSignedServesHttpsWithAThrowawayCertificateForLocalhost() throws Exception
+    {
+        try (TestUpstream upstream = TestUpstream.start();
+             SluiceProcess sluice = SluiceProcess.start("upstream.app.url = " + upstream.url() + "\nroute.app.path = /app\nroute.app.upstream = app\n",
+                 List.of(), "--self-signed", "--https-port", "0"))
+        {
+            String line = null;
+            for (int i = 0; i < 100 && line == null; i++)
+            {
+                line = sluice.output().lines().filter(text -> text.startsWith("Sluice listening on https://")).findFirst().orElse(null);
+                Thread.sleep(line == null ? 50 : 0);
+            }
+            assertTrue(line != null, sluice.output());
+            java.net.URI https = java.net.URI.create(line.substring("Sluice listening on ".length()).split(" ")[0]);
+            org.eclipse.jetty.util.ssl.SslContextFactory.Client ssl = new org.eclipse.jetty.util.ssl.SslContextFactory.Client();
+            ssl.setTrustAll(true);
+            org.eclipse.jetty.io.ClientConnector connector = new org.eclipse.jetty.io.ClientConnector();
+            connector.setSslContextFactory(ssl);
+            HttpClient client = new HttpClient(new org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP(connector));
+            client.start();
+            try
+            {
+                ContentResponse response = client.newRequest(https.resolve("/app/x")).timeout(10, TimeUnit.SECONDS).send();
+                assertEquals(200, response.getStatus());
+                assertEquals("max-age=31536000", response.getHeaders().get("Strict-Transport-Security"));
+            }
+            finally
+            {
+                client.stop();
+            }
+        }
+    }
+
+    @Test
     void badOptionsExitWithStatus2AndSayWhy()
     {
         assertEquals("Option --port has value 'eighty'; allowed: a port from 0 to 65535.", run("--port", "eighty").err().lines().findFirst().orElseThrow());
