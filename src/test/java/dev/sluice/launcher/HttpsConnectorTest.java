@@ -173,7 +173,19 @@ class HttpsConnectorTest
             assertEquals("TLSv1.3", tls13.getSession().getProtocol());
             assertEquals("TLSv1.2", tls12.getSession().getProtocol());
         }
+        // This JDK's client refuses TLS 1.1 itself; what the server would accept is its selected list.
         assertThrows(javax.net.ssl.SSLException.class, () -> connect("api.example", "TLSv1.1").close());
+        ServerTls tls = dev.sluice.config.ConfigStore.open(config, "test", name -> null).current().transport().server();
+        SslContextFactory.Server ssl = SluiceServer.sslContextFactory(tls);
+        ssl.start();
+        try
+        {
+            assertEquals(List.of("TLSv1.3", "TLSv1.2"), List.of(ssl.getSelectedProtocols()));
+        }
+        finally
+        {
+            ssl.stop();
+        }
     }
 
     @Test
