@@ -10,7 +10,6 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
-import dev.sluice.auth.Identity;
 import dev.sluice.config.ConfigStore;
 import dev.sluice.config.Settings;
 import dev.sluice.exchange.Exchange;
@@ -22,7 +21,6 @@ import dev.sluice.http.QueryString;
 import dev.sluice.route.Route;
 import dev.sluice.route.RouteMatch;
 import dev.sluice.route.Timeouts;
-import dev.sluice.tls.TransportSettings;
 import dev.sluice.upstream.Upstream;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
@@ -65,10 +63,6 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private static final String TARGET_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".target";
     private static final String UNTRUSTED_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".untrusted";
     private static final String CONNECTION_TOKENS_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".connectionTokens";
-    /** Headers the exchange manages itself, so the upstream's or client's copies are dropped. */
-    private static final Set<String> REPLACED_REQUEST_HEADERS = Set.of(
-        "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "x-forwarded-server", "x-real-ip",
-        "forwarded", "via", "x-request-id");
 
     private ConfigStore config;
     private UpstreamClients clients;
@@ -170,11 +164,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     }
 
     /**
-     * Jetty's copy drops hop-by-hop headers, those named in {@code Connection}, and {@code Host};
-     * here the forwarding headers and the request id are dropped too (they are set again by
-     * {@link #addProxyHeaders}), so are every client copy of the identity headers and any
-     * credential the route hides, then the authenticated identity is added, and {@code Host} is
-     * restored when the route preserves it.
+     * Jetty's copy, then {@link UpstreamRequestHeaders}: what the client may not send and what
+     * Sluice sets instead.
      */
     @Override
     protected void copyRequestHeaders(HttpServletRequest clientRequest, Request proxyRequest)
@@ -182,26 +173,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         super.copyRequestHeaders(clientRequest, proxyRequest);
         Exchange exchange = Exchange.of(clientRequest);
         String host = clientRequest.getHeader(HeaderNames.HOST);
-        boolean preserveHost = exchange.routeMatch().route().preserveHost() && host != null;
-        proxyRequest.headers(headers ->
-        {
-            REPLACED_REQUEST_HEADERS.forEach(headers::remove);
-            // Identity headers are Sluice's to set: a client's copies go, on every route.
-            exchange.settings().auth().strippedHeaders().forEach(headers::remove);
-            TransportSettings.strippedHeaders().forEach(headers::remove);
-            exchange.hiddenHeaders().forEach(headers::remove);
-            Identity identity = exchange.identity();
-            if (identity != null)
-            {
-                identity.headers().forEach(headers::put);
-            }
-            exchange.upstreamHeaders().forEach(header -> headers.put(header[0], header[1]));
-            headers.put(HeaderNames.REQUEST_ID, exchange.id());
-            if (preserveHost)
-            {
-                headers.put(HttpHeader.HOST, host);
-            }
-        });
+        proxyRequest.headers(headers -> UpstreamRequestHeaders.apply(exchange, host, headers));
     }
 
     @Override

@@ -7,10 +7,9 @@ import java.util.concurrent.TimeUnit;
 import dev.sluice.testing.SluiceUnderTest;
 import dev.sluice.testing.TestCertificates;
 import dev.sluice.testing.TestUpstream;
+import dev.sluice.testing.TlsClients;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
-import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -77,18 +76,7 @@ class MtlsAuthTest
 
     private static ContentResponse get(String clientStore, String path) throws Exception
     {
-        SslContextFactory.Client ssl = new SslContextFactory.Client();
-        ssl.setTrustStorePath(pki.path("server-trust.p12").toString());
-        ssl.setTrustStorePassword(TestCertificates.PASSWORD);
-        if (clientStore != null)
-        {
-            ssl.setKeyStorePath(pki.path(clientStore + ".p12").toString());
-            ssl.setKeyStorePassword(TestCertificates.PASSWORD);
-        }
-        ClientConnector connector = new ClientConnector();
-        connector.setSslContextFactory(ssl);
-        HttpClient client = new HttpClient(new HttpClientTransportOverHTTP(connector));
-        client.start();
+        HttpClient client = TlsClients.start(pki, clientStore);
         try
         {
             return client.newRequest(sluice.uri(path)).timeout(10, TimeUnit.SECONDS).send();

@@ -9,10 +9,9 @@ import dev.sluice.testing.RawHttp;
 import dev.sluice.testing.SluiceUnderTest;
 import dev.sluice.testing.TestCertificates;
 import dev.sluice.testing.TestUpstream;
+import dev.sluice.testing.TlsClients;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
-import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -119,18 +118,7 @@ class TransportTest
 
     private static ContentResponse overTls(String clientStore, String path, String spoofedHeader) throws Exception
     {
-        SslContextFactory.Client ssl = new SslContextFactory.Client();
-        ssl.setTrustStorePath(pki.path("server-trust.p12").toString());
-        ssl.setTrustStorePassword(TestCertificates.PASSWORD);
-        if (clientStore != null)
-        {
-            ssl.setKeyStorePath(pki.path(clientStore + ".p12").toString());
-            ssl.setKeyStorePassword(TestCertificates.PASSWORD);
-        }
-        ClientConnector connector = new ClientConnector();
-        connector.setSslContextFactory(ssl);
-        HttpClient client = new HttpClient(new HttpClientTransportOverHTTP(connector));
-        client.start();
+        HttpClient client = TlsClients.start(pki, clientStore);
         try
         {
             return client.newRequest(tls.uri(path)).headers(headers ->

@@ -1,0 +1,53 @@
+// Which client headers never reach the upstream, and which ones Sluice sets in their place.
+package dev.sluice.proxy;
+
+import java.util.Set;
+
+import dev.sluice.auth.Identity;
+import dev.sluice.exchange.Exchange;
+import dev.sluice.http.HeaderNames;
+import dev.sluice.tls.TransportSettings;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+
+/**
+ * Applied after Jetty copied the client's headers (it has already dropped hop-by-hop headers,
+ * those named in {@code Connection}, and {@code Host}). Removed, on every route: the forwarding
+ * headers and the request id (set again by the servlet), the identity headers and headers
+ * carrying JWT claims, the client-certificate headers, and any credential the route hides.
+ * Added: the authenticated identity, headers filters asked for (offloaded certificate
+ * details), the request id, and the client's {@code Host} when the route preserves it.
+ */
+final class UpstreamRequestHeaders
+{
+    /** Headers the exchange manages itself, so the upstream's or client's copies are dropped. */
+    private static final Set<String> REPLACED = Set.of(
+        "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "x-forwarded-server", "x-real-ip",
+        "forwarded", "via", "x-request-id");
+
+    private UpstreamRequestHeaders()
+    {
+    }
+
+    /**
+     * @param clientHost the client's {@code Host}, or null
+     */
+    static void apply(Exchange exchange, String clientHost, HttpFields.Mutable headers)
+    {
+        REPLACED.forEach(headers::remove);
+        exchange.settings().auth().strippedHeaders().forEach(headers::remove);
+        TransportSettings.STRIPPED_HEADERS.forEach(headers::remove);
+        exchange.hiddenHeaders().forEach(headers::remove);
+        Identity identity = exchange.identity();
+        if (identity != null)
+        {
+            identity.headers().forEach(headers::put);
+        }
+        exchange.upstreamHeaders().forEach(header -> headers.put(header[0], header[1]));
+        headers.put(HeaderNames.REQUEST_ID, exchange.id());
+        if (clientHost != null && exchange.routeMatch().route().preserveHost())
+        {
+            headers.put(HttpHeader.HOST, clientHost);
+        }
+    }
+}
