@@ -28,6 +28,7 @@ public final class ConfigReader
 {
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_.]*)(?::-([^}]*))?}");
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+    private static final Pattern SIZE = Pattern.compile("(\\d{1,12})\\s*([KMG]B)?", Pattern.CASE_INSENSITIVE);
     static final String DURATION_ALLOWED = "a duration such as 250ms, 5s, 2m or 1h";
 
     private final Map<String, String> values = new TreeMap<>();
@@ -73,6 +74,19 @@ public final class ConfigReader
         read.add(key);
         String value = unresolved.contains(key) ? null : values.get(key);
         return value == null || value.isEmpty() ? Optional.empty() : Optional.of(value);
+    }
+
+    /** Whether the key is present at all, even empty or with an unresolved variable (already reported). */
+    public boolean isSet(String key)
+    {
+        read.add(key);
+        return values.containsKey(key);
+    }
+
+    /** Whether the key's value named a variable that is not set (a problem already recorded). */
+    public boolean isUnresolved(String key)
+    {
+        return unresolved.contains(key);
     }
 
     public String string(String key, String defaultValue)
@@ -154,6 +168,59 @@ public final class ConfigReader
             // reported below
         }
         invalid(key, value.get(), "a whole number from " + min + " to " + max);
+        return defaultValue;
+    }
+
+    /** A share written {@code 20%} (or {@code 20}), from 0 to 100. */
+    public int percent(String key, int defaultValue)
+    {
+        Optional<String> value = optional(key);
+        if (value.isEmpty())
+        {
+            return defaultValue;
+        }
+        String text = value.get().endsWith("%") ? value.get().substring(0, value.get().length() - 1).trim() : value.get();
+        try
+        {
+            int parsed = Integer.parseInt(text);
+            if (parsed >= 0 && parsed <= 100)
+            {
+                return parsed;
+            }
+        }
+        catch (NumberFormatException ignored)
+        {
+            // reported below
+        }
+        invalid(key, value.get(), "a percentage from 0% to 100%");
+        return defaultValue;
+    }
+
+    /** A size in bytes written {@code 512}, {@code 64KB}, {@code 10MB} or {@code 1GB}, up to {@code max}. */
+    public long size(String key, long defaultValue, long max)
+    {
+        Optional<String> value = optional(key);
+        if (value.isEmpty())
+        {
+            return defaultValue;
+        }
+        Matcher matcher = SIZE.matcher(value.get());
+        if (matcher.matches())
+        {
+            long amount = Long.parseLong(matcher.group(1));
+            long unit = switch (matcher.group(2) == null ? "" : matcher.group(2).toUpperCase(Locale.ROOT))
+            {
+                case "KB" -> 1024L;
+                case "MB" -> 1024L * 1024;
+                case "GB" -> 1024L * 1024 * 1024;
+                default -> 1L;
+            };
+            if (amount <= max / unit)
+            {
+                return amount * unit;
+            }
+        }
+        invalid(key, value.get(), "a size such as 512, 64KB or 10MB, at most " + max + " bytes");
         return defaultValue;
     }
 

@@ -8,7 +8,8 @@ import dev.sluice.route.Timeouts;
  * @param maxThreads threads of the upstream HTTP client (read at start only)
  * @param maxConnectionsPerUpstream connection pool size per upstream host:port (read at start only)
  * @param timeouts defaults for routes that set none
+ * @param retryMaxBody request bodies up to this size are kept so a retry can send them again
  */
-public record ProxySettings(String via, int maxThreads, int maxConnectionsPerUpstream, Timeouts timeouts)
+public record ProxySettings(String via, int maxThreads, int maxConnectionsPerUpstream, Timeouts timeouts, long retryMaxBody)
 {
 }

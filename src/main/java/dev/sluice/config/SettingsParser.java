@@ -27,7 +27,9 @@ import dev.sluice.route.PathRewrite;
 import dev.sluice.route.Route;
 import dev.sluice.route.RouteTable;
 import dev.sluice.route.Timeouts;
+import dev.sluice.upstream.RetryPolicy;
 import dev.sluice.upstream.Upstream;
+import dev.sluice.upstream.UpstreamSettingsParser;
 import dev.sluice.upstream.UpstreamTls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -110,7 +112,8 @@ public final class SettingsParser
         int maxConnections = reader.integer("proxy.max-connections-per-upstream", 256, 1, 65536);
         Timeouts timeouts = timeouts(reader, "proxy.",
             new Timeouts(DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_TOTAL_TIMEOUT));
-        return new ProxySettings(via, maxThreads, maxConnections, timeouts);
+        long retryMaxBody = reader.size("proxy.retry.max-body", 64 * 1024, 16L * 1024 * 1024);
+        return new ProxySettings(via, maxThreads, maxConnections, timeouts, retryMaxBody);
     }
 
     private static Timeouts timeouts(ConfigReader reader, String prefix, Timeouts defaults)
@@ -135,29 +138,8 @@ public final class SettingsParser
     private static Map<String, Upstream> upstreams(ConfigReader reader)
     {
         Map<String, Upstream> upstreams = new TreeMap<>();
-        for (String name : reader.names("upstream."))
-        {
-            String key = "upstream." + name + ".url";
-            if (!NAME.matcher(name).matches())
-            {
-                reader.problem("Upstream name '" + name + "' is not allowed; allowed: letters, digits, '-' and '_', starting with a letter or digit.");
-                continue;
-            }
-            String url = reader.required(key, "an http:// or https:// URL");
-            if (url == null)
-            {
-                continue;
-            }
-            try
-            {
-                Upstream upstream = Upstream.parse(name, url);
-                upstreams.put(name, upstream.withTls(upstreamTls(reader, "upstream." + name + ".tls.", upstream)));
-            }
-            catch (IllegalArgumentException x)
-            {
-                reader.invalid(key, url, x.getMessage());
-            }
-        }
+        UpstreamSettingsParser.parse(reader).forEach((name, upstream) ->
+            upstreams.put(name, upstream.withTls(upstreamTls(reader, "upstream." + name + ".tls.", upstream))));
         return upstreams;
     }
 
@@ -304,11 +286,11 @@ public final class SettingsParser
             }
         }
 
-        String upstream = reader.required(prefix + "upstream", "the name of a configured upstream.<name>.url");
+        String upstream = reader.required(prefix + "upstream", "the name of a configured upstream.<name>");
         if (upstream != null && !upstreams.containsKey(upstream) && !reader.names("upstream.").contains(upstream))
         {
             reader.invalid(prefix + "upstream", upstream, upstreams.isEmpty()
-                ? "the name of a configured upstream.<name>.url (none is configured)"
+                ? "the name of a configured upstream.<name> (none is configured)"
                 : "one of the configured upstreams " + String.join(", ", upstreams.keySet()));
             valid = false;
         }
@@ -345,11 +327,12 @@ public final class SettingsParser
 
         boolean preserveHost = reader.bool(prefix + "preserve-host", false);
         Timeouts timeouts = timeouts(reader, prefix, defaults);
+        RetryPolicy retry = UpstreamSettingsParser.retryPolicy(reader, prefix);
 
         if (!valid)
         {
             return null;
         }
-        return new Route(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts);
+        return new Route(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts, retry);
     }
 }

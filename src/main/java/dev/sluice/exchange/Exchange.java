@@ -37,6 +37,8 @@ public final class Exchange
     private volatile long bytesIn;
     private volatile long bytesOut;
     private volatile Outcome outcome = Outcome.OK;
+    private volatile String target;
+    private volatile int attempts;
     private volatile Identity identity;
     private volatile List<String> hiddenHeaders = List.of();
     private volatile Set<String> hiddenQueryParameters = Set.of();
@@ -187,6 +189,24 @@ public final class Exchange
         return upstreamStartNanos == 0 || upstreamHeadersNanos == 0 ? -1 : upstreamHeadersNanos - upstreamStartNanos;
     }
 
+    /** The upstream target ({@code host:port}) of the latest attempt, or null before one. */
+    public String target()
+    {
+        return target;
+    }
+
+    /** How many upstream attempts were made: 1 plus retries. */
+    public int attempts()
+    {
+        return attempts;
+    }
+
+    public void attempted(String target)
+    {
+        this.target = target;
+        attempts++;
+    }
+
     public void addBytesIn(long count)
     {
         bytesIn += count;
@@ -236,6 +256,7 @@ public final class Exchange
         AUTH_UNAVAILABLE("auth_unavailable"),
         RATE_LIMITED("rate_limited"),
         RATE_LIMIT_UNAVAILABLE("rate_limit_unavailable"),
+        NO_TARGET("no_target"),
         UPSTREAM_REFUSED("upstream_refused"),
         UPSTREAM_TIMEOUT("upstream_timeout"),
         UPSTREAM_FAILED("upstream_failed"),

@@ -25,6 +25,7 @@ public enum ProblemType
     INTERNAL(500, "internal", "Internal error"),
     BAD_GATEWAY(502, "bad-gateway", "Upstream unavailable"),
     NOT_READY(503, "not-ready", "Not ready"),
+    NO_TARGET(503, "no-healthy-target", "No healthy upstream target"),
     AUTH_UNAVAILABLE(503, "auth-unavailable", "Authentication unavailable"),
     RATE_LIMIT_UNAVAILABLE(503, "rate-limit-unavailable", "Rate limiting unavailable"),
     GATEWAY_TIMEOUT(504, "gateway-timeout", "Upstream timed out");

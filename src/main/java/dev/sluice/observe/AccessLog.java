@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The access log line, built only from the {@link Exchange}: time, id, client, method, path
- * (without the query string, which may carry credentials), route, upstream, consumer (id or token subject), status, bytes in
+ * (without the query string, which may carry credentials), route, upstream, target (host:port of the last attempt), attempts, consumer (id or token subject), status, bytes in
  * and out, total and upstream latency, and the outcome. No header value is ever logged, so
  * {@code Authorization}, cookies and API keys cannot appear.
  *
@@ -153,6 +153,15 @@ public final class AccessLog implements AutoCloseable
                 json.writeNullField("route");
                 json.writeNullField("upstream");
             }
+            if (exchange.target() != null)
+            {
+                json.writeStringField("target", exchange.target());
+            }
+            else
+            {
+                json.writeNullField("target");
+            }
+            json.writeNumberField("attempts", exchange.attempts());
             // Who, never with what: the consumer id or token subject, not the credential itself.
             Identity identity = exchange.identity();
             if (identity != null && identity.key() != null)

@@ -3,11 +3,15 @@ package dev.sluice.proxy;
 
 import java.io.IOException;
 import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import dev.sluice.config.ConfigStore;
@@ -21,6 +25,12 @@ import dev.sluice.http.QueryString;
 import dev.sluice.route.Route;
 import dev.sluice.route.RouteMatch;
 import dev.sluice.route.Timeouts;
+import dev.sluice.upstream.Member;
+import dev.sluice.upstream.Pool;
+import dev.sluice.upstream.Pools;
+import dev.sluice.upstream.PoolSettings;
+import dev.sluice.upstream.RetryPolicy;
+import dev.sluice.upstream.Target;
 import dev.sluice.upstream.Upstream;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
@@ -31,9 +41,11 @@ import org.eclipse.jetty.client.ContinueProtocolHandler;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,15 +75,20 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private static final String TARGET_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".target";
     private static final String UNTRUSTED_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".untrusted";
     private static final String CONNECTION_TOKENS_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".connectionTokens";
+    private static final String NO_TARGET_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".noTarget";
+    private static final String ATTEMPTS_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".attempts";
 
     private ConfigStore config;
     private UpstreamClients clients;
+    private Pools pools;
 
     @Override
     public void init() throws ServletException
     {
         config = ConfigStore.of(getServletContext());
         super.init();
+        pools = new Pools(() -> config.current().upstreams(), Clock.systemUTC(), this::probe);
+        getServletContext().setAttribute(Pools.class.getName(), pools);
         getServletContext().setAttribute(READY_ATTRIBUTE, Boolean.TRUE);
     }
 
@@ -79,10 +96,39 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     public void destroy()
     {
         getServletContext().removeAttribute(READY_ATTRIBUTE);
+        getServletContext().removeAttribute(Pools.class.getName());
+        if (pools != null)
+        {
+            pools.close();
+        }
         if (clients != null)
         {
             clients.close();
         }
+    }
+
+    /** One active health check: {@code GET path} on the target through the upstream's own client (its TLS settings included). */
+    private CompletableFuture<Integer> probe(Upstream upstream, Target target, String path, Duration timeout)
+    {
+        CompletableFuture<Integer> status = new CompletableFuture<>();
+        clients.forUpstream(timeout, upstream.tls())
+            .newRequest(URI.create(upstream.scheme() + "://" + target.authority() + path))
+            .method("GET")
+            .headers(headers -> headers.put(HttpHeader.USER_AGENT, "sluice-health-check"))
+            .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+            .send(result ->
+            {
+                if (result.getResponse() != null && result.getResponse().getStatus() > 0 && result.getRequestFailure() == null
+                    && (result.isSucceeded() || result.getResponseFailure() == null))
+                {
+                    status.complete(result.getResponse().getStatus());
+                }
+                else
+                {
+                    status.completeExceptionally(result.getFailure());
+                }
+            });
+        return status;
     }
 
     /**
@@ -118,9 +164,19 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             return null;
         }
         RouteMatch match = exchange.routeMatch();
-        Upstream upstream = exchange.settings().upstream(match.route().upstream());
+        Pool pool = pools.pool(exchange.settings().upstreams(), match.route().upstream());
+        Attempts attempts = new Attempts(exchange, pool, match.route().retry(), hashKey(clientRequest, exchange, pool.upstream().pool()));
+        Member member = pool.choose(attempts.hashKey, attempts.tried);
+        if (member == null)
+        {
+            clientRequest.setAttribute(NO_TARGET_ATTRIBUTE, pool);
+            return null;
+        }
+        pool.requested();
+        attempts.tried.add(member);
+        clientRequest.setAttribute(ATTEMPTS_ATTRIBUTE, attempts);
         String query = QueryString.without(clientRequest.getQueryString(), exchange.hiddenQueryParameters());
-        String target = upstream.target(match.upstreamPath(), query);
+        String target = pool.upstream().url(member.target(), match.upstreamPath(), query);
         try
         {
             // Parsed once here and reused by newProxyRequest.
@@ -128,10 +184,47 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         }
         catch (IllegalArgumentException x)
         {
+            pool.finished(member, Pool.Result.NEUTRAL, -1);
             clientRequest.setAttribute(BAD_TARGET_ATTRIBUTE, Boolean.TRUE);
             return null;
         }
+        attempts.member = member;
         return target;
+    }
+
+    /** What consistent hashing hashes for this request; the client address when the chosen value is absent. */
+    private static String hashKey(HttpServletRequest request, Exchange exchange, PoolSettings pool)
+    {
+        PoolSettings.HashOn on = pool.hashOn();
+        if (on == null)
+        {
+            return null;
+        }
+        String key = switch (on.kind())
+        {
+            case HEADER -> request.getHeader(on.name());
+            case COOKIE -> cookie(request, on.name());
+            case IP -> exchange.clientAddress();
+            case CONSUMER -> exchange.identity() == null ? null : exchange.identity().key();
+            case PATH -> exchange.path();
+        };
+        return key == null || key.isEmpty() ? exchange.clientAddress() : key;
+    }
+
+    private static String cookie(HttpServletRequest request, String name)
+    {
+        jakarta.servlet.http.Cookie[] cookies = request.getCookies();
+        if (cookies != null)
+        {
+            for (jakarta.servlet.http.Cookie cookie : cookies)
+            {
+                if (cookie.getName().equals(name))
+                {
+                    return cookie.getValue();
+                }
+            }
+        }
+        return null;
     }
 
     @Override
@@ -144,6 +237,14 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             ProblemWriter.write(proxyResponse, ProblemType.INTERNAL, "Sluice is misconfigured.", null);
             return;
         }
+        if (clientRequest.getAttribute(NO_TARGET_ATTRIBUTE) instanceof Pool pool)
+        {
+            exchange.outcome(Exchange.Outcome.NO_TARGET);
+            proxyResponse.setHeader(HeaderNames.RETRY_AFTER, Long.toString(pool.retryAfter().toSeconds()));
+            exchange.addBytesOut(ProblemWriter.write(proxyResponse, ProblemType.NO_TARGET,
+                "No target of the upstream is healthy; try again later.", exchange.id()));
+            return;
+        }
         exchange.outcome(Exchange.Outcome.BAD_REQUEST);
         String detail = clientRequest.getAttribute(BAD_TARGET_ATTRIBUTE) != null
             ? "The query string contains characters that must be percent-encoded."
@@ -154,13 +255,40 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     @Override
     protected Request newProxyRequest(HttpServletRequest clientRequest, String rewrittenTarget)
     {
-        Exchange exchange = Exchange.of(clientRequest);
-        Route route = exchange.routeMatch().route();
-        Upstream upstream = exchange.settings().upstream(route.upstream());
-        return clients.forUpstream(route.timeouts().connect(), upstream.tls())
-            .newRequest((URI)clientRequest.getAttribute(TARGET_ATTRIBUTE))
+        Attempts attempts = (Attempts)clientRequest.getAttribute(ATTEMPTS_ATTRIBUTE);
+        return newAttemptRequest(clientRequest, attempts, (URI)clientRequest.getAttribute(TARGET_ATTRIBUTE));
+    }
+
+    private Request newAttemptRequest(HttpServletRequest clientRequest, Attempts attempts, URI target)
+    {
+        Route route = attempts.exchange.routeMatch().route();
+        return clients.forUpstream(route.timeouts().connect(), attempts.pool.upstream().tls())
+            .newRequest(target)
             .method(clientRequest.getMethod())
             .attribute(CLIENT_REQUEST_ATTRIBUTE, clientRequest);
+    }
+
+    /**
+     * A body small enough to keep ({@code proxy.retry.max-body}, known length, no
+     * {@code Expect: 100-continue}) is read whole and kept for retries, on routes that retry;
+     * any other streams through as in Jetty's servlet.
+     */
+    @Override
+    protected Request.Content proxyRequestContent(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest) throws IOException
+    {
+        Attempts attempts = (Attempts)clientRequest.getAttribute(ATTEMPTS_ATTRIBUTE);
+        long length = clientRequest.getContentLengthLong();
+        if (attempts.policy.retries() > 0 && attempts.pool.members().size() > 1 && length > 0 && length <= attempts.exchange.settings().proxy().retryMaxBody()
+            && !expects100Continue(clientRequest))
+        {
+            AsyncRequestContent content = new AsyncRequestContent();
+            attempts.body = new ReplayableBody(clientRequest.getInputStream(), (int)length, attempts.exchange, content,
+                failure -> onClientRequestFailure(clientRequest, attempts.current, proxyResponse, failure));
+            clientRequest.getInputStream().setReadListener(attempts.body);
+            return content;
+        }
+        attempts.streamed = true;
+        return super.proxyRequestContent(clientRequest, proxyResponse, proxyRequest);
     }
 
     /**
@@ -225,14 +353,244 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     @Override
     protected void sendProxyRequest(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest)
     {
-        Exchange exchange = Exchange.of(clientRequest);
+        send(clientRequest, proxyResponse, proxyRequest, (Attempts)clientRequest.getAttribute(ATTEMPTS_ATTRIBUTE));
+    }
+
+    /** Sends one attempt; its listener decides whether the outcome goes to the client or to another attempt. */
+    private void send(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest, Attempts attempts)
+    {
+        Exchange exchange = attempts.exchange;
         Timeouts timeouts = exchange.routeMatch().route().timeouts();
         proxyRequest.idleTimeout(timeouts.idle().toMillis(), TimeUnit.MILLISECONDS);
         // Zero means no limit on the whole exchange; Jetty reads a non-positive timeout the same way.
         proxyRequest.timeout(timeouts.total().toMillis(), TimeUnit.MILLISECONDS);
+        Attempt attempt = new Attempt(clientRequest, proxyResponse, proxyRequest, attempts, attempts.member);
+        attempts.current = proxyRequest;
+        proxyRequest.onRequestCommit(request -> attempt.sent = true);
         proxyRequest.onResponseBegin(response -> exchange.upstreamResponded(System.nanoTime()));
+        exchange.attempted(attempts.member.target().authority());
         exchange.upstreamStarted(System.nanoTime());
-        super.sendProxyRequest(clientRequest, proxyResponse, proxyRequest);
+        proxyRequest.send(attempt);
+    }
+
+    /** Per request: the pool, the targets tried, the retry policy and the kept body. */
+    private static final class Attempts
+    {
+        final Exchange exchange;
+        final Pool pool;
+        final RetryPolicy policy;
+        final String hashKey;
+        final List<Member> tried = new ArrayList<>(2);
+        volatile Member member;
+        volatile Request current;
+        volatile ReplayableBody body;
+        volatile boolean streamed;
+        int retries;
+
+        Attempts(Exchange exchange, Pool pool, RetryPolicy policy, String hashKey)
+        {
+            this.exchange = exchange;
+            this.pool = pool;
+            this.policy = policy;
+            this.hashKey = hashKey;
+        }
+
+        /**
+         * The target for a retry, counted in flight, or null when the attempts or the budget are
+         * spent, no untried target may take it, or the body cannot be sent again.
+         */
+        Member next()
+        {
+            if (retries >= policy.retries() || streamed)
+            {
+                return null;
+            }
+            Member next = pool.choose(hashKey, tried);
+            if (next == null)
+            {
+                return null;
+            }
+            if (!pool.tryRetry())
+            {
+                pool.finished(next, Pool.Result.NEUTRAL, -1);
+                LOG.debug("{} retry budget of upstream '{}' spent", exchange.id(), pool.upstream().name());
+                return null;
+            }
+            retries++;
+            tried.add(next);
+            return next;
+        }
+    }
+
+    /**
+     * One attempt's response listener. Until the outcome is known to be final it keeps it from
+     * the client: a failure before any response, or a status the route retries, starts the next
+     * attempt instead; everything else goes to Jetty's own listener unchanged.
+     */
+    private final class Attempt implements Response.Listener
+    {
+        private final HttpServletRequest clientRequest;
+        private final HttpServletResponse proxyResponse;
+        private final Request proxyRequest;
+        private final Attempts attempts;
+        private final Member member;
+        private final long startNanos = System.nanoTime();
+        private volatile long headersNanos = -1;
+        volatile boolean sent;
+        private volatile boolean forwarded;
+        private volatile Member next;
+        private Response.Listener delegate;
+
+        Attempt(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest, Attempts attempts, Member member)
+        {
+            this.clientRequest = clientRequest;
+            this.proxyResponse = proxyResponse;
+            this.proxyRequest = proxyRequest;
+            this.attempts = attempts;
+            this.member = member;
+        }
+
+        private Response.Listener delegate()
+        {
+            if (delegate == null)
+            {
+                delegate = (Response.Listener)newProxyResponseListener(clientRequest, proxyResponse);
+            }
+            return delegate;
+        }
+
+        @Override
+        public void onBegin(Response response)
+        {
+            headersNanos = System.nanoTime();
+            if (attempts.policy.retries(clientRequest.getMethod(), response.getStatus()) && (next = attempts.next()) != null)
+            {
+                LOG.debug("{} upstream target {} answered {}; retrying on {}", attempts.exchange.id(), member, response.getStatus(), next);
+                response.abort(new RetriedStatus(response.getStatus()));
+                return;
+            }
+            forwarded = true;
+            delegate().onBegin(response);
+        }
+
+        @Override
+        public boolean onHeader(Response response, HttpField field)
+        {
+            return !forwarded || delegate().onHeader(response, field);
+        }
+
+        @Override
+        public void onHeaders(Response response)
+        {
+            if (forwarded)
+            {
+                delegate().onHeaders(response);
+            }
+        }
+
+        @Override
+        public void onContent(Response response, Content.Chunk chunk, Runnable demander) throws Exception
+        {
+            if (forwarded)
+            {
+                delegate().onContent(response, chunk, demander);
+            }
+            else
+            {
+                demander.run();
+            }
+        }
+
+        @Override
+        public void onComplete(Result result)
+        {
+            Exchange exchange = attempts.exchange;
+            long latency = headersNanos < 0 ? -1 : headersNanos - startNanos;
+            boolean clientGone = exchange.outcome() == Exchange.Outcome.CLIENT_ABORTED;
+            Response response = result.getResponse();
+            int status = headersNanos >= 0 && response != null ? response.getStatus() : 0;
+            Pool.Result health;
+            if (clientGone)
+            {
+                health = Pool.Result.NEUTRAL;
+            }
+            else if (status > 0)
+            {
+                health = attempts.pool.failureStatus(status) || (result.isFailed() && forwarded) ? Pool.Result.FAILURE : Pool.Result.SUCCESS;
+            }
+            else
+            {
+                health = Pool.Result.FAILURE;
+            }
+            attempts.pool.finished(member, health, latency);
+
+            if (next == null && result.isFailed() && !forwarded && !clientGone)
+            {
+                RetryPolicy.Failure failure = UpstreamFailure.retryKind(result.getFailure(), sent);
+                if (attempts.policy.retries(clientRequest.getMethod(), failure, sent))
+                {
+                    next = attempts.next();
+                    if (next != null)
+                    {
+                        LOG.debug("{} upstream target {} failed ({}); retrying on {}", exchange.id(), member,
+                            UpstreamFailure.describe(result.getFailure()), next);
+                    }
+                }
+            }
+            if (next != null && !clientGone)
+            {
+                retry(next);
+                return;
+            }
+            if (next != null)
+            {
+                attempts.pool.finished(next, Pool.Result.NEUTRAL, -1);
+            }
+            delegate().onComplete(result);
+        }
+
+        private void retry(Member target)
+        {
+            Exchange exchange = attempts.exchange;
+            RouteMatch match = exchange.routeMatch();
+            String query = QueryString.without(clientRequest.getQueryString(), exchange.hiddenQueryParameters());
+            URI uri = URI.create(attempts.pool.upstream().url(target.target(), match.upstreamPath(), query));
+            Request again = newAttemptRequest(clientRequest, attempts, uri);
+            boolean preserveHost = match.route().preserveHost();
+            again.headers(headers ->
+            {
+                for (HttpField field : proxyRequest.getHeaders())
+                {
+                    if (field.getHeader() != HttpHeader.HOST || preserveHost)
+                    {
+                        headers.add(field);
+                    }
+                }
+            });
+            attempts.member = target;
+            ReplayableBody body = attempts.body;
+            if (body == null)
+            {
+                send(clientRequest, proxyResponse, again, attempts);
+                return;
+            }
+            body.whenComplete(() ->
+            {
+                again.body(body.copy());
+                send(clientRequest, proxyResponse, again, attempts);
+            });
+        }
+    }
+
+    /** Aborts an attempt whose status the route retries; never reaches the client. */
+    private static final class RetriedStatus extends Exception
+    {
+        private static final long serialVersionUID = 1L;
+
+        RetriedStatus(int status)
+        {
+            super("status " + status + " retried", null, false, false);
+        }
     }
 
     /**

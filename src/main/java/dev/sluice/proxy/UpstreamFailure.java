@@ -9,6 +9,7 @@ import java.nio.channels.UnresolvedAddressException;
 import java.util.concurrent.TimeoutException;
 
 import dev.sluice.exchange.Exchange;
+import dev.sluice.upstream.RetryPolicy;
 
 /**
  * Classifies the {@link Throwable} Jetty's client reports for a failed upstream exchange. Plain
@@ -37,6 +38,20 @@ final class UpstreamFailure
             }
         }
         return false;
+    }
+
+    /**
+     * What kind of failure a retry decision sees.
+     *
+     * @param sent whether any of the request reached the connection
+     */
+    static RetryPolicy.Failure retryKind(Throwable failure, boolean sent)
+    {
+        if (!sent)
+        {
+            return RetryPolicy.Failure.CONNECT;
+        }
+        return isTimeout(failure) ? RetryPolicy.Failure.TIMEOUT : RetryPolicy.Failure.RESET;
     }
 
     /** Every kind of timeout: connect, idle and total. */

@@ -4,12 +4,15 @@ package dev.sluice.route;
 import java.util.List;
 import java.util.Set;
 
+import dev.sluice.upstream.RetryPolicy;
+
 /**
  * A route, as parsed from {@code route.<name>.*}. Conditions ({@link #path}, {@link #hosts},
  * {@link #methods}, {@link #headers}) decide whether it takes a request; the rest says how the
  * request goes upstream. Empty {@code hosts} or {@code methods} mean any.
  *
  * @param rewrite the upstream path template, or null to send the request's own path
+ * @param retry when a failed attempt is retried on another target of the upstream's pool
  */
 public record Route(
     String name,
@@ -20,7 +23,8 @@ public record Route(
     String upstream,
     PathRewrite rewrite,
     boolean preserveHost,
-    Timeouts timeouts)
+    Timeouts timeouts,
+    RetryPolicy retry)
 {
     public Route
     {

@@ -1,26 +1,44 @@
-// A configured upstream: where a route's requests are sent.
+// A configured upstream: a pool of targets that a route's requests are sent to.
 package dev.sluice.upstream;
 
 import java.net.URI;
+import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code upstream.<name>.url = http://host:port/base}. The scheme, host and port come only from
- * here, never from the client's request, which is what keeps Sluice from being an open proxy.
- * The base path (possibly empty) is put in front of every path sent to it.
+ * {@code upstream.<name>.url} (one target) or {@code upstream.<name>.targets} (a pool). The
+ * scheme, host and port come only from here, never from the client's request, which is what
+ * keeps Sluice from being an open proxy. Every target shares the scheme and base path; the base
+ * path (possibly empty) is put in front of every path sent.
+ *
+ * @param pool balancing, health checking and retry budget; {@link PoolSettings#DEFAULT} for a plain upstream
  */
-public record Upstream(String name, String scheme, String host, int port, String basePath, UpstreamTls tls)
+public record Upstream(String name, String scheme, String basePath, List<Target> targets, UpstreamTls tls, PoolSettings pool)
 {
-    /** With TLS settings (https:// upstreams only). */
+    public Upstream
+    {
+        targets = List.copyOf(targets);
+    }
+
     public Upstream withTls(UpstreamTls tls)
     {
-        return new Upstream(name, scheme, host, port, basePath, tls);
+        return new Upstream(name, scheme, basePath, targets, tls, pool);
+    }
+
+    public Upstream withPool(PoolSettings pool)
+    {
+        return new Upstream(name, scheme, basePath, targets, tls, pool);
+    }
+
+    /** The parts of one target URL. */
+    public record Address(String scheme, String host, int port, String basePath)
+    {
     }
 
     /**
-     * Parses the URL; the exception message says what is allowed.
+     * Parses one target URL; the exception message says what is allowed.
      */
-    public static Upstream parse(String name, String url)
+    public static Address address(String url)
     {
         URI uri;
         try
@@ -50,45 +68,49 @@ public record Upstream(String name, String scheme, String host, int port, String
         {
             throw new IllegalArgumentException(allowed());
         }
-        return new Upstream(name, scheme, uri.getHost().toLowerCase(Locale.ROOT), port, path, UpstreamTls.DEFAULT);
+        String host = uri.getHost().toLowerCase(Locale.ROOT);
+        if (host.startsWith("[") && host.endsWith("]"))
+        {
+            host = host.substring(1, host.length() - 1);
+        }
+        return new Address(scheme, host, port, path);
     }
 
-    private static String allowed()
+    /** A one-target upstream from a URL, with default pool settings. */
+    public static Upstream parse(String name, String url)
+    {
+        Address address = address(url);
+        return new Upstream(name, address.scheme(), address.basePath(),
+            List.of(new Target(address.host(), address.port(), 1, null)), UpstreamTls.DEFAULT, PoolSettings.DEFAULT);
+    }
+
+    static String allowed()
     {
         return "an http:// or https:// URL with a host, an optional port and base path, and no user, query or fragment";
     }
 
     /**
-     * The full upstream URI for a path from routing and the client's raw query (or null).
+     * The full URI on one target for a path from routing and the client's raw query (or null).
      */
-    public String target(String upstreamPath, String rawQuery)
+    public String url(Target target, String upstreamPath, String rawQuery)
     {
-        StringBuilder target = new StringBuilder(64)
-            .append(scheme).append("://");
-        if (host.indexOf(':') >= 0 && !host.startsWith("["))
-        {
-            target.append('[').append(host).append(']');
-        }
-        else
-        {
-            target.append(host);
-        }
-        target.append(':').append(port).append(basePath);
+        StringBuilder url = new StringBuilder(64)
+            .append(scheme).append("://").append(target.authority()).append(basePath);
         if (upstreamPath.isEmpty())
         {
             if (basePath.isEmpty())
             {
-                target.append('/');
+                url.append('/');
             }
         }
         else
         {
-            target.append(upstreamPath);
+            url.append(upstreamPath);
         }
         if (rawQuery != null)
         {
-            target.append('?').append(rawQuery);
+            url.append('?').append(rawQuery);
         }
-        return target.toString();
+        return url.toString();
     }
 }

@@ -65,7 +65,7 @@ class SettingsParserTest
     {
         String shipped = java.nio.file.Files.readString(java.nio.file.Path.of("conf/sluice.properties"));
         Settings settings = parse(shipped, Map.of());
-        assertEquals("http://127.0.0.1:9999/x", settings.upstream("demo").target("/x", null));
+        assertEquals("http://127.0.0.1:9999/x", settings.upstream("demo").url(settings.upstream("demo").targets().get(0), "/x", null));
         assertEquals(3, settings.routes().routes().size());
     }
 
@@ -100,7 +100,7 @@ class SettingsParserTest
             route.app.upstream = app
             """;
         Settings settings = parse(text, Map.of("APP_HOST", "10.1.2.3"));
-        assertEquals("http://10.1.2.3:8081/base/x", settings.upstream("app").target("/x", null));
+        assertEquals("http://10.1.2.3:8081/base/x", settings.upstream("app").url(settings.upstream("app").targets().get(0), "/x", null));
         assertEquals(List.of("Key 'upstream.app.url' refers to ${APP_HOST}, which is neither an environment variable nor a system property."),
             problems(text));
     }
@@ -164,7 +164,7 @@ class SettingsParserTest
             properties("route.a.path = /a\nroute.a.upstream = b\nroute.a.timeout = 5"), name -> null));
         assertEquals("""
             Invalid configuration '/etc/sluice.properties' (from test):
-              - Key 'route.a.upstream' has value 'b'; allowed: the name of a configured upstream.<name>.url (none is configured).
+              - Key 'route.a.upstream' has value 'b'; allowed: the name of a configured upstream.<name> (none is configured).
               - Key 'route.a.timeout' has value '5'; allowed: a duration such as 250ms, 5s, 2m or 1h.""", x.getMessage());
     }
 

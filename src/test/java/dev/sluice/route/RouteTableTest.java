@@ -37,7 +37,7 @@ class RouteTableTest
                 default -> headers.add(new HeaderCondition(pair[0], pair[1]));
             }
         }
-        return new Route(name, pattern, hosts, methods, headers, "up", rewrite, false, TIMEOUTS);
+        return new Route(name, pattern, hosts, methods, headers, "up", rewrite, false, TIMEOUTS, dev.sluice.upstream.RetryPolicy.DEFAULT);
     }
 
     static RouteMatch match(RouteTable table, String host, String method, String path, Map<String, String> headers) throws Exception

@@ -62,7 +62,7 @@ public class RouteMatchBenchmark
             List<HostPattern> hosts = i % 5 == 0 ? List.of(HostPattern.parse("api" + i + ".example.com")) : List.of();
             Set<String> methods = i % 4 == 0 ? Set.of("GET", "POST") : Set.of();
             List<HeaderCondition> conditions = i % 7 == 0 ? List.of(new HeaderCondition("X-Version", "2")) : List.of();
-            list.add(new Route("r" + i, path, hosts, methods, conditions, "up", rewrite, false, timeouts));
+            list.add(new Route("r" + i, path, hosts, methods, conditions, "up", rewrite, false, timeouts, dev.sluice.upstream.RetryPolicy.DEFAULT));
         }
         table = new RouteTable(list);
     }

@@ -1,0 +1,376 @@
+// Parses upstream.<name>.* into upstreams with their pools, reporting every problem.
+package dev.sluice.upstream;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+import dev.sluice.config.ConfigReader;
+
+/**
+ * {@code upstream.<name>.url} or {@code .targets}, the balancing, health and outlier keys, and
+ * {@code proxy.zone}. TLS keys are read by the settings parser, which knows the files.
+ */
+public final class UpstreamSettingsParser
+{
+    public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
+    private static final Pattern ZONE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    private static final String TARGETS_ALLOWED = "comma-separated target URLs, each optionally followed by weight=<0-1000> and zone=<label>, "
+        + "such as http://10.0.0.1:8080 weight=2 zone=eu-1";
+    private static final int MAX_TARGETS = 256;
+
+    private UpstreamSettingsParser()
+    {
+    }
+
+    public static Map<String, Upstream> parse(ConfigReader reader)
+    {
+        String zone = reader.optional("proxy.zone").filter(value -> !value.isEmpty()).orElse(null);
+        if (zone != null && !ZONE.matcher(zone).matches())
+        {
+            reader.invalid("proxy.zone", zone, "a zone label of letters, digits, '.', '_' and '-'");
+            zone = null;
+        }
+        Map<String, Upstream> upstreams = new TreeMap<>();
+        for (String name : reader.names("upstream."))
+        {
+            if (!NAME.matcher(name).matches())
+            {
+                reader.problem("Upstream name '" + name + "' is not allowed; allowed: letters, digits, '-' and '_', starting with a letter or digit.");
+                continue;
+            }
+            Upstream upstream = upstream(reader, name, zone);
+            if (upstream != null)
+            {
+                upstreams.put(name, upstream);
+            }
+        }
+        return upstreams;
+    }
+
+    private static Upstream upstream(ConfigReader reader, String name, String localZone)
+    {
+        String prefix = "upstream." + name + ".";
+        boolean urlSet = reader.isSet(prefix + "url");
+        String url = reader.optional(prefix + "url").orElse(null);
+        boolean targetsSet = reader.isSet(prefix + "targets");
+        List<String> entries = reader.list(prefix + "targets");
+        PoolSettings pool = pool(reader, prefix);
+        if (urlSet && targetsSet)
+        {
+            reader.problem("Keys '" + prefix + "url' and '" + prefix + "targets' are both set; allowed: one of them.");
+            return null;
+        }
+        if (!urlSet && !targetsSet)
+        {
+            reader.problem("Key '" + prefix + "url' or '" + prefix + "targets' is required; allowed: " + Upstream.allowed()
+                + ", or " + TARGETS_ALLOWED + ".");
+            return null;
+        }
+        if (urlSet)
+        {
+            if (url == null)
+            {
+                // Empty, or an unresolved variable that was already reported.
+                if (!reader.isUnresolved(prefix + "url"))
+                {
+                    reader.invalid(prefix + "url", "", Upstream.allowed());
+                }
+                return null;
+            }
+            try
+            {
+                return Upstream.parse(name, url).withPool(pool);
+            }
+            catch (IllegalArgumentException x)
+            {
+                reader.invalid(prefix + "url", url, x.getMessage());
+                return null;
+            }
+        }
+        if (entries.isEmpty())
+        {
+            reader.invalid(prefix + "targets", "", "at least one target: " + TARGETS_ALLOWED);
+            return null;
+        }
+        if (entries.size() > MAX_TARGETS)
+        {
+            reader.invalid(prefix + "targets", entries.size() + " targets", "at most " + MAX_TARGETS + " targets");
+            return null;
+        }
+        List<Target> targets = new ArrayList<>();
+        Upstream.Address first = null;
+        Set<String> seen = new HashSet<>();
+        boolean valid = true;
+        for (String entry : entries)
+        {
+            String[] parts = entry.trim().split("\\s+");
+            Upstream.Address address;
+            try
+            {
+                address = Upstream.address(parts[0]);
+            }
+            catch (IllegalArgumentException x)
+            {
+                reader.invalid(prefix + "targets", entry, TARGETS_ALLOWED + "; each URL " + x.getMessage());
+                valid = false;
+                continue;
+            }
+            if (first == null)
+            {
+                first = address;
+            }
+            else if (!first.scheme().equals(address.scheme()) || !first.basePath().equals(address.basePath()))
+            {
+                reader.invalid(prefix + "targets", entry, "targets that all share one scheme and base path (the first is "
+                    + first.scheme() + "://…" + first.basePath() + ")");
+                valid = false;
+                continue;
+            }
+            int weight = 1;
+            String zone = null;
+            for (int i = 1; i < parts.length; i++)
+            {
+                String part = parts[i];
+                if (part.startsWith("weight="))
+                {
+                    weight = weight(part.substring("weight=".length()));
+                    if (weight < 0)
+                    {
+                        reader.invalid(prefix + "targets", entry, "weight=<a whole number from 0 to 1000> (0 drains the target)");
+                        valid = false;
+                    }
+                }
+                else if (part.startsWith("zone=") && ZONE.matcher(part.substring("zone=".length())).matches())
+                {
+                    zone = part.substring("zone=".length());
+                }
+                else
+                {
+                    reader.invalid(prefix + "targets", entry, TARGETS_ALLOWED);
+                    valid = false;
+                }
+            }
+            Target target = new Target(address.host(), address.port(), Math.max(weight, 0), zone);
+            if (!seen.add(target.authority()))
+            {
+                reader.invalid(prefix + "targets", entry, "each target once (" + target.authority() + " is listed twice)");
+                valid = false;
+            }
+            targets.add(target);
+        }
+        if (!valid)
+        {
+            return null;
+        }
+        Set<String> zones = new TreeSet<>();
+        targets.stream().map(Target::zone).filter(java.util.Objects::nonNull).forEach(zones::add);
+        if (localZone != null && !zones.isEmpty())
+        {
+            if (!zones.contains(localZone))
+            {
+                reader.problem("Key 'proxy.zone' is '" + localZone + "', but upstream '" + name + "' has no target in that zone; allowed: one of its zones "
+                    + String.join(", ", zones) + ", or no zone labels on its targets.");
+                return null;
+            }
+            pool = new PoolSettings(pool.balance(), pool.hashOn(), localZone, pool.zoneMinAvailablePercent(), pool.zoneMaxInFlight(),
+                pool.health(), pool.outliers(), pool.retryBudgetPercent(), pool.retryMinPerSecond());
+        }
+        return new Upstream(name, first.scheme(), first.basePath(), targets, UpstreamTls.DEFAULT, pool);
+    }
+
+    private static int weight(String text)
+    {
+        try
+        {
+            int weight = Integer.parseInt(text);
+            return weight >= 0 && weight <= 1000 ? weight : -1;
+        }
+        catch (NumberFormatException x)
+        {
+            return -1;
+        }
+    }
+
+    private static PoolSettings pool(ConfigReader reader, String prefix)
+    {
+        PoolSettings.Balance balance = PoolSettings.Balance.ROUND_ROBIN;
+        String balanceText = reader.optional(prefix + "balance").orElse(null);
+        if (balanceText != null)
+        {
+            balance = PoolSettings.Balance.of(balanceText.toLowerCase(Locale.ROOT));
+            if (balance == null)
+            {
+                reader.invalid(prefix + "balance", balanceText, "round-robin, least-in-flight, latency or hash");
+                balance = PoolSettings.Balance.ROUND_ROBIN;
+            }
+        }
+        PoolSettings.HashOn hashOn = null;
+        String hashText = reader.optional(prefix + "hash-on").orElse(null);
+        if (hashText != null)
+        {
+            try
+            {
+                hashOn = PoolSettings.HashOn.parse(hashText);
+            }
+            catch (IllegalArgumentException x)
+            {
+                reader.invalid(prefix + "hash-on", hashText, x.getMessage());
+            }
+            if (balance != PoolSettings.Balance.HASH)
+            {
+                reader.problem("Key '" + prefix + "hash-on' is set but '" + prefix + "balance' is not hash; allowed: hash-on only with balance = hash.");
+            }
+        }
+        else if (balance == PoolSettings.Balance.HASH)
+        {
+            hashOn = new PoolSettings.HashOn(PoolSettings.HashOn.Kind.IP, null);
+        }
+        int zoneMinAvailable = reader.percent(prefix + "zone.min-available", 50);
+        int zoneMaxInFlight = reader.integer(prefix + "zone.max-in-flight", 0, 0, 1_000_000);
+
+        PoolSettings.HealthCheck health = null;
+        String path = reader.optional(prefix + "health.path").orElse(null);
+        Duration interval = positive(reader, prefix + "health.interval", Duration.ofSeconds(10));
+        Duration timeout = positive(reader, prefix + "health.timeout", Duration.ofSeconds(2));
+        int healthy = reader.integer(prefix + "health.healthy-threshold", 2, 1, 100);
+        int unhealthy = reader.integer(prefix + "health.unhealthy-threshold", 3, 1, 100);
+        StatusRanges statuses = statuses(reader, prefix + "health.statuses", "200-399");
+        if (path != null)
+        {
+            if (!path.startsWith("/") || path.contains("#") || path.chars().anyMatch(c -> c <= 0x20 || c >= 0x7f))
+            {
+                reader.invalid(prefix + "health.path", path, "a path starting with /, such as /healthz, without spaces");
+            }
+            else if (timeout.compareTo(interval) > 0)
+            {
+                reader.problem("Key '" + prefix + "health.timeout' (" + timeout.toMillis() + " ms) is longer than '" + prefix
+                    + "health.interval' (" + interval.toMillis() + " ms); allowed: a timeout no longer than the interval.");
+            }
+            else
+            {
+                health = new PoolSettings.HealthCheck(path, interval, timeout, healthy, unhealthy, statuses);
+            }
+        }
+
+        PoolSettings.Outliers defaults = PoolSettings.DEFAULT_OUTLIERS;
+        int failures = reader.integer(prefix + "outlier.consecutive-failures", defaults.consecutiveFailures(), 0, 1000);
+        Set<Integer> failureStatuses = new TreeSet<>();
+        List<String> statusItems = reader.optional(prefix + "outlier.statuses").isPresent()
+            ? reader.list(prefix + "outlier.statuses") : null;
+        if (statusItems == null)
+        {
+            failureStatuses.addAll(defaults.statuses());
+        }
+        else
+        {
+            for (String item : statusItems)
+            {
+                int status = statusCode(item);
+                if (status < 500)
+                {
+                    reader.invalid(prefix + "outlier.statuses", item, "status codes from 500 to 599");
+                }
+                else
+                {
+                    failureStatuses.add(status);
+                }
+            }
+        }
+        Duration ejection = positive(reader, prefix + "outlier.ejection-time", defaults.ejectionTime());
+        Duration maxEjection = positive(reader, prefix + "outlier.max-ejection-time", defaults.maxEjectionTime());
+        if (maxEjection.compareTo(ejection) < 0)
+        {
+            reader.problem("Key '" + prefix + "outlier.max-ejection-time' is shorter than '" + prefix + "outlier.ejection-time'; allowed: at least as long.");
+        }
+        int maxEjectionPercent = reader.percent(prefix + "outlier.max-ejection-percent", defaults.maxEjectionPercent());
+        PoolSettings.Outliers outliers = new PoolSettings.Outliers(failures, failureStatuses, ejection, maxEjection, maxEjectionPercent);
+
+        int budget = reader.percent(prefix + "retry.budget", 20);
+        int minPerSecond = reader.integer(prefix + "retry.min-per-second", 5, 0, 10_000);
+        return new PoolSettings(balance, hashOn, null, zoneMinAvailable, zoneMaxInFlight, health, outliers, budget, minPerSecond);
+    }
+
+    private static StatusRanges statuses(ConfigReader reader, String key, String defaultValue)
+    {
+        List<String> items = reader.optional(key).isPresent() ? reader.list(key) : List.of(defaultValue);
+        try
+        {
+            return StatusRanges.parse(items);
+        }
+        catch (IllegalArgumentException x)
+        {
+            reader.invalid(key, String.join(", ", items), x.getMessage());
+            return StatusRanges.parse(List.of(defaultValue));
+        }
+    }
+
+    private static int statusCode(String text)
+    {
+        try
+        {
+            int status = Integer.parseInt(text.trim());
+            return status <= 599 ? status : -1;
+        }
+        catch (NumberFormatException x)
+        {
+            return -1;
+        }
+    }
+
+    private static Duration positive(ConfigReader reader, String key, Duration defaultValue)
+    {
+        Duration value = reader.duration(key, defaultValue);
+        if (value.isZero())
+        {
+            reader.invalid(key, "0", "a positive duration such as 250ms, 5s or 2m");
+            return defaultValue;
+        }
+        return value;
+    }
+
+    /**
+     * {@code route.<name>.retries} and {@code route.<name>.retry-on}.
+     */
+    public static RetryPolicy retryPolicy(ConfigReader reader, String prefix)
+    {
+        int retries = reader.integer(prefix + "retries", RetryPolicy.DEFAULT.retries(), 0, 10);
+        if (reader.optional(prefix + "retry-on").isEmpty())
+        {
+            return new RetryPolicy(retries, true, true, false, Set.of());
+        }
+        boolean connect = false;
+        boolean reset = false;
+        boolean timeout = false;
+        Set<Integer> statuses = new TreeSet<>();
+        for (String item : reader.list(prefix + "retry-on"))
+        {
+            switch (item.toLowerCase(Locale.ROOT))
+            {
+                case "connect-failure" -> connect = true;
+                case "reset" -> reset = true;
+                case "timeout" -> timeout = true;
+                default ->
+                {
+                    int status = statusCode(item);
+                    if (status >= 500)
+                    {
+                        statuses.add(status);
+                    }
+                    else
+                    {
+                        reader.invalid(prefix + "retry-on", item, RetryPolicy.ALLOWED);
+                    }
+                }
+            }
+        }
+        return new RetryPolicy(retries, connect, reset, timeout, statuses);
+    }
+}
