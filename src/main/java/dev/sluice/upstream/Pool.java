@@ -96,8 +96,8 @@ public final class Pool
     }
 
     /**
-     * The available targets of Sluice's own zone, unless too few of that zone's targets are
-     * available or all of them are busy: then every available target.
+     * The available targets of Sluice's own zone. When too few of that zone's targets are
+     * available, every available target; when all of them are busy, the other zones' targets.
      */
     private List<Member> preferredZone(List<Member> available)
     {
@@ -124,9 +124,15 @@ public final class Pool
                 allBusy &= settings.zoneMaxInFlight() > 0 && member.state.inFlight.get() >= settings.zoneMaxInFlight();
             }
         }
-        if (local.isEmpty() || local.size() * 100 < settings.zoneMinAvailablePercent() * configured || allBusy)
+        if (local.isEmpty() || local.size() * 100 < settings.zoneMinAvailablePercent() * configured)
         {
             return available;
+        }
+        if (allBusy && local.size() < available.size())
+        {
+            List<Member> remote = new ArrayList<>(available);
+            remote.removeAll(local);
+            return remote;
         }
         return local;
     }

@@ -74,7 +74,14 @@ public final class SluiceProcess implements AutoCloseable
         {
             process.destroyForcibly();
         }
-        assertNotNull(url, "Sluice did not start:\n" + String.join("\n", output));
+        // The message is built only on failure, and under the list's lock: the reader thread is still appending.
+        assertNotNull(url, () ->
+        {
+            synchronized (output)
+            {
+                return "Sluice did not start:\n" + String.join("\n", output);
+            }
+        });
         return new SluiceProcess(process, URI.create(url), output);
     }
 
