@@ -71,7 +71,7 @@ public final class ApiKeys
      * The hash a configured value stands for: {@code sha256:<64 lowercase hex>}, or a plain key
      * after {@code demo:}. Returns null when the value is neither.
      */
-    static byte[] configuredHash(String value)
+    public static byte[] configuredHash(String value)
     {
         if (HASH.matcher(value).matches())
         {
@@ -84,7 +84,7 @@ public final class ApiKeys
         return null;
     }
 
-    static byte[] sha256(String text)
+    public static byte[] sha256(String text)
     {
         return sha256(text.getBytes(StandardCharsets.UTF_8));
     }

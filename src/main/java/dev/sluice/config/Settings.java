@@ -4,6 +4,7 @@ package dev.sluice.config;
 import java.time.Duration;
 import java.util.Map;
 
+import dev.sluice.admin.AdminSettings;
 import dev.sluice.auth.AuthSettings;
 import dev.sluice.exchange.TrustedProxies;
 import dev.sluice.ratelimit.RateLimitSettings;
@@ -20,6 +21,7 @@ import dev.sluice.upstream.Upstream;
  * @param auth consumers, authenticators and each route's policy
  * @param rateLimit where buckets live and each route's limits
  * @param transport HSTS, plain-HTTP policy per route, client-certificate headers
+ * @param admin who may call the admin endpoints
  */
 public record Settings(
     Map<String, Upstream> upstreams,
@@ -30,7 +32,8 @@ public record Settings(
     boolean accessLog,
     AuthSettings auth,
     RateLimitSettings rateLimit,
-    TransportSettings transport)
+    TransportSettings transport,
+    AdminSettings admin)
 {
     public Settings
     {

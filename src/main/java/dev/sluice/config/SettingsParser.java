@@ -12,6 +12,8 @@ import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
+import dev.sluice.admin.AdminSettings;
+import dev.sluice.auth.ApiKeys;
 import dev.sluice.auth.AuthSettings;
 import dev.sluice.auth.AuthSettingsParser;
 import dev.sluice.exchange.Cidr;
@@ -64,6 +66,7 @@ public final class SettingsParser
         reader.optional(ConfigStore.INCLUDE_KEY);
         boolean accessLog = reader.bool("exchange.access-log", true);
         TrustedProxies trustedProxies = trustedProxies(reader);
+        AdminSettings admin = admin(reader);
         ProxySettings proxy = proxy(reader);
         Map<String, Upstream> upstreams = upstreams(reader);
         RouteTable routes = routes(reader, upstreams, proxy.timeouts());
@@ -76,7 +79,41 @@ public final class SettingsParser
         {
             throw new ConfigException(source, problems);
         }
-        return new Settings(upstreams, routes, trustedProxies, proxy, reloadInterval, accessLog, auth, rateLimit, transport);
+        return new Settings(upstreams, routes, trustedProxies, proxy, reloadInterval, accessLog, auth, rateLimit, transport, admin);
+    }
+
+    private static AdminSettings admin(ConfigReader reader)
+    {
+        String token = reader.optional("admin.token").orElse(null);
+        List<String> allowed = reader.optional("admin.allow").isPresent() ? reader.list("admin.allow") : List.of("127.0.0.0/8", "::1/128");
+        List<Cidr> blocks = new ArrayList<>();
+        for (String item : allowed)
+        {
+            try
+            {
+                blocks.add(Cidr.parse(item));
+            }
+            catch (IllegalArgumentException x)
+            {
+                reader.invalid("admin.allow", item, x.getMessage());
+            }
+        }
+        if (token == null)
+        {
+            return AdminSettings.OFF;
+        }
+        byte[] hash = ApiKeys.configuredHash(token);
+        if (hash == null)
+        {
+            reader.invalid("admin.token", token, "sha256:<64 lowercase hex digits> of the token (make one with: sluice generate-api-key admin), "
+                + "or demo:<token> for a demonstration");
+            return AdminSettings.OFF;
+        }
+        if (token.startsWith("demo:"))
+        {
+            LOG.warn("Key 'admin.token' holds a plain demonstration token; store only sha256: hashes outside demonstrations");
+        }
+        return new AdminSettings(hash, blocks);
     }
 
     private static TrustedProxies trustedProxies(ConfigReader reader)

@@ -1,0 +1,112 @@
+// Sluice's admin endpoints under /-/admin/: upstream target state, guarded by token and address.
+package dev.sluice.admin;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.auth.ApiKeys;
+import dev.sluice.config.ConfigStore;
+import dev.sluice.exchange.RequestIds;
+import dev.sluice.http.HeaderNames;
+import dev.sluice.http.ProblemType;
+import dev.sluice.http.ProblemWriter;
+import dev.sluice.upstream.Pool;
+import dev.sluice.upstream.Pools;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+/**
+ * Mapped to {@code /-/admin/*}, which routes can never claim. Off (404) until
+ * {@code admin.token} is set; then each call needs the token as a bearer credential from an
+ * address in {@code admin.allow}. Answers are JSON and never cached.
+ * <ul>
+ *   <li>{@code GET /-/admin/upstreams}: every target of every pool with its state
+ *       ({@code healthy}, {@code unhealthy}, {@code ejected}, {@code probing}, {@code drained}),
+ *       ejection end, requests in flight and latency average.</li>
+ * </ul>
+ */
+public final class AdminServlet extends HttpServlet
+{
+    private static final long serialVersionUID = 1L;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_TOKEN = 256;
+
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException
+    {
+        String id = RequestIds.accept(request.getHeader(HeaderNames.REQUEST_ID));
+        response.setHeader(HeaderNames.REQUEST_ID, id);
+        response.setHeader("Cache-Control", "no-store");
+        Object store = getServletContext().getAttribute(ConfigStore.ATTRIBUTE);
+        AdminSettings admin = store instanceof ConfigStore config ? config.current().admin() : AdminSettings.OFF;
+        if (!admin.enabled())
+        {
+            ProblemWriter.write(response, ProblemType.NOT_FOUND, "No such Sluice endpoint.", id);
+            return;
+        }
+        if (!admin.allows(InetAddress.getByName(request.getRemoteAddr()).getAddress()))
+        {
+            ProblemWriter.write(response, ProblemType.FORBIDDEN, "Admin endpoints are not open to this address (admin.allow).", id);
+            return;
+        }
+        String authorization = request.getHeader("Authorization");
+        String token = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7) ? authorization.substring(7).trim() : null;
+        if (token == null || token.isEmpty() || token.length() > MAX_TOKEN || !admin.accepts(ApiKeys.sha256(token)))
+        {
+            response.setHeader("WWW-Authenticate", "Bearer realm=\"sluice-admin\"");
+            ProblemWriter.write(response, ProblemType.UNAUTHORIZED, "Admin endpoints need the admin token as a bearer token.", id);
+            return;
+        }
+        String path = request.getPathInfo() == null ? "" : request.getPathInfo();
+        if (path.equals("/upstreams"))
+        {
+            if (!request.getMethod().equals("GET"))
+            {
+                response.setHeader(HeaderNames.ALLOW, "GET");
+                ProblemWriter.write(response, ProblemType.METHOD_NOT_ALLOWED, "Use GET.", id);
+                return;
+            }
+            Object pools = getServletContext().getAttribute(Pools.class.getName());
+            upstreams(response, pools instanceof Pools found ? found.view() : List.of());
+            return;
+        }
+        ProblemWriter.write(response, ProblemType.NOT_FOUND, "No such Sluice endpoint.", id);
+    }
+
+    private static void upstreams(HttpServletResponse response, List<Pool.TargetView> views) throws IOException
+    {
+        java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
+        try (JsonGenerator json = JSON.getFactory().createGenerator(buffer))
+        {
+            json.writeStartObject();
+            json.writeArrayFieldStart("targets");
+            for (Pool.TargetView view : views)
+            {
+                json.writeStartObject();
+                json.writeStringField("upstream", view.upstream());
+                json.writeStringField("target", view.target());
+                json.writeStringField("zone", view.zone());
+                json.writeNumberField("weight", view.weight());
+                json.writeStringField("state", view.state());
+                json.writeBooleanField("health_check_passing", view.healthy());
+                json.writeStringField("ejected_until", view.ejectedUntil() == null ? null : view.ejectedUntil().toString());
+                json.writeNumberField("in_flight", view.inFlight());
+                json.writeNumberField("latency_ewma_ms", Math.round(view.latencyMillis() * 1000) / 1000.0);
+                json.writeEndObject();
+            }
+            json.writeEndArray();
+            json.writeEndObject();
+        }
+        byte[] bytes = buffer.toByteArray();
+        response.setStatus(200);
+        response.setContentType("application/json");
+        response.setCharacterEncoding(StandardCharsets.UTF_8.name());
+        response.setContentLength(bytes.length);
+        response.getOutputStream().write(bytes);
+    }
+}
