@@ -6,6 +6,7 @@ import java.util.Map;
 
 import dev.sluice.admin.AdminSettings;
 import dev.sluice.auth.AuthSettings;
+import dev.sluice.cache.CacheSettings;
 import dev.sluice.exchange.TrustedProxies;
 import dev.sluice.ratelimit.RateLimitSettings;
 import dev.sluice.tls.TransportSettings;
@@ -22,6 +23,7 @@ import dev.sluice.upstream.Upstream;
  * @param rateLimit where buckets live and each route's limits
  * @param transport HSTS, plain-HTTP policy per route, client-certificate headers
  * @param admin who may call the admin endpoints
+ * @param cache storage tiers and each route's caching
  */
 public record Settings(
     Map<String, Upstream> upstreams,
@@ -33,7 +35,8 @@ public record Settings(
     AuthSettings auth,
     RateLimitSettings rateLimit,
     TransportSettings transport,
-    AdminSettings admin)
+    AdminSettings admin,
+    CacheSettings cache)
 {
     public Settings
     {

@@ -16,6 +16,8 @@ import dev.sluice.admin.AdminSettings;
 import dev.sluice.auth.ApiKeys;
 import dev.sluice.auth.AuthSettings;
 import dev.sluice.auth.AuthSettingsParser;
+import dev.sluice.cache.CacheSettings;
+import dev.sluice.cache.CacheSettingsParser;
 import dev.sluice.exchange.Cidr;
 import dev.sluice.exchange.TrustedProxies;
 import dev.sluice.ratelimit.RateLimitSettings;
@@ -73,13 +75,22 @@ public final class SettingsParser
         AuthSettings auth = AuthSettingsParser.parse(reader, reader.names("route."));
         RateLimitSettings rateLimit = RateLimitSettingsParser.parse(reader, reader.names("route."), auth.consumers().keySet());
         TransportSettings transport = TransportSettingsParser.parse(reader, reader.names("route."));
+        Set<String> authenticated = new java.util.HashSet<>();
+        for (String name : reader.names("route."))
+        {
+            if (!auth.policy(name).isPublic())
+            {
+                authenticated.add(name);
+            }
+        }
+        CacheSettings cache = CacheSettingsParser.parse(reader, reader.names("route."), authenticated);
 
         List<String> problems = reader.problems();
         if (!problems.isEmpty())
         {
             throw new ConfigException(source, problems);
         }
-        return new Settings(upstreams, routes, trustedProxies, proxy, reloadInterval, accessLog, auth, rateLimit, transport, admin);
+        return new Settings(upstreams, routes, trustedProxies, proxy, reloadInterval, accessLog, auth, rateLimit, transport, admin, cache);
     }
 
     private static AdminSettings admin(ConfigReader reader)

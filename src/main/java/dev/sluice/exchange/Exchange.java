@@ -39,6 +39,8 @@ public final class Exchange
     private volatile Outcome outcome = Outcome.OK;
     private volatile String target;
     private volatile int attempts;
+    private volatile String cacheStatus;
+    private volatile Set<String> forwardOnly;
     private volatile Identity identity;
     private volatile List<String> hiddenHeaders = List.of();
     private volatile Set<String> hiddenQueryParameters = Set.of();
@@ -205,6 +207,32 @@ public final class Exchange
     {
         this.target = target;
         attempts++;
+    }
+
+    /** HIT, MISS, EXPIRED, STALE, REVALIDATED or BYPASS on caching routes; null elsewhere. */
+    public String cacheStatus()
+    {
+        return cacheStatus;
+    }
+
+    public void cacheStatus(String cacheStatus)
+    {
+        this.cacheStatus = cacheStatus;
+    }
+
+    /**
+     * Set by the cache for requests whose response may be stored: the only client headers
+     * (lower case) that may reach the upstream, so no unkeyed header can shape a shared
+     * response. Null: no restriction.
+     */
+    public Set<String> forwardOnly()
+    {
+        return forwardOnly;
+    }
+
+    public void forwardOnly(Set<String> headers)
+    {
+        this.forwardOnly = headers;
     }
 
     public void addBytesIn(long count)

@@ -186,7 +186,8 @@ public final class ExchangeFilter implements Filter
         @Override
         public void onStartAsync(AsyncEvent event)
         {
-            // Not re-registered: one asynchronous cycle per proxied request.
+            // A request the cache held back and dispatched again starts a second cycle: stay registered.
+            event.getAsyncContext().addListener(this);
         }
     }
 }

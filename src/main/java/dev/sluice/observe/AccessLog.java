@@ -162,6 +162,10 @@ public final class AccessLog implements AutoCloseable
                 json.writeNullField("target");
             }
             json.writeNumberField("attempts", exchange.attempts());
+            if (exchange.cacheStatus() != null)
+            {
+                json.writeStringField("cache", exchange.cacheStatus());
+            }
             // Who, never with what: the consumer id or token subject, not the credential itself.
             Identity identity = exchange.identity();
             if (identity != null && identity.key() != null)

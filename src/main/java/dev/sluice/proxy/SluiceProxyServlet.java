@@ -14,6 +14,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import dev.sluice.cache.CacheExchange;
+import dev.sluice.cache.Refresher;
 import dev.sluice.config.ConfigStore;
 import dev.sluice.config.Settings;
 import dev.sluice.exchange.Exchange;
@@ -89,6 +91,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         super.init();
         pools = new Pools(() -> config.current().upstreams(), Clock.systemUTC(), this::probe);
         getServletContext().setAttribute(Pools.class.getName(), pools);
+        getServletContext().setAttribute(Refresher.ATTRIBUTE, (Refresher)this::refresh);
         getServletContext().setAttribute(READY_ATTRIBUTE, Boolean.TRUE);
     }
 
@@ -97,6 +100,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     {
         getServletContext().removeAttribute(READY_ATTRIBUTE);
         getServletContext().removeAttribute(Pools.class.getName());
+        getServletContext().removeAttribute(Refresher.ATTRIBUTE);
         if (pools != null)
         {
             pools.close();
@@ -301,7 +305,18 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         super.copyRequestHeaders(clientRequest, proxyRequest);
         Exchange exchange = Exchange.of(clientRequest);
         String host = clientRequest.getHeader(HeaderNames.HOST);
-        proxyRequest.headers(headers -> UpstreamRequestHeaders.apply(exchange, host, headers));
+        CacheExchange cache = CacheExchange.of(clientRequest);
+        proxyRequest.headers(headers ->
+        {
+            UpstreamRequestHeaders.apply(exchange, host, headers);
+            if (cache != null && cache.revalidating())
+            {
+                // Sluice validates its stored copy; the client's own conditions are answered against it.
+                headers.remove(HttpHeader.IF_NONE_MATCH);
+                headers.remove(HttpHeader.IF_MODIFIED_SINCE);
+                cache.validators().forEach(validator -> headers.put(validator[0], validator[1]));
+            }
+        });
     }
 
     @Override
@@ -373,6 +388,96 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         proxyRequest.send(attempt);
     }
 
+    /**
+     * A background refresh for stale-while-revalidate: one GET to a target of the route's pool
+     * with the stored validators, no retries; the outcome goes to the cache exchange only.
+     */
+    private CompletableFuture<Void> refresh(Exchange exchange, String rawQuery, java.util.Map<String, List<String>> headers, CacheExchange cache)
+    {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        RouteMatch match = exchange.routeMatch();
+        Route route = match.route();
+        Pool pool = pools.pool(exchange.settings().upstreams(), route.upstream());
+        Member member = pool.choose(exchange.clientAddress(), List.of());
+        if (member == null)
+        {
+            cache.abandon();
+            done.complete(null);
+            return done;
+        }
+        String query = QueryString.without(rawQuery, exchange.hiddenQueryParameters());
+        Request request = clients.forUpstream(route.timeouts().connect(), pool.upstream().tls())
+            .newRequest(URI.create(pool.upstream().url(member.target(), match.upstreamPath(), query)))
+            .method("GET")
+            .idleTimeout(route.timeouts().idle().toMillis(), TimeUnit.MILLISECONDS)
+            .timeout(route.timeouts().total().toMillis(), TimeUnit.MILLISECONDS)
+            .headers(fields ->
+            {
+                headers.forEach((name, values) -> values.forEach(value -> fields.add(name, value)));
+                if (exchange.identity() != null)
+                {
+                    exchange.identity().headers().forEach(fields::put);
+                }
+                fields.put(HeaderNames.REQUEST_ID, exchange.id());
+                cache.validators().forEach(validator -> fields.put(validator[0], validator[1]));
+            });
+        long start = System.nanoTime();
+        request.send(new Response.Listener()
+        {
+            private volatile long headersNanos = -1;
+            private volatile List<String[]> notModified;
+
+            @Override
+            public void onHeaders(Response response)
+            {
+                headersNanos = System.nanoTime();
+                if (response.getStatus() == 304 && cache.revalidating())
+                {
+                    notModified = fields(response.getHeaders());
+                }
+                else
+                {
+                    cache.begin(response.getStatus(), fields(response.getHeaders()), null);
+                }
+            }
+
+            @Override
+            public void onContent(Response response, java.nio.ByteBuffer content)
+            {
+                if (notModified == null)
+                {
+                    byte[] bytes = new byte[content.remaining()];
+                    content.get(bytes);
+                    cache.content(bytes, 0, bytes.length);
+                }
+            }
+
+            @Override
+            public void onComplete(Result result)
+            {
+                Response response = result.getResponse();
+                int status = headersNanos >= 0 && response != null ? response.getStatus() : 0;
+                pool.finished(member, status == 0 || pool.failureStatus(status) || result.isFailed() ? Pool.Result.FAILURE : Pool.Result.SUCCESS,
+                    headersNanos < 0 ? -1 : headersNanos - start);
+                if (result.isSucceeded() && notModified != null)
+                {
+                    cache.freshenOnly(notModified);
+                }
+                else if (result.isSucceeded())
+                {
+                    cache.complete();
+                }
+                else
+                {
+                    LOG.debug("{} background refresh failed: {}", exchange.id(), UpstreamFailure.describe(result.getFailure()));
+                    cache.abandon();
+                }
+                done.complete(null);
+            }
+        });
+        return done;
+    }
+
     /** Per request: the pool, the targets tried, the retry policy and the kept body. */
     private static final class Attempts
     {
@@ -439,6 +544,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         volatile boolean sent;
         private volatile boolean forwarded;
         private volatile Member next;
+        private volatile CacheExchange.Intercept intercept;
+        private volatile List<String[]> interceptHeaders;
         private Response.Listener delegate;
 
         Attempt(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest, Attempts attempts, Member member)
@@ -469,6 +576,12 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                 response.abort(new RetriedStatus(response.getStatus()));
                 return;
             }
+            CacheExchange cache = CacheExchange.of(clientRequest);
+            if (cache != null && (intercept = cache.intercept(response.getStatus())) != null)
+            {
+                // The client gets a stored response instead; this one is read and dropped.
+                return;
+            }
             forwarded = true;
             delegate().onBegin(response);
         }
@@ -485,6 +598,10 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             if (forwarded)
             {
                 delegate().onHeaders(response);
+            }
+            else if (intercept != null)
+            {
+                interceptHeaders = fields(response.getHeaders());
             }
         }
 
@@ -546,7 +663,54 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             {
                 attempts.pool.finished(next, Pool.Result.NEUTRAL, -1);
             }
+            if (!clientGone && !forwarded && serveFromCache(result))
+            {
+                return;
+            }
             delegate().onComplete(result);
+        }
+
+        /**
+         * Answers from the cache instead of the upstream: a 304 that freshened the stored response,
+         * a 5xx that stale-if-error covers, or no response at all while a stale copy may stand in.
+         */
+        private boolean serveFromCache(Result result)
+        {
+            CacheExchange cache = CacheExchange.of(clientRequest);
+            if (cache == null)
+            {
+                return false;
+            }
+            try
+            {
+                if (intercept == CacheExchange.Intercept.FRESHEN && interceptHeaders != null)
+                {
+                    cache.serveFreshened(clientRequest, proxyResponse, interceptHeaders);
+                }
+                else if (intercept != null || (result.isFailed() && cache.mayServeStaleWhenUnreachable()))
+                {
+                    if (intercept == null)
+                    {
+                        LOG.warn("{} upstream '{}' failed ({}); serving the stored response", attempts.exchange.id(),
+                            attempts.pool.upstream().name(), UpstreamFailure.describe(result.getFailure()));
+                    }
+                    cache.serveStale(clientRequest, proxyResponse);
+                }
+                else
+                {
+                    return false;
+                }
+            }
+            catch (IOException | RuntimeException x)
+            {
+                LOG.debug("{} writing the cached response failed: {}", attempts.exchange.id(), x.toString());
+                cache.abandon();
+            }
+            if (clientRequest.isAsyncStarted())
+            {
+                clientRequest.getAsyncContext().complete();
+            }
+            return true;
         }
 
         private void retry(Member target)
@@ -604,6 +768,32 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         // Read the upstream's Connection header once, not once per header.
         clientRequest.setAttribute(CONNECTION_TOKENS_ATTRIBUTE, connectionTokens(serverResponse));
         super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
+        CacheExchange cache = CacheExchange.of(clientRequest);
+        if (cache != null)
+        {
+            cache.begin(serverResponse.getStatus(), fields(serverResponse.getHeaders()), proxyResponse);
+        }
+    }
+
+    private static List<String[]> fields(Iterable<HttpField> headers)
+    {
+        List<String[]> fields = new ArrayList<>();
+        for (HttpField field : headers)
+        {
+            fields.add(new String[] {field.getName(), field.getValue()});
+        }
+        return fields;
+    }
+
+    @Override
+    protected void onProxyResponseSuccess(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse)
+    {
+        CacheExchange cache = CacheExchange.of(clientRequest);
+        if (cache != null)
+        {
+            cache.complete();
+        }
+        super.onProxyResponseSuccess(clientRequest, proxyResponse, serverResponse);
     }
 
     @Override
@@ -643,6 +833,11 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                                      byte[] buffer, int offset, int length, Callback callback)
     {
         Exchange.of(clientRequest).addBytesOut(length);
+        CacheExchange cache = CacheExchange.of(clientRequest);
+        if (cache != null)
+        {
+            cache.content(buffer, offset, length);
+        }
         super.onResponseContent(clientRequest, proxyResponse, serverResponse, buffer, offset, length, callback);
     }
 
@@ -683,6 +878,11 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     @Override
     protected void onProxyResponseFailure(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse, Throwable failure)
     {
+        CacheExchange cache = CacheExchange.of(clientRequest);
+        if (cache != null)
+        {
+            cache.abandon();
+        }
         Exchange exchange = Exchange.of(clientRequest);
         if (exchange.outcome() != Exchange.Outcome.CLIENT_ABORTED)
         {

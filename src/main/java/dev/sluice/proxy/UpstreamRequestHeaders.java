@@ -12,7 +12,8 @@ import org.eclipse.jetty.http.HttpHeader;
 
 /**
  * Applied after Jetty copied the client's headers (it has already dropped hop-by-hop headers,
- * those named in {@code Connection}, and {@code Host}). Removed, on every route: the forwarding
+ * those named in {@code Connection}, and {@code Host}). On a request whose response the cache
+ * may store, only the headers the cache allows are kept first. Removed, on every route: the forwarding
  * headers and the request id (set again by the servlet), the identity headers and headers
  * carrying JWT claims, the client-certificate headers, and any credential the route hides.
  * Added: the authenticated identity, headers filters asked for (offloaded certificate
@@ -34,6 +35,18 @@ final class UpstreamRequestHeaders
      */
     static void apply(Exchange exchange, String clientHost, HttpFields.Mutable headers)
     {
+        Set<String> forwardOnly = exchange.forwardOnly();
+        if (forwardOnly != null)
+        {
+            // A response that may be stored for everyone: only headers it is keyed or known to vary on.
+            for (java.util.ListIterator<org.eclipse.jetty.http.HttpField> fields = headers.listIterator(); fields.hasNext();)
+            {
+                if (!forwardOnly.contains(fields.next().getLowerCaseName()))
+                {
+                    fields.remove();
+                }
+            }
+        }
         REPLACED.forEach(headers::remove);
         exchange.settings().auth().strippedHeaders().forEach(headers::remove);
         TransportSettings.STRIPPED_HEADERS.forEach(headers::remove);

@@ -210,7 +210,8 @@ public final class RateLimitFilter implements Filter
         @Override
         public void onStartAsync(AsyncEvent event)
         {
-            // One asynchronous cycle per proxied request.
+            // A request the cache held back and dispatched again starts a second cycle: stay registered.
+            event.getAsyncContext().addListener(this);
         }
     }
 }

@@ -1,0 +1,453 @@
+// Serves stored responses without touching the upstream; sends the rest upstream, set up for capture.
+package dev.sluice.cache;
+
+import java.io.IOException;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+
+import dev.sluice.config.ConfigStore;
+import dev.sluice.exchange.Exchange;
+import dev.sluice.http.ProblemType;
+import dev.sluice.http.ProblemWriter;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * After the rate-limit filter, so a cache hit still counts against limits and never skips
+ * authentication. For routes with {@code cache = on | force}:
+ * <ul>
+ *   <li>GET and HEAD look up the key; a response fresh enough for the request's directives is
+ *       served here (HIT, or STALE within max-stale or stale-while-revalidate, which also starts
+ *       one background refresh); a matching {@code If-None-Match}/{@code If-Modified-Since} gets
+ *       304. {@code only-if-cached} with nothing usable gets 504.</li>
+ *   <li>Otherwise the request goes upstream with a {@link CacheExchange} attached; concurrent
+ *       misses for one key wait (at most {@code cache.lock-timeout}, without holding a thread)
+ *       for the first and are then answered from the cache, or go upstream themselves.</li>
+ *   <li>Unsafe methods (anything but GET, HEAD, OPTIONS, TRACE) invalidate the URL, and the
+ *       same-origin Location and Content-Location, when their response is not an error.</li>
+ *   <li>Range and upgrade requests pass through (BYPASS).</li>
+ * </ul>
+ * Mapped for REQUEST and ASYNC dispatches: a request that waited is dispatched here again.
+ */
+public final class CacheFilter implements Filter
+{
+    private static final Logger LOG = LoggerFactory.getLogger(CacheFilter.class);
+    private static final String WAITED = CacheFilter.class.getName() + ".waited";
+    /** Client headers that reach the upstream on a cacheable request even though they are not in the key. */
+    static final Set<String> ALWAYS_FORWARDED = Set.of("accept", "accept-encoding", "accept-language", "accept-charset", "cache-control",
+        "pragma", "if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "if-range", "range", "authorization", "host",
+        "content-type", "content-length", "te");
+
+    private ConfigStore config;
+    private volatile CacheRuntime runtime;
+
+    @Override
+    public void init(FilterConfig filterConfig) throws ServletException
+    {
+        config = ConfigStore.of(filterConfig.getServletContext());
+        runtime = new CacheRuntime(config.current().cache());
+        filterConfig.getServletContext().setAttribute(CacheRuntime.ATTRIBUTE, runtime);
+        this.context = filterConfig.getServletContext();
+    }
+
+    private jakarta.servlet.ServletContext context;
+
+    @Override
+    public void destroy()
+    {
+        if (runtime != null)
+        {
+            context.removeAttribute(CacheRuntime.ATTRIBUTE);
+            runtime.close();
+        }
+    }
+
+    /** The runtime for these settings: the same one unless the storage tiers changed on reload. */
+    private CacheRuntime runtimeFor(CacheSettings settings)
+    {
+        CacheRuntime current = runtime;
+        if (current.settings() == settings || current.settings().sameStorage(settings))
+        {
+            return current;
+        }
+        synchronized (this)
+        {
+            if (!runtime.settings().sameStorage(settings))
+            {
+                LOG.info("Cache storage settings changed: starting a new, empty store");
+                CacheRuntime old = runtime;
+                runtime = new CacheRuntime(settings);
+                context.setAttribute(CacheRuntime.ATTRIBUTE, runtime);
+                old.close();
+            }
+            return runtime;
+        }
+    }
+
+    @Override
+    public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain) throws IOException, ServletException
+    {
+        HttpServletRequest request = (HttpServletRequest)req;
+        HttpServletResponse response = (HttpServletResponse)res;
+        Exchange exchange = Exchange.of(request);
+        if (exchange == null || exchange.routeMatch() == null)
+        {
+            chain.doFilter(request, response);
+            return;
+        }
+        CacheSettings settings = exchange.settings().cache();
+        String routeName = exchange.routeMatch().route().name();
+        CacheRoute route = settings.route(routeName);
+        if (route == null)
+        {
+            chain.doFilter(request, response);
+            return;
+        }
+        CacheRuntime cache = runtimeFor(settings);
+        String method = request.getMethod();
+        if (!method.equals("GET") && !method.equals("HEAD"))
+        {
+            bypass(exchange, response, settings);
+            if (method.equals("OPTIONS") || method.equals("TRACE"))
+            {
+                chain.doFilter(request, response);
+                return;
+            }
+            invalidating(request, response, chain, cache, route, routeName, exchange);
+            return;
+        }
+        if (request.getHeader("Range") != null || request.getHeader("Upgrade") != null)
+        {
+            bypass(exchange, response, settings);
+            chain.doFilter(request, response);
+            return;
+        }
+
+        Function<String, List<String>> headers = name -> CacheResponder.headers(request, name);
+        CacheControl requestCc = CacheControl.parse(headers.apply("Cache-Control"));
+        if (requestCc.isEmpty() && headers.apply("Pragma").stream().anyMatch(value -> value.toLowerCase(java.util.Locale.ROOT).contains("no-cache")))
+        {
+            // RFC 9111 §5.4: Pragma: no-cache means Cache-Control: no-cache when there is no Cache-Control.
+            requestCc = CacheControl.parse("no-cache");
+        }
+        String url = CacheKeys.url(scheme(request), host(request), request.getRequestURI(), request.getQueryString(), route);
+        String consumer = exchange.identity() == null ? null : exchange.identity().key();
+        String primary = CacheKeys.primary(routeName, url, route, consumer, headers);
+        ResponseStore.Hit hit = cache.store().lookup(primary, headers);
+        long now = System.currentTimeMillis();
+        if (hit != null)
+        {
+            CachePolicy.Use use = CachePolicy.use(hit.response(), requestCc, route, now);
+            switch (use)
+            {
+                case FRESH ->
+                {
+                    serve(request, response, exchange, cache, hit.response(), "HIT", now);
+                    return;
+                }
+                case STALE_ALLOWED ->
+                {
+                    serve(request, response, exchange, cache, hit.response(), "STALE", now);
+                    return;
+                }
+                case STALE_WHILE_REVALIDATE ->
+                {
+                    serve(request, response, exchange, cache, hit.response(), "STALE", now);
+                    refreshInBackground(request, exchange, cache, route, routeName, primary, url, hit, requestCc);
+                    return;
+                }
+                case VALIDATE ->
+                {
+                    // Goes upstream below, with the stored response's validators.
+                }
+            }
+        }
+        if (requestCc.has("only-if-cached"))
+        {
+            exchange.cacheStatus("MISS");
+            exchange.addBytesOut(ProblemWriter.write(response, ProblemType.GATEWAY_TIMEOUT,
+                "The request allows only a cached response (only-if-cached) and none is stored.", exchange.id()));
+            return;
+        }
+        boolean waited = request.getDispatcherType() == DispatcherType.ASYNC && request.getAttribute(WAITED) != null;
+        boolean leader = false;
+        if (!waited)
+        {
+            CompletableFuture<Void> inFlight = cache.lead(primary);
+            if (inFlight != null)
+            {
+                await(request, inFlight, settings);
+                return;
+            }
+            leader = true;
+        }
+        CacheExchange cacheExchange = new CacheExchange(cache, route, routeName, primary, url, hit, requestCc, request, exchange, leader);
+        request.setAttribute(CacheExchange.ATTRIBUTE, cacheExchange);
+        exchange.forwardOnly(forwarded(route, cache.store().varyOf(primary)));
+        try
+        {
+            chain.doFilter(request, response);
+        }
+        finally
+        {
+            if (request.isAsyncStarted())
+            {
+                request.getAsyncContext().addListener(new Release(cacheExchange));
+            }
+            else
+            {
+                cacheExchange.release();
+            }
+        }
+    }
+
+    private static void bypass(Exchange exchange, HttpServletResponse response, CacheSettings settings)
+    {
+        exchange.cacheStatus("BYPASS");
+        if (settings.statusHeader())
+        {
+            response.setHeader("X-Cache-Status", "BYPASS");
+        }
+    }
+
+    private static void serve(HttpServletRequest request, HttpServletResponse response, Exchange exchange, CacheRuntime cache,
+                              CachedResponse stored, String label, long now) throws IOException
+    {
+        exchange.cacheStatus(label);
+        exchange.addBytesOut(CacheResponder.write(request, response, stored, label, cache.settings().statusHeader(), now));
+    }
+
+    /** The client headers that may go upstream: the standard set, the key headers, what the route vouches for, and what stored variants Vary on. */
+    static Set<String> forwarded(CacheRoute route, List<String> vary)
+    {
+        Set<String> allowed = new HashSet<>(ALWAYS_FORWARDED);
+        allowed.addAll(route.keyHeaders());
+        allowed.addAll(route.forwardHeaders());
+        allowed.addAll(vary);
+        return allowed;
+    }
+
+    /** Waits without a thread for the request fetching the same key, then dispatches this one here again. */
+    private static void await(HttpServletRequest request, CompletableFuture<Void> inFlight, CacheSettings settings)
+    {
+        AsyncContext async = request.startAsync();
+        async.setTimeout(settings.lockTimeout().toMillis());
+        AtomicBoolean resumed = new AtomicBoolean();
+        Runnable resume = () ->
+        {
+            if (resumed.compareAndSet(false, true))
+            {
+                request.setAttribute(WAITED, Boolean.TRUE);
+                async.dispatch();
+            }
+        };
+        async.addListener(new AsyncListener()
+        {
+            @Override
+            public void onComplete(AsyncEvent event)
+            {
+            }
+
+            @Override
+            public void onTimeout(AsyncEvent event)
+            {
+                resume.run();
+            }
+
+            @Override
+            public void onError(AsyncEvent event)
+            {
+                resumed.set(true);
+            }
+
+            @Override
+            public void onStartAsync(AsyncEvent event)
+            {
+            }
+        });
+        inFlight.whenComplete((ignored, failure) -> resume.run());
+    }
+
+    /**
+     * Forwards an unsafe request; once its response is known not to be an error, the URL and the
+     * same-origin Location and Content-Location are invalidated (RFC 9111 §4.4).
+     */
+    private void invalidating(HttpServletRequest request, HttpServletResponse response, FilterChain chain, CacheRuntime cache,
+                              CacheRoute route, String routeName, Exchange exchange) throws IOException, ServletException
+    {
+        String scheme = scheme(request);
+        String host = host(request);
+        String url = CacheKeys.url(scheme, host, request.getRequestURI(), request.getQueryString(), route);
+        String consumer = exchange.identity() == null ? null : exchange.identity().key();
+        Function<String, List<String>> headers = name -> CacheResponder.headers(request, name);
+        String primary = CacheKeys.primary(routeName, url, route, consumer, headers);
+        Runnable invalidate = () ->
+        {
+            int status = response.getStatus();
+            if (status >= 200 && status < 400)
+            {
+                cache.invalidate(url, primary);
+                for (String header : List.of("Location", "Content-Location"))
+                {
+                    String target = sameOrigin(response.getHeader(header), scheme, host, request.getRequestURI(), route);
+                    if (target != null)
+                    {
+                        cache.invalidate(target, CacheKeys.primary(routeName, target, route, consumer, headers));
+                    }
+                }
+            }
+        };
+        try
+        {
+            chain.doFilter(request, response);
+        }
+        finally
+        {
+            if (request.isAsyncStarted())
+            {
+                request.getAsyncContext().addListener(new OnComplete(invalidate));
+            }
+            else
+            {
+                invalidate.run();
+            }
+        }
+    }
+
+    /** A Location or Content-Location on this origin as a key URL, or null for another origin or garbage. */
+    static String sameOrigin(String reference, String scheme, String host, String requestPath, CacheRoute route)
+    {
+        if (reference == null || reference.isBlank())
+        {
+            return null;
+        }
+        try
+        {
+            java.net.URI base = new java.net.URI(scheme + "://" + host + requestPath);
+            java.net.URI resolved = base.resolve(reference.strip());
+            if (!scheme.equalsIgnoreCase(resolved.getScheme()) || resolved.getRawAuthority() == null
+                || !host.equalsIgnoreCase(resolved.getRawAuthority()))
+            {
+                return null;
+            }
+            return CacheKeys.url(scheme, host, resolved.getRawPath(), resolved.getRawQuery(), route);
+        }
+        catch (java.net.URISyntaxException | IllegalArgumentException x)
+        {
+            return null;
+        }
+    }
+
+    static String scheme(HttpServletRequest request)
+    {
+        return request.isSecure() ? "https" : "http";
+    }
+
+    static String host(HttpServletRequest request)
+    {
+        String host = request.getHeader("Host");
+        return host == null ? "" : host.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
+     * Stale-while-revalidate: one background request per key refreshes the stored response
+     * through the proxy servlet's upstream client; the client has already been answered.
+     */
+    private void refreshInBackground(HttpServletRequest request, Exchange exchange, CacheRuntime cache, CacheRoute route, String routeName,
+                                     String primary, String url, ResponseStore.Hit hit, CacheControl requestCc)
+    {
+        Object refresher = context.getAttribute(Refresher.ATTRIBUTE);
+        if (!(refresher instanceof Refresher found) || !cache.startRefresh(primary))
+        {
+            return;
+        }
+        CacheExchange refresh = new CacheExchange(cache, route, routeName, primary, url, hit, CacheControl.parse((String)null), request, exchange, false);
+        Set<String> forwarded = forwarded(route, hit.response().vary());
+        java.util.Map<String, List<String>> headers = new java.util.LinkedHashMap<>();
+        for (String name : java.util.Collections.list(request.getHeaderNames()))
+        {
+            if (forwarded.contains(name.toLowerCase(java.util.Locale.ROOT)) && !name.toLowerCase(java.util.Locale.ROOT).startsWith("if-"))
+            {
+                headers.put(name, java.util.Collections.list(request.getHeaders(name)));
+            }
+        }
+        try
+        {
+            found.refresh(exchange, request.getQueryString(), headers, refresh).whenComplete((ignored, failure) -> cache.endRefresh(primary));
+        }
+        catch (RuntimeException x)
+        {
+            cache.endRefresh(primary);
+            LOG.debug("{} background refresh of {} failed to start: {}", exchange.id(), url, x.toString());
+        }
+    }
+
+    /** Releases waiters when a leader's exchange ends, however it ends. */
+    private record Release(CacheExchange cacheExchange) implements AsyncListener
+    {
+        @Override
+        public void onComplete(AsyncEvent event)
+        {
+            cacheExchange.release();
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event)
+        {
+            cacheExchange.release();
+        }
+
+        @Override
+        public void onError(AsyncEvent event)
+        {
+            cacheExchange.release();
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event)
+        {
+            event.getAsyncContext().addListener(this);
+        }
+    }
+
+    private record OnComplete(Runnable action) implements AsyncListener
+    {
+        @Override
+        public void onComplete(AsyncEvent event)
+        {
+            action.run();
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event)
+        {
+        }
+
+        @Override
+        public void onError(AsyncEvent event)
+        {
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event)
+        {
+            event.getAsyncContext().addListener(this);
+        }
+    }
+}

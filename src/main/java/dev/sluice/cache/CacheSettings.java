@@ -1,0 +1,41 @@
+// The cache's storage tiers and switches (cache.*), and each route's caching (route.<name>.cache*).
+package dev.sluice.cache;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * @param heapEntries entries kept on the Java heap (the fastest tier)
+ * @param offHeapBytes bytes of off-heap memory; 0 = no off-heap tier
+ * @param diskDirectory directory of the disk tier, or null for none
+ * @param diskBytes size of the disk tier
+ * @param diskPersistent whether the disk tier survives restarts
+ * @param statusHeader whether responses carry X-Cache-Status
+ * @param lockTimeout how long concurrent misses for one key wait for the first one's response
+ * @param routes caching per route name; routes not listed do not cache
+ */
+public record CacheSettings(long heapEntries, long offHeapBytes, Path diskDirectory, long diskBytes, boolean diskPersistent,
+                            boolean statusHeader, Duration lockTimeout, Map<String, CacheRoute> routes)
+{
+    public static final CacheSettings NONE = new CacheSettings(10_000, 0, null, 0, false, true, Duration.ofSeconds(5), Map.of());
+
+    public CacheSettings
+    {
+        routes = Map.copyOf(routes);
+    }
+
+    /** The route's caching, or null when it does not cache. */
+    public CacheRoute route(String name)
+    {
+        CacheRoute route = routes.get(name);
+        return route == null || route.mode() == CacheRoute.Mode.OFF ? null : route;
+    }
+
+    /** Whether two settings can share one store (the tiers are the same). */
+    public boolean sameStorage(CacheSettings other)
+    {
+        return heapEntries == other.heapEntries && offHeapBytes == other.offHeapBytes && java.util.Objects.equals(diskDirectory, other.diskDirectory)
+            && diskBytes == other.diskBytes && diskPersistent == other.diskPersistent;
+    }
+}

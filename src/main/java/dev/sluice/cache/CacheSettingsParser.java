@@ -1,0 +1,137 @@
+// Parses cache.* and route.<name>.cache* into CacheSettings, reporting every problem.
+package dev.sluice.cache;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import dev.sluice.config.ConfigReader;
+
+public final class CacheSettingsParser
+{
+    private static final long MB = 1024L * 1024;
+
+    private CacheSettingsParser()
+    {
+    }
+
+    /**
+     * @param routeNames the configured routes
+     * @param authenticatedRoutes routes with authentication, which key by consumer unless told otherwise
+     */
+    public static CacheSettings parse(ConfigReader reader, Set<String> routeNames, Set<String> authenticatedRoutes)
+    {
+        long heapEntries = reader.integer("cache.heap.entries", 10_000, 1, 10_000_000);
+        long offHeap = reader.size("cache.offheap.size", 0, 1024L * 1024 * MB);
+        String directory = reader.optional("cache.disk.directory").orElse(null);
+        long diskBytes = reader.size("cache.disk.size", 1024 * MB, 1024L * 1024 * 1024 * MB);
+        boolean persistent = reader.bool("cache.disk.persistent", true);
+        boolean statusHeader = reader.bool("cache.status-header", true);
+        Duration lockTimeout = reader.duration("cache.lock-timeout", Duration.ofSeconds(5));
+        long defaultMaxObject = reader.size("cache.max-object-size", MB, 256 * MB);
+        if (offHeap > 0 && offHeap < MB)
+        {
+            reader.invalid("cache.offheap.size", Long.toString(offHeap), "0 (no off-heap tier) or at least 1MB");
+        }
+        Path disk = null;
+        if (directory != null)
+        {
+            disk = Path.of(directory);
+            if (Files.exists(disk) && (!Files.isDirectory(disk) || !Files.isWritable(disk)))
+            {
+                reader.invalid("cache.disk.directory", directory, "a writable directory (created if missing)");
+            }
+            if (diskBytes < MB)
+            {
+                reader.invalid("cache.disk.size", Long.toString(diskBytes), "at least 1MB");
+            }
+        }
+        Map<String, CacheRoute> routes = new HashMap<>();
+        for (String name : routeNames)
+        {
+            CacheRoute route = route(reader, "route." + name + ".", defaultMaxObject, authenticatedRoutes.contains(name));
+            if (route != null)
+            {
+                routes.put(name, route);
+            }
+        }
+        return new CacheSettings(heapEntries, offHeap, disk, diskBytes, persistent, statusHeader, lockTimeout, routes);
+    }
+
+    private static CacheRoute route(ConfigReader reader, String prefix, long defaultMaxObject, boolean authenticated)
+    {
+        String modeText = reader.optional(prefix + "cache").orElse("off");
+        CacheRoute.Mode mode = switch (modeText.toLowerCase(Locale.ROOT))
+        {
+            case "off" -> CacheRoute.Mode.OFF;
+            case "on" -> CacheRoute.Mode.ON;
+            case "force" -> CacheRoute.Mode.FORCE;
+            default ->
+            {
+                reader.invalid(prefix + "cache", modeText, "off, on (HTTP caching rules) or force (a fixed ttl whatever the upstream says)");
+                yield CacheRoute.Mode.OFF;
+            }
+        };
+        Duration ttl = reader.duration(prefix + "cache.ttl", Duration.ofMinutes(5));
+        if (mode == CacheRoute.Mode.FORCE && ttl.isZero())
+        {
+            reader.invalid(prefix + "cache.ttl", "0", "a positive duration such as 30s or 5m");
+        }
+        Set<Integer> statuses = new TreeSet<>(CacheRoute.DEFAULT_FORCE_STATUSES);
+        if (reader.optional(prefix + "cache.statuses").isPresent())
+        {
+            statuses.clear();
+            for (String item : reader.list(prefix + "cache.statuses"))
+            {
+                try
+                {
+                    int status = Integer.parseInt(item);
+                    if (status < 200 || status > 599 || status == 206 || status == 304)
+                    {
+                        throw new NumberFormatException();
+                    }
+                    statuses.add(status);
+                }
+                catch (NumberFormatException x)
+                {
+                    reader.invalid(prefix + "cache.statuses", item, "final status codes from 200 to 599, except 206 and 304");
+                }
+            }
+        }
+        long maxObject = reader.size(prefix + "cache.max-object-size", defaultMaxObject, 256 * MB);
+        List<String> keyQuery = null;
+        if (reader.optional(prefix + "cache.key.query").isPresent())
+        {
+            List<String> items = reader.list(prefix + "cache.key.query");
+            keyQuery = items.equals(List.of("*")) ? null : items.equals(List.of("none")) ? List.of() : items;
+        }
+        List<String> keyHeaders = lower(reader.list(prefix + "cache.key.headers"));
+        boolean keyConsumer = reader.bool(prefix + "cache.key.consumer", authenticated);
+        if (authenticated && !keyConsumer && mode != CacheRoute.Mode.OFF)
+        {
+            org.slf4j.LoggerFactory.getLogger(CacheSettingsParser.class).warn(
+                "Key '{}cache.key.consumer' is false on an authenticated route: every consumer is served the same cached responses", prefix);
+        }
+        Set<String> forward = new HashSet<>(lower(reader.list(prefix + "cache.forward-headers")));
+        boolean heuristic = reader.bool(prefix + "cache.heuristic", false);
+        boolean setCookie = reader.bool(prefix + "cache.store-set-cookie", false);
+        Duration staleIfUnreachable = reader.duration(prefix + "cache.stale-if-unreachable", Duration.ofHours(1));
+        if (mode == CacheRoute.Mode.OFF)
+        {
+            return null;
+        }
+        return new CacheRoute(mode, ttl, statuses, maxObject, keyQuery, keyHeaders, keyConsumer, forward, heuristic, setCookie, staleIfUnreachable);
+    }
+
+    private static List<String> lower(List<String> names)
+    {
+        return names.stream().map(name -> name.toLowerCase(Locale.ROOT)).toList();
+    }
+}
