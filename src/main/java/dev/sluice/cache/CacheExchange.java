@@ -151,17 +151,10 @@ public final class CacheExchange
     public void serveFreshened(HttpServletRequest request, HttpServletResponse response, List<String[]> notModifiedHeaders) throws IOException
     {
         long now = System.currentTimeMillis();
-        CachedResponse current = stored.response();
-        if (CachePolicy.sameRepresentation(current, notModifiedHeaders))
-        {
-            current = CachePolicy.freshen(current, notModifiedHeaders, requestTime, now);
-            runtime.store().replace(stored.key(), current);
-        }
-        else
-        {
-            // A 304 for another representation than the one stored: do not mix them.
-            runtime.invalidate(url, primary);
-        }
+        // The 304 answered our validators, so it is about the stored representation; its ETag
+        // (and the other representation fields) never replace the stored ones.
+        CachedResponse current = CachePolicy.freshen(stored.response(), notModifiedHeaders, requestTime, now);
+        runtime.store().replace(stored.key(), current);
         serve(request, response, current, "REVALIDATED");
         release();
     }
@@ -169,15 +162,7 @@ public final class CacheExchange
     /** A background refresh got a 304: the stored response is freshened; nobody is waiting for it. */
     public void freshenOnly(List<String[]> notModifiedHeaders)
     {
-        CachedResponse current = stored.response();
-        if (CachePolicy.sameRepresentation(current, notModifiedHeaders))
-        {
-            runtime.store().replace(stored.key(), CachePolicy.freshen(current, notModifiedHeaders, requestTime, System.currentTimeMillis()));
-        }
-        else
-        {
-            runtime.invalidate(url, primary);
-        }
+        runtime.store().replace(stored.key(), CachePolicy.freshen(stored.response(), notModifiedHeaders, requestTime, System.currentTimeMillis()));
         release();
     }
 

@@ -49,7 +49,7 @@ public final class CacheFilter implements Filter
 {
     private static final Logger LOG = LoggerFactory.getLogger(CacheFilter.class);
     private static final String WAITED = CacheFilter.class.getName() + ".waited";
-    /** Client headers that reach the upstream on a cacheable request even though they are not in the key. */
+    /** With {@code unkeyed-headers = strip}: client headers that reach the upstream on a cacheable request although not in the key. */
     static final Set<String> ALWAYS_FORWARDED = Set.of("accept", "accept-encoding", "accept-language", "accept-charset", "cache-control",
         "pragma", "if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "if-range", "range", "authorization", "host",
         "content-type", "content-length", "te");
@@ -132,7 +132,7 @@ public final class CacheFilter implements Filter
             invalidating(request, response, chain, cache, route, routeName, exchange);
             return;
         }
-        if (request.getHeader("Range") != null || request.getHeader("Upgrade") != null)
+        if (request.getHeader("Upgrade") != null)
         {
             bypass(exchange, response, settings);
             chain.doFilter(request, response);
@@ -148,9 +148,28 @@ public final class CacheFilter implements Filter
         }
         String url = CacheKeys.url(scheme(request), host(request), request.getRequestURI(), request.getQueryString(), route);
         String consumer = exchange.identity() == null ? null : exchange.identity().key();
-        String primary = CacheKeys.primary(routeName, url, route, consumer, headers);
+        List<String> extra = route.stripUnkeyed() ? null : CacheKeys.extraNames(java.util.Collections.list(request.getHeaderNames()), route);
+        String primary = CacheKeys.primary(routeName, url, route, consumer, headers, extra);
         ResponseStore.Hit hit = cache.store().lookup(primary, headers);
         long now = System.currentTimeMillis();
+        String range = request.getHeader("Range");
+        if (range != null)
+        {
+            // Ranges are served from a fresh stored 200; otherwise they pass through, never stored.
+            if (hit != null && hit.response().status() == 200 && CachePolicy.use(hit.response(), requestCc, route, now) == CachePolicy.Use.FRESH
+                && CacheResponder.ifRangeHolds(request.getHeader("If-Range"), hit.response()))
+            {
+                long[] bytes = CacheResponder.singleRange(range, hit.response().body().length);
+                exchange.cacheStatus("HIT");
+                exchange.addBytesOut(bytes == null
+                    ? CacheResponder.write(request, response, hit.response(), "HIT", settings.statusHeader(), now)
+                    : CacheResponder.writeRange(request, response, hit.response(), bytes, "HIT", settings.statusHeader(), now));
+                return;
+            }
+            bypass(exchange, response, settings);
+            chain.doFilter(request, response);
+            return;
+        }
         if (hit != null)
         {
             CachePolicy.Use use = CachePolicy.use(hit.response(), requestCc, route, now);
@@ -199,7 +218,10 @@ public final class CacheFilter implements Filter
         }
         CacheExchange cacheExchange = new CacheExchange(cache, route, routeName, primary, url, hit, requestCc, request, exchange, leader);
         request.setAttribute(CacheExchange.ATTRIBUTE, cacheExchange);
-        exchange.forwardOnly(forwarded(route, cache.store().varyOf(primary)));
+        if (route.stripUnkeyed())
+        {
+            exchange.forwardOnly(forwarded(route, cache.store().varyOf(primary)));
+        }
         try
         {
             chain.doFilter(request, response);
@@ -296,7 +318,8 @@ public final class CacheFilter implements Filter
         String url = CacheKeys.url(scheme, host, request.getRequestURI(), request.getQueryString(), route);
         String consumer = exchange.identity() == null ? null : exchange.identity().key();
         Function<String, List<String>> headers = name -> CacheResponder.headers(request, name);
-        String primary = CacheKeys.primary(routeName, url, route, consumer, headers);
+        List<String> extra = route.stripUnkeyed() ? null : CacheKeys.extraNames(java.util.Collections.list(request.getHeaderNames()), route);
+        String primary = CacheKeys.primary(routeName, url, route, consumer, headers, extra);
         Runnable invalidate = () ->
         {
             int status = response.getStatus();
@@ -308,7 +331,7 @@ public final class CacheFilter implements Filter
                     String target = sameOrigin(response.getHeader(header), scheme, host, request.getRequestURI(), route);
                     if (target != null)
                     {
-                        cache.invalidate(target, CacheKeys.primary(routeName, target, route, consumer, headers));
+                        cache.invalidate(target, CacheKeys.primary(routeName, target, route, consumer, headers, extra));
                     }
                 }
             }

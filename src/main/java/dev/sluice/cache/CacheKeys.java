@@ -9,8 +9,8 @@ import java.util.function.Function;
 
 /**
  * Primary key: route, scheme, host and path, the query (whole and byte for byte, or only the
- * configured parameters, sorted), the consumer when the route keys by it, and the configured key
- * headers. Method is not part of it: HEAD is answered from the GET entry. Parts are separated by
+ * configured parameters, sorted), the consumer when the route keys by it, the configured key
+ * headers, and the names of any non-standard headers the request carries. Method is not part of it: HEAD is answered from the GET entry. Parts are separated by
  * a newline, which no URL, host or header value can contain, so two requests can never collide
  * by shifting text from one part into another.
  */
@@ -30,8 +30,10 @@ public final class CacheKeys
     /**
      * @param consumer the authenticated consumer (or token subject), or null
      * @param headers every value of a request header by name
+     * @param extraNames the names of non-standard headers the request carries (see {@link #extraNames}), or null
      */
-    public static String primary(String routeName, String url, CacheRoute route, String consumer, Function<String, List<String>> headers)
+    public static String primary(String routeName, String url, CacheRoute route, String consumer, Function<String, List<String>> headers,
+                                 List<String> extraNames)
     {
         StringBuilder key = new StringBuilder(routeName.length() + url.length() + 16)
             .append(routeName).append('\n').append(url).append('\n');
@@ -43,7 +45,36 @@ public final class CacheKeys
         {
             key.append('\n').append(name).append('=').append(normalise(headers.apply(name)));
         }
+        if (extraNames != null && !extraNames.isEmpty())
+        {
+            key.append("\nwith=").append(String.join(",", extraNames));
+        }
         return key.toString();
+    }
+
+    /**
+     * Request headers every client may send and the origin is expected to declare in Vary when
+     * it uses them; any other header's name joins the key (see {@link CacheRoute#stripUnkeyed}).
+     */
+    public static final java.util.Set<String> STANDARD = java.util.Set.of("accept", "accept-encoding", "accept-language", "accept-charset",
+        "cache-control", "pragma", "if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "if-range", "range",
+        "authorization", "host", "content-type", "content-length", "content-encoding", "transfer-encoding", "te", "connection",
+        "keep-alive", "expect", "user-agent", "referer", "cookie", "dnt", "upgrade-insecure-requests", "priority", "x-request-id",
+        "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "forwarded", "x-real-ip", "via");
+
+    /** The sorted lower-case names of the request's headers outside the standard set and the key headers. */
+    public static List<String> extraNames(Iterable<String> names, CacheRoute route)
+    {
+        java.util.TreeSet<String> extra = new java.util.TreeSet<>();
+        for (String name : names)
+        {
+            String lower = name.toLowerCase(java.util.Locale.ROOT);
+            if (!STANDARD.contains(lower) && !lower.startsWith("sec-") && !route.keyHeaders().contains(lower))
+            {
+                extra.add(lower);
+            }
+        }
+        return List.copyOf(extra);
     }
 
     /** The key of the variant selected by these request headers. */

@@ -17,9 +17,16 @@ public final class CachePolicy
     public static final Set<Integer> HEURISTIC_STATUSES = Set.of(200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501);
     /** Hop-by-hop and connection-specific fields: never stored, never taken from a 304. */
     static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
-        "upgrade", "proxy-authenticate", "proxy-authorization");
+        "upgrade", "proxy-authenticate", "proxy-authentication-info", "proxy-authorization");
     /** Fields Sluice sets per response, which a stored copy must not carry. */
-    static final Set<String> PER_RESPONSE = Set.of("x-request-id", "x-cache-status", "age", "content-length");
+    static final Set<String> PER_RESPONSE = Set.of("x-request-id", "x-cache-status", "content-length");
+    /** Fields a 304 never replaces: they describe the stored representation itself (RFC 9111 §3.2). */
+    static final Set<String> NOT_UPDATED = Set.of("content-encoding", "content-length", "content-md5", "content-range", "etag");
+    /** Statuses Sluice understands, for must-understand (RFC 9111 §5.2.2.3): those RFC 9110 defines. */
+    static final Set<Integer> UNDERSTOOD = Set.of(200, 201, 202, 203, 204, 205, 206, 300, 301, 302, 303, 304, 305, 307, 308, 400, 401, 402,
+        403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417, 421, 422, 426, 500, 501, 502, 503, 504, 505);
+    /** A current age for responses whose Age cannot be read: older than any lifetime. */
+    static final long UNREADABLE_AGE = Long.MAX_VALUE / 4;
     private static final long HEURISTIC_CAP = 24L * 3600 * 1000;
 
     private CachePolicy()
@@ -55,7 +62,14 @@ public final class CachePolicy
             return route.forceStatuses().contains(status) ? null : "status " + status + " (force stores " + route.forceStatuses() + ")";
         }
         CacheControl cc = response.cacheControl();
-        if (cc.has("no-store") && !(cc.has("must-understand") && HEURISTIC_STATUSES.contains(status)))
+        if (cc.has("must-understand"))
+        {
+            if (!UNDERSTOOD.contains(status))
+            {
+                return "must-understand with status " + status;
+            }
+        }
+        else if (cc.has("no-store"))
         {
             return "no-store";
         }
@@ -123,7 +137,12 @@ public final class CachePolicy
     /** Current age in milliseconds (§4.2.3). */
     public static long age(CachedResponse response, long now)
     {
-        long ageValue = ageSeconds(response.values("Age")) * 1000;
+        long ageSeconds = ageSeconds(response.values("Age"));
+        if (ageSeconds < 0)
+        {
+            return UNREADABLE_AGE;
+        }
+        long ageValue = ageSeconds * 1000;
         long date = HttpDates.parse(response.value("Date"));
         long dateValue = date >= 0 ? date : response.responseTime();
         long apparentAge = Math.max(0, response.responseTime() - dateValue);
@@ -134,19 +153,23 @@ public final class CachePolicy
         return correctedInitialAge + residentTime;
     }
 
-    /** The first Age value as non-negative seconds; anything unparsable counts as 0. */
+    /**
+     * The Age value in seconds: 0 when absent, -1 when it is not exactly one non-negative
+     * integer (several lines, a list, a sign, a fraction, a parameter). A cache cannot know how
+     * old such a response is, so it treats it as stale.
+     */
     static long ageSeconds(List<String> values)
     {
         if (values.isEmpty())
         {
             return 0;
         }
-        String first = values.get(0).split(",")[0].strip();
-        if (first.isEmpty() || first.length() > 10 || !first.chars().allMatch(Character::isDigit))
+        String value = values.get(0).strip();
+        if (values.size() > 1 || value.isEmpty() || value.length() > 12 || !value.chars().allMatch(Character::isDigit))
         {
-            return 0;
+            return -1;
         }
-        return Math.min(Long.parseLong(first), CacheControl.MAX_DELTA);
+        return Math.min(Long.parseLong(value), CacheControl.MAX_DELTA);
     }
 
     /** How a stored response may answer a request. */
@@ -293,8 +316,17 @@ public final class CachePolicy
      */
     public static CachedResponse freshen(CachedResponse stored, List<String[]> notModifiedHeaders, long requestTime, long responseTime)
     {
-        List<String[]> update = storedHeaders(notModifiedHeaders);
+        List<String[]> update = new ArrayList<>();
+        for (String[] header : storedHeaders(notModifiedHeaders))
+        {
+            if (!NOT_UPDATED.contains(header[0].toLowerCase(Locale.ROOT)))
+            {
+                update.add(header);
+            }
+        }
         List<String> replaced = new ArrayList<>();
+        // The stored Age described the old exchange; the age now restarts from this one.
+        replaced.add("age");
         for (String[] header : update)
         {
             replaced.add(header[0].toLowerCase(Locale.ROOT));
@@ -309,20 +341,5 @@ public final class CachePolicy
         }
         merged.addAll(update);
         return stored.withHeaders(merged, requestTime, responseTime);
-    }
-
-    /** Whether a 304's validators are consistent with the stored response (§4.3.4): same strong ETag if it has one. */
-    public static boolean sameRepresentation(CachedResponse stored, List<String[]> notModifiedHeaders)
-    {
-        String etag = null;
-        for (String[] header : notModifiedHeaders)
-        {
-            if (header[0].equalsIgnoreCase("ETag"))
-            {
-                etag = header[1];
-            }
-        }
-        String storedEtag = stored.value("ETag");
-        return etag == null || storedEtag == null || Conditionals.weakMatch(etag, storedEtag);
     }
 }

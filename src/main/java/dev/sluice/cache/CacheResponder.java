@@ -40,7 +40,7 @@ public final class CacheResponder
         for (String[] header : stored.headers())
         {
             String name = header[0].toLowerCase(Locale.ROOT);
-            if (name.equals("content-length") || (notModified && !NOT_MODIFIED_FIELDS.contains(name)))
+            if (name.equals("content-length") || name.equals("age") || (notModified && !NOT_MODIFIED_FIELDS.contains(name)))
             {
                 continue;
             }
@@ -72,6 +72,103 @@ public final class CacheResponder
         response.getOutputStream().write(body);
         response.flushBuffer();
         return body.length;
+    }
+
+    /**
+     * The byte range {first, last} a {@code Range} header asks of a body of this length, or null
+     * when it is not one satisfiable range of bytes (several ranges, other units, garbage):
+     * then the whole response is served, as RFC 9110 §14.2 allows.
+     */
+    static long[] singleRange(String range, long length)
+    {
+        if (range == null || length == 0)
+        {
+            return null;
+        }
+        String value = range.strip();
+        if (!value.regionMatches(true, 0, "bytes=", 0, 6) || value.indexOf(',') >= 0)
+        {
+            return null;
+        }
+        String spec = value.substring(6).strip();
+        int dash = spec.indexOf('-');
+        if (dash < 0)
+        {
+            return null;
+        }
+        try
+        {
+            String first = spec.substring(0, dash).strip();
+            String last = spec.substring(dash + 1).strip();
+            if (first.isEmpty())
+            {
+                long suffix = Long.parseLong(last);
+                return suffix <= 0 ? null : new long[] {Math.max(0, length - suffix), length - 1};
+            }
+            long start = Long.parseLong(first);
+            long end = last.isEmpty() ? length - 1 : Math.min(Long.parseLong(last), length - 1);
+            return start < 0 || start >= length || end < start ? null : new long[] {start, end};
+        }
+        catch (NumberFormatException x)
+        {
+            return null;
+        }
+    }
+
+    /** Serves one range of a stored 200 as a 206 (the rest as {@link #write} does). */
+    public static long writeRange(HttpServletRequest request, HttpServletResponse response, CachedResponse stored, long[] range, String label,
+                                  boolean statusHeader, long now) throws IOException
+    {
+        response.setStatus(206);
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (String[] header : stored.headers())
+        {
+            String name = header[0].toLowerCase(Locale.ROOT);
+            if (name.equals("content-length") || name.equals("age") || name.equals("content-range"))
+            {
+                continue;
+            }
+            if (seen.add(name))
+            {
+                response.setHeader(header[0], header[1]);
+            }
+            else
+            {
+                response.addHeader(header[0], header[1]);
+            }
+        }
+        response.setHeader("Age", Long.toString(CachePolicy.age(stored, now) / 1000));
+        if (statusHeader)
+        {
+            response.setHeader("X-Cache-Status", label);
+        }
+        byte[] body = stored.body();
+        int length = (int)(range[1] - range[0] + 1);
+        response.setHeader("Content-Range", "bytes " + range[0] + "-" + range[1] + "/" + body.length);
+        response.setContentLength(length);
+        if ("HEAD".equals(request.getMethod()))
+        {
+            return 0;
+        }
+        response.getOutputStream().write(body, (int)range[0], length);
+        response.flushBuffer();
+        return length;
+    }
+
+    /** Whether an If-Range lets a stored response answer a Range request: a strong ETag or the exact Last-Modified matches. */
+    static boolean ifRangeHolds(String ifRange, CachedResponse stored)
+    {
+        if (ifRange == null)
+        {
+            return true;
+        }
+        String value = ifRange.strip();
+        if (value.startsWith("\"") )
+        {
+            return value.equals(stored.value("ETag"));
+        }
+        String lastModified = stored.value("Last-Modified");
+        return lastModified != null && HttpDates.parse(value) >= 0 && HttpDates.parse(value) == HttpDates.parse(lastModified);
     }
 
     /** The headers of a servlet request by name, as the key and Vary logic read them. */

@@ -13,13 +13,16 @@ import java.util.Set;
  * @param keyQuery null = the whole query as sent; else only these parameters, sorted (empty = none)
  * @param keyHeaders request headers (lower case) added to the key and forwarded
  * @param keyConsumer whether the authenticated consumer is part of the key
- * @param forwardHeaders request headers (lower case) forwarded although not in the key (the operator vouches for them)
+ * @param stripUnkeyed whether client headers outside the standard set, the key headers, forward-headers and stored Vary
+ *        names are removed from requests whose response may be stored (strict); otherwise they are forwarded and the
+ *        names of such headers are part of the key, so a request that adds one never shares an entry with one that does not
+ * @param forwardHeaders with strict stripping, request headers (lower case) forwarded although not in the key (the operator vouches for them)
  * @param heuristic whether responses without explicit freshness get 10% of their Last-Modified age (at most a day)
  * @param storeSetCookie whether responses carrying Set-Cookie may be stored (and replayed to everyone)
  * @param staleIfUnreachable how stale a stored response may be and still be served when the upstream cannot be reached; zero = never
  */
 public record CacheRoute(Mode mode, Duration ttl, Set<Integer> forceStatuses, long maxObjectSize, List<String> keyQuery,
-                         List<String> keyHeaders, boolean keyConsumer, Set<String> forwardHeaders, boolean heuristic,
+                         List<String> keyHeaders, boolean keyConsumer, boolean stripUnkeyed, Set<String> forwardHeaders, boolean heuristic,
                          boolean storeSetCookie, Duration staleIfUnreachable)
 {
     public static final Set<Integer> DEFAULT_FORCE_STATUSES = Set.of(200, 203, 204, 300, 301, 308, 404, 410);

@@ -119,6 +119,12 @@ public final class CacheSettingsParser
             org.slf4j.LoggerFactory.getLogger(CacheSettingsParser.class).warn(
                 "Key '{}cache.key.consumer' is false on an authenticated route: every consumer is served the same cached responses", prefix);
         }
+        String unkeyed = reader.optional(prefix + "cache.unkeyed-headers").orElse("separate");
+        if (!unkeyed.equals("separate") && !unkeyed.equals("strip"))
+        {
+            reader.invalid(prefix + "cache.unkeyed-headers", unkeyed,
+                "separate (forwarded; their names join the key) or strip (not forwarded on cacheable requests)");
+        }
         Set<String> forward = new HashSet<>(lower(reader.list(prefix + "cache.forward-headers")));
         boolean heuristic = reader.bool(prefix + "cache.heuristic", false);
         boolean setCookie = reader.bool(prefix + "cache.store-set-cookie", false);
@@ -127,7 +133,8 @@ public final class CacheSettingsParser
         {
             return null;
         }
-        return new CacheRoute(mode, ttl, statuses, maxObject, keyQuery, keyHeaders, keyConsumer, forward, heuristic, setCookie, staleIfUnreachable);
+        return new CacheRoute(mode, ttl, statuses, maxObject, keyQuery, keyHeaders, keyConsumer, unkeyed.equals("strip"), forward, heuristic, setCookie,
+            staleIfUnreachable);
     }
 
     private static List<String> lower(List<String> names)

@@ -146,6 +146,8 @@ public final class SluiceServer implements AutoCloseable
     private static HttpConfiguration httpConfiguration()
     {
         HttpConfiguration http = new HttpConfiguration();
+        // Header values go upstream exactly as the client wrote them (see UpstreamClients).
+        http.setHeaderCacheCaseSensitive(true);
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
         return http;

@@ -758,16 +758,39 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     }
 
     /**
-     * Drops response headers the upstream named in its {@code Connection} header (Jetty drops
-     * only the fixed hop-by-hop set on responses) and the upstream's request id, which would
-     * otherwise contradict Sluice's.
+     * Copies the upstream's response headers verbatim, without the hop-by-hop set, those the
+     * upstream named in its {@code Connection} header (Jetty drops only the fixed set) and the
+     * upstream's request id, which would otherwise contradict Sluice's.
      */
     @Override
     protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse)
     {
         // Read the upstream's Connection header once, not once per header.
         clientRequest.setAttribute(CONNECTION_TOKENS_ATTRIBUTE, connectionTokens(serverResponse));
-        super.onServerResponseHeaders(clientRequest, proxyResponse, serverResponse);
+        // Jetty's own copy re-joins each value from its parsed list ("1; mode=block" becomes
+        // "1;mode=block", "a, b" becomes "a,b"); a proxy passes values on as the upstream wrote them.
+        Set<String> seen = new HashSet<>();
+        for (HttpField field : serverResponse.getHeaders())
+        {
+            String lower = field.getLowerCaseName();
+            if (HOP_HEADERS.contains(lower))
+            {
+                continue;
+            }
+            String value = filterServerResponseHeader(clientRequest, serverResponse, field.getName(), field.getValue());
+            if (value == null)
+            {
+                continue;
+            }
+            if (seen.add(lower))
+            {
+                proxyResponse.setHeader(field.getName(), value);
+            }
+            else
+            {
+                proxyResponse.addHeader(field.getName(), value);
+            }
+        }
         CacheExchange cache = CacheExchange.of(clientRequest);
         if (cache != null)
         {

@@ -69,7 +69,12 @@ final class UpstreamClients implements AutoCloseable
         Duration connectTimeout = key.connectTimeout();
         ClientConnector connector = new ClientConnector();
         connector.setSslContextFactory(sslContextFactory(key.tls()));
-        HttpClient client = new HttpClient(new HttpClientTransportOverHTTP(connector));
+        HttpClientTransportOverHTTP transport = new HttpClientTransportOverHTTP(connector);
+        // Jetty's parser reuses header fields it has seen, matched without regard to case by
+        // default: a proxy must pass "MaX-aGe=1" on as the upstream wrote it, not as an earlier
+        // response did.
+        transport.setHeaderCacheCaseSensitive(true);
+        HttpClient client = new HttpClient(transport);
         client.setExecutor(executor);
         client.setScheduler(scheduler);
         client.setByteBufferPool(bufferPool);

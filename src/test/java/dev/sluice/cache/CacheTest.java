@@ -43,6 +43,10 @@ class CacheTest
             route.s.upstream = origin
             route.s.cache = on
             route.s.cache.max-object-size = 100
+            route.p.path = /p
+            route.p.upstream = origin
+            route.p.cache = on
+            route.p.cache.unkeyed-headers = strip
             route.k.path = /k
             route.k.upstream = origin
             route.k.cache = on
@@ -171,14 +175,27 @@ class CacheTest
     void anUnkeyedHeaderCannotPoisonWhatOthersAreServed() throws Exception
     {
         // An origin that (wrongly) builds links from a header it does not declare in Vary.
-        origin.script("/c/poison", request -> Answer.of(200,
-            "link=" + (request.getHeaders().get("X-Forwarded-Host-Evil") == null ? "good" : request.getHeaders().get("X-Forwarded-Host-Evil")),
-            "Cache-Control", "max-age=60"));
-        ContentResponse attacker = get("/c/poison", "X-Forwarded-Host-Evil", "evil.example", "User-Agent", "evil", "Cookie", "x=1");
-        assertEquals("link=good", attacker.getContentAsString(), "the unkeyed header never reached the origin");
-        assertNull(origin.request("/c/poison", 0).get("X-Forwarded-Host-Evil"));
-        assertNull(origin.request("/c/poison", 0).get("Cookie"));
+        java.util.function.Function<org.eclipse.jetty.server.Request, Answer> reflecting = request -> Answer.of(200,
+            "link=" + (request.getHeaders().get("X-Evil-Host") == null ? "good" : request.getHeaders().get("X-Evil-Host")),
+            "Cache-Control", "max-age=60");
+        origin.script("/c/poison", reflecting);
+        assertEquals("link=evil.example", get("/c/poison", "X-Evil-Host", "evil.example").getContentAsString());
+        // The attacker's response is stored under a key that names the extra header: others never get it.
+        ContentResponse victim = get("/c/poison");
+        assertEquals("link=good", victim.getContentAsString());
+        assertEquals("MISS", victim.getHeaders().get("X-Cache-Status"));
         assertEquals("link=good", get("/c/poison").getContentAsString());
+        assertEquals("link=evil.example", get("/c/poison", "X-Evil-Host", "evil.example").getContentAsString());
+        assertEquals(2, origin.count("/c/poison"));
+
+        // Strict routes do not even forward it (nor Cookie or User-Agent) on cacheable requests.
+        origin.script("/p/poison", reflecting);
+        ContentResponse attacker = get("/p/poison", "X-Evil-Host", "evil.example", "User-Agent", "evil", "Cookie", "x=1");
+        assertEquals("link=good", attacker.getContentAsString());
+        assertNull(origin.request("/p/poison", 0).get("X-Evil-Host"));
+        assertNull(origin.request("/p/poison", 0).get("Cookie"));
+        assertNull(origin.request("/p/poison", 0).get("User-Agent"));
+        assertEquals("HIT", get("/p/poison").getHeaders().get("X-Cache-Status"));
     }
 
     @Test
