@@ -9,6 +9,7 @@ import java.util.List;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.auth.ApiKeys;
+import dev.sluice.cache.CacheRuntime;
 import dev.sluice.config.ConfigStore;
 import dev.sluice.exchange.RequestIds;
 import dev.sluice.http.HeaderNames;
@@ -28,6 +29,10 @@ import jakarta.servlet.http.HttpServletResponse;
  *   <li>{@code GET /-/admin/upstreams}: every target of every pool with its state
  *       ({@code healthy}, {@code unhealthy}, {@code ejected}, {@code probing}, {@code drained}),
  *       ejection end, requests in flight and latency average.</li>
+ *   <li>{@code DELETE /-/admin/cache?url=U}: purges one URL (every route, consumer and variant
+ *       of it); {@code U} is a full {@code http://host/path?query} or a {@code /path?query} on
+ *       any host. {@code ?prefix=/path/} purges every URL whose path starts so;
+ *       {@code ?all=true} empties the cache. Answers {@code {"purged": n}}.</li>
  * </ul>
  */
 public final class AdminServlet extends HttpServlet
@@ -35,6 +40,7 @@ public final class AdminServlet extends HttpServlet
     private static final long serialVersionUID = 1L;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_TOKEN = 256;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AdminServlet.class);
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException
@@ -75,7 +81,65 @@ public final class AdminServlet extends HttpServlet
             upstreams(response, pools instanceof Pools found ? found.view() : List.of());
             return;
         }
+        if (path.equals("/cache"))
+        {
+            purge(request, response, id);
+            return;
+        }
         ProblemWriter.write(response, ProblemType.NOT_FOUND, "No such Sluice endpoint.", id);
+    }
+
+    private void purge(HttpServletRequest request, HttpServletResponse response, String id) throws IOException
+    {
+        if (!request.getMethod().equals("DELETE"))
+        {
+            response.setHeader(HeaderNames.ALLOW, "DELETE");
+            ProblemWriter.write(response, ProblemType.METHOD_NOT_ALLOWED, "Use DELETE.", id);
+            return;
+        }
+        if (!(getServletContext().getAttribute(CacheRuntime.ATTRIBUTE) instanceof CacheRuntime cache))
+        {
+            ProblemWriter.write(response, ProblemType.NOT_READY, "The cache is not running.", id);
+            return;
+        }
+        String url = request.getParameter("url");
+        String prefix = request.getParameter("prefix");
+        boolean all = "true".equals(request.getParameter("all"));
+        int given = (url != null ? 1 : 0) + (prefix != null ? 1 : 0) + (all ? 1 : 0);
+        if (given != 1 || (url != null && url.isBlank()) || (prefix != null && !prefix.startsWith("/")))
+        {
+            ProblemWriter.write(response, ProblemType.BAD_REQUEST,
+                "Give exactly one of url=<http://host/path?query or /path?query>, prefix=</path/> or all=true.", id);
+            return;
+        }
+        int purged;
+        if (all)
+        {
+            purged = cache.store().purge(stored -> true);
+            cache.store().clear();
+        }
+        else if (url != null)
+        {
+            purged = cache.store().purge(stored -> stored.equals(url) || (url.startsWith("/") && pathOf(stored).equals(url)));
+        }
+        else
+        {
+            purged = cache.store().purge(stored -> pathOf(stored).startsWith(prefix));
+        }
+        LOG.info("Admin purge ({}) removed {} cached responses", all ? "all" : url != null ? "url " + url : "prefix " + prefix, purged);
+        byte[] body = ("{\"purged\":" + purged + "}\n").getBytes(StandardCharsets.UTF_8);
+        response.setStatus(200);
+        response.setContentType("application/json");
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
+    }
+
+    /** {@code /path?query} of a stored {@code scheme://host/path?query}. */
+    private static String pathOf(String url)
+    {
+        int scheme = url.indexOf("://");
+        int slash = scheme < 0 ? -1 : url.indexOf('/', scheme + 3);
+        return slash < 0 ? "/" : url.substring(slash);
     }
 
     private static void upstreams(HttpServletResponse response, List<Pool.TargetView> views) throws IOException

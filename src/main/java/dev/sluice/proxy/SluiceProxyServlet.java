@@ -79,6 +79,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private static final String CONNECTION_TOKENS_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".connectionTokens";
     private static final String NO_TARGET_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".noTarget";
     private static final String ATTEMPTS_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".attempts";
+    private static final String FLUSH_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".flush";
 
     private ConfigStore config;
     private UpstreamClients clients;
@@ -767,6 +768,12 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     {
         // Read the upstream's Connection header once, not once per header.
         clientRequest.setAttribute(CONNECTION_TOKENS_ATTRIBUTE, connectionTokens(serverResponse));
+        if (serverResponse.getHeaders().get(HttpHeader.CONTENT_LENGTH) == null)
+        {
+            // A body of unknown length (an event stream, a chunked download) is flushed piece by
+            // piece; the container's response buffer would otherwise hold it until it filled.
+            clientRequest.setAttribute(FLUSH_ATTRIBUTE, Boolean.TRUE);
+        }
         // Jetty's own copy re-joins each value from its parsed list ("1; mode=block" becomes
         // "1;mode=block", "a, b" becomes "a,b"); a proxy passes values on as the upstream wrote them.
         Set<String> seen = new HashSet<>();
@@ -984,6 +991,87 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         {
             LOG.trace("abort refused", x);
             return false;
+        }
+    }
+
+    @Override
+    protected StreamWriter newWriteListener(HttpServletRequest clientRequest, Response serverResponse)
+    {
+        return new FlushingWriter(clientRequest, serverResponse);
+    }
+
+    /**
+     * Jetty's writer, plus a flush after each piece when the body's length is unknown: a
+     * streamed response (text/event-stream, chunked downloads) reaches the client as the
+     * upstream sends it instead of waiting in the container's buffer. The flush is
+     * non-blocking: when it cannot finish at once, the piece completes on the next
+     * onWritePossible.
+     */
+    private final class FlushingWriter extends StreamWriter
+    {
+        private final HttpServletRequest clientRequest;
+        private byte[] buffer;
+        private int offset;
+        private int length;
+        private Callback callback;
+        private boolean pending;
+
+        FlushingWriter(HttpServletRequest clientRequest, Response serverResponse)
+        {
+            super(clientRequest, serverResponse);
+            this.clientRequest = clientRequest;
+        }
+
+        @Override
+        protected void data(byte[] bytes, int offset, int length, Callback callback)
+        {
+            if (this.callback != null)
+            {
+                throw new java.nio.channels.WritePendingException();
+            }
+            this.buffer = bytes;
+            this.offset = offset;
+            this.length = length;
+            this.callback = callback;
+            this.pending = false;
+        }
+
+        @Override
+        public void onWritePossible() throws IOException
+        {
+            if (callback == null)
+            {
+                return;
+            }
+            jakarta.servlet.ServletOutputStream output = clientRequest.getAsyncContext().getResponse().getOutputStream();
+            if (!pending)
+            {
+                output.write(buffer, offset, length);
+                pending = true;
+                if (!output.isReady())
+                {
+                    return;
+                }
+                if (clientRequest.getAttribute(FLUSH_ATTRIBUTE) != null)
+                {
+                    output.flush();
+                    if (!output.isReady())
+                    {
+                        return;
+                    }
+                }
+            }
+            complete();
+        }
+
+        @Override
+        protected void complete()
+        {
+            Callback done = callback;
+            buffer = null;
+            callback = null;
+            pending = false;
+            done.succeeded();
         }
     }
 

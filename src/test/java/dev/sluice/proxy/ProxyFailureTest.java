@@ -201,7 +201,19 @@ class ProxyFailureTest
     @Test
     void theTotalTimeoutEndsAnExchangeThatIsNeverIdle() throws Exception
     {
-        ContentResponse response = client.newRequest(sluice.uri("/total/trickle")).timeout(10, TimeUnit.SECONDS).send();
+        ContentResponse response;
+        try
+        {
+            response = client.newRequest(sluice.uri("/total/trickle")).timeout(10, TimeUnit.SECONDS).send();
+        }
+        catch (java.util.concurrent.ExecutionException x)
+        {
+            // The ticks stream out as they come (unknown length), so the status and the first
+            // ticks are already with the client at the deadline: the cut is a broken connection,
+            // never a clean end after all 30 ticks.
+            assertTrue(x.getCause() instanceof java.io.EOFException, x.toString());
+            return;
+        }
         // The first ticks went out before the deadline, so the status is already 200: the cut
         // shows as a short body, not as a clean end after all 30 ticks.
         if (response.getStatus() == 200)
