@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark: backend direct, nginx proxy_pass, bare Jetty ProxyServlet, Sluice (plain,
-# rate-limited, API key + rate limit, cached JWT + rate limit), and nginx proxy_cache, all on
+# rate-limited, API key + rate limit, cached JWT + rate limit, cache hit), and nginx proxy_cache, all on
 # loopback, measured with wrk in interleaved rounds. Prints one table and
 # writes bench/results/<time>.{json,md} and the "latest results" section of docs/PERFORMANCE.md.
 #
@@ -140,6 +140,11 @@ route.limited.upstream = backend
 route.limited.strip-prefix = true
 route.limited.rate-limit = 100000000/s
 route.limited.rate-limit.by = ip
+route.cached.path = /cached
+route.cached.upstream = backend
+route.cached.strip-prefix = true
+route.cached.cache = force
+route.cached.cache.ttl = 10m
 PROPS
 
 echo "starting the bare Jetty proxy and Sluice"
@@ -172,8 +177,9 @@ java -cp "$cp" dev.sluice.bench.BenchRunner \
   --target direct=http://127.0.0.1:$BACKEND --target nginx=http://127.0.0.1:$NGINX_PROXY \
   --target jetty=http://127.0.0.1:$JETTY --target sluice=http://127.0.0.1:$SLUICE \
   --target nginx-cache=http://127.0.0.1:$NGINX_CACHE \
+  --target sluice-cache=http://127.0.0.1:$SLUICE/cached \
   --target sluice-limited=http://127.0.0.1:$SLUICE/limited \
   --target "sluice-key=http://127.0.0.1:$SLUICE/key|apikey: $bench_key" \
   --target "sluice-jwt=http://127.0.0.1:$SLUICE/jwt|Authorization: Bearer $bench_token" \
   --cpu direct="$(nginx_pids backend)" --cpu nginx="$(nginx_pids proxies)" --cpu nginx-cache="$(nginx_pids proxies)" \
-  --cpu jetty="$jetty_pid" --cpu sluice="$sluice_pid" --cpu sluice-limited="$sluice_pid" --cpu sluice-key="$sluice_pid" --cpu sluice-jwt="$sluice_pid"
+  --cpu jetty="$jetty_pid" --cpu sluice="$sluice_pid" --cpu sluice-limited="$sluice_pid" --cpu sluice-key="$sluice_pid" --cpu sluice-jwt="$sluice_pid" --cpu sluice-cache="$sluice_pid"

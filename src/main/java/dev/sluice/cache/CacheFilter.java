@@ -55,6 +55,7 @@ public final class CacheFilter implements Filter
         "content-type", "content-length", "te");
 
     private ConfigStore config;
+    private jakarta.servlet.ServletContext context;
     private volatile CacheRuntime runtime;
 
     @Override
@@ -65,8 +66,6 @@ public final class CacheFilter implements Filter
         filterConfig.getServletContext().setAttribute(CacheRuntime.ATTRIBUTE, runtime);
         this.context = filterConfig.getServletContext();
     }
-
-    private jakarta.servlet.ServletContext context;
 
     @Override
     public void destroy()

@@ -100,6 +100,12 @@ public final class DemoUpstream implements AutoCloseable
             echo.put("body_preview", new String(preview, 0, previewLength, java.nio.charset.StandardCharsets.UTF_8));
             byte[] body = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(echo);
             response.setStatus(200);
+            if (request.getRequestURI().startsWith("/catalog"))
+            {
+                // The demo's cacheable API: Sluice's cache keeps these for 30 s (see route.catalog).
+                response.setHeader("Cache-Control", "public, max-age=30");
+                response.setHeader("Date", org.eclipse.jetty.http.DateGenerator.formatDate(System.currentTimeMillis()));
+            }
             response.setContentType("application/json");
             response.setContentLength(body.length + 1);
             response.getOutputStream().write(body);

@@ -244,6 +244,22 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         }
         if (clientRequest.getAttribute(NO_TARGET_ATTRIBUTE) instanceof Pool pool)
         {
+            CacheExchange cache = CacheExchange.of(clientRequest);
+            if (cache != null && cache.mayServeStaleWhenUnreachable())
+            {
+                // No target to ask: the upstream is as unreachable as it gets.
+                try
+                {
+                    LOG.warn("{} no healthy target of upstream '{}'; serving the stored response", exchange.id(), pool.upstream().name());
+                    cache.serveStale(clientRequest, proxyResponse);
+                    return;
+                }
+                catch (IOException x)
+                {
+                    LOG.debug("{} writing the stored response failed: {}", exchange.id(), x.toString());
+                    return;
+                }
+            }
             exchange.outcome(Exchange.Outcome.NO_TARGET);
             proxyResponse.setHeader(HeaderNames.RETRY_AFTER, Long.toString(pool.retryAfter().toSeconds()));
             exchange.addBytesOut(ProblemWriter.write(proxyResponse, ProblemType.NO_TARGET,

@@ -34,7 +34,7 @@ public final class BenchRunner
         new String[]{"4r", "Sluice, plain route + local rate limit", "sluice-limited"},
         new String[]{"5", "Sluice, API key + local rate limit", "sluice-key"},
         new String[]{"6", "Sluice, JWT RS256 (cached) + local rate limit", "sluice-jwt"},
-        new String[]{"7a", "Sluice, cache hit", null},
+        new String[]{"7a", "Sluice, cache hit (cache = force)", "sluice-cache"},
         new String[]{"7b", "nginx proxy_cache hit", "nginx-cache"},
         new String[]{"8", "Sluice over HTTPS, keep-alive", null});
     private static final List<String> SIZES = List.of("small", "large");
@@ -200,8 +200,8 @@ public final class BenchRunner
             ratios.add(ratio("API key + rate limit / Sluice plain", size, medianRps.get("sluice-key/" + size), medianRps.get("sluice/" + size), 0.9));
             ratios.add(ratio("Rate-limited route / the same route unlimited (context)", size, medianRps.get("sluice-limited/" + size), medianRps.get("sluice/" + size), null));
             ratios.add(ratio("JWT + rate limit / Sluice plain", size, medianRps.get("sluice-jwt/" + size), medianRps.get("sluice/" + size), 0.85));
-            ratios.add(ratio("Sluice cache hit / Sluice plain", size, null, null, 2.0));
-            ratios.add(ratio("Sluice cache hit / nginx proxy_cache hit", size, null, null, 1.0));
+            ratios.add(ratio("Sluice cache hit / Sluice plain", size, medianRps.get("sluice-cache/" + size), medianRps.get("sluice/" + size), 2.0));
+            ratios.add(ratio("Sluice cache hit / nginx proxy_cache hit", size, medianRps.get("sluice-cache/" + size), medianRps.get("nginx-cache/" + size), 1.0));
         }
         report.put("ratios", ratios);
         report.put("fixed_rate_latency", fixedRate);

@@ -216,6 +216,38 @@ class CacheStorageTest
     }
 
     @Test
+    void anUnreachableUpstreamGetsTheStaleCopyAndMustRevalidateGetsTheError() throws Exception
+    {
+        Origin origin = new Origin();
+        try (SluiceUnderTest sluice = SluiceUnderTest.start("""
+                 upstream.o.url = %s
+                 upstream.o.outlier.consecutive-failures = 1
+                 upstream.o.outlier.max-ejection-percent = 100
+                 route.c.path = /c
+                 route.c.upstream = o
+                 route.c.cache = on
+                 """.formatted(origin.url())))
+        {
+            origin.script("/c/kept", Answer.of(200, "kept", "Cache-Control", "max-age=1"));
+            origin.script("/c/strict", Answer.of(200, "strict", "Cache-Control", "max-age=1, must-revalidate"));
+            get(sluice, "/c/kept");
+            get(sluice, "/c/strict");
+            origin.close();
+            Thread.sleep(1100);
+            // Connection refused: the stored copy stands in, within stale-if-unreachable (1h).
+            ContentResponse refused = get(sluice, "/c/kept");
+            assertEquals(200, refused.getStatus());
+            assertEquals("kept", refused.getContentAsString());
+            assertEquals("STALE", refused.getHeaders().get("X-Cache-Status"));
+            // The only target is now ejected: no target at all, same answer.
+            ContentResponse ejected = get(sluice, "/c/kept");
+            assertEquals("STALE", ejected.getHeaders().get("X-Cache-Status"));
+            // must-revalidate forbids it: the client gets the error.
+            assertEquals(503, get(sluice, "/c/strict").getStatus());
+        }
+    }
+
+    @Test
     void badCacheSettingsAreRefusedWithTheKeyAndWhatIsAllowed()
     {
         String base = "upstream.o.url = http://127.0.0.1:1\nroute.c.path = /c\nroute.c.upstream = o\n";

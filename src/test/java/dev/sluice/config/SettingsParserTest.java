@@ -66,7 +66,8 @@ class SettingsParserTest
         String shipped = java.nio.file.Files.readString(java.nio.file.Path.of("conf/sluice.properties"));
         Settings settings = parse(shipped, Map.of());
         assertEquals("http://127.0.0.1:9999/x", settings.upstream("demo").url(settings.upstream("demo").targets().get(0), "/x", null));
-        assertEquals(3, settings.routes().routes().size());
+        assertEquals(4, settings.routes().routes().size());
+        assertEquals(dev.sluice.cache.CacheRoute.Mode.ON, settings.cache().route("catalog").mode());
     }
 
     @Test

@@ -24,6 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 abstract class WarDeploymentContract
 {
     static final String CONTEXT_PATH = "/gateway";
+    private final java.util.concurrent.atomic.AtomicInteger slowHits = new java.util.concurrent.atomic.AtomicInteger();
+    private TestUpstream slow;
 
     private TestUpstream upstream;
     private TestUpstream broken;
@@ -57,6 +59,19 @@ abstract class WarDeploymentContract
                 return true;
             }
         });
+        slow = TestUpstream.start(new org.eclipse.jetty.server.Handler.Abstract()
+        {
+            @Override
+            public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
+                                  org.eclipse.jetty.util.Callback callback) throws Exception
+            {
+                slowHits.incrementAndGet();
+                Thread.sleep(300);
+                response.getHeaders().put("Cache-Control", "max-age=60");
+                org.eclipse.jetty.io.Content.Sink.write(response, true, "cached body " + slowHits.get(), callback);
+                return true;
+            }
+        });
         config = Files.createTempFile("sluice-war", ".properties");
         Files.writeString(config, """
             upstream.app.url = %s/base
@@ -77,7 +92,11 @@ abstract class WarDeploymentContract
             route.secure.path = /secure
             route.secure.upstream = app
             route.secure.tls = required
-            """.formatted(upstream.url(), broken.url()));
+            upstream.slow.url = %s
+            route.cached.path = /cached
+            route.cached.upstream = slow
+            route.cached.cache = on
+            """.formatted(upstream.url(), broken.url(), slow.url()));
         System.setProperty("sluice.config", config.toString());
         try
         {
@@ -97,6 +116,7 @@ abstract class WarDeploymentContract
         client.stop();
         undeploy();
         upstream.close();
+        slow.close();
         broken.close();
         Files.deleteIfExists(config);
     }
@@ -104,6 +124,35 @@ abstract class WarDeploymentContract
     private String url(String path)
     {
         return "http://127.0.0.1:" + port + CONTEXT_PATH + path;
+    }
+
+    @Test
+    void concurrentMissesAreCollapsedAndThenServedFromTheCacheInsideTheContainer() throws Exception
+    {
+        // Waiting requests are dispatched back through the filter chain: this checks the
+        // container's ASYNC dispatch as much as the cache.
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(5);
+        try
+        {
+            java.util.List<java.util.concurrent.Future<ContentResponse>> responses = new java.util.ArrayList<>();
+            for (int i = 0; i < 5; i++)
+            {
+                responses.add(pool.submit(() -> client.GET(url("/cached/item"))));
+            }
+            for (java.util.concurrent.Future<ContentResponse> response : responses)
+            {
+                ContentResponse done = response.get(20, java.util.concurrent.TimeUnit.SECONDS);
+                assertEquals(200, done.getStatus());
+                assertEquals("cached body 1", done.getContentAsString());
+            }
+        }
+        finally
+        {
+            pool.shutdownNow();
+        }
+        ContentResponse hit = client.GET(url("/cached/item"));
+        assertEquals("HIT", hit.getHeaders().get("X-Cache-Status"));
+        assertEquals(1, slowHits.get());
     }
 
     @Test
@@ -142,7 +191,7 @@ abstract class WarDeploymentContract
     {
         ContentResponse response = client.GET(url("/-/ready"));
         assertEquals(200, response.getStatus());
-        assertEquals("{\"status\":\"ready\",\"routes\":5,\"config_reloads\":0,\"config_rejected\":0}\n", response.getContentAsString());
+        assertEquals("{\"status\":\"ready\",\"routes\":6,\"config_reloads\":0,\"config_rejected\":0}\n", response.getContentAsString());
     }
 
     @Test

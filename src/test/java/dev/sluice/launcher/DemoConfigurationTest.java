@@ -73,4 +73,14 @@ class DemoConfigurationTest
         assertEquals(200, response.getStatus());
         assertEquals("10;w=60", response.getHeaders().get("RateLimit-Policy"), "the demo shows a visible limit");
     }
+
+    @Test
+    void theCatalogRouteIsVisiblyCached() throws Exception
+    {
+        ContentResponse first = client.newRequest(sluice.uri("/catalog/books")).timeout(10, TimeUnit.SECONDS).send();
+        assertEquals("MISS", first.getHeaders().get("X-Cache-Status"));
+        ContentResponse second = client.newRequest(sluice.uri("/catalog/books")).timeout(10, TimeUnit.SECONDS).send();
+        assertEquals("HIT", second.getHeaders().get("X-Cache-Status"));
+        assertEquals(first.getContentAsString(), second.getContentAsString(), "the same stored body, down to the request id it echoed");
+    }
 }
