@@ -36,15 +36,39 @@ public final class CacheResponder
         boolean notModified = stored.status() == 200
             && Conditionals.notModified(Collections.list(request.getHeaders("If-None-Match")), request.getHeader("If-Modified-Since"), stored);
         response.setStatus(notModified ? 304 : stored.status());
-        java.util.Set<String> seen = new java.util.HashSet<>();
+        copyHeaders(response, stored, name -> name.equals("content-length") || (notModified && !NOT_MODIFIED_FIELDS.contains(name)),
+            label, statusHeader, now);
+        if (notModified || stored.status() == 204 || stored.status() < 200)
+        {
+            return 0;
+        }
+        byte[] body = stored.body();
+        response.setContentLengthLong(body.length);
+        if (head || body.length == 0)
+        {
+            return 0;
+        }
+        response.getOutputStream().write(body);
+        response.flushBuffer();
+        return body.length;
+    }
+
+    /**
+     * The stored header fields except those {@code skip}ped (by lower-case name) and the stored
+     * Age; the first line of a field replaces what the container set by default (its own Date).
+     * Then the current Age and, when enabled, X-Cache-Status.
+     */
+    private static void copyHeaders(HttpServletResponse response, CachedResponse stored, java.util.function.Predicate<String> skip, String label,
+                                    boolean statusHeader, long now)
+    {
+        Set<String> seen = new java.util.HashSet<>();
         for (String[] header : stored.headers())
         {
             String name = header[0].toLowerCase(Locale.ROOT);
-            if (name.equals("content-length") || name.equals("age") || (notModified && !NOT_MODIFIED_FIELDS.contains(name)))
+            if (name.equals("age") || skip.test(name))
             {
                 continue;
             }
-            // The first line of a field replaces what the container set by default (its own Date).
             if (seen.add(name))
             {
                 response.setHeader(header[0], header[1]);
@@ -59,19 +83,6 @@ public final class CacheResponder
         {
             response.setHeader("X-Cache-Status", label);
         }
-        if (notModified || stored.status() == 204 || stored.status() < 200)
-        {
-            return 0;
-        }
-        byte[] body = stored.body();
-        response.setContentLengthLong(body.length);
-        if (head || body.length == 0)
-        {
-            return 0;
-        }
-        response.getOutputStream().write(body);
-        response.flushBuffer();
-        return body.length;
     }
 
     /**
@@ -120,28 +131,7 @@ public final class CacheResponder
                                   boolean statusHeader, long now) throws IOException
     {
         response.setStatus(206);
-        java.util.Set<String> seen = new java.util.HashSet<>();
-        for (String[] header : stored.headers())
-        {
-            String name = header[0].toLowerCase(Locale.ROOT);
-            if (name.equals("content-length") || name.equals("age") || name.equals("content-range"))
-            {
-                continue;
-            }
-            if (seen.add(name))
-            {
-                response.setHeader(header[0], header[1]);
-            }
-            else
-            {
-                response.addHeader(header[0], header[1]);
-            }
-        }
-        response.setHeader("Age", Long.toString(CachePolicy.age(stored, now) / 1000));
-        if (statusHeader)
-        {
-            response.setHeader("X-Cache-Status", label);
-        }
+        copyHeaders(response, stored, name -> name.equals("content-length") || name.equals("content-range"), label, statusHeader, now);
         byte[] body = stored.body();
         int length = (int)(range[1] - range[0] + 1);
         response.setHeader("Content-Range", "bytes " + range[0] + "-" + range[1] + "/" + body.length);

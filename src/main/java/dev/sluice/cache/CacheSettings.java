@@ -6,7 +6,8 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * @param heapEntries entries kept on the Java heap (the fastest tier)
+ * @param heapEntries entries kept on the Java heap (the fastest tier), when {@code heapBytes} is 0
+ * @param heapBytes the heap tier's size in bytes instead of entries (measured by Ehcache's sizeof); 0 = count entries
  * @param offHeapBytes bytes of off-heap memory; 0 = no off-heap tier
  * @param diskDirectory directory of the disk tier, or null for none
  * @param diskBytes size of the disk tier
@@ -15,10 +16,10 @@ import java.util.Map;
  * @param lockTimeout how long concurrent misses for one key wait for the first one's response
  * @param routes caching per route name; routes not listed do not cache
  */
-public record CacheSettings(long heapEntries, long offHeapBytes, Path diskDirectory, long diskBytes, boolean diskPersistent,
+public record CacheSettings(long heapEntries, long heapBytes, long offHeapBytes, Path diskDirectory, long diskBytes, boolean diskPersistent,
                             boolean statusHeader, Duration lockTimeout, Map<String, CacheRoute> routes)
 {
-    public static final CacheSettings NONE = new CacheSettings(10_000, 0, null, 0, false, true, Duration.ofSeconds(5), Map.of());
+    public static final CacheSettings NONE = new CacheSettings(10_000, 0, 0, null, 0, false, true, Duration.ofSeconds(5), Map.of());
 
     public CacheSettings
     {
@@ -35,7 +36,7 @@ public record CacheSettings(long heapEntries, long offHeapBytes, Path diskDirect
     /** Whether two settings can share one store (the tiers are the same). */
     public boolean sameStorage(CacheSettings other)
     {
-        return heapEntries == other.heapEntries && offHeapBytes == other.offHeapBytes && java.util.Objects.equals(diskDirectory, other.diskDirectory)
+        return heapEntries == other.heapEntries && heapBytes == other.heapBytes && offHeapBytes == other.offHeapBytes && java.util.Objects.equals(diskDirectory, other.diskDirectory)
             && diskBytes == other.diskBytes && diskPersistent == other.diskPersistent;
     }
 }

@@ -29,7 +29,17 @@ public final class CacheSettingsParser
     public static CacheSettings parse(ConfigReader reader, Set<String> routeNames, Set<String> authenticatedRoutes)
     {
         long heapEntries = reader.integer("cache.heap.entries", 10_000, 1, 10_000_000);
+        long heapBytes = reader.size("cache.heap.size", 0, 1024L * 1024 * MB);
         long offHeap = reader.size("cache.offheap.size", 0, 1024L * 1024 * MB);
+        if (heapBytes > 0 && heapBytes < MB)
+        {
+            reader.invalid("cache.heap.size", Long.toString(heapBytes), "0 (count entries with cache.heap.entries) or at least 1MB");
+        }
+        if (heapBytes > 0 && offHeap > 0 && offHeap <= heapBytes)
+        {
+            reader.problem("Key 'cache.offheap.size' must be larger than 'cache.heap.size' (each tier holds more than the one above it); "
+                + "allowed: a larger off-heap size, or 0.");
+        }
         String directory = reader.optional("cache.disk.directory").orElse(null);
         long diskBytes = reader.size("cache.disk.size", 1024 * MB, 1024L * 1024 * 1024 * MB);
         boolean persistent = reader.bool("cache.disk.persistent", true);
@@ -62,7 +72,7 @@ public final class CacheSettingsParser
                 routes.put(name, route);
             }
         }
-        return new CacheSettings(heapEntries, offHeap, disk, diskBytes, persistent, statusHeader, lockTimeout, routes);
+        return new CacheSettings(heapEntries, heapBytes, offHeap, disk, diskBytes, persistent, statusHeader, lockTimeout, routes);
     }
 
     private static CacheRoute route(ConfigReader reader, String prefix, long defaultMaxObject, boolean authenticated)

@@ -7,21 +7,92 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Immutable. Times are epoch milliseconds as RFC 9111 §4.2.3 names them: {@code requestTime}
+ * Immutable (the body array is never written after construction). Times are epoch milliseconds as RFC 9111 §4.2.3 names them: {@code requestTime}
  * when the request that produced it was sent, {@code responseTime} when the response arrived.
  * {@code selecting} holds, for each header the response's {@code Vary} names, the normalised
  * value the producing request had (absent header = null), so later requests can be matched.
- *
- * @param url the request target it answers ({@code scheme://host/path?query}), for purging
- * @param forcedTtl with {@code cache = force}, the route's fixed lifetime in milliseconds; else -1
+ * {@code url} is the request target it answers ({@code scheme://host/path?query}), for purging;
+ * {@code forcedTtl} is, with {@code cache = force}, the route's fixed lifetime in milliseconds, else -1.
  */
-public record CachedResponse(int status, List<String[]> headers, byte[] body, long requestTime, long responseTime, String url,
-                             Map<String, String> selecting, long forcedTtl) implements CacheEntry
+public final class CachedResponse implements CacheEntry
 {
-    public CachedResponse
+    // A class, not a record: Ehcache's heap sizing (cache.heap.size) walks fields with Unsafe,
+    // which the JDK refuses on records.
+    private final int status;
+    // Arrays, not JDK collections: the heap sizer cannot look inside java.util classes on Java 17+.
+    private final String[][] headers;
+    private final byte[] body;
+    private final long requestTime;
+    private final long responseTime;
+    private final String url;
+    private final String[] selectingNames;
+    private final String[] selectingValues;
+    private final long forcedTtl;
+
+    public CachedResponse(int status, List<String[]> headers, byte[] body, long requestTime, long responseTime, String url,
+                          Map<String, String> selecting, long forcedTtl)
     {
-        headers = List.copyOf(headers);
-        selecting = selecting == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(selecting));
+        this.status = status;
+        this.headers = headers.toArray(new String[0][]);
+        this.body = body;
+        this.requestTime = requestTime;
+        this.responseTime = responseTime;
+        this.url = url;
+        Map<String, String> given = selecting == null ? Map.of() : selecting;
+        this.selectingNames = given.keySet().toArray(new String[0]);
+        this.selectingValues = new String[selectingNames.length];
+        for (int i = 0; i < selectingNames.length; i++)
+        {
+            selectingValues[i] = given.get(selectingNames[i]);
+        }
+        this.forcedTtl = forcedTtl;
+    }
+
+    public int status()
+    {
+        return status;
+    }
+
+    /** The stored header fields in order, as {name, value} pairs; read-only. */
+    public List<String[]> headers()
+    {
+        return java.util.Collections.unmodifiableList(java.util.Arrays.asList(headers));
+    }
+
+    public byte[] body()
+    {
+        return body;
+    }
+
+    public long requestTime()
+    {
+        return requestTime;
+    }
+
+    public long responseTime()
+    {
+        return responseTime;
+    }
+
+    public String url()
+    {
+        return url;
+    }
+
+    /** Each Vary'd header's normalised value in the request that produced this response (null = absent), in order. */
+    public Map<String, String> selecting()
+    {
+        Map<String, String> selecting = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < selectingNames.length; i++)
+        {
+            selecting.put(selectingNames[i], selectingValues[i]);
+        }
+        return selecting;
+    }
+
+    public long forcedTtl()
+    {
+        return forcedTtl;
     }
 
     /** Every value of a header, in order; empty when absent. */
@@ -75,7 +146,7 @@ public record CachedResponse(int status, List<String[]> headers, byte[] body, lo
 
     public CachedResponse withHeaders(List<String[]> headers, long requestTime, long responseTime)
     {
-        return new CachedResponse(status, headers, body, requestTime, responseTime, url, selecting, forcedTtl);
+        return new CachedResponse(status, headers, body, requestTime, responseTime, url, selecting(), forcedTtl);
     }
 
     /** Approximate bytes held, for logs and limits. */

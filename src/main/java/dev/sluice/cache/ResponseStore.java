@@ -38,7 +38,9 @@ public final class ResponseStore implements AutoCloseable
 
     public ResponseStore(CacheSettings settings)
     {
-        ResourcePoolsBuilder pools = ResourcePoolsBuilder.newResourcePoolsBuilder().heap(settings.heapEntries(), EntryUnit.ENTRIES);
+        ResourcePoolsBuilder pools = settings.heapBytes() > 0
+            ? ResourcePoolsBuilder.newResourcePoolsBuilder().heap(Math.max(1, settings.heapBytes() / (1024 * 1024)), MemoryUnit.MB)
+            : ResourcePoolsBuilder.newResourcePoolsBuilder().heap(settings.heapEntries(), EntryUnit.ENTRIES);
         if (settings.offHeapBytes() > 0)
         {
             pools = pools.offheap(Math.max(1, settings.offHeapBytes() / (1024 * 1024)), MemoryUnit.MB);
@@ -62,7 +64,8 @@ public final class ResponseStore implements AutoCloseable
             manager = CacheManagerBuilder.newCacheManagerBuilder().withCache(CACHE, configuration).build(true);
         }
         cache = manager.getCache(CACHE, String.class, CacheEntry.class);
-        LOG.info("Response cache: {} heap entries, {} off-heap, disk {}", settings.heapEntries(),
+        LOG.info("Response cache: heap {}, {} off-heap, disk {}",
+            settings.heapBytes() > 0 ? settings.heapBytes() / (1024 * 1024) + " MB" : settings.heapEntries() + " entries",
             settings.offHeapBytes() > 0 ? settings.offHeapBytes() / (1024 * 1024) + " MB" : "none",
             settings.diskDirectory() == null ? "none" : settings.diskDirectory() + " (" + settings.diskBytes() / (1024 * 1024) + " MB"
                 + (settings.diskPersistent() ? ", persistent)" : ")"));

@@ -9,17 +9,29 @@ import java.util.List;
  * {@link #MAX_VARIANTS} variant keys, newest last, so a header with endless values cannot grow
  * one resource without bound; the oldest is dropped from the index (and evicted by the store in
  * time).
- *
- * @param vary the lower-case header names the newest response's Vary listed
- * @param keys the variant keys stored so far
+ * {@code vary} holds the lower-case header names the newest response's Vary listed, {@code keys}
+ * the variant keys stored so far. A class, not a record, for Ehcache's heap sizing.
  */
-public record Variants(List<String> vary, List<String> keys) implements CacheEntry
+public final class Variants implements CacheEntry
 {
     public static final int MAX_VARIANTS = 64;
 
-    public Variants
+    private final String[] vary;
+    private final String[] keys;
+
+    public Variants(List<String> vary, List<String> keys)
     {
-        vary = List.copyOf(vary);
-        keys = List.copyOf(keys);
+        this.vary = vary.toArray(new String[0]);
+        this.keys = keys.toArray(new String[0]);
+    }
+
+    public List<String> vary()
+    {
+        return List.of(vary);
+    }
+
+    public List<String> keys()
+    {
+        return List.of(keys);
     }
 }

@@ -127,6 +127,18 @@ public final class ConfigReader
         return parsed;
     }
 
+    /** A duration that must not be zero; zero is reported and the default used. */
+    public Duration positiveDuration(String key, Duration defaultValue)
+    {
+        Duration value = duration(key, defaultValue);
+        if (value.isZero())
+        {
+            invalid(key, "0", "a positive duration such as 250ms, 5s or 2m");
+            return defaultValue;
+        }
+        return value;
+    }
+
     static Duration parseDuration(String text)
     {
         if ("0".equals(text))

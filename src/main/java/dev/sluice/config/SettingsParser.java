@@ -166,21 +166,10 @@ public final class SettingsParser
 
     private static Timeouts timeouts(ConfigReader reader, String prefix, Timeouts defaults)
     {
-        Duration connect = positive(reader, prefix + "connect-timeout", defaults.connect());
-        Duration idle = positive(reader, prefix + "idle-timeout", defaults.idle());
+        Duration connect = reader.positiveDuration(prefix + "connect-timeout", defaults.connect());
+        Duration idle = reader.positiveDuration(prefix + "idle-timeout", defaults.idle());
         Duration total = reader.duration(prefix + "timeout", defaults.total());
         return new Timeouts(connect, idle, total);
-    }
-
-    private static Duration positive(ConfigReader reader, String key, Duration defaultValue)
-    {
-        Duration value = reader.duration(key, defaultValue);
-        if (value.isZero())
-        {
-            reader.invalid(key, "0", "a positive duration such as 250ms, 5s or 2m");
-            return defaultValue;
-        }
-        return value;
     }
 
     private static Map<String, Upstream> upstreams(ConfigReader reader)

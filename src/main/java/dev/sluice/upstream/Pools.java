@@ -66,16 +66,23 @@ public final class Pools implements AutoCloseable
     }
 
     /**
-     * The pool of an upstream as configured in {@code upstreams} (the snapshot a request holds);
-     * rebuilds the pools first when that snapshot is newer than the last one seen.
+     * The pool of an upstream for a request holding the configuration snapshot {@code upstreams}.
+     * Pools only move forward: a newer snapshot than the last one seen rebuilds them from the
+     * current configuration; a request still holding an older one gets the current pool, or, if
+     * its upstream was removed since, a throwaway pool of its own snapshot.
      */
     public Pool pool(Map<String, Upstream> upstreams, String name)
     {
         if (upstreams != this.upstreams)
         {
-            update(upstreams);
+            update(configuration.get());
         }
-        return pools.get(name);
+        Pool pool = pools.get(name);
+        if (pool == null && upstreams.containsKey(name))
+        {
+            return new Pool(upstreams.get(name), clock, authority -> new TargetState());
+        }
+        return pool;
     }
 
     public Pool pool(String name)

@@ -238,8 +238,8 @@ public final class UpstreamSettingsParser
 
         PoolSettings.HealthCheck health = null;
         String path = reader.optional(prefix + "health.path").orElse(null);
-        Duration interval = positive(reader, prefix + "health.interval", Duration.ofSeconds(10));
-        Duration timeout = positive(reader, prefix + "health.timeout", Duration.ofSeconds(2));
+        Duration interval = reader.positiveDuration(prefix + "health.interval", Duration.ofSeconds(10));
+        Duration timeout = reader.positiveDuration(prefix + "health.timeout", Duration.ofSeconds(2));
         int healthy = reader.integer(prefix + "health.healthy-threshold", 2, 1, 100);
         int unhealthy = reader.integer(prefix + "health.unhealthy-threshold", 3, 1, 100);
         StatusRanges statuses = statuses(reader, prefix + "health.statuses", "200-399");
@@ -284,8 +284,8 @@ public final class UpstreamSettingsParser
                 }
             }
         }
-        Duration ejection = positive(reader, prefix + "outlier.ejection-time", defaults.ejectionTime());
-        Duration maxEjection = positive(reader, prefix + "outlier.max-ejection-time", defaults.maxEjectionTime());
+        Duration ejection = reader.positiveDuration(prefix + "outlier.ejection-time", defaults.ejectionTime());
+        Duration maxEjection = reader.positiveDuration(prefix + "outlier.max-ejection-time", defaults.maxEjectionTime());
         if (maxEjection.compareTo(ejection) < 0)
         {
             reader.problem("Key '" + prefix + "outlier.max-ejection-time' is shorter than '" + prefix + "outlier.ejection-time'; allowed: at least as long.");
@@ -323,17 +323,6 @@ public final class UpstreamSettingsParser
         {
             return -1;
         }
-    }
-
-    private static Duration positive(ConfigReader reader, String key, Duration defaultValue)
-    {
-        Duration value = reader.duration(key, defaultValue);
-        if (value.isZero())
-        {
-            reader.invalid(key, "0", "a positive duration such as 250ms, 5s or 2m");
-            return defaultValue;
-        }
-        return value;
     }
 
     /**

@@ -94,6 +94,26 @@ class CacheStorageTest
     }
 
     @Test
+    void aHeapTierSizedInMegabytesStoresAndServes() throws Exception
+    {
+        try (Origin origin = new Origin();
+             SluiceUnderTest sluice = SluiceUnderTest.start("""
+                 upstream.o.url = %s
+                 route.h.path = /h
+                 route.h.upstream = o
+                 route.h.cache = on
+                 cache.heap.size = 4MB
+                 """.formatted(origin.url())))
+        {
+            origin.script("/h/x", Answer.of(200, "sized", "Cache-Control", "max-age=600"));
+            assertEquals("MISS", get(sluice, "/h/x").getHeaders().get("X-Cache-Status"));
+            ContentResponse hit = get(sluice, "/h/x");
+            assertEquals("HIT", hit.getHeaders().get("X-Cache-Status"));
+            assertEquals("sized", hit.getContentAsString());
+        }
+    }
+
+    @Test
     void anAuthenticatedRouteKeysByConsumerAndTheAdminEndpointPurges() throws Exception
     {
         try (Origin origin = new Origin();
@@ -259,6 +279,9 @@ class CacheStorageTest
             problems(base + "route.c.cache = on\nroute.c.cache.max-object-size = 1TB\n"));
         assertEquals(List.of("Key 'cache.offheap.size' has value '512'; allowed: 0 (no off-heap tier) or at least 1MB."),
             problems(base + "cache.offheap.size = 512\n"));
+        assertEquals(List.of("Key 'cache.offheap.size' must be larger than 'cache.heap.size' (each tier holds more than the one above it); "
+                + "allowed: a larger off-heap size, or 0."),
+            problems(base + "cache.heap.size = 64MB\ncache.offheap.size = 32MB\n"));
         assertEquals(List.of("Key 'route.c.cache.unkeyed-headers' has value 'keep'; allowed: separate (forwarded; their names join the key) "
                 + "or strip (not forwarded on cacheable requests)."),
             problems(base + "route.c.cache = on\nroute.c.cache.unkeyed-headers = keep\n"));
