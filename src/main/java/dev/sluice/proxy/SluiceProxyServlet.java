@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
@@ -92,7 +91,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         super.init();
         pools = new Pools(() -> config.current().upstreams(), Clock.systemUTC(), this::probe);
         getServletContext().setAttribute(Pools.class.getName(), pools);
-        getServletContext().setAttribute(Refresher.ATTRIBUTE, (Refresher)this::refresh);
+        getServletContext().setAttribute(Refresher.ATTRIBUTE, new BackgroundRefresh(pools, clients));
         getServletContext().setAttribute(READY_ATTRIBUTE, Boolean.TRUE);
     }
 
@@ -406,145 +405,6 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     }
 
     /**
-     * A background refresh for stale-while-revalidate: one GET to a target of the route's pool
-     * with the stored validators, no retries; the outcome goes to the cache exchange only.
-     */
-    private CompletableFuture<Void> refresh(Exchange exchange, String rawQuery, java.util.Map<String, List<String>> headers, CacheExchange cache)
-    {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        RouteMatch match = exchange.routeMatch();
-        Route route = match.route();
-        Pool pool = pools.pool(exchange.settings().upstreams(), route.upstream());
-        Member member = pool.choose(exchange.clientAddress(), List.of());
-        if (member == null)
-        {
-            cache.abandon();
-            done.complete(null);
-            return done;
-        }
-        String query = QueryString.without(rawQuery, exchange.hiddenQueryParameters());
-        Request request = clients.forUpstream(route.timeouts().connect(), pool.upstream().tls())
-            .newRequest(URI.create(pool.upstream().url(member.target(), match.upstreamPath(), query)))
-            .method("GET")
-            .idleTimeout(route.timeouts().idle().toMillis(), TimeUnit.MILLISECONDS)
-            .timeout(route.timeouts().total().toMillis(), TimeUnit.MILLISECONDS)
-            .headers(fields ->
-            {
-                headers.forEach((name, values) -> values.forEach(value -> fields.add(name, value)));
-                if (exchange.identity() != null)
-                {
-                    exchange.identity().headers().forEach(fields::put);
-                }
-                fields.put(HeaderNames.REQUEST_ID, exchange.id());
-                cache.validators().forEach(validator -> fields.put(validator[0], validator[1]));
-            });
-        long start = System.nanoTime();
-        request.send(new Response.Listener()
-        {
-            private volatile long headersNanos = -1;
-            private volatile List<String[]> notModified;
-
-            @Override
-            public void onHeaders(Response response)
-            {
-                headersNanos = System.nanoTime();
-                if (response.getStatus() == 304 && cache.revalidating())
-                {
-                    notModified = fields(response.getHeaders());
-                }
-                else
-                {
-                    cache.begin(response.getStatus(), fields(response.getHeaders()), null);
-                }
-            }
-
-            @Override
-            public void onContent(Response response, java.nio.ByteBuffer content)
-            {
-                if (notModified == null)
-                {
-                    byte[] bytes = new byte[content.remaining()];
-                    content.get(bytes);
-                    cache.content(bytes, 0, bytes.length);
-                }
-            }
-
-            @Override
-            public void onComplete(Result result)
-            {
-                Response response = result.getResponse();
-                int status = headersNanos >= 0 && response != null ? response.getStatus() : 0;
-                pool.finished(member, status == 0 || pool.failureStatus(status) || result.isFailed() ? Pool.Result.FAILURE : Pool.Result.SUCCESS,
-                    headersNanos < 0 ? -1 : headersNanos - start);
-                if (result.isSucceeded() && notModified != null)
-                {
-                    cache.freshenOnly(notModified);
-                }
-                else if (result.isSucceeded())
-                {
-                    cache.complete();
-                }
-                else
-                {
-                    LOG.debug("{} background refresh failed: {}", exchange.id(), UpstreamFailure.describe(result.getFailure()));
-                    cache.abandon();
-                }
-                done.complete(null);
-            }
-        });
-        return done;
-    }
-
-    /** Per request: the pool, the targets tried, the retry policy and the kept body. */
-    private static final class Attempts
-    {
-        final Exchange exchange;
-        final Pool pool;
-        final RetryPolicy policy;
-        final String hashKey;
-        final List<Member> tried = new ArrayList<>(2);
-        volatile Member member;
-        volatile Request current;
-        volatile ReplayableBody body;
-        volatile boolean streamed;
-        int retries;
-
-        Attempts(Exchange exchange, Pool pool, RetryPolicy policy, String hashKey)
-        {
-            this.exchange = exchange;
-            this.pool = pool;
-            this.policy = policy;
-            this.hashKey = hashKey;
-        }
-
-        /**
-         * The target for a retry, counted in flight, or null when the attempts or the budget are
-         * spent, no untried target may take it, or the body cannot be sent again.
-         */
-        Member next()
-        {
-            if (retries >= policy.retries() || streamed)
-            {
-                return null;
-            }
-            Member next = pool.choose(hashKey, tried);
-            if (next == null)
-            {
-                return null;
-            }
-            if (!pool.tryRetry())
-            {
-                pool.finished(next, Pool.Result.NEUTRAL, -1);
-                LOG.debug("{} retry budget of upstream '{}' spent", exchange.id(), pool.upstream().name());
-                return null;
-            }
-            retries++;
-            tried.add(next);
-            return next;
-        }
-    }
-
-    /**
      * One attempt's response listener. Until the outcome is known to be final it keeps it from
      * the client: a failure before any response, or a status the route retries, starts the next
      * attempt instead; everything else goes to Jetty's own listener unchanged.
@@ -618,7 +478,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             }
             else if (intercept != null)
             {
-                interceptHeaders = fields(response.getHeaders());
+                interceptHeaders = FieldPairs.of(response.getHeaders());
             }
         }
 
@@ -817,18 +677,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         CacheExchange cache = CacheExchange.of(clientRequest);
         if (cache != null)
         {
-            cache.begin(serverResponse.getStatus(), fields(serverResponse.getHeaders()), proxyResponse);
+            cache.begin(serverResponse.getStatus(), FieldPairs.of(serverResponse.getHeaders()), proxyResponse);
         }
-    }
-
-    private static List<String[]> fields(Iterable<HttpField> headers)
-    {
-        List<String[]> fields = new ArrayList<>();
-        for (HttpField field : headers)
-        {
-            fields.add(new String[] {field.getName(), field.getValue()});
-        }
-        return fields;
     }
 
     @Override

@@ -1,0 +1,64 @@
+// One request's upstream attempts: the pool, the targets tried, the retry policy and the kept body.
+package dev.sluice.proxy;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.sluice.exchange.Exchange;
+import dev.sluice.upstream.Member;
+import dev.sluice.upstream.Pool;
+import dev.sluice.upstream.RetryPolicy;
+import org.eclipse.jetty.client.Request;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Created by the proxy servlet in {@code rewriteTarget}; read by each attempt's listener. */
+final class Attempts
+{
+    private static final Logger LOG = LoggerFactory.getLogger(Attempts.class);
+
+    final Exchange exchange;
+    final Pool pool;
+    final RetryPolicy policy;
+    final String hashKey;
+    final List<Member> tried = new ArrayList<>(2);
+    volatile Member member;
+    volatile Request current;
+    volatile ReplayableBody body;
+    volatile boolean streamed;
+    int retries;
+
+    Attempts(Exchange exchange, Pool pool, RetryPolicy policy, String hashKey)
+    {
+        this.exchange = exchange;
+        this.pool = pool;
+        this.policy = policy;
+        this.hashKey = hashKey;
+    }
+
+    /**
+     * The target for a retry, counted in flight, or null when the attempts or the budget are
+     * spent, no untried target may take it, or the body cannot be sent again.
+     */
+    Member next()
+    {
+        if (retries >= policy.retries() || streamed)
+        {
+            return null;
+        }
+        Member next = pool.choose(hashKey, tried);
+        if (next == null)
+        {
+            return null;
+        }
+        if (!pool.tryRetry())
+        {
+            pool.finished(next, Pool.Result.NEUTRAL, -1);
+            LOG.debug("{} retry budget of upstream '{}' spent", exchange.id(), pool.upstream().name());
+            return null;
+        }
+        retries++;
+        tried.add(next);
+        return next;
+    }
+}
