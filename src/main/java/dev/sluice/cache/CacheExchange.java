@@ -42,7 +42,6 @@ public final class CacheExchange
 
     private final CacheRuntime runtime;
     private final CacheRoute route;
-    private final String routeName;
     private final String primary;
     private final String url;
     private final ResponseStore.Hit stored;
@@ -57,12 +56,11 @@ public final class CacheExchange
     private ByteArrayOutputStream body;
     private boolean released;
 
-    CacheExchange(CacheRuntime runtime, CacheRoute route, String routeName, String primary, String url, ResponseStore.Hit stored,
+    CacheExchange(CacheRuntime runtime, CacheRoute route, String primary, String url, ResponseStore.Hit stored,
                   CacheControl requestCc, HttpServletRequest request, Exchange exchange, boolean leader)
     {
         this.runtime = runtime;
         this.route = route;
-        this.routeName = routeName;
         this.primary = primary;
         this.url = url;
         this.stored = stored;
@@ -312,11 +310,6 @@ public final class CacheExchange
                 runtime.release(primary);
             }
         }
-    }
-
-    public String routeName()
-    {
-        return routeName;
     }
 
 }

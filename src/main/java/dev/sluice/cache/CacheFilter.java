@@ -54,15 +54,13 @@ public final class CacheFilter implements Filter
         "pragma", "if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "if-range", "range", "authorization", "host",
         "content-type", "content-length", "te");
 
-    private ConfigStore config;
     private jakarta.servlet.ServletContext context;
     private volatile CacheRuntime runtime;
 
     @Override
     public void init(FilterConfig filterConfig) throws ServletException
     {
-        config = ConfigStore.of(filterConfig.getServletContext());
-        runtime = new CacheRuntime(config.current().cache());
+        runtime = new CacheRuntime(ConfigStore.of(filterConfig.getServletContext()).current().cache());
         filterConfig.getServletContext().setAttribute(CacheRuntime.ATTRIBUTE, runtime);
         this.context = filterConfig.getServletContext();
     }
@@ -128,7 +126,7 @@ public final class CacheFilter implements Filter
                 chain.doFilter(request, response);
                 return;
             }
-            invalidating(request, response, chain, cache, route, routeName, exchange);
+            invalidating(request, response, chain, cache, RequestKey.of(request, exchange, route, routeName));
             return;
         }
         if (request.getHeader("Upgrade") != null)
@@ -138,17 +136,16 @@ public final class CacheFilter implements Filter
             return;
         }
 
-        Function<String, List<String>> headers = name -> CacheResponder.headers(request, name);
+        RequestKey key = RequestKey.of(request, exchange, route, routeName);
+        Function<String, List<String>> headers = key.headers();
         CacheControl requestCc = CacheControl.parse(headers.apply("Cache-Control"));
         if (requestCc.isEmpty() && headers.apply("Pragma").stream().anyMatch(value -> value.toLowerCase(java.util.Locale.ROOT).contains("no-cache")))
         {
             // RFC 9111 §5.4: Pragma: no-cache means Cache-Control: no-cache when there is no Cache-Control.
             requestCc = CacheControl.parse("no-cache");
         }
-        String url = CacheKeys.url(scheme(request), host(request), request.getRequestURI(), request.getQueryString(), route);
-        String consumer = exchange.identity() == null ? null : exchange.identity().key();
-        List<String> extra = route.stripUnkeyed() ? null : CacheKeys.extraNames(java.util.Collections.list(request.getHeaderNames()), route);
-        String primary = CacheKeys.primary(routeName, url, route, consumer, headers, extra);
+        String url = key.url();
+        String primary = key.primary();
         ResponseStore.Hit hit = cache.store().lookup(primary, headers);
         long now = System.currentTimeMillis();
         String range = request.getHeader("Range");
@@ -187,7 +184,7 @@ public final class CacheFilter implements Filter
                 case STALE_WHILE_REVALIDATE ->
                 {
                     serve(request, response, exchange, cache, hit.response(), "STALE", now);
-                    refreshInBackground(request, exchange, cache, route, routeName, primary, url, hit, requestCc);
+                    refreshInBackground(request, exchange, cache, route, primary, url, hit);
                     return;
                 }
                 case VALIDATE ->
@@ -215,7 +212,7 @@ public final class CacheFilter implements Filter
             }
             leader = true;
         }
-        CacheExchange cacheExchange = new CacheExchange(cache, route, routeName, primary, url, hit, requestCc, request, exchange, leader);
+        CacheExchange cacheExchange = new CacheExchange(cache, route, primary, url, hit, requestCc, request, exchange, leader);
         request.setAttribute(CacheExchange.ATTRIBUTE, cacheExchange);
         if (route.stripUnkeyed())
         {
@@ -305,36 +302,11 @@ public final class CacheFilter implements Filter
         inFlight.whenComplete((ignored, failure) -> resume.run());
     }
 
-    /**
-     * Forwards an unsafe request; once its response is known not to be an error, the URL and the
-     * same-origin Location and Content-Location are invalidated (RFC 9111 §4.4).
-     */
-    private void invalidating(HttpServletRequest request, HttpServletResponse response, FilterChain chain, CacheRuntime cache,
-                              CacheRoute route, String routeName, Exchange exchange) throws IOException, ServletException
+    /** Forwards an unsafe request and invalidates once its response is known ({@link Invalidation}). */
+    private static void invalidating(HttpServletRequest request, HttpServletResponse response, FilterChain chain, CacheRuntime cache,
+                                     RequestKey key) throws IOException, ServletException
     {
-        String scheme = scheme(request);
-        String host = host(request);
-        String url = CacheKeys.url(scheme, host, request.getRequestURI(), request.getQueryString(), route);
-        String consumer = exchange.identity() == null ? null : exchange.identity().key();
-        Function<String, List<String>> headers = name -> CacheResponder.headers(request, name);
-        List<String> extra = route.stripUnkeyed() ? null : CacheKeys.extraNames(java.util.Collections.list(request.getHeaderNames()), route);
-        String primary = CacheKeys.primary(routeName, url, route, consumer, headers, extra);
-        Runnable invalidate = () ->
-        {
-            int status = response.getStatus();
-            if (status >= 200 && status < 400)
-            {
-                cache.invalidate(url, primary);
-                for (String header : List.of("Location", "Content-Location"))
-                {
-                    String target = sameOrigin(response.getHeader(header), scheme, host, request.getRequestURI(), route);
-                    if (target != null)
-                    {
-                        cache.invalidate(target, CacheKeys.primary(routeName, target, route, consumer, headers, extra));
-                    }
-                }
-            }
-        };
+        Invalidation invalidation = new Invalidation(cache, key, request.getRequestURI(), response);
         try
         {
             chain.doFilter(request, response);
@@ -343,68 +315,35 @@ public final class CacheFilter implements Filter
         {
             if (request.isAsyncStarted())
             {
-                request.getAsyncContext().addListener(new OnComplete(invalidate));
+                request.getAsyncContext().addListener(new OnComplete(invalidation));
             }
             else
             {
-                invalidate.run();
+                invalidation.run();
             }
         }
-    }
-
-    /** A Location or Content-Location on this origin as a key URL, or null for another origin or garbage. */
-    static String sameOrigin(String reference, String scheme, String host, String requestPath, CacheRoute route)
-    {
-        if (reference == null || reference.isBlank())
-        {
-            return null;
-        }
-        try
-        {
-            java.net.URI base = new java.net.URI(scheme + "://" + host + requestPath);
-            java.net.URI resolved = base.resolve(reference.strip());
-            if (!scheme.equalsIgnoreCase(resolved.getScheme()) || resolved.getRawAuthority() == null
-                || !host.equalsIgnoreCase(resolved.getRawAuthority()))
-            {
-                return null;
-            }
-            return CacheKeys.url(scheme, host, resolved.getRawPath(), resolved.getRawQuery(), route);
-        }
-        catch (java.net.URISyntaxException | IllegalArgumentException x)
-        {
-            return null;
-        }
-    }
-
-    static String scheme(HttpServletRequest request)
-    {
-        return request.isSecure() ? "https" : "http";
-    }
-
-    static String host(HttpServletRequest request)
-    {
-        String host = request.getHeader("Host");
-        return host == null ? "" : host.toLowerCase(java.util.Locale.ROOT);
     }
 
     /**
      * Stale-while-revalidate: one background request per key refreshes the stored response
      * through the proxy servlet's upstream client; the client has already been answered.
      */
-    private void refreshInBackground(HttpServletRequest request, Exchange exchange, CacheRuntime cache, CacheRoute route, String routeName,
-                                     String primary, String url, ResponseStore.Hit hit, CacheControl requestCc)
+    private void refreshInBackground(HttpServletRequest request, Exchange exchange, CacheRuntime cache, CacheRoute route, String primary,
+                                     String url, ResponseStore.Hit hit)
     {
         Object refresher = context.getAttribute(Refresher.ATTRIBUTE);
         if (!(refresher instanceof Refresher found) || !cache.startRefresh(primary))
         {
             return;
         }
-        CacheExchange refresh = new CacheExchange(cache, route, routeName, primary, url, hit, CacheControl.parse((String)null), request, exchange, false);
-        Set<String> forwarded = forwarded(route, hit.response().vary());
+        CacheExchange refresh = new CacheExchange(cache, route, primary, url, hit, CacheControl.parse((String)null), request, exchange, false);
+        // The same headers a foreground request would send, without the client's own conditions.
+        Set<String> forwarded = route.stripUnkeyed() ? forwarded(route, hit.response().vary()) : null;
         java.util.Map<String, List<String>> headers = new java.util.LinkedHashMap<>();
         for (String name : java.util.Collections.list(request.getHeaderNames()))
         {
-            if (forwarded.contains(name.toLowerCase(java.util.Locale.ROOT)) && !name.toLowerCase(java.util.Locale.ROOT).startsWith("if-"))
+            String lower = name.toLowerCase(java.util.Locale.ROOT);
+            if ((forwarded == null || forwarded.contains(lower)) && !lower.startsWith("if-"))
             {
                 headers.put(name, java.util.Collections.list(request.getHeaders(name)));
             }

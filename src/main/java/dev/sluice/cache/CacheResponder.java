@@ -160,10 +160,4 @@ public final class CacheResponder
         String lastModified = stored.value("Last-Modified");
         return lastModified != null && HttpDates.parse(value) >= 0 && HttpDates.parse(value) == HttpDates.parse(lastModified);
     }
-
-    /** The headers of a servlet request by name, as the key and Vary logic read them. */
-    public static List<String> headers(HttpServletRequest request, String name)
-    {
-        return Collections.list(request.getHeaders(name));
-    }
 }

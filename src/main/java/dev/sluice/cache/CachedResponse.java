@@ -28,6 +28,8 @@ public final class CachedResponse implements CacheEntry
     private final String[] selectingNames;
     private final String[] selectingValues;
     private final long forcedTtl;
+    /** Parsed on first use: every hit reads it, the header lines never change. */
+    private volatile CacheControl cacheControl;
 
     public CachedResponse(int status, List<String[]> headers, byte[] body, long requestTime, long responseTime, String url,
                           Map<String, String> selecting, long forcedTtl)
@@ -124,7 +126,13 @@ public final class CachedResponse implements CacheEntry
 
     public CacheControl cacheControl()
     {
-        return CacheControl.parse(values("Cache-Control"));
+        CacheControl parsed = cacheControl;
+        if (parsed == null)
+        {
+            parsed = CacheControl.parse(values("Cache-Control"));
+            cacheControl = parsed;
+        }
+        return parsed;
     }
 
     /** The lower-case names listed in Vary (a {@code *} included as is). */

@@ -9,7 +9,6 @@ import java.util.concurrent.TimeUnit;
 import dev.sluice.cache.CacheExchange;
 import dev.sluice.cache.Refresher;
 import dev.sluice.exchange.Exchange;
-import dev.sluice.http.HeaderNames;
 import dev.sluice.http.QueryString;
 import dev.sluice.route.Route;
 import dev.sluice.route.RouteMatch;
@@ -19,6 +18,7 @@ import dev.sluice.upstream.Pools;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.HttpHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,11 +63,12 @@ final class BackgroundRefresh implements Refresher
             .headers(fields ->
             {
                 headers.forEach((name, values) -> values.forEach(value -> fields.add(name, value)));
-                if (exchange.identity() != null)
-                {
-                    exchange.identity().headers().forEach(fields::put);
-                }
-                fields.put(HeaderNames.REQUEST_ID, exchange.id());
+                // The same header policy as a client's request: no client copies of identity or
+                // forwarding headers, Sluice's own identity and request id added.
+                List<String> host = headers.entrySet().stream().filter(entry -> entry.getKey().equalsIgnoreCase("Host"))
+                    .map(entry -> entry.getValue().get(0)).toList();
+                fields.remove(HttpHeader.HOST);
+                UpstreamRequestHeaders.apply(exchange, host.isEmpty() ? null : host.get(0), fields);
                 cache.validators().forEach(validator -> fields.put(validator[0], validator[1]));
             });
         long start = System.nanoTime();

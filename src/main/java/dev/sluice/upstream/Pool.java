@@ -34,6 +34,8 @@ public final class Pool
     private final Balancer balancer;
     private final RetryBudget budget;
     private final Clock clock;
+    /** How many targets with weight above zero are in Sluice's own zone (0 when zone-agnostic). */
+    private final int localTargets;
 
     /**
      * @param states the runtime state per target authority, reused across reloads; missing ones are created
@@ -50,6 +52,9 @@ public final class Pool
         }
         this.members = List.copyOf(list);
         this.balancer = Balancer.of(settings.balance(), members);
+        this.localTargets = (int)members.stream()
+            .filter(member -> settings.zone() != null && settings.zone().equals(member.target.zone()) && member.target.weight() > 0)
+            .count();
         this.budget = new RetryBudget(clock, settings.retryBudgetPercent(), settings.retryMinPerSecond());
     }
 
@@ -106,14 +111,6 @@ public final class Pool
         {
             return available;
         }
-        int configured = 0;
-        for (Member member : members)
-        {
-            if (zone.equals(member.target.zone()) && member.target.weight() > 0)
-            {
-                configured++;
-            }
-        }
         List<Member> local = new ArrayList<>(available.size());
         boolean allBusy = true;
         for (Member member : available)
@@ -124,7 +121,7 @@ public final class Pool
                 allBusy &= settings.zoneMaxInFlight() > 0 && member.state.inFlight.get() >= settings.zoneMaxInFlight();
             }
         }
-        if (local.isEmpty() || local.size() * 100 < settings.zoneMinAvailablePercent() * configured)
+        if (local.isEmpty() || local.size() * 100 < settings.zoneMinAvailablePercent() * localTargets)
         {
             return available;
         }
