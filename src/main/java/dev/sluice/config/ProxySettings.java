@@ -9,7 +9,9 @@ import dev.sluice.route.Timeouts;
  * @param maxConnectionsPerUpstream connection pool size per upstream host:port (read at start only)
  * @param timeouts defaults for routes that set none
  * @param retryMaxBody request bodies up to this size are kept so a retry can send them again
+ * @param allowUnderscoreHeaders whether request headers with {@code _} in their names may go upstream
  */
-public record ProxySettings(String via, int maxThreads, int maxConnectionsPerUpstream, Timeouts timeouts, long retryMaxBody)
+public record ProxySettings(String via, int maxThreads, int maxConnectionsPerUpstream, Timeouts timeouts, long retryMaxBody,
+                            boolean allowUnderscoreHeaders)
 {
 }

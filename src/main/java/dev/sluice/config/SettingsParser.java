@@ -161,7 +161,8 @@ public final class SettingsParser
         Timeouts timeouts = timeouts(reader, "proxy.",
             new Timeouts(DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_TOTAL_TIMEOUT));
         long retryMaxBody = reader.size("proxy.retry.max-body", 64 * 1024, 16L * 1024 * 1024);
-        return new ProxySettings(via, maxThreads, maxConnections, timeouts, retryMaxBody);
+        boolean underscores = reader.bool("exchange.allow-underscore-headers", false);
+        return new ProxySettings(via, maxThreads, maxConnections, timeouts, retryMaxBody, underscores);
     }
 
     private static Timeouts timeouts(ConfigReader reader, String prefix, Timeouts defaults)

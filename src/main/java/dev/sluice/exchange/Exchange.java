@@ -45,6 +45,7 @@ public final class Exchange
     private volatile List<String> hiddenHeaders = List.of();
     private volatile Set<String> hiddenQueryParameters = Set.of();
     private final List<String[]> upstreamHeaders = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile boolean connectionSecure;
 
     /**
      * @param trustedPeer whether the TCP peer is one of {@code exchange.trusted-proxies}, decided
@@ -112,6 +113,20 @@ public final class Exchange
     public String path()
     {
         return path;
+    }
+
+    /**
+     * Whether the client's connection to this node is TLS, as the transport filter found from
+     * the connection itself (never from the request line or a header).
+     */
+    public boolean connectionSecure()
+    {
+        return connectionSecure;
+    }
+
+    public void connectionSecure(boolean secure)
+    {
+        this.connectionSecure = secure;
     }
 
     public RouteMatch routeMatch()

@@ -343,7 +343,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         ForwardingHeaders forwarding = ForwardingHeaders.of(new ForwardingHeaders.Incoming(
             exchange.trustedPeer(),
             clientRequest.getRemoteAddr(),
-            clientRequest.getScheme(),
+            exchange.connectionSecure() ? "https" : "http",
             clientRequest.getHeader(HeaderNames.HOST),
             clientRequest.getLocalPort(),
             values(clientRequest, HeaderNames.X_FORWARDED_FOR),
@@ -352,7 +352,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             clientRequest.getHeader(HeaderNames.X_FORWARDED_PORT),
             values(clientRequest, HeaderNames.FORWARDED)));
         String via = settings.proxy().via();
-        String incomingVia = String.join(", ", values(clientRequest, HeaderNames.VIA));
+        // Like the other forwarding headers, a Via chain is extended only for a trusted proxy.
+        String incomingVia = exchange.trustedPeer() ? String.join(", ", values(clientRequest, HeaderNames.VIA)) : "";
         proxyRequest.headers(headers ->
         {
             headers.put(HeaderNames.X_FORWARDED_FOR, forwarding.forwardedFor());

@@ -31,6 +31,47 @@ final class UpstreamRequestHeaders
     }
 
     /**
+     * Header names with {@code _} are how a client smuggles an identity past the proxy: CGI,
+     * WSGI and PHP back-ends turn {@code X_Consumer_ID} and {@code X-Consumer-ID} into the same
+     * variable. They are dropped (nginx's {@code underscores_in_headers off}) unless
+     * {@code exchange.allow-underscore-headers}; even then a name that reads as a header Sluice
+     * owns once {@code _} is {@code -} never passes.
+     */
+    private static void dropUnderscoreNames(Exchange exchange, HttpFields.Mutable headers)
+    {
+        boolean allowed = exchange.settings().proxy().allowUnderscoreHeaders();
+        for (java.util.ListIterator<org.eclipse.jetty.http.HttpField> fields = headers.listIterator(); fields.hasNext();)
+        {
+            String name = fields.next().getLowerCaseName();
+            if (name.indexOf('_') >= 0 && (!allowed || owned(exchange, name.replace('_', '-'))))
+            {
+                fields.remove();
+            }
+        }
+    }
+
+    private static boolean owned(Exchange exchange, String lowerCaseName)
+    {
+        return REPLACED.contains(lowerCaseName)
+            || containsIgnoreCase(exchange.settings().auth().strippedHeaders(), lowerCaseName)
+            || containsIgnoreCase(TransportSettings.STRIPPED_HEADERS, lowerCaseName)
+            || containsIgnoreCase(exchange.hiddenHeaders(), lowerCaseName)
+            || exchange.upstreamHeaders().stream().anyMatch(header -> header[0].equalsIgnoreCase(lowerCaseName));
+    }
+
+    private static boolean containsIgnoreCase(java.util.Collection<String> names, String lowerCaseName)
+    {
+        for (String name : names)
+        {
+            if (name.equalsIgnoreCase(lowerCaseName))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * @param clientHost the client's {@code Host}, or null
      */
     static void apply(Exchange exchange, String clientHost, HttpFields.Mutable headers)
@@ -47,6 +88,7 @@ final class UpstreamRequestHeaders
                 }
             }
         }
+        dropUnderscoreNames(exchange, headers);
         REPLACED.forEach(headers::remove);
         exchange.settings().auth().strippedHeaders().forEach(headers::remove);
         TransportSettings.STRIPPED_HEADERS.forEach(headers::remove);

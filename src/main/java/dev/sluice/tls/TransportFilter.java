@@ -38,6 +38,23 @@ import jakarta.servlet.http.HttpServletResponse;
 public final class TransportFilter implements Filter
 {
     static final String CERTIFICATES_ATTRIBUTE = "jakarta.servlet.request.X509Certificate";
+    /** Set by Jetty and Tomcat on every request that arrived over TLS, whatever its request line says. */
+    static final String CIPHER_SUITE_ATTRIBUTE = "jakarta.servlet.request.cipher_suite";
+
+    private boolean schemeFromRequestLine;
+
+    /**
+     * Jetty derives {@code isSecure()} from the request URI's scheme, which an absolute-form
+     * request line ({@code GET https://host/ HTTP/1.1}) or an h2c {@code :scheme} sets on a
+     * plain connection; there only the TLS session attributes are proof. Tomcat's
+     * {@code isSecure()} is the connector's own setting and stays trusted.
+     */
+    @Override
+    public void init(jakarta.servlet.FilterConfig filterConfig)
+    {
+        String server = filterConfig.getServletContext().getServerInfo();
+        schemeFromRequestLine = server == null || !server.toLowerCase(java.util.Locale.ROOT).contains("tomcat");
+    }
 
     @Override
     public void doFilter(ServletRequest servletRequest, ServletResponse servletResponse, FilterChain chain) throws IOException, ServletException
@@ -46,7 +63,9 @@ public final class TransportFilter implements Filter
         HttpServletResponse response = (HttpServletResponse)servletResponse;
         Exchange exchange = Exchange.of(request);
         TransportSettings settings = exchange.settings().transport();
-        boolean secure = secure(request, exchange.trustedPeer());
+        boolean connectionSecure = connectionSecure(request, schemeFromRequestLine);
+        exchange.connectionSecure(connectionSecure);
+        boolean secure = connectionSecure || forwardedSecure(request, exchange.trustedPeer());
 
         if (secure)
         {
@@ -90,14 +109,18 @@ public final class TransportFilter implements Filter
     }
 
     /**
-     * TLS at this connector, or at a trusted front proxy that says so.
+     * TLS at this connector: what the connection says, never the request line.
      */
-    static boolean secure(HttpServletRequest request, boolean trustedPeer)
+    static boolean connectionSecure(HttpServletRequest request, boolean schemeFromRequestLine)
     {
-        if (request.isSecure())
-        {
-            return true;
-        }
+        return request.isSecure() && (!schemeFromRequestLine || request.getAttribute(CIPHER_SUITE_ATTRIBUTE) != null);
+    }
+
+    /**
+     * TLS at a trusted front proxy that says so.
+     */
+    static boolean forwardedSecure(HttpServletRequest request, boolean trustedPeer)
+    {
         if (!trustedPeer)
         {
             return false;

@@ -268,6 +268,44 @@ class HttpsConnectorTest
     }
 
     @Test
+    void cleartextHttp2ClaimingTheHttpsSchemeIsStillPlainHttp() throws Exception
+    {
+        HTTP2Client h2 = new HTTP2Client();
+        h2.start();
+        try
+        {
+            org.eclipse.jetty.util.Promise.Completable<org.eclipse.jetty.http2.api.Session> connected = new org.eclipse.jetty.util.Promise.Completable<>();
+            h2.connect(new InetSocketAddress("127.0.0.1", server.uri().getPort()), new org.eclipse.jetty.http2.api.Session.Listener()
+            {
+            }, connected);
+            org.eclipse.jetty.http2.api.Session session = connected.get(5, TimeUnit.SECONDS);
+            org.eclipse.jetty.http.MetaData.Request request = new org.eclipse.jetty.http.MetaData.Request("GET",
+                org.eclipse.jetty.http.HttpURI.from("https://127.0.0.1:" + server.uri().getPort() + "/app/fake-https"),
+                HttpVersion.HTTP_2, org.eclipse.jetty.http.HttpFields.EMPTY);
+            java.util.concurrent.CompletableFuture<org.eclipse.jetty.http.MetaData.Response> answered = new java.util.concurrent.CompletableFuture<>();
+            session.newStream(new org.eclipse.jetty.http2.frames.HeadersFrame(request, null, true), new org.eclipse.jetty.http2.api.Stream.Listener()
+            {
+                @Override
+                public void onHeaders(org.eclipse.jetty.http2.api.Stream stream, org.eclipse.jetty.http2.frames.HeadersFrame frame)
+                {
+                    if (frame.getMetaData() instanceof org.eclipse.jetty.http.MetaData.Response response)
+                    {
+                        answered.complete(response);
+                    }
+                }
+            });
+            org.eclipse.jetty.http.MetaData.Response response = answered.get(10, TimeUnit.SECONDS);
+            assertEquals(200, response.getStatus());
+            assertEquals(null, response.getHttpFields().get("Strict-Transport-Security"));
+            assertEquals("http", upstream.take().headers().get("X-Forwarded-Proto"));
+        }
+        finally
+        {
+            h2.stop();
+        }
+    }
+
+    @Test
     void replacedCertificateFilesArePickedUpWithoutDroppingOpenConnectionsAndABrokenOneIsRefused() throws Exception
     {
         String before = MtlsFingerprint.of(connect("api.example"));

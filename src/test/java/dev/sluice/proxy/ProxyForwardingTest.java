@@ -156,7 +156,7 @@ class ProxyForwardingTest
         assertEquals("api.example.com:8443", headers.get("X-Forwarded-Host"));
         assertEquals(Integer.toString(sluice.port()), headers.get("X-Forwarded-Port"));
         assertEquals("for=127.0.0.1;host=\"api.example.com:8443\";proto=http", headers.get("Forwarded"));
-        assertEquals("1.0 earlier-hop, 1.1 sluice", headers.get("Via"));
+        assertEquals("1.1 sluice", headers.get("Via"));
         assertEquals(1, headers.getValuesList("X-Forwarded-For").size());
         assertEquals("127.0.0.1", headers.get("X-Real-IP"));
         assertNull(headers.get("X-Forwarded-Server"));

@@ -31,6 +31,7 @@ class TrustedForwardingTest
                 "X-Forwarded-Host: api.example.com",
                 "X-Forwarded-Port: 443",
                 "Forwarded: for=203.0.113.7;proto=https",
+                "Via: 1.1 cdn",
                 "Connection: close");
             assertEquals(200, reply.status());
             HttpFields headers = upstream.take().headers();
@@ -38,6 +39,7 @@ class TrustedForwardingTest
             assertEquals("https", headers.get("X-Forwarded-Proto"));
             assertEquals("api.example.com", headers.get("X-Forwarded-Host"));
             assertEquals("443", headers.get("X-Forwarded-Port"));
+            assertEquals("1.1 cdn, 1.1 sluice", headers.get("Via"));
             assertEquals("for=203.0.113.7;proto=https, for=127.0.0.1;host=\"internal:8080\";proto=http", headers.get("Forwarded"));
             // 10.0.0.9 is not in the trusted list, so it is the client as far as Sluice can tell.
             assertEquals("10.0.0.9", headers.get("X-Real-IP"));

@@ -116,6 +116,24 @@ class TransportTest
         assertEquals(308, plainViaProxy.status());
     }
 
+    @Test
+    void anAbsoluteHttpsRequestTargetOnThePlainPortIsStillPlainHttp() throws Exception
+    {
+        String authority = "localhost:" + plain.port();
+        RawHttp.Reply required = RawHttp.send(plain.port(), "GET https://" + authority + "/secure/x HTTP/1.1", "Host: " + authority,
+            "Connection: close");
+        assertEquals(308, required.status());
+        assertNull(upstream.poll(200));
+
+        RawHttp.Reply open = RawHttp.send(plain.port(), "GET https://" + authority + "/open/x HTTP/1.1", "Host: " + authority,
+            "Connection: close");
+        assertEquals(200, open.status());
+        assertNull(open.header("Strict-Transport-Security"));
+        org.eclipse.jetty.http.HttpFields seen = upstream.take().headers();
+        assertEquals("http", seen.get("X-Forwarded-Proto"));
+        assertTrue(seen.get("Forwarded").endsWith(";proto=http"), seen.get("Forwarded"));
+    }
+
     private static ContentResponse overTls(String clientStore, String path, String spoofedHeader) throws Exception
     {
         HttpClient client = TlsClients.start(pki, clientStore);
