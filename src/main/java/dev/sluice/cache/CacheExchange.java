@@ -47,6 +47,7 @@ public final class CacheExchange
     private final ResponseStore.Hit stored;
     private final CacheControl requestCc;
     private final boolean authorization;
+    private final boolean cookie;
     private final boolean head;
     private final boolean leader;
     private final Exchange exchange;
@@ -66,6 +67,7 @@ public final class CacheExchange
         this.stored = stored;
         this.requestCc = requestCc;
         this.authorization = request.getHeader("Authorization") != null;
+        this.cookie = request.getHeader("Cookie") != null;
         this.head = "HEAD".equals(request.getMethod());
         this.leader = leader;
         this.exchange = exchange;
@@ -151,7 +153,7 @@ public final class CacheExchange
         long now = System.currentTimeMillis();
         // The 304 answered our validators, so it is about the stored representation; its ETag
         // (and the other representation fields) never replace the stored ones.
-        CachedResponse current = CachePolicy.freshen(stored.response(), notModifiedHeaders, requestTime, now);
+        CachedResponse current = CachePolicy.freshen(stored.response(), notModifiedHeaders, runtime.settings(), requestTime, now);
         runtime.store().replace(stored.key(), current);
         serve(request, response, current, "REVALIDATED");
         release();
@@ -160,7 +162,7 @@ public final class CacheExchange
     /** A background refresh got a 304: the stored response is freshened; nobody is waiting for it. */
     public void freshenOnly(List<String[]> notModifiedHeaders)
     {
-        runtime.store().replace(stored.key(), CachePolicy.freshen(stored.response(), notModifiedHeaders, requestTime, System.currentTimeMillis()));
+        runtime.store().replace(stored.key(), CachePolicy.freshen(stored.response(), notModifiedHeaders, runtime.settings(), requestTime, System.currentTimeMillis()));
         release();
     }
 
@@ -210,9 +212,9 @@ public final class CacheExchange
             return;
         }
         long now = System.currentTimeMillis();
-        CachedResponse candidate = new CachedResponse(status, CachePolicy.storedHeaders(headers), new byte[0], requestTime, now, url,
-            null, route.mode() == CacheRoute.Mode.FORCE ? route.ttl().toMillis() : -1);
-        String refusal = CachePolicy.refusal("GET", candidate, requestCc, authorization, route);
+        CachedResponse candidate = new CachedResponse(status, CachePolicy.storedHeaders(headers, runtime.settings()), new byte[0],
+            requestTime, now, url, null, route.mode() == CacheRoute.Mode.FORCE ? route.ttl().toMillis() : -1);
+        String refusal = CachePolicy.refusal("GET", candidate, requestCc, authorization, cookie, route);
         if (refusal != null)
         {
             LOG.debug("{} not storing {}: {}", exchange.id(), url, refusal);

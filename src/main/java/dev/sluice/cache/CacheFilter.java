@@ -129,8 +129,10 @@ public final class CacheFilter implements Filter
             invalidating(request, response, chain, cache, RequestKey.of(request, exchange, route, routeName));
             return;
         }
-        if (request.getHeader("Upgrade") != null)
+        if (request.getHeader("Upgrade") != null || request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null)
         {
+            // A GET or HEAD with a body (or an upgrade) may mean something else to the upstream:
+            // neither served from nor stored in the cache.
             bypass(exchange, response, settings);
             chain.doFilter(request, response);
             return;

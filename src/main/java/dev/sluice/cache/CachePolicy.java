@@ -25,16 +25,19 @@ public final class CachePolicy
     /** Statuses Sluice understands, for must-understand (RFC 9111 §5.2.2.3): those RFC 9110 defines. */
     static final Set<Integer> UNDERSTOOD = Set.of(200, 201, 202, 203, 204, 205, 206, 300, 301, 302, 303, 304, 305, 307, 308, 400, 401, 402,
         403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417, 421, 422, 426, 500, 501, 502, 503, 504, 505);
-    /** A current age for responses whose Age cannot be read: older than any lifetime. */
-    static final long UNREADABLE_AGE = Long.MAX_VALUE / 4;
     private static final long HEURISTIC_CAP = 24L * 3600 * 1000;
 
     private CachePolicy()
     {
     }
 
-    /** Why a response is not stored, or null when it may be. */
-    public static String refusal(String method, CachedResponse response, CacheControl requestCc, boolean requestHasAuthorization, CacheRoute route)
+    /**
+     * Why a response is not stored, or null when it may be.
+     *
+     * @param requestHasCookie whether the request carried {@code Cookie}; only {@code force} looks at it
+     */
+    public static String refusal(String method, CachedResponse response, CacheControl requestCc, boolean requestHasAuthorization,
+                                 boolean requestHasCookie, CacheRoute route)
     {
         if (!"GET".equals(method))
         {
@@ -59,6 +62,11 @@ public final class CachePolicy
         }
         if (route.mode() == CacheRoute.Mode.FORCE)
         {
+            if ((requestHasAuthorization || requestHasCookie) && !route.forceCredentialed())
+            {
+                // force overrides what the upstream says; it must not also override who the answer was for.
+                return "force, and the request carried " + (requestHasAuthorization ? "Authorization" : "Cookie");
+            }
             return route.forceStatuses().contains(status) ? null : "status " + status + " (force stores " + route.forceStatuses() + ")";
         }
         CacheControl cc = response.cacheControl();
@@ -137,12 +145,7 @@ public final class CachePolicy
     /** Current age in milliseconds (§4.2.3). */
     public static long age(CachedResponse response, long now)
     {
-        long ageSeconds = ageSeconds(response.values("Age"));
-        if (ageSeconds < 0)
-        {
-            return UNREADABLE_AGE;
-        }
-        long ageValue = ageSeconds * 1000;
+        long ageValue = ageSeconds(response.values("Age")) * 1000;
         long date = HttpDates.parse(response.value("Date"));
         long dateValue = date >= 0 ? date : response.responseTime();
         long apparentAge = Math.max(0, response.responseTime() - dateValue);
@@ -154,9 +157,9 @@ public final class CachePolicy
     }
 
     /**
-     * The Age value in seconds: 0 when absent, -1 when it is not exactly one non-negative
-     * integer (several lines, a list, a sign, a fraction, a parameter). A cache cannot know how
-     * old such a response is, so it treats it as stale.
+     * The Age value in seconds as RFC 9111 §5.1 reads it: the first member of a list-valued
+     * field (several lines count as one list), and 0, as if absent, when that member is not a
+     * non-negative integer (a sign, a fraction, a parameter, empty). Values past 2^31 are 2^31.
      */
     static long ageSeconds(List<String> values)
     {
@@ -164,12 +167,22 @@ public final class CachePolicy
         {
             return 0;
         }
-        String value = values.get(0).strip();
-        if (values.size() > 1 || value.isEmpty() || value.length() > 12 || !value.chars().allMatch(Character::isDigit))
+        String first = values.get(0);
+        int comma = first.indexOf(',');
+        String value = (comma >= 0 ? first.substring(0, comma) : first).strip();
+        if (value.isEmpty())
         {
-            return -1;
+            return 0;
         }
-        return Math.min(Long.parseLong(value), CacheControl.MAX_DELTA);
+        for (int i = 0; i < value.length(); i++)
+        {
+            char c = value.charAt(i);
+            if (c < '0' || c > '9')
+            {
+                return 0;
+            }
+        }
+        return value.length() > 12 ? CacheControl.MAX_DELTA : Math.min(Long.parseLong(value), CacheControl.MAX_DELTA);
     }
 
     /** How a stored response may answer a request. */
@@ -273,12 +286,16 @@ public final class CachePolicy
     /**
      * The headers of an upstream response worth storing: not hop-by-hop, not named in
      * Connection, not listed in a qualified no-cache or private, not Sluice's per-response
-     * headers. Order and case are kept.
+     * headers. Order and case are kept. With targeted fields (RFC 9213), the first one present
+     * and valid becomes the directives Sluice obeys ({@link CachedResponse#CONTROL}), and the
+     * targeted fields are not kept unless {@code cache.forward-targeted-fields}; Cache-Control
+     * is kept as it is for the clients.
      */
-    public static List<String[]> storedHeaders(List<String[]> headers)
+    public static List<String[]> storedHeaders(List<String[]> headers, CacheSettings settings)
     {
         List<String> excluded = new ArrayList<>();
         List<String> cacheControl = new ArrayList<>();
+        String targeted = targetedControl(headers, settings.targetedFields());
         for (String[] header : headers)
         {
             String name = header[0].toLowerCase(Locale.ROOT);
@@ -294,19 +311,60 @@ public final class CachePolicy
                 cacheControl.add(header[1]);
             }
         }
-        CacheControl cc = CacheControl.parse(cacheControl);
+        CacheControl cc = targeted != null ? CacheControl.parse(targeted) : CacheControl.parse(cacheControl);
         excluded.addAll(cc.fieldNames("no-cache"));
         excluded.addAll(cc.fieldNames("private"));
-        List<String[]> kept = new ArrayList<>(headers.size());
+        List<String[]> kept = new ArrayList<>(headers.size() + 1);
         for (String[] header : headers)
         {
             String name = header[0].toLowerCase(Locale.ROOT);
-            if (!HOP_BY_HOP.contains(name) && !PER_RESPONSE.contains(name) && !excluded.contains(name))
+            if (!HOP_BY_HOP.contains(name) && !PER_RESPONSE.contains(name) && !excluded.contains(name) && !name.startsWith(":")
+                && !settings.consumes(name))
             {
                 kept.add(header);
             }
         }
+        if (targeted != null)
+        {
+            kept.add(new String[] {CachedResponse.CONTROL, targeted});
+        }
         return kept;
+    }
+
+    /**
+     * The value of the first targeted field, in the configured order, that is present and parses
+     * as a structured-field dictionary (RFC 9213 §2.1); null when none does.
+     */
+    static String targetedControl(List<String[]> headers, List<String> targetedFields)
+    {
+        for (String field : targetedFields)
+        {
+            StringBuilder value = null;
+            for (String[] header : headers)
+            {
+                if (header[0].equalsIgnoreCase(field))
+                {
+                    value = value == null ? new StringBuilder(header[1]) : value.append(", ").append(header[1]);
+                }
+            }
+            if (value != null && DICTIONARY.matcher(value).matches())
+            {
+                return value.toString().strip();
+            }
+        }
+        return null;
+    }
+
+    /** RFC 8941 dictionary members as cache directives use them: key, optional item value, optional parameters. */
+    private static final java.util.regex.Pattern DICTIONARY;
+
+    static
+    {
+        String key = "[a-z*][a-z0-9_.*-]*";
+        String bare = "(?:-?[0-9]{1,15}(?:\\.[0-9]{1,3})?|\"(?:[\\x20-\\x21\\x23-\\x5b\\x5d-\\x7e]|\\\\[\"\\\\])*\"|[A-Za-z*][!#$%&'*+.^_`|~0-9A-Za-z:/-]*|\\?[01])";
+        String params = "(?:;" + key + "(?:=" + bare + ")?)*";
+        String member = key + "(?:=" + bare + ")?" + params;
+        DICTIONARY = java.util.regex.Pattern.compile("[ \\t]*" + member + "(?:[ \\t]*,[ \\t]*" + member + ")*[ \\t]*");
     }
 
     /**
@@ -314,10 +372,11 @@ public final class CachePolicy
      * stored ones of that name, except those never stored and Content-Length; the age
      * calculation restarts from this exchange.
      */
-    public static CachedResponse freshen(CachedResponse stored, List<String[]> notModifiedHeaders, long requestTime, long responseTime)
+    public static CachedResponse freshen(CachedResponse stored, List<String[]> notModifiedHeaders, CacheSettings settings, long requestTime,
+                                         long responseTime)
     {
         List<String[]> update = new ArrayList<>();
-        for (String[] header : storedHeaders(notModifiedHeaders))
+        for (String[] header : storedHeaders(notModifiedHeaders, settings))
         {
             if (!NOT_UPDATED.contains(header[0].toLowerCase(Locale.ROOT)))
             {

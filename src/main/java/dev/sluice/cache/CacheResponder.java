@@ -65,7 +65,7 @@ public final class CacheResponder
         for (String[] header : stored.headers())
         {
             String name = header[0].toLowerCase(Locale.ROOT);
-            if (name.equals("age") || skip.test(name))
+            if (name.equals("age") || name.startsWith(":") || skip.test(name))
             {
                 continue;
             }

@@ -20,10 +20,11 @@ import java.util.Set;
  * @param heuristic whether responses without explicit freshness get 10% of their Last-Modified age (at most a day)
  * @param storeSetCookie whether responses carrying Set-Cookie may be stored (and replayed to everyone)
  * @param staleIfUnreachable how stale a stored response may be and still be served when the upstream cannot be reached; zero = never
+ * @param forceCredentialed whether {@code force} stores answers to requests carrying Authorization or Cookie
  */
 public record CacheRoute(Mode mode, Duration ttl, Set<Integer> forceStatuses, long maxObjectSize, List<String> keyQuery,
                          List<String> keyHeaders, boolean keyConsumer, boolean stripUnkeyed, Set<String> forwardHeaders, boolean heuristic,
-                         boolean storeSetCookie, Duration staleIfUnreachable)
+                         boolean storeSetCookie, Duration staleIfUnreachable, boolean forceCredentialed)
 {
     public static final Set<Integer> DEFAULT_FORCE_STATUSES = Set.of(200, 203, 204, 300, 301, 308, 404, 410);
 

@@ -15,15 +15,27 @@ import java.util.Map;
  * @param statusHeader whether responses carry X-Cache-Status
  * @param lockTimeout how long concurrent misses for one key wait for the first one's response
  * @param routes caching per route name; routes not listed do not cache
+ * @param targetedFields RFC 9213 targeted cache-control fields Sluice obeys instead of Cache-Control, lower case, the first present one wins
+ * @param forwardTargeted whether those fields still reach clients
  */
 public record CacheSettings(long heapEntries, long heapBytes, long offHeapBytes, Path diskDirectory, long diskBytes, boolean diskPersistent,
-                            boolean statusHeader, Duration lockTimeout, Map<String, CacheRoute> routes)
+                            boolean statusHeader, Duration lockTimeout, Map<String, CacheRoute> routes, java.util.List<String> targetedFields,
+                            boolean forwardTargeted)
 {
-    public static final CacheSettings NONE = new CacheSettings(10_000, 0, 0, null, 0, false, true, Duration.ofSeconds(5), Map.of());
+    public static final java.util.List<String> DEFAULT_TARGETED = java.util.List.of("sluice-cache-control", "cdn-cache-control");
+    public static final CacheSettings NONE = new CacheSettings(10_000, 0, 0, null, 0, false, true, Duration.ofSeconds(5), Map.of(),
+        DEFAULT_TARGETED, false);
 
     public CacheSettings
     {
         routes = Map.copyOf(routes);
+        targetedFields = java.util.List.copyOf(targetedFields);
+    }
+
+    /** Whether a response header is a targeted field that Sluice consumes and does not pass on. */
+    public boolean consumes(String lowerCaseName)
+    {
+        return !forwardTargeted && targetedFields.contains(lowerCaseName);
     }
 
     /** The route's caching, or null when it does not cache. */

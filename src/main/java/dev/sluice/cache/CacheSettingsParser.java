@@ -72,7 +72,22 @@ public final class CacheSettingsParser
                 routes.put(name, route);
             }
         }
-        return new CacheSettings(heapEntries, heapBytes, offHeap, disk, diskBytes, persistent, statusHeader, lockTimeout, routes);
+        List<String> targeted = CacheSettings.DEFAULT_TARGETED;
+        if (reader.optional("cache.targeted-fields").isPresent())
+        {
+            List<String> items = lower(reader.list("cache.targeted-fields"));
+            targeted = items.equals(List.of("none")) ? List.of() : items;
+            for (String item : targeted)
+            {
+                if (!dev.sluice.config.SettingsParser.TOKEN.matcher(item).matches() || item.equals("cache-control"))
+                {
+                    reader.invalid("cache.targeted-fields", item, "response header names such as CDN-Cache-Control (not Cache-Control itself), or none");
+                }
+            }
+        }
+        boolean forwardTargeted = reader.bool("cache.forward-targeted-fields", false);
+        return new CacheSettings(heapEntries, heapBytes, offHeap, disk, diskBytes, persistent, statusHeader, lockTimeout, routes, targeted,
+            forwardTargeted);
     }
 
     private static CacheRoute route(ConfigReader reader, String prefix, long defaultMaxObject, boolean authenticated)
@@ -139,12 +154,13 @@ public final class CacheSettingsParser
         boolean heuristic = reader.bool(prefix + "cache.heuristic", false);
         boolean setCookie = reader.bool(prefix + "cache.store-set-cookie", false);
         Duration staleIfUnreachable = reader.duration(prefix + "cache.stale-if-unreachable", Duration.ofHours(1));
+        boolean forceCredentialed = reader.bool(prefix + "cache.force-credentialed", false);
         if (mode == CacheRoute.Mode.OFF)
         {
             return null;
         }
         return new CacheRoute(mode, ttl, statuses, maxObject, keyQuery, keyHeaders, keyConsumer, unkeyed.equals("strip"), forward, heuristic, setCookie,
-            staleIfUnreachable);
+            staleIfUnreachable, forceCredentialed);
     }
 
     private static List<String> lower(List<String> names)

@@ -16,6 +16,13 @@ import java.util.Map;
  */
 public final class CachedResponse implements CacheEntry
 {
+    /**
+     * The pseudo-header holding the directives of an RFC 9213 targeted field (CDN-Cache-Control,
+     * Sluice-Cache-Control) that govern Sluice instead of Cache-Control; never sent to anyone.
+     * No real header name starts with a colon.
+     */
+    public static final String CONTROL = ":control";
+
     // A class, not a record: Ehcache's heap sizing (cache.heap.size) walks fields with Unsafe,
     // which the JDK refuses on records.
     private final int status;
@@ -129,7 +136,8 @@ public final class CachedResponse implements CacheEntry
         CacheControl parsed = cacheControl;
         if (parsed == null)
         {
-            parsed = CacheControl.parse(values("Cache-Control"));
+            List<String> targeted = values(CONTROL);
+            parsed = CacheControl.parse(targeted.isEmpty() ? values("Cache-Control") : targeted);
             cacheControl = parsed;
         }
         return parsed;

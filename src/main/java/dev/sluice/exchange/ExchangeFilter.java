@@ -36,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * <li>keeps a sane incoming {@code X-Request-ID} or makes one, and returns it to the client;</li>
  * <li>finds the client address ({@code X-Forwarded-For} counts only from
  * {@code exchange.trusted-proxies});</li>
- * <li>refuses {@code CONNECT} and {@code TRACE} (405) and ambiguous or escaping paths (400), then matches the
- * route (404 when none);</li>
+ * <li>refuses {@code CONNECT} and {@code TRACE} in any spelling (405) and ambiguous or escaping paths (400),
+ * then matches the route (404 when none); a route without a {@code methods} list takes only
+ * {@code GET HEAD POST PUT DELETE PATCH OPTIONS}, spelled exactly so (405 with {@code Allow});</li>
  * <li>turns any exception from later in the chain into a 500 problem (the container never
  * shows its own error page);</li>
  * <li>writes the access-log line when the exchange completes, which for proxied requests is
@@ -49,6 +50,9 @@ import org.slf4j.LoggerFactory;
 public final class ExchangeFilter implements Filter
 {
     private static final Logger LOG = LoggerFactory.getLogger(ExchangeFilter.class);
+    /** What a route without a {@code methods} list accepts: RFC 9110's and RFC 5789's methods, exactly as spelled there. */
+    static final java.util.Set<String> STANDARD_METHODS = java.util.Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS");
+    private static final String ALLOW = "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS";
 
     private ConfigStore config;
     private AccessLog accessLog;
@@ -114,11 +118,13 @@ public final class ExchangeFilter implements Filter
 
     private static boolean route(HttpServletRequest request, HttpServletResponse response, Exchange exchange)
     {
-        if ("CONNECT".equals(request.getMethod()))
+        String method = request.getMethod();
+        // Any spelling: Jetty's client would send "trace" upstream as TRACE.
+        if ("CONNECT".equalsIgnoreCase(method))
         {
             return refuse(response, exchange, ProblemType.METHOD_NOT_ALLOWED, "CONNECT is not supported: Sluice forwards only to its configured upstreams.");
         }
-        if ("TRACE".equals(request.getMethod()))
+        if ("TRACE".equalsIgnoreCase(method))
         {
             // TRACE reflects cookies and credentials back to the caller (cross-site tracing).
             return refuse(response, exchange, ProblemType.METHOD_NOT_ALLOWED, "TRACE is not forwarded.");
@@ -141,7 +147,21 @@ public final class ExchangeFilter implements Filter
             return false;
         }
         exchange.routeMatch(match);
+        if (match.route().methods().isEmpty() && !STANDARD_METHODS.contains(method))
+        {
+            // Methods are case-sensitive (RFC 9110 §9.1): "get" is not GET, and back-ends that
+            // fold case would treat it as GET while caches and limits did not.
+            response.setHeader(HeaderNames.ALLOW, ALLOW);
+            return refuse(response, exchange, ProblemType.METHOD_NOT_ALLOWED, "The method '" + printable(method)
+                + "' is not accepted on this route; methods are case-sensitive, and a route takes others only when its 'methods' names them.");
+        }
         return true;
+    }
+
+    /** A method token is ASCII by the parser's rules; cut it short so a problem never echoes a long one. */
+    private static String printable(String method)
+    {
+        return method.length() <= 32 ? method : method.substring(0, 32) + "...";
     }
 
     private static boolean refuse(HttpServletResponse response, Exchange exchange, ProblemType problemType, String detail)

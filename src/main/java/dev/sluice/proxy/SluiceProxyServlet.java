@@ -702,6 +702,11 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         {
             return null;
         }
+        if (CacheExchange.of(clientRequest) != null && Exchange.of(clientRequest).settings().cache().consumes(lower))
+        {
+            // A CDN-Cache-Control (RFC 9213) aimed at Sluice's cache ends here.
+            return null;
+        }
         return headerValue;
     }
 

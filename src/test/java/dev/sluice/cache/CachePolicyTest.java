@@ -18,9 +18,9 @@ class CachePolicyTest
 {
     private static final long T0 = HttpDates.parse("Sat, 28 Nov 2026 12:00:00 GMT");
     private static final CacheRoute ON = new CacheRoute(CacheRoute.Mode.ON, Duration.ofMinutes(5), CacheRoute.DEFAULT_FORCE_STATUSES, 1 << 20,
-        null, List.of(), false, false, Set.of(), false, false, Duration.ofHours(1));
+        null, List.of(), false, false, Set.of(), false, false, Duration.ofHours(1), false);
     private static final CacheRoute HEURISTIC = new CacheRoute(CacheRoute.Mode.ON, Duration.ofMinutes(5), CacheRoute.DEFAULT_FORCE_STATUSES,
-        1 << 20, null, List.of(), false, false, Set.of(), true, false, Duration.ofHours(1));
+        1 << 20, null, List.of(), false, false, Set.of(), true, false, Duration.ofHours(1), false);
 
     /** A response received at T0 with these "Name: value" headers separated by "|". */
     private static CachedResponse response(int status, String headers)
@@ -57,7 +57,7 @@ class CachePolicyTest
     })
     void storability(int status, String headers, String refusal)
     {
-        assertEquals(refusal, CachePolicy.refusal("GET", response(status, headers == null ? "" : headers), CacheControl.parse((String)null), false, ON));
+        assertEquals(refusal, CachePolicy.refusal("GET", response(status, headers == null ? "" : headers), CacheControl.parse((String)null), false, false, ON));
     }
 
     @Test
@@ -65,13 +65,13 @@ class CachePolicyTest
     {
         CacheControl none = CacheControl.parse((String)null);
         assertEquals("Authorization without public, s-maxage or must-revalidate",
-            CachePolicy.refusal("GET", response(200, "Cache-Control: max-age=60"), none, true, ON));
+            CachePolicy.refusal("GET", response(200, "Cache-Control: max-age=60"), none, true, false, ON));
         for (String cc : List.of("max-age=60, public", "s-maxage=60", "max-age=60, must-revalidate"))
         {
-            assertNull(CachePolicy.refusal("GET", response(200, "Cache-Control: " + cc), none, true, ON), cc);
+            assertNull(CachePolicy.refusal("GET", response(200, "Cache-Control: " + cc), none, true, false, ON), cc);
         }
-        assertEquals("request no-store", CachePolicy.refusal("GET", response(200, "Cache-Control: max-age=60"), CacheControl.parse("no-store"), false, ON));
-        assertEquals("method POST", CachePolicy.refusal("POST", response(200, "Cache-Control: max-age=60"), none, false, ON));
+        assertEquals("request no-store", CachePolicy.refusal("GET", response(200, "Cache-Control: max-age=60"), CacheControl.parse("no-store"), false, false, ON));
+        assertEquals("method POST", CachePolicy.refusal("POST", response(200, "Cache-Control: max-age=60"), none, false, false, ON));
     }
 
     @ParameterizedTest(name = "{0} -> {1} s")
@@ -119,11 +119,18 @@ class CachePolicyTest
     }
 
     @ParameterizedTest(name = "Age {0} -> {1}")
-    @CsvSource(delimiter = '|', value = {"30| 30", "0| 0", "abc| -1", "-5| -1", "7.0| -1", "7200,0| -1", "3600, 3600| -1", "10;foo=1| -1"})
-    void ageIsOneNonNegativeInteger(String value, long expected)
+    @CsvSource(delimiter = '|', value = {"30| 30", "0| 0", "abc| 0", "-5| 0", "7.0| 0", "7200,0| 7200", "0,7200| 0", "3600, 3600| 3600",
+        "10;foo=1| 0", "' 45 '| 45", "99999999999999999| 2147483648", "''| 0", ", 5| 0"})
+    void ageIsTheFirstMemberAndAnInvalidOneIsIgnored(String value, long expected)
     {
         assertEquals(expected, CachePolicy.ageSeconds(List.of(value)));
-        assertEquals(-1, CachePolicy.ageSeconds(List.of("1", "1")), "two lines");
+    }
+
+    @Test
+    void ageOnSeveralLinesIsOneListWhoseFirstMemberCounts()
+    {
+        assertEquals(20, CachePolicy.ageSeconds(List.of("20", "1")));
+        assertEquals(0, CachePolicy.ageSeconds(List.of("x", "100")));
     }
 
     @Test
@@ -136,8 +143,9 @@ class CachePolicyTest
         // A Date far in the past (clock skew) counts through the apparent age.
         CachedResponse skewed = new CachedResponse(200, List.<String[]>of(new String[] {"Date", HttpDates.format(T0 - 100_000)}), new byte[0], T0, T0, "u", null, -1);
         assertEquals(100_000, CachePolicy.age(skewed, T0));
-        CachedResponse unreadable = new CachedResponse(200, List.<String[]>of(new String[] {"Age", "x"}), new byte[0], T0, T0, "u", null, -1);
-        assertTrue(CachePolicy.age(unreadable, T0) > 1L << 40);
+        // An unreadable Age is ignored: the age is what the cache saw itself.
+        CachedResponse unreadable = new CachedResponse(200, List.<String[]>of(new String[] {"Age", "x"}), new byte[0], T0 - 1000, T0, "u", null, -1);
+        assertEquals(6_000, CachePolicy.age(unreadable, T0 + 5_000));
     }
 
     @ParameterizedTest(name = "{0} / request {1} at +{2}s -> {3}")
@@ -188,8 +196,49 @@ class CachePolicyTest
     {
         List<String[]> stored = CachePolicy.storedHeaders(List.of(new String[] {"Connection", "a, B"}, new String[] {"a", "1"},
             new String[] {"b", "2"}, new String[] {"c", "3"}, new String[] {"Keep-Alive", "x"}, new String[] {"Cache-Control", "no-cache=\"c\", max-age=9"},
-            new String[] {"d", "4"}, new String[] {"X-Request-ID", "r"}, new String[] {"Age", "3"}));
+            new String[] {"d", "4"}, new String[] {"X-Request-ID", "r"}, new String[] {"Age", "3"}), CacheSettings.NONE);
         assertEquals(List.of("Cache-Control", "d", "Age"), stored.stream().map(header -> header[0]).toList());
+    }
+
+    @Test
+    void aTargetedFieldGovernsSluiceInsteadOfCacheControlAndIsNotPassedOn()
+    {
+        List<String[]> stored = CachePolicy.storedHeaders(List.of(new String[] {"Cache-Control", "no-store"},
+            new String[] {"CDN-Cache-Control", "max-age=600"}, new String[] {"X-A", "1"}), CacheSettings.NONE);
+        assertEquals(List.of("Cache-Control", "X-A", CachedResponse.CONTROL), stored.stream().map(header -> header[0]).toList());
+        CachedResponse response = new CachedResponse(200, stored, new byte[0], T0, T0, "u", null, -1);
+        assertNull(CachePolicy.refusal("GET", response, CacheControl.parse((String)null), false, false, ON));
+        assertEquals(600_000, CachePolicy.lifetime(response, ON));
+        assertEquals("no-store", response.value("Cache-Control"), "clients still get the origin's Cache-Control");
+    }
+
+    @Test
+    void sluicesOwnTargetedFieldWinsOverCdnCacheControlAndAnInvalidOneIsSkipped()
+    {
+        assertEquals("max-age=5", CachePolicy.targetedControl(List.of(new String[] {"CDN-Cache-Control", "max-age=600"},
+            new String[] {"Sluice-Cache-Control", "max-age=5"}), CacheSettings.DEFAULT_TARGETED));
+        assertEquals("max-age=600", CachePolicy.targetedControl(List.of(new String[] {"Sluice-Cache-Control", "max-age=\"5"},
+            new String[] {"CDN-Cache-Control", "max-age=600"}), CacheSettings.DEFAULT_TARGETED));
+        assertEquals("no-store, max-age=1", CachePolicy.targetedControl(List.of(new String[] {"cdn-cache-control", "no-store"},
+            new String[] {"CDN-Cache-Control", "max-age=1"}), CacheSettings.DEFAULT_TARGETED));
+        assertNull(CachePolicy.targetedControl(List.<String[]>of(new String[] {"CDN-Cache-Control", "Max-Age=60"}), CacheSettings.DEFAULT_TARGETED),
+            "dictionary keys are lower case");
+        assertNull(CachePolicy.targetedControl(List.<String[]>of(new String[] {"CDN-Cache-Control", "max-age=60"}), List.of()));
+    }
+
+    @Test
+    void forceStoresNoAnswerToACredentialedRequestUnlessTheRouteSaysSo()
+    {
+        CacheRoute force = new CacheRoute(CacheRoute.Mode.FORCE, Duration.ofMinutes(5), CacheRoute.DEFAULT_FORCE_STATUSES, 1 << 20,
+            null, List.of(), false, false, Set.of(), false, false, Duration.ofHours(1), false);
+        CacheRoute credentialed = new CacheRoute(CacheRoute.Mode.FORCE, Duration.ofMinutes(5), CacheRoute.DEFAULT_FORCE_STATUSES, 1 << 20,
+            null, List.of(), false, false, Set.of(), false, false, Duration.ofHours(1), true);
+        CachedResponse response = response(200, "Cache-Control: public, max-age=60");
+        CacheControl none = CacheControl.parse((String)null);
+        assertEquals("force, and the request carried Authorization", CachePolicy.refusal("GET", response, none, true, false, force));
+        assertEquals("force, and the request carried Cookie", CachePolicy.refusal("GET", response, none, false, true, force));
+        assertNull(CachePolicy.refusal("GET", response, none, false, false, force));
+        assertNull(CachePolicy.refusal("GET", response, none, true, true, credentialed));
     }
 
     @Test
@@ -200,7 +249,7 @@ class CachePolicyTest
             new String[] {"Age", "50"}), "body".getBytes(), T0, T0, "u", null, -1);
         CachedResponse fresh = CachePolicy.freshen(stored, List.of(new String[] {"Cache-Control", "max-age=60"}, new String[] {"ETag", "\"b\""},
             new String[] {"Content-Type", "text/plain;charset=utf-8"}, new String[] {"Content-Encoding", "br"}, new String[] {"Connection", "close"}),
-            T0 + 5000, T0 + 5100);
+            CacheSettings.NONE, T0 + 5000, T0 + 5100);
         assertEquals("max-age=60", fresh.value("Cache-Control"));
         assertEquals("text/plain;charset=utf-8", fresh.value("Content-Type"));
         assertEquals("\"a\"", fresh.value("ETag"));

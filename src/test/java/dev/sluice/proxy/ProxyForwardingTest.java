@@ -40,6 +40,9 @@ class ProxyForwardingTest
             upstream.based.url = %1$s/base/
             route.app.path = /app
             route.app.upstream = app
+            route.webdav.path = /app/dav
+            route.webdav.upstream = app
+            route.webdav.methods = M-SEARCH, PROPFIND
             route.strip.path = /strip
             route.strip.upstream = based
             route.strip.strip-prefix = true
@@ -63,14 +66,39 @@ class ProxyForwardingTest
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "M-SEARCH", "PROPFIND"})
-    void everyMethodIsForwarded(String method) throws Exception
+    @ValueSource(strings = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+    void everyStandardMethodIsForwarded(String method) throws Exception
     {
         ContentResponse response = client.newRequest(sluice.uri("/app/m")).method(method).timeout(10, TimeUnit.SECONDS).send();
         assertEquals(200, response.getStatus());
         TestUpstream.Received received = upstream.take();
         assertEquals(method, received.method());
         assertEquals("/app/m", received.target());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"M-SEARCH", "PROPFIND"})
+    void extensionMethodsAreForwardedWhereTheRouteNamesThem(String method) throws Exception
+    {
+        ContentResponse refused = client.newRequest(sluice.uri("/app/m")).method(method).timeout(10, TimeUnit.SECONDS).send();
+        assertEquals(405, refused.getStatus());
+        assertEquals("GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS", refused.getHeaders().get("Allow"));
+        assertNull(upstream.poll(200));
+        ContentResponse response = client.newRequest(sluice.uri("/app/dav/m")).method(method).timeout(10, TimeUnit.SECONDS).send();
+        assertEquals(200, response.getStatus());
+        assertEquals(method, upstream.take().method());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"get", "Post", "trace", "Trace", "connect", "propfind"})
+    void methodsInAnotherCaseAreRefusedNeverFolded(String method) throws Exception
+    {
+        RawHttp.Reply reply = RawHttp.send(sluice.port(), method + " /app/dav/m HTTP/1.1", "Host: localhost", "Cookie: session=secret",
+            "Connection: close");
+        assertEquals(405, reply.status(), reply.head());
+        assertTrue(reply.body().contains("\"type\":\"urn:sluice:problem:method-not-allowed\""), reply.body());
+        assertFalse(reply.body().contains("secret"), reply.body());
+        assertNull(upstream.poll(200));
     }
 
     @Test
