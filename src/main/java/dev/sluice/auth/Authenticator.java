@@ -55,7 +55,7 @@ public final class Authenticator
                     ApiKeys.Entry entry = settings.apiKeys().find(credentials.apiKey());
                     if (entry != null)
                     {
-                        identity = new Identity(entry.consumer(), entry.label(), entry.consumer().groups(), Set.of(), false, Map.of());
+                        identity = new Identity(entry.consumer(), entry.label(), entry.consumer().groups(), Set.of(), false, Map.of(), Identity.CONSUMERS);
                     }
                     rejection = entry == null ? Rejection.invalidKey() : null;
                 }
@@ -88,7 +88,7 @@ public final class Authenticator
                     Consumer consumer = settings.certificates().find(credentials.certificate());
                     if (consumer != null)
                     {
-                        identity = new Identity(consumer, MtlsIdentities.fingerprint(credentials.certificate()), consumer.groups(), Set.of(), false, Map.of());
+                        identity = new Identity(consumer, MtlsIdentities.fingerprint(credentials.certificate()), consumer.groups(), Set.of(), false, Map.of(), Identity.CONSUMERS);
                     }
                     rejection = consumer == null ? Rejection.invalidCertificate("The client certificate does not belong to a known consumer.") : null;
                 }

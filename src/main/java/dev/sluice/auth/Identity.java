@@ -17,6 +17,8 @@ import java.util.Set;
  * @param groups the consumer's groups, or those the token carried
  * @param scopes the token's scopes; empty for API keys and certificates
  * @param claimHeaders headers configured to carry token claims upstream, already sanitised
+ * @param namespace whose subjects {@code credential} is one of, when there is no consumer:
+ * {@code jwt:<issuer>} or {@code introspection:<endpoint>}; {@link #CONSUMERS} otherwise
  */
 public record Identity(
     Consumer consumer,
@@ -24,8 +26,12 @@ public record Identity(
     Set<String> groups,
     Set<String> scopes,
     boolean anonymous,
-    Map<String, String> claimHeaders)
+    Map<String, String> claimHeaders,
+    String namespace)
 {
+    /** The namespace of declared consumers; token subjects never share it. */
+    public static final String CONSUMERS = "consumer";
+
     public static final String CONSUMER_ID = "X-Consumer-ID";
     public static final String CONSUMER_USERNAME = "X-Consumer-Username";
     public static final String CONSUMER_CUSTOM_ID = "X-Consumer-Custom-ID";
@@ -48,7 +54,7 @@ public record Identity(
 
     public static Identity anonymous(Consumer consumer)
     {
-        return new Identity(consumer, null, consumer.groups(), Set.of(), true, Map.of());
+        return new Identity(consumer, null, consumer.groups(), Set.of(), true, Map.of(), CONSUMERS);
     }
 
     /**
@@ -87,10 +93,18 @@ public record Identity(
     }
 
     /**
-     * The key rate limits and logs use for this caller: the consumer's id, else the credential.
+     * The key rate limits, the cache and logs use for this caller: {@code consumer/<id>} for a
+     * declared consumer, else {@code <namespace>/<subject>} ({@code jwt:corp/alice}), so a token
+     * whose subject equals a consumer's id, or two issuers' equal subjects, never share a
+     * bucket or a cached response. Null when there is nobody to name (no consumer, no subject).
+     * Namespaces never contain {@code /}, so the first one ends the namespace.
      */
     public String key()
     {
-        return consumer != null ? consumer.id() : credential;
+        if (consumer != null)
+        {
+            return CONSUMERS + "/" + consumer.id();
+        }
+        return credential == null || credential.isEmpty() ? null : namespace + "/" + credential;
     }
 }

@@ -101,6 +101,10 @@ public final class Introspector
         {
             return JwtVerifier.Result.of(Rejection.invalidToken("The token does not belong to a known consumer."));
         }
+        if (answer.identity().key() == null)
+        {
+            return JwtVerifier.Result.of(Rejection.invalidToken("The token has no usable subject (sub, username or client_id)."));
+        }
         if (answer.expiresAt() != null && !clock.instant().isBefore(answer.expiresAt()))
         {
             return JwtVerifier.Result.of(Rejection.invalidToken("The token has expired."));
@@ -188,7 +192,7 @@ public final class Introspector
             scopes = Set.of(java.util.Arrays.stream(scope.split(" ")).filter(s -> !s.isEmpty()).distinct().toArray(String[]::new));
         }
         Set<String> groups = consumer == null ? Set.of() : consumer.groups();
-        return new Identity(consumer, credential, groups, scopes, false, Map.of());
+        return new Identity(consumer, credential, groups, scopes, false, Map.of(), "introspection:" + endpoint.name());
     }
 
     private static String text(JsonNode body, String field)

@@ -322,8 +322,13 @@ public final class JwtVerifier
                 claimHeaders.put(forward.getKey(), value);
             }
         }
-        String subject = claims.getSubject();
-        Identity identity = new Identity(consumer, printable(subject), groups, scopes, false, claimHeaders);
+        String subject = printable(claims.getSubject());
+        if (consumer == null && (subject == null || subject.isEmpty()))
+        {
+            // Limits and cached responses are keyed by subject: a token without one would share them with every other.
+            return Result.of(Rejection.invalidToken("The token has no usable subject (sub)."));
+        }
+        Identity identity = new Identity(consumer, subject, groups, scopes, false, claimHeaders, "jwt:" + issuer.name());
         Set<String> audience = claims.getAudience() == null ? Set.of() : Set.copyOf(claims.getAudience());
         return new Result(new Verified(issuer, audience, expiresAt, identity), null);
     }

@@ -19,7 +19,7 @@ record RequestKey(String routeName, CacheRoute route, String scheme, String host
 {
     static RequestKey of(HttpServletRequest request, Exchange exchange, CacheRoute route, String routeName)
     {
-        String scheme = request.isSecure() ? "https" : "http";
+        String scheme = exchange.connectionSecure() ? "https" : "http";
         String hostHeader = request.getHeader("Host");
         String host = hostHeader == null ? "" : hostHeader.toLowerCase(Locale.ROOT);
         String url = CacheKeys.url(scheme, host, request.getRequestURI(), request.getQueryString(), route);

@@ -46,6 +46,7 @@ public final class Exchange
     private volatile Set<String> hiddenQueryParameters = Set.of();
     private final List<String[]> upstreamHeaders = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean connectionSecure;
+    private volatile dev.sluice.route.RequestPath requestPath;
 
     /**
      * @param trustedPeer whether the TCP peer is one of {@code exchange.trusted-proxies}, decided
@@ -127,6 +128,17 @@ public final class Exchange
     public void connectionSecure(boolean secure)
     {
         this.connectionSecure = secure;
+    }
+
+    /** The parsed path routing matched, once routed. */
+    public dev.sluice.route.RequestPath requestPath()
+    {
+        return requestPath;
+    }
+
+    public void requestPath(dev.sluice.route.RequestPath requestPath)
+    {
+        this.requestPath = requestPath;
     }
 
     public RouteMatch routeMatch()

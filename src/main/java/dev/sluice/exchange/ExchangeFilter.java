@@ -147,6 +147,7 @@ public final class ExchangeFilter implements Filter
             return false;
         }
         exchange.routeMatch(match);
+        exchange.requestPath(path);
         if (match.route().methods().isEmpty() && !STANDARD_METHODS.contains(method))
         {
             // Methods are case-sensitive (RFC 9110 §9.1): "get" is not GET, and back-ends that

@@ -166,11 +166,12 @@ public final class AccessLog implements AutoCloseable
             {
                 json.writeStringField("cache", exchange.cacheStatus());
             }
-            // Who, never with what: the consumer id or token subject, not the credential itself.
+            // Who, never with what: the consumer id, or a token's subject with its issuer
+            // (jwt:corp/alice; consumer ids never contain '/'), not the credential itself.
             Identity identity = exchange.identity();
             if (identity != null && identity.key() != null)
             {
-                json.writeStringField("consumer", identity.key());
+                json.writeStringField("consumer", identity.consumer() != null ? identity.consumer().id() : identity.key());
             }
             else
             {

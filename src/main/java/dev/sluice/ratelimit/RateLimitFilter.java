@@ -115,7 +115,8 @@ public final class RateLimitFilter implements Filter
         }
 
         RateLimiter.Caller caller = new RateLimiter.Caller(exchange.identity(), exchange.clientAddress(),
-            policy.header() == null ? null : request.getHeader(policy.header()), exchange.path());
+            policy.header() == null ? null : request.getHeader(policy.header()),
+            policy.key() == KeyType.PATH ? exchange.requestPath().canonical() : exchange.path());
         RateLimiter.Decision decision = limiterFor(settings).decide(route, policy, caller);
         if (decision.storeFailed() && !decision.allowed())
         {

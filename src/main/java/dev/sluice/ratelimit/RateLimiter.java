@@ -126,8 +126,9 @@ public final class RateLimiter
         {
             // The anonymous consumer stands for many callers: each is counted by address.
             case CONSUMER -> identity != null && !identity.anonymous() && identity.key() != null ? "c:" + identity.key() : ip;
+            // Namespaced like Identity.key(): a token subject never shares a consumer's key label.
             case CREDENTIAL -> identity != null && identity.credential() != null
-                ? "k:" + (identity.consumer() != null ? identity.consumer().id() + "/" : "") + identity.credential()
+                ? "k:" + (identity.consumer() != null ? Identity.CONSUMERS + ":" + identity.consumer().id() : identity.namespace()) + "/" + identity.credential()
                 : ip;
             case IP -> ip;
             case HEADER -> caller.headerValue() != null ? "h:" + caller.headerValue() : ip;

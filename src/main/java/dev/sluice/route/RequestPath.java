@@ -185,6 +185,22 @@ public final class RequestPath
     /**
      * The normalised raw path, e.g. {@code /a/b%20c/}.
      */
+    /**
+     * One spelling for every way of writing this path: dot segments resolved, percent-encoding
+     * decoded, path parameters ({@code ;p=1}) cut off each segment. For keys that must not be
+     * split by how a client chose to encode the same path (rate limits by path).
+     */
+    public String canonical()
+    {
+        StringBuilder path = new StringBuilder();
+        for (String segment : decoded)
+        {
+            int semicolon = segment.indexOf(';');
+            path.append('/').append(semicolon < 0 ? segment : segment.substring(0, semicolon));
+        }
+        return path.length() == 0 ? "/" : path.toString();
+    }
+
     public String rawPath()
     {
         return "/" + String.join("/", raw);

@@ -72,6 +72,10 @@ class RateLimitTest
             route.byip.upstream = app
             route.byip.rate-limit = 3/h
             route.byip.rate-limit.by = ip
+            route.bypath.path = /p
+            route.bypath.upstream = app
+            route.bypath.rate-limit = 3/h
+            route.bypath.rate-limit.by = path
             route.spoof.path = /spoof
             route.spoof.upstream = app
             route.spoof.rate-limit = 3/h
@@ -204,5 +208,27 @@ class RateLimitTest
             assertEquals(200, response.get(10, TimeUnit.SECONDS).getStatus());
         }
         assertEquals(200, get("/concurrent/x", null, null).getStatus(), "the slots are free again");
+    }
+
+    @Test
+    void byPathCountsEverySpellingOfOnePathInOneBucket() throws Exception
+    {
+        String[] spellings = {"/p/./z", "/p/././z", "/p/%7a", "/p/z;p=1", "/p/z"};
+        int admitted = 0;
+        for (String path : spellings)
+        {
+            RawHttp.Reply reply = RawHttp.send(sluice.port(), "GET " + path + " HTTP/1.1", "Host: localhost", "Connection: close");
+            if (reply.status() == 200)
+            {
+                admitted++;
+            }
+            else
+            {
+                assertEquals(429, reply.status(), path);
+            }
+        }
+        assertEquals(3, admitted);
+        RawHttp.Reply other = RawHttp.send(sluice.port(), "GET /p/y HTTP/1.1", "Host: localhost", "Connection: close");
+        assertEquals(200, other.status(), "another path has its own bucket");
     }
 }

@@ -31,7 +31,7 @@ class RateLimiterTest
 
     private static Identity identity(Consumer consumer, String credential)
     {
-        return new Identity(consumer, credential, consumer == null ? Set.of() : consumer.groups(), Set.of(), false, Map.of());
+        return new Identity(consumer, credential, consumer == null ? Set.of() : consumer.groups(), Set.of(), false, Map.of(), "jwt:test");
     }
 
     @Test
@@ -49,10 +49,10 @@ class RateLimiterTest
         RateLimiter.Caller alice = new RateLimiter.Caller(identity(ALICE, "laptop"), "198.51.100.7", "acme", "/orders/1");
         RateLimiter.Caller nobody = new RateLimiter.Caller(null, "198.51.100.8", null, "/orders/2");
         RateLimiter.Caller anonymous = new RateLimiter.Caller(Identity.anonymous(GUEST), "198.51.100.9", null, "/orders/3");
-        assertEquals("c:alice", RateLimiter.keyValue(policy(KeyType.CONSUMER, null), alice));
+        assertEquals("c:consumer/alice", RateLimiter.keyValue(policy(KeyType.CONSUMER, null), alice));
         assertEquals("ip:198.51.100.8", RateLimiter.keyValue(policy(KeyType.CONSUMER, null), nobody));
         assertEquals("ip:198.51.100.9", RateLimiter.keyValue(policy(KeyType.CONSUMER, null), anonymous), "anonymous callers are not one bucket");
-        assertEquals("k:alice/laptop", RateLimiter.keyValue(policy(KeyType.CREDENTIAL, null), alice));
+        assertEquals("k:consumer:alice/laptop", RateLimiter.keyValue(policy(KeyType.CREDENTIAL, null), alice));
         assertEquals("ip:198.51.100.7", RateLimiter.keyValue(policy(KeyType.IP, null), alice));
         assertEquals("h:acme", RateLimiter.keyValue(policy(KeyType.HEADER, "X-Tenant"), alice));
         assertEquals("ip:198.51.100.8", RateLimiter.keyValue(policy(KeyType.HEADER, "X-Tenant"), nobody));

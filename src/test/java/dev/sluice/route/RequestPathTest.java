@@ -62,4 +62,11 @@ class RequestPathTest
         BadPathException x = assertThrows(BadPathException.class, () -> RequestPath.parse(raw));
         assertEquals(reason, x.getMessage());
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"/p/z", "/p/./z", "/p/././z", "/p/%7a", "/p/%7A", "/p/z;p=1", "/q/../p/z", "/p;v=2/z"})
+    void everySpellingOfOnePathHasOneCanonicalForm(String raw) throws Exception
+    {
+        assertEquals("/p/z", RequestPath.parse(raw).canonical());
+    }
 }

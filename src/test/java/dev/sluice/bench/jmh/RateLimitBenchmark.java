@@ -58,7 +58,7 @@ public class RateLimitBenchmark
         remote = new RateLimiter(new RedisBucketStore(URI.create(redis.uri()), Duration.ofSeconds(1), "bench:"));
         policy = new RateLimitPolicy(Limit.parseList("100000000/s, 999999999/d"), KeyType.CONSUMER, null, Map.of(), Map.of(), 0, true, true);
         Consumer consumer = new Consumer("bench", "bench", null, Set.of());
-        caller = new RateLimiter.Caller(new Identity(consumer, "main", Set.of(), Set.of(), false, Map.of()), "203.0.113.7", null, "/orders/1");
+        caller = new RateLimiter.Caller(new Identity(consumer, "main", Set.of(), Set.of(), false, Map.of(), Identity.CONSUMERS), "203.0.113.7", null, "/orders/1");
         if (!local.decide("orders", policy, caller).allowed() || !remote.decide("orders", policy, caller).allowed())
         {
             throw new IllegalStateException("the benchmark's requests must be allowed");
