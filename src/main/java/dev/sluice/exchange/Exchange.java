@@ -316,7 +316,15 @@ public final class Exchange
         UPSTREAM_TIMEOUT("upstream_timeout"),
         UPSTREAM_FAILED("upstream_failed"),
         CLIENT_ABORTED("client_aborted"),
+        /** The client's request body broke off, was malformed or too slow: the client's fault, not the upstream's. */
+        CLIENT_BODY_FAILED("client_body_failed"),
         INTERNAL_ERROR("internal_error");
+
+        /** Whether the exchange failed on the client's side, so no upstream target is to blame. */
+        public boolean clientSide()
+        {
+            return this == CLIENT_ABORTED || this == CLIENT_BODY_FAILED;
+        }
 
         private final String label;
 

@@ -79,6 +79,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private static final String NO_TARGET_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".noTarget";
     private static final String ATTEMPTS_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".attempts";
     private static final String FLUSH_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".flush";
+    private static final String CLIENT_STATUS_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".clientStatus";
 
     private ConfigStore config;
     private UpstreamClients clients;
@@ -501,7 +502,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         {
             Exchange exchange = attempts.exchange;
             long latency = headersNanos < 0 ? -1 : headersNanos - startNanos;
-            boolean clientGone = exchange.outcome() == Exchange.Outcome.CLIENT_ABORTED;
+            // A client whose body broke off or was malformed is no evidence against the target.
+            boolean clientGone = exchange.outcome().clientSide();
             Response response = result.getResponse();
             int status = headersNanos >= 0 && response != null ? response.getStatus() : 0;
             Pool.Result health;
@@ -757,7 +759,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     protected void onClientRequestFailure(HttpServletRequest clientRequest, Request proxyRequest, HttpServletResponse proxyResponse, Throwable failure)
     {
         Exchange exchange = Exchange.of(clientRequest);
-        exchange.outcome(Exchange.Outcome.CLIENT_ABORTED);
+        exchange.outcome(Exchange.Outcome.CLIENT_BODY_FAILED);
+        clientRequest.setAttribute(CLIENT_STATUS_ATTRIBUTE, clientRequestStatus(failure));
         LOG.debug("{} client request failed: {}", exchange.id(), failure.toString());
         super.onClientRequestFailure(clientRequest, proxyRequest, proxyResponse, failure);
     }
@@ -786,7 +789,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             cache.abandon();
         }
         Exchange exchange = Exchange.of(clientRequest);
-        if (exchange.outcome() != Exchange.Outcome.CLIENT_ABORTED)
+        if (!exchange.outcome().clientSide())
         {
             exchange.outcome(UpstreamFailure.outcome(failure, proxyResponse.isCommitted()));
             if (UpstreamFailure.untrustedCertificate(failure))
@@ -823,11 +826,11 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             }
             else
             {
-                if (exchange.outcome() == Exchange.Outcome.CLIENT_ABORTED && status >= 500)
+                if (exchange.outcome().clientSide() && status >= 500)
                 {
                     // The upstream exchange failed because the client's body did; if anyone is
                     // still listening, that is their request's fault.
-                    status = 400;
+                    status = clientRequest.getAttribute(CLIENT_STATUS_ATTRIBUTE) instanceof Integer clientStatus ? clientStatus : 400;
                 }
                 if (hasContent(clientRequest))
                 {
@@ -951,11 +954,13 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private class CountingReader extends StreamReader
     {
         private final Exchange exchange;
+        private final HttpServletRequest clientRequest;
 
         CountingReader(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest, AsyncRequestContent content)
         {
             super(clientRequest, proxyResponse, proxyRequest, content);
             this.exchange = Exchange.of(clientRequest);
+            this.clientRequest = clientRequest;
         }
 
         @Override
@@ -964,6 +969,21 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         {
             exchange.addBytesIn(length);
             super.onRequestContent(clientRequest, proxyRequest, content, buffer, offset, length, callback);
+        }
+
+        /**
+         * Reading the client's body failed (malformed chunking, the client went away, too slow).
+         * Jetty's reader only fails the upstream request's content, which then looks like an
+         * upstream failure; the exchange is marked as the client's first, so the target is not
+         * blamed, nothing is retried and the client (if still there) gets 400 or 408.
+         */
+        @Override
+        public void onError(Throwable failure)
+        {
+            exchange.outcome(Exchange.Outcome.CLIENT_BODY_FAILED);
+            clientRequest.setAttribute(CLIENT_STATUS_ATTRIBUTE, clientRequestStatus(failure));
+            LOG.debug("{} client request body failed: {}", exchange.id(), failure.toString());
+            super.onError(failure);
         }
     }
 
