@@ -10,8 +10,13 @@ import dev.sluice.route.Timeouts;
  * @param timeouts defaults for routes that set none
  * @param retryMaxBody request bodies up to this size are kept so a retry can send them again
  * @param allowUnderscoreHeaders whether request headers with {@code _} in their names may go upstream
+ * @param queueTimeout how long a request may wait for a connection to its target before 503
+ * @param maxQueuedPerUpstream how many requests may wait for connections per target (read at start only)
+ * @param requestBodyIdleTimeout the longest silence within a request body; zero = none
+ * @param requestBodyMinRate the average bytes per second a request body must keep up; zero = none
  */
 public record ProxySettings(String via, int maxThreads, int maxConnectionsPerUpstream, Timeouts timeouts, long retryMaxBody,
-                            boolean allowUnderscoreHeaders)
+                            boolean allowUnderscoreHeaders, java.time.Duration queueTimeout, int maxQueuedPerUpstream,
+                            java.time.Duration requestBodyIdleTimeout, long requestBodyMinRate)
 {
 }

@@ -162,7 +162,11 @@ public final class SettingsParser
             new Timeouts(DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_TOTAL_TIMEOUT));
         long retryMaxBody = reader.size("proxy.retry.max-body", 64 * 1024, 16L * 1024 * 1024);
         boolean underscores = reader.bool("exchange.allow-underscore-headers", false);
-        return new ProxySettings(via, maxThreads, maxConnections, timeouts, retryMaxBody, underscores);
+        Duration queueTimeout = reader.positiveDuration("proxy.queue-timeout", Duration.ofSeconds(2));
+        int maxQueued = reader.integer("proxy.max-queued-per-upstream", 1024, 1, 65536);
+        Duration bodyIdle = reader.duration("proxy.request-body.idle-timeout", Duration.ofSeconds(30));
+        long minRate = reader.size("proxy.request-body.min-rate", 1024, 1024L * 1024 * 1024);
+        return new ProxySettings(via, maxThreads, maxConnections, timeouts, retryMaxBody, underscores, queueTimeout, maxQueued, bodyIdle, minRate);
     }
 
     private static Timeouts timeouts(ConfigReader reader, String prefix, Timeouts defaults)

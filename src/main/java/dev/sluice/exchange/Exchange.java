@@ -46,6 +46,7 @@ public final class Exchange
     private volatile Set<String> hiddenQueryParameters = Set.of();
     private final List<String[]> upstreamHeaders = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean connectionSecure;
+    private volatile boolean requestBodyRead;
     private volatile dev.sluice.route.RequestPath requestPath;
 
     /**
@@ -272,6 +273,17 @@ public final class Exchange
         bytesOut += count;
     }
 
+    /** Whether the client's request body has been read to its end. */
+    public boolean requestBodyRead()
+    {
+        return requestBodyRead;
+    }
+
+    public void requestBodyRead(boolean read)
+    {
+        this.requestBodyRead = read;
+    }
+
     public long bytesIn()
     {
         return bytesIn;
@@ -315,6 +327,8 @@ public final class Exchange
         UPSTREAM_REFUSED("upstream_refused"),
         UPSTREAM_TIMEOUT("upstream_timeout"),
         UPSTREAM_FAILED("upstream_failed"),
+        /** Every connection to the target stayed busy for the queue timeout; nothing was sent. */
+        UPSTREAM_SATURATED("upstream_saturated"),
         CLIENT_ABORTED("client_aborted"),
         /** The client's request body broke off, was malformed or too slow: the client's fault, not the upstream's. */
         CLIENT_BODY_FAILED("client_body_failed"),

@@ -26,6 +26,7 @@ public enum ProblemType
     BAD_GATEWAY(502, "bad-gateway", "Upstream unavailable"),
     NOT_READY(503, "not-ready", "Not ready"),
     NO_TARGET(503, "no-healthy-target", "No healthy upstream target"),
+    UPSTREAM_SATURATED(503, "upstream-saturated", "Upstream connections busy"),
     AUTH_UNAVAILABLE(503, "auth-unavailable", "Authentication unavailable"),
     RATE_LIMIT_UNAVAILABLE(503, "rate-limit-unavailable", "Rate limiting unavailable"),
     GATEWAY_TIMEOUT(504, "gateway-timeout", "Upstream timed out");

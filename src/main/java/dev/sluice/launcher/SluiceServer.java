@@ -139,6 +139,10 @@ public final class SluiceServer implements AutoCloseable
             context.setAttribute(ConfigListener.PATH_ATTRIBUTE, config.toAbsolutePath().toString());
         }
         server.setHandler(new GracefulHandler(context));
+        server.addBean(new HeaderDeadline(server, () ->
+            context.getServletContext().getAttribute(dev.sluice.config.ConfigStore.ATTRIBUTE) instanceof dev.sluice.config.ConfigStore store
+                ? store.current().transport().headerTimeout()
+                : null));
         server.setStopTimeout(stopTimeout.toMillis());
         return server;
     }

@@ -64,6 +64,7 @@ final class ReplayableBody implements ReadListener
     public void onAllDataRead()
     {
         List<Runnable> ready;
+        exchange.requestBodyRead(true);
         synchronized (this)
         {
             complete = true;

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import dev.sluice.cache.CacheExchange;
 import dev.sluice.cache.Refresher;
 import dev.sluice.config.ConfigStore;
+import dev.sluice.config.ProxySettings;
 import dev.sluice.config.Settings;
 import dev.sluice.exchange.Exchange;
 import dev.sluice.http.ErrorServlet;
@@ -299,6 +300,19 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     {
         Attempts attempts = (Attempts)clientRequest.getAttribute(ATTEMPTS_ATTRIBUTE);
         long length = clientRequest.getContentLengthLong();
+        ProxySettings proxy = attempts.exchange.settings().proxy();
+        BodyWatchdog.watch(clients.scheduler(), attempts.exchange, proxy.requestBodyIdleTimeout(), proxy.requestBodyMinRate(), slow ->
+        {
+            // The client's fault: answered 408, the target not blamed, nothing retried.
+            LOG.info("{} client request body too slow: {}", attempts.exchange.id(), slow.getMessage());
+            attempts.exchange.outcome(Exchange.Outcome.CLIENT_BODY_FAILED);
+            clientRequest.setAttribute(CLIENT_STATUS_ATTRIBUTE, 408);
+            Request current = attempts.current;
+            if (current != null)
+            {
+                current.abort(slow);
+            }
+        });
         if (attempts.policy.retries() > 0 && attempts.pool.members().size() > 1 && length > 0 && length <= attempts.exchange.settings().proxy().retryMaxBody()
             && !expects100Continue(clientRequest))
         {
@@ -399,7 +413,17 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         proxyRequest.timeout(timeouts.total().toMillis(), TimeUnit.MILLISECONDS);
         Attempt attempt = new Attempt(clientRequest, proxyResponse, proxyRequest, attempts, attempts.member);
         attempts.current = proxyRequest;
+        proxyRequest.onRequestBegin(request -> attempt.connected = true);
         proxyRequest.onRequestCommit(request -> attempt.sent = true);
+        // A full connection pool queues the request; past the queue timeout it fails (503) instead of hanging.
+        long queueMillis = exchange.settings().proxy().queueTimeout().toMillis();
+        attempt.queueDeadline = clients.scheduler().schedule(() ->
+        {
+            if (!attempt.connected)
+            {
+                proxyRequest.abort(new UpstreamFailure.Saturated(attempts.member.target().authority(), queueMillis));
+            }
+        }, queueMillis, TimeUnit.MILLISECONDS);
         proxyRequest.onResponseBegin(response -> exchange.upstreamResponded(System.nanoTime()));
         exchange.attempted(attempts.member.target().authority());
         exchange.upstreamStarted(System.nanoTime());
@@ -421,6 +445,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         private final long startNanos = System.nanoTime();
         private volatile long headersNanos = -1;
         volatile boolean sent;
+        volatile boolean connected;
+        volatile org.eclipse.jetty.util.thread.Scheduler.Task queueDeadline;
         private volatile boolean forwarded;
         private volatile Member next;
         private volatile CacheExchange.Intercept intercept;
@@ -500,6 +526,10 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         @Override
         public void onComplete(Result result)
         {
+            if (queueDeadline != null)
+            {
+                queueDeadline.cancel();
+            }
             Exchange exchange = attempts.exchange;
             long latency = headersNanos < 0 ? -1 : headersNanos - startNanos;
             // A client whose body broke off or was malformed is no evidence against the target.
@@ -507,8 +537,9 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             Response response = result.getResponse();
             int status = headersNanos >= 0 && response != null ? response.getStatus() : 0;
             Pool.Result health;
-            if (clientGone)
+            if (clientGone || (status == 0 && UpstreamFailure.saturated(result.getFailure())))
             {
+                // Neither a client that left nor a busy pool says anything about the target's health.
                 health = Pool.Result.NEUTRAL;
             }
             else if (status > 0)
@@ -832,6 +863,11 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                     // still listening, that is their request's fault.
                     status = clientRequest.getAttribute(CLIENT_STATUS_ATTRIBUTE) instanceof Integer clientStatus ? clientStatus : 400;
                 }
+                if (status == 503)
+                {
+                    // Only a saturated connection pool ends here with 503: it clears in moments.
+                    proxyResponse.setHeader(HeaderNames.RETRY_AFTER, "1");
+                }
                 if (hasContent(clientRequest))
                 {
                     // The request body may not have been read to its end: do not reuse the connection.
@@ -840,7 +876,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                 String detail = clientRequest.getAttribute(UNTRUSTED_ATTRIBUTE) != null && status == 502
                     ? UpstreamFailure.UNTRUSTED_DETAIL
                     : UpstreamFailure.detail(status);
-                exchange.addBytesOut(ProblemWriter.write(proxyResponse, ProblemType.forStatus(status), detail, exchange.id()));
+                exchange.addBytesOut(ProblemWriter.write(proxyResponse, status == 503 ? ProblemType.UPSTREAM_SATURATED : ProblemType.forStatus(status), detail, exchange.id()));
             }
         }
         finally
@@ -969,6 +1005,13 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         {
             exchange.addBytesIn(length);
             super.onRequestContent(clientRequest, proxyRequest, content, buffer, offset, length, callback);
+        }
+
+        @Override
+        public void onAllDataRead()
+        {
+            exchange.requestBodyRead(true);
+            super.onAllDataRead();
         }
 
         /**

@@ -54,6 +54,12 @@ final class UpstreamClients implements AutoCloseable
         this.scheduler.start();
     }
 
+    /** The timer the clients share; Sluice schedules its own per-request deadlines on it too. */
+    Scheduler scheduler()
+    {
+        return scheduler;
+    }
+
     HttpClient forConnectTimeout(Duration connectTimeout)
     {
         return forUpstream(connectTimeout, UpstreamTls.DEFAULT);
@@ -80,6 +86,8 @@ final class UpstreamClients implements AutoCloseable
         client.setByteBufferPool(bufferPool);
         client.setConnectTimeout(connectTimeout.toMillis());
         client.setMaxConnectionsPerDestination(settings.maxConnectionsPerUpstream());
+        // Past this many waiting, a request fails at once (503) instead of joining the queue.
+        client.setMaxRequestsQueuedPerDestination(settings.maxQueuedPerUpstream());
         // Pooled connections unused this long are closed; per-request idle timeouts are set per route.
         client.setIdleTimeout(Duration.ofSeconds(30).toMillis());
         // Redirects are the client's business; cookies must never be shared between clients.

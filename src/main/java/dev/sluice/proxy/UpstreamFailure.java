@@ -63,7 +63,27 @@ final class UpstreamFailure
     /** 504 for timeouts (connecting included, as nginx answers), else 502. */
     static int status(Throwable failure)
     {
-        return isTimeout(failure) ? 504 : 502;
+        return saturated(failure) ? 503 : isTimeout(failure) ? 504 : 502;
+    }
+
+    /**
+     * Nothing was sent: every connection to the target stayed busy for the queue timeout, or
+     * the queue itself was full. Not the target's fault, and not worth waiting for.
+     */
+    static boolean saturated(Throwable failure)
+    {
+        return failure instanceof Saturated || failure instanceof java.util.concurrent.RejectedExecutionException;
+    }
+
+    /** Aborts a request that waited too long for a connection to its target. */
+    static final class Saturated extends Exception
+    {
+        private static final long serialVersionUID = 1L;
+
+        Saturated(String target, long waitedMillis)
+        {
+            super("every connection to " + target + " stayed busy for " + waitedMillis + " ms", null, false, false);
+        }
     }
 
     /**
@@ -77,6 +97,10 @@ final class UpstreamFailure
         {
             // Part of the response went out: the stream broke, on one side or the other.
             return Exchange.Outcome.UPSTREAM_FAILED;
+        }
+        if (saturated(failure))
+        {
+            return Exchange.Outcome.UPSTREAM_SATURATED;
         }
         if (isTimeout(failure))
         {
@@ -94,6 +118,10 @@ final class UpstreamFailure
      */
     static String describe(Throwable failure)
     {
+        if (saturated(failure))
+        {
+            return "connection pool saturated (" + failure.getMessage() + ")";
+        }
         if (isTimeout(failure))
         {
             return "timed out (" + failure.getMessage() + ")";
@@ -120,6 +148,7 @@ final class UpstreamFailure
         return switch (status)
         {
             case 504 -> "The upstream did not answer in time.";
+            case 503 -> "Every connection to the upstream is busy; try again shortly.";
             case 502 -> "The upstream could not be reached or closed the connection.";
             case 408 -> "The request body did not arrive in time.";
             case 400 -> "The request body could not be read.";

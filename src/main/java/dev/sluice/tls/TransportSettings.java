@@ -12,6 +12,7 @@ import java.util.Set;
  * @param clientCertHeaders which details of a verified client certificate go upstream
  * @param routes each route's policy by route name; routes absent here accept both
  * @param server the embedded launcher's HTTPS connector
+ * @param headerTimeout the embedded launcher's deadline for a request's head; zero = none
  */
 public record TransportSettings(
     Duration hstsMaxAge,
@@ -20,11 +21,13 @@ public record TransportSettings(
     int httpsPort,
     Set<ClientCertHeader> clientCertHeaders,
     Map<String, RouteTls> routes,
-    ServerTls server)
+    ServerTls server,
+    Duration headerTimeout)
 {
     public static final ServerTls NO_SERVER_TLS = new ServerTls(List.of(), List.of(), null, null, 8443, ServerTls.ClientAuth.NONE, null,
         Duration.ZERO, false);
-    public static final TransportSettings NONE = new TransportSettings(Duration.ZERO, false, false, 443, Set.of(), Map.of(), NO_SERVER_TLS);
+    public static final TransportSettings NONE = new TransportSettings(Duration.ZERO, false, false, 443, Set.of(), Map.of(), NO_SERVER_TLS,
+        Duration.ofSeconds(10));
 
     public TransportSettings
     {

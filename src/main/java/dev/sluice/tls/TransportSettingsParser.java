@@ -129,6 +129,7 @@ public final class TransportSettingsParser
                 default -> reader.invalid(key, mode, "required (plain HTTP is redirected or refused) or optional");
             }
         }
-        return new TransportSettings(maxAge, subdomains, preload, httpsPort, headers, routes, server(reader));
+        Duration headerTimeout = reader.duration("server.request-header-timeout", Duration.ofSeconds(10));
+        return new TransportSettings(maxAge, subdomains, preload, httpsPort, headers, routes, server(reader), headerTimeout);
     }
 }
