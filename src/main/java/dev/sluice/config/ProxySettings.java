@@ -14,9 +14,12 @@ import dev.sluice.route.Timeouts;
  * @param maxQueuedPerUpstream how many requests may wait for connections per target (read at start only)
  * @param requestBodyIdleTimeout the longest silence within a request body; zero = none
  * @param requestBodyMinRate the average bytes per second a request body must keep up; zero = none
+ * @param maxResponseHeaderBytes the most bytes an upstream's response head may take (read at start only)
+ * @param maxResponseHeaders the most header fields an upstream response may carry
  */
 public record ProxySettings(String via, int maxThreads, int maxConnectionsPerUpstream, Timeouts timeouts, long retryMaxBody,
                             boolean allowUnderscoreHeaders, java.time.Duration queueTimeout, int maxQueuedPerUpstream,
-                            java.time.Duration requestBodyIdleTimeout, long requestBodyMinRate)
+                            java.time.Duration requestBodyIdleTimeout, long requestBodyMinRate, int maxResponseHeaderBytes,
+                            int maxResponseHeaders)
 {
 }

@@ -166,7 +166,10 @@ public final class SettingsParser
         int maxQueued = reader.integer("proxy.max-queued-per-upstream", 1024, 1, 65536);
         Duration bodyIdle = reader.duration("proxy.request-body.idle-timeout", Duration.ofSeconds(30));
         long minRate = reader.size("proxy.request-body.min-rate", 1024, 1024L * 1024 * 1024);
-        return new ProxySettings(via, maxThreads, maxConnections, timeouts, retryMaxBody, underscores, queueTimeout, maxQueued, bodyIdle, minRate);
+        long maxHeaderBytes = reader.size("proxy.max-response-header-size", 64 * 1024, 16L * 1024 * 1024);
+        int maxHeaders = reader.integer("proxy.max-response-headers", 100, 1, 10_000);
+        return new ProxySettings(via, maxThreads, maxConnections, timeouts, retryMaxBody, underscores, queueTimeout, maxQueued, bodyIdle, minRate,
+            (int)maxHeaderBytes, maxHeaders);
     }
 
     private static Timeouts timeouts(ConfigReader reader, String prefix, Timeouts defaults)

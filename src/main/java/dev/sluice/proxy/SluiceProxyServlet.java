@@ -80,6 +80,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private static final String NO_TARGET_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".noTarget";
     private static final String ATTEMPTS_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".attempts";
     private static final String FLUSH_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".flush";
+    private static final String HEADERS_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".headersTooLarge";
     private static final String CLIENT_STATUS_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".clientStatus";
 
     private ConfigStore config;
@@ -448,6 +449,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         volatile boolean connected;
         volatile org.eclipse.jetty.util.thread.Scheduler.Task queueDeadline;
         private volatile boolean forwarded;
+        private int headerCount;
         private volatile Member next;
         private volatile CacheExchange.Intercept intercept;
         private volatile List<String[]> interceptHeaders;
@@ -494,6 +496,11 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         @Override
         public boolean onHeader(Response response, HttpField field)
         {
+            if (++headerCount > attempts.exchange.settings().proxy().maxResponseHeaders())
+            {
+                response.abort(new UpstreamFailure.HeadersTooLarge(attempts.exchange.settings().proxy().maxResponseHeaders()));
+                return false;
+            }
             return !forwarded || delegate().onHeader(response, field);
         }
 
@@ -827,6 +834,10 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             {
                 clientRequest.setAttribute(UNTRUSTED_ATTRIBUTE, Boolean.TRUE);
             }
+            if (UpstreamFailure.headersTooLarge(failure))
+            {
+                clientRequest.setAttribute(HEADERS_ATTRIBUTE, Boolean.TRUE);
+            }
             LOG.warn("{} upstream '{}' failed: {}", exchange.id(), exchange.routeMatch().route().upstream(), UpstreamFailure.describe(failure));
         }
         super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
@@ -875,6 +886,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                 }
                 String detail = clientRequest.getAttribute(UNTRUSTED_ATTRIBUTE) != null && status == 502
                     ? UpstreamFailure.UNTRUSTED_DETAIL
+                    : clientRequest.getAttribute(HEADERS_ATTRIBUTE) != null && status == 502
+                    ? UpstreamFailure.HEADERS_DETAIL
                     : UpstreamFailure.detail(status);
                 exchange.addBytesOut(ProblemWriter.write(proxyResponse, status == 503 ? ProblemType.UPSTREAM_SATURATED : ProblemType.forStatus(status), detail, exchange.id()));
             }

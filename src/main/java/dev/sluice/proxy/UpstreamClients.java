@@ -88,6 +88,8 @@ final class UpstreamClients implements AutoCloseable
         client.setMaxConnectionsPerDestination(settings.maxConnectionsPerUpstream());
         // Past this many waiting, a request fails at once (503) instead of joining the queue.
         client.setMaxRequestsQueuedPerDestination(settings.maxQueuedPerUpstream());
+        // An upstream's response head is held whole in memory and copied to the client: bounded.
+        client.setMaxResponseHeadersSize(settings.maxResponseHeaderBytes());
         // Pooled connections unused this long are closed; per-request idle timeouts are set per route.
         client.setIdleTimeout(Duration.ofSeconds(30).toMillis());
         // Redirects are the client's business; cookies must never be shared between clients.

@@ -75,6 +75,35 @@ final class UpstreamFailure
         return failure instanceof Saturated || failure instanceof java.util.concurrent.RejectedExecutionException;
     }
 
+    static final String HEADERS_DETAIL = "The upstream's response headers are larger or more numerous than Sluice accepts.";
+
+    /** The upstream's response head was over {@code proxy.max-response-header-size} or {@code proxy.max-response-headers}. */
+    static boolean headersTooLarge(Throwable failure)
+    {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause())
+        {
+            // Jetty's response parser reports its header byte limit with the response's own status.
+            if (cause instanceof HeadersTooLarge
+                || (cause instanceof org.eclipse.jetty.http.HttpException http && http.getReason() != null
+                    && http.getReason().contains("Header Bytes Too Large")))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Aborts a response with more header fields than allowed. */
+    static final class HeadersTooLarge extends Exception
+    {
+        private static final long serialVersionUID = 1L;
+
+        HeadersTooLarge(int max)
+        {
+            super("more than " + max + " response header fields", null, false, false);
+        }
+    }
+
     /** Aborts a request that waited too long for a connection to its target. */
     static final class Saturated extends Exception
     {
@@ -121,6 +150,10 @@ final class UpstreamFailure
         if (saturated(failure))
         {
             return "connection pool saturated (" + failure.getMessage() + ")";
+        }
+        if (headersTooLarge(failure))
+        {
+            return "response headers over the limit (" + failure.getMessage() + ")";
         }
         if (isTimeout(failure))
         {

@@ -1,0 +1,122 @@
+// What an upstream cannot do to Sluice or its clients: oversized or countless headers, bodies that stop short.
+package dev.sluice.proxy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+import dev.sluice.testing.RawHttp;
+import dev.sluice.testing.ScriptedUpstream;
+import dev.sluice.testing.SluiceUnderTest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class UpstreamLimitsTest
+{
+    private static ScriptedUpstream upstream;
+    private static SluiceUnderTest sluice;
+
+    @BeforeAll
+    static void start() throws Exception
+    {
+        upstream = new ScriptedUpstream();
+        sluice = SluiceUnderTest.start("""
+            upstream.app.url = %s
+            upstream.app.outlier.consecutive-failures = 0
+            route.app.path = /
+            route.app.upstream = app
+            route.app.retries = 0
+            """.formatted(upstream.url()));
+    }
+
+    @AfterAll
+    static void stop() throws Exception
+    {
+        sluice.close();
+        upstream.close();
+    }
+
+    /** Everything Sluice sends back until it closes the connection. */
+    private static String raw(String path) throws Exception
+    {
+        try (Socket socket = new Socket("127.0.0.1", sluice.port()))
+        {
+            socket.setSoTimeout(15_000);
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            InputStream in = socket.getInputStream();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try
+            {
+                in.transferTo(out);
+            }
+            catch (java.io.IOException x)
+            {
+                // A reset: what an aborted response looks like.
+            }
+            return out.toString(StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    @Test
+    void oversizedResponseHeadersAre502() throws Exception
+    {
+        upstream.script("/big-header", "HTTP/1.1 200 OK\r\nX-Big: " + "a".repeat(200_000) + "\r\nContent-Length: 2\r\n\r\nok");
+        RawHttp.Reply reply = RawHttp.send(sluice.port(), "GET /big-header HTTP/1.1", "Host: localhost", "Connection: close");
+        assertEquals(502, reply.status(), reply.head());
+        assertTrue(reply.body().contains("response headers"), reply.body());
+    }
+
+    @Test
+    void tooManyResponseHeadersAre502() throws Exception
+    {
+        StringBuilder response = new StringBuilder("HTTP/1.1 200 OK\r\n");
+        for (int i = 0; i < 5000; i++)
+        {
+            response.append("X-H").append(i).append(": v\r\n");
+        }
+        upstream.script("/many-headers", response.append("Content-Length: 2\r\n\r\nok").toString());
+        RawHttp.Reply reply = RawHttp.send(sluice.port(), "GET /many-headers HTTP/1.1", "Host: localhost", "Connection: close");
+        assertEquals(502, reply.status(), reply.head());
+        assertTrue(reply.body().contains("response headers"), reply.body());
+    }
+
+    @Test
+    void aBodyShorterThanItsContentLengthNeverLooksComplete() throws Exception
+    {
+        for (String version : new String[] {"HTTP/1.1", "HTTP/1.0"})
+        {
+            upstream.script("/short-" + version, version + " 200 OK\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n" + "x".repeat(400));
+            String answer = raw("/short-" + version);
+            int split = answer.indexOf("\r\n\r\n");
+            assertTrue(split > 0, version + ": " + answer);
+            String head = answer.substring(0, split);
+            String body = answer.substring(split + 4);
+            if (head.toLowerCase().contains("content-length: 1000"))
+            {
+                assertTrue(body.length() < 1000, version + ": the client can tell the body is short");
+            }
+            else
+            {
+                assertFalse(head.toLowerCase().contains("transfer-encoding: chunked") && body.endsWith("0\r\n\r\n"),
+                    version + ": a chunked body that ends cleanly: " + head);
+                assertFalse(head.startsWith("HTTP/1.1 200") && !head.toLowerCase().contains("content-length") && !head.toLowerCase().contains("chunked"),
+                    version + ": a close-delimited body cannot show truncation: " + head);
+            }
+        }
+    }
+
+    @Test
+    void aChunkedBodyCutBeforeItsLastChunkNeverLooksComplete() throws Exception
+    {
+        upstream.script("/cut-chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+        String answer = raw("/cut-chunked");
+        assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+        assertFalse(answer.endsWith("0\r\n\r\n"), answer);
+    }
+}
