@@ -64,6 +64,7 @@ public final class AuthFilter implements Filter
     private ConfigStore config;
     private AuthHttp http;
     private volatile Authenticator authenticator;
+    private final FailedAttempts failures = new FailedAttempts(100_000);
 
     @Override
     public void init(FilterConfig filterConfig) throws ServletException
@@ -96,9 +97,23 @@ public final class AuthFilter implements Filter
             return;
         }
 
-        Authenticator.Outcome outcome = authenticatorFor(settings).authenticate(policy, credentials(request, policy, settings));
+        long blocked = failures.blockedSeconds(exchange.clientAddress(), settings.maxFailures(), settings.failureWindow(), clock.millis());
+        if (blocked > 0)
+        {
+            exchange.outcome(Exchange.Outcome.RATE_LIMITED);
+            response.setHeader(HeaderNames.RETRY_AFTER, Long.toString(blocked));
+            exchange.addBytesOut(ProblemWriter.write(response, ProblemType.RATE_LIMITED,
+                "Too many failed authentication attempts from this address; try again later.", exchange.id()));
+            return;
+        }
+        Credentials credentials = credentials(request, policy, settings);
+        Authenticator.Outcome outcome = authenticatorFor(settings).authenticate(policy, credentials);
         if (outcome.rejection() != null)
         {
+            if (outcome.rejection().kind() == Rejection.Kind.UNAUTHENTICATED && credentials.presented())
+            {
+                failures.failed(exchange.clientAddress(), settings.failureWindow(), clock.millis());
+            }
             reject(response, exchange, policy, settings, outcome.rejection());
             return;
         }
@@ -220,6 +235,10 @@ public final class AuthFilter implements Filter
                 if (policy.tokenQuery() != null)
                 {
                     query.add(policy.tokenQuery());
+                }
+                if (policy.tokenCookie() != null)
+                {
+                    exchange.hiddenCookie(policy.tokenCookie());
                 }
             }
         }

@@ -11,6 +11,8 @@ import java.util.Map;
  * @param tokenCacheSize how many verified tokens (and introspection results) are kept
  * @param policies each route's policy by route name; routes absent here are public
  * @param strippedHeaders every header removed from client requests because only Sluice sets it
+ * @param maxFailures failed attempts (with a credential) per client address and window before 429; 0 = no limit
+ * @param failureWindow the window those failures are counted in
  */
 public record AuthSettings(
     Map<String, Consumer> consumers,
@@ -23,10 +25,13 @@ public record AuthSettings(
     Map<String, JwtIssuer> issuers,
     Map<String, IntrospectionEndpoint> introspection,
     Map<String, RoutePolicy> policies,
-    List<String> strippedHeaders)
+    List<String> strippedHeaders,
+    int maxFailures,
+    java.time.Duration failureWindow)
 {
     public static final AuthSettings NONE = new AuthSettings(Map.of(), new ApiKeys(List.of()), new MtlsIdentities(List.of()),
-        "apikey", null, "sluice", 10_000, Map.of(), Map.of(), Map.of(), Identity.HEADERS);
+        "apikey", null, "sluice", 10_000, Map.of(), Map.of(), Map.of(), Identity.HEADERS, 30,
+        java.time.Duration.ofMinutes(1));
 
     public AuthSettings
     {

@@ -60,6 +60,8 @@ public final class AuthSettingsParser
             reader.invalid("auth.realm", realm, "up to 64 visible ASCII characters without quotes or backslashes");
         }
         int cacheSize = reader.integer("auth.token-cache-size", 10_000, 100, 10_000_000);
+        int maxFailures = reader.integer("auth.max-failures", 30, 0, 1_000_000);
+        java.time.Duration failureWindow = reader.positiveDuration("auth.failure-window", java.time.Duration.ofMinutes(1));
 
         Map<String, JwtIssuer> issuers = JwtIssuerParser.issuers(reader);
         Map<String, IntrospectionEndpoint> introspection = introspection(reader);
@@ -76,7 +78,7 @@ public final class AuthSettingsParser
         List<String> stripped = new ArrayList<>(Identity.HEADERS);
         issuers.values().forEach(issuer -> stripped.addAll(issuer.forwardClaims().keySet()));
         return new AuthSettings(consumers, new ApiKeys(keys), new MtlsIdentities(certificates), apiKeyHeader, apiKeyQuery, realm,
-            cacheSize, issuers, introspection, policies, stripped.stream().distinct().toList());
+            cacheSize, issuers, introspection, policies, stripped.stream().distinct().toList(), maxFailures, failureWindow);
     }
 
     private static Map<String, Consumer> consumers(ConfigReader reader, List<ApiKeys.Entry> keys, List<MtlsIdentities.Mapping> certificates)

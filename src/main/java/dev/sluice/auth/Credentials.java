@@ -11,4 +11,9 @@ import java.security.cert.X509Certificate;
  */
 public record Credentials(String apiKey, String token, X509Certificate certificate)
 {
+    /** Whether anything was presented at all: only then can a refusal be a wrong guess. */
+    public boolean presented()
+    {
+        return apiKey != null || token != null || certificate != null;
+    }
 }

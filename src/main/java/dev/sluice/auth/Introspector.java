@@ -10,7 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -55,6 +58,7 @@ public final class Introspector
     private final Clock clock;
     private final Cache<ByteBuffer, Answer> cache;
     private volatile boolean failing;
+    private final Map<ByteBuffer, CompletableFuture<Answer>> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Introspector(IntrospectionEndpoint endpoint, Poster poster, Map<String, Consumer> consumers, int cacheSize, Clock clock)
     {
@@ -87,7 +91,7 @@ public final class Introspector
         Answer answer;
         try
         {
-            answer = cache.get(ByteBuffer.wrap(ApiKeys.sha256(token)), key -> ask(token));
+            answer = answer(ByteBuffer.wrap(ApiKeys.sha256(token)), token);
         }
         catch (CompletionException | IllegalStateException x)
         {
@@ -114,6 +118,54 @@ public final class Introspector
             return JwtVerifier.Result.of(Rejection.invalidToken("The token is not meant for this audience."));
         }
         return new JwtVerifier.Result(new JwtVerifier.Verified(null, answer.audience(), answer.expiresAt(), answer.identity()), null);
+    }
+
+    /**
+     * The cached answer, or one call to the endpoint shared by every request asking about the
+     * same token meanwhile, whether it succeeds, fails or is slow: twenty concurrent requests
+     * with one token make one call and all wait at most its timeout. (Caffeine's own loading
+     * collapses successes only; after a failure each waiter would call again, one by one.)
+     */
+    private Answer answer(ByteBuffer key, String token)
+    {
+        Answer cached = cache.getIfPresent(key);
+        if (cached != null)
+        {
+            return cached;
+        }
+        CompletableFuture<Answer> mine = new CompletableFuture<>();
+        CompletableFuture<Answer> running = inFlight.putIfAbsent(key, mine);
+        if (running == null)
+        {
+            try
+            {
+                Answer fresh = ask(token);
+                cache.put(key, fresh);
+                mine.complete(fresh);
+            }
+            catch (RuntimeException x)
+            {
+                mine.completeExceptionally(x);
+            }
+            finally
+            {
+                inFlight.remove(key, mine);
+            }
+            running = mine;
+        }
+        try
+        {
+            return running.get(endpoint.timeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", x);
+        }
+        catch (ExecutionException | TimeoutException x)
+        {
+            throw new IllegalStateException("introspection failed", x);
+        }
     }
 
     private Answer ask(String token)

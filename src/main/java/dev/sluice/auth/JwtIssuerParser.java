@@ -39,6 +39,7 @@ import dev.sluice.config.SettingsParser;
  */
 final class JwtIssuerParser
 {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JwtIssuerParser.class);
     static final Set<JWSAlgorithm> RSA_ALGORITHMS = Set.of(JWSAlgorithm.RS256, JWSAlgorithm.RS384, JWSAlgorithm.RS512,
         JWSAlgorithm.PS256, JWSAlgorithm.PS384, JWSAlgorithm.PS512);
     static final Set<JWSAlgorithm> EC_ALGORITHMS = Set.of(JWSAlgorithm.ES256, JWSAlgorithm.ES384, JWSAlgorithm.ES512);
@@ -152,6 +153,16 @@ final class JwtIssuerParser
             {
                 reader.invalid(prefix + "hmac-secret", secret, "a secret of at least 32 bytes (256 bits), e.g. from ${JWT_SECRET}");
                 return null;
+            }
+            String weakness = SecretStrength.weakness(secret);
+            if (weakness != null)
+            {
+                reader.invalid(prefix + "hmac-secret", secret, "a random secret (" + weakness + "), e.g. from: openssl rand -base64 48");
+                return null;
+            }
+            if (SecretStrength.looksLikeWords(secret))
+            {
+                LOG.warn("Key '{}hmac-secret' looks like words; a random secret (openssl rand -base64 48) is much harder to guess", prefix);
             }
             keys = new JWKSet(new OctetSequenceKey.Builder(bytes).build());
             defaults = new LinkedHashSet<>();

@@ -214,6 +214,26 @@ public final class JwtVerifier
         return checkClaims(issuer, claims);
     }
 
+    /**
+     * Only keys published for signatures may verify one (RFC 7517 §4.2, §4.3): {@code use}
+     * absent or {@code sig}, {@code key_ops} absent or naming {@code verify}. A key set that
+     * also holds encryption keys must not let a token be checked against one of them.
+     */
+    static List<JWK> verifying(List<JWK> keys)
+    {
+        List<JWK> usable = new java.util.ArrayList<>(keys.size());
+        for (JWK key : keys)
+        {
+            boolean use = key.getKeyUse() == null || com.nimbusds.jose.jwk.KeyUse.SIGNATURE.equals(key.getKeyUse());
+            boolean ops = key.getKeyOperations() == null || key.getKeyOperations().contains(com.nimbusds.jose.jwk.KeyOperation.VERIFY);
+            if (use && ops)
+            {
+                usable.add(key);
+            }
+        }
+        return usable;
+    }
+
     private Rejection checkSignature(JwtIssuer issuer, SignedJWT signed, JWSHeader header)
     {
         JWKSelector selector = new JWKSelector(JWKMatcher.forJWSHeader(header));
@@ -227,11 +247,11 @@ public final class JwtVerifier
         {
             return Rejection.unavailable("The token issuer's keys cannot be fetched right now.");
         }
-        List<JWK> candidates = selector.select(keys);
+        List<JWK> candidates = verifying(selector.select(keys));
         if (candidates.isEmpty() && source != null && header.getKeyID() != null)
         {
             // Keys rotate: a new kid is worth one fetch, within the source's cooldown.
-            candidates = selector.select(source.refreshForUnknownKey(keys));
+            candidates = verifying(selector.select(source.refreshForUnknownKey(keys)));
         }
         if (candidates.isEmpty())
         {

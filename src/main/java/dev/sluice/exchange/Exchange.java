@@ -47,6 +47,7 @@ public final class Exchange
     private final List<String[]> upstreamHeaders = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean connectionSecure;
     private volatile boolean requestBodyRead;
+    private volatile String hiddenCookie;
     private volatile dev.sluice.route.RequestPath requestPath;
 
     /**
@@ -271,6 +272,17 @@ public final class Exchange
     public void addBytesOut(long count)
     {
         bytesOut += count;
+    }
+
+    /** The cookie that carried the credential on a route that hides credentials, or null. */
+    public String hiddenCookie()
+    {
+        return hiddenCookie;
+    }
+
+    public void hiddenCookie(String name)
+    {
+        this.hiddenCookie = name;
     }
 
     /** Whether the client's request body has been read to its end. */

@@ -71,6 +71,45 @@ final class UpstreamRequestHeaders
         return false;
     }
 
+    /** Removes one cookie from every Cookie field (RFC 6265 §5.4: pairs separated by "; "), dropping fields left empty. */
+    static void withoutCookie(HttpFields.Mutable headers, String name)
+    {
+        java.util.List<String> kept = new java.util.ArrayList<>();
+        boolean found = false;
+        for (org.eclipse.jetty.http.HttpField field : headers)
+        {
+            if (field.getHeader() != HttpHeader.COOKIE)
+            {
+                continue;
+            }
+            StringBuilder rest = new StringBuilder();
+            for (String pair : field.getValue().split(";"))
+            {
+                String trimmed = pair.strip();
+                int equals = trimmed.indexOf('=');
+                String cookieName = (equals < 0 ? trimmed : trimmed.substring(0, equals)).strip();
+                if (cookieName.equals(name))
+                {
+                    found = true;
+                    continue;
+                }
+                if (!trimmed.isEmpty())
+                {
+                    rest.append(rest.length() == 0 ? "" : "; ").append(trimmed);
+                }
+            }
+            if (rest.length() > 0)
+            {
+                kept.add(rest.toString());
+            }
+        }
+        if (found)
+        {
+            headers.remove(HttpHeader.COOKIE);
+            kept.forEach(value -> headers.add(HttpHeader.COOKIE, value));
+        }
+    }
+
     /**
      * @param clientHost the client's {@code Host}, or null
      */
@@ -93,6 +132,10 @@ final class UpstreamRequestHeaders
         exchange.settings().auth().strippedHeaders().forEach(headers::remove);
         TransportSettings.STRIPPED_HEADERS.forEach(headers::remove);
         exchange.hiddenHeaders().forEach(headers::remove);
+        if (exchange.hiddenCookie() != null)
+        {
+            withoutCookie(headers, exchange.hiddenCookie());
+        }
         Identity identity = exchange.identity();
         if (identity != null)
         {

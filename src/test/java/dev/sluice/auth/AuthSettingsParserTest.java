@@ -157,6 +157,14 @@ class AuthSettingsParserTest
     }
 
     @Test
+    void aLongButPatternedHmacSecretIsRefusedWithoutRepeatingIt()
+    {
+        assertEquals(List.of("Key 'auth.jwt.idp.hmac-secret' has value '(redacted)'; allowed: a random secret (it is one short sequence repeated), "
+                + "e.g. from: openssl rand -base64 48."),
+            problems("auth.jwt.idp.issuer = https://id.example.com/\nauth.jwt.idp.hmac-secret = 0123456789abcdef0123456789abcdef\n"));
+    }
+
+    @Test
     void aShortHmacSecretIsRefusedWithoutRepeatingIt()
     {
         assertEquals(List.of("Key 'auth.jwt.idp.hmac-secret' has value '(redacted)'; allowed: a secret of at least 32 bytes (256 bits), e.g. from ${JWT_SECRET}."),

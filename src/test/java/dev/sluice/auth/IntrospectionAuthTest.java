@@ -4,6 +4,7 @@ package dev.sluice.auth;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -35,6 +36,7 @@ class IntrospectionAuthTest
     private static final String CLIENT_BASIC = "Basic " + Base64.getEncoder().encodeToString("sluice:s3cret".getBytes(StandardCharsets.UTF_8));
     private static final AtomicInteger calls = new AtomicInteger();
     private static volatile boolean failing;
+    private static volatile long delayMillis;
     private static Map<String, String> answers;
     private static Server idp;
     private static TestUpstream upstream;
@@ -59,6 +61,10 @@ class IntrospectionAuthTest
             public boolean handle(Request request, Response response, Callback callback) throws Exception
             {
                 calls.incrementAndGet();
+                if (delayMillis > 0)
+                {
+                    Thread.sleep(delayMillis);
+                }
                 if (failing)
                 {
                     response.setStatus(500);
@@ -111,6 +117,7 @@ class IntrospectionAuthTest
     void reset()
     {
         failing = false;
+        delayMillis = 0;
         calls.set(0);
     }
 
@@ -191,5 +198,28 @@ class IntrospectionAuthTest
             assertEquals(503, response.getStatus());
             assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5));
         }
+    }
+
+    @Test
+    void concurrentRequestsWithOneTokenShareOneSlowFailingCall() throws Exception
+    {
+        failing = true;
+        delayMillis = 700;
+        long start = System.nanoTime();
+        List<java.util.concurrent.CompletableFuture<Integer>> statuses = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++)
+        {
+            java.util.concurrent.CompletableFuture<Integer> status = new java.util.concurrent.CompletableFuture<>();
+            client.newRequest(sluice.uri("/orders/1")).headers(headers -> headers.put("Authorization", "Bearer opaque-slow"))
+                .timeout(20, TimeUnit.SECONDS).send(result -> status.complete(result.getResponse().getStatus()));
+            statuses.add(status);
+        }
+        for (java.util.concurrent.CompletableFuture<Integer> status : statuses)
+        {
+            assertEquals(503, status.get(20, TimeUnit.SECONDS));
+        }
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(millis < 4000, "20 requests took " + millis + " ms");
+        assertTrue(calls.get() <= 2, calls.get() + " calls to the endpoint");
     }
 }

@@ -70,7 +70,7 @@ public class AuthBenchmark
         JwtIssuer issuer = new JwtIssuer("idp", "https://id.example.com/", null, new JWKSet(rsa.toPublicJWK()), Set.of(com.nimbusds.jose.JWSAlgorithm.RS256),
             "api", Duration.ofSeconds(60), Duration.ZERO, true, Map.of(), Map.of(), null, null, Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofSeconds(3));
         AuthSettings settings = new AuthSettings(Map.of("bench", consumer), new ApiKeys(entries), new MtlsIdentities(List.of()), "apikey", null,
-            "sluice", 10_000, Map.of("idp", issuer), Map.of(), Map.of(), List.of());
+            "sluice", 10_000, Map.of("idp", issuer), Map.of(), Map.of(), List.of(), 30, Duration.ofMinutes(1));
         JwtVerifier verifier = new JwtVerifier(List.of(issuer), ignored -> null, settings.consumers(), 10_000, Clock.systemUTC());
         authenticator = new Authenticator(settings, verifier, Map.of());
         keyPolicy = new RoutePolicy(List.of(new RoutePolicy.Method(RoutePolicy.Type.API_KEY, null)), null, Set.of(), Set.of("gold"), null, false, null, null);
