@@ -48,6 +48,13 @@ public final class HealthServlet extends HttpServlet
         }
         Object store = getServletContext().getAttribute(ConfigStore.ATTRIBUTE);
         boolean proxyReady = Boolean.TRUE.equals(getServletContext().getAttribute(SluiceProxyServlet.READY_ATTRIBUTE));
+        if (Boolean.TRUE.equals(getServletContext().getAttribute(dev.sluice.config.ConfigListener.UNCONFIGURED_ATTRIBUTE)))
+        {
+            response.setHeader(HeaderNames.RETRY_AFTER, "60");
+            ProblemWriter.write(response, ProblemType.NOT_READY, "No configuration is named, so no route is served; set the context parameter "
+                + "or system property sluice.config, or the environment variable SLUICE_CONFIG.", id);
+            return;
+        }
         if (!(store instanceof ConfigStore config) || !proxyReady)
         {
             response.setHeader(HeaderNames.RETRY_AFTER, "1");

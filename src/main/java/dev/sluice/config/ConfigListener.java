@@ -21,19 +21,25 @@ import org.slf4j.LoggerFactory;
  * <p>The file is found, first match wins, from:</p>
  * <ol>
  * <li>the context attribute {@link #PATH_ATTRIBUTE} (the embedded launcher's {@code --config});</li>
+ * <li>the context init parameter {@code sluice.config}, set per deployment (a Tomcat
+ * {@code <Parameter>}, a Jetty context XML {@code setInitParameter}): the most specific
+ * setting wins;</li>
  * <li>the system property {@code sluice.config};</li>
- * <li>the environment variable {@code SLUICE_CONFIG};</li>
- * <li>the context-param {@code sluice.config} in {@code web.xml} (shipped:
- * {@code /WEB-INF/sluice.properties}, a copy of {@code conf/sluice.properties}).</li>
+ * <li>the environment variable {@code SLUICE_CONFIG}.</li>
  * </ol>
- * A value starting with {@code /WEB-INF/} is a resource of the web application; anything else
- * is a file-system path.
+ * A value starting with {@code /WEB-INF/} is a resource of the web application (the WAR packs
+ * the demo configuration as {@code /WEB-INF/sluice.properties}, used only when named); anything
+ * else is a file-system path. With none of them, Sluice starts with no routes, says so in the
+ * log and answers {@code /-/ready} with 503: a WAR dropped into a container never serves the
+ * demo's public key and token secret by default.
  */
 public final class ConfigListener implements ServletContextListener
 {
     public static final String PARAMETER = "sluice.config";
     public static final String ENVIRONMENT = "SLUICE_CONFIG";
     public static final String PATH_ATTRIBUTE = ConfigListener.class.getName() + ".path";
+    /** Context attribute set to {@code true} when no configuration was named and none is served. */
+    public static final String UNCONFIGURED_ATTRIBUTE = ConfigListener.class.getName() + ".unconfigured";
     private static final Logger LOG = LoggerFactory.getLogger(ConfigListener.class);
 
     /** Environment variables first, then system properties: how ${NAME} in the file resolves. */
@@ -51,6 +57,13 @@ public final class ConfigListener implements ServletContextListener
         try
         {
             store = open(context);
+            if (store == null)
+            {
+                LOG.warn("No configuration is named: Sluice serves no routes and /-/ready answers 503. Name a properties file with the context "
+                    + "parameter {} (per deployment), the system property {} or the environment variable {}.", PARAMETER, PARAMETER, ENVIRONMENT);
+                context.setAttribute(UNCONFIGURED_ATTRIBUTE, Boolean.TRUE);
+                store = ConfigStore.fixed("(none named)", new byte[0], VARIABLES);
+            }
         }
         catch (ConfigException x)
         {
@@ -68,6 +81,7 @@ public final class ConfigListener implements ServletContextListener
         }
     }
 
+    /** The named configuration, or null when nothing names one. */
     private static ConfigStore open(ServletContext context) throws ConfigException
     {
         String location;
@@ -77,6 +91,11 @@ public final class ConfigListener implements ServletContextListener
         {
             location = attribute.toString();
             origin = "from the launcher's --config";
+        }
+        else if (context.getInitParameter(PARAMETER) != null)
+        {
+            location = context.getInitParameter(PARAMETER);
+            origin = "from the context parameter " + PARAMETER;
         }
         else if (System.getProperty(PARAMETER) != null)
         {
@@ -88,15 +107,9 @@ public final class ConfigListener implements ServletContextListener
             location = System.getenv(ENVIRONMENT);
             origin = "from environment variable " + ENVIRONMENT;
         }
-        else if (context.getInitParameter(PARAMETER) != null)
-        {
-            location = context.getInitParameter(PARAMETER);
-            origin = "from context-param " + PARAMETER;
-        }
         else
         {
-            throw new ConfigException("(none)", List.of("No configuration file is named; set context-param or system property "
-                + PARAMETER + ", or environment variable " + ENVIRONMENT + "."));
+            return null;
         }
 
         if (location.startsWith("/WEB-INF/"))

@@ -10,12 +10,13 @@ import org.eclipse.jetty.server.ServerConnector;
 /** The WAR in Jetty 12 (ee10), deployed the way a Jetty base deploys it: its own WEB-INF/lib. */
 class JettyWarIT extends WarDeploymentContract
 {
-    private Server server;
+    private final java.util.List<Server> servers = new java.util.ArrayList<>();
 
     @Override
-    int deploy(Path war, String contextPath) throws Exception
+    int deploy(Path war, String contextPath, Path config) throws Exception
     {
-        server = new Server();
+        Server server = new Server();
+        servers.add(server);
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
         server.addConnector(connector);
@@ -23,6 +24,11 @@ class JettyWarIT extends WarDeploymentContract
         webapp.setWar(war.toAbsolutePath().toString());
         webapp.setContextPath(contextPath);
         webapp.setThrowUnavailableOnStartupException(true);
+        if (config != null)
+        {
+            // What a Jetty base's context XML does: <Call name="setInitParameter">.
+            webapp.setInitParameter("sluice.config", config.toString());
+        }
         server.setHandler(webapp);
         server.start();
         return connector.getLocalPort();
@@ -31,6 +37,9 @@ class JettyWarIT extends WarDeploymentContract
     @Override
     void undeploy() throws Exception
     {
-        server.stop();
+        for (Server server : servers)
+        {
+            server.stop();
+        }
     }
 }

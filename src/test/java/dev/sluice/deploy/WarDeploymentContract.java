@@ -17,8 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The packaged WAR ({@code target/sluice.war}, built by {@code mvn package}) deployed unchanged
- * into a container under a context path, configured through the {@code sluice.config} system
- * property, proxying to a real upstream. Each container runs the same checks.
+ * into a container under a context path, configured through a per-deployment context parameter
+ * (which wins over a system property naming another file), proxying to a real upstream. Each
+ * container runs the same checks.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class WarDeploymentContract
@@ -30,11 +31,16 @@ abstract class WarDeploymentContract
     private TestUpstream upstream;
     private TestUpstream broken;
     private Path config;
+    private Path war;
     private HttpClient client;
     private int port;
 
-    /** Deploys the WAR at {@link #CONTEXT_PATH} on a loopback port and returns the port. */
-    abstract int deploy(Path war, String contextPath) throws Exception;
+    /**
+     * Deploys the WAR at the context path on a new loopback port and returns the port.
+     *
+     * @param config set as the context's init parameter {@code sluice.config}, or null for none
+     */
+    abstract int deploy(Path war, String contextPath, Path config) throws Exception;
 
     abstract void undeploy() throws Exception;
 
@@ -97,15 +103,17 @@ abstract class WarDeploymentContract
             route.cached.upstream = slow
             route.cached.cache = on
             """.formatted(upstream.url(), broken.url(), slow.url()));
-        System.setProperty("sluice.config", config.toString());
+        // A JVM-wide setting naming a file that does not exist: the deployment's own parameter wins.
+        System.setProperty("sluice.config", config + ".not-this-one");
         try
         {
-            port = deploy(war, CONTEXT_PATH);
+            port = deploy(war, CONTEXT_PATH, config);
         }
         finally
         {
             System.clearProperty("sluice.config");
         }
+        this.war = war;
         client = new HttpClient();
         client.start();
     }
@@ -119,6 +127,20 @@ abstract class WarDeploymentContract
         slow.close();
         broken.close();
         Files.deleteIfExists(config);
+    }
+
+    @Test
+    void aWarWithNoConfigurationNamedServesNoRouteAndIsNotReady() throws Exception
+    {
+        int bare = deploy(war, "/bare", null);
+        String base = "http://127.0.0.1:" + bare + "/bare";
+        ContentResponse ready = client.GET(base + "/-/ready");
+        assertEquals(503, ready.getStatus());
+        assertTrue(ready.getContentAsString().contains("No configuration is named"), ready.getContentAsString());
+        // The packed demo configuration's public key and routes are not served.
+        ContentResponse demo = client.newRequest(base + "/account/me").headers(headers -> headers.put("apikey", "sluice-demo-key")).send();
+        assertEquals(404, demo.getStatus());
+        assertEquals(404, client.GET(base + "/echo/hello").getStatus());
     }
 
     private String url(String path)
