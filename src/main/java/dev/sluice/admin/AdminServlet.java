@@ -38,7 +38,7 @@ import jakarta.servlet.http.HttpServletResponse;
 public final class AdminServlet extends HttpServlet
 {
     private static final long serialVersionUID = 1L;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.sluice.http.Json.mapper();
     private static final int MAX_TOKEN = 256;
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AdminServlet.class);
 

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
 public final class Introspector
 {
     private static final Logger LOG = LoggerFactory.getLogger(Introspector.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.sluice.http.Json.mapper();
     public static final int MAX_TOKEN_LENGTH = 8192;
 
     /** Posts the form; in production {@link AuthHttp}. */

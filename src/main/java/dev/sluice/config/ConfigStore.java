@@ -352,7 +352,17 @@ public final class ConfigStore implements AutoCloseable
     {
         if (watcher != null)
         {
+            // Waited for: a container that checks for threads left running (Tomcat, on undeploy)
+            // must find this one gone.
             watcher.shutdownNow();
+            try
+            {
+                watcher.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            catch (InterruptedException x)
+            {
+                Thread.currentThread().interrupt();
+            }
             watcher = null;
         }
     }

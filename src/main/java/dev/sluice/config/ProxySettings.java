@@ -16,10 +16,11 @@ import dev.sluice.route.Timeouts;
  * @param requestBodyMinRate the average bytes per second a request body must keep up; zero = none
  * @param maxResponseHeaderBytes the most bytes an upstream's response head may take (read at start only)
  * @param maxResponseHeaders the most header fields an upstream response may carry
+ * @param drainTimeout how long requests in flight may finish when Sluice stops
  */
 public record ProxySettings(String via, int maxThreads, int maxConnectionsPerUpstream, Timeouts timeouts, long retryMaxBody,
                             boolean allowUnderscoreHeaders, java.time.Duration queueTimeout, int maxQueuedPerUpstream,
                             java.time.Duration requestBodyIdleTimeout, long requestBodyMinRate, int maxResponseHeaderBytes,
-                            int maxResponseHeaders)
+                            int maxResponseHeaders, java.time.Duration drainTimeout)
 {
 }

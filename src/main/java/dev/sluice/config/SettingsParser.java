@@ -169,7 +169,7 @@ public final class SettingsParser
         long maxHeaderBytes = reader.size("proxy.max-response-header-size", 64 * 1024, 16L * 1024 * 1024);
         int maxHeaders = reader.integer("proxy.max-response-headers", 100, 1, 10_000);
         return new ProxySettings(via, maxThreads, maxConnections, timeouts, retryMaxBody, underscores, queueTimeout, maxQueued, bodyIdle, minRate,
-            (int)maxHeaderBytes, maxHeaders);
+            (int)maxHeaderBytes, maxHeaders, reader.duration("proxy.drain-timeout", Duration.ofSeconds(10)));
     }
 
     private static Timeouts timeouts(ConfigReader reader, String prefix, Timeouts defaults)

@@ -344,6 +344,8 @@ public final class Exchange
         CLIENT_ABORTED("client_aborted"),
         /** The client's request body broke off, was malformed or too slow: the client's fault, not the upstream's. */
         CLIENT_BODY_FAILED("client_body_failed"),
+        /** Sluice was stopping (container stop or undeploy) and ended the exchange. */
+        STOPPING("stopping"),
         INTERNAL_ERROR("internal_error");
 
         /** Whether the exchange failed on the client's side, so no upstream target is to blame. */

@@ -20,7 +20,7 @@ public final class ProblemWriter
 {
     public static final String CONTENT_TYPE = "application/problem+json";
     private static final Logger LOG = LoggerFactory.getLogger(ProblemWriter.class);
-    private static final JsonFactory JSON = new JsonFactory();
+    private static final JsonFactory JSON = dev.sluice.http.Json.FACTORY;
 
     private ProblemWriter()
     {

@@ -65,7 +65,7 @@ public final class DemoUpstream implements AutoCloseable
     private static final class EchoServlet extends HttpServlet
     {
         private static final long serialVersionUID = 1L;
-        private static final ObjectMapper JSON = new ObjectMapper();
+        private static final ObjectMapper JSON = dev.sluice.http.Json.mapper();
 
         @Override
         protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException

@@ -39,7 +39,7 @@ public final class AccessLog implements AutoCloseable
     private static final long IDLE_PAUSE_MILLIS = 5;
     private static final Logger LOG = LoggerFactory.getLogger(LOGGER_NAME);
     private static final Logger SELF = LoggerFactory.getLogger(AccessLog.class);
-    private static final JsonFactory JSON = new JsonFactory();
+    private static final JsonFactory JSON = dev.sluice.http.Json.FACTORY;
 
     private final BlockingQueue<Entry> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final AtomicLong dropped = new AtomicLong();

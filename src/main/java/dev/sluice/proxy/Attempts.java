@@ -26,6 +26,8 @@ final class Attempts
     volatile Request current;
     volatile ReplayableBody body;
     volatile boolean streamed;
+    /** The container timed the request out as it stopped, and it was answered then. */
+    volatile boolean endedByContainer;
     int retries;
 
     Attempts(Exchange exchange, Pool pool, RetryPolicy policy, String hashKey)

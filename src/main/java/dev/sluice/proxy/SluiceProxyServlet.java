@@ -86,6 +86,9 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private ConfigStore config;
     private UpstreamClients clients;
     private Pools pools;
+    private volatile boolean stopping;
+    /** Exchanges between sending upstream and completing, for draining on stop. */
+    private final Set<Attempts> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @Override
     public void init() throws ServletException
@@ -102,6 +105,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     public void destroy()
     {
         getServletContext().removeAttribute(READY_ATTRIBUTE);
+        drain();
         getServletContext().removeAttribute(Pools.class.getName());
         getServletContext().removeAttribute(Refresher.ATTRIBUTE);
         if (pools != null)
@@ -112,6 +116,64 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         {
             clients.close();
         }
+    }
+
+    /**
+     * The container is stopping or undeploying Sluice: new requests get 503, requests in flight
+     * get up to {@code proxy.drain-timeout} to finish, and whatever is still running then is
+     * ended as Sluice's doing (503 if nothing was sent yet, outcome {@code stopping} in the access
+     * log), never blamed on the client or the upstream.
+     */
+    private void drain()
+    {
+        stopping = true;
+        if (config == null || inFlight.isEmpty())
+        {
+            return;
+        }
+        long drainMillis = config.current().proxy().drainTimeout().toMillis();
+        LOG.info("Stopping: waiting up to {} ms for {} requests in flight", drainMillis, inFlight.size());
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(drainMillis);
+        while (!inFlight.isEmpty() && System.nanoTime() < deadline)
+        {
+            try
+            {
+                Thread.sleep(20);
+            }
+            catch (InterruptedException x)
+            {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        for (Attempts attempts : inFlight)
+        {
+            LOG.warn("{} ended: Sluice is stopping and the request did not finish within proxy.drain-timeout", attempts.exchange.id());
+            attempts.exchange.outcome(Exchange.Outcome.STOPPING);
+            Request current = attempts.current;
+            if (current != null)
+            {
+                current.abort(new UpstreamFailure.Stopping());
+            }
+        }
+    }
+
+    @Override
+    protected void service(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) throws ServletException, IOException
+    {
+        if (stopping)
+        {
+            Exchange exchange = Exchange.of(clientRequest);
+            if (exchange != null)
+            {
+                exchange.outcome(Exchange.Outcome.STOPPING);
+            }
+            proxyResponse.setHeader(HeaderNames.RETRY_AFTER, "1");
+            proxyResponse.setHeader(HttpHeader.CONNECTION.asString(), "close");
+            ProblemWriter.write(proxyResponse, ProblemType.NOT_READY, "Sluice is stopping; try again.", exchange == null ? null : exchange.id());
+            return;
+        }
+        super.service(clientRequest, proxyResponse);
     }
 
     /** One active health check: {@code GET path} on the target through the upstream's own client (its TLS settings included). */
@@ -401,7 +463,54 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     @Override
     protected void sendProxyRequest(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest)
     {
-        send(clientRequest, proxyResponse, proxyRequest, (Attempts)clientRequest.getAttribute(ATTEMPTS_ATTRIBUTE));
+        Attempts attempts = (Attempts)clientRequest.getAttribute(ATTEMPTS_ATTRIBUTE);
+        inFlight.add(attempts);
+        clientRequest.getAsyncContext().addListener(new jakarta.servlet.AsyncListener()
+        {
+            @Override
+            public void onComplete(jakarta.servlet.AsyncEvent event)
+            {
+                inFlight.remove(attempts);
+            }
+
+            /**
+             * The proxy sets no async timeout, so only a container ending requests as it stops
+             * gets here (Tomcat times out every waiting asynchronous request once its connector
+             * pauses). Answered as Sluice's own stop, not left to the container's 500.
+             */
+            @Override
+            public void onTimeout(jakarta.servlet.AsyncEvent event) throws IOException
+            {
+                attempts.endedByContainer = true;
+                attempts.exchange.outcome(Exchange.Outcome.STOPPING);
+                LOG.warn("{} ended: the container is stopping and timed the request out", attempts.exchange.id());
+                if (!proxyResponse.isCommitted())
+                {
+                    proxyResponse.setHeader(HeaderNames.RETRY_AFTER, "1");
+                    proxyResponse.setHeader(HttpHeader.CONNECTION.asString(), "close");
+                    attempts.exchange.addBytesOut(ProblemWriter.write(proxyResponse, ProblemType.NOT_READY, "Sluice is stopping; try again.",
+                        attempts.exchange.id()));
+                }
+                event.getAsyncContext().complete();
+                Request current = attempts.current;
+                if (current != null)
+                {
+                    current.abort(new UpstreamFailure.Stopping());
+                }
+            }
+
+            @Override
+            public void onError(jakarta.servlet.AsyncEvent event)
+            {
+            }
+
+            @Override
+            public void onStartAsync(jakarta.servlet.AsyncEvent event)
+            {
+                event.getAsyncContext().addListener(this);
+            }
+        });
+        send(clientRequest, proxyResponse, proxyRequest, attempts);
     }
 
     /** Sends one attempt; its listener decides whether the outcome goes to the client or to another attempt. */
@@ -544,7 +653,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             Response response = result.getResponse();
             int status = headersNanos >= 0 && response != null ? response.getStatus() : 0;
             Pool.Result health;
-            if (clientGone || (status == 0 && UpstreamFailure.saturated(result.getFailure())))
+            if (clientGone || exchange.outcome() == Exchange.Outcome.STOPPING || (status == 0 && UpstreamFailure.saturated(result.getFailure())))
             {
                 // Neither a client that left nor a busy pool says anything about the target's health.
                 health = Pool.Result.NEUTRAL;
@@ -559,7 +668,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             }
             attempts.pool.finished(member, health, latency);
 
-            if (next == null && result.isFailed() && !forwarded && !clientGone)
+            if (next == null && result.isFailed() && !forwarded && !clientGone && exchange.outcome() != Exchange.Outcome.STOPPING)
             {
                 RetryPolicy.Failure failure = UpstreamFailure.retryKind(result.getFailure(), sent);
                 if (attempts.policy.retries(clientRequest.getMethod(), failure, sent))
@@ -580,6 +689,11 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             if (next != null)
             {
                 attempts.pool.finished(next, Pool.Result.NEUTRAL, -1);
+            }
+            if (attempts.endedByContainer)
+            {
+                // Already answered when the container timed the request out; the response is gone.
+                return;
             }
             if (!clientGone && !forwarded && serveFromCache(result))
             {
@@ -873,6 +987,12 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                     // The upstream exchange failed because the client's body did; if anyone is
                     // still listening, that is their request's fault.
                     status = clientRequest.getAttribute(CLIENT_STATUS_ATTRIBUTE) instanceof Integer clientStatus ? clientStatus : 400;
+                }
+                if (exchange.outcome() == Exchange.Outcome.STOPPING)
+                {
+                    proxyResponse.setHeader(HeaderNames.RETRY_AFTER, "1");
+                    exchange.addBytesOut(ProblemWriter.write(proxyResponse, ProblemType.NOT_READY, "Sluice is stopping; try again.", exchange.id()));
+                    return;
                 }
                 if (status == 503)
                 {

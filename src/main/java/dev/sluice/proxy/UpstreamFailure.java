@@ -104,6 +104,17 @@ final class UpstreamFailure
         }
     }
 
+    /** Ends an exchange still running when Sluice stops. */
+    static final class Stopping extends Exception
+    {
+        private static final long serialVersionUID = 1L;
+
+        Stopping()
+        {
+            super("Sluice is stopping", null, false, false);
+        }
+    }
+
     /** Aborts a request that waited too long for a connection to its target. */
     static final class Saturated extends Exception
     {

@@ -200,5 +200,14 @@ public final class Pools implements AutoCloseable
     public void close()
     {
         scheduler.shutdownNow();
+        try
+        {
+            // Waited for, so no health-check thread outlives the web application.
+            scheduler.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -47,4 +47,147 @@ class TomcatWarIT extends WarDeploymentContract
             tomcat.destroy();
         }
     }
+
+    /**
+     * Tomcat checks, when a web application stops, for threads it started and did not stop and
+     * for thread-locals its classes left behind (both pin the class loader: a leak per
+     * redeploy), and logs a warning for each.
+     */
+    @org.junit.jupiter.api.Test
+    void undeployingLeavesNoThreadOrThreadLocalBehind() throws Exception
+    {
+        Path config = Files.createTempFile("sluice-leak", ".properties");
+        Files.writeString(config, """
+            upstream.app.url = http://127.0.0.1:9
+            route.app.path = /app
+            route.app.upstream = app
+            route.cached.path = /cached
+            route.cached.upstream = app
+            route.cached.cache = on
+            """);
+        java.util.List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler()
+        {
+            @Override
+            public void publish(java.util.logging.LogRecord record)
+            {
+                if (record.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue())
+                {
+                    warnings.add(new java.util.logging.SimpleFormatter().formatMessage(record));
+                }
+            }
+
+            @Override
+            public void flush()
+            {
+            }
+
+            @Override
+            public void close()
+            {
+            }
+        };
+        java.util.logging.Logger loader = java.util.logging.Logger.getLogger("org.apache.catalina.loader.WebappClassLoaderBase");
+        loader.addHandler(capture);
+        try
+        {
+            Path war = Path.of(System.getProperty("sluice.war", "target/sluice.war"));
+            int port = deploy(war, "/leak", config);
+            org.eclipse.jetty.client.HttpClient client = new org.eclipse.jetty.client.HttpClient();
+            client.start();
+            try
+            {
+                for (String path : new String[] {"/leak/app/x", "/leak/cached/y", "/leak/-/ready", "/leak/nowhere"})
+                {
+                    client.GET("http://127.0.0.1:" + port + path);
+                }
+            }
+            finally
+            {
+                client.stop();
+            }
+            Tomcat tomcat = tomcats.get(tomcats.size() - 1);
+            tomcats.remove(tomcat);
+            tomcat.stop();
+            tomcat.destroy();
+            assertEquals(java.util.List.of(), warnings);
+        }
+        finally
+        {
+            loader.removeHandler(capture);
+            Files.deleteIfExists(config);
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void stoppingLetsShortRequestsFinishAndEndsLongOnesAsSluicesOwnDoing() throws Exception
+    {
+        try (dev.sluice.testing.TestUpstream slow = dev.sluice.testing.TestUpstream.start(new org.eclipse.jetty.server.Handler.Abstract()
+        {
+            @Override
+            public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
+                                  org.eclipse.jetty.util.Callback callback) throws Exception
+            {
+                Thread.sleep(request.getHttpURI().getPath().contains("long") ? 6000 : 800);
+                org.eclipse.jetty.io.Content.Sink.write(response, true, "done", callback);
+                return true;
+            }
+        }))
+        {
+            Path config = Files.createTempFile("sluice-drain", ".properties");
+            Files.writeString(config, """
+                proxy.drain-timeout = 2s
+                upstream.slow.url = %s
+                route.slow.path = /
+                route.slow.upstream = slow
+                """.formatted(slow.url()));
+            Path war = Path.of(System.getProperty("sluice.war", "target/sluice.war"));
+            int port = deploy(war, "/drain", config);
+            org.eclipse.jetty.client.HttpClient client = new org.eclipse.jetty.client.HttpClient();
+            client.start();
+            try
+            {
+                java.util.concurrent.CompletableFuture<String[]> shortOne = new java.util.concurrent.CompletableFuture<>();
+                java.util.concurrent.CompletableFuture<String[]> longOne = new java.util.concurrent.CompletableFuture<>();
+                send(client, "http://127.0.0.1:" + port + "/drain/short", shortOne);
+                send(client, "http://127.0.0.1:" + port + "/drain/long", longOne);
+                Thread.sleep(300);
+                Tomcat tomcat = tomcats.remove(tomcats.size() - 1);
+                long started = System.nanoTime();
+                tomcat.stop();
+                tomcat.destroy();
+                long stopMillis = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+                assertEquals("200", shortOne.get(10, java.util.concurrent.TimeUnit.SECONDS)[0]);
+                String[] ended = longOne.get(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertEquals("503", ended[0]);
+                org.junit.jupiter.api.Assertions.assertTrue(ended[1].contains("Sluice is stopping"), ended[1]);
+                org.junit.jupiter.api.Assertions.assertTrue(stopMillis < 5000, "stopped after " + stopMillis + " ms");
+            }
+            finally
+            {
+                client.stop();
+                Files.deleteIfExists(config);
+            }
+        }
+    }
+
+    /** Sends a GET without waiting; completes with the status and the body. */
+    private static void send(org.eclipse.jetty.client.HttpClient client, String url, java.util.concurrent.CompletableFuture<String[]> answer)
+    {
+        client.newRequest(url).timeout(15, java.util.concurrent.TimeUnit.SECONDS).send(new org.eclipse.jetty.client.BufferingResponseListener()
+        {
+            @Override
+            public void onComplete(org.eclipse.jetty.client.Result result)
+            {
+                if (result.isFailed())
+                {
+                    answer.completeExceptionally(result.getFailure());
+                }
+                else
+                {
+                    answer.complete(new String[] {Integer.toString(result.getResponse().getStatus()), getContentAsString()});
+                }
+            }
+        });
+    }
 }
