@@ -104,6 +104,15 @@ public final class ApiKeys
     /**
      * A new random key (256 bits, base64url) and the line that stores its hash.
      */
+    /** A random token and its stored form ({@code sha256:<hex>}), for {@code admin.token}. */
+    public static String[] generateToken()
+    {
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        return new String[]{token, HASH_PREFIX + HexFormat.of().formatHex(sha256(token))};
+    }
+
     public static String[] generate(String consumer, String label)
     {
         byte[] random = new byte[32];

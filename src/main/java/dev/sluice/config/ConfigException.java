@@ -40,9 +40,10 @@ public final class ConfigException extends Exception
         return "Key '" + key + "' is required; allowed: " + allowed + ".";
     }
 
-    static String unknown(String key)
+    static String unknown(String key, String nearest)
     {
-        return "Key '" + key + "' is not a known setting (see conf/sluice.properties for every key).";
+        return "Key '" + key + "' is not a known setting" + (nearest == null ? "" : "; did you mean '" + nearest + "'?")
+            + " (see conf/sluice.properties for every key).";
     }
 
     static String unresolved(String key, String variable)

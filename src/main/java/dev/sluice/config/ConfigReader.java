@@ -304,6 +304,55 @@ public final class ConfigReader
         return keys;
     }
 
+    /**
+     * The key Sluice looked for that is closest to a typo (edit distance at most a fifth of its
+     * length, at least 2), or null. Only keys the parser asked about count, so the suggestion
+     * fits the route or issuer the typo is in.
+     */
+    static String nearest(String typo, Set<String> known)
+    {
+        String best = null;
+        int bestDistance = Math.max(2, typo.length() / 5) + 1;
+        for (String candidate : known)
+        {
+            if (Math.abs(candidate.length() - typo.length()) >= bestDistance)
+            {
+                continue;
+            }
+            int distance = distance(typo, candidate);
+            if (distance < bestDistance)
+            {
+                best = candidate;
+                bestDistance = distance;
+            }
+        }
+        return best;
+    }
+
+    /** Levenshtein distance, case-insensitive. */
+    static int distance(String a, String b)
+    {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++)
+        {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++)
+        {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++)
+            {
+                int cost = Character.toLowerCase(a.charAt(i - 1)) == Character.toLowerCase(b.charAt(j - 1)) ? 0 : 1;
+                current[j] = Math.min(Math.min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
+    }
+
     public void invalid(String key, String value, String allowed)
     {
         problem(ConfigException.invalid(key, value, allowed));
@@ -324,7 +373,7 @@ public final class ConfigReader
         {
             if (!read.contains(key))
             {
-                all.add(ConfigException.unknown(key));
+                all.add(ConfigException.unknown(key, nearest(key, read)));
             }
         }
         return all;

@@ -12,6 +12,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -248,7 +249,7 @@ public final class ConfigStore implements AutoCloseable
         }
         catch (IOException x)
         {
-            reject("the file cannot be read (" + x.getClass().getSimpleName() + ")", null);
+            reject(new ConfigException(source, List.of("The file cannot be read (" + x.getClass().getSimpleName() + ").")), null);
             return false;
         }
         Loaded loaded;
@@ -258,7 +259,7 @@ public final class ConfigStore implements AutoCloseable
         }
         catch (ConfigException x)
         {
-            reject(x.getMessage(), null);
+            reject(x, null);
             return false;
         }
         String newDigest = loaded.digest();
@@ -280,13 +281,14 @@ public final class ConfigStore implements AutoCloseable
         }
         catch (ConfigException x)
         {
-            reject(x.getMessage(), newDigest);
+            reject(x, newDigest);
             return false;
         }
     }
 
-    private void reject(String problem, String newDigest)
+    private void reject(ConfigException rejected, String newDigest)
     {
+        String problem = rejected.getMessage();
         if (newDigest != null)
         {
             digest = newDigest;
@@ -298,7 +300,12 @@ public final class ConfigStore implements AutoCloseable
         }
         lastProblem = problem;
         rejectedReloads++;
-        LOG.warn("Configuration change rejected; the running configuration is kept. {}", problem);
+        // One line per problem, as start-up prints them: logging back-ends fold a multi-line message into one.
+        LOG.warn("Configuration change to {} rejected; the running configuration is kept. {} problem(s):", source, rejected.problems().size());
+        for (String each : rejected.problems())
+        {
+            LOG.warn("  - {}", each);
+        }
     }
 
     private static void warnAboutStartOnlySettings(Settings previous, Settings settings)

@@ -19,6 +19,7 @@ import dev.sluice.upstream.Upstream;
  *
  * @param reloadInterval how often the file is checked for changes; zero turns reloading off
  * @param accessLog whether a JSON access-log line is written per exchange
+ * @param accessLogOutput where: {@code stdout}, {@code stderr}, {@code slf4j} (logger {@code sluice.access}) or a file path
  * @param auth consumers, authenticators and each route's policy
  * @param rateLimit where buckets live and each route's limits
  * @param transport HSTS, plain-HTTP policy per route, client-certificate headers
@@ -36,7 +37,8 @@ public record Settings(
     RateLimitSettings rateLimit,
     TransportSettings transport,
     AdminSettings admin,
-    CacheSettings cache)
+    CacheSettings cache,
+    String accessLogOutput)
 {
     public Settings
     {

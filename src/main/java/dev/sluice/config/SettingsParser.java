@@ -67,6 +67,11 @@ public final class SettingsParser
         // Resolved by ConfigStore before parsing; read here so it is a known key.
         reader.optional(ConfigStore.INCLUDE_KEY);
         boolean accessLog = reader.bool("exchange.access-log", true);
+        String accessLogOutput = reader.string("exchange.access-log.output", "stdout");
+        if (!List.of("stdout", "stderr", "slf4j").contains(accessLogOutput) && !java.nio.file.Path.of(accessLogOutput).isAbsolute())
+        {
+            reader.invalid("exchange.access-log.output", accessLogOutput, "stdout, stderr, slf4j (the logger sluice.access) or an absolute file path");
+        }
         TrustedProxies trustedProxies = trustedProxies(reader);
         AdminSettings admin = admin(reader);
         ProxySettings proxy = proxy(reader);
@@ -90,7 +95,8 @@ public final class SettingsParser
         {
             throw new ConfigException(source, problems);
         }
-        return new Settings(upstreams, routes, trustedProxies, proxy, reloadInterval, accessLog, auth, rateLimit, transport, admin, cache);
+        return new Settings(upstreams, routes, trustedProxies, proxy, reloadInterval, accessLog, auth, rateLimit, transport, admin, cache,
+            accessLogOutput);
     }
 
     private static AdminSettings admin(ConfigReader reader)
@@ -116,7 +122,7 @@ public final class SettingsParser
         byte[] hash = ApiKeys.configuredHash(token);
         if (hash == null)
         {
-            reader.invalid("admin.token", token, "sha256:<64 lowercase hex digits> of the token (make one with: sluice generate-api-key admin), "
+            reader.invalid("admin.token", token, "sha256:<64 lowercase hex digits> of the token (make one with: ./sluice generate-admin-token), "
                 + "or demo:<token> for a demonstration");
             return AdminSettings.OFF;
         }

@@ -24,11 +24,13 @@ public final class Main
 {
     static final String USAGE = """
         Usage: sluice [options]
+               sluice --check-config FILE
                sluice generate-api-key CONSUMER [LABEL]
+               sluice generate-admin-token
           --config PATH        properties file (default: system property sluice.config,
                                env SLUICE_CONFIG, else conf/sluice.properties)
           --port N             port to listen on, 0 for any free port (default 8080)
-          --host ADDR          address to bind (default: all interfaces)
+          --host ADDR          address to bind (default: all interfaces; 127.0.0.1 with --demo)
           --webapp DIR         directory with WEB-INF/web.xml (default src/main/webapp)
           --stop-timeout DUR   how long in-flight requests may take at shutdown (default 30s)
           --demo               also start the demo echo upstream on 127.0.0.1:--demo-port
@@ -38,8 +40,11 @@ public final class Main
           --https-port N       port for --self-signed (default 8443)
           --help               print this and exit
 
+        --check-config validates FILE as start-up would, prints every problem (or a summary) and
+        exits: 0 when it is valid, 2 when not.
         generate-api-key prints a new random API key and the line that stores its SHA-256 hash
         as consumer.CONSUMER.api-key.LABEL (LABEL defaults to "main").
+        generate-admin-token prints a new random admin token and its admin.token line.
         """;
 
     private Main()
@@ -60,6 +65,18 @@ public final class Main
         if (args.length > 0 && args[0].equals("generate-api-key"))
         {
             return generateApiKey(args, out, err);
+        }
+        if (args.length > 0 && args[0].equals("generate-admin-token"))
+        {
+            String[] generated = ApiKeys.generateToken();
+            out.println("Admin token (send it as Authorization: Bearer; Sluice keeps only its hash): " + generated[0]);
+            out.println("Add to the properties file:");
+            out.println("admin.token = " + generated[1]);
+            return 0;
+        }
+        if (args.length > 0 && args[0].equals("--check-config"))
+        {
+            return checkConfig(args, out, err);
         }
         Options options;
         try
@@ -95,7 +112,9 @@ public final class Main
                 tls = SelfSigned.generate(options.httpsPort(), tls.h2c());
                 out.println("HTTPS with a self-signed certificate for localhost (try it with curl -k; never for real clients)");
             }
-            server = SluiceServer.start(options.webapp(), options.config(), options.host(), options.port(), options.stopTimeout(), tls);
+            // The demo's key and token are public: unless told otherwise, only this machine may use them.
+            String host = options.host() == null && options.demo() ? "127.0.0.1" : options.host();
+            server = SluiceServer.start(options.webapp(), options.config(), host, options.port(), options.stopTimeout(), tls);
         }
         catch (Exception x)
         {
@@ -103,10 +122,10 @@ public final class Main
             closeQuietly(demo.get());
             return 2;
         }
-        out.println("Sluice listening on " + server.uri());
+        out.println("Sluice listening on " + server.describe(false));
         if (server.httpsUri() != null)
         {
-            out.println("Sluice listening on " + server.httpsUri() + " (HTTPS: h2 and http/1.1)");
+            out.println("Sluice listening on " + server.describe(true) + " (HTTPS: h2 and http/1.1)");
         }
         out.flush();
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
@@ -161,6 +180,31 @@ public final class Main
             return TransportSettings.NO_SERVER_TLS;
         }
         return ConfigStore.open(Path.of(location).toAbsolutePath(), origin, ConfigListener.VARIABLES).current().transport().server();
+    }
+
+    /** Validates a file exactly as start-up does, without starting anything. */
+    private static int checkConfig(String[] args, PrintStream out, PrintStream err)
+    {
+        if (args.length != 2)
+        {
+            err.println("Usage: sluice --check-config FILE");
+            return 2;
+        }
+        Path file = Path.of(args[1]).toAbsolutePath();
+        try
+        {
+            ConfigStore store = ConfigStore.open(file, "checked", ConfigListener.VARIABLES);
+            dev.sluice.config.Settings settings = store.current();
+            out.println("Configuration '" + file + "' is valid: " + settings.routes().routes().size() + " routes, " + settings.upstreams().size()
+                + " upstreams, " + settings.auth().consumers().size() + " consumers.");
+            store.close();
+            return 0;
+        }
+        catch (ConfigException x)
+        {
+            err.println(x.getMessage());
+            return 2;
+        }
     }
 
     private static int generateApiKey(String[] args, PrintStream out, PrintStream err)

@@ -224,6 +224,22 @@ public final class SluiceServer implements AutoCloseable
         return URI.create((secure ? "https" : "http") + "://" + host + ":" + connector.getLocalPort() + "/");
     }
 
+    /**
+     * What a person should read: the URL when bound to one address, else the port on every
+     * interface with a local URL to try ({@link #uri()} always gives a connectable one).
+     */
+    public String describe(boolean https)
+    {
+        ServerConnector described = https ? tlsConnector : connector;
+        String host = described.getHost();
+        URI local = uri(described);
+        if (host == null || host.equals("0.0.0.0") || host.equals("::"))
+        {
+            return "every interface, port " + described.getLocalPort() + " (locally: " + local + ")";
+        }
+        return local.toString();
+    }
+
     public int port()
     {
         return connector.getLocalPort();

@@ -1,4 +1,4 @@
-// Writes one JSON line per exchange when it completes, through the SLF4J logger "sluice.access".
+// Writes one JSON line per exchange when it completes: to standard output by default, nothing else on the line.
 package dev.sluice.observe;
 
 import java.io.IOException;
@@ -24,6 +24,11 @@ import org.slf4j.LoggerFactory;
  * (without the query string, which may carry credentials), route, upstream, target (host:port of the last attempt), attempts, consumer (id or token subject), status, bytes in
  * and out, total and upstream latency, and the outcome. No header value is ever logged, so
  * {@code Authorization}, cookies and API keys cannot appear.
+ *
+ * <p>Lines are pure JSON, one per exchange, so log shippers need no parsing rules: written
+ * straight to standard output (default), standard error or a file ({@code exchange.access-log.output}),
+ * the same in the launcher, Jetty and Tomcat; {@code slf4j} sends them through the logger
+ * {@code sluice.access} instead, formatted as the logging back-end decides.</p>
  *
  * <p>Asynchronous: a request thread only puts the finished exchange on a bounded queue; one
  * writer thread formats and logs, in completion order. Formatting and the logging back-end's
@@ -62,7 +67,7 @@ public final class AccessLog implements AutoCloseable
      */
     public void write(Exchange exchange, int status, long endNanos)
     {
-        if (!exchange.settings().accessLog() || !LOG.isInfoEnabled())
+        if (!exchange.settings().accessLog() || ("slf4j".equals(exchange.settings().accessLogOutput()) && !LOG.isInfoEnabled()))
         {
             return;
         }
@@ -89,9 +94,19 @@ public final class AccessLog implements AutoCloseable
                 }
                 for (Entry entry : batch)
                 {
-                    LOG.info(line(entry.exchange(), entry.status(), entry.endNanos()));
+                    String output = entry.exchange().settings().accessLogOutput();
+                    String line = line(entry.exchange(), entry.status(), entry.endNanos());
+                    if ("slf4j".equals(output))
+                    {
+                        LOG.info(line);
+                    }
+                    else
+                    {
+                        appendable(output).append(line).append('\n');
+                    }
                 }
                 batch.clear();
+                flush();
                 long drops = dropped.get();
                 if (drops != reportedDrops)
                 {
@@ -107,7 +122,83 @@ public final class AccessLog implements AutoCloseable
             {
                 SELF.warn("Access-log line could not be written: {}", x.toString());
                 batch.clear();
+                pending.clear();
             }
+        }
+        closeFile();
+    }
+
+    /** Lines waiting for the end of the batch, per output; written in one go. */
+    private final java.util.Map<String, StringBuilder> pending = new java.util.LinkedHashMap<>();
+    private java.io.Writer file;
+    private String filePath;
+
+    private StringBuilder appendable(String output)
+    {
+        return pending.computeIfAbsent(output, ignored -> new StringBuilder(4096));
+    }
+
+    private void flush()
+    {
+        for (java.util.Map.Entry<String, StringBuilder> batch : pending.entrySet())
+        {
+            StringBuilder lines = batch.getValue();
+            if (lines.length() == 0)
+            {
+                continue;
+            }
+            String output = batch.getKey();
+            try
+            {
+                switch (output)
+                {
+                    // Looked up each time: the stream may have been replaced (tests, containers that redirect it).
+                    case "stdout" -> write(System.out, lines);
+                    case "stderr" -> write(System.err, lines);
+                    default -> writeFile(output, lines);
+                }
+            }
+            catch (java.io.IOException x)
+            {
+                SELF.warn("Access-log lines could not be written to {}: {}", output, x.toString());
+            }
+            lines.setLength(0);
+        }
+    }
+
+    private static void write(java.io.PrintStream stream, StringBuilder lines)
+    {
+        stream.print(lines);
+        stream.flush();
+    }
+
+    private void writeFile(String path, StringBuilder lines) throws java.io.IOException
+    {
+        if (!path.equals(filePath))
+        {
+            closeFile();
+            file = java.nio.file.Files.newBufferedWriter(java.nio.file.Path.of(path), java.nio.charset.StandardCharsets.UTF_8,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            filePath = path;
+        }
+        file.append(lines);
+        file.flush();
+    }
+
+    private void closeFile()
+    {
+        if (file != null)
+        {
+            try
+            {
+                file.close();
+            }
+            catch (java.io.IOException x)
+            {
+                SELF.debug("closing the access-log file failed: {}", x.toString());
+            }
+            file = null;
+            filePath = null;
         }
     }
 

@@ -94,7 +94,7 @@ class ConfigStoreTest
         assertFalse(store.reloadIfChanged());
         assertFalse(store.reloadIfChanged());
         assertSame(before, store.current());
-        assertEquals("the file cannot be read (NoSuchFileException)", store.lastProblem());
+        assertTrue(store.lastProblem().endsWith("The file cannot be read (NoSuchFileException)."), store.lastProblem());
         assertEquals(1, store.rejectedReloads());
     }
 

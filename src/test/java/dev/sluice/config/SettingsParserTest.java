@@ -140,7 +140,7 @@ class SettingsParserTest
             "Key 'route.app.upstream' has value 'nowhere'; allowed: one of the configured upstreams ok.",
             "Keys 'route.app.strip-prefix' and 'route.app.rewrite' are both set; allowed: one of them.",
             "Key 'route.two.path' is required; allowed: a path such as /api, =/exact or /api/*/items/**.",
-            "Key 'route.app.pathh' is not a known setting (see conf/sluice.properties for every key)."),
+            "Key 'route.app.pathh' is not a known setting; did you mean 'route.app.path'? (see conf/sluice.properties for every key)."),
             problems);
     }
 

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import dev.sluice.testing.SluiceProcess;
+import dev.sluice.testing.SluiceUnderTest;
 import dev.sluice.testing.TestUpstream;
 import org.eclipse.jetty.client.CompletableResponseListener;
 import org.eclipse.jetty.client.ContentResponse;
@@ -170,6 +171,53 @@ class MainTest
             {
                 client.stop();
             }
+        }
+    }
+
+    @Test
+    void checkConfigValidatesWithoutStarting(@org.junit.jupiter.api.io.TempDir Path directory) throws Exception
+    {
+        Path good = directory.resolve("good.properties");
+        java.nio.file.Files.writeString(good, "upstream.app.url = http://127.0.0.1:9\nroute.app.path = /app\nroute.app.upstream = app\n");
+        Run valid = run("--check-config", good.toString());
+        assertEquals(0, valid.status(), valid.err());
+        assertEquals("Configuration '" + good.toAbsolutePath() + "' is valid: 1 routes, 1 upstreams, 0 consumers.", valid.out().strip());
+
+        Path bad = directory.resolve("bad.properties");
+        java.nio.file.Files.writeString(bad, "upstream.app.url = http://127.0.0.1:9\nroute.app.path = /app\nroute.app.upstream = app\nroute.app.strip-prefx = true\n");
+        Run invalid = run("--check-config", bad.toString());
+        assertEquals(2, invalid.status());
+        assertTrue(invalid.err().contains("  - Key 'route.app.strip-prefx' is not a known setting; did you mean 'route.app.strip-prefix'?"), invalid.err());
+        assertEquals(2, run("--check-config").status());
+    }
+
+    @Test
+    void generateAdminTokenPrintsATokenAndTheAdminTokenLineThatAcceptsIt() throws Exception
+    {
+        Run run = run("generate-admin-token");
+        assertEquals(0, run.status());
+        List<String> lines = run.out().lines().toList();
+        String token = lines.get(0).substring(lines.get(0).lastIndexOf(' ') + 1);
+        String line = lines.get(2);
+        assertTrue(line.startsWith("admin.token = sha256:"), line);
+        String hash = line.substring("admin.token = ".length());
+        assertEquals(hash, "sha256:" + java.util.HexFormat.of().formatHex(dev.sluice.auth.ApiKeys.sha256(token)));
+        dev.sluice.config.SettingsParser.parse("generated", java.util.Map.of("admin.token", hash), name -> null);
+    }
+
+    @Test
+    void theAddressPrintedIsTheOneBound(@org.junit.jupiter.api.io.TempDir Path directory) throws Exception
+    {
+        Path config = directory.resolve("sluice.properties");
+        java.nio.file.Files.writeString(config, "upstream.app.url = http://127.0.0.1:9\nroute.app.path = /app\nroute.app.upstream = app\n");
+        try (SluiceServer everywhere = SluiceServer.start(SluiceUnderTest.WEBAPP, config, null, 0, java.time.Duration.ofSeconds(1)))
+        {
+            assertEquals("every interface, port " + everywhere.port() + " (locally: http://127.0.0.1:" + everywhere.port() + "/)",
+                everywhere.describe(false));
+        }
+        try (SluiceServer loopback = SluiceServer.start(SluiceUnderTest.WEBAPP, config, "127.0.0.1", 0, java.time.Duration.ofSeconds(1)))
+        {
+            assertEquals("http://127.0.0.1:" + loopback.port() + "/", loopback.describe(false));
         }
     }
 }

@@ -100,4 +100,48 @@ class AccessLogTest
         }
         upstream.take();
     }
+
+    @Test
+    void linesArePureJsonOnStandardOutputOrInAFile() throws Exception
+    {
+        try (LogCapture logs = LogCapture.start())
+        {
+            RawHttp.send(sluice.port(), "GET /app/pure HTTP/1.1", "Host: localhost", "X-Request-ID: log-pure", "Connection: close");
+            String line = logs.accessLine("log-pure");
+            assertTrue(line.startsWith("{") && line.endsWith("}"), line);
+            assertEquals("log-pure", JSON.readTree(line).get("id").asText());
+        }
+        upstream.take();
+
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("sluice-access", ".log");
+        try (SluiceUnderTest toFile = SluiceUnderTest.start("""
+            upstream.app.url = %s
+            route.app.path = /app
+            route.app.upstream = app
+            exchange.access-log.output = %s
+            """.formatted(upstream.url(), file)))
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                RawHttp.send(toFile.port(), "GET /app/file HTTP/1.1", "Host: localhost", "X-Request-ID: log-file-" + i, "Connection: close");
+                upstream.take();
+            }
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            java.util.List<String> lines = java.util.List.of();
+            while (System.nanoTime() < deadline && lines.size() < 3)
+            {
+                Thread.sleep(20);
+                lines = java.nio.file.Files.readAllLines(file);
+            }
+            assertEquals(3, lines.size(), String.join("\n", lines));
+            for (int i = 0; i < 3; i++)
+            {
+                assertEquals("log-file-" + i, JSON.readTree(lines.get(i)).get("id").asText());
+            }
+        }
+        finally
+        {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
 }

@@ -16,6 +16,7 @@ public final class LogCapture implements AutoCloseable
 {
     private final StdErrAppender appender;
     private final PrintStream original;
+    private final PrintStream originalOut;
     private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
 
     private LogCapture()
@@ -48,6 +49,31 @@ public final class LogCapture implements AutoCloseable
             }
         };
         appender.setStream(new PrintStream(tee, true, StandardCharsets.UTF_8));
+        // The access log writes to standard output itself.
+        originalOut = System.out;
+        OutputStream outTee = new OutputStream()
+        {
+            @Override
+            public void write(int b)
+            {
+                synchronized (captured)
+                {
+                    captured.write(b);
+                }
+                originalOut.write(b);
+            }
+
+            @Override
+            public void write(byte[] bytes, int offset, int length)
+            {
+                synchronized (captured)
+                {
+                    captured.write(bytes, offset, length);
+                }
+                originalOut.write(bytes, offset, length);
+            }
+        };
+        System.setOut(new PrintStream(outTee, true, StandardCharsets.UTF_8));
     }
 
     public static LogCapture start()
@@ -76,9 +102,10 @@ public final class LogCapture implements AutoCloseable
         {
             for (String line : lines())
             {
-                if (line.contains("s.access") && line.contains("\"id\":\"" + requestId + "\""))
+                // Access-log lines are pure JSON on standard output.
+                if (line.startsWith("{\"time\"") && line.contains("\"id\":\"" + requestId + "\""))
                 {
-                    return line.substring(line.indexOf('{'));
+                    return line;
                 }
             }
             Thread.sleep(20);
@@ -90,5 +117,6 @@ public final class LogCapture implements AutoCloseable
     public void close()
     {
         appender.setStream(original);
+        System.setOut(originalOut);
     }
 }
