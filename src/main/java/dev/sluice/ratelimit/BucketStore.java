@@ -31,9 +31,19 @@ public interface BucketStore extends AutoCloseable
 
     /**
      * Takes one token from the bucket under {@code key}, creating it with {@code configuration}
-     * when it does not exist (or has expired).
+     * when it does not exist (or has expired). An existing bucket made from an older
+     * configuration ({@code version} higher than the one it was made with) takes the new one
+     * and keeps what was used (Bucket4j's {@code ADDITIVE}: 5 of 5 used, now 8, leaves 3), so
+     * editing a limit neither hands every caller a full bucket nor takes what is left; an
+     * older version never replaces a newer one.
      */
-    Taken take(String key, BucketConfiguration configuration) throws Unavailable;
+    Taken take(String key, BucketConfiguration configuration, long version) throws Unavailable;
+
+    /** {@link #take(String, BucketConfiguration, long)} for configurations that never change. */
+    default Taken take(String key, BucketConfiguration configuration) throws Unavailable
+    {
+        return take(key, configuration, 0);
+    }
 
     @Override
     void close();

@@ -38,6 +38,8 @@ public final class LocalBucketStore implements BucketStore
     private final TimeMeter clock;
     private final int maxKeys;
     private final AtomicBoolean capReported = new AtomicBoolean();
+    /** Which configuration version each bucket was made or last reconfigured with. */
+    private final java.util.Map<String, Long> versions = new java.util.concurrent.ConcurrentHashMap<>();
 
     public LocalBucketStore(int maxKeys, TimeMeter clock)
     {
@@ -47,6 +49,13 @@ public final class LocalBucketStore implements BucketStore
             .maximumSize(maxKeys)
             .ticker(clock::currentTimeNanos)
             .expireAfter(Expiry.accessing((String key, LocalBucket bucket) -> fullRefill(bucket)))
+            .removalListener((String key, LocalBucket bucket, com.github.benmanes.caffeine.cache.RemovalCause cause) ->
+            {
+                if (key != null)
+                {
+                    versions.remove(key);
+                }
+            })
             .build();
     }
 
@@ -65,6 +74,12 @@ public final class LocalBucketStore implements BucketStore
     @Override
     public Taken take(String key, BucketConfiguration configuration)
     {
+        return take(key, configuration, 0);
+    }
+
+    @Override
+    public Taken take(String key, BucketConfiguration configuration, long version)
+    {
         LocalBucket bucket = buckets.get(key, ignored ->
         {
             if (buckets.estimatedSize() >= maxKeys && capReported.compareAndSet(false, true))
@@ -76,8 +91,21 @@ public final class LocalBucketStore implements BucketStore
             {
                 builder.addLimit(bandwidth);
             }
+            versions.put(key, version);
             return builder.build();
         });
+        Long made = versions.get(key);
+        if (made != null && version > made && !bucket.getConfiguration().equals(configuration))
+        {
+            synchronized (bucket)
+            {
+                if (version > versions.getOrDefault(key, Long.MIN_VALUE))
+                {
+                    bucket.replaceConfiguration(configuration, io.github.bucket4j.TokensInheritanceStrategy.ADDITIVE);
+                    versions.put(key, version);
+                }
+            }
+        }
         VerboseResult<ConsumptionProbe> result = bucket.asVerbose().tryConsumeAndReturnRemaining(1);
         return new Taken(result.getValue(), result.getState());
     }

@@ -4,7 +4,6 @@ package dev.sluice.ratelimit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -46,20 +45,36 @@ public final class RateLimiter
     {
     }
 
-    /** What is computed once per set of limits rather than per request. */
-    private record Plan(List<Limit> limits, BucketConfiguration configuration, String text, String policyHeader)
+    /**
+     * What is computed once per set of limits rather than per request. {@code identity} names
+     * the buckets: the limits' windows, not their sizes, so an edit from 10/m to 20/m keeps each
+     * caller's bucket (and what it used) while 10/m to 100/h starts new ones. {@code version}
+     * orders configurations: a plan made later replaces the configuration of buckets made
+     * earlier (a reload makes new plans), never the other way round.
+     */
+    private record Plan(List<Limit> limits, BucketConfiguration configuration, String identity, String policyHeader, long version)
     {
+        private static final java.util.concurrent.atomic.AtomicLong LAST_VERSION = new java.util.concurrent.atomic.AtomicLong();
+
         static Plan of(List<Limit> limits)
         {
             var builder = BucketConfiguration.builder();
             limits.forEach(limit -> builder.addLimit(limit.bandwidth()));
-            return new Plan(limits, builder.build(), limits.stream().map(Limit::policy).collect(Collectors.joining(",")),
-                limits.stream().map(Limit::policy).collect(Collectors.joining(", ")));
+            long now = System.currentTimeMillis();
+            long version = LAST_VERSION.updateAndGet(last -> Math.max(last + 1, now));
+            return new Plan(limits, builder.build(), limits.stream().map(limit -> limit.period().toString()).collect(Collectors.joining(",")),
+                limits.stream().map(Limit::policy).collect(Collectors.joining(", ")), version);
         }
     }
 
     private final BucketStore store;
-    private final Map<List<Limit>, Plan> plans = new ConcurrentHashMap<>();
+    /**
+     * Plans by the limits list of a configuration snapshot, compared by identity (weak keys): a
+     * reload parses new lists and so makes new, later-versioned plans, even when it restores
+     * limits an earlier snapshot had.
+     */
+    private final com.github.benmanes.caffeine.cache.Cache<List<Limit>, Plan> plans =
+        com.github.benmanes.caffeine.cache.Caffeine.newBuilder().weakKeys().build();
 
     public RateLimiter(BucketStore store)
     {
@@ -78,12 +93,12 @@ public final class RateLimiter
         {
             return new Decision(true, Map.of(), 0, false);
         }
-        Plan plan = plans.computeIfAbsent(limits, Plan::of);
-        String key = route + "|" + plan.text() + "|" + keyValue(policy, caller);
+        Plan plan = plans.get(limits, Plan::of);
+        String key = route + "|" + plan.identity() + "|" + keyValue(policy, caller);
         BucketStore.Taken taken;
         try
         {
-            taken = store.take(key, plan.configuration());
+            taken = store.take(key, plan.configuration(), plan.version());
         }
         catch (BucketStore.Unavailable x)
         {

@@ -109,12 +109,13 @@ public final class RedisBucketStore implements BucketStore
     }
 
     @Override
-    public Taken take(String key, BucketConfiguration configuration) throws Unavailable
+    public Taken take(String key, BucketConfiguration configuration, long version) throws Unavailable
     {
         ProxyManager<byte[]> manager = proxies();
         try
         {
             VerboseResult<ConsumptionProbe> result = manager.builder()
+                .withImplicitConfigurationReplacement(version, io.github.bucket4j.TokensInheritanceStrategy.ADDITIVE)
                 .build((prefix + key).getBytes(StandardCharsets.UTF_8), () -> configuration)
                 .asVerbose()
                 .tryConsumeAndReturnRemaining(1);

@@ -42,6 +42,34 @@ abstract class BucketStoreContract
     }
 
     @Test
+    void aNewerConfigurationTakesOverTheBucketAndKeepsWhatWasUsed() throws Exception
+    {
+        BucketConfiguration small = configuration("5/h");
+        BucketConfiguration large = configuration("8/h");
+        for (int i = 0; i < 5; i++)
+        {
+            assertTrue(store().take("edited", small, 1).probe().isConsumed());
+        }
+        assertFalse(store().take("edited", small, 1).probe().isConsumed());
+        // 8/h from 5 used: three more, not a fresh eight.
+        for (int i = 0; i < 3; i++)
+        {
+            assertTrue(store().take("edited", large, 2).probe().isConsumed(), "token " + i);
+        }
+        assertFalse(store().take("edited", large, 2).probe().isConsumed());
+        // A request still on the older configuration does not turn the bucket back to 5/h:
+        // from 8/h, 20/h leaves twelve (from 5/h it would leave fifteen).
+        assertFalse(store().take("edited", small, 1).probe().isConsumed());
+        BucketConfiguration larger = configuration("20/h");
+        int admitted = 0;
+        while (store().take("edited", larger, 3).probe().isConsumed())
+        {
+            admitted++;
+        }
+        assertEquals(12, admitted);
+    }
+
+    @Test
     void keysHaveTheirOwnBuckets() throws Exception
     {
         BucketConfiguration configuration = configuration("1/h");

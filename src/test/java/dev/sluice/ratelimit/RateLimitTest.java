@@ -231,4 +231,39 @@ class RateLimitTest
         RawHttp.Reply other = RawHttp.send(sluice.port(), "GET /p/y HTTP/1.1", "Host: localhost", "Connection: close");
         assertEquals(200, other.status(), "another path has its own bucket");
     }
+
+    @Test
+    void editingALimitKeepsWhatEachCallerUsed() throws Exception
+    {
+        String routes = """
+            upstream.app.url = %s
+            route.edited.path = /edited
+            route.edited.upstream = app
+            route.edited.rate-limit = %s
+            route.edited.rate-limit.by = ip
+            route.other.path = /other
+            route.other.upstream = app
+            """;
+        try (SluiceUnderTest edited = SluiceUnderTest.start(routes.formatted(upstream.url(), "3/h") + "config.reload-interval = 100ms\n"))
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                assertEquals(200, client.GET(edited.uri("/edited/x")).getStatus());
+            }
+            assertEquals(429, client.GET(edited.uri("/edited/x")).getStatus());
+            // An unrelated edit, then a larger limit: the three used stay used.
+            edited.rewriteConfig(routes.formatted(upstream.url(), "3/h") + "config.reload-interval = 100ms\nroute.other.idle-timeout = 30s\n");
+            Thread.sleep(400);
+            assertEquals(429, client.GET(edited.uri("/edited/x")).getStatus(), "an unrelated edit resets nothing");
+            edited.rewriteConfig(routes.formatted(upstream.url(), "5/h") + "config.reload-interval = 100ms\n");
+            int admitted = 0;
+            for (int i = 0; i < 50 && admitted == 0; i++)
+            {
+                Thread.sleep(50);
+                admitted += client.GET(edited.uri("/edited/x")).getStatus() == 200 ? 1 : 0;
+            }
+            assertEquals(200, client.GET(edited.uri("/edited/x")).getStatus(), "5/h leaves two of five");
+            assertEquals(429, client.GET(edited.uri("/edited/x")).getStatus());
+        }
+    }
 }
