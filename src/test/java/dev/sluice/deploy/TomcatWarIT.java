@@ -190,4 +190,71 @@ class TomcatWarIT extends WarDeploymentContract
             }
         });
     }
+
+    /**
+     * Stock Tomcat ships webapps/ROOT: a ROOT.war copied beside it is ignored and the welcome
+     * page stays. The README says to remove webapps/ROOT first; this follows both ways.
+     */
+    @org.junit.jupiter.api.Test
+    void asRootInAStockTomcatTheExistingRootMustBeRemovedFirst() throws Exception
+    {
+        Path war = Path.of(System.getProperty("sluice.war", "target/sluice.war"));
+        Path config = Files.createTempFile("sluice-root", ".properties");
+        Files.writeString(config, "upstream.app.url = http://127.0.0.1:9\nroute.app.path = /app\nroute.app.upstream = app\n");
+        Path base = Files.createTempDirectory("sluice-tomcat-root");
+        Path webapps = Files.createDirectories(base.resolve("webapps"));
+        Files.createDirectories(webapps.resolve("ROOT"));
+        Files.writeString(webapps.resolve("ROOT/index.html"), "<h1>If you're seeing this, you've successfully installed Tomcat.</h1>");
+        Files.copy(war, webapps.resolve("ROOT.war"));
+        System.setProperty("sluice.config", config.toString());
+        org.eclipse.jetty.client.HttpClient client = new org.eclipse.jetty.client.HttpClient();
+        client.start();
+        try
+        {
+            int port = startHost(base);
+            assertEquals(404, client.GET("http://127.0.0.1:" + port + "/-/health").getStatus(), "the stock ROOT is served, not Sluice");
+            stopLast();
+
+            // The README's step: remove webapps/ROOT, then the WAR is the root application.
+            try (var files = Files.walk(webapps.resolve("ROOT")))
+            {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
+            port = startHost(base);
+            org.eclipse.jetty.client.ContentResponse health = client.GET("http://127.0.0.1:" + port + "/-/health");
+            assertEquals(200, health.getStatus());
+            assertEquals("{\"status\":\"up\"}", health.getContentAsString().strip());
+            stopLast();
+        }
+        finally
+        {
+            System.clearProperty("sluice.config");
+            client.stop();
+            Files.deleteIfExists(config);
+        }
+    }
+
+    /** A Tomcat that deploys its appBase as catalina.sh's does (HostConfig, deploy on start-up). */
+    private int startHost(Path base) throws Exception
+    {
+        Tomcat tomcat = new Tomcat();
+        tomcats.add(tomcat);
+        tomcat.setBaseDir(base.toString());
+        tomcat.setPort(0);
+        tomcat.getConnector().setProperty("address", "127.0.0.1");
+        org.apache.catalina.core.StandardHost host = (org.apache.catalina.core.StandardHost)tomcat.getHost();
+        host.setAppBase(base.resolve("webapps").toString());
+        host.setDeployOnStartup(true);
+        host.setAutoDeploy(false);
+        host.addLifecycleListener(new org.apache.catalina.startup.HostConfig());
+        tomcat.start();
+        return tomcat.getConnector().getLocalPort();
+    }
+
+    private void stopLast() throws Exception
+    {
+        Tomcat tomcat = tomcats.remove(tomcats.size() - 1);
+        tomcat.stop();
+        tomcat.destroy();
+    }
 }
