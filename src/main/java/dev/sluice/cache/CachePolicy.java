@@ -347,12 +347,34 @@ public final class CachePolicy
                     value = value == null ? new StringBuilder(header[1]) : value.append(", ").append(header[1]);
                 }
             }
-            if (value != null && DICTIONARY.matcher(value).matches())
+            if (value != null && DICTIONARY.matcher(value).matches() && wellTyped(value.toString()))
             {
                 return value.toString().strip();
             }
         }
         return null;
+    }
+
+    /** Directives whose value RFC 9213 reads as an Integer: a string or token there makes the field invalid. */
+    private static final Set<String> INTEGER_DIRECTIVES = Set.of("max-age", "s-maxage", "stale-while-revalidate", "stale-if-error");
+
+    private static boolean wellTyped(String dictionary)
+    {
+        for (String member : dictionary.split(","))
+        {
+            String item = member.strip();
+            int semicolon = item.indexOf(';');
+            if (semicolon >= 0)
+            {
+                item = item.substring(0, semicolon);
+            }
+            int equals = item.indexOf('=');
+            if (equals >= 0 && INTEGER_DIRECTIVES.contains(item.substring(0, equals)) && !item.substring(equals + 1).matches("-?[0-9]{1,15}"))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** RFC 8941 dictionary members as cache directives use them: key, optional item value, optional parameters. */

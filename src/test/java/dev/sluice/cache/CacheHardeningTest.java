@@ -143,4 +143,45 @@ class CacheHardeningTest
         assertEquals("HIT", bad.getHeaders().get("X-Cache-Status"), "an invalid Age is ignored, not taken as stale");
         assertEquals(1, origin.count("/c/age-bad"));
     }
+
+    /**
+     * The required CDN-Cache-Control cases of the cache-tests.fyi suite (its git version's
+     * tests/cdn-cache-control.mjs), one response each: whether the second request is served
+     * from the cache. "Date: now" and "Expires: +10000 s" as the suite sends them.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "cdn-max-age-age|               CDN-Cache-Control: max-age=3600; Age: 7200|                              false",
+        "cdn-max-age-0|                 CDN-Cache-Control: max-age=0|                                             false",
+        "cdn-max-age-0-expires|         CDN-Cache-Control: max-age=0; Expires: +10000|                            false",
+        "cdn-max-age-long-cc-max-age|   Cache-Control: max-age=3600; CDN-Cache-Control: max-age=1|                false",
+        "cdn-private|                   CDN-Cache-Control: private; Cache-Control: max-age=10000; Expires: +10000| false",
+        "cdn-no-cache|                  CDN-Cache-Control: no-cache; Cache-Control: max-age=10000; Expires: +10000| false",
+        "cdn-no-store-cc-fresh|         Cache-Control: max-age=10000; CDN-Cache-Control: no-store; Expires: +10000| false",
+        "cdn-fresh-cc-nostore|          Cache-Control: no-store; CDN-Cache-Control: max-age=10000|               true",
+        "cdn-cc-invalid-sh-type-unknown| CDN-Cache-Control: max-age=10000, &&&&&; Cache-Control: no-store|         false",
+        "cdn-cc-invalid-sh-type-wrong|  CDN-Cache-Control: max-age=\"10000\"; Cache-Control: no-store|            false",
+        "cdn-max-age|                   CDN-Cache-Control: max-age=3600|                                          true",
+        "cdn-max-age-expires|           CDN-Cache-Control: max-age=3600; Expires: -10000|                         true"})
+    void theSuitesCdnCacheControlCasesHold(String id, String headers, boolean cached) throws Exception
+    {
+        String path = "/c/suite-" + id;
+        java.util.List<String> pairs = new java.util.ArrayList<>(java.util.List.of("Date", dev.sluice.cache.HttpDates.format(System.currentTimeMillis())));
+        for (String header : headers.split("; "))
+        {
+            String name = header.substring(0, header.indexOf(':'));
+            String value = header.substring(header.indexOf(':') + 2);
+            if (value.startsWith("+") || value.startsWith("-"))
+            {
+                value = dev.sluice.cache.HttpDates.format(System.currentTimeMillis() + Long.parseLong(value) * 1000);
+            }
+            pairs.add(name);
+            pairs.add(value);
+        }
+        origin.script(path, Answer.of(200, id, pairs.toArray(new String[0])));
+        get(path);
+        Thread.sleep(id.equals("cdn-max-age-long-cc-max-age") ? 1600 : 50);
+        get(path);
+        assertEquals(cached ? 1 : 2, origin.count(path), id);
+    }
 }

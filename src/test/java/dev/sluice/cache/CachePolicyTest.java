@@ -224,6 +224,13 @@ class CachePolicyTest
         assertNull(CachePolicy.targetedControl(List.<String[]>of(new String[] {"CDN-Cache-Control", "Max-Age=60"}), CacheSettings.DEFAULT_TARGETED),
             "dictionary keys are lower case");
         assertNull(CachePolicy.targetedControl(List.<String[]>of(new String[] {"CDN-Cache-Control", "max-age=60"}), List.of()));
+        // RFC 9213: an invalid structured field is ignored (then Cache-Control counts).
+        for (String invalid : List.of("max-age=\"10000\"", "max-age=10000, &&&&&", "max-age =100", "max-age= 100"))
+        {
+            assertNull(CachePolicy.targetedControl(List.<String[]>of(new String[] {"CDN-Cache-Control", invalid}), CacheSettings.DEFAULT_TARGETED), invalid);
+        }
+        assertEquals("foobar, max-age=3600", CachePolicy.targetedControl(List.<String[]>of(new String[] {"CDN-Cache-Control", "foobar, max-age=3600"}),
+            CacheSettings.DEFAULT_TARGETED));
     }
 
     @Test
