@@ -25,8 +25,16 @@ public final class LogCapture implements AutoCloseable
         appender = (StdErrAppender)factory.getJettyLogger("sluice.access").getAppender();
         // A null stream means "System.err, looked up on each write"; restored as it was.
         original = appender.getStream();
-        PrintStream target = original != null ? original : System.err;
-        OutputStream tee = new OutputStream()
+        appender.setStream(tee(original != null ? original : System.err));
+        // The access log writes to standard output itself.
+        originalOut = System.out;
+        System.setOut(tee(originalOut));
+    }
+
+    /** A stream that writes to {@code target} and into what this capture holds. */
+    private PrintStream tee(PrintStream target)
+    {
+        OutputStream both = new OutputStream()
         {
             @Override
             public void write(int b)
@@ -48,32 +56,7 @@ public final class LogCapture implements AutoCloseable
                 target.write(bytes, offset, length);
             }
         };
-        appender.setStream(new PrintStream(tee, true, StandardCharsets.UTF_8));
-        // The access log writes to standard output itself.
-        originalOut = System.out;
-        OutputStream outTee = new OutputStream()
-        {
-            @Override
-            public void write(int b)
-            {
-                synchronized (captured)
-                {
-                    captured.write(b);
-                }
-                originalOut.write(b);
-            }
-
-            @Override
-            public void write(byte[] bytes, int offset, int length)
-            {
-                synchronized (captured)
-                {
-                    captured.write(bytes, offset, length);
-                }
-                originalOut.write(bytes, offset, length);
-            }
-        };
-        System.setOut(new PrintStream(outTee, true, StandardCharsets.UTF_8));
+        return new PrintStream(both, true, StandardCharsets.UTF_8);
     }
 
     public static LogCapture start()
