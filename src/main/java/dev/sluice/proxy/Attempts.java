@@ -28,6 +28,15 @@ final class Attempts
     volatile boolean streamed;
     /** The container timed the request out as it stopped, and it was answered then. */
     volatile boolean endedByContainer;
+    /** When the current attempt was handed to the client, and whether it has a connection yet. */
+    volatile long sentNanos;
+    volatile boolean connected;
+    /** The status a client-side failure found by the sweep gets (408), else 0. */
+    volatile int clientStatus;
+    /** Progress of the request body, when the settings watch it. */
+    volatile BodyWatchdog bodyWatch;
+    /** Set once sending starts, for the sweep. */
+    volatile jakarta.servlet.http.HttpServletRequest clientRequest;
     int retries;
 
     Attempts(Exchange exchange, Pool pool, RetryPolicy policy, String hashKey)

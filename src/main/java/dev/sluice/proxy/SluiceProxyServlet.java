@@ -89,6 +89,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private volatile boolean stopping;
     /** Exchanges between sending upstream and completing, for draining on stop. */
     private final Set<Attempts> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final long SWEEP_MILLIS = 100;
 
     @Override
     public void init() throws ServletException
@@ -99,6 +100,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         getServletContext().setAttribute(Pools.class.getName(), pools);
         getServletContext().setAttribute(Refresher.ATTRIBUTE, new BackgroundRefresh(pools, clients));
         getServletContext().setAttribute(READY_ATTRIBUTE, Boolean.TRUE);
+        clients.scheduler().schedule(this::sweep, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -174,6 +176,69 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             return;
         }
         super.service(clientRequest, proxyResponse);
+    }
+
+    /**
+     * Every {@link #SWEEP_MILLIS}, over the exchanges in flight: one waiting for a connection
+     * longer than {@code proxy.queue-timeout} fails with 503 (a full pool never hangs a
+     * request), and one whose request body stalls or trickles ({@link BodyWatchdog}) ends as the
+     * client's (408). One timer for all requests, rather than one per request on the hot path.
+     */
+    private void sweep()
+    {
+        try
+        {
+            long now = System.nanoTime();
+            for (Attempts attempts : inFlight)
+            {
+                Request current = attempts.current;
+                if (current == null)
+                {
+                    continue;
+                }
+                long queueNanos = attempts.exchange.settings().proxy().queueTimeout().toNanos();
+                if (!attempts.connected && now - attempts.sentNanos >= queueNanos && poolBusy(attempts, current))
+                {
+                    current.abort(new UpstreamFailure.Saturated(attempts.member.target().authority(), TimeUnit.NANOSECONDS.toMillis(queueNanos)));
+                    continue;
+                }
+                BodyWatchdog body = attempts.bodyWatch;
+                if (body != null && !attempts.exchange.requestBodyRead() && attempts.exchange.outcome() == Exchange.Outcome.OK)
+                {
+                    String slow = body.check(now, attempts.exchange.bytesIn());
+                    if (slow != null)
+                    {
+                        // The client's fault: answered 408, the target not blamed, nothing retried.
+                        LOG.info("{} client request body too slow: {}", attempts.exchange.id(), slow);
+                        attempts.exchange.outcome(Exchange.Outcome.CLIENT_BODY_FAILED);
+                        attempts.clientStatus = 408;
+                        current.abort(new java.util.concurrent.TimeoutException(slow));
+                    }
+                }
+            }
+        }
+        catch (RuntimeException x)
+        {
+            LOG.warn("Checking requests in flight failed: {}", x.toString());
+        }
+        finally
+        {
+            if (!stopping)
+            {
+                clients.scheduler().schedule(this::sweep, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    /**
+     * Whether the request waits because every connection to its target is in use, rather than
+     * for a new connection still being opened (that wait belongs to the connect timeout: 504).
+     */
+    private boolean poolBusy(Attempts attempts, Request request)
+    {
+        HttpClient client = clients.forUpstream(attempts.exchange.routeMatch().route().timeouts().connect(), attempts.pool.upstream().tls());
+        return client.resolveDestination(request).getConnectionPool() instanceof org.eclipse.jetty.client.AbstractConnectionPool pool
+            && pool.getActiveConnectionCount() >= pool.getMaxConnectionCount();
     }
 
     /** One active health check: {@code GET path} on the target through the upstream's own client (its TLS settings included). */
@@ -364,18 +429,10 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         Attempts attempts = (Attempts)clientRequest.getAttribute(ATTEMPTS_ATTRIBUTE);
         long length = clientRequest.getContentLengthLong();
         ProxySettings proxy = attempts.exchange.settings().proxy();
-        BodyWatchdog.watch(clients.scheduler(), attempts.exchange, proxy.requestBodyIdleTimeout(), proxy.requestBodyMinRate(), slow ->
+        if (BodyWatchdog.enabled(proxy.requestBodyIdleTimeout(), proxy.requestBodyMinRate()))
         {
-            // The client's fault: answered 408, the target not blamed, nothing retried.
-            LOG.info("{} client request body too slow: {}", attempts.exchange.id(), slow.getMessage());
-            attempts.exchange.outcome(Exchange.Outcome.CLIENT_BODY_FAILED);
-            clientRequest.setAttribute(CLIENT_STATUS_ATTRIBUTE, 408);
-            Request current = attempts.current;
-            if (current != null)
-            {
-                current.abort(slow);
-            }
-        });
+            attempts.bodyWatch = new BodyWatchdog(proxy.requestBodyIdleTimeout(), proxy.requestBodyMinRate(), System.nanoTime());
+        }
         if (attempts.policy.retries() > 0 && attempts.pool.members().size() > 1 && length > 0 && length <= attempts.exchange.settings().proxy().retryMaxBody()
             && !expects100Continue(clientRequest))
         {
@@ -464,6 +521,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     protected void sendProxyRequest(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest)
     {
         Attempts attempts = (Attempts)clientRequest.getAttribute(ATTEMPTS_ATTRIBUTE);
+        attempts.clientRequest = clientRequest;
         inFlight.add(attempts);
         clientRequest.getAsyncContext().addListener(new jakarta.servlet.AsyncListener()
         {
@@ -523,17 +581,10 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         proxyRequest.timeout(timeouts.total().toMillis(), TimeUnit.MILLISECONDS);
         Attempt attempt = new Attempt(clientRequest, proxyResponse, proxyRequest, attempts, attempts.member);
         attempts.current = proxyRequest;
-        proxyRequest.onRequestBegin(request -> attempt.connected = true);
+        attempts.connected = false;
+        attempts.sentNanos = System.nanoTime();
+        proxyRequest.onRequestBegin(request -> attempts.connected = true);
         proxyRequest.onRequestCommit(request -> attempt.sent = true);
-        // A full connection pool queues the request; past the queue timeout it fails (503) instead of hanging.
-        long queueMillis = exchange.settings().proxy().queueTimeout().toMillis();
-        attempt.queueDeadline = clients.scheduler().schedule(() ->
-        {
-            if (!attempt.connected)
-            {
-                proxyRequest.abort(new UpstreamFailure.Saturated(attempts.member.target().authority(), queueMillis));
-            }
-        }, queueMillis, TimeUnit.MILLISECONDS);
         proxyRequest.onResponseBegin(response -> exchange.upstreamResponded(System.nanoTime()));
         exchange.attempted(attempts.member.target().authority());
         exchange.upstreamStarted(System.nanoTime());
@@ -555,8 +606,6 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         private final long startNanos = System.nanoTime();
         private volatile long headersNanos = -1;
         volatile boolean sent;
-        volatile boolean connected;
-        volatile org.eclipse.jetty.util.thread.Scheduler.Task queueDeadline;
         private volatile boolean forwarded;
         private int headerCount;
         private volatile Member next;
@@ -642,10 +691,6 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         @Override
         public void onComplete(Result result)
         {
-            if (queueDeadline != null)
-            {
-                queueDeadline.cancel();
-            }
             Exchange exchange = attempts.exchange;
             long latency = headersNanos < 0 ? -1 : headersNanos - startNanos;
             // A client whose body broke off or was malformed is no evidence against the target.
@@ -856,7 +901,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         {
             return null;
         }
-        if (CacheExchange.of(clientRequest) != null && Exchange.of(clientRequest).settings().cache().consumes(lower))
+        if (Exchange.of(clientRequest).settings().cache().consumes(lower) && CacheExchange.of(clientRequest) != null)
         {
             // A CDN-Cache-Control (RFC 9213) aimed at Sluice's cache ends here.
             return null;
@@ -986,7 +1031,9 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                 {
                     // The upstream exchange failed because the client's body did; if anyone is
                     // still listening, that is their request's fault.
-                    status = clientRequest.getAttribute(CLIENT_STATUS_ATTRIBUTE) instanceof Integer clientStatus ? clientStatus : 400;
+                    Attempts attempts = (Attempts)clientRequest.getAttribute(ATTEMPTS_ATTRIBUTE);
+                    status = attempts != null && attempts.clientStatus > 0 ? attempts.clientStatus
+                        : clientRequest.getAttribute(CLIENT_STATUS_ATTRIBUTE) instanceof Integer clientStatus ? clientStatus : 400;
                 }
                 if (exchange.outcome() == Exchange.Outcome.STOPPING)
                 {

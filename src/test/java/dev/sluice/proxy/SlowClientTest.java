@@ -158,4 +158,27 @@ class SlowClientTest
         assertTrue(millis >= 5000 && millis < 9000, "cut off after " + millis + " ms");
         assertEquals(200, client.newRequest(strict.uri("/after-trickle")).timeout(10, TimeUnit.SECONDS).send().getStatus());
     }
+
+    @Test
+    void waitingForANewConnectionIsTheConnectTimeoutsBusinessNotAFullPool() throws Exception
+    {
+        // Never accepts once its backlog is full: connecting hangs, as to an unreachable host.
+        try (java.net.ServerSocket unaccepting = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+             Socket filler1 = new Socket(); Socket filler2 = new Socket())
+        {
+            filler1.connect(unaccepting.getLocalSocketAddress(), 1000);
+            filler2.connect(unaccepting.getLocalSocketAddress(), 1000);
+            try (SluiceUnderTest sluggish = SluiceUnderTest.start("""
+                proxy.queue-timeout = 200ms
+                upstream.far.url = http://127.0.0.1:%d
+                route.far.path = /
+                route.far.upstream = far
+                route.far.connect-timeout = 1500ms
+                """.formatted(unaccepting.getLocalPort())))
+            {
+                ContentResponse response = client.newRequest(sluggish.uri("/x")).timeout(10, TimeUnit.SECONDS).send();
+                assertEquals(504, response.getStatus(), response.getContentAsString());
+            }
+        }
+    }
 }
