@@ -116,6 +116,8 @@ class UpstreamPoolTest
     {
         Map<String, Integer> counts = new ConcurrentHashMap<>();
         AtomicInteger failures = new AtomicInteger();
+        // What each failure was, so a rare one says why.
+        List<String> what = new java.util.concurrent.CopyOnWriteArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try
         {
@@ -136,11 +138,13 @@ class UpstreamPoolTest
                             else
                             {
                                 failures.incrementAndGet();
+                                what.add(response.getStatus() + " " + response.getContentAsString());
                             }
                         }
                         catch (Exception x)
                         {
                             failures.incrementAndGet();
+                            what.add(x.toString());
                         }
                     }
                     return null;
@@ -155,7 +159,7 @@ class UpstreamPoolTest
         {
             pool.shutdownNow();
         }
-        assertEquals(0, failures.get(), "every request answered 200: " + counts);
+        assertEquals(0, failures.get(), "every request answered 200: " + counts + "; failures: " + what);
         return counts;
     }
 
