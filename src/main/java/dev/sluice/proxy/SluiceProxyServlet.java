@@ -38,6 +38,7 @@ import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.eclipse.jetty.client.AbstractConnectionPool;
 import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.ContinueProtocolHandler;
 import org.eclipse.jetty.client.HttpClient;
@@ -86,10 +87,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private ConfigStore config;
     private UpstreamClients clients;
     private Pools pools;
-    private volatile boolean stopping;
-    /** Exchanges between sending upstream and completing, for draining on stop. */
-    private final Set<Attempts> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private static final long SWEEP_MILLIS = 100;
+    private InFlight inFlight;
 
     @Override
     public void init() throws ServletException
@@ -100,14 +98,18 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         getServletContext().setAttribute(Pools.class.getName(), pools);
         getServletContext().setAttribute(Refresher.ATTRIBUTE, new BackgroundRefresh(pools, clients));
         getServletContext().setAttribute(READY_ATTRIBUTE, Boolean.TRUE);
-        clients.scheduler().schedule(this::sweep, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+        inFlight = new InFlight(clients.scheduler(), this::poolBusy);
+        inFlight.start();
     }
 
     @Override
     public void destroy()
     {
         getServletContext().removeAttribute(READY_ATTRIBUTE);
-        drain();
+        if (inFlight != null)
+        {
+            inFlight.drain(config.current().proxy().drainTimeout());
+        }
         getServletContext().removeAttribute(Pools.class.getName());
         getServletContext().removeAttribute(Refresher.ATTRIBUTE);
         if (pools != null)
@@ -120,114 +122,20 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         }
     }
 
-    /**
-     * The container is stopping or undeploying Sluice: new requests get 503, requests in flight
-     * get up to {@code proxy.drain-timeout} to finish, and whatever is still running then is
-     * ended as Sluice's doing (503 if nothing was sent yet, outcome {@code stopping} in the access
-     * log), never blamed on the client or the upstream.
-     */
-    private void drain()
-    {
-        stopping = true;
-        if (config == null || inFlight.isEmpty())
-        {
-            return;
-        }
-        long drainMillis = config.current().proxy().drainTimeout().toMillis();
-        LOG.info("Stopping: waiting up to {} ms for {} requests in flight", drainMillis, inFlight.size());
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(drainMillis);
-        while (!inFlight.isEmpty() && System.nanoTime() < deadline)
-        {
-            try
-            {
-                Thread.sleep(20);
-            }
-            catch (InterruptedException x)
-            {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        for (Attempts attempts : inFlight)
-        {
-            LOG.warn("{} ended: Sluice is stopping and the request did not finish within proxy.drain-timeout", attempts.exchange.id());
-            attempts.exchange.outcome(Exchange.Outcome.STOPPING);
-            Request current = attempts.current;
-            if (current != null)
-            {
-                current.abort(new UpstreamFailure.Stopping());
-            }
-        }
-    }
-
     @Override
     protected void service(HttpServletRequest clientRequest, HttpServletResponse proxyResponse) throws ServletException, IOException
     {
-        if (stopping)
+        if (inFlight.stopping())
         {
             Exchange exchange = Exchange.of(clientRequest);
             if (exchange != null)
             {
                 exchange.outcome(Exchange.Outcome.STOPPING);
             }
-            proxyResponse.setHeader(HeaderNames.RETRY_AFTER, "1");
-            proxyResponse.setHeader(HttpHeader.CONNECTION.asString(), "close");
-            ProblemWriter.write(proxyResponse, ProblemType.NOT_READY, "Sluice is stopping; try again.", exchange == null ? null : exchange.id());
+            InFlight.writeStopping(proxyResponse, exchange == null ? null : exchange.id());
             return;
         }
         super.service(clientRequest, proxyResponse);
-    }
-
-    /**
-     * Every {@link #SWEEP_MILLIS}, over the exchanges in flight: one waiting for a connection
-     * longer than {@code proxy.queue-timeout} fails with 503 (a full pool never hangs a
-     * request), and one whose request body stalls or trickles ({@link BodyWatchdog}) ends as the
-     * client's (408). One timer for all requests, rather than one per request on the hot path.
-     */
-    private void sweep()
-    {
-        try
-        {
-            long now = System.nanoTime();
-            for (Attempts attempts : inFlight)
-            {
-                Request current = attempts.current;
-                if (current == null)
-                {
-                    continue;
-                }
-                long queueNanos = attempts.exchange.settings().proxy().queueTimeout().toNanos();
-                if (!attempts.connected && now - attempts.sentNanos >= queueNanos && poolBusy(attempts, current))
-                {
-                    current.abort(new UpstreamFailure.Saturated(attempts.member.target().authority(), TimeUnit.NANOSECONDS.toMillis(queueNanos)));
-                    continue;
-                }
-                BodyWatchdog body = attempts.bodyWatch;
-                if (body != null && !attempts.exchange.requestBodyRead() && attempts.exchange.outcome() == Exchange.Outcome.OK)
-                {
-                    String slow = body.check(now, attempts.exchange.bytesIn());
-                    if (slow != null)
-                    {
-                        // The client's fault: answered 408, the target not blamed, nothing retried.
-                        LOG.info("{} client request body too slow: {}", attempts.exchange.id(), slow);
-                        attempts.exchange.outcome(Exchange.Outcome.CLIENT_BODY_FAILED);
-                        attempts.clientStatus = 408;
-                        current.abort(new java.util.concurrent.TimeoutException(slow));
-                    }
-                }
-            }
-        }
-        catch (RuntimeException x)
-        {
-            LOG.warn("Checking requests in flight failed: {}", x.toString());
-        }
-        finally
-        {
-            if (!stopping)
-            {
-                clients.scheduler().schedule(this::sweep, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
-            }
-        }
     }
 
     /**
@@ -237,7 +145,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private boolean poolBusy(Attempts attempts, Request request)
     {
         HttpClient client = clients.forUpstream(attempts.exchange.routeMatch().route().timeouts().connect(), attempts.pool.upstream().tls());
-        return client.resolveDestination(request).getConnectionPool() instanceof org.eclipse.jetty.client.AbstractConnectionPool pool
+        return client.resolveDestination(request).getConnectionPool() instanceof AbstractConnectionPool pool
             && pool.getActiveConnectionCount() >= pool.getMaxConnectionCount();
     }
 
@@ -521,53 +429,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     protected void sendProxyRequest(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest)
     {
         Attempts attempts = (Attempts)clientRequest.getAttribute(ATTEMPTS_ATTRIBUTE);
-        attempts.clientRequest = clientRequest;
-        inFlight.add(attempts);
-        clientRequest.getAsyncContext().addListener(new jakarta.servlet.AsyncListener()
-        {
-            @Override
-            public void onComplete(jakarta.servlet.AsyncEvent event)
-            {
-                inFlight.remove(attempts);
-            }
-
-            /**
-             * The proxy sets no async timeout, so only a container ending requests as it stops
-             * gets here (Tomcat times out every waiting asynchronous request once its connector
-             * pauses). Answered as Sluice's own stop, not left to the container's 500.
-             */
-            @Override
-            public void onTimeout(jakarta.servlet.AsyncEvent event) throws IOException
-            {
-                attempts.endedByContainer = true;
-                attempts.exchange.outcome(Exchange.Outcome.STOPPING);
-                LOG.warn("{} ended: the container is stopping and timed the request out", attempts.exchange.id());
-                if (!proxyResponse.isCommitted())
-                {
-                    proxyResponse.setHeader(HeaderNames.RETRY_AFTER, "1");
-                    proxyResponse.setHeader(HttpHeader.CONNECTION.asString(), "close");
-                    attempts.exchange.addBytesOut(ProblemWriter.write(proxyResponse, ProblemType.NOT_READY, "Sluice is stopping; try again.",
-                        attempts.exchange.id()));
-                }
-                event.getAsyncContext().complete();
-                Request current = attempts.current;
-                if (current != null)
-                {
-                    current.abort(new UpstreamFailure.Stopping());
-                }
-            }
-
-            @Override
-            public void onError(jakarta.servlet.AsyncEvent event)
-            {
-            }
-
-            @Override
-            public void onStartAsync(jakarta.servlet.AsyncEvent event)
-            {
-                event.getAsyncContext().addListener(this);
-            }
-        });
+        inFlight.track(attempts, clientRequest, proxyResponse);
         send(clientRequest, proxyResponse, proxyRequest, attempts);
     }
 
@@ -1037,8 +899,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                 }
                 if (exchange.outcome() == Exchange.Outcome.STOPPING)
                 {
-                    proxyResponse.setHeader(HeaderNames.RETRY_AFTER, "1");
-                    exchange.addBytesOut(ProblemWriter.write(proxyResponse, ProblemType.NOT_READY, "Sluice is stopping; try again.", exchange.id()));
+                    exchange.addBytesOut(InFlight.writeStopping(proxyResponse, exchange.id()));
                     return;
                 }
                 if (status == 503)
