@@ -177,4 +177,14 @@ class SettingsParserTest
         assertEquals("Key 'issuer.a.hmac-secret' has value '(redacted)'; allowed: x.", ConfigException.invalid("issuer.a.hmac-secret", "s", "x"));
         assertEquals("Key 'proxy.via' has value 'a b'; allowed: x.", ConfigException.invalid("proxy.via", "a b", "x"));
     }
+
+    @org.junit.jupiter.api.Test
+    void aTypoIsMatchedToTheNearestKeyTheParserAskedFor()
+    {
+        java.util.Set<String> known = java.util.Set.of("route.app.strip-prefix", "route.app.path", "proxy.idle-timeout");
+        assertEquals("route.app.strip-prefix", ConfigReader.nearest("route.app.strip-prefx", known));
+        assertEquals("route.app.path", ConfigReader.nearest("route.app.PATH", known), "case does not count");
+        assertEquals(null, ConfigReader.nearest("route.app.something-else", known), "nothing close: no guess");
+        assertEquals(3, ConfigReader.distance("kitten", "sitting"));
+    }
 }
