@@ -106,6 +106,10 @@ public final class RedisBucketStore implements BucketStore
         {
             down(x);
         }
+        finally
+        {
+            leaveNoThreadLocals();
+        }
     }
 
     @Override
@@ -126,6 +130,23 @@ public final class RedisBucketStore implements BucketStore
         {
             down(x);
             throw new Unavailable("Redis " + where + " did not answer", x);
+        }
+        finally
+        {
+            leaveNoThreadLocals();
+        }
+    }
+
+    /**
+     * Lettuce runs on Netty, which leaves its thread-local map on every thread that calls it: a
+     * container's request or start-up thread would then keep Sluice's class loader after an
+     * undeploy (Tomcat reports it). Netty's own cure for threads it does not manage.
+     */
+    private static void leaveNoThreadLocals()
+    {
+        if (!(Thread.currentThread() instanceof io.netty.util.concurrent.FastThreadLocalThread))
+        {
+            io.netty.util.concurrent.FastThreadLocal.removeAll();
         }
     }
 
@@ -157,5 +178,6 @@ public final class RedisBucketStore implements BucketStore
             open.close();
         }
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        leaveNoThreadLocals();
     }
 }

@@ -56,15 +56,24 @@ class TomcatWarIT extends WarDeploymentContract
     @org.junit.jupiter.api.Test
     void undeployingLeavesNoThreadOrThreadLocalBehind() throws Exception
     {
+        // Everything that starts threads: the upstream client, health checks, the cache, the
+        // access log, the reload watcher, and a Redis rate-limit store.
+        dev.sluice.testing.RedisServer redis = dev.sluice.testing.RedisServer.start();
         Path config = Files.createTempFile("sluice-leak", ".properties");
         Files.writeString(config, """
+            ratelimit.store = redis
+            ratelimit.redis.uri = %s
             upstream.app.url = http://127.0.0.1:9
+            upstream.app.health.path = /health
+            upstream.app.health.interval = 200ms
+            upstream.app.health.timeout = 100ms
             route.app.path = /app
             route.app.upstream = app
+            route.app.rate-limit = 100/m
             route.cached.path = /cached
             route.cached.upstream = app
             route.cached.cache = on
-            """);
+            """.formatted(redis.uri()));
         java.util.List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
         java.util.logging.Handler capture = new java.util.logging.Handler()
         {
@@ -116,6 +125,7 @@ class TomcatWarIT extends WarDeploymentContract
         {
             loader.removeHandler(capture);
             Files.deleteIfExists(config);
+            redis.close();
         }
     }
 
