@@ -73,7 +73,18 @@ class TomcatWarIT extends WarDeploymentContract
             route.cached.path = /cached
             route.cached.upstream = app
             route.cached.cache = on
+            consumer.ci.api-key.main = demo:leak-test-key-0123456789
+            auth.jwt.idp.issuer = https://id.example.com/
+            auth.jwt.idp.hmac-secret = x9Fq2LmZ0vR7tYp4Kc8Wn1Hs6Dj3Bg5Ae0Qu2Iy7Oo=
+            auth.jwt.idp.audience = api
+            route.keyed.path = /keyed
+            route.keyed.upstream = app
+            route.keyed.auth = api-key, jwt:idp
             """.formatted(redis.uri()));
+        com.nimbusds.jose.jwk.OctetSequenceKey secret = new com.nimbusds.jose.jwk.OctetSequenceKey.Builder(
+            "x9Fq2LmZ0vR7tYp4Kc8Wn1Hs6Dj3Bg5Ae0Qu2Iy7Oo=".getBytes(java.nio.charset.StandardCharsets.UTF_8)).build();
+        String token = dev.sluice.testing.Tokens.sign(secret, dev.sluice.testing.Tokens.claims("https://id.example.com/", "api", "leaky",
+            java.time.Instant.now()).build());
         java.util.List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
         java.util.logging.Handler capture = new java.util.logging.Handler()
         {
@@ -110,6 +121,8 @@ class TomcatWarIT extends WarDeploymentContract
                 {
                     client.GET("http://127.0.0.1:" + port + path);
                 }
+                client.newRequest("http://127.0.0.1:" + port + "/leak/keyed/a").headers(h -> h.put("apikey", "leak-test-key-0123456789")).send();
+                client.newRequest("http://127.0.0.1:" + port + "/leak/keyed/b").headers(h -> h.put("Authorization", "Bearer " + token)).send();
             }
             finally
             {
