@@ -76,6 +76,7 @@ public final class AuthHttp implements AutoCloseable
         threads.setDaemon(true);
         client = new HttpClient(new HttpClientTransportOverHTTP(connector));
         client.setExecutor(threads);
+        client.setScheduler(dev.sluice.http.OwnThreads.jettyScheduler("sluice-auth-http-scheduler"));
         client.setFollowRedirects(false);
         client.setMaxConnectionsPerDestination(16);
         client.setUserAgentField(null);

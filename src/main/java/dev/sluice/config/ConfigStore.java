@@ -16,8 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -50,7 +48,7 @@ public final class ConfigStore implements AutoCloseable
     private volatile String lastProblem;
     private volatile long reloads;
     private volatile long rejectedReloads;
-    private ScheduledExecutorService watcher;
+    private dev.sluice.http.OwnThreads watcher;
 
     private ConfigStore(String source, Path file, Function<String, String> variables, Settings settings, String digest)
     {
@@ -335,13 +333,8 @@ public final class ConfigStore implements AutoCloseable
         {
             return;
         }
-        watcher = Executors.newSingleThreadScheduledExecutor(runnable ->
-        {
-            Thread thread = new Thread(runnable, "sluice-config-reload");
-            thread.setDaemon(true);
-            return thread;
-        });
-        watcher.scheduleWithFixedDelay(() ->
+        watcher = new dev.sluice.http.OwnThreads("sluice-config-reload");
+        watcher.executor().scheduleWithFixedDelay(() ->
         {
             try
             {
@@ -354,23 +347,23 @@ public final class ConfigStore implements AutoCloseable
         }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Stops the watcher and waits for its thread to end: a container that checks for threads
+     * left running (Tomcat, on undeploy) must find it gone. Not holding this object's lock
+     * while waiting, since a check in progress needs it to finish.
+     */
     @Override
-    public synchronized void close()
+    public void close()
     {
-        if (watcher != null)
+        dev.sluice.http.OwnThreads stopped;
+        synchronized (this)
         {
-            // Waited for: a container that checks for threads left running (Tomcat, on undeploy)
-            // must find this one gone.
-            watcher.shutdownNow();
-            try
-            {
-                watcher.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
-            }
-            catch (InterruptedException x)
-            {
-                Thread.currentThread().interrupt();
-            }
+            stopped = watcher;
             watcher = null;
+        }
+        if (stopped != null)
+        {
+            stopped.stop(Duration.ofSeconds(5));
         }
     }
 }

@@ -17,7 +17,6 @@ import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
@@ -47,7 +46,7 @@ final class UpstreamClients implements AutoCloseable
         this.executor = new QueuedThreadPool(settings.maxThreads());
         this.executor.setName("sluice-upstream");
         this.executor.setDaemon(true);
-        this.scheduler = new ScheduledExecutorScheduler("sluice-upstream-scheduler", true);
+        this.scheduler = dev.sluice.http.OwnThreads.jettyScheduler("sluice-upstream-scheduler");
         this.bufferPool = new ArrayByteBufferPool();
         // Started here so that the clients treat them as shared, not owned, beans.
         this.executor.start();

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -43,6 +42,7 @@ public final class Pools implements AutoCloseable
     private final Prober prober;
     private final Supplier<Map<String, Upstream>> configuration;
     private final ScheduledExecutorService scheduler;
+    private final dev.sluice.http.OwnThreads threads;
     private final Map<String, TargetState> states = new ConcurrentHashMap<>();
     private volatile Map<String, Upstream> upstreams;
     private volatile Map<String, Pool> pools = Map.of();
@@ -55,12 +55,8 @@ public final class Pools implements AutoCloseable
         this.clock = clock;
         this.prober = prober;
         this.configuration = configuration;
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable ->
-        {
-            Thread thread = new Thread(runnable, "sluice-health");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.threads = new dev.sluice.http.OwnThreads("sluice-health");
+        this.scheduler = threads.executor();
         update(configuration.get());
         scheduler.scheduleWithFixedDelay(() -> update(configuration.get()), 1, 1, TimeUnit.SECONDS);
     }
@@ -199,15 +195,7 @@ public final class Pools implements AutoCloseable
     @Override
     public void close()
     {
-        scheduler.shutdownNow();
-        try
-        {
-            // Waited for, so no health-check thread outlives the web application.
-            scheduler.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
-        }
-        catch (InterruptedException x)
-        {
-            Thread.currentThread().interrupt();
-        }
+        // Waited for, so no health-check thread outlives the web application.
+        threads.stop(java.time.Duration.ofSeconds(5));
     }
 }
