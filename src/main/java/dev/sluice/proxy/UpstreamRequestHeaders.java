@@ -31,44 +31,60 @@ final class UpstreamRequestHeaders
     }
 
     /**
-     * Header names with {@code _} are how a client smuggles an identity past the proxy: CGI,
-     * WSGI and PHP back-ends turn {@code X_Consumer_ID} and {@code X-Consumer-ID} into the same
-     * variable. They are dropped (nginx's {@code underscores_in_headers off}) unless
-     * {@code exchange.allow-underscore-headers}; even then a name that reads as a header Sluice
-     * owns once {@code _} is {@code -} never passes.
+     * The names removed from every request for this configuration's authentication settings,
+     * compared without regard to case: built once per configuration, not per request.
      */
-    private static void dropUnderscoreNames(Exchange exchange, HttpFields.Mutable headers)
+    private static volatile Object[] removedFor = {null, null};
+
+    static java.util.NavigableSet<String> removed(dev.sluice.auth.AuthSettings auth)
     {
-        boolean allowed = exchange.settings().proxy().allowUnderscoreHeaders();
+        Object[] cached = removedFor;
+        if (cached[0] == auth)
+        {
+            @SuppressWarnings("unchecked")
+            java.util.NavigableSet<String> names = (java.util.NavigableSet<String>)cached[1];
+            return names;
+        }
+        java.util.TreeSet<String> names = new java.util.TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        names.addAll(REPLACED);
+        names.addAll(auth.strippedHeaders());
+        names.addAll(TransportSettings.STRIPPED_HEADERS);
+        java.util.NavigableSet<String> frozen = java.util.Collections.unmodifiableNavigableSet(names);
+        removedFor = new Object[] {auth, frozen};
+        return frozen;
+    }
+
+    /**
+     * One pass over the client's headers: drops those Sluice sets or removes itself, and those
+     * whose names contain {@code _}. Header names with {@code _} are how a client smuggles an
+     * identity past the proxy: CGI, WSGI and PHP back-ends turn {@code X_Consumer_ID} and
+     * {@code X-Consumer-ID} into the same variable. They are dropped (nginx's
+     * {@code underscores_in_headers off}) unless {@code exchange.allow-underscore-headers}; even
+     * then a name that reads as a header Sluice owns once {@code _} is {@code -} never passes.
+     */
+    static void dropOwnedAndUnderscoreNames(Exchange exchange, HttpFields.Mutable headers)
+    {
+        java.util.NavigableSet<String> removed = removed(exchange.settings().auth());
+        boolean underscoresAllowed = exchange.settings().proxy().allowUnderscoreHeaders();
         for (java.util.ListIterator<org.eclipse.jetty.http.HttpField> fields = headers.listIterator(); fields.hasNext();)
         {
-            String name = fields.next().getLowerCaseName();
-            if (name.indexOf('_') >= 0 && (!allowed || owned(exchange, name.replace('_', '-'))))
+            String name = fields.next().getName();
+            if (removed.contains(name))
+            {
+                fields.remove();
+            }
+            else if (name.indexOf('_') >= 0 && (!underscoresAllowed || owned(exchange, removed, name.replace('_', '-'))))
             {
                 fields.remove();
             }
         }
     }
 
-    private static boolean owned(Exchange exchange, String lowerCaseName)
+    private static boolean owned(Exchange exchange, java.util.NavigableSet<String> removed, String name)
     {
-        return REPLACED.contains(lowerCaseName)
-            || containsIgnoreCase(exchange.settings().auth().strippedHeaders(), lowerCaseName)
-            || containsIgnoreCase(TransportSettings.STRIPPED_HEADERS, lowerCaseName)
-            || containsIgnoreCase(exchange.hiddenHeaders(), lowerCaseName)
-            || exchange.upstreamHeaders().stream().anyMatch(header -> header[0].equalsIgnoreCase(lowerCaseName));
-    }
-
-    private static boolean containsIgnoreCase(java.util.Collection<String> names, String lowerCaseName)
-    {
-        for (String name : names)
-        {
-            if (name.equalsIgnoreCase(lowerCaseName))
-            {
-                return true;
-            }
-        }
-        return false;
+        return removed.contains(name)
+            || exchange.hiddenHeaders().stream().anyMatch(name::equalsIgnoreCase)
+            || exchange.upstreamHeaders().stream().anyMatch(header -> header[0].equalsIgnoreCase(name));
     }
 
     /** Removes one cookie from every Cookie field (RFC 6265 §5.4: pairs separated by "; "), dropping fields left empty. */
@@ -127,10 +143,7 @@ final class UpstreamRequestHeaders
                 }
             }
         }
-        dropUnderscoreNames(exchange, headers);
-        REPLACED.forEach(headers::remove);
-        exchange.settings().auth().strippedHeaders().forEach(headers::remove);
-        TransportSettings.STRIPPED_HEADERS.forEach(headers::remove);
+        dropOwnedAndUnderscoreNames(exchange, headers);
         exchange.hiddenHeaders().forEach(headers::remove);
         if (exchange.hiddenCookie() != null)
         {
