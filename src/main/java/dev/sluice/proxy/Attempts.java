@@ -31,7 +31,7 @@ final class Attempts
     /** When the current attempt was handed to the client, and whether it has a connection yet. */
     volatile long sentNanos;
     volatile boolean connected;
-    /** The status a client-side failure found by the sweep gets (408), else 0. */
+    /** The status a client-side failure is answered with (400, or 408 for a slow or stalled body), else 0. */
     volatile int clientStatus;
     /** Progress of the request body, when the settings watch it. */
     volatile BodyWatchdog bodyWatch;

@@ -82,7 +82,6 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private static final String ATTEMPTS_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".attempts";
     private static final String FLUSH_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".flush";
     private static final String HEADERS_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".headersTooLarge";
-    private static final String CLIENT_STATUS_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".clientStatus";
 
     private ConfigStore config;
     private UpstreamClients clients;
@@ -819,9 +818,18 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     {
         Exchange exchange = Exchange.of(clientRequest);
         exchange.outcome(Exchange.Outcome.CLIENT_BODY_FAILED);
-        clientRequest.setAttribute(CLIENT_STATUS_ATTRIBUTE, clientRequestStatus(failure));
+        clientStatus(clientRequest, clientRequestStatus(failure));
         LOG.debug("{} client request failed: {}", exchange.id(), failure.toString());
         super.onClientRequestFailure(clientRequest, proxyRequest, proxyResponse, failure);
+    }
+
+    /** Records the status a client-side failure is answered with (400, or 408 for a timeout). */
+    private static void clientStatus(HttpServletRequest clientRequest, int status)
+    {
+        if (clientRequest.getAttribute(ATTEMPTS_ATTRIBUTE) instanceof Attempts attempts)
+        {
+            attempts.clientStatus = status;
+        }
     }
 
     @Override
@@ -894,8 +902,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                     // The upstream exchange failed because the client's body did; if anyone is
                     // still listening, that is their request's fault.
                     Attempts attempts = (Attempts)clientRequest.getAttribute(ATTEMPTS_ATTRIBUTE);
-                    status = attempts != null && attempts.clientStatus > 0 ? attempts.clientStatus
-                        : clientRequest.getAttribute(CLIENT_STATUS_ATTRIBUTE) instanceof Integer clientStatus ? clientStatus : 400;
+                    status = attempts != null && attempts.clientStatus > 0 ? attempts.clientStatus : 400;
                 }
                 if (exchange.outcome() == Exchange.Outcome.STOPPING)
                 {
@@ -1065,7 +1072,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         public void onError(Throwable failure)
         {
             exchange.outcome(Exchange.Outcome.CLIENT_BODY_FAILED);
-            clientRequest.setAttribute(CLIENT_STATUS_ATTRIBUTE, clientRequestStatus(failure));
+            clientStatus(clientRequest, clientRequestStatus(failure));
             LOG.debug("{} client request body failed: {}", exchange.id(), failure.toString());
             super.onError(failure);
         }
