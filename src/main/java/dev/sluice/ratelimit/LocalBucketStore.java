@@ -34,12 +34,23 @@ public final class LocalBucketStore implements BucketStore
 {
     private static final Logger LOG = LoggerFactory.getLogger(LocalBucketStore.class);
 
-    private final Cache<String, LocalBucket> buckets;
+    private final Cache<String, Entry> buckets;
     private final TimeMeter clock;
     private final int maxKeys;
     private final AtomicBoolean capReported = new AtomicBoolean();
-    /** Which configuration version each bucket was made or last reconfigured with. */
-    private final java.util.Map<String, Long> versions = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A bucket and the configuration version it was made or last reconfigured with; they live and go together. */
+    private static final class Entry
+    {
+        final LocalBucket bucket;
+        volatile long version;
+
+        Entry(LocalBucket bucket, long version)
+        {
+            this.bucket = bucket;
+            this.version = version;
+        }
+    }
 
     public LocalBucketStore(int maxKeys, TimeMeter clock)
     {
@@ -48,14 +59,7 @@ public final class LocalBucketStore implements BucketStore
         this.buckets = Caffeine.newBuilder()
             .maximumSize(maxKeys)
             .ticker(clock::currentTimeNanos)
-            .expireAfter(Expiry.accessing((String key, LocalBucket bucket) -> fullRefill(bucket)))
-            .removalListener((String key, LocalBucket bucket, com.github.benmanes.caffeine.cache.RemovalCause cause) ->
-            {
-                if (key != null)
-                {
-                    versions.remove(key);
-                }
-            })
+            .expireAfter(Expiry.accessing((String key, Entry entry) -> fullRefill(entry.bucket)))
             .build();
     }
 
@@ -80,7 +84,7 @@ public final class LocalBucketStore implements BucketStore
     @Override
     public Taken take(String key, BucketConfiguration configuration, long version)
     {
-        LocalBucket bucket = buckets.get(key, ignored ->
+        Entry entry = buckets.get(key, ignored ->
         {
             if (buckets.estimatedSize() >= maxKeys && capReported.compareAndSet(false, true))
             {
@@ -91,22 +95,24 @@ public final class LocalBucketStore implements BucketStore
             {
                 builder.addLimit(bandwidth);
             }
-            versions.put(key, version);
-            return builder.build();
+            return new Entry(builder.build(), version);
         });
-        Long made = versions.get(key);
-        if (made != null && version > made && !bucket.getConfiguration().equals(configuration))
+        // Only a newer configuration takes the lock: the usual request reads one volatile field.
+        if (version > entry.version)
         {
-            synchronized (bucket)
+            synchronized (entry)
             {
-                if (version > versions.getOrDefault(key, Long.MIN_VALUE))
+                if (version > entry.version)
                 {
-                    bucket.replaceConfiguration(configuration, io.github.bucket4j.TokensInheritanceStrategy.ADDITIVE);
-                    versions.put(key, version);
+                    if (!entry.bucket.getConfiguration().equals(configuration))
+                    {
+                        entry.bucket.replaceConfiguration(configuration, io.github.bucket4j.TokensInheritanceStrategy.ADDITIVE);
+                    }
+                    entry.version = version;
                 }
             }
         }
-        VerboseResult<ConsumptionProbe> result = bucket.asVerbose().tryConsumeAndReturnRemaining(1);
+        VerboseResult<ConsumptionProbe> result = entry.bucket.asVerbose().tryConsumeAndReturnRemaining(1);
         return new Taken(result.getValue(), result.getState());
     }
 
