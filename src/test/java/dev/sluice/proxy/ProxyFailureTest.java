@@ -45,10 +45,6 @@ class ProxyFailureTest
     @BeforeAll
     static void start() throws Exception
     {
-        try (ServerSocket socket = new ServerSocket(0))
-        {
-            closedPort = socket.getLocalPort();
-        }
         // Never accepts; once its backlog of one is full, new connections wait for a SYN-ACK that
         // never comes, which is what an unreachable host looks like.
         unaccepting = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
@@ -116,6 +112,17 @@ class ProxyFailureTest
                 return true;
             }
         });
+        // Taken last, and checked against the others: the kernel may hand a just-released port to
+        // the next bind, and /closed then pointed at the never-accepting socket (504, seen on CI).
+        do
+        {
+            try (ServerSocket socket = new ServerSocket(0))
+            {
+                closedPort = socket.getLocalPort();
+            }
+        }
+        while (closedPort == unaccepting.getLocalPort() || closedPort == resetting.getLocalPort()
+            || closedPort == java.net.URI.create(slow.url()).getPort());
         sluice = SluiceUnderTest.start("""
             upstream.closed.url = http://127.0.0.1:%d
             upstream.reset.url = http://127.0.0.1:%d
