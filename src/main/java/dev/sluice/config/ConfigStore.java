@@ -312,6 +312,10 @@ public final class ConfigStore implements AutoCloseable
         {
             LOG.warn("Key 'proxy.max-threads' changed to {}; it takes effect at the next start", settings.proxy().maxThreads());
         }
+        if (previous.proxy().containerThreads() != settings.proxy().containerThreads())
+        {
+            LOG.warn("Key 'proxy.threads' changed to {}; it takes effect at the next start", settings.proxy().containerThreads() ? "container" : "own");
+        }
         if (previous.proxy().maxConnectionsPerUpstream() != settings.proxy().maxConnectionsPerUpstream())
         {
             LOG.warn("Key 'proxy.max-connections-per-upstream' changed to {}; it takes effect at the next start",

@@ -17,10 +17,13 @@ import dev.sluice.route.Timeouts;
  * @param maxResponseHeaderBytes the most bytes an upstream's response head may take (read at start only)
  * @param maxResponseHeaders the most header fields an upstream response may carry
  * @param drainTimeout how long requests in flight may finish when Sluice stops
+ * @param containerThreads whether the upstream client runs on the container's thread pool when
+ *        the container offers one (Jetty does), rather than on {@code maxThreads} threads of its own
+ *        (read at start only)
  */
 public record ProxySettings(String via, int maxThreads, int maxConnectionsPerUpstream, Timeouts timeouts, long retryMaxBody,
                             boolean allowUnderscoreHeaders, java.time.Duration queueTimeout, int maxQueuedPerUpstream,
                             java.time.Duration requestBodyIdleTimeout, long requestBodyMinRate, int maxResponseHeaderBytes,
-                            int maxResponseHeaders, java.time.Duration drainTimeout)
+                            int maxResponseHeaders, java.time.Duration drainTimeout, boolean containerThreads)
 {
 }

@@ -163,6 +163,11 @@ public final class SettingsParser
             reader.invalid("proxy.via", via, "a name made of letters, digits and -._~ (or 'off')");
         }
         int maxThreads = reader.integer("proxy.max-threads", 200, 8, 4096);
+        String threads = reader.string("proxy.threads", "container");
+        if (!threads.equals("container") && !threads.equals("own"))
+        {
+            reader.invalid("proxy.threads", threads, "'container' (the container's thread pool when it offers one) or 'own' (proxy.max-threads threads of Sluice's own)");
+        }
         int maxConnections = reader.integer("proxy.max-connections-per-upstream", 256, 1, 65536);
         Timeouts timeouts = timeouts(reader, "proxy.",
             new Timeouts(DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_TOTAL_TIMEOUT));
@@ -175,7 +180,7 @@ public final class SettingsParser
         long maxHeaderBytes = reader.size("proxy.max-response-header-size", 64 * 1024, 16L * 1024 * 1024);
         int maxHeaders = reader.integer("proxy.max-response-headers", 100, 1, 10_000);
         return new ProxySettings(via, maxThreads, maxConnections, timeouts, retryMaxBody, underscores, queueTimeout, maxQueued, bodyIdle, minRate,
-            (int)maxHeaderBytes, maxHeaders, reader.duration("proxy.drain-timeout", Duration.ofSeconds(10)));
+            (int)maxHeaderBytes, maxHeaders, reader.duration("proxy.drain-timeout", Duration.ofSeconds(10)), threads.equals("container"));
     }
 
     private static Timeouts timeouts(ConfigReader reader, String prefix, Timeouts defaults)

@@ -182,7 +182,11 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         Settings settings = config.current();
         try
         {
-            clients = new UpstreamClients(settings.proxy(), ContinueHandler::new);
+            // Jetty publishes its thread pool to web applications under this name (its own
+            // ProxyServlet uses it the same way); Tomcat publishes none.
+            Object container = getServletContext().getAttribute("org.eclipse.jetty.server.Executor");
+            clients = new UpstreamClients(settings.proxy(), ContinueHandler::new,
+                settings.proxy().containerThreads() && container instanceof java.util.concurrent.Executor executor ? executor : null);
         }
         catch (Exception x)
         {

@@ -112,6 +112,7 @@ class SettingsParserTest
         List<String> problems = problems("""
             config.reload-interval = soon
             proxy.max-threads = 3
+            proxy.threads = mine
             proxy.idle-timeout = 0
             proxy.via = a b
             exchange.trusted-proxies = 10.0.0.0/8, example.com, 10.0.0.0/33
@@ -133,6 +134,7 @@ class SettingsParserTest
             "Key 'exchange.trusted-proxies' has value '10.0.0.0/33'; allowed: a prefix length from 0 to 32.",
             "Key 'proxy.via' has value 'a b'; allowed: a name made of letters, digits and -._~ (or 'off').",
             "Key 'proxy.max-threads' has value '3'; allowed: a whole number from 8 to 4096.",
+            "Key 'proxy.threads' has value 'mine'; allowed: 'container' (the container's thread pool when it offers one) or 'own' (proxy.max-threads threads of Sluice's own).",
             "Key 'proxy.idle-timeout' has value '0'; allowed: a positive duration such as 250ms, 5s or 2m.",
             "Key 'upstream.app.url' has value 'ftp://files.example.com'; allowed: an http:// or https:// URL with a host, an optional port and base path, and no user, query or fragment.",
             "Key 'route.app.path' has value 'api'; allowed: a path starting with '/' (or '=/' for an exact path).",

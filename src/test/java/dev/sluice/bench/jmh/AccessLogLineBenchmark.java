@@ -46,7 +46,7 @@ public class AccessLogLineBenchmark
         Timeouts timeouts = new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(60), Duration.ZERO);
         Route route = new Route("orders", PathPattern.parse("/api/orders"), List.of(), Set.of(), List.of(), "orders", null, false, timeouts, dev.sluice.upstream.RetryPolicy.DEFAULT);
         Settings settings = new Settings(Map.of(), new RouteTable(List.of(route)), TrustedProxies.NONE,
-            new ProxySettings("sluice", 200, 256, timeouts, 65536, false, Duration.ofSeconds(2), 1024, Duration.ofSeconds(30), 1024, 65536, 100, Duration.ofSeconds(10)), Duration.ZERO, true, dev.sluice.auth.AuthSettings.NONE,
+            new ProxySettings("sluice", 200, 256, timeouts, 65536, false, Duration.ofSeconds(2), 1024, Duration.ofSeconds(30), 1024, 65536, 100, Duration.ofSeconds(10), true), Duration.ZERO, true, dev.sluice.auth.AuthSettings.NONE,
             dev.sluice.ratelimit.RateLimitSettings.NONE, dev.sluice.tls.TransportSettings.NONE, dev.sluice.admin.AdminSettings.OFF, dev.sluice.cache.CacheSettings.NONE,
             "stdout");
         long start = System.nanoTime();
