@@ -64,4 +64,41 @@ public class AccessLogLineBenchmark
     {
         return AccessLog.line(exchange, 201, end);
     }
+
+    private static final int BATCH = 64;
+    private final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(64 * 1024);
+    private final dev.sluice.observe.TimeText time = new dev.sluice.observe.TimeText();
+    private com.fasterxml.jackson.core.JsonGenerator json;
+
+    @Setup
+    public void setUpGenerator() throws java.io.IOException
+    {
+        json = dev.sluice.http.Json.FACTORY.createGenerator(out);
+        json.setRootValueSeparator(null);
+    }
+
+    /** A batch of lines the way the writer did before: a String per line, then encoded again by PrintStream.print. */
+    @Benchmark
+    public int batchAsStrings()
+    {
+        StringBuilder lines = new StringBuilder(4096);
+        for (int i = 0; i < BATCH; i++)
+        {
+            lines.append(AccessLog.line(exchange, 201, end)).append('\n');
+        }
+        return lines.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    }
+
+    /** The same batch as the writer does it now: one generator writing UTF-8 into one buffer. */
+    @Benchmark
+    public int batchAsBytes() throws java.io.IOException
+    {
+        out.reset();
+        for (int i = 0; i < BATCH; i++)
+        {
+            AccessLog.write(json, exchange, 201, end, time);
+        }
+        json.flush();
+        return out.size();
+    }
 }
