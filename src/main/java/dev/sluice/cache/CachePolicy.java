@@ -145,15 +145,20 @@ public final class CachePolicy
     /** Current age in milliseconds (§4.2.3). */
     public static long age(CachedResponse response, long now)
     {
+        long residentTime = Math.max(0, now - response.responseTime());
+        return response.initialAge() + residentTime;
+    }
+
+    /** RFC 9111 §4.2.3's corrected_initial_age, from the stored lines and times (which never change). */
+    static long initialAge(CachedResponse response)
+    {
         long ageValue = ageSeconds(response.values("Age")) * 1000;
         long date = HttpDates.parse(response.value("Date"));
         long dateValue = date >= 0 ? date : response.responseTime();
         long apparentAge = Math.max(0, response.responseTime() - dateValue);
         long responseDelay = Math.max(0, response.responseTime() - response.requestTime());
         long correctedAgeValue = ageValue + responseDelay;
-        long correctedInitialAge = Math.max(apparentAge, correctedAgeValue);
-        long residentTime = Math.max(0, now - response.responseTime());
-        return correctedInitialAge + residentTime;
+        return Math.max(apparentAge, correctedAgeValue);
     }
 
     /**

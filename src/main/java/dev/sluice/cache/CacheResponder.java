@@ -61,21 +61,21 @@ public final class CacheResponder
     private static void copyHeaders(HttpServletResponse response, CachedResponse stored, java.util.function.Predicate<String> skip, String label,
                                     boolean statusHeader, long now)
     {
-        Set<String> seen = new java.util.HashSet<>();
-        for (String[] header : stored.headers())
+        for (int i = 0, count = stored.headerCount(); i < count; i++)
         {
-            String name = header[0].toLowerCase(Locale.ROOT);
+            // Names lower-cased and first lines found once per stored response, not per hit.
+            String name = stored.lowerName(i);
             if (name.equals("age") || name.startsWith(":") || skip.test(name))
             {
                 continue;
             }
-            if (seen.add(name))
+            if (stored.firstOfName(i))
             {
-                response.setHeader(header[0], header[1]);
+                response.setHeader(stored.headerName(i), stored.headerValue(i));
             }
             else
             {
-                response.addHeader(header[0], header[1]);
+                response.addHeader(stored.headerName(i), stored.headerValue(i));
             }
         }
         response.setHeader("Age", Long.toString(CachePolicy.age(stored, now) / 1000));

@@ -37,6 +37,11 @@ public final class CachedResponse implements CacheEntry
     private final long forcedTtl;
     /** Parsed on first use: every hit reads it, the header lines never change. */
     private volatile CacheControl cacheControl;
+    /** RFC 9111 §4.2.3 corrected_initial_age in milliseconds, or -1 until first used. */
+    private volatile long initialAge = -1;
+    /** For serving hits, computed on first use: each line's lower-case name, and whether it is the first line of that name. */
+    private volatile String[] lowerNames;
+    private volatile boolean[] firstOfName;
 
     public CachedResponse(int status, List<String[]> headers, byte[] body, long requestTime, long responseTime, String url,
                           Map<String, String> selecting, long forcedTtl)
@@ -141,6 +146,59 @@ public final class CachedResponse implements CacheEntry
             cacheControl = parsed;
         }
         return parsed;
+    }
+
+    /** The age this response had when it arrived (RFC 9111 §4.2.3, corrected_initial_age), in milliseconds. */
+    long initialAge()
+    {
+        long age = initialAge;
+        if (age < 0)
+        {
+            age = CachePolicy.initialAge(this);
+            initialAge = age;
+        }
+        return age;
+    }
+
+    /** Line i's name in lower case; see {@link #firstOfName(int)}. */
+    String lowerName(int i)
+    {
+        String[] names = lowerNames;
+        if (names == null)
+        {
+            names = new String[headers.length];
+            boolean[] first = new boolean[headers.length];
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (int j = 0; j < headers.length; j++)
+            {
+                names[j] = headers[j][0].toLowerCase(Locale.ROOT);
+                first[j] = seen.add(names[j]);
+            }
+            firstOfName = first;
+            lowerNames = names;
+        }
+        return names[i];
+    }
+
+    /** Whether line i is the first of its name; valid once {@link #lowerName(int)} was called. */
+    boolean firstOfName(int i)
+    {
+        return firstOfName[i];
+    }
+
+    int headerCount()
+    {
+        return headers.length;
+    }
+
+    String headerName(int i)
+    {
+        return headers[i][0];
+    }
+
+    String headerValue(int i)
+    {
+        return headers[i][1];
     }
 
     /** The lower-case names listed in Vary (a {@code *} included as is). */
