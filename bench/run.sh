@@ -151,8 +151,11 @@ echo "starting the bare Jetty proxy and Sluice"
 $pin_server java -cp "$cp" dev.sluice.bench.BareProxy $JETTY "http://127.0.0.1:$BACKEND" > "$work/logs/jetty.log" 2>&1 &
 jetty_pid=$!
 pids+=($jetty_pid)
-# Sluice as shipped: access log on (to a file here), all filters in place.
-$pin_server java -cp "$cp" dev.sluice.launcher.Main --config "$work/sluice.properties" --port $SLUICE --host 127.0.0.1 \
+# Sluice as shipped: access log on (to a file here), all filters in place, and the launcher's
+# default heap (.mvn/jvm.config); the other JVMs keep the JDK's default heap.
+sluice_jvm="-Xmx256m"
+# shellcheck disable=SC2086
+$pin_server java $sluice_jvm -cp "$cp" dev.sluice.launcher.Main --config "$work/sluice.properties" --port $SLUICE --host 127.0.0.1 \
   --webapp src/main/webapp > "$work/logs/sluice.log" 2>&1 &
 sluice_pid=$!
 pids+=($sluice_pid)
@@ -172,7 +175,7 @@ nginx_pids() { local master; master=$(cat "$work/$1.pid"); echo "$master,$(pgrep
 # taskset execs the JVM, so $! is the JVM's own pid.
 java -cp "$cp" dev.sluice.bench.BenchRunner \
   --rounds "$rounds" --duration "$duration" --warmup "$warmup" --connections "$connections" --pin "$pin_wrk" \
-  --sluice-pid "$sluice_pid" --nginx-version "$("$NGINX" -v 2>&1 | sed 's/.*: //')" \
+  --sluice-pid "$sluice_pid" --sluice-jvm "$sluice_jvm" --nginx-version "$("$NGINX" -v 2>&1 | sed 's/.*: //')" \
   --wrk-version "$(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)" \
   --target direct=http://127.0.0.1:$BACKEND --target nginx=http://127.0.0.1:$NGINX_PROXY \
   --target jetty=http://127.0.0.1:$JETTY --target sluice=http://127.0.0.1:$SLUICE \
