@@ -6,7 +6,7 @@
 #
 # Usage: bench/run.sh [--rounds N] [--duration 10s] [--warmup 20s] [--connections 32] [--pin]
 #   --pin   run wrk on CPU 0 and every server on CPU 1 (taskset), so they do not compete.
-# Ports 18081-18085 on 127.0.0.1 must be free. Needs a JDK 17+ and Maven; installs wrk and nginx
+# Ports 18081-18086 on 127.0.0.1 must be free. Needs a JDK 17+ and Maven; installs wrk and nginx
 # from Debian packages when missing (as root). Takes about 16 minutes with the defaults.
 # The backend and the nginx proxies are separate nginx instances, so each one's CPU per request
 # is its own.
@@ -36,8 +36,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
-BACKEND=18081 NGINX_PROXY=18082 NGINX_CACHE=18083 JETTY=18084 SLUICE=18085
-for port in $BACKEND $NGINX_PROXY $NGINX_CACHE $JETTY $SLUICE; do
+BACKEND=18081 NGINX_PROXY=18082 NGINX_CACHE=18083 JETTY=18084 SLUICE=18085 STATIC=18086
+for port in $BACKEND $NGINX_PROXY $NGINX_CACHE $JETTY $SLUICE $STATIC; do
   if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then echo "port $port is in use" >&2; exit 2; fi
 done
 
@@ -151,6 +151,10 @@ echo "starting the bare Jetty proxy and Sluice"
 $pin_server java -cp "$cp" dev.sluice.bench.BareProxy $JETTY "http://127.0.0.1:$BACKEND" > "$work/logs/jetty.log" 2>&1 &
 jetty_pid=$!
 pids+=($jetty_pid)
+# The floor of any servlet answer: the same bodies from memory, no filters, no proxy.
+$pin_server java -cp "$cp" dev.sluice.bench.BareStatic $STATIC "$work/www" > "$work/logs/static.log" 2>&1 &
+static_pid=$!
+pids+=($static_pid)
 # Sluice as shipped: access log on (to a file here), all filters in place, and the launcher's
 # default heap (.mvn/jvm.config); the other JVMs keep the JDK's default heap.
 sluice_jvm="-Xmx256m"
@@ -160,7 +164,7 @@ $pin_server java $sluice_jvm -cp "$cp" dev.sluice.launcher.Main --config "$work/
 sluice_pid=$!
 pids+=($sluice_pid)
 
-for port in $BACKEND $NGINX_PROXY $NGINX_CACHE $JETTY $SLUICE; do
+for port in $BACKEND $NGINX_PROXY $NGINX_CACHE $JETTY $SLUICE $STATIC; do
   for _ in $(seq 1 120); do
     if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then break; fi
     sleep 0.5
@@ -180,9 +184,10 @@ java -cp "$cp" dev.sluice.bench.BenchRunner \
   --target direct=http://127.0.0.1:$BACKEND --target nginx=http://127.0.0.1:$NGINX_PROXY \
   --target jetty=http://127.0.0.1:$JETTY --target sluice=http://127.0.0.1:$SLUICE \
   --target nginx-cache=http://127.0.0.1:$NGINX_CACHE \
+  --target jetty-static=http://127.0.0.1:$STATIC \
   --target sluice-cache=http://127.0.0.1:$SLUICE/cached \
   --target sluice-limited=http://127.0.0.1:$SLUICE/limited \
   --target "sluice-key=http://127.0.0.1:$SLUICE/key|apikey: $bench_key" \
   --target "sluice-jwt=http://127.0.0.1:$SLUICE/jwt|Authorization: Bearer $bench_token" \
   --cpu direct="$(nginx_pids backend)" --cpu nginx="$(nginx_pids proxies)" --cpu nginx-cache="$(nginx_pids proxies)" \
-  --cpu jetty="$jetty_pid" --cpu sluice="$sluice_pid" --cpu sluice-limited="$sluice_pid" --cpu sluice-key="$sluice_pid" --cpu sluice-jwt="$sluice_pid" --cpu sluice-cache="$sluice_pid"
+  --cpu jetty="$jetty_pid" --cpu jetty-static="$static_pid" --cpu sluice="$sluice_pid" --cpu sluice-limited="$sluice_pid" --cpu sluice-key="$sluice_pid" --cpu sluice-jwt="$sluice_pid" --cpu sluice-cache="$sluice_pid"

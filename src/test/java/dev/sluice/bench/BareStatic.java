@@ -14,9 +14,10 @@ import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 
 /**
- * {@code java dev.sluice.bench.BareStatic PORT FILE}: a stock embedded Jetty 12 whose one servlet
- * answers every request with the bytes of FILE, read once: what any servlet-based answer (Sluice's
- * cache hit among them) costs at the least on this machine, no filter, no lookup.
+ * {@code java dev.sluice.bench.BareStatic PORT DIR}: a stock embedded Jetty 12 whose one servlet
+ * answers {@code /NAME} with the bytes of the file DIR/NAME, all read once at start (404 for
+ * others): what any servlet-based answer (Sluice's cache hit among them) costs at the least on
+ * this machine, no filter, no lookup but one small map.
  */
 public final class BareStatic
 {
@@ -26,7 +27,14 @@ public final class BareStatic
 
     public static void main(String[] args) throws Exception
     {
-        byte[] body = Files.readAllBytes(Path.of(args[1]));
+        java.util.Map<String, byte[]> bodies = new java.util.HashMap<>();
+        try (java.util.stream.Stream<Path> files = Files.list(Path.of(args[1])))
+        {
+            for (Path file : files.filter(Files::isRegularFile).toList())
+            {
+                bodies.put("/" + file.getFileName(), Files.readAllBytes(file));
+            }
+        }
         Server server = new Server(new InetSocketAddress("127.0.0.1", Integer.parseInt(args[0])));
         ServletContextHandler context = new ServletContextHandler();
         context.addServlet(new ServletHolder(new HttpServlet()
@@ -34,6 +42,12 @@ public final class BareStatic
             @Override
             protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException
             {
+                byte[] body = bodies.get(request.getPathInfo());
+                if (body == null)
+                {
+                    response.sendError(404);
+                    return;
+                }
                 response.setContentType("application/json");
                 response.setContentLength(body.length);
                 response.getOutputStream().write(body);

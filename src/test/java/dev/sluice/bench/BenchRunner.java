@@ -36,6 +36,7 @@ public final class BenchRunner
         new String[]{"6", "Sluice, JWT RS256 (cached) + local rate limit", "sluice-jwt"},
         new String[]{"7a", "Sluice, cache hit (cache = force)", "sluice-cache"},
         new String[]{"7b", "nginx proxy_cache hit", "nginx-cache"},
+        new String[]{"7c", "Jetty servlet answering stored bytes, no proxy (a servlet's floor)", "jetty-static"},
         new String[]{"8", "Sluice over HTTPS, keep-alive", null});
     private static final List<String> SIZES = List.of("small", "large");
 
@@ -203,6 +204,11 @@ public final class BenchRunner
             ratios.add(ratio("JWT + rate limit / Sluice plain", size, medianRps.get("sluice-jwt/" + size), medianRps.get("sluice/" + size), 0.85));
             ratios.add(ratio("Sluice cache hit / Sluice plain", size, medianRps.get("sluice-cache/" + size), medianRps.get("sluice/" + size), 2.0));
             ratios.add(ratio("Sluice cache hit / nginx proxy_cache hit", size, medianRps.get("sluice-cache/" + size), medianRps.get("nginx-cache/" + size), 1.0));
+            ratios.add(ratio("Jetty servlet floor / nginx proxy_cache hit (context: the best a servlet answer can do)", size,
+                medianRps.get("jetty-static/" + size), medianRps.get("nginx-cache/" + size), null));
+            ratios.add(ratio("Sluice cache hit / Jetty servlet floor (context)", size, medianRps.get("sluice-cache/" + size), medianRps.get("jetty-static/" + size), null));
+            ratios.add(ratio("CPU per request: Sluice cache hit / nginx proxy_cache hit (context, lower is better)", size,
+                medianCpu.get("sluice-cache/" + size), medianCpu.get("nginx-cache/" + size), null));
         }
         report.put("ratios", ratios);
         report.put("fixed_rate_latency", fixedRate);
