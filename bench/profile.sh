@@ -60,7 +60,7 @@ case $scenario in
   key) url=http://127.0.0.1:$SLUICE/key/small; header=(-H "apikey: $bench_key") ;;
   *) echo "unknown scenario $scenario (plain, cache, key or bare)" >&2; exit 2 ;;
 esac
-wrk -t1 -c32 -d15s "${header[@]}" "$url" | grep -E 'Requests/sec' | sed 's/^/warm-up: /'
+wrk -t1 -c32 -d45s "${header[@]}" "$url" | grep -E 'Requests/sec' | sed 's/^/warm-up: /'
 # JFR's profile settings sample every 10 ms; every 1 ms gives ten times the samples for the same run.
 java_home=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
 sed '/"jdk.ExecutionSample"/,/<\/event>/ s/>10 ms</>1 ms</;/"jdk.ExecutionSample"/,/<\/event>/ s/>20 ms</>1 ms</' \

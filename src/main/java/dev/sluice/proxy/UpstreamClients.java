@@ -35,6 +35,8 @@ final class UpstreamClients implements AutoCloseable
     private final Scheduler scheduler;
     private final ByteBufferPool bufferPool;
     private final Map<Key, HttpClient> clients = new ConcurrentHashMap<>();
+    /** The clients of upstreams without TLS settings of their own, by connect timeout: the same objects as in {@code clients}. */
+    private final Map<Duration, HttpClient> plainClients = new ConcurrentHashMap<>();
 
     /** What tells clients apart: Jetty sets both per client, not per request. */
     private record Key(Duration connectTimeout, UpstreamTls tls)
@@ -86,6 +88,18 @@ final class UpstreamClients implements AutoCloseable
 
     HttpClient forUpstream(Duration connectTimeout, UpstreamTls tls)
     {
+        if (tls == UpstreamTls.DEFAULT)
+        {
+            // Nearly every request: looked up by its timeout alone, without building a Key and
+            // hashing the TLS record (2-3% of the plain route's samples; UpstreamClientsBenchmark).
+            HttpClient client = plainClients.get(connectTimeout);
+            if (client == null)
+            {
+                client = clients.computeIfAbsent(new Key(connectTimeout, tls), this::newClient);
+                plainClients.putIfAbsent(connectTimeout, client);
+            }
+            return client;
+        }
         return clients.computeIfAbsent(new Key(connectTimeout, tls), this::newClient);
     }
 
@@ -172,6 +186,7 @@ final class UpstreamClients implements AutoCloseable
             stopQuietly(client);
         }
         clients.clear();
+        plainClients.clear();
         stopQuietly(scheduler);
         if (ownExecutor != null)
         {
