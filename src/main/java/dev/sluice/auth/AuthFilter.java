@@ -103,7 +103,7 @@ public final class AuthFilter implements Filter
             exchange.outcome(Exchange.Outcome.RATE_LIMITED);
             response.setHeader(HeaderNames.RETRY_AFTER, Long.toString(blocked));
             exchange.addBytesOut(ProblemWriter.write(response, ProblemType.RATE_LIMITED,
-                "Too many failed authentication attempts from this address; try again later.", exchange.id()));
+                "Too many failed authentication attempts from this address; try again later.", exchange.id(), exchange.traceId()));
             return;
         }
         Credentials credentials = credentials(request, policy, settings);
@@ -274,7 +274,7 @@ public final class AuthFilter implements Filter
                 response.setHeader(HeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
             }
         }
-        exchange.addBytesOut(ProblemWriter.write(response, problem, rejection.description(), exchange.id()));
+        exchange.addBytesOut(ProblemWriter.write(response, problem, rejection.description(), exchange.id(), exchange.traceId()));
     }
 
     /**

@@ -199,7 +199,7 @@ public final class CacheFilter implements Filter
         {
             exchange.cacheStatus("MISS");
             exchange.addBytesOut(ProblemWriter.write(response, ProblemType.GATEWAY_TIMEOUT,
-                "The request allows only a cached response (only-if-cached) and none is stored.", exchange.id()));
+                "The request allows only a cached response (only-if-cached) and none is stored.", exchange.id(), exchange.traceId()));
             return;
         }
         boolean waited = request.getDispatcherType() == DispatcherType.ASYNC && request.getAttribute(WAITED) != null;

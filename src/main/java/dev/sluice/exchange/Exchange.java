@@ -40,6 +40,7 @@ public final class Exchange
     private volatile String target;
     private volatile int attempts;
     private volatile String cacheStatus;
+    private volatile TraceContext trace;
     private volatile Set<String> forwardOnly;
     private volatile Identity identity;
     private volatile List<String> hiddenHeaders = List.of();
@@ -78,6 +79,24 @@ public final class Exchange
     public String id()
     {
         return id;
+    }
+
+    /** The W3C trace this exchange belongs to; set by {@link ExchangeFilter} before anything else runs. */
+    public TraceContext trace()
+    {
+        return trace;
+    }
+
+    public void trace(TraceContext trace)
+    {
+        this.trace = trace;
+    }
+
+    /** The trace id, or null for an exchange made outside the filter (tests, benchmarks). */
+    public String traceId()
+    {
+        TraceContext current = trace;
+        return current == null ? null : current.traceId();
     }
 
     public Instant startedAt()

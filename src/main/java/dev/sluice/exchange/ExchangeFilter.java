@@ -34,6 +34,7 @@ import org.slf4j.LoggerFactory;
  * <ol>
  * <li>takes the configuration snapshot the request will use to its end;</li>
  * <li>keeps a sane incoming {@code X-Request-ID} or makes one, and returns it to the client;</li>
+ * <li>joins the client's W3C trace ({@code traceparent}) or starts one ({@link TraceContext});</li>
  * <li>finds the client address ({@code X-Forwarded-For} counts only from
  * {@code exchange.trusted-proxies});</li>
  * <li>refuses {@code CONNECT} and {@code TRACE} in any spelling (405) and ambiguous or escaping paths (400),
@@ -88,6 +89,7 @@ public final class ExchangeFilter implements Filter
             : peer;
         String rawPath = request.getRequestURI().substring(request.getContextPath().length());
         Exchange exchange = new Exchange(id, clock.instant(), System.nanoTime(), settings, client, trustedPeer, request.getMethod(), rawPath);
+        exchange.trace(TraceContext.accept(request.getHeader(HeaderNames.TRACEPARENT), request.getHeader(HeaderNames.TRACESTATE), trustedPeer));
         request.setAttribute(Exchange.ATTRIBUTE, exchange);
 
         try
@@ -101,7 +103,7 @@ public final class ExchangeFilter implements Filter
         {
             exchange.outcome(Exchange.Outcome.INTERNAL_ERROR);
             LOG.error("{} request failed inside Sluice", id, failure);
-            exchange.addBytesOut(ProblemWriter.write(response, ProblemType.INTERNAL, "Sluice could not handle the request.", id));
+            exchange.addBytesOut(ProblemWriter.write(response, ProblemType.INTERNAL, "Sluice could not handle the request.", id, exchange.traceId()));
         }
         finally
         {
@@ -143,7 +145,7 @@ public final class ExchangeFilter implements Filter
         if (match == null)
         {
             exchange.outcome(Exchange.Outcome.NO_ROUTE);
-            exchange.addBytesOut(ProblemWriter.write(response, ProblemType.NO_ROUTE, "No route matches this method, host and path.", exchange.id()));
+            exchange.addBytesOut(ProblemWriter.write(response, ProblemType.NO_ROUTE, "No route matches this method, host and path.", exchange.id(), exchange.traceId()));
             return false;
         }
         exchange.routeMatch(match);
@@ -168,7 +170,7 @@ public final class ExchangeFilter implements Filter
     private static boolean refuse(HttpServletResponse response, Exchange exchange, ProblemType problemType, String detail)
     {
         exchange.outcome(Exchange.Outcome.BAD_REQUEST);
-        exchange.addBytesOut(ProblemWriter.write(response, problemType, detail, exchange.id()));
+        exchange.addBytesOut(ProblemWriter.write(response, problemType, detail, exchange.id(), exchange.traceId()));
         return false;
     }
 

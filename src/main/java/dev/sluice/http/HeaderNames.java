@@ -4,6 +4,8 @@ package dev.sluice.http;
 public final class HeaderNames
 {
     public static final String REQUEST_ID = "X-Request-ID";
+    public static final String TRACEPARENT = "traceparent";
+    public static final String TRACESTATE = "tracestate";
     public static final String X_FORWARDED_FOR = "X-Forwarded-For";
     public static final String X_FORWARDED_PROTO = "X-Forwarded-Proto";
     public static final String X_FORWARDED_HOST = "X-Forwarded-Host";

@@ -31,10 +31,10 @@ public final class ProblemWriter
      */
     public static byte[] render(int status, ProblemType problemType, String detail, String requestId)
     {
-        return render(status, problemType, detail, requestId, Map.of());
+        return render(status, problemType, detail, requestId, null, Map.of());
     }
 
-    private static byte[] render(int status, ProblemType problemType, String detail, String requestId, Map<String, Object> extensions)
+    private static byte[] render(int status, ProblemType problemType, String detail, String requestId, String traceId, Map<String, Object> extensions)
     {
         var out = new java.io.ByteArrayOutputStream(256);
         try (JsonGenerator json = JSON.createGenerator(out))
@@ -50,6 +50,10 @@ public final class ProblemWriter
             if (requestId != null)
             {
                 json.writeStringField("request_id", requestId);
+            }
+            if (traceId != null)
+            {
+                json.writeStringField("trace_id", traceId);
             }
             for (Map.Entry<String, Object> extension : extensions.entrySet())
             {
@@ -71,7 +75,13 @@ public final class ProblemWriter
      */
     public static int write(HttpServletResponse response, ProblemType problemType, String detail, String requestId)
     {
-        return write(response, problemType.status(), problemType, detail, requestId);
+        return write(response, problemType.status(), problemType, detail, requestId, null);
+    }
+
+    /** As above, with the W3C trace id the exchange belongs to (null for none). */
+    public static int write(HttpServletResponse response, ProblemType problemType, String detail, String requestId, String traceId)
+    {
+        return write(response, problemType.status(), problemType, detail, requestId, traceId);
     }
 
     /**
@@ -80,11 +90,16 @@ public final class ProblemWriter
      */
     public static int write(HttpServletResponse response, int status, ProblemType problemType, String detail, String requestId)
     {
+        return write(response, status, problemType, detail, requestId, null);
+    }
+
+    private static int write(HttpServletResponse response, int status, ProblemType problemType, String detail, String requestId, String traceId)
+    {
         if (response.isCommitted())
         {
             return 0;
         }
-        byte[] body = render(status, problemType, detail, requestId, Map.of());
+        byte[] body = render(status, problemType, detail, requestId, traceId, Map.of());
         try
         {
             response.resetBuffer();

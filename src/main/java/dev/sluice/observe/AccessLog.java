@@ -289,6 +289,10 @@ public final class AccessLog implements AutoCloseable
         json.writeStartObject();
         json.writeStringField("time", time.format(exchange.startedAt()));
         json.writeStringField("id", exchange.id());
+        if (exchange.traceId() != null)
+        {
+            json.writeStringField("trace_id", exchange.traceId());
+        }
         json.writeStringField("client", exchange.clientAddress());
         json.writeStringField("method", exchange.method());
         json.writeStringField("path", exchange.path());

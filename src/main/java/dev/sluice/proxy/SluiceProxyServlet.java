@@ -303,14 +303,14 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             exchange.outcome(Exchange.Outcome.NO_TARGET);
             proxyResponse.setHeader(HeaderNames.RETRY_AFTER, Long.toString(pool.retryAfter().toSeconds()));
             exchange.addBytesOut(ProblemWriter.write(proxyResponse, ProblemType.NO_TARGET,
-                "No target of the upstream is healthy; try again later.", exchange.id()));
+                "No target of the upstream is healthy; try again later.", exchange.id(), exchange.traceId()));
             return;
         }
         exchange.outcome(Exchange.Outcome.BAD_REQUEST);
         String detail = clientRequest.getAttribute(BAD_TARGET_ATTRIBUTE) != null
             ? "The query string contains characters that must be percent-encoded."
             : "The request has no route.";
-        exchange.addBytesOut(ProblemWriter.write(proxyResponse, ProblemType.BAD_REQUEST, detail, exchange.id()));
+        exchange.addBytesOut(ProblemWriter.write(proxyResponse, ProblemType.BAD_REQUEST, detail, exchange.id(), exchange.traceId()));
     }
 
     @Override
@@ -928,7 +928,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                     : clientRequest.getAttribute(HEADERS_ATTRIBUTE) != null && status == 502
                     ? UpstreamFailure.HEADERS_DETAIL
                     : UpstreamFailure.detail(status);
-                exchange.addBytesOut(ProblemWriter.write(proxyResponse, status == 503 ? ProblemType.UPSTREAM_SATURATED : ProblemType.forStatus(status), detail, exchange.id()));
+                exchange.addBytesOut(ProblemWriter.write(proxyResponse, status == 503 ? ProblemType.UPSTREAM_SATURATED : ProblemType.forStatus(status), detail, exchange.id(), exchange.traceId()));
             }
         }
         finally

@@ -5,6 +5,7 @@ import java.util.Set;
 
 import dev.sluice.auth.Identity;
 import dev.sluice.exchange.Exchange;
+import dev.sluice.exchange.TraceContext;
 import dev.sluice.http.HeaderNames;
 import dev.sluice.tls.TransportSettings;
 import org.eclipse.jetty.http.HttpFields;
@@ -156,6 +157,20 @@ final class UpstreamRequestHeaders
         }
         exchange.upstreamHeaders().forEach(header -> headers.put(header[0], header[1]));
         headers.put(HeaderNames.REQUEST_ID, exchange.id());
+        TraceContext trace = exchange.trace();
+        if (trace != null)
+        {
+            // Sluice is a hop of the trace: the upstream's parent is Sluice's span, not the client's.
+            headers.put(HeaderNames.TRACEPARENT, trace.upstreamTraceparent());
+            if (trace.traceState() != null)
+            {
+                headers.put(HeaderNames.TRACESTATE, trace.traceState());
+            }
+            else
+            {
+                headers.remove(HeaderNames.TRACESTATE);
+            }
+        }
         if (clientHost != null && exchange.routeMatch().route().preserveHost())
         {
             headers.put(HttpHeader.HOST, clientHost);

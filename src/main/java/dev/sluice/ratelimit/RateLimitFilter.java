@@ -123,7 +123,7 @@ public final class RateLimitFilter implements Filter
             exchange.outcome(Exchange.Outcome.RATE_LIMIT_UNAVAILABLE);
             response.setHeader(HeaderNames.RETRY_AFTER, Long.toString(decision.retryAfterSeconds()));
             exchange.addBytesOut(ProblemWriter.write(response, ProblemType.RATE_LIMIT_UNAVAILABLE,
-                "The rate-limit store cannot be reached and this route refuses requests it cannot count.", exchange.id()));
+                "The rate-limit store cannot be reached and this route refuses requests it cannot count.", exchange.id(), exchange.traceId()));
             return;
         }
         decision.headers().forEach(response::setHeader);
@@ -166,7 +166,7 @@ public final class RateLimitFilter implements Filter
     {
         exchange.outcome(Exchange.Outcome.RATE_LIMITED);
         response.setHeader(HeaderNames.RETRY_AFTER, Long.toString(retryAfter));
-        exchange.addBytesOut(ProblemWriter.write(response, ProblemType.RATE_LIMITED, detail, exchange.id()));
+        exchange.addBytesOut(ProblemWriter.write(response, ProblemType.RATE_LIMITED, detail, exchange.id(), exchange.traceId()));
     }
 
     /** Frees the concurrency slot once, when the asynchronous exchange ends however it ends. */

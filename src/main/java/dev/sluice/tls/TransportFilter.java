@@ -100,7 +100,7 @@ public final class TransportFilter implements Filter
                 }
                 else
                 {
-                    exchange.addBytesOut(ProblemWriter.write(response, ProblemType.TLS_REQUIRED, "This route is served over HTTPS only.", exchange.id()));
+                    exchange.addBytesOut(ProblemWriter.write(response, ProblemType.TLS_REQUIRED, "This route is served over HTTPS only.", exchange.id(), exchange.traceId()));
                 }
                 return;
             }
