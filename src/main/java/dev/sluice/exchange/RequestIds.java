@@ -44,15 +44,23 @@ public final class RequestIds
 
     public static String generate()
     {
+        return randomHex(32);
+    }
+
+    /** {@code digits} random lower-case hex digits, for ids that identify and never authorise. */
+    static String randomHex(int digits)
+    {
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        char[] id = new char[32];
-        long high = random.nextLong();
-        long low = random.nextLong();
-        for (int i = 0; i < 16; i++)
+        char[] text = new char[digits];
+        long bits = 0;
+        for (int i = 0; i < digits; i++)
         {
-            id[i] = HEX[(int)(high >>> (60 - 4 * i)) & 0xf];
-            id[16 + i] = HEX[(int)(low >>> (60 - 4 * i)) & 0xf];
+            if (i % 16 == 0)
+            {
+                bits = random.nextLong();
+            }
+            text[i] = HEX[(int)(bits >>> (60 - 4 * (i % 16))) & 0xf];
         }
-        return new String(id);
+        return new String(text);
     }
 }

@@ -1,8 +1,6 @@
 // W3C Trace Context (traceparent/tracestate): what a client sent, kept or replaced, and what goes upstream.
 package dev.sluice.exchange;
 
-import java.util.concurrent.ThreadLocalRandom;
-
 /**
  * One exchange's place in a trace. An incoming {@code traceparent} is kept when it is valid by
  * W3C Trace Context level 1 (version {@code 00} exactly 55 characters, a later version at least
@@ -24,7 +22,6 @@ public record TraceContext(String traceId, String spanId, String parentId, boole
 {
     static final int MAX_TRACE_STATE = 512;
     static final int MAX_TRACE_STATE_MEMBERS = 32;
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     /** The context for an exchange: the client's when valid, else a new trace. */
     public static TraceContext accept(String traceparent, String tracestate, boolean trusted)
@@ -32,10 +29,10 @@ public record TraceContext(String traceId, String spanId, String parentId, boole
         if (traceparent != null && valid(traceparent))
         {
             boolean sampled = trusted && (Character.digit(traceparent.charAt(54), 16) & 1) == 1;
-            return new TraceContext(traceparent.substring(3, 35), hex(16), traceparent.substring(36, 52), sampled,
+            return new TraceContext(traceparent.substring(3, 35), nonZeroHex(16), traceparent.substring(36, 52), sampled,
                 acceptableState(tracestate) ? tracestate : null);
         }
-        return new TraceContext(nonZeroHex(32), hex(16), null, false, null);
+        return new TraceContext(nonZeroHex(32), nonZeroHex(16), null, false, null);
     }
 
     /** The traceparent value for the upstream request: version 00, this trace, Sluice's span. */
@@ -112,26 +109,9 @@ public record TraceContext(String traceId, String spanId, String parentId, boole
         String value;
         do
         {
-            value = hex(digits);
+            value = RequestIds.randomHex(digits);
         }
         while (zeros(value));
         return value;
-    }
-
-    /** Random ids identify, they do not authorise: a fast non-cryptographic source is enough. */
-    private static String hex(int digits)
-    {
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        char[] text = new char[digits];
-        long bits = 0;
-        for (int i = 0; i < digits; i++)
-        {
-            if (i % 16 == 0)
-            {
-                bits = random.nextLong();
-            }
-            text[i] = HEX[(int)(bits >>> (60 - 4 * (i % 16))) & 0xf];
-        }
-        return new String(text);
     }
 }
