@@ -3,7 +3,6 @@ package dev.sluice.http;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -31,10 +30,10 @@ public final class ProblemWriter
      */
     public static byte[] render(int status, ProblemType problemType, String detail, String requestId)
     {
-        return render(status, problemType, detail, requestId, null, Map.of());
+        return render(status, problemType, detail, requestId, null);
     }
 
-    private static byte[] render(int status, ProblemType problemType, String detail, String requestId, String traceId, Map<String, Object> extensions)
+    private static byte[] render(int status, ProblemType problemType, String detail, String requestId, String traceId)
     {
         var out = new java.io.ByteArrayOutputStream(256);
         try (JsonGenerator json = JSON.createGenerator(out))
@@ -54,10 +53,6 @@ public final class ProblemWriter
             if (traceId != null)
             {
                 json.writeStringField("trace_id", traceId);
-            }
-            for (Map.Entry<String, Object> extension : extensions.entrySet())
-            {
-                json.writeObjectField(extension.getKey(), extension.getValue());
             }
             json.writeEndObject();
         }
@@ -99,7 +94,7 @@ public final class ProblemWriter
         {
             return 0;
         }
-        byte[] body = render(status, problemType, detail, requestId, traceId, Map.of());
+        byte[] body = render(status, problemType, detail, requestId, traceId);
         try
         {
             response.resetBuffer();

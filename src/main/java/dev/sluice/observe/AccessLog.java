@@ -134,7 +134,7 @@ public final class AccessLog implements AutoCloseable
      */
     private static final class Pending
     {
-        final Bytes bytes = new Bytes();
+        final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(64 * 1024);
         final JsonGenerator json;
 
         Pending() throws IOException
@@ -142,20 +142,6 @@ public final class AccessLog implements AutoCloseable
             json = JSON.createGenerator(bytes);
             // Lines are separated by the newline each one ends with, not by Jackson's space.
             json.setRootValueSeparator(null);
-        }
-    }
-
-    /** A byte buffer that hands its array to a stream without copying it first. */
-    private static final class Bytes extends java.io.ByteArrayOutputStream
-    {
-        Bytes()
-        {
-            super(64 * 1024);
-        }
-
-        void writeTo(java.io.PrintStream stream)
-        {
-            stream.write(buf, 0, count);
         }
     }
 
@@ -205,15 +191,16 @@ public final class AccessLog implements AutoCloseable
         }
     }
 
-    private static void write(java.io.PrintStream stream, Bytes lines)
+    private static void write(java.io.PrintStream stream, java.io.ByteArrayOutputStream lines) throws IOException
     {
-        // PrintStream.write(byte[], ...) passes the bytes through; print(String) would encode them
-        // again. A PrintStream never throws; it sets its error flag instead.
+        // Hands the buffer's own array to PrintStream.write(byte[], ...), which passes the bytes
+        // through; print(String) would encode them again. A PrintStream sets its error flag
+        // rather than throw.
         lines.writeTo(stream);
         stream.flush();
     }
 
-    private void writeFile(String path, Bytes lines) throws IOException
+    private void writeFile(String path, java.io.ByteArrayOutputStream lines) throws IOException
     {
         if (!path.equals(filePath))
         {
