@@ -2,13 +2,11 @@
 package dev.sluice.admin;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sluice.auth.ApiKeys;
 import dev.sluice.cache.CacheRuntime;
 import dev.sluice.config.ConfigStore;
 import dev.sluice.exchange.RequestIds;
@@ -39,7 +37,6 @@ public final class AdminServlet extends HttpServlet
 {
     private static final long serialVersionUID = 1L;
     private static final ObjectMapper JSON = dev.sluice.http.Json.mapper();
-    private static final int MAX_TOKEN = 256;
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AdminServlet.class);
 
     @Override
@@ -50,22 +47,8 @@ public final class AdminServlet extends HttpServlet
         response.setHeader("Cache-Control", "no-store");
         Object store = getServletContext().getAttribute(ConfigStore.ATTRIBUTE);
         AdminSettings admin = store instanceof ConfigStore config ? config.current().admin() : AdminSettings.OFF;
-        if (!admin.enabled())
+        if (!AdminAccess.check(request, response, admin, id))
         {
-            ProblemWriter.write(response, ProblemType.NOT_FOUND, "No such Sluice endpoint.", id);
-            return;
-        }
-        if (!admin.allows(InetAddress.getByName(request.getRemoteAddr()).getAddress()))
-        {
-            ProblemWriter.write(response, ProblemType.FORBIDDEN, "Admin endpoints are not open to this address (admin.allow).", id);
-            return;
-        }
-        String authorization = request.getHeader("Authorization");
-        String token = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7) ? authorization.substring(7).trim() : null;
-        if (token == null || token.isEmpty() || token.length() > MAX_TOKEN || !admin.accepts(ApiKeys.sha256(token)))
-        {
-            response.setHeader("WWW-Authenticate", "Bearer realm=\"sluice-admin\"");
-            ProblemWriter.write(response, ProblemType.UNAUTHORIZED, "Admin endpoints need the admin token as a bearer token.", id);
             return;
         }
         String path = request.getPathInfo() == null ? "" : request.getPathInfo();

@@ -61,7 +61,7 @@ public final class HealthServlet extends HttpServlet
             ProblemWriter.write(response, ProblemType.NOT_READY, "Sluice is starting or stopping.", id);
             return;
         }
-        json(response, request, "{\"status\":\"ready\",\"routes\":" + config.current().routes().routes().size()
+        json(response, request, "{\"status\":\"ready\",\"version\":\"" + dev.sluice.observe.BuildInfo.version() + "\",\"routes\":" + config.current().routes().routes().size()
             + ",\"config_reloads\":" + config.reloads() + ",\"config_rejected\":" + config.rejectedReloads() + "}\n");
     }
 

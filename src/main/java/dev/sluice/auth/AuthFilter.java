@@ -100,6 +100,7 @@ public final class AuthFilter implements Filter
         long blocked = failures.blockedSeconds(exchange.clientAddress(), settings.maxFailures(), settings.failureWindow(), clock.millis());
         if (blocked > 0)
         {
+            exchange.authMethod("blocked");
             exchange.outcome(Exchange.Outcome.RATE_LIMITED);
             response.setHeader(HeaderNames.RETRY_AFTER, Long.toString(blocked));
             exchange.addBytesOut(ProblemWriter.write(response, ProblemType.RATE_LIMITED,
@@ -108,6 +109,7 @@ public final class AuthFilter implements Filter
         }
         Credentials credentials = credentials(request, policy, settings);
         Authenticator.Outcome outcome = authenticatorFor(settings).authenticate(policy, credentials);
+        exchange.authMethod(outcome.method());
         if (outcome.rejection() != null)
         {
             if (outcome.rejection().kind() == Rejection.Kind.UNAUTHENTICATED && credentials.presented())

@@ -15,8 +15,13 @@ import java.util.Set;
  */
 public final class Authenticator
 {
-    /** Exactly one of the two is set. */
-    public record Outcome(Identity identity, Rejection rejection)
+    /**
+     * Exactly one of identity and rejection is set.
+     *
+     * @param method the kind of credential that decided ({@code api-key}, {@code jwt},
+     * {@code introspection}, {@code mtls}), {@code anonymous}, or {@code none} when nothing was presented
+     */
+    public record Outcome(Identity identity, Rejection rejection, String method)
     {
     }
 
@@ -39,6 +44,7 @@ public final class Authenticator
     public Outcome authenticate(RoutePolicy policy, Credentials credentials)
     {
         Rejection first = null;
+        String firstMethod = "none";
         boolean presented = false;
         for (RoutePolicy.Method method : policy.methods())
         {
@@ -96,33 +102,34 @@ public final class Authenticator
             presented = true;
             if (identity != null)
             {
-                return authorize(policy, identity);
+                return authorize(policy, identity, method.type().label);
             }
             if (first == null)
             {
                 first = rejection;
+                firstMethod = method.type().label;
             }
         }
         if (!presented)
         {
             return policy.anonymous() != null
-                ? authorize(policy, Identity.anonymous(policy.anonymous()))
-                : new Outcome(null, Rejection.missing(wanted(policy)));
+                ? authorize(policy, Identity.anonymous(policy.anonymous()), "anonymous")
+                : new Outcome(null, Rejection.missing(wanted(policy)), "none");
         }
-        return new Outcome(null, first);
+        return new Outcome(null, first, firstMethod);
     }
 
-    private static Outcome authorize(RoutePolicy policy, Identity identity)
+    private static Outcome authorize(RoutePolicy policy, Identity identity, String method)
     {
         if (!identity.scopes().containsAll(policy.scopes()))
         {
-            return new Outcome(null, Rejection.insufficientScope(String.join(" ", policy.scopes().stream().sorted().toList())));
+            return new Outcome(null, Rejection.insufficientScope(String.join(" ", policy.scopes().stream().sorted().toList())), method);
         }
         if (!policy.groups().isEmpty() && Collections.disjoint(policy.groups(), identity.groups()))
         {
-            return new Outcome(null, Rejection.notInGroup());
+            return new Outcome(null, Rejection.notInGroup(), method);
         }
-        return new Outcome(identity, null);
+        return new Outcome(identity, null, method);
     }
 
     private static String wanted(RoutePolicy policy)

@@ -30,6 +30,17 @@ public final class ResponseStore implements AutoCloseable
 
     private final CacheManager manager;
     private final Cache<String, CacheEntry> cache;
+    private final org.ehcache.core.spi.service.StatisticsService statistics = new org.ehcache.core.internal.statistics.DefaultStatisticsService();
+
+    /**
+     * One storage tier's occupancy, as Ehcache counts it.
+     *
+     * @param tier {@code OnHeap}, {@code OffHeap} or {@code Disk}
+     * @param bytes occupied bytes, or -1 where the tier counts entries only (a heap sized in entries)
+     */
+    public record Tier(String tier, long entries, long bytes, long hits, long misses, long evictions)
+    {
+    }
 
     /** A stored response and the key it is stored under (a variant key for Vary'ing resources). */
     public record Hit(String key, CachedResponse response)
@@ -56,12 +67,13 @@ public final class ResponseStore implements AutoCloseable
         {
             manager = CacheManagerBuilder.newCacheManagerBuilder()
                 .with(CacheManagerBuilder.persistence(settings.diskDirectory().toFile()))
+                .using(statistics)
                 .withCache(CACHE, configuration)
                 .build(true);
         }
         else
         {
-            manager = CacheManagerBuilder.newCacheManagerBuilder().withCache(CACHE, configuration).build(true);
+            manager = CacheManagerBuilder.newCacheManagerBuilder().using(statistics).withCache(CACHE, configuration).build(true);
         }
         cache = manager.getCache(CACHE, String.class, CacheEntry.class);
         LOG.info("Response cache: heap {}, {} off-heap, disk {}",
@@ -69,6 +81,16 @@ public final class ResponseStore implements AutoCloseable
             settings.offHeapBytes() > 0 ? settings.offHeapBytes() / (1024 * 1024) + " MB" : "none",
             settings.diskDirectory() == null ? "none" : settings.diskDirectory() + " (" + settings.diskBytes() / (1024 * 1024) + " MB"
                 + (settings.diskPersistent() ? ", persistent)" : ")"));
+    }
+
+    /** Every tier's occupancy now, heap first. */
+    public List<Tier> tiers()
+    {
+        List<Tier> tiers = new java.util.ArrayList<>();
+        statistics.getCacheStatistics(CACHE).getTierStatistics().forEach((name, tier) ->
+            tiers.add(new Tier(name, tier.getMappings(), tier.getOccupiedByteSize(), tier.getHits(), tier.getMisses(), tier.getEvictions())));
+        tiers.sort(java.util.Comparator.comparingInt(tier -> List.of("OnHeap", "OffHeap", "Disk").indexOf(tier.tier())));
+        return tiers;
     }
 
     /** The stored response this request selects, or null. */

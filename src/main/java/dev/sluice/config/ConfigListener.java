@@ -53,6 +53,7 @@ public final class ConfigListener implements ServletContextListener
     public void contextInitialized(ServletContextEvent event)
     {
         ServletContext context = event.getServletContext();
+        LOG.info("Sluice {} starting in {}", dev.sluice.observe.BuildInfo.version(), context.getServerInfo());
         ConfigStore store;
         try
         {

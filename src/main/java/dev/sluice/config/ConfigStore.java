@@ -45,18 +45,21 @@ public final class ConfigStore implements AutoCloseable
     private final Function<String, String> variables;
     private final AtomicReference<Settings> current = new AtomicReference<>();
     private volatile String digest;
+    /** The properties and digest of the configuration in use (not of a rejected file). */
+    private volatile Loaded applied;
     private volatile String lastProblem;
     private volatile long reloads;
     private volatile long rejectedReloads;
     private dev.sluice.http.OwnThreads watcher;
 
-    private ConfigStore(String source, Path file, Function<String, String> variables, Settings settings, String digest)
+    private ConfigStore(String source, Path file, Function<String, String> variables, Settings settings, Loaded loaded)
     {
         this.source = source;
         this.file = file;
         this.variables = variables;
         this.current.set(settings);
-        this.digest = digest;
+        this.digest = loaded.digest();
+        this.applied = loaded;
     }
 
     /**
@@ -69,7 +72,7 @@ public final class ConfigStore implements AutoCloseable
         String source = "'" + file + "' (" + origin + ")";
         Loaded loaded = load(file, source, read(file, source));
         Settings settings = SettingsParser.parse(source, loaded.properties(), variables);
-        return new ConfigStore(source, file, variables, settings, loaded.digest());
+        return new ConfigStore(source, file, variables, settings, loaded);
     }
 
     /**
@@ -79,7 +82,7 @@ public final class ConfigStore implements AutoCloseable
     {
         Loaded loaded = load(null, source, content);
         Settings settings = SettingsParser.parse(source, loaded.properties(), variables);
-        return new ConfigStore(source, null, variables, settings, loaded.digest());
+        return new ConfigStore(source, null, variables, settings, loaded);
     }
 
     private static byte[] read(Path file, String source) throws ConfigException
@@ -211,6 +214,21 @@ public final class ConfigStore implements AutoCloseable
         return source;
     }
 
+    /** SHA-256 (hex) over the bytes of the configuration in use and its includes. */
+    public String digest()
+    {
+        return applied.digest();
+    }
+
+    /**
+     * The properties in use, merged from the file and its includes, as written ({@code ${NAME}}
+     * references not resolved), so secrets from the environment never show through this.
+     */
+    public Map<String, String> properties()
+    {
+        return java.util.Collections.unmodifiableMap(applied.properties());
+    }
+
     /** Reloads applied since start. */
     public long reloads()
     {
@@ -270,6 +288,7 @@ public final class ConfigStore implements AutoCloseable
         {
             Settings settings = SettingsParser.parse(source, loaded.properties(), variables);
             current.set(settings);
+            applied = loaded;
             digest = newDigest;
             lastProblem = null;
             reloads++;

@@ -25,6 +25,7 @@ import dev.sluice.upstream.Upstream;
  * @param transport HSTS, plain-HTTP policy per route, client-certificate headers
  * @param admin who may call the admin endpoints
  * @param cache storage tiers and each route's caching
+ * @param metrics what is recorded and who may scrape it
  */
 public record Settings(
     Map<String, Upstream> upstreams,
@@ -38,7 +39,8 @@ public record Settings(
     TransportSettings transport,
     AdminSettings admin,
     CacheSettings cache,
-    String accessLogOutput)
+    String accessLogOutput,
+    dev.sluice.observe.MetricsSettings metrics)
 {
     public Settings
     {

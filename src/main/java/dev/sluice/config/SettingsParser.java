@@ -13,6 +13,7 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 import dev.sluice.admin.AdminSettings;
+import dev.sluice.observe.MetricsSettings;
 import dev.sluice.auth.ApiKeys;
 import dev.sluice.auth.AuthSettings;
 import dev.sluice.auth.AuthSettingsParser;
@@ -74,6 +75,7 @@ public final class SettingsParser
         }
         TrustedProxies trustedProxies = trustedProxies(reader);
         AdminSettings admin = admin(reader);
+        MetricsSettings metrics = metrics(reader);
         ProxySettings proxy = proxy(reader);
         Map<String, Upstream> upstreams = upstreams(reader);
         RouteTable routes = routes(reader, upstreams, proxy.timeouts());
@@ -96,15 +98,21 @@ public final class SettingsParser
             throw new ConfigException(source, problems);
         }
         return new Settings(upstreams, routes, trustedProxies, proxy, reloadInterval, accessLog, auth, rateLimit, transport, admin, cache,
-            accessLogOutput);
+            accessLogOutput, metrics);
     }
 
-    private static AdminSettings admin(ConfigReader reader)
+    private static MetricsSettings metrics(ConfigReader reader)
     {
-        String token = reader.optional("admin.token").orElse(null);
-        List<String> allowed = reader.optional("admin.allow").isPresent() ? reader.list("admin.allow") : List.of("127.0.0.0/8", "::1/128");
+        boolean enabled = reader.bool("metrics.enabled", true);
+        boolean perConsumer = reader.bool("metrics.per-consumer", false);
+        return new MetricsSettings(enabled, perConsumer, cidrs(reader, "metrics.allow", List.of()));
+    }
+
+    private static List<Cidr> cidrs(ConfigReader reader, String key, List<String> defaults)
+    {
+        List<String> items = reader.optional(key).isPresent() ? reader.list(key) : defaults;
         List<Cidr> blocks = new ArrayList<>();
-        for (String item : allowed)
+        for (String item : items)
         {
             try
             {
@@ -112,9 +120,16 @@ public final class SettingsParser
             }
             catch (IllegalArgumentException x)
             {
-                reader.invalid("admin.allow", item, x.getMessage());
+                reader.invalid(key, item, x.getMessage());
             }
         }
+        return blocks;
+    }
+
+    private static AdminSettings admin(ConfigReader reader)
+    {
+        String token = reader.optional("admin.token").orElse(null);
+        List<Cidr> blocks = cidrs(reader, "admin.allow", List.of("127.0.0.0/8", "::1/128"));
         if (token == null)
         {
             return AdminSettings.OFF;

@@ -50,6 +50,9 @@ public final class Exchange
     private volatile boolean requestBodyRead;
     private volatile String hiddenCookie;
     private volatile dev.sluice.route.RequestPath requestPath;
+    private volatile String authMethod;
+    private volatile String rateLimitResult;
+    private volatile boolean retryRefused;
 
     /**
      * @param trustedPeer whether the TCP peer is one of {@code exchange.trusted-proxies}, decided
@@ -281,6 +284,46 @@ public final class Exchange
     public void forwardOnly(Set<String> headers)
     {
         this.forwardOnly = headers;
+    }
+
+    /**
+     * Which kind of credential decided authentication ({@code api-key}, {@code jwt},
+     * {@code introspection}, {@code mtls}, {@code anonymous}, or {@code none} when nothing was
+     * presented); null on public routes. For metrics.
+     */
+    public String authMethod()
+    {
+        return authMethod;
+    }
+
+    public void authMethod(String method)
+    {
+        this.authMethod = method;
+    }
+
+    /**
+     * What the rate limiter decided: {@code allowed}, {@code refused}, or with the store down
+     * {@code store_error_allowed} / {@code store_error_refused}; null on routes without limits.
+     */
+    public String rateLimitResult()
+    {
+        return rateLimitResult;
+    }
+
+    public void rateLimitResult(String result)
+    {
+        this.rateLimitResult = result;
+    }
+
+    /** Whether a retry was wanted but the upstream's retry budget was spent. */
+    public boolean retryRefused()
+    {
+        return retryRefused;
+    }
+
+    public void retryRefused(boolean refused)
+    {
+        this.retryRefused = refused;
     }
 
     public void addBytesIn(long count)

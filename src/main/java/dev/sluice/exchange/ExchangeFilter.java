@@ -12,6 +12,7 @@ import dev.sluice.http.HeaderNames;
 import dev.sluice.http.ProblemType;
 import dev.sluice.http.ProblemWriter;
 import dev.sluice.observe.AccessLog;
+import dev.sluice.observe.Metrics;
 import dev.sluice.route.BadPathException;
 import dev.sluice.route.RequestPath;
 import dev.sluice.route.RouteMatch;
@@ -42,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * {@code GET HEAD POST PUT DELETE PATCH OPTIONS}, spelled exactly so (405 with {@code Allow});</li>
  * <li>turns any exception from later in the chain into a 500 problem (the container never
  * shows its own error page);</li>
- * <li>writes the access-log line when the exchange completes, which for proxied requests is
+ * <li>writes the access-log line and records the metrics when the exchange completes, which for proxied requests is
  * after the servlet's asynchronous work, not when {@code chain.doFilter} returns.</li>
  * </ol>
  * Settings: {@code exchange.trusted-proxies} (default none), {@code exchange.access-log}
@@ -57,6 +58,7 @@ public final class ExchangeFilter implements Filter
 
     private ConfigStore config;
     private AccessLog accessLog;
+    private Metrics metrics;
     private final Clock clock = Clock.systemUTC();
 
     @Override
@@ -64,6 +66,7 @@ public final class ExchangeFilter implements Filter
     {
         config = ConfigStore.of(filterConfig.getServletContext());
         accessLog = new AccessLog();
+        metrics = Metrics.of(filterConfig.getServletContext());
     }
 
     @Override
@@ -91,6 +94,7 @@ public final class ExchangeFilter implements Filter
         Exchange exchange = new Exchange(id, clock.instant(), System.nanoTime(), settings, client, trustedPeer, request.getMethod(), rawPath);
         exchange.trace(TraceContext.accept(request.getHeader(HeaderNames.TRACEPARENT), request.getHeader(HeaderNames.TRACESTATE), trustedPeer));
         request.setAttribute(Exchange.ATTRIBUTE, exchange);
+        metrics.started(exchange);
 
         try
         {
@@ -109,11 +113,11 @@ public final class ExchangeFilter implements Filter
         {
             if (request.isAsyncStarted())
             {
-                request.getAsyncContext().addListener(new Completion(exchange, response, accessLog));
+                request.getAsyncContext().addListener(new Completion(exchange, response, accessLog, metrics));
             }
             else
             {
-                accessLog.write(exchange, response.getStatus(), System.nanoTime());
+                completed(exchange, response, accessLog, metrics);
             }
         }
     }
@@ -174,24 +178,34 @@ public final class ExchangeFilter implements Filter
         return false;
     }
 
-    /** Writes the access log once the asynchronous proxy exchange is over, however it ended. */
+    private static void completed(Exchange exchange, HttpServletResponse response, AccessLog accessLog, Metrics metrics)
+    {
+        long end = System.nanoTime();
+        int status = response.getStatus();
+        metrics.completed(exchange, status, end);
+        accessLog.write(exchange, status, end);
+    }
+
+    /** Writes the access log and records metrics once the asynchronous proxy exchange is over, however it ended. */
     private static final class Completion implements AsyncListener
     {
         private final Exchange exchange;
         private final HttpServletResponse response;
         private final AccessLog accessLog;
+        private final Metrics metrics;
 
-        Completion(Exchange exchange, HttpServletResponse response, AccessLog accessLog)
+        Completion(Exchange exchange, HttpServletResponse response, AccessLog accessLog, Metrics metrics)
         {
             this.exchange = exchange;
             this.response = response;
             this.accessLog = accessLog;
+            this.metrics = metrics;
         }
 
         @Override
         public void onComplete(AsyncEvent event)
         {
-            accessLog.write(exchange, response.getStatus(), System.nanoTime());
+            completed(exchange, response, accessLog, metrics);
         }
 
         @Override

@@ -76,6 +76,10 @@ public final class SluiceServer implements AutoCloseable
     {
         Server server = newServer(webapp, config, stopTimeout);
         ServerConnector connector = tls == null ? plainConnector(server, host, port, false) : tlsConnector(server, host, port, tls);
+        if (tls != null)
+        {
+            publishCertificates(server, tls);
+        }
         return started(server, connector, null, null);
     }
 
@@ -92,9 +96,17 @@ public final class SluiceServer implements AutoCloseable
             return started(server, plain, null, null);
         }
         SslContextFactory.Server ssl = sslContextFactory(tls);
+        publishCertificates(server, ssl);
         ServerConnector secure = tlsConnector(server, host, tls.port(), ssl);
         CertificateReloader reloader = tls.reloadInterval().isZero() ? null : new CertificateReloader(tls, ssl);
         return started(server, plain, secure, reloader);
+    }
+
+    /** Lets metrics and the admin API read the certificates served now (after reloads too). */
+    private static void publishCertificates(Server server, SslContextFactory.Server ssl)
+    {
+        WebAppContext context = server.getDescendant(WebAppContext.class);
+        context.setAttribute(dev.sluice.tls.ServedCertificates.ATTRIBUTE, (java.util.function.Supplier<java.security.KeyStore>)ssl::getKeyStore);
     }
 
     /** TLS 1.2 and 1.3, the certificates of {@code tls}, client certificates as configured. */
@@ -139,6 +151,9 @@ public final class SluiceServer implements AutoCloseable
             context.setAttribute(ConfigListener.PATH_ATTRIBUTE, config.toAbsolutePath().toString());
         }
         server.setHandler(new GracefulHandler(context));
+        // Open client connections, for the metrics of a launcher-run Sluice.
+        context.setAttribute(dev.sluice.observe.Metrics.CONNECTIONS_ATTRIBUTE, (java.util.function.IntSupplier)() ->
+            java.util.Arrays.stream(server.getConnectors()).mapToInt(connector -> connector.getConnectedEndPoints().size()).sum());
         server.addBean(new HeaderDeadline(server, () ->
             context.getServletContext().getAttribute(dev.sluice.config.ConfigStore.ATTRIBUTE) instanceof dev.sluice.config.ConfigStore store
                 ? store.current().transport().headerTimeout()

@@ -65,6 +65,7 @@ final class Attempts
         if (!pool.tryRetry())
         {
             pool.finished(next, Pool.Result.NEUTRAL, -1);
+            exchange.retryRefused(true);
             LOG.debug("{} retry budget of upstream '{}' spent", exchange.id(), pool.upstream().name());
             return null;
         }

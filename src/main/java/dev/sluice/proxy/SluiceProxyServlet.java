@@ -93,7 +93,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     {
         config = ConfigStore.of(getServletContext());
         super.init();
-        pools = new Pools(() -> config.current().upstreams(), Clock.systemUTC(), this::probe);
+        pools = new Pools(() -> config.current().upstreams(), Clock.systemUTC(), this::probe, dev.sluice.observe.Metrics.of(getServletContext()));
         getServletContext().setAttribute(Pools.class.getName(), pools);
         getServletContext().setAttribute(Refresher.ATTRIBUTE, new BackgroundRefresh(pools, clients));
         getServletContext().setAttribute(READY_ATTRIBUTE, Boolean.TRUE);

@@ -118,6 +118,9 @@ public final class RateLimitFilter implements Filter
             policy.header() == null ? null : request.getHeader(policy.header()),
             policy.key() == KeyType.PATH ? exchange.requestPath().canonical() : exchange.path());
         RateLimiter.Decision decision = limiterFor(settings).decide(route, policy, caller);
+        exchange.rateLimitResult(decision.storeFailed()
+            ? (decision.allowed() ? "store_error_allowed" : "store_error_refused")
+            : (decision.allowed() ? "allowed" : "refused"));
         if (decision.storeFailed() && !decision.allowed())
         {
             exchange.outcome(Exchange.Outcome.RATE_LIMIT_UNAVAILABLE);
@@ -139,6 +142,7 @@ public final class RateLimitFilter implements Filter
             slot = route + "|" + RateLimiter.keyValue(policy, caller);
             if (!concurrency.tryAcquire(slot, policy.concurrency()))
             {
+                exchange.rateLimitResult("refused");
                 refuse(response, exchange, 1, "Too many requests of this caller are in progress on this route.");
                 return;
             }

@@ -34,6 +34,7 @@ public final class Pool
     private final Balancer balancer;
     private final RetryBudget budget;
     private final Clock clock;
+    private final PoolEvents events;
     /** How many targets with weight above zero are in Sluice's own zone (0 when zone-agnostic). */
     private final int localTargets;
 
@@ -42,7 +43,13 @@ public final class Pool
      */
     public Pool(Upstream upstream, Clock clock, Function<String, TargetState> states)
     {
+        this(upstream, clock, states, PoolEvents.NONE);
+    }
+
+    public Pool(Upstream upstream, Clock clock, Function<String, TargetState> states, PoolEvents events)
+    {
         this.upstream = upstream;
+        this.events = events;
         this.settings = upstream.pool();
         this.clock = clock;
         List<Member> list = new ArrayList<>();
@@ -276,6 +283,7 @@ public final class Pool
         state.ejectedUntil = now + length;
         state.consecutiveFailures = 0;
         LOG.warn("Upstream '{}' target {} ejected for {} ms: {}", upstream.name(), member, length / 1_000_000, why);
+        events.ejected(upstream.name(), member.target.authority());
     }
 
     /** Records an active health-check result; {@code reason} describes a failure for the log. */
@@ -283,6 +291,7 @@ public final class Pool
     {
         TargetState state = member.state;
         PoolSettings.HealthCheck check = settings.health();
+        events.checked(upstream.name(), member.target.authority(), healthy);
         if (healthy)
         {
             state.activeFailures = 0;

@@ -39,6 +39,7 @@ public final class Pools implements AutoCloseable
     }
 
     private final Clock clock;
+    private final PoolEvents events;
     private final Prober prober;
     private final Supplier<Map<String, Upstream>> configuration;
     private final ScheduledExecutorService scheduler;
@@ -52,6 +53,12 @@ public final class Pools implements AutoCloseable
      */
     public Pools(Supplier<Map<String, Upstream>> configuration, Clock clock, Prober prober)
     {
+        this(configuration, clock, prober, PoolEvents.NONE);
+    }
+
+    public Pools(Supplier<Map<String, Upstream>> configuration, Clock clock, Prober prober, PoolEvents events)
+    {
+        this.events = events;
         this.clock = clock;
         this.prober = prober;
         this.configuration = configuration;
@@ -103,7 +110,7 @@ public final class Pools implements AutoCloseable
                 TargetState state = states.computeIfAbsent(key, k -> new TargetState());
                 kept.put(key, state);
                 return state;
-            });
+            }, events);
             rebuilt.put(upstream.name(), pool);
         }
         states.keySet().retainAll(kept.keySet());

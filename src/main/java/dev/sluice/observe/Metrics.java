@@ -1,0 +1,459 @@
+// Sluice's Prometheus metrics: recorded once per exchange from the Exchange, the rest read when scraped.
+package dev.sluice.observe;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
+
+import dev.sluice.auth.Identity;
+import dev.sluice.cache.CacheRuntime;
+import dev.sluice.cache.ResponseStore;
+import dev.sluice.config.ConfigStore;
+import dev.sluice.exchange.Exchange;
+import dev.sluice.route.RouteMatch;
+import dev.sluice.tls.ServedCertificates;
+import dev.sluice.upstream.Pool;
+import dev.sluice.upstream.PoolEvents;
+import dev.sluice.upstream.Pools;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import jakarta.servlet.ServletContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One registry per web application, published as the context attribute {@link #ATTRIBUTE}.
+ *
+ * <p>The request path pays for a map lookup and a few adder increments: meters are found by
+ * route name in a map of this class's own (never by building a Micrometer id per request), and
+ * everything that is state rather than an event (upstream target state, cache occupancy,
+ * configuration hash, certificate expiry) is read only when someone scrapes.</p>
+ *
+ * <p>Label sets are bounded by the configuration, never by what clients send: {@code route} is
+ * a configured route name ({@code none} when no route matched), {@code upstream} and
+ * {@code target} are configured upstreams and their targets, {@code consumer} (only with
+ * {@code metrics.per-consumer = true}, read at start only) is a declared consumer id, {@code anonymous}, or
+ * {@code other} for token subjects that are not declared consumers. No label ever carries a path.</p>
+ */
+public final class Metrics implements PoolEvents, AutoCloseable
+{
+    public static final String ATTRIBUTE = Metrics.class.getName();
+    /** Set by the launcher to an {@link IntSupplier} of open client connections. */
+    public static final String CONNECTIONS_ATTRIBUTE = Metrics.class.getName() + ".connections";
+    private static final Logger LOG = LoggerFactory.getLogger(Metrics.class);
+    private static final String NO_ROUTE = "none";
+    private static final String[] STATUS_CLASSES = {"other", "1xx", "2xx", "3xx", "4xx", "5xx"};
+    /** Request latency buckets: a gateway's own answers take microseconds, upstreams up to a minute. */
+    private static final Duration[] LATENCY_BUCKETS = {
+        Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
+        Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+        Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60)};
+    private static final List<String> TARGET_STATES = List.of("healthy", "unhealthy", "ejected", "probing", "drained");
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final ServletContext context;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Map<String, RouteMeters> routes = new ConcurrentHashMap<>();
+    private final Map<String, Timer> upstreamLatency = new ConcurrentHashMap<>();
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final MultiGauge targetState;
+    private final MultiGauge targetInFlight;
+    private final MultiGauge cacheEntries;
+    private final MultiGauge cacheBytes;
+    private final MultiGauge certificateExpiry;
+    private final MultiGauge configInfo;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    /** Read once at start: Prometheus wants one label set per metric name, so a reload cannot add or drop the label. */
+    private final boolean perConsumer;
+
+    private Metrics(ServletContext context)
+    {
+        this.context = context;
+        this.perConsumer = context.getAttribute(ConfigStore.ATTRIBUTE) instanceof ConfigStore store && store.current().metrics().perConsumer();
+        Gauge.builder("sluice.build.info", () -> 1).description("The running build of Sluice").tag("version", BuildInfo.version())
+            .strongReference(true).register(registry);
+        Gauge.builder("sluice.requests.in.flight", inFlight, AtomicInteger::get).description("Proxied requests being handled now")
+            .register(registry);
+        targetState = MultiGauge.builder("sluice.upstream.target.state")
+            .description("1 for the state each upstream target is in now, 0 for the others").register(registry);
+        targetInFlight = MultiGauge.builder("sluice.upstream.target.in.flight").description("Requests in flight to each upstream target")
+            .register(registry);
+        cacheEntries = MultiGauge.builder("sluice.cache.entries").description("Stored responses per cache tier").register(registry);
+        cacheBytes = MultiGauge.builder("sluice.cache.bytes").description("Bytes occupied per cache tier (-1: the tier counts entries)")
+            .baseUnit("bytes").register(registry);
+        certificateExpiry = MultiGauge.builder("sluice.tls.certificate.expiry").description("When each served certificate expires (Unix time)")
+            .baseUnit("seconds").register(registry);
+        configInfo = MultiGauge.builder("sluice.config.info").description("The loaded configuration: its source and SHA-256").register(registry);
+        FunctionCounter.builder("sluice.config.reloads", context, Metrics::acceptedReloads).description("Configuration reloads")
+            .tag("result", "accepted").register(registry);
+        FunctionCounter.builder("sluice.config.reloads", context, Metrics::rejectedReloads).description("Configuration reloads")
+            .tag("result", "rejected").register(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        JvmGcMetrics gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+        closeables.add(gc);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        bindContainer(context);
+    }
+
+    /** The context's metrics, made on first use (the listener normally makes them at start). */
+    public static Metrics of(ServletContext context)
+    {
+        synchronized (context)
+        {
+            if (context.getAttribute(ATTRIBUTE) instanceof Metrics metrics)
+            {
+                return metrics;
+            }
+            Metrics metrics = new Metrics(context);
+            context.setAttribute(ATTRIBUTE, metrics);
+            return metrics;
+        }
+    }
+
+    /** Jetty's thread pool (Jetty publishes it to web applications) and the launcher's connection count. */
+    private void bindContainer(ServletContext context)
+    {
+        Object executor = context.getAttribute("org.eclipse.jetty.server.Executor");
+        try
+        {
+            if (executor instanceof org.eclipse.jetty.util.thread.ThreadPool pool)
+            {
+                new io.micrometer.core.instrument.binder.jetty.JettyServerThreadPoolMetrics(pool, Tags.empty()).bindTo(registry);
+            }
+        }
+        catch (LinkageError x)
+        {
+            LOG.debug("No Jetty thread-pool metrics: {}", x.toString());
+        }
+        if (context.getAttribute(CONNECTIONS_ATTRIBUTE) instanceof IntSupplier connections)
+        {
+            Gauge.builder("sluice.connections", connections, IntSupplier::getAsInt).description("Open client connections").register(registry);
+        }
+    }
+
+    private static double acceptedReloads(ServletContext context)
+    {
+        return context.getAttribute(ConfigStore.ATTRIBUTE) instanceof ConfigStore store ? store.reloads() : 0;
+    }
+
+    private static double rejectedReloads(ServletContext context)
+    {
+        return context.getAttribute(ConfigStore.ATTRIBUTE) instanceof ConfigStore store ? store.rejectedReloads() : 0;
+    }
+
+    /** An exchange entered the filters. */
+    public void started(Exchange exchange)
+    {
+        if (exchange.settings().metrics().enabled())
+        {
+            inFlight.incrementAndGet();
+        }
+    }
+
+    /** An exchange is over; {@code status} is what the client got. */
+    public void completed(Exchange exchange, int status, long endNanos)
+    {
+        if (!exchange.settings().metrics().enabled())
+        {
+            return;
+        }
+        inFlight.decrementAndGet();
+        RouteMatch match = exchange.routeMatch();
+        String route = match == null ? NO_ROUTE : match.route().name();
+        String consumer = perConsumer ? consumer(exchange.identity()) : null;
+        RouteMeters meters = routeMeters(route, consumer);
+        meters.requests(status).increment();
+        meters.duration.record(endNanos - exchange.startNanos(), TimeUnit.NANOSECONDS);
+        if (exchange.bytesIn() > 0)
+        {
+            meters.bytesIn.increment(exchange.bytesIn());
+        }
+        if (exchange.bytesOut() > 0)
+        {
+            meters.bytesOut.increment(exchange.bytesOut());
+        }
+        if (exchange.cacheStatus() != null)
+        {
+            meters.cache(exchange.cacheStatus()).increment();
+        }
+        if (exchange.authMethod() != null)
+        {
+            meters.auth(exchange.authMethod(), authResult(exchange)).increment();
+        }
+        String limited = exchange.rateLimitResult();
+        if (limited != null)
+        {
+            meters.rateLimit(limited).increment();
+            if (limited.startsWith("store_error_"))
+            {
+                meters.rateLimitStoreError().increment();
+            }
+        }
+        if (exchange.attempts() > 1)
+        {
+            meters.retries.increment(exchange.attempts() - 1);
+        }
+        if (exchange.retryRefused())
+        {
+            meters.retryBudgetExhausted().increment();
+        }
+        long upstreamNanos = exchange.upstreamNanos();
+        if (upstreamNanos >= 0 && match != null && exchange.target() != null)
+        {
+            upstreamLatency.computeIfAbsent(match.route().upstream() + ' ' + exchange.target(), key -> Timer.builder("sluice.upstream.duration")
+                    .description("Time from sending a request upstream to its response headers")
+                    .tags("upstream", match.route().upstream(), "target", exchange.target())
+                    .serviceLevelObjectives(LATENCY_BUCKETS).register(registry))
+                .record(upstreamNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private static final String[] AUTH_RESULTS = {"success", "unauthorized", "forbidden", "unavailable", "blocked"};
+
+    /** An index into {@link #AUTH_RESULTS}. */
+    private static int authResult(Exchange exchange)
+    {
+        return switch (exchange.outcome())
+        {
+            case UNAUTHORIZED -> 1;
+            case FORBIDDEN -> 2;
+            case AUTH_UNAVAILABLE -> 3;
+            case RATE_LIMITED -> exchange.identity() == null ? 4 : 0;
+            default -> exchange.identity() == null ? 1 : 0;
+        };
+    }
+
+    private static String consumer(Identity identity)
+    {
+        if (identity == null)
+        {
+            return "none";
+        }
+        if (identity.anonymous())
+        {
+            return "anonymous";
+        }
+        return identity.consumer() != null ? identity.consumer().id() : "other";
+    }
+
+    private RouteMeters routeMeters(String route, String consumer)
+    {
+        String key = consumer == null ? route : route + '\u0000' + consumer;
+        RouteMeters meters = routes.get(key);
+        return meters != null ? meters : routes.computeIfAbsent(key, k -> new RouteMeters(route, consumer));
+    }
+
+    /** A counter by name and tag pairs, made once; for events rarer than requests (the key is built per call). */
+    private Counter counter(String name, String... tags)
+    {
+        StringBuilder key = new StringBuilder(name);
+        for (String tag : tags)
+        {
+            key.append('\u0000').append(tag);
+        }
+        Counter counter = counters.get(key.toString());
+        return counter != null ? counter : counters.computeIfAbsent(key.toString(), k -> Counter.builder(name).tags(tags).register(registry));
+    }
+
+    @Override
+    public void ejected(String upstream, String target)
+    {
+        counter("sluice.upstream.ejections", "upstream", upstream, "target", target).increment();
+    }
+
+    @Override
+    public void checked(String upstream, String target, boolean healthy)
+    {
+        counter("sluice.upstream.health.checks", "upstream", upstream, "target", target, "result", healthy ? "passed" : "failed").increment();
+    }
+
+    /**
+     * The whole registry in Prometheus text format 0.0.4, or OpenMetrics when {@code accept}
+     * asks for it; state gauges are refreshed first.
+     */
+    public Scrape scrape(String accept)
+    {
+        refresh();
+        boolean openMetrics = accept != null && accept.contains("application/openmetrics-text");
+        String contentType = openMetrics ? "application/openmetrics-text; version=1.0.0; charset=utf-8" : "text/plain; version=0.0.4; charset=utf-8";
+        return new Scrape(contentType, registry.scrape(contentType));
+    }
+
+    /** A scrape's body and the content type it is in. */
+    public record Scrape(String contentType, String body)
+    {
+    }
+
+    private synchronized void refresh()
+    {
+        List<MultiGauge.Row<?>> states = new ArrayList<>();
+        List<MultiGauge.Row<?>> inFlights = new ArrayList<>();
+        if (context.getAttribute(Pools.class.getName()) instanceof Pools pools)
+        {
+            for (Pool.TargetView view : pools.view())
+            {
+                for (String state : TARGET_STATES)
+                {
+                    states.add(MultiGauge.Row.of(Tags.of("upstream", view.upstream(), "target", view.target(), "state", state),
+                        state.equals(view.state()) ? 1 : 0));
+                }
+                inFlights.add(MultiGauge.Row.of(Tags.of("upstream", view.upstream(), "target", view.target()), view.inFlight()));
+            }
+        }
+        targetState.register(states, true);
+        targetInFlight.register(inFlights, true);
+
+        List<MultiGauge.Row<?>> entries = new ArrayList<>();
+        List<MultiGauge.Row<?>> bytes = new ArrayList<>();
+        if (context.getAttribute(CacheRuntime.ATTRIBUTE) instanceof CacheRuntime cache)
+        {
+            for (ResponseStore.Tier tier : cache.store().tiers())
+            {
+                entries.add(MultiGauge.Row.of(Tags.of("tier", tier.tier()), tier.entries()));
+                bytes.add(MultiGauge.Row.of(Tags.of("tier", tier.tier()), tier.bytes()));
+            }
+        }
+        cacheEntries.register(entries, true);
+        cacheBytes.register(bytes, true);
+
+        List<MultiGauge.Row<?>> expiry = new ArrayList<>();
+        for (ServedCertificates.Served served : ServedCertificates.of(context))
+        {
+            expiry.add(MultiGauge.Row.of(Tags.of("alias", served.alias(), "subject", served.subject()), served.notAfter().getEpochSecond()));
+        }
+        certificateExpiry.register(expiry, true);
+
+        List<MultiGauge.Row<?>> info = new ArrayList<>();
+        if (context.getAttribute(ConfigStore.ATTRIBUTE) instanceof ConfigStore store)
+        {
+            info.add(MultiGauge.Row.of(Tags.of("source", store.source(), "sha256", store.digest()), 1));
+        }
+        configInfo.register(info, true);
+    }
+
+    @Override
+    public void close()
+    {
+        for (AutoCloseable closeable : closeables)
+        {
+            try
+            {
+                closeable.close();
+            }
+            catch (Exception x)
+            {
+                LOG.debug("closing a metrics binder failed", x);
+            }
+        }
+        registry.close();
+    }
+
+    /** The meters of one route (and consumer), made once. */
+    private final class RouteMeters
+    {
+        private final Tags tags;
+        private final Counter[] requests = new Counter[STATUS_CLASSES.length];
+        private final Timer duration;
+        private final Counter bytesIn;
+        private final Counter bytesOut;
+        private final Counter retries;
+        private final String route;
+        private final Map<String, Counter> cache = new ConcurrentHashMap<>();
+        private final Map<String, Counter[]> auth = new ConcurrentHashMap<>();
+        private final Map<String, Counter> rateLimit = new ConcurrentHashMap<>();
+
+        RouteMeters(String route, String consumer)
+        {
+            this.route = route;
+            tags = consumer == null ? Tags.of("route", route) : Tags.of("route", route, "consumer", consumer);
+            duration = Timer.builder("sluice.request.duration").description("Time from a request's arrival to the end of its response")
+                .tags(Tags.of("route", route)).serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
+            bytesIn = Counter.builder("sluice.request.bytes").description("Request body bytes read from clients").baseUnit("bytes")
+                .tags(tags).register(registry);
+            bytesOut = Counter.builder("sluice.response.bytes").description("Response body bytes sent to clients").baseUnit("bytes")
+                .tags(tags).register(registry);
+            retries = Counter.builder("sluice.upstream.retries").description("Upstream attempts beyond the first").tags("route", route)
+                .register(registry);
+        }
+
+        /** @param status the exchange's cache status, one of a few constants */
+        Counter cache(String status)
+        {
+            Counter counter = cache.get(status);
+            return counter != null ? counter : cache.computeIfAbsent(status, key -> Counter.builder("sluice.cache.requests")
+                .description("Requests on caching routes, by cache status").tags("route", route, "status", key.toLowerCase(java.util.Locale.ROOT))
+                .register(registry));
+        }
+
+        Counter auth(String method, int result)
+        {
+            Counter[] byResult = auth.get(method);
+            if (byResult == null)
+            {
+                byResult = auth.computeIfAbsent(method, key -> new Counter[AUTH_RESULTS.length]);
+            }
+            Counter counter = byResult[result];
+            if (counter == null)
+            {
+                counter = Counter.builder("sluice.auth").description("Authentication outcomes, by the kind of credential that decided")
+                    .tags("route", route, "method", method, "result", AUTH_RESULTS[result]).register(registry);
+                byResult[result] = counter;
+            }
+            return counter;
+        }
+
+        /** @param result allowed, refused, store_error_allowed or store_error_refused */
+        Counter rateLimit(String result)
+        {
+            Counter counter = rateLimit.get(result);
+            return counter != null ? counter : rateLimit.computeIfAbsent(result, key -> Counter.builder("sluice.ratelimit.decisions")
+                .description("Rate-limit decisions (a store failure counts as what its failure policy decided)")
+                .tags("route", route, "result", key.endsWith("allowed") ? "allowed" : "refused").register(registry));
+        }
+
+        Counter rateLimitStoreError()
+        {
+            return counter("sluice.ratelimit.store.errors", "route", route);
+        }
+
+        Counter retryBudgetExhausted()
+        {
+            return counter("sluice.upstream.retry.budget.exhausted", "route", route);
+        }
+
+        Counter requests(int status)
+        {
+            int index = status >= 100 && status < 600 ? status / 100 : 0;
+            Counter counter = requests[index];
+            if (counter == null)
+            {
+                // Racing threads get the same meter: the registry keeps one per id.
+                counter = Counter.builder("sluice.requests").description("Requests answered, by route and status class")
+                    .tags(tags).tag("status_class", STATUS_CLASSES[index]).register(registry);
+                requests[index] = counter;
+            }
+            return counter;
+        }
+    }
+}
