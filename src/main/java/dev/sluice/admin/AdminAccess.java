@@ -28,7 +28,8 @@ final class AdminAccess
         return InetAddress.getByName(request.getRemoteAddr()).getAddress();
     }
 
-    static boolean check(HttpServletRequest request, HttpServletResponse response, AdminSettings admin, String id) throws IOException
+    /** Admin endpoints on, and the peer inside {@code admin.allow}; no token asked. */
+    static boolean checkAddress(HttpServletRequest request, HttpServletResponse response, AdminSettings admin, String id) throws IOException
     {
         if (!admin.enabled())
         {
@@ -38,6 +39,15 @@ final class AdminAccess
         if (!admin.allows(peer(request)))
         {
             ProblemWriter.write(response, ProblemType.FORBIDDEN, "Admin endpoints are not open to this address (admin.allow).", id);
+            return false;
+        }
+        return true;
+    }
+
+    static boolean check(HttpServletRequest request, HttpServletResponse response, AdminSettings admin, String id) throws IOException
+    {
+        if (!checkAddress(request, response, admin, id))
+        {
             return false;
         }
         String authorization = request.getHeader("Authorization");

@@ -67,6 +67,12 @@ public final class ApiKeys
         return byHash.isEmpty();
     }
 
+    /** Every stored key, in no particular order (for the admin API, which shows labels, never hashes). */
+    public java.util.Collection<Entry> entries()
+    {
+        return byHash.values();
+    }
+
     /**
      * The hash a configured value stands for: {@code sha256:<64 lowercase hex>}, or a plain key
      * after {@code demo:}. Returns null when the value is neither.

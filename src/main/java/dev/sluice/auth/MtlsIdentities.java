@@ -38,8 +38,11 @@ public final class MtlsIdentities
     private final Map<X500Principal, Consumer> subjects = new HashMap<>();
     private final Map<String, Consumer> sans = new HashMap<>();
 
+    private final List<Mapping> mappings;
+
     public MtlsIdentities(List<Mapping> mappings)
     {
+        this.mappings = List.copyOf(mappings);
         for (Mapping mapping : mappings)
         {
             switch (mapping.kind())
@@ -49,6 +52,12 @@ public final class MtlsIdentities
                 case SAN -> sans.put(mapping.value().toLowerCase(Locale.ROOT), mapping.consumer());
             }
         }
+    }
+
+    /** The mappings as configured. */
+    public List<Mapping> mappings()
+    {
+        return mappings;
     }
 
     /**

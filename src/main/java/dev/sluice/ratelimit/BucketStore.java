@@ -39,6 +39,24 @@ public interface BucketStore extends AutoCloseable
      */
     Taken take(String key, BucketConfiguration configuration, long version) throws Unavailable;
 
+    /**
+     * The tokens left in each limit of the bucket under {@code key} (refilled to now), without
+     * taking any and without creating the bucket; null when no such bucket exists (a caller
+     * who has not been counted yet, or whose bucket refilled and expired).
+     */
+    long[] peek(String key) throws Unavailable;
+
+    /** The tokens left per bandwidth of a bucket's state. */
+    static long[] remaining(BucketState state)
+    {
+        long[] remaining = new long[state.getConfiguration().getBandwidths().length];
+        for (int i = 0; i < remaining.length; i++)
+        {
+            remaining[i] = Math.max(0, state.getCurrentSize(i));
+        }
+        return remaining;
+    }
+
     /** {@link #take(String, BucketConfiguration, long)} for configurations that never change. */
     default Taken take(String key, BucketConfiguration configuration) throws Unavailable
     {

@@ -73,7 +73,7 @@ public record Limit(long requests, Duration period, long burst, boolean interval
      * This limit in {@code RateLimit-Policy} form (draft-ietf-httpapi-ratelimit-headers):
      * {@code 10;w=1;burst=20}.
      */
-    String policy()
+    public String policy()
     {
         return requests + ";w=" + period.toSeconds() + (burst != requests ? ";burst=" + burst : "");
     }

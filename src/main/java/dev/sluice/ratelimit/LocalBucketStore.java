@@ -116,6 +116,14 @@ public final class LocalBucketStore implements BucketStore
         return new Taken(result.getValue(), result.getState());
     }
 
+    @Override
+    public long[] peek(String key)
+    {
+        // Quietly: looking must not keep a bucket alive.
+        Entry entry = buckets.policy().getIfPresentQuietly(key);
+        return entry == null ? null : BucketStore.remaining(entry.bucket.asVerbose().getAvailableTokens().getState());
+    }
+
     long size()
     {
         buckets.cleanUp();

@@ -51,6 +51,8 @@ public final class RateLimitFilter implements Filter
         config = ConfigStore.of(filterConfig.getServletContext());
         RateLimitSettings settings = config.current().rateLimit();
         runtime = new Runtime(settings, new RateLimiter(newStore(settings)));
+        filterConfig.getServletContext().setAttribute(RateLimiter.ATTRIBUTE,
+            (java.util.function.Supplier<RateLimiter>)() -> limiterFor(config.current().rateLimit()));
     }
 
     @Override

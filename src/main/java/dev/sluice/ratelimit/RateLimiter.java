@@ -86,6 +86,38 @@ public final class RateLimiter
         return store;
     }
 
+    /** Context attribute: a {@code Supplier<RateLimiter>} of the limiter in use, for the admin API. */
+    public static final String ATTRIBUTE = RateLimiter.class.getName();
+
+    /**
+     * One limit of a caller's bucket as it stands.
+     *
+     * @param policy the limit in RateLimit-Policy form ({@code 10;w=60})
+     * @param remaining tokens left now; the full capacity when the caller has no bucket yet
+     */
+    public record LimitState(String policy, long capacity, long remaining)
+    {
+    }
+
+    /** The limits that apply to this caller on this route and what is left of each, taking nothing. */
+    public List<LimitState> peek(String route, RateLimitPolicy policy, Caller caller) throws BucketStore.Unavailable
+    {
+        List<Limit> limits = limitsFor(policy, caller.identity());
+        if (limits.isEmpty())
+        {
+            return List.of();
+        }
+        Plan plan = plans.get(limits, Plan::of);
+        long[] remaining = store.peek(route + "|" + plan.identity() + "|" + keyValue(policy, caller));
+        List<LimitState> states = new java.util.ArrayList<>();
+        for (int i = 0; i < limits.size(); i++)
+        {
+            Limit limit = limits.get(i);
+            states.add(new LimitState(limit.policy(), limit.burst(), remaining == null || i >= remaining.length ? limit.burst() : remaining[i]));
+        }
+        return states;
+    }
+
     public Decision decide(String route, RateLimitPolicy policy, Caller caller)
     {
         List<Limit> limits = limitsFor(policy, caller.identity());

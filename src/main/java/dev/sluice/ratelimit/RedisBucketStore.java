@@ -137,6 +137,30 @@ public final class RedisBucketStore implements BucketStore
         }
     }
 
+    @Override
+    public long[] peek(String key) throws Unavailable
+    {
+        ProxyManager<byte[]> manager = proxies();
+        byte[] redisKey = (prefix + key).getBytes(StandardCharsets.UTF_8);
+        try
+        {
+            java.util.Optional<BucketConfiguration> configuration = manager.getProxyConfiguration(redisKey);
+            if (configuration.isEmpty())
+            {
+                return null;
+            }
+            return BucketStore.remaining(manager.builder().build(redisKey, configuration::get).asVerbose().getAvailableTokens().getState());
+        }
+        catch (RuntimeException x)
+        {
+            throw new Unavailable("Redis " + where + " did not answer", x);
+        }
+        finally
+        {
+            leaveNoThreadLocals();
+        }
+    }
+
     /**
      * Lettuce runs on Netty, which leaves its thread-local map on every thread that calls it: a
      * container's request or start-up thread would then keep Sluice's class loader after an
