@@ -70,6 +70,19 @@ abstract class BucketStoreContract
     }
 
     @Test
+    void peekingShowsWhatIsLeftPerLimitAndTakesNothing() throws Exception
+    {
+        BucketConfiguration configuration = configuration("5/h, 100/d");
+        assertEquals(null, store().peek("peeked"), "no bucket, and looking makes none");
+        assertEquals(null, store().peek("peeked"));
+        store().take("peeked", configuration);
+        store().take("peeked", configuration);
+        assertEquals(List.of(3L, 98L), java.util.Arrays.stream(store().peek("peeked")).boxed().toList());
+        assertEquals(List.of(3L, 98L), java.util.Arrays.stream(store().peek("peeked")).boxed().toList());
+        assertEquals(2, store().take("peeked", configuration).probe().getRemainingTokens());
+    }
+
+    @Test
     void keysHaveTheirOwnBuckets() throws Exception
     {
         BucketConfiguration configuration = configuration("1/h");
