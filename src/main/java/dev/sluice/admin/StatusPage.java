@@ -1,4 +1,4 @@
-// Serves the status page (/-/admin/ui): three static files from the class path, under a strict CSP.
+// Serves the status page (/-/admin/ui): four static files from the class path, under a strict CSP.
 package dev.sluice.admin;
 
 import java.io.IOException;
@@ -24,7 +24,8 @@ final class StatusPage
     private static final Map<String, String[]> FILES = Map.of(
         "/ui", new String[]{"ui/index.html", "text/html;charset=utf-8"},
         "/ui/status.js", new String[]{"ui/status.js", "text/javascript;charset=utf-8"},
-        "/ui/status.css", new String[]{"ui/status.css", "text/css;charset=utf-8"});
+        "/ui/status.css", new String[]{"ui/status.css", "text/css;charset=utf-8"},
+        "/ui/favicon.svg", new String[]{"ui/favicon.svg", "image/svg+xml"});
     private static final Map<String, byte[]> CONTENT = load();
 
     private StatusPage()

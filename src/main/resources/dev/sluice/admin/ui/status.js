@@ -120,6 +120,7 @@
       var x = rates.length > 1 ? (index * 120 / (rates.length - 1)) : 0;
       return x.toFixed(1) + "," + (23 - rate * 22 / max).toFixed(1);
     });
+    if (rates.length < 2) { return svg; }
     var line = document.createElementNS(svgNs, "polyline");
     line.setAttribute("points", points.join(" "));
     svg.appendChild(line);
