@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 
 import dev.sluice.auth.Identity;
@@ -69,9 +68,10 @@ public final class Metrics implements PoolEvents, AutoCloseable
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final ServletContext context;
-    private final AtomicInteger inFlight = new AtomicInteger();
+    /** An adder, not an atomic: two updates per request from every request thread would contend on one counter. */
+    private final java.util.concurrent.atomic.LongAdder inFlight = new java.util.concurrent.atomic.LongAdder();
     private final Map<String, RouteMeters> routes = new ConcurrentHashMap<>();
-    private final Map<String, Timer> upstreamLatency = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, Timer>> upstreamLatency = new ConcurrentHashMap<>();
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final MultiGauge targetState;
     private final MultiGauge targetInFlight;
@@ -89,7 +89,7 @@ public final class Metrics implements PoolEvents, AutoCloseable
         this.perConsumer = context.getAttribute(ConfigStore.ATTRIBUTE) instanceof ConfigStore store && store.current().metrics().perConsumer();
         Gauge.builder("sluice.build.info", () -> 1).description("The running build of Sluice").tag("version", BuildInfo.version())
             .strongReference(true).register(registry);
-        Gauge.builder("sluice.requests.in.flight", inFlight, AtomicInteger::get).description("Proxied requests being handled now")
+        Gauge.builder("sluice.requests.in.flight", inFlight, java.util.concurrent.atomic.LongAdder::sum).description("Proxied requests being handled now")
             .register(registry);
         targetState = MultiGauge.builder("sluice.upstream.target.state")
             .description("1 for the state each upstream target is in now, 0 for the others").register(registry);
@@ -167,7 +167,7 @@ public final class Metrics implements PoolEvents, AutoCloseable
     {
         if (exchange.settings().metrics().enabled())
         {
-            inFlight.incrementAndGet();
+            inFlight.increment();
         }
     }
 
@@ -178,7 +178,7 @@ public final class Metrics implements PoolEvents, AutoCloseable
         {
             return;
         }
-        inFlight.decrementAndGet();
+        inFlight.decrement();
         RouteMatch match = exchange.routeMatch();
         String route = match == null ? NO_ROUTE : match.route().name();
         String consumer = perConsumer ? consumer(exchange.identity()) : null;
@@ -221,12 +221,22 @@ public final class Metrics implements PoolEvents, AutoCloseable
         long upstreamNanos = exchange.upstreamNanos();
         if (upstreamNanos >= 0 && match != null && exchange.target() != null)
         {
-            upstreamLatency.computeIfAbsent(match.route().upstream() + ' ' + exchange.target(), key -> Timer.builder("sluice.upstream.duration")
-                    .description("Time from sending a request upstream to its response headers")
-                    .tags("upstream", match.route().upstream(), "target", exchange.target())
-                    .serviceLevelObjectives(LATENCY_BUCKETS).register(registry))
-                .record(upstreamNanos, TimeUnit.NANOSECONDS);
+            upstreamTimer(match.route().upstream(), exchange.target()).record(upstreamNanos, TimeUnit.NANOSECONDS);
         }
+    }
+
+    /** By upstream, then target: two lookups of strings the request already holds, no key built per request. */
+    private Timer upstreamTimer(String upstream, String target)
+    {
+        Map<String, Timer> targets = upstreamLatency.get(upstream);
+        if (targets == null)
+        {
+            targets = upstreamLatency.computeIfAbsent(upstream, key -> new ConcurrentHashMap<>());
+        }
+        Timer timer = targets.get(target);
+        return timer != null ? timer : targets.computeIfAbsent(target, key -> Timer.builder("sluice.upstream.duration")
+            .description("Time from sending a request upstream to its response headers")
+            .tags("upstream", upstream, "target", key).serviceLevelObjectives(LATENCY_BUCKETS).register(registry));
     }
 
     private static final String[] AUTH_RESULTS = {"success", "unauthorized", "forbidden", "unavailable", "blocked"};
