@@ -59,6 +59,9 @@ public final class AuthFilter implements Filter
     static final String RETRY_AFTER_SECONDS = "5";
     private static final String BEARER = "bearer ";
 
+    private static final io.opentelemetry.api.common.AttributeKey<String> AUTH_METHOD = io.opentelemetry.api.common.AttributeKey.stringKey("sluice.auth.method");
+    private static final io.opentelemetry.api.common.AttributeKey<String> AUTH_RESULT = io.opentelemetry.api.common.AttributeKey.stringKey("sluice.auth.result");
+
     private final Clock clock = Clock.systemUTC();
     private final Map<String, JwksSource> jwksSources = new ConcurrentHashMap<>();
     private ConfigStore config;
@@ -107,9 +110,17 @@ public final class AuthFilter implements Filter
                 "Too many failed authentication attempts from this address; try again later.", exchange.id(), exchange.traceId()));
             return;
         }
+        long started = System.nanoTime();
         Credentials credentials = credentials(request, policy, settings);
         Authenticator.Outcome outcome = authenticatorFor(settings).authenticate(policy, credentials);
         exchange.authMethod(outcome.method());
+        if (exchange.spans() != null)
+        {
+            exchange.spans().add("auth", io.opentelemetry.api.trace.SpanKind.INTERNAL, started, System.nanoTime(),
+                io.opentelemetry.api.common.Attributes.of(AUTH_METHOD, outcome.method(), AUTH_RESULT,
+                    outcome.rejection() == null ? "success" : outcome.rejection().kind().name().toLowerCase(java.util.Locale.ROOT)),
+                outcome.rejection() != null && outcome.rejection().kind() != Rejection.Kind.UNAUTHENTICATED && outcome.rejection().kind() != Rejection.Kind.FORBIDDEN);
+        }
         if (outcome.rejection() != null)
         {
             if (outcome.rejection().kind() == Rejection.Kind.UNAUTHENTICATED && credentials.presented())

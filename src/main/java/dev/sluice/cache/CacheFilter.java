@@ -148,7 +148,13 @@ public final class CacheFilter implements Filter
         }
         String url = key.url();
         String primary = key.primary();
+        long lookupStarted = System.nanoTime();
         ResponseStore.Hit hit = cache.store().lookup(primary, headers);
+        if (exchange.spans() != null)
+        {
+            exchange.spans().add("cache lookup", io.opentelemetry.api.trace.SpanKind.INTERNAL, lookupStarted, System.nanoTime(),
+                io.opentelemetry.api.common.Attributes.of(io.opentelemetry.api.common.AttributeKey.booleanKey("sluice.cache.found"), hit != null), false);
+        }
         long now = System.currentTimeMillis();
         String range = request.getHeader("Range");
         if (range != null)

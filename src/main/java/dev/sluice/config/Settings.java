@@ -26,6 +26,7 @@ import dev.sluice.upstream.Upstream;
  * @param admin who may call the admin endpoints
  * @param cache storage tiers and each route's caching
  * @param metrics what is recorded and who may scrape it
+ * @param tracing where spans are exported, if anywhere
  */
 public record Settings(
     Map<String, Upstream> upstreams,
@@ -40,7 +41,8 @@ public record Settings(
     AdminSettings admin,
     CacheSettings cache,
     String accessLogOutput,
-    dev.sluice.observe.MetricsSettings metrics)
+    dev.sluice.observe.MetricsSettings metrics,
+    dev.sluice.observe.TracingSettings tracing)
 {
     public Settings
     {

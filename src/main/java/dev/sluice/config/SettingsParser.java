@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 
 import dev.sluice.admin.AdminSettings;
 import dev.sluice.observe.MetricsSettings;
+import dev.sluice.observe.TracingSettings;
 import dev.sluice.auth.ApiKeys;
 import dev.sluice.auth.AuthSettings;
 import dev.sluice.auth.AuthSettingsParser;
@@ -76,6 +77,7 @@ public final class SettingsParser
         TrustedProxies trustedProxies = trustedProxies(reader);
         AdminSettings admin = admin(reader);
         MetricsSettings metrics = metrics(reader);
+        TracingSettings tracing = tracing(reader);
         ProxySettings proxy = proxy(reader);
         Map<String, Upstream> upstreams = upstreams(reader);
         RouteTable routes = routes(reader, upstreams, proxy.timeouts());
@@ -98,7 +100,50 @@ public final class SettingsParser
             throw new ConfigException(source, problems);
         }
         return new Settings(upstreams, routes, trustedProxies, proxy, reloadInterval, accessLog, auth, rateLimit, transport, admin, cache,
-            accessLogOutput, metrics);
+            accessLogOutput, metrics, tracing);
+    }
+
+    private static TracingSettings tracing(ConfigReader reader)
+    {
+        TracingSettings defaults = TracingSettings.OFF;
+        java.net.URI endpoint = null;
+        String text = reader.optional("observe.otlp.endpoint").orElse(null);
+        if (text != null && !text.isBlank())
+        {
+            try
+            {
+                endpoint = new java.net.URI(text.trim());
+                if (!("http".equals(endpoint.getScheme()) || "https".equals(endpoint.getScheme())) || endpoint.getHost() == null
+                    || endpoint.getRawUserInfo() != null)
+                {
+                    throw new java.net.URISyntaxException(text, "not an http or https URL with a host");
+                }
+            }
+            catch (java.net.URISyntaxException x)
+            {
+                reader.invalid("observe.otlp.endpoint", text, "the collector's OTLP/HTTP traces URL, such as http://collector:4318/v1/traces");
+                endpoint = null;
+            }
+        }
+        String ratioText = reader.string("observe.otlp.sample-ratio", "1");
+        double ratio = 1;
+        try
+        {
+            ratio = Double.parseDouble(ratioText);
+        }
+        catch (NumberFormatException x)
+        {
+            ratio = Double.NaN;
+        }
+        if (!(ratio >= 0 && ratio <= 1))
+        {
+            reader.invalid("observe.otlp.sample-ratio", ratioText, "a number from 0 (record no new trace) to 1 (record all)");
+            ratio = 1;
+        }
+        int queue = reader.integer("observe.otlp.queue-size", defaults.queueSize(), 1, 1_000_000);
+        java.time.Duration timeout = reader.positiveDuration("observe.otlp.timeout", defaults.timeout());
+        String service = reader.string("observe.otlp.service-name", defaults.serviceName());
+        return new TracingSettings(endpoint, ratio, queue, timeout, service);
     }
 
     private static MetricsSettings metrics(ConfigReader reader)

@@ -53,6 +53,7 @@ public final class Exchange
     private volatile String authMethod;
     private volatile String rateLimitResult;
     private volatile boolean retryRefused;
+    private volatile dev.sluice.observe.Spans spans;
 
     /**
      * @param trustedPeer whether the TCP peer is one of {@code exchange.trusted-proxies}, decided
@@ -313,6 +314,17 @@ public final class Exchange
     public void rateLimitResult(String result)
     {
         this.rateLimitResult = result;
+    }
+
+    /** The stages recorded for span export, or null when this exchange is not recorded (the usual case). */
+    public dev.sluice.observe.Spans spans()
+    {
+        return spans;
+    }
+
+    public void spans(dev.sluice.observe.Spans spans)
+    {
+        this.spans = spans;
     }
 
     /** Whether a retry was wanted but the upstream's retry budget was spent. */

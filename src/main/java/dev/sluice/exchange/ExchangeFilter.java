@@ -13,6 +13,7 @@ import dev.sluice.http.ProblemType;
 import dev.sluice.http.ProblemWriter;
 import dev.sluice.observe.AccessLog;
 import dev.sluice.observe.Metrics;
+import dev.sluice.observe.Tracing;
 import dev.sluice.route.BadPathException;
 import dev.sluice.route.RequestPath;
 import dev.sluice.route.RouteMatch;
@@ -59,6 +60,7 @@ public final class ExchangeFilter implements Filter
     private ConfigStore config;
     private AccessLog accessLog;
     private Metrics metrics;
+    private Tracing tracing;
     private final Clock clock = Clock.systemUTC();
 
     @Override
@@ -67,6 +69,7 @@ public final class ExchangeFilter implements Filter
         config = ConfigStore.of(filterConfig.getServletContext());
         accessLog = new AccessLog();
         metrics = Metrics.of(filterConfig.getServletContext());
+        tracing = Tracing.of(filterConfig.getServletContext());
     }
 
     @Override
@@ -92,7 +95,9 @@ public final class ExchangeFilter implements Filter
             : peer;
         String rawPath = request.getRequestURI().substring(request.getContextPath().length());
         Exchange exchange = new Exchange(id, clock.instant(), System.nanoTime(), settings, client, trustedPeer, request.getMethod(), rawPath);
-        exchange.trace(TraceContext.accept(request.getHeader(HeaderNames.TRACEPARENT), request.getHeader(HeaderNames.TRACESTATE), trustedPeer));
+        TraceContext trace = TraceContext.accept(request.getHeader(HeaderNames.TRACEPARENT), request.getHeader(HeaderNames.TRACESTATE), trustedPeer);
+        exchange.trace(trace);
+        tracing.begin(exchange, trustedPeer && trace.parentId() != null);
         request.setAttribute(Exchange.ATTRIBUTE, exchange);
         metrics.started(exchange);
 
@@ -113,11 +118,11 @@ public final class ExchangeFilter implements Filter
         {
             if (request.isAsyncStarted())
             {
-                request.getAsyncContext().addListener(new Completion(exchange, response, accessLog, metrics));
+                request.getAsyncContext().addListener(new Completion(exchange, response, accessLog, metrics, tracing));
             }
             else
             {
-                completed(exchange, response, accessLog, metrics);
+                completed(exchange, response, accessLog, metrics, tracing);
             }
         }
     }
@@ -178,11 +183,12 @@ public final class ExchangeFilter implements Filter
         return false;
     }
 
-    private static void completed(Exchange exchange, HttpServletResponse response, AccessLog accessLog, Metrics metrics)
+    private static void completed(Exchange exchange, HttpServletResponse response, AccessLog accessLog, Metrics metrics, Tracing tracing)
     {
         long end = System.nanoTime();
         int status = response.getStatus();
         metrics.completed(exchange, status, end);
+        tracing.end(exchange, status, end);
         accessLog.write(exchange, status, end);
     }
 
@@ -193,9 +199,11 @@ public final class ExchangeFilter implements Filter
         private final HttpServletResponse response;
         private final AccessLog accessLog;
         private final Metrics metrics;
+        private final Tracing tracing;
 
-        Completion(Exchange exchange, HttpServletResponse response, AccessLog accessLog, Metrics metrics)
+        Completion(Exchange exchange, HttpServletResponse response, AccessLog accessLog, Metrics metrics, Tracing tracing)
         {
+            this.tracing = tracing;
             this.exchange = exchange;
             this.response = response;
             this.accessLog = accessLog;
@@ -205,7 +213,7 @@ public final class ExchangeFilter implements Filter
         @Override
         public void onComplete(AsyncEvent event)
         {
-            completed(exchange, response, accessLog, metrics);
+            completed(exchange, response, accessLog, metrics, tracing);
         }
 
         @Override

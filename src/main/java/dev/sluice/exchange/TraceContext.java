@@ -8,8 +8,9 @@ package dev.sluice.exchange;
  * version {@code ff} refused), else a new trace is started and any {@code tracestate} dropped with
  * it. Sluice is a hop of its own: upstream receives the same trace id with Sluice's new span id as
  * parent. The sampled flag is kept only from a trusted proxy (exchange.trusted-proxies): anyone
- * else cannot make Sluice's upstreams record a trace; Sluice itself does not sample yet, so their
- * requests go on unsampled. {@code tracestate} passes through when it is at most 512 characters
+ * else cannot make Sluice's upstreams record a trace. Without span export their requests go on
+ * unsampled; with it ({@code observe.otlp.endpoint}), Sluice samples them itself
+ * ({@code dev.sluice.observe.Tracing}). {@code tracestate} passes through when it is at most 512 characters
  * and 32 members of visible ASCII, as the specification bounds it; otherwise it is dropped.
  *
  * @param traceId 32 lower-case hex digits
@@ -38,7 +39,25 @@ public record TraceContext(String traceId, String spanId, String parentId, boole
     /** The traceparent value for the upstream request: version 00, this trace, Sluice's span. */
     public String upstreamTraceparent()
     {
-        return "00-" + traceId + "-" + spanId + (sampled ? "-01" : "-00");
+        return upstreamTraceparent(spanId);
+    }
+
+    /** The same, with the span of one upstream attempt as the parent (when spans are exported). */
+    public String upstreamTraceparent(String parentSpanId)
+    {
+        return "00-" + traceId + "-" + parentSpanId + (sampled ? "-01" : "-00");
+    }
+
+    /** A new span id: 16 lower-case hex digits, never all zeros. */
+    public static String newSpanId()
+    {
+        return nonZeroHex(16);
+    }
+
+    /** This context with the sampling decision Sluice made (span export on). */
+    public TraceContext withSampled(boolean sampled)
+    {
+        return new TraceContext(traceId, spanId, parentId, sampled, traceState);
     }
 
     static boolean valid(String value)

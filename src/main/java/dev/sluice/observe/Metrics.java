@@ -105,6 +105,12 @@ public final class Metrics implements PoolEvents, AutoCloseable
             .tag("result", "accepted").register(registry);
         FunctionCounter.builder("sluice.config.reloads", context, Metrics::rejectedReloads).description("Configuration reloads")
             .tag("result", "rejected").register(registry);
+        for (String result : List.of("exported", "dropped", "failed"))
+        {
+            FunctionCounter.builder("sluice.tracing.spans", context, c -> spans(c, result))
+                .description("Spans sent to the OTLP collector, dropped for a full queue, or not taken by the collector").tag("result", result)
+                .register(registry);
+        }
         new ClassLoaderMetrics().bindTo(registry);
         new JvmMemoryMetrics().bindTo(registry);
         JvmGcMetrics gc = new JvmGcMetrics();
@@ -150,6 +156,20 @@ public final class Metrics implements PoolEvents, AutoCloseable
         {
             Gauge.builder("sluice.connections", connections, IntSupplier::getAsInt).description("Open client connections").register(registry);
         }
+    }
+
+    private static double spans(ServletContext context, String result)
+    {
+        if (!(context.getAttribute(Tracing.ATTRIBUTE) instanceof Tracing tracing))
+        {
+            return 0;
+        }
+        return switch (result)
+        {
+            case "exported" -> tracing.exported();
+            case "dropped" -> tracing.dropped();
+            default -> tracing.failed();
+        };
     }
 
     private static double acceptedReloads(ServletContext context)

@@ -1,4 +1,4 @@
-// Makes the web application's metrics registry at start (after the configuration) and closes it at the end.
+// Makes the web application's metrics registry and span export at start (after the configuration) and closes them at the end.
 package dev.sluice.observe;
 
 import jakarta.servlet.ServletContextEvent;
@@ -11,6 +11,7 @@ public final class MetricsListener implements ServletContextListener
     public void contextInitialized(ServletContextEvent event)
     {
         Metrics.of(event.getServletContext());
+        Tracing.of(event.getServletContext());
     }
 
     @Override
@@ -20,6 +21,12 @@ public final class MetricsListener implements ServletContextListener
         {
             event.getServletContext().removeAttribute(Metrics.ATTRIBUTE);
             metrics.close();
+        }
+        if (event.getServletContext().getAttribute(Tracing.ATTRIBUTE) instanceof Tracing tracing)
+        {
+            event.getServletContext().removeAttribute(Tracing.ATTRIBUTE);
+            // Gives the last spans up to 3 s (or observe.otlp.timeout, if shorter) to go.
+            tracing.close();
         }
     }
 }

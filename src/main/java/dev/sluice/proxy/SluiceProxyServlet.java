@@ -19,8 +19,10 @@ import dev.sluice.config.ConfigStore;
 import dev.sluice.config.ProxySettings;
 import dev.sluice.config.Settings;
 import dev.sluice.exchange.Exchange;
+import dev.sluice.exchange.TraceContext;
 import dev.sluice.http.ErrorServlet;
 import dev.sluice.http.HeaderNames;
+import dev.sluice.observe.Spans;
 import dev.sluice.http.ProblemType;
 import dev.sluice.http.ProblemWriter;
 import dev.sluice.http.QueryString;
@@ -34,6 +36,10 @@ import dev.sluice.upstream.PoolSettings;
 import dev.sluice.upstream.RetryPolicy;
 import dev.sluice.upstream.Target;
 import dev.sluice.upstream.Upstream;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.trace.SpanKind;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -82,6 +88,14 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private static final String ATTEMPTS_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".attempts";
     private static final String FLUSH_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".flush";
     private static final String HEADERS_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".headersTooLarge";
+
+    private static final AttributeKey<String> ATTEMPT_METHOD = AttributeKey.stringKey("http.request.method");
+    private static final AttributeKey<String> ATTEMPT_ADDRESS = AttributeKey.stringKey("server.address");
+    private static final AttributeKey<Long> ATTEMPT_PORT = AttributeKey.longKey("server.port");
+    private static final AttributeKey<String> ATTEMPT_URL = AttributeKey.stringKey("url.full");
+    private static final AttributeKey<Long> ATTEMPT_STATUS = AttributeKey.longKey("http.response.status_code");
+    private static final AttributeKey<Long> ATTEMPT_RESEND = AttributeKey.longKey("http.request.resend_count");
+    private static final AttributeKey<String> ATTEMPT_ERROR = AttributeKey.stringKey("error.type");
 
     private ConfigStore config;
     private UpstreamClients clients;
@@ -452,6 +466,14 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         proxyRequest.onRequestCommit(request -> attempt.sent = true);
         proxyRequest.onResponseBegin(response -> exchange.upstreamResponded(System.nanoTime()));
         exchange.attempted(attempts.member.target().authority());
+        if (exchange.spans() != null && exchange.trace() != null)
+        {
+            // Recorded: this attempt is a span of its own, and the upstream's parent.
+            attempt.spanId = TraceContext.newSpanId();
+            attempt.index = exchange.attempts() - 1;
+            String traceparent = exchange.trace().upstreamTraceparent(attempt.spanId);
+            proxyRequest.headers(headers -> headers.put(HeaderNames.TRACEPARENT, traceparent));
+        }
         exchange.upstreamStarted(System.nanoTime());
         proxyRequest.send(attempt);
     }
@@ -477,6 +499,9 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         private volatile CacheExchange.Intercept intercept;
         private volatile List<String[]> interceptHeaders;
         private Response.Listener delegate;
+        /** This attempt's span id when the exchange is recorded for span export, else null. */
+        private volatile String spanId;
+        private volatile int index;
 
         Attempt(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest, Attempts attempts, Member member)
         {
@@ -577,6 +602,11 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                 health = Pool.Result.FAILURE;
             }
             attempts.pool.finished(member, health, latency);
+            if (spanId != null && exchange.spans() != null)
+            {
+                exchange.spans().add(new Spans.Child(proxyRequest.getMethod(), SpanKind.CLIENT, spanId, startNanos, System.nanoTime(),
+                    attemptAttributes(status, result.getFailure()), status == 0 || status >= 500));
+            }
 
             if (next == null && result.isFailed() && !forwarded && !clientGone && exchange.outcome() != Exchange.Outcome.STOPPING)
             {
@@ -610,6 +640,29 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                 return;
             }
             delegate().onComplete(result);
+        }
+
+        /** OpenTelemetry's HTTP client attributes; the URL without its query, which may carry what the client sent. */
+        private Attributes attemptAttributes(int status, Throwable failure)
+        {
+            AttributesBuilder attributes = Attributes.builder()
+                .put(ATTEMPT_METHOD, proxyRequest.getMethod())
+                .put(ATTEMPT_ADDRESS, member.target().host())
+                .put(ATTEMPT_PORT, member.target().port())
+                .put(ATTEMPT_URL, proxyRequest.getScheme() + "://" + member.target().authority() + proxyRequest.getPath());
+            if (status > 0)
+            {
+                attributes.put(ATTEMPT_STATUS, status);
+            }
+            if (index > 0)
+            {
+                attributes.put(ATTEMPT_RESEND, index);
+            }
+            if (status == 0 || status >= 500)
+            {
+                attributes.put(ATTEMPT_ERROR, status > 0 ? Integer.toString(status) : failure == null ? "_OTHER" : failure.getClass().getName());
+            }
+            return attributes.build();
         }
 
         /**

@@ -8,6 +8,9 @@ import dev.sluice.exchange.Exchange;
 import dev.sluice.http.HeaderNames;
 import dev.sluice.http.ProblemType;
 import dev.sluice.http.ProblemWriter;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.SpanKind;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.Filter;
@@ -37,6 +40,10 @@ import jakarta.servlet.http.HttpServletResponse;
 public final class RateLimitFilter implements Filter
 {
     private ConfigStore config;
+    private static final AttributeKey<String> DB_SYSTEM = AttributeKey.stringKey("db.system.name");
+    private static final AttributeKey<String> SERVER_ADDRESS = AttributeKey.stringKey("server.address");
+    private static final AttributeKey<Boolean> ALLOWED = AttributeKey.booleanKey("sluice.ratelimit.allowed");
+
     private final ConcurrencyLimiter concurrency = new ConcurrencyLimiter();
     private volatile Runtime runtime;
 
@@ -119,7 +126,17 @@ public final class RateLimitFilter implements Filter
         RateLimiter.Caller caller = new RateLimiter.Caller(exchange.identity(), exchange.clientAddress(),
             policy.header() == null ? null : request.getHeader(policy.header()),
             policy.key() == KeyType.PATH ? exchange.requestPath().canonical() : exchange.path());
+        long started = System.nanoTime();
         RateLimiter.Decision decision = limiterFor(settings).decide(route, policy, caller);
+        if (exchange.spans() != null)
+        {
+            boolean redis = settings.store() == RateLimitSettings.Store.REDIS;
+            exchange.spans().add(redis ? "ratelimit redis" : "ratelimit", redis ? SpanKind.CLIENT : SpanKind.INTERNAL, started, System.nanoTime(),
+                redis
+                    ? Attributes.of(DB_SYSTEM, "redis", SERVER_ADDRESS, String.valueOf(settings.redisUri().getHost()), ALLOWED, decision.allowed())
+                    : Attributes.of(ALLOWED, decision.allowed()),
+                decision.storeFailed());
+        }
         exchange.rateLimitResult(decision.storeFailed()
             ? (decision.allowed() ? "store_error_allowed" : "store_error_refused")
             : (decision.allowed() ? "allowed" : "refused"));

@@ -45,6 +45,28 @@ class SettingsParserTest
     }
 
     @Test
+    void observabilityKeysAreCheckedAtLoad() throws Exception
+    {
+        List<String> problems = problems(MINIMAL + "observe.otlp.endpoint = ftp://collector/v1/traces\nobserve.otlp.sample-ratio = 1.5\n"
+            + "observe.otlp.queue-size = 0\nmetrics.allow = not-a-cidr\nmetrics.enabled = maybe\n");
+        assertEquals(5, problems.size(), problems.toString());
+        String all = String.join("\n", problems);
+        // Each problem names the key and the value given.
+        for (String[] expected : List.of(new String[]{"observe.otlp.endpoint", "ftp://collector/v1/traces"}, new String[]{"observe.otlp.sample-ratio", "1.5"},
+            new String[]{"observe.otlp.queue-size", "0"}, new String[]{"metrics.allow", "not-a-cidr"}, new String[]{"metrics.enabled", "maybe"}))
+        {
+            assertTrue(problems.stream().anyMatch(problem -> problem.contains("'" + expected[0] + "'") && problem.contains(expected[1]) && problem.contains("allowed")),
+                "names " + expected[0] + ": " + all);
+        }
+        Settings settings = parse(MINIMAL, Map.of());
+        assertEquals(false, settings.tracing().enabled(), "span export is off by default");
+        assertEquals(true, settings.metrics().enabled());
+        assertEquals(List.of(), settings.metrics().allow(), "no address may scrape without the token by default");
+        assertEquals("http://collector:4318/v1/traces",
+            parse(MINIMAL + "observe.otlp.endpoint = http://collector:4318/v1/traces\n", Map.of()).tracing().endpoint().toString());
+    }
+
+    @Test
     void defaultsApplyToAMinimalFile() throws Exception
     {
         Settings settings = parse(MINIMAL, Map.of());

@@ -1,0 +1,167 @@
+// Sends finished spans to an OTLP/HTTP collector from one background thread, never from a request thread.
+package dev.sluice.observe;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A bounded queue and one daemon thread: request threads only {@code offer} (a full queue drops
+ * the spans and counts them), and the thread sends batches of up to {@value #BATCH} through the
+ * OpenTelemetry SDK's OTLP/HTTP exporter, waiting at most the configured timeout for each. A
+ * collector that is down, slow or refusing costs requests nothing; its failures are counted and
+ * logged once per outage.
+ */
+final class SpanExport implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(SpanExport.class);
+    static final int BATCH = 512;
+    private static final long CLOSE_WAIT_MILLIS = 3000;
+
+    private final TracingSettings settings;
+    private final SpanExporter exporter;
+    private final BlockingQueue<SpanData> queue;
+    private final Thread thread;
+    private final LongAdder exported = new LongAdder();
+    private final LongAdder dropped = new LongAdder();
+    private final LongAdder failed = new LongAdder();
+    private volatile boolean running = true;
+    private boolean failing;
+
+    SpanExport(TracingSettings settings)
+    {
+        this.settings = settings;
+        this.queue = new ArrayBlockingQueue<>(settings.queueSize());
+        this.exporter = OtlpHttpSpanExporter.builder()
+            .setEndpoint(settings.endpoint().toString())
+            .setTimeout(settings.timeout())
+            .setConnectTimeout(settings.timeout())
+            // A web application's own class loader, not the container's, finds the JDK sender.
+            .setServiceClassLoader(SpanExport.class.getClassLoader())
+            // Sluice counts failures itself; retrying here would only hold the queue longer.
+            .setRetryPolicy(null)
+            .build();
+        this.thread = new Thread(this::run, "sluice-otlp-export");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    TracingSettings settings()
+    {
+        return settings;
+    }
+
+    /** Queues an exchange's spans, all or none; never blocks. */
+    void submit(Collection<SpanData> spans)
+    {
+        if (queue.remainingCapacity() < spans.size())
+        {
+            dropped.add(spans.size());
+            return;
+        }
+        for (SpanData span : spans)
+        {
+            if (!queue.offer(span))
+            {
+                dropped.increment();
+            }
+        }
+    }
+
+    long exported()
+    {
+        return exported.sum();
+    }
+
+    long dropped()
+    {
+        return dropped.sum();
+    }
+
+    long failed()
+    {
+        return failed.sum();
+    }
+
+    private void run()
+    {
+        List<SpanData> batch = new ArrayList<>(BATCH);
+        while (running || !queue.isEmpty())
+        {
+            try
+            {
+                SpanData first = queue.poll(1, TimeUnit.SECONDS);
+                if (first == null)
+                {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, BATCH - 1);
+                send(batch);
+            }
+            catch (InterruptedException x)
+            {
+                running = false;
+            }
+            catch (RuntimeException x)
+            {
+                failed.add(batch.size());
+                LOG.warn("Span export failed: {}", x.toString());
+            }
+            finally
+            {
+                batch.clear();
+            }
+        }
+    }
+
+    private void send(List<SpanData> batch)
+    {
+        CompletableResultCode result = exporter.export(batch).join(settings.timeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+        if (result.isSuccess())
+        {
+            exported.add(batch.size());
+            if (failing)
+            {
+                failing = false;
+                LOG.info("The OTLP collector {} takes spans again", settings.endpoint());
+            }
+            return;
+        }
+        failed.add(batch.size());
+        if (!failing)
+        {
+            failing = true;
+            LOG.warn("The OTLP collector {} did not take {} spans (down, slow or refusing); spans are counted as failed until it does",
+                settings.endpoint(), batch.size());
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        running = false;
+        try
+        {
+            // The last spans get a moment to go, but a dead collector never holds up a stop.
+            thread.join(Math.min(settings.timeout().toMillis(), CLOSE_WAIT_MILLIS));
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+        }
+        thread.interrupt();
+        exporter.shutdown().join(2, TimeUnit.SECONDS);
+    }
+}
