@@ -27,6 +27,7 @@ import dev.sluice.upstream.Upstream;
  * @param cache storage tiers and each route's caching
  * @param metrics what is recorded and who may scrape it
  * @param tracing where spans are exported, if anywhere
+ * @param accessLogRotation when a file access log is rotated
  */
 public record Settings(
     Map<String, Upstream> upstreams,
@@ -42,7 +43,8 @@ public record Settings(
     CacheSettings cache,
     String accessLogOutput,
     dev.sluice.observe.MetricsSettings metrics,
-    dev.sluice.observe.TracingSettings tracing)
+    dev.sluice.observe.TracingSettings tracing,
+    dev.sluice.observe.AccessLogRotation accessLogRotation)
 {
     public Settings
     {

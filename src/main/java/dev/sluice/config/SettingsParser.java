@@ -13,6 +13,7 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 import dev.sluice.admin.AdminSettings;
+import dev.sluice.observe.AccessLogRotation;
 import dev.sluice.observe.MetricsSettings;
 import dev.sluice.observe.TracingSettings;
 import dev.sluice.auth.ApiKeys;
@@ -74,6 +75,9 @@ public final class SettingsParser
         {
             reader.invalid("exchange.access-log.output", accessLogOutput, "stdout, stderr, slf4j (the logger sluice.access) or an absolute file path");
         }
+        AccessLogRotation rotation = new AccessLogRotation(
+            reader.size("exchange.access-log.max-size", AccessLogRotation.DEFAULT.maxBytes(), 1L << 40),
+            reader.integer("exchange.access-log.max-files", AccessLogRotation.DEFAULT.maxFiles(), 1, 1000));
         TrustedProxies trustedProxies = trustedProxies(reader);
         AdminSettings admin = admin(reader);
         MetricsSettings metrics = metrics(reader);
@@ -100,7 +104,7 @@ public final class SettingsParser
             throw new ConfigException(source, problems);
         }
         return new Settings(upstreams, routes, trustedProxies, proxy, reloadInterval, accessLog, auth, rateLimit, transport, admin, cache,
-            accessLogOutput, metrics, tracing);
+            accessLogOutput, metrics, tracing, rotation);
     }
 
     private static TracingSettings tracing(ConfigReader reader)

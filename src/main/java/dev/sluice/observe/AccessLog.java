@@ -4,6 +4,10 @@ package dev.sluice.observe;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -27,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * <p>Lines are pure JSON, one per exchange, so log shippers need no parsing rules: written
  * straight to standard output (default), standard error or a file ({@code exchange.access-log.output}),
  * the same in the launcher, Jetty and Tomcat; {@code slf4j} sends them through the logger
- * {@code sluice.access} instead, formatted as the logging back-end decides.</p>
+ * {@code sluice.access} instead, formatted as the logging back-end decides. A file is rotated by
+ * size ({@link AccessLogRotation}), or followed when logrotate renames it.</p>
  *
  * <p>Asynchronous: a request thread only puts the finished exchange on a bounded queue; one
  * writer thread formats and logs, in completion order, each batch of lines as UTF-8 bytes from one
@@ -95,6 +100,7 @@ public final class AccessLog implements AutoCloseable
                 }
                 for (Entry entry : batch)
                 {
+                    rotation = entry.exchange().settings().accessLogRotation();
                     String output = entry.exchange().settings().accessLogOutput();
                     if ("slf4j".equals(output))
                     {
@@ -150,6 +156,10 @@ public final class AccessLog implements AutoCloseable
     private final TimeText time = new TimeText();
     private java.io.OutputStream file;
     private String filePath;
+    private long fileBytes;
+    private long lastExistsCheck;
+    /** The rotation of the latest exchange's configuration; written and read by the writer thread only. */
+    private AccessLogRotation rotation;
 
     private Pending pending(String output) throws IOException
     {
@@ -202,14 +212,58 @@ public final class AccessLog implements AutoCloseable
 
     private void writeFile(String path, java.io.ByteArrayOutputStream lines) throws IOException
     {
+        long now = System.nanoTime();
+        if (file != null && now - lastExistsCheck > 1_000_000_000L)
+        {
+            lastExistsCheck = now;
+            if (!Files.exists(Path.of(filePath)))
+            {
+                // Renamed away (logrotate): start a new file under the configured name.
+                closeFile();
+            }
+        }
         if (!path.equals(filePath))
         {
             closeFile();
-            file = java.nio.file.Files.newOutputStream(java.nio.file.Path.of(path),
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-            filePath = path;
+            open(path);
+        }
+        AccessLogRotation limits = rotation;
+        if (limits != null && limits.maxBytes() > 0 && fileBytes > 0 && fileBytes + lines.size() > limits.maxBytes())
+        {
+            closeFile();
+            rotate(Path.of(path), limits.maxFiles());
+            open(path);
         }
         lines.writeTo(file);
+        fileBytes += lines.size();
+    }
+
+    private void open(String path) throws IOException
+    {
+        Path target = Path.of(path);
+        file = Files.newOutputStream(target, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        filePath = path;
+        fileBytes = Files.size(target);
+        lastExistsCheck = System.nanoTime();
+    }
+
+    /** access.log → access.log.1 → … → access.log.N; the one beyond N is deleted. */
+    static void rotate(Path file, int keep) throws IOException
+    {
+        Path oldest = file.resolveSibling(file.getFileName() + "." + keep);
+        Files.deleteIfExists(oldest);
+        for (int i = keep - 1; i >= 1; i--)
+        {
+            Path from = file.resolveSibling(file.getFileName() + "." + i);
+            if (Files.exists(from))
+            {
+                Files.move(from, file.resolveSibling(file.getFileName() + "." + (i + 1)), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        if (Files.exists(file))
+        {
+            Files.move(file, file.resolveSibling(file.getFileName() + ".1"), StandardCopyOption.REPLACE_EXISTING);
+        }
     }
 
     private void closeFile()
@@ -226,6 +280,7 @@ public final class AccessLog implements AutoCloseable
             }
             file = null;
             filePath = null;
+            fileBytes = 0;
         }
     }
 

@@ -36,7 +36,7 @@ class AccessLogLinesTest
             new ProxySettings("sluice", 200, 256, timeouts, 65536, false, Duration.ofSeconds(2), 1024, Duration.ofSeconds(30), 1024, 65536, 100,
                 Duration.ofSeconds(10), true), Duration.ZERO, true, dev.sluice.auth.AuthSettings.NONE,
             dev.sluice.ratelimit.RateLimitSettings.NONE, dev.sluice.tls.TransportSettings.NONE, dev.sluice.admin.AdminSettings.OFF,
-            dev.sluice.cache.CacheSettings.NONE, "stdout", dev.sluice.observe.MetricsSettings.DEFAULT, dev.sluice.observe.TracingSettings.OFF);
+            dev.sluice.cache.CacheSettings.NONE, "stdout", dev.sluice.observe.MetricsSettings.DEFAULT, dev.sluice.observe.TracingSettings.OFF, dev.sluice.observe.AccessLogRotation.DEFAULT);
         Exchange exchange = new Exchange(id, at, System.nanoTime(), settings, "203.0.113.7", false, "GET", "/api/\"quoted\"/ünï");
         exchange.routeMatch(new RouteMatch(route, "/api/x"));
         return exchange;

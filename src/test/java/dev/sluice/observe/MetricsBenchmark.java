@@ -58,7 +58,7 @@ public class MetricsBenchmark
             new ProxySettings("sluice", 200, 256, timeouts, 65536, false, Duration.ofSeconds(2), 1024, Duration.ofSeconds(30), 1024, 65536, 100,
                 Duration.ofSeconds(10), true), Duration.ZERO, true, dev.sluice.auth.AuthSettings.NONE,
             dev.sluice.ratelimit.RateLimitSettings.NONE, dev.sluice.tls.TransportSettings.NONE, dev.sluice.admin.AdminSettings.OFF,
-            dev.sluice.cache.CacheSettings.NONE, "stdout", MetricsSettings.DEFAULT, TracingSettings.OFF);
+            dev.sluice.cache.CacheSettings.NONE, "stdout", MetricsSettings.DEFAULT, TracingSettings.OFF, AccessLogRotation.DEFAULT);
         metrics = Metrics.of(new ServletContextHandler().getServletContext());
         plain = exchange(settings, route);
         governed = exchange(settings, route);

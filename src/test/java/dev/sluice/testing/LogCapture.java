@@ -1,4 +1,4 @@
-// Captures what Sluice logs (through the bundled SLF4J provider) while a test runs.
+// Captures what Sluice logs (through Logback, the bundled SLF4J provider) and its access log while a test runs.
 package dev.sluice.testing;
 
 import java.io.ByteArrayOutputStream;
@@ -8,30 +8,41 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 
-import org.eclipse.jetty.logging.JettyLoggerFactory;
-import org.eclipse.jetty.logging.StdErrAppender;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.OutputStreamAppender;
 import org.slf4j.LoggerFactory;
 
 public final class LogCapture implements AutoCloseable
 {
-    private final StdErrAppender appender;
-    private final PrintStream original;
+    private final OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
+    private final Logger root;
     private final PrintStream originalOut;
     private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
 
     private LogCapture()
     {
-        JettyLoggerFactory factory = (JettyLoggerFactory)LoggerFactory.getILoggerFactory();
-        appender = (StdErrAppender)factory.getJettyLogger("sluice.access").getAppender();
-        // A null stream means "System.err, looked up on each write"; restored as it was.
-        original = appender.getStream();
-        appender.setStream(tee(original != null ? original : System.err));
+        // Logback's root logger gets one more appender, synchronous, writing what it formats here.
+        LoggerContext context = (LoggerContext)LoggerFactory.getILoggerFactory();
+        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        encoder.setContext(context);
+        encoder.setPattern("%level %logger - %msg%n%ex");
+        encoder.start();
+        appender.setContext(context);
+        appender.setName("log-capture");
+        appender.setEncoder(encoder);
+        appender.setOutputStream(tee(null));
+        appender.start();
+        root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.addAppender(appender);
         // The access log writes to standard output itself.
         originalOut = System.out;
         System.setOut(tee(originalOut));
     }
 
-    /** A stream that writes to {@code target} and into what this capture holds. */
+    /** A stream that writes into what this capture holds, and to {@code target} unless null. */
     private PrintStream tee(PrintStream target)
     {
         OutputStream both = new OutputStream()
@@ -43,7 +54,10 @@ public final class LogCapture implements AutoCloseable
                 {
                     captured.write(b);
                 }
-                target.write(b);
+                if (target != null)
+                {
+                    target.write(b);
+                }
             }
 
             @Override
@@ -53,7 +67,10 @@ public final class LogCapture implements AutoCloseable
                 {
                     captured.write(bytes, offset, length);
                 }
-                target.write(bytes, offset, length);
+                if (target != null)
+                {
+                    target.write(bytes, offset, length);
+                }
             }
         };
         return new PrintStream(both, true, StandardCharsets.UTF_8);
@@ -99,7 +116,8 @@ public final class LogCapture implements AutoCloseable
     @Override
     public void close()
     {
-        appender.setStream(original);
+        root.detachAppender(appender);
+        appender.stop();
         System.setOut(originalOut);
     }
 }

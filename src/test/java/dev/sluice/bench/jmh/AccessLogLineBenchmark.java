@@ -48,7 +48,7 @@ public class AccessLogLineBenchmark
         Settings settings = new Settings(Map.of(), new RouteTable(List.of(route)), TrustedProxies.NONE,
             new ProxySettings("sluice", 200, 256, timeouts, 65536, false, Duration.ofSeconds(2), 1024, Duration.ofSeconds(30), 1024, 65536, 100, Duration.ofSeconds(10), true), Duration.ZERO, true, dev.sluice.auth.AuthSettings.NONE,
             dev.sluice.ratelimit.RateLimitSettings.NONE, dev.sluice.tls.TransportSettings.NONE, dev.sluice.admin.AdminSettings.OFF, dev.sluice.cache.CacheSettings.NONE,
-            "stdout", dev.sluice.observe.MetricsSettings.DEFAULT, dev.sluice.observe.TracingSettings.OFF);
+            "stdout", dev.sluice.observe.MetricsSettings.DEFAULT, dev.sluice.observe.TracingSettings.OFF, dev.sluice.observe.AccessLogRotation.DEFAULT);
         long start = System.nanoTime();
         exchange = new Exchange("4bf92f3577b34da6a3ce929d0e0e4736", Instant.now(), start, settings, "203.0.113.7", false, "POST", "/api/orders/42/items");
         exchange.routeMatch(new RouteMatch(route, "/api/orders/42/items"));
