@@ -228,14 +228,32 @@ public final class AccessLog implements AutoCloseable
             open(path);
         }
         AccessLogRotation limits = rotation;
-        if (limits != null && limits.maxBytes() > 0 && fileBytes > 0 && fileBytes + lines.size() > limits.maxBytes())
+        if (limits == null || limits.maxBytes() <= 0 || fileBytes + lines.size() <= limits.maxBytes())
         {
-            closeFile();
-            rotate(Path.of(path), limits.maxFiles());
-            open(path);
+            lines.writeTo(file);
+            fileBytes += lines.size();
+            return;
         }
-        lines.writeTo(file);
-        fileBytes += lines.size();
+        // The batch crosses the size: write it line by line, rotating before the line that would cross.
+        byte[] bytes = lines.toByteArray();
+        int start = 0;
+        for (int i = 0; i < bytes.length; i++)
+        {
+            if (bytes[i] != '\n')
+            {
+                continue;
+            }
+            int length = i + 1 - start;
+            if (fileBytes > 0 && fileBytes + length > limits.maxBytes())
+            {
+                closeFile();
+                rotate(Path.of(path), limits.maxFiles());
+                open(path);
+            }
+            file.write(bytes, start, length);
+            fileBytes += length;
+            start = i + 1;
+        }
     }
 
     private void open(String path) throws IOException
