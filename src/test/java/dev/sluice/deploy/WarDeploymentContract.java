@@ -213,7 +213,9 @@ abstract class WarDeploymentContract
     {
         ContentResponse response = client.GET(url("/-/ready"));
         assertEquals(200, response.getStatus());
-        assertEquals("{\"status\":\"ready\",\"routes\":6,\"config_reloads\":0,\"config_rejected\":0}\n", response.getContentAsString());
+        // The packaged WAR carries the POM's version.
+        assertEquals("{\"status\":\"ready\",\"version\":\"" + dev.sluice.testing.ProjectVersion.fromPom()
+            + "\",\"routes\":6,\"config_reloads\":0,\"config_rejected\":0}\n", response.getContentAsString());
     }
 
     @Test
