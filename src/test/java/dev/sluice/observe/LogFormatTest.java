@@ -9,6 +9,7 @@ import dev.sluice.testing.SluiceProcess;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class LogFormatTest
@@ -22,6 +23,7 @@ class LogFormatTest
         try (SluiceProcess sluice = SluiceProcess.start(CONFIG, List.of()))
         {
             String line = starting(sluice);
+            assertFalse(sluice.output().contains("|-WARN") || sluice.output().contains("|-ERROR"), "Logback has nothing to complain about:\n" + sluice.output());
             assertTrue(line.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z INFO +\\[.+] dev\\.sluice\\.config\\.ConfigListener - Sluice \\S+ starting in .+"), line);
         }
     }
@@ -32,6 +34,7 @@ class LogFormatTest
         try (SluiceProcess sluice = SluiceProcess.start(CONFIG, List.of("-Dsluice.log.format=json")))
         {
             JsonNode event = JSON.readTree(starting(sluice));
+            assertFalse(sluice.output().contains("|-WARN") || sluice.output().contains("|-ERROR"), sluice.output());
             assertEquals("INFO", event.get("level").asText());
             assertEquals("dev.sluice.config.ConfigListener", event.get("loggerName").asText());
             assertTrue(event.get("message").asText().matches("Sluice \\S+ starting in .+"), event.toString());
