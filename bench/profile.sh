@@ -4,7 +4,7 @@
 # taken after a warm-up, then the top frames (self, Sluice's own inclusive, all inclusive) printed
 # as Markdown by dev.sluice.bench.JfrTop. "bare" profiles the bare Jetty ProxyServlet instead. Also writes the collapsed stacks (flamegraph.pl or
 # speedscope input) and the recording under bench/results/.
-# Usage: bench/profile.sh [plain|cache|key|bare] [--duration 20s] [--jvm "-Xmx256m ..."]
+# Usage: bench/profile.sh [plain|observed|cache|key|bare] [--duration 20s] [--jvm "-Xmx256m ..."]
 # Ports 18121-18122 on 127.0.0.1 must be free. Needs wrk and nginx (bench/run.sh installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-BACKEND=18121 SLUICE=18122
+BACKEND=18121 SLUICE=18122 OTLP_SINK=18123
 work=$(mktemp -d /tmp/sluice-profile.XXXXXX)
 chmod 755 "$work"
 trap bench_stop EXIT
@@ -45,6 +45,13 @@ route.cached.cache = force
 route.cached.cache.ttl = 10m
 PROPS
 # shellcheck disable=SC2086
+if [ "$scenario" = observed ]; then
+  # The plain route with every request's spans exported to a sink that discards them.
+  java -cp "$cp" dev.sluice.bench.OtlpSink $OTLP_SINK > "$work/logs/otlp-sink.log" 2>&1 &
+  sink_pid=$!
+  trap 'kill "$sink_pid" 2>/dev/null; bench_stop' EXIT
+  printf 'observe.otlp.endpoint = http://127.0.0.1:%s/v1/traces\n' "$OTLP_SINK" >> "$work/sluice.properties"
+fi
 if [ "$scenario" = bare ]; then
   java $jvm -cp "$cp" dev.sluice.bench.BareProxy $SLUICE "http://127.0.0.1:$BACKEND" > "$work/logs/sluice.log" 2>&1 &
 else java $jvm -cp "$cp" dev.sluice.launcher.Main --config "$work/sluice.properties" --port $SLUICE --host 127.0.0.1 \
@@ -55,10 +62,10 @@ bench_wait $SLUICE
 
 header=()
 case $scenario in
-  plain|bare) url=http://127.0.0.1:$SLUICE/small ;;
+  plain|bare|observed) url=http://127.0.0.1:$SLUICE/small ;;
   cache) url=http://127.0.0.1:$SLUICE/cached/small ;;
   key) url=http://127.0.0.1:$SLUICE/key/small; header=(-H "apikey: $bench_key") ;;
-  *) echo "unknown scenario $scenario (plain, cache, key or bare)" >&2; exit 2 ;;
+  *) echo "unknown scenario $scenario (plain, observed, cache, key or bare)" >&2; exit 2 ;;
 esac
 wrk -t1 -c32 -d45s "${header[@]}" "$url" | grep -E 'Requests/sec' | sed 's/^/warm-up: /'
 # JFR's profile settings sample every 10 ms; every 1 ms gives ten times the samples for the same run.

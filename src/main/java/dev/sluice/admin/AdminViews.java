@@ -90,7 +90,7 @@ final class AdminViews
                 "total_ms", route.timeouts().total().toMillis()));
             view.put("retry", Map.of("retries", route.retry().retries(), "on_connect_failure", route.retry().onConnectFailure(),
                 "on_reset", route.retry().onReset(), "on_timeout", route.retry().onTimeout(), "statuses", new TreeSet<>(route.retry().statuses())));
-            view.put("filters", filters(settings, route.name()));
+            view.put("filters", filters(settings, route));
             Map<String, String> own = new TreeMap<>();
             String prefix = "route." + route.name() + ".";
             properties.forEach((key, value) ->
@@ -106,8 +106,9 @@ final class AdminViews
         return Map.of("routes", routes);
     }
 
-    private static List<Object> filters(Settings settings, String route)
+    private static List<Object> filters(Settings settings, Route candidate)
     {
+        String route = candidate.name();
         List<Object> filters = new ArrayList<>();
         TransportSettings.RouteTls tls = settings.transport().routes().get(route);
         if (tls != null)
@@ -148,8 +149,7 @@ final class AdminViews
                 "max_object_size", cache.maxObjectSize(),
                 "key_consumer", cache.keyConsumer()));
         }
-        filters.add(ordered("filter", "proxy", "upstream", settings.routes().routes().stream()
-            .filter(candidate -> candidate.name().equals(route)).findFirst().map(Route::upstream).orElse(null)));
+        filters.add(ordered("filter", "proxy", "upstream", candidate.upstream()));
         return filters;
     }
 

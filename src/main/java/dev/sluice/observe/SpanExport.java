@@ -9,8 +9,11 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import org.slf4j.Logger;
@@ -18,7 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A bounded queue and one daemon thread: request threads only {@code offer} (a full queue drops
- * the spans and counts them), and the thread sends batches of up to {@value #BATCH} through the
+ * the spans and counts them), and the thread sends a batch of up to {@value #BATCH} when that many
+ * are waiting or a second has passed, through the
  * OpenTelemetry SDK's OTLP/HTTP exporter, waiting at most the configured timeout for each. A
  * collector that is down, slow or refusing costs requests nothing; its failures are counted and
  * logged once per outage.
@@ -28,8 +32,11 @@ final class SpanExport implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(SpanExport.class);
     static final int BATCH = 512;
     private static final long CLOSE_WAIT_MILLIS = 3000;
+    private static final long POLL_MILLIS = 50;
+    private static final long SEND_EVERY_NANOS = 1_000_000_000L;
 
     private final TracingSettings settings;
+    private final Resource resource;
     private final SpanExporter exporter;
     private final BlockingQueue<SpanData> queue;
     private final Thread thread;
@@ -42,6 +49,9 @@ final class SpanExport implements AutoCloseable
     SpanExport(TracingSettings settings)
     {
         this.settings = settings;
+        this.resource = Resource.create(Attributes.of(
+            AttributeKey.stringKey("service.name"), settings.serviceName(),
+            AttributeKey.stringKey("service.version"), BuildInfo.version()));
         this.queue = new ArrayBlockingQueue<>(settings.queueSize());
         this.exporter = OtlpHttpSpanExporter.builder()
             .setEndpoint(settings.endpoint().toString())
@@ -60,6 +70,12 @@ final class SpanExport implements AutoCloseable
     TracingSettings settings()
     {
         return settings;
+    }
+
+    /** The resource every span of this export carries: service name and version. */
+    Resource resource()
+    {
+        return resource;
     }
 
     /** Queues an exchange's spans, all or none; never blocks. */
@@ -97,18 +113,25 @@ final class SpanExport implements AutoCloseable
     private void run()
     {
         List<SpanData> batch = new ArrayList<>(BATCH);
+        long lastSend = System.nanoTime();
         while (running || !queue.isEmpty())
         {
             try
             {
-                SpanData first = queue.poll(1, TimeUnit.SECONDS);
-                if (first == null)
+                // Polling, never waiting on the queue: a waiting thread would be woken for every
+                // request's spans and send them one request at a time. A batch goes when it is full
+                // or a second old, as the SDK's own batch processor would.
+                if (queue.size() < BATCH && System.nanoTime() - lastSend < SEND_EVERY_NANOS && running)
                 {
+                    Thread.sleep(POLL_MILLIS);
                     continue;
                 }
-                batch.add(first);
-                queue.drainTo(batch, BATCH - 1);
-                send(batch);
+                queue.drainTo(batch, BATCH);
+                lastSend = System.nanoTime();
+                if (!batch.isEmpty())
+                {
+                    send(batch);
+                }
             }
             catch (InterruptedException x)
             {

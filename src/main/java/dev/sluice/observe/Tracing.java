@@ -55,12 +55,10 @@ public final class Tracing implements AutoCloseable
     static final AttributeKey<String> CACHE_STATUS = AttributeKey.stringKey("sluice.cache.status");
     static final AttributeKey<Long> DROPPED_CHILDREN = AttributeKey.longKey("sluice.spans.dropped");
 
-    private SpanExport export;
+    private volatile SpanExport export;
     private long retiredExported;
     private long retiredDropped;
     private long retiredFailed;
-    private Resource cachedResource;
-    private TracingSettings resourceFor;
 
     private Tracing()
     {
@@ -114,11 +112,16 @@ public final class Tracing implements AutoCloseable
         {
             return;
         }
-        SpanExport current = exportFor(exchange.settings().tracing());
+        TracingSettings settings = exchange.settings().tracing();
+        SpanExport current = export;
+        if (current == null || (current.settings() != settings && !current.settings().equals(settings)))
+        {
+            current = exportFor(settings);
+        }
         TraceContext trace = exchange.trace();
         long epochStart = exchange.startedAt().getEpochSecond() * 1_000_000_000L + exchange.startedAt().getNano();
         long base = exchange.startNanos();
-        Resource resource = resource(current.settings());
+        Resource resource = current.resource();
         SpanContext server = SpanContext.create(trace.traceId(), trace.spanId(), TraceFlags.getSampled(), TraceState.getDefault());
         SpanContext parent = trace.parentId() == null ? SpanContext.getInvalid()
             : SpanContext.createFromRemoteParent(trace.traceId(), trace.parentId(), TraceFlags.getSampled(), TraceState.getDefault());
@@ -165,10 +168,12 @@ public final class Tracing implements AutoCloseable
     /** The export for these settings; a reload that changed them replaces it (the old one drains in the background). */
     private synchronized SpanExport exportFor(TracingSettings settings)
     {
+        SpanExport export = this.export;
         if (export == null || !export.settings().equals(settings))
         {
             SpanExport old = export;
             export = new SpanExport(settings);
+            this.export = export;
             if (old != null)
             {
                 retire(old);
@@ -190,39 +195,32 @@ public final class Tracing implements AutoCloseable
     /** Spans the collector took, since start. */
     public synchronized long exported()
     {
-        return retiredExported + (export == null ? 0 : export.exported());
+        SpanExport current = export;
+        return retiredExported + (current == null ? 0 : current.exported());
     }
 
     /** Spans dropped because the queue was full, since start. */
     public synchronized long dropped()
     {
-        return retiredDropped + (export == null ? 0 : export.dropped());
+        SpanExport current = export;
+        return retiredDropped + (current == null ? 0 : current.dropped());
     }
 
     /** Spans the collector did not take (down, slow, refusing), since start. */
     public synchronized long failed()
     {
-        return retiredFailed + (export == null ? 0 : export.failed());
-    }
-
-    private synchronized Resource resource(TracingSettings settings)
-    {
-        if (cachedResource == null || !settings.equals(resourceFor))
-        {
-            cachedResource = Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), settings.serviceName(),
-                AttributeKey.stringKey("service.version"), BuildInfo.version()));
-            resourceFor = settings;
-        }
-        return cachedResource;
+        SpanExport current = export;
+        return retiredFailed + (current == null ? 0 : current.failed());
     }
 
     @Override
     public synchronized void close()
     {
-        if (export != null)
+        SpanExport current = export;
+        if (current != null)
         {
-            retire(export);
-            export.close();
+            retire(current);
+            current.close();
             export = null;
         }
     }

@@ -33,6 +33,7 @@ public final class BenchRunner
         new String[]{"4", "Sluice, plain route", "sluice"},
         new String[]{"4r", "Sluice, plain route + local rate limit", "sluice-limited"},
         new String[]{"4o", "Sluice, plain route, metrics + OTLP span export of every request", "sluice-observed"},
+        new String[]{"4s", "Sluice, plain route, metrics + OTLP span export of 10% of traces", "sluice-sampled"},
         new String[]{"4q", "Sluice, plain route, metrics off, no span export", "sluice-quiet"},
         new String[]{"5", "Sluice, API key + local rate limit", "sluice-key"},
         new String[]{"6", "Sluice, JWT RS256 (cached) + local rate limit", "sluice-jwt"},
@@ -202,8 +203,10 @@ public final class BenchRunner
             ratios.add(ratio("CPU per request: Sluice / bare Jetty (context, lower is better)", size, medianCpu.get("sluice/" + size), medianCpu.get("jetty/" + size), null));
             ratios.add(ratio("CPU per request: Sluice / nginx proxy_pass (context, lower is better)", size, medianCpu.get("sluice/" + size), medianCpu.get("nginx/" + size), null));
             ratios.add(ratio("API key + rate limit / Sluice plain", size, medianRps.get("sluice-key/" + size), medianRps.get("sluice/" + size), 0.95));
-            ratios.add(ratio("Metrics + span export on / both off (plain route)", size, medianRps.get("sluice-observed/" + size),
+            ratios.add(ratio("Metrics + span export of 10% of traces / both off (plain route)", size, medianRps.get("sluice-sampled/" + size),
                 medianRps.get("sluice-quiet/" + size), 0.95));
+            ratios.add(ratio("Metrics + span export of every request / both off (context: the worst case)", size,
+                medianRps.get("sluice-observed/" + size), medianRps.get("sluice-quiet/" + size), null));
             ratios.add(ratio("Metrics on, as shipped / off (context)", size, medianRps.get("sluice/" + size), medianRps.get("sluice-quiet/" + size), null));
             ratios.add(ratio("Rate-limited route / the same route unlimited (context)", size, medianRps.get("sluice-limited/" + size), medianRps.get("sluice/" + size), null));
             ratios.add(ratio("JWT + rate limit / Sluice plain", size, medianRps.get("sluice-jwt/" + size), medianRps.get("sluice/" + size), 0.85));
