@@ -155,6 +155,14 @@ class MetricsTest
             assertEquals(1, metrics.value("sluice_upstream_target_state", "upstream", "f", "target", b.authority(), "state", "ejected"));
             assertEquals(0, metrics.value("sluice_upstream_target_state", "upstream", "f", "target", b.authority(), "state", "healthy"));
             assertEquals(1, metrics.value("sluice_upstream_target_state", "upstream", "f", "target", a.authority(), "state", "healthy"));
+            // Health checks run on their own schedule (every 100 ms here): wait for the first to be counted.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (metrics.find("sluice_upstream_health_checks_total", "upstream", "f", "target", a.authority(), "result", "passed").isEmpty()
+                && System.nanoTime() < deadline)
+            {
+                Thread.sleep(100);
+                metrics = scrape(sluice);
+            }
             assertTrue(metrics.value("sluice_upstream_health_checks_total", "upstream", "f", "target", a.authority(), "result", "passed") >= 1);
 
             assertEquals(0, metrics.value("sluice_requests_in_flight"));

@@ -185,9 +185,9 @@ public final class Chromium implements AutoCloseable
         {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         }
-        catch (IOException x)
+        catch (IOException | java.io.UncheckedIOException x)
         {
-            // A temporary profile left behind is harmless.
+            // Chromium's helpers may still be writing as it goes; a temporary profile left behind is harmless.
         }
     }
 
