@@ -16,6 +16,8 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.sluice.exchange.Cidr;
+
 /**
  * Reads typed values out of the properties and remembers which keys were read, so that any key
  * nobody asked for (a typo, a setting from another version) is reported instead of ignored.
@@ -356,6 +358,25 @@ public final class ConfigReader
     public void invalid(String key, String value, String allowed)
     {
         problem(ConfigException.invalid(key, value, allowed));
+    }
+
+    /** A comma-separated list of IPv4/IPv6 CIDR blocks (or addresses), {@code defaults} when unset; each bad one reported. */
+    public List<Cidr> cidrs(String key, List<String> defaults)
+    {
+        List<String> items = optional(key).isPresent() ? list(key) : defaults;
+        List<Cidr> blocks = new ArrayList<>();
+        for (String item : items)
+        {
+            try
+            {
+                blocks.add(Cidr.parse(item));
+            }
+            catch (IllegalArgumentException x)
+            {
+                invalid(key, item, x.getMessage());
+            }
+        }
+        return blocks;
     }
 
     public void problem(String message)

@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 import dev.sluice.admin.AdminSettings;
 import dev.sluice.observe.AccessLogRotation;
 import dev.sluice.observe.MetricsSettings;
+import dev.sluice.observe.ObserveSettingsParser;
 import dev.sluice.observe.TracingSettings;
 import dev.sluice.auth.ApiKeys;
 import dev.sluice.auth.AuthSettings;
@@ -75,13 +76,11 @@ public final class SettingsParser
         {
             reader.invalid("exchange.access-log.output", accessLogOutput, "stdout, stderr, slf4j (the logger sluice.access) or an absolute file path");
         }
-        AccessLogRotation rotation = new AccessLogRotation(
-            reader.size("exchange.access-log.max-size", AccessLogRotation.DEFAULT.maxBytes(), 1L << 40),
-            reader.integer("exchange.access-log.max-files", AccessLogRotation.DEFAULT.maxFiles(), 1, 1000));
+        AccessLogRotation rotation = ObserveSettingsParser.accessLogRotation(reader);
         TrustedProxies trustedProxies = trustedProxies(reader);
         AdminSettings admin = admin(reader);
-        MetricsSettings metrics = metrics(reader);
-        TracingSettings tracing = tracing(reader);
+        MetricsSettings metrics = ObserveSettingsParser.metrics(reader);
+        TracingSettings tracing = ObserveSettingsParser.tracing(reader);
         ProxySettings proxy = proxy(reader);
         Map<String, Upstream> upstreams = upstreams(reader);
         RouteTable routes = routes(reader, upstreams, proxy.timeouts());
@@ -107,78 +106,10 @@ public final class SettingsParser
             accessLogOutput, metrics, tracing, rotation);
     }
 
-    private static TracingSettings tracing(ConfigReader reader)
-    {
-        TracingSettings defaults = TracingSettings.OFF;
-        java.net.URI endpoint = null;
-        String text = reader.optional("observe.otlp.endpoint").orElse(null);
-        if (text != null && !text.isBlank())
-        {
-            try
-            {
-                endpoint = new java.net.URI(text.trim());
-                if (!("http".equals(endpoint.getScheme()) || "https".equals(endpoint.getScheme())) || endpoint.getHost() == null
-                    || endpoint.getRawUserInfo() != null)
-                {
-                    throw new java.net.URISyntaxException(text, "not an http or https URL with a host");
-                }
-            }
-            catch (java.net.URISyntaxException x)
-            {
-                reader.invalid("observe.otlp.endpoint", text, "the collector's OTLP/HTTP traces URL, such as http://collector:4318/v1/traces");
-                endpoint = null;
-            }
-        }
-        String ratioText = reader.string("observe.otlp.sample-ratio", "1");
-        double ratio = 1;
-        try
-        {
-            ratio = Double.parseDouble(ratioText);
-        }
-        catch (NumberFormatException x)
-        {
-            ratio = Double.NaN;
-        }
-        if (!(ratio >= 0 && ratio <= 1))
-        {
-            reader.invalid("observe.otlp.sample-ratio", ratioText, "a number from 0 (record no new trace) to 1 (record all)");
-            ratio = 1;
-        }
-        int queue = reader.integer("observe.otlp.queue-size", defaults.queueSize(), 1, 1_000_000);
-        java.time.Duration timeout = reader.positiveDuration("observe.otlp.timeout", defaults.timeout());
-        String service = reader.string("observe.otlp.service-name", defaults.serviceName());
-        return new TracingSettings(endpoint, ratio, queue, timeout, service);
-    }
-
-    private static MetricsSettings metrics(ConfigReader reader)
-    {
-        boolean enabled = reader.bool("metrics.enabled", true);
-        boolean perConsumer = reader.bool("metrics.per-consumer", false);
-        return new MetricsSettings(enabled, perConsumer, cidrs(reader, "metrics.allow", List.of()));
-    }
-
-    private static List<Cidr> cidrs(ConfigReader reader, String key, List<String> defaults)
-    {
-        List<String> items = reader.optional(key).isPresent() ? reader.list(key) : defaults;
-        List<Cidr> blocks = new ArrayList<>();
-        for (String item : items)
-        {
-            try
-            {
-                blocks.add(Cidr.parse(item));
-            }
-            catch (IllegalArgumentException x)
-            {
-                reader.invalid(key, item, x.getMessage());
-            }
-        }
-        return blocks;
-    }
-
     private static AdminSettings admin(ConfigReader reader)
     {
         String token = reader.optional("admin.token").orElse(null);
-        List<Cidr> blocks = cidrs(reader, "admin.allow", List.of("127.0.0.0/8", "::1/128"));
+        List<Cidr> blocks = reader.cidrs("admin.allow", List.of("127.0.0.0/8", "::1/128"));
         if (token == null)
         {
             return AdminSettings.OFF;
@@ -199,20 +130,7 @@ public final class SettingsParser
 
     private static TrustedProxies trustedProxies(ConfigReader reader)
     {
-        String key = "exchange.trusted-proxies";
-        List<Cidr> blocks = new ArrayList<>();
-        for (String item : reader.list(key))
-        {
-            try
-            {
-                blocks.add(Cidr.parse(item));
-            }
-            catch (IllegalArgumentException x)
-            {
-                reader.invalid(key, item, x.getMessage());
-            }
-        }
-        return new TrustedProxies(blocks);
+        return new TrustedProxies(reader.cidrs("exchange.trusted-proxies", List.of()));
     }
 
     private static ProxySettings proxy(ConfigReader reader)

@@ -10,19 +10,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 
 import dev.sluice.auth.Identity;
-import dev.sluice.cache.CacheRuntime;
-import dev.sluice.cache.ResponseStore;
 import dev.sluice.config.ConfigStore;
 import dev.sluice.exchange.Exchange;
 import dev.sluice.route.RouteMatch;
-import dev.sluice.tls.ServedCertificates;
-import dev.sluice.upstream.Pool;
 import dev.sluice.upstream.PoolEvents;
-import dev.sluice.upstream.Pools;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -64,7 +58,6 @@ public final class Metrics implements PoolEvents, AutoCloseable
         Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
         Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
         Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60)};
-    private static final List<String> TARGET_STATES = List.of("healthy", "unhealthy", "ejected", "probing", "drained");
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final ServletContext context;
@@ -73,12 +66,7 @@ public final class Metrics implements PoolEvents, AutoCloseable
     private final Map<String, RouteMeters> routes = new ConcurrentHashMap<>();
     private final Map<String, Map<String, Timer>> upstreamLatency = new ConcurrentHashMap<>();
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
-    private final MultiGauge targetState;
-    private final MultiGauge targetInFlight;
-    private final MultiGauge cacheEntries;
-    private final MultiGauge cacheBytes;
-    private final MultiGauge certificateExpiry;
-    private final MultiGauge configInfo;
+    private final StateGauges state;
     private final List<AutoCloseable> closeables = new ArrayList<>();
     /** Read once at start: Prometheus wants one label set per metric name, so a reload cannot add or drop the label. */
     private final boolean perConsumer;
@@ -91,16 +79,7 @@ public final class Metrics implements PoolEvents, AutoCloseable
             .strongReference(true).register(registry);
         Gauge.builder("sluice.requests.in.flight", inFlight, java.util.concurrent.atomic.LongAdder::sum).description("Proxied requests being handled now")
             .register(registry);
-        targetState = MultiGauge.builder("sluice.upstream.target.state")
-            .description("1 for the state each upstream target is in now, 0 for the others").register(registry);
-        targetInFlight = MultiGauge.builder("sluice.upstream.target.in.flight").description("Requests in flight to each upstream target")
-            .register(registry);
-        cacheEntries = MultiGauge.builder("sluice.cache.entries").description("Stored responses per cache tier").register(registry);
-        cacheBytes = MultiGauge.builder("sluice.cache.bytes").description("Bytes occupied per cache tier (-1: the tier counts entries)")
-            .baseUnit("bytes").register(registry);
-        certificateExpiry = MultiGauge.builder("sluice.tls.certificate.expiry").description("When each served certificate expires (Unix time)")
-            .baseUnit("seconds").register(registry);
-        configInfo = MultiGauge.builder("sluice.config.info").description("The loaded configuration: its source and SHA-256").register(registry);
+        state = new StateGauges(registry, context);
         FunctionCounter.builder("sluice.config.reloads", context, Metrics::acceptedReloads).description("Configuration reloads")
             .tag("result", "accepted").register(registry);
         FunctionCounter.builder("sluice.config.reloads", context, Metrics::rejectedReloads).description("Configuration reloads")
@@ -324,7 +303,7 @@ public final class Metrics implements PoolEvents, AutoCloseable
      */
     public Scrape scrape(String accept)
     {
-        refresh();
+        state.refresh();
         boolean openMetrics = accept != null && accept.contains("application/openmetrics-text");
         String contentType = openMetrics ? "application/openmetrics-text; version=1.0.0; charset=utf-8" : "text/plain; version=0.0.4; charset=utf-8";
         return new Scrape(contentType, registry.scrape(contentType));
@@ -333,53 +312,6 @@ public final class Metrics implements PoolEvents, AutoCloseable
     /** A scrape's body and the content type it is in. */
     public record Scrape(String contentType, String body)
     {
-    }
-
-    private synchronized void refresh()
-    {
-        List<MultiGauge.Row<?>> states = new ArrayList<>();
-        List<MultiGauge.Row<?>> inFlights = new ArrayList<>();
-        if (context.getAttribute(Pools.class.getName()) instanceof Pools pools)
-        {
-            for (Pool.TargetView view : pools.view())
-            {
-                for (String state : TARGET_STATES)
-                {
-                    states.add(MultiGauge.Row.of(Tags.of("upstream", view.upstream(), "target", view.target(), "state", state),
-                        state.equals(view.state()) ? 1 : 0));
-                }
-                inFlights.add(MultiGauge.Row.of(Tags.of("upstream", view.upstream(), "target", view.target()), view.inFlight()));
-            }
-        }
-        targetState.register(states, true);
-        targetInFlight.register(inFlights, true);
-
-        List<MultiGauge.Row<?>> entries = new ArrayList<>();
-        List<MultiGauge.Row<?>> bytes = new ArrayList<>();
-        if (context.getAttribute(CacheRuntime.ATTRIBUTE) instanceof CacheRuntime cache)
-        {
-            for (ResponseStore.Tier tier : cache.store().tiers())
-            {
-                entries.add(MultiGauge.Row.of(Tags.of("tier", tier.tier()), tier.entries()));
-                bytes.add(MultiGauge.Row.of(Tags.of("tier", tier.tier()), tier.bytes()));
-            }
-        }
-        cacheEntries.register(entries, true);
-        cacheBytes.register(bytes, true);
-
-        List<MultiGauge.Row<?>> expiry = new ArrayList<>();
-        for (ServedCertificates.Served served : ServedCertificates.of(context))
-        {
-            expiry.add(MultiGauge.Row.of(Tags.of("alias", served.alias(), "subject", served.subject()), served.notAfter().getEpochSecond()));
-        }
-        certificateExpiry.register(expiry, true);
-
-        List<MultiGauge.Row<?>> info = new ArrayList<>();
-        if (context.getAttribute(ConfigStore.ATTRIBUTE) instanceof ConfigStore store)
-        {
-            info.add(MultiGauge.Row.of(Tags.of("source", store.source(), "sha256", store.digest()), 1));
-        }
-        configInfo.register(info, true);
     }
 
     @Override

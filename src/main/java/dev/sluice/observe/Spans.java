@@ -5,7 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.sluice.exchange.TraceContext;
+import dev.sluice.upstream.Target;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.SpanKind;
 
 /**
@@ -31,6 +33,38 @@ public final class Spans
 
     private final List<Child> children = new ArrayList<>(4);
     private int dropped;
+
+    /**
+     * One upstream attempt as a CLIENT span with OpenTelemetry's HTTP client attributes; the URL
+     * goes without its query, which may carry what the client sent.
+     *
+     * @param resend how many attempts came before this one
+     * @param status the response status, or 0 when there was none
+     * @param failure why the attempt failed, or null
+     */
+    public void upstreamAttempt(String spanId, long startNanos, long endNanos, String method, String scheme, Target target, String path,
+                                int resend, int status, Throwable failure)
+    {
+        AttributesBuilder attributes = Attributes.builder()
+            .put(Tracing.METHOD, method)
+            .put(Tracing.SERVER_ADDRESS, target.host())
+            .put(Tracing.SERVER_PORT, target.port())
+            .put(Tracing.URL, scheme + "://" + target.authority() + path);
+        if (status > 0)
+        {
+            attributes.put(Tracing.STATUS, status);
+        }
+        if (resend > 0)
+        {
+            attributes.put(Tracing.RESEND, resend);
+        }
+        boolean error = status == 0 || status >= 500;
+        if (error)
+        {
+            attributes.put(Tracing.ERROR, status > 0 ? Integer.toString(status) : failure == null ? "_OTHER" : failure.getClass().getName());
+        }
+        add(new Child(method, SpanKind.CLIENT, spanId, startNanos, endNanos, attributes.build(), error));
+    }
 
     public void add(String name, SpanKind kind, long startNanos, long endNanos, Attributes attributes, boolean error)
     {

@@ -49,6 +49,10 @@ public final class Tracing implements AutoCloseable
     static final AttributeKey<String> SCHEME = AttributeKey.stringKey("url.scheme");
     static final AttributeKey<String> CLIENT = AttributeKey.stringKey("client.address");
     static final AttributeKey<String> ERROR = AttributeKey.stringKey("error.type");
+    static final AttributeKey<String> SERVER_ADDRESS = AttributeKey.stringKey("server.address");
+    static final AttributeKey<Long> SERVER_PORT = AttributeKey.longKey("server.port");
+    static final AttributeKey<String> URL = AttributeKey.stringKey("url.full");
+    static final AttributeKey<Long> RESEND = AttributeKey.longKey("http.request.resend_count");
     static final AttributeKey<String> ROUTE_NAME = AttributeKey.stringKey("sluice.route");
     static final AttributeKey<String> REQUEST_ID = AttributeKey.stringKey("sluice.request_id");
     static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("sluice.outcome");

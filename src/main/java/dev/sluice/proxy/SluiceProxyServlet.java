@@ -22,7 +22,6 @@ import dev.sluice.exchange.Exchange;
 import dev.sluice.exchange.TraceContext;
 import dev.sluice.http.ErrorServlet;
 import dev.sluice.http.HeaderNames;
-import dev.sluice.observe.Spans;
 import dev.sluice.http.ProblemType;
 import dev.sluice.http.ProblemWriter;
 import dev.sluice.http.QueryString;
@@ -36,10 +35,6 @@ import dev.sluice.upstream.PoolSettings;
 import dev.sluice.upstream.RetryPolicy;
 import dev.sluice.upstream.Target;
 import dev.sluice.upstream.Upstream;
-import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.common.AttributesBuilder;
-import io.opentelemetry.api.trace.SpanKind;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -89,13 +84,6 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private static final String FLUSH_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".flush";
     private static final String HEADERS_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".headersTooLarge";
 
-    private static final AttributeKey<String> ATTEMPT_METHOD = AttributeKey.stringKey("http.request.method");
-    private static final AttributeKey<String> ATTEMPT_ADDRESS = AttributeKey.stringKey("server.address");
-    private static final AttributeKey<Long> ATTEMPT_PORT = AttributeKey.longKey("server.port");
-    private static final AttributeKey<String> ATTEMPT_URL = AttributeKey.stringKey("url.full");
-    private static final AttributeKey<Long> ATTEMPT_STATUS = AttributeKey.longKey("http.response.status_code");
-    private static final AttributeKey<Long> ATTEMPT_RESEND = AttributeKey.longKey("http.request.resend_count");
-    private static final AttributeKey<String> ATTEMPT_ERROR = AttributeKey.stringKey("error.type");
 
     private ConfigStore config;
     private UpstreamClients clients;
@@ -604,8 +592,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             attempts.pool.finished(member, health, latency);
             if (spanId != null && exchange.spans() != null)
             {
-                exchange.spans().add(new Spans.Child(proxyRequest.getMethod(), SpanKind.CLIENT, spanId, startNanos, System.nanoTime(),
-                    attemptAttributes(status, result.getFailure()), status == 0 || status >= 500));
+                exchange.spans().upstreamAttempt(spanId, startNanos, System.nanoTime(), proxyRequest.getMethod(), proxyRequest.getScheme(),
+                    member.target(), proxyRequest.getPath(), index, status, result.getFailure());
             }
 
             if (next == null && result.isFailed() && !forwarded && !clientGone && exchange.outcome() != Exchange.Outcome.STOPPING)
@@ -640,29 +628,6 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                 return;
             }
             delegate().onComplete(result);
-        }
-
-        /** OpenTelemetry's HTTP client attributes; the URL without its query, which may carry what the client sent. */
-        private Attributes attemptAttributes(int status, Throwable failure)
-        {
-            AttributesBuilder attributes = Attributes.builder()
-                .put(ATTEMPT_METHOD, proxyRequest.getMethod())
-                .put(ATTEMPT_ADDRESS, member.target().host())
-                .put(ATTEMPT_PORT, member.target().port())
-                .put(ATTEMPT_URL, proxyRequest.getScheme() + "://" + member.target().authority() + proxyRequest.getPath());
-            if (status > 0)
-            {
-                attributes.put(ATTEMPT_STATUS, status);
-            }
-            if (index > 0)
-            {
-                attributes.put(ATTEMPT_RESEND, index);
-            }
-            if (status == 0 || status >= 500)
-            {
-                attributes.put(ATTEMPT_ERROR, status > 0 ? Integer.toString(status) : failure == null ? "_OTHER" : failure.getClass().getName());
-            }
-            return attributes.build();
         }
 
         /**
