@@ -101,6 +101,7 @@ public final class AdminServlet extends HttpServlet
             case "/cache" -> AdminViews.cache(getServletContext().getAttribute(CacheRuntime.ATTRIBUTE) instanceof CacheRuntime cache
                 ? cache.store().tiers() : List.of());
             case "/openapi.json" -> OPENAPI;
+            case "/ai/usage" -> aiUsage();
             default -> limits(request, response, settings, id);
         };
         if (view != null)
@@ -110,8 +111,20 @@ public final class AdminServlet extends HttpServlet
     }
 
     private static final java.util.Set<String> VIEWS = java.util.Set.of("/upstreams", "/routes", "/config", "/consumers", "/limits", "/cache",
-        "/certificates", "/openapi.json");
+        "/certificates", "/openapi.json", "/ai/usage");
     private static final Object OPENAPI = openApi();
+
+    /** Tokens and cost per alias and per consumer since start, and what the AI router knows of each target. */
+    private Object aiUsage()
+    {
+        if (!(getServletContext().getAttribute(dev.sluice.ai.AiFront.ATTRIBUTE) instanceof dev.sluice.ai.AiFront ai))
+        {
+            return java.util.Map.of("aliases", java.util.Map.of(), "consumers", java.util.Map.of(), "targets", java.util.Map.of());
+        }
+        java.util.Map<String, Object> view = new java.util.LinkedHashMap<>(ai.usage().view());
+        view.put("targets", ai.router().describe());
+        return view;
+    }
 
     private static Object openApi()
     {

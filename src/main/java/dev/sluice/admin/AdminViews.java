@@ -35,7 +35,7 @@ final class AdminViews
     static final String MASK = "***";
     /** Keys whose values are secrets: tokens, keys, passwords, client secrets. */
     private static final Pattern SECRET_KEY = Pattern.compile(
-        "admin\\.token|consumer\\.[^.]+\\.api-key\\..*|.*(secret|password|passphrase|credential).*|.*\\.token");
+        "admin\\.token|consumer\\.[^.]+\\.api-key\\..*|ai\\.provider\\.[^.]+\\.(api-key|header\\..*)|.*(secret|password|passphrase|credential).*|.*\\.token");
     private static final Pattern USER_INFO = Pattern.compile("(?i)([a-z][a-z0-9+.-]*://)[^/@\\s]*@");
 
     private AdminViews()

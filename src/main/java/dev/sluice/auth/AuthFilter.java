@@ -188,6 +188,13 @@ public final class AuthFilter implements Filter
             }
         }
         String token = bearer(request.getHeader(HeaderNames.AUTHORIZATION));
+        if (apiKey == null && token != null && policy.methods().stream().noneMatch(method -> method.type() == RoutePolicy.Type.JWT
+            || method.type() == RoutePolicy.Type.INTROSPECTION))
+        {
+            // OpenAI's and most SDKs send their key as a bearer token; on a route that takes no
+            // tokens, that is where an API key is.
+            apiKey = token;
+        }
         if (token == null && policy.tokenCookie() != null && request.getCookies() != null)
         {
             for (Cookie cookie : request.getCookies())

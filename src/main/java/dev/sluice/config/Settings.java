@@ -28,6 +28,7 @@ import dev.sluice.upstream.Upstream;
  * @param metrics what is recorded and who may scrape it
  * @param tracing where spans are exported, if anywhere
  * @param accessLogRotation when a file access log is rotated
+ * @param ai providers, model aliases and who may use them
  */
 public record Settings(
     Map<String, Upstream> upstreams,
@@ -44,8 +45,19 @@ public record Settings(
     String accessLogOutput,
     dev.sluice.observe.MetricsSettings metrics,
     dev.sluice.observe.TracingSettings tracing,
-    dev.sluice.observe.AccessLogRotation accessLogRotation)
+    dev.sluice.observe.AccessLogRotation accessLogRotation,
+    dev.sluice.ai.AiSettings ai)
 {
+    /** Without an AI front (tests and benchmarks that build settings by hand). */
+    public Settings(Map<String, Upstream> upstreams, RouteTable routes, TrustedProxies trustedProxies, ProxySettings proxy, Duration reloadInterval,
+        boolean accessLog, AuthSettings auth, RateLimitSettings rateLimit, TransportSettings transport, AdminSettings admin, CacheSettings cache,
+        String accessLogOutput, dev.sluice.observe.MetricsSettings metrics, dev.sluice.observe.TracingSettings tracing,
+        dev.sluice.observe.AccessLogRotation accessLogRotation)
+    {
+        this(upstreams, routes, trustedProxies, proxy, reloadInterval, accessLog, auth, rateLimit, transport, admin, cache, accessLogOutput, metrics,
+            tracing, accessLogRotation, dev.sluice.ai.AiSettings.NONE);
+    }
+
     public Settings
     {
         upstreams = Map.copyOf(upstreams);

@@ -96,6 +96,7 @@ public final class SettingsParser
             }
         }
         CacheSettings cache = CacheSettingsParser.parse(reader, reader.names("route."), authenticated);
+        dev.sluice.ai.AiSettings ai = dev.sluice.ai.AiSettingsParser.parse(reader, routes, auth.consumers().keySet());
 
         List<String> problems = reader.problems();
         if (!problems.isEmpty())
@@ -103,7 +104,7 @@ public final class SettingsParser
             throw new ConfigException(source, problems);
         }
         return new Settings(upstreams, routes, trustedProxies, proxy, reloadInterval, accessLog, auth, rateLimit, transport, admin, cache,
-            accessLogOutput, metrics, tracing, rotation);
+            accessLogOutput, metrics, tracing, rotation, ai);
     }
 
     private static AdminSettings admin(ConfigReader reader)
@@ -257,6 +258,22 @@ public final class SettingsParser
         return table;
     }
 
+    /** {@code route.<name>.ai}: on or off (true and false are taken too). */
+    private static boolean aiRoute(ConfigReader reader, String key)
+    {
+        String value = reader.optional(key).orElse("off").toLowerCase(java.util.Locale.ROOT);
+        return switch (value)
+        {
+            case "on", "true" -> true;
+            case "off", "false" -> false;
+            default ->
+            {
+                reader.invalid(key, value, "on or off");
+                yield false;
+            }
+        };
+    }
+
     private static Route route(ConfigReader reader, String name, String prefix, Map<String, Upstream> upstreams, Timeouts defaults)
     {
         boolean valid = true;
@@ -324,15 +341,27 @@ public final class SettingsParser
             }
         }
 
-        String upstream = reader.required(prefix + "upstream", "the name of a configured upstream.<name>");
-        if (upstream != null && !upstreams.containsKey(upstream) && !reader.names("upstream.").contains(upstream))
+        boolean ai = aiRoute(reader, prefix + "ai");
+        String upstream = ai ? reader.optional(prefix + "upstream").orElse(null) : reader.required(prefix + "upstream", "the name of a configured upstream.<name>");
+        if (ai)
         {
-            reader.invalid(prefix + "upstream", upstream, upstreams.isEmpty()
-                ? "the name of a configured upstream.<name> (none is configured)"
-                : "one of the configured upstreams " + String.join(", ", upstreams.keySet()));
-            valid = false;
+            if (upstream != null)
+            {
+                reader.invalid(prefix + "upstream", upstream, "nothing: an AI route (" + prefix + "ai = on) is answered by the AI front's providers");
+                valid = false;
+            }
         }
-        valid &= upstream != null && upstreams.containsKey(upstream);
+        else
+        {
+            if (upstream != null && !upstreams.containsKey(upstream) && !reader.names("upstream.").contains(upstream))
+            {
+                reader.invalid(prefix + "upstream", upstream, upstreams.isEmpty()
+                    ? "the name of a configured upstream.<name> (none is configured)"
+                    : "one of the configured upstreams " + String.join(", ", upstreams.keySet()));
+                valid = false;
+            }
+            valid &= upstream != null && upstreams.containsKey(upstream);
+        }
 
         boolean stripPrefix = reader.bool(prefix + "strip-prefix", false);
         String rewriteText = reader.optional(prefix + "rewrite").orElse(null);
@@ -371,6 +400,6 @@ public final class SettingsParser
         {
             return null;
         }
-        return new Route(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts, retry);
+        return new Route(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts, retry, ai);
     }
 }

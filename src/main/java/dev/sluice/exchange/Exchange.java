@@ -54,6 +54,7 @@ public final class Exchange
     private volatile String rateLimitResult;
     private volatile boolean retryRefused;
     private volatile dev.sluice.observe.Spans spans;
+    private volatile dev.sluice.ai.AiRecord ai;
 
     /**
      * @param trustedPeer whether the TCP peer is one of {@code exchange.trusted-proxies}, decided
@@ -317,6 +318,17 @@ public final class Exchange
     }
 
     /** The stages recorded for span export, or null when this exchange is not recorded (the usual case). */
+    /** What the AI front did, on AI routes; null elsewhere. */
+    public dev.sluice.ai.AiRecord ai()
+    {
+        return ai;
+    }
+
+    public void ai(dev.sluice.ai.AiRecord record)
+    {
+        this.ai = record;
+    }
+
     public dev.sluice.observe.Spans spans()
     {
         return spans;

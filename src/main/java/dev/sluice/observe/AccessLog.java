@@ -405,6 +405,54 @@ public final class AccessLog implements AutoCloseable
             json.writeNullField("upstream_ms");
         }
         json.writeStringField("outcome", exchange.outcome().label());
+        dev.sluice.ai.AiRecord ai = exchange.ai();
+        if (ai != null)
+        {
+            ai(json, ai);
+        }
+        json.writeEndObject();
+    }
+
+    /** Usage, cost and timing of an AI exchange; text only when ai.log.bodies is on. */
+    private static void ai(JsonGenerator json, dev.sluice.ai.AiRecord ai) throws IOException
+    {
+        json.writeObjectFieldStart("ai");
+        json.writeStringField("alias", ai.alias());
+        json.writeStringField("provider", ai.provider());
+        json.writeStringField("model", ai.model());
+        json.writeNumberField("attempts", ai.attempts());
+        json.writeBooleanField("stream", ai.stream());
+        dev.sluice.ai.Usage usage = ai.usage();
+        if (usage != null)
+        {
+            json.writeNumberField("prompt_tokens", usage.promptTokens());
+            json.writeNumberField("completion_tokens", usage.completionTokens());
+            json.writeNumberField("cached_tokens", usage.cachedTokens());
+            json.writeNumberField("reasoning_tokens", usage.reasoningTokens());
+            json.writeBooleanField("tokens_estimated", usage.estimated());
+            json.writeNumberField("cost_usd", Math.round(ai.cost() * 1e8) / 1e8);
+        }
+        if (ai.ttftNanos() >= 0)
+        {
+            json.writeNumberField("ttft_ms", millis(ai.ttftNanos()));
+        }
+        if (ai.providerNanos() >= 0)
+        {
+            json.writeNumberField("provider_ms", millis(ai.providerNanos()));
+        }
+        double rate = ai.tokensPerSecond();
+        if (rate >= 0)
+        {
+            json.writeNumberField("tokens_per_second", Math.round(rate * 10) / 10.0);
+        }
+        if (ai.prompt() != null)
+        {
+            json.writeStringField("prompt", ai.prompt());
+        }
+        if (ai.completion() != null)
+        {
+            json.writeStringField("completion", ai.completion());
+        }
         json.writeEndObject();
     }
 

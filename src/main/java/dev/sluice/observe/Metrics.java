@@ -66,6 +66,7 @@ public final class Metrics implements PoolEvents, AutoCloseable
     private final Map<String, RouteMeters> routes = new ConcurrentHashMap<>();
     private final Map<String, Map<String, Timer>> upstreamLatency = new ConcurrentHashMap<>();
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final Map<String, Timer> aiFirstToken = new ConcurrentHashMap<>();
     private final StateGauges state;
     private final List<AutoCloseable> closeables = new ArrayList<>();
     /** Read once at start: Prometheus wants one label set per metric name, so a reload cannot add or drop the label. */
@@ -283,6 +284,39 @@ public final class Metrics implements PoolEvents, AutoCloseable
         }
         Counter counter = counters.get(key.toString());
         return counter != null ? counter : counters.computeIfAbsent(key.toString(), k -> Counter.builder(name).tags(tags).register(registry));
+    }
+
+    /**
+     * One AI answer: tokens by kind, cost and time to first token per alias and provider. Labels
+     * are configured names only (aliases and providers), never what a client sent.
+     *
+     * @param ttftNanos time to the first content token, or negative when there was none
+     */
+    public void aiCompleted(String alias, String provider, long promptTokens, long completionTokens, long cachedTokens, double costUsd, long ttftNanos)
+    {
+        counter("sluice.ai.tokens", "alias", alias, "provider", provider, "kind", "prompt").increment(promptTokens);
+        counter("sluice.ai.tokens", "alias", alias, "provider", provider, "kind", "completion").increment(completionTokens);
+        counter("sluice.ai.tokens", "alias", alias, "provider", provider, "kind", "cached").increment(cachedTokens);
+        counter("sluice.ai.cost.usd", "alias", alias, "provider", provider).increment(costUsd);
+        counter("sluice.ai.requests", "alias", alias, "provider", provider).increment();
+        if (ttftNanos >= 0)
+        {
+            String key = alias + '\u0000' + provider;
+            Timer timer = aiFirstToken.get(key);
+            if (timer == null)
+            {
+                timer = aiFirstToken.computeIfAbsent(key, k -> Timer.builder("sluice.ai.time.to.first.token")
+                    .description("Time from the request to the first content token, per alias and provider")
+                    .tags("alias", alias, "provider", provider).serviceLevelObjectives(LATENCY_BUCKETS).register(registry));
+            }
+            timer.record(ttftNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** An AI request that found no target to answer it (every attempt failed). */
+    public void aiFailed(String alias)
+    {
+        counter("sluice.ai.failures", "alias", alias).increment();
     }
 
     @Override

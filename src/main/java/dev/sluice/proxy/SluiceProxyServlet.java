@@ -89,6 +89,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private UpstreamClients clients;
     private Pools pools;
     private InFlight inFlight;
+    private dev.sluice.ai.AiFront ai;
 
     @Override
     public void init() throws ServletException
@@ -101,6 +102,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         getServletContext().setAttribute(READY_ATTRIBUTE, Boolean.TRUE);
         inFlight = new InFlight(clients.scheduler(), this::poolBusy);
         inFlight.start();
+        ai = new dev.sluice.ai.AiFront(clients.executor(), clients.scheduler(), dev.sluice.observe.Metrics.of(getServletContext()));
+        getServletContext().setAttribute(dev.sluice.ai.AiFront.ATTRIBUTE, ai);
     }
 
     @Override
@@ -113,6 +116,11 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         }
         getServletContext().removeAttribute(Pools.class.getName());
         getServletContext().removeAttribute(Refresher.ATTRIBUTE);
+        getServletContext().removeAttribute(dev.sluice.ai.AiFront.ATTRIBUTE);
+        if (ai != null)
+        {
+            ai.close();
+        }
         if (pools != null)
         {
             pools.close();
@@ -134,6 +142,13 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                 exchange.outcome(Exchange.Outcome.STOPPING);
             }
             InFlight.writeStopping(proxyResponse, exchange == null ? null : exchange.id());
+            return;
+        }
+        Exchange exchange = Exchange.of(clientRequest);
+        if (exchange != null && exchange.routeMatch() != null && exchange.routeMatch().route().ai())
+        {
+            // AI routes end here too, after the same chain, but the AI front answers them.
+            ai.service(clientRequest, proxyResponse, exchange);
             return;
         }
         super.service(clientRequest, proxyResponse);

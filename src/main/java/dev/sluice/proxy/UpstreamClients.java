@@ -75,6 +75,12 @@ final class UpstreamClients implements AutoCloseable
         this.scheduler.start();
     }
 
+    /** The threads the clients run on; the AI front's clients share them. */
+    Executor executor()
+    {
+        return executor;
+    }
+
     /** The timer the clients share; Sluice schedules its own per-request deadlines on it too. */
     Scheduler scheduler()
     {

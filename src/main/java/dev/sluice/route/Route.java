@@ -13,6 +13,7 @@ import dev.sluice.upstream.RetryPolicy;
  *
  * @param rewrite the upstream path template, or null to send the request's own path
  * @param retry when a failed attempt is retried on another target of the upstream's pool
+ * @param ai whether the AI front answers this route ({@code route.<name>.ai = on}); it has no upstream then
  */
 public record Route(
     String name,
@@ -24,8 +25,16 @@ public record Route(
     PathRewrite rewrite,
     boolean preserveHost,
     Timeouts timeouts,
-    RetryPolicy retry)
+    RetryPolicy retry,
+    boolean ai)
 {
+    /** A plain HTTP route: forwarded to its upstream. */
+    public Route(String name, PathPattern path, List<HostPattern> hosts, Set<String> methods, List<HeaderCondition> headers, String upstream,
+        PathRewrite rewrite, boolean preserveHost, Timeouts timeouts, RetryPolicy retry)
+    {
+        this(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts, retry, false);
+    }
+
     public Route
     {
         hosts = List.copyOf(hosts);

@@ -1,0 +1,154 @@
+// The AI front's configuration: providers, model aliases and their targets, and who may use which.
+package dev.sluice.ai;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Everything under {@code ai.*}, plus {@code route.<name>.ai.*} and {@code consumer.<id>.ai.models}.
+ * Immutable; swapped with the rest of the configuration on reload.
+ *
+ * @param routeModels per AI route, the aliases it serves (empty: all)
+ * @param consumerModels per consumer, the aliases it may use (absent: all the route serves)
+ * @param maxRequestBody the largest request body read, in bytes
+ * @param maxResponseBody the largest non-streamed provider answer read, in bytes
+ * @param logBodies whether prompt and completion text go into the access log
+ */
+public record AiSettings(
+    Map<String, Provider> providers,
+    Map<String, Model> models,
+    Map<String, Set<String>> routeModels,
+    Map<String, Set<String>> consumerModels,
+    long maxRequestBody,
+    long maxResponseBody,
+    boolean logBodies,
+    Cooldown cooldown)
+{
+    public static final AiSettings NONE = new AiSettings(Map.of(), Map.of(), Map.of(), Map.of(), 1 << 20, 8 << 20, false,
+        new Cooldown(3, Duration.ofSeconds(30), Duration.ofSeconds(30)));
+
+    public AiSettings
+    {
+        providers = Map.copyOf(providers);
+        models = Map.copyOf(models);
+        routeModels = Map.copyOf(routeModels);
+        consumerModels = Map.copyOf(consumerModels);
+    }
+
+    /** Whether {@code route} may serve {@code alias} to {@code consumer} (null: no declared consumer). */
+    public boolean allowed(String route, String consumer, String alias)
+    {
+        Set<String> forRoute = routeModels.getOrDefault(route, Set.of());
+        if (!forRoute.isEmpty() && !forRoute.contains(alias))
+        {
+            return false;
+        }
+        Set<String> forConsumer = consumer == null ? null : consumerModels.get(consumer);
+        return forConsumer == null || forConsumer.contains(alias);
+    }
+
+    public enum ProviderType
+    {
+        OPENAI, ANTHROPIC, OPENAI_COMPATIBLE;
+
+        public String label()
+        {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
+    }
+
+    /**
+     * One provider. {@code apiKey} is a secret: never logged, never in an error or admin view
+     * ({@link #toString()} leaves it out).
+     *
+     * @param authHeader the header the key goes in: {@code Authorization} (as a bearer token),
+     *        {@code x-api-key} (Anthropic) or e.g. {@code api-key} (Azure)
+     * @param chatPath the path under the base URL for chat, {@code {model}} replaced by the target's model id
+     * @param apiVersion added as {@code ?api-version=} when set (Azure style)
+     * @param firstToken how long a stream may take to its first content token
+     * @param idle the longest silence between two reads of an answer
+     * @param total the longest a whole answer may take; zero for no limit
+     */
+    public record Provider(
+        String name,
+        ProviderType type,
+        URI baseUrl,
+        String apiKey,
+        String authHeader,
+        Map<String, String> headers,
+        String chatPath,
+        String embeddingsPath,
+        String apiVersion,
+        String anthropicVersion,
+        Duration connect,
+        Duration firstToken,
+        Duration idle,
+        Duration total)
+    {
+        public Provider
+        {
+            headers = Map.copyOf(headers);
+        }
+
+        @Override
+        public String toString()
+        {
+            return "Provider[" + name + ", " + type.label() + ", " + baseUrl + "]";
+        }
+    }
+
+    public enum Strategy
+    {
+        PRIORITY, WEIGHTED, LEAST_BUSY, LATENCY, COST
+    }
+
+    public enum Kind
+    {
+        CHAT, EMBEDDINGS
+    }
+
+    /**
+     * What clients ask for by name.
+     *
+     * @param maxAttempts how many targets one request may try
+     * @param contextFallback the alias to try when the prompt is too long for this one, or null
+     * @param dropUnsupported whether request fields a provider has no equivalent for are dropped instead of refused
+     */
+    public record Model(String alias, Kind kind, List<Target> targets, Strategy strategy, int maxAttempts, String contextFallback,
+        boolean dropUnsupported)
+    {
+        public Model
+        {
+            targets = List.copyOf(targets);
+        }
+    }
+
+    /**
+     * One way to answer an alias: a provider and its model id, with prices in USD per million tokens.
+     *
+     * @param maxTokens the {@code max_tokens} sent to Anthropic when the client gives none
+     */
+    public record Target(String provider, String model, double inputPrice, double outputPrice, double cachedInputPrice,
+        int contextWindow, int maxTokens, int weight)
+    {
+        public String id()
+        {
+            return provider + "/" + model;
+        }
+
+        /** The cost of the given usage, in USD. */
+        public double cost(Usage usage)
+        {
+            long cached = Math.min(usage.cachedTokens(), usage.promptTokens());
+            return ((usage.promptTokens() - cached) * inputPrice + cached * cachedInputPrice + usage.completionTokens() * outputPrice) / 1_000_000.0;
+        }
+    }
+
+    /** A target that failed {@code failures} times within {@code window} is left out for {@code duration}. */
+    public record Cooldown(int failures, Duration window, Duration duration)
+    {
+    }
+}

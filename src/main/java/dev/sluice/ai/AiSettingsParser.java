@@ -1,0 +1,321 @@
+// Reads ai.*, route.<name>.ai.models and consumer.<id>.ai.models into AiSettings.
+package dev.sluice.ai;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+import dev.sluice.config.ConfigReader;
+import dev.sluice.config.SettingsParser;
+import dev.sluice.route.Route;
+import dev.sluice.route.RouteTable;
+
+/**
+ * Parses the AI front's keys, each documented in {@code conf/sluice.properties}. Problems are
+ * recorded on the reader like every other parser's, naming the key, the value and what is allowed.
+ */
+public final class AiSettingsParser
+{
+    private static final int MAX_TARGETS = 16;
+
+    private AiSettingsParser()
+    {
+    }
+
+    public static AiSettings parse(ConfigReader reader, RouteTable routes, Set<String> consumers)
+    {
+        long maxRequestBody = reader.size("ai.max-request-body", 1 << 20, 64L << 20);
+        long maxResponseBody = reader.size("ai.max-response-body", 8 << 20, 256L << 20);
+        boolean logBodies = reader.bool("ai.log.bodies", false);
+        AiSettings.Cooldown cooldown = new AiSettings.Cooldown(
+            reader.integer("ai.cooldown.failures", 3, 1, 1000),
+            reader.positiveDuration("ai.cooldown.window", Duration.ofSeconds(30)),
+            reader.positiveDuration("ai.cooldown.duration", Duration.ofSeconds(30)));
+
+        Map<String, AiSettings.Provider> providers = new TreeMap<>();
+        for (String name : reader.names("ai.provider."))
+        {
+            AiSettings.Provider provider = provider(reader, name);
+            if (provider != null)
+            {
+                providers.put(name, provider);
+            }
+        }
+        Map<String, AiSettings.Model> models = new TreeMap<>();
+        for (String alias : reader.names("ai.model."))
+        {
+            AiSettings.Model model = model(reader, alias, providers);
+            if (model != null)
+            {
+                models.put(alias, model);
+            }
+        }
+        for (AiSettings.Model model : models.values())
+        {
+            String fallback = model.contextFallback();
+            if (fallback != null && (!models.containsKey(fallback) || fallback.equals(model.alias()) || models.get(fallback).kind() != model.kind()))
+            {
+                reader.invalid("ai.model." + model.alias() + ".context-fallback", fallback,
+                    "another configured alias of the same type (" + model.kind().name().toLowerCase(Locale.ROOT) + ")");
+            }
+        }
+
+        Map<String, Set<String>> routeModels = new LinkedHashMap<>();
+        for (Route route : routes.routes())
+        {
+            String key = "route." + route.name() + ".ai.models";
+            List<String> aliases = reader.list(key);
+            if (!route.ai() && !aliases.isEmpty())
+            {
+                reader.problem("Key '" + key + "' is set on a route that is not an AI route; allowed: only with route." + route.name() + ".ai = on.");
+                continue;
+            }
+            if (route.ai())
+            {
+                routeModels.put(route.name(), aliases(reader, key, aliases, models));
+            }
+        }
+        Map<String, Set<String>> consumerModels = new LinkedHashMap<>();
+        for (String consumer : consumers)
+        {
+            String key = "consumer." + consumer + ".ai.models";
+            if (reader.isSet(key))
+            {
+                consumerModels.put(consumer, aliases(reader, key, reader.list(key), models));
+            }
+        }
+        return new AiSettings(providers, models, routeModels, consumerModels, maxRequestBody, maxResponseBody, logBodies, cooldown);
+    }
+
+    private static Set<String> aliases(ConfigReader reader, String key, List<String> aliases, Map<String, AiSettings.Model> models)
+    {
+        Set<String> known = new LinkedHashSet<>();
+        for (String alias : aliases)
+        {
+            if (models.containsKey(alias))
+            {
+                known.add(alias);
+            }
+            else
+            {
+                reader.invalid(key, alias, models.isEmpty() ? "aliases of ai.model.<alias> (none is configured)"
+                    : "aliases among the configured models " + String.join(", ", models.keySet()));
+            }
+        }
+        return known;
+    }
+
+    private static AiSettings.Provider provider(ConfigReader reader, String name)
+    {
+        String prefix = "ai.provider." + name + ".";
+        if (!SettingsParser.NAME.matcher(name).matches() || name.contains("/"))
+        {
+            reader.problem("Provider name '" + name + "' is not allowed; allowed: letters, digits, '-' and '_'.");
+            return null;
+        }
+        String typeText = reader.required(prefix + "type", "openai, anthropic or openai-compatible");
+        AiSettings.ProviderType type = null;
+        if (typeText != null)
+        {
+            for (AiSettings.ProviderType candidate : AiSettings.ProviderType.values())
+            {
+                if (candidate.label().equals(typeText.toLowerCase(Locale.ROOT)))
+                {
+                    type = candidate;
+                }
+            }
+            if (type == null)
+            {
+                reader.invalid(prefix + "type", typeText, "openai, anthropic or openai-compatible");
+            }
+        }
+        String defaultBase = type == AiSettings.ProviderType.OPENAI ? "https://api.openai.com/v1"
+            : type == AiSettings.ProviderType.ANTHROPIC ? "https://api.anthropic.com" : null;
+        String baseText = defaultBase == null ? reader.required(prefix + "base-url", "the provider's base URL, such as http://127.0.0.1:8000/v1")
+            : reader.string(prefix + "base-url", defaultBase);
+        URI base = null;
+        if (baseText != null)
+        {
+            try
+            {
+                base = URI.create(baseText.endsWith("/") ? baseText.substring(0, baseText.length() - 1) : baseText);
+                if (!("http".equals(base.getScheme()) || "https".equals(base.getScheme())) || base.getHost() == null
+                    || base.getRawQuery() != null || base.getRawFragment() != null || base.getRawUserInfo() != null)
+                {
+                    reader.invalid(prefix + "base-url", baseText, "an http:// or https:// URL with a host and no query, fragment or user-info");
+                    base = null;
+                }
+            }
+            catch (IllegalArgumentException x)
+            {
+                reader.invalid(prefix + "base-url", baseText, "an http:// or https:// URL");
+            }
+        }
+        String apiKey = reader.optional(prefix + "api-key").orElse(null);
+        if (apiKey == null && (type == AiSettings.ProviderType.OPENAI || type == AiSettings.ProviderType.ANTHROPIC) && !reader.isUnresolved(prefix + "api-key"))
+        {
+            reader.problem("Key '" + prefix + "api-key' is required for a provider of type " + type.label()
+                + "; allowed: the provider's API key, best as ${ENV_VARIABLE} so it stays out of the file.");
+        }
+        boolean anthropic = type == AiSettings.ProviderType.ANTHROPIC;
+        String authHeader = reader.string(prefix + "auth-header", anthropic ? "x-api-key" : "Authorization");
+        if (!SettingsParser.TOKEN.matcher(authHeader).matches())
+        {
+            reader.invalid(prefix + "auth-header", authHeader, "a header name such as Authorization, x-api-key or api-key");
+        }
+        Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        for (String header : reader.keysUnder(prefix + "header."))
+        {
+            String value = reader.optional(prefix + "header." + header).orElse("");
+            if (!SettingsParser.TOKEN.matcher(header).matches() || !value.chars().allMatch(c -> c >= 0x20 && c < 0x7f))
+            {
+                reader.problem("Key '" + prefix + "header." + header + "' is not a valid header; allowed: a header name and a visible ASCII value.");
+            }
+            else
+            {
+                headers.put(header, value);
+            }
+        }
+        String chatPath = path(reader, prefix + "chat-path", anthropic ? "/v1/messages" : "/chat/completions");
+        String embeddingsPath = path(reader, prefix + "embeddings-path", "/embeddings");
+        String apiVersion = reader.optional(prefix + "api-version").orElse(null);
+        String anthropicVersion = reader.string(prefix + "anthropic-version", "2023-06-01");
+        Duration connect = reader.positiveDuration(prefix + "connect-timeout", Duration.ofSeconds(5));
+        Duration firstToken = reader.positiveDuration(prefix + "first-token-timeout", Duration.ofSeconds(60));
+        Duration idle = reader.positiveDuration(prefix + "idle-timeout", Duration.ofSeconds(60));
+        Duration total = reader.duration(prefix + "timeout", Duration.ofMinutes(10));
+        if (type == null || base == null)
+        {
+            return null;
+        }
+        return new AiSettings.Provider(name, type, base, apiKey, authHeader, headers, chatPath, embeddingsPath, apiVersion, anthropicVersion,
+            connect, firstToken, idle, total);
+    }
+
+    private static String path(ConfigReader reader, String key, String defaultValue)
+    {
+        String value = reader.string(key, defaultValue);
+        if (!value.startsWith("/") || value.contains("?") || value.contains("#") || value.contains(".."))
+        {
+            reader.invalid(key, value, "a path starting with / (may contain {model}), without query or '..'");
+            return defaultValue;
+        }
+        return value;
+    }
+
+    private static AiSettings.Model model(ConfigReader reader, String alias, Map<String, AiSettings.Provider> providers)
+    {
+        String prefix = "ai.model." + alias + ".";
+        if (!SettingsParser.NAME.matcher(alias.replace(':', '-')).matches())
+        {
+            reader.problem("Model alias '" + alias + "' is not allowed; allowed: letters, digits, '-', '_' and ':' (a '.' would split the key).");
+            return null;
+        }
+        String kindText = reader.string(prefix + "type", "chat").toLowerCase(Locale.ROOT);
+        AiSettings.Kind kind = switch (kindText)
+        {
+            case "chat" -> AiSettings.Kind.CHAT;
+            case "embeddings" -> AiSettings.Kind.EMBEDDINGS;
+            default ->
+            {
+                reader.invalid(prefix + "type", kindText, "chat or embeddings");
+                yield AiSettings.Kind.CHAT;
+            }
+        };
+        String strategyText = reader.string(prefix + "strategy", "priority").toLowerCase(Locale.ROOT);
+        AiSettings.Strategy strategy = switch (strategyText)
+        {
+            case "priority" -> AiSettings.Strategy.PRIORITY;
+            case "weighted" -> AiSettings.Strategy.WEIGHTED;
+            case "least-busy" -> AiSettings.Strategy.LEAST_BUSY;
+            case "latency" -> AiSettings.Strategy.LATENCY;
+            case "cost" -> AiSettings.Strategy.COST;
+            default ->
+            {
+                reader.invalid(prefix + "strategy", strategyText, "priority, weighted, least-busy, latency or cost");
+                yield AiSettings.Strategy.PRIORITY;
+            }
+        };
+        List<String> names = reader.list(prefix + "targets");
+        if (names.isEmpty())
+        {
+            names = new ArrayList<>(reader.names(prefix + "target."));
+        }
+        if (names.isEmpty())
+        {
+            reader.problem("Model '" + alias + "' has no target; allowed: " + prefix + "target.<name>.provider and .model for at least one.");
+            return null;
+        }
+        if (names.size() > MAX_TARGETS)
+        {
+            reader.invalid(prefix + "targets", String.join(",", names), "at most " + MAX_TARGETS + " targets");
+            return null;
+        }
+        List<AiSettings.Target> targets = new ArrayList<>();
+        for (String name : names)
+        {
+            String targetPrefix = prefix + "target." + name + ".";
+            String provider = reader.required(targetPrefix + "provider", "the name of a configured ai.provider.<name>");
+            String model = reader.required(targetPrefix + "model", "the provider's model id, such as gpt-4o-mini or claude-sonnet-4-5");
+            double input = price(reader, targetPrefix + "input-price");
+            double output = price(reader, targetPrefix + "output-price");
+            double cached = reader.isSet(targetPrefix + "cached-input-price") ? price(reader, targetPrefix + "cached-input-price") : input;
+            int context = reader.integer(targetPrefix + "context-window", 0, 0, 100_000_000);
+            int maxTokens = reader.integer(targetPrefix + "max-tokens", 4096, 1, 10_000_000);
+            int weight = reader.integer(targetPrefix + "weight", 1, 1, 1000);
+            if (provider != null && !providers.containsKey(provider))
+            {
+                if (!reader.names("ai.provider.").contains(provider))
+                {
+                    reader.invalid(targetPrefix + "provider", provider, providers.isEmpty() ? "the name of a configured ai.provider.<name> (none is configured)"
+                        : "one of the configured providers " + String.join(", ", providers.keySet()));
+                }
+                continue;
+            }
+            if (provider == null || model == null)
+            {
+                continue;
+            }
+            if (kind == AiSettings.Kind.EMBEDDINGS && providers.get(provider).type() == AiSettings.ProviderType.ANTHROPIC)
+            {
+                reader.invalid(targetPrefix + "provider", provider, "a provider of type openai or openai-compatible: Anthropic has no embeddings API");
+                continue;
+            }
+            targets.add(new AiSettings.Target(provider, model, input, output, cached, context, maxTokens, weight));
+        }
+        int maxAttempts = reader.integer(prefix + "max-attempts", Math.max(1, Math.min(names.size(), 3)), 1, MAX_TARGETS);
+        String contextFallback = reader.optional(prefix + "context-fallback").orElse(null);
+        boolean drop = reader.bool(prefix + "drop-unsupported", false);
+        if (targets.size() != names.size())
+        {
+            return null;
+        }
+        return new AiSettings.Model(alias, kind, targets, strategy, maxAttempts, contextFallback, drop);
+    }
+
+    private static double price(ConfigReader reader, String key)
+    {
+        String text = reader.optional(key).orElse("0");
+        try
+        {
+            double value = Double.parseDouble(text);
+            if (value >= 0 && value < 1_000_000 && Double.isFinite(value))
+            {
+                return value;
+            }
+        }
+        catch (NumberFormatException ignored)
+        {
+            // reported below
+        }
+        reader.invalid(key, text, "a price in USD per million tokens, such as 0.15 or 2.5");
+        return 0;
+    }
+}

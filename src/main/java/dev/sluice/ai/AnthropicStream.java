@@ -1,0 +1,309 @@
+// Anthropic's streamed Messages events as OpenAI chat.completion.chunk events, translated as they arrive.
+package dev.sluice.ai;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * {@code message_start} → the role chunk; {@code content_block_start} of a tool use → a tool-call
+ * chunk with its id and name; {@code content_block_delta} → a content or tool-argument chunk;
+ * {@code message_delta} → the chunk with {@code finish_reason}; {@code message_stop} → the usage
+ * chunk (when the client asked for it) and {@code [DONE]}; {@code ping} → nothing; {@code error}
+ * → a failure the front handles. Deltas, nearly every event of a stream, are read with Jackson's
+ * streaming parser and written from a prefix built once per stream; the rest go through the tree model.
+ */
+public final class AnthropicStream extends ChatStream
+{
+    private static final JsonFactory FACTORY = AnthropicTranslation.JSON.getFactory();
+    private static final JsonStringEncoder ENCODER = JsonStringEncoder.getInstance();
+    private static final byte[] DELTA_CONTENT = "{\"content\":\"".getBytes();
+    private static final byte[] END_CHUNK = "\"},\"logprobs\":null,\"finish_reason\":null}]}\n\n".getBytes();
+    private static final byte[] ARGUMENTS = "\",\"function\":{\"arguments\":\"".getBytes();
+    private static final byte[] END_ARGUMENTS = "\"}}]},\"logprobs\":null,\"finish_reason\":null}]}\n\n".getBytes();
+
+    private final long created;
+    /** {@code data: {"id":...,"choices":[{"index":0,"delta":} — everything before a chunk's delta. */
+    private byte[] prefix;
+    private String id = "chatcmpl-sluice";
+    private long inputTokens;
+    private long cacheRead;
+    private long cacheCreated;
+    private long outputTokens;
+    private boolean sawUsage;
+    /** Anthropic's content block index → OpenAI's tool call index. */
+    private final Map<Integer, Integer> toolIndex = new HashMap<>();
+
+    // Fields of the delta being read.
+    private String type;
+    private int index;
+    private String deltaType;
+    private String deltaText;
+
+    public AnthropicStream(boolean clientWantsUsage, boolean keepText, long created)
+    {
+        super(clientWantsUsage, keepText);
+        this.created = created;
+    }
+
+    @Override
+    public void onEvent(String event, String data)
+    {
+        if (finished || error != null)
+        {
+            return;
+        }
+        if ("content_block_delta".equals(event) || (event == null && data.startsWith("{\"type\":\"content_block_delta\"")))
+        {
+            if (delta(data))
+            {
+                return;
+            }
+        }
+        JsonNode node;
+        try
+        {
+            node = AnthropicTranslation.JSON.readTree(data);
+        }
+        catch (IOException x)
+        {
+            fail("api_error", "The provider sent an event that is not JSON.");
+            return;
+        }
+        String kind = event != null ? event : node.path("type").asText();
+        switch (kind)
+        {
+            case "message_start" -> start(node.path("message"));
+            case "content_block_start" -> blockStart(node);
+            case "content_block_delta" -> deltaNode(node);
+            case "message_delta" -> messageDelta(node);
+            case "message_stop" -> stop();
+            case "error" -> fail(node.path("error").path("type").asText("api_error"), node.path("error").path("message").asText("The provider failed."));
+            default ->
+            {
+                // ping, content_block_stop and event types added later carry nothing to translate.
+            }
+        }
+    }
+
+    private void fail(String type, String message)
+    {
+        errorType = type;
+        error = message;
+    }
+
+    private void start(JsonNode message)
+    {
+        id = "chatcmpl-" + message.path("id").asText("sluice");
+        model = message.path("model").asText(null);
+        JsonNode usage = message.path("usage");
+        inputTokens = usage.path("input_tokens").asLong(0);
+        cacheRead = usage.path("cache_read_input_tokens").asLong(0);
+        cacheCreated = usage.path("cache_creation_input_tokens").asLong(0);
+        outputTokens = usage.path("output_tokens").asLong(0);
+        sawUsage = usage.isObject();
+        StringBuilder head = new StringBuilder(160);
+        head.append("data: {\"id\":");
+        head.append(quote(id)).append(",\"object\":\"chat.completion.chunk\",\"created\":").append(created).append(",\"model\":")
+            .append(quote(model == null ? "" : model)).append(",\"system_fingerprint\":null,\"choices\":[{\"index\":0,\"delta\":");
+        prefix = head.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        out.write(prefix);
+        out.ascii("{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
+    }
+
+    private static String quote(String text)
+    {
+        return "\"" + new String(ENCODER.quoteAsString(text)) + "\"";
+    }
+
+    private void ensureStarted()
+    {
+        if (prefix == null)
+        {
+            start(AnthropicTranslation.JSON.createObjectNode());
+        }
+    }
+
+    /** The fast path for {@code content_block_delta}; false when the event needs the tree model. */
+    private boolean delta(String data)
+    {
+        type = null;
+        deltaType = null;
+        deltaText = null;
+        index = 0;
+        try (JsonParser parser = FACTORY.createParser(data))
+        {
+            if (parser.nextToken() != JsonToken.START_OBJECT)
+            {
+                return false;
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME)
+            {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                switch (name)
+                {
+                    case "type" -> type = parser.getText();
+                    case "index" -> index = parser.getIntValue();
+                    case "delta" ->
+                    {
+                        if (value != JsonToken.START_OBJECT)
+                        {
+                            return false;
+                        }
+                        while (parser.nextToken() == JsonToken.FIELD_NAME)
+                        {
+                            String field = parser.currentName();
+                            parser.nextToken();
+                            switch (field)
+                            {
+                                case "type" -> deltaType = parser.getText();
+                                case "text", "partial_json" -> deltaText = parser.getText();
+                                default -> parser.skipChildren();
+                            }
+                        }
+                    }
+                    default -> parser.skipChildren();
+                }
+            }
+        }
+        catch (IOException x)
+        {
+            return false;
+        }
+        if (!"content_block_delta".equals(type) || deltaType == null)
+        {
+            return false;
+        }
+        emitDelta(index, deltaType, deltaText);
+        return true;
+    }
+
+    private void deltaNode(JsonNode node)
+    {
+        JsonNode delta = node.path("delta");
+        String kind = delta.path("type").asText();
+        emitDelta(node.path("index").asInt(0), kind, delta.path("text_delta".equals(kind) ? "text" : "partial_json").asText(null));
+    }
+
+    private void emitDelta(int block, String kind, String value)
+    {
+        ensureStarted();
+        if ("text_delta".equals(kind) && value != null)
+        {
+            if (value.isEmpty())
+            {
+                return;
+            }
+            contentStarted = true;
+            if (text != null)
+            {
+                text.append(value);
+            }
+            out.write(prefix);
+            out.write(DELTA_CONTENT);
+            out.write(ENCODER.quoteAsUTF8(value));
+            out.write(END_CHUNK);
+        }
+        else if ("input_json_delta".equals(kind) && value != null)
+        {
+            Integer tool = toolIndex.get(block);
+            if (tool == null || value.isEmpty())
+            {
+                return;
+            }
+            out.write(prefix);
+            out.ascii("{\"tool_calls\":[{\"index\":" + tool);
+            out.write(ARGUMENTS, 1, ARGUMENTS.length - 1);
+            out.write(ENCODER.quoteAsUTF8(value));
+            out.write(END_ARGUMENTS);
+        }
+        // thinking_delta and signature_delta: reasoning stays with the provider.
+    }
+
+    private void blockStart(JsonNode node)
+    {
+        ensureStarted();
+        JsonNode block = node.path("content_block");
+        String kind = block.path("type").asText();
+        if ("tool_use".equals(kind))
+        {
+            int tool = toolIndex.size();
+            toolIndex.put(node.path("index").asInt(0), tool);
+            contentStarted = true;
+            out.write(prefix);
+            out.ascii("{\"tool_calls\":[{\"index\":" + tool + ",\"id\":");
+            out.utf8(quote(block.path("id").asText("")));
+            out.ascii(",\"type\":\"function\",\"function\":{\"name\":");
+            out.utf8(quote(block.path("name").asText("")));
+            out.ascii(",\"arguments\":\"\"}}]},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
+        }
+        else if ("text".equals(kind) && !block.path("text").asText("").isEmpty())
+        {
+            emitDelta(node.path("index").asInt(0), "text_delta", block.path("text").asText());
+        }
+    }
+
+    private void messageDelta(JsonNode node)
+    {
+        ensureStarted();
+        JsonNode usage = node.path("usage");
+        if (usage.has("output_tokens"))
+        {
+            outputTokens = usage.path("output_tokens").asLong(outputTokens);
+            sawUsage = true;
+        }
+        if (usage.has("input_tokens"))
+        {
+            inputTokens = usage.path("input_tokens").asLong(inputTokens);
+        }
+        if (usage.has("cache_read_input_tokens"))
+        {
+            cacheRead = usage.path("cache_read_input_tokens").asLong(cacheRead);
+        }
+        if (usage.has("cache_creation_input_tokens"))
+        {
+            cacheCreated = usage.path("cache_creation_input_tokens").asLong(cacheCreated);
+        }
+        String stopReason = node.path("delta").path("stop_reason").asText(null);
+        if (stopReason != null)
+        {
+            finishReason = AnthropicTranslation.finishReason(stopReason);
+            out.write(prefix);
+            out.ascii("{},\"logprobs\":null,\"finish_reason\":\"" + finishReason + "\"}]}\n\n");
+        }
+        this.usage = currentUsage();
+    }
+
+    private Usage currentUsage()
+    {
+        return sawUsage ? new Usage(inputTokens + cacheRead + cacheCreated, outputTokens, cacheRead, 0, false) : null;
+    }
+
+    private void stop()
+    {
+        ensureStarted();
+        usage = currentUsage();
+        if (clientWantsUsage && usage != null)
+        {
+            out.write(prefix, 0, prefix.length - ",\"system_fingerprint\":null,\"choices\":[{\"index\":0,\"delta\":".length());
+            out.ascii(",\"system_fingerprint\":null,\"choices\":[],\"usage\":");
+            out.utf8(AnthropicTranslation.usageNode(usage).toString());
+            out.ascii("}\n\n");
+        }
+        out.write(DONE);
+        finished = true;
+    }
+
+    /** The usage so far, for a stream cut short: what message_start and the last message_delta said. */
+    public Usage partialUsage()
+    {
+        return currentUsage();
+    }
+}

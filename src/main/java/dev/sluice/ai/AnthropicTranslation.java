@@ -1,0 +1,486 @@
+// OpenAI Chat Completions <-> Anthropic Messages: requests, answers, finish reasons, usage and errors.
+package dev.sluice.ai;
+
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * Pure translation, no I/O: what an OpenAI client sends becomes an Anthropic Messages request, and
+ * what Anthropic answers becomes an OpenAI chat completion. A request field with no Anthropic
+ * equivalent is refused ({@link Unsupported}) unless the model drops such fields; fields that are
+ * absent or null are never a problem.
+ */
+public final class AnthropicTranslation
+{
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    /** OpenAI request fields translated below; anything else has no Anthropic equivalent. */
+    private static final Set<String> TRANSLATED = Set.of("model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p",
+        "stop", "stream", "stream_options", "tools", "tool_choice", "parallel_tool_calls", "user");
+
+    private AnthropicTranslation()
+    {
+    }
+
+    /**
+     * The Anthropic request for an OpenAI one.
+     *
+     * @param drop whether fields without an equivalent are dropped rather than refused
+     */
+    public static ObjectNode request(JsonNode openai, AiSettings.Target target, boolean drop) throws Unsupported
+    {
+        ObjectNode out = NODES.objectNode();
+        out.put("model", target.model());
+        for (Iterator<Map.Entry<String, JsonNode>> fields = openai.fields(); fields.hasNext(); )
+        {
+            Map.Entry<String, JsonNode> field = fields.next();
+            if (!TRANSLATED.contains(field.getKey()) && !field.getValue().isNull() && !drop && !harmless(field.getKey(), field.getValue()))
+            {
+                throw new Unsupported(field.getKey(), "Anthropic models have no equivalent of '" + field.getKey() + "'.");
+            }
+        }
+        messages(openai.path("messages"), out, drop);
+        JsonNode max = openai.hasNonNull("max_completion_tokens") ? openai.get("max_completion_tokens") : openai.get("max_tokens");
+        out.put("max_tokens", max != null && max.canConvertToInt() && max.asInt() > 0 ? max.asInt() : target.maxTokens());
+        copyNumber(openai, "temperature", out);
+        copyNumber(openai, "top_p", out);
+        JsonNode stop = openai.get("stop");
+        if (stop != null && !stop.isNull())
+        {
+            ArrayNode sequences = out.putArray("stop_sequences");
+            if (stop.isTextual())
+            {
+                sequences.add(stop.asText());
+            }
+            else if (stop.isArray())
+            {
+                stop.forEach(sequence -> sequences.add(sequence.asText()));
+            }
+            else
+            {
+                throw new Unsupported("stop", "'stop' must be a string or an array of strings.");
+            }
+        }
+        if (openai.path("stream").asBoolean(false))
+        {
+            out.put("stream", true);
+        }
+        tools(openai, out);
+        if (openai.hasNonNull("user"))
+        {
+            out.putObject("metadata").put("user_id", openai.get("user").asText());
+        }
+        return out;
+    }
+
+    /** {@code n: 1} and similar defaults ask for nothing Anthropic would do differently. */
+    private static boolean harmless(String name, JsonNode value)
+    {
+        return switch (name)
+        {
+            case "n" -> value.asInt(1) == 1;
+            case "presence_penalty", "frequency_penalty" -> value.asDouble(0) == 0;
+            case "logprobs" -> !value.asBoolean(false);
+            case "store" -> !value.asBoolean(false);
+            default -> false;
+        };
+    }
+
+    private static void copyNumber(JsonNode from, String name, ObjectNode to) throws Unsupported
+    {
+        JsonNode value = from.get(name);
+        if (value == null || value.isNull())
+        {
+            return;
+        }
+        if (!value.isNumber())
+        {
+            throw new Unsupported(name, "'" + name + "' must be a number.");
+        }
+        to.set(name, value);
+    }
+
+    private static void messages(JsonNode messages, ObjectNode out, boolean drop) throws Unsupported
+    {
+        if (!messages.isArray() || messages.isEmpty())
+        {
+            throw new Unsupported("messages", "'messages' must be a non-empty array.");
+        }
+        StringBuilder system = new StringBuilder();
+        ArrayNode turns = NODES.arrayNode();
+        String lastRole = null;
+        ArrayNode lastContent = null;
+        for (int i = 0; i < messages.size(); i++)
+        {
+            JsonNode message = messages.get(i);
+            String path = "messages[" + i + "]";
+            String role = message.path("role").asText("");
+            for (Iterator<String> names = message.fieldNames(); names.hasNext(); )
+            {
+                String name = names.next();
+                boolean known = switch (name)
+                {
+                    case "role", "content", "tool_calls", "tool_call_id", "refusal" -> true;
+                    case "name" -> drop;
+                    default -> message.get(name).isNull();
+                };
+                if (!known)
+                {
+                    throw new Unsupported(path + "." + name, "Anthropic models have no equivalent of '" + path + "." + name + "'.");
+                }
+            }
+            if (role.equals("system") || role.equals("developer"))
+            {
+                if (!system.isEmpty())
+                {
+                    system.append("\n\n");
+                }
+                system.append(text(message.get("content"), path + ".content"));
+                continue;
+            }
+            ArrayNode content = NODES.arrayNode();
+            String anthropicRole;
+            switch (role)
+            {
+                case "user" ->
+                {
+                    anthropicRole = "user";
+                    parts(message.get("content"), path + ".content", content);
+                }
+                case "assistant" ->
+                {
+                    anthropicRole = "assistant";
+                    JsonNode text = message.get("content");
+                    if (text != null && !text.isNull() && !(text.isTextual() && text.asText().isEmpty()))
+                    {
+                        parts(text, path + ".content", content);
+                    }
+                    JsonNode calls = message.get("tool_calls");
+                    if (calls != null && calls.isArray())
+                    {
+                        for (int c = 0; c < calls.size(); c++)
+                        {
+                            content.add(toolUse(calls.get(c), path + ".tool_calls[" + c + "]"));
+                        }
+                    }
+                }
+                case "tool" ->
+                {
+                    anthropicRole = "user";
+                    ObjectNode result = content.addObject();
+                    result.put("type", "tool_result");
+                    String id = message.path("tool_call_id").asText(null);
+                    if (id == null)
+                    {
+                        throw new Unsupported(path + ".tool_call_id", "A tool message needs 'tool_call_id'.");
+                    }
+                    result.put("tool_use_id", id);
+                    result.put("content", text(message.get("content"), path + ".content"));
+                }
+                default -> throw new Unsupported(path + ".role", "Role '" + role + "' is not supported; use system, developer, user, assistant or tool.");
+            }
+            if (content.isEmpty())
+            {
+                continue;
+            }
+            // Anthropic wants user and assistant turns to alternate: consecutive ones (a tool
+            // result followed by a user question, several tool results) become one turn.
+            if (anthropicRole.equals(lastRole))
+            {
+                lastContent.addAll(content);
+            }
+            else
+            {
+                ObjectNode turn = turns.addObject();
+                turn.put("role", anthropicRole);
+                turn.set("content", content);
+                lastRole = anthropicRole;
+                lastContent = content;
+            }
+        }
+        if (!system.isEmpty())
+        {
+            out.put("system", system.toString());
+        }
+        out.set("messages", turns);
+    }
+
+    private static ObjectNode toolUse(JsonNode call, String path) throws Unsupported
+    {
+        JsonNode function = call.path("function");
+        ObjectNode use = NODES.objectNode();
+        use.put("type", "tool_use");
+        use.put("id", call.path("id").asText(""));
+        use.put("name", function.path("name").asText(""));
+        String arguments = function.path("arguments").asText("");
+        try
+        {
+            JsonNode input = arguments.isBlank() ? NODES.objectNode() : JSON.readTree(arguments);
+            use.set("input", input.isObject() ? input : NODES.objectNode());
+        }
+        catch (JsonProcessingException x)
+        {
+            throw new Unsupported(path + ".function.arguments", "'" + path + ".function.arguments' is not valid JSON.");
+        }
+        return use;
+    }
+
+    /** Text of a string content or an array of text parts. */
+    private static String text(JsonNode content, String path) throws Unsupported
+    {
+        if (content == null || content.isNull())
+        {
+            return "";
+        }
+        if (content.isTextual())
+        {
+            return content.asText();
+        }
+        if (content.isArray())
+        {
+            StringBuilder text = new StringBuilder();
+            for (int i = 0; i < content.size(); i++)
+            {
+                JsonNode part = content.get(i);
+                if (!"text".equals(part.path("type").asText()))
+                {
+                    throw new Unsupported(path + "[" + i + "].type", "Only text parts are allowed here.");
+                }
+                text.append(part.path("text").asText());
+            }
+            return text.toString();
+        }
+        throw new Unsupported(path, "'" + path + "' must be a string or an array of parts.");
+    }
+
+    private static void parts(JsonNode content, String path, ArrayNode out) throws Unsupported
+    {
+        if (content == null || content.isNull())
+        {
+            return;
+        }
+        if (content.isTextual())
+        {
+            out.addObject().put("type", "text").put("text", content.asText());
+            return;
+        }
+        if (!content.isArray())
+        {
+            throw new Unsupported(path, "'" + path + "' must be a string or an array of parts.");
+        }
+        for (int i = 0; i < content.size(); i++)
+        {
+            JsonNode part = content.get(i);
+            String type = part.path("type").asText("");
+            switch (type)
+            {
+                case "text" -> out.addObject().put("type", "text").put("text", part.path("text").asText());
+                case "image_url" -> out.add(image(part.path("image_url").path("url").asText(""), path + "[" + i + "].image_url.url"));
+                default -> throw new Unsupported(path + "[" + i + "].type", "Content parts of type '" + type + "' have no Anthropic equivalent.");
+            }
+        }
+    }
+
+    private static ObjectNode image(String url, String path) throws Unsupported
+    {
+        ObjectNode image = NODES.objectNode();
+        image.put("type", "image");
+        ObjectNode source = image.putObject("source");
+        if (url.startsWith("data:"))
+        {
+            int semicolon = url.indexOf(';');
+            int comma = url.indexOf(',');
+            if (semicolon < 0 || comma < semicolon || !url.substring(semicolon, comma).equals(";base64"))
+            {
+                throw new Unsupported(path, "An image data URL must be data:<media type>;base64,<data>.");
+            }
+            source.put("type", "base64");
+            source.put("media_type", url.substring(5, semicolon));
+            source.put("data", url.substring(comma + 1));
+        }
+        else if (url.startsWith("https://") || url.startsWith("http://"))
+        {
+            source.put("type", "url");
+            source.put("url", url);
+        }
+        else
+        {
+            throw new Unsupported(path, "An image URL must be https://, http:// or a base64 data URL.");
+        }
+        return image;
+    }
+
+    private static void tools(JsonNode openai, ObjectNode out) throws Unsupported
+    {
+        JsonNode tools = openai.get("tools");
+        if (tools != null && tools.isArray() && !tools.isEmpty())
+        {
+            ArrayNode list = out.putArray("tools");
+            for (int i = 0; i < tools.size(); i++)
+            {
+                JsonNode tool = tools.get(i);
+                if (!"function".equals(tool.path("type").asText()))
+                {
+                    throw new Unsupported("tools[" + i + "].type", "Only tools of type 'function' have an Anthropic equivalent.");
+                }
+                JsonNode function = tool.path("function");
+                ObjectNode converted = list.addObject();
+                converted.put("name", function.path("name").asText(""));
+                if (function.hasNonNull("description"))
+                {
+                    converted.put("description", function.get("description").asText());
+                }
+                JsonNode parameters = function.get("parameters");
+                converted.set("input_schema", parameters != null && parameters.isObject() ? parameters : NODES.objectNode().put("type", "object"));
+            }
+        }
+        JsonNode choice = openai.get("tool_choice");
+        ObjectNode toolChoice = null;
+        if (choice != null && !choice.isNull())
+        {
+            toolChoice = NODES.objectNode();
+            if (choice.isTextual())
+            {
+                switch (choice.asText())
+                {
+                    case "auto" -> toolChoice.put("type", "auto");
+                    case "none" -> toolChoice.put("type", "none");
+                    case "required" -> toolChoice.put("type", "any");
+                    default -> throw new Unsupported("tool_choice", "'tool_choice' must be auto, none, required or a named function.");
+                }
+            }
+            else if ("function".equals(choice.path("type").asText()) && choice.path("function").hasNonNull("name"))
+            {
+                toolChoice.put("type", "tool");
+                toolChoice.put("name", choice.path("function").path("name").asText());
+            }
+            else
+            {
+                throw new Unsupported("tool_choice", "'tool_choice' must be auto, none, required or a named function.");
+            }
+        }
+        JsonNode parallel = openai.get("parallel_tool_calls");
+        if (parallel != null && parallel.isBoolean() && !parallel.asBoolean() && out.has("tools"))
+        {
+            if (toolChoice == null)
+            {
+                toolChoice = NODES.objectNode().put("type", "auto");
+            }
+            toolChoice.put("disable_parallel_tool_use", true);
+        }
+        if (toolChoice != null)
+        {
+            out.set("tool_choice", toolChoice);
+        }
+    }
+
+    /** Anthropic's {@code stop_reason} as OpenAI's {@code finish_reason}. */
+    public static String finishReason(String stopReason)
+    {
+        if (stopReason == null)
+        {
+            return null;
+        }
+        return switch (stopReason)
+        {
+            case "end_turn", "stop_sequence", "pause_turn" -> "stop";
+            case "max_tokens", "model_context_window_exceeded" -> "length";
+            case "tool_use" -> "tool_calls";
+            case "refusal" -> "content_filter";
+            default -> "stop";
+        };
+    }
+
+    /**
+     * Usage from Anthropic's {@code usage}: its {@code input_tokens} leaves out tokens read from or
+     * written to the prompt cache, which OpenAI counts in {@code prompt_tokens}.
+     */
+    public static Usage usage(JsonNode usage)
+    {
+        long input = usage.path("input_tokens").asLong(0);
+        long read = usage.path("cache_read_input_tokens").asLong(0);
+        long created = usage.path("cache_creation_input_tokens").asLong(0);
+        return new Usage(input + read + created, usage.path("output_tokens").asLong(0), read, 0, false);
+    }
+
+    /** OpenAI's usage object. */
+    public static ObjectNode usageNode(Usage usage)
+    {
+        ObjectNode node = NODES.objectNode();
+        node.put("prompt_tokens", usage.promptTokens());
+        node.put("completion_tokens", usage.completionTokens());
+        node.put("total_tokens", usage.totalTokens());
+        node.putObject("prompt_tokens_details").put("cached_tokens", usage.cachedTokens());
+        node.putObject("completion_tokens_details").put("reasoning_tokens", usage.reasoningTokens());
+        return node;
+    }
+
+    /** Anthropic's message as an OpenAI chat completion. */
+    public static ObjectNode response(JsonNode message, long created)
+    {
+        ObjectNode out = NODES.objectNode();
+        out.put("id", "chatcmpl-" + message.path("id").asText(""));
+        out.put("object", "chat.completion");
+        out.put("created", created);
+        out.put("model", message.path("model").asText(""));
+        ObjectNode choice = out.putArray("choices").addObject();
+        choice.put("index", 0);
+        ObjectNode reply = choice.putObject("message");
+        reply.put("role", "assistant");
+        StringBuilder text = new StringBuilder();
+        ArrayNode calls = NODES.arrayNode();
+        for (JsonNode block : message.path("content"))
+        {
+            switch (block.path("type").asText())
+            {
+                case "text" -> text.append(block.path("text").asText());
+                case "tool_use" ->
+                {
+                    ObjectNode call = calls.addObject();
+                    call.put("id", block.path("id").asText());
+                    call.put("type", "function");
+                    ObjectNode function = call.putObject("function");
+                    function.put("name", block.path("name").asText());
+                    function.put("arguments", block.path("input").isMissingNode() ? "{}" : block.get("input").toString());
+                }
+                default ->
+                {
+                    // thinking and redacted_thinking blocks have no place in a chat completion.
+                }
+            }
+        }
+        if (text.isEmpty() && !calls.isEmpty())
+        {
+            reply.putNull("content");
+        }
+        else
+        {
+            reply.put("content", text.toString());
+        }
+        if (!calls.isEmpty())
+        {
+            reply.set("tool_calls", calls);
+        }
+        reply.putNull("refusal");
+        choice.putNull("logprobs");
+        String finish = finishReason(message.path("stop_reason").asText(null));
+        if (finish == null)
+        {
+            choice.putNull("finish_reason");
+        }
+        else
+        {
+            choice.put("finish_reason", finish);
+        }
+        out.set("usage", usageNode(usage(message.path("usage"))));
+        return out;
+    }
+}

@@ -1,0 +1,534 @@
+// The AI front end to end: Sluice with the real web.xml between the official OpenAI SDK and fake providers.
+package dev.sluice.ai;
+
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.JsonValue;
+import com.openai.core.http.StreamResponse;
+import com.openai.errors.NotFoundException;
+import com.openai.errors.PermissionDeniedException;
+import com.openai.models.FunctionDefinition;
+import com.openai.models.FunctionParameters;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionFunctionTool;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import com.openai.models.embeddings.CreateEmbeddingResponse;
+import com.openai.models.embeddings.EmbeddingCreateParams;
+import dev.sluice.testing.FakeModelProvider;
+import dev.sluice.testing.FakeModelProvider.Fault;
+import dev.sluice.testing.LogCapture;
+import dev.sluice.testing.SluiceUnderTest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AiFrontTest
+{
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ALICE = "alice-key-0123456789abcdef";
+    private static final String BOB = "bob-key-0123456789abcdef";
+    private static final String OPENAI_SECRET = "sk-test-provider-secret";
+    private static final String ANTHROPIC_SECRET = "ant-test-provider-secret";
+    private static FakeModelProvider openai;
+    private static FakeModelProvider anthropic;
+    private static SluiceUnderTest sluice;
+    private static LogCapture log;
+    private static OpenAIClient sdk;
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @BeforeAll
+    static void start() throws Exception
+    {
+        log = LogCapture.start();
+        openai = FakeModelProvider.start("openai");
+        anthropic = FakeModelProvider.start("anthropic");
+        StringBuilder config = new StringBuilder("""
+            admin.token = demo:ai-test-admin
+            route.ai.path = /v1
+            route.ai.ai = on
+            route.ai.auth = api-key
+            consumer.alice.api-key.main = sha256:%s
+            consumer.bob.api-key.main = sha256:%s
+            consumer.bob.ai.models = gpt
+            ai.max-request-body = 64KB
+            ai.cooldown.failures = 100
+            ai.provider.oa.type = openai
+            ai.provider.oa.base-url = %s/v1
+            ai.provider.oa.api-key = %s
+            ai.provider.oa.first-token-timeout = 1s
+            ai.provider.an.type = anthropic
+            ai.provider.an.base-url = %s
+            ai.provider.an.api-key = %s
+            ai.provider.an.first-token-timeout = 1s
+            ai.model.gpt.target.main.provider = oa
+            ai.model.gpt.target.main.model = gpt-4o-mini
+            ai.model.gpt.target.main.input-price = 0.15
+            ai.model.gpt.target.main.output-price = 0.60
+            ai.model.gpt.target.main.cached-input-price = 0.075
+            ai.model.claude.target.main.provider = an
+            ai.model.claude.target.main.model = claude-sonnet
+            ai.model.claude.target.main.input-price = 3
+            ai.model.claude.target.main.output-price = 15
+            ai.model.embed.type = embeddings
+            ai.model.embed.target.main.provider = oa
+            ai.model.embed.target.main.model = text-embedding-3-small
+            ai.model.small.target.main.provider = oa
+            ai.model.small.target.main.model = small-context
+            ai.model.small.context-fallback = big
+            ai.model.big.target.main.provider = an
+            ai.model.big.target.main.model = big-context
+            """.formatted(sha(ALICE), sha(BOB), openai.uri(), OPENAI_SECRET, anthropic.uri(), ANTHROPIC_SECRET));
+        // One alias per fallback case, so one case's cooling target never changes another's order.
+        for (int i = 1; i <= 12; i++)
+        {
+            config.append("ai.model.fb").append(i).append(".targets = first, second\n")
+                .append("ai.model.fb").append(i).append(".target.first.provider = an\n")
+                .append("ai.model.fb").append(i).append(".target.first.model = claude-").append(i).append('\n')
+                .append("ai.model.fb").append(i).append(".target.second.provider = oa\n")
+                .append("ai.model.fb").append(i).append(".target.second.model = gpt-").append(i).append('\n');
+        }
+        sluice = SluiceUnderTest.start(config.toString());
+        sdk = OpenAIOkHttpClient.builder().baseUrl(sluice.uri("/v1").toString()).apiKey(ALICE).maxRetries(0).build();
+    }
+
+    @AfterAll
+    static void stop() throws Exception
+    {
+        sdk.close();
+        sluice.close();
+        openai.close();
+        anthropic.close();
+        log.close();
+    }
+
+    private static String sha(String key) throws Exception
+    {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static void drain()
+    {
+        while (openai.poll() != null || anthropic.poll() != null)
+        {
+            // forget what earlier tests left
+        }
+    }
+
+    private static HttpResponse<String> post(String path, String body, String key) throws Exception
+    {
+        return HTTP.send(HttpRequest.newBuilder(sluice.uri(path)).header("Authorization", "Bearer " + key)
+            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String chat(String model, boolean stream, String extra)
+    {
+        return "{\"model\":\"" + model + "\",\"stream\":" + stream + ",\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},"
+            + "{\"role\":\"user\",\"content\":\"Say hi\"}]" + extra + "}";
+    }
+
+    private static JsonNode error(HttpResponse<String> response) throws Exception
+    {
+        assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), response.headers().toString());
+        JsonNode error = JSON.readTree(response.body()).path("error");
+        assertTrue(error.has("message") && error.has("type") && error.has("param") && error.has("code"), response.body());
+        return error;
+    }
+
+    /** The content of an event stream's chunks, and whether it ended with [DONE]. */
+    private static String streamedText(String body) throws Exception
+    {
+        StringBuilder text = new StringBuilder();
+        for (String line : body.split("\n"))
+        {
+            if (line.startsWith("data: {") && !line.contains("\"error\""))
+            {
+                text.append(JSON.readTree(line.substring(6)).path("choices").path(0).path("delta").path("content").asText(""));
+            }
+        }
+        return text.toString();
+    }
+
+    @Test
+    void theOpenAiSdkChatsThroughSluiceWithOnlyItsBaseUrlAndASluiceKey() throws Exception
+    {
+        drain();
+        ChatCompletion completion = sdk.chat().completions().create(ChatCompletionCreateParams.builder()
+            .model("gpt").addSystemMessage("Be brief.").addUserMessage("Say hi").build());
+        assertEquals("Hello from openai: Say hi", completion.choices().get(0).message().content().orElseThrow());
+        assertEquals("gpt-4o-mini-2025", completion.model(), "the model that answered");
+        assertTrue(completion.usage().orElseThrow().promptTokens() > 0);
+
+        FakeModelProvider.Received received = openai.take();
+        assertEquals("/v1/chat/completions", received.path());
+        assertEquals("gpt-4o-mini", received.body().path("model").asText(), "the alias became the provider's model id");
+        assertEquals("Bearer " + OPENAI_SECRET, received.header("Authorization"), "Sluice's provider key, not the client's");
+        assertFalse(received.headers().toString().contains(ALICE), "the client's credential never reaches a provider");
+    }
+
+    @Test
+    void theSdkStreamsWithUsageWhenItAsksAndWithoutWhenItDoesNot() throws Exception
+    {
+        drain();
+        StringBuilder text = new StringBuilder();
+        List<Long> usages = new ArrayList<>();
+        try (StreamResponse<ChatCompletionChunk> stream = sdk.chat().completions().createStreaming(ChatCompletionCreateParams.builder()
+            .model("gpt").addUserMessage("Stream this").streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build()))
+        {
+            stream.stream().forEach(chunk ->
+            {
+                chunk.choices().forEach(choice -> choice.delta().content().ifPresent(text::append));
+                chunk.usage().ifPresent(usage -> usages.add(usage.completionTokens()));
+            });
+        }
+        assertEquals("Hello from openai: Stream this", text.toString());
+        assertEquals(List.of(5L), usages, "one usage chunk, with the provider's count");
+        assertTrue(openai.take().body().path("stream_options").path("include_usage").asBoolean());
+
+        HttpResponse<String> response = post("/v1/chat/completions", chat("gpt", true, ""), ALICE);
+        assertEquals(200, response.statusCode());
+        assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
+        assertEquals("no", response.headers().firstValue("X-Accel-Buffering").orElse(null));
+        assertTrue(response.body().endsWith("data: [DONE]\n\n"), response.body());
+        assertFalse(response.body().contains("\"usage\":{"), "no usage chunk for a client that did not ask: " + response.body());
+        assertTrue(openai.take().body().path("stream_options").path("include_usage").asBoolean(), "Sluice always asks the provider for usage");
+        String line = log.accessLine(response.headers().firstValue("X-Request-ID").orElseThrow());
+        JsonNode ai = JSON.readTree(line).path("ai");
+        assertEquals(5, ai.path("completion_tokens").asInt(), line);
+        assertFalse(ai.path("tokens_estimated").asBoolean(), line);
+    }
+
+    @Test
+    void toolCallsGoBothWaysThroughTheSdkOnOpenAiAndAnthropic() throws Exception
+    {
+        drain();
+        for (String model : List.of("gpt", "claude"))
+        {
+            ChatCompletionCreateParams params = ChatCompletionCreateParams.builder().model(model).addUserMessage("Weather in Paris?")
+                .addTool(ChatCompletionFunctionTool.builder().function(FunctionDefinition.builder().name("get_weather").description("Current weather")
+                    .parameters(FunctionParameters.builder().putAdditionalProperty("type", JsonValue.from("object"))
+                        .putAdditionalProperty("properties", JsonValue.from(java.util.Map.of("city", java.util.Map.of("type", "string")))).build())
+                    .build()).build())
+                .build();
+            ChatCompletion completion = sdk.chat().completions().create(params);
+            var call = completion.choices().get(0).message().toolCalls().orElseThrow().get(0).asFunction();
+            assertEquals("get_weather", call.function().name(), model);
+            assertEquals("Paris", JSON.readTree(call.function().arguments()).path("city").asText(), model);
+            assertEquals("tool_calls", completion.choices().get(0).finishReason().asString(), model);
+
+            StringBuilder arguments = new StringBuilder();
+            List<String> names = new ArrayList<>();
+            try (StreamResponse<ChatCompletionChunk> stream = sdk.chat().completions().createStreaming(params))
+            {
+                stream.stream().forEach(chunk -> chunk.choices().forEach(choice -> choice.delta().toolCalls().ifPresent(calls -> calls.forEach(delta ->
+                {
+                    delta.function().flatMap(ChatCompletionChunk.Choice.Delta.ToolCall.Function::name).ifPresent(names::add);
+                    delta.function().flatMap(ChatCompletionChunk.Choice.Delta.ToolCall.Function::arguments).ifPresent(arguments::append);
+                }))));
+            }
+            assertEquals(List.of("get_weather"), names, model);
+            assertEquals("Paris", JSON.readTree(arguments.toString()).path("city").asText(), model + ": " + arguments);
+        }
+        JsonNode sent = anthropic.take().body();
+        assertEquals("get_weather", sent.path("tools").path(0).path("name").asText());
+        assertEquals("object", sent.path("tools").path(0).path("input_schema").path("type").asText());
+    }
+
+    @Test
+    void embeddingsAndTheModelListGoThroughTheSdk() throws Exception
+    {
+        drain();
+        CreateEmbeddingResponse embeddings = sdk.embeddings().create(EmbeddingCreateParams.builder().model("embed")
+            .input(EmbeddingCreateParams.Input.ofArrayOfStrings(List.of("one", "two"))).build());
+        assertEquals(2, embeddings.data().size());
+        assertEquals(-0.5f, embeddings.data().get(0).embedding().get(1));
+        assertEquals("text-embedding-3-small", openai.take().body().path("model").asText());
+
+        List<String> models = new ArrayList<>();
+        sdk.models().list().autoPager().forEach(model -> models.add(model.id()));
+        assertTrue(models.containsAll(List.of("gpt", "claude", "embed", "fb1")), models.toString());
+
+        OpenAIClient bob = OpenAIOkHttpClient.builder().baseUrl(sluice.uri("/v1").toString()).apiKey(BOB).maxRetries(0).build();
+        try
+        {
+            List<String> bobs = new ArrayList<>();
+            bob.models().list().autoPager().forEach(model -> bobs.add(model.id()));
+            assertEquals(List.of("gpt"), bobs, "a consumer sees only the aliases it may use");
+            assertThrows(PermissionDeniedException.class, () -> bob.chat().completions().create(ChatCompletionCreateParams.builder()
+                .model("claude").addUserMessage("hi").build()));
+        }
+        finally
+        {
+            bob.close();
+        }
+        assertThrows(NotFoundException.class, () -> sdk.chat().completions().create(ChatCompletionCreateParams.builder()
+            .model("no-such-model").addUserMessage("hi").build()));
+    }
+
+    @Test
+    void anthropicAnswersAreTranslatedWithUsageCostAndTheAnsweringModel() throws Exception
+    {
+        drain();
+        HttpResponse<String> response = post("/v1/chat/completions", chat("claude", false, ",\"stop\":\"END\",\"temperature\":0.2"), ALICE);
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode completion = JSON.readTree(response.body());
+        assertEquals("chat.completion", completion.path("object").asText());
+        assertEquals("Hello from anthropic: Say hi", completion.path("choices").path(0).path("message").path("content").asText());
+        assertEquals("stop", completion.path("choices").path(0).path("finish_reason").asText());
+        JsonNode usage = completion.path("usage");
+        assertEquals(4, usage.path("prompt_tokens_details").path("cached_tokens").asInt());
+        assertEquals("claude-sonnet-20250101", response.headers().firstValue("X-Sluice-AI-Model").orElse(null));
+        assertEquals("an", response.headers().firstValue("X-Sluice-AI-Provider").orElse(null));
+        assertEquals("1", response.headers().firstValue("X-Sluice-AI-Attempts").orElse(null));
+        double expected = ((usage.path("prompt_tokens").asLong() - 4) * 3 + 4 * 3 + usage.path("completion_tokens").asLong() * 15) / 1e6;
+        assertEquals(expected, Double.parseDouble(response.headers().firstValue("X-Sluice-AI-Cost").orElseThrow()), 1e-9);
+
+        FakeModelProvider.Received received = anthropic.take();
+        assertEquals("/v1/messages", received.path());
+        assertEquals(ANTHROPIC_SECRET, received.header("x-api-key"));
+        assertEquals("2023-06-01", received.header("anthropic-version"));
+        assertNull(received.header("Authorization"), "the client's bearer key does not go to the provider");
+        assertEquals("Be brief.", received.body().path("system").asText());
+        assertEquals("[\"END\"]", received.body().path("stop_sequences").toString());
+        assertEquals(4096, received.body().path("max_tokens").asInt(), "the target's default max_tokens");
+
+        String line = log.accessLine(response.headers().firstValue("X-Request-ID").orElseThrow());
+        JsonNode ai = JSON.readTree(line).path("ai");
+        assertEquals("claude", ai.path("alias").asText(), line);
+        assertEquals("claude-sonnet-20250101", ai.path("model").asText(), line);
+        assertEquals(expected, ai.path("cost_usd").asDouble(), 1e-8, line);
+        assertFalse(line.contains("Say hi"), "no prompt text in the log by default: " + line);
+        assertFalse(line.contains(ALICE) || line.contains(ANTHROPIC_SECRET), line);
+    }
+
+    @Test
+    void anAnthropicStreamBecomesOpenAiChunksEvenInAwkwardPieces() throws Exception
+    {
+        drain();
+        anthropic.next(Fault.AWKWARD_CHUNKS);
+        HttpResponse<String> response = post("/v1/chat/completions", chat("claude", true, ",\"stream_options\":{\"include_usage\":true}"), ALICE);
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("Hello from anthropic: Say hi", streamedText(response.body()));
+        assertTrue(response.body().contains("\"finish_reason\":\"stop\""), response.body());
+        assertTrue(response.body().contains("\"choices\":[],\"usage\":{\"prompt_tokens\":"), response.body());
+        assertTrue(response.body().endsWith("data: [DONE]\n\n"));
+        assertTrue(anthropic.take().body().path("stream").asBoolean());
+    }
+
+    @Test
+    void failuresBeforeTheFirstByteFallBackToTheNextTarget() throws Exception
+    {
+        Fault[] faults = {Fault.RATE_LIMITED, Fault.SERVER_ERROR, Fault.OVERLOADED, Fault.GARBAGE, Fault.BAD_KEY};
+        for (int i = 0; i < faults.length; i++)
+        {
+            drain();
+            anthropic.next(faults[i]);
+            HttpResponse<String> response = post("/v1/chat/completions", chat("fb" + (i + 1), false, ""), ALICE);
+            assertEquals(200, response.statusCode(), faults[i] + ": " + response.body());
+            assertEquals("oa", response.headers().firstValue("X-Sluice-AI-Provider").orElse(null), faults[i].toString());
+            assertEquals("2", response.headers().firstValue("X-Sluice-AI-Attempts").orElse(null), faults[i].toString());
+            assertEquals("gpt-" + (i + 1) + "-2025", response.headers().firstValue("X-Sluice-AI-Model").orElse(null));
+            String line = log.accessLine(response.headers().firstValue("X-Request-ID").orElseThrow());
+            assertEquals(2, JSON.readTree(line).path("attempts").asInt(), line);
+        }
+        // The 429 said Retry-After: 7, so its target now waits its turn behind the other one.
+        drain();
+        HttpResponse<String> again = post("/v1/chat/completions", chat("fb1", false, ""), ALICE);
+        assertEquals("oa", again.headers().firstValue("X-Sluice-AI-Provider").orElse(null));
+        assertEquals("1", again.headers().firstValue("X-Sluice-AI-Attempts").orElse(null));
+        assertNull(anthropic.poll(), "the cooling target was not tried");
+    }
+
+    @Test
+    void streamsThatFailBeforeTheirFirstTokenFallBackToo() throws Exception
+    {
+        Fault[] faults = {Fault.SLOW_FIRST_TOKEN, Fault.CUT_BEFORE_FIRST_TOKEN, Fault.ERROR_BEFORE_FIRST_TOKEN};
+        for (int i = 0; i < faults.length; i++)
+        {
+            drain();
+            anthropic.next(faults[i]);
+            long start = System.nanoTime();
+            HttpResponse<String> response = post("/v1/chat/completions", chat("fb" + (i + 6), true, ""), ALICE);
+            assertEquals(200, response.statusCode(), faults[i] + ": " + response.body());
+            assertEquals("Hello from openai: Say hi", streamedText(response.body()), faults[i].toString());
+            assertEquals("2", response.headers().firstValue("X-Sluice-AI-Attempts").orElse(null), faults[i].toString());
+            assertFalse(response.body().contains("anthropic"), "nothing of the failed attempt reached the client: " + response.body());
+            assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 2900, "the first-token timeout (1 s) cut the slow one short");
+        }
+    }
+
+    @Test
+    void afterTheFirstTokenAFailureEndsTheStreamWithAnErrorEvent() throws Exception
+    {
+        for (Fault fault : List.of(Fault.CUT_AFTER_FIRST_TOKEN, Fault.ERROR_MID_STREAM))
+        {
+            drain();
+            anthropic.next(fault);
+            HttpResponse<String> response = post("/v1/chat/completions", chat("fb" + (fault == Fault.CUT_AFTER_FIRST_TOKEN ? 9 : 10), true, ""), ALICE);
+            assertEquals(200, response.statusCode());
+            assertEquals("an", response.headers().firstValue("X-Sluice-AI-Provider").orElse(null), "no switching after the first byte");
+            assertTrue(streamedText(response.body()).startsWith("Hello"), response.body());
+            assertTrue(response.body().contains("data: {\"error\":{"), fault + ": " + response.body());
+            assertFalse(response.body().contains("[DONE]"), response.body());
+            assertEquals(0, openai.count(), "the other target was not tried");
+        }
+    }
+
+    @Test
+    void whenEveryTargetFailsTheClientGetsOpenAisErrorWithRetryAfter() throws Exception
+    {
+        drain();
+        openai.next(Fault.RATE_LIMITED);
+        HttpResponse<String> limited = post("/v1/chat/completions", chat("gpt", false, ""), ALICE);
+        assertEquals(429, limited.statusCode());
+        assertEquals("7", limited.headers().firstValue("Retry-After").orElse(null));
+        assertEquals("rate_limit_error", error(limited).path("type").asText());
+
+        anthropic.next(Fault.OVERLOADED);
+        HttpResponse<String> overloaded = post("/v1/chat/completions", chat("claude", false, ""), ALICE);
+        assertEquals(503, overloaded.statusCode());
+        assertTrue(overloaded.headers().firstValue("Retry-After").isPresent());
+
+        anthropic.next(Fault.BAD_KEY);
+        openai.next(Fault.BAD_KEY);
+        HttpResponse<String> refused = post("/v1/chat/completions", chat("fb11", false, ""), ALICE);
+        assertEquals(502, refused.statusCode());
+        assertEquals("provider_auth_failed", error(refused).path("code").asText());
+        assertFalse(refused.body().contains("sk-test"), "a provider's words about Sluice's key never reach the client: " + refused.body());
+    }
+
+    @Test
+    void aPromptTooLongForOneAliasFallsBackToTheLargerOne() throws Exception
+    {
+        drain();
+        openai.next(Fault.CONTEXT_EXCEEDED);
+        HttpResponse<String> response = post("/v1/chat/completions", chat("small", false, ""), ALICE);
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("big-context-20250101", response.headers().firstValue("X-Sluice-AI-Model").orElse(null));
+        assertEquals("2", response.headers().firstValue("X-Sluice-AI-Attempts").orElse(null));
+    }
+
+    @Test
+    void badInputGetsClearOpenAiStyleErrors() throws Exception
+    {
+        drain();
+        HttpResponse<String> malformed = post("/v1/chat/completions", "{\"model\": \"gpt\", \"messages\": [", ALICE);
+        assertEquals(400, malformed.statusCode());
+        assertEquals("invalid_request_error", error(malformed).path("type").asText());
+
+        HttpResponse<String> unknown = post("/v1/chat/completions", chat("gpt-9", false, ""), ALICE);
+        assertEquals(404, unknown.statusCode());
+        assertEquals("model_not_found", error(unknown).path("code").asText());
+
+        HttpResponse<String> large = post("/v1/chat/completions", chat("gpt", false, ",\"user\":\"" + "x".repeat(70_000) + "\""), ALICE);
+        assertEquals(413, large.statusCode());
+        error(large);
+
+        HttpResponse<String> noMessages = post("/v1/chat/completions", "{\"model\":\"gpt\"}", ALICE);
+        assertEquals(400, noMessages.statusCode());
+        assertEquals("messages", error(noMessages).path("param").asText());
+
+        HttpResponse<String> unsupported = post("/v1/chat/completions", chat("claude", false, ",\"response_format\":{\"type\":\"json_object\"}"), ALICE);
+        assertEquals(400, unsupported.statusCode());
+        assertEquals("response_format", error(unsupported).path("param").asText());
+        assertTrue(error(unsupported).path("message").asText().contains("response_format"));
+
+        HttpResponse<String> get = HTTP.send(HttpRequest.newBuilder(sluice.uri("/v1/chat/completions")).header("Authorization", "Bearer " + ALICE).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(405, get.statusCode());
+        assertEquals("POST", get.headers().firstValue("Allow").orElse(null));
+
+        HttpResponse<String> noKey = post("/v1/chat/completions", chat("gpt", false, ""), "wrong-key-0123456789");
+        assertEquals(401, noKey.statusCode());
+        assertEquals(0, openai.count() + anthropic.count(), "nothing bad reached a provider");
+    }
+
+    @Test
+    void aStreamArrivesUnbufferedAndAClientThatLeavesCancelsTheProvider() throws Exception
+    {
+        drain();
+        anthropic.next(Fault.PAUSE_AFTER_FIRST);
+        HttpRequest request = HttpRequest.newBuilder(sluice.uri("/v1/chat/completions")).header("Authorization", "Bearer " + ALICE)
+            .POST(HttpRequest.BodyPublishers.ofString(chat("claude", true, ""))).build();
+        long start = System.nanoTime();
+        HttpResponse<InputStream> response = HTTP.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        String requestId = response.headers().firstValue("X-Request-ID").orElseThrow();
+        InputStream body = response.body();
+        StringBuilder seen = new StringBuilder();
+        while (!seen.toString().contains("Hello"))
+        {
+            int b = body.read();
+            assertTrue(b >= 0, "stream ended early: " + seen);
+            seen.append((char)b);
+        }
+        long firstMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(firstMillis < 1500, "the first chunk came before the provider's pause ended, not with the last: " + firstMillis + " ms");
+        body.close();
+        assertTrue(anthropic.streamCancelled.await(10, TimeUnit.SECONDS), "the provider's stream was cancelled when the client left");
+        JsonNode line = JSON.readTree(log.accessLine(requestId));
+        assertEquals("client_aborted", line.path("outcome").asText(), line.toString());
+        assertTrue(line.path("ai").path("prompt_tokens").asInt() > 0, "the partial usage was recorded: " + line);
+    }
+
+    @Test
+    void usageWithoutProviderCountsIsEstimatedAndAddedUpForTheAdmin() throws Exception
+    {
+        drain();
+        openai.next(Fault.NO_USAGE);
+        HttpResponse<String> response = post("/v1/chat/completions", chat("gpt", false, ""), ALICE);
+        assertEquals(200, response.statusCode());
+        JsonNode ai = JSON.readTree(log.accessLine(response.headers().firstValue("X-Request-ID").orElseThrow())).path("ai");
+        assertTrue(ai.path("tokens_estimated").asBoolean(), ai.toString());
+        assertEquals(7, ai.path("completion_tokens").asInt(), "'Hello from openai: Say hi' is 7 tokens in o200k_base: " + ai);
+
+        HttpResponse<String> usage = HTTP.send(HttpRequest.newBuilder(sluice.uri("/-/admin/ai/usage")).header("Authorization", "Bearer ai-test-admin").build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, usage.statusCode(), usage.body());
+        JsonNode view = JSON.readTree(usage.body());
+        assertTrue(view.path("consumers").path("alice").path("gpt").path("requests").asInt() >= 1, usage.body());
+        assertTrue(view.path("aliases").path("gpt").path("completion_tokens").asInt() >= 7, usage.body());
+        assertTrue(view.path("targets").has("oa/gpt-4o-mini"), usage.body());
+
+        HttpResponse<String> config = HTTP.send(HttpRequest.newBuilder(sluice.uri("/-/admin/config")).header("Authorization", "Bearer ai-test-admin").build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertFalse(config.body().contains(OPENAI_SECRET) || config.body().contains(ANTHROPIC_SECRET), "provider keys never in admin output");
+        assertEquals("***", JSON.readTree(config.body()).path("properties").path("ai.provider.oa.api-key").asText(), config.body());
+        assertFalse(log.text().contains(OPENAI_SECRET) || log.text().contains(ANTHROPIC_SECRET), "provider keys never logged");
+    }
+
+    @Test
+    void aiMetricsCountTokensAndCostPerAliasAndProvider() throws Exception
+    {
+        post("/v1/chat/completions", chat("gpt", false, ""), ALICE);
+        HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(sluice.uri("/-/metrics")).header("Authorization", "Bearer ai-test-admin").build(),
+            HttpResponse.BodyHandlers.ofString());
+        String text = metrics.body().lines().filter(line -> line.startsWith("sluice_ai_")).collect(Collectors.joining("\n"));
+        assertTrue(text.contains("sluice_ai_tokens_total{alias=\"gpt\",kind=\"prompt\",provider=\"oa\"}"), text);
+        assertTrue(text.contains("sluice_ai_cost_usd_total{alias=\"gpt\",provider=\"oa\"}"), text);
+        assertNotNull(text);
+    }
+}

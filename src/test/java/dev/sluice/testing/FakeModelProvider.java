@@ -1,0 +1,535 @@
+// A model provider on loopback speaking OpenAI's and Anthropic's documented wire formats, with scripted faults.
+package dev.sluice.testing;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+
+/**
+ * Answers {@code POST /v1/chat/completions} and {@code /v1/embeddings} like OpenAI and
+ * {@code POST /v1/messages} like Anthropic. The answer's text is {@code "Hello from <name>: "}
+ * followed by the last user message; streamed, one word per event. Tool definitions in the request
+ * make it call the first tool with {@code {"city":"Paris"}}. Faults are queued with
+ * {@link #next(Fault...)} and used one per request, in order; without one it answers normally.
+ * Every request is recorded with its headers and body.
+ */
+public final class FakeModelProvider implements AutoCloseable
+{
+    public enum Fault
+    {
+        /** 429 with Retry-After: 7. */
+        RATE_LIMITED,
+        /** 500. */
+        SERVER_ERROR,
+        /** 529 overloaded (Anthropic's). */
+        OVERLOADED,
+        /** 400 with the provider's context-length error. */
+        CONTEXT_EXCEEDED,
+        /** 401 with a message that echoes part of the key, as OpenAI's does. */
+        BAD_KEY,
+        /** Waits 3 s before the first token. */
+        SLOW_FIRST_TOKEN,
+        /** A stream that closes after its first event, before any content. */
+        CUT_BEFORE_FIRST_TOKEN,
+        /** A stream that closes after two content events. */
+        CUT_AFTER_FIRST_TOKEN,
+        /** An error event after the first content event. */
+        ERROR_MID_STREAM,
+        /** An error event before any content. */
+        ERROR_BEFORE_FIRST_TOKEN,
+        /** 200 with a body that is not the API's. */
+        GARBAGE,
+        /** Events split at every 7 bytes, with CRLF line ends and comments, flushed separately. */
+        AWKWARD_CHUNKS,
+        /** The stream waits 2 s after the first content event, then repeats it 200 times, 50 ms apart. */
+        PAUSE_AFTER_FIRST,
+        /** No usage in the answer. */
+        NO_USAGE
+    }
+
+    /** One request as the provider received it. */
+    public record Received(String path, Map<String, String> headers, JsonNode body)
+    {
+        public String header(String name)
+        {
+            return headers.get(name.toLowerCase(java.util.Locale.ROOT));
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Server server;
+    private final String name;
+    private final ConcurrentLinkedQueue<Fault> faults = new ConcurrentLinkedQueue<>();
+    private final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
+    /** Counted down when a stream's connection is found closed by Sluice (the client went away). */
+    public final CountDownLatch streamCancelled = new CountDownLatch(1);
+
+    private FakeModelProvider(Server server, String name)
+    {
+        this.server = server;
+        this.name = name;
+    }
+
+    public static FakeModelProvider start(String name) throws Exception
+    {
+        Server server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        server.addConnector(connector);
+        ServletContextHandler context = new ServletContextHandler();
+        FakeModelProvider provider = new FakeModelProvider(server, name);
+        context.addServlet(new ServletHolder(provider.new Servlet()), "/*");
+        server.setHandler(context);
+        server.start();
+        return provider;
+    }
+
+    public URI uri()
+    {
+        return URI.create("http://127.0.0.1:" + ((ServerConnector)server.getConnectors()[0]).getLocalPort());
+    }
+
+    public FakeModelProvider next(Fault... queued)
+    {
+        faults.addAll(List.of(queued));
+        return this;
+    }
+
+    public Received take() throws InterruptedException
+    {
+        Received request = received.poll(10, TimeUnit.SECONDS);
+        if (request == null)
+        {
+            throw new AssertionError("the provider " + name + " received no request");
+        }
+        return request;
+    }
+
+    public Received poll()
+    {
+        return received.poll();
+    }
+
+    public int count()
+    {
+        return received.size();
+    }
+
+    @Override
+    public void close() throws Exception
+    {
+        server.stop();
+    }
+
+    private final class Servlet extends HttpServlet
+    {
+        @Override
+        protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException
+        {
+            Map<String, String> headers = new java.util.TreeMap<>();
+            for (String header : java.util.Collections.list(request.getHeaderNames()))
+            {
+                headers.put(header.toLowerCase(java.util.Locale.ROOT), request.getHeader(header));
+            }
+            JsonNode body = JSON.readTree(request.getInputStream());
+            String path = request.getRequestURI() + (request.getQueryString() == null ? "" : "?" + request.getQueryString());
+            received.add(new Received(path, headers, body));
+            Fault fault = faults.poll();
+            boolean anthropic = request.getRequestURI().endsWith("/messages");
+            if (fault != null && answerFault(fault, anthropic, response))
+            {
+                return;
+            }
+            if (request.getRequestURI().endsWith("/embeddings"))
+            {
+                embeddings(body, response);
+                return;
+            }
+            List<String> words = words(body);
+            boolean tool = body.path("tools").isArray() && !body.path("tools").isEmpty();
+            if (body.path("stream").asBoolean(false))
+            {
+                if (anthropic)
+                {
+                    anthropicStream(body, words, tool, fault, response);
+                }
+                else
+                {
+                    openAiStream(body, words, tool, fault, response);
+                }
+            }
+            else
+            {
+                ObjectNode answer = anthropic ? anthropicAnswer(body, words, tool) : openAiAnswer(body, words, tool);
+                if (fault == Fault.NO_USAGE)
+                {
+                    answer.remove("usage");
+                }
+                response.setContentType("application/json");
+                response.getOutputStream().write(JSON.writeValueAsBytes(answer));
+            }
+        }
+
+        private boolean answerFault(Fault fault, boolean anthropic, HttpServletResponse response) throws IOException
+        {
+            switch (fault)
+            {
+                case RATE_LIMITED ->
+                {
+                    response.setHeader("Retry-After", "7");
+                    error(response, 429, anthropic ? "rate_limit_error" : "requests", "Rate limit reached for requests", null);
+                }
+                case SERVER_ERROR -> error(response, 500, "api_error", "Internal server error", null);
+                case OVERLOADED -> error(response, 529, "overloaded_error", "Overloaded", null);
+                case CONTEXT_EXCEEDED -> error(response, 400, "invalid_request_error",
+                    anthropic ? "prompt is too long: 250000 tokens > 200000 maximum" : "This model's maximum context length is 8192 tokens.",
+                    anthropic ? null : "context_length_exceeded");
+                case BAD_KEY -> error(response, 401, "invalid_request_error", "Incorrect API key provided: sk-test-**********cret.", "invalid_api_key");
+                case GARBAGE ->
+                {
+                    response.setContentType("text/html");
+                    response.getOutputStream().write("<html>upstream proxy error page</html>".getBytes(StandardCharsets.UTF_8));
+                }
+                default ->
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private void error(HttpServletResponse response, int status, String type, String message, String code) throws IOException
+        {
+            ObjectNode body = JSON.createObjectNode();
+            ObjectNode error = body.putObject("error");
+            error.put("type", type);
+            error.put("message", message);
+            if (code != null)
+            {
+                error.put("code", code);
+            }
+            response.setStatus(status);
+            response.setContentType("application/json");
+            response.getOutputStream().write(JSON.writeValueAsBytes(body));
+        }
+    }
+
+    private List<String> words(JsonNode body)
+    {
+        String last = "";
+        for (JsonNode message : body.path("messages"))
+        {
+            if ("user".equals(message.path("role").asText()))
+            {
+                JsonNode content = message.path("content");
+                if (content.isTextual())
+                {
+                    last = content.asText();
+                }
+                else
+                {
+                    StringBuilder text = new StringBuilder();
+                    for (JsonNode part : content)
+                    {
+                        text.append(part.path("text").asText(""));
+                    }
+                    last = text.toString();
+                }
+            }
+        }
+        List<String> words = new ArrayList<>();
+        String[] split = ("Hello from " + name + ": " + last).split(" ");
+        for (int i = 0; i < split.length; i++)
+        {
+            words.add(i == 0 ? split[i] : " " + split[i]);
+        }
+        return words;
+    }
+
+    private static long promptTokens(JsonNode body)
+    {
+        return 10 + body.path("messages").toString().length() / 4;
+    }
+
+    private ObjectNode openAiAnswer(JsonNode body, List<String> words, boolean tool)
+    {
+        ObjectNode answer = JSON.createObjectNode();
+        answer.put("id", "chatcmpl-fake");
+        answer.put("object", "chat.completion");
+        answer.put("created", 1_700_000_000L);
+        answer.put("model", body.path("model").asText() + "-2025");
+        ObjectNode choice = answer.putArray("choices").addObject();
+        choice.put("index", 0);
+        ObjectNode message = choice.putObject("message");
+        message.put("role", "assistant");
+        if (tool)
+        {
+            message.putNull("content");
+            ObjectNode call = message.putArray("tool_calls").addObject();
+            call.put("id", "call_1");
+            call.put("type", "function");
+            call.putObject("function").put("name", body.path("tools").path(0).path("function").path("name").asText()).put("arguments", "{\"city\":\"Paris\"}");
+            choice.put("finish_reason", "tool_calls");
+        }
+        else
+        {
+            message.put("content", String.join("", words));
+            choice.put("finish_reason", "stop");
+        }
+        message.putNull("refusal");
+        choice.putNull("logprobs");
+        ObjectNode usage = answer.putObject("usage");
+        usage.put("prompt_tokens", promptTokens(body));
+        usage.put("completion_tokens", words.size());
+        usage.put("total_tokens", promptTokens(body) + words.size());
+        usage.putObject("prompt_tokens_details").put("cached_tokens", 4);
+        return answer;
+    }
+
+    private ObjectNode anthropicAnswer(JsonNode body, List<String> words, boolean tool)
+    {
+        ObjectNode answer = JSON.createObjectNode();
+        answer.put("id", "msg_fake");
+        answer.put("type", "message");
+        answer.put("role", "assistant");
+        answer.put("model", body.path("model").asText() + "-20250101");
+        ArrayNode content = answer.putArray("content");
+        if (tool)
+        {
+            content.addObject().put("type", "text").put("text", "Let me check.");
+            ObjectNode use = content.addObject();
+            use.put("type", "tool_use");
+            use.put("id", "toolu_1");
+            use.put("name", body.path("tools").path(0).path("name").asText());
+            use.putObject("input").put("city", "Paris");
+            answer.put("stop_reason", "tool_use");
+        }
+        else
+        {
+            content.addObject().put("type", "text").put("text", String.join("", words));
+            answer.put("stop_reason", "end_turn");
+        }
+        answer.putNull("stop_sequence");
+        ObjectNode usage = answer.putObject("usage");
+        usage.put("input_tokens", promptTokens(body));
+        usage.put("output_tokens", words.size());
+        usage.put("cache_read_input_tokens", 4);
+        usage.put("cache_creation_input_tokens", 0);
+        return answer;
+    }
+
+    private static void embeddings(JsonNode body, HttpServletResponse response) throws IOException
+    {
+        ObjectNode answer = JSON.createObjectNode();
+        answer.put("object", "list");
+        ArrayNode data = answer.putArray("data");
+        JsonNode input = body.path("input");
+        int count = input.isArray() ? input.size() : 1;
+        for (int i = 0; i < count; i++)
+        {
+            ObjectNode item = data.addObject();
+            item.put("object", "embedding");
+            item.put("index", i);
+            item.putArray("embedding").add(0.25).add(-0.5).add(i);
+        }
+        answer.put("model", body.path("model").asText());
+        answer.putObject("usage").put("prompt_tokens", 3 * count).put("total_tokens", 3 * count);
+        response.setContentType("application/json");
+        response.getOutputStream().write(JSON.writeValueAsBytes(answer));
+    }
+
+    private void openAiStream(JsonNode body, List<String> words, boolean tool, Fault fault, HttpServletResponse response) throws IOException
+    {
+        response.setContentType("text/event-stream");
+        OutputStream out = response.getOutputStream();
+        String model = body.path("model").asText() + "-2025";
+        String head = "{\"id\":\"chatcmpl-fake\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"" + model
+            + "\",\"system_fingerprint\":null,\"choices\":[{\"index\":0,\"delta\":";
+        List<String> events = new ArrayList<>();
+        events.add(head + "{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,\"finish_reason\":null}]}");
+        if (tool)
+        {
+            String name = body.path("tools").path(0).path("function").path("name").asText();
+            events.add(head + "{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"" + name
+                + "\",\"arguments\":\"\"}}]},\"logprobs\":null,\"finish_reason\":null}]}");
+            events.add(head + "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"city\\\":\"}}]},\"logprobs\":null,\"finish_reason\":null}]}");
+            events.add(head + "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"\\\"Paris\\\"}\"}}]},\"logprobs\":null,\"finish_reason\":null}]}");
+            events.add(head + "{},\"logprobs\":null,\"finish_reason\":\"tool_calls\"}]}");
+        }
+        else
+        {
+            for (String word : words)
+            {
+                events.add(head + "{\"content\":" + JSON.writeValueAsString(word) + "},\"logprobs\":null,\"finish_reason\":null}]}");
+            }
+            events.add(head + "{},\"logprobs\":null,\"finish_reason\":\"stop\"}]}");
+        }
+        if (body.path("stream_options").path("include_usage").asBoolean(false) && fault != Fault.NO_USAGE)
+        {
+            events.add("{\"id\":\"chatcmpl-fake\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"" + model
+                + "\",\"choices\":[],\"usage\":{\"prompt_tokens\":" + promptTokens(body) + ",\"completion_tokens\":" + words.size()
+                + ",\"total_tokens\":" + (promptTokens(body) + words.size()) + ",\"prompt_tokens_details\":{\"cached_tokens\":0}}}");
+        }
+        events.add("[DONE]");
+        List<String> framed = new ArrayList<>();
+        for (String event : events)
+        {
+            framed.add("data: " + event + "\n\n");
+        }
+        play(framed, fault, out, "data: {\"error\":{\"type\":\"server_error\",\"message\":\"The server had an error while processing your request.\"}}\n\n");
+    }
+
+    private void anthropicStream(JsonNode body, List<String> words, boolean tool, Fault fault, HttpServletResponse response) throws IOException
+    {
+        response.setContentType("text/event-stream");
+        OutputStream out = response.getOutputStream();
+        String model = body.path("model").asText() + "-20250101";
+        List<String> framed = new ArrayList<>();
+        framed.add(event("message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_fake\",\"type\":\"message\",\"role\":\"assistant\","
+            + "\"model\":\"" + model + "\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":" + promptTokens(body)
+            + ",\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":4,\"output_tokens\":1}}}"));
+        framed.add(event("ping", "{\"type\":\"ping\"}"));
+        if (tool)
+        {
+            String name = body.path("tools").path(0).path("name").asText();
+            framed.add(event("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\""
+                + name + "\",\"input\":{}}}"));
+            framed.add(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"city\\\":\"}}"));
+            framed.add(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"\\\"Paris\\\"}\"}}"));
+            framed.add(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}"));
+        }
+        else
+        {
+            framed.add(event("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"));
+            for (String word : words)
+            {
+                framed.add(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":"
+                    + JSON.writeValueAsString(word) + "}}"));
+            }
+            framed.add(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}"));
+        }
+        framed.add(event("message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"" + (tool ? "tool_use" : "end_turn")
+            + "\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":" + words.size() + "}}"));
+        framed.add(event("message_stop", "{\"type\":\"message_stop\"}"));
+        play(framed, fault, out, event("error", "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"));
+    }
+
+    private static String event(String name, String data)
+    {
+        return "event: " + name + "\ndata: " + data + "\n\n";
+    }
+
+    /** Index of the first event that carries content (text or a tool call). */
+    private static int firstContent(List<String> events)
+    {
+        for (int i = 0; i < events.size(); i++)
+        {
+            String event = events.get(i);
+            if (event.contains("\"content\":\"H") || event.contains("text_delta") || event.contains("tool_calls\":[{\"index\":0,\"id\"")
+                || event.contains("\"type\":\"tool_use\""))
+            {
+                return i;
+            }
+        }
+        return events.size();
+    }
+
+    private void play(List<String> events, Fault fault, OutputStream out, String errorEvent) throws IOException
+    {
+        int first = firstContent(events);
+        try
+        {
+            if (fault == Fault.SLOW_FIRST_TOKEN)
+            {
+                sleep(3000);
+            }
+            for (int i = 0; i < events.size(); i++)
+            {
+                if (fault == Fault.CUT_BEFORE_FIRST_TOKEN && i == first)
+                {
+                    return;
+                }
+                if (fault == Fault.ERROR_BEFORE_FIRST_TOKEN && i == first)
+                {
+                    write(out, errorEvent);
+                    return;
+                }
+                if (fault == Fault.CUT_AFTER_FIRST_TOKEN && i == first + 2)
+                {
+                    return;
+                }
+                if (fault == Fault.ERROR_MID_STREAM && i == first + 1)
+                {
+                    write(out, errorEvent);
+                    return;
+                }
+                if (fault == Fault.PAUSE_AFTER_FIRST && i == first + 1)
+                {
+                    // Then a long answer, slowly: long enough for a client to leave in the middle.
+                    sleep(2000);
+                    for (int more = 0; more < 200; more++)
+                    {
+                        write(out, events.get(first));
+                        sleep(50);
+                    }
+                }
+                if (fault == Fault.AWKWARD_CHUNKS)
+                {
+                    String awkward = ": a comment\r\n" + events.get(i).replace("\n", "\r\n");
+                    byte[] bytes = awkward.getBytes(StandardCharsets.UTF_8);
+                    for (int at = 0; at < bytes.length; at += 7)
+                    {
+                        out.write(bytes, at, Math.min(7, bytes.length - at));
+                        out.flush();
+                    }
+                    continue;
+                }
+                write(out, events.get(i));
+            }
+        }
+        catch (IOException x)
+        {
+            streamCancelled.countDown();
+            throw x;
+        }
+    }
+
+    private void write(OutputStream out, String text) throws IOException
+    {
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private static void sleep(long millis)
+    {
+        try
+        {
+            Thread.sleep(millis);
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
