@@ -22,7 +22,8 @@ import org.eclipse.jetty.server.ServerConnector;
 /**
  * Answers every request with a JSON description of what it received: method, path, query,
  * headers and the body's size (and its first 4 KiB as text). It listens on loopback only.
- * The shipped {@code conf/sluice.properties} routes {@code /echo} to it.
+ * The shipped {@code conf/sluice.properties} routes {@code /echo} to it. Under {@code /ai/v1/} it
+ * plays a model provider instead ({@link DemoModelProvider}), for the demo's AI route.
  */
 public final class DemoUpstream implements AutoCloseable
 {
@@ -46,6 +47,7 @@ public final class DemoUpstream implements AutoCloseable
         server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler();
         context.addServlet(new EchoServlet(), "/*");
+        context.addServlet(new DemoModelProvider(), "/ai/v1/*");
         server.setHandler(context);
         server.start();
         return new DemoUpstream(server);

@@ -30,6 +30,7 @@ abstract class WarDeploymentContract
 
     private TestUpstream upstream;
     private TestUpstream broken;
+    private dev.sluice.testing.FakeModelProvider provider;
     private Path config;
     private Path war;
     private HttpClient client;
@@ -78,6 +79,7 @@ abstract class WarDeploymentContract
                 return true;
             }
         });
+        provider = dev.sluice.testing.FakeModelProvider.start("war");
         config = Files.createTempFile("sluice-war", ".properties");
         Files.writeString(config, """
             upstream.app.url = %s/base
@@ -102,7 +104,14 @@ abstract class WarDeploymentContract
             route.cached.path = /cached
             route.cached.upstream = slow
             route.cached.cache = on
-            """.formatted(upstream.url(), broken.url(), slow.url()));
+            ai.provider.fake.type = anthropic
+            ai.provider.fake.base-url = %s
+            ai.provider.fake.api-key = war-provider-key
+            ai.model.m.target.t.provider = fake
+            ai.model.m.target.t.model = claude-war
+            route.llm.path = /v1
+            route.llm.ai = on
+            """.formatted(upstream.url(), broken.url(), slow.url(), provider.uri()));
         // A JVM-wide setting naming a file that does not exist: the deployment's own parameter wins.
         System.setProperty("sluice.config", config + ".not-this-one");
         try
@@ -126,6 +135,7 @@ abstract class WarDeploymentContract
         upstream.close();
         slow.close();
         broken.close();
+        provider.close();
         Files.deleteIfExists(config);
     }
 
@@ -215,7 +225,7 @@ abstract class WarDeploymentContract
         assertEquals(200, response.getStatus());
         // The packaged WAR carries the POM's version.
         assertEquals("{\"status\":\"ready\",\"version\":\"" + dev.sluice.testing.ProjectVersion.fromPom()
-            + "\",\"routes\":6,\"config_reloads\":0,\"config_rejected\":0}\n", response.getContentAsString());
+            + "\",\"routes\":7,\"config_reloads\":0,\"config_rejected\":0}\n", response.getContentAsString());
     }
 
     @Test
@@ -266,5 +276,32 @@ abstract class WarDeploymentContract
         assertEquals(200, reply.status());
         assertEquals("chunked", reply.header("Transfer-Encoding"));
         assertTrue(!reply.body().endsWith("0\r\n\r\n"), "the chunked body ended cleanly although the upstream broke off");
+    }
+
+    @Test
+    void aStreamedAiAnswerArrivesUnbufferedInsideTheContainer() throws Exception
+    {
+        provider.next(dev.sluice.testing.FakeModelProvider.Fault.PAUSE_AFTER_FIRST);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        long start = System.nanoTime();
+        java.net.http.HttpResponse<java.io.InputStream> response = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url("/v1/chat/completions")))
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"model\":\"m\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+            .build(), java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, response.statusCode());
+        assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
+        StringBuilder seen = new StringBuilder();
+        try (java.io.InputStream body = response.body())
+        {
+            while (!seen.toString().contains("\"content\":\"Hello\""))
+            {
+                int b = body.read();
+                assertTrue(b >= 0, "the stream ended early: " + seen);
+                seen.append((char)b);
+            }
+        }
+        long millis = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        // The provider pauses 2 s after its first token and then streams for 10 s more.
+        assertTrue(millis < 1500, "the first chunk came through the container before the provider's last: " + millis + " ms");
+        assertTrue(seen.toString().contains("chat.completion.chunk"), seen.toString());
     }
 }

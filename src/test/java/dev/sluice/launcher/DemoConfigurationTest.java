@@ -83,4 +83,29 @@ class DemoConfigurationTest
         assertEquals("HIT", second.getHeaders().get("X-Cache-Status"));
         assertEquals(first.getContentAsString(), second.getContentAsString(), "the same stored body, down to the request id it echoed");
     }
+
+    @Test
+    void theReadmesAiCurlWorksOfflineStreamedAndNot() throws Exception
+    {
+        String body = "{\"model\":\"demo\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello there\"}]}";
+        ContentResponse answer = client.POST(sluice.uri("/v1/chat/completions")).headers(h -> h.put("apikey", DemoCredentials.API_KEY))
+            .body(new org.eclipse.jetty.client.StringRequestContent("application/json", body)).timeout(10, TimeUnit.SECONDS).send();
+        assertEquals(200, answer.getStatus(), answer.getContentAsString());
+        assertTrue(answer.getContentAsString().contains("You said: Hello there"), answer.getContentAsString());
+        assertEquals("demo-echo-1", answer.getHeaders().get("X-Sluice-AI-Model"));
+
+        ContentResponse streamed = client.POST(sluice.uri("/v1/chat/completions")).headers(h -> h.put("Authorization", "Bearer " + DemoCredentials.API_KEY))
+            .body(new org.eclipse.jetty.client.StringRequestContent("application/json", body.replace("{\"model\"", "{\"stream\":true,\"model\"")))
+            .timeout(10, TimeUnit.SECONDS).send();
+        assertEquals(200, streamed.getStatus(), streamed.getContentAsString());
+        assertTrue(streamed.getHeaders().get("Content-Type").startsWith("text/event-stream"));
+        assertTrue(streamed.getContentAsString().contains("\"content\":\" there\""), streamed.getContentAsString());
+        assertTrue(streamed.getContentAsString().endsWith("data: [DONE]\n\n"));
+
+        ContentResponse models = client.newRequest(sluice.uri("/v1/models")).headers(h -> h.put("apikey", DemoCredentials.API_KEY))
+            .timeout(10, TimeUnit.SECONDS).send();
+        assertTrue(models.getContentAsString().contains("\"id\":\"demo-embed\""), models.getContentAsString());
+        ContentResponse anonymous = client.newRequest(sluice.uri("/v1/models")).timeout(10, TimeUnit.SECONDS).send();
+        assertEquals(401, anonymous.getStatus(), "the AI route needs the demo key");
+    }
 }

@@ -1,0 +1,121 @@
+// The AI keys: what a good configuration becomes, and what a bad one is refused with.
+package dev.sluice.ai;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import dev.sluice.config.ConfigException;
+import dev.sluice.config.Settings;
+import dev.sluice.config.SettingsParser;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AiSettingsParserTest
+{
+    private static Map<String, String> base()
+    {
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put("route.ai.path", "/v1");
+        properties.put("route.ai.ai", "on");
+        properties.put("ai.provider.oa.type", "openai");
+        properties.put("ai.provider.oa.api-key", "${OPENAI_API_KEY}");
+        properties.put("ai.provider.local.type", "openai-compatible");
+        properties.put("ai.provider.local.base-url", "http://127.0.0.1:11434/v1");
+        properties.put("ai.model.fast.targets", "a, b");
+        properties.put("ai.model.fast.target.a.provider", "oa");
+        properties.put("ai.model.fast.target.a.model", "gpt-4o-mini");
+        properties.put("ai.model.fast.target.a.input-price", "0.15");
+        properties.put("ai.model.fast.target.b.provider", "local");
+        properties.put("ai.model.fast.target.b.model", "llama3.1:8b");
+        properties.put("ai.model.fast.strategy", "cost");
+        return properties;
+    }
+
+    private static Settings parse(Map<String, String> properties) throws ConfigException
+    {
+        return SettingsParser.parse("test", properties, name -> name.equals("OPENAI_API_KEY") ? "sk-from-env" : null);
+    }
+
+    private static String refusal(Map<String, String> properties)
+    {
+        return assertThrows(ConfigException.class, () -> parse(properties)).getMessage();
+    }
+
+    @Test
+    void aGoodConfigurationBecomesProvidersModelsAndAnAiRoute() throws Exception
+    {
+        Settings settings = parse(base());
+        assertTrue(settings.routes().routes().get(0).ai());
+        assertNull(settings.routes().routes().get(0).upstream());
+        AiSettings ai = settings.ai();
+        AiSettings.Provider openai = ai.providers().get("oa");
+        assertEquals("https://api.openai.com/v1", openai.baseUrl().toString());
+        assertEquals("sk-from-env", openai.apiKey());
+        assertEquals("Authorization", openai.authHeader());
+        assertTrue(!openai.toString().contains("sk-from-env"), "a provider's key never appears in its description");
+        AiSettings.Model fast = ai.models().get("fast");
+        assertEquals(AiSettings.Strategy.COST, fast.strategy());
+        assertEquals("llama3.1:8b", fast.targets().get(1).model());
+        assertEquals(0.15, fast.targets().get(0).inputPrice());
+        assertEquals(0.15, fast.targets().get(0).cachedInputPrice(), "cached input costs the input price unless said otherwise");
+        assertEquals(2, fast.maxAttempts());
+        assertEquals(1 << 20, ai.maxRequestBody());
+    }
+
+    @Test
+    void badValuesAreRefusedNamingKeyValueAndWhatIsAllowed()
+    {
+        Map<String, String> type = base();
+        type.put("ai.provider.oa.type", "azure");
+        assertTrue(refusal(type).contains("'ai.provider.oa.type'") && refusal(type).contains("azure") && refusal(type).contains("openai-compatible"),
+            refusal(type));
+
+        Map<String, String> provider = base();
+        provider.put("ai.model.fast.target.b.provider", "nowhere");
+        assertTrue(refusal(provider).contains("'ai.model.fast.target.b.provider'") && refusal(provider).contains("local, oa"), refusal(provider));
+
+        Map<String, String> strategy = base();
+        strategy.put("ai.model.fast.strategy", "fastest");
+        assertTrue(refusal(strategy).contains("priority, weighted, least-busy, latency or cost"), refusal(strategy));
+
+        Map<String, String> price = base();
+        price.put("ai.model.fast.target.a.output-price", "cheap");
+        assertTrue(refusal(price).contains("'ai.model.fast.target.a.output-price'") && refusal(price).contains("USD per million"), refusal(price));
+
+        Map<String, String> key = base();
+        key.put("ai.provider.oa.api-key", "");
+        assertTrue(refusal(key).contains("'ai.provider.oa.api-key'"), refusal(key));
+
+        Map<String, String> url = base();
+        url.put("ai.provider.local.base-url", "ftp://host/v1");
+        assertTrue(refusal(url).contains("'ai.provider.local.base-url'"), refusal(url));
+
+        Map<String, String> upstream = base();
+        upstream.put("route.ai.upstream", "api");
+        assertTrue(refusal(upstream).contains("'route.ai.upstream'"), refusal(upstream));
+
+        Map<String, String> aliases = base();
+        aliases.put("route.ai.ai.models", "fast, slow");
+        assertTrue(refusal(aliases).contains("'route.ai.ai.models'") && refusal(aliases).contains("slow"), refusal(aliases));
+
+        Map<String, String> fallback = base();
+        fallback.put("ai.model.fast.context-fallback", "fast");
+        assertTrue(refusal(fallback).contains("'ai.model.fast.context-fallback'"), refusal(fallback));
+
+        Map<String, String> embeddings = base();
+        embeddings.put("ai.provider.an.type", "anthropic");
+        embeddings.put("ai.provider.an.api-key", "k");
+        embeddings.put("ai.model.e.type", "embeddings");
+        embeddings.put("ai.model.e.target.x.provider", "an");
+        embeddings.put("ai.model.e.target.x.model", "claude");
+        assertTrue(refusal(embeddings).contains("Anthropic has no embeddings API"), refusal(embeddings));
+
+        Map<String, String> typo = base();
+        typo.put("ai.model.fast.target.a.input-prise", "1");
+        assertTrue(refusal(typo).contains("input-prise"), refusal(typo));
+    }
+}

@@ -1,0 +1,158 @@
+// Anthropic's stream events translated into OpenAI chunks, one by one.
+package dev.sluice.ai;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AnthropicStreamTest
+{
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static final String[][] TEXT_STREAM = {
+        {"message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"model\":\"claude-x\",\"usage\":{\"input_tokens\":25,\"cache_read_input_tokens\":5,\"output_tokens\":1}}}"},
+        {"content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"},
+        {"ping", "{\"type\":\"ping\"}"},
+        {"content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hello\"}}"},
+        {"content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\" \\\"world\\\"\\n\"}}"},
+        {"content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}"},
+        {"message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"max_tokens\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":12}}"},
+        {"message_stop", "{\"type\":\"message_stop\"}"},
+    };
+
+    private static List<JsonNode> chunks(ChatStream stream) throws Exception
+    {
+        List<JsonNode> chunks = new ArrayList<>();
+        for (String event : stream.out().toString().split("\n\n"))
+        {
+            assertTrue(event.startsWith("data: "), event);
+            String data = event.substring(6);
+            chunks.add(data.equals("[DONE]") ? null : JSON.readTree(data));
+        }
+        return chunks;
+    }
+
+    @Test
+    void aTextStreamBecomesRoleContentFinishUsageAndDone() throws Exception
+    {
+        AnthropicStream stream = new AnthropicStream(true, true, 1700);
+        for (String[] event : TEXT_STREAM)
+        {
+            stream.onEvent(event[0], event[1]);
+        }
+        List<JsonNode> chunks = chunks(stream);
+        assertEquals(6, chunks.size(), stream.out().toString());
+        JsonNode role = chunks.get(0);
+        assertEquals("chatcmpl-msg_1", role.path("id").asText());
+        assertEquals("chat.completion.chunk", role.path("object").asText());
+        assertEquals(1700, role.path("created").asLong());
+        assertEquals("claude-x", role.path("model").asText());
+        assertEquals("assistant", role.path("choices").path(0).path("delta").path("role").asText());
+        assertEquals("Hello", chunks.get(1).path("choices").path(0).path("delta").path("content").asText());
+        assertEquals(" \"world\"\n", chunks.get(2).path("choices").path(0).path("delta").path("content").asText(), "escaped properly");
+        assertTrue(chunks.get(2).path("choices").path(0).path("finish_reason").isNull());
+        assertEquals("length", chunks.get(3).path("choices").path(0).path("finish_reason").asText());
+        JsonNode usage = chunks.get(4).path("usage");
+        assertEquals(0, chunks.get(4).path("choices").size());
+        assertEquals(30, usage.path("prompt_tokens").asInt());
+        assertEquals(12, usage.path("completion_tokens").asInt());
+        assertEquals(5, usage.path("prompt_tokens_details").path("cached_tokens").asInt());
+        assertNull(chunks.get(5), "[DONE]");
+        assertTrue(stream.finished());
+        assertEquals("Hello \"world\"\n", stream.text());
+        assertEquals(new Usage(30, 12, 5, 0, false), stream.usage());
+    }
+
+    @Test
+    void withoutTheClientAskingThereIsNoUsageChunkButTheUsageIsKnown() throws Exception
+    {
+        AnthropicStream stream = new AnthropicStream(false, false, 1);
+        for (String[] event : TEXT_STREAM)
+        {
+            stream.onEvent(event[0], event[1]);
+        }
+        List<JsonNode> chunks = chunks(stream);
+        assertEquals(5, chunks.size());
+        assertFalse(stream.out().toString().contains("\"usage\""));
+        assertEquals(12, stream.usage().completionTokens());
+    }
+
+    @Test
+    void toolUseBecomesToolCallChunksWithArgumentDeltas() throws Exception
+    {
+        AnthropicStream stream = new AnthropicStream(false, true, 1);
+        stream.onEvent("message_start", TEXT_STREAM[0][1]);
+        assertFalse(stream.contentStarted(), "the role chunk is not content");
+        stream.onEvent("content_block_start", "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_9\",\"name\":\"get_weather\",\"input\":{}}}");
+        assertTrue(stream.contentStarted(), "a tool call is content");
+        stream.onEvent("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"city\\\": \\\"Par\"}}");
+        stream.onEvent("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"is\\\"}\"}}");
+        stream.onEvent("message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},\"usage\":{\"output_tokens\":9}}");
+        stream.onEvent("message_stop", "{\"type\":\"message_stop\"}");
+        List<JsonNode> chunks = chunks(stream);
+        JsonNode start = chunks.get(1).path("choices").path(0).path("delta").path("tool_calls").path(0);
+        assertEquals(0, start.path("index").asInt());
+        assertEquals("toolu_9", start.path("id").asText());
+        assertEquals("function", start.path("type").asText());
+        assertEquals("get_weather", start.path("function").path("name").asText());
+        String arguments = chunks.get(2).path("choices").path(0).path("delta").path("tool_calls").path(0).path("function").path("arguments").asText()
+            + chunks.get(3).path("choices").path(0).path("delta").path("tool_calls").path(0).path("function").path("arguments").asText();
+        assertEquals("Paris", JSON.readTree(arguments).path("city").asText());
+        assertEquals("tool_calls", chunks.get(4).path("choices").path(0).path("finish_reason").asText());
+    }
+
+    @Test
+    void anErrorEventIsAFailureNotOutput()
+    {
+        AnthropicStream stream = new AnthropicStream(false, true, 1);
+        stream.onEvent("message_start", TEXT_STREAM[0][1]);
+        int before = stream.out().length();
+        stream.onEvent("error", "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}");
+        assertEquals("overloaded_error", stream.errorType());
+        assertEquals("Overloaded", stream.error());
+        assertEquals(before, stream.out().length());
+        assertFalse(stream.finished());
+    }
+
+    @Test
+    void eventsWithoutAnEventLineAreRecognisedByTheirType() throws Exception
+    {
+        AnthropicStream stream = new AnthropicStream(false, true, 1);
+        for (String[] event : TEXT_STREAM)
+        {
+            stream.onEvent(null, event[1]);
+        }
+        assertTrue(stream.finished());
+        assertEquals("Hello \"world\"\n", stream.text());
+    }
+
+    @Test
+    void anOpenAiStreamPassesThroughAndDropsTheUsageChunkOnlyWhenNotAskedFor()
+    {
+        String head = "{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-x\",\"choices\":[{\"index\":0,\"delta\":";
+        String[] events = {head + "{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}", head + "{\"content\":\"Hi\"},\"finish_reason\":null}]}",
+            head + "{},\"finish_reason\":\"stop\"}]}", "{\"id\":\"c\",\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":1,\"total_tokens\":10}}", "[DONE]"};
+        OpenAiStream quiet = new OpenAiStream(false, true);
+        OpenAiStream asked = new OpenAiStream(true, true);
+        for (String event : events)
+        {
+            quiet.onEvent(null, event);
+            asked.onEvent(null, event);
+        }
+        assertFalse(quiet.out().toString().contains("usage"));
+        assertTrue(asked.out().toString().contains("\"usage\":{\"prompt_tokens\":9"));
+        assertEquals(new Usage(9, 1, 0, 0, false), quiet.usage());
+        assertEquals("gpt-x", quiet.model());
+        assertEquals("stop", quiet.finishReason());
+        assertTrue(quiet.finished() && quiet.contentStarted());
+        assertTrue(quiet.out().toString().endsWith("data: [DONE]\n\n"));
+    }
+}

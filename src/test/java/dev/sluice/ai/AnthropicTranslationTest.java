@@ -1,0 +1,181 @@
+// OpenAI <-> Anthropic translation, case by case, without a servlet container.
+package dev.sluice.ai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AnthropicTranslationTest
+{
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final AiSettings.Target TARGET = new AiSettings.Target("an", "claude-x", 3, 15, 0.3, 200_000, 1024, 1);
+
+    private static JsonNode translate(String openai) throws Exception
+    {
+        return AnthropicTranslation.request(JSON.readTree(openai.replace('\'', '"')), TARGET, false);
+    }
+
+    @Test
+    void systemAndDeveloperMessagesBecomeTheSystemPrompt() throws Exception
+    {
+        JsonNode out = translate("{'model':'a','messages':[{'role':'system','content':'Be brief.'},{'role':'developer','content':[{'type':'text','text':'Use French.'}]},"
+            + "{'role':'user','content':'Hi'}]}");
+        assertEquals("Be brief.\n\nUse French.", out.path("system").asText());
+        assertEquals(1, out.path("messages").size());
+        assertEquals("user", out.path("messages").path(0).path("role").asText());
+        assertEquals("[{\"type\":\"text\",\"text\":\"Hi\"}]", out.path("messages").path(0).path("content").toString());
+        assertEquals("claude-x", out.path("model").asText());
+    }
+
+    @Test
+    void textAndImagePartsBecomeContentBlocks() throws Exception
+    {
+        JsonNode out = translate("{'messages':[{'role':'user','content':[{'type':'text','text':'What is this?'},"
+            + "{'type':'image_url','image_url':{'url':'data:image/png;base64,iVBORw0K'}},{'type':'image_url','image_url':{'url':'https://example.com/cat.jpg'}}]}]}");
+        JsonNode content = out.path("messages").path(0).path("content");
+        assertEquals("text", content.path(0).path("type").asText());
+        assertEquals("{\"type\":\"image\",\"source\":{\"type\":\"base64\",\"media_type\":\"image/png\",\"data\":\"iVBORw0K\"}}", content.path(1).toString());
+        assertEquals("{\"type\":\"image\",\"source\":{\"type\":\"url\",\"url\":\"https://example.com/cat.jpg\"}}", content.path(2).toString());
+    }
+
+    @Test
+    void toolsAndToolChoiceTranslate() throws Exception
+    {
+        String tools = ",'tools':[{'type':'function','function':{'name':'get_weather','description':'Weather','parameters':{'type':'object','properties':{'city':{'type':'string'}}}}}]";
+        JsonNode out = translate("{'messages':[{'role':'user','content':'Hi'}]" + tools + ",'tool_choice':'required'}");
+        assertEquals("get_weather", out.path("tools").path(0).path("name").asText());
+        assertEquals("Weather", out.path("tools").path(0).path("description").asText());
+        assertEquals("string", out.path("tools").path(0).path("input_schema").path("properties").path("city").path("type").asText());
+        assertEquals("{\"type\":\"any\"}", out.path("tool_choice").toString());
+        assertEquals("{\"type\":\"auto\"}", translate("{'messages':[{'role':'user','content':'Hi'}]" + tools + ",'tool_choice':'auto'}").path("tool_choice").toString());
+        assertEquals("{\"type\":\"none\"}", translate("{'messages':[{'role':'user','content':'Hi'}]" + tools + ",'tool_choice':'none'}").path("tool_choice").toString());
+        assertEquals("{\"type\":\"tool\",\"name\":\"get_weather\"}", translate("{'messages':[{'role':'user','content':'Hi'}]" + tools
+            + ",'tool_choice':{'type':'function','function':{'name':'get_weather'}}}").path("tool_choice").toString());
+        assertEquals("{\"type\":\"auto\",\"disable_parallel_tool_use\":true}", translate("{'messages':[{'role':'user','content':'Hi'}]" + tools
+            + ",'parallel_tool_calls':false}").path("tool_choice").toString());
+    }
+
+    @Test
+    void assistantToolCallsAndToolResultsBecomeToolUseAndToolResultBlocks() throws Exception
+    {
+        JsonNode out = translate("{'messages':[{'role':'user','content':'Weather in Paris and Rome?'},"
+            + "{'role':'assistant','content':null,'tool_calls':[{'id':'call_1','type':'function','function':{'name':'get_weather','arguments':'{\\'city\\':\\'Paris\\'}'}},"
+            + "{'id':'call_2','type':'function','function':{'name':'get_weather','arguments':'{\\'city\\':\\'Rome\\'}'}}]},"
+            + "{'role':'tool','tool_call_id':'call_1','content':'18C'},{'role':'tool','tool_call_id':'call_2','content':'24C'},"
+            + "{'role':'user','content':'Thanks'}]}");
+        JsonNode messages = out.path("messages");
+        assertEquals(3, messages.size(), "tool results and the next user message are one user turn: " + messages);
+        JsonNode uses = messages.path(1).path("content");
+        assertEquals("assistant", messages.path(1).path("role").asText());
+        assertEquals("{\"type\":\"tool_use\",\"id\":\"call_1\",\"name\":\"get_weather\",\"input\":{\"city\":\"Paris\"}}", uses.path(0).toString());
+        assertEquals("Rome", uses.path(1).path("input").path("city").asText());
+        JsonNode results = messages.path(2).path("content");
+        assertEquals("{\"type\":\"tool_result\",\"tool_use_id\":\"call_1\",\"content\":\"18C\"}", results.path(0).toString());
+        assertEquals("call_2", results.path(1).path("tool_use_id").asText());
+        assertEquals("Thanks", results.path(2).path("text").asText());
+    }
+
+    @Test
+    void samplingStopAndMaxTokensTranslate() throws Exception
+    {
+        JsonNode out = translate("{'messages':[{'role':'user','content':'Hi'}],'temperature':0.3,'top_p':0.9,'stop':['END','STOP'],'max_tokens':77,'user':'u-1','stream':true,"
+            + "'stream_options':{'include_usage':true},'n':1}");
+        assertEquals(0.3, out.path("temperature").asDouble());
+        assertEquals(0.9, out.path("top_p").asDouble());
+        assertEquals("[\"END\",\"STOP\"]", out.path("stop_sequences").toString());
+        assertEquals(77, out.path("max_tokens").asInt());
+        assertEquals("u-1", out.path("metadata").path("user_id").asText());
+        assertTrue(out.path("stream").asBoolean());
+        assertFalse(out.has("stream_options"));
+        assertEquals("[\"END\"]", translate("{'messages':[{'role':'user','content':'Hi'}],'stop':'END'}").path("stop_sequences").toString());
+        assertEquals(55, translate("{'messages':[{'role':'user','content':'Hi'}],'max_tokens':77,'max_completion_tokens':55}").path("max_tokens").asInt(),
+            "max_completion_tokens wins");
+        assertEquals(1024, translate("{'messages':[{'role':'user','content':'Hi'}]}").path("max_tokens").asInt(), "the target's default");
+    }
+
+    @Test
+    void aFieldWithoutEquivalentIsRefusedByNameUnlessTheModelDropsIt() throws Exception
+    {
+        Unsupported format = assertThrows(Unsupported.class, () -> translate("{'messages':[{'role':'user','content':'Hi'}],'response_format':{'type':'json_object'}}"));
+        assertEquals("response_format", format.field());
+        assertEquals("logit_bias", assertThrows(Unsupported.class, () -> translate("{'messages':[{'role':'user','content':'Hi'}],'logit_bias':{'1':2}}")).field());
+        assertEquals("n", assertThrows(Unsupported.class, () -> translate("{'messages':[{'role':'user','content':'Hi'}],'n':3}")).field());
+        assertEquals("messages[0].content[0].type", assertThrows(Unsupported.class,
+            () -> translate("{'messages':[{'role':'user','content':[{'type':'input_audio','input_audio':{}}]}]}")).field());
+        assertEquals("messages[0].name", assertThrows(Unsupported.class, () -> translate("{'messages':[{'role':'user','content':'Hi','name':'bob'}]}")).field());
+        JsonNode dropped = AnthropicTranslation.request(JSON.readTree("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\",\"name\":\"bob\"}],\"seed\":4}"), TARGET, true);
+        assertFalse(dropped.has("seed"));
+        assertEquals("Hi", dropped.path("messages").path(0).path("content").path(0).path("text").asText());
+        // Null or default-valued fields ask for nothing.
+        translate("{'messages':[{'role':'user','content':'Hi'}],'response_format':null,'presence_penalty':0,'logprobs':false}");
+    }
+
+    @Test
+    void stopReasonsBecomeFinishReasons()
+    {
+        assertEquals("stop", AnthropicTranslation.finishReason("end_turn"));
+        assertEquals("stop", AnthropicTranslation.finishReason("stop_sequence"));
+        assertEquals("length", AnthropicTranslation.finishReason("max_tokens"));
+        assertEquals("tool_calls", AnthropicTranslation.finishReason("tool_use"));
+        assertEquals("content_filter", AnthropicTranslation.finishReason("refusal"), "not passed through raw, as Kong does");
+        assertEquals(null, AnthropicTranslation.finishReason(null));
+    }
+
+    @Test
+    void anAnswerBecomesAChatCompletionWithUsageCountedTheOpenAiWay() throws Exception
+    {
+        JsonNode answer = JSON.readTree(("{'id':'msg_1','type':'message','role':'assistant','model':'claude-x-1','content':[{'type':'thinking','thinking':'hmm'},"
+            + "{'type':'text','text':'Checking.'},{'type':'tool_use','id':'toolu_1','name':'get_weather','input':{'city':'Paris'}}],"
+            + "'stop_reason':'tool_use','usage':{'input_tokens':100,'output_tokens':20,'cache_read_input_tokens':50,'cache_creation_input_tokens':10}}").replace('\'', '"'));
+        JsonNode out = AnthropicTranslation.response(answer, 1234);
+        assertEquals("chatcmpl-msg_1", out.path("id").asText());
+        assertEquals("chat.completion", out.path("object").asText());
+        assertEquals(1234, out.path("created").asLong());
+        assertEquals("claude-x-1", out.path("model").asText());
+        JsonNode message = out.path("choices").path(0).path("message");
+        assertEquals("Checking.", message.path("content").asText(), "thinking is not part of the answer");
+        assertEquals("{\"id\":\"toolu_1\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}}",
+            message.path("tool_calls").path(0).toString());
+        assertEquals("tool_calls", out.path("choices").path(0).path("finish_reason").asText());
+        JsonNode usage = out.path("usage");
+        assertEquals(160, usage.path("prompt_tokens").asInt(), "input + cache read + cache creation");
+        assertEquals(20, usage.path("completion_tokens").asInt());
+        assertEquals(180, usage.path("total_tokens").asInt());
+        assertEquals(50, usage.path("prompt_tokens_details").path("cached_tokens").asInt());
+    }
+
+    @Test
+    void costUsesThePriceTableWithCachedTokensAtTheirOwnPrice()
+    {
+        Usage usage = new Usage(1_000_000, 100_000, 400_000, 0, false);
+        assertEquals((600_000 * 3 + 400_000 * 0.3 + 100_000 * 15) / 1e6, TARGET.cost(usage), 1e-12);
+    }
+
+    @Test
+    void providerErrorsMapToOpenAiErrorsWithSensibleStatuses() throws Exception
+    {
+        AiErrors.Error overloaded = AiErrors.fromProvider(529, JSON.readTree("{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"), 0);
+        assertEquals(503, overloaded.status());
+        assertEquals(1, overloaded.retryAfterSeconds());
+        AiErrors.Error limited = AiErrors.fromProvider(429, null, 12);
+        assertEquals(429, limited.status());
+        assertEquals(12, limited.retryAfterSeconds());
+        AiErrors.Error key = AiErrors.fromProvider(401, JSON.readTree("{\"error\":{\"message\":\"Incorrect API key provided: sk-abc***xyz\"}}"), 0);
+        assertEquals(502, key.status());
+        assertFalse(key.message().contains("sk-"), key.message());
+        AiErrors.Error invalid = AiErrors.fromProvider(400, JSON.readTree("{\"error\":{\"type\":\"invalid_request_error\",\"message\":\"max_tokens: too big\"}}"), 0);
+        assertEquals(400, invalid.status());
+        assertEquals("max_tokens: too big", invalid.message());
+        assertEquals(502, AiErrors.fromProvider(500, null, 0).status());
+        JsonNode body = JSON.readTree(new String(invalid.body(), java.nio.charset.StandardCharsets.UTF_8));
+        assertTrue(body.path("error").has("param") && body.path("error").has("code"), body.toString());
+        assertTrue(AiErrors.contextExceeded(400, JSON.readTree("{\"error\":{\"type\":\"invalid_request_error\",\"message\":\"prompt is too long: 210000 tokens > 200000 maximum\"}}")));
+        assertTrue(AiErrors.contextExceeded(400, JSON.readTree("{\"error\":{\"code\":\"context_length_exceeded\",\"message\":\"x\"}}")));
+        assertFalse(AiErrors.contextExceeded(400, JSON.readTree("{\"error\":{\"message\":\"bad temperature\"}}")));
+    }
+}
