@@ -12,6 +12,7 @@ import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -78,7 +79,7 @@ public final class AiFront implements AutoCloseable
     private final Executor executor;
     private final Scheduler scheduler;
     private final Metrics metrics;
-    private final Map<Duration, HttpClient> clients = new ConcurrentHashMap<>();
+    private final Map<ClientKey, HttpClient> clients = new ConcurrentHashMap<>();
     private final TargetRouter router = new TargetRouter(System::nanoTime);
     private final UsageBook book = new UsageBook();
 
@@ -268,16 +269,35 @@ public final class AiFront implements AutoCloseable
         exchange.addBytesOut(body.length);
     }
 
-    private HttpClient client(Duration connectTimeout)
+    /** Jetty sets the connect timeout and the trusted certificates per client, not per request. */
+    private record ClientKey(Duration connectTimeout, java.nio.file.Path caFile)
     {
-        HttpClient client = clients.get(connectTimeout);
-        return client != null ? client : clients.computeIfAbsent(connectTimeout, this::newClient);
     }
 
-    private HttpClient newClient(Duration connectTimeout)
+    private HttpClient client(AiSettings.Provider provider)
     {
+        ClientKey key = new ClientKey(provider.connect(), provider.caFile());
+        HttpClient client = clients.get(key);
+        return client != null ? client : clients.computeIfAbsent(key, this::newClient);
+    }
+
+    private HttpClient newClient(ClientKey key)
+    {
+        Duration connectTimeout = key.connectTimeout();
         ClientConnector connector = new ClientConnector();
-        connector.setSslContextFactory(new SslContextFactory.Client());
+        SslContextFactory.Client tls = new SslContextFactory.Client();
+        if (key.caFile() != null)
+        {
+            try
+            {
+                tls.setTrustStore(dev.sluice.upstream.UpstreamTls.trustStore(key.caFile()));
+            }
+            catch (IOException | java.security.GeneralSecurityException x)
+            {
+                throw new IllegalStateException("The CA file " + key.caFile() + " could not be read", x);
+            }
+        }
+        connector.setSslContextFactory(tls);
         connector.setExecutor(executor);
         connector.setScheduler(scheduler);
         HttpClient client = new HttpClient(transport(connector));
@@ -401,7 +421,14 @@ public final class AiFront implements AutoCloseable
             async = request.startAsync();
             async.setTimeout(0);
             async.addListener(this);
-            order = router.order(model, model.strategy() == AiSettings.Strategy.COST ? promptEstimate() : 0, outputTokens).iterator();
+            List<AiSettings.Target> targets = router.order(model, model.strategy() == AiSettings.Strategy.COST ? promptEstimate() : 0, outputTokens);
+            if (targets.isEmpty())
+            {
+                // Only the cost strategy leaves targets out: those whose context window the prompt does not fit.
+                lastError = new AiErrors.Error(400, "invalid_request_error", "The prompt (about " + promptEstimate()
+                    + " tokens) does not fit the context window of any target of '" + model.alias() + "'.", "messages", "context_length_exceeded", 0);
+            }
+            order = targets.iterator();
             next();
         }
 
@@ -608,7 +635,7 @@ public final class AiFront implements AutoCloseable
             String path = (call.operation == Operation.CHAT ? provider.chatPath() : provider.embeddingsPath())
                 .replace("{model}", URLEncoder.encode(target.model(), StandardCharsets.UTF_8));
             String query = provider.apiVersion() == null ? "" : "?api-version=" + URLEncoder.encode(provider.apiVersion(), StandardCharsets.UTF_8);
-            Request request = client(provider.connect()).newRequest(URI.create(provider.baseUrl() + path + query))
+            Request request = client(provider).newRequest(URI.create(provider.baseUrl() + path + query))
                 .method(HttpMethod.POST)
                 .body(new BytesRequestContent("application/json", payload))
                 .idleTimeout(provider.idle().toMillis(), TimeUnit.MILLISECONDS)

@@ -71,6 +71,7 @@ public record AiSettings(
      * @param firstToken how long a stream may take to its first content token
      * @param idle the longest silence between two reads of an answer
      * @param total the longest a whole answer may take; zero for no limit
+     * @param caFile PEM certificates to trust for this provider instead of the JDK's, or null
      */
     public record Provider(
         String name,
@@ -86,7 +87,8 @@ public record AiSettings(
         Duration connect,
         Duration firstToken,
         Duration idle,
-        Duration total)
+        Duration total,
+        java.nio.file.Path caFile)
     {
         public Provider
         {

@@ -191,12 +191,26 @@ public final class AiSettingsParser
         Duration firstToken = reader.positiveDuration(prefix + "first-token-timeout", Duration.ofSeconds(60));
         Duration idle = reader.positiveDuration(prefix + "idle-timeout", Duration.ofSeconds(60));
         Duration total = reader.duration(prefix + "timeout", Duration.ofMinutes(10));
+        java.nio.file.Path caFile = null;
+        String ca = reader.optional(prefix + "ca-file").orElse(null);
+        if (ca != null)
+        {
+            try
+            {
+                dev.sluice.upstream.UpstreamTls.trustStore(java.nio.file.Path.of(ca));
+                caFile = java.nio.file.Path.of(ca);
+            }
+            catch (Exception x)
+            {
+                reader.invalid(prefix + "ca-file", ca, "a readable PEM file with the CA certificates to trust for this provider");
+            }
+        }
         if (type == null || base == null)
         {
             return null;
         }
         return new AiSettings.Provider(name, type, base, apiKey, authHeader, headers, chatPath, embeddingsPath, apiVersion, anthropicVersion,
-            connect, firstToken, idle, total);
+            connect, firstToken, idle, total, caFile);
     }
 
     private static String path(ConfigReader reader, String key, String defaultValue)

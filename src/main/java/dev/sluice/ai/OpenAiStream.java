@@ -3,6 +3,9 @@ package dev.sluice.ai;
 
 import java.io.IOException;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
@@ -12,6 +15,9 @@ import com.fasterxml.jackson.databind.JsonNode;
  */
 public final class OpenAiStream extends ChatStream
 {
+    /** Read with the streaming parser: every chunk passes through here, and only a few fields matter. */
+    private static final JsonFactory FACTORY = AnthropicTranslation.JSON.getFactory();
+
     public OpenAiStream(boolean clientWantsUsage, boolean keepText)
     {
         super(clientWantsUsage, keepText);
@@ -30,10 +36,71 @@ public final class OpenAiStream extends ChatStream
             finished = true;
             return;
         }
-        JsonNode chunk;
-        try
+        if ("error".equals(event))
         {
-            chunk = AnthropicTranslation.JSON.readTree(data);
+            failed(data);
+            return;
+        }
+        boolean hadChoices;
+        boolean usageOnly;
+        try (JsonParser parser = FACTORY.createParser(data))
+        {
+            if (parser.nextToken() != JsonToken.START_OBJECT)
+            {
+                throw new IOException("not an object");
+            }
+            hadChoices = false;
+            boolean sawUsage = false;
+            while (parser.nextToken() == JsonToken.FIELD_NAME)
+            {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                switch (name)
+                {
+                    case "error" ->
+                    {
+                        if (value == JsonToken.START_OBJECT)
+                        {
+                            JsonNode failure = parser.readValueAsTree();
+                            errorType = failure.path("type").asText("api_error");
+                            error = failure.path("message").asText("The provider failed.");
+                            return;
+                        }
+                    }
+                    case "model" ->
+                    {
+                        if (model == null && value == JsonToken.VALUE_STRING)
+                        {
+                            model = parser.getText();
+                        }
+                    }
+                    case "usage" ->
+                    {
+                        if (value == JsonToken.START_OBJECT)
+                        {
+                            usage = usage((JsonNode)parser.readValueAsTree());
+                            sawUsage = true;
+                        }
+                    }
+                    case "choices" ->
+                    {
+                        if (value == JsonToken.START_ARRAY)
+                        {
+                            while (parser.nextToken() == JsonToken.START_OBJECT)
+                            {
+                                hadChoices = true;
+                                choice(parser);
+                            }
+                        }
+                        else
+                        {
+                            parser.skipChildren();
+                        }
+                    }
+                    default -> parser.skipChildren();
+                }
+            }
+            usageOnly = !hadChoices && sawUsage;
         }
         catch (IOException x)
         {
@@ -41,47 +108,76 @@ public final class OpenAiStream extends ChatStream
             error = "The provider sent an event that is not JSON.";
             return;
         }
-        if (chunk.hasNonNull("error") || "error".equals(event))
-        {
-            JsonNode failure = chunk.path("error");
-            errorType = failure.path("type").asText("api_error");
-            error = failure.path("message").asText("The provider failed.");
-            return;
-        }
-        if (model == null && chunk.hasNonNull("model"))
-        {
-            model = chunk.get("model").asText();
-        }
-        JsonNode usageNode = chunk.get("usage");
-        if (usageNode != null && usageNode.isObject())
-        {
-            usage = usage(usageNode);
-        }
-        JsonNode choices = chunk.path("choices");
-        for (JsonNode choice : choices)
-        {
-            JsonNode delta = choice.path("delta");
-            String content = delta.path("content").asText("");
-            if (!content.isEmpty() || (delta.has("tool_calls") && !delta.get("tool_calls").isNull()) || !delta.path("refusal").asText("").isEmpty())
-            {
-                contentStarted = true;
-            }
-            if (text != null && !content.isEmpty())
-            {
-                text.append(content);
-            }
-            if (choice.hasNonNull("finish_reason"))
-            {
-                finishReason = choice.get("finish_reason").asText();
-            }
-        }
-        if (choices.isEmpty() && usageNode != null && !clientWantsUsage)
+        if (usageOnly && !clientWantsUsage)
         {
             return;
         }
         out.ascii("data: ");
         out.utf8(data);
         out.ascii("\n\n");
+    }
+
+    /** One element of {@code choices}, the parser on its START_OBJECT; leaves it on the END_OBJECT. */
+    private void choice(JsonParser parser) throws IOException
+    {
+        while (parser.nextToken() == JsonToken.FIELD_NAME)
+        {
+            String name = parser.currentName();
+            JsonToken value = parser.nextToken();
+            if ("delta".equals(name) && value == JsonToken.START_OBJECT)
+            {
+                while (parser.nextToken() == JsonToken.FIELD_NAME)
+                {
+                    String field = parser.currentName();
+                    JsonToken token = parser.nextToken();
+                    if (("content".equals(field) || "refusal".equals(field)) && token == JsonToken.VALUE_STRING)
+                    {
+                        String content = parser.getText();
+                        if (!content.isEmpty())
+                        {
+                            contentStarted = true;
+                            if (text != null && "content".equals(field))
+                            {
+                                text.append(content);
+                            }
+                        }
+                    }
+                    else if ("tool_calls".equals(field) && token != JsonToken.VALUE_NULL)
+                    {
+                        contentStarted = true;
+                        parser.skipChildren();
+                    }
+                    else
+                    {
+                        parser.skipChildren();
+                    }
+                }
+            }
+            else if ("finish_reason".equals(name) && value == JsonToken.VALUE_STRING)
+            {
+                finishReason = parser.getText();
+            }
+            else
+            {
+                parser.skipChildren();
+            }
+        }
+    }
+
+    private void failed(String data)
+    {
+        errorType = "api_error";
+        error = "The provider failed.";
+        try
+        {
+            JsonNode failure = AnthropicTranslation.JSON.readTree(data).path("error");
+            errorType = failure.path("type").asText(errorType);
+            error = failure.path("message").asText(error);
+        }
+        catch (IOException ignored)
+        {
+            // the defaults above
+        }
     }
 
     /** OpenAI's usage object read into {@link Usage}. */

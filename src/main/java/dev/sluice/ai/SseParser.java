@@ -30,6 +30,9 @@ public final class SseParser
         }
     }
 
+    private static final byte[] DATA = "data".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EVENT = "event".getBytes(StandardCharsets.US_ASCII);
+
     private final Listener listener;
     private final int maxEventBytes;
     private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
@@ -75,11 +78,20 @@ public final class SseParser
                     lineStart = i + 1;
                     continue;
                 }
-                line.write(bytes, lineStart, i - lineStart);
                 lastWasCr = b == '\r';
+                if (line.size() == 0)
+                {
+                    // The whole line is in this read (the usual case): no copy.
+                    line(bytes, lineStart, i - lineStart);
+                }
+                else
+                {
+                    line.write(bytes, lineStart, i - lineStart);
+                    byte[] joined = line.toByteArray();
+                    line.reset();
+                    line(joined, 0, joined.length);
+                }
                 lineStart = i + 1;
-                line(line.toByteArray());
-                line.reset();
             }
             else if (lastWasCr && i == lineStart)
             {
@@ -97,9 +109,24 @@ public final class SseParser
         }
     }
 
-    private void line(byte[] bytes)
+    private static boolean named(byte[] bytes, int offset, int length, byte[] name)
     {
-        int length = bytes.length;
+        if (length != name.length)
+        {
+            return false;
+        }
+        for (int i = 0; i < length; i++)
+        {
+            if (bytes[offset + i] != name[i])
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void line(byte[] bytes, int offset, int length)
+    {
         if (length == 0)
         {
             dispatch();
@@ -110,43 +137,39 @@ public final class SseParser
         {
             throw new TooLarge(maxEventBytes);
         }
-        if (bytes[0] == ':')
+        if (bytes[offset] == ':')
         {
             return;
         }
         int colon = -1;
-        for (int i = 0; i < length; i++)
+        for (int i = offset; i < offset + length; i++)
         {
             if (bytes[i] == ':')
             {
-                colon = i;
+                colon = i - offset;
                 break;
             }
         }
-        String field = new String(bytes, 0, colon < 0 ? length : colon, StandardCharsets.UTF_8);
+        int nameLength = colon < 0 ? length : colon;
         int valueStart = colon < 0 ? length : colon + 1;
-        if (valueStart < length && bytes[valueStart] == ' ')
+        if (valueStart < length && bytes[offset + valueStart] == ' ')
         {
             valueStart++;
         }
-        String value = new String(bytes, valueStart, length - valueStart, StandardCharsets.UTF_8);
-        switch (field)
+        if (named(bytes, offset, nameLength, DATA))
         {
-            case "data" ->
+            if (hasData)
             {
-                if (hasData)
-                {
-                    data.append('\n');
-                }
-                data.append(value);
-                hasData = true;
+                data.append('\n');
             }
-            case "event" -> event = value;
-            default ->
-            {
-                // id, retry and unknown fields carry nothing Sluice uses.
-            }
+            data.append(new String(bytes, offset + valueStart, length - valueStart, StandardCharsets.UTF_8));
+            hasData = true;
         }
+        else if (named(bytes, offset, nameLength, EVENT))
+        {
+            event = new String(bytes, offset + valueStart, length - valueStart, StandardCharsets.UTF_8);
+        }
+        // id, retry and unknown fields carry nothing Sluice uses.
     }
 
     private void dispatch()

@@ -102,6 +102,10 @@ class AiFrontTest
             ai.model.small.context-fallback = big
             ai.model.big.target.main.provider = an
             ai.model.big.target.main.model = big-context
+            ai.model.tiny.strategy = cost
+            ai.model.tiny.target.main.provider = oa
+            ai.model.tiny.target.main.model = tiny-context
+            ai.model.tiny.target.main.context-window = 20
             """.formatted(sha(ALICE), sha(BOB), openai.uri(), OPENAI_SECRET, anthropic.uri(), ANTHROPIC_SECRET));
         // One alias per fallback case, so one case's cooling target never changes another's order.
         for (int i = 1; i <= 12; i++)
@@ -430,6 +434,16 @@ class AiFrontTest
         assertEquals(200, response.statusCode(), response.body());
         assertEquals("big-context-20250101", response.headers().firstValue("X-Sluice-AI-Model").orElse(null));
         assertEquals("2", response.headers().firstValue("X-Sluice-AI-Attempts").orElse(null));
+    }
+
+    @Test
+    void thePromptFittingNoTargetsContextWindowIsRefusedBeforeAnyProviderIsAsked() throws Exception
+    {
+        drain();
+        HttpResponse<String> response = post("/v1/chat/completions", chat("tiny", false, ""), ALICE);
+        assertEquals(400, response.statusCode(), response.body());
+        assertEquals("context_length_exceeded", error(response).path("code").asText());
+        assertEquals(0, openai.count());
     }
 
     @Test

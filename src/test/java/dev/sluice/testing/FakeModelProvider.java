@@ -69,7 +69,7 @@ public final class FakeModelProvider implements AutoCloseable
     }
 
     /** One request as the provider received it. */
-    public record Received(String path, Map<String, String> headers, JsonNode body)
+    public record Received(String path, Map<String, String> headers, JsonNode body, String protocol)
     {
         public String header(String name)
         {
@@ -93,8 +93,34 @@ public final class FakeModelProvider implements AutoCloseable
 
     public static FakeModelProvider start(String name) throws Exception
     {
+        return start(name, null);
+    }
+
+    /**
+     * Over TLS with the given PKCS12 key store (password {@link TestCertificates#PASSWORD}), offering
+     * h2 and http/1.1 by ALPN, as hosted providers do; plain HTTP/1.1 when {@code keyStore} is null.
+     */
+    public static FakeModelProvider start(String name, java.nio.file.Path keyStore) throws Exception
+    {
         Server server = new Server();
-        ServerConnector connector = new ServerConnector(server);
+        ServerConnector connector;
+        if (keyStore == null)
+        {
+            connector = new ServerConnector(server);
+        }
+        else
+        {
+            org.eclipse.jetty.util.ssl.SslContextFactory.Server tls = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+            tls.setKeyStorePath(keyStore.toString());
+            tls.setKeyStorePassword(TestCertificates.PASSWORD);
+            org.eclipse.jetty.server.HttpConfiguration config = new org.eclipse.jetty.server.HttpConfiguration();
+            config.addCustomizer(new org.eclipse.jetty.server.SecureRequestCustomizer(false, false, -1, false));
+            org.eclipse.jetty.server.HttpConnectionFactory http1 = new org.eclipse.jetty.server.HttpConnectionFactory(config);
+            org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory h2 = new org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory(config);
+            org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory alpn = new org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory();
+            alpn.setDefaultProtocol(http1.getProtocol());
+            connector = new ServerConnector(server, new org.eclipse.jetty.server.SslConnectionFactory(tls, alpn.getProtocol()), alpn, h2, http1);
+        }
         connector.setHost("127.0.0.1");
         server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler();
@@ -107,7 +133,9 @@ public final class FakeModelProvider implements AutoCloseable
 
     public URI uri()
     {
-        return URI.create("http://127.0.0.1:" + ((ServerConnector)server.getConnectors()[0]).getLocalPort());
+        ServerConnector connector = (ServerConnector)server.getConnectors()[0];
+        return URI.create((connector.getDefaultConnectionFactory() instanceof org.eclipse.jetty.server.SslConnectionFactory ? "https" : "http")
+            + "://127.0.0.1:" + connector.getLocalPort());
     }
 
     public FakeModelProvider next(Fault... queued)
@@ -154,7 +182,12 @@ public final class FakeModelProvider implements AutoCloseable
             }
             JsonNode body = JSON.readTree(request.getInputStream());
             String path = request.getRequestURI() + (request.getQueryString() == null ? "" : "?" + request.getQueryString());
-            received.add(new Received(path, headers, body));
+            // Kept for assertions, but bounded: the benchmark sends hundreds of thousands.
+            if (received.size() >= 10_000)
+            {
+                received.poll();
+            }
+            received.add(new Received(path, headers, body, request.getProtocol()));
             Fault fault = faults.poll();
             boolean anthropic = request.getRequestURI().endsWith("/messages");
             if (fault != null && answerFault(fault, anthropic, response))
