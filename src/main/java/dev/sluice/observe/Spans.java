@@ -66,6 +66,46 @@ public final class Spans
         add(new Child(method, SpanKind.CLIENT, spanId, startNanos, endNanos, attributes.build(), error));
     }
 
+    /**
+     * One attempt at a model provider as a CLIENT span with OpenTelemetry's GenAI attributes
+     * ({@code gen_ai.*}): never the prompt or the answer.
+     *
+     * @param operation {@code chat} or {@code embeddings}
+     * @param system the provider's kind, e.g. {@code openai} or {@code anthropic}
+     * @param responseModel the model that answered, or null
+     * @param status the provider's status, or 0 when there was none
+     * @param inputTokens and {@code outputTokens}: the usage, or negative when unknown
+     */
+    public void modelAttempt(String spanId, long startNanos, long endNanos, String operation, String system, String requestModel, String responseModel,
+                             String host, int port, int status, long inputTokens, long outputTokens, String failure)
+    {
+        AttributesBuilder attributes = Attributes.builder()
+            .put(Tracing.GEN_AI_OPERATION, operation)
+            .put(Tracing.GEN_AI_SYSTEM, system)
+            .put(Tracing.GEN_AI_REQUEST_MODEL, requestModel)
+            .put(Tracing.SERVER_ADDRESS, host)
+            .put(Tracing.SERVER_PORT, port);
+        if (responseModel != null)
+        {
+            attributes.put(Tracing.GEN_AI_RESPONSE_MODEL, responseModel);
+        }
+        if (status > 0)
+        {
+            attributes.put(Tracing.STATUS, status);
+        }
+        if (inputTokens >= 0)
+        {
+            attributes.put(Tracing.GEN_AI_INPUT_TOKENS, inputTokens);
+            attributes.put(Tracing.GEN_AI_OUTPUT_TOKENS, outputTokens);
+        }
+        boolean error = failure != null || status == 0 || status >= 400;
+        if (error)
+        {
+            attributes.put(Tracing.ERROR, failure != null ? failure : status > 0 ? Integer.toString(status) : "_OTHER");
+        }
+        add(new Child(operation + " " + requestModel, SpanKind.CLIENT, spanId, startNanos, endNanos, attributes.build(), error));
+    }
+
     public void add(String name, SpanKind kind, long startNanos, long endNanos, Attributes attributes, boolean error)
     {
         add(new Child(name, kind, TraceContext.newSpanId(), startNanos, endNanos, attributes, error));

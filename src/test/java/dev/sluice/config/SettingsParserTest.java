@@ -88,8 +88,10 @@ class SettingsParserTest
         String shipped = java.nio.file.Files.readString(java.nio.file.Path.of("conf/sluice.properties"));
         Settings settings = parse(shipped, Map.of());
         assertEquals("http://127.0.0.1:9999/x", settings.upstream("demo").url(settings.upstream("demo").targets().get(0), "/x", null));
-        assertEquals(4, settings.routes().routes().size());
+        assertEquals(5, settings.routes().routes().size());
         assertEquals(dev.sluice.cache.CacheRoute.Mode.ON, settings.cache().route("catalog").mode());
+        assertTrue(settings.routes().routes().stream().anyMatch(route -> route.name().equals("llm") && route.ai()));
+        assertEquals("demo-echo-1", settings.ai().models().get("demo").targets().get(0).model());
     }
 
     @Test

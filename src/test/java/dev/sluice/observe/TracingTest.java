@@ -166,6 +166,41 @@ class TracingTest
     }
 
     @Test
+    void eachModelAttemptIsAClientSpanWithGenAiAttributesAndTheProvidersParent() throws Exception
+    {
+        try (OtlpReceiver collector = new OtlpReceiver(); dev.sluice.testing.FakeModelProvider provider = dev.sluice.testing.FakeModelProvider.start("traced");
+             SluiceUnderTest sluice = SluiceUnderTest.start("""
+                 route.ai.path = /v1
+                 route.ai.ai = on
+                 ai.provider.p.type = anthropic
+                 ai.provider.p.base-url = %s
+                 ai.provider.p.api-key = k
+                 ai.model.m.target.t.provider = p
+                 ai.model.m.target.t.model = claude-traced
+                 observe.otlp.endpoint = %s
+                 """.formatted(provider.uri(), collector.endpoint())))
+        {
+            org.eclipse.jetty.client.ContentResponse response = client.POST(sluice.uri("/v1/chat/completions"))
+                .body(new org.eclipse.jetty.client.StringRequestContent("application/json", "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"secret words\"}]}"))
+                .send();
+            assertEquals(200, response.getStatus(), response.getContentAsString());
+            String traceId = response.getHeaders().get("traceparent") != null ? response.getHeaders().get("traceparent").split("-")[1] : null;
+            String sent = provider.take().header("traceparent");
+            assertTrue(sent != null, "the provider is told the trace");
+            List<OtlpReceiver.Received> spans = collector.trace(sent.split("-")[1], 2);
+            OtlpReceiver.Received attempt = only(spans, "chat claude-traced");
+            assertEquals(io.opentelemetry.proto.trace.v1.Span.SpanKind.SPAN_KIND_CLIENT, attempt.span().getKind());
+            assertEquals("anthropic", attempt.attribute("gen_ai.system"));
+            assertEquals("chat", attempt.attribute("gen_ai.operation.name"));
+            assertEquals("claude-traced-20250101", attempt.attribute("gen_ai.response.model"));
+            assertTrue(Long.parseLong(attempt.attribute("gen_ai.usage.input_tokens")) > 0);
+            assertEquals(sent.split("-")[2], attempt.spanId(), "the span the provider sees as its parent");
+            assertTrue(spans.stream().noneMatch(span -> span.span().toString().contains("secret words")), "never the prompt");
+            assertTrue(traceId == null || traceId.equals(attempt.traceId()));
+        }
+    }
+
+    @Test
     void aDeadCollectorCostsRequestsNothingAndDropsAreCounted() throws Exception
     {
         // Accepts connections and never answers: the worst collector, each export waiting its whole timeout.

@@ -1,0 +1,261 @@
+// One client request on an AI route, across the model targets it tries until one answers.
+package dev.sluice.ai;
+
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.auth.Identity;
+import dev.sluice.exchange.Exchange;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+/**
+ * One client request on an AI route: the alias's targets in the order the router chose, tried one
+ * at a time ({@link ProviderAttempt}) until one answers or the model's attempts run out, when the
+ * last failure becomes the client's answer. A target whose provider cannot take the request (a
+ * field without equivalent) is skipped without counting as an attempt. A prompt too long for the
+ * alias moves once to its {@code context-fallback}. Usage and cost are recorded once, for the
+ * attempt that answered (or was cut short by the client).
+ */
+final class AiCall implements AsyncListener
+{
+    private final AiFront front;
+    final HttpServletRequest request;
+    final HttpServletResponse response;
+    final Exchange exchange;
+    final AiSettings settings;
+    final ObjectNode body;
+    final AiFront.Operation operation;
+    final boolean stream;
+    final boolean includeUsage;
+    private final long outputTokens;
+    private final AtomicBoolean completed = new AtomicBoolean();
+    AiSettings.Model model;
+    private Iterator<AiSettings.Target> order;
+    private int attemptsOfModel;
+    int attempts;
+    private boolean contextFellBack;
+    AiErrors.Error lastError;
+    private volatile AsyncContext async;
+    private volatile ProviderAttempt current;
+    volatile boolean clientGone;
+    private long promptEstimate = -1;
+
+    AiCall(AiFront front, HttpServletRequest request, HttpServletResponse response, Exchange exchange, AiSettings settings, ObjectNode body, AiFront.Operation operation,
+        AiSettings.Model model, boolean stream)
+    {
+        this.front = front;
+        this.request = request;
+        this.response = response;
+        this.exchange = exchange;
+        this.settings = settings;
+        this.body = body;
+        this.operation = operation;
+        this.model = model;
+        this.stream = stream;
+        this.includeUsage = stream && body.path("stream_options").path("include_usage").asBoolean(false);
+        JsonNode max = body.hasNonNull("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
+        this.outputTokens = max != null && max.canConvertToLong() ? Math.max(0, max.asLong()) : 0;
+    }
+
+    void start()
+    {
+        async = request.startAsync();
+        async.setTimeout(0);
+        async.addListener(this);
+        List<AiSettings.Target> targets = front.router.order(model, model.strategy() == AiSettings.Strategy.COST ? promptEstimate() : 0, outputTokens);
+        if (targets.isEmpty())
+        {
+            // Only the cost strategy leaves targets out: those whose context window the prompt does not fit.
+            lastError = new AiErrors.Error(400, "invalid_request_error", "The prompt (about " + promptEstimate()
+                + " tokens) does not fit the context window of any target of '" + model.alias() + "'.", "messages", "context_length_exceeded", 0);
+        }
+        order = targets.iterator();
+        next();
+    }
+
+    long promptEstimate()
+    {
+        if (promptEstimate < 0)
+        {
+            promptEstimate = operation == AiFront.Operation.CHAT ? TokenCounter.prompt(body) : TokenCounter.embeddingInput(body);
+        }
+        return promptEstimate;
+    }
+
+    /** Tries the next target, or answers with the last failure when none is left. */
+    void next()
+    {
+        while (true)
+        {
+            if (clientGone)
+            {
+                exchange.outcome(Exchange.Outcome.CLIENT_ABORTED);
+                complete();
+                return;
+            }
+            if (attemptsOfModel >= model.maxAttempts() || !order.hasNext())
+            {
+                AiErrors.Error error = lastError != null ? lastError
+                    : new AiErrors.Error(503, "api_error", "No target of the model can answer now.", null, "no_target", 1);
+                front.metrics.aiFailed(model.alias());
+                exchange.ai(new AiRecord(requestedAlias(), null, null, attempts, stream, null, 0, -1, -1, null, null));
+                exchange.outcome(error.status() == 504 ? Exchange.Outcome.UPSTREAM_TIMEOUT
+                    : error.status() >= 500 || error.status() == 429 ? Exchange.Outcome.UPSTREAM_FAILED : Exchange.Outcome.BAD_REQUEST);
+                exchange.addBytesOut(AiErrors.write(response, withAttempts(error)));
+                complete();
+                return;
+            }
+            AiSettings.Target target = order.next();
+            AiSettings.Provider provider = settings.providers().get(target.provider());
+            byte[] payload;
+            try
+            {
+                payload = payload(provider, target);
+            }
+            catch (Unsupported x)
+            {
+                // This target's provider cannot take the request; another target's may.
+                lastError = AiErrors.invalid(x.getMessage() + " Remove '" + x.field() + "', or ask the operator to set ai.model."
+                    + model.alias() + ".drop-unsupported = true.", x.field());
+                continue;
+            }
+            catch (IOException x)
+            {
+                lastError = AiErrors.invalid("The request could not be prepared for the provider.", null);
+                continue;
+            }
+            if (current != null)
+            {
+                current.span();
+            }
+            attemptsOfModel++;
+            attempts++;
+            ProviderAttempt attempt = new ProviderAttempt(front, this, target, provider);
+            current = attempt;
+            attempt.send(payload);
+            return;
+        }
+    }
+
+    String requestedAlias()
+    {
+        return body.path("model").asText();
+    }
+
+    private AiErrors.Error withAttempts(AiErrors.Error error)
+    {
+        response.setHeader(AiFront.ATTEMPTS_HEADER, Integer.toString(attempts));
+        return error;
+    }
+
+    private byte[] payload(AiSettings.Provider provider, AiSettings.Target target) throws Unsupported, IOException
+    {
+        if (provider.type() == AiSettings.ProviderType.ANTHROPIC)
+        {
+            return AnthropicTranslation.JSON.writeValueAsBytes(AnthropicTranslation.request(body, target, model.dropUnsupported()));
+        }
+        ObjectNode copy = body.deepCopy();
+        copy.put("model", target.model());
+        if (stream)
+        {
+            // Always asked for, so every stream's tokens are known exactly; dropped for clients that did not ask.
+            ObjectNode options = copy.path("stream_options").isObject() ? (ObjectNode)copy.get("stream_options") : copy.putObject("stream_options");
+            options.put("include_usage", true);
+        }
+        return AnthropicTranslation.JSON.writeValueAsBytes(copy);
+    }
+
+    /** Moves to the alias named by {@code context-fallback}, once, when the prompt did not fit. */
+    boolean contextFallback()
+    {
+        String fallback = model.contextFallback();
+        if (fallback == null || contextFellBack || !settings.models().containsKey(fallback))
+        {
+            return false;
+        }
+        contextFellBack = true;
+        model = settings.models().get(fallback);
+        attemptsOfModel = 0;
+        order = front.router.order(model, model.strategy() == AiSettings.Strategy.COST ? promptEstimate() : 0, outputTokens).iterator();
+        return true;
+    }
+
+    void complete()
+    {
+        ProviderAttempt attempt = current;
+        if (attempt != null)
+        {
+            attempt.span();
+        }
+        if (completed.compareAndSet(false, true))
+        {
+            try
+            {
+                async.complete();
+            }
+            catch (IllegalStateException x)
+            {
+                AiFront.LOG.debug("{} AI exchange already completed: {}", exchange.id(), x.toString());
+            }
+        }
+    }
+
+    /** Records usage, cost and timing of the answer (complete or cut short). */
+    void record(AiSettings.Target target, String answeringModel, Usage usage, long ttftNanos, long providerNanos, String completion)
+    {
+        Usage counted = usage;
+        if (counted == null)
+        {
+            long prompt = promptEstimate();
+            counted = new Usage(prompt, TokenCounter.count(completion), 0, 0, true);
+        }
+        double cost = target.cost(counted);
+        String prompt = settings.logBodies() ? body.path(operation == AiFront.Operation.CHAT ? "messages" : "input").toString() : null;
+        exchange.ai(new AiRecord(requestedAlias(), target.provider(), answeringModel != null ? answeringModel : target.model(), attempts, stream,
+            counted, cost, ttftNanos, providerNanos, prompt, settings.logBodies() ? completion : null));
+        Identity identity = exchange.identity();
+        front.book.add(identity == null ? null : identity.consumer() != null ? identity.consumer().id() : identity.key(), model.alias(), counted, cost);
+        front.metrics.aiCompleted(model.alias(), target.provider(), counted.promptTokens(), counted.completionTokens(), counted.cachedTokens(), cost, ttftNanos);
+    }
+
+    void headers(AiSettings.Target target, String answeringModel)
+    {
+        response.setHeader(AiFront.MODEL_HEADER, answeringModel != null ? answeringModel : target.model());
+        response.setHeader(AiFront.PROVIDER_HEADER, target.provider());
+        response.setHeader(AiFront.ATTEMPTS_HEADER, Integer.toString(attempts));
+    }
+
+    @Override
+    public void onComplete(AsyncEvent event)
+    {
+    }
+
+    @Override
+    public void onTimeout(AsyncEvent event)
+    {
+    }
+
+    @Override
+    public void onError(AsyncEvent event)
+    {
+        clientGone = true;
+        ProviderAttempt attempt = current;
+        if (attempt != null)
+        {
+            attempt.abort(new AiFront.Abort(new AiErrors.Error(499, "api_error", "The client went away.", null, null, 0)));
+        }
+    }
+
+    @Override
+    public void onStartAsync(AsyncEvent event)
+    {
+    }
+}

@@ -1,0 +1,547 @@
+// One request to one model target: sent, read as it arrives, and judged (answer, fall back, or fail).
+package dev.sluice.ai;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.ByteBuffer;
+import java.nio.channels.UnresolvedAddressException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.exchange.Exchange;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.http.HttpServletResponse;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.util.thread.Scheduler;
+
+/**
+ * One request to one target. A non-streamed answer is read whole (up to {@code ai.max-response-body}),
+ * then translated when the provider is Anthropic and written in one go. A streamed one is parsed
+ * and translated read by read, held back only until its first content token — so a stream that
+ * fails or ends before it can still fall back — and written and flushed at once after it. Before
+ * the first byte reaches the client, a provider error is mapped ({@link AiErrors}) and, when worth
+ * it, handed back to the call for the next target; after it, a failure ends the stream with an
+ * error event. Every attempt feeds the router's statistics and, when the exchange is traced, a
+ * CLIENT span with GenAI attributes.
+ */
+final class ProviderAttempt implements Response.Listener
+{
+    private final AiFront front;
+    private final AiCall call;
+    private final AiSettings.Target target;
+    private final AiSettings.Provider provider;
+    private final ChatStream chat;
+    private final ChatStream.Bytes collected = new ChatStream.Bytes(1024);
+    private volatile Request providerRequest;
+    private SseParser parser;
+    private int status;
+    private long retryAfterSeconds;
+    private long sentNanos;
+    private long firstTokenNanos = -1;
+    private volatile boolean committed;
+    private boolean errorSent;
+    private Scheduler.Task firstTokenTimer;
+    private String spanId;
+    private volatile Result result;
+    private boolean spanned;
+    private String answeringModel;
+    private Usage answerUsage;
+
+    ProviderAttempt(AiFront front, AiCall call, AiSettings.Target target, AiSettings.Provider provider)
+    {
+        this.front = front;
+        this.call = call;
+        this.target = target;
+        this.provider = provider;
+        long created = System.currentTimeMillis() / 1000;
+        this.chat = !call.stream ? null : provider.type() == AiSettings.ProviderType.ANTHROPIC
+            ? new AnthropicStream(call.includeUsage, true, created) : new OpenAiStream(call.includeUsage, true);
+    }
+
+    void send(byte[] payload)
+    {
+        String path = (call.operation == AiFront.Operation.CHAT ? provider.chatPath() : provider.embeddingsPath())
+            .replace("{model}", URLEncoder.encode(target.model(), StandardCharsets.UTF_8));
+        String query = provider.apiVersion() == null ? "" : "?api-version=" + URLEncoder.encode(provider.apiVersion(), StandardCharsets.UTF_8);
+        Request request = front.client(provider).newRequest(URI.create(provider.baseUrl() + path + query))
+            .method(HttpMethod.POST)
+            .body(new BytesRequestContent("application/json", payload))
+            .idleTimeout(provider.idle().toMillis(), TimeUnit.MILLISECONDS)
+            .headers(headers ->
+            {
+                headers.put(HttpHeader.ACCEPT, call.stream ? "text/event-stream" : "application/json");
+                if (provider.apiKey() != null)
+                {
+                    headers.put(provider.authHeader(), "authorization".equalsIgnoreCase(provider.authHeader()) ? "Bearer " + provider.apiKey() : provider.apiKey());
+                }
+                if (provider.type() == AiSettings.ProviderType.ANTHROPIC)
+                {
+                    headers.put("anthropic-version", provider.anthropicVersion());
+                }
+                provider.headers().forEach(headers::put);
+            });
+        if (!provider.total().isZero())
+        {
+            request.timeout(provider.total().toMillis(), TimeUnit.MILLISECONDS);
+        }
+        if (call.exchange.spans() != null && call.exchange.trace() != null)
+        {
+            // Recorded: the attempt is a span of its own, and the provider's parent if it traces.
+            spanId = dev.sluice.exchange.TraceContext.newSpanId();
+            String traceparent = call.exchange.trace().upstreamTraceparent(spanId);
+            request.headers(headers -> headers.put("traceparent", traceparent));
+        }
+        providerRequest = request;
+        call.exchange.attempted(target.id());
+        front.router.started(target);
+        sentNanos = System.nanoTime();
+        if (call.stream)
+        {
+            firstTokenTimer = front.scheduler.schedule(() -> abort(new AiFront.Abort(new AiErrors.Error(504, "timeout",
+                "The model provider sent no first token within " + provider.firstToken().toMillis() + " ms.", null, "provider_timeout", 0))),
+                provider.firstToken().toMillis(), TimeUnit.MILLISECONDS);
+        }
+        request.send(this);
+    }
+
+    void abort(Throwable cause)
+    {
+        Request request = providerRequest;
+        if (request != null)
+        {
+            request.abort(cause);
+        }
+    }
+
+    @Override
+    public void onHeaders(Response response)
+    {
+        status = response.getStatus();
+        String retryAfter = response.getHeaders().get(HttpHeader.RETRY_AFTER);
+        if (retryAfter != null)
+        {
+            try
+            {
+                retryAfterSeconds = Math.min(3600, Math.max(0, Long.parseLong(retryAfter.trim())));
+            }
+            catch (NumberFormatException x)
+            {
+                retryAfterSeconds = 1;
+            }
+        }
+        String type = response.getHeaders().get(HttpHeader.CONTENT_TYPE);
+        if (status == 200 && call.stream && type != null && type.toLowerCase(java.util.Locale.ROOT).startsWith("text/event-stream"))
+        {
+            parser = new SseParser(chat, AiFront.MAX_EVENT);
+        }
+    }
+
+    @Override
+    public void onContent(Response response, ByteBuffer content)
+    {
+        if (parser == null)
+        {
+            long max = status == 200 ? call.settings.maxResponseBody() : AiFront.MAX_ERROR_BODY;
+            if (collected.length() + content.remaining() > max)
+            {
+                abort(new AiFront.Abort(new AiErrors.Error(502, "api_error", "The model provider's answer is larger than Sluice takes.", null, "provider_error", 0)));
+                return;
+            }
+            byte[] bytes = new byte[content.remaining()];
+            content.get(bytes);
+            collected.write(bytes);
+            return;
+        }
+        try
+        {
+            parser.feed(content);
+        }
+        catch (SseParser.TooLarge x)
+        {
+            abort(new AiFront.Abort(new AiErrors.Error(502, "api_error", "The model provider sent an event larger than Sluice takes.", null, "provider_error", 0)));
+            return;
+        }
+        if (chat.error() != null)
+        {
+            if (!committed)
+            {
+                abort(new AiFront.Abort(streamError()));
+                return;
+            }
+            writeOut();
+            sendErrorEvent(streamError());
+            abort(new AiFront.Abort(streamError()));
+            return;
+        }
+        if (!committed && (chat.contentStarted() || chat.finished()))
+        {
+            commitStream();
+        }
+        if (committed)
+        {
+            writeOut();
+        }
+    }
+
+    private AiErrors.Error streamError()
+    {
+        String type = chat.errorType();
+        if ("overloaded_error".equals(type))
+        {
+            return new AiErrors.Error(503, "overloaded_error", "The model provider is overloaded: " + chat.error(), null, "provider_overloaded", 1);
+        }
+        if ("rate_limit_error".equals(type))
+        {
+            return new AiErrors.Error(429, "rate_limit_error", chat.error(), null, "rate_limit_exceeded", 1);
+        }
+        return new AiErrors.Error(502, "api_error", "The model provider's stream failed: " + chat.error(), null, "provider_error", 0);
+    }
+
+    private void commitStream()
+    {
+        if (firstTokenTimer != null)
+        {
+            firstTokenTimer.cancel();
+        }
+        firstTokenNanos = System.nanoTime();
+        HttpServletResponse response = call.response;
+        response.setStatus(200);
+        response.setContentType("text/event-stream;charset=utf-8");
+        response.setHeader("Cache-Control", "no-cache");
+        response.setHeader("X-Accel-Buffering", "no");
+        call.headers(target, chat.model());
+        committed = true;
+    }
+
+    /** Sends what the stream produced so far and flushes it; a failed write means the client left. */
+    private void writeOut()
+    {
+        ChatStream.Bytes out = chat.out();
+        if (out.length() == 0 && call.response.isCommitted())
+        {
+            return;
+        }
+        try
+        {
+            ServletOutputStream stream = call.response.getOutputStream();
+            stream.write(out.array(), 0, out.length());
+            stream.flush();
+            call.exchange.addBytesOut(out.length());
+        }
+        catch (IOException | IllegalStateException x)
+        {
+            call.clientGone = true;
+            abort(new AiFront.Abort(new AiErrors.Error(499, "api_error", "The client went away.", null, null, 0)));
+        }
+        finally
+        {
+            out.clear();
+        }
+    }
+
+    private void sendErrorEvent(AiErrors.Error error)
+    {
+        if (errorSent || call.clientGone)
+        {
+            return;
+        }
+        errorSent = true;
+        try
+        {
+            ServletOutputStream stream = call.response.getOutputStream();
+            byte[] event = error.event();
+            stream.write(event);
+            stream.flush();
+            call.exchange.addBytesOut(event.length);
+        }
+        catch (IOException | IllegalStateException x)
+        {
+            call.clientGone = true;
+        }
+    }
+
+    @Override
+    public void onComplete(Result result)
+    {
+        this.result = result;
+        try
+        {
+            completed(result);
+        }
+        finally
+        {
+            span();
+        }
+    }
+
+    /**
+     * Adds this attempt's span, once; the call asks for it before the exchange completes (when the
+     * server span is ended with its children) or the next attempt starts.
+     */
+    void span()
+    {
+        Result result = this.result;
+        if (spanId == null || result == null || spanned || call.exchange.spans() == null)
+        {
+            return;
+        }
+        spanned = true;
+        Response response = result.getResponse();
+        int code = response == null ? 0 : response.getStatus();
+        Usage usage = answerUsage != null ? answerUsage : chat != null ? chat.usage() : null;
+        String model = answeringModel != null ? answeringModel : chat != null ? chat.model() : null;
+        Throwable failure = result.getFailure();
+        call.exchange.spans().modelAttempt(spanId, sentNanos, System.nanoTime(), call.operation == AiFront.Operation.CHAT ? "chat" : "embeddings",
+            provider.type() == AiSettings.ProviderType.ANTHROPIC ? "anthropic" : "openai", target.model(), model, provider.baseUrl().getHost(),
+            provider.baseUrl().getPort() > 0 ? provider.baseUrl().getPort() : "https".equals(provider.baseUrl().getScheme()) ? 443 : 80, code,
+            usage == null ? -1 : usage.promptTokens(), usage == null ? -1 : usage.completionTokens(),
+            failure == null ? null : failure instanceof AiFront.Abort abort ? abort.error.code() : failure.getClass().getName());
+    }
+
+    private void completed(Result result)
+    {
+        front.router.ended(target);
+        if (firstTokenTimer != null)
+        {
+            firstTokenTimer.cancel();
+        }
+        long now = System.nanoTime();
+        long providerNanos = now - sentNanos;
+        long ttft = firstTokenNanos < 0 ? -1 : firstTokenNanos - call.exchange.startNanos();
+        Throwable failure = result.getFailure();
+        if (call.stream && committed)
+        {
+            finishStream(failure, providerNanos, ttft);
+            return;
+        }
+        if (call.clientGone)
+        {
+            call.exchange.outcome(Exchange.Outcome.CLIENT_ABORTED);
+            call.record(target, chat == null ? null : chat.model(), null, -1, providerNanos, chat == null ? "" : chat.text());
+            call.complete();
+            return;
+        }
+        if (failure != null)
+        {
+            AiErrors.Error error = errorFor(failure);
+            AiFront.LOG.warn("{} AI target {} failed: {}", call.exchange.id(), target.id(), failure.toString());
+            front.router.failed(target, call.settings.cooldown(), 0);
+            call.lastError = error;
+            call.next();
+            return;
+        }
+        if (status != 200)
+        {
+            providerError();
+            return;
+        }
+        if (call.stream)
+        {
+            if (parser == null)
+            {
+                garbage("The model provider did not answer with an event stream.");
+            }
+            else if (chat.finished())
+            {
+                // A complete answer without content (an empty completion): the client's all the same.
+                commitStream();
+                writeOut();
+                finishStream(null, providerNanos, -1);
+            }
+            else
+            {
+                front.router.failed(target, call.settings.cooldown(), 0);
+                call.lastError = new AiErrors.Error(502, "api_error", "The model provider's stream ended before its first token.", null, "provider_error", 0);
+                call.next();
+            }
+            return;
+        }
+        answer(providerNanos);
+    }
+
+    private void finishStream(Throwable failure, long providerNanos, long ttft)
+    {
+        Usage usage = chat.usage();
+        if (chat instanceof AnthropicStream anthropic && usage == null)
+        {
+            usage = anthropic.partialUsage();
+        }
+        if (call.clientGone)
+        {
+            // Cut short by the client: what the provider said so far, counted where it said nothing.
+            call.exchange.outcome(Exchange.Outcome.CLIENT_ABORTED);
+            call.record(target, chat.model(), chat.finished() ? usage : null, ttft, providerNanos, chat.text());
+            call.complete();
+            return;
+        }
+        if (failure != null || !chat.finished())
+        {
+            AiErrors.Error error = failure instanceof AiFront.Abort abort ? abort.error : failure != null ? errorFor(failure)
+                : new AiErrors.Error(502, "api_error", "The model provider's stream ended before the answer was complete.", null, "provider_error", 0);
+            writeOut();
+            sendErrorEvent(error);
+            front.router.failed(target, call.settings.cooldown(), 0);
+            call.exchange.outcome(Exchange.Outcome.UPSTREAM_FAILED);
+            call.record(target, chat.model(), null, ttft, providerNanos, chat.text());
+            call.complete();
+            return;
+        }
+        writeOut();
+        Usage counted = usage;
+        front.router.succeeded(target, ttft < 0 ? -1 : firstTokenNanos - sentNanos, firstTokenNanos < 0 ? 0 : System.nanoTime() - firstTokenNanos,
+            counted == null ? 0 : counted.completionTokens());
+        call.record(target, chat.model(), counted, ttft, providerNanos, chat.text());
+        call.complete();
+    }
+
+    private void providerError()
+    {
+        JsonNode error = null;
+        try
+        {
+            error = AnthropicTranslation.JSON.readTree(collected.array(), 0, collected.length());
+        }
+        catch (IOException ignored)
+        {
+            // Not JSON: the status alone decides.
+        }
+        if (AiErrors.contextExceeded(status, error) && call.contextFallback())
+        {
+            AiFront.LOG.debug("{} prompt too long for {}; falling back to alias {}", call.exchange.id(), target.id(), call.model.alias());
+            call.next();
+            return;
+        }
+        AiErrors.Error mapped = AiErrors.fromProvider(status, error, retryAfterSeconds);
+        if (status == 401 || status == 403)
+        {
+            AiFront.LOG.warn("{} AI provider '{}' refused Sluice's credentials ({})", call.exchange.id(), provider.name(), status);
+        }
+        if (AiErrors.retryable(status))
+        {
+            front.router.failed(target, call.settings.cooldown(), TimeUnit.SECONDS.toNanos(retryAfterSeconds));
+            call.lastError = mapped;
+            call.next();
+            return;
+        }
+        call.exchange.outcome(Exchange.Outcome.BAD_REQUEST);
+        call.exchange.ai(new AiRecord(call.requestedAlias(), provider.name(), target.model(), call.attempts, call.stream, null, 0, -1,
+            System.nanoTime() - sentNanos, null, null));
+        call.headers(target, null);
+        call.exchange.addBytesOut(AiErrors.write(call.response, mapped));
+        call.complete();
+    }
+
+    private void garbage(String why)
+    {
+        AiFront.LOG.warn("{} AI target {}: {}", call.exchange.id(), target.id(), why);
+        front.router.failed(target, call.settings.cooldown(), 0);
+        call.lastError = new AiErrors.Error(502, "api_error", why, null, "provider_error", 0);
+        call.next();
+    }
+
+    /** A complete non-streamed answer: translated when needed, then written in one go. */
+    private void answer(long providerNanos)
+    {
+        JsonNode parsed;
+        try
+        {
+            parsed = AnthropicTranslation.JSON.readTree(collected.array(), 0, collected.length());
+        }
+        catch (IOException x)
+        {
+            parsed = null;
+        }
+        if (parsed == null || !parsed.isObject() || (call.operation == AiFront.Operation.CHAT && provider.type() != AiSettings.ProviderType.ANTHROPIC
+            && !parsed.path("choices").isArray()) || (call.operation == AiFront.Operation.CHAT && provider.type() == AiSettings.ProviderType.ANTHROPIC
+            && !parsed.path("content").isArray()) || (call.operation == AiFront.Operation.EMBEDDINGS && !parsed.path("data").isArray()))
+        {
+            garbage("The model provider's answer is not what its API documents.");
+            return;
+        }
+        byte[] out;
+        Usage usage;
+        String answeringModel;
+        String text;
+        if (provider.type() == AiSettings.ProviderType.ANTHROPIC)
+        {
+            ObjectNode translated = AnthropicTranslation.response(parsed, System.currentTimeMillis() / 1000);
+            usage = parsed.has("usage") ? AnthropicTranslation.usage(parsed.get("usage")) : null;
+            answeringModel = parsed.path("model").asText(null);
+            text = translated.path("choices").path(0).path("message").path("content").asText("");
+            try
+            {
+                out = AnthropicTranslation.JSON.writeValueAsBytes(translated);
+            }
+            catch (IOException x)
+            {
+                garbage("The model provider's answer could not be translated.");
+                return;
+            }
+        }
+        else
+        {
+            // Already the client's format: passed on byte for byte.
+            out = java.util.Arrays.copyOf(collected.array(), collected.length());
+            usage = parsed.path("usage").isObject() ? OpenAiStream.usage(parsed.get("usage")) : null;
+            answeringModel = parsed.path("model").asText(null);
+            text = call.operation == AiFront.Operation.CHAT ? parsed.path("choices").path(0).path("message").path("content").asText("") : "";
+        }
+        Usage counted = usage;
+        if (counted == null)
+        {
+            counted = new Usage(call.promptEstimate(), TokenCounter.count(text), 0, 0, true);
+        }
+        front.router.succeeded(target, providerNanos, 0, 0);
+        call.record(target, answeringModel, counted, -1, providerNanos, text);
+        this.answeringModel = answeringModel;
+        this.answerUsage = counted;
+        HttpServletResponse response = call.response;
+        response.setStatus(200);
+        response.setContentType("application/json");
+        call.headers(target, answeringModel);
+        response.setHeader(AiFront.COST_HEADER, AiFront.cost(target.cost(counted)));
+        response.setContentLength(out.length);
+        try
+        {
+            response.getOutputStream().write(out);
+            call.exchange.addBytesOut(out.length);
+        }
+        catch (IOException | IllegalStateException x)
+        {
+            call.exchange.outcome(Exchange.Outcome.CLIENT_ABORTED);
+        }
+        call.complete();
+    }
+
+    private AiErrors.Error errorFor(Throwable failure)
+    {
+        if (failure instanceof AiFront.Abort abort)
+        {
+            return abort.error;
+        }
+        Throwable cause = failure;
+        while (cause != null)
+        {
+            if (cause instanceof TimeoutException || cause instanceof java.net.SocketTimeoutException)
+            {
+                return new AiErrors.Error(504, "timeout", "The model provider timed out.", null, "provider_timeout", 0);
+            }
+            if (cause instanceof ConnectException || cause instanceof UnresolvedAddressException || cause instanceof java.net.UnknownHostException)
+            {
+                return new AiErrors.Error(502, "api_error", "The model provider could not be reached.", null, "provider_unreachable", 0);
+            }
+            cause = cause.getCause();
+        }
+        return new AiErrors.Error(502, "api_error", "The connection to the model provider failed.", null, "provider_error", 0);
+    }
+}
