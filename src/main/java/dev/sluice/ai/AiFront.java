@@ -118,7 +118,8 @@ public final class AiFront implements AutoCloseable
             error(response, exchange, new AiErrors.Error(405, "invalid_request_error", "Use POST.", null, "method_not_allowed", 0));
             return;
         }
-        byte[] raw = readBody(request, response, exchange, settings.maxRequestBody());
+        long limit = exchange.bodyLimit() >= 0 ? Math.min(exchange.bodyLimit(), settings.maxRequestBody()) : settings.maxRequestBody();
+        byte[] raw = readBody(request, response, exchange, limit);
         if (raw == null)
         {
             return;

@@ -29,6 +29,7 @@ import dev.sluice.upstream.Upstream;
  * @param tracing where spans are exported, if anywhere
  * @param accessLogRotation when a file access log is rotated
  * @param ai providers, model aliases and who may use them
+ * @param guard address, method, size and type guards and CORS, per route
  */
 public record Settings(
     Map<String, Upstream> upstreams,
@@ -46,7 +47,8 @@ public record Settings(
     dev.sluice.observe.MetricsSettings metrics,
     dev.sluice.observe.TracingSettings tracing,
     dev.sluice.observe.AccessLogRotation accessLogRotation,
-    dev.sluice.ai.AiSettings ai)
+    dev.sluice.ai.AiSettings ai,
+    dev.sluice.guard.GuardSettings guard)
 {
     /** Without an AI front (tests and benchmarks that build settings by hand). */
     public Settings(Map<String, Upstream> upstreams, RouteTable routes, TrustedProxies trustedProxies, ProxySettings proxy, Duration reloadInterval,
@@ -55,7 +57,7 @@ public record Settings(
         dev.sluice.observe.AccessLogRotation accessLogRotation)
     {
         this(upstreams, routes, trustedProxies, proxy, reloadInterval, accessLog, auth, rateLimit, transport, admin, cache, accessLogOutput, metrics,
-            tracing, accessLogRotation, dev.sluice.ai.AiSettings.NONE);
+            tracing, accessLogRotation, dev.sluice.ai.AiSettings.NONE, dev.sluice.guard.GuardSettings.NONE);
     }
 
     public Settings

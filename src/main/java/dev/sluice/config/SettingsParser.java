@@ -97,6 +97,7 @@ public final class SettingsParser
         }
         CacheSettings cache = CacheSettingsParser.parse(reader, reader.names("route."), authenticated);
         dev.sluice.ai.AiSettings ai = dev.sluice.ai.AiSettingsParser.parse(reader, routes, auth.consumers().keySet());
+        dev.sluice.guard.GuardSettings guard = dev.sluice.guard.GuardSettingsParser.parse(reader, routes);
 
         List<String> problems = reader.problems();
         if (!problems.isEmpty())
@@ -104,7 +105,7 @@ public final class SettingsParser
             throw new ConfigException(source, problems);
         }
         return new Settings(upstreams, routes, trustedProxies, proxy, reloadInterval, accessLog, auth, rateLimit, transport, admin, cache,
-            accessLogOutput, metrics, tracing, rotation, ai);
+            accessLogOutput, metrics, tracing, rotation, ai, guard);
     }
 
     private static AdminSettings admin(ConfigReader reader)

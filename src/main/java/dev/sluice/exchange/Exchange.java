@@ -55,6 +55,7 @@ public final class Exchange
     private volatile boolean retryRefused;
     private volatile dev.sluice.observe.Spans spans;
     private volatile dev.sluice.ai.AiRecord ai;
+    private volatile long bodyLimit = -1;
 
     /**
      * @param trustedPeer whether the TCP peer is one of {@code exchange.trusted-proxies}, decided
@@ -318,6 +319,17 @@ public final class Exchange
     }
 
     /** The stages recorded for span export, or null when this exchange is not recorded (the usual case). */
+    /** The largest request body the route's guard takes, or -1: a body of unknown length is cut off past it. */
+    public long bodyLimit()
+    {
+        return bodyLimit;
+    }
+
+    public void bodyLimit(long limit)
+    {
+        this.bodyLimit = limit;
+    }
+
     /** What the AI front did, on AI routes; null elsewhere. */
     public dev.sluice.ai.AiRecord ai()
     {
@@ -430,6 +442,8 @@ public final class Exchange
         CLIENT_ABORTED("client_aborted"),
         /** The client's request body broke off, was malformed or too slow: the client's fault, not the upstream's. */
         CLIENT_BODY_FAILED("client_body_failed"),
+        /** The route's guard has it down for maintenance (503). */
+        MAINTENANCE("maintenance"),
         /** Sluice was stopping (container stop or undeploy) and ended the exchange. */
         STOPPING("stopping"),
         INTERNAL_ERROR("internal_error");

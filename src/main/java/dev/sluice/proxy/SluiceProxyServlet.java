@@ -872,7 +872,20 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     @Override
     protected int clientRequestStatus(Throwable failure)
     {
+        if (failure instanceof BodyTooLarge)
+        {
+            return 413;
+        }
         return UpstreamFailure.isTimeout(failure) ? 408 : 400;
+    }
+
+    /** A request body past {@code route.<name>.guard.max-body} (or {@code guard.max-body}). */
+    static final class BodyTooLarge extends IOException
+    {
+        BodyTooLarge(long limit)
+        {
+            super("request body larger than " + limit + " bytes", null);
+        }
     }
 
     /**
@@ -1089,6 +1102,13 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                                         byte[] buffer, int offset, int length, Callback callback)
         {
             exchange.addBytesIn(length);
+            long limit = exchange.bodyLimit();
+            if (limit >= 0 && exchange.bytesIn() > limit)
+            {
+                // A body of unknown length grew past the route's guard: cut off, answered 413.
+                callback.failed(new BodyTooLarge(limit));
+                return;
+            }
             super.onRequestContent(clientRequest, proxyRequest, content, buffer, offset, length, callback);
         }
 

@@ -102,11 +102,20 @@ class AiFrontTest
             ai.model.small.context-fallback = big
             ai.model.big.target.main.provider = an
             ai.model.big.target.main.model = big-context
+            ai.provider.azure.type = openai-compatible
+            ai.provider.azure.base-url = %s
+            ai.provider.azure.chat-path = /openai/deployments/{model}/chat/completions
+            ai.provider.azure.api-version = 2024-10-21
+            ai.provider.azure.auth-header = api-key
+            ai.provider.azure.api-key = azure-provider-secret
+            ai.provider.azure.header.X-Tenant = sluice-tests
+            ai.model.azure.target.main.provider = azure
+            ai.model.azure.target.main.model = gpt-4o-deployment
             ai.model.tiny.strategy = cost
             ai.model.tiny.target.main.provider = oa
             ai.model.tiny.target.main.model = tiny-context
             ai.model.tiny.target.main.context-window = 20
-            """.formatted(sha(ALICE), sha(BOB), openai.uri(), OPENAI_SECRET, anthropic.uri(), ANTHROPIC_SECRET));
+            """.formatted(sha(ALICE), sha(BOB), openai.uri(), OPENAI_SECRET, anthropic.uri(), ANTHROPIC_SECRET, openai.uri()));
         // One alias per fallback case, so one case's cooling target never changes another's order.
         for (int i = 1; i <= 12; i++)
         {
@@ -434,6 +443,21 @@ class AiFrontTest
         assertEquals(200, response.statusCode(), response.body());
         assertEquals("big-context-20250101", response.headers().firstValue("X-Sluice-AI-Model").orElse(null));
         assertEquals("2", response.headers().firstValue("X-Sluice-AI-Attempts").orElse(null));
+    }
+
+    @Test
+    void azureStylePathsVersionsAndKeysAndUnknownFieldsPassThroughToOpenAiTypeProviders() throws Exception
+    {
+        drain();
+        HttpResponse<String> response = post("/v1/chat/completions", chat("azure", false, ",\"seed\":7,\"some_new_field\":{\"x\":1}"), ALICE);
+        assertEquals(200, response.statusCode(), response.body());
+        FakeModelProvider.Received received = openai.take();
+        assertEquals("/openai/deployments/gpt-4o-deployment/chat/completions?api-version=2024-10-21", received.path());
+        assertEquals("azure-provider-secret", received.header("api-key"));
+        assertEquals("sluice-tests", received.header("X-Tenant"));
+        assertNull(received.header("Authorization"), "the key goes only where the provider wants it");
+        assertEquals(7, received.body().path("seed").asInt());
+        assertEquals("{\"x\":1}", received.body().path("some_new_field").toString(), "fields Sluice does not know pass through to OpenAI-type providers");
     }
 
     @Test

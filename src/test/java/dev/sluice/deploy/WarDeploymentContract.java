@@ -111,6 +111,10 @@ abstract class WarDeploymentContract
             ai.model.m.target.t.model = claude-war
             route.llm.path = /v1
             route.llm.ai = on
+            route.cors.path = /cors
+            route.cors.upstream = app
+            route.cors.auth = api-key
+            route.cors.cors.origins = https://app.example.com
             """.formatted(upstream.url(), broken.url(), slow.url(), provider.uri()));
         // A JVM-wide setting naming a file that does not exist: the deployment's own parameter wins.
         System.setProperty("sluice.config", config + ".not-this-one");
@@ -225,7 +229,7 @@ abstract class WarDeploymentContract
         assertEquals(200, response.getStatus());
         // The packaged WAR carries the POM's version.
         assertEquals("{\"status\":\"ready\",\"version\":\"" + dev.sluice.testing.ProjectVersion.fromPom()
-            + "\",\"routes\":7,\"config_reloads\":0,\"config_rejected\":0}\n", response.getContentAsString());
+            + "\",\"routes\":8,\"config_reloads\":0,\"config_rejected\":0}\n", response.getContentAsString());
     }
 
     @Test
@@ -303,5 +307,21 @@ abstract class WarDeploymentContract
         // The provider pauses 2 s after its first token and then streams for 10 s more.
         assertTrue(millis < 1500, "the first chunk came through the container before the provider's last: " + millis + " ms");
         assertTrue(seen.toString().contains("chat.completion.chunk"), seen.toString());
+    }
+
+    @Test
+    void aCorsPreflightIsAnsweredInsideTheContainerWithoutAuthOrUpstream() throws Exception
+    {
+        ContentResponse preflight = client.newRequest(url("/cors/items")).method("OPTIONS").headers(h -> h.put("Origin", "https://app.example.com")
+            .put("Access-Control-Request-Method", "PUT")).send();
+        assertEquals(204, preflight.getStatus(), preflight.getContentAsString());
+        assertEquals("https://app.example.com", preflight.getHeaders().get("Access-Control-Allow-Origin"));
+        assertTrue(preflight.getHeaders().get("Access-Control-Allow-Methods").contains("PUT"));
+        assertEquals(null, upstream.poll(300), "the preflight did not reach the upstream");
+        ContentResponse actual = client.newRequest(url("/cors/items")).headers(h -> h.put("Origin", "https://app.example.com")
+            .put("apikey", "war-contract-key-0123")).send();
+        assertEquals(200, actual.getStatus());
+        assertEquals("https://app.example.com", actual.getHeaders().get("Access-Control-Allow-Origin"));
+        upstream.take();
     }
 }
