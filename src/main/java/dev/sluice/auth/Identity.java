@@ -27,8 +27,16 @@ public record Identity(
     Set<String> scopes,
     boolean anonymous,
     Map<String, String> claimHeaders,
-    String namespace)
+    String namespace,
+    Map<String, String> claims)
 {
+    /** Without token claims (API keys, certificates, introspection). */
+    public Identity(Consumer consumer, String credential, Set<String> groups, Set<String> scopes, boolean anonymous, Map<String, String> claimHeaders,
+                    String namespace)
+    {
+        this(consumer, credential, groups, scopes, anonymous, claimHeaders, namespace, Map.of());
+    }
+
     /** The namespace of declared consumers; token subjects never share it. */
     public static final String CONSUMERS = "consumer";
 
@@ -50,6 +58,7 @@ public record Identity(
         groups = Set.copyOf(groups);
         scopes = Set.copyOf(scopes);
         claimHeaders = Map.copyOf(claimHeaders);
+        claims = Map.copyOf(claims);
     }
 
     public static Identity anonymous(Consumer consumer)

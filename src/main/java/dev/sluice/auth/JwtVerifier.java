@@ -348,7 +348,7 @@ public final class JwtVerifier
             // Limits and cached responses are keyed by subject: a token without one would share them with every other.
             return Result.of(Rejection.invalidToken("The token has no usable subject (sub)."));
         }
-        Identity identity = new Identity(consumer, subject, groups, scopes, false, claimHeaders, "jwt:" + issuer.name());
+        Identity identity = new Identity(consumer, subject, groups, scopes, false, claimHeaders, "jwt:" + issuer.name(), templateClaims(claims));
         Set<String> audience = claims.getAudience() == null ? Set.of() : Set.copyOf(claims.getAudience());
         return new Result(new Verified(issuer, audience, expiresAt, identity), null);
     }
@@ -361,6 +361,31 @@ public final class JwtVerifier
             return byId;
         }
         return consumers.values().stream().filter(consumer -> consumer.username().equals(name)).findFirst().orElse(null);
+    }
+
+    /**
+     * The token's top-level string, number and boolean claims (lists joined with commas), for
+     * transform templates' {@code ${jwt.claim.<name>}}: at most 64, each at most 1 KiB and printable.
+     */
+    private static Map<String, String> templateClaims(JWTClaimsSet claims)
+    {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> claim : claims.getClaims().entrySet())
+        {
+            if (values.size() == 64)
+            {
+                break;
+            }
+            Object raw = claim.getValue();
+            String value = raw instanceof String || raw instanceof Number || raw instanceof Boolean ? raw.toString()
+                : raw instanceof java.util.Date date ? Long.toString(date.getTime() / 1000)
+                : raw instanceof java.util.List<?> ? String.join(",", strings(raw)) : null;
+            if (value != null && value.length() <= 1024 && value.chars().allMatch(c -> c >= 0x20 && c != 0x7f))
+            {
+                values.put(claim.getKey(), value);
+            }
+        }
+        return values;
     }
 
     /**

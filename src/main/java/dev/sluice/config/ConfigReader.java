@@ -54,7 +54,13 @@ public final class ConfigReader
         while (matcher.find())
         {
             String name = matcher.group(1);
-            String replacement = variables.apply(name);
+            if (requestReference(name))
+            {
+                // Filled per request by a transform template (dev.sluice.transform.Template), not here.
+                matcher.appendReplacement(result, Matcher.quoteReplacement(matcher.group()));
+                continue;
+            }
+            String replacement = variables.apply(name.startsWith("env.") ? name.substring(4) : name);
             if (replacement == null)
             {
                 replacement = matcher.group(2);
@@ -69,6 +75,13 @@ public final class ConfigReader
         }
         matcher.appendTail(result);
         return result.toString();
+    }
+
+    /** Names a transform template fills from the request: ${route}, ${consumer.*}, ${jwt.claim.*}, ${client.*}, ${request.*}, ${header.*}, ${query.*}. */
+    static boolean requestReference(String name)
+    {
+        return name.equals("route") || name.startsWith("consumer.") || name.startsWith("jwt.claim.") || name.startsWith("client.")
+            || name.startsWith("request.") || name.startsWith("header.") || name.startsWith("query.");
     }
 
     public Optional<String> optional(String key)

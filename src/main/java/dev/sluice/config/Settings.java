@@ -30,6 +30,7 @@ import dev.sluice.upstream.Upstream;
  * @param accessLogRotation when a file access log is rotated
  * @param ai providers, model aliases and who may use them
  * @param guard address, method, size and type guards and CORS, per route
+ * @param transform header, query and body transforms, per route
  */
 public record Settings(
     Map<String, Upstream> upstreams,
@@ -48,7 +49,8 @@ public record Settings(
     dev.sluice.observe.TracingSettings tracing,
     dev.sluice.observe.AccessLogRotation accessLogRotation,
     dev.sluice.ai.AiSettings ai,
-    dev.sluice.guard.GuardSettings guard)
+    dev.sluice.guard.GuardSettings guard,
+    dev.sluice.transform.TransformSettings transform)
 {
     /** Without an AI front (tests and benchmarks that build settings by hand). */
     public Settings(Map<String, Upstream> upstreams, RouteTable routes, TrustedProxies trustedProxies, ProxySettings proxy, Duration reloadInterval,
@@ -57,7 +59,8 @@ public record Settings(
         dev.sluice.observe.AccessLogRotation accessLogRotation)
     {
         this(upstreams, routes, trustedProxies, proxy, reloadInterval, accessLog, auth, rateLimit, transport, admin, cache, accessLogOutput, metrics,
-            tracing, accessLogRotation, dev.sluice.ai.AiSettings.NONE, dev.sluice.guard.GuardSettings.NONE);
+            tracing, accessLogRotation, dev.sluice.ai.AiSettings.NONE, dev.sluice.guard.GuardSettings.NONE,
+            dev.sluice.transform.TransformSettings.NONE);
     }
 
     public Settings

@@ -98,6 +98,15 @@ public final class SettingsParser
         CacheSettings cache = CacheSettingsParser.parse(reader, reader.names("route."), authenticated);
         dev.sluice.ai.AiSettings ai = dev.sluice.ai.AiSettingsParser.parse(reader, routes, auth.consumers().keySet());
         dev.sluice.guard.GuardSettings guard = dev.sluice.guard.GuardSettingsParser.parse(reader, routes);
+        Set<String> cached = new java.util.HashSet<>();
+        for (String name : reader.names("route."))
+        {
+            if (cache.route(name) != null)
+            {
+                cached.add(name);
+            }
+        }
+        dev.sluice.transform.TransformSettings transform = dev.sluice.transform.TransformSettingsParser.parse(reader, routes, cached);
 
         List<String> problems = reader.problems();
         if (!problems.isEmpty())
@@ -105,7 +114,7 @@ public final class SettingsParser
             throw new ConfigException(source, problems);
         }
         return new Settings(upstreams, routes, trustedProxies, proxy, reloadInterval, accessLog, auth, rateLimit, transport, admin, cache,
-            accessLogOutput, metrics, tracing, rotation, ai, guard);
+            accessLogOutput, metrics, tracing, rotation, ai, guard, transform);
     }
 
     private static AdminSettings admin(ConfigReader reader)

@@ -28,6 +28,11 @@ import dev.sluice.http.QueryString;
 import dev.sluice.route.Route;
 import dev.sluice.route.RouteMatch;
 import dev.sluice.route.Timeouts;
+import dev.sluice.transform.RequestBody;
+import dev.sluice.transform.RequestSource;
+import dev.sluice.transform.ResponseBody;
+import dev.sluice.transform.RouteTransform;
+import dev.sluice.transform.Transforms;
 import dev.sluice.upstream.Member;
 import dev.sluice.upstream.Pool;
 import dev.sluice.upstream.Pools;
@@ -83,6 +88,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private static final String ATTEMPTS_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".attempts";
     private static final String FLUSH_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".flush";
     private static final String HEADERS_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".headersTooLarge";
+    private static final String BODY_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".transformedBody";
 
 
     private ConfigStore config;
@@ -150,6 +156,22 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             // AI routes end here too, after the same chain, but the AI front answers them.
             ai.service(clientRequest, proxyResponse, exchange);
             return;
+        }
+        RouteTransform transform = exchange == null || exchange.routeMatch() == null ? null
+            : exchange.settings().transform().route(exchange.routeMatch().route().name());
+        if (transform != null && transform.requestBody())
+        {
+            try
+            {
+                clientRequest = RequestBody.transform(clientRequest, transform, new RequestSource(exchange, clientRequest));
+            }
+            catch (RequestBody.Refused x)
+            {
+                exchange.outcome(Exchange.Outcome.BAD_REQUEST);
+                exchange.addBytesOut(ProblemWriter.write(proxyResponse, x.status() == 413 ? ProblemType.PAYLOAD_TOO_LARGE : ProblemType.BAD_REQUEST,
+                    x.getMessage(), exchange.id(), exchange.traceId()));
+                return;
+            }
         }
         super.service(clientRequest, proxyResponse);
     }
@@ -237,7 +259,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         pool.requested();
         attempts.tried.add(member);
         clientRequest.setAttribute(ATTEMPTS_ATTRIBUTE, attempts);
-        String query = QueryString.without(clientRequest.getQueryString(), exchange.hiddenQueryParameters());
+        String query = upstreamQuery(clientRequest, exchange);
         String target = pool.upstream().url(member.target(), match.upstreamPath(), query);
         try
         {
@@ -252,6 +274,18 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         }
         attempts.member = member;
         return target;
+    }
+
+    /** The client's query without what auth hides, edited by the route's query transforms. */
+    private static String upstreamQuery(HttpServletRequest clientRequest, Exchange exchange)
+    {
+        String query = QueryString.without(clientRequest.getQueryString(), exchange.hiddenQueryParameters());
+        RouteTransform transform = exchange.settings().transform().route(exchange.routeMatch().route().name());
+        if (transform != null && !transform.requestQuery().empty())
+        {
+            query = Transforms.query(transform.requestQuery(), new RequestSource(exchange, clientRequest), query);
+        }
+        return query;
     }
 
     /** What consistent hashing hashes for this request; the client address when the chosen value is absent. */
@@ -438,6 +472,12 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                 headers.put(HeaderNames.VIA, incomingVia);
             }
         });
+        RouteTransform transform = settings.transform().route(exchange.routeMatch().route().name());
+        if (transform != null && !transform.requestHeaders().empty())
+        {
+            // Last, so the route's edits see (and may change) what Sluice itself added.
+            proxyRequest.headers(headers -> Transforms.requestHeaders(transform.requestHeaders(), new RequestSource(exchange, clientRequest), headers));
+        }
     }
 
     private static List<String> values(HttpServletRequest request, String name)
@@ -692,7 +732,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         {
             Exchange exchange = attempts.exchange;
             RouteMatch match = exchange.routeMatch();
-            String query = QueryString.without(clientRequest.getQueryString(), exchange.hiddenQueryParameters());
+            String query = upstreamQuery(clientRequest, exchange);
             URI uri = URI.create(attempts.pool.upstream().url(target.target(), match.upstreamPath(), query));
             Request again = newAttemptRequest(clientRequest, attempts, uri);
             boolean preserveHost = match.route().preserveHost();
@@ -748,6 +788,13 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             // piece; the container's response buffer would otherwise hold it until it filled.
             clientRequest.setAttribute(FLUSH_ATTRIBUTE, Boolean.TRUE);
         }
+        Exchange exchange = Exchange.of(clientRequest);
+        RouteTransform transform = exchange.settings().transform().route(exchange.routeMatch().route().name());
+        if (transform != null)
+        {
+            transformedHeaders(clientRequest, proxyResponse, serverResponse, exchange, transform);
+            return;
+        }
         // Jetty's own copy re-joins each value from its parsed list ("1; mode=block" becomes
         // "1;mode=block", "a, b" becomes "a,b"); a proxy passes values on as the upstream wrote them.
         Set<String> seen = new HashSet<>();
@@ -779,9 +826,98 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         }
     }
 
+    /**
+     * The upstream's headers on a route with transforms: edited by the route's response header
+     * transforms, and when the body is to be transformed, without the length (set once the new
+     * body is known) and with the body held ({@link ResponseBody}).
+     */
+    private void transformedHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse, Exchange exchange,
+                                    RouteTransform transform)
+    {
+        List<String[]> headers = new java.util.ArrayList<>();
+        for (HttpField field : serverResponse.getHeaders())
+        {
+            if (!HOP_HEADERS.contains(field.getLowerCaseName()))
+            {
+                String value = filterServerResponseHeader(clientRequest, serverResponse, field.getName(), field.getValue());
+                if (value != null)
+                {
+                    headers.add(new String[] {field.getName(), value});
+                }
+            }
+        }
+        RequestSource source = new RequestSource(exchange, clientRequest);
+        if (!transform.responseHeaders().empty())
+        {
+            headers = Transforms.responseHeaders(transform.responseHeaders(), source, headers);
+        }
+        ResponseBody body = ResponseBody.begin(transform, clientRequest.getMethod(), serverResponse.getStatus(),
+            serverResponse.getHeaders().get(HttpHeader.CONTENT_TYPE), serverResponse.getHeaders().get(HttpHeader.CONTENT_ENCODING),
+            serverResponse.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH), clientRequest.getHeader("Accept"));
+        if (body != null)
+        {
+            clientRequest.setAttribute(BODY_ATTRIBUTE, body);
+        }
+        if (transform.xmlToJson())
+        {
+            // The body's format follows the client's Accept: shared caches downstream must key on it.
+            headers.add(new String[] {"Vary", "Accept"});
+        }
+        Set<String> seen = new HashSet<>();
+        for (String[] header : headers)
+        {
+            if (body != null && header[0].equalsIgnoreCase("Content-Length"))
+            {
+                continue;
+            }
+            if (seen.add(header[0].toLowerCase(Locale.ROOT)))
+            {
+                proxyResponse.setHeader(header[0], header[1]);
+            }
+            else
+            {
+                proxyResponse.addHeader(header[0], header[1]);
+            }
+        }
+    }
+
+    /** A transformed response body: written whole, blocking (the route's max-body bounds it), with its own length. */
+    private static void writeTransformed(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Exchange exchange, ResponseBody body)
+    {
+        ResponseBody.Result result = body.finish(new RequestSource(exchange, clientRequest), proxyResponse.getContentType());
+        if (result.changed())
+        {
+            String etag = proxyResponse.getHeader("ETag");
+            if (etag != null && !etag.startsWith("W/"))
+            {
+                // Another body under the same tag would break conditional requests; a weak tag still says "equivalent".
+                proxyResponse.setHeader("ETag", "W/" + etag);
+            }
+            if (result.contentType() != null)
+            {
+                proxyResponse.setContentType(result.contentType());
+            }
+        }
+        proxyResponse.setContentLength(result.body().length);
+        try
+        {
+            proxyResponse.getOutputStream().write(result.body());
+            exchange.addBytesOut(result.body().length);
+        }
+        catch (IOException | IllegalStateException x)
+        {
+            exchange.outcome(Exchange.Outcome.CLIENT_ABORTED);
+        }
+    }
+
     @Override
     protected void onProxyResponseSuccess(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse)
     {
+        if (clientRequest.getAttribute(BODY_ATTRIBUTE) instanceof ResponseBody body)
+        {
+            clientRequest.removeAttribute(BODY_ATTRIBUTE);
+            writeTransformed(clientRequest, proxyResponse, Exchange.of(clientRequest), body);
+        }
         CacheExchange cache = CacheExchange.of(clientRequest);
         if (cache != null)
         {
@@ -831,6 +967,21 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     protected void onResponseContent(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse,
                                      byte[] buffer, int offset, int length, Callback callback)
     {
+        if (clientRequest.getAttribute(BODY_ATTRIBUTE) instanceof ResponseBody body)
+        {
+            if (body.add(buffer, offset, length))
+            {
+                callback.succeeded();
+                return;
+            }
+            // Larger than the route transforms: what was held, then the rest, as the upstream sent it.
+            clientRequest.removeAttribute(BODY_ATTRIBUTE);
+            byte[] kept = body.kept();
+            Exchange.of(clientRequest).addBytesOut(kept.length);
+            super.onResponseContent(clientRequest, proxyResponse, serverResponse, kept, 0, kept.length, Callback.from(
+                () -> onResponseContent(clientRequest, proxyResponse, serverResponse, buffer, offset, length, callback), callback::failed));
+            return;
+        }
         Exchange.of(clientRequest).addBytesOut(length);
         CacheExchange cache = CacheExchange.of(clientRequest);
         if (cache != null)
@@ -1117,6 +1268,18 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         {
             exchange.requestBodyRead(true);
             super.onAllDataRead();
+        }
+
+        @Override
+        protected Action process() throws Exception
+        {
+            Action action = super.process();
+            if (action == Action.SUCCEEDED && RequestBody.replaced(clientRequest))
+            {
+                // A transformed body is Sluice's own stream: no container says when it ended.
+                onAllDataRead();
+            }
+            return action;
         }
 
         /**

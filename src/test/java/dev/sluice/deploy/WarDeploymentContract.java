@@ -27,6 +27,7 @@ abstract class WarDeploymentContract
     static final String CONTEXT_PATH = "/gateway";
     private final java.util.concurrent.atomic.AtomicInteger slowHits = new java.util.concurrent.atomic.AtomicInteger();
     private TestUpstream slow;
+    private TestUpstream shaped;
 
     private TestUpstream upstream;
     private TestUpstream broken;
@@ -79,6 +80,18 @@ abstract class WarDeploymentContract
                 return true;
             }
         });
+        shaped = TestUpstream.start(new org.eclipse.jetty.server.Handler.Abstract()
+        {
+            @Override
+            public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
+                                  org.eclipse.jetty.util.Callback callback) throws Exception
+            {
+                shaped.offer(TestUpstream.record(request));
+                response.getHeaders().put("Content-Type", "application/json");
+                org.eclipse.jetty.io.Content.Sink.write(response, true, "{\"id\":7,\"secret\":\"s3\"}", callback);
+                return true;
+            }
+        });
         provider = dev.sluice.testing.FakeModelProvider.start("war");
         config = Files.createTempFile("sluice-war", ".properties");
         Files.writeString(config, """
@@ -115,7 +128,13 @@ abstract class WarDeploymentContract
             route.cors.upstream = app
             route.cors.auth = api-key
             route.cors.cors.origins = https://app.example.com
-            """.formatted(upstream.url(), broken.url(), slow.url(), provider.uri()));
+            upstream.shaped.url = %s
+            route.shaped.path = /shaped
+            route.shaped.upstream = shaped
+            route.shaped.transform.request.header.set.X-Route = ${route}
+            route.shaped.transform.request.json.set./source = sluice
+            route.shaped.transform.response.json.remove = /secret
+            """.formatted(upstream.url(), broken.url(), slow.url(), provider.uri(), shaped.url()));
         // A JVM-wide setting naming a file that does not exist: the deployment's own parameter wins.
         System.setProperty("sluice.config", config + ".not-this-one");
         try
@@ -138,6 +157,7 @@ abstract class WarDeploymentContract
         undeploy();
         upstream.close();
         slow.close();
+        shaped.close();
         broken.close();
         provider.close();
         Files.deleteIfExists(config);
@@ -214,6 +234,21 @@ abstract class WarDeploymentContract
     }
 
     @Test
+    void aRouteTransformsItsJsonBodiesInsideTheContainer() throws Exception
+    {
+        ContentResponse response = client.POST(url("/shaped/orders"))
+            .body(new org.eclipse.jetty.client.StringRequestContent("application/json", "{\"qty\":2}"))
+            .send();
+        assertEquals(200, response.getStatus());
+        assertEquals("{\"id\":7}", response.getContentAsString());
+        assertEquals("8", response.getHeaders().get("Content-Length"));
+        TestUpstream.Received received = shaped.take();
+        assertEquals("{\"qty\":2,\"source\":\"sluice\"}", received.body());
+        assertEquals(String.valueOf(received.bodyBytes()), received.headers().get("Content-Length"));
+        assertEquals("shaped", received.headers().get("X-Route"));
+    }
+
+    @Test
     void anUnroutedPathIsA404Problem() throws Exception
     {
         ContentResponse response = client.GET(url("/elsewhere"));
@@ -229,7 +264,7 @@ abstract class WarDeploymentContract
         assertEquals(200, response.getStatus());
         // The packaged WAR carries the POM's version.
         assertEquals("{\"status\":\"ready\",\"version\":\"" + dev.sluice.testing.ProjectVersion.fromPom()
-            + "\",\"routes\":8,\"config_reloads\":0,\"config_rejected\":0}\n", response.getContentAsString());
+            + "\",\"routes\":9,\"config_reloads\":0,\"config_rejected\":0}\n", response.getContentAsString());
     }
 
     @Test

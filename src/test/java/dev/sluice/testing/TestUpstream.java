@@ -96,6 +96,12 @@ public final class TestUpstream implements AutoCloseable
         return new Received(request.getMethod(), request.getHttpURI().getPathQuery(), HttpFields.build(request.getHeaders()).asImmutable(), total, bodyStart);
     }
 
+    /** Records a request a custom handler received, for {@link #take}. */
+    public void offer(Received request)
+    {
+        received.add(request);
+    }
+
     public Received take() throws InterruptedException
     {
         Received request = received.poll(10, TimeUnit.SECONDS);
