@@ -31,6 +31,7 @@ import dev.sluice.upstream.Upstream;
  * @param ai providers, model aliases and who may use them
  * @param guard address, method, size and type guards and CORS, per route
  * @param transform header, query and body transforms, per route
+ * @param openapi OpenAPI documents requests are checked against, per route
  */
 public record Settings(
     Map<String, Upstream> upstreams,
@@ -50,7 +51,8 @@ public record Settings(
     dev.sluice.observe.AccessLogRotation accessLogRotation,
     dev.sluice.ai.AiSettings ai,
     dev.sluice.guard.GuardSettings guard,
-    dev.sluice.transform.TransformSettings transform)
+    dev.sluice.transform.TransformSettings transform,
+    dev.sluice.openapi.OpenApiSettings openapi)
 {
     /** Without an AI front (tests and benchmarks that build settings by hand). */
     public Settings(Map<String, Upstream> upstreams, RouteTable routes, TrustedProxies trustedProxies, ProxySettings proxy, Duration reloadInterval,
@@ -60,7 +62,7 @@ public record Settings(
     {
         this(upstreams, routes, trustedProxies, proxy, reloadInterval, accessLog, auth, rateLimit, transport, admin, cache, accessLogOutput, metrics,
             tracing, accessLogRotation, dev.sluice.ai.AiSettings.NONE, dev.sluice.guard.GuardSettings.NONE,
-            dev.sluice.transform.TransformSettings.NONE);
+            dev.sluice.transform.TransformSettings.NONE, dev.sluice.openapi.OpenApiSettings.NONE);
     }
 
     public Settings

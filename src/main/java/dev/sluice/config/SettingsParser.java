@@ -107,6 +107,7 @@ public final class SettingsParser
             }
         }
         dev.sluice.transform.TransformSettings transform = dev.sluice.transform.TransformSettingsParser.parse(reader, routes, cached);
+        dev.sluice.openapi.OpenApiSettings openapi = dev.sluice.openapi.OpenApiSettingsParser.parse(reader, routes);
 
         List<String> problems = reader.problems();
         if (!problems.isEmpty())
@@ -114,7 +115,7 @@ public final class SettingsParser
             throw new ConfigException(source, problems);
         }
         return new Settings(upstreams, routes, trustedProxies, proxy, reloadInterval, accessLog, auth, rateLimit, transport, admin, cache,
-            accessLogOutput, metrics, tracing, rotation, ai, guard, transform);
+            accessLogOutput, metrics, tracing, rotation, ai, guard, transform, openapi);
     }
 
     private static AdminSettings admin(ConfigReader reader)

@@ -11,6 +11,7 @@ public enum ProblemType
 {
     BAD_REQUEST(400, "bad-request", "Bad request"),
     BAD_PATH(400, "bad-path", "Malformed request path"),
+    INVALID_REQUEST(400, "invalid-request", "Request does not match the API description"),
     UNAUTHORIZED(401, "unauthorized", "Authentication required"),
     FORBIDDEN(403, "forbidden", "Forbidden"),
     INSUFFICIENT_SCOPE(403, "insufficient-scope", "Insufficient scope"),

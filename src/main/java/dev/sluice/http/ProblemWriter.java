@@ -35,6 +35,12 @@ public final class ProblemWriter
 
     private static byte[] render(int status, ProblemType problemType, String detail, String requestId, String traceId)
     {
+        return render(status, problemType, detail, requestId, traceId, java.util.List.of());
+    }
+
+    private static byte[] render(int status, ProblemType problemType, String detail, String requestId, String traceId,
+                                 java.util.List<Violation> violations)
+    {
         var out = new java.io.ByteArrayOutputStream(256);
         try (JsonGenerator json = JSON.createGenerator(out))
         {
@@ -53,6 +59,18 @@ public final class ProblemWriter
             if (traceId != null)
             {
                 json.writeStringField("trace_id", traceId);
+            }
+            if (!violations.isEmpty())
+            {
+                json.writeArrayFieldStart("violations");
+                for (Violation violation : violations)
+                {
+                    json.writeStartObject();
+                    json.writeStringField("pointer", violation.pointer());
+                    json.writeStringField("message", violation.message());
+                    json.writeEndObject();
+                }
+                json.writeEndArray();
             }
             json.writeEndObject();
         }
@@ -88,13 +106,26 @@ public final class ProblemWriter
         return write(response, status, problemType, detail, requestId, null);
     }
 
+    /** As above, listing what is wrong with the request ({@code violations}: pointer and message each). */
+    public static int write(HttpServletResponse response, ProblemType problemType, String detail, String requestId, String traceId,
+                            java.util.List<Violation> violations)
+    {
+        return write(response, problemType.status(), problemType, detail, requestId, traceId, violations);
+    }
+
     private static int write(HttpServletResponse response, int status, ProblemType problemType, String detail, String requestId, String traceId)
+    {
+        return write(response, status, problemType, detail, requestId, traceId, java.util.List.of());
+    }
+
+    private static int write(HttpServletResponse response, int status, ProblemType problemType, String detail, String requestId, String traceId,
+                             java.util.List<Violation> violations)
     {
         if (response.isCommitted())
         {
             return 0;
         }
-        byte[] body = render(status, problemType, detail, requestId, traceId);
+        byte[] body = render(status, problemType, detail, requestId, traceId, violations);
         try
         {
             response.resetBuffer();

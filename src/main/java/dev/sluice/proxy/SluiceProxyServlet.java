@@ -25,6 +25,8 @@ import dev.sluice.http.HeaderNames;
 import dev.sluice.http.ProblemType;
 import dev.sluice.http.ProblemWriter;
 import dev.sluice.http.QueryString;
+import dev.sluice.openapi.ApiValidation;
+import dev.sluice.openapi.OpenApiSettings;
 import dev.sluice.route.Route;
 import dev.sluice.route.RouteMatch;
 import dev.sluice.route.Timeouts;
@@ -89,6 +91,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private static final String FLUSH_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".flush";
     private static final String HEADERS_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".headersTooLarge";
     private static final String BODY_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".transformedBody";
+    private static final String COPY_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".responseCopy";
 
 
     private ConfigStore config;
@@ -156,6 +159,16 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             // AI routes end here too, after the same chain, but the AI front answers them.
             ai.service(clientRequest, proxyResponse, exchange);
             return;
+        }
+        OpenApiSettings.RouteApi api = exchange == null || exchange.routeMatch() == null ? null
+            : exchange.settings().openapi().route(exchange.routeMatch().route().name());
+        if (api != null)
+        {
+            clientRequest = ApiValidation.check(clientRequest, proxyResponse, exchange, api);
+            if (clientRequest == null)
+            {
+                return;
+            }
         }
         RouteTransform transform = exchange == null || exchange.routeMatch() == null ? null
             : exchange.settings().transform().route(exchange.routeMatch().route().name());
@@ -789,6 +802,17 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             clientRequest.setAttribute(FLUSH_ATTRIBUTE, Boolean.TRUE);
         }
         Exchange exchange = Exchange.of(clientRequest);
+        OpenApiSettings.RouteApi api = exchange.settings().openapi().route(exchange.routeMatch().route().name());
+        if (api != null && api.logResponses())
+        {
+            ApiValidation.ResponseCopy copy = ApiValidation.ResponseCopy.begin(api, clientRequest.getMethod(), exchange.routeMatch().upstreamPath(),
+                serverResponse.getStatus(), serverResponse.getHeaders().get(HttpHeader.CONTENT_TYPE),
+                serverResponse.getHeaders().get(HttpHeader.CONTENT_ENCODING));
+            if (copy != null)
+            {
+                clientRequest.setAttribute(COPY_ATTRIBUTE, copy);
+            }
+        }
         RouteTransform transform = exchange.settings().transform().route(exchange.routeMatch().route().name());
         if (transform != null)
         {
@@ -913,6 +937,11 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     @Override
     protected void onProxyResponseSuccess(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse)
     {
+        if (clientRequest.getAttribute(COPY_ATTRIBUTE) instanceof ApiValidation.ResponseCopy copy)
+        {
+            clientRequest.removeAttribute(COPY_ATTRIBUTE);
+            copy.finish(Exchange.of(clientRequest).id());
+        }
         if (clientRequest.getAttribute(BODY_ATTRIBUTE) instanceof ResponseBody body)
         {
             clientRequest.removeAttribute(BODY_ATTRIBUTE);
@@ -967,6 +996,10 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     protected void onResponseContent(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse,
                                      byte[] buffer, int offset, int length, Callback callback)
     {
+        if (clientRequest.getAttribute(COPY_ATTRIBUTE) instanceof ApiValidation.ResponseCopy copy)
+        {
+            copy.add(buffer, offset, length);
+        }
         if (clientRequest.getAttribute(BODY_ATTRIBUTE) instanceof ResponseBody body)
         {
             if (body.add(buffer, offset, length))

@@ -114,6 +114,12 @@ public final class RequestBody
         return new Replaced(request, new ByteArrayInputStream(body), body.length, contentType);
     }
 
+    /** The request with a body already read (by a check that needed it), to be forwarded from memory. */
+    public static HttpServletRequest buffered(HttpServletRequest request, byte[] body)
+    {
+        return new Replaced(request, new ByteArrayInputStream(body), body.length, null);
+    }
+
     /** Whether the request's body is one this class put in place. */
     public static boolean replaced(HttpServletRequest request) throws IOException
     {

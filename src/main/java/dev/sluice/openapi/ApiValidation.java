@@ -1,0 +1,260 @@
+// The proxy's OpenAPI step: a request on a route with a document is checked before anything is sent upstream.
+package dev.sluice.openapi;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.networknt.schema.Schema;
+import dev.sluice.exchange.Exchange;
+import dev.sluice.http.ProblemType;
+import dev.sluice.http.ProblemWriter;
+import dev.sluice.http.Violation;
+import dev.sluice.transform.RequestBody;
+import jakarta.servlet.http.Cookie;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs after authentication and rate limits (an anonymous client learns nothing of the API's
+ * shape) and before the route's transforms (what is checked is what the client sent). A path the
+ * document does not have is 404, a method it does not have there 405 with {@code Allow}, a body
+ * type it does not take 415, a body larger than {@code openapi.max-body} 413; anything else that
+ * does not match is 400 with every violation listed. Only requests with a body to check are read
+ * whole (bounded), and then forwarded from memory.
+ */
+public final class ApiValidation
+{
+    private static final Logger LOG = LoggerFactory.getLogger(ApiValidation.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ApiValidation()
+    {
+    }
+
+    /**
+     * The request to forward (with its body in memory when it was read), or null when the answer
+     * has been written.
+     */
+    public static HttpServletRequest check(HttpServletRequest request, HttpServletResponse response, Exchange exchange,
+                                           OpenApiSettings.RouteApi api) throws IOException
+    {
+        ApiDocument.Lookup lookup = api.document().find(request.getMethod(), exchange.routeMatch().upstreamPath());
+        if (!lookup.pathFound())
+        {
+            return refuse(response, exchange, ProblemType.NOT_FOUND, "The path is not part of this API.", List.of());
+        }
+        ApiDocument.Operation operation = lookup.operation();
+        if (operation == null)
+        {
+            response.setHeader("Allow", String.join(", ", lookup.allowed()));
+            return refuse(response, exchange, ProblemType.METHOD_NOT_ALLOWED,
+                "This API takes " + String.join(", ", lookup.allowed()) + " on this path.", List.of());
+        }
+        List<Violation> violations = new ArrayList<>(RequestCheck.parameters(operation, lookup.pathValues(), source(request)));
+        HttpServletRequest forwarded = request;
+        if (operation.body() != null)
+        {
+            boolean hasBody = hasBody(request);
+            if (!hasBody)
+            {
+                if (operation.body().required())
+                {
+                    violations.add(new Violation("/body", "a request body is required"));
+                }
+            }
+            else
+            {
+                String mediaType = RequestCheck.mediaType(request.getContentType());
+                Map.Entry<String, Schema> content = RequestCheck.content(operation.body().content(), mediaType);
+                if (content == null && !operation.body().content().isEmpty())
+                {
+                    response.setHeader("Accept-Post", String.join(", ", operation.body().content().keySet()));
+                    return refuse(response, exchange, ProblemType.UNSUPPORTED_MEDIA_TYPE,
+                        "This operation takes bodies of type " + String.join(", ", operation.body().content().keySet()) + ".", List.of());
+                }
+                if (content != null && content.getValue() != null && RequestCheck.json(mediaType))
+                {
+                    if (request.getContentLengthLong() > api.maxBody())
+                    {
+                        return refuse(response, exchange, ProblemType.PAYLOAD_TOO_LARGE,
+                            "The request body is larger than the " + api.maxBody() + " bytes this route checks.", List.of());
+                    }
+                    InputStream in = request.getInputStream();
+                    byte[] body = in.readNBytes((int)Math.min(Integer.MAX_VALUE - 8, api.maxBody() + 1));
+                    if (body.length > api.maxBody())
+                    {
+                        return refuse(response, exchange, ProblemType.PAYLOAD_TOO_LARGE,
+                            "The request body is larger than the " + api.maxBody() + " bytes this route checks.", List.of());
+                    }
+                    violations.addAll(RequestCheck.body(content.getValue(), mediaType, body));
+                    forwarded = RequestBody.buffered(request, body);
+                }
+            }
+        }
+        if (!violations.isEmpty())
+        {
+            List<Violation> listed = violations.size() > RequestCheck.MAX_VIOLATIONS ? violations.subList(0, RequestCheck.MAX_VIOLATIONS) : violations;
+            return refuse(response, exchange, ProblemType.INVALID_REQUEST, "The request does not match " + operation.method() + " "
+                + operation.template() + " in this API's description (" + violations.size() + (violations.size() == 1 ? " violation)." : " violations)."),
+                listed);
+        }
+        return forwarded;
+    }
+
+    private static boolean hasBody(HttpServletRequest request)
+    {
+        long length = request.getContentLengthLong();
+        return length > 0 || (length < 0 && (request.getHeader("Transfer-Encoding") != null || !request.getProtocol().startsWith("HTTP/1")));
+    }
+
+    private static HttpServletRequest refuse(HttpServletResponse response, Exchange exchange, ProblemType type, String detail, List<Violation> violations)
+    {
+        exchange.outcome(Exchange.Outcome.BAD_REQUEST);
+        exchange.addBytesOut(ProblemWriter.write(response, type, detail, exchange.id(), exchange.traceId(), violations));
+        return null;
+    }
+
+    private static RequestCheck.Request source(HttpServletRequest request)
+    {
+        return new RequestCheck.Request()
+        {
+            @Override
+            public String rawQuery()
+            {
+                return request.getQueryString();
+            }
+
+            @Override
+            public List<String> headers(String name)
+            {
+                return Collections.list(request.getHeaders(name));
+            }
+
+            @Override
+            public String cookie(String name)
+            {
+                Cookie[] cookies = request.getCookies();
+                if (cookies != null)
+                {
+                    for (Cookie cookie : cookies)
+                    {
+                        if (cookie.getName().equals(name))
+                        {
+                            return cookie.getValue();
+                        }
+                    }
+                }
+                return null;
+            }
+        };
+    }
+
+    /**
+     * An upstream response's body kept as it streams past (never held back), to be checked when it
+     * ends; violations are logged, the response is not changed. Only JSON bodies up to max-body are
+     * kept.
+     */
+    public static final class ResponseCopy
+    {
+        private final Schema schema;
+        private final long max;
+        private final String operation;
+        private final int status;
+        private final java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream(1024);
+        private boolean over;
+
+        private ResponseCopy(Schema schema, long max, String operation, int status)
+        {
+            this.schema = schema;
+            this.max = max;
+            this.operation = operation;
+            this.status = status;
+        }
+
+        /**
+         * A copy for this response, or null when there is nothing to check: no operation, no
+         * schema for the status (exact, then 2XX-style, then default) and media type, not JSON,
+         * or compressed.
+         */
+        public static ResponseCopy begin(OpenApiSettings.RouteApi api, String method, String upstreamPath, int status, String contentType,
+                                         String contentEncoding)
+        {
+            if (!api.logResponses() || (contentEncoding != null && !contentEncoding.isBlank() && !contentEncoding.equalsIgnoreCase("identity")))
+            {
+                return null;
+            }
+            ApiDocument.Operation operation = api.document().find(method, upstreamPath).operation();
+            if (operation == null || "HEAD".equals(method))
+            {
+                return null;
+            }
+            Map<String, Schema> content = operation.responses().get(Integer.toString(status));
+            if (content == null)
+            {
+                content = operation.responses().get((status / 100) + "XX");
+            }
+            if (content == null)
+            {
+                content = operation.responses().get("DEFAULT");
+            }
+            String mediaType = RequestCheck.mediaType(contentType);
+            if (content == null)
+            {
+                LOG.warn("upstream answered {} {} with status {}, which the API description does not list", operation.method(), operation.template(), status);
+                return null;
+            }
+            Map.Entry<String, Schema> schema = RequestCheck.content(content, mediaType);
+            if (schema == null || schema.getValue() == null || !RequestCheck.json(mediaType))
+            {
+                return null;
+            }
+            return new ResponseCopy(schema.getValue(), api.maxBody(), operation.method() + " " + operation.template(), status);
+        }
+
+        public void add(byte[] buffer, int offset, int length)
+        {
+            if (over || body.size() + (long)length > max)
+            {
+                over = true;
+                return;
+            }
+            body.write(buffer, offset, length);
+        }
+
+        /** Checks what was copied and logs what does not match (pointers and rules, never values). */
+        public void finish(String requestId)
+        {
+            if (over)
+            {
+                return;
+            }
+            List<Violation> violations;
+            try
+            {
+                JsonNode tree = JSON.readTree(body.toByteArray());
+                violations = tree == null ? List.of(new Violation("/body", "the body is empty")) : RequestCheck.response(schema, tree);
+            }
+            catch (IOException x)
+            {
+                violations = List.of(new Violation("/body", "the body is not valid JSON"));
+            }
+            if (!violations.isEmpty())
+            {
+                StringBuilder text = new StringBuilder();
+                for (Violation violation : violations)
+                {
+                    text.append(text.length() == 0 ? "" : "; ").append(violation.pointer()).append(": ").append(violation.message());
+                }
+                LOG.warn("{} the upstream's {} response to {} does not match the API description: {}", requestId, status, operation, text);
+            }
+        }
+    }
+}
