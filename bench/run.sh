@@ -145,6 +145,22 @@ route.cached.upstream = backend
 route.cached.strip-prefix = true
 route.cached.cache = force
 route.cached.cache.ttl = 10m
+route.headers.path = /headers
+route.headers.upstream = backend
+route.headers.strip-prefix = true
+route.headers.transform.request.header.set.X-Client = \${client.ip}
+route.headers.transform.request.header.remove = X-Debug
+route.headers.transform.response.header.set.X-Served-By = sluice
+route.json.path = /json
+route.json.upstream = backend
+route.json.strip-prefix = true
+route.json.transform.response.json.remove = /note
+route.json.transform.response.json.set./served_by = sluice
+route.guarded.path = /guarded
+route.guarded.upstream = backend
+route.guarded.strip-prefix = true
+route.guarded.guard.allow = 127.0.0.0/8, ::1/128
+route.guarded.guard.max-body = 1MB
 PROPS
 
 echo "starting the bare Jetty proxy and Sluice"
@@ -214,7 +230,9 @@ java -cp "$cp" dev.sluice.bench.BenchRunner \
   --target sluice-observed=http://127.0.0.1:$SLUICE_OBSERVED --target sluice-quiet=http://127.0.0.1:$SLUICE_QUIET \
   --target sluice-sampled=http://127.0.0.1:$SLUICE_SAMPLED \
   --target sluice-limited=http://127.0.0.1:$SLUICE/limited \
+  --target sluice-headers=http://127.0.0.1:$SLUICE/headers --target sluice-json=http://127.0.0.1:$SLUICE/json \
+  --target sluice-guarded=http://127.0.0.1:$SLUICE/guarded \
   --target "sluice-key=http://127.0.0.1:$SLUICE/key|apikey: $bench_key" \
   --target "sluice-jwt=http://127.0.0.1:$SLUICE/jwt|Authorization: Bearer $bench_token" \
   --cpu direct="$(nginx_pids backend)" --cpu nginx="$(nginx_pids proxies)" --cpu nginx-cache="$(nginx_pids proxies)" \
-  --cpu jetty="$jetty_pid" --cpu jetty-static="$static_pid" --cpu sluice="$sluice_pid" --cpu sluice-limited="$sluice_pid" --cpu sluice-key="$sluice_pid" --cpu sluice-jwt="$sluice_pid" --cpu sluice-cache="$sluice_pid" --cpu sluice-observed="$observed_pid" --cpu sluice-quiet="$quiet_pid" --cpu sluice-sampled="$sampled_pid"
+  --cpu jetty="$jetty_pid" --cpu jetty-static="$static_pid" --cpu sluice="$sluice_pid" --cpu sluice-limited="$sluice_pid" --cpu sluice-headers="$sluice_pid" --cpu sluice-json="$sluice_pid" --cpu sluice-guarded="$sluice_pid" --cpu sluice-key="$sluice_pid" --cpu sluice-jwt="$sluice_pid" --cpu sluice-cache="$sluice_pid" --cpu sluice-observed="$observed_pid" --cpu sluice-quiet="$quiet_pid" --cpu sluice-sampled="$sampled_pid"

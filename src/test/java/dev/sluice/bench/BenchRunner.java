@@ -35,6 +35,9 @@ public final class BenchRunner
         new String[]{"4o", "Sluice, plain route, metrics + OTLP span export of every request", "sluice-observed"},
         new String[]{"4s", "Sluice, plain route, metrics + OTLP span export of 10% of traces", "sluice-sampled"},
         new String[]{"4q", "Sluice, plain route, metrics off, no span export", "sluice-quiet"},
+        new String[]{"4h", "Sluice, route with 3 header transforms", "sluice-headers"},
+        new String[]{"4j", "Sluice, route with a JSON response body transform", "sluice-json"},
+        new String[]{"4g", "Sluice, guarded route (IP allow list + body size limit)", "sluice-guarded"},
         new String[]{"5", "Sluice, API key + local rate limit", "sluice-key"},
         new String[]{"6", "Sluice, JWT RS256 (cached) + local rate limit", "sluice-jwt"},
         new String[]{"7a", "Sluice, cache hit (cache = force)", "sluice-cache"},
@@ -202,6 +205,11 @@ public final class BenchRunner
             ratios.add(ratio("bare Jetty ProxyServlet / nginx proxy_pass (context)", size, medianRps.get("jetty/" + size), medianRps.get("nginx/" + size), null));
             ratios.add(ratio("CPU per request: Sluice / bare Jetty (context, lower is better)", size, medianCpu.get("sluice/" + size), medianCpu.get("jetty/" + size), null));
             ratios.add(ratio("CPU per request: Sluice / nginx proxy_pass (context, lower is better)", size, medianCpu.get("sluice/" + size), medianCpu.get("nginx/" + size), null));
+            ratios.add(ratio("3 header transforms / Sluice plain", size, medianRps.get("sluice-headers/" + size), medianRps.get("sluice/" + size), 0.95));
+            ratios.add(ratio("JSON response body transform / Sluice plain" + (size.equals("large") ? " (context: the 100 KiB body is not JSON, so it passes)" : ""),
+                size, medianRps.get("sluice-json/" + size), medianRps.get("sluice/" + size), size.equals("small") ? 0.8 : null));
+            ratios.add(ratio("Guarded route (IP allow + size limit) / Sluice plain", size, medianRps.get("sluice-guarded/" + size),
+                medianRps.get("sluice/" + size), 0.97));
             ratios.add(ratio("API key + rate limit / Sluice plain", size, medianRps.get("sluice-key/" + size), medianRps.get("sluice/" + size), 0.95));
             ratios.add(ratio("Metrics + span export of 10% of traces / both off (plain route)", size, medianRps.get("sluice-sampled/" + size),
                 medianRps.get("sluice-quiet/" + size), 0.95));
