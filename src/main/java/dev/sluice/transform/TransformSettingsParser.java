@@ -73,6 +73,22 @@ public final class TransformSettingsParser
                 reader.problem("Keys '" + prefix + "response.*' transform the body of route '" + route.name() + "', which is cached (route."
                     + route.name() + ".cache); allowed: one or the other, for now: the cache would keep the upstream's body.");
             }
+            if (cachedRoutes.contains(route.name()))
+            {
+                for (Map.Entry<String, Map<String, Template>> kind : Map.of("set", responseHeaders.set(), "add", responseHeaders.add(), "append",
+                    responseHeaders.append()).entrySet())
+                {
+                    for (Map.Entry<String, Template> header : kind.getValue().entrySet())
+                    {
+                        if (!header.getValue().constant())
+                        {
+                            // A stored response would carry one request's value (a request id, a client address) to every later hit.
+                            reader.invalid(prefix + "response.header." + kind.getKey() + "." + header.getKey(), header.getValue().toString(),
+                                "a fixed value: route '" + route.name() + "' is cached, and a cached response is shared between requests");
+                        }
+                    }
+                }
+            }
             if (route.ai() && (transform.requestBody() || transform.responseBody()))
             {
                 reader.problem("Keys '" + prefix + "*.json.*' and the XML conversions are set on AI route '" + route.name()

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
@@ -405,6 +406,20 @@ class TransformTest
     }
 
     @Test
+    void environmentReferencesAreFilledOnceAtLoadAndRequestOnesLeftForEachRequest() throws Exception
+    {
+        Map<String, String> properties = new java.util.LinkedHashMap<>(Map.of("upstream.u.url", "http://127.0.0.1:9", "route.r.path", "/r",
+            "route.r.upstream", "u", "route.r.transform.request.header.set.X-Api-Version", "${env.API_VERSION}",
+            "route.r.transform.request.header.set.X-Caller", "${consumer.id}@${env.API_VERSION}"));
+        dev.sluice.config.Settings settings = dev.sluice.config.SettingsParser.parse("test", properties, name -> name.equals("API_VERSION") ? "v7" : null);
+        HeaderOps ops = settings.transform().route("r").requestHeaders();
+        assertTrue(ops.set().get("X-Api-Version").constant());
+        assertEquals("v7", ops.set().get("X-Api-Version").toString());
+        assertFalse(ops.set().get("X-Caller").constant());
+        assertEquals("${consumer.id}@v7", ops.set().get("X-Caller").toString());
+    }
+
+    @Test
     void badTransformConfigurationIsRefusedNamingTheKey()
     {
         String length = refusal("route.r.transform.request.header.set.Content-Length", "5");
@@ -419,6 +434,8 @@ class TransformTest
         assertTrue(gzip.contains("'route.r.transform.response.gzip'") && gzip.contains("pass"), gzip);
         String cached = refusal("route.c.transform.response.json.remove", "/a");
         assertTrue(cached.contains("cached"), cached);
+        String perRequest = refusal("route.c.transform.response.header.set.X-Request", "${request.id}");
+        assertTrue(perRequest.contains("'route.c.transform.response.header.set.X-Request'") && perRequest.contains("cached"), perRequest);
         String literal = refusal("route.r.transform.response.json.set./a", "json:{nope");
         assertTrue(literal.contains("json:"), literal);
     }

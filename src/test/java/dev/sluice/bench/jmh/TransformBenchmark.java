@@ -66,14 +66,53 @@ public class TransformBenchmark
         json = settings.transform().route("j");
         source = new Template.Source()
         {
-            public String consumerId() { return null; }
-            public String consumerUsername() { return null; }
-            public String claim(String name) { return null; }
-            public String clientIp() { return "127.0.0.1"; }
-            public String requestId() { return "r-1"; }
-            public String route() { return "h"; }
-            public String header(String name) { return null; }
-            public String query(String name) { return null; }
+            @Override
+            public String consumerId()
+            {
+                return null;
+            }
+
+            @Override
+            public String consumerUsername()
+            {
+                return null;
+            }
+
+            @Override
+            public String claim(String name)
+            {
+                return null;
+            }
+
+            @Override
+            public String clientIp()
+            {
+                return "127.0.0.1";
+            }
+
+            @Override
+            public String requestId()
+            {
+                return "r-1";
+            }
+
+            @Override
+            public String route()
+            {
+                return "h";
+            }
+
+            @Override
+            public String header(String name)
+            {
+                return null;
+            }
+
+            @Override
+            public String query(String name)
+            {
+                return null;
+            }
         };
         requestHeaders = HttpFields.build();
         ApiDocument document = ApiDocument.load(Path.of("src/test/resources/openapi/petstore-3.0.yaml"));
