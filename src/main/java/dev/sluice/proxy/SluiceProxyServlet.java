@@ -921,6 +921,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             {
                 proxyResponse.setContentType(result.contentType());
             }
+            // Byte ranges of the upstream's body do not address the new one.
+            proxyResponse.setHeader("Accept-Ranges", null);
         }
         proxyResponse.setContentLength(result.body().length);
         try

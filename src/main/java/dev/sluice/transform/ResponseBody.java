@@ -50,7 +50,8 @@ public final class ResponseBody
     public static ResponseBody begin(RouteTransform transform, String method, int status, String contentType, String contentEncoding,
                                      long contentLength, String accept)
     {
-        if (!transform.responseBody() || "HEAD".equals(method) || status < 200 || status >= 300 || status == 204 || contentLength == 0
+        // 206: a piece of the upstream's body is not a document to edit; it passes as it is.
+        if (!transform.responseBody() || "HEAD".equals(method) || status < 200 || status >= 300 || status == 204 || status == 206 || contentLength == 0
             || contentLength > transform.maxBody())
         {
             return null;

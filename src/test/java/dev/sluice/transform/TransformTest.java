@@ -84,6 +84,7 @@ class TransformTest
                     : name.equals("plain") ? "text/plain" : "application/json";
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
                 response.getHeaders().put(HttpHeader.ETAG, "\"v1\"");
+                response.getHeaders().put(HttpHeader.ACCEPT_RANGES, "bytes");
                 if (name.equals("gzip"))
                 {
                     response.getHeaders().put(HttpHeader.CONTENT_ENCODING, "gzip");
@@ -288,6 +289,7 @@ class TransformTest
         assertEquals("1", got.path("meta").path("v").asText(), "add leaves an existing field alone");
         assertEquals(String.valueOf(response.body().getBytes(StandardCharsets.UTF_8).length), response.headers().firstValue("Content-Length").orElse(null));
         assertEquals("W/\"v1\"", response.headers().firstValue("ETag").orElse(null), "a changed body's tag is weakened");
+        assertFalse(response.headers().firstValue("Accept-Ranges").isPresent(), "ranges of the upstream's body do not address the new one");
     }
 
     @Test
