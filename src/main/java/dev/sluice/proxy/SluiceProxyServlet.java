@@ -903,6 +903,18 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                 proxyResponse.addHeader(header[0], header[1]);
             }
         }
+        CacheExchange cache = CacheExchange.of(clientRequest);
+        if (cache != null)
+        {
+            // The cache keeps the response as clients get it (header values are fixed on cached
+            // routes), from the upstream's full list, which its policy reads.
+            List<String[]> stored = FieldPairs.of(serverResponse.getHeaders());
+            if (!transform.responseHeaders().empty())
+            {
+                stored = Transforms.responseHeaders(transform.responseHeaders(), source, stored);
+            }
+            cache.begin(serverResponse.getStatus(), stored, proxyResponse);
+        }
     }
 
     /** A transformed response body: written whole, blocking (the route's max-body bounds it), with its own length. */

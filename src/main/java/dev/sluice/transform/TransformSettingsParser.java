@@ -89,10 +89,10 @@ public final class TransformSettingsParser
                     }
                 }
             }
-            if (route.ai() && (transform.requestBody() || transform.responseBody()))
+            if (route.ai())
             {
-                reader.problem("Keys '" + prefix + "*.json.*' and the XML conversions are set on AI route '" + route.name()
-                    + "'; allowed: header and query transforms only: the AI front owns the bodies of AI routes.");
+                reader.problem("Keys '" + prefix + "*' are set on AI route '" + route.name()
+                    + "'; allowed: transforms on proxied routes only: the AI front builds its provider requests and its answers itself.");
             }
             transforms.put(route.name(), transform);
         }

@@ -153,6 +153,13 @@ class TransformTest
             route.zipped.upstream = u
             route.zipped.transform.response.gzip = pass
             route.zipped.transform.response.json.remove = /secret
+            route.kept.path = /kept
+            route.kept.upstream = u
+            route.kept.cache = force
+            route.kept.cache.ttl = 1m
+            route.kept.transform.request.header.set.X-Via-Sluice = yes
+            route.kept.transform.response.header.set.X-Served-By = sluice
+            route.kept.transform.response.header.remove = X-Upstream
             route.legacy.path = /legacy
             route.legacy.upstream = u
             route.legacy.transform.response.xml-to-json = true
@@ -237,6 +244,23 @@ class TransformTest
         assertEquals("sluice h", response.headers().firstValue("X-Served-By").orElse(null));
         assertEquals("no-store", response.headers().firstValue("Cache-Control").orElse(null));
         assertEquals("upstream ok", response.body());
+    }
+
+    @Test
+    void aCachedRouteStoresAndServesItsResponsesAsTransformed() throws Exception
+    {
+        HttpResponse<String> miss = send(HttpRequest.newBuilder(sluice.uri("/kept/order")));
+        assertEquals(200, miss.statusCode());
+        assertEquals("yes", upstream.take().headers().get("X-Via-Sluice"));
+        HttpResponse<String> hit = send(HttpRequest.newBuilder(sluice.uri("/kept/order")));
+        assertNull(upstream.poll(200), "the second answer came from the cache");
+        for (HttpResponse<String> response : java.util.List.of(miss, hit))
+        {
+            assertEquals("sluice", response.headers().firstValue("X-Served-By").orElse(null));
+            assertFalse(response.headers().firstValue("X-Upstream").isPresent());
+            assertEquals(ORDER, response.body());
+        }
+        assertEquals("HIT", hit.headers().firstValue("X-Cache-Status").orElse(null));
     }
 
     @Test
@@ -419,6 +443,19 @@ class TransformTest
         assertEquals("v7", ops.set().get("X-Api-Version").toString());
         assertFalse(ops.set().get("X-Caller").constant());
         assertEquals("${consumer.id}@v7", ops.set().get("X-Caller").toString());
+    }
+
+    @Test
+    void anAiRouteTakesNoTransforms() throws Exception
+    {
+        Map<String, String> properties = new java.util.LinkedHashMap<>(Map.of("route.llm.path", "/v1", "route.llm.ai", "on",
+            "ai.provider.local.type", "openai-compatible", "ai.provider.local.base-url", "http://127.0.0.1:9/v1",
+            "ai.model.m.target.t.provider", "local", "ai.model.m.target.t.model", "llama3.1:8b",
+            "route.llm.transform.request.header.set.X-Team", "search"));
+        String message = assertThrows(ConfigException.class, () -> dev.sluice.config.SettingsParser.parse("test", properties, name -> null)).getMessage();
+        assertTrue(message.contains("'route.llm.transform.*'") && message.contains("AI route"), message);
+        properties.remove("route.llm.transform.request.header.set.X-Team");
+        dev.sluice.config.SettingsParser.parse("test", properties, name -> null);
     }
 
     @Test
