@@ -18,8 +18,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 
 /**
  * Given the URLs of servers that {@code bench/run.sh} started, runs wrk against every scenario
- * and response size, round after round in the same order (A B C … A B C …), so that noise on a
- * shared machine hits every scenario alike. Prints one table of medians, the target ratios
+ * and response size, round after round (A B C … B C A … C A B …, each round rotated), so that
+ * noise on a shared machine hits every scenario alike. Prints one table of medians, the target ratios
  * computed from this run only, Sluice's resident memory, and writes the same as JSON and
  * Markdown under {@code bench/results/} and into {@code docs/PERFORMANCE.md}.
  */
@@ -91,9 +91,14 @@ public final class BenchRunner
         long peakRss = 0;
         for (int round = 1; round <= rounds; round++)
         {
+            // Each round starts one place further down the list: a scenario run right after another
+            // on the same JVM inherits its garbage and JIT work, and a fixed order would charge that
+            // to the same scenarios every round (the plain route alone followed an idle Sluice).
+            List<Map.Entry<String, String>> order = new ArrayList<>(targets.entrySet());
+            java.util.Collections.rotate(order, -((round - 1) * Math.max(1, order.size() / rounds)));
             for (String size : SIZES)
             {
-                for (Map.Entry<String, String> target : targets.entrySet())
+                for (Map.Entry<String, String> target : order)
                 {
                     List<Long> pids = processes.getOrDefault(target.getKey(), List.of());
                     long ticksBefore = cpuTicks(pids);
@@ -283,7 +288,7 @@ public final class BenchRunner
             .append(machine.get("cpu")).append("), ").append(machine.get("jdk")).append(", ").append(machine.get("nginx"))
             .append(", ").append(machine.get("wrk")).append(".\n");
         md.append("wrk -t1 -c").append(method.get("connections")).append(" -d").append(method.get("duration"))
-            .append(", ").append(method.get("rounds")).append(" interleaved rounds after a ").append(method.get("warmup"))
+            .append(", ").append(method.get("rounds")).append(" interleaved rounds (the order rotated each round) after a ").append(method.get("warmup"))
             .append(" warm-up per target; load generator ").append(Boolean.TRUE.equals(method.get("pinned")) ? "pinned to CPU 0, servers to CPU 1" : "not pinned")
             .append(". Medians of the rounds.\n\n");
         md.append("| # | scenario | response | requests/s | p50 ms | p99 ms | proxy CPU µs/request | requests/s each round |\n|---|---|---|---:|---:|---:|---:|---|\n");
