@@ -18,8 +18,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 
 /**
  * Given the URLs of servers that {@code bench/run.sh} started, runs wrk against every scenario
- * and response size, round after round (A B C … B C A … C A B …, each round rotated), so that
- * noise on a shared machine hits every scenario alike. Prints one table of medians, the target ratios
+ * and response size, round after round (the first round in the listed order, later ones shuffled
+ * with the round as seed), so that noise on a shared machine hits every scenario alike. Prints one table of medians, the target ratios
  * computed from this run only, Sluice's resident memory, and writes the same as JSON and
  * Markdown under {@code bench/results/} and into {@code docs/PERFORMANCE.md}.
  */
@@ -91,11 +91,15 @@ public final class BenchRunner
         long peakRss = 0;
         for (int round = 1; round <= rounds; round++)
         {
-            // Each round starts one place further down the list: a scenario run right after another
-            // on the same JVM inherits its garbage and JIT work, and a fixed order would charge that
-            // to the same scenarios every round (the plain route alone followed an idle Sluice).
+            // Each round runs the targets in another order (shuffled, seeded by the round, so runs
+            // repeat): a scenario run right after another on the same JVM inherits its garbage and
+            // JIT work, and in a fixed order (or a rotated one, which keeps neighbours) the plain
+            // route was the only Sluice scenario that always followed an idle Sluice.
             List<Map.Entry<String, String>> order = new ArrayList<>(targets.entrySet());
-            java.util.Collections.rotate(order, -((round - 1) * Math.max(1, order.size() / rounds)));
+            if (round > 1)
+            {
+                java.util.Collections.shuffle(order, new java.util.Random(round));
+            }
             for (String size : SIZES)
             {
                 for (Map.Entry<String, String> target : order)
@@ -288,7 +292,7 @@ public final class BenchRunner
             .append(machine.get("cpu")).append("), ").append(machine.get("jdk")).append(", ").append(machine.get("nginx"))
             .append(", ").append(machine.get("wrk")).append(".\n");
         md.append("wrk -t1 -c").append(method.get("connections")).append(" -d").append(method.get("duration"))
-            .append(", ").append(method.get("rounds")).append(" interleaved rounds (the order rotated each round) after a ").append(method.get("warmup"))
+            .append(", ").append(method.get("rounds")).append(" interleaved rounds (the order shuffled after the first) after a ").append(method.get("warmup"))
             .append(" warm-up per target; load generator ").append(Boolean.TRUE.equals(method.get("pinned")) ? "pinned to CPU 0, servers to CPU 1" : "not pinned")
             .append(". Medians of the rounds.\n\n");
         md.append("| # | scenario | response | requests/s | p50 ms | p99 ms | proxy CPU µs/request | requests/s each round |\n|---|---|---|---:|---:|---:|---:|---|\n");
