@@ -4,7 +4,6 @@ package dev.sluice.guard;
 import java.io.IOException;
 import java.util.Collections;
 import java.util.Enumeration;
-import java.util.Locale;
 
 import dev.sluice.exchange.Exchange;
 import dev.sluice.http.HeaderNames;
@@ -208,7 +207,7 @@ public final class GuardFilter implements Filter
         if (body && !guard.contentTypes().isEmpty())
         {
             String type = request.getContentType();
-            String media = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+            String media = dev.sluice.http.MediaTypes.essence(type);
             if (!guard.accepts(media))
             {
                 response.setHeader("Accept-Post", String.join(", ", guard.contentTypes()));

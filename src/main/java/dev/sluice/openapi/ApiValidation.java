@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.networknt.schema.Schema;
 import dev.sluice.exchange.Exchange;
+import dev.sluice.http.MediaTypes;
 import dev.sluice.http.ProblemType;
 import dev.sluice.http.ProblemWriter;
 import dev.sluice.http.Violation;
@@ -72,7 +73,7 @@ public final class ApiValidation
             }
             else
             {
-                String mediaType = RequestCheck.mediaType(request.getContentType());
+                String mediaType = MediaTypes.essence(request.getContentType());
                 Map.Entry<String, Schema> content = RequestCheck.content(operation.body().content(), mediaType);
                 if (content == null && !operation.body().content().isEmpty())
                 {
@@ -80,7 +81,7 @@ public final class ApiValidation
                     return refuse(response, exchange, ProblemType.UNSUPPORTED_MEDIA_TYPE,
                         "This operation takes bodies of type " + String.join(", ", operation.body().content().keySet()) + ".", List.of());
                 }
-                if (content != null && content.getValue() != null && RequestCheck.json(mediaType))
+                if (content != null && content.getValue() != null && MediaTypes.json(mediaType))
                 {
                     if (request.getContentLengthLong() > api.maxBody())
                     {
@@ -205,14 +206,14 @@ public final class ApiValidation
             {
                 content = operation.responses().get("DEFAULT");
             }
-            String mediaType = RequestCheck.mediaType(contentType);
+            String mediaType = MediaTypes.essence(contentType);
             if (content == null)
             {
                 LOG.warn("upstream answered {} {} with status {}, which the API description does not list", operation.method(), operation.template(), status);
                 return null;
             }
             Map.Entry<String, Schema> schema = RequestCheck.content(content, mediaType);
-            if (schema == null || schema.getValue() == null || !RequestCheck.json(mediaType))
+            if (schema == null || schema.getValue() == null || !MediaTypes.json(mediaType))
             {
                 return null;
             }

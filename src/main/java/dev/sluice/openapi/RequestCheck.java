@@ -8,7 +8,6 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -18,6 +17,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.networknt.schema.Error;
 import com.networknt.schema.Schema;
+import dev.sluice.http.MediaTypes;
 import dev.sluice.http.Violation;
 
 /**
@@ -48,22 +48,6 @@ public final class RequestCheck
         List<String> headers(String name);
 
         String cookie(String name);
-    }
-
-    /** The body's media type, lower case without parameters, or "" for none. */
-    public static String mediaType(String contentType)
-    {
-        if (contentType == null)
-        {
-            return "";
-        }
-        int semicolon = contentType.indexOf(';');
-        return (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip().toLowerCase(Locale.ROOT);
-    }
-
-    public static boolean json(String mediaType)
-    {
-        return mediaType.equals("application/json") || mediaType.endsWith("+json");
     }
 
     /** The operation's schema for a body of this media type: exact, then type/*, then *\/*; absent key: not accepted. */
@@ -129,7 +113,7 @@ public final class RequestCheck
     public static List<Violation> body(Schema schema, String mediaType, byte[] body)
     {
         List<Violation> violations = new ArrayList<>();
-        if (schema == null || !json(mediaType))
+        if (schema == null || !MediaTypes.json(mediaType))
         {
             return violations;
         }

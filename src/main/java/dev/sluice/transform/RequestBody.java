@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
-import java.util.Locale;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -57,8 +56,8 @@ public final class RequestBody
     public static HttpServletRequest transform(HttpServletRequest request, RouteTransform transform, Template.Source source) throws IOException, Refused
     {
         String type = request.getContentType();
-        String media = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
-        if (!media.equals("application/json") && !media.endsWith("+json"))
+        String media = dev.sluice.http.MediaTypes.essence(type);
+        if (!dev.sluice.http.MediaTypes.json(media))
         {
             return request;
         }

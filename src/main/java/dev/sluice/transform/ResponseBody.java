@@ -62,8 +62,8 @@ public final class ResponseBody
         {
             return null;
         }
-        String media = contentType == null ? "" : contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
-        boolean json = media.equals("application/json") || media.endsWith("+json");
+        String media = dev.sluice.http.MediaTypes.essence(contentType);
+        boolean json = dev.sluice.http.MediaTypes.json(media);
         boolean xml = media.equals("application/xml") || media.equals("text/xml") || media.endsWith("+xml");
         if (xml && transform.xmlToJson() && accepts(accept))
         {
