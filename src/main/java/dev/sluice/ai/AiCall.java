@@ -47,6 +47,7 @@ final class AiCall implements AsyncListener
     private volatile ProviderAttempt current;
     volatile boolean clientGone;
     private long promptEstimate = -1;
+    private TokenLimits.Reservation reservation = TokenLimits.Reservation.NONE;
 
     AiCall(AiFront front, HttpServletRequest request, HttpServletResponse response, Exchange exchange, AiSettings settings, ObjectNode body, AiFront.Operation operation,
         AiSettings.Model model, boolean stream)
@@ -67,6 +68,10 @@ final class AiCall implements AsyncListener
 
     void start()
     {
+        if (!admit())
+        {
+            return;
+        }
         async = request.startAsync();
         async.setTimeout(0);
         async.addListener(this);
@@ -79,6 +84,59 @@ final class AiCall implements AsyncListener
         }
         order = targets.iterator();
         next();
+    }
+
+    /**
+     * Reserves what the request needs under the token limits, or answers 429 in OpenAI's format
+     * with its rate-limit headers and returns false.
+     */
+    private boolean admit()
+    {
+        Governance governance = settings.governance();
+        if (governance.limits().isEmpty())
+        {
+            return true;
+        }
+        TokenLimits.Outcome outcome = front.limits.reserve(governance, asker(), promptEstimate(), completionReserve());
+        if (outcome.refusal() != null)
+        {
+            outcome.refusal().headers().forEach(response::setHeader);
+            exchange.outcome(outcome.refusal().error().status() == 429 ? Exchange.Outcome.RATE_LIMITED : Exchange.Outcome.RATE_LIMIT_UNAVAILABLE);
+            front.metrics.aiFailed(model.alias());
+            exchange.addBytesOut(AiErrors.write(response, outcome.refusal().error()));
+            return false;
+        }
+        reservation = outcome.reservation();
+        reservation.headers.forEach(response::setHeader);
+        return true;
+    }
+
+    TokenLimits.Asker asker()
+    {
+        Identity identity = exchange.identity();
+        String consumer = identity != null && identity.consumer() != null ? identity.consumer().id() : null;
+        String fallback = identity != null && identity.key() != null ? identity.key() : "ip:" + exchange.clientAddress();
+        return new TokenLimits.Asker(exchange.routeMatch().route().name(), model.alias(), consumer,
+            identity == null ? java.util.Set.of() : identity.groups(), fallback);
+    }
+
+    /** The completion tokens to hold: the request's max_tokens, else the largest any target of the alias may send. */
+    long completionReserve()
+    {
+        if (operation != AiFront.Operation.CHAT)
+        {
+            return 0;
+        }
+        if (outputTokens > 0)
+        {
+            return outputTokens;
+        }
+        long most = 0;
+        for (AiSettings.Target target : model.targets())
+        {
+            most = Math.max(most, target.maxTokens());
+        }
+        return most;
     }
 
     long promptEstimate()
@@ -106,6 +164,7 @@ final class AiCall implements AsyncListener
                 AiErrors.Error error = lastError != null ? lastError
                     : new AiErrors.Error(503, "api_error", "No target of the model can answer now.", null, "no_target", 1);
                 front.metrics.aiFailed(model.alias());
+                reservation.settle(null);
                 exchange.ai(new AiRecord(requestedAlias(), null, null, attempts, stream, null, 0, -1, -1, null, null));
                 exchange.outcome(error.status() == 504 ? Exchange.Outcome.UPSTREAM_TIMEOUT
                     : error.status() >= 500 || error.status() == 429 ? Exchange.Outcome.UPSTREAM_FAILED : Exchange.Outcome.BAD_REQUEST);
@@ -217,6 +276,7 @@ final class AiCall implements AsyncListener
             long prompt = promptEstimate();
             counted = new Usage(prompt, TokenCounter.count(completion), 0, 0, true);
         }
+        reservation.settle(counted);
         double cost = target.cost(counted);
         String prompt = settings.logBodies() ? body.path(operation == AiFront.Operation.CHAT ? "messages" : "input").toString() : null;
         exchange.ai(new AiRecord(requestedAlias(), target.provider(), answeringModel != null ? answeringModel : target.model(), attempts, stream,
@@ -224,6 +284,12 @@ final class AiCall implements AsyncListener
         Identity identity = exchange.identity();
         front.book.add(identity == null ? null : identity.consumer() != null ? identity.consumer().id() : identity.key(), model.alias(), counted, cost);
         front.metrics.aiCompleted(model.alias(), target.provider(), counted.promptTokens(), counted.completionTokens(), counted.cachedTokens(), cost, ttftNanos);
+    }
+
+    /** Gives every reserved token back: the request ended without an answer. */
+    void unanswered()
+    {
+        reservation.settle(null);
     }
 
     void headers(AiSettings.Target target, String answeringModel)

@@ -62,14 +62,19 @@ public final class AiFront implements AutoCloseable
     private final Map<ClientKey, HttpClient> clients = new ConcurrentHashMap<>();
     final TargetRouter router = new TargetRouter(System::nanoTime);
     final UsageBook book = new UsageBook();
+    final TokenLimits limits;
 
     enum Operation
     {
         CHAT, EMBEDDINGS
     }
 
-    public AiFront(Executor executor, Scheduler scheduler, Metrics metrics)
+    /**
+     * @param stores the rate limiter's current bucket store (local or Redis), shared by the token limits
+     */
+    public AiFront(Executor executor, Scheduler scheduler, Metrics metrics, java.util.function.Supplier<dev.sluice.ratelimit.BucketStore> stores)
     {
+        this.limits = new TokenLimits(stores);
         this.executor = executor;
         this.scheduler = scheduler;
         this.metrics = metrics;

@@ -16,6 +16,7 @@ import java.util.Set;
  * @param maxRequestBody the largest request body read, in bytes
  * @param maxResponseBody the largest non-streamed provider answer read, in bytes
  * @param logBodies whether prompt and completion text go into the access log
+ * @param governance token limits, budgets, the response cache, prompt guards, templates and queues
  */
 public record AiSettings(
     Map<String, Provider> providers,
@@ -25,10 +26,11 @@ public record AiSettings(
     long maxRequestBody,
     long maxResponseBody,
     boolean logBodies,
-    Cooldown cooldown)
+    Cooldown cooldown,
+    Governance governance)
 {
     public static final AiSettings NONE = new AiSettings(Map.of(), Map.of(), Map.of(), Map.of(), 1 << 20, 8 << 20, false,
-        new Cooldown(3, Duration.ofSeconds(30), Duration.ofSeconds(30)));
+        new Cooldown(3, Duration.ofSeconds(30), Duration.ofSeconds(30)), Governance.NONE);
 
     public AiSettings
     {

@@ -29,7 +29,7 @@ public final class AiSettingsParser
     {
     }
 
-    public static AiSettings parse(ConfigReader reader, RouteTable routes, Set<String> consumers)
+    public static AiSettings parse(ConfigReader reader, RouteTable routes, Set<String> consumers, boolean redis)
     {
         long maxRequestBody = reader.size("ai.max-request-body", 1 << 20, 64L << 20);
         long maxResponseBody = reader.size("ai.max-response-body", 8 << 20, 256L << 20);
@@ -91,7 +91,8 @@ public final class AiSettingsParser
                 consumerModels.put(consumer, aliases(reader, key, reader.list(key), models));
             }
         }
-        return new AiSettings(providers, models, routeModels, consumerModels, maxRequestBody, maxResponseBody, logBodies, cooldown);
+        Governance governance = GovernanceParser.parse(reader, routes, consumers, models, providers, redis);
+        return new AiSettings(providers, models, routeModels, consumerModels, maxRequestBody, maxResponseBody, logBodies, cooldown, governance);
     }
 
     private static Set<String> aliases(ConfigReader reader, String key, List<String> aliases, Map<String, AiSettings.Model> models)

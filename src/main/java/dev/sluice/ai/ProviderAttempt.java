@@ -434,6 +434,7 @@ final class ProviderAttempt implements Response.Listener
             return;
         }
         call.exchange.outcome(Exchange.Outcome.BAD_REQUEST);
+        call.unanswered();
         call.exchange.ai(new AiRecord(call.requestedAlias(), provider.name(), target.model(), call.attempts, call.stream, null, 0, -1,
             System.nanoTime() - sentNanos, null, null));
         call.headers(target, null);

@@ -96,7 +96,8 @@ public final class SettingsParser
             }
         }
         CacheSettings cache = CacheSettingsParser.parse(reader, reader.names("route."), authenticated);
-        dev.sluice.ai.AiSettings ai = dev.sluice.ai.AiSettingsParser.parse(reader, routes, auth.consumers().keySet());
+        dev.sluice.ai.AiSettings ai = dev.sluice.ai.AiSettingsParser.parse(reader, routes, auth.consumers().keySet(),
+            rateLimit.store() == RateLimitSettings.Store.REDIS);
         dev.sluice.guard.GuardSettings guard = dev.sluice.guard.GuardSettingsParser.parse(reader, routes);
         Set<String> cached = new java.util.HashSet<>();
         for (String name : reader.names("route."))

@@ -111,8 +111,19 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         getServletContext().setAttribute(READY_ATTRIBUTE, Boolean.TRUE);
         inFlight = new InFlight(clients.scheduler(), this::poolBusy);
         inFlight.start();
-        ai = new dev.sluice.ai.AiFront(clients.executor(), clients.scheduler(), dev.sluice.observe.Metrics.of(getServletContext()));
+        ai = new dev.sluice.ai.AiFront(clients.executor(), clients.scheduler(), dev.sluice.observe.Metrics.of(getServletContext()), this::bucketStore);
         getServletContext().setAttribute(dev.sluice.ai.AiFront.ATTRIBUTE, ai);
+    }
+
+    /** The rate limiter's store (its filter made it from the current configuration), which the AI front's token limits share. */
+    private dev.sluice.ratelimit.BucketStore bucketStore()
+    {
+        if (getServletContext().getAttribute(dev.sluice.ratelimit.RateLimiter.ATTRIBUTE) instanceof java.util.function.Supplier<?> limiters
+            && limiters.get() instanceof dev.sluice.ratelimit.RateLimiter limiter)
+        {
+            return limiter.store();
+        }
+        throw new IllegalStateException("The rate-limit filter is not installed: AI token limits need its store (see web.xml)");
     }
 
     @Override

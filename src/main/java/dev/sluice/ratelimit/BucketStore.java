@@ -37,7 +37,23 @@ public interface BucketStore extends AutoCloseable
      * editing a limit neither hands every caller a full bucket nor takes what is left; an
      * older version never replaces a newer one.
      */
-    Taken take(String key, BucketConfiguration configuration, long version) throws Unavailable;
+    default Taken take(String key, BucketConfiguration configuration, long version) throws Unavailable
+    {
+        return take(key, configuration, version, 1);
+    }
+
+    /**
+     * Takes {@code tokens} at once, or none: {@link #take(String, BucketConfiguration, long)} for
+     * requests that cost more than one (an AI request's estimated tokens).
+     */
+    Taken take(String key, BucketConfiguration configuration, long version, long tokens) throws Unavailable;
+
+    /**
+     * Settles an earlier take: a positive {@code delta} takes that many more even past empty (the
+     * bucket goes into debt, refused until it refills), a negative one gives tokens back (never
+     * above capacity). Creates the bucket like a take when it has expired meanwhile.
+     */
+    void adjust(String key, BucketConfiguration configuration, long version, long delta) throws Unavailable;
 
     /**
      * The tokens left in each limit of the bucket under {@code key} (refilled to now), without

@@ -24,7 +24,7 @@ import io.github.bucket4j.BandwidthBuilder;
 public record Limit(long requests, Duration period, long burst, boolean interval)
 {
     private static final Pattern FORM = Pattern.compile("(\\d{1,9})\\s*/\\s*([smhd])(?:\\s+burst\\s+(\\d{1,9}))?(?:\\s+(interval|greedy))?");
-    static final String ALLOWED = "limits such as 10/s, 100/m burst 150, 1000/h or 20000/d interval, comma-separated; "
+    public static final String ALLOWED = "limits such as 10/s, 100/m burst 150, 1000/h or 20000/d interval, comma-separated; "
         + "units s, m, h, d; N and burst at least 1";
 
     /**
@@ -63,7 +63,7 @@ public record Limit(long requests, Duration period, long burst, boolean interval
         return new Limit(requests, period, burst, "interval".equals(matcher.group(4)));
     }
 
-    Bandwidth bandwidth()
+    public Bandwidth bandwidth()
     {
         var capacity = BandwidthBuilder.builder().capacity(burst);
         return (interval ? capacity.refillIntervally(requests, period) : capacity.refillGreedy(requests, period)).build();

@@ -84,6 +84,32 @@ public final class LocalBucketStore implements BucketStore
     @Override
     public Taken take(String key, BucketConfiguration configuration, long version)
     {
+        return take(key, configuration, version, 1);
+    }
+
+    @Override
+    public Taken take(String key, BucketConfiguration configuration, long version, long tokens)
+    {
+        VerboseResult<ConsumptionProbe> result = entry(key, configuration, version).bucket.asVerbose().tryConsumeAndReturnRemaining(tokens);
+        return new Taken(result.getValue(), result.getState());
+    }
+
+    @Override
+    public void adjust(String key, BucketConfiguration configuration, long version, long delta)
+    {
+        LocalBucket bucket = entry(key, configuration, version).bucket;
+        if (delta > 0)
+        {
+            bucket.consumeIgnoringRateLimits(delta);
+        }
+        else if (delta < 0)
+        {
+            bucket.addTokens(-delta);
+        }
+    }
+
+    private Entry entry(String key, BucketConfiguration configuration, long version)
+    {
         Entry entry = buckets.get(key, ignored ->
         {
             if (buckets.estimatedSize() >= maxKeys && capReported.compareAndSet(false, true))
@@ -112,8 +138,7 @@ public final class LocalBucketStore implements BucketStore
                 }
             }
         }
-        VerboseResult<ConsumptionProbe> result = entry.bucket.asVerbose().tryConsumeAndReturnRemaining(1);
-        return new Taken(result.getValue(), result.getState());
+        return entry;
     }
 
     @Override

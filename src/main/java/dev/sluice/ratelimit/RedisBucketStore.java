@@ -113,16 +113,12 @@ public final class RedisBucketStore implements BucketStore
     }
 
     @Override
-    public Taken take(String key, BucketConfiguration configuration, long version) throws Unavailable
+    public Taken take(String key, BucketConfiguration configuration, long version, long tokens) throws Unavailable
     {
         ProxyManager<byte[]> manager = proxies();
         try
         {
-            VerboseResult<ConsumptionProbe> result = manager.builder()
-                .withImplicitConfigurationReplacement(version, io.github.bucket4j.TokensInheritanceStrategy.ADDITIVE)
-                .build((prefix + key).getBytes(StandardCharsets.UTF_8), () -> configuration)
-                .asVerbose()
-                .tryConsumeAndReturnRemaining(1);
+            VerboseResult<ConsumptionProbe> result = bucket(manager, key, configuration, version).asVerbose().tryConsumeAndReturnRemaining(tokens);
             up();
             return new Taken(result.getValue(), result.getState());
         }
@@ -135,6 +131,41 @@ public final class RedisBucketStore implements BucketStore
         {
             leaveNoThreadLocals();
         }
+    }
+
+    @Override
+    public void adjust(String key, BucketConfiguration configuration, long version, long delta) throws Unavailable
+    {
+        ProxyManager<byte[]> manager = proxies();
+        try
+        {
+            io.github.bucket4j.distributed.BucketProxy bucket = bucket(manager, key, configuration, version);
+            if (delta > 0)
+            {
+                bucket.consumeIgnoringRateLimits(delta);
+            }
+            else if (delta < 0)
+            {
+                bucket.addTokens(-delta);
+            }
+            up();
+        }
+        catch (RuntimeException x)
+        {
+            down(x);
+            throw new Unavailable("Redis " + where + " did not answer", x);
+        }
+        finally
+        {
+            leaveNoThreadLocals();
+        }
+    }
+
+    private io.github.bucket4j.distributed.BucketProxy bucket(ProxyManager<byte[]> manager, String key, BucketConfiguration configuration, long version)
+    {
+        return manager.builder()
+            .withImplicitConfigurationReplacement(version, io.github.bucket4j.TokensInheritanceStrategy.ADDITIVE)
+            .build((prefix + key).getBytes(StandardCharsets.UTF_8), () -> configuration);
     }
 
     @Override

@@ -121,4 +121,24 @@ abstract class BucketStoreContract
         assertEquals(99, taken.state().getCurrentSize(0));
         assertEquals(9, taken.state().getCurrentSize(1));
     }
+
+    @Test
+    void aReservationTakesAllItsTokensOrNoneAndSettlingRefundsOrChargesTheDifference() throws Exception
+    {
+        BucketConfiguration configuration = configuration("1000/d");
+        assertTrue(store().take("tokens", configuration, 0, 600).probe().isConsumed());
+        BucketStore.Taken refused = store().take("tokens", configuration, 0, 500);
+        assertFalse(refused.probe().isConsumed(), "400 left, 500 asked: nothing taken");
+        assertEquals(400, refused.probe().getRemainingTokens());
+        // The answer used 250 of the 600 reserved: 350 come back.
+        store().adjust("tokens", configuration, 0, -350);
+        assertEquals(750, store().peek("tokens")[0]);
+        // Another used 100 more than it reserved: the bucket goes into debt, not silently capped.
+        store().adjust("tokens", configuration, 0, 850);
+        assertEquals(0, store().peek("tokens")[0]);
+        assertFalse(store().take("tokens", configuration, 0, 1).probe().isConsumed());
+        // A refund never fills a bucket past its capacity.
+        store().adjust("tokens", configuration, 0, -5000);
+        assertEquals(1000, store().peek("tokens")[0]);
+    }
 }

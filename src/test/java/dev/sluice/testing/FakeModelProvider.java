@@ -84,6 +84,7 @@ public final class FakeModelProvider implements AutoCloseable
     private final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
     /** Counted down when a stream's connection is found closed by Sluice (the client went away). */
     public final CountDownLatch streamCancelled = new CountDownLatch(1);
+    private volatile boolean exactTokens;
 
     private FakeModelProvider(Server server, String name)
     {
@@ -300,8 +301,22 @@ public final class FakeModelProvider implements AutoCloseable
         return words;
     }
 
-    private static long promptTokens(JsonNode body)
+    /**
+     * Makes the reported prompt tokens the o200k count Sluice estimates with, as OpenAI's own
+     * models report; by default they are a cruder count of the messages' JSON.
+     */
+    public FakeModelProvider exactTokens()
     {
+        exactTokens = true;
+        return this;
+    }
+
+    private long promptTokens(JsonNode body)
+    {
+        if (exactTokens)
+        {
+            return dev.sluice.ai.TokenCounter.prompt(body);
+        }
         return 10 + body.path("messages").toString().length() / 4;
     }
 
