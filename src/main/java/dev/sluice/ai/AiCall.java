@@ -48,6 +48,10 @@ final class AiCall implements AsyncListener
     volatile boolean clientGone;
     private long promptEstimate = -1;
     private TokenLimits.Reservation reservation = TokenLimits.Reservation.NONE;
+    /** The AI cache's verdict for the access log, or null on routes that do not cache. */
+    String cacheStatus;
+    int redactions;
+    volatile long queuedNanos;
 
     AiCall(AiFront front, HttpServletRequest request, HttpServletResponse response, Exchange exchange, AiSettings settings, ObjectNode body, AiFront.Operation operation,
         AiSettings.Model model, boolean stream)
@@ -165,7 +169,7 @@ final class AiCall implements AsyncListener
                     : new AiErrors.Error(503, "api_error", "No target of the model can answer now.", null, "no_target", 1);
                 front.metrics.aiFailed(model.alias());
                 reservation.settle(null);
-                exchange.ai(new AiRecord(requestedAlias(), null, null, attempts, stream, null, 0, -1, -1, null, null));
+                exchange.ai(new AiRecord(requestedAlias(), null, null, attempts, stream, null, 0, -1, -1, null, null, governed()));
                 exchange.outcome(error.status() == 504 ? Exchange.Outcome.UPSTREAM_TIMEOUT
                     : error.status() >= 500 || error.status() == 429 ? Exchange.Outcome.UPSTREAM_FAILED : Exchange.Outcome.BAD_REQUEST);
                 exchange.addBytesOut(AiErrors.write(response, withAttempts(error)));
@@ -202,6 +206,12 @@ final class AiCall implements AsyncListener
             attempt.send(payload);
             return;
         }
+    }
+
+    AiRecord.Governed governed()
+    {
+        return cacheStatus == null && redactions == 0 && queuedNanos == 0 ? AiRecord.Governed.NONE
+            : new AiRecord.Governed(cacheStatus, 0, redactions, queuedNanos);
     }
 
     String requestedAlias()
@@ -280,7 +290,7 @@ final class AiCall implements AsyncListener
         double cost = target.cost(counted);
         String prompt = settings.logBodies() ? body.path(operation == AiFront.Operation.CHAT ? "messages" : "input").toString() : null;
         exchange.ai(new AiRecord(requestedAlias(), target.provider(), answeringModel != null ? answeringModel : target.model(), attempts, stream,
-            counted, cost, ttftNanos, providerNanos, prompt, settings.logBodies() ? completion : null));
+            counted, cost, ttftNanos, providerNanos, prompt, settings.logBodies() ? completion : null, governed()));
         Identity identity = exchange.identity();
         front.book.add(identity == null ? null : identity.consumer() != null ? identity.consumer().id() : identity.key(), model.alias(), counted, cost);
         front.metrics.aiCompleted(model.alias(), target.provider(), counted.promptTokens(), counted.completionTokens(), counted.cachedTokens(), cost, ttftNanos);

@@ -169,6 +169,17 @@ public final class AiFront implements AutoCloseable
                 ? "a chat model: use /chat/completions." : "an embeddings model: use /embeddings."), "model"));
             return;
         }
+        Governance governance = settings.governance();
+        int redactions = 0;
+        if (operation == Operation.CHAT)
+        {
+            AiErrors.Error shaped = Prompts.template(body, governance);
+            if (shaped != null)
+            {
+                error(response, exchange, shaped);
+                return;
+            }
+        }
         if (operation == Operation.CHAT && (!body.path("messages").isArray() || body.path("messages").isEmpty()))
         {
             error(response, exchange, AiErrors.invalid("'messages' must be a non-empty array.", "messages"));
@@ -185,8 +196,25 @@ public final class AiFront implements AutoCloseable
             error(response, exchange, AiErrors.invalid("'stream' must be true or false.", "stream"));
             return;
         }
+        Governance.PromptGuard guard = governance.guards().get(route.name());
+        if (operation == Operation.CHAT && guard != null)
+        {
+            Prompts.Checked checked = Prompts.guard(body, guard);
+            if (checked.error() != null)
+            {
+                error(response, exchange, checked.error());
+                return;
+            }
+            redactions = checked.redactions();
+        }
+        if (operation == Operation.CHAT)
+        {
+            Prompts.decorate(body, governance, route.name(), alias);
+        }
         boolean stream = operation == Operation.CHAT && streamNode != null && streamNode.asBoolean();
-        new AiCall(this, request, response, exchange, settings, body, operation, model, stream).start();
+        AiCall call = new AiCall(this, request, response, exchange, settings, body, operation, model, stream);
+        call.redactions = redactions;
+        call.start();
     }
 
     private static String printable(String text)

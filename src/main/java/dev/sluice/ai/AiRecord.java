@@ -12,6 +12,7 @@ package dev.sluice.ai;
  * @param providerNanos time from sending to the provider to the end of its answer, or -1
  * @param prompt the prompt, only when {@code ai.log.bodies = true}
  * @param completion the answer's text, only when {@code ai.log.bodies = true}
+ * @param governed what governance did to the exchange
  */
 public record AiRecord(
     String alias,
@@ -24,8 +25,20 @@ public record AiRecord(
     long ttftNanos,
     long providerNanos,
     String prompt,
-    String completion)
+    String completion,
+    Governed governed)
 {
+    /**
+     * @param cache the AI cache's verdict (HIT, MISS, BYPASS) or null when the route does not cache
+     * @param tokensSaved on a hit, the tokens the stored answer cost when it was made
+     * @param redactions how many matches redaction replaced in the prompt
+     * @param queuedNanos how long the request waited for a provider slot
+     */
+    public record Governed(String cache, long tokensSaved, int redactions, long queuedNanos)
+    {
+        public static final Governed NONE = new Governed(null, 0, 0, 0);
+    }
+
     /** Output tokens per second of generation (after the first token), or -1 when unknown. */
     public double tokensPerSecond()
     {

@@ -331,9 +331,9 @@ final class GovernanceParser
         {
             reader.invalid(prefix + "guard.roles", roles, "user or all");
         }
-        int maxMessages = reader.integer(prefix + "guard.max-messages", 256, 1, 100_000);
+        int maxMessages = reader.integer(prefix + "guard.max-messages", 1000, 1, 100_000);
         long maxPromptTokens = reader.integer(prefix + "guard.max-prompt-tokens", 0, 0, Integer.MAX_VALUE);
-        int maxMessageChars = (int)reader.size(prefix + "guard.max-message-size", 256 << 10, 64L << 20);
+        int maxMessageChars = (int)reader.size(prefix + "guard.max-message-size", 1 << 20, 64L << 20);
         return new Governance.PromptGuard(allow, deny, redact, roles.equals("all"), maxMessages, maxPromptTokens, maxMessageChars);
     }
 

@@ -436,7 +436,7 @@ final class ProviderAttempt implements Response.Listener
         call.exchange.outcome(Exchange.Outcome.BAD_REQUEST);
         call.unanswered();
         call.exchange.ai(new AiRecord(call.requestedAlias(), provider.name(), target.model(), call.attempts, call.stream, null, 0, -1,
-            System.nanoTime() - sentNanos, null, null));
+            System.nanoTime() - sentNanos, null, null, call.governed()));
         call.headers(target, null);
         call.exchange.addBytesOut(AiErrors.write(call.response, mapped));
         call.complete();

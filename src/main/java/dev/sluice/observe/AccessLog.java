@@ -453,6 +453,23 @@ public final class AccessLog implements AutoCloseable
         {
             json.writeStringField("completion", ai.completion());
         }
+        dev.sluice.ai.AiRecord.Governed governed = ai.governed();
+        if (governed.cache() != null)
+        {
+            json.writeStringField("cache", governed.cache());
+            if (governed.tokensSaved() > 0)
+            {
+                json.writeNumberField("tokens_saved", governed.tokensSaved());
+            }
+        }
+        if (governed.redactions() > 0)
+        {
+            json.writeNumberField("redactions", governed.redactions());
+        }
+        if (governed.queuedNanos() > 0)
+        {
+            json.writeNumberField("queued_ms", millis(governed.queuedNanos()));
+        }
         json.writeEndObject();
     }
 
