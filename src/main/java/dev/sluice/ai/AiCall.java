@@ -50,6 +50,10 @@ final class AiCall implements AsyncListener
     private TokenLimits.Reservation reservation = TokenLimits.Reservation.NONE;
     /** The AI cache's verdict for the access log, or null on routes that do not cache. */
     String cacheStatus;
+    private AiCache cache;
+    private String cacheKey;
+    private AiCache.Control cacheControl;
+    private volatile java.io.ByteArrayOutputStream capture;
     int redactions;
     volatile long queuedNanos;
 
@@ -72,7 +76,7 @@ final class AiCall implements AsyncListener
 
     void start()
     {
-        if (!admit())
+        if (lookup() || !admit())
         {
             return;
         }
@@ -88,6 +92,129 @@ final class AiCall implements AsyncListener
         }
         order = targets.iterator();
         next();
+    }
+
+    /**
+     * Answers from the AI cache when the route caches and holds the answer; otherwise notes the
+     * key to store the answer under. True when the request has been answered (or refused for a
+     * bad {@code X-Sluice-Cache}).
+     */
+    private boolean lookup()
+    {
+        Governance.CacheSpec spec = settings.governance().cache();
+        if (!spec.routes().contains(exchange.routeMatch().route().name()) || !AiCache.cacheable(body))
+        {
+            return false;
+        }
+        AiCache.Control control = AiCache.control(request.getHeader(AiCache.CONTROL_HEADER), spec.ttl());
+        if (control == null)
+        {
+            exchange.outcome(Exchange.Outcome.BAD_REQUEST);
+            exchange.addBytesOut(AiErrors.write(response, AiErrors.invalid(AiCache.CONTROL_HEADER
+                + " must be no-cache, no-store or ttl=<seconds>.", null)));
+            return true;
+        }
+        cache = front.cache(spec);
+        Identity identity = exchange.identity();
+        cacheKey = cache.key(operation, identity == null ? null : identity.key(), body);
+        cacheControl = control;
+        if (control.read())
+        {
+            AiCache.Entry entry = cache.get(cacheKey);
+            if (entry != null)
+            {
+                replay(entry);
+                return true;
+            }
+        }
+        cacheStatus = control.read() ? "MISS" : "BYPASS";
+        response.setHeader(AiCache.STATUS_HEADER, cacheStatus);
+        if (control.write() && stream)
+        {
+            capture = new java.io.ByteArrayOutputStream(1024);
+        }
+        return false;
+    }
+
+    /** Writes a stored answer in the form this request wants; it costs no tokens and no budget. */
+    private void replay(AiCache.Entry entry)
+    {
+        cacheStatus = "HIT";
+        response.setStatus(200);
+        response.setHeader(AiCache.STATUS_HEADER, "HIT");
+        response.setHeader("Age", Long.toString(Math.max(0, (System.currentTimeMillis() - entry.createdMillis()) / 1000)));
+        response.setHeader(AiFront.MODEL_HEADER, entry.model());
+        response.setHeader(AiFront.PROVIDER_HEADER, entry.provider());
+        response.setHeader(AiFront.ATTEMPTS_HEADER, "0");
+        response.setHeader(AiFront.COST_HEADER, "0");
+        byte[][] parts;
+        if (stream)
+        {
+            response.setContentType("text/event-stream;charset=utf-8");
+            response.setHeader("Cache-Control", "no-cache");
+            response.setHeader("X-Accel-Buffering", "no");
+            parts = new byte[][] {entry.events(), includeUsage ? entry.usageChunk() : new byte[0], ChatStream.DONE};
+        }
+        else
+        {
+            response.setContentType("application/json");
+            response.setContentLength(entry.answer().length);
+            parts = new byte[][] {entry.answer()};
+        }
+        try
+        {
+            var out = response.getOutputStream();
+            for (byte[] part : parts)
+            {
+                out.write(part);
+                exchange.addBytesOut(part.length);
+            }
+        }
+        catch (IOException | IllegalStateException x)
+        {
+            exchange.outcome(Exchange.Outcome.CLIENT_ABORTED);
+        }
+        long saved = entry.promptTokens() + entry.completionTokens();
+        exchange.ai(new AiRecord(requestedAlias(), entry.provider(), entry.model(), 0, stream, null, 0, -1, -1, null, null,
+            new AiRecord.Governed("HIT", saved, redactions, 0)));
+        front.metrics.aiCacheHit(model.alias(), saved);
+    }
+
+    /** Keeps what a streamed answer sent the client, to store it once complete; dropped past the entry size cap. */
+    void captured(byte[] bytes, int length)
+    {
+        java.io.ByteArrayOutputStream open = capture;
+        if (open == null)
+        {
+            return;
+        }
+        if (open.size() + length > settings.governance().cache().maxEntryBytes())
+        {
+            capture = null;
+            return;
+        }
+        open.write(bytes, 0, length);
+    }
+
+    /** Stores a complete answer when the request may be stored; the stream's captured events or the JSON answer. */
+    void store(AiSettings.Target target, byte[] answer, Usage usage)
+    {
+        if (cache == null || cacheKey == null || !cacheControl.write() || usage == null)
+        {
+            return;
+        }
+        if (stream)
+        {
+            java.io.ByteArrayOutputStream open = capture;
+            if (open != null)
+            {
+                cache.storeStream(cacheKey, open.toByteArray(), usage, target.provider(), cacheControl.ttl());
+            }
+        }
+        else if (answer != null)
+        {
+            cache.storeAnswer(cacheKey, answer, usage, target.provider(), cacheControl.ttl(), operation);
+        }
     }
 
     /**

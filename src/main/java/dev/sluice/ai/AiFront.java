@@ -63,6 +63,7 @@ public final class AiFront implements AutoCloseable
     final TargetRouter router = new TargetRouter(System::nanoTime);
     final UsageBook book = new UsageBook();
     final TokenLimits limits;
+    private volatile AiCache cache;
 
     enum Operation
     {
@@ -283,6 +284,36 @@ public final class AiFront implements AutoCloseable
         exchange.addBytesOut(body.length);
     }
 
+    /**
+     * The AI cache for these settings, or null when no route caches. A reload that changes the
+     * cache's settings starts an empty one.
+     */
+    AiCache cache(Governance.CacheSpec spec)
+    {
+        if (spec.routes().isEmpty())
+        {
+            return null;
+        }
+        AiCache current = cache;
+        if (current != null && current.spec().equals(spec))
+        {
+            return current;
+        }
+        synchronized (this)
+        {
+            if (cache == null || !cache.spec().equals(spec))
+            {
+                AiCache old = cache;
+                cache = new AiCache(spec);
+                if (old != null)
+                {
+                    old.close();
+                }
+            }
+            return cache;
+        }
+    }
+
     /** Jetty sets the connect timeout and the trusted certificates per client, not per request. */
     private record ClientKey(Duration connectTimeout, java.nio.file.Path caFile)
     {
@@ -371,6 +402,11 @@ public final class AiFront implements AutoCloseable
             }
         }
         clients.clear();
+        AiCache open = cache;
+        if (open != null)
+        {
+            open.close();
+        }
     }
 
     static String cost(double cost)

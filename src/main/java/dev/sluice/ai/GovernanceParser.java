@@ -288,7 +288,12 @@ final class GovernanceParser
             String key = "route." + route.name() + ".ai.cache";
             if (reader.isSet(key))
             {
-                boolean on = reader.bool(key, false);
+                String value = reader.optional(key).orElse("off").toLowerCase(Locale.ROOT);
+                boolean on = value.equals("on") || value.equals("true");
+                if (!on && !value.equals("off") && !value.equals("false"))
+                {
+                    reader.invalid(key, value, "on or off");
+                }
                 if (on && !route.ai())
                 {
                     reader.problem("Key '" + key + "' is set on a route that is not an AI route; allowed: only with route." + route.name() + ".ai = on.");
@@ -301,11 +306,16 @@ final class GovernanceParser
         }
         Duration ttl = reader.positiveDuration("ai.cache.ttl", Duration.ofHours(1));
         long entries = reader.integer("ai.cache.max-entries", 10_000, 1, 10_000_000);
+        long offHeap = reader.size("ai.cache.off-heap", 0, 1L << 40);
+        if (offHeap > 0 && offHeap < 1 << 20)
+        {
+            reader.invalid("ai.cache.off-heap", Long.toString(offHeap), "0 (none) or at least 1MB");
+        }
         long entryBytes = reader.size("ai.cache.max-entry-size", 1 << 20, 64L << 20);
         boolean shared = reader.bool("ai.cache.shared", false);
         boolean ignoreSystem = reader.bool("ai.cache.ignore-system", false);
         boolean truncated = reader.bool("ai.cache.store-truncated", false);
-        return new Governance.CacheSpec(cached, ttl, entries, entryBytes, shared, ignoreSystem, truncated);
+        return new Governance.CacheSpec(cached, ttl, entries, offHeap, entryBytes, shared, ignoreSystem, truncated);
     }
 
     private static Governance.PromptGuard guard(ConfigReader reader, String prefix)

@@ -236,6 +236,7 @@ final class ProviderAttempt implements Response.Listener
             ServletOutputStream stream = call.response.getOutputStream();
             stream.write(out.array(), 0, out.length());
             stream.flush();
+            call.captured(out.array(), out.length());
             call.exchange.addBytesOut(out.length());
         }
         catch (IOException | IllegalStateException x)
@@ -401,6 +402,10 @@ final class ProviderAttempt implements Response.Listener
         front.router.succeeded(target, ttft < 0 ? -1 : firstTokenNanos - sentNanos, firstTokenNanos < 0 ? 0 : System.nanoTime() - firstTokenNanos,
             counted == null ? 0 : counted.completionTokens());
         call.record(target, chat.model(), counted, ttft, providerNanos, chat.text());
+        if (counted != null)
+        {
+            call.store(target, null, counted);
+        }
         call.complete();
     }
 
@@ -512,6 +517,7 @@ final class ProviderAttempt implements Response.Listener
         call.headers(target, answeringModel);
         response.setHeader(AiFront.COST_HEADER, AiFront.cost(target.cost(counted)));
         response.setContentLength(out.length);
+        call.store(target, out, counted);
         try
         {
             response.getOutputStream().write(out);

@@ -313,6 +313,13 @@ public final class Metrics implements PoolEvents, AutoCloseable
         }
     }
 
+    /** An AI request answered from the AI cache, and the tokens its stored answer cost when made. */
+    public void aiCacheHit(String alias, long tokensSaved)
+    {
+        counter("sluice.ai.cache.hits", "alias", alias).increment();
+        counter("sluice.ai.cache.tokens.saved", "alias", alias).increment(tokensSaved);
+    }
+
     /** An AI request that found no target to answer it (every attempt failed). */
     public void aiFailed(String alias)
     {
