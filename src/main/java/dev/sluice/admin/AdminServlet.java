@@ -101,7 +101,7 @@ public final class AdminServlet extends HttpServlet
             case "/cache" -> AdminViews.cache(getServletContext().getAttribute(CacheRuntime.ATTRIBUTE) instanceof CacheRuntime cache
                 ? cache.store().tiers() : List.of());
             case "/openapi.json" -> OPENAPI;
-            case "/ai/usage" -> aiUsage();
+            case "/ai/usage" -> aiUsage(settings);
             default -> limits(request, response, settings, id);
         };
         if (view != null)
@@ -115,7 +115,7 @@ public final class AdminServlet extends HttpServlet
     private static final Object OPENAPI = openApi();
 
     /** Tokens and cost per alias and per consumer since start, and what the AI router knows of each target. */
-    private Object aiUsage()
+    private Object aiUsage(dev.sluice.config.Settings settings)
     {
         if (!(getServletContext().getAttribute(dev.sluice.ai.AiFront.ATTRIBUTE) instanceof dev.sluice.ai.AiFront ai))
         {
@@ -123,6 +123,7 @@ public final class AdminServlet extends HttpServlet
         }
         java.util.Map<String, Object> view = new java.util.LinkedHashMap<>(ai.usage().view());
         view.put("targets", ai.router().describe());
+        view.put("budgets", ai.budgetView(settings.ai(), settings.rateLimit()));
         return view;
     }
 

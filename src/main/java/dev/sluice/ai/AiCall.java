@@ -48,6 +48,7 @@ final class AiCall implements AsyncListener
     volatile boolean clientGone;
     private long promptEstimate = -1;
     private TokenLimits.Reservation reservation = TokenLimits.Reservation.NONE;
+    private BudgetBook.Reservation spending;
     /** The AI cache's verdict for the access log, or null on routes that do not cache. */
     String cacheStatus;
     private AiCache cache;
@@ -76,7 +77,7 @@ final class AiCall implements AsyncListener
 
     void start()
     {
-        if (lookup() || !admit())
+        if (lookup() || !admit() || !budget())
         {
             return;
         }
@@ -242,6 +243,36 @@ final class AiCall implements AsyncListener
         return true;
     }
 
+    /** Reserves the request's worst-case cost against its consumer's and groups' budgets, or answers the refusal. */
+    private boolean budget()
+    {
+        BudgetBook book = front.budgets(settings.governance().budgets(), exchange.settings().rateLimit());
+        if (book == null)
+        {
+            return true;
+        }
+        Identity identity = exchange.identity();
+        String consumer = identity != null && identity.consumer() != null ? identity.consumer().id() : null;
+        Usage worst = new Usage(promptEstimate(), completionReserve(), 0, 0, true);
+        double cost = 0;
+        for (AiSettings.Target target : model.targets())
+        {
+            cost = Math.max(cost, target.cost(worst));
+        }
+        BudgetBook.Outcome outcome = book.reserve(consumer, identity == null ? java.util.Set.of() : identity.groups(), cost,
+            java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC));
+        if (outcome.refusal() != null)
+        {
+            reservation.settle(null);
+            exchange.outcome(outcome.refusal().status() == 503 ? Exchange.Outcome.RATE_LIMIT_UNAVAILABLE : Exchange.Outcome.RATE_LIMITED);
+            front.metrics.aiFailed(model.alias());
+            exchange.addBytesOut(AiErrors.write(response, outcome.refusal()));
+            return false;
+        }
+        spending = outcome.reservation();
+        return true;
+    }
+
     TokenLimits.Asker asker()
     {
         Identity identity = exchange.identity();
@@ -295,7 +326,7 @@ final class AiCall implements AsyncListener
                 AiErrors.Error error = lastError != null ? lastError
                     : new AiErrors.Error(503, "api_error", "No target of the model can answer now.", null, "no_target", 1);
                 front.metrics.aiFailed(model.alias());
-                reservation.settle(null);
+                unanswered();
                 exchange.ai(new AiRecord(requestedAlias(), null, null, attempts, stream, null, 0, -1, -1, null, null, governed()));
                 exchange.outcome(error.status() == 504 ? Exchange.Outcome.UPSTREAM_TIMEOUT
                     : error.status() >= 500 || error.status() == 429 ? Exchange.Outcome.UPSTREAM_FAILED : Exchange.Outcome.BAD_REQUEST);
@@ -415,6 +446,10 @@ final class AiCall implements AsyncListener
         }
         reservation.settle(counted);
         double cost = target.cost(counted);
+        if (spending != null)
+        {
+            spending.settle(cost);
+        }
         String prompt = settings.logBodies() ? body.path(operation == AiFront.Operation.CHAT ? "messages" : "input").toString() : null;
         exchange.ai(new AiRecord(requestedAlias(), target.provider(), answeringModel != null ? answeringModel : target.model(), attempts, stream,
             counted, cost, ttftNanos, providerNanos, prompt, settings.logBodies() ? completion : null, governed()));
@@ -427,6 +462,10 @@ final class AiCall implements AsyncListener
     void unanswered()
     {
         reservation.settle(null);
+        if (spending != null)
+        {
+            spending.settle(0);
+        }
     }
 
     void headers(AiSettings.Target target, String answeringModel)

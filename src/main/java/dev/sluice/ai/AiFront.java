@@ -64,6 +64,7 @@ public final class AiFront implements AutoCloseable
     final UsageBook book = new UsageBook();
     final TokenLimits limits;
     private volatile AiCache cache;
+    private volatile BudgetBook budgets;
 
     enum Operation
     {
@@ -314,6 +315,43 @@ public final class AiFront implements AutoCloseable
         }
     }
 
+    /**
+     * The budget book for these settings, or null when no budget is set. A reload that changes
+     * the budgets starts a new book, which reads the file (or Redis) again: spending carries over.
+     */
+    BudgetBook budgets(Governance.Budgets spec, dev.sluice.ratelimit.RateLimitSettings rateLimit)
+    {
+        if (!spec.any())
+        {
+            return null;
+        }
+        BudgetBook current = budgets;
+        if (current != null && current.settings().equals(spec))
+        {
+            return current;
+        }
+        synchronized (this)
+        {
+            if (budgets == null || !budgets.settings().equals(spec))
+            {
+                BudgetBook old = budgets;
+                if (old != null)
+                {
+                    old.close();
+                }
+                budgets = new BudgetBook(spec, rateLimit.redisUri(), rateLimit.redisTimeout(), scheduler);
+            }
+            return budgets;
+        }
+    }
+
+    /** What every budget has left, for the admin usage view (empty when none is set). */
+    public Map<String, Object> budgetView(AiSettings settings, dev.sluice.ratelimit.RateLimitSettings rateLimit)
+    {
+        BudgetBook book = budgets(settings.governance().budgets(), rateLimit);
+        return book == null ? Map.of() : book.view(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC));
+    }
+
     /** Jetty sets the connect timeout and the trusted certificates per client, not per request. */
     private record ClientKey(Duration connectTimeout, java.nio.file.Path caFile)
     {
@@ -406,6 +444,11 @@ public final class AiFront implements AutoCloseable
         if (open != null)
         {
             open.close();
+        }
+        BudgetBook book = budgets;
+        if (book != null)
+        {
+            book.close();
         }
     }
 

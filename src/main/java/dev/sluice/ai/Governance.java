@@ -80,8 +80,8 @@ public record Governance(
         DAY, MONTH
     }
 
-    /** A spending limit in micro-USD (millionths of a dollar) per calendar day or month, UTC. */
-    public record Budget(long microUsd, Period period)
+    /** A spending limit in nano-USD (billionths of a dollar) per calendar day or month, UTC. */
+    public record Budget(long nanoUsd, Period period)
     {
     }
 

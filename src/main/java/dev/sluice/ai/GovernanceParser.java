@@ -271,13 +271,13 @@ final class GovernanceParser
             reader.invalid(key, text, "an amount per day or month such as 25 USD/month or 1.50 USD/day");
             return null;
         }
-        long micro = new BigDecimal(matcher.group(1)).movePointRight(6).longValueExact();
-        if (micro <= 0)
+        long nanos = new BigDecimal(matcher.group(1)).movePointRight(9).longValueExact();
+        if (nanos <= 0)
         {
             reader.invalid(key, text, "an amount above zero");
             return null;
         }
-        return new Governance.Budget(micro, matcher.group(2).equalsIgnoreCase("day") ? Governance.Period.DAY : Governance.Period.MONTH);
+        return new Governance.Budget(nanos, matcher.group(2).equalsIgnoreCase("day") ? Governance.Period.DAY : Governance.Period.MONTH);
     }
 
     private static Governance.CacheSpec cache(ConfigReader reader, RouteTable routes)

@@ -197,7 +197,7 @@ public final class RedisBucketStore implements BucketStore
      * container's request or start-up thread would then keep Sluice's class loader after an
      * undeploy (Tomcat reports it). Netty's own cure for threads it does not manage.
      */
-    private static void leaveNoThreadLocals()
+    public static void leaveNoThreadLocals()
     {
         if (!(Thread.currentThread() instanceof io.netty.util.concurrent.FastThreadLocalThread))
         {
