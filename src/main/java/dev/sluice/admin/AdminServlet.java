@@ -124,6 +124,7 @@ public final class AdminServlet extends HttpServlet
         java.util.Map<String, Object> view = new java.util.LinkedHashMap<>(ai.usage().view());
         view.put("targets", ai.router().describe());
         view.put("budgets", ai.budgetView(settings.ai(), settings.rateLimit()));
+        view.put("queues", ai.queueView());
         return view;
     }
 

@@ -45,6 +45,7 @@ final class AiCall implements AsyncListener
     AiErrors.Error lastError;
     private volatile AsyncContext async;
     private volatile ProviderAttempt current;
+    private volatile ProviderQueues.Waiter waiter;
     volatile boolean clientGone;
     private long promptEstimate = -1;
     private TokenLimits.Reservation reservation = TokenLimits.Reservation.NONE;
@@ -361,7 +362,20 @@ final class AiCall implements AsyncListener
             attempts++;
             ProviderAttempt attempt = new ProviderAttempt(front, this, target, provider);
             current = attempt;
-            attempt.send(payload);
+            Governance.QueueSpec queue = settings.governance().queues().get(target.provider());
+            if (queue == null)
+            {
+                attempt.send(payload);
+                return;
+            }
+            byte[] ready = payload;
+            long asked = System.nanoTime();
+            waiter = front.queues.acquire(target.provider(), queue, asker().queueKey(), () -> granted(attempt, target, ready, asked), error ->
+            {
+                waiter = null;
+                lastError = error;
+                next();
+            });
             return;
         }
     }
@@ -370,6 +384,23 @@ final class AiCall implements AsyncListener
     {
         return cacheStatus == null && redactions == 0 && queuedNanos == 0 ? AiRecord.Governed.NONE
             : new AiRecord.Governed(cacheStatus, 0, redactions, queuedNanos);
+    }
+
+    /** The provider had a slot (at once or after waiting): the attempt goes out, unless the client left meanwhile. */
+    private void granted(ProviderAttempt attempt, AiSettings.Target target, byte[] payload, long asked)
+    {
+        waiter = null;
+        queuedNanos += System.nanoTime() - asked;
+        attempt.holdsSlot = true;
+        if (clientGone)
+        {
+            front.queues.release(target.provider());
+            exchange.outcome(Exchange.Outcome.CLIENT_ABORTED);
+            unanswered();
+            complete();
+            return;
+        }
+        attempt.send(payload);
     }
 
     String requestedAlias()
@@ -489,6 +520,14 @@ final class AiCall implements AsyncListener
     public void onError(AsyncEvent event)
     {
         clientGone = true;
+        ProviderQueues.Waiter queued = waiter;
+        if (queued != null && queued.cancel())
+        {
+            exchange.outcome(Exchange.Outcome.CLIENT_ABORTED);
+            unanswered();
+            complete();
+            return;
+        }
         ProviderAttempt attempt = current;
         if (attempt != null)
         {

@@ -63,6 +63,7 @@ public final class AiFront implements AutoCloseable
     final TargetRouter router = new TargetRouter(System::nanoTime);
     final UsageBook book = new UsageBook();
     final TokenLimits limits;
+    final ProviderQueues queues;
     private volatile AiCache cache;
     private volatile BudgetBook budgets;
 
@@ -77,6 +78,7 @@ public final class AiFront implements AutoCloseable
     public AiFront(Executor executor, Scheduler scheduler, Metrics metrics, java.util.function.Supplier<dev.sluice.ratelimit.BucketStore> stores)
     {
         this.limits = new TokenLimits(stores);
+        this.queues = new ProviderQueues(scheduler);
         this.executor = executor;
         this.scheduler = scheduler;
         this.metrics = metrics;
@@ -343,6 +345,12 @@ public final class AiFront implements AutoCloseable
             }
             return budgets;
         }
+    }
+
+    /** Each queued provider's slots in use and queue depth. */
+    public Map<String, Object> queueView()
+    {
+        return queues.view();
     }
 
     /** What every budget has left, for the admin usage view (empty when none is set). */

@@ -56,6 +56,8 @@ final class ProviderAttempt implements Response.Listener
     private boolean spanned;
     private String answeringModel;
     private Usage answerUsage;
+    /** Whether this attempt holds one of its provider's queue slots, to give back when it ends. */
+    volatile boolean holdsSlot;
 
     ProviderAttempt(AiFront front, AiCall call, AiSettings.Target target, AiSettings.Provider provider)
     {
@@ -312,6 +314,11 @@ final class ProviderAttempt implements Response.Listener
     private void completed(Result result)
     {
         front.router.ended(target);
+        if (holdsSlot)
+        {
+            holdsSlot = false;
+            front.queues.release(target.provider());
+        }
         if (firstTokenTimer != null)
         {
             firstTokenTimer.cancel();

@@ -46,6 +46,11 @@ final class TokenLimits
     /** Who asks for what: the keys limits match and count by. */
     record Asker(String route, String alias, String consumer, java.util.Set<String> groups, String fallbackKey)
     {
+        /** Whose share of a provider queue the request counts in. */
+        String queueKey()
+        {
+            return consumer != null ? "c:" + consumer : fallbackKey;
+        }
     }
 
     /** One bucket a request took from, and what it took. */

@@ -65,7 +65,9 @@ public final class FakeModelProvider implements AutoCloseable
         /** The stream waits 2 s after the first content event, then repeats it 200 times, 50 ms apart. */
         PAUSE_AFTER_FIRST,
         /** No usage in the answer. */
-        NO_USAGE
+        NO_USAGE,
+        /** Holds the request until {@link #release(int)} lets it answer (at most 10 s). */
+        HOLD
     }
 
     /** One request as the provider received it. */
@@ -85,6 +87,7 @@ public final class FakeModelProvider implements AutoCloseable
     /** Counted down when a stream's connection is found closed by Sluice (the client went away). */
     public final CountDownLatch streamCancelled = new CountDownLatch(1);
     private volatile boolean exactTokens;
+    private final java.util.concurrent.Semaphore held = new java.util.concurrent.Semaphore(0);
 
     private FakeModelProvider(Server server, String name)
     {
@@ -194,6 +197,17 @@ public final class FakeModelProvider implements AutoCloseable
             if (fault != null && answerFault(fault, anthropic, response))
             {
                 return;
+            }
+            if (fault == Fault.HOLD)
+            {
+                try
+                {
+                    held.tryAcquire(10, java.util.concurrent.TimeUnit.SECONDS);
+                }
+                catch (InterruptedException x)
+                {
+                    Thread.currentThread().interrupt();
+                }
             }
             if (request.getRequestURI().endsWith("/embeddings"))
             {
@@ -305,6 +319,12 @@ public final class FakeModelProvider implements AutoCloseable
      * Makes the reported prompt tokens the o200k count Sluice estimates with, as OpenAI's own
      * models report; by default they are a cruder count of the messages' JSON.
      */
+    /** Lets {@code count} requests held by {@link Fault#HOLD} answer. */
+    public void release(int count)
+    {
+        held.release(count);
+    }
+
     public FakeModelProvider exactTokens()
     {
         exactTokens = true;
