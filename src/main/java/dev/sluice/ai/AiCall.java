@@ -455,6 +455,17 @@ final class AiCall implements AsyncListener
         }
         if (completed.compareAndSet(false, true))
         {
+            if (response instanceof AnthropicInbound.Response inbound)
+            {
+                try
+                {
+                    inbound.finish();
+                }
+                catch (IOException x)
+                {
+                    exchange.outcome(Exchange.Outcome.CLIENT_ABORTED);
+                }
+            }
             try
             {
                 async.complete();

@@ -94,11 +94,14 @@ public final class AiFront implements AutoCloseable
         return router;
     }
 
-    public void service(HttpServletRequest request, HttpServletResponse response, Exchange exchange) throws IOException
+    public void service(HttpServletRequest request, HttpServletResponse servletResponse, Exchange exchange) throws IOException
     {
         AiSettings settings = exchange.settings().ai();
         Route route = exchange.routeMatch().route();
         String path = exchange.path();
+        // Anthropic's Messages API: the same pipeline, the request and answer translated at the edges.
+        AnthropicInbound.Response inbound = path.endsWith("/messages") ? new AnthropicInbound.Response(servletResponse) : null;
+        HttpServletResponse response = inbound != null ? inbound : servletResponse;
         String method = request.getMethod();
         Identity identity = exchange.identity();
         String consumer = identity != null && identity.consumer() != null ? identity.consumer().id() : null;
@@ -113,11 +116,12 @@ public final class AiFront implements AutoCloseable
             models(response, exchange, settings, route.name(), consumer);
             return;
         }
-        Operation operation = path.endsWith("/chat/completions") ? Operation.CHAT : path.endsWith("/embeddings") ? Operation.EMBEDDINGS : null;
+        Operation operation = path.endsWith("/chat/completions") || inbound != null ? Operation.CHAT
+            : path.endsWith("/embeddings") ? Operation.EMBEDDINGS : null;
         if (operation == null)
         {
             error(response, exchange, new AiErrors.Error(404, "invalid_request_error",
-                "Unknown request URL: " + method + " " + printable(path) + ". This route serves /chat/completions, /embeddings and /models.",
+                "Unknown request URL: " + method + " " + printable(path) + ". This route serves /chat/completions, /embeddings, /models and /messages.",
                 null, "unknown_url", 0));
             return;
         }
@@ -142,10 +146,23 @@ public final class AiFront implements AutoCloseable
         {
             parsed = null;
         }
-        if (!(parsed instanceof ObjectNode body))
+        if (!(parsed instanceof ObjectNode object))
         {
             error(response, exchange, AiErrors.invalid("We could not parse the JSON body of your request: it must be a JSON object.", null));
             return;
+        }
+        ObjectNode body = object;
+        if (inbound != null)
+        {
+            try
+            {
+                body = AnthropicInbound.request(object);
+            }
+            catch (AnthropicInbound.Invalid x)
+            {
+                error(response, exchange, AiErrors.invalid(x.getMessage(), null));
+                return;
+            }
         }
         JsonNode modelNode = body.get("model");
         if (modelNode == null || !modelNode.isTextual() || modelNode.asText().isEmpty())
@@ -219,6 +236,11 @@ public final class AiFront implements AutoCloseable
         AiCall call = new AiCall(this, request, response, exchange, settings, body, operation, model, stream);
         call.redactions = redactions;
         call.start();
+        if (inbound != null && !request.isAsyncStarted())
+        {
+            // Answered at once (from the cache, or refused): the held JSON goes out translated now.
+            inbound.finish();
+        }
     }
 
     private static String printable(String text)

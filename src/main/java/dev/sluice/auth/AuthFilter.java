@@ -111,7 +111,7 @@ public final class AuthFilter implements Filter
             return;
         }
         long started = System.nanoTime();
-        Credentials credentials = credentials(request, policy, settings);
+        Credentials credentials = credentials(request, policy, settings, exchange.routeMatch().route().ai());
         Authenticator.Outcome outcome = authenticatorFor(settings).authenticate(policy, credentials);
         exchange.authMethod(outcome.method());
         if (exchange.spans() != null)
@@ -176,7 +176,7 @@ public final class AuthFilter implements Filter
             new JwksSource(issuer.jwksUrl(), issuer.jwksRefresh(), issuer.jwksCooldown(), issuer.jwksTimeout(), http::get, clock));
     }
 
-    static Credentials credentials(HttpServletRequest request, RoutePolicy policy, AuthSettings settings)
+    static Credentials credentials(HttpServletRequest request, RoutePolicy policy, AuthSettings settings, boolean aiRoute)
     {
         String apiKey = null;
         if (policy.methods().stream().anyMatch(method -> method.type() == RoutePolicy.Type.API_KEY))
@@ -185,6 +185,11 @@ public final class AuthFilter implements Filter
             if (apiKey == null)
             {
                 apiKey = QueryString.parameter(request.getQueryString(), settings.apiKeyQuery());
+            }
+            if (apiKey == null && aiRoute)
+            {
+                // Anthropic's SDKs send their key in x-api-key; on AI routes that is a Sluice key too.
+                apiKey = request.getHeader("x-api-key");
             }
         }
         String token = bearer(request.getHeader(HeaderNames.AUTHORIZATION));

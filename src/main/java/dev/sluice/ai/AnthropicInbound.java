@@ -1,0 +1,699 @@
+// Anthropic's Messages API in front: requests translated to the AI front's OpenAI form, answers and streams translated back.
+package dev.sluice.ai;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
+
+/**
+ * {@code POST …/messages} on an AI route: the request is translated into the OpenAI chat form
+ * the AI front works in — so aliases, fallbacks, limits, budgets, the cache and the guard apply
+ * unchanged, whatever provider answers — and the answer is translated back on its way out by a
+ * response wrapper: a JSON answer (or error) when it is flushed, a stream event by event.
+ *
+ * <p>What does not cross: {@code top_k} and {@code thinking} are dropped (OpenAI's form has no
+ * equivalent), {@code cache_control} marks are dropped; server tools and document blocks are
+ * refused with 400. Usage comes in {@code message_delta} at the end of a stream, when it is
+ * known; {@code message_start} says 0.</p>
+ */
+final class AnthropicInbound
+{
+    private AnthropicInbound()
+    {
+    }
+
+    /** An Anthropic request the front cannot take, as the client's 400. */
+    static final class Invalid extends Exception
+    {
+        Invalid(String message)
+        {
+            super(message, null, false, false);
+        }
+    }
+
+    /** The OpenAI chat request equivalent to an Anthropic Messages request. */
+    static ObjectNode request(ObjectNode in) throws Invalid
+    {
+        ObjectNode out = AnthropicTranslation.JSON.createObjectNode();
+        JsonNode model = in.get("model");
+        if (model == null || !model.isTextual() || model.asText().isEmpty())
+        {
+            throw new Invalid("model: Field required");
+        }
+        out.put("model", model.asText());
+        JsonNode max = in.get("max_tokens");
+        if (max == null || !max.canConvertToInt() || max.asInt() < 1)
+        {
+            throw new Invalid("max_tokens: Field required (a positive integer)");
+        }
+        out.put("max_tokens", max.asInt());
+        ArrayNode messages = out.putArray("messages");
+        JsonNode system = in.get("system");
+        if (system != null && !system.isNull())
+        {
+            String text = system.isTextual() ? system.asText() : joinText(system, "system");
+            messages.addObject().put("role", "system").put("content", text);
+        }
+        JsonNode turns = in.get("messages");
+        if (turns == null || !turns.isArray() || turns.isEmpty())
+        {
+            throw new Invalid("messages: Field required (a non-empty array)");
+        }
+        int index = 0;
+        for (JsonNode turn : turns)
+        {
+            message(turn, "messages." + index++, messages);
+        }
+        for (String copied : new String[] {"temperature", "top_p"})
+        {
+            if (in.hasNonNull(copied))
+            {
+                out.set(copied, in.get(copied));
+            }
+        }
+        if (in.path("stop_sequences").isArray() && !in.path("stop_sequences").isEmpty())
+        {
+            out.set("stop", in.get("stop_sequences"));
+        }
+        if (in.path("metadata").path("user_id").isTextual())
+        {
+            out.put("user", in.path("metadata").path("user_id").asText());
+        }
+        tools(in, out);
+        JsonNode stream = in.get("stream");
+        if (stream != null && !stream.isNull() && !stream.isBoolean())
+        {
+            throw new Invalid("stream: Input should be a valid boolean");
+        }
+        if (stream != null && stream.asBoolean())
+        {
+            out.put("stream", true);
+            out.putObject("stream_options").put("include_usage", true);
+        }
+        // Sluice's own fields pass through to the front: templates and their variables.
+        for (String own : new String[] {"template", "variables"})
+        {
+            if (in.has(own))
+            {
+                out.set(own, in.get(own));
+            }
+        }
+        return out;
+    }
+
+    private static String joinText(JsonNode blocks, String path) throws Invalid
+    {
+        if (!blocks.isArray())
+        {
+            throw new Invalid(path + ": Input should be a string or a list of text blocks");
+        }
+        StringBuilder text = new StringBuilder();
+        for (JsonNode block : blocks)
+        {
+            if (!"text".equals(block.path("type").asText()))
+            {
+                throw new Invalid(path + ": only text blocks are supported here");
+            }
+            if (text.length() > 0)
+            {
+                text.append("\n\n");
+            }
+            text.append(block.path("text").asText());
+        }
+        return text.toString();
+    }
+
+    private static void message(JsonNode turn, String path, ArrayNode out) throws Invalid
+    {
+        String role = turn.path("role").asText();
+        if (!role.equals("user") && !role.equals("assistant"))
+        {
+            throw new Invalid(path + ".role: Input should be 'user' or 'assistant'");
+        }
+        JsonNode content = turn.get("content");
+        if (content != null && content.isTextual())
+        {
+            out.addObject().put("role", role).put("content", content.asText());
+            return;
+        }
+        if (content == null || !content.isArray())
+        {
+            throw new Invalid(path + ".content: Input should be a string or a list of content blocks");
+        }
+        ArrayNode parts = AnthropicTranslation.JSON.createArrayNode();
+        StringBuilder assistantText = new StringBuilder();
+        ArrayNode calls = AnthropicTranslation.JSON.createArrayNode();
+        int index = 0;
+        for (JsonNode block : content)
+        {
+            String blockPath = path + ".content." + index++;
+            String type = block.path("type").asText();
+            switch (type)
+            {
+                case "text" ->
+                {
+                    if (role.equals("assistant"))
+                    {
+                        assistantText.append(block.path("text").asText());
+                    }
+                    else
+                    {
+                        parts.addObject().put("type", "text").put("text", block.path("text").asText());
+                    }
+                }
+                case "image" ->
+                {
+                    if (role.equals("assistant"))
+                    {
+                        throw new Invalid(blockPath + ": images are only allowed in user turns");
+                    }
+                    JsonNode source = block.path("source");
+                    String url = switch (source.path("type").asText())
+                    {
+                        case "base64" -> "data:" + source.path("media_type").asText() + ";base64," + source.path("data").asText();
+                        case "url" -> source.path("url").asText();
+                        default -> throw new Invalid(blockPath + ".source.type: Input should be 'base64' or 'url'");
+                    };
+                    parts.addObject().put("type", "image_url").putObject("image_url").put("url", url);
+                }
+                case "tool_use" ->
+                {
+                    if (!role.equals("assistant"))
+                    {
+                        throw new Invalid(blockPath + ": tool_use blocks are only allowed in assistant turns");
+                    }
+                    ObjectNode call = calls.addObject();
+                    call.put("id", block.path("id").asText());
+                    call.put("type", "function");
+                    call.putObject("function").put("name", block.path("name").asText())
+                        .put("arguments", block.path("input").isMissingNode() ? "{}" : block.get("input").toString());
+                }
+                case "tool_result" ->
+                {
+                    if (!role.equals("user"))
+                    {
+                        throw new Invalid(blockPath + ": tool_result blocks are only allowed in user turns");
+                    }
+                    JsonNode result = block.path("content");
+                    String text = result.isTextual() ? result.asText() : result.isMissingNode() || result.isNull() ? "" : joinText(result, blockPath + ".content");
+                    if (block.path("is_error").asBoolean(false))
+                    {
+                        text = "Error: " + text;
+                    }
+                    // A tool's answer is its own message in OpenAI's form, right after the call.
+                    out.addObject().put("role", "tool").put("tool_call_id", block.path("tool_use_id").asText()).put("content", text);
+                }
+                case "thinking", "redacted_thinking" ->
+                {
+                    // Dropped: the reasoning of an earlier turn has no place in OpenAI's form.
+                }
+                default -> throw new Invalid(blockPath + ".type: content blocks of type '" + printable(type) + "' are not supported by this gateway");
+            }
+        }
+        if (role.equals("assistant"))
+        {
+            ObjectNode message = out.addObject().put("role", "assistant");
+            if (assistantText.length() > 0 || calls.isEmpty())
+            {
+                message.put("content", assistantText.toString());
+            }
+            else
+            {
+                message.putNull("content");
+            }
+            if (!calls.isEmpty())
+            {
+                message.set("tool_calls", calls);
+            }
+        }
+        else if (!parts.isEmpty())
+        {
+            out.addObject().put("role", "user").set("content", parts);
+        }
+    }
+
+    private static void tools(JsonNode in, ObjectNode out) throws Invalid
+    {
+        JsonNode tools = in.get("tools");
+        if (tools != null && tools.isArray() && !tools.isEmpty())
+        {
+            ArrayNode converted = out.putArray("tools");
+            for (JsonNode tool : tools)
+            {
+                if (tool.has("type") && !"custom".equals(tool.path("type").asText()))
+                {
+                    throw new Invalid("tools: server tools such as '" + printable(tool.path("type").asText()) + "' are not supported by this gateway");
+                }
+                ObjectNode function = converted.addObject().put("type", "function").putObject("function");
+                function.put("name", tool.path("name").asText());
+                if (tool.hasNonNull("description"))
+                {
+                    function.put("description", tool.get("description").asText());
+                }
+                function.set("parameters", tool.path("input_schema").isObject() ? tool.get("input_schema")
+                    : AnthropicTranslation.JSON.createObjectNode().put("type", "object"));
+            }
+        }
+        JsonNode choice = in.get("tool_choice");
+        if (choice != null && choice.isObject())
+        {
+            switch (choice.path("type").asText())
+            {
+                case "auto" -> out.put("tool_choice", "auto");
+                case "any" -> out.put("tool_choice", "required");
+                case "none" -> out.put("tool_choice", "none");
+                case "tool" -> out.putObject("tool_choice").put("type", "function").putObject("function").put("name", choice.path("name").asText());
+                default -> throw new Invalid("tool_choice.type: Input should be 'auto', 'any', 'tool' or 'none'");
+            }
+            if (choice.path("disable_parallel_tool_use").asBoolean(false))
+            {
+                out.put("parallel_tool_calls", false);
+            }
+        }
+    }
+
+    private static String printable(String text)
+    {
+        String cut = text.length() > 64 ? text.substring(0, 64) + "..." : text;
+        return cut.replaceAll("[^\\x20-\\x7e]", "?");
+    }
+
+    static String stopReason(String finishReason)
+    {
+        if (finishReason == null)
+        {
+            return null;
+        }
+        return switch (finishReason)
+        {
+            case "length" -> "max_tokens";
+            case "tool_calls", "function_call" -> "tool_use";
+            case "content_filter" -> "refusal";
+            default -> "end_turn";
+        };
+    }
+
+    /** The error type Anthropic's SDKs expect for a status. */
+    static String errorType(int status)
+    {
+        return switch (status)
+        {
+            case 400, 405, 415 -> "invalid_request_error";
+            case 401 -> "authentication_error";
+            case 402 -> "billing_error";
+            case 403 -> "permission_error";
+            case 404 -> "not_found_error";
+            case 413 -> "request_too_large";
+            case 429 -> "rate_limit_error";
+            case 503, 529 -> "overloaded_error";
+            case 504 -> "timeout_error";
+            default -> "api_error";
+        };
+    }
+
+    static ObjectNode error(int status, String message)
+    {
+        ObjectNode root = AnthropicTranslation.JSON.createObjectNode();
+        root.put("type", "error");
+        root.putObject("error").put("type", errorType(status)).put("message", message);
+        return root;
+    }
+
+    /** An OpenAI chat answer as an Anthropic message. */
+    static ObjectNode message(JsonNode answer)
+    {
+        ObjectNode out = AnthropicTranslation.JSON.createObjectNode();
+        String id = answer.path("id").asText("");
+        out.put("id", id.startsWith("msg_") ? id : "msg_" + id);
+        out.put("type", "message");
+        out.put("role", "assistant");
+        out.put("model", answer.path("model").asText(""));
+        ArrayNode content = out.putArray("content");
+        JsonNode choice = answer.path("choices").path(0);
+        JsonNode message = choice.path("message");
+        if (message.path("content").isTextual() && !message.path("content").asText().isEmpty())
+        {
+            content.addObject().put("type", "text").put("text", message.path("content").asText());
+        }
+        for (JsonNode call : message.path("tool_calls"))
+        {
+            ObjectNode use = content.addObject();
+            use.put("type", "tool_use");
+            use.put("id", call.path("id").asText());
+            use.put("name", call.path("function").path("name").asText());
+            use.set("input", parseArguments(call.path("function").path("arguments").asText("{}")));
+        }
+        out.put("stop_reason", stopReason(choice.path("finish_reason").asText(null)));
+        out.putNull("stop_sequence");
+        out.set("usage", usage(answer.path("usage")));
+        return out;
+    }
+
+    private static JsonNode parseArguments(String arguments)
+    {
+        try
+        {
+            JsonNode parsed = AnthropicTranslation.JSON.readTree(arguments.isEmpty() ? "{}" : arguments);
+            return parsed != null && parsed.isObject() ? parsed : AnthropicTranslation.JSON.createObjectNode();
+        }
+        catch (IOException x)
+        {
+            return AnthropicTranslation.JSON.createObjectNode();
+        }
+    }
+
+    private static ObjectNode usage(JsonNode usage)
+    {
+        ObjectNode out = AnthropicTranslation.JSON.createObjectNode();
+        long cached = usage.path("prompt_tokens_details").path("cached_tokens").asLong(0);
+        out.put("input_tokens", Math.max(0, usage.path("prompt_tokens").asLong(0) - cached));
+        out.put("output_tokens", usage.path("completion_tokens").asLong(0));
+        out.put("cache_read_input_tokens", cached);
+        out.put("cache_creation_input_tokens", 0);
+        return out;
+    }
+
+    /**
+     * Translates what the front writes. JSON (an answer or an error) is held until the front
+     * flushes or finishes and then written translated, with its own length; an event stream is
+     * translated frame by frame as it is written.
+     */
+    static final class Response extends HttpServletResponseWrapper
+    {
+        private final HttpServletResponse wrapped;
+        private final ByteArrayOutputStream held = new ByteArrayOutputStream(1024);
+        private final ByteArrayOutputStream frames = new ByteArrayOutputStream(512);
+        private final StreamState state = new StreamState();
+        private boolean finished;
+        private final ServletOutputStream stream = new ServletOutputStream()
+        {
+            @Override
+            public boolean isReady()
+            {
+                return true;
+            }
+
+            @Override
+            public void setWriteListener(WriteListener listener)
+            {
+                throw new IllegalStateException("blocking writes only");
+            }
+
+            @Override
+            public void write(int b) throws IOException
+            {
+                write(new byte[] {(byte)b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] bytes, int offset, int length) throws IOException
+            {
+                if (streaming())
+                {
+                    frames.write(bytes, offset, length);
+                    translateFrames();
+                }
+                else
+                {
+                    held.write(bytes, offset, length);
+                }
+            }
+
+            @Override
+            public void flush() throws IOException
+            {
+                if (streaming())
+                {
+                    wrapped.getOutputStream().flush();
+                }
+            }
+        };
+
+        Response(HttpServletResponse response)
+        {
+            super(response);
+            this.wrapped = response;
+        }
+
+        private boolean streaming()
+        {
+            String type = wrapped.getContentType();
+            return type != null && type.startsWith("text/event-stream");
+        }
+
+        @Override
+        public ServletOutputStream getOutputStream()
+        {
+            return stream;
+        }
+
+        @Override
+        public void setContentLength(int length)
+        {
+            // The translated body has its own length, set when it is written.
+        }
+
+        @Override
+        public void setContentLengthLong(long length)
+        {
+            // As above.
+        }
+
+        @Override
+        public boolean isCommitted()
+        {
+            return finished || wrapped.isCommitted();
+        }
+
+        @Override
+        public void resetBuffer()
+        {
+            held.reset();
+            wrapped.resetBuffer();
+        }
+
+        @Override
+        public void flushBuffer() throws IOException
+        {
+            if (streaming())
+            {
+                wrapped.flushBuffer();
+            }
+            else
+            {
+                finish();
+            }
+        }
+
+        /** Writes the held JSON, translated; nothing when the answer was a stream or is written already. */
+        void finish() throws IOException
+        {
+            if (finished || streaming())
+            {
+                return;
+            }
+            finished = true;
+            byte[] body = held.toByteArray();
+            byte[] out = body;
+            if (body.length > 0)
+            {
+                JsonNode parsed;
+                try
+                {
+                    parsed = AnthropicTranslation.JSON.readTree(body);
+                }
+                catch (IOException x)
+                {
+                    parsed = null;
+                }
+                if (parsed != null && parsed.path("error").isObject())
+                {
+                    out = AnthropicTranslation.JSON.writeValueAsBytes(error(wrapped.getStatus(), parsed.path("error").path("message").asText("")));
+                }
+                else if (parsed != null && "chat.completion".equals(parsed.path("object").asText()))
+                {
+                    out = AnthropicTranslation.JSON.writeValueAsBytes(message(parsed));
+                }
+            }
+            wrapped.setContentLength(out.length);
+            wrapped.getOutputStream().write(out);
+            wrapped.flushBuffer();
+        }
+
+        private void translateFrames() throws IOException
+        {
+            byte[] all = frames.toByteArray();
+            int start = 0;
+            ByteArrayOutputStream out = new ByteArrayOutputStream(all.length * 2);
+            for (int i = 0; i + 1 < all.length; i++)
+            {
+                if (all[i] == '\n' && all[i + 1] == '\n')
+                {
+                    String frame = new String(all, start, i - start, StandardCharsets.UTF_8);
+                    state.translate(frame, out);
+                    start = i + 2;
+                    i++;
+                }
+            }
+            frames.reset();
+            frames.write(all, start, all.length - start);
+            if (out.size() > 0)
+            {
+                out.writeTo(wrapped.getOutputStream());
+            }
+        }
+    }
+
+    /** Where a translated stream is: the blocks opened so far, the stop reason and usage once known. */
+    static final class StreamState
+    {
+        private boolean started;
+        private boolean stopped;
+        private int block = -1;
+        private String blockType;
+        private String stopReason;
+        private JsonNode usage;
+
+        void translate(String frame, ByteArrayOutputStream out) throws IOException
+        {
+            if (!frame.startsWith("data: ") || stopped)
+            {
+                return;
+            }
+            String data = frame.substring(6);
+            if (data.equals("[DONE]"))
+            {
+                stop(out);
+                return;
+            }
+            JsonNode chunk = AnthropicTranslation.JSON.readTree(data);
+            if (chunk.path("error").isObject())
+            {
+                JsonNode error = chunk.path("error");
+                ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
+                event.put("type", "error");
+                event.putObject("error").put("type", "overloaded_error".equals(error.path("type").asText()) ? "overloaded_error" : "api_error")
+                    .put("message", error.path("message").asText(""));
+                emit(out, "error", event);
+                stopped = true;
+                return;
+            }
+            if (!started)
+            {
+                started = true;
+                ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
+                event.put("type", "message_start");
+                ObjectNode message = event.putObject("message");
+                String id = chunk.path("id").asText("");
+                message.put("id", id.startsWith("msg_") ? id : "msg_" + id);
+                message.put("type", "message");
+                message.put("role", "assistant");
+                message.put("model", chunk.path("model").asText(""));
+                message.putArray("content");
+                message.putNull("stop_reason");
+                message.putNull("stop_sequence");
+                message.putObject("usage").put("input_tokens", 0).put("output_tokens", 0);
+                emit(out, "message_start", event);
+            }
+            if (chunk.path("usage").isObject())
+            {
+                usage = chunk.get("usage");
+            }
+            JsonNode choice = chunk.path("choices").path(0);
+            JsonNode delta = choice.path("delta");
+            if (delta.path("content").isTextual() && !delta.path("content").asText().isEmpty())
+            {
+                open(out, "text", null);
+                ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
+                event.put("type", "content_block_delta");
+                event.put("index", block);
+                event.putObject("delta").put("type", "text_delta").put("text", delta.path("content").asText());
+                emit(out, "content_block_delta", event);
+            }
+            for (JsonNode call : delta.path("tool_calls"))
+            {
+                if (call.path("id").isTextual())
+                {
+                    open(out, "tool_use", call);
+                }
+                String arguments = call.path("function").path("arguments").asText("");
+                if (!arguments.isEmpty() && "tool_use".equals(blockType))
+                {
+                    ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
+                    event.put("type", "content_block_delta");
+                    event.put("index", block);
+                    event.putObject("delta").put("type", "input_json_delta").put("partial_json", arguments);
+                    emit(out, "content_block_delta", event);
+                }
+            }
+            if (choice.path("finish_reason").isTextual())
+            {
+                stopReason = stopReason(choice.path("finish_reason").asText());
+            }
+        }
+
+        private void open(ByteArrayOutputStream out, String type, JsonNode call)
+        {
+            if (type.equals(blockType) && call == null)
+            {
+                return;
+            }
+            close(out);
+            block++;
+            blockType = type;
+            ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
+            event.put("type", "content_block_start");
+            event.put("index", block);
+            ObjectNode content = event.putObject("content_block");
+            content.put("type", type);
+            if (call == null)
+            {
+                content.put("text", "");
+            }
+            else
+            {
+                content.put("id", call.path("id").asText());
+                content.put("name", call.path("function").path("name").asText());
+                content.putObject("input");
+            }
+            emit(out, "content_block_start", event);
+        }
+
+        private void close(ByteArrayOutputStream out)
+        {
+            if (blockType != null)
+            {
+                ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
+                event.put("type", "content_block_stop");
+                event.put("index", block);
+                emit(out, "content_block_stop", event);
+                blockType = null;
+            }
+        }
+
+        private void stop(ByteArrayOutputStream out)
+        {
+            close(out);
+            ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
+            event.put("type", "message_delta");
+            event.putObject("delta").put("stop_reason", stopReason == null ? "end_turn" : stopReason).putNull("stop_sequence");
+            event.set("usage", usage(usage == null ? AnthropicTranslation.JSON.createObjectNode() : usage));
+            emit(out, "message_delta", event);
+            emit(out, "message_stop", AnthropicTranslation.JSON.createObjectNode().put("type", "message_stop"));
+            stopped = true;
+        }
+
+        private static void emit(ByteArrayOutputStream out, String name, ObjectNode event)
+        {
+            out.writeBytes(("event: " + name + "\ndata: " + event + "\n\n").getBytes(StandardCharsets.UTF_8));
+        }
+    }
+}

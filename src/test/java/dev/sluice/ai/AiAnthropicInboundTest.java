@@ -1,0 +1,184 @@
+// Anthropic's Messages API in front: the official Anthropic SDK against Sluice, answered by OpenAI-style and Anthropic providers.
+package dev.sluice.ai;
+
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+
+import com.anthropic.client.AnthropicClient;
+import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import com.anthropic.core.JsonValue;
+import com.anthropic.core.http.StreamResponse;
+import com.anthropic.errors.NotFoundException;
+import com.anthropic.errors.RateLimitException;
+import com.anthropic.helpers.MessageAccumulator;
+import com.anthropic.models.messages.Message;
+import com.anthropic.models.messages.MessageCreateParams;
+import com.anthropic.models.messages.RawMessageStreamEvent;
+import com.anthropic.models.messages.StopReason;
+import com.anthropic.models.messages.Tool;
+import com.anthropic.models.messages.ToolUseBlock;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.testing.FakeModelProvider;
+import dev.sluice.testing.SluiceUnderTest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AiAnthropicInboundTest
+{
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String KEY = "claude-code-key-0123456789abcdef";
+    private static FakeModelProvider openai;
+    private static FakeModelProvider anthropic;
+    private static SluiceUnderTest sluice;
+    private static AnthropicClient sdk;
+
+    @BeforeAll
+    static void start() throws Exception
+    {
+        openai = FakeModelProvider.start("openai");
+        anthropic = FakeModelProvider.start("anthropic");
+        sluice = SluiceUnderTest.start("""
+            consumer.dev.api-key.main = sha256:%s
+            route.ai.path = /v1
+            route.ai.ai = on
+            route.ai.auth = api-key
+            route.ai.ai.cache = on
+            ai.provider.oa.type = openai-compatible
+            ai.provider.oa.base-url = %s/v1
+            ai.provider.an.type = anthropic
+            ai.provider.an.base-url = %s
+            ai.provider.an.api-key = ant-provider-secret
+            ai.model.gpt.target.main.provider = oa
+            ai.model.gpt.target.main.model = gpt-4o-mini
+            ai.model.claude.target.main.provider = an
+            ai.model.claude.target.main.model = claude-sonnet
+            ai.model.once.target.main.provider = oa
+            ai.model.once.target.main.model = gpt-4o-mini
+            ai.limit.once.requests = 1/h
+            ai.limit.once.models = once
+            """.formatted(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(KEY.getBytes(StandardCharsets.UTF_8))),
+            openai.uri(), anthropic.uri()));
+        // Anthropic's SDK adds /v1/messages to its base URL and sends the key in x-api-key.
+        sdk = AnthropicOkHttpClient.builder().baseUrl(sluice.uri("/").toString()).apiKey(KEY).maxRetries(0).build();
+    }
+
+    @AfterAll
+    static void stop() throws Exception
+    {
+        sdk.close();
+        sluice.close();
+        openai.close();
+        anthropic.close();
+    }
+
+    private static MessageCreateParams params(String model, String question)
+    {
+        return MessageCreateParams.builder().model(model).maxTokens(100).system("Be brief.").addUserMessage(question).build();
+    }
+
+    @Test
+    void theAnthropicSdkTalksToAnOpenAiStyleProviderThroughSluice() throws Exception
+    {
+        while (openai.poll() != null)
+        {
+            // forget earlier requests
+        }
+        Message message = sdk.messages().create(params("gpt", "Say hi"));
+        assertEquals("Hello from openai: Say hi", message.content().get(0).asText().text());
+        assertEquals(StopReason.END_TURN, message.stopReason().orElseThrow());
+        assertEquals(5, message.usage().outputTokens());
+        JsonNode sent = openai.take().body();
+        assertEquals("gpt-4o-mini", sent.path("model").asText());
+        assertEquals("system", sent.path("messages").path(0).path("role").asText());
+        assertEquals("Be brief.", sent.path("messages").path(0).path("content").asText());
+        assertEquals(100, sent.path("max_tokens").asInt());
+    }
+
+    @Test
+    void aStreamIsTranslatedEventByEventWhateverTheProvider() throws Exception
+    {
+        for (String model : new String[] {"gpt", "claude"})
+        {
+            MessageAccumulator accumulator = MessageAccumulator.create();
+            try (StreamResponse<RawMessageStreamEvent> stream = sdk.messages().createStreaming(params(model, "Stream " + model)))
+            {
+                stream.stream().forEach(accumulator::accumulate);
+            }
+            Message streamed = accumulator.message();
+            String provider = model.equals("gpt") ? "openai" : "anthropic";
+            assertEquals("Hello from " + provider + ": Stream " + model, streamed.content().get(0).asText().text());
+            assertEquals(StopReason.END_TURN, streamed.stopReason().orElseThrow());
+            assertEquals(5, streamed.usage().outputTokens(), model);
+        }
+    }
+
+    @Test
+    void toolsGoOutAsFunctionsAndComeBackAsToolUseBlocks() throws Exception
+    {
+        Tool weather = Tool.builder().name("weather").description("The weather in a city")
+            .inputSchema(Tool.InputSchema.builder().properties(JsonValue.from(Map.of("city", Map.of("type", "string")))).build()).build();
+        MessageCreateParams params = MessageCreateParams.builder().model("gpt").maxTokens(100).addUserMessage("Weather in Paris?").addTool(weather).build();
+        Message message = sdk.messages().create(params);
+        ToolUseBlock use = message.content().stream().filter(block -> block.isToolUse()).findFirst().orElseThrow().asToolUse();
+        assertEquals("weather", use.name());
+        assertEquals("call_1", use.id());
+        assertEquals(JsonValue.from(Map.of("city", "Paris")), use._input());
+        assertEquals(StopReason.TOOL_USE, message.stopReason().orElseThrow());
+
+        MessageAccumulator accumulator = MessageAccumulator.create();
+        try (StreamResponse<RawMessageStreamEvent> stream = sdk.messages().createStreaming(params.toBuilder().model("claude").build()))
+        {
+            stream.stream().forEach(accumulator::accumulate);
+        }
+        Message streamed = accumulator.message();
+        ToolUseBlock streamedUse = streamed.content().stream().filter(block -> block.isToolUse()).findFirst().orElseThrow().asToolUse();
+        assertEquals("weather", streamedUse.name());
+        assertEquals(JsonValue.from(Map.of("city", "Paris")), streamedUse._input());
+        assertEquals(StopReason.TOOL_USE, streamed.stopReason().orElseThrow());
+    }
+
+    @Test
+    void errorsComeInAnthropicsShapeAndTheSdkRaisesTheRightException() throws Exception
+    {
+        assertThrows(NotFoundException.class, () -> sdk.messages().create(params("no-such-model", "x")));
+        sdk.messages().create(params("once", "first"));
+        RateLimitException limited = assertThrows(RateLimitException.class, () -> sdk.messages().create(params("once", "second")));
+        assertTrue(limited.getMessage().contains("limit 'once'"), limited.getMessage());
+
+        HttpResponse<String> missing = HttpClient.newHttpClient().send(HttpRequest.newBuilder(sluice.uri("/v1/messages")).header("x-api-key", KEY)
+            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                "{\"model\":\"gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"no max_tokens\"}]}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, missing.statusCode());
+        JsonNode error = JSON.readTree(missing.body());
+        assertEquals("error", error.path("type").asText());
+        assertEquals("invalid_request_error", error.path("error").path("type").asText());
+        assertTrue(error.path("error").path("message").asText().contains("max_tokens"), missing.body());
+        assertEquals(Integer.toString(missing.body().getBytes(StandardCharsets.UTF_8).length), missing.headers().firstValue("Content-Length").orElseThrow());
+    }
+
+    @Test
+    void theCacheAnswersAnAnthropicClientToo() throws Exception
+    {
+        Message first = sdk.messages().create(params("gpt", "cache me"));
+        HttpResponse<String> second = HttpClient.newHttpClient().send(HttpRequest.newBuilder(sluice.uri("/v1/messages")).header("x-api-key", KEY)
+            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                "{\"model\":\"gpt\",\"max_tokens\":100,\"system\":\"Be brief.\",\"messages\":[{\"role\":\"user\",\"content\":\"cache me\"}]}")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals("HIT", second.headers().firstValue("X-Cache-Status").orElseThrow());
+        JsonNode replay = JSON.readTree(second.body());
+        assertEquals("message", replay.path("type").asText());
+        assertEquals(first.content().get(0).asText().text(), replay.path("content").path(0).path("text").asText());
+    }
+}
