@@ -64,6 +64,7 @@ public final class AiFront implements AutoCloseable
     final UsageBook book = new UsageBook();
     final TokenLimits limits;
     final ProviderQueues queues;
+    final EmbeddingBatcher batcher;
     private volatile AiCache cache;
     private volatile BudgetBook budgets;
 
@@ -79,6 +80,7 @@ public final class AiFront implements AutoCloseable
     {
         this.limits = new TokenLimits(stores);
         this.queues = new ProviderQueues(scheduler);
+        this.batcher = new EmbeddingBatcher(this, scheduler);
         this.executor = executor;
         this.scheduler = scheduler;
         this.metrics = metrics;

@@ -18,6 +18,8 @@ import dev.sluice.ratelimit.Limit;
  * Immutable, swapped with the rest of the configuration on reload.
  *
  * @param limitsFailOpen whether a request passes when the limit store cannot answer
+ * @param batchWindow how long an embeddings request waits for others to merge with; zero for no batching
+ * @param batchMax the most inputs one merged embeddings call carries
  */
 public record Governance(
     List<TokenLimit> limits,
@@ -28,9 +30,12 @@ public record Governance(
     Map<String, ArrayNode> templates,
     Map<String, Decorator> routeDecorators,
     Map<String, Decorator> modelDecorators,
-    Map<String, QueueSpec> queues)
+    Map<String, QueueSpec> queues,
+    Duration batchWindow,
+    int batchMax)
 {
-    public static final Governance NONE = new Governance(List.of(), true, Budgets.NONE, CacheSpec.OFF, Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
+    public static final Governance NONE = new Governance(List.of(), true, Budgets.NONE, CacheSpec.OFF, Map.of(), Map.of(), Map.of(), Map.of(), Map.of(),
+        Duration.ZERO, 64);
 
     public Governance
     {

@@ -133,7 +133,15 @@ final class GovernanceParser
             Duration timeout = reader.positiveDuration(prefix + "queue-timeout", Duration.ofSeconds(30));
             queues.put(provider, new Governance.QueueSpec(inFlight, queue, perConsumer, timeout));
         }
-        return new Governance(limits, failure.equals("allow"), budgets, cache, guards, templates, routeDecorators, modelDecorators, queues);
+        Duration batchWindow = reader.duration("ai.embeddings.batch-window", Duration.ZERO);
+        if (batchWindow.isNegative() || batchWindow.compareTo(Duration.ofSeconds(1)) > 0)
+        {
+            reader.invalid("ai.embeddings.batch-window", batchWindow.toMillis() + "ms", "0 (no batching) up to 1s, such as 5ms");
+            batchWindow = Duration.ZERO;
+        }
+        int batchMax = reader.integer("ai.embeddings.batch-max", 64, 1, 2048);
+        return new Governance(limits, failure.equals("allow"), budgets, cache, guards, templates, routeDecorators, modelDecorators, queues,
+            batchWindow, batchMax);
     }
 
     private static Governance.TokenLimit limit(ConfigReader reader, String name, Set<String> aiRoutes, Set<String> consumers,

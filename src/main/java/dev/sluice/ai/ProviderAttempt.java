@@ -70,9 +70,11 @@ final class ProviderAttempt implements Response.Listener
             ? new AnthropicStream(call.includeUsage, true, created) : new OpenAiStream(call.includeUsage, true);
     }
 
-    void send(byte[] payload)
+    /** A request to the provider with its key, version and headers, its idle and total timeouts. */
+    static Request providerRequest(AiFront front, AiSettings.Provider provider, AiSettings.Target target, AiFront.Operation operation, boolean stream,
+        byte[] payload)
     {
-        String path = (call.operation == AiFront.Operation.CHAT ? provider.chatPath() : provider.embeddingsPath())
+        String path = (operation == AiFront.Operation.CHAT ? provider.chatPath() : provider.embeddingsPath())
             .replace("{model}", URLEncoder.encode(target.model(), StandardCharsets.UTF_8));
         String query = provider.apiVersion() == null ? "" : "?api-version=" + URLEncoder.encode(provider.apiVersion(), StandardCharsets.UTF_8);
         Request request = front.client(provider).newRequest(URI.create(provider.baseUrl() + path + query))
@@ -81,7 +83,7 @@ final class ProviderAttempt implements Response.Listener
             .idleTimeout(provider.idle().toMillis(), TimeUnit.MILLISECONDS)
             .headers(headers ->
             {
-                headers.put(HttpHeader.ACCEPT, call.stream ? "text/event-stream" : "application/json");
+                headers.put(HttpHeader.ACCEPT, stream ? "text/event-stream" : "application/json");
                 if (provider.apiKey() != null)
                 {
                     headers.put(provider.authHeader(), "authorization".equalsIgnoreCase(provider.authHeader()) ? "Bearer " + provider.apiKey() : provider.apiKey());
@@ -96,6 +98,21 @@ final class ProviderAttempt implements Response.Listener
         {
             request.timeout(provider.total().toMillis(), TimeUnit.MILLISECONDS);
         }
+        return request;
+    }
+
+    void send(byte[] payload)
+    {
+        if (call.operation == AiFront.Operation.EMBEDDINGS && front.batcher.batching(call.settings.governance()))
+        {
+            // Merged with other callers' inputs into one provider call; the answer comes back through batched().
+            call.exchange.attempted(target.id());
+            front.router.started(target);
+            sentNanos = System.nanoTime();
+            front.batcher.submit(call.settings.governance(), target, provider, call.body, this);
+            return;
+        }
+        Request request = providerRequest(front, provider, target, call.operation, call.stream, payload);
         if (call.exchange.spans() != null && call.exchange.trace() != null)
         {
             // Recorded: the attempt is a span of its own, and the provider's parent if it traces.
@@ -114,6 +131,11 @@ final class ProviderAttempt implements Response.Listener
                 provider.firstToken().toMillis(), TimeUnit.MILLISECONDS);
         }
         request.send(this);
+    }
+
+    long maxResponseBody()
+    {
+        return call.settings.maxResponseBody();
     }
 
     void abort(Throwable cause)
@@ -311,7 +333,27 @@ final class ProviderAttempt implements Response.Listener
             failure == null ? null : failure instanceof AiFront.Abort abort ? abort.error.code() : failure.getClass().getName());
     }
 
+    /**
+     * This attempt's share of a merged embeddings call: its own answer, or the merged call's
+     * failure (a provider error status with its body, or a transport failure).
+     */
+    void batched(int status, byte[] body, long retryAfter, Throwable failure)
+    {
+        this.status = status;
+        this.retryAfterSeconds = retryAfter;
+        if (body != null)
+        {
+            collected.write(body);
+        }
+        completed(failure);
+    }
+
     private void completed(Result result)
+    {
+        completed(result.getFailure());
+    }
+
+    private void completed(Throwable failure)
     {
         front.router.ended(target);
         if (holdsSlot)
@@ -326,7 +368,6 @@ final class ProviderAttempt implements Response.Listener
         long now = System.nanoTime();
         long providerNanos = now - sentNanos;
         long ttft = firstTokenNanos < 0 ? -1 : firstTokenNanos - call.exchange.startNanos();
-        Throwable failure = result.getFailure();
         if (call.stream && committed)
         {
             finishStream(failure, providerNanos, ttft);

@@ -320,6 +320,13 @@ public final class Metrics implements PoolEvents, AutoCloseable
         counter("sluice.ai.cache.tokens.saved", "alias", alias).increment(tokensSaved);
     }
 
+    /** One merged embeddings call to a provider, and how many client requests it carried. */
+    public void aiBatch(int requests)
+    {
+        counter("sluice.ai.embeddings.batches").increment();
+        counter("sluice.ai.embeddings.batched.requests").increment(requests);
+    }
+
     /** An AI request that found no target to answer it (every attempt failed). */
     public void aiFailed(String alias)
     {
