@@ -5,7 +5,8 @@
 # rounds. The providers run in a JVM of their own, Sluice in another, the load in a third.
 #
 # A fifth scenario sends the first one's request through an ordinary proxy route, for Sluice's
-# own baseline without the AI front.
+# own baseline without the AI front. Three more measure the AI cache (#16): a hit against the
+# instant stand-in, and a miss and a hit against a provider that takes 20 ms per answer.
 #
 # Usage: bench/ai.sh [--rounds N] [--duration SECONDS] [--callers 1,8]
 # Ports 18091 (providers) and 18092 (Sluice) on 127.0.0.1 must be free. Takes about
@@ -40,6 +41,8 @@ java -Xmx256m -cp "$cp" dev.sluice.bench.AiLoad provider $OPENAI "$work/anthropi
 pids+=($!)
 for _ in $(seq 1 120); do [ -s "$work/anthropic.port" ] && break; sleep 0.5; done
 ANTHROPIC=$(cat "$work/anthropic.port")
+for _ in $(seq 1 60); do [ -s "$work/anthropic.port.slow" ] && break; sleep 0.5; done
+SLOW=$(cat "$work/anthropic.port.slow")
 
 # A public AI route (no auth, no limit) so the AI front's own cost is what is measured; the access
 # log is on, as in production.
@@ -54,8 +57,15 @@ ai.model.demo.target.local.provider = demo
 ai.model.demo.target.local.model = demo-echo-1
 ai.model.claude.target.main.provider = an
 ai.model.claude.target.main.model = claude-bench
+ai.provider.slow.type = openai-compatible
+ai.provider.slow.base-url = http://127.0.0.1:$SLOW/v1
+ai.model.slow.target.main.provider = slow
+ai.model.slow.target.main.model = slow-1
 route.llm.path = /v1
 route.llm.ai = on
+route.cached.path = /cached
+route.cached.ai = on
+route.cached.ai.cache = on
 upstream.provider.url = http://127.0.0.1:$OPENAI
 route.plain.path = /plain
 route.plain.upstream = provider
@@ -66,8 +76,8 @@ pids+=($!)
 for _ in $(seq 1 120); do (exec 3<>/dev/tcp/127.0.0.1/$SLUICE) 2>/dev/null && break; sleep 0.5; done
 
 echo "warming up"
-java -cp "$cp" dev.sluice.bench.AiLoad load 5 2 8 $OPENAI $ANTHROPIC $SLUICE > /dev/null 2>&1
+java -cp "$cp" dev.sluice.bench.AiLoad load 5 2 8 $OPENAI $ANTHROPIC $SLUICE $SLOW > /dev/null 2>&1
 echo "measuring: $rounds rounds of ${duration}s per scenario, callers $callers"
-java -cp "$cp" dev.sluice.bench.AiLoad load "$duration" "$rounds" "$callers" $OPENAI $ANTHROPIC $SLUICE | tee "$work/table.md"
+java -cp "$cp" dev.sluice.bench.AiLoad load "$duration" "$rounds" "$callers" $OPENAI $ANTHROPIC $SLUICE $SLOW | tee "$work/table.md"
 mkdir -p bench/results
 cp "$work/table.md" "bench/results/ai-$(date -u +%Y%m%d-%H%M%S).md"

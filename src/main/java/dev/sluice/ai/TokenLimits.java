@@ -37,6 +37,23 @@ final class TokenLimits
     private static final int MAX_KEY_VALUE = 64;
 
     private final Supplier<BucketStore> stores;
+    /**
+     * What is computed once per limit rather than per request, by the limit's identity (weak
+     * keys): a reload makes new limits and so new plans.
+     */
+    private final com.github.benmanes.caffeine.cache.Cache<Governance.TokenLimit, Plan> plans =
+        com.github.benmanes.caffeine.cache.Caffeine.newBuilder().weakKeys().build();
+
+    /** A limit's bucket configurations, key prefixes and token capacity. */
+    private record Plan(BucketConfiguration tokens, BucketConfiguration requests, String tokenPrefix, String requestPrefix, long capacity)
+    {
+        static Plan of(Governance.TokenLimit limit)
+        {
+            return new Plan(limit.tokens().isEmpty() ? null : configuration(limit.tokens()),
+                limit.requests().isEmpty() ? null : configuration(limit.requests()),
+                prefix(limit, "t", limit.tokens()), prefix(limit, "r", limit.requests()), TokenLimits.capacity(limit.tokens()));
+        }
+    }
 
     TokenLimits(Supplier<BucketStore> stores)
     {
@@ -150,12 +167,13 @@ final class TokenLimits
             {
                 continue;
             }
+            Plan plan = plans.get(limit, Plan::of);
             try
             {
-                if (!limit.tokens().isEmpty())
+                if (plan.tokens() != null)
                 {
-                    BucketConfiguration configuration = configuration(limit.tokens());
-                    long capacity = capacity(limit.tokens());
+                    BucketConfiguration configuration = plan.tokens();
+                    long capacity = plan.capacity();
                     long wanted = switch (limit.count())
                     {
                         case TOTAL -> prompt + completion;
@@ -171,7 +189,7 @@ final class TokenLimits
                             "rate_limit_exceeded", 0), Map.of()));
                     }
                     long reserve = Math.min(wanted, capacity);
-                    String key = key(limit, "t", limit.tokens(), scope);
+                    String key = key(plan.tokenPrefix(), scope);
                     BucketStore.Taken taken = store.take(key, configuration, 0, reserve);
                     long[] state = tightest(taken.state(), limit.tokens());
                     if (!taken.probe().isConsumed())
@@ -183,10 +201,10 @@ final class TokenLimits
                     holds.add(new Hold(key, configuration, limit.count(), reserve, true));
                     tightestTokens = tighter(tightestTokens, state);
                 }
-                if (!limit.requests().isEmpty())
+                if (plan.requests() != null)
                 {
-                    BucketConfiguration configuration = configuration(limit.requests());
-                    String key = key(limit, "r", limit.requests(), scope);
+                    BucketConfiguration configuration = plan.requests();
+                    String key = key(plan.requestPrefix(), scope);
                     BucketStore.Taken taken = store.take(key, configuration, 0, 1);
                     long[] state = tightest(taken.state(), limit.requests());
                     if (!taken.probe().isConsumed())
@@ -346,15 +364,19 @@ final class TokenLimits
         };
     }
 
-    private static String key(Governance.TokenLimit limit, String kind, List<Limit> limits, String scope)
+    private static String prefix(Governance.TokenLimit limit, String kind, List<Limit> limits)
     {
         StringBuilder sizes = new StringBuilder();
         for (Limit each : limits)
         {
             sizes.append(each.policy()).append(',');
         }
-        String value = scope.length() > MAX_KEY_VALUE ? sha256(scope) : scope;
-        return "ai|" + limit.name() + "|" + kind + "|" + sizes + "|" + value;
+        return "ai|" + limit.name() + "|" + kind + "|" + sizes + "|";
+    }
+
+    private static String key(String prefix, String scope)
+    {
+        return prefix.concat(scope.length() > MAX_KEY_VALUE ? sha256(scope) : scope);
     }
 
     private static String sha256(String text)

@@ -50,7 +50,9 @@ final class AiLoad
             DemoUpstream openai = DemoUpstream.start(Integer.parseInt(args[1]));
             FakeModelProvider anthropic = FakeModelProvider.start("bench");
             Files.writeString(Path.of(args[2]), Integer.toString(anthropic.uri().getPort()));
-            System.out.println("providers: " + openai.uri() + " " + anthropic.uri());
+            int slow = slowProvider(20);
+            Files.writeString(Path.of(args[2] + ".slow"), Integer.toString(slow));
+            System.out.println("providers: " + openai.uri() + " " + anthropic.uri() + " slow :" + slow);
             Thread.currentThread().join();
             return;
         }
@@ -60,6 +62,7 @@ final class AiLoad
         String openai = "http://127.0.0.1:" + args[4];
         String anthropic = "http://127.0.0.1:" + args[5];
         String sluice = "http://127.0.0.1:" + args[6];
+        String slow = "http://127.0.0.1:" + args[7];
         Map<String, String[]> scenarios = new LinkedHashMap<>();
         // name -> direct url, direct body, sluice body, stream
         scenarios.put("openai-compatible, not streamed", new String[] {openai + "/ai/v1/chat/completions",
@@ -76,6 +79,14 @@ final class AiLoad
         scenarios.put("anthropic (translated), streamed", new String[] {anthropic + "/v1/messages",
             "{\"model\":\"claude-bench\",\"max_tokens\":256,\"stream\":true,\"system\":\"Be brief.\",\"messages\":[{\"role\":\"user\",\"content\":\"Tell me in ten words why an API gateway sits in front of language models\"}]}",
             "{\"model\":\"claude\",\"stream\":true," + CHAT + "}", "true"});
+
+        // The AI cache (#16): a hit against the instant stand-in, and miss vs hit against a provider taking 20 ms per answer.
+        scenarios.put("cache hit (instant provider)", new String[] {openai + "/ai/v1/chat/completions",
+            "{\"model\":\"demo-echo-1\"," + CHAT + "}", "{\"model\":\"demo\"," + CHAT + "}", "false", "/cached/chat/completions"});
+        scenarios.put("20 ms provider, miss (route without cache)", new String[] {slow + "/v1/chat/completions",
+            "{\"model\":\"slow-1\"," + CHAT + "}", "{\"model\":\"slow\"," + CHAT + "}", "false"});
+        scenarios.put("20 ms provider, cache hit", new String[] {slow + "/v1/chat/completions",
+            "{\"model\":\"slow-1\"," + CHAT + "}", "{\"model\":\"slow\"," + CHAT + "}", "false", "/cached/chat/completions"});
 
         HttpClient client = new HttpClient();
         client.setMaxConnectionsPerDestination(256);
@@ -99,8 +110,8 @@ final class AiLoad
             }
         }
         client.stop();
-        System.out.println("| scenario | callers | direct p50 / p99 ms | through Sluice p50 / p99 ms | added p50 / p99 ms | TTFT direct / Sluice p50 ms | TTFT added p99 ms | requests (failed) |");
-        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
+        System.out.println("| scenario | callers | direct p50 / p99 ms | through Sluice p50 / p99 ms | added p50 / p99 ms | TTFT direct / Sluice p50 ms | TTFT added p99 ms | Sluice req/s | requests (failed) |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (int concurrency : concurrencies)
         {
             for (String name : scenarios.keySet())
@@ -108,12 +119,43 @@ final class AiLoad
                 Stats direct = median(results.get(name + "|" + concurrency + "|direct"));
                 Stats through = median(results.get(name + "|" + concurrency + "|sluice"));
                 boolean stream = name.endsWith(", streamed");
-                System.out.printf("| %s | %d | %.2f / %.2f | %.2f / %.2f | %.2f / %.2f | %s | %s | %d (%d) |%n", name, concurrency, direct.p50, direct.p99,
+                System.out.printf("| %s | %d | %.2f / %.2f | %.2f / %.2f | %.2f / %.2f | %s | %s | %.0f | %d (%d) |%n", name, concurrency, direct.p50, direct.p99,
                     through.p50, through.p99, through.p50 - direct.p50, through.p99 - direct.p99,
                     stream ? String.format("%.2f / %.2f", direct.ttft50, through.ttft50) : "-",
-                    stream ? String.format("%.2f", through.ttft99 - direct.ttft99) : "-", direct.count + through.count, direct.failures + through.failures);
+                    stream ? String.format("%.2f", through.ttft99 - direct.ttft99) : "-", (double)through.count / (seconds * rounds),
+                    direct.count + through.count, direct.failures + through.failures);
             }
         }
+    }
+
+    /** An OpenAI-compatible provider that takes {@code millis} per answer (a fast small model), on a free port. */
+    private static int slowProvider(long millis) throws Exception
+    {
+        org.eclipse.jetty.server.Server server = new org.eclipse.jetty.server.Server();
+        org.eclipse.jetty.server.ServerConnector connector = new org.eclipse.jetty.server.ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        server.addConnector(connector);
+        byte[] answer = ("{\"id\":\"chatcmpl-slow\",\"object\":\"chat.completion\",\"created\":1700000000,\"model\":\"slow-1\",\"choices\":[{\"index\":0,"
+            + "\"message\":{\"role\":\"assistant\",\"content\":\"Because one place should hold keys, limits, caches and logs.\"},"
+            + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":30,\"completion_tokens\":12,\"total_tokens\":42}}").getBytes(StandardCharsets.UTF_8);
+        server.setHandler(new org.eclipse.jetty.server.Handler.Abstract()
+        {
+            @Override
+            public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response, org.eclipse.jetty.util.Callback callback)
+            {
+                // Answered from the scheduler after the delay: no thread held while "the model thinks".
+                org.eclipse.jetty.io.Content.Source.consumeAll(request, org.eclipse.jetty.util.Callback.NOOP);
+                server.getScheduler().schedule(() ->
+                {
+                    response.setStatus(200);
+                    response.getHeaders().put("Content-Type", "application/json");
+                    response.write(true, java.nio.ByteBuffer.wrap(answer), callback);
+                }, millis, TimeUnit.MILLISECONDS);
+                return true;
+            }
+        });
+        server.start();
+        return connector.getLocalPort();
     }
 
     private static Stats median(List<Stats> runs)
