@@ -115,11 +115,6 @@ final class AiCache implements AutoCloseable
         cache = manager.getCache(CACHE, String.class, Entry.class);
     }
 
-    Governance.CacheSpec spec()
-    {
-        return spec;
-    }
-
     /** Reads {@code X-Sluice-Cache}; null when its value is not one Sluice knows. */
     static Control control(String header, Duration max)
     {

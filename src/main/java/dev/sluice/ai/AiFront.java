@@ -65,8 +65,8 @@ public final class AiFront implements AutoCloseable
     final TokenLimits limits;
     final ProviderQueues queues;
     final EmbeddingBatcher batcher;
-    private volatile AiCache cache;
-    private volatile BudgetBook budgets;
+    private final Rebuilt<Governance.CacheSpec, AiCache> cache = new Rebuilt<>(AiCache::new, AiCache::close);
+    private final Rebuilt<BudgetKey, BudgetBook> budgets;
 
     enum Operation
     {
@@ -81,6 +81,7 @@ public final class AiFront implements AutoCloseable
         this.limits = new TokenLimits(stores);
         this.queues = new ProviderQueues(scheduler);
         this.batcher = new EmbeddingBatcher(this, scheduler);
+        this.budgets = new Rebuilt<>(key -> new BudgetBook(key.budgets(), key.redisUri(), key.redisTimeout(), scheduler), BudgetBook::close);
         this.executor = executor;
         this.scheduler = scheduler;
         this.metrics = metrics;
@@ -317,28 +318,12 @@ public final class AiFront implements AutoCloseable
      */
     AiCache cache(Governance.CacheSpec spec)
     {
-        if (spec.routes().isEmpty())
-        {
-            return null;
-        }
-        AiCache current = cache;
-        if (current != null && current.spec().equals(spec))
-        {
-            return current;
-        }
-        synchronized (this)
-        {
-            if (cache == null || !cache.spec().equals(spec))
-            {
-                AiCache old = cache;
-                cache = new AiCache(spec);
-                if (old != null)
-                {
-                    old.close();
-                }
-            }
-            return cache;
-        }
+        return spec.routes().isEmpty() ? null : cache.get(spec);
+    }
+
+    /** Where budgets are kept: the budgets, and the Redis they may live in. */
+    private record BudgetKey(Governance.Budgets budgets, java.net.URI redisUri, Duration redisTimeout)
+    {
     }
 
     /**
@@ -347,28 +332,7 @@ public final class AiFront implements AutoCloseable
      */
     BudgetBook budgets(Governance.Budgets spec, dev.sluice.ratelimit.RateLimitSettings rateLimit)
     {
-        if (!spec.any())
-        {
-            return null;
-        }
-        BudgetBook current = budgets;
-        if (current != null && current.settings().equals(spec))
-        {
-            return current;
-        }
-        synchronized (this)
-        {
-            if (budgets == null || !budgets.settings().equals(spec))
-            {
-                BudgetBook old = budgets;
-                if (old != null)
-                {
-                    old.close();
-                }
-                budgets = new BudgetBook(spec, rateLimit.redisUri(), rateLimit.redisTimeout(), scheduler);
-            }
-            return budgets;
-        }
+        return !spec.any() ? null : budgets.get(new BudgetKey(spec, rateLimit.redisUri(), rateLimit.redisTimeout()));
     }
 
     /** Each queued provider's slots in use and queue depth. */
@@ -472,16 +436,8 @@ public final class AiFront implements AutoCloseable
             }
         }
         clients.clear();
-        AiCache open = cache;
-        if (open != null)
-        {
-            open.close();
-        }
-        BudgetBook book = budgets;
-        if (book != null)
-        {
-            book.close();
-        }
+        cache.close();
+        budgets.close();
     }
 
     static String cost(double cost)

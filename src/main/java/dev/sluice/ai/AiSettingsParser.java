@@ -233,31 +233,8 @@ public final class AiSettingsParser
             reader.problem("Model alias '" + alias + "' is not allowed; allowed: letters, digits, '-', '_' and ':' (a '.' would split the key).");
             return null;
         }
-        String kindText = reader.string(prefix + "type", "chat").toLowerCase(Locale.ROOT);
-        AiSettings.Kind kind = switch (kindText)
-        {
-            case "chat" -> AiSettings.Kind.CHAT;
-            case "embeddings" -> AiSettings.Kind.EMBEDDINGS;
-            default ->
-            {
-                reader.invalid(prefix + "type", kindText, "chat or embeddings");
-                yield AiSettings.Kind.CHAT;
-            }
-        };
-        String strategyText = reader.string(prefix + "strategy", "priority").toLowerCase(Locale.ROOT);
-        AiSettings.Strategy strategy = switch (strategyText)
-        {
-            case "priority" -> AiSettings.Strategy.PRIORITY;
-            case "weighted" -> AiSettings.Strategy.WEIGHTED;
-            case "least-busy" -> AiSettings.Strategy.LEAST_BUSY;
-            case "latency" -> AiSettings.Strategy.LATENCY;
-            case "cost" -> AiSettings.Strategy.COST;
-            default ->
-            {
-                reader.invalid(prefix + "strategy", strategyText, "priority, weighted, least-busy, latency or cost");
-                yield AiSettings.Strategy.PRIORITY;
-            }
-        };
+        AiSettings.Kind kind = reader.choice(prefix + "type", AiSettings.Kind.CHAT, AiSettings.Kind.class);
+        AiSettings.Strategy strategy = reader.choice(prefix + "strategy", AiSettings.Strategy.PRIORITY, AiSettings.Strategy.class);
         List<String> names = reader.list(prefix + "targets");
         if (names.isEmpty())
         {

@@ -73,11 +73,6 @@ final class BudgetBook implements AutoCloseable
         }
     }
 
-    Governance.Budgets settings()
-    {
-        return settings;
-    }
-
     private Scheduler.Task schedule(Scheduler scheduler)
     {
         return scheduler.schedule(new Runnable()

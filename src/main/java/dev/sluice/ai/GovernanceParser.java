@@ -61,11 +61,7 @@ final class GovernanceParser
                 limits.add(limit);
             }
         }
-        String failure = reader.string("ai.limit.on-store-failure", "allow").toLowerCase(Locale.ROOT);
-        if (!failure.equals("allow") && !failure.equals("deny"))
-        {
-            reader.invalid("ai.limit.on-store-failure", failure, "allow or deny");
-        }
+        String failure = reader.choice("ai.limit.on-store-failure", "allow", List.of("allow", "deny"));
         Governance.Budgets budgets = budgets(reader, consumers, redis);
         Governance.CacheSpec cache = cache(reader, routes);
         Map<String, Governance.PromptGuard> guards = new LinkedHashMap<>();
@@ -161,32 +157,8 @@ final class GovernanceParser
                 + "requests (such as 60/m).");
             return null;
         }
-        String countText = reader.string(prefix + "count", "total").toLowerCase(Locale.ROOT);
-        Governance.Count count = switch (countText)
-        {
-            case "total" -> Governance.Count.TOTAL;
-            case "prompt" -> Governance.Count.PROMPT;
-            case "completion" -> Governance.Count.COMPLETION;
-            default ->
-            {
-                reader.invalid(prefix + "count", countText, "total, prompt or completion");
-                yield Governance.Count.TOTAL;
-            }
-        };
-        String byText = reader.string(prefix + "by", "consumer").toLowerCase(Locale.ROOT);
-        Governance.Scope by = switch (byText)
-        {
-            case "consumer" -> Governance.Scope.CONSUMER;
-            case "group" -> Governance.Scope.GROUP;
-            case "route" -> Governance.Scope.ROUTE;
-            case "model" -> Governance.Scope.MODEL;
-            case "global" -> Governance.Scope.GLOBAL;
-            default ->
-            {
-                reader.invalid(prefix + "by", byText, "consumer, group, route, model or global");
-                yield Governance.Scope.CONSUMER;
-            }
-        };
+        Governance.Count count = reader.choice(prefix + "count", Governance.Count.TOTAL, Governance.Count.class);
+        Governance.Scope by = reader.choice(prefix + "by", Governance.Scope.CONSUMER, Governance.Scope.class);
         Set<String> routes = known(reader, prefix + "routes", aiRoutes, "AI routes");
         Set<String> aliases = known(reader, prefix + "models", models.keySet(), "model aliases");
         Set<String> who = known(reader, prefix + "consumers", consumers, "consumers");
@@ -296,12 +268,8 @@ final class GovernanceParser
             String key = "route." + route.name() + ".ai.cache";
             if (reader.isSet(key))
             {
-                String value = reader.optional(key).orElse("off").toLowerCase(Locale.ROOT);
+                String value = reader.choice(key, "off", List.of("on", "off", "true", "false"));
                 boolean on = value.equals("on") || value.equals("true");
-                if (!on && !value.equals("off") && !value.equals("false"))
-                {
-                    reader.invalid(key, value, "on or off");
-                }
                 if (on && !route.ai())
                 {
                     reader.problem("Key '" + key + "' is set on a route that is not an AI route; allowed: only with route." + route.name() + ".ai = on.");
@@ -344,11 +312,7 @@ final class GovernanceParser
             }
         }
         redact.addAll(rules(reader, prefix + "redact."));
-        String roles = reader.string(prefix + "guard.roles", "user").toLowerCase(Locale.ROOT);
-        if (!roles.equals("user") && !roles.equals("all"))
-        {
-            reader.invalid(prefix + "guard.roles", roles, "user or all");
-        }
+        String roles = reader.choice(prefix + "guard.roles", "user", List.of("user", "all"));
         int maxMessages = reader.integer(prefix + "guard.max-messages", 1000, 1, 100_000);
         long maxPromptTokens = reader.integer(prefix + "guard.max-prompt-tokens", 0, 0, Integer.MAX_VALUE);
         int maxMessageChars = (int)reader.size(prefix + "guard.max-message-size", 1 << 20, 64L << 20);

@@ -271,6 +271,34 @@ public final class ConfigReader
     }
 
     /**
+     * One of the allowed words, lower-cased; the default when the key is absent, reported and the
+     * default when it is none of them ("allowed: a, b or c").
+     */
+    public String choice(String key, String defaultValue, List<String> allowed)
+    {
+        String value = string(key, defaultValue).toLowerCase(Locale.ROOT);
+        if (allowed.contains(value))
+        {
+            return value;
+        }
+        String last = allowed.get(allowed.size() - 1);
+        invalid(key, value, allowed.size() == 1 ? last : String.join(", ", allowed.subList(0, allowed.size() - 1)) + " or " + last);
+        return defaultValue;
+    }
+
+    /** {@link #choice} as an enum constant: the word upper-cased, '-' as '_'. */
+    public <E extends Enum<E>> E choice(String key, E defaultValue, Class<E> type)
+    {
+        List<String> allowed = new ArrayList<>();
+        for (E constant : type.getEnumConstants())
+        {
+            allowed.add(constant.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        }
+        String word = choice(key, defaultValue.name().toLowerCase(Locale.ROOT).replace('_', '-'), allowed);
+        return Enum.valueOf(type, word.toUpperCase(Locale.ROOT).replace('-', '_'));
+    }
+
+    /**
      * A comma-separated list, blanks dropped; empty when the key is absent.
      */
     public List<String> list(String key)

@@ -5,9 +5,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Map;
 
 import com.anthropic.client.AnthropicClient;
@@ -26,6 +24,7 @@ import com.anthropic.models.messages.ToolUseBlock;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.testing.FakeModelProvider;
+import dev.sluice.testing.KeyHashes;
 import dev.sluice.testing.SluiceUnderTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -68,7 +67,7 @@ class AiAnthropicInboundTest
             ai.model.once.target.main.model = gpt-4o-mini
             ai.limit.once.requests = 1/h
             ai.limit.once.models = once
-            """.formatted(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(KEY.getBytes(StandardCharsets.UTF_8))),
+            """.formatted(KeyHashes.sha256(KEY),
             openai.uri(), anthropic.uri()));
         // Anthropic's SDK adds /v1/messages to its base URL and sends the key in x-api-key.
         sdk = AnthropicOkHttpClient.builder().baseUrl(sluice.uri("/").toString()).apiKey(KEY).maxRetries(0).build();

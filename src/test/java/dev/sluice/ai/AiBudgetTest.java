@@ -5,15 +5,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.testing.FakeModelProvider;
+import dev.sluice.testing.KeyHashes;
 import dev.sluice.testing.RedisServer;
 import dev.sluice.testing.SluiceUnderTest;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
@@ -55,11 +53,6 @@ class AiBudgetTest
         redis.close();
     }
 
-    private static String sha(String key) throws Exception
-    {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
-    }
-
     /** Prices of 10 and 30 USD per million tokens: a request of ~20 prompt tokens and max_tokens 10 may cost up to ~0.0005 USD. */
     private static String config(String extra) throws Exception
     {
@@ -79,7 +72,7 @@ class AiBudgetTest
             ai.model.gpt.target.main.output-price = 30
             ai.budget.consumer.alice = 0.002 USD/day
             ai.budget.group.interns = 0.001 USD/month
-            """.formatted(sha("alice-key-0123456789abcdef"), sha("bob-key-0123456789abcdef"), provider.uri()) + extra;
+            """.formatted(KeyHashes.sha256("alice-key-0123456789abcdef"), KeyHashes.sha256("bob-key-0123456789abcdef"), provider.uri()) + extra;
     }
 
     private static HttpResponse<String> chat(URI base, String who) throws Exception

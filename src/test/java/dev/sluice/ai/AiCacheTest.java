@@ -5,9 +5,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HexFormat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,6 +17,7 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import dev.sluice.testing.FakeModelProvider;
+import dev.sluice.testing.KeyHashes;
 import dev.sluice.testing.FakeModelProvider.Fault;
 import dev.sluice.testing.LogCapture;
 import dev.sluice.testing.SluiceUnderTest;
@@ -72,7 +71,7 @@ class AiCacheTest
             ai.model.embed.type = embeddings
             ai.model.embed.target.main.provider = oa
             ai.model.embed.target.main.model = text-embedding-3-small
-            """.formatted(sha(ALICE), sha(BOB), openai.uri(), anthropic.uri()));
+            """.formatted(KeyHashes.sha256(ALICE), KeyHashes.sha256(BOB), openai.uri(), anthropic.uri()));
     }
 
     @AfterAll
@@ -82,11 +81,6 @@ class AiCacheTest
         openai.close();
         anthropic.close();
         log.close();
-    }
-
-    private static String sha(String key) throws Exception
-    {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static HttpResponse<String> post(String path, String body, String key, String... headers) throws Exception

@@ -6,11 +6,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -33,6 +30,7 @@ import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.embeddings.CreateEmbeddingResponse;
 import com.openai.models.embeddings.EmbeddingCreateParams;
 import dev.sluice.testing.FakeModelProvider;
+import dev.sluice.testing.KeyHashes;
 import dev.sluice.testing.FakeModelProvider.Fault;
 import dev.sluice.testing.LogCapture;
 import dev.sluice.testing.SluiceUnderTest;
@@ -115,7 +113,7 @@ class AiFrontTest
             ai.model.tiny.target.main.provider = oa
             ai.model.tiny.target.main.model = tiny-context
             ai.model.tiny.target.main.context-window = 20
-            """.formatted(sha(ALICE), sha(BOB), openai.uri(), OPENAI_SECRET, anthropic.uri(), ANTHROPIC_SECRET, openai.uri()));
+            """.formatted(KeyHashes.sha256(ALICE), KeyHashes.sha256(BOB), openai.uri(), OPENAI_SECRET, anthropic.uri(), ANTHROPIC_SECRET, openai.uri()));
         // One alias per fallback case, so one case's cooling target never changes another's order.
         for (int i = 1; i <= 12; i++)
         {
@@ -137,11 +135,6 @@ class AiFrontTest
         openai.close();
         anthropic.close();
         log.close();
-    }
-
-    private static String sha(String key) throws Exception
-    {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static void drain()

@@ -4,17 +4,15 @@ package dev.sluice.ai;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.testing.FakeModelProvider;
+import dev.sluice.testing.KeyHashes;
 import dev.sluice.testing.FakeModelProvider.Fault;
 import dev.sluice.testing.SluiceUnderTest;
 import org.junit.jupiter.api.AfterAll;
@@ -58,7 +56,7 @@ class AiQueueTest
             ai.model.fair.target.main.model = m
             ai.model.late.target.main.provider = late
             ai.model.late.target.main.model = m
-            """.formatted(sha("alice-key-0123456789abcdef"), sha("bob-key-0123456789abcdef"), fair.uri(), late.uri()));
+            """.formatted(KeyHashes.sha256("alice-key-0123456789abcdef"), KeyHashes.sha256("bob-key-0123456789abcdef"), fair.uri(), late.uri()));
     }
 
     @AfterAll
@@ -69,11 +67,6 @@ class AiQueueTest
         sluice.close();
         fair.close();
         late.close();
-    }
-
-    private static String sha(String key) throws Exception
-    {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static CompletableFuture<HttpResponse<String>> ask(String model, String who, String label)

@@ -5,17 +5,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.testing.FakeModelProvider;
+import dev.sluice.testing.KeyHashes;
 import dev.sluice.testing.RedisServer;
 import dev.sluice.testing.SluiceUnderTest;
 import org.junit.jupiter.api.AfterAll;
@@ -54,7 +52,7 @@ class AiTokenLimitTest
         StringBuilder keys = new StringBuilder();
         for (String who : List.of("alice", "bob", "carol", "dave"))
         {
-            keys.append("consumer.").append(who).append(".api-key.main = sha256:").append(sha(who + "-key-0123456789abcdef")).append('\n');
+            keys.append("consumer.").append(who).append(".api-key.main = sha256:").append(KeyHashes.sha256(who + "-key-0123456789abcdef")).append('\n');
         }
         keys.append("consumer.carol.groups = trial\n");
         return keys + extra + """
@@ -83,11 +81,6 @@ class AiTokenLimitTest
         }
         provider.close();
         redis.close();
-    }
-
-    private static String sha(String key) throws Exception
-    {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static HttpRequest chat(URI base, String who, boolean stream, int maxTokens)
