@@ -300,4 +300,20 @@ class AiCacheTest
         strict.close();
         lenient.close();
     }
+
+    @Test
+    void ignoringTheSystemPromptAndSharingBetweenConsumersAreTheOperatorsChoice() throws Exception
+    {
+        ObjectNode polite = (ObjectNode)JSON.readTree(chat("gpt", false, "same question"));
+        ObjectNode terse = (ObjectNode)JSON.readTree(chat("gpt", false, "same question").replace("Be brief.", "Be terse."));
+        try (AiCache strict = new AiCache(Governance.CacheSpec.OFF);
+             AiCache lenient = new AiCache(new Governance.CacheSpec(java.util.Set.of("r"), Duration.ofMinutes(1), 10, 0, 1 << 20, true, true, false)))
+        {
+            assertFalse(strict.key(AiFront.Operation.CHAT, "consumer/a", polite).equals(strict.key(AiFront.Operation.CHAT, "consumer/a", terse)));
+            assertEquals(lenient.key(AiFront.Operation.CHAT, "consumer/a", polite), lenient.key(AiFront.Operation.CHAT, "consumer/a", terse));
+            assertFalse(strict.key(AiFront.Operation.CHAT, "consumer/a", polite).equals(strict.key(AiFront.Operation.CHAT, "consumer/b", polite)));
+            assertEquals(lenient.key(AiFront.Operation.CHAT, "consumer/a", polite), lenient.key(AiFront.Operation.CHAT, "consumer/b", polite));
+            assertFalse(strict.key(AiFront.Operation.CHAT, "consumer/a", polite).equals(strict.key(AiFront.Operation.EMBEDDINGS, "consumer/a", polite)));
+        }
+    }
 }

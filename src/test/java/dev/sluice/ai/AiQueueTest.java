@@ -28,6 +28,7 @@ class AiQueueTest
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     private static FakeModelProvider fair;
     private static FakeModelProvider late;
+    private static FakeModelProvider gone;
     private static SluiceUnderTest sluice;
 
     @BeforeAll
@@ -35,8 +36,10 @@ class AiQueueTest
     {
         fair = FakeModelProvider.start("fair");
         late = FakeModelProvider.start("late");
-        sluice = SluiceUnderTest.start("""
+        gone = FakeModelProvider.start("gone");
+        sluice = SluiceUnderTest.startAsLauncher("""
             admin.token = demo:queue-test-admin
+            server.h2c = true
             consumer.alice.api-key.main = sha256:%s
             consumer.bob.api-key.main = sha256:%s
             route.ai.path = /v1
@@ -52,11 +55,17 @@ class AiQueueTest
             ai.provider.late.base-url = %s/v1
             ai.provider.late.max-in-flight = 1
             ai.provider.late.queue-timeout = 300ms
+            ai.provider.gone.type = openai-compatible
+            ai.provider.gone.base-url = %s/v1
+            ai.provider.gone.max-in-flight = 1
+            ai.provider.gone.queue-timeout = 30s
+            ai.model.gone.target.main.provider = gone
+            ai.model.gone.target.main.model = m
             ai.model.fair.target.main.provider = fair
             ai.model.fair.target.main.model = m
             ai.model.late.target.main.provider = late
             ai.model.late.target.main.model = m
-            """.formatted(KeyHashes.sha256("alice-key-0123456789abcdef"), KeyHashes.sha256("bob-key-0123456789abcdef"), fair.uri(), late.uri()));
+            """.formatted(KeyHashes.sha256("alice-key-0123456789abcdef"), KeyHashes.sha256("bob-key-0123456789abcdef"), fair.uri(), late.uri(), gone.uri()));
     }
 
     @AfterAll
@@ -67,6 +76,8 @@ class AiQueueTest
         sluice.close();
         fair.close();
         late.close();
+        gone.release(100);
+        gone.close();
     }
 
     private static CompletableFuture<HttpResponse<String>> ask(String model, String who, String label)
@@ -154,5 +165,36 @@ class AiQueueTest
         late.release(1);
         assertEquals(200, holding.join().statusCode());
         assertEquals(0, queue("late").path("queued").asInt());
+    }
+
+    @Test
+    void aClientThatResetsItsHttp2StreamWhileQueuedLeavesTheQueue() throws Exception
+    {
+        gone.next(Fault.HOLD);
+        CompletableFuture<HttpResponse<String>> holding = ask("gone", "alice", "holding");
+        gone.take();
+        org.eclipse.jetty.client.HttpClient h2 = new org.eclipse.jetty.client.HttpClient(
+            new org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2(new org.eclipse.jetty.http2.client.HTTP2Client()));
+        h2.start();
+        try
+        {
+            org.eclipse.jetty.client.Request request = h2.newRequest(sluice.uri("/v1/chat/completions")).method("POST")
+                .headers(headers -> headers.put("Authorization", "Bearer bob-key-0123456789abcdef"))
+                .body(new org.eclipse.jetty.client.StringRequestContent("application/json",
+                    "{\"model\":\"gone\",\"messages\":[{\"role\":\"user\",\"content\":\"gone\"}]}"));
+            CompletableFuture<org.eclipse.jetty.client.ContentResponse> sent = new org.eclipse.jetty.client.CompletableResponseListener(request).send();
+            waitForQueued("gone", 1);
+            // Giving up resets the stream; Sluice hears of it at once and the request leaves the queue.
+            request.abort(new java.util.concurrent.CancellationException("the client gave up"));
+            waitForQueued("gone", 0);
+            assertTrue(sent.isCompletedExceptionally());
+        }
+        finally
+        {
+            h2.stop();
+        }
+        gone.release(1);
+        assertEquals(200, holding.join().statusCode());
+        assertEquals(null, gone.poll(), "the request that left was never sent");
     }
 }

@@ -40,6 +40,20 @@ public final class SluiceUnderTest implements AutoCloseable
         return new SluiceUnderTest(directory, config, server);
     }
 
+    /**
+     * As the launcher starts it: connectors from the configuration's {@code server.*} keys
+     * (cleartext HTTP/2 with {@code server.h2c = true}, HTTPS with certificates).
+     */
+    public static SluiceUnderTest startAsLauncher(String properties) throws Exception
+    {
+        Path directory = Files.createTempDirectory("sluice-test");
+        Path config = directory.resolve("sluice.properties");
+        Files.writeString(config, properties);
+        dev.sluice.tls.ServerTls tls = dev.sluice.config.ConfigStore.open(config, "test", name -> null).current().transport().server();
+        SluiceServer server = SluiceServer.start(WEBAPP, config, "127.0.0.1", 0, Duration.ofSeconds(5), tls);
+        return new SluiceUnderTest(directory, config, server);
+    }
+
     public URI uri()
     {
         return server.uri();
