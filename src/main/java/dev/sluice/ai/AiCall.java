@@ -47,6 +47,8 @@ final class AiCall implements AsyncListener
     private volatile ProviderAttempt current;
     private volatile ProviderQueues.Waiter waiter;
     volatile boolean clientGone;
+    /** Sluice is stopping and this request did not finish in time (or the container timed it out as it stopped). */
+    volatile boolean stopped;
     private long promptEstimate = -1;
     private TokenLimits.Reservation reservation = TokenLimits.Reservation.NONE;
     private BudgetBook.Reservation spending;
@@ -85,6 +87,7 @@ final class AiCall implements AsyncListener
         async = request.startAsync();
         async.setTimeout(0);
         async.addListener(this);
+        front.active.add(this);
         List<AiSettings.Target> targets = front.router.order(model, model.strategy() == AiSettings.Strategy.COST ? promptEstimate() : 0, outputTokens);
         if (targets.isEmpty())
         {
@@ -322,16 +325,24 @@ final class AiCall implements AsyncListener
                 complete();
                 return;
             }
-            if (attemptsOfModel >= model.maxAttempts() || !order.hasNext())
+            if (stopped || attemptsOfModel >= model.maxAttempts() || !order.hasNext())
             {
+                if (stopped)
+                {
+                    lastError = AiFront.STOPPING;
+                }
                 AiErrors.Error error = lastError != null ? lastError
                     : new AiErrors.Error(503, "api_error", "No target of the model can answer now.", null, "no_target", 1);
                 front.metrics.aiFailed(model.alias());
                 unanswered();
                 exchange.ai(new AiRecord(requestedAlias(), null, null, attempts, stream, null, 0, -1, -1, null, null, governed()));
-                exchange.outcome(error.status() == 504 ? Exchange.Outcome.UPSTREAM_TIMEOUT
+                exchange.outcome(stopped ? Exchange.Outcome.STOPPING : error.status() == 504 ? Exchange.Outcome.UPSTREAM_TIMEOUT
                     : error.status() >= 500 || error.status() == 429 ? Exchange.Outcome.UPSTREAM_FAILED : Exchange.Outcome.BAD_REQUEST);
-                exchange.addBytesOut(AiErrors.write(response, withAttempts(error)));
+                // Synchronised with onTimeout: one error answer, whichever thread gets there first.
+                synchronized (this)
+                {
+                    exchange.addBytesOut(AiErrors.write(response, withAttempts(error)));
+                }
                 complete();
                 return;
             }
@@ -448,6 +459,7 @@ final class AiCall implements AsyncListener
 
     void complete()
     {
+        front.active.remove(this);
         ProviderAttempt attempt = current;
         if (attempt != null)
         {
@@ -522,9 +534,43 @@ final class AiCall implements AsyncListener
     {
     }
 
+    /**
+     * Only a container ending requests as it stops gets here (the AI front sets no timeout):
+     * answered as Sluice's own stop, not left to the container's 500.
+     */
     @Override
     public void onTimeout(AsyncEvent event)
     {
+        AiFront.LOG.warn("{} ended: the container is stopping and timed the AI request out", exchange.id());
+        stop();
+        // The container completes with its own error unless the response is completed here and now.
+        synchronized (this)
+        {
+            exchange.addBytesOut(AiErrors.write(response, AiFront.STOPPING));
+        }
+        complete();
+    }
+
+    /**
+     * Ends the request as Sluice's own doing: 503 "stopping" when nothing was sent yet, an error
+     * event when a stream had begun; never blamed on the provider.
+     */
+    void stop()
+    {
+        stopped = true;
+        exchange.outcome(Exchange.Outcome.STOPPING);
+        ProviderQueues.Waiter queued = waiter;
+        if (queued != null && queued.cancel())
+        {
+            waiter = null;
+            next();
+            return;
+        }
+        ProviderAttempt attempt = current;
+        if (attempt != null)
+        {
+            attempt.abort(new AiFront.Abort(AiFront.STOPPING));
+        }
     }
 
     @Override

@@ -65,6 +65,9 @@ public final class AiFront implements AutoCloseable
     final TokenLimits limits;
     final ProviderQueues queues;
     final EmbeddingBatcher batcher;
+    /** The AI requests between their start and their end, for the drain when Sluice stops. */
+    final java.util.Set<AiCall> active = ConcurrentHashMap.newKeySet();
+    static final AiErrors.Error STOPPING = new AiErrors.Error(503, "api_error", "Sluice is stopping; try again.", null, "stopping", 1);
     private final Rebuilt<Governance.CacheSpec, AiCache> cache = new Rebuilt<>(AiCache::new, AiCache::close);
     private final Rebuilt<BudgetKey, BudgetBook> budgets;
 
@@ -418,6 +421,37 @@ public final class AiFront implements AutoCloseable
         catch (ClassNotFoundException | LinkageError x)
         {
             return new HttpClientTransportDynamic(connector, HttpClientConnectionFactory.HTTP11);
+        }
+    }
+
+    /**
+     * Lets AI requests in flight finish within {@code timeout} (the servlet refuses new ones
+     * meanwhile), then ends the rest as Sluice's own stop: 503 before the answer began, an error
+     * event in a stream that had.
+     */
+    public void drain(Duration timeout)
+    {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        if (!active.isEmpty())
+        {
+            LOG.info("Stopping: waiting up to {} ms for {} AI requests in flight", timeout.toMillis(), active.size());
+        }
+        while (!active.isEmpty() && System.nanoTime() < deadline)
+        {
+            try
+            {
+                Thread.sleep(20);
+            }
+            catch (InterruptedException x)
+            {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        for (AiCall call : active)
+        {
+            LOG.warn("{} ended: Sluice is stopping and the AI request did not finish within proxy.drain-timeout", call.exchange.id());
+            call.stop();
         }
     }
 

@@ -383,6 +383,12 @@ final class ProviderAttempt implements Response.Listener
         if (failure != null)
         {
             AiErrors.Error error = errorFor(failure);
+            if (call.stopped)
+            {
+                call.lastError = error;
+                call.next();
+                return;
+            }
             AiFront.LOG.warn("{} AI target {} failed: {}", call.exchange.id(), target.id(), failure.toString());
             front.router.failed(target, call.settings.cooldown(), 0);
             call.lastError = error;
@@ -439,8 +445,11 @@ final class ProviderAttempt implements Response.Listener
                 : new AiErrors.Error(502, "api_error", "The model provider's stream ended before the answer was complete.", null, "provider_error", 0);
             writeOut();
             sendErrorEvent(error);
-            front.router.failed(target, call.settings.cooldown(), 0);
-            call.exchange.outcome(Exchange.Outcome.UPSTREAM_FAILED);
+            if (!call.stopped)
+            {
+                front.router.failed(target, call.settings.cooldown(), 0);
+            }
+            call.exchange.outcome(call.stopped ? Exchange.Outcome.STOPPING : Exchange.Outcome.UPSTREAM_FAILED);
             call.record(target, chat.model(), null, ttft, providerNanos, chat.text());
             call.complete();
             return;

@@ -132,7 +132,13 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         getServletContext().removeAttribute(READY_ATTRIBUTE);
         if (inFlight != null)
         {
+            // One drain-timeout for both: proxied exchanges first, then what is left of it for AI requests.
+            long deadline = System.nanoTime() + config.current().proxy().drainTimeout().toNanos();
             inFlight.drain(config.current().proxy().drainTimeout());
+            if (ai != null)
+            {
+                ai.drain(java.time.Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            }
         }
         getServletContext().removeAttribute(Pools.class.getName());
         getServletContext().removeAttribute(Refresher.ATTRIBUTE);

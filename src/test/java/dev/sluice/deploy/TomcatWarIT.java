@@ -4,6 +4,7 @@ package dev.sluice.deploy;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleState;
@@ -192,6 +193,107 @@ class TomcatWarIT extends WarDeploymentContract
                 Files.deleteIfExists(config);
             }
         }
+    }
+
+    @org.junit.jupiter.api.Test
+    void stoppingLetsAiRequestsFinishAndEndsLongOnesAsSluicesOwnDoing() throws Exception
+    {
+        try (dev.sluice.testing.FakeModelProvider provider = dev.sluice.testing.FakeModelProvider.start("openai"))
+        {
+            provider.next(dev.sluice.testing.FakeModelProvider.Fault.HOLD, dev.sluice.testing.FakeModelProvider.Fault.HOLD);
+            Path config = Files.createTempFile("sluice-ai-drain", ".properties");
+            Files.writeString(config, """
+                proxy.drain-timeout = 2s
+                route.ai.path = /v1
+                route.ai.ai = on
+                ai.provider.oa.type = openai-compatible
+                ai.provider.oa.base-url = %s/v1
+                ai.model.gpt.target.main.provider = oa
+                ai.model.gpt.target.main.model = m
+                """.formatted(provider.uri()));
+            Path war = Path.of(System.getProperty("sluice.war", "target/sluice.war"));
+            int port = deploy(war, "/aidrain", config);
+            org.eclipse.jetty.client.HttpClient client = new org.eclipse.jetty.client.HttpClient();
+            client.start();
+            try
+            {
+                List<java.util.concurrent.CompletableFuture<String[]>> answers = new java.util.ArrayList<>();
+                for (int i = 0; i < 2; i++)
+                {
+                    java.util.concurrent.CompletableFuture<String[]> answer = new java.util.concurrent.CompletableFuture<>();
+                    client.newRequest("http://127.0.0.1:" + port + "/aidrain/v1/chat/completions").method("POST")
+                        .body(new org.eclipse.jetty.client.StringRequestContent("application/json",
+                            "{\"model\":\"gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"request " + i + "\"}]}"))
+                        .timeout(15, java.util.concurrent.TimeUnit.SECONDS).send(listener(answer));
+                    answers.add(answer);
+                }
+                provider.take();
+                provider.take();
+                // One held answer is let go while Sluice drains; the other never is.
+                new Thread(() ->
+                {
+                    sleep(800);
+                    provider.release(1);
+                }).start();
+                Tomcat tomcat = tomcats.remove(tomcats.size() - 1);
+                long started = System.nanoTime();
+                tomcat.stop();
+                tomcat.destroy();
+                long stopMillis = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+                List<String> statuses = new java.util.ArrayList<>();
+                String stoppedBody = null;
+                for (java.util.concurrent.CompletableFuture<String[]> answer : answers)
+                {
+                    String[] got = answer.get(10, java.util.concurrent.TimeUnit.SECONDS);
+                    statuses.add(got[0]);
+                    if (got[0].equals("503"))
+                    {
+                        stoppedBody = got[1];
+                    }
+                }
+                java.util.Collections.sort(statuses);
+                assertEquals(List.of("200", "503"), statuses, "the released request finished during the drain, the held one was ended");
+                org.junit.jupiter.api.Assertions.assertTrue(stoppedBody.contains("\"code\":\"stopping\""), stoppedBody);
+                org.junit.jupiter.api.Assertions.assertTrue(stopMillis < 5000, "stopped after " + stopMillis + " ms");
+            }
+            finally
+            {
+                provider.release(10);
+                client.stop();
+                Files.deleteIfExists(config);
+            }
+        }
+    }
+
+    private static void sleep(long millis)
+    {
+        try
+        {
+            Thread.sleep(millis);
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static org.eclipse.jetty.client.BufferingResponseListener listener(java.util.concurrent.CompletableFuture<String[]> answer)
+    {
+        return new org.eclipse.jetty.client.BufferingResponseListener()
+        {
+            @Override
+            public void onComplete(org.eclipse.jetty.client.Result result)
+            {
+                if (result.isFailed())
+                {
+                    answer.completeExceptionally(result.getFailure());
+                }
+                else
+                {
+                    answer.complete(new String[] {Integer.toString(result.getResponse().getStatus()), getContentAsString()});
+                }
+            }
+        };
     }
 
     /** Sends a GET without waiting; completes with the status and the body. */
