@@ -2,10 +2,7 @@
 package dev.sluice.ai;
 
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -30,8 +27,6 @@ import org.ehcache.config.builders.ResourcePoolsBuilder;
 import org.ehcache.config.units.EntryUnit;
 import org.ehcache.config.units.MemoryUnit;
 import org.ehcache.expiry.ExpiryPolicy;
-import org.ehcache.spi.serialization.Serializer;
-import org.ehcache.spi.serialization.SerializerException;
 
 /**
  * Exact-match caching of chat and embeddings answers on Ehcache (a heap tier in entries, and an
@@ -90,7 +85,7 @@ final class AiCache implements AutoCloseable
         }
         CacheConfigurationBuilder<String, Entry> configuration = CacheConfigurationBuilder
             .newCacheConfigurationBuilder(String.class, Entry.class, pools)
-            .withValueSerializer(EntrySerializer.class)
+            .withValueSerializer(AiCacheSerializer.class)
             .withExpiry(new ExpiryPolicy<String, Entry>()
             {
                 @Override
@@ -282,8 +277,8 @@ final class AiCache implements AutoCloseable
         {
             return false;
         }
-        byte[] events = operation == AiFront.Operation.CHAT ? chunks(parsed) : new byte[0];
-        return put(key, answer, events, usageChunk(parsed.path("id").asText("chatcmpl-sluice"), parsed.path("created").asLong(),
+        byte[] events = operation == AiFront.Operation.CHAT ? AnswerForms.chunks(parsed) : new byte[0];
+        return put(key, answer, events, AnswerForms.usageChunk(parsed.path("id").asText("chatcmpl-sluice"), parsed.path("created").asLong(),
             parsed.path("model").asText(""), usage), parsed.path("model").asText(null), provider, usage, ttl);
     }
 
@@ -326,7 +321,7 @@ final class AiCache implements AutoCloseable
         {
             return false;
         }
-        ObjectNode answer = assemble(chunks, usage);
+        ObjectNode answer = AnswerForms.assemble(chunks, usage);
         if (!storable(answer.path("choices").path(0).path("finish_reason").asText(null)))
         {
             return false;
@@ -340,7 +335,7 @@ final class AiCache implements AutoCloseable
         {
             return false;
         }
-        return put(key, json, events.toByteArray(), usageChunk(answer.path("id").asText(), answer.path("created").asLong(), answer.path("model").asText(""),
+        return put(key, json, events.toByteArray(), AnswerForms.usageChunk(answer.path("id").asText(), answer.path("created").asLong(), answer.path("model").asText(""),
             usage), answer.path("model").asText(null), provider, usage, ttl);
     }
 
@@ -369,246 +364,9 @@ final class AiCache implements AutoCloseable
         }
     }
 
-    /** One JSON answer from a stream's chunks: content and refusal joined, tool calls merged by index. */
-    static ObjectNode assemble(List<JsonNode> chunks, Usage usage)
-    {
-        JsonNode head = chunks.get(0);
-        StringBuilder content = new StringBuilder();
-        StringBuilder refusal = null;
-        Map<Integer, ObjectNode> calls = new TreeMap<>();
-        String finish = null;
-        boolean anyContent = false;
-        for (JsonNode chunk : chunks)
-        {
-            JsonNode choice = chunk.path("choices").path(0);
-            JsonNode delta = choice.path("delta");
-            if (delta.path("content").isTextual())
-            {
-                content.append(delta.path("content").asText());
-                anyContent = true;
-            }
-            if (delta.path("refusal").isTextual())
-            {
-                refusal = refusal == null ? new StringBuilder() : refusal;
-                refusal.append(delta.path("refusal").asText());
-            }
-            for (JsonNode call : delta.path("tool_calls"))
-            {
-                ObjectNode merged = calls.computeIfAbsent(call.path("index").asInt(), index ->
-                {
-                    ObjectNode fresh = AnthropicTranslation.JSON.createObjectNode();
-                    fresh.put("id", "");
-                    fresh.put("type", "function");
-                    fresh.putObject("function").put("name", "").put("arguments", "");
-                    return fresh;
-                });
-                if (call.path("id").isTextual())
-                {
-                    merged.put("id", call.path("id").asText());
-                }
-                ObjectNode function = (ObjectNode)merged.get("function");
-                if (call.path("function").path("name").isTextual())
-                {
-                    function.put("name", function.path("name").asText() + call.path("function").path("name").asText());
-                }
-                if (call.path("function").path("arguments").isTextual())
-                {
-                    function.put("arguments", function.path("arguments").asText() + call.path("function").path("arguments").asText());
-                }
-            }
-            if (choice.path("finish_reason").isTextual())
-            {
-                finish = choice.path("finish_reason").asText();
-            }
-        }
-        ObjectNode answer = AnthropicTranslation.JSON.createObjectNode();
-        answer.put("id", head.path("id").asText("chatcmpl-sluice"));
-        answer.put("object", "chat.completion");
-        answer.put("created", head.path("created").asLong());
-        answer.put("model", head.path("model").asText(""));
-        ObjectNode choice = answer.putArray("choices").addObject();
-        choice.put("index", 0);
-        ObjectNode message = choice.putObject("message");
-        message.put("role", "assistant");
-        if (anyContent || calls.isEmpty())
-        {
-            message.put("content", content.toString());
-        }
-        else
-        {
-            message.putNull("content");
-        }
-        if (refusal != null)
-        {
-            message.put("refusal", refusal.toString());
-        }
-        else
-        {
-            message.putNull("refusal");
-        }
-        if (!calls.isEmpty())
-        {
-            ArrayNode list = message.putArray("tool_calls");
-            calls.values().forEach(list::add);
-        }
-        choice.putNull("logprobs");
-        if (finish == null)
-        {
-            choice.putNull("finish_reason");
-        }
-        else
-        {
-            choice.put("finish_reason", finish);
-        }
-        answer.set("usage", usageNode(usage));
-        return answer;
-    }
-
-    /** A stream of chunks made from a JSON answer: role, content, tool calls, then the finish reason. */
-    static byte[] chunks(JsonNode answer)
-    {
-        String id = answer.path("id").asText("chatcmpl-sluice");
-        long created = answer.path("created").asLong();
-        String model = answer.path("model").asText("");
-        JsonNode choice = answer.path("choices").path(0);
-        JsonNode message = choice.path("message");
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        ObjectNode role = AnthropicTranslation.JSON.createObjectNode().put("role", "assistant").put("content", "");
-        event(out, id, created, model, role, null);
-        if (message.path("content").isTextual() && !message.path("content").asText().isEmpty())
-        {
-            event(out, id, created, model, AnthropicTranslation.JSON.createObjectNode().put("content", message.path("content").asText()), null);
-        }
-        if (message.path("refusal").isTextual())
-        {
-            event(out, id, created, model, AnthropicTranslation.JSON.createObjectNode().put("refusal", message.path("refusal").asText()), null);
-        }
-        int index = 0;
-        for (JsonNode call : message.path("tool_calls"))
-        {
-            ObjectNode delta = AnthropicTranslation.JSON.createObjectNode();
-            ObjectNode item = delta.putArray("tool_calls").addObject();
-            item.put("index", index++);
-            item.set("id", call.path("id"));
-            item.put("type", "function");
-            item.set("function", call.path("function"));
-            event(out, id, created, model, delta, null);
-        }
-        event(out, id, created, model, AnthropicTranslation.JSON.createObjectNode(), choice.path("finish_reason").asText("stop"));
-        return out.toByteArray();
-    }
-
-    private static void event(ByteArrayOutputStream out, String id, long created, String model, ObjectNode delta, String finish)
-    {
-        ObjectNode chunk = AnthropicTranslation.JSON.createObjectNode();
-        chunk.put("id", id);
-        chunk.put("object", "chat.completion.chunk");
-        chunk.put("created", created);
-        chunk.put("model", model);
-        ObjectNode choice = chunk.putArray("choices").addObject();
-        choice.put("index", 0);
-        choice.set("delta", delta);
-        choice.putNull("logprobs");
-        if (finish == null)
-        {
-            choice.putNull("finish_reason");
-        }
-        else
-        {
-            choice.put("finish_reason", finish);
-        }
-        out.writeBytes(("data: " + chunk + "\n\n").getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static byte[] usageChunk(String id, long created, String model, Usage usage)
-    {
-        ObjectNode chunk = AnthropicTranslation.JSON.createObjectNode();
-        chunk.put("id", id);
-        chunk.put("object", "chat.completion.chunk");
-        chunk.put("created", created);
-        chunk.put("model", model);
-        chunk.putArray("choices");
-        chunk.set("usage", usageNode(usage));
-        return ("data: " + chunk + "\n\n").getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static ObjectNode usageNode(Usage usage)
-    {
-        ObjectNode node = AnthropicTranslation.JSON.createObjectNode();
-        node.put("prompt_tokens", usage.promptTokens());
-        node.put("completion_tokens", usage.completionTokens());
-        node.put("total_tokens", usage.totalTokens());
-        return node;
-    }
-
     @Override
     public void close()
     {
         manager.close();
-    }
-
-    /** Entries for the off-heap tier: lengths and bytes, no Java serialization. */
-    public static final class EntrySerializer implements Serializer<Entry>
-    {
-        public EntrySerializer(ClassLoader loader)
-        {
-        }
-
-        @Override
-        public ByteBuffer serialize(Entry entry) throws SerializerException
-        {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream(entry.answer().length + entry.events().length + 256);
-            try (DataOutputStream out = new DataOutputStream(bytes))
-            {
-                write(out, entry.answer());
-                write(out, entry.events());
-                write(out, entry.usageChunk());
-                out.writeUTF(entry.model());
-                out.writeUTF(entry.provider());
-                out.writeLong(entry.promptTokens());
-                out.writeLong(entry.completionTokens());
-                out.writeLong(entry.createdMillis());
-                out.writeLong(entry.ttlMillis());
-            }
-            catch (IOException x)
-            {
-                throw new SerializerException(x);
-            }
-            return ByteBuffer.wrap(bytes.toByteArray());
-        }
-
-        private static void write(DataOutputStream out, byte[] bytes) throws IOException
-        {
-            out.writeInt(bytes.length);
-            out.write(bytes);
-        }
-
-        @Override
-        public Entry read(ByteBuffer buffer) throws SerializerException
-        {
-            byte[] all = new byte[buffer.remaining()];
-            buffer.get(all);
-            try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(all)))
-            {
-                return new Entry(read(in), read(in), read(in), in.readUTF(), in.readUTF(), in.readLong(), in.readLong(), in.readLong(), in.readLong());
-            }
-            catch (IOException x)
-            {
-                throw new SerializerException(x);
-            }
-        }
-
-        private static byte[] read(DataInputStream in) throws IOException
-        {
-            byte[] bytes = new byte[in.readInt()];
-            in.readFully(bytes);
-            return bytes;
-        }
-
-        @Override
-        public boolean equals(Entry entry, ByteBuffer buffer) throws SerializerException
-        {
-            return serialize(entry).equals(buffer);
-        }
     }
 }

@@ -467,7 +467,7 @@ final class AiCall implements AsyncListener
         }
         if (completed.compareAndSet(false, true))
         {
-            if (response instanceof AnthropicInbound.Response inbound)
+            if (response instanceof AnthropicInboundResponse inbound)
             {
                 try
                 {

@@ -1,0 +1,187 @@
+// An OpenAI chat answer in its two forms: one JSON answer and a stream of chunks, each made from the other.
+package dev.sluice.ai;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * The AI cache stores both forms of an answer so a replay is only bytes: a streamed answer's
+ * chunks assembled into the JSON answer a non-streamed request gets, a JSON answer cut into the
+ * chunks a streamed request gets, and the usage chunk added for clients that ask for it.
+ */
+final class AnswerForms
+{
+    private AnswerForms()
+    {
+    }
+
+    /** One JSON answer from a stream's chunks: content and refusal joined, tool calls merged by index. */
+    static ObjectNode assemble(List<JsonNode> chunks, Usage usage)
+    {
+        JsonNode head = chunks.get(0);
+        StringBuilder content = new StringBuilder();
+        StringBuilder refusal = null;
+        Map<Integer, ObjectNode> calls = new TreeMap<>();
+        String finish = null;
+        boolean anyContent = false;
+        for (JsonNode chunk : chunks)
+        {
+            JsonNode choice = chunk.path("choices").path(0);
+            JsonNode delta = choice.path("delta");
+            if (delta.path("content").isTextual())
+            {
+                content.append(delta.path("content").asText());
+                anyContent = true;
+            }
+            if (delta.path("refusal").isTextual())
+            {
+                refusal = refusal == null ? new StringBuilder() : refusal;
+                refusal.append(delta.path("refusal").asText());
+            }
+            for (JsonNode call : delta.path("tool_calls"))
+            {
+                ObjectNode merged = calls.computeIfAbsent(call.path("index").asInt(), index ->
+                {
+                    ObjectNode fresh = AnthropicTranslation.JSON.createObjectNode();
+                    fresh.put("id", "");
+                    fresh.put("type", "function");
+                    fresh.putObject("function").put("name", "").put("arguments", "");
+                    return fresh;
+                });
+                if (call.path("id").isTextual())
+                {
+                    merged.put("id", call.path("id").asText());
+                }
+                ObjectNode function = (ObjectNode)merged.get("function");
+                if (call.path("function").path("name").isTextual())
+                {
+                    function.put("name", function.path("name").asText() + call.path("function").path("name").asText());
+                }
+                if (call.path("function").path("arguments").isTextual())
+                {
+                    function.put("arguments", function.path("arguments").asText() + call.path("function").path("arguments").asText());
+                }
+            }
+            if (choice.path("finish_reason").isTextual())
+            {
+                finish = choice.path("finish_reason").asText();
+            }
+        }
+        ObjectNode answer = AnthropicTranslation.JSON.createObjectNode();
+        answer.put("id", head.path("id").asText("chatcmpl-sluice"));
+        answer.put("object", "chat.completion");
+        answer.put("created", head.path("created").asLong());
+        answer.put("model", head.path("model").asText(""));
+        ObjectNode choice = answer.putArray("choices").addObject();
+        choice.put("index", 0);
+        ObjectNode message = choice.putObject("message");
+        message.put("role", "assistant");
+        if (anyContent || calls.isEmpty())
+        {
+            message.put("content", content.toString());
+        }
+        else
+        {
+            message.putNull("content");
+        }
+        if (refusal != null)
+        {
+            message.put("refusal", refusal.toString());
+        }
+        else
+        {
+            message.putNull("refusal");
+        }
+        if (!calls.isEmpty())
+        {
+            ArrayNode list = message.putArray("tool_calls");
+            calls.values().forEach(list::add);
+        }
+        choice.putNull("logprobs");
+        if (finish == null)
+        {
+            choice.putNull("finish_reason");
+        }
+        else
+        {
+            choice.put("finish_reason", finish);
+        }
+        answer.set("usage", AnthropicTranslation.usageNode(usage));
+        return answer;
+    }
+
+    /** A stream of chunks made from a JSON answer: role, content, tool calls, then the finish reason. */
+    static byte[] chunks(JsonNode answer)
+    {
+        String id = answer.path("id").asText("chatcmpl-sluice");
+        long created = answer.path("created").asLong();
+        String model = answer.path("model").asText("");
+        JsonNode choice = answer.path("choices").path(0);
+        JsonNode message = choice.path("message");
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        ObjectNode role = AnthropicTranslation.JSON.createObjectNode().put("role", "assistant").put("content", "");
+        event(out, id, created, model, role, null);
+        if (message.path("content").isTextual() && !message.path("content").asText().isEmpty())
+        {
+            event(out, id, created, model, AnthropicTranslation.JSON.createObjectNode().put("content", message.path("content").asText()), null);
+        }
+        if (message.path("refusal").isTextual())
+        {
+            event(out, id, created, model, AnthropicTranslation.JSON.createObjectNode().put("refusal", message.path("refusal").asText()), null);
+        }
+        int index = 0;
+        for (JsonNode call : message.path("tool_calls"))
+        {
+            ObjectNode delta = AnthropicTranslation.JSON.createObjectNode();
+            ObjectNode item = delta.putArray("tool_calls").addObject();
+            item.put("index", index++);
+            item.set("id", call.path("id"));
+            item.put("type", "function");
+            item.set("function", call.path("function"));
+            event(out, id, created, model, delta, null);
+        }
+        event(out, id, created, model, AnthropicTranslation.JSON.createObjectNode(), choice.path("finish_reason").asText("stop"));
+        return out.toByteArray();
+    }
+
+    private static void event(ByteArrayOutputStream out, String id, long created, String model, ObjectNode delta, String finish)
+    {
+        ObjectNode chunk = AnthropicTranslation.JSON.createObjectNode();
+        chunk.put("id", id);
+        chunk.put("object", "chat.completion.chunk");
+        chunk.put("created", created);
+        chunk.put("model", model);
+        ObjectNode choice = chunk.putArray("choices").addObject();
+        choice.put("index", 0);
+        choice.set("delta", delta);
+        choice.putNull("logprobs");
+        if (finish == null)
+        {
+            choice.putNull("finish_reason");
+        }
+        else
+        {
+            choice.put("finish_reason", finish);
+        }
+        out.writeBytes(("data: " + chunk + "\n\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    static byte[] usageChunk(String id, long created, String model, Usage usage)
+    {
+        ObjectNode chunk = AnthropicTranslation.JSON.createObjectNode();
+        chunk.put("id", id);
+        chunk.put("object", "chat.completion.chunk");
+        chunk.put("created", created);
+        chunk.put("model", model);
+        chunk.putArray("choices");
+        chunk.set("usage", AnthropicTranslation.usageNode(usage));
+        return ("data: " + chunk + "\n\n").getBytes(StandardCharsets.UTF_8);
+    }
+}
