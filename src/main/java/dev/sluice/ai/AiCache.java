@@ -29,8 +29,9 @@ import org.ehcache.config.units.MemoryUnit;
 import org.ehcache.expiry.ExpiryPolicy;
 
 /**
- * Exact-match caching of chat and embeddings answers on Ehcache (a heap tier in entries, and an
- * off-heap tier when {@code ai.cache.off-heap} is set, as the HTTP cache has).
+ * Exact-match caching of chat and embeddings answers on Ehcache, with the HTTP cache's tiers: a
+ * heap tier in entries, an off-heap tier with {@code ai.cache.off-heap}, and a persistent disk
+ * tier with {@code ai.cache.disk.directory}, whose answers survive a restart.
  *
  * <p>The key is the SHA-256 of the operation, the consumer (unless {@code ai.cache.shared}) and
  * the request as the provider would get it after templates, guards and decorators, in canonical
@@ -76,12 +77,33 @@ final class AiCache implements AutoCloseable
 
     AiCache(Governance.CacheSpec spec)
     {
-        long offHeapBytes = spec.offHeapBytes();
         this.spec = spec;
+        CacheManager made;
+        try
+        {
+            made = manager(spec, spec.diskDirectory());
+        }
+        catch (RuntimeException x)
+        {
+            // Most likely another Sluice holds the directory: answers are cached in memory only then.
+            AiFront.LOG.error("The AI cache's disk tier in {} could not be opened ({}); caching in memory only", spec.diskDirectory(), x.toString());
+            made = manager(spec, null);
+        }
+        manager = made;
+        cache = manager.getCache(CACHE, String.class, Entry.class);
+    }
+
+    private static CacheManager manager(Governance.CacheSpec spec, java.nio.file.Path disk)
+    {
+        long offHeapBytes = spec.offHeapBytes();
         ResourcePoolsBuilder pools = ResourcePoolsBuilder.newResourcePoolsBuilder().heap(spec.maxEntries(), EntryUnit.ENTRIES);
         if (offHeapBytes > 0)
         {
             pools = pools.offheap(Math.max(1, offHeapBytes >> 20), MemoryUnit.MB);
+        }
+        if (disk != null)
+        {
+            pools = pools.disk(Math.max(1, spec.diskBytes() >> 20), MemoryUnit.MB, true);
         }
         CacheConfigurationBuilder<String, Entry> configuration = CacheConfigurationBuilder
             .newCacheConfigurationBuilder(String.class, Entry.class, pools)
@@ -106,8 +128,8 @@ final class AiCache implements AutoCloseable
                     return Duration.ofMillis(newValue.ttlMillis());
                 }
             });
-        manager = CacheManagerBuilder.newCacheManagerBuilder().withCache(CACHE, configuration).build(true);
-        cache = manager.getCache(CACHE, String.class, Entry.class);
+        return disk == null ? CacheManagerBuilder.newCacheManagerBuilder().withCache(CACHE, configuration).build(true)
+            : CacheManagerBuilder.newCacheManagerBuilder().with(CacheManagerBuilder.persistence(disk.toFile())).withCache(CACHE, configuration).build(true);
     }
 
     /** Reads {@code X-Sluice-Cache}; null when its value is not one Sluice knows. */

@@ -117,14 +117,16 @@ public record Governance(
      * @param routes the AI routes whose answers are cached
      * @param maxEntries the heap tier's size in entries
      * @param offHeapBytes the off-heap tier's size, 0 for none
+     * @param diskDirectory where a persistent disk tier lives (kept across restarts), or null for none
+     * @param diskBytes the disk tier's size
      * @param shared whether consumers share entries (default: each consumer has its own)
      * @param ignoreSystem whether system (and developer) messages are left out of the key
      * @param storeTruncated whether an answer cut by {@code max_tokens} ({@code finish_reason: length}) is stored
      */
-    public record CacheSpec(Set<String> routes, Duration ttl, long maxEntries, long offHeapBytes, long maxEntryBytes, boolean shared,
-        boolean ignoreSystem, boolean storeTruncated)
+    public record CacheSpec(Set<String> routes, Duration ttl, long maxEntries, long offHeapBytes, Path diskDirectory, long diskBytes,
+        long maxEntryBytes, boolean shared, boolean ignoreSystem, boolean storeTruncated)
     {
-        public static final CacheSpec OFF = new CacheSpec(Set.of(), Duration.ofHours(1), 10_000, 0, 1 << 20, false, false, false);
+        public static final CacheSpec OFF = new CacheSpec(Set.of(), Duration.ofHours(1), 10_000, 0, null, 0, 1 << 20, false, false, false);
 
         public CacheSpec
         {

@@ -287,11 +287,26 @@ final class GovernanceParser
         {
             reader.invalid("ai.cache.off-heap", Long.toString(offHeap), "0 (none) or at least 1MB");
         }
+        String directory = reader.optional("ai.cache.disk.directory").orElse(null);
+        long diskBytes = reader.size("ai.cache.disk.size", 1L << 30, 1L << 50);
+        Path disk = null;
+        if (directory != null)
+        {
+            disk = Path.of(directory);
+            if (java.nio.file.Files.exists(disk) && (!java.nio.file.Files.isDirectory(disk) || !java.nio.file.Files.isWritable(disk)))
+            {
+                reader.invalid("ai.cache.disk.directory", directory, "a writable directory (created if missing)");
+            }
+            if (diskBytes < 1 << 20)
+            {
+                reader.invalid("ai.cache.disk.size", Long.toString(diskBytes), "at least 1MB");
+            }
+        }
         long entryBytes = reader.size("ai.cache.max-entry-size", 1 << 20, 64L << 20);
         boolean shared = reader.bool("ai.cache.shared", false);
         boolean ignoreSystem = reader.bool("ai.cache.ignore-system", false);
         boolean truncated = reader.bool("ai.cache.store-truncated", false);
-        return new Governance.CacheSpec(cached, ttl, entries, offHeap, entryBytes, shared, ignoreSystem, truncated);
+        return new Governance.CacheSpec(cached, ttl, entries, offHeap, disk, diskBytes, entryBytes, shared, ignoreSystem, truncated);
     }
 
     private static Governance.PromptGuard guard(ConfigReader reader, String prefix)

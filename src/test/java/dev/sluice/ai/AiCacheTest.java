@@ -271,7 +271,7 @@ class AiCacheTest
     void aTruncatedAnswerIsNotStoredUnlessAllowedAndToolCallStreamsAssembleIntoOneAnswer() throws Exception
     {
         AiCache strict = new AiCache(Governance.CacheSpec.OFF);
-        AiCache lenient = new AiCache(new Governance.CacheSpec(java.util.Set.of("r"), Duration.ofMinutes(1), 10, 0, 1 << 20, false, false, true));
+        AiCache lenient = new AiCache(new Governance.CacheSpec(java.util.Set.of("r"), Duration.ofMinutes(1), 10, 0, null, 0, 1 << 20, false, false, true));
         byte[] truncated = ("{\"id\":\"x\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"message\":"
             + "{\"role\":\"assistant\",\"content\":\"cut\"},\"finish_reason\":\"length\"}]}").getBytes(StandardCharsets.UTF_8);
         Usage usage = new Usage(10, 3, 0, 0, false);
@@ -307,13 +307,40 @@ class AiCacheTest
         ObjectNode polite = (ObjectNode)JSON.readTree(chat("gpt", false, "same question"));
         ObjectNode terse = (ObjectNode)JSON.readTree(chat("gpt", false, "same question").replace("Be brief.", "Be terse."));
         try (AiCache strict = new AiCache(Governance.CacheSpec.OFF);
-             AiCache lenient = new AiCache(new Governance.CacheSpec(java.util.Set.of("r"), Duration.ofMinutes(1), 10, 0, 1 << 20, true, true, false)))
+             AiCache lenient = new AiCache(new Governance.CacheSpec(java.util.Set.of("r"), Duration.ofMinutes(1), 10, 0, null, 0, 1 << 20, true, true, false)))
         {
             assertFalse(strict.key(AiFront.Operation.CHAT, "consumer/a", polite).equals(strict.key(AiFront.Operation.CHAT, "consumer/a", terse)));
             assertEquals(lenient.key(AiFront.Operation.CHAT, "consumer/a", polite), lenient.key(AiFront.Operation.CHAT, "consumer/a", terse));
             assertFalse(strict.key(AiFront.Operation.CHAT, "consumer/a", polite).equals(strict.key(AiFront.Operation.CHAT, "consumer/b", polite)));
             assertEquals(lenient.key(AiFront.Operation.CHAT, "consumer/a", polite), lenient.key(AiFront.Operation.CHAT, "consumer/b", polite));
             assertFalse(strict.key(AiFront.Operation.CHAT, "consumer/a", polite).equals(strict.key(AiFront.Operation.EMBEDDINGS, "consumer/a", polite)));
+        }
+    }
+
+    @Test
+    void aDiskTierKeepsAnswersAcrossARestartAndABusyDirectoryFallsBackToMemory() throws Exception
+    {
+        java.nio.file.Path directory = java.nio.file.Files.createTempDirectory("sluice-ai-cache");
+        Governance.CacheSpec spec = new Governance.CacheSpec(java.util.Set.of("r"), Duration.ofMinutes(10), 10, 0, directory, 16L << 20, 1 << 20,
+            false, false, false);
+        byte[] answer = ("{\"id\":\"x\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"message\":"
+            + "{\"role\":\"assistant\",\"content\":\"kept\"},\"finish_reason\":\"stop\"}]}").getBytes(StandardCharsets.UTF_8);
+        AiCache first = new AiCache(spec);
+        assertTrue(first.storeAnswer("k", answer, new Usage(5, 1, 0, 0, false), "p", null, AiFront.Operation.CHAT));
+        try (AiCache busy = new AiCache(spec))
+        {
+            // The directory is the first one's: the second caches in memory and still works.
+            assertNull(busy.get("k"));
+            assertTrue(busy.storeAnswer("m", answer, new Usage(5, 1, 0, 0, false), "p", null, AiFront.Operation.CHAT));
+            assertNotNull(busy.get("m"));
+        }
+        first.close();
+        try (AiCache again = new AiCache(spec))
+        {
+            AiCache.Entry kept = again.get("k");
+            assertNotNull(kept, "stored before the restart");
+            assertEquals(new String(answer, StandardCharsets.UTF_8), new String(kept.answer(), StandardCharsets.UTF_8));
+            assertEquals(5, kept.promptTokens());
         }
     }
 }

@@ -207,7 +207,7 @@ class AiPromptTest
     }
 
     @Test
-    void badGovernanceConfigurationIsRefusedNamingKeyValueAndWhatIsAllowed()
+    void badGovernanceConfigurationIsRefusedNamingKeyValueAndWhatIsAllowed() throws Exception
     {
         assertTrue(refusal("route.ai.ai.guard.deny.bad = (unclosed").contains("route.ai.ai.guard.deny.bad"));
         assertTrue(refusal("route.ai.ai.redact = phone").contains("built-in patterns email and card"));
@@ -222,6 +222,8 @@ class AiPromptTest
         assertTrue(refusal("consumer.a.api-key.k = sha256:" + "0".repeat(64) + "\nai.budget.consumer.a = 5 USD/month").contains("ai.budget.file"));
         assertTrue(refusal("ai.budget.consumer.ghost = 5 USD/month\nai.budget.file = /tmp/b.json").contains("configured consumer"));
         assertTrue(refusal("ai.provider.oa.queue = 10").contains("max-in-flight"));
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("not-a-directory", ".txt");
+        assertTrue(refusal("ai.cache.disk.directory = " + file).contains("a writable directory"));
         assertTrue(refusal("ai.provider.oa.max-in-flight = 0").contains("ai.provider.oa.max-in-flight"));
     }
 }

@@ -83,7 +83,7 @@ public class GovernanceBenchmark
             429, null, false), null, Duration.ofSeconds(1), scheduler);
         queues = new ProviderQueues(scheduler);
         queue = new Governance.QueueSpec(8, 100, 50, Duration.ofSeconds(30));
-        cache = new AiCache(new Governance.CacheSpec(Set.of("ai"), Duration.ofHours(1), 1000, 0, 1 << 20, false, false, false));
+        cache = new AiCache(new Governance.CacheSpec(Set.of("ai"), Duration.ofHours(1), 1000, 0, null, 0, 1 << 20, false, false, false));
         body = (ObjectNode)AnthropicTranslation.JSON.readTree("{\"model\":\"gpt\",\"temperature\":0.2,\"messages\":[{\"role\":\"system\",\"content\":"
             + "\"Be brief.\"},{\"role\":\"user\",\"content\":\"Tell me in ten words why an API gateway sits in front of language models\"}]}");
     }
