@@ -49,9 +49,12 @@ final class BudgetBook implements AutoCloseable
     private final Governance.Budgets settings;
     private final Map<String, AtomicLong> local = new ConcurrentHashMap<>();
     private final AtomicBoolean dirty = new AtomicBoolean();
-    private final Scheduler.Task writer;
     private final RedisClient redisClient;
     private volatile StatefulRedisConnection<String, String> redis;
+    /** The next write of the file, rescheduled after each; null with Redis or no file. */
+    private volatile Scheduler.Task writer;
+    private volatile boolean closed;
+    final Reservation none = new Reservation(List.of());
 
     BudgetBook(Governance.Budgets settings, URI redisUri, Duration redisTimeout, Scheduler scheduler)
     {
@@ -63,34 +66,29 @@ final class BudgetBook implements AutoCloseable
             redisClient = RedisClient.create(uri);
             redisClient.setOptions(ClientOptions.builder().autoReconnect(true).disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(redisTimeout)).socketOptions(SocketOptions.builder().connectTimeout(redisTimeout).build()).build());
-            writer = null;
         }
         else
         {
             redisClient = null;
             load();
-            writer = settings.file() == null ? null : schedule(scheduler);
+            if (settings.file() != null)
+            {
+                writeEverySecond(scheduler);
+            }
         }
     }
 
-    private Scheduler.Task schedule(Scheduler scheduler)
+    private void writeEverySecond(Scheduler scheduler)
     {
-        return scheduler.schedule(new Runnable()
+        if (!closed)
         {
-            @Override
-            public void run()
+            writer = scheduler.schedule(() ->
             {
                 save();
-                if (!closed)
-                {
-                    scheduled = scheduler.schedule(this, 1, TimeUnit.SECONDS);
-                }
-            }
-        }, 1, TimeUnit.SECONDS);
+                writeEverySecond(scheduler);
+            }, 1, TimeUnit.SECONDS);
+        }
     }
-
-    private volatile boolean closed;
-    private volatile Scheduler.Task scheduled;
 
     /** One budget a request reserved against, and how much. */
     private record Hold(String key, long nanos, Duration ttl)
@@ -129,8 +127,6 @@ final class BudgetBook implements AutoCloseable
             }
         }
     }
-
-    final Reservation none = new Reservation(List.of());
 
     /** A reservation, or the error refusing the request (with its Retry-After). */
     record Outcome(Reservation reservation, AiErrors.Error refusal)
@@ -391,14 +387,10 @@ final class BudgetBook implements AutoCloseable
     public void close()
     {
         closed = true;
-        Scheduler.Task task = scheduled;
+        Scheduler.Task task = writer;
         if (task != null)
         {
             task.cancel();
-        }
-        if (writer != null)
-        {
-            writer.cancel();
         }
         save();
         if (redisClient != null)
