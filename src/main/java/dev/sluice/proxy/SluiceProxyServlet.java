@@ -92,6 +92,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private static final String HEADERS_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".headersTooLarge";
     private static final String BODY_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".transformedBody";
     private static final String COPY_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".responseCopy";
+    /** Whether a body that arrives whole can go straight to Jetty's output (see {@link WholeBodyWrite}). */
+    private static final boolean WHOLE_BODY_WRITE = WholeBodyWrite.available();
 
 
     private ConfigStore config;
@@ -1052,7 +1054,34 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         {
             cache.content(buffer, offset, length);
         }
+        if (WHOLE_BODY_WRITE && sentWhole(proxyResponse, serverResponse, buffer, offset, length, callback))
+        {
+            return;
+        }
         super.onResponseContent(clientRequest, proxyResponse, serverResponse, buffer, offset, length, callback);
+    }
+
+    /**
+     * A body whose declared length arrived in this one piece (most small answers) is sent and the
+     * response ended without a WriteListener: no hand-off to another thread. A piece equal to the
+     * whole Content-Length can only be the first, so nothing has been written before it.
+     */
+    private static boolean sentWhole(HttpServletResponse proxyResponse, Response serverResponse, byte[] buffer, int offset, int length,
+                                     Callback callback)
+    {
+        if (length == 0 || proxyResponse.isCommitted() || serverResponse.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH) != length)
+        {
+            return false;
+        }
+        try
+        {
+            return WholeBodyWrite.send(proxyResponse.getOutputStream(), buffer, offset, length, callback);
+        }
+        catch (IOException | IllegalStateException x)
+        {
+            // No output stream to be had (the response went to a writer): Jetty's path decides.
+            return false;
+        }
     }
 
     @Override

@@ -25,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SlowClientTest
 {
     private static final CountDownLatch release = new CountDownLatch(1);
+    private static final byte[] EIGHT_KIB = "0123456789abcdef".repeat(512).getBytes(StandardCharsets.US_ASCII);
     private static TestUpstream upstream;
     private static SluiceUnderTest sluice;
     private static SluiceUnderTest strict;
@@ -41,6 +42,13 @@ class SlowClientTest
                 if (request.getHttpURI().getPath().startsWith("/hold"))
                 {
                     release.await(20, TimeUnit.SECONDS);
+                }
+                if (request.getHttpURI().getPath().startsWith("/eight-kib"))
+                {
+                    EIGHT_KIB_SERVED.incrementAndGet();
+                    response.getHeaders().put("Content-Length", EIGHT_KIB.length);
+                    response.write(true, java.nio.ByteBuffer.wrap(EIGHT_KIB), callback);
+                    return true;
                 }
                 org.eclipse.jetty.io.Content.Source.consumeAll(request);
                 org.eclipse.jetty.io.Content.Sink.write(response, true, "ok", callback);
@@ -180,5 +188,106 @@ class SlowClientTest
                 assertEquals(504, response.getStatus(), response.getContentAsString());
             }
         }
+    }
+
+    /**
+     * Answers small enough to arrive from the upstream in one piece are written without a
+     * WriteListener; clients that pipeline requests and never read still must not park a thread
+     * each, or a few hundred of them would starve everyone else.
+     */
+    @Test
+    void clientsThatStopReadingSmallAnswersHoldNoThread() throws Exception
+    {
+        int stalled = 12;
+        java.util.List<Socket> sockets = new java.util.ArrayList<>();
+        // Each stalled answer keeps its upstream connection until the client takes it: a pool with room.
+        try (SluiceUnderTest sluice = SluiceUnderTest.start("""
+            upstream.app.url = %s
+            route.app.path = /
+            route.app.upstream = app
+            """.formatted(upstream.url())))
+        {
+            byte[] pipelined = "GET /eight-kib HTTP/1.1\r\nHost: localhost\r\n\r\n".repeat(64).getBytes(StandardCharsets.US_ASCII);
+            for (int i = 0; i < stalled; i++)
+            {
+                Socket socket = new Socket();
+                socket.setReceiveBufferSize(4096);
+                socket.connect(new java.net.InetSocketAddress("127.0.0.1", sluice.port()), 2000);
+                sockets.add(socket);
+                Thread writer = new Thread(() ->
+                {
+                    try
+                    {
+                        // Requests until Sluice stops reading them: its answers fill both buffers.
+                        for (int round = 0; round < 200; round++)
+                        {
+                            socket.getOutputStream().write(pipelined);
+                        }
+                    }
+                    catch (java.io.IOException x)
+                    {
+                        // Closed at the end of the test.
+                    }
+                });
+                writer.setDaemon(true);
+                writer.start();
+            }
+            // Until every stalled connection has a write pending: the answers stop being sent.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            long sent = -1;
+            while (System.nanoTime() < deadline)
+            {
+                Thread.sleep(500);
+                long now = upstreamRequests();
+                if (now == sent)
+                {
+                    break;
+                }
+                sent = now;
+            }
+            assertTrue(sent > stalled, "the stalled clients' requests were answered " + sent + " times");
+            assertEquals(java.util.List.of(), threadsBlockedWriting(), "threads parked writing to clients that do not read");
+            ContentResponse served = client.newRequest(sluice.uri("/eight-kib")).timeout(10, TimeUnit.SECONDS).send();
+            assertEquals(200, served.getStatus());
+            assertEquals(EIGHT_KIB.length, served.getContent().length);
+            assertEquals("8192", served.getHeaders().get("Content-Length"));
+        }
+        finally
+        {
+            for (Socket socket : sockets)
+            {
+                socket.close();
+            }
+        }
+    }
+
+    private static final java.util.concurrent.atomic.AtomicLong EIGHT_KIB_SERVED = new java.util.concurrent.atomic.AtomicLong();
+
+    private static long upstreamRequests()
+    {
+        return EIGHT_KIB_SERVED.get();
+    }
+
+    /** Threads of this JVM (Sluice runs in it) waiting for a blocking response write to finish. */
+    private static java.util.List<String> threadsBlockedWriting()
+    {
+        java.util.List<String> blocked = new java.util.ArrayList<>();
+        for (java.util.Map.Entry<Thread, StackTraceElement[]> thread : Thread.getAllStackTraces().entrySet())
+        {
+            boolean waiting = false;
+            for (StackTraceElement frame : thread.getValue())
+            {
+                if (frame.getClassName().startsWith("org.eclipse.jetty.util.Blocker") || frame.getClassName().contains("SharedBlockingCallback"))
+                {
+                    waiting = true;
+                }
+                if (waiting && frame.getClassName().equals("org.eclipse.jetty.ee10.servlet.HttpOutput"))
+                {
+                    blocked.add(thread.getKey().getName());
+                    break;
+                }
+            }
+        }
+        return blocked;
     }
 }
