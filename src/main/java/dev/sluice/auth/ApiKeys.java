@@ -1,6 +1,7 @@
 // API keys: stored as SHA-256 hashes, looked up without leaking timing.
 package dev.sluice.auth;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -36,14 +37,31 @@ public final class ApiKeys
     {
     }
 
-    private final Map<String, Entry> byHash;
+    /**
+     * One SHA-256 engine per thread: {@code MessageDigest.getInstance} looks the algorithm up among
+     * the security providers on every call, which was half of hashing a presented key.
+     */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() ->
+    {
+        try
+        {
+            return MessageDigest.getInstance("SHA-256");
+        }
+        catch (NoSuchAlgorithmException x)
+        {
+            throw new IllegalStateException("Every Java runtime has SHA-256", x);
+        }
+    });
+
+    /** Keyed by the hash's bytes ({@link ByteBuffer} compares contents), so a lookup formats nothing. */
+    private final Map<ByteBuffer, Entry> byHash;
 
     public ApiKeys(List<Entry> entries)
     {
-        Map<String, Entry> map = new HashMap<>();
+        Map<ByteBuffer, Entry> map = new HashMap<>();
         for (Entry entry : entries)
         {
-            map.put(HexFormat.of().formatHex(entry.hash()), entry);
+            map.put(ByteBuffer.wrap(entry.hash()), entry);
         }
         this.byHash = Map.copyOf(map);
     }
@@ -58,7 +76,7 @@ public final class ApiKeys
             return null;
         }
         byte[] hash = sha256(presented);
-        Entry entry = byHash.get(HexFormat.of().formatHex(hash));
+        Entry entry = byHash.get(ByteBuffer.wrap(hash));
         return entry != null && MessageDigest.isEqual(entry.hash(), hash) ? entry : null;
     }
 
@@ -97,14 +115,8 @@ public final class ApiKeys
 
     static byte[] sha256(byte[] bytes)
     {
-        try
-        {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
-        }
-        catch (NoSuchAlgorithmException x)
-        {
-            throw new IllegalStateException("Every Java runtime has SHA-256", x);
-        }
+        // digest() resets the engine for the thread's next use.
+        return SHA256.get().digest(bytes);
     }
 
     /**
