@@ -164,16 +164,20 @@ route.guarded.guard.max-body = 1MB
 PROPS
 
 echo "starting the bare Jetty proxy and Sluice"
-$pin_server java -cp "$cp" dev.sluice.bench.BareProxy $JETTY "http://127.0.0.1:$BACKEND" > "$work/logs/jetty.log" 2>&1 &
+# Every JVM in the comparison runs with the launcher's flags (.mvn/jvm.config): the same heap
+# limit for bare Jetty as for Sluice, so neither pays for garbage collection the other does not.
+sluice_jvm="-Xmx256m"
+# shellcheck disable=SC2086
+$pin_server java $sluice_jvm -cp "$cp" dev.sluice.bench.BareProxy $JETTY "http://127.0.0.1:$BACKEND" > "$work/logs/jetty.log" 2>&1 &
 jetty_pid=$!
 pids+=($jetty_pid)
 # The floor of any servlet answer: the same bodies from memory, no filters, no proxy.
-$pin_server java -cp "$cp" dev.sluice.bench.BareStatic $STATIC "$work/www" > "$work/logs/static.log" 2>&1 &
+# shellcheck disable=SC2086
+$pin_server java $sluice_jvm -cp "$cp" dev.sluice.bench.BareStatic $STATIC "$work/www" > "$work/logs/static.log" 2>&1 &
 static_pid=$!
 pids+=($static_pid)
 # Sluice as shipped: access log on (to a file here), all filters in place, and the launcher's
-# default heap (.mvn/jvm.config); the other JVMs keep the JDK's default heap.
-sluice_jvm="-Xmx256m"
+# default heap (.mvn/jvm.config).
 # shellcheck disable=SC2086
 $pin_server java $sluice_jvm -cp "$cp" dev.sluice.launcher.Main --config "$work/sluice.properties" --port $SLUICE --host 127.0.0.1 \
   --webapp src/main/webapp > "$work/logs/sluice.log" 2>&1 &
