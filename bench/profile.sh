@@ -4,7 +4,7 @@
 # taken after a warm-up, then the top frames (self, Sluice's own inclusive, all inclusive) printed
 # as Markdown by dev.sluice.bench.JfrTop. "bare" profiles the bare Jetty ProxyServlet instead. Also writes the collapsed stacks (flamegraph.pl or
 # speedscope input) and the recording under bench/results/.
-# Usage: bench/profile.sh [plain|observed|cache|key|bare] [--duration 20s] [--jvm "-Xmx256m ..."]
+# Usage: bench/profile.sh [plain|observed|cache|key|jwt|bare] [--duration 20s] [--jvm "-Xmx256m ..."]
 # Ports 18121-18122 on 127.0.0.1 must be free. Needs wrk and nginx (bench/run.sh installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,7 +43,16 @@ route.cached.upstream = backend
 route.cached.strip-prefix = true
 route.cached.cache = force
 route.cached.cache.ttl = 10m
+auth.jwt.bench.issuer = https://bench.sluice.dev/
+auth.jwt.bench.jwks-file = $work/bench-jwks.json
+auth.jwt.bench.audience = bench
+route.jwt.path = /jwt
+route.jwt.upstream = backend
+route.jwt.strip-prefix = true
+route.jwt.auth = jwt
+route.jwt.rate-limit = 100000000/s
 PROPS
+bench_token=$(java -cp "$cp" dev.sluice.bench.BenchToken "$work/bench-jwks.json")
 # shellcheck disable=SC2086
 if [ "$scenario" = observed ]; then
   # The plain route with every request's spans exported to a sink that discards them.
@@ -65,7 +74,8 @@ case $scenario in
   plain|bare|observed) url=http://127.0.0.1:$SLUICE/small ;;
   cache) url=http://127.0.0.1:$SLUICE/cached/small ;;
   key) url=http://127.0.0.1:$SLUICE/key/small; header=(-H "apikey: $bench_key") ;;
-  *) echo "unknown scenario $scenario (plain, observed, cache, key or bare)" >&2; exit 2 ;;
+  jwt) url=http://127.0.0.1:$SLUICE/jwt/small; header=(-H "Authorization: Bearer $bench_token") ;;
+  *) echo "unknown scenario $scenario (plain, observed, cache, key, jwt or bare)" >&2; exit 2 ;;
 esac
 wrk -t1 -c32 -d45s "${header[@]}" "$url" | grep -E 'Requests/sec' | sed 's/^/warm-up: /'
 # JFR's profile settings sample every 10 ms; every 1 ms gives ten times the samples for the same run.
