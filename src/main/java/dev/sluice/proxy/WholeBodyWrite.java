@@ -16,10 +16,11 @@ import org.eclipse.jetty.util.Callback;
  * thread that read them from the upstream, and the callback runs when the client has taken them,
  * so a client that does not read still holds no thread.
  *
- * <p>Only reachable where Sluice's classes see Jetty's ee10 servlet classes: the launcher and an
+ * <p>Only used where Sluice's classes see Jetty's ee10 servlet classes: the launcher and an
  * embedded Jetty. A WAR in Tomcat, or in a standalone Jetty (which hides its server classes from
- * web applications), keeps the WriteListener path; {@link #AVAILABLE} says which, and this class is
- * never loaded where it would not link.</p>
+ * web applications), keeps the WriteListener path: {@link #available()} says which, and
+ * {@link #send} is never called where it is false (loading this class needs no Jetty server
+ * class; only running {@code send} does).</p>
  */
 final class WholeBodyWrite
 {
