@@ -1,11 +1,18 @@
 // Slow or stalled clients cannot hold an upstream's connections: pool saturation fails fast, slow bodies are cut off.
 package dev.sluice.proxy;
 
+import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import dev.sluice.testing.SluiceUnderTest;
 import dev.sluice.testing.TestUpstream;
@@ -47,7 +54,7 @@ class SlowClientTest
                 {
                     EIGHT_KIB_SERVED.incrementAndGet();
                     response.getHeaders().put("Content-Length", EIGHT_KIB.length);
-                    response.write(true, java.nio.ByteBuffer.wrap(EIGHT_KIB), callback);
+                    response.write(true, ByteBuffer.wrap(EIGHT_KIB), callback);
                     return true;
                 }
                 org.eclipse.jetty.io.Content.Source.consumeAll(request);
@@ -199,7 +206,7 @@ class SlowClientTest
     void clientsThatStopReadingSmallAnswersHoldNoThread() throws Exception
     {
         int stalled = 12;
-        java.util.List<Socket> sockets = new java.util.ArrayList<>();
+        List<Socket> sockets = new ArrayList<>();
         // Each stalled answer keeps its upstream connection until the client takes it: a pool with room.
         try (SluiceUnderTest sluice = SluiceUnderTest.start("""
             upstream.app.url = %s
@@ -212,7 +219,7 @@ class SlowClientTest
             {
                 Socket socket = new Socket();
                 socket.setReceiveBufferSize(4096);
-                socket.connect(new java.net.InetSocketAddress("127.0.0.1", sluice.port()), 2000);
+                socket.connect(new InetSocketAddress("127.0.0.1", sluice.port()), 2000);
                 sockets.add(socket);
                 Thread writer = new Thread(() ->
                 {
@@ -224,7 +231,7 @@ class SlowClientTest
                             socket.getOutputStream().write(pipelined);
                         }
                     }
-                    catch (java.io.IOException x)
+                    catch (IOException x)
                     {
                         // Closed at the end of the test.
                     }
@@ -246,7 +253,7 @@ class SlowClientTest
                 sent = now;
             }
             assertTrue(sent > stalled, "the stalled clients' requests were answered " + sent + " times");
-            assertEquals(java.util.List.of(), threadsBlockedWriting(), "threads parked writing to clients that do not read");
+            assertEquals(List.of(), threadsBlockedWriting(), "threads parked writing to clients that do not read");
             ContentResponse served = client.newRequest(sluice.uri("/eight-kib")).timeout(10, TimeUnit.SECONDS).send();
             assertEquals(200, served.getStatus());
             assertEquals(EIGHT_KIB.length, served.getContent().length);
@@ -261,7 +268,7 @@ class SlowClientTest
         }
     }
 
-    private static final java.util.concurrent.atomic.AtomicLong EIGHT_KIB_SERVED = new java.util.concurrent.atomic.AtomicLong();
+    private static final AtomicLong EIGHT_KIB_SERVED = new AtomicLong();
 
     private static long upstreamRequests()
     {
@@ -269,10 +276,10 @@ class SlowClientTest
     }
 
     /** Threads of this JVM (Sluice runs in it) waiting for a blocking response write to finish. */
-    private static java.util.List<String> threadsBlockedWriting()
+    private static List<String> threadsBlockedWriting()
     {
-        java.util.List<String> blocked = new java.util.ArrayList<>();
-        for (java.util.Map.Entry<Thread, StackTraceElement[]> thread : Thread.getAllStackTraces().entrySet())
+        List<String> blocked = new ArrayList<>();
+        for (Map.Entry<Thread, StackTraceElement[]> thread : Thread.getAllStackTraces().entrySet())
         {
             boolean waiting = false;
             for (StackTraceElement frame : thread.getValue())
