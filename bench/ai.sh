@@ -71,7 +71,7 @@ route.plain.path = /plain
 route.plain.upstream = provider
 route.plain.strip-prefix = true
 PROPS
-java -Xmx256m -cp "$cp" dev.sluice.launcher.Main --config "$work/sluice.properties" --port $SLUICE --host 127.0.0.1 > "$work/sluice.log" 2>&1 &
+java $(tr -s '\r\n' '  ' < .mvn/jvm.config) -cp "$cp" dev.sluice.launcher.Main --config "$work/sluice.properties" --port $SLUICE --host 127.0.0.1 > "$work/sluice.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 120); do (exec 3<>/dev/tcp/127.0.0.1/$SLUICE) 2>/dev/null && break; sleep 0.5; done
 

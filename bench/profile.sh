@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 scenario=${1:-plain}
 [ $# -gt 0 ] && shift
-duration=20s jvm=""
+duration=20s jvm=$(tr -s '\r\n' '  ' < .mvn/jvm.config)  # the launcher's flags unless --jvm says otherwise
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration=$2; shift 2 ;;

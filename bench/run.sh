@@ -164,9 +164,10 @@ route.guarded.guard.max-body = 1MB
 PROPS
 
 echo "starting the bare Jetty proxy and Sluice"
-# Every JVM in the comparison runs with the launcher's flags (.mvn/jvm.config): the same heap
-# limit for bare Jetty as for Sluice, so neither pays for garbage collection the other does not.
-sluice_jvm="-Xmx256m"
+# Every JVM in the comparison runs with the launcher's flags, read from .mvn/jvm.config: the same
+# heap limit and native-heap trimming for bare Jetty as for Sluice, so neither pays for garbage
+# collection the other does not and resident sizes compare.
+sluice_jvm=$(tr -s '\r\n' '  ' < .mvn/jvm.config)
 # shellcheck disable=SC2086
 $pin_server java $sluice_jvm -cp "$cp" dev.sluice.bench.BareProxy $JETTY "http://127.0.0.1:$BACKEND" > "$work/logs/jetty.log" 2>&1 &
 jetty_pid=$!
@@ -176,8 +177,7 @@ pids+=($jetty_pid)
 $pin_server java $sluice_jvm -cp "$cp" dev.sluice.bench.BareStatic $STATIC "$work/www" > "$work/logs/static.log" 2>&1 &
 static_pid=$!
 pids+=($static_pid)
-# Sluice as shipped: access log on (to a file here), all filters in place, and the launcher's
-# default heap (.mvn/jvm.config).
+# Sluice as shipped: access log on (to a file here), all filters in place, the launcher's flags.
 # shellcheck disable=SC2086
 $pin_server java $sluice_jvm -cp "$cp" dev.sluice.launcher.Main --config "$work/sluice.properties" --port $SLUICE --host 127.0.0.1 \
   --webapp src/main/webapp > "$work/logs/sluice.log" 2>&1 &
