@@ -148,7 +148,10 @@ public final class RateLimitFilter implements Filter
                 "The rate-limit store cannot be reached and this route refuses requests it cannot count.", exchange.id(), exchange.traceId()));
             return;
         }
-        decision.headers().forEach(response::setHeader);
+        if (decision.headers() != null)
+        {
+            decision.headers().writeTo(response::setHeader);
+        }
         if (!decision.allowed())
         {
             refuse(response, exchange, decision.retryAfterSeconds(), "The rate limit of this route is exhausted; retry after the time in Retry-After.");

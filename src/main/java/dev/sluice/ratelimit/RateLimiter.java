@@ -1,7 +1,6 @@
 // Decides whether one request may pass a route's limits, and what the RateLimit headers say.
 package dev.sluice.ratelimit;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -37,12 +36,30 @@ public final class RateLimiter
     }
 
     /**
-     * @param headers RateLimit-* headers to send (empty when the route hides them or the store failed)
+     * @param headers the RateLimit-* headers to send, or null when the route hides them or the store failed
      * @param retryAfterSeconds for a refusal: when one token will be there, at least 1
      * @param storeFailed whether the store could not answer (the route's failure policy applies)
      */
-    public record Decision(boolean allowed, Map<String, String> headers, long retryAfterSeconds, boolean storeFailed)
+    public record Decision(boolean allowed, Headers headers, long retryAfterSeconds, boolean storeFailed)
     {
+    }
+
+    /** The values of RateLimit-Limit, -Remaining, -Reset and -Policy; four fields rather than a map per request. */
+    public record Headers(String limit, String remaining, String reset, String policy)
+    {
+        public static final String LIMIT = "RateLimit-Limit";
+        public static final String REMAINING = "RateLimit-Remaining";
+        public static final String RESET = "RateLimit-Reset";
+        public static final String POLICY = "RateLimit-Policy";
+
+        /** Hands each header to {@code set} (a response's setHeader), in the order above. */
+        public void writeTo(java.util.function.BiConsumer<String, String> set)
+        {
+            set.accept(LIMIT, limit);
+            set.accept(REMAINING, remaining);
+            set.accept(RESET, reset);
+            set.accept(POLICY, policy);
+        }
     }
 
     /**
@@ -50,20 +67,30 @@ public final class RateLimiter
      * the buckets: the limits' windows, not their sizes, so an edit from 10/m to 20/m keeps each
      * caller's bucket (and what it used) while 10/m to 100/h starts new ones. {@code version}
      * orders configurations: a plan made later replaces the configuration of buckets made
-     * earlier (a reload makes new plans), never the other way round.
+     * earlier (a reload makes new plans), never the other way round. {@code route} and
+     * {@code keyPrefix} ({@code route|identity|}) are those of the route the plan was first made
+     * for, so the usual request builds its bucket key with one concatenation; a limits list
+     * another route shares builds the prefix per request instead.
      */
-    private record Plan(List<Limit> limits, BucketConfiguration configuration, String identity, String policyHeader, long version)
+    private record Plan(List<Limit> limits, BucketConfiguration configuration, String identity, String policyHeader, long version,
+                        String route, String keyPrefix)
     {
         private static final java.util.concurrent.atomic.AtomicLong LAST_VERSION = new java.util.concurrent.atomic.AtomicLong();
 
-        static Plan of(List<Limit> limits)
+        static Plan of(String route, List<Limit> limits)
         {
             var builder = BucketConfiguration.builder();
             limits.forEach(limit -> builder.addLimit(limit.bandwidth()));
             long now = System.currentTimeMillis();
             long version = LAST_VERSION.updateAndGet(last -> Math.max(last + 1, now));
-            return new Plan(limits, builder.build(), limits.stream().map(limit -> limit.period().toString()).collect(Collectors.joining(",")),
-                limits.stream().map(Limit::policy).collect(Collectors.joining(", ")), version);
+            String identity = limits.stream().map(limit -> limit.period().toString()).collect(Collectors.joining(","));
+            return new Plan(limits, builder.build(), identity, limits.stream().map(Limit::policy).collect(Collectors.joining(", ")), version,
+                route, route + "|" + identity + "|");
+        }
+
+        String key(String route, String caller)
+        {
+            return (route.equals(this.route) ? keyPrefix : route + "|" + identity + "|").concat(caller);
         }
     }
 
@@ -107,8 +134,8 @@ public final class RateLimiter
         {
             return List.of();
         }
-        Plan plan = plans.get(limits, Plan::of);
-        long[] remaining = store.peek(route + "|" + plan.identity() + "|" + keyValue(policy, caller));
+        Plan plan = plans.get(limits, list -> Plan.of(route, list));
+        long[] remaining = store.peek(plan.key(route, keyValue(policy, caller)));
         List<LimitState> states = new java.util.ArrayList<>();
         for (int i = 0; i < limits.size(); i++)
         {
@@ -123,10 +150,10 @@ public final class RateLimiter
         List<Limit> limits = limitsFor(policy, caller.identity());
         if (limits.isEmpty())
         {
-            return new Decision(true, Map.of(), 0, false);
+            return new Decision(true, null, 0, false);
         }
-        Plan plan = plans.get(limits, Plan::of);
-        String key = route + "|" + plan.identity() + "|" + keyValue(policy, caller);
+        Plan plan = plans.get(limits, list -> Plan.of(route, list));
+        String key = plan.key(route, keyValue(policy, caller));
         BucketStore.Taken taken;
         try
         {
@@ -134,11 +161,11 @@ public final class RateLimiter
         }
         catch (BucketStore.Unavailable x)
         {
-            return new Decision(policy.failOpen(), Map.of(), 1, true);
+            return new Decision(policy.failOpen(), null, 1, true);
         }
         ConsumptionProbe probe = taken.probe();
         long retryAfter = probe.isConsumed() ? 0 : Math.max(1, (probe.getNanosToWaitForRefill() + TimeUnit.SECONDS.toNanos(1) - 1) / TimeUnit.SECONDS.toNanos(1));
-        Map<String, String> headers = policy.headers() || !probe.isConsumed() ? headers(plan, taken, retryAfter) : Map.of();
+        Headers headers = policy.headers() || !probe.isConsumed() ? headers(plan, taken, retryAfter) : null;
         return new Decision(probe.isConsumed(), headers, retryAfter, false);
     }
 
@@ -168,17 +195,16 @@ public final class RateLimiter
     static String keyValue(RateLimitPolicy policy, Caller caller)
     {
         Identity identity = caller.identity();
-        String ip = "ip:" + caller.clientAddress();
         String value = switch (policy.key())
         {
             // The anonymous consumer stands for many callers: each is counted by address.
-            case CONSUMER -> identity != null && !identity.anonymous() && identity.key() != null ? "c:" + identity.key() : ip;
+            case CONSUMER -> identity != null && !identity.anonymous() && identity.key() != null ? "c:" + identity.key() : ip(caller);
             // Namespaced like Identity.key(): a token subject never shares a consumer's key label.
             case CREDENTIAL -> identity != null && identity.credential() != null
                 ? "k:" + (identity.consumer() != null ? Identity.CONSUMERS + ":" + identity.consumer().id() : identity.namespace()) + "/" + identity.credential()
-                : ip;
-            case IP -> ip;
-            case HEADER -> caller.headerValue() != null ? "h:" + caller.headerValue() : ip;
+                : ip(caller);
+            case IP -> ip(caller);
+            case HEADER -> caller.headerValue() != null ? "h:" + caller.headerValue() : ip(caller);
             case ROUTE -> "route";
             case PATH -> "p:" + caller.path();
         };
@@ -187,6 +213,11 @@ public final class RateLimiter
             value = value.substring(0, 2) + "sha256:" + java.util.HexFormat.of().formatHex(sha256(value));
         }
         return value;
+    }
+
+    private static String ip(Caller caller)
+    {
+        return "ip:" + caller.clientAddress();
     }
 
     private static byte[] sha256(String text)
@@ -205,7 +236,7 @@ public final class RateLimiter
      * The most restrictive limit is the one with the fewest tokens left; Limit, Remaining and
      * Reset describe it, Policy lists them all.
      */
-    private static Map<String, String> headers(Plan plan, BucketStore.Taken taken, long retryAfter)
+    private static Headers headers(Plan plan, BucketStore.Taken taken, long retryAfter)
     {
         List<Limit> limits = plan.limits();
         int tightest = 0;
@@ -221,11 +252,6 @@ public final class RateLimiter
         }
         Limit limit = limits.get(tightest);
         long reset = Math.max(retryAfter, limit.secondsToFull(Math.max(0, fewest)));
-        Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("RateLimit-Limit", Long.toString(limit.burst()));
-        headers.put("RateLimit-Remaining", Long.toString(Math.max(0, taken.probe().getRemainingTokens())));
-        headers.put("RateLimit-Reset", Long.toString(reset));
-        headers.put("RateLimit-Policy", plan.policyHeader());
-        return headers;
+        return new Headers(Long.toString(limit.burst()), Long.toString(Math.max(0, taken.probe().getRemainingTokens())), Long.toString(reset), plan.policyHeader());
     }
 }

@@ -76,7 +76,7 @@ class RateLimiterTest
         RateLimitPolicy policy = new RateLimitPolicy(Limit.parseList("2/s burst 2, 5/m"), KeyType.ROUTE, null, Map.of(), Map.of(), 0, true, true);
         RateLimiter.Caller caller = new RateLimiter.Caller(null, "198.51.100.7", null, "/");
         RateLimiter.Decision first = limiter.decide("r", policy, caller);
-        assertEquals(Map.of("RateLimit-Limit", "2", "RateLimit-Remaining", "1", "RateLimit-Reset", "1", "RateLimit-Policy", "2;w=1, 5;w=60"), first.headers());
+        assertEquals(new RateLimiter.Headers("2", "1", "1", "2;w=1, 5;w=60"), first.headers());
         limiter.decide("r", policy, caller);
         RateLimiter.Decision refused = limiter.decide("r", policy, caller);
         assertFalse(refused.allowed());
@@ -90,7 +90,22 @@ class RateLimiterTest
         assertFalse(perMinute.allowed());
         // 5/m comes back one token every 12 s.
         assertEquals(12, perMinute.retryAfterSeconds());
-        assertEquals("5", perMinute.headers().get("RateLimit-Limit"), "the per-minute limit is the tightest");
-        assertEquals("60", perMinute.headers().get("RateLimit-Reset"));
+        assertEquals("5", perMinute.headers().limit(), "the per-minute limit is the tightest");
+        assertEquals("60", perMinute.headers().reset());
+    }
+
+    @Test
+    void twoRoutesSharingOneLimitsListCountSeparately()
+    {
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-28T10:00:00Z"));
+        RateLimiter limiter = new RateLimiter(new LocalBucketStore(1000, LocalBucketStore.meter(clock)));
+        // One list object, as a policy object reused by two routes would hold it: the bucket key
+        // prefix cached with the plan belongs to the first route and must not leak to the second.
+        RateLimitPolicy policy = new RateLimitPolicy(Limit.parseList("1/m"), KeyType.ROUTE, null, Map.of(), Map.of(), 0, true, true);
+        RateLimiter.Caller caller = new RateLimiter.Caller(null, "198.51.100.7", null, "/");
+        assertTrue(limiter.decide("a", policy, caller).allowed());
+        assertFalse(limiter.decide("a", policy, caller).allowed());
+        assertTrue(limiter.decide("b", policy, caller).allowed(), "route b has its own bucket");
+        assertFalse(limiter.decide("b", policy, caller).allowed());
     }
 }
