@@ -85,7 +85,6 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private static final String BAD_TARGET_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".badTarget";
     private static final String TARGET_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".target";
     private static final String UNTRUSTED_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".untrusted";
-    private static final String CONNECTION_TOKENS_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".connectionTokens";
     private static final String NO_TARGET_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".noTarget";
     private static final String ATTEMPTS_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".attempts";
     private static final String FLUSH_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".flush";
@@ -812,8 +811,6 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     @Override
     protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse)
     {
-        // Read the upstream's Connection header once, not once per header.
-        clientRequest.setAttribute(CONNECTION_TOKENS_ATTRIBUTE, connectionTokens(serverResponse));
         if (serverResponse.getHeaders().get(HttpHeader.CONTENT_LENGTH) == null)
         {
             // A body of unknown length (an event stream, a chunked download) is flushed piece by
@@ -832,10 +829,12 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                 clientRequest.setAttribute(COPY_ATTRIBUTE, copy);
             }
         }
+        // What decides which headers pass, read once per response rather than once per header.
+        PassingHeaders passing = PassingHeaders.of(clientRequest, exchange, serverResponse);
         RouteTransform transform = exchange.settings().transform().route(exchange.routeMatch().route().name());
         if (transform != null)
         {
-            transformedHeaders(clientRequest, proxyResponse, serverResponse, exchange, transform);
+            transformedHeaders(clientRequest, proxyResponse, serverResponse, exchange, transform, passing);
             return;
         }
         // Jetty's own copy re-joins each value from its parsed list ("1; mode=block" becomes
@@ -844,22 +843,17 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         for (HttpField field : serverResponse.getHeaders())
         {
             String lower = field.getLowerCaseName();
-            if (HOP_HEADERS.contains(lower))
-            {
-                continue;
-            }
-            String value = filterServerResponseHeader(clientRequest, serverResponse, field.getName(), field.getValue());
-            if (value == null)
+            if (HOP_HEADERS.contains(lower) || !passing.passes(lower))
             {
                 continue;
             }
             if (seen.add(lower))
             {
-                proxyResponse.setHeader(field.getName(), value);
+                proxyResponse.setHeader(field.getName(), field.getValue());
             }
             else
             {
-                proxyResponse.addHeader(field.getName(), value);
+                proxyResponse.addHeader(field.getName(), field.getValue());
             }
         }
         CacheExchange cache = CacheExchange.of(clientRequest);
@@ -875,18 +869,15 @@ public class SluiceProxyServlet extends AsyncProxyServlet
      * body is known) and with the body held ({@link ResponseBody}).
      */
     private void transformedHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse, Exchange exchange,
-                                    RouteTransform transform)
+                                    RouteTransform transform, PassingHeaders passing)
     {
         List<String[]> headers = new java.util.ArrayList<>();
         for (HttpField field : serverResponse.getHeaders())
         {
-            if (!HOP_HEADERS.contains(field.getLowerCaseName()))
+            String lower = field.getLowerCaseName();
+            if (!HOP_HEADERS.contains(lower) && passing.passes(lower))
             {
-                String value = filterServerResponseHeader(clientRequest, serverResponse, field.getName(), field.getValue());
-                if (value != null)
-                {
-                    headers.add(new String[] {field.getName(), value});
-                }
+                headers.add(new String[] {field.getName(), field.getValue()});
             }
         }
         RequestSource source = new RequestSource(exchange, clientRequest);
@@ -988,21 +979,29 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         super.onProxyResponseSuccess(clientRequest, proxyResponse, serverResponse);
     }
 
+    /** Jetty's hook for one header; Sluice's own copy above asks {@link PassingHeaders} directly. */
     @Override
     protected String filterServerResponseHeader(HttpServletRequest clientRequest, Response serverResponse, String headerName, String headerValue)
     {
-        String lower = headerName.toLowerCase(Locale.ROOT);
-        Object tokens = clientRequest.getAttribute(CONNECTION_TOKENS_ATTRIBUTE);
-        if (lower.equals("x-request-id") || (tokens instanceof Set<?> set && set.contains(lower)))
+        return PassingHeaders.of(clientRequest, Exchange.of(clientRequest), serverResponse).passes(headerName.toLowerCase(Locale.ROOT)) ? headerValue : null;
+    }
+
+    /**
+     * Which of an upstream's response headers (beyond the fixed hop-by-hop set) reach the client:
+     * not those the upstream named in its {@code Connection} header, not its request id, and not
+     * a CDN-Cache-Control (RFC 9213) aimed at Sluice's cache when this response may be stored.
+     */
+    private record PassingHeaders(Set<String> connectionTokens, dev.sluice.cache.CacheSettings cache, boolean caching)
+    {
+        static PassingHeaders of(HttpServletRequest clientRequest, Exchange exchange, Response serverResponse)
         {
-            return null;
+            return new PassingHeaders(SluiceProxyServlet.connectionTokens(serverResponse), exchange.settings().cache(), CacheExchange.of(clientRequest) != null);
         }
-        if (Exchange.of(clientRequest).settings().cache().consumes(lower) && CacheExchange.of(clientRequest) != null)
+
+        boolean passes(String lowerCaseName)
         {
-            // A CDN-Cache-Control (RFC 9213) aimed at Sluice's cache ends here.
-            return null;
+            return !lowerCaseName.equals("x-request-id") && !connectionTokens.contains(lowerCaseName) && !(caching && cache.consumes(lowerCaseName));
         }
-        return headerValue;
     }
 
     private static Set<String> connectionTokens(Response serverResponse)
