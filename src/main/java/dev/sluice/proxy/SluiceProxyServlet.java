@@ -830,7 +830,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             }
         }
         // What decides which headers pass, read once per response rather than once per header.
-        PassingHeaders passing = PassingHeaders.of(clientRequest, exchange, serverResponse);
+        CacheExchange cache = CacheExchange.of(clientRequest);
+        PassingHeaders passing = new PassingHeaders(connectionTokens(serverResponse), exchange.settings().cache(), cache != null);
         RouteTransform transform = exchange.settings().transform().route(exchange.routeMatch().route().name());
         if (transform != null)
         {
@@ -856,7 +857,6 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                 proxyResponse.addHeader(field.getName(), field.getValue());
             }
         }
-        CacheExchange cache = CacheExchange.of(clientRequest);
         if (cache != null)
         {
             cache.begin(serverResponse.getStatus(), FieldPairs.of(serverResponse.getHeaders()), proxyResponse);
