@@ -49,6 +49,7 @@ public final class CacheFilter implements Filter
 {
     private static final Logger LOG = LoggerFactory.getLogger(CacheFilter.class);
     private static final String WAITED = CacheFilter.class.getName() + ".waited";
+    private static final io.opentelemetry.api.common.AttributeKey<Boolean> FOUND = io.opentelemetry.api.common.AttributeKey.booleanKey("sluice.cache.found");
     /** With {@code unkeyed-headers = strip}: client headers that reach the upstream on a cacheable request although not in the key. */
     static final Set<String> ALWAYS_FORWARDED = Set.of("accept", "accept-encoding", "accept-language", "accept-charset", "cache-control",
         "pragma", "if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "if-range", "range", "authorization", "host",
@@ -63,6 +64,7 @@ public final class CacheFilter implements Filter
         runtime = new CacheRuntime(ConfigStore.of(filterConfig.getServletContext()).current().cache());
         filterConfig.getServletContext().setAttribute(CacheRuntime.ATTRIBUTE, runtime);
         this.context = filterConfig.getServletContext();
+        context.setAttribute(CacheFront.ATTRIBUTE, new CacheFront(context, ConfigStore.of(context), this::runtimeFor));
     }
 
     @Override
@@ -70,6 +72,7 @@ public final class CacheFilter implements Filter
     {
         if (runtime != null)
         {
+            context.removeAttribute(CacheFront.ATTRIBUTE);
             context.removeAttribute(CacheRuntime.ATTRIBUTE);
             runtime.close();
         }
@@ -139,22 +142,12 @@ public final class CacheFilter implements Filter
         }
 
         RequestKey key = RequestKey.of(request, exchange, route, routeName);
-        Function<String, List<String>> headers = key.headers();
-        CacheControl requestCc = CacheControl.parse(headers.apply("Cache-Control"));
-        if (requestCc.isEmpty() && headers.apply("Pragma").stream().anyMatch(value -> value.toLowerCase(java.util.Locale.ROOT).contains("no-cache")))
-        {
-            // RFC 9111 §5.4: Pragma: no-cache means Cache-Control: no-cache when there is no Cache-Control.
-            requestCc = CacheControl.parse("no-cache");
-        }
+        CacheControl requestCc = requestDirectives(key.headers());
         String url = key.url();
         String primary = key.primary();
         long lookupStarted = System.nanoTime();
-        ResponseStore.Hit hit = cache.store().lookup(primary, headers);
-        if (exchange.spans() != null)
-        {
-            exchange.spans().add("cache lookup", io.opentelemetry.api.trace.SpanKind.INTERNAL, lookupStarted, System.nanoTime(),
-                io.opentelemetry.api.common.Attributes.of(io.opentelemetry.api.common.AttributeKey.booleanKey("sluice.cache.found"), hit != null), false);
-        }
+        ResponseStore.Hit hit = cache.store().lookup(primary, key.headers());
+        lookupSpan(exchange, lookupStarted, System.nanoTime(), hit != null);
         long now = System.currentTimeMillis();
         String range = request.getHeader("Range");
         if (range != null)
@@ -240,6 +233,27 @@ public final class CacheFilter implements Filter
             {
                 cacheExchange.release();
             }
+        }
+    }
+
+    /** The request's Cache-Control; RFC 9111 §5.4: Pragma: no-cache means Cache-Control: no-cache when there is no Cache-Control. */
+    static CacheControl requestDirectives(Function<String, List<String>> headers)
+    {
+        CacheControl requestCc = CacheControl.parse(headers.apply("Cache-Control"));
+        if (requestCc.isEmpty() && headers.apply("Pragma").stream().anyMatch(value -> value.toLowerCase(java.util.Locale.ROOT).contains("no-cache")))
+        {
+            return CacheControl.parse("no-cache");
+        }
+        return requestCc;
+    }
+
+    /** The lookup's span, when the exchange is traced. */
+    static void lookupSpan(Exchange exchange, long started, long ended, boolean found)
+    {
+        if (exchange.spans() != null)
+        {
+            exchange.spans().add("cache lookup", io.opentelemetry.api.trace.SpanKind.INTERNAL, started, ended,
+                io.opentelemetry.api.common.Attributes.of(FOUND, found), false);
         }
     }
 

@@ -33,12 +33,10 @@ public final class CacheResponder
                              boolean statusHeader, long now) throws IOException
     {
         boolean head = "HEAD".equals(request.getMethod());
-        boolean notModified = stored.status() == 200
-            && Conditionals.notModified(Collections.list(request.getHeaders("If-None-Match")), request.getHeader("If-Modified-Since"), stored);
-        response.setStatus(notModified ? 304 : stored.status());
-        copyHeaders(response, stored, name -> name.equals("content-length") || (notModified && !NOT_MODIFIED_FIELDS.contains(name)),
-            label, statusHeader, now);
-        if (notModified || stored.status() == 204 || stored.status() < 200)
+        int status = status(stored, Collections.list(request.getHeaders("If-None-Match")), request.getHeader("If-Modified-Since"));
+        response.setStatus(status);
+        headers(stored, status, label, statusHeader, now, into(response));
+        if (!hasBody(stored, status))
         {
             return 0;
         }
@@ -53,12 +51,55 @@ public final class CacheResponder
         return body.length;
     }
 
+    /** Sets a field's first line (replacing the container's default, such as its own Date) and adds the others. */
+    private static HeaderSink into(HttpServletResponse response)
+    {
+        return (name, value, first) ->
+        {
+            if (first)
+            {
+                response.setHeader(name, value);
+            }
+            else
+            {
+                response.addHeader(name, value);
+            }
+        };
+    }
+
+    /** Takes the header fields of an answer from the cache, in order; {@code first} when the field replaces what the container set by default. */
+    @FunctionalInterface
+    public interface HeaderSink
+    {
+        void field(String name, String value, boolean first);
+    }
+
+    /** The status to answer with: 304 when the client's condition holds for a stored 200, else the stored status. */
+    static int status(CachedResponse stored, List<String> ifNoneMatch, String ifModifiedSince)
+    {
+        return stored.status() == 200 && Conditionals.notModified(ifNoneMatch, ifModifiedSince, stored) ? 304 : stored.status();
+    }
+
+    /** Whether an answer with this status carries the stored body (and its Content-Length). */
+    static boolean hasBody(CachedResponse stored, int status)
+    {
+        return status != 304 && stored.status() != 204 && stored.status() >= 200;
+    }
+
+    /** The header fields of an answer with {@code status} from {@code stored}: for a 304 only those RFC 9110 lets it carry. */
+    static void headers(CachedResponse stored, int status, String label, boolean statusHeader, long now, HeaderSink sink)
+    {
+        boolean notModified = status == 304 && stored.status() != 304;
+        copyHeaders(sink, stored, name -> name.equals("content-length") || (notModified && !NOT_MODIFIED_FIELDS.contains(name)),
+            label, statusHeader, now);
+    }
+
     /**
      * The stored header fields except those {@code skip}ped (by lower-case name) and the stored
      * Age; the first line of a field replaces what the container set by default (its own Date).
      * Then the current Age and, when enabled, X-Cache-Status.
      */
-    private static void copyHeaders(HttpServletResponse response, CachedResponse stored, java.util.function.Predicate<String> skip, String label,
+    private static void copyHeaders(HeaderSink sink, CachedResponse stored, java.util.function.Predicate<String> skip, String label,
                                     boolean statusHeader, long now)
     {
         for (int i = 0, count = stored.headerCount(); i < count; i++)
@@ -69,19 +110,12 @@ public final class CacheResponder
             {
                 continue;
             }
-            if (stored.firstOfName(i))
-            {
-                response.setHeader(stored.headerName(i), stored.headerValue(i));
-            }
-            else
-            {
-                response.addHeader(stored.headerName(i), stored.headerValue(i));
-            }
+            sink.field(stored.headerName(i), stored.headerValue(i), stored.firstOfName(i));
         }
-        response.setHeader("Age", Long.toString(CachePolicy.age(stored, now) / 1000));
+        sink.field("Age", Long.toString(CachePolicy.age(stored, now) / 1000), true);
         if (statusHeader)
         {
-            response.setHeader("X-Cache-Status", label);
+            sink.field("X-Cache-Status", label, true);
         }
     }
 
@@ -131,7 +165,7 @@ public final class CacheResponder
                                   boolean statusHeader, long now) throws IOException
     {
         response.setStatus(206);
-        copyHeaders(response, stored, name -> name.equals("content-length") || name.equals("content-range"), label, statusHeader, now);
+        copyHeaders(into(response), stored, name -> name.equals("content-length") || name.equals("content-range"), label, statusHeader, now);
         byte[] body = stored.body();
         int length = (int)(range[1] - range[0] + 1);
         response.setHeader("Content-Range", "bytes " + range[0] + "-" + range[1] + "/" + body.length);

@@ -17,14 +17,15 @@ import java.util.Map;
  * @param routes caching per route name; routes not listed do not cache
  * @param targetedFields RFC 9213 targeted cache-control fields Sluice obeys instead of Cache-Control, lower case, the first present one wins
  * @param forwardTargeted whether those fields still reach clients
+ * @param fastPath whether the embedded launcher answers fresh hits of public routes before the servlet chain ({@link CacheFront})
  */
 public record CacheSettings(long heapEntries, long heapBytes, long offHeapBytes, Path diskDirectory, long diskBytes, boolean diskPersistent,
                             boolean statusHeader, Duration lockTimeout, Map<String, CacheRoute> routes, java.util.List<String> targetedFields,
-                            boolean forwardTargeted)
+                            boolean forwardTargeted, boolean fastPath)
 {
     public static final java.util.List<String> DEFAULT_TARGETED = java.util.List.of("sluice-cache-control", "cdn-cache-control");
     public static final CacheSettings NONE = new CacheSettings(10_000, 0, 0, null, 0, false, true, Duration.ofSeconds(5), Map.of(),
-        DEFAULT_TARGETED, false);
+        DEFAULT_TARGETED, false, true);
 
     public CacheSettings
     {

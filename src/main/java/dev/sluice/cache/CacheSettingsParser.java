@@ -86,8 +86,9 @@ public final class CacheSettingsParser
             }
         }
         boolean forwardTargeted = reader.bool("cache.forward-targeted-fields", false);
+        boolean fastPath = reader.bool("cache.fast-path", true);
         return new CacheSettings(heapEntries, heapBytes, offHeap, disk, diskBytes, persistent, statusHeader, lockTimeout, routes, targeted,
-            forwardTargeted);
+            forwardTargeted, fastPath);
     }
 
     private static CacheRoute route(ConfigReader reader, String prefix, long defaultMaxObject, boolean authenticated)

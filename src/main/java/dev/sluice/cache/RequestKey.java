@@ -19,13 +19,23 @@ record RequestKey(String routeName, CacheRoute route, String scheme, String host
 {
     static RequestKey of(HttpServletRequest request, Exchange exchange, CacheRoute route, String routeName)
     {
-        String scheme = exchange.connectionSecure() ? "https" : "http";
-        String hostHeader = request.getHeader("Host");
+        return of(exchange.connectionSecure(), request.getHeader("Host"), request.getRequestURI(), request.getQueryString(),
+            exchange.identity() == null ? null : exchange.identity().key(), name -> Collections.list(request.getHeaders(name)),
+            () -> Collections.list(request.getHeaderNames()), route, routeName);
+    }
+
+    /**
+     * @param requestUri the request path as sent, without the query
+     * @param consumer the caller's key, null when anonymous
+     */
+    static RequestKey of(boolean secure, String hostHeader, String requestUri, String query, String consumer,
+                         Function<String, List<String>> headers, java.util.function.Supplier<List<String>> headerNames, CacheRoute route,
+                         String routeName)
+    {
+        String scheme = secure ? "https" : "http";
         String host = hostHeader == null ? "" : hostHeader.toLowerCase(Locale.ROOT);
-        String url = CacheKeys.url(scheme, host, request.getRequestURI(), request.getQueryString(), route);
-        String consumer = exchange.identity() == null ? null : exchange.identity().key();
-        Function<String, List<String>> headers = name -> Collections.list(request.getHeaders(name));
-        List<String> extra = route.stripUnkeyed() ? null : CacheKeys.extraNames(Collections.list(request.getHeaderNames()), route);
+        String url = CacheKeys.url(scheme, host, requestUri, query, route);
+        List<String> extra = route.stripUnkeyed() ? null : CacheKeys.extraNames(headerNames.get(), route);
         return new RequestKey(routeName, route, scheme, host, url, consumer, headers, extra,
             CacheKeys.primary(routeName, url, route, consumer, headers, extra));
     }

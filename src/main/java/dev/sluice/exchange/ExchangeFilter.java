@@ -2,12 +2,10 @@
 package dev.sluice.exchange;
 
 import java.io.IOException;
-import java.time.Clock;
 import java.util.Collections;
 import java.util.Locale;
 
 import dev.sluice.config.ConfigStore;
-import dev.sluice.config.Settings;
 import dev.sluice.http.HeaderNames;
 import dev.sluice.http.ProblemType;
 import dev.sluice.http.ProblemWriter;
@@ -57,25 +55,24 @@ public final class ExchangeFilter implements Filter
     static final java.util.Set<String> STANDARD_METHODS = java.util.Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS");
     private static final String ALLOW = "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS";
 
+    private jakarta.servlet.ServletContext context;
     private ConfigStore config;
-    private AccessLog accessLog;
-    private Metrics metrics;
-    private Tracing tracing;
-    private final Clock clock = Clock.systemUTC();
+    private Exchanges exchanges;
 
     @Override
     public void init(FilterConfig filterConfig) throws ServletException
     {
-        config = ConfigStore.of(filterConfig.getServletContext());
-        accessLog = new AccessLog();
-        metrics = Metrics.of(filterConfig.getServletContext());
-        tracing = Tracing.of(filterConfig.getServletContext());
+        context = filterConfig.getServletContext();
+        config = ConfigStore.of(context);
+        exchanges = new Exchanges(new AccessLog(), Metrics.of(context), Tracing.of(context));
+        context.setAttribute(Exchanges.ATTRIBUTE, exchanges);
     }
 
     @Override
     public void destroy()
     {
-        accessLog.close();
+        context.removeAttribute(Exchanges.ATTRIBUTE);
+        exchanges.close();
     }
 
     @Override
@@ -83,23 +80,10 @@ public final class ExchangeFilter implements Filter
     {
         HttpServletRequest request = (HttpServletRequest)servletRequest;
         HttpServletResponse response = (HttpServletResponse)servletResponse;
-        Settings settings = config.current();
-
-        String id = RequestIds.accept(request.getHeader(HeaderNames.REQUEST_ID));
-        response.setHeader(HeaderNames.REQUEST_ID, id);
-        String peer = request.getRemoteAddr();
-        boolean trustedPeer = settings.trustedProxies().trusts(peer);
-        // X-Forwarded-For is only read at all when the peer may speak for the client.
-        String client = trustedPeer
-            ? settings.trustedProxies().clientAddress(peer, Collections.list(request.getHeaders(HeaderNames.X_FORWARDED_FOR)))
-            : peer;
-        String rawPath = request.getRequestURI().substring(request.getContextPath().length());
-        Exchange exchange = new Exchange(id, clock.instant(), System.nanoTime(), settings, client, trustedPeer, request.getMethod(), rawPath);
-        TraceContext trace = TraceContext.accept(request.getHeader(HeaderNames.TRACEPARENT), request.getHeader(HeaderNames.TRACESTATE), trustedPeer);
-        exchange.trace(trace);
-        tracing.begin(exchange, trustedPeer && trace.parentId() != null);
+        Exchange exchange = exchanges.open(config.current(), request::getHeader, name -> Collections.list(request.getHeaders(name)),
+            request.getRemoteAddr(), request.getMethod(), request.getRequestURI().substring(request.getContextPath().length()), System.nanoTime());
+        response.setHeader(HeaderNames.REQUEST_ID, exchange.id());
         request.setAttribute(Exchange.ATTRIBUTE, exchange);
-        metrics.started(exchange);
 
         try
         {
@@ -111,18 +95,18 @@ public final class ExchangeFilter implements Filter
         catch (IOException | ServletException | RuntimeException failure)
         {
             exchange.outcome(Exchange.Outcome.INTERNAL_ERROR);
-            LOG.error("{} request failed inside Sluice", id, failure);
-            exchange.addBytesOut(ProblemWriter.write(response, ProblemType.INTERNAL, "Sluice could not handle the request.", id, exchange.traceId()));
+            LOG.error("{} request failed inside Sluice", exchange.id(), failure);
+            exchange.addBytesOut(ProblemWriter.write(response, ProblemType.INTERNAL, "Sluice could not handle the request.", exchange.id(), exchange.traceId()));
         }
         finally
         {
             if (request.isAsyncStarted())
             {
-                request.getAsyncContext().addListener(new Completion(exchange, response, accessLog, metrics, tracing));
+                request.getAsyncContext().addListener(new Completion(exchange, response, exchanges));
             }
             else
             {
-                completed(exchange, response, accessLog, metrics, tracing);
+                exchanges.close(exchange, response.getStatus());
             }
         }
     }
@@ -183,37 +167,24 @@ public final class ExchangeFilter implements Filter
         return false;
     }
 
-    private static void completed(Exchange exchange, HttpServletResponse response, AccessLog accessLog, Metrics metrics, Tracing tracing)
-    {
-        long end = System.nanoTime();
-        int status = response.getStatus();
-        metrics.completed(exchange, status, end);
-        tracing.end(exchange, status, end);
-        accessLog.write(exchange, status, end);
-    }
-
     /** Writes the access log and records metrics once the asynchronous proxy exchange is over, however it ended. */
     private static final class Completion implements AsyncListener
     {
         private final Exchange exchange;
         private final HttpServletResponse response;
-        private final AccessLog accessLog;
-        private final Metrics metrics;
-        private final Tracing tracing;
+        private final Exchanges exchanges;
 
-        Completion(Exchange exchange, HttpServletResponse response, AccessLog accessLog, Metrics metrics, Tracing tracing)
+        Completion(Exchange exchange, HttpServletResponse response, Exchanges exchanges)
         {
-            this.tracing = tracing;
             this.exchange = exchange;
             this.response = response;
-            this.accessLog = accessLog;
-            this.metrics = metrics;
+            this.exchanges = exchanges;
         }
 
         @Override
         public void onComplete(AsyncEvent event)
         {
-            completed(exchange, response, accessLog, metrics, tracing);
+            exchanges.close(exchange, response.getStatus());
         }
 
         @Override

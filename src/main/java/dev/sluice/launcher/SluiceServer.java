@@ -150,7 +150,8 @@ public final class SluiceServer implements AutoCloseable
         {
             context.setAttribute(ConfigListener.PATH_ATTRIBUTE, config.toAbsolutePath().toString());
         }
-        server.setHandler(new GracefulHandler(context));
+        // Fresh cache hits of routes nothing else applies to are answered before the web application (CacheHitFront).
+        server.setHandler(new GracefulHandler(new CacheHitFront(context)));
         // Open client connections, for the metrics of a launcher-run Sluice.
         context.setAttribute(dev.sluice.observe.Metrics.CONNECTIONS_ATTRIBUTE, (java.util.function.IntSupplier)() ->
             java.util.Arrays.stream(server.getConnectors()).mapToInt(connector -> connector.getConnectedEndPoints().size()).sum());
@@ -258,6 +259,12 @@ public final class SluiceServer implements AutoCloseable
     public int port()
     {
         return connector.getLocalPort();
+    }
+
+    /** An attribute of the web application's servlet context: what its filters share with the launcher (and tests). */
+    public Object contextAttribute(String name)
+    {
+        return server.getDescendant(WebAppContext.class).getServletContext().getAttribute(name);
     }
 
     public void join() throws InterruptedException

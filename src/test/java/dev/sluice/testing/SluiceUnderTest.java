@@ -69,6 +69,11 @@ public final class SluiceUnderTest implements AutoCloseable
         return server.port();
     }
 
+    public Object contextAttribute(String name)
+    {
+        return server.contextAttribute(name);
+    }
+
     /** Replaces the configuration file the way editors do: write aside, then rename over it. */
     public void rewriteConfig(String properties) throws IOException
     {
