@@ -6,7 +6,7 @@
 #
 # Usage: bench/run.sh [--rounds N] [--duration 10s] [--warmup 20s] [--connections 32] [--pin]
 #   --pin   run wrk on CPU 0 and every server on CPU 1 (taskset), so they do not compete.
-# Ports 18081-18090 on 127.0.0.1 must be free. Needs a JDK 17+ and Maven; installs wrk and nginx
+# Ports 18081-18091 on 127.0.0.1 must be free. Needs a JDK 17+ and Maven; installs wrk and nginx
 # from Debian packages when missing (as root). Takes about 16 minutes with the defaults.
 # The backend and the nginx proxies are separate nginx instances, so each one's CPU per request
 # is its own.
@@ -36,8 +36,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
-BACKEND=18081 NGINX_PROXY=18082 NGINX_CACHE=18083 JETTY=18084 SLUICE=18085 STATIC=18086 SLUICE_OBSERVED=18087 SLUICE_QUIET=18088 OTLP_SINK=18089 SLUICE_SAMPLED=18090
-for port in $BACKEND $NGINX_PROXY $NGINX_CACHE $JETTY $SLUICE $STATIC $SLUICE_OBSERVED $SLUICE_QUIET $OTLP_SINK $SLUICE_SAMPLED; do
+BACKEND=18081 NGINX_PROXY=18082 NGINX_CACHE=18083 JETTY=18084 SLUICE=18085 STATIC=18086 SLUICE_OBSERVED=18087 SLUICE_QUIET=18088 OTLP_SINK=18089 SLUICE_SAMPLED=18090 SLUICE_CHAIN=18091
+for port in $BACKEND $NGINX_PROXY $NGINX_CACHE $JETTY $SLUICE $STATIC $SLUICE_OBSERVED $SLUICE_QUIET $OTLP_SINK $SLUICE_SAMPLED $SLUICE_CHAIN; do
   if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then echo "port $port is in use" >&2; exit 2; fi
 done
 
@@ -208,8 +208,17 @@ $pin_server java $sluice_jvm -cp "$cp" dev.sluice.launcher.Main --config "$work/
   --host 127.0.0.1 --webapp src/main/webapp > "$work/logs/sluice-sampled.log" 2>&1 &
 sampled_pid=$!
 pids+=($sampled_pid)
+# Cache hits the way a WAR deployment answers them: through the servlet chain, the launcher's
+# fast path off (cache.fast-path = false).
+cp "$work/sluice.properties" "$work/sluice-chain.properties"
+printf 'cache.fast-path = false\n' >> "$work/sluice-chain.properties"
+# shellcheck disable=SC2086
+$pin_server java $sluice_jvm -cp "$cp" dev.sluice.launcher.Main --config "$work/sluice-chain.properties" --port $SLUICE_CHAIN \
+  --host 127.0.0.1 --webapp src/main/webapp > "$work/logs/sluice-chain.log" 2>&1 &
+chain_pid=$!
+pids+=($chain_pid)
 
-for port in $BACKEND $NGINX_PROXY $NGINX_CACHE $JETTY $SLUICE $STATIC $SLUICE_OBSERVED $SLUICE_QUIET $OTLP_SINK $SLUICE_SAMPLED; do
+for port in $BACKEND $NGINX_PROXY $NGINX_CACHE $JETTY $SLUICE $STATIC $SLUICE_OBSERVED $SLUICE_QUIET $OTLP_SINK $SLUICE_SAMPLED $SLUICE_CHAIN; do
   for _ in $(seq 1 120); do
     if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then break; fi
     sleep 0.5
@@ -230,7 +239,7 @@ java -cp "$cp" dev.sluice.bench.BenchRunner \
   --target jetty=http://127.0.0.1:$JETTY --target sluice=http://127.0.0.1:$SLUICE \
   --target nginx-cache=http://127.0.0.1:$NGINX_CACHE \
   --target jetty-static=http://127.0.0.1:$STATIC \
-  --target sluice-cache=http://127.0.0.1:$SLUICE/cached \
+  --target sluice-cache=http://127.0.0.1:$SLUICE/cached --target sluice-cache-chain=http://127.0.0.1:$SLUICE_CHAIN/cached \
   --target sluice-observed=http://127.0.0.1:$SLUICE_OBSERVED --target sluice-quiet=http://127.0.0.1:$SLUICE_QUIET \
   --target sluice-sampled=http://127.0.0.1:$SLUICE_SAMPLED \
   --target sluice-limited=http://127.0.0.1:$SLUICE/limited \
@@ -239,4 +248,4 @@ java -cp "$cp" dev.sluice.bench.BenchRunner \
   --target "sluice-key=http://127.0.0.1:$SLUICE/key|apikey: $bench_key" \
   --target "sluice-jwt=http://127.0.0.1:$SLUICE/jwt|Authorization: Bearer $bench_token" \
   --cpu direct="$(nginx_pids backend)" --cpu nginx="$(nginx_pids proxies)" --cpu nginx-cache="$(nginx_pids proxies)" \
-  --cpu jetty="$jetty_pid" --cpu jetty-static="$static_pid" --cpu sluice="$sluice_pid" --cpu sluice-limited="$sluice_pid" --cpu sluice-headers="$sluice_pid" --cpu sluice-json="$sluice_pid" --cpu sluice-guarded="$sluice_pid" --cpu sluice-key="$sluice_pid" --cpu sluice-jwt="$sluice_pid" --cpu sluice-cache="$sluice_pid" --cpu sluice-observed="$observed_pid" --cpu sluice-quiet="$quiet_pid" --cpu sluice-sampled="$sampled_pid"
+  --cpu jetty="$jetty_pid" --cpu jetty-static="$static_pid" --cpu sluice="$sluice_pid" --cpu sluice-limited="$sluice_pid" --cpu sluice-headers="$sluice_pid" --cpu sluice-json="$sluice_pid" --cpu sluice-guarded="$sluice_pid" --cpu sluice-key="$sluice_pid" --cpu sluice-jwt="$sluice_pid" --cpu sluice-cache="$sluice_pid" --cpu sluice-cache-chain="$chain_pid" --cpu sluice-observed="$observed_pid" --cpu sluice-quiet="$quiet_pid" --cpu sluice-sampled="$sampled_pid"

@@ -40,7 +40,8 @@ public final class BenchRunner
         new String[]{"4g", "Sluice, guarded route (IP allow list + body size limit)", "sluice-guarded"},
         new String[]{"5", "Sluice, API key + local rate limit", "sluice-key"},
         new String[]{"6", "Sluice, JWT RS256 (cached) + local rate limit", "sluice-jwt"},
-        new String[]{"7a", "Sluice, cache hit (cache = force)", "sluice-cache"},
+        new String[]{"7a", "Sluice, cache hit (cache = force), answered before the servlet chain (launcher)", "sluice-cache"},
+        new String[]{"7w", "Sluice, cache hit through the servlet chain (cache.fast-path = false, as in a WAR deployment)", "sluice-cache-chain"},
         new String[]{"7b", "nginx proxy_cache hit", "nginx-cache"},
         new String[]{"7c", "Jetty servlet answering stored bytes, no proxy (a servlet's floor)", "jetty-static"},
         new String[]{"8", "Sluice over HTTPS, keep-alive", null});
@@ -229,6 +230,8 @@ public final class BenchRunner
             ratios.add(ratio("JWT + rate limit / Sluice plain", size, medianRps.get("sluice-jwt/" + size), medianRps.get("sluice/" + size), 0.85));
             ratios.add(ratio("Sluice cache hit / Sluice plain", size, medianRps.get("sluice-cache/" + size), medianRps.get("sluice/" + size), 2.0));
             ratios.add(ratio("Sluice cache hit / nginx proxy_cache hit", size, medianRps.get("sluice-cache/" + size), medianRps.get("nginx-cache/" + size), 1.0));
+            ratios.add(ratio("Sluice cache hit through the servlet chain / nginx proxy_cache hit (context: WAR deployments)", size,
+                medianRps.get("sluice-cache-chain/" + size), medianRps.get("nginx-cache/" + size), null));
             ratios.add(ratio("Jetty servlet floor / nginx proxy_cache hit (context: the best a servlet answer can do)", size,
                 medianRps.get("jetty-static/" + size), medianRps.get("nginx-cache/" + size), null));
             ratios.add(ratio("Sluice cache hit / Jetty servlet floor (context)", size, medianRps.get("sluice-cache/" + size), medianRps.get("jetty-static/" + size), null));
