@@ -42,6 +42,7 @@ import dev.sluice.route.RouteRequest;
 public final class CacheFront
 {
     public static final String ATTRIBUTE = CacheFront.class.getName();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CacheFront.class);
 
     /** What the front reads of a request (Jetty's core request, in the launcher). */
     public interface Request
@@ -136,6 +137,12 @@ public final class CacheFront
         this.runtimes = runtimes;
     }
 
+    /** A fresh hit found for a request, with what answering it needs. */
+    private record Found(Settings settings, Exchanges exchanges, RouteMatch match, RequestPath path, CacheRuntime cache, CachedResponse stored,
+                         long now, long lookupStarted, long lookupEnded)
+    {
+    }
+
     /**
      * Answers the request from the cache, or returns null having done nothing.
      *
@@ -143,6 +150,55 @@ public final class CacheFront
      * @param startNanos when the request arrived, by {@link System#nanoTime()}
      */
     public Answer answer(Request request, CacheResponder.HeaderSink fields, long startNanos)
+    {
+        Found found;
+        try
+        {
+            found = find(request);
+        }
+        catch (RuntimeException x)
+        {
+            // Nothing is recorded yet: the chain runs the same code and answers (and logs) whatever this was.
+            LOG.debug("cache front left a request to the chain: {}", x.toString());
+            return null;
+        }
+        if (found == null)
+        {
+            return null;
+        }
+        String method = request.method();
+        Exchange exchange = found.exchanges().open(found.settings(), request::header, request::headers, request.remoteAddress(), method,
+            request.path(), startNanos);
+        exchange.routeMatch(found.match());
+        exchange.requestPath(found.path());
+        exchange.cacheStatus("HIT");
+        CacheFilter.lookupSpan(exchange, found.lookupStarted(), found.lookupEnded(), true);
+        CachedResponse stored = found.stored();
+        int status = CacheResponder.status(stored, request.headers("If-None-Match"), request.header("If-Modified-Since"));
+        ByteBuffer body = null;
+        try
+        {
+            fields.field(HeaderNames.REQUEST_ID, exchange.id(), true);
+            CacheResponder.headers(stored, status, "HIT", found.cache().settings().statusHeader(), found.now(), fields);
+            if (CacheResponder.hasBody(stored, status))
+            {
+                fields.field("Content-Length", Integer.toString(stored.body().length), true);
+                if (method.equals("GET") && stored.body().length > 0)
+                {
+                    body = ByteBuffer.wrap(stored.body()).asReadOnlyBuffer();
+                }
+            }
+        }
+        catch (RuntimeException x)
+        {
+            new Answer(found.exchanges(), exchange, status, null).failed();
+            throw x;
+        }
+        return new Answer(found.exchanges(), exchange, status, body);
+    }
+
+    /** The fresh hit this front may answer the request with, or null. */
+    private Found find(Request request)
     {
         String method = request.method();
         if (!method.equals("GET") && !method.equals("HEAD"))
@@ -185,34 +241,7 @@ public final class CacheFront
         {
             return null;
         }
-
-        Exchange exchange = exchanges.open(settings, request::header, request::headers, request.remoteAddress(), method, rawPath, startNanos);
-        exchange.routeMatch(match);
-        exchange.requestPath(path);
-        exchange.cacheStatus("HIT");
-        CacheFilter.lookupSpan(exchange, lookupStarted, lookupEnded, true);
-        CachedResponse stored = hit.response();
-        int status = CacheResponder.status(stored, request.headers("If-None-Match"), request.header("If-Modified-Since"));
-        ByteBuffer body = null;
-        try
-        {
-            fields.field(HeaderNames.REQUEST_ID, exchange.id(), true);
-            CacheResponder.headers(stored, status, "HIT", cache.settings().statusHeader(), now, fields);
-            if (CacheResponder.hasBody(stored, status))
-            {
-                fields.field("Content-Length", Integer.toString(stored.body().length), true);
-                if (method.equals("GET") && stored.body().length > 0)
-                {
-                    body = ByteBuffer.wrap(stored.body()).asReadOnlyBuffer();
-                }
-            }
-        }
-        catch (RuntimeException x)
-        {
-            new Answer(exchanges, exchange, status, null).failed();
-            throw x;
-        }
-        return new Answer(exchanges, exchange, status, body);
+        return new Found(settings, exchanges, match, path, cache, hit.response(), now, lookupStarted, lookupEnded);
     }
 
     /**

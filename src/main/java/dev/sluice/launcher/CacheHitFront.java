@@ -82,8 +82,9 @@ final class CacheHitFront extends Handler.Wrapper
         }
         catch (RuntimeException x)
         {
-            // Only after the exchange was opened (and closed as a 500): a fault in Sluice, answered as one.
-            LOG.error("cache hit could not be answered", x);
+            // Only once the exchange is open (and closed as a 500): a fault in Sluice's own code,
+            // answered as the chain answers one, a 500 problem (ProblemErrorHandler).
+            LOG.error("a cache hit could not be answered", x);
             Response.writeError(request, response, callback, 500);
             return true;
         }
