@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -99,13 +98,7 @@ class CacheFrontTest
 
     private static ContentResponse send(SluiceUnderTest sluice, String method, String path, String... headers) throws Exception
     {
-        return client.newRequest(sluice.uri(path)).method(method).timeout(10, TimeUnit.SECONDS).headers(fields ->
-        {
-            for (int i = 0; i + 1 < headers.length; i += 2)
-            {
-                fields.add(headers[i], headers[i + 1]);
-            }
-        }).send();
+        return dev.sluice.testing.Requests.send(client, sluice.uri(path), method, headers);
     }
 
     /** A request as Jetty's core request would present it to the front. */

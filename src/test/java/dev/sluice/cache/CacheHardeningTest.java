@@ -58,13 +58,7 @@ class CacheHardeningTest
 
     private static ContentResponse get(String path, String... headers) throws Exception
     {
-        return client.newRequest(sluice.uri(path)).timeout(10, TimeUnit.SECONDS).headers(fields ->
-        {
-            for (int i = 0; i + 1 < headers.length; i += 2)
-            {
-                fields.add(headers[i], headers[i + 1]);
-            }
-        }).send();
+        return dev.sluice.testing.Requests.send(client, sluice.uri(path), "GET", headers);
     }
 
     @Test

@@ -73,13 +73,7 @@ class CacheTest
 
     private static ContentResponse send(String method, String path, String... headers) throws Exception
     {
-        return client.newRequest(sluice.uri(path)).method(method).timeout(10, TimeUnit.SECONDS).headers(fields ->
-        {
-            for (int i = 0; i + 1 < headers.length; i += 2)
-            {
-                fields.add(headers[i], headers[i + 1]);
-            }
-        }).send();
+        return dev.sluice.testing.Requests.send(client, sluice.uri(path), method, headers);
     }
 
     @Test

@@ -1,0 +1,27 @@
+// One request from a test's Jetty client: method, URI and header pairs, a 10 s timeout.
+package dev.sluice.testing;
+
+import java.net.URI;
+import java.util.concurrent.TimeUnit;
+
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+
+public final class Requests
+{
+    private Requests()
+    {
+    }
+
+    /** Sends {@code method uri} with {@code headers} as name, value, name, value ... and waits for the whole answer. */
+    public static ContentResponse send(HttpClient client, URI uri, String method, String... headers) throws Exception
+    {
+        return client.newRequest(uri).method(method).timeout(10, TimeUnit.SECONDS).headers(fields ->
+        {
+            for (int i = 0; i + 1 < headers.length; i += 2)
+            {
+                fields.add(headers[i], headers[i + 1]);
+            }
+        }).send();
+    }
+}
