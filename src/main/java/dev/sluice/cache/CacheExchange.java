@@ -146,7 +146,8 @@ public final class CacheExchange
     }
 
     /**
-     * Serves the stored response freshened by the upstream's 304 and stores the freshened copy.
+     * Serves the stored response freshened by the upstream's 304 and stores the freshened copy;
+     * finishes the request, asynchronous or not.
      */
     public void serveFreshened(HttpServletRequest request, HttpServletResponse response, List<String[]> notModifiedHeaders) throws IOException
     {
@@ -166,7 +167,7 @@ public final class CacheExchange
         release();
     }
 
-    /** Serves the stored response in place of an upstream error. */
+    /** Serves the stored response in place of an upstream error; finishes the request, asynchronous or not. */
     public void serveStale(HttpServletRequest request, HttpServletResponse response) throws IOException
     {
         serve(request, response, stored.response(), "STALE");
@@ -182,11 +183,12 @@ public final class CacheExchange
         return stored != null && CachePolicy.staleOnError(stored.response(), requestCc, route, System.currentTimeMillis(), true);
     }
 
+    /** Answers from the store and finishes the request (see {@link CacheResponder#answer}). */
     private void serve(HttpServletRequest request, HttpServletResponse response, CachedResponse cached, String label) throws IOException
     {
         exchange.cacheStatus(label);
-        long written = CacheResponder.write(request, response, cached, label, runtime.settings().statusHeader(), System.currentTimeMillis());
-        exchange.addBytesOut(written);
+        exchange.addBytesOut(CacheResponder.answer(request, response, cached, label, runtime.settings().statusHeader(), System.currentTimeMillis(),
+            failure -> exchange.outcome(Exchange.Outcome.CLIENT_ABORTED)));
     }
 
     /**

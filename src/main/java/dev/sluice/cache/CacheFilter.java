@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import dev.sluice.config.ConfigStore;
@@ -158,9 +159,10 @@ public final class CacheFilter implements Filter
             {
                 long[] bytes = CacheResponder.singleRange(range, hit.response().body().length);
                 exchange.cacheStatus("HIT");
+                Consumer<Throwable> aborted = aborted(exchange);
                 exchange.addBytesOut(bytes == null
-                    ? CacheResponder.write(request, response, hit.response(), "HIT", settings.statusHeader(), now)
-                    : CacheResponder.writeRange(request, response, hit.response(), bytes, "HIT", settings.statusHeader(), now));
+                    ? CacheResponder.answer(request, response, hit.response(), "HIT", settings.statusHeader(), now, aborted)
+                    : CacheResponder.answerRange(request, response, hit.response(), bytes, "HIT", settings.statusHeader(), now, aborted));
                 return;
             }
             bypass(exchange, response, settings);
@@ -184,8 +186,9 @@ public final class CacheFilter implements Filter
                 }
                 case STALE_WHILE_REVALIDATE ->
                 {
-                    serve(request, response, exchange, cache, hit.response(), "STALE", now);
+                    // Started first: it reads the request, which may be over once the answer is written.
                     refreshInBackground(request, exchange, cache, route, primary, url, hit);
+                    serve(request, response, exchange, cache, hit.response(), "STALE", now);
                     return;
                 }
                 case VALIDATE ->
@@ -270,7 +273,14 @@ public final class CacheFilter implements Filter
                               CachedResponse stored, String label, long now) throws IOException
     {
         exchange.cacheStatus(label);
-        exchange.addBytesOut(CacheResponder.write(request, response, stored, label, cache.settings().statusHeader(), now));
+        // Without blocking: a client that stops reading a large stored body holds no request thread.
+        exchange.addBytesOut(CacheResponder.answer(request, response, stored, label, cache.settings().statusHeader(), now, aborted(exchange)));
+    }
+
+    /** What a write the client did not take records: the client went away. */
+    private static Consumer<Throwable> aborted(Exchange exchange)
+    {
+        return failure -> exchange.outcome(Exchange.Outcome.CLIENT_ABORTED);
     }
 
     /** The client headers that may go upstream: the standard set, the key headers, what the route vouches for, and what stored variants Vary on. */

@@ -6,7 +6,9 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Consumer;
 
+import dev.sluice.http.AsyncBodyWrite;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
@@ -27,28 +29,43 @@ public final class CacheResponder
     }
 
     /**
-     * @return the body bytes written
+     * Writes the stored response (status, fields, body) and finishes the request: the body goes out without holding the thread
+     * while the client reads it ({@link AsyncBodyWrite}), so the request may still be going on
+     * when this returns; an asynchronous request is completed here, never by the caller.
+     *
+     * @param failed told when the client did not take the body
+     * @return the body bytes handed to the container
      */
-    public static long write(HttpServletRequest request, HttpServletResponse response, CachedResponse stored, String label,
-                             boolean statusHeader, long now) throws IOException
+    public static long answer(HttpServletRequest request, HttpServletResponse response, CachedResponse stored, String label,
+                              boolean statusHeader, long now, Consumer<Throwable> failed) throws IOException
     {
-        boolean head = "HEAD".equals(request.getMethod());
+        byte[] body = head(request, response, stored, label, statusHeader, now);
+        if (body == null)
+        {
+            if (request.isAsyncStarted())
+            {
+                request.getAsyncContext().complete();
+            }
+            return 0;
+        }
+        AsyncBodyWrite.send(request, response, body, 0, body.length, failed);
+        return body.length;
+    }
+
+    /** Sets status and header fields; returns the body to write, or null when there is none to send. */
+    private static byte[] head(HttpServletRequest request, HttpServletResponse response, CachedResponse stored, String label,
+                               boolean statusHeader, long now)
+    {
         int status = status(stored, Collections.list(request.getHeaders("If-None-Match")), request.getHeader("If-Modified-Since"));
         response.setStatus(status);
         headers(stored, status, label, statusHeader, now, into(response));
         if (!hasBody(stored, status))
         {
-            return 0;
+            return null;
         }
         byte[] body = stored.body();
         response.setContentLengthLong(body.length);
-        if (head || body.length == 0)
-        {
-            return 0;
-        }
-        response.getOutputStream().write(body);
-        response.flushBuffer();
-        return body.length;
+        return "HEAD".equals(request.getMethod()) || body.length == 0 ? null : body;
     }
 
     /** Sets a field's first line (replacing the container's default, such as its own Date) and adds the others. */
@@ -160,9 +177,9 @@ public final class CacheResponder
         }
     }
 
-    /** Serves one range of a stored 200 as a 206 (the rest as {@link #write} does). */
-    public static long writeRange(HttpServletRequest request, HttpServletResponse response, CachedResponse stored, long[] range, String label,
-                                  boolean statusHeader, long now) throws IOException
+    /** Serves one range of a stored 200 as a 206 (the rest as {@link #answer} does, without blocking). */
+    public static long answerRange(HttpServletRequest request, HttpServletResponse response, CachedResponse stored, long[] range, String label,
+                                   boolean statusHeader, long now, Consumer<Throwable> failed) throws IOException
     {
         response.setStatus(206);
         copyHeaders(into(response), stored, name -> name.equals("content-length") || name.equals("content-range"), label, statusHeader, now);
@@ -174,8 +191,7 @@ public final class CacheResponder
         {
             return 0;
         }
-        response.getOutputStream().write(body, (int)range[0], length);
-        response.flushBuffer();
+        AsyncBodyWrite.send(request, response, body, (int)range[0], length, failed);
         return length;
     }
 

@@ -25,6 +25,7 @@ import dev.sluice.http.HeaderNames;
 import dev.sluice.http.ProblemType;
 import dev.sluice.http.ProblemWriter;
 import dev.sluice.http.QueryString;
+import dev.sluice.http.WholeBodyWrite;
 import dev.sluice.openapi.ApiValidation;
 import dev.sluice.openapi.OpenApiSettings;
 import dev.sluice.route.Route;
@@ -751,11 +752,12 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             {
                 LOG.debug("{} writing the cached response failed: {}", attempts.exchange.id(), x.toString());
                 cache.abandon();
+                if (clientRequest.isAsyncStarted())
+                {
+                    clientRequest.getAsyncContext().complete();
+                }
             }
-            if (clientRequest.isAsyncStarted())
-            {
-                clientRequest.getAsyncContext().complete();
-            }
+            // Otherwise the cache's answer completes the request once the client has it.
             return true;
         }
 

@@ -1,6 +1,6 @@
 // Sends a response whose whole body arrived in one piece straight to Jetty's output, without
 // a WriteListener and the thread hand-off that setting one costs.
-package dev.sluice.proxy;
+package dev.sluice.http;
 
 import java.nio.ByteBuffer;
 
@@ -22,14 +22,14 @@ import org.eclipse.jetty.util.Callback;
  * {@link #send} is never called where it is false (loading this class needs no Jetty server
  * class; only running {@code send} does).</p>
  */
-final class WholeBodyWrite
+public final class WholeBodyWrite
 {
     private WholeBodyWrite()
     {
     }
 
     /** Whether Jetty's ee10 {@code HttpOutput} is visible to Sluice's class loader. */
-    static boolean available()
+    public static boolean available()
     {
         try
         {
@@ -46,7 +46,7 @@ final class WholeBodyWrite
      * Sends the body and ends the response when {@code output} is Jetty's own (a response wrapper's
      * stream is not); returns false, having done nothing, otherwise.
      */
-    static boolean send(ServletOutputStream output, byte[] buffer, int offset, int length, Callback callback)
+    public static boolean send(ServletOutputStream output, byte[] buffer, int offset, int length, Callback callback)
     {
         if (output instanceof HttpOutput jetty)
         {
