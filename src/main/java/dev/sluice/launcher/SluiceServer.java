@@ -11,7 +11,6 @@ import dev.sluice.tls.ServerKeys;
 import dev.sluice.tls.ServerTls;
 import dev.sluice.upstream.UpstreamTls;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
-import org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.http2.HTTP2Cipher;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
@@ -138,10 +137,7 @@ public final class SluiceServer implements AutoCloseable
         Server server = new Server();
         server.setErrorHandler(new ProblemErrorHandler());
 
-        // No session and no security handler: Sluice keeps no HTTP session and its web.xml has no
-        // security constraint, and each handler costs every request a pass (the session handler
-        // also wraps every response write): ~3.5% of the plain route's samples in a JFR profile.
-        WebAppContext context = new WebAppContext(null, null, null, null, new ErrorPageErrorHandler(), 0);
+        WebAppContext context = new WebAppContext();
         context.setContextPath("/");
         context.setBaseResourceAsPath(webapp.toAbsolutePath());
         // The launcher's class path already holds Sluice and its libraries.
