@@ -16,7 +16,6 @@ import dev.sluice.testing.Origin;
 import dev.sluice.testing.Origin.Answer;
 import dev.sluice.testing.PrometheusText;
 import dev.sluice.testing.SluiceUnderTest;
-import org.eclipse.jetty.client.CompletableResponseListener;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.junit.jupiter.api.AfterAll;
@@ -68,14 +67,7 @@ class CacheSlowClientTest
 
     private static ContentResponse get(String path, String... headers) throws Exception
     {
-        org.eclipse.jetty.client.Request request = client.newRequest(sluice.uri(path)).timeout(20, TimeUnit.SECONDS).headers(fields ->
-        {
-            for (int i = 0; i + 1 < headers.length; i += 2)
-            {
-                fields.add(headers[i], headers[i + 1]);
-            }
-        });
-        return new CompletableResponseListener(request, SIZE + 1024).send().get(30, TimeUnit.SECONDS);
+        return dev.sluice.testing.Requests.send(client, sluice.uri(path), "GET", SIZE + 1024, headers);
     }
 
     private static double busyThreads() throws Exception
