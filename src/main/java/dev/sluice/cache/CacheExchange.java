@@ -271,7 +271,13 @@ public final class CacheExchange
         body.write(buffer, offset, length);
     }
 
-    /** The response ended cleanly: store what was captured. */
+    /** How many body bytes have been captured for storing; -1 when the response is not being stored. */
+    public long captured()
+    {
+        return body == null || pending == null ? -1 : body.size();
+    }
+
+    /** The response ended cleanly (or its declared length has all arrived): store what was captured. Idempotent. */
     public void complete()
     {
         try

@@ -1054,6 +1054,12 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         if (cache != null)
         {
             cache.content(buffer, offset, length);
+            if (cache.captured() == serverResponse.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH))
+            {
+                // The declared length has all arrived: stored now, before the client has the last
+                // bytes, so the same request repeated the moment the answer arrives is a hit.
+                cache.complete();
+            }
         }
         if (WHOLE_BODY_WRITE && sentWhole(proxyResponse, serverResponse, buffer, offset, length, callback))
         {
