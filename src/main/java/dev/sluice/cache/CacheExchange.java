@@ -188,7 +188,7 @@ public final class CacheExchange
     {
         exchange.cacheStatus(label);
         exchange.addBytesOut(CacheResponder.answer(request, response, cached, label, runtime.settings().statusHeader(), System.currentTimeMillis(),
-            failure -> exchange.outcome(Exchange.Outcome.CLIENT_ABORTED)));
+            exchange));
     }
 
     /**

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
 import java.util.function.Function;
 
 import dev.sluice.config.ConfigStore;
@@ -159,10 +158,9 @@ public final class CacheFilter implements Filter
             {
                 long[] bytes = CacheResponder.singleRange(range, hit.response().body().length);
                 exchange.cacheStatus("HIT");
-                Consumer<Throwable> aborted = aborted(exchange);
                 exchange.addBytesOut(bytes == null
-                    ? CacheResponder.answer(request, response, hit.response(), "HIT", settings.statusHeader(), now, aborted)
-                    : CacheResponder.answerRange(request, response, hit.response(), bytes, "HIT", settings.statusHeader(), now, aborted));
+                    ? CacheResponder.answer(request, response, hit.response(), "HIT", settings.statusHeader(), now, exchange)
+                    : CacheResponder.answerRange(request, response, hit.response(), bytes, "HIT", settings.statusHeader(), now, exchange));
                 return;
             }
             bypass(exchange, response, settings);
@@ -274,13 +272,7 @@ public final class CacheFilter implements Filter
     {
         exchange.cacheStatus(label);
         // Without blocking: a client that stops reading a large stored body holds no request thread.
-        exchange.addBytesOut(CacheResponder.answer(request, response, stored, label, cache.settings().statusHeader(), now, aborted(exchange)));
-    }
-
-    /** What a write the client did not take records: the client went away. */
-    private static Consumer<Throwable> aborted(Exchange exchange)
-    {
-        return failure -> exchange.outcome(Exchange.Outcome.CLIENT_ABORTED);
+        exchange.addBytesOut(CacheResponder.answer(request, response, stored, label, cache.settings().statusHeader(), now, exchange));
     }
 
     /** The client headers that may go upstream: the standard set, the key headers, what the route vouches for, and what stored variants Vary on. */

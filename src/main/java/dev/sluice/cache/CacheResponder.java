@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.function.Consumer;
 
+import dev.sluice.exchange.Exchange;
 import dev.sluice.http.AsyncBodyWrite;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -29,15 +30,16 @@ public final class CacheResponder
     }
 
     /**
-     * Writes the stored response (status, fields, body) and finishes the request: the body goes out without holding the thread
-     * while the client reads it ({@link AsyncBodyWrite}), so the request may still be going on
-     * when this returns; an asynchronous request is completed here, never by the caller.
+     * Writes the stored response (status, fields, body) and finishes the request: the body goes
+     * out without holding the thread while the client reads it ({@link AsyncBodyWrite}), so the
+     * request may still be going on when this returns; an asynchronous request is completed here,
+     * never by the caller. A client that does not take the body makes the exchange's outcome
+     * {@code client_aborted}.
      *
-     * @param failed told when the client did not take the body
      * @return the body bytes handed to the container
      */
     public static long answer(HttpServletRequest request, HttpServletResponse response, CachedResponse stored, String label,
-                              boolean statusHeader, long now, Consumer<Throwable> failed) throws IOException
+                              boolean statusHeader, long now, Exchange exchange) throws IOException
     {
         byte[] body = head(request, response, stored, label, statusHeader, now);
         if (body == null)
@@ -48,8 +50,13 @@ public final class CacheResponder
             }
             return 0;
         }
-        AsyncBodyWrite.send(request, response, body, 0, body.length, failed);
+        AsyncBodyWrite.send(request, response, body, 0, body.length, aborted(exchange));
         return body.length;
+    }
+
+    private static Consumer<Throwable> aborted(Exchange exchange)
+    {
+        return failure -> exchange.outcome(Exchange.Outcome.CLIENT_ABORTED);
     }
 
     /** Sets status and header fields; returns the body to write, or null when there is none to send. */
@@ -179,7 +186,7 @@ public final class CacheResponder
 
     /** Serves one range of a stored 200 as a 206 (the rest as {@link #answer} does, without blocking). */
     public static long answerRange(HttpServletRequest request, HttpServletResponse response, CachedResponse stored, long[] range, String label,
-                                   boolean statusHeader, long now, Consumer<Throwable> failed) throws IOException
+                                   boolean statusHeader, long now, Exchange exchange) throws IOException
     {
         response.setStatus(206);
         copyHeaders(into(response), stored, name -> name.equals("content-length") || name.equals("content-range"), label, statusHeader, now);
@@ -191,7 +198,7 @@ public final class CacheResponder
         {
             return 0;
         }
-        AsyncBodyWrite.send(request, response, body, (int)range[0], length, failed);
+        AsyncBodyWrite.send(request, response, body, (int)range[0], length, aborted(exchange));
         return length;
     }
 
