@@ -180,9 +180,13 @@ public final class CacheFront
         {
             fields.field(HeaderNames.REQUEST_ID, exchange.id(), true);
             CacheResponder.headers(stored, status, "HIT", found.cache().settings().statusHeader(), found.now(), fields);
+            long length = CacheResponder.contentLength(stored, status);
+            if (length >= 0)
+            {
+                fields.field("Content-Length", Long.toString(length), true);
+            }
             if (CacheResponder.hasBody(stored, status))
             {
-                fields.field("Content-Length", Integer.toString(stored.body().length), true);
                 if (method.equals("GET") && stored.body().length > 0)
                 {
                     body = ByteBuffer.wrap(stored.body()).asReadOnlyBuffer();

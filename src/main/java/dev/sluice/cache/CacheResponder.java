@@ -66,13 +66,28 @@ public final class CacheResponder
         int status = status(stored, Collections.list(request.getHeaders("If-None-Match")), request.getHeader("If-Modified-Since"));
         response.setStatus(status);
         headers(stored, status, label, statusHeader, now, into(response));
+        long length = contentLength(stored, status);
+        if (length >= 0)
+        {
+            response.setContentLengthLong(length);
+        }
         if (!hasBody(stored, status))
         {
             return null;
         }
         byte[] body = stored.body();
-        response.setContentLengthLong(body.length);
         return "HEAD".equals(request.getMethod()) || body.length == 0 ? null : body;
+    }
+
+    /**
+     * The Content-Length an answer with {@code status} declares, or -1 for none: the stored body's
+     * length when it carries it, and also on a 304 for a stored 200, the one value RFC 9110 §8.6
+     * lets a 304 declare. Declaring nothing there is not an option: Jetty then declares what was
+     * written, {@code Content-Length: 0}, which a client may take as the representation's length.
+     */
+    static long contentLength(CachedResponse stored, int status)
+    {
+        return hasBody(stored, status) || (status == 304 && stored.status() == 200) ? stored.body().length : -1;
     }
 
     /** Sets a field's first line (replacing the container's default, such as its own Date) and adds the others. */

@@ -210,8 +210,10 @@ class CacheFrontTest
             assertEquals("192.0.2.7", line.get("client").asText());
         }
 
-        assertNotNull(ask(fast, Plain.get("/open/page", "If-None-Match", "\"p1\""), status, body));
+        Map<String, List<String>> notModified = ask(fast, Plain.get("/open/page", "If-None-Match", "\"p1\""), status, body);
+        assertNotNull(notModified);
         assertEquals(304, status[0], "the client's condition holds");
+        assertEquals(List.of("9"), notModified.get("Content-Length"), "the stored body's length, the only one a 304 may declare (RFC 9110 §8.6)");
         assertNull(ask(fast, Plain.get("/open/page", "Range", "bytes=0-3"), status, body), "ranges are the chain's (206)");
         assertNull(ask(fast, Plain.get("/open/page", "Cache-Control", "max-age=0"), status, body), "revalidation is the chain's");
         assertNull(ask(fast, Plain.get("/open/page", "Pragma", "no-cache"), status, body), "Pragma: no-cache as no-cache");

@@ -99,6 +99,8 @@ class CacheTest
         ContentResponse conditional = get("/c/fresh", "If-None-Match", "\"v0\", \"v1\"");
         assertEquals(304, conditional.getStatus());
         assertEquals("\"v1\"", conditional.getHeaders().get("ETag"));
+        // RFC 9110 §8.6: a 304's Content-Length, if any, is the length a 200 would have (not 0).
+        assertEquals("5", conditional.getHeaders().get("Content-Length"));
         assertEquals(1, origin.count("/c/fresh"));
     }
 
