@@ -127,6 +127,11 @@ final class UpstreamClients implements AutoCloseable
         // array, and from a direct buffer it copies each piece into a new one (100 KiB of garbage
         // per 100 KiB answer, which made G1 grow the heap); from a heap buffer it passes the array.
         client.setUseInputDirectByteBuffers(false);
+        // And for what goes to them: Jetty writes a request head byte by byte, with bounds checks
+        // that cost more on a direct buffer than the JDK's one copy of a heap buffer on the way
+        // out; Sluice's heads carry ~300 bytes of forwarding fields. Measured side by side:
+        // +4.5% requests/s on ~200 B (docs/PERFORMANCE.md).
+        client.setUseOutputDirectByteBuffers(false);
         client.setConnectTimeout(connectTimeout.toMillis());
         client.setMaxConnectionsPerDestination(settings.maxConnectionsPerUpstream());
         // Past this many waiting, a request fails at once (503) instead of joining the queue.
