@@ -28,6 +28,9 @@ import org.eclipse.jetty.util.thread.Scheduler;
  */
 final class UpstreamClients implements AutoCloseable
 {
+    /** Bytes read from an upstream at a time: the largest size {@link ArrayByteBufferPool} keeps by default. */
+    static final int RESPONSE_BUFFER_BYTES = 64 * 1024;
+
     private final ProxySettings settings;
     private final Supplier<ProtocolHandler> continueHandler;
     private final Executor executor;
@@ -132,6 +135,10 @@ final class UpstreamClients implements AutoCloseable
         // out; Sluice's heads carry ~300 bytes of forwarding fields. Measured side by side:
         // +4.5% requests/s on ~200 B (docs/PERFORMANCE.md).
         client.setUseOutputDirectByteBuffers(false);
+        // Upstream answers read up to 64 KiB at a time instead of Jetty's 16: fewer reads, and fewer
+        // and larger writes to the client, per large answer; on 100 KiB 1.11-1.12x requests/s at
+        // 0.85x CPU per request side by side, ~200 B unchanged (docs/PERFORMANCE.md).
+        client.setResponseBufferSize(RESPONSE_BUFFER_BYTES);
         client.setConnectTimeout(connectTimeout.toMillis());
         client.setMaxConnectionsPerDestination(settings.maxConnectionsPerUpstream());
         // Past this many waiting, a request fails at once (503) instead of joining the queue.
