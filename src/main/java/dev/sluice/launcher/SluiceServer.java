@@ -172,8 +172,8 @@ public final class SluiceServer implements AutoCloseable
         http.setSendXPoweredBy(false);
         // Response heads and bodies aggregated in heap buffers, as the upstream clients do both
         // ways: the proxied bodies arrive on the heap, and the JDK's one copy into its own direct
-        // buffer on the way out cost less than filling a direct one here (+3 to +8% requests/s
-        // on 100 KiB side by side, docs/PERFORMANCE.md).
+        // buffer on the way out costs less than filling a direct one here (1.03-1.08x requests/s
+        // on 100 KiB side by side, ~200 B unchanged; docs/PERFORMANCE.md).
         http.setUseOutputDirectByteBuffers(false);
         return http;
     }
