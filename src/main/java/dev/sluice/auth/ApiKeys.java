@@ -32,9 +32,14 @@ public final class ApiKeys
      *
      * @param label the credential's name in {@code consumer.<id>.api-key.<label>}; sent upstream
      * as {@code X-Credential-Identifier}
+     * @param identity who a request with this key is: made with the configuration, not per request
      */
-    public record Entry(Consumer consumer, String label, byte[] hash)
+    public record Entry(Consumer consumer, String label, byte[] hash, Identity identity)
     {
+        public Entry(Consumer consumer, String label, byte[] hash)
+        {
+            this(consumer, label, hash, new Identity(consumer, label, consumer.groups(), java.util.Set.of(), false, Map.of(), Identity.CONSUMERS));
+        }
     }
 
     /**

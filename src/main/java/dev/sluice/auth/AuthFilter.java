@@ -179,7 +179,7 @@ public final class AuthFilter implements Filter
     static Credentials credentials(HttpServletRequest request, RoutePolicy policy, AuthSettings settings, boolean aiRoute)
     {
         String apiKey = null;
-        if (policy.methods().stream().anyMatch(method -> method.type() == RoutePolicy.Type.API_KEY))
+        if (policy.accepts(RoutePolicy.Type.API_KEY))
         {
             apiKey = settings.apiKeyHeader() == null ? null : request.getHeader(settings.apiKeyHeader());
             if (apiKey == null)
@@ -193,8 +193,7 @@ public final class AuthFilter implements Filter
             }
         }
         String token = bearer(request.getHeader(HeaderNames.AUTHORIZATION));
-        if (apiKey == null && token != null && policy.methods().stream().noneMatch(method -> method.type() == RoutePolicy.Type.JWT
-            || method.type() == RoutePolicy.Type.INTROSPECTION))
+        if (apiKey == null && token != null && !policy.acceptsTokens())
         {
             // OpenAI's and most SDKs send their key as a bearer token; on a route that takes no
             // tokens, that is where an API key is.

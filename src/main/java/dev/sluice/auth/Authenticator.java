@@ -61,7 +61,7 @@ public final class Authenticator
                     ApiKeys.Entry entry = settings.apiKeys().find(credentials.apiKey());
                     if (entry != null)
                     {
-                        identity = new Identity(entry.consumer(), entry.label(), entry.consumer().groups(), Set.of(), false, Map.of(), Identity.CONSUMERS);
+                        identity = entry.identity();
                     }
                     rejection = entry == null ? Rejection.invalidKey() : null;
                 }

@@ -9,27 +9,52 @@ import java.util.Set;
 /**
  * The outcome of a successful authentication, kept on the exchange for later filters (rate
  * limits key on it) and turned into upstream headers by the proxy servlet.
- *
- * @param consumer the declared consumer, or null when a token authenticated someone who is not
- * declared (a JWT subject without {@code consumer-claim})
- * @param credential what authenticated: an API key's label, a token's subject, a certificate's
- * fingerprint; null for the anonymous consumer
- * @param groups the consumer's groups, or those the token carried
- * @param scopes the token's scopes; empty for API keys and certificates
- * @param claimHeaders headers configured to carry token claims upstream, already sanitised
- * @param namespace whose subjects {@code credential} is one of, when there is no consumer:
- * {@code jwt:<issuer>} or {@code introspection:<endpoint>}; {@link #CONSUMERS} otherwise
  */
-public record Identity(
-    Consumer consumer,
-    String credential,
-    Set<String> groups,
-    Set<String> scopes,
-    boolean anonymous,
-    Map<String, String> claimHeaders,
-    String namespace,
-    Map<String, String> claims)
+public final class Identity
 {
+    private final Consumer consumer;
+    private final String credential;
+    private final Set<String> groups;
+    private final Set<String> scopes;
+    private final boolean anonymous;
+    private final Map<String, String> claimHeaders;
+    private final String namespace;
+    private final Map<String, String> claims;
+    /**
+     * Derived once here rather than per request: an API key's identity lives as long as its
+     * configuration and a token's as long as its cache entry, while the proxy reads the headers
+     * and the rate limit, the cache and the access log read the key on every request.
+     */
+    private final Map<String, String> headers;
+    private final String key;
+
+    /**
+     * @param consumer the declared consumer, or null when a token authenticated someone who is not
+     * declared (a JWT subject without {@code consumer-claim})
+     * @param credential what authenticated: an API key's label, a token's subject, a certificate's
+     * fingerprint; null for the anonymous consumer
+     * @param groups the consumer's groups, or those the token carried
+     * @param scopes the token's scopes; empty for API keys and certificates
+     * @param claimHeaders headers configured to carry token claims upstream, already sanitised
+     * @param namespace whose subjects {@code credential} is one of, when there is no consumer:
+     * {@code jwt:<issuer>} or {@code introspection:<endpoint>}; {@link #CONSUMERS} otherwise
+     * @param claims token claims transform templates may read
+     */
+    public Identity(Consumer consumer, String credential, Set<String> groups, Set<String> scopes, boolean anonymous, Map<String, String> claimHeaders,
+                    String namespace, Map<String, String> claims)
+    {
+        this.consumer = consumer;
+        this.credential = credential;
+        this.groups = Set.copyOf(groups);
+        this.scopes = Set.copyOf(scopes);
+        this.anonymous = anonymous;
+        this.claimHeaders = Map.copyOf(claimHeaders);
+        this.namespace = namespace;
+        this.claims = Map.copyOf(claims);
+        this.headers = java.util.Collections.unmodifiableMap(headersOf(consumer, credential, this.groups, this.scopes, anonymous, this.claimHeaders));
+        this.key = consumer != null ? CONSUMERS + "/" + consumer.id() : credential == null || credential.isEmpty() ? null : namespace + "/" + credential;
+    }
+
     /** Without token claims (API keys, certificates, introspection). */
     public Identity(Consumer consumer, String credential, Set<String> groups, Set<String> scopes, boolean anonymous, Map<String, String> claimHeaders,
                     String namespace)
@@ -53,23 +78,21 @@ public record Identity(
         CONSUMER_ID, CONSUMER_USERNAME, CONSUMER_CUSTOM_ID, CONSUMER_GROUPS, CREDENTIAL_IDENTIFIER, AUTHENTICATED_SCOPE,
         ANONYMOUS_CONSUMER);
 
-    public Identity
-    {
-        groups = Set.copyOf(groups);
-        scopes = Set.copyOf(scopes);
-        claimHeaders = Map.copyOf(claimHeaders);
-        claims = Map.copyOf(claims);
-    }
-
     public static Identity anonymous(Consumer consumer)
     {
         return new Identity(consumer, null, consumer.groups(), Set.of(), true, Map.of(), CONSUMERS);
     }
 
     /**
-     * The headers the upstream receives, in a stable order.
+     * The headers the upstream receives, in a stable order (groups and scopes sorted).
      */
     public Map<String, String> headers()
+    {
+        return headers;
+    }
+
+    private static Map<String, String> headersOf(Consumer consumer, String credential, Set<String> groups, Set<String> scopes, boolean anonymous,
+                                                 Map<String, String> claimHeaders)
     {
         Map<String, String> headers = new LinkedHashMap<>();
         if (consumer != null)
@@ -83,7 +106,7 @@ public record Identity(
         }
         if (!groups.isEmpty())
         {
-            headers.put(CONSUMER_GROUPS, String.join(", ", groups.stream().sorted().toList()));
+            headers.put(CONSUMER_GROUPS, String.join(", ", new java.util.TreeSet<>(groups)));
         }
         if (credential != null)
         {
@@ -91,7 +114,7 @@ public record Identity(
         }
         if (!scopes.isEmpty())
         {
-            headers.put(AUTHENTICATED_SCOPE, String.join(" ", scopes.stream().sorted().toList()));
+            headers.put(AUTHENTICATED_SCOPE, String.join(" ", new java.util.TreeSet<>(scopes)));
         }
         if (anonymous)
         {
@@ -110,10 +133,67 @@ public record Identity(
      */
     public String key()
     {
-        if (consumer != null)
-        {
-            return CONSUMERS + "/" + consumer.id();
-        }
-        return credential == null || credential.isEmpty() ? null : namespace + "/" + credential;
+        return key;
+    }
+
+    public Consumer consumer()
+    {
+        return consumer;
+    }
+
+    public String credential()
+    {
+        return credential;
+    }
+
+    public Set<String> groups()
+    {
+        return groups;
+    }
+
+    public Set<String> scopes()
+    {
+        return scopes;
+    }
+
+    public boolean anonymous()
+    {
+        return anonymous;
+    }
+
+    public Map<String, String> claimHeaders()
+    {
+        return claimHeaders;
+    }
+
+    public String namespace()
+    {
+        return namespace;
+    }
+
+    public Map<String, String> claims()
+    {
+        return claims;
+    }
+
+    @Override
+    public boolean equals(Object other)
+    {
+        return other instanceof Identity that && anonymous == that.anonymous && java.util.Objects.equals(consumer, that.consumer)
+            && java.util.Objects.equals(credential, that.credential) && groups.equals(that.groups) && scopes.equals(that.scopes)
+            && claimHeaders.equals(that.claimHeaders) && java.util.Objects.equals(namespace, that.namespace) && claims.equals(that.claims);
+    }
+
+    @Override
+    public int hashCode()
+    {
+        return java.util.Objects.hash(consumer, credential, groups, scopes, anonymous, claimHeaders, namespace, claims);
+    }
+
+    @Override
+    public String toString()
+    {
+        // No claims: they may carry personal data, and an identity can end up in a log line.
+        return "Identity[" + (key != null ? key : namespace) + (anonymous ? ", anonymous" : "") + ", groups=" + groups + ", scopes=" + scopes + "]";
     }
 }

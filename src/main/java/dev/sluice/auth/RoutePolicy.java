@@ -39,6 +39,25 @@ public record RoutePolicy(
         return methods.isEmpty();
     }
 
+    /** Whether one of the route's methods is of this type (a loop, not a stream: it runs per request). */
+    public boolean accepts(Type type)
+    {
+        for (Method method : methods)
+        {
+            if (method.type() == type)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether the route takes bearer tokens: JWT or introspection. */
+    public boolean acceptsTokens()
+    {
+        return accepts(Type.JWT) || accepts(Type.INTROSPECTION);
+    }
+
     /**
      * One accepted authenticator.
      *

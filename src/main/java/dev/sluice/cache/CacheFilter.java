@@ -241,11 +241,29 @@ public final class CacheFilter implements Filter
     static CacheControl requestDirectives(Function<String, List<String>> headers)
     {
         CacheControl requestCc = CacheControl.parse(headers.apply("Cache-Control"));
-        if (requestCc.isEmpty() && headers.apply("Pragma").stream().anyMatch(value -> value.toLowerCase(java.util.Locale.ROOT).contains("no-cache")))
+        if (requestCc.isEmpty())
         {
-            return CacheControl.parse("no-cache");
+            for (String pragma : headers.apply("Pragma"))
+            {
+                if (containsIgnoreCase(pragma, "no-cache"))
+                {
+                    return CacheControl.parse("no-cache");
+                }
+            }
         }
         return requestCc;
+    }
+
+    private static boolean containsIgnoreCase(String value, String part)
+    {
+        for (int i = 0; i + part.length() <= value.length(); i++)
+        {
+            if (value.regionMatches(true, i, part, 0, part.length()))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The lookup's span, when the exchange is traced. */

@@ -42,6 +42,19 @@ public record Route(
         headers = List.copyOf(headers);
     }
 
+    /** A loop rather than a stream: this runs for every request on a route with hosts. */
+    private boolean anyHostMatches(String host)
+    {
+        for (HostPattern pattern : hosts)
+        {
+            if (pattern.matches(host))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * The upstream path for a request, or null when this route does not take it.
      */
@@ -51,7 +64,7 @@ public record Route(
         {
             return null;
         }
-        if (!hosts.isEmpty() && hosts.stream().noneMatch(host -> host.matches(request.host())))
+        if (!hosts.isEmpty() && !anyHostMatches(request.host()))
         {
             return null;
         }

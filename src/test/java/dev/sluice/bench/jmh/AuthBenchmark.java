@@ -38,7 +38,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The {@link Authenticator} as the filter calls it, with 1,000 declared API keys and one RS256
  * issuer: an API-key check (SHA-256 plus a map lookup), a JWT already in the verified-token cache
- * (SHA-256 plus a cache lookup plus the route checks), and for scale the RS256 signature check
+ * (SHA-256 plus a cache lookup plus the route checks), each also with the identity's upstream
+ * headers and bucket key read as the proxy and the rate limit read them, and for scale the RS256 signature check
  * alone that the cache saves.
  */
 @State(Scope.Benchmark)
@@ -101,6 +102,30 @@ public class AuthBenchmark
     public Object cachedJwt()
     {
         return authenticator.authenticate(jwtPolicy, token);
+    }
+
+    /** The API-key check and what the proxy then reads for the upstream: the identity's headers and its bucket key. */
+    @Benchmark
+    public void apiKeyIdentity(org.openjdk.jmh.infra.Blackhole blackhole)
+    {
+        consume(authenticator.authenticate(keyPolicy, key).identity(), blackhole);
+    }
+
+    /** The same for a cached JWT carrying scopes (sorted into X-Authenticated-Scope). */
+    @Benchmark
+    public void cachedJwtIdentity(org.openjdk.jmh.infra.Blackhole blackhole)
+    {
+        consume(authenticator.authenticate(jwtPolicy, token).identity(), blackhole);
+    }
+
+    private static void consume(dev.sluice.auth.Identity identity, org.openjdk.jmh.infra.Blackhole blackhole)
+    {
+        identity.headers().forEach((name, value) ->
+        {
+            blackhole.consume(name);
+            blackhole.consume(value);
+        });
+        blackhole.consume(identity.key());
     }
 
     @Benchmark
