@@ -129,14 +129,16 @@ public final class JwtVerifier
         {
             return Result.of(Rejection.invalidToken("The token is too long."));
         }
-        if (!compact(token))
-        {
-            return Result.of(Rejection.invalidToken("The token is not a well-formed JWT."));
-        }
+        // The cache first: a token found there was well-formed when it was stored (the key is its
+        // hash), so only a miss pays for the form check.
         ByteBuffer key = ByteBuffer.wrap(ApiKeys.sha256(token));
         Verified verified = cache.getIfPresent(key);
         if (verified == null)
         {
+            if (!compact(token))
+            {
+                return Result.of(Rejection.invalidToken("The token is not a well-formed JWT."));
+            }
             Result result = verifyUncached(token);
             if (result.rejection() != null)
             {
@@ -440,7 +442,7 @@ public final class JwtVerifier
     /**
      * Three base64url parts separated by dots; the first two non-empty (the signature is empty
      * only for {@code alg: none}, refused later with its own message). A loop, not a regular
-     * expression: this runs on every request, cached token or not.
+     * expression: this runs for every token the verified-token cache does not hold.
      */
     static boolean compact(String token)
     {
