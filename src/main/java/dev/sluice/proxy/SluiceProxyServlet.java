@@ -978,6 +978,19 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         {
             cache.complete();
         }
+        if (NotModifiedHead.needed(proxyResponse.getStatus(), proxyResponse))
+        {
+            try
+            {
+                NotModifiedHead.send(clientRequest, proxyResponse, () -> super.onProxyResponseSuccess(clientRequest, proxyResponse, serverResponse));
+                return;
+            }
+            catch (IOException | IllegalStateException x)
+            {
+                // No head of its own after all: Jetty's Content-Length: 0 rather than no answer.
+                LOG.debug("{} sending a 304's head first failed: {}", Exchange.of(clientRequest).id(), x.toString());
+            }
+        }
         super.onProxyResponseSuccess(clientRequest, proxyResponse, serverResponse);
     }
 

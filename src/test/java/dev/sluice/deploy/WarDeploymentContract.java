@@ -31,6 +31,7 @@ abstract class WarDeploymentContract
 
     private TestUpstream upstream;
     private TestUpstream broken;
+    private dev.sluice.testing.ScriptedUpstream unchanged;
     private dev.sluice.testing.FakeModelProvider provider;
     private Path config;
     private Path war;
@@ -52,6 +53,9 @@ abstract class WarDeploymentContract
         Path war = Path.of(System.getProperty("sluice.war", "target/sluice.war"));
         assertTrue(Files.isRegularFile(war), "run `mvn verify`: the WAR is built by the package phase");
         upstream = TestUpstream.start();
+        // Raw bytes: a 304 that declares no length, which no server library here would write.
+        unchanged = new dev.sluice.testing.ScriptedUpstream();
+        unchanged.script("/unchanged", "HTTP/1.1 304 Not Modified\r\nConnection: close\r\nETag: \"v1\"\r\n\r\n");
         broken = TestUpstream.start(new org.eclipse.jetty.server.Handler.Abstract()
         {
             @Override
@@ -134,7 +138,10 @@ abstract class WarDeploymentContract
             route.shaped.transform.request.header.set.X-Route = ${route}
             route.shaped.transform.request.json.set./source = sluice
             route.shaped.transform.response.json.remove = /secret
-            """.formatted(upstream.url(), broken.url(), slow.url(), provider.uri(), shaped.url()));
+            upstream.unchanged.url = %s
+            route.unchanged.path = /unchanged
+            route.unchanged.upstream = unchanged
+            """.formatted(upstream.url(), broken.url(), slow.url(), provider.uri(), shaped.url(), unchanged.url()));
         // A JVM-wide setting naming a file that does not exist: the deployment's own parameter wins.
         System.setProperty("sluice.config", config + ".not-this-one");
         try
@@ -159,6 +166,7 @@ abstract class WarDeploymentContract
         slow.close();
         shaped.close();
         broken.close();
+        unchanged.close();
         provider.close();
         Files.deleteIfExists(config);
     }
@@ -224,6 +232,17 @@ abstract class WarDeploymentContract
     }
 
     @Test
+    void anUpstreams304DeclaresNoLengthInsideTheContainer() throws Exception
+    {
+        // RFC 9110 §8.6: not the Content-Length: 0 a container adds to a response completed unwritten.
+        dev.sluice.testing.RawHttp.Reply reply = dev.sluice.testing.RawHttp.send(port,
+            "GET " + CONTEXT_PATH + "/unchanged HTTP/1.1", "Host: localhost", "If-None-Match: \"v1\"", "Connection: close");
+        assertEquals(304, reply.status(), reply.head());
+        assertEquals("\"v1\"", reply.header("ETag"));
+        assertEquals(null, reply.header("Content-Length"), reply.head());
+    }
+
+    @Test
     void aPostBodyIsProxied() throws Exception
     {
         ContentResponse response = client.POST(url("/app/post"))
@@ -264,7 +283,7 @@ abstract class WarDeploymentContract
         assertEquals(200, response.getStatus());
         // The packaged WAR carries the POM's version.
         assertEquals("{\"status\":\"ready\",\"version\":\"" + dev.sluice.testing.ProjectVersion.fromPom()
-            + "\",\"routes\":9,\"config_reloads\":0,\"config_rejected\":0}\n", response.getContentAsString());
+            + "\",\"routes\":10,\"config_reloads\":0,\"config_rejected\":0}\n", response.getContentAsString());
     }
 
     @Test
