@@ -62,10 +62,16 @@ public final class AsyncBodyWrite
         {
             return;
         }
-        if (started)
+        try
         {
-            // Someone else's asynchronous request (the proxy servlet's) may have its own write
-            // listener, and a response takes one only: written as before, then completed.
+            output.setWriteListener(new Listener(async, output, body, offset, length, failed));
+        }
+        catch (IllegalStateException listenerSet)
+        {
+            // Someone else's asynchronous request (the proxy servlet's) set its own write listener
+            // before, and a response takes one only: written with a blocking write, then completed.
+            // The proxy servlet answers from the cache only before it has forwarded anything, so
+            // this is a safety net, not a path Sluice takes.
             try
             {
                 output.write(body, offset, length);
@@ -75,9 +81,7 @@ public final class AsyncBodyWrite
             {
                 async.complete();
             }
-            return;
         }
-        output.setWriteListener(new Listener(async, output, body, offset, length, failed));
     }
 
     /** Writes the body once the container says it may, completes once the container says it took it. */

@@ -265,6 +265,84 @@ class TomcatWarIT extends WarDeploymentContract
         }
     }
 
+    /**
+     * A stored answer the upstream confirmed with a 304 is written from the proxy's asynchronous
+     * request, on the upstream client's thread. Clients that stop reading it must hold no Tomcat
+     * thread, and must not hold up the next request for the same key: with a blocking write the
+     * first such client kept its revalidation open until it read, so every later request waited
+     * cache.lock-timeout for it (3 of the 18 requests reached the origin in this test's time).
+     */
+    @org.junit.jupiter.api.Test
+    void clientsThatStopReadingARevalidatedAnswerHoldNoThread() throws Exception
+    {
+        int size = 12 << 20;
+        int stalled = 16;
+        try (dev.sluice.testing.Origin origin = new dev.sluice.testing.Origin())
+        {
+            // Stale at once: every request after the first is revalidated, and the origin confirms it.
+            origin.script("/big", request -> "\"big1\"".equals(request.getHeaders().get("If-None-Match"))
+                ? dev.sluice.testing.Origin.Answer.of(304, null, "ETag", "\"big1\"", "Cache-Control", "max-age=0")
+                : dev.sluice.testing.Origin.Answer.of(200, "x".repeat(size), "ETag", "\"big1\"", "Cache-Control", "max-age=0"));
+            Path config = Files.createTempFile("sluice-revalidated", ".properties");
+            Files.writeString(config, """
+                cache.heap.size = 64MB
+                upstream.origin.url = %s
+                route.big.path = /
+                route.big.upstream = origin
+                route.big.cache = on
+                route.big.cache.max-object-size = 16MB
+                """.formatted(origin.url()));
+            Path war = Path.of(System.getProperty("sluice.war", "target/sluice.war"));
+            int port = deploy(war, "/revalidated", config);
+            Tomcat tomcat = tomcats.get(tomcats.size() - 1);
+            org.apache.tomcat.util.threads.ThreadPoolExecutor pool = (org.apache.tomcat.util.threads.ThreadPoolExecutor)tomcat.getConnector().getProtocolHandler().getExecutor();
+            org.eclipse.jetty.client.HttpClient client = new org.eclipse.jetty.client.HttpClient();
+            client.start();
+            List<java.net.Socket> sockets = new java.util.ArrayList<>();
+            try
+            {
+                String url = "http://127.0.0.1:" + port + "/revalidated/big";
+                org.eclipse.jetty.client.ContentResponse miss = dev.sluice.testing.Requests.send(client, java.net.URI.create(url), "GET", size + 1024);
+                assertEquals(200, miss.getStatus());
+                org.eclipse.jetty.client.ContentResponse confirmed = dev.sluice.testing.Requests.send(client, java.net.URI.create(url), "GET", size + 1024);
+                assertEquals("REVALIDATED", confirmed.getHeaders().get("X-Cache-Status"));
+                assertEquals(size, confirmed.getContent().length);
+                int before = pool.getActiveCount();
+                for (int i = 0; i < stalled; i++)
+                {
+                    java.net.Socket socket = new java.net.Socket();
+                    socket.setReceiveBufferSize(4096);
+                    socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 5000);
+                    socket.getOutputStream().write(("GET /revalidated/big HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nAccept-Encoding: gzip\r\n\r\n")
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    sockets.add(socket);
+                    // One at a time, so none waits on another's revalidation (collapsed requests are answered differently).
+                    Thread.sleep(100);
+                }
+                // Long enough for every answer to fill its socket's buffers and, if it blocked, to hold a thread.
+                Thread.sleep(2000);
+                int during = pool.getActiveCount();
+                org.junit.jupiter.api.Assertions.assertTrue(during < before + stalled / 2,
+                    "busy Tomcat threads went from " + before + " to " + during + " with " + stalled + " clients not reading");
+                assertEquals(1 + 1 + stalled, origin.count("/big"), "each request was revalidated upstream");
+                for (int i = 1; i < origin.count("/big"); i++)
+                {
+                    assertEquals("\"big1\"", origin.request("/big", i).get("If-None-Match"));
+                }
+            }
+            finally
+            {
+                for (java.net.Socket socket : sockets)
+                {
+                    socket.setSoLinger(true, 0);
+                    socket.close();
+                }
+                client.stop();
+                Files.deleteIfExists(config);
+            }
+        }
+    }
+
     private static void sleep(long millis)
     {
         try
