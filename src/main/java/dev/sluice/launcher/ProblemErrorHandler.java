@@ -24,6 +24,16 @@ import org.eclipse.jetty.util.Callback;
  */
 final class ProblemErrorHandler extends ErrorHandler
 {
+    /**
+     * Jetty writes error bodies only for GET, POST and HEAD, so a PUT with a malformed header got
+     * an empty 400; an API client of any method gets its problem (a HEAD answer still has no body).
+     */
+    @Override
+    public boolean errorPageForMethod(String method)
+    {
+        return true;
+    }
+
     @Override
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause, Callback callback)
     {
