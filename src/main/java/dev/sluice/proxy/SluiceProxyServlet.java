@@ -85,11 +85,11 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private static final Logger LOG = LoggerFactory.getLogger(SluiceProxyServlet.class);
     private static final String BAD_TARGET_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".badTarget";
     private static final String TARGET_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".target";
-    private static final String UNTRUSTED_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".untrusted";
+    /** A 502's detail more telling than the generic one (an untrusted certificate, oversized headers). */
+    private static final String DETAIL_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".badGatewayDetail";
     private static final String NO_TARGET_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".noTarget";
     private static final String ATTEMPTS_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".attempts";
     private static final String FLUSH_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".flush";
-    private static final String HEADERS_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".headersTooLarge";
     private static final String BODY_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".transformedBody";
     private static final String COPY_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".responseCopy";
     /** Whether a body that arrives whole can go straight to Jetty's output (see {@link WholeBodyWrite}). */
@@ -599,6 +599,15 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         @Override
         public void onBegin(Response response)
         {
+            int status = response.getStatus();
+            if (status < 200)
+            {
+                // The upstream clients' protocol handlers take 100 (when expected), 102 and 103 before
+                // this listener. Jetty's client cannot read past any other 1xx, and Sluice never
+                // forwards Upgrade, so no client asked for a 101: a 502 rather than a hang.
+                response.abort(new UpstreamFailure.UnexpectedAnswer("a " + status + " answer Sluice cannot pass on"));
+                return;
+            }
             headersNanos = System.nanoTime();
             if (attempts.policy.retries(clientRequest.getMethod(), response.getStatus()) && (next = attempts.next()) != null)
             {
@@ -1173,13 +1182,10 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         if (!exchange.outcome().clientSide())
         {
             exchange.outcome(UpstreamFailure.outcome(failure, proxyResponse.isCommitted()));
-            if (UpstreamFailure.untrustedCertificate(failure))
+            String detail = UpstreamFailure.badGatewayDetail(failure);
+            if (detail != null)
             {
-                clientRequest.setAttribute(UNTRUSTED_ATTRIBUTE, Boolean.TRUE);
-            }
-            if (UpstreamFailure.headersTooLarge(failure))
-            {
-                clientRequest.setAttribute(HEADERS_ATTRIBUTE, Boolean.TRUE);
+                clientRequest.setAttribute(DETAIL_ATTRIBUTE, detail);
             }
             LOG.warn("{} upstream '{}' failed: {}", exchange.id(), exchange.routeMatch().route().upstream(), UpstreamFailure.describe(failure));
         }
@@ -1233,10 +1239,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                     // The request body may not have been read to its end: do not reuse the connection.
                     proxyResponse.setHeader(HttpHeader.CONNECTION.asString(), "close");
                 }
-                String detail = clientRequest.getAttribute(UNTRUSTED_ATTRIBUTE) != null && status == 502
-                    ? UpstreamFailure.UNTRUSTED_DETAIL
-                    : clientRequest.getAttribute(HEADERS_ATTRIBUTE) != null && status == 502
-                    ? UpstreamFailure.HEADERS_DETAIL
+                String detail = status == 502 && clientRequest.getAttribute(DETAIL_ATTRIBUTE) instanceof String specific
+                    ? specific
                     : UpstreamFailure.detail(status);
                 exchange.addBytesOut(ProblemWriter.write(proxyResponse, status == 503 ? ProblemType.UPSTREAM_SATURATED : ProblemType.forStatus(status), detail, exchange.id(), exchange.traceId()));
             }

@@ -9,7 +9,9 @@ import java.util.function.Supplier;
 
 import dev.sluice.config.ProxySettings;
 import dev.sluice.upstream.UpstreamTls;
+import org.eclipse.jetty.client.EarlyHintsProtocolHandler;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.ProcessingProtocolHandler;
 import org.eclipse.jetty.client.ProtocolHandler;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.http.HttpCookieStore;
@@ -160,10 +162,14 @@ final class UpstreamClients implements AutoCloseable
         {
             throw new IllegalStateException("Cannot start the upstream HTTP client", x);
         }
-        // Bodies pass through as they are: no decoding, no protocol handling but 100-continue.
+        // Bodies pass through as they are: no decoding, no protocol handling but 100-continue and
+        // reading past 102 Processing and 103 Early Hints to the final answer (without a handler,
+        // Jetty's client waits after them until the request times out).
         client.getContentDecoderFactories().clear();
         client.getProtocolHandlers().clear();
         client.getProtocolHandlers().put(continueHandler.get());
+        client.getProtocolHandlers().put(new ProcessingProtocolHandler());
+        client.getProtocolHandlers().put(new EarlyHintsProtocolHandler());
         return client;
     }
 

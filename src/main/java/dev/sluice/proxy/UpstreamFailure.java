@@ -104,6 +104,17 @@ final class UpstreamFailure
         }
     }
 
+    /** Aborts an upstream answer Sluice cannot pass on: an unsolicited 101, an unknown 1xx. */
+    static final class UnexpectedAnswer extends Exception
+    {
+        private static final long serialVersionUID = 1L;
+
+        UnexpectedAnswer(String what)
+        {
+            super("the upstream sent " + what, null, false, false);
+        }
+    }
+
     /** Ends an exchange still running when Sluice stops. */
     static final class Stopping extends Exception
     {
@@ -184,6 +195,29 @@ final class UpstreamFailure
             return failure.getClass().getSimpleName();
         }
         return failure.getClass().getSimpleName() + ": " + message;
+    }
+
+    static final String UNEXPECTED_DETAIL = "The upstream's answer was one Sluice cannot pass on.";
+
+    /** The detail of a 502 that this failure explains better than {@link #detail(int)}, or null. */
+    static String badGatewayDetail(Throwable failure)
+    {
+        if (untrustedCertificate(failure))
+        {
+            return UNTRUSTED_DETAIL;
+        }
+        if (headersTooLarge(failure))
+        {
+            return HEADERS_DETAIL;
+        }
+        for (Throwable cause = failure; cause != null; cause = cause.getCause())
+        {
+            if (cause instanceof UnexpectedAnswer)
+            {
+                return UNEXPECTED_DETAIL;
+            }
+        }
+        return null;
     }
 
     /** The problem detail for a status Sluice answers on the upstream's behalf. */
