@@ -104,6 +104,8 @@ final class UpstreamFailure
         }
     }
 
+    static final String UNEXPECTED_DETAIL = "The upstream's answer was one Sluice cannot pass on.";
+
     /** Aborts an upstream answer Sluice cannot pass on: an unsolicited 101, an unknown 1xx. */
     static final class UnexpectedAnswer extends Exception
     {
@@ -196,8 +198,6 @@ final class UpstreamFailure
         }
         return failure.getClass().getSimpleName() + ": " + message;
     }
-
-    static final String UNEXPECTED_DETAIL = "The upstream's answer was one Sluice cannot pass on.";
 
     /** The detail of a 502 that this failure explains better than {@link #detail(int)}, or null. */
     static String badGatewayDetail(Throwable failure)
