@@ -11,6 +11,7 @@ import dev.sluice.tls.ServerKeys;
 import dev.sluice.tls.ServerTls;
 import dev.sluice.upstream.UpstreamTls;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
+import org.eclipse.jetty.ee10.servlet.ErrorPageErrorHandler;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.http2.HTTP2Cipher;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
@@ -146,6 +147,16 @@ public final class SluiceServer implements AutoCloseable
         // Jetty's webdefault adds a default servlet, JSP and a TRACE constraint (403) that Sluice
         // does not need: ExchangeFilter refuses TRACE itself, with a 405 problem.
         context.setDefaultsDescriptor(null);
+        // Jetty dispatches to the error page (web.xml's, problem+json) only for GET, POST and HEAD;
+        // a DELETE the web application refused got an empty body.
+        context.setErrorHandler(new ErrorPageErrorHandler()
+        {
+            @Override
+            public boolean errorPageForMethod(String method)
+            {
+                return true;
+            }
+        });
         if (config != null)
         {
             context.setAttribute(ConfigListener.PATH_ATTRIBUTE, config.toAbsolutePath().toString());

@@ -1,4 +1,4 @@
-// Requests the launcher's Jetty refuses before Sluice sees them are answered as problem+json, whatever their method.
+// Requests the launcher's Jetty refuses, before Sluice sees them or inside the web application, are problem+json whatever their method.
 package dev.sluice.launcher;
 
 import dev.sluice.testing.RawHttp;
@@ -16,12 +16,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Jetty's own error handler writes a body only for GET, POST and HEAD; an API client that sent a
- * PUT with a malformed header got an empty 400. Each refusal here must be a problem document with
- * the request id, and must never reach the upstream.
+ * Jetty's own error handlers write a body (and dispatch to the web application's error page) only
+ * for GET, POST and HEAD; an API client that sent a PUT with a malformed header got an empty 400.
+ * Each refusal here must be a problem document, and must never reach the upstream.
  */
 class ContainerRefusalsTest
 {
+    private static final String ADMIN = "admin-secret-refusals";
+
     private static TestUpstream upstream;
     private static SluiceUnderTest sluice;
 
@@ -33,7 +35,8 @@ class ContainerRefusalsTest
             upstream.app.url = %s
             route.app.path = /
             route.app.upstream = app
-            """.formatted(upstream.url()));
+            admin.token = demo:%s
+            """.formatted(upstream.url(), ADMIN));
     }
 
     @AfterAll
@@ -68,6 +71,20 @@ class ContainerRefusalsTest
         RawHttp.Reply reply = RawHttp.send(sluice.port(), method + " /x HTTP/1.1", "Host: localhost", "X-Big: " + "a".repeat(20_000),
             "Content-Length: 0", "Connection: close");
         assertProblem(reply, 431);
+    }
+
+    /**
+     * Refused inside the web application (Jetty cannot decode the query of an admin call): the
+     * error page is problem+json for every method, not only GET, POST and HEAD.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"GET", "DELETE"})
+    void anUndecodableAdminQueryIsAProblemForEveryMethod(String method) throws Exception
+    {
+        String path = method.equals("GET") ? "/-/admin/limits?route=%zz" : "/-/admin/cache?url=%zz";
+        RawHttp.Reply reply = RawHttp.send(sluice.port(), method + " " + path + " HTTP/1.1", "Host: localhost", "Authorization: Bearer " + ADMIN,
+            "Connection: close");
+        assertProblem(reply, 400);
     }
 
     @Test
