@@ -1357,6 +1357,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     {
         private final Exchange exchange;
         private final HttpServletRequest clientRequest;
+        private volatile boolean upstreamFailed;
 
         CountingReader(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest, AsyncRequestContent content)
         {
@@ -1377,7 +1378,14 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                 callback.failed(new BodyTooLarge(limit));
                 return;
             }
-            super.onRequestContent(clientRequest, proxyRequest, content, buffer, offset, length, callback);
+            // A piece that cannot go upstream failed with the upstream request (refused, reset,
+            // timed out), which took its content with it: the upstream's failure, which the
+            // response listener answers (502, 504), not the client's.
+            super.onRequestContent(clientRequest, proxyRequest, content, buffer, offset, length, Callback.from(callback.getInvocationType(), callback::succeeded, failure ->
+            {
+                upstreamFailed = true;
+                callback.failed(failure);
+            }));
         }
 
         @Override
@@ -1408,6 +1416,11 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         @Override
         public void onError(Throwable failure)
         {
+            if (upstreamFailed)
+            {
+                LOG.debug("{} the upstream request failed while its body was being sent: {}", exchange.id(), failure.toString());
+                return;
+            }
             exchange.outcome(Exchange.Outcome.CLIENT_BODY_FAILED);
             clientStatus(clientRequest, clientRequestStatus(failure));
             LOG.debug("{} client request body failed: {}", exchange.id(), failure.toString());
