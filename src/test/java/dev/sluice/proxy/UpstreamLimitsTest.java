@@ -1,4 +1,4 @@
-// What an upstream cannot do to Sluice or its clients: oversized or countless headers, bodies that stop short.
+// What an upstream cannot do to Sluice or its clients: oversized or countless headers, bodies that stop short, interim answers.
 package dev.sluice.proxy;
 
 import java.io.ByteArrayOutputStream;
@@ -12,6 +12,8 @@ import dev.sluice.testing.SluiceUnderTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -118,5 +120,43 @@ class UpstreamLimitsTest
         String answer = raw("/cut-chunked");
         assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
         assertFalse(answer.endsWith("0\r\n\r\n"), answer);
+    }
+
+    /** The answer to GET {@code path}, which must come well within RawHttp's 10 s read timeout. */
+    private static RawHttp.Reply promptly(String path) throws Exception
+    {
+        long started = System.nanoTime();
+        RawHttp.Reply reply = RawHttp.send(sluice.port(), "GET " + path + " HTTP/1.1", "Host: localhost", "Connection: close");
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        assertTrue(millis < 5000, "answered after " + millis + " ms");
+        return reply;
+    }
+
+    /**
+     * Jetty's client, with the protocol handlers a proxy clears, stopped after a 102 or 103 and
+     * waited for the request's timeout; a route has none by default, so it waited forever.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n",
+        "HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n"})
+    void interimAnswersAreReadPastToTheFinalAnswer(String interim) throws Exception
+    {
+        upstream.script("/interim", interim + "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 5\r\n\r\nfinal");
+        RawHttp.Reply reply = promptly("/interim");
+        assertEquals(200, reply.status(), reply.head());
+        assertEquals("final", reply.body());
+    }
+
+    /** A 1xx Jetty's client cannot read past, and a 101 no client asked for (Sluice never forwards Upgrade). */
+    @ParameterizedTest
+    @ValueSource(strings = {"HTTP/1.1 199 Unknown\r\n\r\nHTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok",
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"})
+    void answersSluiceCannotPassOnAre502(String answer) throws Exception
+    {
+        upstream.script("/odd", answer);
+        RawHttp.Reply reply = promptly("/odd");
+        assertEquals(502, reply.status(), reply.head());
+        assertTrue(reply.header("Content-Type").startsWith("application/problem+json"), reply.head());
+        assertTrue(reply.body().contains("Sluice cannot pass on"), reply.body());
     }
 }
