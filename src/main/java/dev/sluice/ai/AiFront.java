@@ -18,8 +18,10 @@ import dev.sluice.observe.Metrics;
 import dev.sluice.route.Route;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.eclipse.jetty.client.EarlyHintsProtocolHandler;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.HttpClientTransport;
+import org.eclipse.jetty.client.ProcessingProtocolHandler;
 import org.eclipse.jetty.client.transport.HttpClientConnectionFactory;
 import org.eclipse.jetty.client.transport.HttpClientTransportDynamic;
 import org.eclipse.jetty.http.HttpField;
@@ -435,8 +437,12 @@ public final class AiFront implements AutoCloseable
         // No Accept-Encoding: a compressed event stream would be held back by the compressor.
         client.getContentDecoderFactories().clear();
         // A provider's 401 is an answer to map (its key is wrong), not a challenge to follow, and
-        // nothing is redirected: Sluice talks only to the configured base URL.
+        // nothing is redirected: Sluice talks only to the configured base URL. 102 and 103 are
+        // read past to the answer: without a handler Jetty's client stops after them, and only the
+        // provider's total timeout (10 minutes by default) ended the wait.
         client.getProtocolHandlers().clear();
+        client.getProtocolHandlers().put(new ProcessingProtocolHandler());
+        client.getProtocolHandlers().put(new EarlyHintsProtocolHandler());
         return client;
     }
 

@@ -54,6 +54,8 @@ class AiFrontTest
     private static final String ANTHROPIC_SECRET = "ant-test-provider-secret";
     private static FakeModelProvider openai;
     private static FakeModelProvider anthropic;
+    /** A provider that sends 103 Early Hints before its answer, as some behind a CDN do. */
+    private static dev.sluice.testing.ScriptedUpstream hinting;
     private static SluiceUnderTest sluice;
     private static LogCapture log;
     private static OpenAIClient sdk;
@@ -65,6 +67,12 @@ class AiFrontTest
         log = LogCapture.start();
         openai = FakeModelProvider.start("openai");
         anthropic = FakeModelProvider.start("anthropic");
+        hinting = new dev.sluice.testing.ScriptedUpstream();
+        String completion = "{\"id\":\"chatcmpl-h\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"hinted-1\",\"choices\":[{\"index\":0,"
+            + "\"message\":{\"role\":\"assistant\",\"content\":\"hi after hints\"},\"finish_reason\":\"stop\"}],"
+            + "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":3,\"total_tokens\":8}}";
+        hinting.script("/v1/chat/completions", "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+            + "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " + completion.length() + "\r\n\r\n" + completion);
         StringBuilder config = new StringBuilder("""
             admin.token = demo:ai-test-admin
             route.ai.path = /v1
@@ -113,7 +121,14 @@ class AiFrontTest
             ai.model.tiny.target.main.provider = oa
             ai.model.tiny.target.main.model = tiny-context
             ai.model.tiny.target.main.context-window = 20
-            """.formatted(KeyHashes.sha256(ALICE), KeyHashes.sha256(BOB), openai.uri(), OPENAI_SECRET, anthropic.uri(), ANTHROPIC_SECRET, openai.uri()));
+            ai.provider.hint.type = openai
+            ai.provider.hint.base-url = %s/v1
+            ai.provider.hint.api-key = hint-provider-secret
+            ai.provider.hint.first-token-timeout = 5s
+            ai.model.hinted.target.main.provider = hint
+            ai.model.hinted.target.main.model = hinted-1
+            """.formatted(KeyHashes.sha256(ALICE), KeyHashes.sha256(BOB), openai.uri(), OPENAI_SECRET, anthropic.uri(), ANTHROPIC_SECRET, openai.uri(),
+                hinting.url()));
         // One alias per fallback case, so one case's cooling target never changes another's order.
         for (int i = 1; i <= 12; i++)
         {
@@ -134,6 +149,7 @@ class AiFrontTest
         sluice.close();
         openai.close();
         anthropic.close();
+        hinting.close();
         log.close();
     }
 
@@ -194,6 +210,24 @@ class AiFrontTest
         assertEquals("gpt-4o-mini", received.body().path("model").asText(), "the alias became the provider's model id");
         assertEquals("Bearer " + OPENAI_SECRET, received.header("Authorization"), "Sluice's provider key, not the client's");
         assertFalse(received.headers().toString().contains(ALICE), "the client's credential never reaches a provider");
+    }
+
+    /**
+     * Jetty's client, with the protocol handlers cleared, stopped after the 103; the first-token
+     * timeout applies to streams only, so the request waited for the provider's total timeout
+     * (10 minutes by default; still waiting after 9 in this test).
+     */
+    @Test
+    void aProvidersEarlyHintsAreReadPastToItsAnswer() throws Exception
+    {
+        long started = System.nanoTime();
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(sluice.uri("/v1/chat/completions")).timeout(Duration.ofSeconds(20))
+            .header("Authorization", "Bearer " + ALICE).header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(chat("hinted", false, ""))).build(), HttpResponse.BodyHandlers.ofString());
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("hi after hints", JSON.readTree(response.body()).path("choices").path(0).path("message").path("content").asText());
+        assertTrue(millis < 4000, "answered after " + millis + " ms");
     }
 
     @Test

@@ -14,8 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
- * Reads each request's head (bodies are not expected), looks up the path's script and writes
- * its bytes, then closes the connection: one exchange per connection.
+ * Reads each request's head and a body of declared length, looks up the path's script and
+ * writes its bytes, then closes the connection: one exchange per connection.
  */
 public final class ScriptedUpstream implements AutoCloseable
 {
@@ -81,7 +81,16 @@ public final class ScriptedUpstream implements AutoCloseable
                     break;
                 }
             }
-            String requestLine = head.toString(StandardCharsets.ISO_8859_1).split("\r\n", 2)[0];
+            String headText = head.toString(StandardCharsets.ISO_8859_1);
+            String requestLine = headText.split("\r\n", 2)[0];
+            // A body with a length is read first, so closing never resets a sender still writing.
+            for (String line : headText.split("\r\n"))
+            {
+                if (line.regionMatches(true, 0, "Content-Length:", 0, 15))
+                {
+                    in.readNBytes(Integer.parseInt(line.substring(15).trim()));
+                }
+            }
             String path = requestLine.split(" ")[1];
             Supplier<byte[]> script = scripts.getOrDefault(path, () -> "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
             OutputStream out = socket.getOutputStream();
