@@ -36,6 +36,8 @@ final class AiCall implements AsyncListener
     final boolean stream;
     final boolean includeUsage;
     private final long outputTokens;
+    /** How many choices the request asks for ({@code n}); each may use the completion tokens. */
+    private final long choices;
     private final AtomicBoolean completed = new AtomicBoolean();
     AiSettings.Model model;
     private Iterator<AiSettings.Target> order;
@@ -76,6 +78,8 @@ final class AiCall implements AsyncListener
         this.includeUsage = stream && body.path("stream_options").path("include_usage").asBoolean(false);
         JsonNode max = body.hasNonNull("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
         this.outputTokens = max != null && max.canConvertToLong() ? Math.max(0, max.asLong()) : 0;
+        JsonNode n = body.get("n");
+        this.choices = n != null && n.canConvertToLong() ? Math.max(1, n.asLong()) : 1;
     }
 
     void start()
@@ -286,23 +290,26 @@ final class AiCall implements AsyncListener
             identity == null ? java.util.Set.of() : identity.groups(), fallback);
     }
 
-    /** The completion tokens to hold: the request's max_tokens, else the largest any target of the alias may send. */
+    /**
+     * The completion tokens to hold: the request's max_tokens, else the largest any target of the
+     * alias may send, for each of the {@code n} choices it asks for.
+     */
     long completionReserve()
     {
         if (operation != AiFront.Operation.CHAT)
         {
             return 0;
         }
-        if (outputTokens > 0)
+        long each = outputTokens;
+        if (each == 0)
         {
-            return outputTokens;
+            for (AiSettings.Target target : model.targets())
+            {
+                each = Math.max(each, target.maxTokens());
+            }
         }
-        long most = 0;
-        for (AiSettings.Target target : model.targets())
-        {
-            most = Math.max(most, target.maxTokens());
-        }
-        return most;
+        // Saturates: a request asking for more than any limit holds is refused as too large.
+        return choices > Long.MAX_VALUE / Math.max(1, each) ? Long.MAX_VALUE : each * choices;
     }
 
     long promptEstimate()

@@ -50,7 +50,7 @@ class AiTokenLimitTest
     private static String config(String extra) throws Exception
     {
         StringBuilder keys = new StringBuilder();
-        for (String who : List.of("alice", "bob", "carol", "dave"))
+        for (String who : List.of("alice", "bob", "carol", "dave", "erin"))
         {
             keys.append("consumer.").append(who).append(".api-key.main = sha256:").append(KeyHashes.sha256(who + "-key-0123456789abcdef")).append('\n');
         }
@@ -179,6 +179,19 @@ class AiTokenLimitTest
         assertEquals(LIMIT - used - (prompt + 200), Long.parseLong(second.headers().firstValue("x-ratelimit-remaining-tokens").orElseThrow()));
         // Bob is in no group: only the token limit applies to him.
         assertTrue(second.headers().firstValue("x-ratelimit-limit-requests").isEmpty());
+    }
+
+    /** {@code n} choices may each use max_tokens: the reservation holds all of them. */
+    @Test
+    void aRequestForSeveralChoicesReservesTheCompletionOfEach() throws Exception
+    {
+        HttpRequest request = HttpRequest.newBuilder(local.uri("/v1/chat/completions")).header("Authorization", "Bearer erin-key-0123456789abcdef")
+            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                "{\"model\":\"gpt\",\"n\":3,\"max_tokens\":20,\"messages\":[{\"role\":\"user\",\"content\":\"Three ways to say hi\"}]}")).build();
+        HttpResponse<String> answer = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, answer.statusCode(), answer.body());
+        long prompt = JSON.readTree(answer.body()).path("usage").path("prompt_tokens").asLong();
+        assertEquals(LIMIT - (prompt + 3 * 20), Long.parseLong(answer.headers().firstValue("x-ratelimit-remaining-tokens").orElseThrow()));
     }
 
     @Test
