@@ -36,9 +36,9 @@ final class NotModifiedHead implements WriteListener
     }
 
     /** Whether {@code response} is an upstream's 304 the container would give a length it did not have. */
-    static boolean needed(int status, HttpServletResponse response)
+    static boolean needed(HttpServletResponse response)
     {
-        return status == HttpServletResponse.SC_NOT_MODIFIED && !response.isCommitted() && !response.containsHeader("Content-Length");
+        return response.getStatus() == HttpServletResponse.SC_NOT_MODIFIED && !response.isCommitted() && !response.containsHeader("Content-Length");
     }
 
     /** Sends the head, then runs {@code complete} (which ends the asynchronous exchange). */

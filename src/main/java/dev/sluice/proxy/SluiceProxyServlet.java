@@ -85,7 +85,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private static final Logger LOG = LoggerFactory.getLogger(SluiceProxyServlet.class);
     private static final String BAD_TARGET_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".badTarget";
     private static final String TARGET_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".target";
-    /** A 502's detail more telling than the generic one (an untrusted certificate, oversized headers). */
+    /** A 502's detail more telling than the generic one (an untrusted certificate, oversized headers, an unexpected answer). */
     private static final String DETAIL_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".badGatewayDetail";
     private static final String NO_TARGET_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".noTarget";
     private static final String ATTEMPTS_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".attempts";
@@ -987,7 +987,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         {
             cache.complete();
         }
-        if (NotModifiedHead.needed(proxyResponse.getStatus(), proxyResponse))
+        if (NotModifiedHead.needed(proxyResponse))
         {
             try
             {
