@@ -124,6 +124,14 @@ public final class ExchangeFilter implements Filter
             // TRACE reflects cookies and credentials back to the caller (cross-site tracing).
             return refuse(response, exchange, ProblemType.METHOD_NOT_ALLOWED, "TRACE is not forwarded.");
         }
+        String coding = unsupportedTransferCoding(request);
+        if (coding != null)
+        {
+            // Jetty reads such a body as chunked and would forward it without its other codings:
+            // coded bytes labelled as plain ones. RFC 9112 §6.1 answers 501, as nginx and Tomcat do.
+            return refuse(response, exchange, ProblemType.UNSUPPORTED_TRANSFER_CODING, "The transfer coding '" + printable(coding)
+                + "' is not supported: Sluice accepts only chunked request bodies.");
+        }
         RequestPath path;
         try
         {
@@ -154,7 +162,28 @@ public final class ExchangeFilter implements Filter
         return true;
     }
 
-    /** A method token is ASCII by the parser's rules; cut it short so a problem never echoes a long one. */
+    /** The first transfer coding other than {@code chunked} the request declares, or null. */
+    private static String unsupportedTransferCoding(HttpServletRequest request)
+    {
+        if (request.getHeader(HeaderNames.TRANSFER_ENCODING) == null)
+        {
+            return null;
+        }
+        for (String field : Collections.list(request.getHeaders(HeaderNames.TRANSFER_ENCODING)))
+        {
+            for (String coding : field.split(","))
+            {
+                String trimmed = coding.trim();
+                if (!trimmed.isEmpty() && !"chunked".equalsIgnoreCase(trimmed))
+                {
+                    return trimmed;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** A method or coding token is ASCII by the parser's rules; cut it short so a problem never echoes a long one. */
     private static String printable(String method)
     {
         return method.length() <= 32 ? method : method.substring(0, 32) + "...";

@@ -18,6 +18,7 @@ public final class HeaderNames
     public static final String RETRY_AFTER = "Retry-After";
     public static final String AUTHORIZATION = "Authorization";
     public static final String WWW_AUTHENTICATE = "WWW-Authenticate";
+    public static final String TRANSFER_ENCODING = "Transfer-Encoding";
 
     private HeaderNames()
     {

@@ -25,6 +25,7 @@ public enum ProblemType
     RATE_LIMITED(429, "rate-limited", "Too many requests"),
     HEADERS_TOO_LARGE(431, "headers-too-large", "Request header fields too large"),
     INTERNAL(500, "internal", "Internal error"),
+    UNSUPPORTED_TRANSFER_CODING(501, "unsupported-transfer-coding", "Transfer coding not supported"),
     BAD_GATEWAY(502, "bad-gateway", "Upstream unavailable"),
     NOT_READY(503, "not-ready", "Not ready"),
     MAINTENANCE(503, "maintenance", "Down for maintenance"),

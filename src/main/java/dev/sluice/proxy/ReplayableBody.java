@@ -100,6 +100,7 @@ final class ReplayableBody implements ReadListener
     /** The kept body for another attempt. Call only after {@link #whenComplete} ran. */
     Request.Content copy()
     {
-        return new ByteBufferRequestContent(ByteBuffer.wrap(bytes, 0, filled));
+        // Untyped, as the first attempt's: the client's own Content-Type, if any, is a copied header.
+        return new ByteBufferRequestContent((String)null, ByteBuffer.wrap(bytes, 0, filled));
     }
 }

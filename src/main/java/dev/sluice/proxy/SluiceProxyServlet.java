@@ -430,14 +430,27 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         if (attempts.policy.retries() > 0 && attempts.pool.members().size() > 1 && length > 0 && length <= attempts.exchange.settings().proxy().retryMaxBody()
             && !expects100Continue(clientRequest))
         {
-            AsyncRequestContent content = new AsyncRequestContent();
+            AsyncRequestContent content = untypedContent();
             attempts.body = new ReplayableBody(clientRequest.getInputStream(), (int)length, attempts.exchange, content,
                 failure -> onClientRequestFailure(clientRequest, attempts.current, proxyResponse, failure));
             clientRequest.getInputStream().setReadListener(attempts.body);
             return content;
         }
         attempts.streamed = true;
-        return super.proxyRequestContent(clientRequest, proxyResponse, proxyRequest);
+        // AsyncProxyServlet's own, but with a body that carries no type of its own.
+        AsyncRequestContent content = untypedContent();
+        clientRequest.getInputStream().setReadListener(newReadListener(clientRequest, proxyResponse, proxyRequest, content));
+        return content;
+    }
+
+    /**
+     * Content that leaves the request's type to the client's own {@code Content-Type}, copied with
+     * its other headers: Jetty's client labels a body without one {@code application/octet-stream},
+     * which would change what the API receives.
+     */
+    static AsyncRequestContent untypedContent()
+    {
+        return new AsyncRequestContent((String)null);
     }
 
     /**
