@@ -855,7 +855,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         }
         // What decides which headers pass, read once per response rather than once per header.
         CacheExchange cache = CacheExchange.of(clientRequest);
-        PassingHeaders passing = new PassingHeaders(connectionTokens(serverResponse), exchange.settings().cache(), cache != null);
+        PassingHeaders passing = new PassingHeaders(serverResponse, exchange.settings().cache(), cache != null);
         RouteTransform transform = exchange.settings().transform().route(exchange.routeMatch().route().name());
         if (transform != null)
         {
@@ -1028,16 +1028,24 @@ public class SluiceProxyServlet extends AsyncProxyServlet
      * not those the upstream named in its {@code Connection} header, not its request id, and not
      * a CDN-Cache-Control (RFC 9213) aimed at Sluice's cache when this response may be stored.
      */
-    private record PassingHeaders(Set<String> connectionTokens, dev.sluice.cache.CacheSettings cache, boolean caching)
+    private record PassingHeaders(Set<String> connectionTokens, dev.sluice.cache.CacheSettings cache, boolean caching, boolean noContent)
     {
+        PassingHeaders(Response serverResponse, dev.sluice.cache.CacheSettings cache, boolean caching)
+        {
+            // A 204's Content-Length is not allowed (RFC 9110 §8.6) and its body is nothing
+            // whatever it says; passed on, the container would wait for the bytes it declares.
+            this(SluiceProxyServlet.connectionTokens(serverResponse), cache, caching, serverResponse.getStatus() == HttpServletResponse.SC_NO_CONTENT);
+        }
+
         static PassingHeaders of(HttpServletRequest clientRequest, Exchange exchange, Response serverResponse)
         {
-            return new PassingHeaders(SluiceProxyServlet.connectionTokens(serverResponse), exchange.settings().cache(), CacheExchange.of(clientRequest) != null);
+            return new PassingHeaders(serverResponse, exchange.settings().cache(), CacheExchange.of(clientRequest) != null);
         }
 
         boolean passes(String lowerCaseName)
         {
-            return !lowerCaseName.equals("x-request-id") && !connectionTokens.contains(lowerCaseName) && !(caching && cache.consumes(lowerCaseName));
+            return !lowerCaseName.equals("x-request-id") && !connectionTokens.contains(lowerCaseName) && !(caching && cache.consumes(lowerCaseName))
+                && !(noContent && lowerCaseName.equals("content-length"));
         }
     }
 

@@ -108,6 +108,21 @@ class BodilessResponsesTest
     }
 
     @Test
+    void aNoContentThatDeclaresALengthIsPassedOnWithoutIt() throws Exception
+    {
+        // RFC 9110 §8.6 forbids the field on a 204 and §15.3.5 says a 204 ends at its head; an
+        // upstream that sends both anyway got a 500 from Sluice, whose container then waited for
+        // two bytes of body. nginx passes the 204 on and drops what followed it.
+        upstream.script("/204-sized", "HTTP/1.1 204 No Content\r\nConnection: close\r\nX-Done: yes\r\nContent-Length: 2\r\n\r\nok");
+        String[] answers = twoOnOneConnection("GET", "/204-sized");
+        assertTrue(answers[0].startsWith("HTTP/1.1 204 "), answers[0]);
+        assertTrue(answers[0].contains("X-Done: yes"), answers[0]);
+        assertFalse(declaresLength(answers[0]), answers[0]);
+        assertTrue(answers[0].endsWith("\r\n\r\n"), "a 204 has no body: " + answers[0]);
+        assertTrue(answers[1].endsWith("\r\n\r\nhello"), answers[1]);
+    }
+
+    @Test
     void aHeadAnswerKeepsTheLengthOfWhatAGetWouldGet() throws Exception
     {
         upstream.script("/head", "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 5\r\n\r\n");
