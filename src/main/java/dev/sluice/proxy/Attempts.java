@@ -38,6 +38,8 @@ final class Attempts
     /** Set once sending starts, for the sweep. */
     volatile jakarta.servlet.http.HttpServletRequest clientRequest;
     int retries;
+    /** The request was sent again after a pooled connection turned out closed (at most once). */
+    volatile boolean staleResent;
 
     Attempts(Exchange exchange, Pool pool, RetryPolicy policy, String hashKey)
     {
@@ -45,6 +47,15 @@ final class Attempts
         this.pool = pool;
         this.policy = policy;
         this.hashKey = hashKey;
+    }
+
+    /**
+     * Whether a body of this method is worth keeping whole to send again on a new connection
+     * when the pooled one it went out on was closed under it: only methods that may be repeated.
+     */
+    static boolean mayResendOnStaleConnection(RetryPolicy policy, String method)
+    {
+        return policy.onReset() && RetryPolicy.idempotent(method);
     }
 
     /**

@@ -427,8 +427,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         {
             attempts.bodyWatch = new BodyWatchdog(proxy.requestBodyIdleTimeout(), proxy.requestBodyMinRate(), System.nanoTime());
         }
-        if (attempts.policy.retries() > 0 && attempts.pool.members().size() > 1 && length > 0 && length <= attempts.exchange.settings().proxy().retryMaxBody()
-            && !expects100Continue(clientRequest))
+        if (length > 0 && length <= attempts.exchange.settings().proxy().retryMaxBody() && !expects100Continue(clientRequest)
+            && ((attempts.policy.retries() > 0 && attempts.pool.members().size() > 1) || Attempts.mayResendOnStaleConnection(attempts.policy, clientRequest.getMethod())))
         {
             AsyncRequestContent content = untypedContent();
             attempts.body = new ReplayableBody(clientRequest.getInputStream(), (int)length, attempts.exchange, content,
@@ -682,6 +682,21 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             long latency = headersNanos < 0 ? -1 : headersNanos - startNanos;
             // A client whose body broke off or was malformed is no evidence against the target.
             boolean clientGone = exchange.outcome().clientSide();
+            if (!clientGone && exchange.outcome() != Exchange.Outcome.STOPPING && staleConnection(result))
+            {
+                // The same target again, keeping this attempt's place in its in-flight count (and
+                // its probe, if it was one): a connection it had finished with says nothing of it.
+                LOG.debug("{} upstream target {} closed a pooled connection as the request went out; sending it again on a new one",
+                    exchange.id(), member);
+                attempts.staleResent = true;
+                if (spanId != null && exchange.spans() != null)
+                {
+                    exchange.spans().upstreamAttempt(spanId, startNanos, System.nanoTime(), proxyRequest.getMethod(), proxyRequest.getScheme(),
+                        member.target(), proxyRequest.getPath(), index, 0, result.getFailure());
+                }
+                retry(member);
+                return;
+            }
             Response response = result.getResponse();
             int status = headersNanos >= 0 && response != null ? response.getStatus() : 0;
             Pool.Result health;
@@ -737,6 +752,35 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                 return;
             }
             delegate().onComplete(result);
+        }
+
+        /**
+         * Whether this attempt failed on a pooled connection the upstream closed as the request went
+         * out (RFC 9112 §9.3.1: servers close idle connections when they like, and one whose
+         * keep-alive timeout is shorter than the pool's does so while Sluice reuses it). The
+         * request then never reached the upstream's application, and nginx sends it again on a new
+         * connection: so does Sluice, once per request and not counted as a retry, when nothing of
+         * a response arrived, the route retries resets (or connect failures, for a request not yet
+         * written), the method may be repeated once written, and the body, if any, was kept.
+         */
+        private boolean staleConnection(Result result)
+        {
+            if (!result.isFailed() || headersNanos >= 0 || forwarded || next != null || attempts.staleResent
+                || !Boolean.TRUE.equals(proxyRequest.getAttributes().get(UpstreamClients.REUSED_CONNECTION)))
+            {
+                return false;
+            }
+            Throwable failure = result.getFailure();
+            if (!(failure instanceof java.io.IOException) || UpstreamFailure.isTimeout(failure))
+            {
+                // Sluice's own aborts (an unexpected answer, a limit) and timeouts are not a closed connection.
+                return false;
+            }
+            if (attempts.streamed)
+            {
+                return false;
+            }
+            return sent ? attempts.policy.onReset() && RetryPolicy.idempotent(clientRequest.getMethod()) : attempts.policy.onConnectFailure();
         }
 
         /**

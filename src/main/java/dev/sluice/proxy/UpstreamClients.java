@@ -13,11 +13,17 @@ import org.eclipse.jetty.client.EarlyHintsProtocolHandler;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.ProcessingProtocolHandler;
 import org.eclipse.jetty.client.ProtocolHandler;
+import org.eclipse.jetty.client.transport.HttpClientConnectionFactory;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
+import org.eclipse.jetty.client.transport.HttpExchange;
+import org.eclipse.jetty.client.transport.SendFailure;
+import org.eclipse.jetty.client.transport.internal.HttpConnectionOverHTTP;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.io.ClientConnectionFactory;
 import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.Scheduler;
@@ -30,6 +36,12 @@ import org.eclipse.jetty.util.thread.Scheduler;
  */
 final class UpstreamClients implements AutoCloseable
 {
+    /**
+     * Request attribute set on an upstream request sent on a pooled connection that carried one
+     * before, which the upstream may have closed as the request went out.
+     */
+    static final String REUSED_CONNECTION = UpstreamClients.class.getName() + ".reusedConnection";
+
     /** Bytes read from an upstream at a time: the largest size {@link ArrayByteBufferPool} keeps by default. */
     static final int RESPONSE_BUFFER_BYTES = 64 * 1024;
 
@@ -119,7 +131,7 @@ final class UpstreamClients implements AutoCloseable
         Duration connectTimeout = key.connectTimeout();
         ClientConnector connector = new ClientConnector();
         connector.setSslContextFactory(sslContextFactory(key.tls()));
-        HttpClientTransportOverHTTP transport = new HttpClientTransportOverHTTP(connector);
+        HttpClientTransportOverHTTP transport = new MarkingTransport(connector);
         // Jetty's parser reuses header fields it has seen, matched without regard to case by
         // default: a proxy must pass "MaX-aGe=1" on as the upstream wrote it, not as an earlier
         // response did.
@@ -234,6 +246,48 @@ final class UpstreamClients implements AutoCloseable
         catch (Exception ignored)
         {
             // Shutting down: nothing useful to do with a failure here.
+        }
+    }
+
+    /** Jetty's HTTP/1.1 transport, with connections that mark the requests they carry after their first. */
+    private static final class MarkingTransport extends HttpClientTransportOverHTTP
+    {
+        /** Only for {@link ClientConnectionFactory#customize}, as Jetty's own factory applies it. */
+        private final ClientConnectionFactory customizer = new HttpClientConnectionFactory();
+
+        MarkingTransport(ClientConnector connector)
+        {
+            super(connector);
+        }
+
+        @Override
+        public org.eclipse.jetty.io.Connection newConnection(EndPoint endPoint, Map<String, Object> context)
+        {
+            HttpConnectionOverHTTP connection = new MarkingConnection(endPoint, context);
+            connection.setInitialize(isInitializeConnections());
+            return customizer.customize(connection, context);
+        }
+    }
+
+    /** Sets {@link #REUSED_CONNECTION} on every request after its first (HTTP/1.1: one at a time). */
+    private static final class MarkingConnection extends HttpConnectionOverHTTP
+    {
+        private volatile boolean used;
+
+        MarkingConnection(EndPoint endPoint, Map<String, Object> context)
+        {
+            super(endPoint, context);
+        }
+
+        @Override
+        public SendFailure send(HttpExchange exchange)
+        {
+            if (used)
+            {
+                exchange.getRequest().attribute(REUSED_CONNECTION, Boolean.TRUE);
+            }
+            used = true;
+            return super.send(exchange);
         }
     }
 }

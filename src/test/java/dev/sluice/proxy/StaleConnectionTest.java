@@ -1,0 +1,193 @@
+// A pooled upstream connection the upstream closes as Sluice reuses it: the request is sent again on a new one, when that is safe.
+package dev.sluice.proxy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.sluice.testing.SluiceUnderTest;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.StringRequestContent;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * An upstream may close a keep-alive connection whenever it likes (RFC 9112 §9.3), and one whose
+ * keep-alive timeout is shorter than Sluice's pool's (Node.js: 5 s) does so while Sluice is
+ * writing the next request on it. That request never reached the application: nginx sends it
+ * again on a new connection, and so does Sluice, for methods that may be repeated and bodies it
+ * can send again. Here the upstream answers the first request on each connection and closes it
+ * when the second arrives, which is that race made certain.
+ */
+class StaleConnectionTest
+{
+    private static ClosingUpstream upstream;
+    private static SluiceUnderTest sluice;
+    private static HttpClient client;
+
+    @BeforeAll
+    static void start() throws Exception
+    {
+        upstream = new ClosingUpstream();
+        sluice = SluiceUnderTest.start("""
+            upstream.app.url = %s
+            route.app.path = /app
+            route.app.upstream = app
+            route.strict.path = /strict
+            route.strict.upstream = app
+            route.strict.retry-on = connect-failure
+            """.formatted(upstream.url()));
+        client = new HttpClient();
+        client.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception
+    {
+        client.stop();
+        sluice.close();
+        upstream.close();
+    }
+
+    private static ContentResponse send(String method, String path, String body) throws Exception
+    {
+        var request = client.newRequest(sluice.uri(path)).method(method).timeout(10, TimeUnit.SECONDS);
+        if (body != null)
+        {
+            request.body(new StringRequestContent(body));
+        }
+        return request.send();
+    }
+
+    @Test
+    void aRequestOnAConnectionTheUpstreamClosedIsSentAgainOnANewOne() throws Exception
+    {
+        int connections = upstream.connections.get();
+        for (int i = 0; i < 4; i++)
+        {
+            ContentResponse response = send(i % 2 == 0 ? "GET" : "PUT", "/app/r" + i, i % 2 == 0 ? null : "replayed");
+            assertEquals(200, response.getStatus(), "request " + i + ": " + response.getContentAsString());
+            assertEquals("ok", response.getContentAsString());
+        }
+        // Every request after the first met a closed pooled connection and needed a new one.
+        assertEquals(connections + 4, upstream.connections.get());
+        assertTrue(upstream.lastBody.contains("replayed"), "the PUT's body was not sent again: " + upstream.lastBody);
+    }
+
+    @Test
+    void aPostIsNotSentTwice() throws Exception
+    {
+        assertEquals(200, send("GET", "/app/warm", null).getStatus());
+        // The upstream may have acted on it before closing: a 502, as nginx answers.
+        ContentResponse post = send("POST", "/app/order", "{\"qty\":1}");
+        assertEquals(502, post.getStatus(), post.getContentAsString());
+    }
+
+    @Test
+    void aRouteThatDoesNotRetryResetsDoesNotSendItAgain() throws Exception
+    {
+        // The pool of connections is the upstream's, shared by both routes.
+        assertEquals(200, send("GET", "/app/warm", null).getStatus());
+        assertEquals(502, send("GET", "/strict/again", null).getStatus());
+    }
+
+    /** Answers the first request on a connection (keeping it open) and closes it when the next one arrives. */
+    private static final class ClosingUpstream implements AutoCloseable
+    {
+        private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        final AtomicInteger connections = new AtomicInteger();
+        volatile String lastBody = "";
+
+        ClosingUpstream() throws IOException
+        {
+            Thread acceptor = new Thread(() ->
+            {
+                while (!server.isClosed())
+                {
+                    try
+                    {
+                        Socket socket = server.accept();
+                        connections.incrementAndGet();
+                        Thread handler = new Thread(() -> serve(socket), "closing-upstream-connection");
+                        handler.setDaemon(true);
+                        handler.start();
+                    }
+                    catch (IOException x)
+                    {
+                        return;
+                    }
+                }
+            }, "closing-upstream");
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        String url()
+        {
+            return "http://127.0.0.1:" + server.getLocalPort();
+        }
+
+        private void serve(Socket socket)
+        {
+            try (socket)
+            {
+                InputStream in = socket.getInputStream();
+                String head = readHead(in);
+                int length = contentLength(head);
+                lastBody = new String(in.readNBytes(length), StandardCharsets.ISO_8859_1);
+                socket.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.ISO_8859_1));
+                socket.getOutputStream().flush();
+                // The next request arrives on a connection this server has done with.
+                readHead(in);
+            }
+            catch (IOException x)
+            {
+                // The client went away first.
+            }
+        }
+
+        private static String readHead(InputStream in) throws IOException
+        {
+            ByteArrayOutputStream head = new ByteArrayOutputStream();
+            int b;
+            while ((b = in.read()) >= 0)
+            {
+                head.write(b);
+                if (head.size() >= 4 && head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n"))
+                {
+                    break;
+                }
+            }
+            return head.toString(StandardCharsets.ISO_8859_1);
+        }
+
+        private static int contentLength(String head)
+        {
+            for (String line : head.split("\r\n"))
+            {
+                if (line.regionMatches(true, 0, "Content-Length:", 0, 15))
+                {
+                    return Integer.parseInt(line.substring(15).trim());
+                }
+            }
+            return 0;
+        }
+
+        @Override
+        public void close() throws IOException
+        {
+            server.close();
+        }
+    }
+}
