@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.networknt.schema.Schema;
 import dev.sluice.exchange.Exchange;
+import dev.sluice.http.ContentCoding;
 import dev.sluice.http.MediaTypes;
 import dev.sluice.http.ProblemType;
 import dev.sluice.http.ProblemWriter;
@@ -83,6 +84,15 @@ public final class ApiValidation
                 }
                 if (content != null && content.getValue() != null && MediaTypes.json(mediaType))
                 {
+                    // Left unread, a body in a coding Sluice cannot undo would pass unchecked.
+                    String coding = ContentCoding.of(request.getHeader("Content-Encoding"));
+                    boolean gzip = ContentCoding.gzip(coding);
+                    if (coding != null && !gzip)
+                    {
+                        response.setHeader("Accept-Encoding", "gzip");
+                        return refuse(response, exchange, ProblemType.UNSUPPORTED_MEDIA_TYPE, "The request body's Content-Encoding is '"
+                            + ContentCoding.printable(coding) + "'; this route checks bodies sent as they are or with gzip.", List.of());
+                    }
                     if (request.getContentLengthLong() > api.maxBody())
                     {
                         return refuse(response, exchange, ProblemType.PAYLOAD_TOO_LARGE,
@@ -95,7 +105,26 @@ public final class ApiValidation
                         return refuse(response, exchange, ProblemType.PAYLOAD_TOO_LARGE,
                             "The request body is larger than the " + api.maxBody() + " bytes this route checks.", List.of());
                     }
-                    violations.addAll(RequestCheck.body(content.getValue(), mediaType, body));
+                    byte[] plain = body;
+                    if (gzip)
+                    {
+                        try
+                        {
+                            plain = ContentCoding.gunzip(body, api.maxBody());
+                        }
+                        catch (IOException x)
+                        {
+                            return refuse(response, exchange, ProblemType.BAD_REQUEST,
+                                "The request body is not valid gzip, which its Content-Encoding says it is.", List.of());
+                        }
+                        if (plain == null)
+                        {
+                            return refuse(response, exchange, ProblemType.PAYLOAD_TOO_LARGE,
+                                "The request body is larger than the " + api.maxBody() + " bytes this route checks, once decompressed.", List.of());
+                        }
+                    }
+                    violations.addAll(RequestCheck.body(content.getValue(), mediaType, plain));
+                    // Forwarded as the client sent it, compressed or not.
                     forwarded = RequestBody.buffered(request, body);
                 }
             }

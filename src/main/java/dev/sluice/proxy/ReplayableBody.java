@@ -24,6 +24,7 @@ import org.eclipse.jetty.util.Callback;
 final class ReplayableBody implements ReadListener
 {
     private final ServletInputStream input;
+    private final boolean selfEnding;
     private final Exchange exchange;
     private final AsyncRequestContent first;
     private final Consumer<Throwable> onFailure;
@@ -32,9 +33,14 @@ final class ReplayableBody implements ReadListener
     private boolean complete;
     private final List<Runnable> waiting = new ArrayList<>(1);
 
-    ReplayableBody(ServletInputStream input, int length, Exchange exchange, AsyncRequestContent first, Consumer<Throwable> onFailure)
+    /**
+     * @param selfEnding whether the input is Sluice's own (a body a check or transform replaced),
+     *        whose end no container reports: this reader then ends itself at the end of input
+     */
+    ReplayableBody(ServletInputStream input, boolean selfEnding, int length, Exchange exchange, AsyncRequestContent first, Consumer<Throwable> onFailure)
     {
         this.input = input;
+        this.selfEnding = selfEnding;
         this.exchange = exchange;
         this.first = first;
         this.onFailure = onFailure;
@@ -49,6 +55,10 @@ final class ReplayableBody implements ReadListener
             int read = filled < bytes.length ? input.read(bytes, filled, bytes.length - filled) : input.read();
             if (read < 0)
             {
+                if (selfEnding)
+                {
+                    onAllDataRead();
+                }
                 return;
             }
             if (filled == bytes.length)

@@ -200,8 +200,18 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             catch (RequestBody.Refused x)
             {
                 exchange.outcome(Exchange.Outcome.BAD_REQUEST);
-                exchange.addBytesOut(ProblemWriter.write(proxyResponse, x.status() == 413 ? ProblemType.PAYLOAD_TOO_LARGE : ProblemType.BAD_REQUEST,
-                    x.getMessage(), exchange.id(), exchange.traceId()));
+                ProblemType type = switch (x.status())
+                {
+                    case 413 -> ProblemType.PAYLOAD_TOO_LARGE;
+                    case 415 -> ProblemType.UNSUPPORTED_MEDIA_TYPE;
+                    default -> ProblemType.BAD_REQUEST;
+                };
+                if (type == ProblemType.UNSUPPORTED_MEDIA_TYPE)
+                {
+                    // RFC 9110 §15.5.16: a 415 for a content coding names the ones that are taken.
+                    proxyResponse.setHeader("Accept-Encoding", "gzip");
+                }
+                exchange.addBytesOut(ProblemWriter.write(proxyResponse, type, x.getMessage(), exchange.id(), exchange.traceId()));
                 return;
             }
         }
@@ -431,7 +441,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             && ((attempts.policy.retries() > 0 && attempts.pool.members().size() > 1) || Attempts.mayResendOnStaleConnection(attempts.policy, clientRequest.getMethod())))
         {
             AsyncRequestContent content = untypedContent();
-            attempts.body = new ReplayableBody(clientRequest.getInputStream(), (int)length, attempts.exchange, content,
+            attempts.body = new ReplayableBody(clientRequest.getInputStream(), RequestBody.replaced(clientRequest), (int)length, attempts.exchange, content,
                 failure -> onClientRequestFailure(clientRequest, attempts.current, proxyResponse, failure));
             clientRequest.getInputStream().setReadListener(attempts.body);
             return content;

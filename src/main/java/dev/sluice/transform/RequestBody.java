@@ -13,6 +13,7 @@ import java.util.List;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.http.ContentCoding;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
@@ -21,7 +22,9 @@ import jakarta.servlet.http.HttpServletRequestWrapper;
 /**
  * Only JSON bodies ({@code application/json}, {@code +json}) up to {@code max-body} are
  * transformed; others pass untouched (or, over the limit on a route with {@code required}, are
- * refused). Malformed JSON from a client is the client's error (400). The body is read blocking,
+ * refused). A gzip body is decompressed (the limit applies to both sizes) and compressed again;
+ * one in another coding passes untouched (415 where transforming is required). Malformed JSON or
+ * gzip from a client is the client's error (400). The body is read blocking,
  * bounded by {@code max-body}, which keeps this off routes that do not transform bodies.
  */
 public final class RequestBody
@@ -66,6 +69,18 @@ public final class RequestBody
         {
             return request;
         }
+        // A compressed body is JSON too: gzip is undone and done again; another coding cannot be read.
+        String coding = ContentCoding.of(request.getHeader("Content-Encoding"));
+        boolean gzip = ContentCoding.gzip(coding);
+        if (coding != null && !gzip)
+        {
+            if (transform.required())
+            {
+                throw new Refused(415, "The request body's Content-Encoding is '" + ContentCoding.printable(coding)
+                    + "'; this route transforms bodies sent as they are or with gzip.");
+            }
+            return request;
+        }
         if (declared > transform.maxBody())
         {
             if (transform.required())
@@ -85,10 +100,30 @@ public final class RequestBody
             // Larger than what is transformed: what was read, then the rest, untouched.
             return new Replaced(request, new SequenceInputStream(new ByteArrayInputStream(head), in), -1, null);
         }
+        byte[] plain = head;
+        if (gzip)
+        {
+            try
+            {
+                plain = ContentCoding.gunzip(head, transform.maxBody());
+            }
+            catch (IOException x)
+            {
+                throw new Refused(400, "The request body is not valid gzip, which its Content-Encoding says it is.");
+            }
+            if (plain == null)
+            {
+                if (transform.required())
+                {
+                    throw new Refused(413, "The request body is larger than the " + transform.maxBody() + " bytes this route transforms, once decompressed.");
+                }
+                return new Replaced(request, new ByteArrayInputStream(head), head.length, null);
+            }
+        }
         JsonNode tree;
         try
         {
-            tree = JSON.readTree(head);
+            tree = JSON.readTree(plain);
         }
         catch (JsonProcessingException x)
         {
@@ -106,9 +141,18 @@ public final class RequestBody
             body = XmlJson.toXml(tree, transform.jsonToXmlRoot());
             contentType = "application/xml";
         }
+        else if (!changed)
+        {
+            return new Replaced(request, new ByteArrayInputStream(head), head.length, null);
+        }
         else
         {
-            body = changed ? JSON.writeValueAsBytes(tree) : head;
+            body = JSON.writeValueAsBytes(tree);
+        }
+        if (gzip)
+        {
+            // The client's Content-Encoding goes on with the body: it stays what it says.
+            body = ContentCoding.gzip(body);
         }
         return new Replaced(request, new ByteArrayInputStream(body), body.length, contentType);
     }

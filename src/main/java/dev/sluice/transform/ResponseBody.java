@@ -4,11 +4,10 @@ package dev.sluice.transform;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Locale;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.GZIPOutputStream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.http.ContentCoding;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -137,7 +136,7 @@ public final class ResponseBody
                 }
                 out = JSON.writeValueAsBytes(tree);
             }
-            return new Result(gzip ? gzip(out) : out, type, true);
+            return new Result(gzip ? ContentCoding.gzip(out) : out, type, true);
         }
         catch (IOException | RuntimeException x)
         {
@@ -149,25 +148,11 @@ public final class ResponseBody
 
     private static byte[] gunzip(byte[] data, long max) throws IOException
     {
-        try (GZIPInputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(data)))
+        byte[] plain = ContentCoding.gunzip(data, max);
+        if (plain == null)
         {
-            // Bounded: a small gzip body can inflate to gigabytes.
-            byte[] out = in.readNBytes((int)Math.min(Integer.MAX_VALUE - 8, max + 1));
-            if (out.length > max)
-            {
-                throw new IOException("the decompressed body is larger than max-body");
-            }
-            return out;
+            throw new IOException("the decompressed body is larger than max-body");
         }
-    }
-
-    private static byte[] gzip(byte[] data) throws IOException
-    {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(data.length / 2 + 64);
-        try (GZIPOutputStream zip = new GZIPOutputStream(out))
-        {
-            zip.write(data);
-        }
-        return out.toByteArray();
+        return plain;
     }
 }

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -151,6 +152,40 @@ class OpenApiValidationTest
 
         Map<String, String> missing = refused(send(HttpRequest.newBuilder(sluice.uri("/petstore/pet")).POST(HttpRequest.BodyPublishers.noBody())), 400);
         assertEquals(Map.of("/body", "a request body is required"), missing);
+    }
+
+    @Test
+    void aGzipBodyIsCheckedDecompressedAndAnotherCodingRefused() throws Exception
+    {
+        String pet = "{\"id\":10,\"name\":\"doggie\",\"photoUrls\":[\"a.png\"]}";
+        byte[] zipped = gzip(pet.getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> response = send(HttpRequest.newBuilder(sluice.uri("/petstore/pet")).header("Content-Type", "application/json")
+            .header("Content-Encoding", "gzip").POST(HttpRequest.BodyPublishers.ofByteArray(zipped)));
+        assertEquals(200, response.statusCode(), response.body());
+        TestUpstream.Received received = upstream.take();
+        assertArrayEquals(zipped, received.bodyStart(), "forwarded as the client compressed it");
+        assertEquals("gzip", received.headers().get("Content-Encoding"));
+
+        Map<String, String> invalid = refused(send(HttpRequest.newBuilder(sluice.uri("/petstore/pet")).header("Content-Type", "application/json")
+            .header("Content-Encoding", "gzip").POST(HttpRequest.BodyPublishers.ofByteArray(gzip("{\"id\":\"ten\"}".getBytes(StandardCharsets.UTF_8))))), 400);
+        assertTrue(invalid.containsKey("/body/id"), invalid.toString());
+
+        // Unchecked, a body in a coding Sluice cannot read would slip past the description.
+        HttpResponse<String> opaque = send(HttpRequest.newBuilder(sluice.uri("/petstore/pet")).header("Content-Type", "application/json")
+            .header("Content-Encoding", "br").POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {1, 2, 3})));
+        refused(opaque, 415);
+        assertEquals("gzip", opaque.headers().firstValue("Accept-Encoding").orElse(null));
+        assertTrue(opaque.body().contains("br"), opaque.body());
+    }
+
+    private static byte[] gzip(byte[] data) throws java.io.IOException
+    {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream zip = new java.util.zip.GZIPOutputStream(out))
+        {
+            zip.write(data);
+        }
+        return out.toByteArray();
     }
 
     @Test

@@ -371,6 +371,47 @@ class TransformTest
     }
 
     @Test
+    void gzipRequestBodiesAreTransformedAndCompressedAgainAndOtherCodingsPassOrAreRefused() throws Exception
+    {
+        // A client that compresses its body sent valid JSON; reading the gzip bytes as JSON
+        // refused it as malformed.
+        byte[] zipped = gzip("{\"debug\":true,\"a\":1}".getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> response = send(HttpRequest.newBuilder(sluice.uri("/body/x")).header("Content-Type", "application/json")
+            .header("Content-Encoding", "gzip").POST(HttpRequest.BodyPublishers.ofByteArray(zipped)));
+        assertEquals(200, response.statusCode(), response.body());
+        TestUpstream.Received received = upstream.take();
+        assertEquals("gzip", received.headers().get("Content-Encoding"));
+        assertEquals(String.valueOf(received.bodyBytes()), received.headers().get("Content-Length"));
+        assertEquals("{\"a\":1,\"source\":\"sluice\",\"meta\":{\"priority\":3}}", new String(gunzip(received.bodyStart()), StandardCharsets.UTF_8));
+
+        JsonNode notGzip = problem(send(HttpRequest.newBuilder(sluice.uri("/body/x")).header("Content-Type", "application/json")
+            .header("Content-Encoding", "gzip").POST(HttpRequest.BodyPublishers.ofString("{\"a\":1}"))), 400);
+        assertTrue(notGzip.path("detail").asText().contains("gzip"), notGzip.toString());
+        assertNull(upstream.poll(200));
+
+        // Over max-body once decompressed: as any body over the limit.
+        byte[] bomb = gzip(("{\"pad\":\"" + "z".repeat(100_000) + "\"}").getBytes(StandardCharsets.UTF_8));
+        assertTrue(bomb.length < 2048);
+        assertEquals(200, send(HttpRequest.newBuilder(sluice.uri("/body/x")).header("Content-Type", "application/json")
+            .header("Content-Encoding", "gzip").POST(HttpRequest.BodyPublishers.ofByteArray(bomb))).statusCode());
+        assertArrayEquals(bomb, upstream.take().bodyStart(), "passed untouched");
+
+        // A coding Sluice cannot read: untouched, or 415 where transforming is required.
+        byte[] opaque = {1, 2, 3, 4};
+        assertEquals(200, send(HttpRequest.newBuilder(sluice.uri("/body/x")).header("Content-Type", "application/json")
+            .header("Content-Encoding", "br").POST(HttpRequest.BodyPublishers.ofByteArray(opaque))).statusCode());
+        TestUpstream.Received passed = upstream.take();
+        assertArrayEquals(opaque, passed.bodyStart());
+        assertEquals("br", passed.headers().get("Content-Encoding"));
+        HttpResponse<String> refused = send(HttpRequest.newBuilder(sluice.uri("/strict/x")).header("Content-Type", "application/json")
+            .header("Content-Encoding", "br").POST(HttpRequest.BodyPublishers.ofByteArray(opaque)));
+        JsonNode unsupported = problem(refused, 415);
+        assertTrue(unsupported.path("detail").asText().contains("br"), unsupported.toString());
+        assertEquals("gzip", refused.headers().firstValue("Accept-Encoding").orElse(null));
+        assertNull(upstream.poll(200));
+    }
+
+    @Test
     void xmlBecomesJsonWithAPredictableMapping() throws Exception
     {
         HttpResponse<String> response = send(HttpRequest.newBuilder(sluice.uri("/legacy/xml")).header("Accept", "application/json"));
