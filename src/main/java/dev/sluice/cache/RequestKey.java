@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.function.Function;
 
 import dev.sluice.exchange.Exchange;
+import dev.sluice.http.Authority;
 import jakarta.servlet.http.HttpServletRequest;
 
 /**
@@ -19,7 +20,7 @@ record RequestKey(String routeName, CacheRoute route, String scheme, String host
 {
     static RequestKey of(HttpServletRequest request, Exchange exchange, CacheRoute route, String routeName)
     {
-        return of(exchange.connectionSecure(), request.getHeader("Host"), request.getRequestURI(), request.getQueryString(),
+        return of(exchange.connectionSecure(), Authority.of(request), request.getRequestURI(), request.getQueryString(),
             exchange.identity() == null ? null : exchange.identity().key(), name -> Collections.list(request.getHeaders(name)),
             () -> Collections.list(request.getHeaderNames()), route, routeName);
     }

@@ -21,6 +21,7 @@ import dev.sluice.config.Settings;
 import dev.sluice.exchange.Exchange;
 import dev.sluice.exchange.TraceContext;
 import dev.sluice.http.ErrorServlet;
+import dev.sluice.http.Authority;
 import dev.sluice.http.HeaderNames;
 import dev.sluice.http.ProblemType;
 import dev.sluice.http.ProblemWriter;
@@ -472,7 +473,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     {
         super.copyRequestHeaders(clientRequest, proxyRequest);
         Exchange exchange = Exchange.of(clientRequest);
-        String host = clientRequest.getHeader(HeaderNames.HOST);
+        String host = Authority.of(clientRequest);
         CacheExchange cache = CacheExchange.of(clientRequest);
         proxyRequest.headers(headers ->
         {
@@ -496,7 +497,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             exchange.trustedPeer(),
             clientRequest.getRemoteAddr(),
             exchange.connectionSecure() ? "https" : "http",
-            clientRequest.getHeader(HeaderNames.HOST),
+            Authority.of(clientRequest),
             clientRequest.getLocalPort(),
             values(clientRequest, HeaderNames.X_FORWARDED_FOR),
             clientRequest.getHeader(HeaderNames.X_FORWARDED_PROTO),
