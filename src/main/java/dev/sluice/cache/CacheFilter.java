@@ -132,7 +132,7 @@ public final class CacheFilter implements Filter
             invalidating(request, response, chain, cache, RequestKey.of(request, exchange, route, routeName));
             return;
         }
-        if (request.getHeader("Upgrade") != null || request.getContentLengthLong() > 0 || request.getHeader("Transfer-Encoding") != null)
+        if (request.getHeader("Upgrade") != null || dev.sluice.http.RequestBodies.expected(request))
         {
             // A GET or HEAD with a body (or an upgrade) may mean something else to the upstream:
             // neither served from nor stored in the cache.

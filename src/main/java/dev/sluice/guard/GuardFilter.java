@@ -192,7 +192,7 @@ public final class GuardFilter implements Filter
             }
         }
         long length = request.getContentLengthLong();
-        boolean body = length > 0 || request.getHeader("Transfer-Encoding") != null;
+        boolean body = dev.sluice.http.RequestBodies.expected(request);
         if (guard.maxBody() >= 0)
         {
             if (length > guard.maxBody())

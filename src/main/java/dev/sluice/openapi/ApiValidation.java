@@ -141,8 +141,7 @@ public final class ApiValidation
 
     private static boolean hasBody(HttpServletRequest request)
     {
-        long length = request.getContentLengthLong();
-        return length > 0 || (length < 0 && (request.getHeader("Transfer-Encoding") != null || !request.getProtocol().startsWith("HTTP/1")));
+        return dev.sluice.http.RequestBodies.expected(request);
     }
 
     private static HttpServletRequest refuse(HttpServletResponse response, Exchange exchange, ProblemType type, String detail, List<Violation> violations)

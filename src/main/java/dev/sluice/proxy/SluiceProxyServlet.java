@@ -25,6 +25,7 @@ import dev.sluice.http.Authority;
 import dev.sluice.http.HeaderNames;
 import dev.sluice.http.ProblemType;
 import dev.sluice.http.ProblemWriter;
+import dev.sluice.http.RequestBodies;
 import dev.sluice.http.QueryString;
 import dev.sluice.http.WholeBodyWrite;
 import dev.sluice.openapi.ApiValidation;
@@ -421,6 +422,13 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             .newRequest(target)
             .method(clientRequest.getMethod())
             .attribute(CLIENT_REQUEST_ATTRIBUTE, clientRequest);
+    }
+
+    /** Whether a body follows, HTTP/2's without a length included (Jetty's check misses those). */
+    @Override
+    protected boolean hasContent(HttpServletRequest clientRequest)
+    {
+        return RequestBodies.expected(clientRequest);
     }
 
     /**
@@ -1310,7 +1318,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                     // Only a saturated connection pool ends here with 503: it clears in moments.
                     proxyResponse.setHeader(HeaderNames.RETRY_AFTER, "1");
                 }
-                if (hasContent(clientRequest))
+                if (hasContent(clientRequest) && clientRequest.getProtocol().startsWith("HTTP/1"))
                 {
                     // The request body may not have been read to its end: do not reuse the connection.
                     proxyResponse.setHeader(HttpHeader.CONNECTION.asString(), "close");

@@ -65,7 +65,7 @@ public final class RequestBody
             return request;
         }
         long declared = request.getContentLengthLong();
-        if (declared == 0 || (declared < 0 && request.getHeader("Transfer-Encoding") == null))
+        if (!dev.sluice.http.RequestBodies.expected(request))
         {
             return request;
         }

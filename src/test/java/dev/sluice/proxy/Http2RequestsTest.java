@@ -1,4 +1,4 @@
-// An HTTP/2 request's authority is its Host: forwarded, preserved and part of the cache key as an HTTP/1.1 Host is.
+// HTTP/2 requests are treated as the same requests over HTTP/1.1: the authority is the Host, and a body without a length is still a body.
 package dev.sluice.proxy;
 
 import java.net.InetSocketAddress;
@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.sluice.testing.SluiceUnderTest;
 import dev.sluice.testing.TestUpstream;
+import org.eclipse.jetty.client.AsyncRequestContent;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpVersion;
@@ -17,14 +18,17 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
  * HTTP/2 carries the host as the {@code :authority} pseudo-header, which the servlet API shows
  * only in the request URL, never as a {@code Host} header. Read from the header alone, an HTTP/2
  * request had no {@code X-Forwarded-Host}, lost its host on a {@code preserve-host} route, and
- * shared cache entries across every host a route serves.
+ * shared cache entries across every host a route serves. And HTTP/2 frames a body without
+ * {@code Content-Length} or {@code Transfer-Encoding}: Jetty's proxy servlet, which looks for
+ * either, forwarded such a body as empty.
  */
-class Http2AuthorityTest
+class Http2RequestsTest
 {
     private static TestUpstream upstream;
     private static SluiceUnderTest sluice;
@@ -47,6 +51,12 @@ class Http2AuthorityTest
             route.stored.upstream = app
             route.stored.cache = force
             route.stored.cache.ttl = 1m
+            route.typed.path = /typed
+            route.typed.upstream = app
+            route.typed.guard.content-types = application/json
+            route.edited.path = /edited
+            route.edited.upstream = app
+            route.edited.transform.request.json.set./source = sluice
             """.formatted(upstream.url()));
         h2 = new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client()));
         h1 = new HttpClient();
@@ -90,6 +100,46 @@ class Http2AuthorityTest
     {
         get(h2, "shop.example", "/kept/x");
         assertEquals("shop.example:" + sluice.port(), upstream.take().headers().get("Host"));
+    }
+
+    /** Sends a body of unknown length (no Content-Length): over HTTP/2, DATA frames alone. */
+    private static ContentResponse post(HttpClient client, String path, String type, String body) throws Exception
+    {
+        AsyncRequestContent content = new AsyncRequestContent(type);
+        var listener = new org.eclipse.jetty.client.CompletableResponseListener(
+            client.newRequest("http://app.example:" + sluice.port() + path).method("POST").body(content).timeout(10, TimeUnit.SECONDS));
+        var future = listener.send();
+        content.write(java.nio.ByteBuffer.wrap(body.getBytes(java.nio.charset.StandardCharsets.UTF_8)), org.eclipse.jetty.util.Callback.NOOP);
+        content.close();
+        return future.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aBodyWithoutALengthIsForwardedWhole() throws Exception
+    {
+        ContentResponse response = post(h2, "/app/upload", "text/plain", "hello over h2");
+        assertEquals(200, response.getStatus(), response.getContentAsString());
+        TestUpstream.Received received = upstream.take();
+        assertEquals("hello over h2", received.body());
+
+        // A request without a body still goes without one.
+        get(h2, "app.example", "/app/nothing");
+        TestUpstream.Received bodiless = upstream.take();
+        assertEquals(0, bodiless.bodyBytes());
+        assertNull(bodiless.headers().get("Transfer-Encoding"), bodiless.headers().toString());
+    }
+
+    @Test
+    void guardsAndTransformsSeeABodyWithoutALength() throws Exception
+    {
+        // The guard's content types applied only to bodies with a length: HTTP/2 slipped past it.
+        ContentResponse refused = post(h2, "/typed/x", "text/plain", "not json");
+        assertEquals(415, refused.getStatus(), refused.getContentAsString());
+        assertNull(upstream.poll(200));
+
+        ContentResponse edited = post(h2, "/edited/x", "application/json", "{\"a\":1}");
+        assertEquals(200, edited.getStatus(), edited.getContentAsString());
+        assertEquals("{\"a\":1,\"source\":\"sluice\"}", upstream.take().body());
     }
 
     @Test
