@@ -63,13 +63,15 @@ final class UpstreamRequestHeaders
      * {@code underscores_in_headers off}) unless {@code exchange.allow-underscore-headers}; even
      * then a name that reads as a header Sluice owns once {@code _} is {@code -} never passes.
      */
-    static void dropOwnedAndUnderscoreNames(Exchange exchange, HttpFields.Mutable headers)
+    static int dropOwnedAndUnderscoreNames(Exchange exchange, HttpFields.Mutable headers)
     {
         java.util.NavigableSet<String> removed = removed(exchange.settings().auth());
         boolean underscoresAllowed = exchange.settings().proxy().allowUnderscoreHeaders();
+        int cookies = 0;
         for (java.util.ListIterator<org.eclipse.jetty.http.HttpField> fields = headers.listIterator(); fields.hasNext();)
         {
-            String name = fields.next().getName();
+            org.eclipse.jetty.http.HttpField field = fields.next();
+            String name = field.getName();
             if (removed.contains(name))
             {
                 fields.remove();
@@ -78,6 +80,33 @@ final class UpstreamRequestHeaders
             {
                 fields.remove();
             }
+            else if (field.getHeader() == HttpHeader.COOKIE)
+            {
+                cookies++;
+            }
+        }
+        return cookies;
+    }
+
+    /**
+     * Joins several Cookie fields into one, pairs separated by "; " (RFC 9113 §8.2.3): HTTP/2
+     * clients, browsers among them, send each cookie as a field of its own, and an HTTP/1.1
+     * server may read only the first line or join the lines with ", ", which splits no cookie.
+     */
+    static void joinCookies(HttpFields.Mutable headers)
+    {
+        StringBuilder joined = new StringBuilder();
+        for (org.eclipse.jetty.http.HttpField field : headers)
+        {
+            if (field.getHeader() == HttpHeader.COOKIE && !field.getValue().isBlank())
+            {
+                joined.append(joined.length() == 0 ? "" : "; ").append(field.getValue().strip());
+            }
+        }
+        headers.remove(HttpHeader.COOKIE);
+        if (joined.length() > 0)
+        {
+            headers.add(HttpHeader.COOKIE, joined.toString());
         }
     }
 
@@ -144,8 +173,12 @@ final class UpstreamRequestHeaders
                 }
             }
         }
-        dropOwnedAndUnderscoreNames(exchange, headers);
+        int cookies = dropOwnedAndUnderscoreNames(exchange, headers);
         exchange.hiddenHeaders().forEach(headers::remove);
+        if (cookies > 1)
+        {
+            joinCookies(headers);
+        }
         if (exchange.hiddenCookie() != null)
         {
             withoutCookie(headers, exchange.hiddenCookie());

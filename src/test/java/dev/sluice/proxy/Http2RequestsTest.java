@@ -1,4 +1,4 @@
-// HTTP/2 requests are treated as the same requests over HTTP/1.1: the authority is the Host, and a body without a length is still a body.
+// HTTP/2 requests are forwarded as the same requests over HTTP/1.1: the authority is the Host, split cookies are one field, a body without a length is a body.
 package dev.sluice.proxy;
 
 import java.net.InetSocketAddress;
@@ -93,6 +93,20 @@ class Http2RequestsTest
         assertEquals(authority, received.headers().get("X-Forwarded-Host"));
         assertEquals("for=127.0.0.1;host=\"" + authority + "\";proto=http", received.headers().get("Forwarded"));
         assertEquals("127.0.0.1:" + upstream.port(), received.headers().get("Host"));
+    }
+
+    @Test
+    void cookiesSplitIntoSeveralFieldsReachTheUpstreamAsOne() throws Exception
+    {
+        // Browsers send each cookie as a field of its own over HTTP/2 (RFC 9113 §8.2.3 allows it
+        // for compression), and a hop to HTTP/1.1 must join them with "; ": many servers read
+        // only the first Cookie line, or join repeated lines with ", ", which splits no cookie.
+        ContentResponse response = h2.newRequest("http://app.example:" + sluice.port() + "/app/cookies")
+            .headers(headers -> headers.add("Cookie", "session=abc").add("Cookie", "theme=dark").add("Cookie", "lang=en"))
+            .timeout(10, TimeUnit.SECONDS).send();
+        assertEquals(200, response.getStatus());
+        TestUpstream.Received received = upstream.take();
+        assertEquals(List.of("session=abc; theme=dark; lang=en"), received.headers().getValuesList("Cookie"));
     }
 
     @Test
