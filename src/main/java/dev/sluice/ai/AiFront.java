@@ -225,6 +225,15 @@ public final class AiFront implements AutoCloseable
             error(response, exchange, AiErrors.invalid("'stream' must be true or false.", "stream"));
             return;
         }
+        if (operation == Operation.CHAT)
+        {
+            AiErrors.Error bounds = completionBounds(body);
+            if (bounds != null)
+            {
+                error(response, exchange, bounds);
+                return;
+            }
+        }
         Governance.PromptGuard guard = governance.guards().get(route.name());
         if (operation == Operation.CHAT && guard != null)
         {
@@ -255,6 +264,29 @@ public final class AiFront implements AutoCloseable
     {
         String cut = text.length() > 100 ? text.substring(0, 100) + "..." : text;
         return cut.replaceAll("[^\\x20-\\x7e]", "?");
+    }
+
+    /**
+     * The parameters token limits and budgets reserve from ({@code n} choices of up to
+     * {@code max_tokens} each), held to OpenAI's bounds with its wording: not every provider
+     * refuses what OpenAI does, and a reservation must not rest on a value no provider honours.
+     */
+    static AiErrors.Error completionBounds(JsonNode body)
+    {
+        JsonNode n = body.get("n");
+        if (n != null && !n.isNull() && (!n.isIntegralNumber() || n.asLong() < 1 || n.asLong() > 128))
+        {
+            return AiErrors.invalid("Invalid 'n': expected an integer from 1 to 128.", "n");
+        }
+        for (String name : new String[] {"max_tokens", "max_completion_tokens"})
+        {
+            JsonNode max = body.get(name);
+            if (max != null && !max.isNull() && (!max.isIntegralNumber() || max.asLong() < 1))
+            {
+                return AiErrors.invalid("Invalid '" + name + "': expected an integer of at least 1.", name);
+            }
+        }
+        return null;
     }
 
     private static byte[] readBody(HttpServletRequest request, HttpServletResponse response, Exchange exchange, long max) throws IOException

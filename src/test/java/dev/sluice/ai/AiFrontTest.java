@@ -522,6 +522,17 @@ class AiFrontTest
         assertEquals("response_format", error(unsupported).path("param").asText());
         assertTrue(error(unsupported).path("message").asText().contains("response_format"));
 
+        // What token limits and budgets reserve from: checked here, with OpenAI's bounds and wording,
+        // rather than left to each provider (or to none: an OpenAI-compatible server may take n = 0).
+        for (String[] bad : new String[][] {{",\"n\":0", "n"}, {",\"n\":129", "n"}, {",\"n\":1.5", "n"}, {",\"n\":\"2\"", "n"},
+            {",\"max_tokens\":-5", "max_tokens"}, {",\"max_tokens\":0", "max_tokens"}, {",\"max_completion_tokens\":\"many\"", "max_completion_tokens"}})
+        {
+            HttpResponse<String> refused = post("/v1/chat/completions", chat("gpt", false, bad[0]), ALICE);
+            assertEquals(400, refused.statusCode(), bad[0] + ": " + refused.body());
+            assertEquals(bad[1], error(refused).path("param").asText(), refused.body());
+            assertTrue(error(refused).path("message").asText().startsWith("Invalid '" + bad[1] + "'"), refused.body());
+        }
+
         HttpResponse<String> get = HTTP.send(HttpRequest.newBuilder(sluice.uri("/v1/chat/completions")).header("Authorization", "Bearer " + ALICE).build(),
             HttpResponse.BodyHandlers.ofString());
         assertEquals(405, get.statusCode());
