@@ -948,6 +948,49 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         {
             cache.begin(serverResponse.getStatus(), FieldPairs.of(serverResponse.getHeaders()), proxyResponse);
         }
+        if (chunkedForClient(clientRequest, serverResponse))
+        {
+            proxyResponse.setHeader(HttpHeader.TRANSFER_ENCODING.asString(), "chunked");
+        }
+    }
+
+    /**
+     * Whether an answer of unknown length goes to the client chunked even when the client asked to
+     * close the connection after it (Python's urllib always does). Jetty would send it to the end
+     * of the connection instead, and a body the upstream cut short would then look whole to the
+     * client (RFC 9112 §6.3); chunked, its missing last chunk shows. HTTP/1.0 clients cannot take
+     * chunks; answers without a body need no framing.
+     */
+    private static boolean chunkedForClient(HttpServletRequest clientRequest, Response serverResponse)
+    {
+        int status = serverResponse.getStatus();
+        return serverResponse.getHeaders().get(HttpHeader.CONTENT_LENGTH) == null && "HTTP/1.1".equals(clientRequest.getProtocol())
+            && status >= 200 && status != HttpServletResponse.SC_NO_CONTENT && status != HttpServletResponse.SC_NOT_MODIFIED
+            && !"HEAD".equals(clientRequest.getMethod());
+    }
+
+    /**
+     * Takes a failed answer's headers back off a response not yet sent, before the problem that
+     * replaces it is written: it must not carry the upstream's {@code Content-Encoding} (a client
+     * would try to decompress the JSON), {@code Set-Cookie}, {@code ETag} or
+     * {@code Content-Disposition}, nor the chunking chosen for the upstream's body.
+     */
+    private static void withdrawUpstreamHeaders(HttpServletResponse proxyResponse, Response serverResponse)
+    {
+        if (proxyResponse.isCommitted() || serverResponse == null)
+        {
+            return;
+        }
+        for (HttpField field : serverResponse.getHeaders())
+        {
+            String lower = field.getLowerCaseName();
+            // The request id is Sluice's own: the upstream's is never copied.
+            if (!HOP_HEADERS.contains(lower) && !lower.equals("x-request-id") && proxyResponse.containsHeader(field.getName()))
+            {
+                proxyResponse.setHeader(field.getName(), null);
+            }
+        }
+        proxyResponse.setHeader(HttpHeader.TRANSFER_ENCODING.asString(), null);
     }
 
     /**
@@ -1273,6 +1316,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             }
             LOG.warn("{} upstream '{}' failed: {}", exchange.id(), exchange.routeMatch().route().upstream(), UpstreamFailure.describe(failure));
         }
+        withdrawUpstreamHeaders(proxyResponse, serverResponse);
         super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
     }
 

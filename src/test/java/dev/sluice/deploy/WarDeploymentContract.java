@@ -334,6 +334,14 @@ abstract class WarDeploymentContract
         assertEquals(200, reply.status());
         assertEquals("chunked", reply.header("Transfer-Encoding"));
         assertTrue(!reply.body().endsWith("0\r\n\r\n"), "the chunked body ended cleanly although the upstream broke off");
+
+        // Also for a client that asks to close after the answer: sent to the connection's end
+        // instead of chunked, the cut body would look whole.
+        dev.sluice.testing.RawHttp.Reply closing = dev.sluice.testing.RawHttp.send(uri.getPort(),
+            "GET " + uri.getPath() + " HTTP/1.1", "Host: localhost", "Connection: close");
+        assertEquals(200, closing.status());
+        assertEquals("chunked", closing.header("Transfer-Encoding"), closing.head());
+        assertTrue(!closing.body().endsWith("0\r\n\r\n"), "the chunked body ended cleanly although the upstream broke off");
     }
 
     @Test

@@ -17,6 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class UpstreamLimitsTest
@@ -114,12 +115,40 @@ class UpstreamLimitsTest
     }
 
     @Test
+    void aProblemThatReplacesAFailedAnswerCarriesNoneOfItsHeaders() throws Exception
+    {
+        // Short of its length before anything reached the client: a 502 problem takes its place,
+        // and it used to keep the failed answer's headers. A client then tried to gunzip the JSON,
+        // a browser stored the cookie and saved the problem as x.bin.
+        upstream.script("/short-gzip", "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nSet-Cookie: s=1\r\nETag: \"e1\"\r\n"
+            + "Content-Disposition: attachment; filename=x.bin\r\nX-Upstream-Only: yes\r\nContent-Length: 10\r\nConnection: close\r\n\r\n01234");
+        RawHttp.Reply reply = RawHttp.send(sluice.port(), "GET /short-gzip HTTP/1.1", "Host: localhost", "Connection: close");
+        assertEquals(502, reply.status(), reply.head());
+        assertTrue(reply.header("Content-Type").startsWith("application/problem+json"), reply.head());
+        for (String name : new String[] {"Content-Encoding", "Set-Cookie", "ETag", "Content-Disposition", "X-Upstream-Only", "Transfer-Encoding"})
+        {
+            assertNull(reply.header(name), name + " stayed on the problem:\n" + reply.head());
+        }
+        assertTrue(reply.header("X-Request-ID") != null && reply.body().contains(reply.header("X-Request-ID")), reply.head());
+    }
+
+    @Test
     void aChunkedBodyCutBeforeItsLastChunkNeverLooksComplete() throws Exception
     {
         upstream.script("/cut-chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
         String answer = raw("/cut-chunked");
         assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+        // The client asked to close after the answer: sent to its end of connection instead of
+        // chunked, the cut body would look whole (RFC 9112 §6.3), as Python's urllib, which always
+        // asks to close, would take it.
+        assertTrue(answer.toLowerCase(java.util.Locale.ROOT).contains("\r\ntransfer-encoding: chunked\r\n"),
+            "a close-delimited body cannot show truncation: " + answer);
         assertFalse(answer.endsWith("0\r\n\r\n"), answer);
+
+        upstream.script("/whole-chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+        String whole = raw("/whole-chunked");
+        assertTrue(whole.toLowerCase(java.util.Locale.ROOT).contains("\r\ntransfer-encoding: chunked\r\n"), whole);
+        assertTrue(whole.endsWith("5\r\nhello\r\n0\r\n\r\n"), whole);
     }
 
     /** The answer to GET {@code path}, which must come well within RawHttp's 10 s read timeout. */
