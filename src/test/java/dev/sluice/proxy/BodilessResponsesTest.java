@@ -96,25 +96,18 @@ class BodilessResponsesTest
         assertTrue(answers[1].endsWith("\r\n\r\nhello"), answers[1]);
     }
 
-    @Test
-    void aNoContentDeclaresNoLength() throws Exception
+    /**
+     * RFC 9110 §8.6 forbids a length on a 204 and §15.3.5 says a 204 ends at its head. An upstream
+     * that sends a length (and two bytes) anyway got a 500 from Sluice, whose container then
+     * waited for that body; nginx passes the 204 on and drops what followed it.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "Content-Length: 2\r\n\r\nok"})
+    void aNoContentDeclaresNoLengthWhateverTheUpstreamSaid(String ending) throws Exception
     {
-        upstream.script("/204", "HTTP/1.1 204 No Content\r\nConnection: close\r\nX-Done: yes\r\n\r\n");
-        String[] answers = twoOnOneConnection("GET", "/204");
-        assertTrue(answers[0].startsWith("HTTP/1.1 204 "), answers[0]);
-        assertTrue(answers[0].contains("X-Done: yes"), answers[0]);
-        assertFalse(declaresLength(answers[0]), answers[0]);
-        assertTrue(answers[1].endsWith("\r\n\r\nhello"), answers[1]);
-    }
-
-    @Test
-    void aNoContentThatDeclaresALengthIsPassedOnWithoutIt() throws Exception
-    {
-        // RFC 9110 §8.6 forbids the field on a 204 and §15.3.5 says a 204 ends at its head; an
-        // upstream that sends both anyway got a 500 from Sluice, whose container then waited for
-        // two bytes of body. nginx passes the 204 on and drops what followed it.
-        upstream.script("/204-sized", "HTTP/1.1 204 No Content\r\nConnection: close\r\nX-Done: yes\r\nContent-Length: 2\r\n\r\nok");
-        String[] answers = twoOnOneConnection("GET", "/204-sized");
+        String path = "/204-" + ending.length();
+        upstream.script(path, "HTTP/1.1 204 No Content\r\nConnection: close\r\nX-Done: yes\r\n" + (ending.isEmpty() ? "\r\n" : ending));
+        String[] answers = twoOnOneConnection("GET", path);
         assertTrue(answers[0].startsWith("HTTP/1.1 204 "), answers[0]);
         assertTrue(answers[0].contains("X-Done: yes"), answers[0]);
         assertFalse(declaresLength(answers[0]), answers[0]);
