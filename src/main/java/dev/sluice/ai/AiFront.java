@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.auth.Identity;
 import dev.sluice.exchange.Exchange;
+import dev.sluice.http.ClientText;
 import dev.sluice.observe.Metrics;
 import dev.sluice.route.Route;
 import jakarta.servlet.http.HttpServletRequest;
@@ -129,7 +130,7 @@ public final class AiFront implements AutoCloseable
         if (operation == null)
         {
             error(response, exchange, new AiErrors.Error(404, "invalid_request_error",
-                "Unknown request URL: " + method + " " + printable(path) + ". This route serves /chat/completions, /embeddings, /models and /messages.",
+                "Unknown request URL: " + method + " " + ClientText.quoted(path, 100) + ". This route serves /chat/completions, /embeddings, /models and /messages.",
                 null, "unknown_url", 0));
             return;
         }
@@ -182,7 +183,7 @@ public final class AiFront implements AutoCloseable
         AiSettings.Model model = settings.models().get(alias);
         if (model == null)
         {
-            error(response, exchange, new AiErrors.Error(404, "invalid_request_error", "The model '" + printable(alias)
+            error(response, exchange, new AiErrors.Error(404, "invalid_request_error", "The model '" + ClientText.quoted(alias, 100)
                 + "' does not exist or you do not have access to it.", "model", "model_not_found", 0));
             return;
         }
@@ -258,12 +259,6 @@ public final class AiFront implements AutoCloseable
             // Answered at once (from the cache, or refused): the held JSON goes out translated now.
             inbound.finish();
         }
-    }
-
-    private static String printable(String text)
-    {
-        String cut = text.length() > 100 ? text.substring(0, 100) + "..." : text;
-        return cut.replaceAll("[^\\x20-\\x7e]", "?");
     }
 
     /**

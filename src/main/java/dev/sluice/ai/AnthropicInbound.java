@@ -6,6 +6,7 @@ import java.io.IOException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.http.ClientText;
 
 /**
  * {@code POST …/messages} on an AI route: the request is translated into the OpenAI chat form
@@ -209,7 +210,7 @@ final class AnthropicInbound
                 {
                     // Dropped: the reasoning of an earlier turn has no place in OpenAI's form.
                 }
-                default -> throw new Invalid(blockPath + ".type: content blocks of type '" + printable(type) + "' are not supported by this gateway");
+                default -> throw new Invalid(blockPath + ".type: content blocks of type '" + ClientText.quoted(type, 64) + "' are not supported by this gateway");
             }
         }
         if (role.equals("assistant"))
@@ -244,7 +245,7 @@ final class AnthropicInbound
             {
                 if (tool.has("type") && !"custom".equals(tool.path("type").asText()))
                 {
-                    throw new Invalid("tools: server tools such as '" + printable(tool.path("type").asText()) + "' are not supported by this gateway");
+                    throw new Invalid("tools: server tools such as '" + ClientText.quoted(tool.path("type").asText(), 64) + "' are not supported by this gateway");
                 }
                 ObjectNode function = converted.addObject().put("type", "function").putObject("function");
                 function.put("name", tool.path("name").asText());
@@ -272,12 +273,6 @@ final class AnthropicInbound
                 out.put("parallel_tool_calls", false);
             }
         }
-    }
-
-    private static String printable(String text)
-    {
-        String cut = text.length() > 64 ? text.substring(0, 64) + "..." : text;
-        return cut.replaceAll("[^\\x20-\\x7e]", "?");
     }
 
     static String stopReason(String finishReason)

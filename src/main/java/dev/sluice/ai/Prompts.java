@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.sluice.http.ClientText;
 
 /**
  * Works on the parsed request, in this order: a named template ({@code "template"} and
@@ -38,7 +39,7 @@ final class Prompts
             ArrayNode template = governance.templates().get(templateName.asText());
             if (template == null)
             {
-                return AiErrors.invalid("There is no template named '" + printable(templateName.asText()) + "'.", "template");
+                return AiErrors.invalid("There is no template named '" + ClientText.quoted(templateName.asText(), 64) + "'.", "template");
             }
             if (variables != null && !variables.isObject())
             {
@@ -246,11 +247,5 @@ final class Prompts
     private static AiErrors.Error refused(String message)
     {
         return new AiErrors.Error(400, "invalid_request_error", message, "messages", "prompt_refused", 0);
-    }
-
-    private static String printable(String text)
-    {
-        String cut = text.length() > 64 ? text.substring(0, 64) + "..." : text;
-        return cut.replaceAll("[^\\x20-\\x7e]", "?");
     }
 }

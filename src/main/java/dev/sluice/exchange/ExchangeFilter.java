@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.Locale;
 
 import dev.sluice.config.ConfigStore;
+import dev.sluice.http.ClientText;
 import dev.sluice.http.HeaderNames;
 import dev.sluice.http.ProblemType;
 import dev.sluice.http.ProblemWriter;
@@ -129,7 +130,7 @@ public final class ExchangeFilter implements Filter
         {
             // Jetty reads such a body as chunked and would forward it without its other codings:
             // coded bytes labelled as plain ones. RFC 9112 §6.1 answers 501, as nginx and Tomcat do.
-            return refuse(response, exchange, ProblemType.UNSUPPORTED_TRANSFER_CODING, "The transfer coding '" + printable(coding)
+            return refuse(response, exchange, ProblemType.UNSUPPORTED_TRANSFER_CODING, "The transfer coding '" + ClientText.quoted(coding, 32)
                 + "' is not supported: Sluice accepts only chunked request bodies.");
         }
         RequestPath path;
@@ -156,7 +157,7 @@ public final class ExchangeFilter implements Filter
             // Methods are case-sensitive (RFC 9110 §9.1): "get" is not GET, and back-ends that
             // fold case would treat it as GET while caches and limits did not.
             response.setHeader(HeaderNames.ALLOW, ALLOW);
-            return refuse(response, exchange, ProblemType.METHOD_NOT_ALLOWED, "The method '" + printable(method)
+            return refuse(response, exchange, ProblemType.METHOD_NOT_ALLOWED, "The method '" + ClientText.quoted(method, 32)
                 + "' is not accepted on this route; methods are case-sensitive, and a route takes others only when its 'methods' names them.");
         }
         return true;
@@ -181,12 +182,6 @@ public final class ExchangeFilter implements Filter
             }
         }
         return null;
-    }
-
-    /** A method or coding token is ASCII by the parser's rules; cut it short so a problem never echoes a long one. */
-    private static String printable(String method)
-    {
-        return method.length() <= 32 ? method : method.substring(0, 32) + "...";
     }
 
     private static boolean refuse(HttpServletResponse response, Exchange exchange, ProblemType problemType, String detail)

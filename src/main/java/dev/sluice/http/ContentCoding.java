@@ -35,19 +35,6 @@ public final class ContentCoding
         return coding != null && (coding.equalsIgnoreCase("gzip") || coding.equalsIgnoreCase("x-gzip"));
     }
 
-    /** A coding cut short for a problem's detail: a client wrote it. */
-    public static String printable(String coding)
-    {
-        String shown = coding.length() <= 32 ? coding : coding.substring(0, 32) + "...";
-        StringBuilder out = new StringBuilder(shown.length());
-        for (int i = 0; i < shown.length(); i++)
-        {
-            char c = shown.charAt(i);
-            out.append(c >= 0x20 && c < 0x7f ? c : '?');
-        }
-        return out.toString();
-    }
-
     /**
      * The decompressed bytes, or null when they would be more than {@code max}: a small gzip
      * body can inflate to gigabytes, so no more than {@code max + 1} bytes are ever produced.

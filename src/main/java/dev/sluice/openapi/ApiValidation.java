@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.networknt.schema.Schema;
 import dev.sluice.exchange.Exchange;
+import dev.sluice.http.ClientText;
 import dev.sluice.http.ContentCoding;
 import dev.sluice.http.MediaTypes;
 import dev.sluice.http.ProblemType;
@@ -91,7 +92,7 @@ public final class ApiValidation
                     {
                         response.setHeader("Accept-Encoding", "gzip");
                         return refuse(response, exchange, ProblemType.UNSUPPORTED_MEDIA_TYPE, "The request body's Content-Encoding is '"
-                            + ContentCoding.printable(coding) + "'; this route checks bodies sent as they are or with gzip.", List.of());
+                            + ClientText.quoted(coding, 32) + "'; this route checks bodies sent as they are or with gzip.", List.of());
                     }
                     if (request.getContentLengthLong() > api.maxBody())
                     {

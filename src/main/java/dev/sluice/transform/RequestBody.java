@@ -13,6 +13,7 @@ import java.util.List;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.http.ClientText;
 import dev.sluice.http.ContentCoding;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
@@ -76,7 +77,7 @@ public final class RequestBody
         {
             if (transform.required())
             {
-                throw new Refused(415, "The request body's Content-Encoding is '" + ContentCoding.printable(coding)
+                throw new Refused(415, "The request body's Content-Encoding is '" + ClientText.quoted(coding, 32)
                     + "'; this route transforms bodies sent as they are or with gzip.");
             }
             return request;
