@@ -799,7 +799,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             {
                 return false;
             }
-            return sent ? attempts.policy.onReset() && RetryPolicy.idempotent(clientRequest.getMethod()) : attempts.policy.onConnectFailure();
+            // Once written, the same rule that decided to keep the body.
+            return sent ? Attempts.mayResendOnStaleConnection(attempts.policy, clientRequest.getMethod()) : attempts.policy.onConnectFailure();
         }
 
         /**
