@@ -41,7 +41,7 @@ public final class CacheResponder
     public static long answer(HttpServletRequest request, HttpServletResponse response, CachedResponse stored, String label,
                               boolean statusHeader, long now, Exchange exchange) throws IOException
     {
-        byte[] body = head(request, response, stored, label, statusHeader, now);
+        byte[] body = head(request, response, stored, label, statusHeader, now, exchange);
         if (body == null)
         {
             if (request.isAsyncStarted())
@@ -61,11 +61,11 @@ public final class CacheResponder
 
     /** Sets status and header fields; returns the body to write, or null when there is none to send. */
     private static byte[] head(HttpServletRequest request, HttpServletResponse response, CachedResponse stored, String label,
-                               boolean statusHeader, long now)
+                               boolean statusHeader, long now, Exchange exchange)
     {
         int status = status(stored, Collections.list(request.getHeaders("If-None-Match")), request.getHeader("If-Modified-Since"));
         response.setStatus(status);
-        headers(stored, status, label, statusHeader, now, into(response));
+        headers(stored, status, label, statusHeader, now, into(response, exchange));
         long length = contentLength(stored, status);
         if (length >= 0)
         {
@@ -90,12 +90,22 @@ public final class CacheResponder
         return hasBody(stored, status) || (status == 304 && stored.status() == 200) ? stored.body().length : -1;
     }
 
-    /** Sets a field's first line (replacing the container's default, such as its own Date) and adds the others. */
-    private static HeaderSink into(HttpServletResponse response)
+    /**
+     * Sets a field's first line (replacing the container's default, such as its own Date) and adds
+     * the others. Two kinds of field are Sluice's before the stored ones arrive: a {@code Vary} the
+     * CORS guard started with {@code Origin}, which the stored values join, and the
+     * {@code RateLimit-*} fields of this caller ({@link Exchange#ownsResponseField}), which the
+     * stored ones must not replace.
+     */
+    private static HeaderSink into(HttpServletResponse response, Exchange exchange)
     {
         return (name, value, first) ->
         {
-            if (first)
+            if (exchange != null && exchange.ownsResponseField(name))
+            {
+                return;
+            }
+            if (first && !name.equalsIgnoreCase("Vary"))
             {
                 response.setHeader(name, value);
             }
@@ -204,7 +214,7 @@ public final class CacheResponder
                                    boolean statusHeader, long now, Exchange exchange) throws IOException
     {
         response.setStatus(206);
-        copyHeaders(into(response), stored, name -> name.equals("content-length") || name.equals("content-range"), label, statusHeader, now);
+        copyHeaders(into(response, exchange), stored, name -> name.equals("content-length") || name.equals("content-range"), label, statusHeader, now);
         byte[] body = stored.body();
         int length = (int)(range[1] - range[0] + 1);
         response.setHeader("Content-Range", "bytes " + range[0] + "-" + range[1] + "/" + body.length);

@@ -52,6 +52,7 @@ public final class Exchange
     private volatile dev.sluice.route.RequestPath requestPath;
     private volatile String authMethod;
     private volatile String rateLimitResult;
+    private volatile boolean rateLimitFields;
     private volatile boolean retryRefused;
     private volatile dev.sluice.observe.Spans spans;
     private volatile dev.sluice.ai.AiRecord ai;
@@ -318,7 +319,24 @@ public final class Exchange
         this.rateLimitResult = result;
     }
 
-    /** The stages recorded for span export, or null when this exchange is not recorded (the usual case). */
+    /**
+     * Whether an upstream's (or a stored answer's) field of this name gives way to Sluice's own:
+     * the {@code RateLimit-*} fields once the rate limiter set them for this caller. An upstream
+     * that counts for itself would otherwise overwrite them, and a client reads the route's
+     * limit with the upstream's remaining count, or a stored caller's. Kong's rate limiting
+     * overwrites them likewise.
+     */
+    public boolean ownsResponseField(String name)
+    {
+        return rateLimitFields && name.regionMatches(true, 0, "RateLimit-", 0, 10);
+    }
+
+    /** Records that the rate limiter set the {@code RateLimit-*} fields of the response. */
+    public void rateLimitFieldsSet()
+    {
+        this.rateLimitFields = true;
+    }
+
     /** The largest request body the route's guard takes, or -1: a body of unknown length is cut off past it. */
     public long bodyLimit()
     {
@@ -341,6 +359,7 @@ public final class Exchange
         this.ai = record;
     }
 
+    /** The stages recorded for span export, or null when this exchange is not recorded (the usual case). */
     public dev.sluice.observe.Spans spans()
     {
         return spans;

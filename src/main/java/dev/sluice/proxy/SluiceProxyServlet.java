@@ -96,6 +96,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private static final String COPY_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".responseCopy";
     /** Whether a body that arrives whole can go straight to Jetty's output (see {@link WholeBodyWrite}). */
     private static final boolean WHOLE_BODY_WRITE = WholeBodyWrite.available();
+    /** A list field Sluice may have started before the upstream answered (the CORS guard's {@code Origin}): the upstream's values join it. */
+    private static final String VARY = "vary";
 
 
     private ConfigStore config;
@@ -919,7 +921,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         }
         // What decides which headers pass, read once per response rather than once per header.
         CacheExchange cache = CacheExchange.of(clientRequest);
-        PassingHeaders passing = new PassingHeaders(serverResponse, exchange.settings().cache(), cache != null);
+        PassingHeaders passing = new PassingHeaders(serverResponse, exchange, cache != null);
         RouteTransform transform = exchange.settings().transform().route(exchange.routeMatch().route().name());
         if (transform != null)
         {
@@ -936,7 +938,9 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             {
                 continue;
             }
-            if (seen.add(lower))
+            // The first line of a name replaces what the container set (its Date), except Vary:
+            // the CORS guard may have started it with Origin, which must stay in the list.
+            if (seen.add(lower) && !lower.equals(VARY))
             {
                 proxyResponse.setHeader(field.getName(), field.getValue());
             }
@@ -976,17 +980,18 @@ public class SluiceProxyServlet extends AsyncProxyServlet
      * would try to decompress the JSON), {@code Set-Cookie}, {@code ETag} or
      * {@code Content-Disposition}, nor the chunking chosen for the upstream's body.
      */
-    private static void withdrawUpstreamHeaders(HttpServletResponse proxyResponse, Response serverResponse)
+    private static void withdrawUpstreamHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse)
     {
         if (proxyResponse.isCommitted() || serverResponse == null)
         {
             return;
         }
+        PassingHeaders passing = PassingHeaders.of(clientRequest, Exchange.of(clientRequest), serverResponse);
         for (HttpField field : serverResponse.getHeaders())
         {
             String lower = field.getLowerCaseName();
-            // The request id is Sluice's own: the upstream's is never copied.
-            if (!HOP_HEADERS.contains(lower) && !lower.equals("x-request-id") && proxyResponse.containsHeader(field.getName()))
+            // Fields that did not pass (the request id, Sluice's own RateLimit-*) are Sluice's, not the upstream's.
+            if (!HOP_HEADERS.contains(lower) && passing.passes(lower) && proxyResponse.containsHeader(field.getName()))
             {
                 proxyResponse.setHeader(field.getName(), null);
             }
@@ -1035,7 +1040,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             {
                 continue;
             }
-            if (seen.add(header[0].toLowerCase(Locale.ROOT)))
+            String lower = header[0].toLowerCase(Locale.ROOT);
+            if (seen.add(lower) && !lower.equals(VARY))
             {
                 proxyResponse.setHeader(header[0], header[1]);
             }
@@ -1135,24 +1141,25 @@ public class SluiceProxyServlet extends AsyncProxyServlet
      * not those the upstream named in its {@code Connection} header, not its request id, and not
      * a CDN-Cache-Control (RFC 9213) aimed at Sluice's cache when this response may be stored.
      */
-    private record PassingHeaders(Set<String> connectionTokens, dev.sluice.cache.CacheSettings cache, boolean caching, boolean noContent)
+    private record PassingHeaders(Set<String> connectionTokens, Exchange exchange, boolean caching, boolean noContent)
     {
-        PassingHeaders(Response serverResponse, dev.sluice.cache.CacheSettings cache, boolean caching)
+        PassingHeaders(Response serverResponse, Exchange exchange, boolean caching)
         {
             // A 204's Content-Length is not allowed (RFC 9110 §8.6) and its body is nothing
             // whatever it says; passed on, the container would wait for the bytes it declares.
-            this(SluiceProxyServlet.connectionTokens(serverResponse), cache, caching, serverResponse.getStatus() == HttpServletResponse.SC_NO_CONTENT);
+            this(SluiceProxyServlet.connectionTokens(serverResponse), exchange, caching, serverResponse.getStatus() == HttpServletResponse.SC_NO_CONTENT);
         }
 
         static PassingHeaders of(HttpServletRequest clientRequest, Exchange exchange, Response serverResponse)
         {
-            return new PassingHeaders(serverResponse, exchange.settings().cache(), CacheExchange.of(clientRequest) != null);
+            return new PassingHeaders(serverResponse, exchange, CacheExchange.of(clientRequest) != null);
         }
 
         boolean passes(String lowerCaseName)
         {
-            return !lowerCaseName.equals("x-request-id") && !connectionTokens.contains(lowerCaseName) && !(caching && cache.consumes(lowerCaseName))
-                && !(noContent && lowerCaseName.equals("content-length"));
+            return !lowerCaseName.equals("x-request-id") && !connectionTokens.contains(lowerCaseName)
+                && !(caching && exchange.settings().cache().consumes(lowerCaseName))
+                && !(noContent && lowerCaseName.equals("content-length")) && !exchange.ownsResponseField(lowerCaseName);
         }
     }
 
@@ -1317,7 +1324,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             }
             LOG.warn("{} upstream '{}' failed: {}", exchange.id(), exchange.routeMatch().route().upstream(), UpstreamFailure.describe(failure));
         }
-        withdrawUpstreamHeaders(proxyResponse, serverResponse);
+        withdrawUpstreamHeaders(clientRequest, proxyResponse, serverResponse);
         super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
     }
 

@@ -151,6 +151,7 @@ public final class RateLimitFilter implements Filter
         if (decision.headers() != null)
         {
             decision.headers().writeTo(response::setHeader);
+            exchange.rateLimitFieldsSet();
         }
         if (!decision.allowed())
         {

@@ -41,6 +41,7 @@ class CorsTest
                 response.getHeaders().put("Access-Control-Allow-Origin", "*");
                 response.getHeaders().put("Cache-Control", "public, max-age=60");
                 response.getHeaders().put("X-Trace", "t-1");
+                response.getHeaders().put("Vary", "Accept-Encoding");
                 Content.Sink.write(response, true, "body of " + request.getHttpURI().getPath(), callback);
                 return true;
             }
@@ -186,6 +187,25 @@ class CorsTest
         assertEquals("HIT", header(second, "X-Cache-Status"), "one stored response for both origins: the CORS headers are the route's, per request");
         assertEquals("HIT", header(third, "X-Cache-Status"));
         assertTrue(SEEN.poll(5, java.util.concurrent.TimeUnit.SECONDS) != null);
+    }
+
+    @Test
+    void theUpstreamsVaryJoinsOriginInsteadOfReplacingIt() throws Exception
+    {
+        // A shared cache downstream that lost "Origin" from Vary would give one origin's
+        // Access-Control-Allow-Origin to pages of every other.
+        HttpResponse<String> proxied = get("/app/vary", "https://app.example.com", "cors-test-key-0123456789");
+        HttpResponse<String> withoutOrigin = get("/app/vary", null, "cors-test-key-0123456789");
+        HttpResponse<String> miss = get("/pub/vary", "https://a.example.com", null);
+        HttpResponse<String> hit = get("/pub/vary", "https://b.example.com", null);
+        assertEquals("HIT", header(hit, "X-Cache-Status"));
+        for (HttpResponse<String> response : List.of(proxied, withoutOrigin, miss, hit))
+        {
+            assertEquals(200, response.statusCode());
+            List<String> vary = response.headers().allValues("Vary").stream()
+                .flatMap(line -> java.util.Arrays.stream(line.split(","))).map(String::strip).toList();
+            assertEquals(List.of("Origin", "Accept-Encoding"), vary, response.uri() + " " + response.request().headers().map());
+        }
     }
 
     @Test

@@ -55,6 +55,15 @@ class RateLimitTest
                 {
                     Thread.sleep(600);
                 }
+                if (query != null && query.contains("own-limits"))
+                {
+                    // An upstream that counts for itself too.
+                    response.getHeaders().put("RateLimit-Limit", "1000");
+                    response.getHeaders().put("RateLimit-Remaining", "999");
+                    response.getHeaders().put("RateLimit-Reset", "7");
+                    response.getHeaders().put("RateLimit-Policy", "1000;w=60");
+                    response.getHeaders().put("Cache-Control", "public, max-age=60");
+                }
                 Content.Sink.write(response, true, "ok", callback);
                 return true;
             }
@@ -90,6 +99,15 @@ class RateLimitTest
             route.hidden.rate-limit = 1/h
             route.hidden.rate-limit.by = header:X-Tenant
             route.hidden.rate-limit.headers = false
+            route.own.path = /own
+            route.own.upstream = app
+            route.own.rate-limit = 5/h
+            route.own.rate-limit.by = route
+            route.owncached.path = /owncached
+            route.owncached.upstream = app
+            route.owncached.cache = on
+            route.owncached.rate-limit = 5/h
+            route.owncached.rate-limit.by = route
             route.concurrent.path = /concurrent
             route.concurrent.upstream = app
             route.concurrent.rate-limit.concurrency = 2
@@ -190,6 +208,27 @@ class RateLimitTest
         ContentResponse refused = get("/hidden/x", "X-Tenant", "acme");
         assertEquals(429, refused.getStatus());
         assertTrue(Long.parseLong(refused.getHeaders().get("Retry-After")) >= 1);
+    }
+
+    @Test
+    void theUpstreamsOwnRateLimitFieldsDoNotReplaceTheRoutes() throws Exception
+    {
+        for (String path : List.of("/own/x?own-limits", "/owncached/x?own-limits"))
+        {
+            for (int i = 1; i <= 3; i++)
+            {
+                ContentResponse response = get(path, null, null);
+                assertEquals(200, response.getStatus());
+                assertEquals(List.of("5"), response.getHeaders().getValuesList("RateLimit-Limit"), path);
+                assertEquals(List.of(Integer.toString(5 - i)), response.getHeaders().getValuesList("RateLimit-Remaining"),
+                    path + " request " + i + ", " + response.getHeaders().get("X-Cache-Status"));
+                assertEquals(List.of("5;w=3600"), response.getHeaders().getValuesList("RateLimit-Policy"), path);
+                assertEquals(1, response.getHeaders().getValuesList("RateLimit-Reset").size(), path);
+            }
+        }
+        assertEquals("HIT", get("/owncached/x?own-limits", null, null).getHeaders().get("X-Cache-Status"), "the stored answer's fields gave way too");
+        // Where the route hides its own, the upstream's are its business and pass.
+        assertEquals("1000", get("/hidden/x?own-limits", "X-Tenant", "initech").getHeaders().get("RateLimit-Limit"));
     }
 
     @Test
