@@ -634,11 +634,13 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         public void onBegin(Response response)
         {
             int status = response.getStatus();
-            if (status < 200)
+            if (status < 200 || status > 599)
             {
                 // The upstream clients' protocol handlers take 100 (when expected), 102 and 103 before
                 // this listener. Jetty's client cannot read past any other 1xx, and Sluice never
-                // forwards Upgrade, so no client asked for a 101: a 502 rather than a hang.
+                // forwards Upgrade, so no client asked for a 101: a 502 rather than a hang. A status
+                // past 599 is not HTTP's (RFC 9110 §15: take it as a server error); libraries use
+                // them for their own failures, and clients do not know what to make of them.
                 response.abort(new UpstreamFailure.UnexpectedAnswer("a " + status + " answer Sluice cannot pass on"));
                 return;
             }

@@ -176,9 +176,15 @@ class UpstreamLimitsTest
         assertEquals("final", reply.body());
     }
 
-    /** A 1xx Jetty's client cannot read past, and a 101 no client asked for (Sluice never forwards Upgrade). */
+    /**
+     * A 1xx Jetty's client cannot read past, a 101 no client asked for (Sluice never forwards
+     * Upgrade), and statuses outside HTTP's 100–599, which RFC 9110 §15 says to take as a server
+     * error (libraries use 600–999 for their own failures).
+     */
     @ParameterizedTest
     @ValueSource(strings = {"HTTP/1.1 199 Unknown\r\n\r\nHTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok",
+        "HTTP/1.1 600 Library Error\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok",
+        "HTTP/1.1 999 Request denied\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok",
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"})
     void answersSluiceCannotPassOnAre502(String answer) throws Exception
     {
