@@ -392,7 +392,7 @@ public final class CacheFilter implements Filter
         }
         try
         {
-            found.refresh(exchange, request.getQueryString(), headers, refresh).whenComplete((ignored, failure) -> cache.endRefresh(primary));
+            found.refresh(request, exchange, headers, refresh).whenComplete((ignored, failure) -> cache.endRefresh(primary));
         }
         catch (RuntimeException x)
         {

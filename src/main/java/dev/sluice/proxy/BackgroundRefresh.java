@@ -9,12 +9,14 @@ import java.util.concurrent.TimeUnit;
 import dev.sluice.cache.CacheExchange;
 import dev.sluice.cache.Refresher;
 import dev.sluice.exchange.Exchange;
+import dev.sluice.http.Authority;
 import dev.sluice.http.QueryString;
 import dev.sluice.route.Route;
 import dev.sluice.route.RouteMatch;
 import dev.sluice.upstream.Member;
 import dev.sluice.upstream.Pool;
 import dev.sluice.upstream.Pools;
+import jakarta.servlet.http.HttpServletRequest;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
@@ -36,12 +38,13 @@ final class BackgroundRefresh implements Refresher
         this.clients = clients;
     }
 
-    @Override
     /**
      * A background refresh for stale-while-revalidate: one GET to a target of the route's pool
      * with the stored validators, no retries; the outcome goes to the cache exchange only.
      */
-    public CompletableFuture<Void> refresh(Exchange exchange, String rawQuery, java.util.Map<String, List<String>> headers, CacheExchange cache)
+    @Override
+    public CompletableFuture<Void> refresh(HttpServletRequest clientRequest, Exchange exchange, java.util.Map<String, List<String>> headers,
+                                           CacheExchange cache)
     {
         CompletableFuture<Void> done = new CompletableFuture<>();
         RouteMatch match = exchange.routeMatch();
@@ -54,7 +57,7 @@ final class BackgroundRefresh implements Refresher
             done.complete(null);
             return done;
         }
-        String query = QueryString.without(rawQuery, exchange.hiddenQueryParameters());
+        String query = QueryString.without(clientRequest.getQueryString(), exchange.hiddenQueryParameters());
         Request request = clients.forUpstream(route.timeouts().connect(), pool.upstream().tls())
             .newRequest(URI.create(pool.upstream().url(member.target(), match.upstreamPath(), query)))
             .method("GET")
@@ -63,13 +66,13 @@ final class BackgroundRefresh implements Refresher
             .headers(fields ->
             {
                 headers.forEach((name, values) -> values.forEach(value -> fields.add(name, value)));
-                // The same header policy as a client's request: no client copies of identity or
-                // forwarding headers, Sluice's own identity and request id added.
-                List<String> host = headers.entrySet().stream().filter(entry -> entry.getKey().equalsIgnoreCase("Host"))
-                    .map(entry -> entry.getValue().get(0)).toList();
+                // What a client's request gets: no client copies of identity or forwarding
+                // headers, Sluice's identity, request id and forwarding headers, the client's host
+                // (an HTTP/2 client's :authority) on preserve-host routes, the header transforms.
                 fields.remove(HttpHeader.HOST);
-                UpstreamRequestHeaders.apply(exchange, host.isEmpty() ? null : host.get(0), fields);
+                UpstreamRequestHeaders.apply(exchange, Authority.of(clientRequest), fields);
                 cache.validators().forEach(validator -> fields.put(validator[0], validator[1]));
+                SluiceProxyServlet.addForwardingHeaders(clientRequest, exchange, fields);
             });
         long start = System.nanoTime();
         request.send(new Response.Listener()

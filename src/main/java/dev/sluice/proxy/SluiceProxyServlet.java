@@ -58,6 +58,7 @@ import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.Callback;
@@ -501,7 +502,17 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     @Override
     protected void addProxyHeaders(HttpServletRequest clientRequest, Request proxyRequest)
     {
-        Exchange exchange = Exchange.of(clientRequest);
+        proxyRequest.headers(headers -> addForwardingHeaders(clientRequest, Exchange.of(clientRequest), headers));
+    }
+
+    /**
+     * What Sluice adds to a request it forwards: the forwarding headers, {@code X-Real-IP} and
+     * {@code Via}, then the route's request header transforms, last, so they see (and may change)
+     * what Sluice itself added. A stale-while-revalidate refresh ({@link BackgroundRefresh}) adds
+     * the same, while its client's request is still going on.
+     */
+    static void addForwardingHeaders(HttpServletRequest clientRequest, Exchange exchange, HttpFields.Mutable headers)
+    {
         Settings settings = exchange.settings();
         ForwardingHeaders forwarding = ForwardingHeaders.of(new ForwardingHeaders.Incoming(
             exchange.trustedPeer(),
@@ -517,32 +528,28 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         String via = settings.proxy().via();
         // Like the other forwarding headers, a Via chain is extended only for a trusted proxy.
         String incomingVia = exchange.trustedPeer() ? String.join(", ", values(clientRequest, HeaderNames.VIA)) : "";
-        proxyRequest.headers(headers ->
+        headers.put(HeaderNames.X_FORWARDED_FOR, forwarding.forwardedFor());
+        headers.put(HeaderNames.X_FORWARDED_PROTO, forwarding.forwardedProto());
+        if (forwarding.forwardedHost() != null)
         {
-            headers.put(HeaderNames.X_FORWARDED_FOR, forwarding.forwardedFor());
-            headers.put(HeaderNames.X_FORWARDED_PROTO, forwarding.forwardedProto());
-            if (forwarding.forwardedHost() != null)
-            {
-                headers.put(HeaderNames.X_FORWARDED_HOST, forwarding.forwardedHost());
-            }
-            headers.put(HeaderNames.X_FORWARDED_PORT, forwarding.forwardedPort());
-            headers.put(HeaderNames.FORWARDED, forwarding.forwarded());
-            // The one address upstreams can use as is: already resolved through trusted proxies.
-            headers.put(HeaderNames.X_REAL_IP, exchange.clientAddress());
-            if (via != null)
-            {
-                headers.put(HeaderNames.VIA, ForwardingHeaders.via(incomingVia, clientRequest.getProtocol(), via));
-            }
-            else if (!incomingVia.isEmpty())
-            {
-                headers.put(HeaderNames.VIA, incomingVia);
-            }
-        });
+            headers.put(HeaderNames.X_FORWARDED_HOST, forwarding.forwardedHost());
+        }
+        headers.put(HeaderNames.X_FORWARDED_PORT, forwarding.forwardedPort());
+        headers.put(HeaderNames.FORWARDED, forwarding.forwarded());
+        // The one address upstreams can use as is: already resolved through trusted proxies.
+        headers.put(HeaderNames.X_REAL_IP, exchange.clientAddress());
+        if (via != null)
+        {
+            headers.put(HeaderNames.VIA, ForwardingHeaders.via(incomingVia, clientRequest.getProtocol(), via));
+        }
+        else if (!incomingVia.isEmpty())
+        {
+            headers.put(HeaderNames.VIA, incomingVia);
+        }
         RouteTransform transform = settings.transform().route(exchange.routeMatch().route().name());
         if (transform != null && !transform.requestHeaders().empty())
         {
-            // Last, so the route's edits see (and may change) what Sluice itself added.
-            proxyRequest.headers(headers -> Transforms.requestHeaders(transform.requestHeaders(), new RequestSource(exchange, clientRequest), headers));
+            Transforms.requestHeaders(transform.requestHeaders(), new RequestSource(exchange, clientRequest), headers);
         }
     }
 

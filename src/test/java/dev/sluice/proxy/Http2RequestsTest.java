@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import dev.sluice.testing.Origin;
 import dev.sluice.testing.SluiceUnderTest;
 import dev.sluice.testing.TestUpstream;
 import org.eclipse.jetty.client.AsyncRequestContent;
@@ -31,6 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 class Http2RequestsTest
 {
     private static TestUpstream upstream;
+    private static Origin origin;
     private static SluiceUnderTest sluice;
     private static HttpClient h2;
     private static HttpClient h1;
@@ -39,6 +41,7 @@ class Http2RequestsTest
     static void start() throws Exception
     {
         upstream = TestUpstream.start();
+        origin = new Origin();
         sluice = SluiceUnderTest.startAsLauncher("""
             server.h2c = true
             upstream.app.url = %s
@@ -57,7 +60,13 @@ class Http2RequestsTest
             route.edited.path = /edited
             route.edited.upstream = app
             route.edited.transform.request.json.set./source = sluice
-            """.formatted(upstream.url()));
+            upstream.origin.url = %s
+            route.swr.path = /swr
+            route.swr.upstream = origin
+            route.swr.cache = on
+            route.swr.preserve-host = true
+            route.swr.transform.request.header.set.X-Edited = yes
+            """.formatted(upstream.url(), origin.url()));
         h2 = new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client()));
         h1 = new HttpClient();
         for (HttpClient client : List.of(h2, h1))
@@ -75,6 +84,7 @@ class Http2RequestsTest
         h1.stop();
         sluice.close();
         upstream.close();
+        origin.close();
     }
 
     private static ContentResponse get(HttpClient client, String host, String path) throws Exception
@@ -165,5 +175,33 @@ class Http2RequestsTest
         upstream.take();
         assertEquals("HIT", get(h2, "a.example", "/stored/page").getHeaders().get("X-Cache-Status"));
         assertEquals("HIT", get(h1, "a.example", "/stored/page").getHeaders().get("X-Cache-Status"), "HTTP/1.1 and HTTP/2 name the same resource");
+    }
+
+    /**
+     * The stale-while-revalidate refresh is a request of Sluice's own, sent while a client is
+     * answered from the stale copy. It sent no forwarding headers and no header transforms, and
+     * on a preserve-host route an HTTP/2 client's host did not reach it.
+     */
+    @Test
+    void aBackgroundRefreshCarriesWhatTheClientsRequestWould() throws Exception
+    {
+        origin.script("/swr/page", Origin.Answer.of(200, "v1", "Cache-Control", "max-age=1, stale-while-revalidate=60"));
+        assertEquals("MISS", get(h2, "shop.example", "/swr/page").getHeaders().get("X-Cache-Status"));
+        Thread.sleep(1100);
+        assertEquals("STALE", get(h2, "shop.example", "/swr/page").getHeaders().get("X-Cache-Status"));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (origin.count("/swr/page") < 2 && System.nanoTime() < deadline)
+        {
+            Thread.sleep(20);
+        }
+        assertEquals(2, origin.count("/swr/page"), "one background refresh");
+        org.eclipse.jetty.http.HttpFields client = origin.request("/swr/page", 0);
+        org.eclipse.jetty.http.HttpFields refresh = origin.request("/swr/page", 1);
+        assertEquals("shop.example:" + sluice.port(), refresh.get("Host"));
+        for (String name : List.of("Host", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port", "Forwarded", "X-Real-IP",
+            "Via", "X-Edited"))
+        {
+            assertEquals(client.get(name), refresh.get(name), name + " in " + refresh);
+        }
     }
 }
