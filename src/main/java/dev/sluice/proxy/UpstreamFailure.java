@@ -106,6 +106,25 @@ final class UpstreamFailure
 
     static final String UNEXPECTED_DETAIL = "The upstream's answer was one Sluice cannot pass on.";
 
+    static final String INVALID_DETAIL = "The upstream's answer was not valid HTTP.";
+
+    /**
+     * Why Jetty's response parser refused the upstream's answer (a doubled Content-Length, a
+     * control character or space in a field, a malformed status line), or null when it did not.
+     * Jetty's own message names the connection, not the fault, so the log showed only the class.
+     */
+    static String invalidAnswer(Throwable failure)
+    {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause())
+        {
+            if (cause instanceof org.eclipse.jetty.http.HttpException http && http.getReason() != null)
+            {
+                return http.getReason();
+            }
+        }
+        return null;
+    }
+
     /** Aborts an upstream answer Sluice cannot pass on: an unsolicited 101, an unknown 1xx. */
     static final class UnexpectedAnswer extends Exception
     {
@@ -179,6 +198,11 @@ final class UpstreamFailure
         {
             return "response headers over the limit (" + failure.getMessage() + ")";
         }
+        String invalid = invalidAnswer(failure);
+        if (invalid != null)
+        {
+            return "invalid HTTP answer (" + dev.sluice.http.ClientText.quoted(invalid, 120) + ")";
+        }
         if (isTimeout(failure))
         {
             return "timed out (" + failure.getMessage() + ")";
@@ -217,7 +241,7 @@ final class UpstreamFailure
                 return UNEXPECTED_DETAIL;
             }
         }
-        return null;
+        return invalidAnswer(failure) == null ? null : INVALID_DETAIL;
     }
 
     /** The problem detail for a status Sluice answers on the upstream's behalf. */

@@ -194,4 +194,33 @@ class UpstreamLimitsTest
         assertTrue(reply.header("Content-Type").startsWith("application/problem+json"), reply.head());
         assertTrue(reply.body().contains("Sluice cannot pass on"), reply.body());
     }
+
+    /**
+     * Answers that are not valid HTTP are 502s that say so, and the log names the fault: it
+     * showed only "HttpResponseException", since Jetty's message names the connection instead.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok!|Multiple Content-Lengths",
+        "HTTP/1.1 200 OK\r\nContent-Length: 9\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n|Transfer-Encoding and Content-Length",
+        "HTTP/1.1 200 OK\r\nX-Folded: one\r\n two\r\nContent-Length: 2\r\n\r\nok|Line Folding not supported",
+        "HTTP/1.1 OK\r\nContent-Length: 2\r\n\r\nok|Bad status"})
+    void answersThatAreNotHttpAre502sThatSaySo(String answerAndFault) throws Exception
+    {
+        String[] parts = answerAndFault.split("\\|");
+        String fault = parts[1];
+        upstream.script("/invalid", parts[0]);
+        try (dev.sluice.testing.LogCapture log = dev.sluice.testing.LogCapture.start())
+        {
+            RawHttp.Reply reply = promptly("/invalid");
+            assertEquals(502, reply.status(), reply.head());
+            assertTrue(reply.body().contains("The upstream's answer was not valid HTTP."), reply.body());
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (!log.text().contains("invalid HTTP answer (" + fault + ")") && System.nanoTime() < deadline)
+            {
+                Thread.sleep(20);
+            }
+            assertTrue(log.text().contains("invalid HTTP answer (" + fault + ")"), log.text());
+        }
+    }
 }
