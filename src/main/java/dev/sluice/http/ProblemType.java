@@ -20,12 +20,17 @@ public enum ProblemType
     NO_ROUTE(404, "no-route", "No route matches this request"),
     METHOD_NOT_ALLOWED(405, "method-not-allowed", "Method not allowed"),
     REQUEST_TIMEOUT(408, "request-timeout", "Request timed out"),
+    LENGTH_REQUIRED(411, "length-required", "Length required"),
     PAYLOAD_TOO_LARGE(413, "payload-too-large", "Request too large"),
+    URI_TOO_LONG(414, "uri-too-long", "Request target too long"),
     UNSUPPORTED_MEDIA_TYPE(415, "unsupported-media-type", "Unsupported media type"),
+    EXPECTATION_FAILED(417, "expectation-failed", "Expectation not supported"),
+    UPGRADE_REQUIRED(426, "upgrade-required", "Protocol upgrade required"),
     RATE_LIMITED(429, "rate-limited", "Too many requests"),
     HEADERS_TOO_LARGE(431, "headers-too-large", "Request header fields too large"),
     INTERNAL(500, "internal", "Internal error"),
     UNSUPPORTED_TRANSFER_CODING(501, "unsupported-transfer-coding", "Transfer coding not supported"),
+    HTTP_VERSION_NOT_SUPPORTED(505, "http-version-not-supported", "HTTP version not supported"),
     BAD_GATEWAY(502, "bad-gateway", "Upstream unavailable"),
     NOT_READY(503, "not-ready", "Not ready"),
     MAINTENANCE(503, "maintenance", "Down for maintenance"),
@@ -63,6 +68,9 @@ public enum ProblemType
 
     /**
      * The problem type for a status some other part (the container, an error dispatch) chose.
+     * Each status the containers answer on their own has a type here, so a 505 is not filed as
+     * Sluice's internal error, nor a 414 titled "Bad request"; any other takes the generic type
+     * of its class.
      */
     public static ProblemType forStatus(int status)
     {

@@ -94,4 +94,23 @@ class ContainerRefusalsTest
         assertProblem(reply, 404);
         assertEquals("star-1", reply.header("X-Request-ID"));
     }
+
+    /**
+     * Statuses the container chooses on its own are typed and titled as what they are: a 505 was
+     * filed as Sluice's internal error, and a 414, 417 or 426 titled "Bad request".
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({
+        "GET /x HTTP/1.2, 505, http-version-not-supported, HTTP version not supported",
+        "GET /x HTTP/2.0, 426, upgrade-required, Protocol upgrade required",
+        "POST /x HTTP/1.1, 417, expectation-failed, Expectation not supported",
+        "LONG, 414, uri-too-long, Request target too long"})
+    void theContainersOwnStatusesHaveTheirOwnProblemTypes(String requestLine, int status, String slug, String title) throws Exception
+    {
+        String line = requestLine.equals("LONG") ? "GET /" + "a".repeat(20_000) + " HTTP/1.1" : requestLine;
+        RawHttp.Reply reply = RawHttp.send(sluice.port(), line, "Host: localhost", "Expect: 100-sometime", "Content-Length: 2", "Connection: close");
+        assertProblem(reply, status);
+        assertTrue(reply.body().contains("\"type\":\"urn:sluice:problem:" + slug + "\""), reply.body());
+        assertTrue(reply.body().contains("\"title\":\"" + title + "\""), reply.body());
+    }
 }
