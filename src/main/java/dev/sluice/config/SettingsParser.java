@@ -405,6 +405,7 @@ public final class SettingsParser
         }
 
         boolean preserveHost = reader.bool(prefix + "preserve-host", false);
+        boolean rewriteLocation = reader.bool(prefix + "rewrite-location", true);
         Timeouts timeouts = timeouts(reader, prefix, defaults);
         RetryPolicy retry = UpstreamSettingsParser.retryPolicy(reader, prefix);
 
@@ -412,6 +413,6 @@ public final class SettingsParser
         {
             return null;
         }
-        return new Route(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts, retry, ai);
+        return new Route(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts, retry, ai, rewriteLocation);
     }
 }

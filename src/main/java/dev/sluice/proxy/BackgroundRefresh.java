@@ -74,6 +74,8 @@ final class BackgroundRefresh implements Refresher
                 cache.validators().forEach(validator -> fields.put(validator[0], validator[1]));
                 SluiceProxyServlet.addForwardingHeaders(clientRequest, exchange, fields);
             });
+        // Read now: the client's request is over by the time the answer comes.
+        LocationRewrite locations = LocationRewrite.of(route, clientRequest, request);
         long start = System.nanoTime();
         request.send(new Response.Listener()
         {
@@ -90,7 +92,12 @@ final class BackgroundRefresh implements Refresher
                 }
                 else
                 {
-                    cache.begin(response.getStatus(), FieldPairs.of(response.getHeaders()), null);
+                    List<String[]> fields = FieldPairs.of(response.getHeaders());
+                    if (locations != null)
+                    {
+                        locations.applyTo(fields);
+                    }
+                    cache.begin(response.getStatus(), fields, null);
                 }
             }
 

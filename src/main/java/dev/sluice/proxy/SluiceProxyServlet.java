@@ -940,6 +940,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         // Jetty's own copy re-joins each value from its parsed list ("1; mode=block" becomes
         // "1;mode=block", "a, b" becomes "a,b"); a proxy passes values on as the upstream wrote them.
         Set<String> seen = new HashSet<>();
+        LocationRewrite locations = null;
         for (HttpField field : serverResponse.getHeaders())
         {
             String lower = field.getLowerCaseName();
@@ -947,20 +948,32 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             {
                 continue;
             }
+            String value = field.getValue();
+            if (field.getHeader() == HttpHeader.LOCATION || field.getHeader() == HttpHeader.CONTENT_LOCATION)
+            {
+                locations = LocationRewrite.of(exchange.routeMatch().route(), clientRequest, serverResponse.getRequest());
+                value = locations == null ? value : locations.value(field.getName(), value);
+            }
             // The first line of a name replaces what the container set (its Date), except Vary:
             // the CORS guard may have started it with Origin, which must stay in the list.
             if (seen.add(lower) && !lower.equals(VARY))
             {
-                proxyResponse.setHeader(field.getName(), field.getValue());
+                proxyResponse.setHeader(field.getName(), value);
             }
             else
             {
-                proxyResponse.addHeader(field.getName(), field.getValue());
+                proxyResponse.addHeader(field.getName(), value);
             }
         }
         if (cache != null)
         {
-            cache.begin(serverResponse.getStatus(), FieldPairs.of(serverResponse.getHeaders()), proxyResponse);
+            // Stored as clients get it: a hit must not point them at the upstream either.
+            List<String[]> stored = FieldPairs.of(serverResponse.getHeaders());
+            if (locations != null)
+            {
+                locations.applyTo(stored);
+            }
+            cache.begin(serverResponse.getStatus(), stored, proxyResponse);
         }
         if (chunkedForClient(clientRequest, serverResponse))
         {
@@ -1025,6 +1038,12 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                 headers.add(new String[] {field.getName(), field.getValue()});
             }
         }
+        // Before the route's edits, which see (and may change) what the client would get.
+        LocationRewrite locations = LocationRewrite.of(exchange.routeMatch().route(), clientRequest, serverResponse.getRequest());
+        if (locations != null)
+        {
+            locations.applyTo(headers);
+        }
         RequestSource source = new RequestSource(exchange, clientRequest);
         if (!transform.responseHeaders().empty())
         {
@@ -1065,6 +1084,10 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             // The cache keeps the response as clients get it (header values are fixed on cached
             // routes), from the upstream's full list, which its policy reads.
             List<String[]> stored = FieldPairs.of(serverResponse.getHeaders());
+            if (locations != null)
+            {
+                locations.applyTo(stored);
+            }
             if (!transform.responseHeaders().empty())
             {
                 stored = Transforms.responseHeaders(transform.responseHeaders(), source, stored);

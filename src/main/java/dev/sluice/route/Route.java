@@ -14,6 +14,8 @@ import dev.sluice.upstream.RetryPolicy;
  * @param rewrite the upstream path template, or null to send the request's own path
  * @param retry when a failed attempt is retried on another target of the upstream's pool
  * @param ai whether the AI front answers this route ({@code route.<name>.ai = on}); it has no upstream then
+ * @param rewriteLocation whether the upstream's Location and Content-Location on its own origin or
+ * paths are pointed back through this route ({@code route.<name>.rewrite-location}, default true)
  */
 public record Route(
     String name,
@@ -26,13 +28,14 @@ public record Route(
     boolean preserveHost,
     Timeouts timeouts,
     RetryPolicy retry,
-    boolean ai)
+    boolean ai,
+    boolean rewriteLocation)
 {
     /** A plain HTTP route: forwarded to its upstream. */
     public Route(String name, PathPattern path, List<HostPattern> hosts, Set<String> methods, List<HeaderCondition> headers, String upstream,
         PathRewrite rewrite, boolean preserveHost, Timeouts timeouts, RetryPolicy retry)
     {
-        this(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts, retry, false);
+        this(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts, retry, false, true);
     }
 
     public Route

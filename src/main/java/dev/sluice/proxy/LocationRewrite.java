@@ -1,0 +1,175 @@
+// Points an upstream's Location and Content-Location back through Sluice: nginx's "proxy_redirect default".
+package dev.sluice.proxy;
+
+/**
+ * An upstream builds its redirects from the request it got: its own address (Sluice sends the
+ * target's host unless the route preserves the client's) and its own paths (after
+ * {@code strip-prefix} or {@code rewrite}). Passed on as they are, they send clients to an
+ * internal address, or to a path no route of Sluice's serves.
+ *
+ * <p>An absolute reference on the target's own origin whose path is under the upstream side of
+ * this request's mapping is given the client's side instead, as a path-absolute reference (RFC 9110
+ * §10.2.2 allows relative ones; nginx's {@code proxy_redirect default} gives the same). A
+ * path-absolute reference ({@code /login}) from the upstream is left alone: it leaks nothing, and
+ * an upstream that knows its public prefix already wrote it in, which a rewrite would double. The mapping comes from the request itself: the client's path and the
+ * upstream's share a tail of whole segments (what the route passed on unchanged), and what
+ * precedes it on each side is the prefix that changed: {@code /api/orders/7} sent as
+ * {@code /orders/7} maps {@code /} to {@code /api/}, so {@code http://10.0.0.5:8080/orders/8}
+ * comes back as {@code /api/orders/8}; {@code /api/7/items} sent as {@code /v2/7/items} maps
+ * {@code /v2/} to {@code /api/}. Anything else (another origin, a path outside the upstream
+ * prefix, a reference that is not a URL) is left as it is.</p>
+ */
+record LocationRewrite(String scheme, String host, int port, String upstreamPath, String clientPath)
+{
+    /** The rewrite for one forwarded request's answer, or null on a route with {@code rewrite-location = false}. */
+    static LocationRewrite of(dev.sluice.route.Route route, jakarta.servlet.http.HttpServletRequest clientRequest,
+                              org.eclipse.jetty.client.Request upstreamRequest)
+    {
+        return route.rewriteLocation()
+            ? new LocationRewrite(upstreamRequest.getScheme(), upstreamRequest.getHost(), upstreamRequest.getPort(), upstreamRequest.getPath(),
+                clientRequest.getRequestURI())
+            : null;
+    }
+
+    /** Whether a field of this name is one this class rewrites. */
+    static boolean rewrites(String name)
+    {
+        return name.equalsIgnoreCase("Location") || name.equalsIgnoreCase("Content-Location");
+    }
+
+    /** The value the client gets for a field: rewritten for Location and Content-Location, else as it is. */
+    String value(String name, String value)
+    {
+        return rewrites(name) ? rewrite(value, scheme, host, port, upstreamPath, clientPath) : value;
+    }
+
+    /** Rewrites the Location and Content-Location among {name, value} pairs, in place. */
+    void applyTo(java.util.List<String[]> fields)
+    {
+        for (String[] field : fields)
+        {
+            field[1] = value(field[0], field[1]);
+        }
+    }
+
+    /**
+     * The reference the client gets.
+     *
+     * @param reference the upstream's Location or Content-Location value
+     * @param scheme the scheme Sluice used for the upstream request
+     * @param host the upstream request's host
+     * @param port the upstream request's port
+     * @param upstreamPath the upstream request's raw path, without the query
+     * @param clientPath the client's raw path, without the query
+     */
+    static String rewrite(String reference, String scheme, String host, int port, String upstreamPath, String clientPath)
+    {
+        String value = reference.strip();
+        int rest = afterOrigin(value, scheme, host, port);
+        if (rest < 0)
+        {
+            return reference;
+        }
+        String path = rest == value.length() ? "/" : value.substring(rest);
+        if (path.charAt(0) != '/')
+        {
+            // "http://target?x" is the target's root with a query.
+            path = "/" + path;
+        }
+        int shared = sharedTail(clientPath, upstreamPath);
+        String upstreamPrefix = withoutTrailingSlash(upstreamPath.substring(0, upstreamPath.length() - shared));
+        String clientPrefix = withoutTrailingSlash(clientPath.substring(0, clientPath.length() - shared));
+        if (!path.startsWith(upstreamPrefix) || !boundary(path, upstreamPrefix.length()))
+        {
+            return reference;
+        }
+        String mapped = clientPrefix + path.substring(upstreamPrefix.length());
+        if (mapped.isEmpty() || mapped.charAt(0) != '/')
+        {
+            mapped = "/" + mapped;
+        }
+        return mapped;
+    }
+
+    private static String withoutTrailingSlash(String prefix)
+    {
+        return prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix;
+    }
+
+    /** Whether the path's segment ends at {@code at}: its end, or a '/', '?' or '#' there. */
+    private static boolean boundary(String path, int at)
+    {
+        if (at == path.length())
+        {
+            return true;
+        }
+        char next = path.charAt(at);
+        return next == '/' || next == '?' || next == '#';
+    }
+
+    /**
+     * The length of the longest tail the two paths share that starts with '/' on both sides (0
+     * when they share none): what the route passed on unchanged.
+     */
+    static int sharedTail(String clientPath, String upstreamPath)
+    {
+        int length = 0;
+        int max = Math.min(clientPath.length(), upstreamPath.length());
+        while (length < max && clientPath.charAt(clientPath.length() - 1 - length) == upstreamPath.charAt(upstreamPath.length() - 1 - length))
+        {
+            length++;
+        }
+        // Back to the first '/' within the shared part, so that only whole segments count as shared.
+        while (length > 0 && clientPath.charAt(clientPath.length() - length) != '/')
+        {
+            length--;
+        }
+        return length;
+    }
+
+    /**
+     * Where the path (or query) begins in an absolute URL on the target's origin: scheme and host
+     * compared without case, the port explicit or the scheme's default; -1 for anything else.
+     */
+    private static int afterOrigin(String url, String scheme, String host, int port)
+    {
+        int colon = url.indexOf("://");
+        if (colon <= 0 || !url.regionMatches(true, 0, scheme, 0, scheme.length()) || colon != scheme.length())
+        {
+            return -1;
+        }
+        int start = colon + 3;
+        int end = start;
+        while (end < url.length() && "/?#".indexOf(url.charAt(end)) < 0)
+        {
+            end++;
+        }
+        String authority = url.substring(start, end);
+        if (authority.indexOf('@') >= 0)
+        {
+            return -1;
+        }
+        String givenHost = authority;
+        int givenPort = "https".equalsIgnoreCase(scheme) ? 443 : 80;
+        int portColon = authority.lastIndexOf(':');
+        if (portColon > authority.lastIndexOf(']'))
+        {
+            givenHost = authority.substring(0, portColon);
+            try
+            {
+                givenPort = Integer.parseInt(authority.substring(portColon + 1));
+            }
+            catch (NumberFormatException x)
+            {
+                return -1;
+            }
+        }
+        return bare(givenHost).equalsIgnoreCase(bare(host)) && givenPort == port ? end : -1;
+    }
+
+    /** An IPv6 literal without its brackets, which one side may write and the other not. */
+    private static String bare(String host)
+    {
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+}

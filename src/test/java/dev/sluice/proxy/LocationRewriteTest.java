@@ -1,0 +1,59 @@
+// How an upstream's Location is pointed back through the route: origins, prefixes, and what is left alone.
+package dev.sluice.proxy;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class LocationRewriteTest
+{
+    /** Columns: the upstream request's path, the client's path, the upstream's Location, what the client gets. */
+    @ParameterizedTest(name = "{1} sent as {0}: {2} -> {3}")
+    @CsvSource({
+        // The path passed unchanged: only the internal origin goes.
+        "/orders/7, /orders/7, http://10.0.0.5:8080/orders/8, /orders/8",
+        "/orders/7, /orders/7, HTTP://10.0.0.5:8080/orders/8?x=1#f, /orders/8?x=1#f",
+        "/orders/7, /orders/7, http://10.0.0.5:8080, /",
+        "/orders/7, /orders/7, http://10.0.0.5:8080?x=1, /?x=1",
+        // strip-prefix: the client's prefix comes back.
+        "/orders/7, /api/orders/7, http://10.0.0.5:8080/login?next=/orders/7, /api/login?next=/orders/7",
+        "/, /api, http://10.0.0.5:8080/login, /api/login",
+        "/, /api/, http://10.0.0.5:8080/, /api/",
+        // A template: the prefixes that differ swap, captured segments stay.
+        "/v2/7/items, /api/7/items, http://10.0.0.5:8080/v2/7/items/9, /api/7/items/9",
+        "/v2/7/items, /api/7/items, http://10.0.0.5:8080/v2/7, /api/7",
+        // An upstream base path: /base is the upstream's side of the mapping.
+        "/base/x, /x, http://10.0.0.5:8080/base/y, /y",
+        // Left alone: other origins, other ports, paths outside the upstream prefix, not URLs.
+        "/orders/7, /api/orders/7, https://login.example.com/start, https://login.example.com/start",
+        "/orders/7, /api/orders/7, http://10.0.0.5:9090/x, http://10.0.0.5:9090/x",
+        "/orders/7, /api/orders/7, https://10.0.0.5:8080/x, https://10.0.0.5:8080/x",
+        "/orders/7, /api/orders/7, http://user@10.0.0.5:8080/x, http://user@10.0.0.5:8080/x",
+        "/base/x, /x, http://10.0.0.5:8080/elsewhere, http://10.0.0.5:8080/elsewhere",
+        "/v2/7/items, /api/7/items, http://10.0.0.5:8080/v20/7, http://10.0.0.5:8080/v20/7",
+        // Path-absolute ones leak nothing, and may already carry the public prefix.
+        "/orders/7, /api/orders/7, /api/login, /api/login",
+        "/orders/7, /api/orders/7, /login, /login",
+        "/orders/7, /api/orders/7, //10.0.0.5:8080/x, //10.0.0.5:8080/x",
+        "/orders/7, /api/orders/7, other/relative, other/relative",
+    })
+    void pointsTheUpstreamsOwnReferencesBackThroughTheRoute(String upstreamPath, String clientPath, String location, String expected)
+    {
+        LocationRewrite rewrite = new LocationRewrite("http", "10.0.0.5", 8080, upstreamPath, clientPath);
+        assertEquals(expected, rewrite.value("Location", location));
+        assertEquals(expected, rewrite.value("content-location", location));
+        assertEquals(location, rewrite.value("Link", location), "other fields pass as they are");
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "http, 127.0.0.1, 80, http://127.0.0.1/x, /x",
+        "https, svc.internal, 443, https://SVC.internal:443/x, /x",
+        "http, [::1], 8080, http://[::1]:8080/x, /x",
+        "http, ::1, 8080, http://[::1]:8080/x, /x"})
+    void defaultPortsCaseAndIpv6BracketsNameTheSameOrigin(String scheme, String host, int port, String location, String expected)
+    {
+        assertEquals(expected, new LocationRewrite(scheme, host, port, "/x", "/x").value("Location", location));
+    }
+}
