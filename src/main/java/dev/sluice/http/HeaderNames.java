@@ -10,6 +10,7 @@ public final class HeaderNames
     public static final String X_FORWARDED_PROTO = "X-Forwarded-Proto";
     public static final String X_FORWARDED_HOST = "X-Forwarded-Host";
     public static final String X_FORWARDED_PORT = "X-Forwarded-Port";
+    public static final String X_FORWARDED_PREFIX = "X-Forwarded-Prefix";
     public static final String X_REAL_IP = "X-Real-IP";
     public static final String FORWARDED = "Forwarded";
     public static final String VIA = "Via";

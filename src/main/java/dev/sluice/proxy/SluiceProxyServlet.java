@@ -535,6 +535,11 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             headers.put(HeaderNames.X_FORWARDED_HOST, forwarding.forwardedHost());
         }
         headers.put(HeaderNames.X_FORWARDED_PORT, forwarding.forwardedPort());
+        String prefix = forwardedPrefix(clientRequest, exchange);
+        if (prefix != null)
+        {
+            headers.put(HeaderNames.X_FORWARDED_PREFIX, prefix);
+        }
         headers.put(HeaderNames.FORWARDED, forwarding.forwarded());
         // The one address upstreams can use as is: already resolved through trusted proxies.
         headers.put(HeaderNames.X_REAL_IP, exchange.clientAddress());
@@ -551,6 +556,41 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         {
             Transforms.requestHeaders(transform.requestHeaders(), new RequestSource(exchange, clientRequest), headers);
         }
+    }
+
+    /**
+     * The {@code X-Forwarded-Prefix} (Spring, Symfony, ASP.NET read it to build the URLs clients
+     * see): the part of the client's path in front of what the route passed on, when the route
+     * stripped a prefix ({@code /api} for {@code /api/orders/7} sent as {@code /orders/7}),
+     * after a trusted proxy's own. Null when the path went unchanged, or was rewritten into one
+     * no prefix describes.
+     */
+    static String forwardedPrefix(HttpServletRequest clientRequest, Exchange exchange)
+    {
+        String incoming = exchange.trustedPeer() ? clientRequest.getHeader(HeaderNames.X_FORWARDED_PREFIX) : null;
+        incoming = incoming == null || incoming.isBlank() ? "" : withoutTrailingSlashes(incoming.strip());
+        String own = "";
+        if (exchange.routeMatch().route().rewrite() != null)
+        {
+            String clientPath = clientRequest.getRequestURI();
+            String passed = exchange.routeMatch().upstreamPath();
+            if (clientPath.endsWith(passed) && LocationRewrite.sharedTail(clientPath, passed) == passed.length())
+            {
+                own = withoutTrailingSlashes(clientPath.substring(0, clientPath.length() - passed.length()));
+            }
+        }
+        String prefix = incoming + own;
+        return prefix.isEmpty() ? null : prefix;
+    }
+
+    private static String withoutTrailingSlashes(String path)
+    {
+        int end = path.length();
+        while (end > 0 && path.charAt(end - 1) == '/')
+        {
+            end--;
+        }
+        return path.substring(0, end);
     }
 
     private static List<String> values(HttpServletRequest request, String name)

@@ -24,8 +24,11 @@ final class UpstreamRequestHeaders
 {
     /** Headers the exchange manages itself, so the upstream's or client's copies are dropped. */
     private static final Set<String> REPLACED = Set.of(
-        "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "x-forwarded-server", "x-real-ip",
-        "forwarded", "via", "x-request-id");
+        "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "x-forwarded-prefix", "x-forwarded-server", "x-real-ip",
+        "forwarded", "via", "x-request-id",
+        // Path overrides a few frameworks took from any client (Symfony and Zend before their 2018
+        // fixes, IIS modules): a request for a public route's path that names another path there.
+        "x-original-url", "x-rewrite-url");
 
     private UpstreamRequestHeaders()
     {

@@ -129,16 +129,23 @@ class ProxyForwardingTest
     void thePrefixIsStrippedAndTheUpstreamBasePathPrepended() throws Exception
     {
         assertEquals(200, client.GET(sluice.uri("/strip/a/b%20c?x=1")).getStatus());
-        assertEquals("/base/a/b%20c?x=1", upstream.take().target());
+        TestUpstream.Received stripped = upstream.take();
+        assertEquals("/base/a/b%20c?x=1", stripped.target());
+        // What the application puts in front of its own paths in the URLs it builds for clients.
+        assertEquals("/strip", stripped.headers().get("X-Forwarded-Prefix"));
         assertEquals(200, client.GET(sluice.uri("/strip")).getStatus());
-        assertEquals("/base", upstream.take().target());
+        TestUpstream.Received root = upstream.take();
+        assertEquals("/base", root.target());
+        assertEquals("/strip", root.headers().get("X-Forwarded-Prefix"));
     }
 
     @Test
     void aRewriteTemplateUsesTheCapturedSegments() throws Exception
     {
         assertEquals(200, client.GET(sluice.uri("/v2/bob/orders/7")).getStatus());
-        assertEquals("/api/users/bob/orders/7", upstream.take().target());
+        TestUpstream.Received received = upstream.take();
+        assertEquals("/api/users/bob/orders/7", received.target());
+        assertNull(received.headers().get("X-Forwarded-Prefix"), "no prefix describes this rewrite");
     }
 
     @Test
@@ -179,6 +186,9 @@ class ProxyForwardingTest
             "Via: 1.0 earlier-hop",
             "X-Real-IP: 6.6.6.6",
             "X-Forwarded-Server: evil",
+            "X-Forwarded-Prefix: /evil",
+            "X-Original-URL: /admin",
+            "X-Rewrite-URL: /admin",
             "Connection: close");
         assertEquals(200, reply.status());
         HttpFields headers = upstream.take().headers();
@@ -192,6 +202,10 @@ class ProxyForwardingTest
         assertEquals(1, headers.getValuesList("X-Forwarded-For").size());
         assertEquals("127.0.0.1", headers.get("X-Real-IP"));
         assertNull(headers.get("X-Forwarded-Server"));
+        assertNull(headers.get("X-Forwarded-Prefix"), "the route passed the path unchanged");
+        // Path overrides some frameworks honoured from anyone: /app/f naming /admin.
+        assertNull(headers.get("X-Original-URL"));
+        assertNull(headers.get("X-Rewrite-URL"));
     }
 
     @Test

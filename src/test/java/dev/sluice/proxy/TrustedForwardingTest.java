@@ -30,6 +30,7 @@ class TrustedForwardingTest
                 "X-Forwarded-Proto: https",
                 "X-Forwarded-Host: api.example.com",
                 "X-Forwarded-Port: 443",
+                "X-Forwarded-Prefix: /outer",
                 "Forwarded: for=203.0.113.7;proto=https",
                 "Via: 1.1 cdn",
                 "Connection: close");
@@ -39,6 +40,7 @@ class TrustedForwardingTest
             assertEquals("https", headers.get("X-Forwarded-Proto"));
             assertEquals("api.example.com", headers.get("X-Forwarded-Host"));
             assertEquals("443", headers.get("X-Forwarded-Port"));
+            assertEquals("/outer", headers.get("X-Forwarded-Prefix"));
             assertEquals("1.1 cdn, 1.1 sluice", headers.get("Via"));
             assertEquals("for=203.0.113.7;proto=https, for=127.0.0.1;host=\"internal:8080\";proto=http", headers.get("Forwarded"));
             // 10.0.0.9 is not in the trusted list, so it is the client as far as Sluice can tell.
