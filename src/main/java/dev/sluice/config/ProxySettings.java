@@ -20,10 +20,32 @@ import dev.sluice.route.Timeouts;
  * @param containerThreads whether the upstream client runs on the container's thread pool when
  *        the container offers one (Jetty does), rather than on {@code maxThreads} threads of its own
  *        (read at start only)
+ * @param hiddenResponseHeaders upstream response fields (lower-case names) clients never get,
+ *        such as {@code Server} and {@code X-Powered-By}, which name the upstream's software
  */
 public record ProxySettings(String via, int maxThreads, int maxConnectionsPerUpstream, Timeouts timeouts, long retryMaxBody,
                             boolean allowUnderscoreHeaders, java.time.Duration queueTimeout, int maxQueuedPerUpstream,
                             java.time.Duration requestBodyIdleTimeout, long requestBodyMinRate, int maxResponseHeaderBytes,
-                            int maxResponseHeaders, java.time.Duration drainTimeout, boolean containerThreads)
+                            int maxResponseHeaders, java.time.Duration drainTimeout, boolean containerThreads,
+                            java.util.Set<String> hiddenResponseHeaders)
 {
+    /** What {@code proxy.hide-response-headers} hides when it is not set: the fields that name the upstream's software and version. */
+    public static final java.util.Set<String> DEFAULT_HIDDEN_RESPONSE_HEADERS = java.util.Set.of("server", "x-powered-by", "x-aspnet-version",
+        "x-aspnetmvc-version");
+
+    public ProxySettings
+    {
+        hiddenResponseHeaders = java.util.Set.copyOf(hiddenResponseHeaders);
+    }
+
+    /** With the default hidden response fields. */
+    public ProxySettings(String via, int maxThreads, int maxConnectionsPerUpstream, Timeouts timeouts, long retryMaxBody,
+                         boolean allowUnderscoreHeaders, java.time.Duration queueTimeout, int maxQueuedPerUpstream,
+                         java.time.Duration requestBodyIdleTimeout, long requestBodyMinRate, int maxResponseHeaderBytes,
+                         int maxResponseHeaders, java.time.Duration drainTimeout, boolean containerThreads)
+    {
+        this(via, maxThreads, maxConnectionsPerUpstream, timeouts, retryMaxBody, allowUnderscoreHeaders, queueTimeout, maxQueuedPerUpstream,
+            requestBodyIdleTimeout, requestBodyMinRate, maxResponseHeaderBytes, maxResponseHeaders, drainTimeout, containerThreads,
+            DEFAULT_HIDDEN_RESPONSE_HEADERS);
+    }
 }

@@ -175,7 +175,34 @@ public final class SettingsParser
         long maxHeaderBytes = reader.size("proxy.max-response-header-size", 64 * 1024, 16L * 1024 * 1024);
         int maxHeaders = reader.integer("proxy.max-response-headers", 100, 1, 10_000);
         return new ProxySettings(via, maxThreads, maxConnections, timeouts, retryMaxBody, underscores, queueTimeout, maxQueued, bodyIdle, minRate,
-            (int)maxHeaderBytes, maxHeaders, reader.duration("proxy.drain-timeout", Duration.ofSeconds(10)), threads.equals("container"));
+            (int)maxHeaderBytes, maxHeaders, reader.duration("proxy.drain-timeout", Duration.ofSeconds(10)), threads.equals("container"),
+            hiddenResponseHeaders(reader));
+    }
+
+    /** {@code proxy.hide-response-headers}: names, or {@code none}; the fields that frame a body cannot be hidden. */
+    private static java.util.Set<String> hiddenResponseHeaders(ConfigReader reader)
+    {
+        String key = "proxy.hide-response-headers";
+        if (!reader.isSet(key))
+        {
+            return ProxySettings.DEFAULT_HIDDEN_RESPONSE_HEADERS;
+        }
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (String name : reader.list(key))
+        {
+            String lower = name.toLowerCase(java.util.Locale.ROOT);
+            if (lower.equals("none"))
+            {
+                continue;
+            }
+            if (!TOKEN.matcher(name).matches() || lower.equals("content-length") || lower.equals("transfer-encoding") || lower.equals("content-type"))
+            {
+                reader.invalid(key, name, "header names other than Content-Length, Transfer-Encoding and Content-Type (or 'none')");
+                continue;
+            }
+            names.add(lower);
+        }
+        return names;
     }
 
     private static Timeouts timeouts(ConfigReader reader, String prefix, Timeouts defaults)

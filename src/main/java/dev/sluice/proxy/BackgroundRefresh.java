@@ -92,12 +92,7 @@ final class BackgroundRefresh implements Refresher
                 }
                 else
                 {
-                    List<String[]> fields = FieldPairs.of(response.getHeaders());
-                    if (locations != null)
-                    {
-                        locations.applyTo(fields);
-                    }
-                    cache.begin(response.getStatus(), fields, null);
+                    cache.begin(response.getStatus(), SluiceProxyServlet.storedFields(response, exchange, locations), null);
                 }
             }
 

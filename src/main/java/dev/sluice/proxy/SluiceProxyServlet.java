@@ -1007,18 +1007,33 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         }
         if (cache != null)
         {
-            // Stored as clients get it: a hit must not point them at the upstream either.
-            List<String[]> stored = FieldPairs.of(serverResponse.getHeaders());
-            if (locations != null)
-            {
-                locations.applyTo(stored);
-            }
-            cache.begin(serverResponse.getStatus(), stored, proxyResponse);
+            cache.begin(serverResponse.getStatus(), storedFields(serverResponse, exchange, locations), proxyResponse);
         }
         if (chunkedForClient(clientRequest, serverResponse))
         {
             proxyResponse.setHeader(HttpHeader.TRANSFER_ENCODING.asString(), "chunked");
         }
+    }
+
+    /**
+     * The upstream's fields as the cache stores them: the whole list, which its policy reads (it
+     * drops hop-by-hop fields itself), less those clients never get
+     * ({@code proxy.hide-response-headers}), with Location pointed back through the route. A hit
+     * must not tell clients what a miss would not.
+     */
+    static List<String[]> storedFields(Response serverResponse, Exchange exchange, LocationRewrite locations)
+    {
+        List<String[]> fields = FieldPairs.of(serverResponse.getHeaders());
+        Set<String> hidden = exchange.settings().proxy().hiddenResponseHeaders();
+        if (!hidden.isEmpty())
+        {
+            fields.removeIf(field -> hidden.contains(field[0].toLowerCase(Locale.ROOT)));
+        }
+        if (locations != null)
+        {
+            locations.applyTo(fields);
+        }
+        return fields;
     }
 
     /**
@@ -1123,11 +1138,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         {
             // The cache keeps the response as clients get it (header values are fixed on cached
             // routes), from the upstream's full list, which its policy reads.
-            List<String[]> stored = FieldPairs.of(serverResponse.getHeaders());
-            if (locations != null)
-            {
-                locations.applyTo(stored);
-            }
+            List<String[]> stored = storedFields(serverResponse, exchange, locations);
             if (!transform.responseHeaders().empty())
             {
                 stored = Transforms.responseHeaders(transform.responseHeaders(), source, stored);
@@ -1231,7 +1242,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         {
             return !lowerCaseName.equals("x-request-id") && !connectionTokens.contains(lowerCaseName)
                 && !(caching && exchange.settings().cache().consumes(lowerCaseName))
-                && !(noContent && lowerCaseName.equals("content-length")) && !exchange.ownsResponseField(lowerCaseName);
+                && !(noContent && lowerCaseName.equals("content-length")) && !exchange.ownsResponseField(lowerCaseName)
+                && !exchange.settings().proxy().hiddenResponseHeaders().contains(lowerCaseName);
         }
     }
 
