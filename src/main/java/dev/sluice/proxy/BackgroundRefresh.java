@@ -72,7 +72,7 @@ final class BackgroundRefresh implements Refresher
                 fields.remove(HttpHeader.HOST);
                 UpstreamRequestHeaders.apply(exchange, Authority.of(clientRequest), fields);
                 cache.validators().forEach(validator -> fields.put(validator[0], validator[1]));
-                SluiceProxyServlet.addForwardingHeaders(clientRequest, exchange, fields);
+                UpstreamRequestHeaders.addForwarding(clientRequest, exchange, fields);
             });
         // Read now: the client's request is over by the time the answer comes.
         LocationRewrite locations = LocationRewrite.of(route, clientRequest, request);
@@ -92,7 +92,7 @@ final class BackgroundRefresh implements Refresher
                 }
                 else
                 {
-                    cache.begin(response.getStatus(), SluiceProxyServlet.storedFields(response, exchange, locations), null);
+                    cache.begin(response.getStatus(), UpstreamResponseHeaders.stored(response, exchange, locations), null);
                 }
             }
 

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -58,7 +57,6 @@ import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
 import org.eclipse.jetty.http.HttpField;
-import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.Callback;
@@ -97,8 +95,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private static final String COPY_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".responseCopy";
     /** Whether a body that arrives whole can go straight to Jetty's output (see {@link WholeBodyWrite}). */
     private static final boolean WHOLE_BODY_WRITE = WholeBodyWrite.available();
-    /** A list field Sluice may have started before the upstream answered (the CORS guard's {@code Origin}): the upstream's values join it. */
-    private static final String VARY = "vary";
+    /** Jetty's fixed hop-by-hop set, for the classes that copy headers on this servlet's behalf. */
+    static final Set<String> HOP_BY_HOP = HOP_HEADERS;
 
 
     private ConfigStore config;
@@ -502,100 +500,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     @Override
     protected void addProxyHeaders(HttpServletRequest clientRequest, Request proxyRequest)
     {
-        proxyRequest.headers(headers -> addForwardingHeaders(clientRequest, Exchange.of(clientRequest), headers));
-    }
-
-    /**
-     * What Sluice adds to a request it forwards: the forwarding headers, {@code X-Real-IP} and
-     * {@code Via}, then the route's request header transforms, last, so they see (and may change)
-     * what Sluice itself added. A stale-while-revalidate refresh ({@link BackgroundRefresh}) adds
-     * the same, while its client's request is still going on.
-     */
-    static void addForwardingHeaders(HttpServletRequest clientRequest, Exchange exchange, HttpFields.Mutable headers)
-    {
-        Settings settings = exchange.settings();
-        ForwardingHeaders forwarding = ForwardingHeaders.of(new ForwardingHeaders.Incoming(
-            exchange.trustedPeer(),
-            clientRequest.getRemoteAddr(),
-            exchange.connectionSecure() ? "https" : "http",
-            Authority.of(clientRequest),
-            clientRequest.getLocalPort(),
-            values(clientRequest, HeaderNames.X_FORWARDED_FOR),
-            clientRequest.getHeader(HeaderNames.X_FORWARDED_PROTO),
-            clientRequest.getHeader(HeaderNames.X_FORWARDED_HOST),
-            clientRequest.getHeader(HeaderNames.X_FORWARDED_PORT),
-            values(clientRequest, HeaderNames.FORWARDED)));
-        String via = settings.proxy().via();
-        // Like the other forwarding headers, a Via chain is extended only for a trusted proxy.
-        String incomingVia = exchange.trustedPeer() ? String.join(", ", values(clientRequest, HeaderNames.VIA)) : "";
-        headers.put(HeaderNames.X_FORWARDED_FOR, forwarding.forwardedFor());
-        headers.put(HeaderNames.X_FORWARDED_PROTO, forwarding.forwardedProto());
-        if (forwarding.forwardedHost() != null)
-        {
-            headers.put(HeaderNames.X_FORWARDED_HOST, forwarding.forwardedHost());
-        }
-        headers.put(HeaderNames.X_FORWARDED_PORT, forwarding.forwardedPort());
-        String prefix = forwardedPrefix(clientRequest, exchange);
-        if (prefix != null)
-        {
-            headers.put(HeaderNames.X_FORWARDED_PREFIX, prefix);
-        }
-        headers.put(HeaderNames.FORWARDED, forwarding.forwarded());
-        // The one address upstreams can use as is: already resolved through trusted proxies.
-        headers.put(HeaderNames.X_REAL_IP, exchange.clientAddress());
-        if (via != null)
-        {
-            headers.put(HeaderNames.VIA, ForwardingHeaders.via(incomingVia, clientRequest.getProtocol(), via));
-        }
-        else if (!incomingVia.isEmpty())
-        {
-            headers.put(HeaderNames.VIA, incomingVia);
-        }
-        RouteTransform transform = settings.transform().route(exchange.routeMatch().route().name());
-        if (transform != null && !transform.requestHeaders().empty())
-        {
-            Transforms.requestHeaders(transform.requestHeaders(), new RequestSource(exchange, clientRequest), headers);
-        }
-    }
-
-    /**
-     * The {@code X-Forwarded-Prefix} (Spring, Symfony, ASP.NET read it to build the URLs clients
-     * see): the part of the client's path in front of what the route passed on, when the route
-     * stripped a prefix ({@code /api} for {@code /api/orders/7} sent as {@code /orders/7}),
-     * after a trusted proxy's own. Null when the path went unchanged, or was rewritten into one
-     * no prefix describes.
-     */
-    static String forwardedPrefix(HttpServletRequest clientRequest, Exchange exchange)
-    {
-        String incoming = exchange.trustedPeer() ? clientRequest.getHeader(HeaderNames.X_FORWARDED_PREFIX) : null;
-        incoming = incoming == null || incoming.isBlank() ? "" : withoutTrailingSlashes(incoming.strip());
-        String own = "";
-        if (exchange.routeMatch().route().rewrite() != null)
-        {
-            String clientPath = clientRequest.getRequestURI();
-            String passed = exchange.routeMatch().upstreamPath();
-            if (clientPath.endsWith(passed) && LocationRewrite.sharedTail(clientPath, passed) == passed.length())
-            {
-                own = withoutTrailingSlashes(clientPath.substring(0, clientPath.length() - passed.length()));
-            }
-        }
-        String prefix = incoming + own;
-        return prefix.isEmpty() ? null : prefix;
-    }
-
-    private static String withoutTrailingSlashes(String path)
-    {
-        int end = path.length();
-        while (end > 0 && path.charAt(end - 1) == '/')
-        {
-            end--;
-        }
-        return path.substring(0, end);
-    }
-
-    private static List<String> values(HttpServletRequest request, String name)
-    {
-        return Collections.list(request.getHeaders(name));
+        proxyRequest.headers(headers -> UpstreamRequestHeaders.addForwarding(clientRequest, Exchange.of(clientRequest), headers));
     }
 
     @Override
@@ -970,70 +875,22 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         }
         // What decides which headers pass, read once per response rather than once per header.
         CacheExchange cache = CacheExchange.of(clientRequest);
-        PassingHeaders passing = new PassingHeaders(serverResponse, exchange, cache != null);
+        UpstreamResponseHeaders.Passing passing = new UpstreamResponseHeaders.Passing(serverResponse, exchange, cache != null);
         RouteTransform transform = exchange.settings().transform().route(exchange.routeMatch().route().name());
         if (transform != null)
         {
             transformedHeaders(clientRequest, proxyResponse, serverResponse, exchange, transform, passing);
             return;
         }
-        // Jetty's own copy re-joins each value from its parsed list ("1; mode=block" becomes
-        // "1;mode=block", "a, b" becomes "a,b"); a proxy passes values on as the upstream wrote them.
-        Set<String> seen = new HashSet<>();
-        LocationRewrite locations = null;
-        for (HttpField field : serverResponse.getHeaders())
-        {
-            String lower = field.getLowerCaseName();
-            if (HOP_HEADERS.contains(lower) || !passing.passes(lower))
-            {
-                continue;
-            }
-            String value = field.getValue();
-            if (field.getHeader() == HttpHeader.LOCATION || field.getHeader() == HttpHeader.CONTENT_LOCATION)
-            {
-                locations = LocationRewrite.of(exchange.routeMatch().route(), clientRequest, serverResponse.getRequest());
-                value = locations == null ? value : locations.value(field.getName(), value);
-            }
-            // The first line of a name replaces what the container set (its Date), except Vary:
-            // the CORS guard may have started it with Origin, which must stay in the list.
-            if (seen.add(lower) && !lower.equals(VARY))
-            {
-                proxyResponse.setHeader(field.getName(), value);
-            }
-            else
-            {
-                proxyResponse.addHeader(field.getName(), value);
-            }
-        }
+        LocationRewrite locations = UpstreamResponseHeaders.copy(clientRequest, proxyResponse, serverResponse, exchange, passing);
         if (cache != null)
         {
-            cache.begin(serverResponse.getStatus(), storedFields(serverResponse, exchange, locations), proxyResponse);
+            cache.begin(serverResponse.getStatus(), UpstreamResponseHeaders.stored(serverResponse, exchange, locations), proxyResponse);
         }
         if (chunkedForClient(clientRequest, serverResponse))
         {
             proxyResponse.setHeader(HttpHeader.TRANSFER_ENCODING.asString(), "chunked");
         }
-    }
-
-    /**
-     * The upstream's fields as the cache stores them: the whole list, which its policy reads (it
-     * drops hop-by-hop fields itself), less those clients never get
-     * ({@code proxy.hide-response-headers}), with Location pointed back through the route. A hit
-     * must not tell clients what a miss would not.
-     */
-    static List<String[]> storedFields(Response serverResponse, Exchange exchange, LocationRewrite locations)
-    {
-        List<String[]> fields = FieldPairs.of(serverResponse.getHeaders());
-        Set<String> hidden = exchange.settings().proxy().hiddenResponseHeaders();
-        if (!hidden.isEmpty())
-        {
-            fields.removeIf(field -> hidden.contains(field[0].toLowerCase(Locale.ROOT)));
-        }
-        if (locations != null)
-        {
-            locations.applyTo(fields);
-        }
-        return fields;
     }
 
     /**
@@ -1052,37 +909,12 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     }
 
     /**
-     * Takes a failed answer's headers back off a response not yet sent, before the problem that
-     * replaces it is written: it must not carry the upstream's {@code Content-Encoding} (a client
-     * would try to decompress the JSON), {@code Set-Cookie}, {@code ETag} or
-     * {@code Content-Disposition}, nor the chunking chosen for the upstream's body.
-     */
-    private static void withdrawUpstreamHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse)
-    {
-        if (proxyResponse.isCommitted() || serverResponse == null)
-        {
-            return;
-        }
-        PassingHeaders passing = PassingHeaders.of(clientRequest, Exchange.of(clientRequest), serverResponse);
-        for (HttpField field : serverResponse.getHeaders())
-        {
-            String lower = field.getLowerCaseName();
-            // Fields that did not pass (the request id, Sluice's own RateLimit-*) are Sluice's, not the upstream's.
-            if (!HOP_HEADERS.contains(lower) && passing.passes(lower) && proxyResponse.containsHeader(field.getName()))
-            {
-                proxyResponse.setHeader(field.getName(), null);
-            }
-        }
-        proxyResponse.setHeader(HttpHeader.TRANSFER_ENCODING.asString(), null);
-    }
-
-    /**
      * The upstream's headers on a route with transforms: edited by the route's response header
      * transforms, and when the body is to be transformed, without the length (set once the new
      * body is known) and with the body held ({@link ResponseBody}).
      */
     private void transformedHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse, Exchange exchange,
-                                    RouteTransform transform, PassingHeaders passing)
+                                    RouteTransform transform, UpstreamResponseHeaders.Passing passing)
     {
         List<String[]> headers = new java.util.ArrayList<>();
         for (HttpField field : serverResponse.getHeaders())
@@ -1124,7 +956,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                 continue;
             }
             String lower = header[0].toLowerCase(Locale.ROOT);
-            if (seen.add(lower) && !lower.equals(VARY))
+            if (seen.add(lower) && !lower.equals(UpstreamResponseHeaders.VARY))
             {
                 proxyResponse.setHeader(header[0], header[1]);
             }
@@ -1138,7 +970,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         {
             // The cache keeps the response as clients get it (header values are fixed on cached
             // routes), from the upstream's full list, which its policy reads.
-            List<String[]> stored = storedFields(serverResponse, exchange, locations);
+            List<String[]> stored = UpstreamResponseHeaders.stored(serverResponse, exchange, locations);
             if (!transform.responseHeaders().empty())
             {
                 stored = Transforms.responseHeaders(transform.responseHeaders(), source, stored);
@@ -1216,55 +1048,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     @Override
     protected String filterServerResponseHeader(HttpServletRequest clientRequest, Response serverResponse, String headerName, String headerValue)
     {
-        return PassingHeaders.of(clientRequest, Exchange.of(clientRequest), serverResponse).passes(headerName.toLowerCase(Locale.ROOT)) ? headerValue : null;
-    }
-
-    /**
-     * Which of an upstream's response headers (beyond the fixed hop-by-hop set) reach the client:
-     * not those the upstream named in its {@code Connection} header, not its request id, and not
-     * a CDN-Cache-Control (RFC 9213) aimed at Sluice's cache when this response may be stored.
-     */
-    private record PassingHeaders(Set<String> connectionTokens, Exchange exchange, boolean caching, boolean noContent)
-    {
-        PassingHeaders(Response serverResponse, Exchange exchange, boolean caching)
-        {
-            // A 204's Content-Length is not allowed (RFC 9110 §8.6) and its body is nothing
-            // whatever it says; passed on, the container would wait for the bytes it declares.
-            this(SluiceProxyServlet.connectionTokens(serverResponse), exchange, caching, serverResponse.getStatus() == HttpServletResponse.SC_NO_CONTENT);
-        }
-
-        static PassingHeaders of(HttpServletRequest clientRequest, Exchange exchange, Response serverResponse)
-        {
-            return new PassingHeaders(serverResponse, exchange, CacheExchange.of(clientRequest) != null);
-        }
-
-        boolean passes(String lowerCaseName)
-        {
-            return !lowerCaseName.equals("x-request-id") && !connectionTokens.contains(lowerCaseName)
-                && !(caching && exchange.settings().cache().consumes(lowerCaseName))
-                && !(noContent && lowerCaseName.equals("content-length")) && !exchange.ownsResponseField(lowerCaseName)
-                && !exchange.settings().proxy().hiddenResponseHeaders().contains(lowerCaseName);
-        }
-    }
-
-    private static Set<String> connectionTokens(Response serverResponse)
-    {
-        Set<String> tokens = null;
-        for (HttpField field : serverResponse.getHeaders())
-        {
-            if (field.getHeader() == HttpHeader.CONNECTION)
-            {
-                for (String token : field.getValues())
-                {
-                    if (tokens == null)
-                    {
-                        tokens = new HashSet<>();
-                    }
-                    tokens.add(token.trim().toLowerCase(Locale.ROOT));
-                }
-            }
-        }
-        return tokens == null ? Set.of() : tokens;
+        return UpstreamResponseHeaders.Passing.of(clientRequest, Exchange.of(clientRequest), serverResponse).passes(headerName.toLowerCase(Locale.ROOT)) ? headerValue : null;
     }
 
     @Override
@@ -1408,7 +1192,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             }
             LOG.warn("{} upstream '{}' failed: {}", exchange.id(), exchange.routeMatch().route().upstream(), UpstreamFailure.describe(failure));
         }
-        withdrawUpstreamHeaders(clientRequest, proxyResponse, serverResponse);
+        UpstreamResponseHeaders.withdraw(clientRequest, proxyResponse, serverResponse);
         super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
     }
 

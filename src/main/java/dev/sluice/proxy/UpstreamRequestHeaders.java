@@ -1,24 +1,33 @@
 // Which client headers never reach the upstream, and which ones Sluice sets in their place.
 package dev.sluice.proxy;
 
+import java.util.Collections;
+import java.util.List;
 import java.util.Set;
 
 import dev.sluice.auth.Identity;
+import dev.sluice.config.Settings;
 import dev.sluice.exchange.Exchange;
 import dev.sluice.exchange.TraceContext;
+import dev.sluice.http.Authority;
 import dev.sluice.http.HeaderNames;
 import dev.sluice.tls.TransportSettings;
+import dev.sluice.transform.RequestSource;
+import dev.sluice.transform.RouteTransform;
+import dev.sluice.transform.Transforms;
+import jakarta.servlet.http.HttpServletRequest;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 
 /**
  * Applied after Jetty copied the client's headers (it has already dropped hop-by-hop headers,
  * those named in {@code Connection}, and {@code Host}). On a request whose response the cache
- * may store, only the headers the cache allows are kept first. Removed, on every route: the forwarding
- * headers and the request id (set again by the servlet), the identity headers and headers
- * carrying JWT claims, the client-certificate headers, and any credential the route hides.
- * Added: the authenticated identity, headers filters asked for (offloaded certificate
- * details), the request id, and the client's {@code Host} when the route preserves it.
+ * may store, only the headers the cache allows are kept first. Removed, on every route: the
+ * forwarding headers and the request id, the identity headers and headers carrying JWT claims,
+ * the client-certificate headers, path overrides, and any credential the route hides. Added
+ * ({@link #apply}): the authenticated identity, headers filters asked for (offloaded certificate
+ * details), the request id, and the client's {@code Host} when the route preserves it; then
+ * ({@link #addForwarding}) Sluice's own forwarding headers and the route's header transforms.
  */
 final class UpstreamRequestHeaders
 {
@@ -211,5 +220,98 @@ final class UpstreamRequestHeaders
         {
             headers.put(HttpHeader.HOST, clientHost);
         }
+    }
+
+    /**
+     * What Sluice adds to a request it forwards: the forwarding headers, {@code X-Real-IP} and
+     * {@code Via}, then the route's request header transforms, last, so they see (and may change)
+     * what Sluice itself added. A stale-while-revalidate refresh ({@link BackgroundRefresh}) adds
+     * the same, while its client's request is still going on.
+     */
+    static void addForwarding(HttpServletRequest clientRequest, Exchange exchange, HttpFields.Mutable headers)
+    {
+        Settings settings = exchange.settings();
+        ForwardingHeaders forwarding = ForwardingHeaders.of(new ForwardingHeaders.Incoming(
+            exchange.trustedPeer(),
+            clientRequest.getRemoteAddr(),
+            exchange.connectionSecure() ? "https" : "http",
+            Authority.of(clientRequest),
+            clientRequest.getLocalPort(),
+            values(clientRequest, HeaderNames.X_FORWARDED_FOR),
+            clientRequest.getHeader(HeaderNames.X_FORWARDED_PROTO),
+            clientRequest.getHeader(HeaderNames.X_FORWARDED_HOST),
+            clientRequest.getHeader(HeaderNames.X_FORWARDED_PORT),
+            values(clientRequest, HeaderNames.FORWARDED)));
+        String via = settings.proxy().via();
+        // Like the other forwarding headers, a Via chain is extended only for a trusted proxy.
+        String incomingVia = exchange.trustedPeer() ? String.join(", ", values(clientRequest, HeaderNames.VIA)) : "";
+        headers.put(HeaderNames.X_FORWARDED_FOR, forwarding.forwardedFor());
+        headers.put(HeaderNames.X_FORWARDED_PROTO, forwarding.forwardedProto());
+        if (forwarding.forwardedHost() != null)
+        {
+            headers.put(HeaderNames.X_FORWARDED_HOST, forwarding.forwardedHost());
+        }
+        headers.put(HeaderNames.X_FORWARDED_PORT, forwarding.forwardedPort());
+        String prefix = forwardedPrefix(clientRequest, exchange);
+        if (prefix != null)
+        {
+            headers.put(HeaderNames.X_FORWARDED_PREFIX, prefix);
+        }
+        headers.put(HeaderNames.FORWARDED, forwarding.forwarded());
+        // The one address upstreams can use as is: already resolved through trusted proxies.
+        headers.put(HeaderNames.X_REAL_IP, exchange.clientAddress());
+        if (via != null)
+        {
+            headers.put(HeaderNames.VIA, ForwardingHeaders.via(incomingVia, clientRequest.getProtocol(), via));
+        }
+        else if (!incomingVia.isEmpty())
+        {
+            headers.put(HeaderNames.VIA, incomingVia);
+        }
+        RouteTransform transform = settings.transform().route(exchange.routeMatch().route().name());
+        if (transform != null && !transform.requestHeaders().empty())
+        {
+            Transforms.requestHeaders(transform.requestHeaders(), new RequestSource(exchange, clientRequest), headers);
+        }
+    }
+
+    /**
+     * The {@code X-Forwarded-Prefix} (Spring, Symfony, ASP.NET read it to build the URLs clients
+     * see): the part of the client's path in front of what the route passed on, when the route
+     * stripped a prefix ({@code /api} for {@code /api/orders/7} sent as {@code /orders/7}),
+     * after a trusted proxy's own. Null when the path went unchanged, or was rewritten into one
+     * no prefix describes.
+     */
+    static String forwardedPrefix(HttpServletRequest clientRequest, Exchange exchange)
+    {
+        String incoming = exchange.trustedPeer() ? clientRequest.getHeader(HeaderNames.X_FORWARDED_PREFIX) : null;
+        incoming = incoming == null || incoming.isBlank() ? "" : withoutTrailingSlashes(incoming.strip());
+        String own = "";
+        if (exchange.routeMatch().route().rewrite() != null)
+        {
+            String clientPath = clientRequest.getRequestURI();
+            String passed = exchange.routeMatch().upstreamPath();
+            if (clientPath.endsWith(passed) && LocationRewrite.sharedTail(clientPath, passed) == passed.length())
+            {
+                own = withoutTrailingSlashes(clientPath.substring(0, clientPath.length() - passed.length()));
+            }
+        }
+        String prefix = incoming + own;
+        return prefix.isEmpty() ? null : prefix;
+    }
+
+    private static String withoutTrailingSlashes(String path)
+    {
+        int end = path.length();
+        while (end > 0 && path.charAt(end - 1) == '/')
+        {
+            end--;
+        }
+        return path.substring(0, end);
+    }
+
+    private static List<String> values(HttpServletRequest request, String name)
+    {
+        return Collections.list(request.getHeaders(name));
     }
 }
