@@ -158,6 +158,11 @@ public final class CacheFilter implements Filter
             {
                 long[] bytes = CacheResponder.singleRange(range, hit.response().body().length);
                 exchange.cacheStatus("HIT");
+                if (bytes == CacheResponder.UNSATISFIABLE)
+                {
+                    exchange.addBytesOut(CacheResponder.answerUnsatisfiable(response, hit.response(), "HIT", settings.statusHeader(), exchange));
+                    return;
+                }
                 exchange.addBytesOut(bytes == null
                     ? CacheResponder.answer(request, response, hit.response(), "HIT", settings.statusHeader(), now, exchange)
                     : CacheResponder.answerRange(request, response, hit.response(), bytes, "HIT", settings.statusHeader(), now, exchange));

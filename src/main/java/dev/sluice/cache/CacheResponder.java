@@ -168,14 +168,20 @@ public final class CacheResponder
         }
     }
 
+    /** What {@link #singleRange} returns for one byte range that starts past the body's end. */
+    static final long[] UNSATISFIABLE = new long[0];
+
     /**
-     * The byte range {first, last} a {@code Range} header asks of a body of this length, or null
-     * when it is not one satisfiable range of bytes (several ranges, other units, garbage):
-     * then the whole response is served, as RFC 9110 §14.2 allows.
+     * The byte range {first, last} a {@code Range} header asks of a body of this length;
+     * {@link #UNSATISFIABLE} for one range of bytes wholly past its end (or of an empty body), which
+     * is a 416 (RFC 9110 §15.5.17; what a download client resuming a finished file expects, and what
+     * the upstream answers on a miss); null when it is not one valid range of bytes (several
+     * ranges, other units, garbage, a last byte before the first): then the whole response is
+     * served, as RFC 9110 §14.2 allows.
      */
     static long[] singleRange(String range, long length)
     {
-        if (range == null || length == 0)
+        if (range == null)
         {
             return null;
         }
@@ -197,16 +203,44 @@ public final class CacheResponder
             if (first.isEmpty())
             {
                 long suffix = Long.parseLong(last);
-                return suffix <= 0 ? null : new long[] {Math.max(0, length - suffix), length - 1};
+                if (suffix < 0)
+                {
+                    return null;
+                }
+                return suffix == 0 || length == 0 ? UNSATISFIABLE : new long[] {Math.max(0, length - suffix), length - 1};
             }
             long start = Long.parseLong(first);
+            if (start < 0 || (!last.isEmpty() && Long.parseLong(last) < start))
+            {
+                return null;
+            }
+            if (start >= length)
+            {
+                return UNSATISFIABLE;
+            }
             long end = last.isEmpty() ? length - 1 : Math.min(Long.parseLong(last), length - 1);
-            return start < 0 || start >= length || end < start ? null : new long[] {start, end};
+            return new long[] {start, end};
         }
         catch (NumberFormatException x)
         {
             return null;
         }
+    }
+
+    /**
+     * Answers a range wholly past the stored body's end: 416 problem+json with the
+     * {@code Content-Range: bytes *}{@code /length} that tells the client the length.
+     */
+    public static long answerUnsatisfiable(HttpServletResponse response, CachedResponse stored, String label, boolean statusHeader,
+                                           Exchange exchange)
+    {
+        response.setHeader("Content-Range", "bytes */" + stored.body().length);
+        if (statusHeader)
+        {
+            response.setHeader("X-Cache-Status", label);
+        }
+        return dev.sluice.http.ProblemWriter.write(response, dev.sluice.http.ProblemType.RANGE_NOT_SATISFIABLE,
+            "The range asked for starts past the end of the " + stored.body().length + "-byte representation.", exchange.id(), exchange.traceId());
     }
 
     /** Serves one range of a stored 200 as a 206 (the rest as {@link #answer} does, without blocking). */

@@ -24,6 +24,7 @@ public enum ProblemType
     PAYLOAD_TOO_LARGE(413, "payload-too-large", "Request too large"),
     URI_TOO_LONG(414, "uri-too-long", "Request target too long"),
     UNSUPPORTED_MEDIA_TYPE(415, "unsupported-media-type", "Unsupported media type"),
+    RANGE_NOT_SATISFIABLE(416, "range-not-satisfiable", "Range not satisfiable"),
     EXPECTATION_FAILED(417, "expectation-failed", "Expectation not supported"),
     UPGRADE_REQUIRED(426, "upgrade-required", "Protocol upgrade required"),
     RATE_LIMITED(429, "rate-limited", "Too many requests"),

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CachePolicyTest
@@ -281,14 +282,21 @@ class CachePolicyTest
     }
 
     @Test
-    void singleRangesAreServedAndAnythingElseIsTheWholeBody()
+    void singleRangesAreServedRangesPastTheEndAre416AndAnythingElseIsTheWholeBody()
     {
         assertEquals(List.of(0L, 1L), toList(CacheResponder.singleRange("bytes=0-1", 11)));
         assertEquals(List.of(1L, 10L), toList(CacheResponder.singleRange("bytes=1-", 11)));
         assertEquals(List.of(10L, 10L), toList(CacheResponder.singleRange("bytes=-1", 11)));
+        assertEquals(List.of(0L, 10L), toList(CacheResponder.singleRange("bytes=-50", 11)));
         assertEquals(List.of(5L, 10L), toList(CacheResponder.singleRange("bytes=5-99", 11)));
+        // Past the end, or nothing of an empty body: 416.
+        assertSame(CacheResponder.UNSATISFIABLE, CacheResponder.singleRange("bytes=11-", 11));
+        assertSame(CacheResponder.UNSATISFIABLE, CacheResponder.singleRange("bytes=20-30", 11));
+        assertSame(CacheResponder.UNSATISFIABLE, CacheResponder.singleRange("bytes=-0", 11));
+        assertSame(CacheResponder.UNSATISFIABLE, CacheResponder.singleRange("bytes=0-", 0));
+        // Not one valid range of bytes: ignored, the whole body.
         assertNull(CacheResponder.singleRange("bytes=0-1,3-4", 11));
-        assertNull(CacheResponder.singleRange("bytes=20-", 11));
+        assertNull(CacheResponder.singleRange("bytes=5-3", 11));
         assertNull(CacheResponder.singleRange("items=0-1", 11));
         assertNull(CacheResponder.singleRange("bytes=x-1", 11));
     }

@@ -276,6 +276,28 @@ class CacheTest
     }
 
     @Test
+    void aRangeOfAStoredBodyIsA206AndOnePastItsEndA416() throws Exception
+    {
+        origin.script("/c/file", Answer.of(200, "0123456789", "Cache-Control", "max-age=60"));
+        assertEquals("MISS", get("/c/file").getHeaders().get("X-Cache-Status"));
+        ContentResponse part = get("/c/file", "Range", "bytes=2-4");
+        assertEquals(206, part.getStatus());
+        assertEquals("234", part.getContentAsString());
+        assertEquals("bytes 2-4/10", part.getHeaders().get("Content-Range"));
+        // A download client resuming a file it already has asks from its end: the origin answers
+        // 416 on a miss, and a hit must not send the whole file again instead.
+        ContentResponse past = get("/c/file", "Range", "bytes=10-");
+        assertEquals(416, past.getStatus(), past.getContentAsString());
+        assertEquals("bytes */10", past.getHeaders().get("Content-Range"));
+        assertTrue(past.getContentAsString().contains("\"type\":\"urn:sluice:problem:range-not-satisfiable\""), past.getContentAsString());
+        assertEquals("HIT", past.getHeaders().get("X-Cache-Status"));
+        ContentResponse backwards = get("/c/file", "Range", "bytes=5-3");
+        assertEquals(200, backwards.getStatus(), "not a valid range: ignored");
+        assertEquals("0123456789", backwards.getContentAsString());
+        assertEquals(1, origin.count("/c/file"));
+    }
+
+    @Test
     void staleWhileRevalidateServesStaleAndRefreshesOnce() throws Exception
     {
         origin.script("/c/swr", Answer.of(200, "v1", "Cache-Control", "max-age=1, stale-while-revalidate=60"));
