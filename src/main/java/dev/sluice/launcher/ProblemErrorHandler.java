@@ -19,8 +19,9 @@ import org.eclipse.jetty.util.Callback;
  * Jetty refuses some requests before any web application sees them: unparseable requests,
  * a bad {@code Host}, ambiguous paths ({@code %2F}, {@code %2e%2e}, {@code ..;}). Those refusals
  * are good; their HTML pages are not what an API client expects. This handler writes them as
- * problem+json, with the container's status and a generic detail (the container's message
- * can quote the request back).
+ * problem+json, with the container's status and, for the refusals it names in fixed words, a
+ * detail of Sluice's own saying what to fix ({@link #detail}). The container's message itself is
+ * never copied: some quote the request back (a second {@code Host} header's value).
  */
 final class ProblemErrorHandler extends ErrorHandler
 {
@@ -38,7 +39,7 @@ final class ProblemErrorHandler extends ErrorHandler
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause, Callback callback)
     {
         String id = RequestIds.accept(request.getHeaders().get(HeaderNames.REQUEST_ID));
-        byte[] body = ProblemWriter.render(code, ProblemType.forStatus(code), null, id);
+        byte[] body = ProblemWriter.render(code, ProblemType.forStatus(code), detail(message), id);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, ProblemWriter.CONTENT_TYPE);
         response.getHeaders().put(HeaderNames.REQUEST_ID, id);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
@@ -49,6 +50,55 @@ final class ProblemErrorHandler extends ErrorHandler
     public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields)
     {
         fields.put(new HttpField(HttpHeader.CONTENT_TYPE, ProblemWriter.CONTENT_TYPE));
-        return ByteBuffer.wrap(ProblemWriter.render(status, ProblemType.forStatus(status), null, null));
+        return ByteBuffer.wrap(ProblemWriter.render(status, ProblemType.forStatus(status), detail(reason), null));
+    }
+
+    /**
+     * What the client should fix, for the container's refusals whose reason is one of Jetty's
+     * fixed phrases; null for any other reason (the title then says what kind of refusal it was).
+     */
+    static String detail(String reason)
+    {
+        if (reason == null)
+        {
+            return null;
+        }
+        if (reason.startsWith("No Host"))
+        {
+            return "The request has no Host header.";
+        }
+        if (reason.contains("multiple `Host` headers") || reason.startsWith("Duplicate Host"))
+        {
+            return "The request has more than one Host header.";
+        }
+        if (reason.startsWith("Transfer-Encoding and Content-Length"))
+        {
+            return "A request cannot have both Content-Length and Transfer-Encoding.";
+        }
+        if (reason.startsWith("Invalid Content-Length") || reason.startsWith("Multiple Content-Lengths") || reason.startsWith("Duplicate Content-Length"))
+        {
+            return "Content-Length must be one number of bytes.";
+        }
+        if (reason.startsWith("Bad Transfer-Encoding"))
+        {
+            return "Transfer-Encoding must end with chunked, once.";
+        }
+        if (reason.startsWith("Illegal character"))
+        {
+            return "The request line or a header field holds a character HTTP does not allow there.";
+        }
+        if (reason.startsWith("Line Folding"))
+        {
+            return "Header fields folded over several lines are not accepted.";
+        }
+        if (reason.startsWith("Ambiguous"))
+        {
+            return "The path is ambiguous (an encoded '/' or '.', an empty segment, or a parameter on a dot segment); send it without.";
+        }
+        if (reason.startsWith("Unknown Version") || reason.startsWith("Unsupported Version") || reason.startsWith("HTTP/0.9"))
+        {
+            return "Sluice takes HTTP/1.0 and HTTP/1.1 requests, and HTTP/2 where it is enabled.";
+        }
+        return null;
     }
 }

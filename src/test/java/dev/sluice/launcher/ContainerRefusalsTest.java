@@ -11,6 +11,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -112,5 +113,29 @@ class ContainerRefusalsTest
         assertProblem(reply, status);
         assertTrue(reply.body().contains("\"type\":\"urn:sluice:problem:" + slug + "\""), reply.body());
         assertTrue(reply.body().contains("\"title\":\"" + title + "\""), reply.body());
+    }
+
+    /**
+     * The container's refusals say what to fix, in Sluice's words: a client got "Bad request"
+     * alone. Its own message is never copied (a second Host's value would come back).
+     */
+    @Test
+    void theContainersRefusalsSayWhatToFixWithoutQuotingTheRequest() throws Exception
+    {
+        assertDetail(RawHttp.send(sluice.port(), "GET /x HTTP/1.1", "Connection: close"), 400, "The request has no Host header.");
+        RawHttp.Reply twoHosts = RawHttp.send(sluice.port(), "GET /x HTTP/1.1", "Host: localhost", "Host: quoted-back.example", "Connection: close");
+        assertDetail(twoHosts, 400, "The request has more than one Host header.");
+        assertFalse(twoHosts.body().contains("quoted-back"), twoHosts.body());
+        assertDetail(RawHttp.send(sluice.port(), "POST /x HTTP/1.1", "Host: localhost", "Content-Length: 5", "Transfer-Encoding: chunked",
+            "Connection: close"), 400, "A request cannot have both Content-Length and Transfer-Encoding.");
+        assertDetail(RawHttp.send(sluice.port(), "GET /a/%2e%2e/x HTTP/1.1", "Host: localhost", "Connection: close"), 400,
+            "The path is ambiguous");
+        assertDetail(RawHttp.send(sluice.port(), "GET /x HTTP/1.2", "Host: localhost", "Connection: close"), 505, "Sluice takes HTTP/1.0 and HTTP/1.1");
+    }
+
+    private static void assertDetail(RawHttp.Reply reply, int status, String detail) throws Exception
+    {
+        assertProblem(reply, status);
+        assertTrue(reply.body().contains("\"detail\":\"" + detail), reply.body());
     }
 }
