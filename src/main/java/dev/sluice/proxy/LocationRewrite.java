@@ -11,9 +11,10 @@ package dev.sluice.proxy;
  * this request's mapping is given the client's side instead, as a path-absolute reference (RFC 9110
  * §10.2.2 allows relative ones; nginx's {@code proxy_redirect default} gives the same). A
  * path-absolute reference ({@code /login}) from the upstream is left alone: it leaks nothing, and
- * an upstream that knows its public prefix already wrote it in, which a rewrite would double. The mapping comes from the request itself: the client's path and the
- * upstream's share a tail of whole segments (what the route passed on unchanged), and what
- * precedes it on each side is the prefix that changed: {@code /api/orders/7} sent as
+ * an upstream that knows its public prefix already wrote it in, which a rewrite would double.
+ * The mapping comes from the request itself: the client's path and the upstream's share a tail
+ * of whole segments (what the route passed on unchanged), and what precedes it on each side is
+ * the prefix that changed: {@code /api/orders/7} sent as
  * {@code /orders/7} maps {@code /} to {@code /api/}, so {@code http://10.0.0.5:8080/orders/8}
  * comes back as {@code /api/orders/8}; {@code /api/7/items} sent as {@code /v2/7/items} maps
  * {@code /v2/} to {@code /api/}. Anything else (another origin, a path outside the upstream
@@ -77,8 +78,8 @@ record LocationRewrite(String scheme, String host, int port, String upstreamPath
             path = "/" + path;
         }
         int shared = sharedTail(clientPath, upstreamPath);
-        String upstreamPrefix = withoutTrailingSlash(upstreamPath.substring(0, upstreamPath.length() - shared));
-        String clientPrefix = withoutTrailingSlash(clientPath.substring(0, clientPath.length() - shared));
+        String upstreamPrefix = withoutTrailingSlashes(upstreamPath.substring(0, upstreamPath.length() - shared));
+        String clientPrefix = withoutTrailingSlashes(clientPath.substring(0, clientPath.length() - shared));
         if (!path.startsWith(upstreamPrefix) || !boundary(path, upstreamPrefix.length()))
         {
             return reference;
@@ -91,9 +92,15 @@ record LocationRewrite(String scheme, String host, int port, String upstreamPath
         return mapped;
     }
 
-    private static String withoutTrailingSlash(String prefix)
+    /** The path without the slashes it ends with: a prefix to put in front of one that starts with its own. */
+    static String withoutTrailingSlashes(String path)
     {
-        return prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix;
+        int end = path.length();
+        while (end > 0 && path.charAt(end - 1) == '/')
+        {
+            end--;
+        }
+        return path.substring(0, end);
     }
 
     /** Whether the path's segment ends at {@code at}: its end, or a '/', '?' or '#' there. */

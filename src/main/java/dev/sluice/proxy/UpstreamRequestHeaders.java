@@ -285,29 +285,19 @@ final class UpstreamRequestHeaders
     static String forwardedPrefix(HttpServletRequest clientRequest, Exchange exchange)
     {
         String incoming = exchange.trustedPeer() ? clientRequest.getHeader(HeaderNames.X_FORWARDED_PREFIX) : null;
-        incoming = incoming == null || incoming.isBlank() ? "" : withoutTrailingSlashes(incoming.strip());
+        incoming = incoming == null || incoming.isBlank() ? "" : LocationRewrite.withoutTrailingSlashes(incoming.strip());
         String own = "";
         if (exchange.routeMatch().route().rewrite() != null)
         {
             String clientPath = clientRequest.getRequestURI();
             String passed = exchange.routeMatch().upstreamPath();
-            if (clientPath.endsWith(passed) && LocationRewrite.sharedTail(clientPath, passed) == passed.length())
+            if (LocationRewrite.sharedTail(clientPath, passed) == passed.length())
             {
-                own = withoutTrailingSlashes(clientPath.substring(0, clientPath.length() - passed.length()));
+                own = LocationRewrite.withoutTrailingSlashes(clientPath.substring(0, clientPath.length() - passed.length()));
             }
         }
         String prefix = incoming + own;
         return prefix.isEmpty() ? null : prefix;
-    }
-
-    private static String withoutTrailingSlashes(String path)
-    {
-        int end = path.length();
-        while (end > 0 && path.charAt(end - 1) == '/')
-        {
-            end--;
-        }
-        return path.substring(0, end);
     }
 
     private static List<String> values(HttpServletRequest request, String name)
