@@ -20,7 +20,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 public final class AnthropicTranslation
 {
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = dev.sluice.http.Json.mapper();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     /** OpenAI request fields translated below; anything else has no Anthropic equivalent. */
     private static final Set<String> TRANSLATED = Set.of("model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p",

@@ -2,7 +2,10 @@
 package dev.sluice.http;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
@@ -23,5 +26,45 @@ public final class Json
     public static ObjectMapper mapper()
     {
         return new ObjectMapper(FACTORY);
+    }
+
+    /**
+     * A mapper for JSON that Sluice checks or edits and then forwards (request and response
+     * transforms, OpenAPI checks): more after the first value ({@code {"a":1} {"b":2}},
+     * {@code {"a":1}xyz}) and a name twice in one object are invalid JSON here. Jackson otherwise
+     * reads the first value alone and keeps the last of two names: an edited body silently lost
+     * the rest, and a check passed a body the upstream may read otherwise (many parsers keep the
+     * first of two names). RFC 8259 leaves duplicate names' meaning open; I-JSON (RFC 7493)
+     * forbids them.
+     */
+    public static ObjectMapper strictMapper()
+    {
+        ObjectMapper mapper = mapper();
+        mapper.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        mapper.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        return mapper;
+    }
+
+    /**
+     * Why {@link #strictMapper} refused a body, in words fit for a problem's detail (no part of the
+     * body is quoted): "a name appears twice in one object", "more follows the JSON value", or
+     * null for any other fault.
+     */
+    public static String fault(JsonProcessingException failure)
+    {
+        String message = failure.getOriginalMessage();
+        if (message == null)
+        {
+            return null;
+        }
+        if (message.startsWith("Duplicate field") || message.startsWith("Duplicate Object property"))
+        {
+            return "a name appears twice in one object";
+        }
+        if (message.startsWith("Trailing token"))
+        {
+            return "more follows the JSON value";
+        }
+        return null;
     }
 }

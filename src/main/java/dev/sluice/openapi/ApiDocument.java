@@ -38,7 +38,7 @@ import com.networknt.schema.path.PathType;
  */
 public final class ApiDocument
 {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.sluice.http.Json.mapper();
     private static final YAMLMapper YAML = new YAMLMapper();
     private static final List<String> METHODS = List.of("get", "put", "post", "delete", "options", "head", "patch", "trace");
     private static final int MAX_REF_HOPS = 32;

@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
 public final class ApiValidation
 {
     private static final Logger LOG = LoggerFactory.getLogger(ApiValidation.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.sluice.http.Json.strictMapper();
 
     private ApiValidation()
     {

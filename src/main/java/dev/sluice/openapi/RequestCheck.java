@@ -32,7 +32,7 @@ public final class RequestCheck
 {
     /** At most this many violations are listed; the first ones are enough to fix a request. */
     public static final int MAX_VIOLATIONS = 20;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.sluice.http.Json.strictMapper();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private RequestCheck()
@@ -124,7 +124,8 @@ public final class RequestCheck
         }
         catch (JsonProcessingException x)
         {
-            violations.add(new Violation("/body", "the body is not valid JSON"));
+            String fault = dev.sluice.http.Json.fault(x);
+            violations.add(new Violation("/body", fault == null ? "the body is not valid JSON" : "the body is not valid JSON: " + fault));
             return violations;
         }
         catch (IOException x)

@@ -30,7 +30,7 @@ import jakarta.servlet.http.HttpServletRequestWrapper;
  */
 public final class RequestBody
 {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.sluice.http.Json.strictMapper();
 
     private RequestBody()
     {
@@ -128,7 +128,8 @@ public final class RequestBody
         }
         catch (JsonProcessingException x)
         {
-            throw new Refused(400, "The request body is not valid JSON.");
+            String fault = dev.sluice.http.Json.fault(x);
+            throw new Refused(400, fault == null ? "The request body is not valid JSON." : "The request body is not valid JSON: " + fault + ".");
         }
         if (tree == null)
         {

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 public final class ResponseBody
 {
     private static final Logger LOG = LoggerFactory.getLogger(ResponseBody.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.sluice.http.Json.strictMapper();
 
     private final RouteTransform transform;
     private final boolean xml;

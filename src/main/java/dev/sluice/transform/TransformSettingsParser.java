@@ -29,7 +29,7 @@ import dev.sluice.route.RouteTable;
  */
 public final class TransformSettingsParser
 {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.sluice.http.Json.mapper();
     private static final Set<String> HOP = Set.of("connection", "keep-alive", "transfer-encoding", "te", "upgrade", "host", "content-length",
         "proxy-connection", "trailer");
 

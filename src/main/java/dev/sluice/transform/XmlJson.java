@@ -25,7 +25,7 @@ import com.fasterxml.jackson.dataformat.xml.XmlMapper;
 public final class XmlJson
 {
     private static final XmlMapper XML = secureMapper();
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.sluice.http.Json.mapper();
 
     private XmlJson()
     {
@@ -37,7 +37,8 @@ public final class XmlJson
         input.setProperty(XMLInputFactory.SUPPORT_DTD, false);
         input.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
         input.setProperty(XMLInputFactory.IS_REPLACING_ENTITY_REFERENCES, false);
-        return new XmlMapper(XmlFactory.builder().xmlInputFactory(input).build());
+        // The shared buffer pool, as for JSON (see Json): no thread-local keeps the web application's classes alive.
+        return new XmlMapper(XmlFactory.builder().xmlInputFactory(input).recyclerPool(com.fasterxml.jackson.core.util.JsonRecyclerPools.sharedConcurrentDequePool()).build());
     }
 
     /** The JSON for an XML document; throws on anything that is not well-formed XML without a DTD. */

@@ -149,6 +149,13 @@ class OpenApiValidationTest
 
         Map<String, String> malformed = refused(send(json("PUT", "/petstore/pet", "{\"name\": ")), 400);
         assertEquals(Map.of("/body", "the body is not valid JSON"), malformed);
+        // Checked as the last of two names (Jackson's reading), forwarded to an upstream that may
+        // read the first: a check that passes what it never saw.
+        Map<String, String> twice = refused(send(json("POST", "/petstore/pet",
+            "{\"id\":\"ten\",\"id\":10,\"name\":\"doggie\",\"photoUrls\":[\"a\"]}")), 400);
+        assertEquals(Map.of("/body", "the body is not valid JSON: a name appears twice in one object"), twice);
+        Map<String, String> trailing = refused(send(json("POST", "/petstore/pet", "{\"id\":10,\"name\":\"doggie\",\"photoUrls\":[\"a\"]} []")), 400);
+        assertEquals(Map.of("/body", "the body is not valid JSON: more follows the JSON value"), trailing);
 
         Map<String, String> missing = refused(send(HttpRequest.newBuilder(sluice.uri("/petstore/pet")).POST(HttpRequest.BodyPublishers.noBody())), 400);
         assertEquals(Map.of("/body", "a request body is required"), missing);

@@ -322,6 +322,15 @@ class TransformTest
         JsonNode problem = problem(send(post("/body/order", "application/json", "{\"a\": ")), 400);
         assertTrue(problem.path("detail").asText().contains("not valid JSON"), problem.toString());
         assertNull(upstream.poll(200), "never forwarded");
+        // Jackson read the first value alone and kept the last of two names: the edited body
+        // that went upstream had silently lost the rest.
+        for (String[] invalid : new String[][] {{"{\"a\":1} {\"b\":2}", ": more follows the JSON value"}, {"{\"a\":1}xyz", ""},
+            {"{\"a\":1,\"a\":2}", ": a name appears twice in one object"}})
+        {
+            JsonNode refused = problem(send(post("/body/order", "application/json", invalid[0])), 400);
+            assertEquals("The request body is not valid JSON" + invalid[1] + ".", refused.path("detail").asText(), invalid[0]);
+            assertNull(upstream.poll(200), invalid[0] + " was forwarded");
+        }
 
         HttpResponse<String> response = send(HttpRequest.newBuilder(sluice.uri("/body/bad")));
         assertEquals(200, response.statusCode());
