@@ -116,8 +116,11 @@ final class UpstreamResponseHeaders
 
     /**
      * Which of an upstream's response headers (beyond the fixed hop-by-hop set) reach the client:
-     * not those the upstream named in its {@code Connection} header, not its request id, and not
-     * a CDN-Cache-Control (RFC 9213) aimed at Sluice's cache when this response may be stored.
+     * not those the upstream named in its {@code Connection} header, not its request id, not a
+     * CDN-Cache-Control (RFC 9213) aimed at Sluice's cache when this response may be stored, not a
+     * 204's Content-Length, not fields Sluice set itself for this exchange
+     * ({@link Exchange#ownsResponseField}), and not those {@code proxy.hide-response-headers} hides.
+     * Read once per response rather than once per header.
      */
     record Passing(Set<String> connectionTokens, Exchange exchange, boolean caching, boolean noContent)
     {
