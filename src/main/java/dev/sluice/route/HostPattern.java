@@ -36,6 +36,11 @@ public record HostPattern(String text, boolean wildcard, String name)
         {
             return false;
         }
+        if (host.endsWith(".") && !host.endsWith(".."))
+        {
+            // The fully qualified form, "api.example.com.", names the same host (nginx drops the dot too).
+            host = host.substring(0, host.length() - 1);
+        }
         if (!wildcard)
         {
             return name.equalsIgnoreCase(host);

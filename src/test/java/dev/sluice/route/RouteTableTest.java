@@ -194,4 +194,18 @@ class RouteTableTest
         assertEquals("a host name such as api.example.com or *.example.com",
             assertThrows(IllegalArgumentException.class, () -> HostPattern.parse("exa mple.com")).getMessage());
     }
+
+    /**
+     * A fully qualified name may end in a dot (curl sends it as given); it names the same host, as
+     * nginx takes it. Unmatched, such a request fell to a route without hosts, past the host's own
+     * route and whatever authentication that route asks for.
+     */
+    @Test
+    void aHostWithItsTrailingDotIsTheSameHost()
+    {
+        assertEquals(true, HostPattern.parse("api.example.com").matches("api.example.com."));
+        assertEquals(true, HostPattern.parse("*.example.org").matches("x.example.org."));
+        assertEquals(false, HostPattern.parse("*.example.org").matches("example.org."));
+        assertEquals(false, HostPattern.parse("api.example.com").matches("api.example.com.."));
+    }
 }
