@@ -11,7 +11,8 @@ import java.util.List;
 
 /**
  * The path of a request as routing sees it. Each segment is kept twice: raw (as the client
- * encoded it, which is what goes upstream) and decoded (what route patterns are compared with).
+ * encoded it, which is what goes upstream) and decoded without its path parameters
+ * ({@code ;jsessionid=1}, {@code ;v=2}), which is what route patterns are compared with.
  *
  * <p>Dot segments ({@code .}, {@code ..}, also percent-encoded) are resolved here, before
  * matching, so a path can never match one route and then climb out of it upstream. A path that
@@ -83,7 +84,10 @@ public final class RequestPath
                 continue;
             }
             raw.add(part);
-            decoded.add(text);
+            // Matched without its parameters, as servlet containers and Spring read it: routed by
+            // "admin;x", /api/admin;x went to the route of /api and then reached a back-end that
+            // took it for /api/admin, past that route's authentication.
+            decoded.add(beforeParameters);
         }
         if (raw.isEmpty())
         {
@@ -175,7 +179,7 @@ public final class RequestPath
     }
 
     /**
-     * Decoded segments, what route patterns match against.
+     * Decoded segments without their path parameters, what route patterns match against.
      */
     public List<String> decoded()
     {
@@ -195,8 +199,7 @@ public final class RequestPath
         StringBuilder path = new StringBuilder();
         for (String segment : decoded)
         {
-            int semicolon = segment.indexOf(';');
-            path.append('/').append(semicolon < 0 ? segment : segment.substring(0, semicolon));
+            path.append('/').append(segment);
         }
         return path.length() == 0 ? "/" : path.toString();
     }

@@ -9,6 +9,7 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.KeyOperation;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
+import dev.sluice.testing.RawHttp;
 import dev.sluice.testing.SluiceUnderTest;
 import dev.sluice.testing.TestUpstream;
 import dev.sluice.testing.Tokens;
@@ -60,6 +61,38 @@ class AuthHardeningTest
         finally
         {
             client.stop();
+        }
+    }
+
+    /**
+     * A back-end in a servlet container or Spring reads /api/admin;x as /api/admin. Routed by the
+     * segment "admin;x", the request went to the public route of /api and past the authentication
+     * of the route of /api/admin.
+     */
+    @Test
+    void pathParametersDoNotLeadPastARoutesAuthentication() throws Exception
+    {
+        try (TestUpstream upstream = TestUpstream.start();
+             SluiceUnderTest sluice = SluiceUnderTest.start("""
+                 upstream.app.url = %s
+                 consumer.alice.api-key.main = sha256:%s
+                 route.public.path = /api
+                 route.public.upstream = app
+                 route.admin.path = /api/admin
+                 route.admin.upstream = app
+                 route.admin.auth = api-key
+                 """.formatted(upstream.url(), java.util.HexFormat.of().formatHex(ApiKeys.sha256(KEY)))))
+        {
+            for (String path : List.of("/api/admin;x", "/api;v=1/admin", "/api/admin;jsessionid=1/users"))
+            {
+                RawHttp.Reply reply = RawHttp.send(sluice.port(), "GET " + path + " HTTP/1.1", "Host: localhost", "Connection: close");
+                assertEquals(401, reply.status(), path + ": " + reply.head());
+            }
+            assertNull(upstream.poll(100));
+            RawHttp.Reply allowed = RawHttp.send(sluice.port(), "GET /api/admin;jsessionid=1 HTTP/1.1", "Host: localhost", "apikey: " + KEY,
+                "Connection: close");
+            assertEquals(200, allowed.status());
+            assertEquals("/api/admin;jsessionid=1", upstream.take().target(), "the parameters still go upstream as sent");
         }
     }
 

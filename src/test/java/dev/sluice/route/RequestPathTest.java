@@ -40,6 +40,20 @@ class RequestPathTest
         assertEquals(List.of("caf%C3%A9", "a%20b", ""), path.raw());
     }
 
+    /**
+     * Servlet containers and Spring read /api/admin;x as /api/admin. Matched as "admin;x", it
+     * went to a route of /api and reached such a back-end as /api/admin, past the authentication
+     * of the route of /api/admin. The parameters still go upstream as sent.
+     */
+    @Test
+    void pathParametersAreNotPartOfTheSegmentsRoutesMatch() throws Exception
+    {
+        RequestPath path = RequestPath.parse("/api;v=2/admin;jsessionid=1");
+        assertEquals(List.of("api", "admin"), path.decoded());
+        assertEquals(List.of("api;v=2", "admin;jsessionid=1"), path.raw());
+        assertEquals("/api;v=2/admin;jsessionid=1", path.rawPath());
+    }
+
     @ParameterizedTest(name = "{0}: {1}")
     @CsvSource(delimiter = '|', value = {
         "/..|the path climbs above the root",
