@@ -47,9 +47,10 @@ public final class PathPattern
         {
             throw new IllegalArgumentException("a path starting with '/' (or '=/' for an exact path)");
         }
-        if (path.contains("//") || path.contains("\\") || path.contains("?") || path.contains("#") || path.contains("%"))
+        // Requests are matched without their path parameters, so a pattern with ';' could never match.
+        if (path.contains("//") || path.contains("\\") || path.contains("?") || path.contains("#") || path.contains("%") || path.contains(";"))
         {
-            throw new IllegalArgumentException("a plain path without '//', '\\', '?', '#' or '%' escapes");
+            throw new IllegalArgumentException("a plain path without '//', '\\', '?', '#', ';' or '%' escapes");
         }
         List<String> segments = new ArrayList<>();
         if (!"/".equals(path))

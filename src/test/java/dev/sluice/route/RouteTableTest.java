@@ -167,7 +167,8 @@ class RouteTableTest
         "=/a/*|an exact path (=/...) without wildcards",
         "/-/health|a path outside /-/, which is reserved for Sluice's own endpoints",
         "/a/../b|a path without '.' or '..' segments",
-        "/a%2Fb|a plain path without '//', '\\', '?', '#' or '%' escapes",
+        "/a%2Fb|a plain path without '//', '\\', '?', '#', ';' or '%' escapes",
+        "/a;v=1/b|a plain path without '//', '\\', '?', '#', ';' or '%' escapes",
     })
     void badPatternsSayWhatIsAllowed(String pattern, String allowed)
     {
