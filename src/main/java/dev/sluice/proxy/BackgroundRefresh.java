@@ -70,7 +70,7 @@ final class BackgroundRefresh implements Refresher
                 // headers, Sluice's identity, request id and forwarding headers, the client's host
                 // (an HTTP/2 client's :authority) on preserve-host routes, the header transforms.
                 fields.remove(HttpHeader.HOST);
-                UpstreamRequestHeaders.apply(exchange, Authority.of(clientRequest), fields);
+                UpstreamRequestHeaders.apply(exchange, Authority.of(clientRequest), pool.upstream().hostHeader(), fields);
                 cache.validators().forEach(validator -> fields.put(validator[0], validator[1]));
                 UpstreamRequestHeaders.addForwarding(clientRequest, exchange, fields);
             });

@@ -20,16 +20,33 @@ package dev.sluice.proxy;
  * {@code /v2/} to {@code /api/}. Anything else (another origin, a path outside the upstream
  * prefix, a reference that is not a URL) is left as it is.</p>
  */
-record LocationRewrite(String scheme, String host, int port, String upstreamPath, String clientPath)
+record LocationRewrite(String scheme, String host, int port, String upstreamPath, String clientPath, String namedHost, int namedPort)
 {
     /** The rewrite for one forwarded request's answer, or null on a route with {@code rewrite-location = false}. */
     static LocationRewrite of(dev.sluice.route.Route route, jakarta.servlet.http.HttpServletRequest clientRequest,
                               org.eclipse.jetty.client.Request upstreamRequest)
     {
-        return route.rewriteLocation()
-            ? new LocationRewrite(upstreamRequest.getScheme(), upstreamRequest.getHost(), upstreamRequest.getPort(), upstreamRequest.getPath(),
-                clientRequest.getRequestURI())
-            : null;
+        if (!route.rewriteLocation())
+        {
+            return null;
+        }
+        // An upstream's host-header is the name the upstream was told it has, and so the origin it
+        // writes into its URLs; the target's address stays one too. (On preserve-host routes the
+        // Host is the client's, whose references are left alone.)
+        String named = route.preserveHost() ? null : upstreamRequest.getHeaders().get(org.eclipse.jetty.http.HttpHeader.HOST);
+        String namedHost = null;
+        int namedPort = -1;
+        if (named != null)
+        {
+            int colon = named.lastIndexOf(':');
+            boolean withPort = colon > named.lastIndexOf(']');
+            namedHost = withPort ? named.substring(0, colon) : named;
+            namedPort = !withPort ? ("https".equalsIgnoreCase(upstreamRequest.getScheme()) ? 443 : 80)
+                : named.length() > colon + 1 && named.length() <= colon + 6 && named.substring(colon + 1).chars().allMatch(Character::isDigit)
+                ? Integer.parseInt(named.substring(colon + 1)) : -1;
+        }
+        return new LocationRewrite(upstreamRequest.getScheme(), upstreamRequest.getHost(), upstreamRequest.getPort(), upstreamRequest.getPath(),
+            clientRequest.getRequestURI(), namedHost, namedPort);
     }
 
     /** Whether a field of this name is one this class rewrites. */
@@ -41,7 +58,12 @@ record LocationRewrite(String scheme, String host, int port, String upstreamPath
     /** The value the client gets for a field: rewritten for Location and Content-Location, else as it is. */
     String value(String name, String value)
     {
-        return rewrites(name) ? rewrite(value, scheme, host, port, upstreamPath, clientPath) : value;
+        if (!rewrites(name))
+        {
+            return value;
+        }
+        String rewritten = rewrite(value, scheme, host, port, upstreamPath, clientPath);
+        return rewritten == value && namedHost != null ? rewrite(value, scheme, namedHost, namedPort, upstreamPath, clientPath) : rewritten;
     }
 
     /** Rewrites the Location and Content-Location among {name, value} pairs, in place. */
@@ -67,6 +89,7 @@ record LocationRewrite(String scheme, String host, int port, String upstreamPath
     {
         String value = reference.strip();
         int rest = afterOrigin(value, scheme, host, port);
+        // (Returns the reference itself when it is left alone: callers compare by identity.)
         if (rest < 0)
         {
             return reference;

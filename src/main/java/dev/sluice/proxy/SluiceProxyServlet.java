@@ -239,7 +239,14 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         clients.forUpstream(timeout, upstream.tls())
             .newRequest(URI.create(upstream.scheme() + "://" + target.authority() + path))
             .method("GET")
-            .headers(headers -> headers.put(HttpHeader.USER_AGENT, "sluice-health-check"))
+            .headers(headers ->
+            {
+                headers.put(HttpHeader.USER_AGENT, "sluice-health-check");
+                if (upstream.hostHeader() != null)
+                {
+                    headers.put(HttpHeader.HOST, upstream.hostHeader());
+                }
+            })
             .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
             .send(result ->
             {
@@ -484,9 +491,11 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         Exchange exchange = Exchange.of(clientRequest);
         String host = Authority.of(clientRequest);
         CacheExchange cache = CacheExchange.of(clientRequest);
+        Attempts attempts = (Attempts)clientRequest.getAttribute(ATTEMPTS_ATTRIBUTE);
+        String upstreamHost = attempts == null ? null : attempts.pool.upstream().hostHeader();
         proxyRequest.headers(headers ->
         {
-            UpstreamRequestHeaders.apply(exchange, host, headers);
+            UpstreamRequestHeaders.apply(exchange, host, upstreamHost, headers);
             if (cache != null && cache.revalidating())
             {
                 // Sluice validates its stored copy; the client's own conditions are answered against it.
@@ -810,12 +819,14 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             String query = upstreamQuery(clientRequest, exchange);
             URI uri = URI.create(attempts.pool.upstream().url(target.target(), match.upstreamPath(), query));
             Request again = newAttemptRequest(clientRequest, attempts, uri);
-            boolean preserveHost = match.route().preserveHost();
+            // The Host the first attempt carried is the next target's too when it is the client's or
+            // the upstream's host-header; otherwise it named the first target, and Jetty names the next.
+            boolean sameHost = match.route().preserveHost() || attempts.pool.upstream().hostHeader() != null;
             again.headers(headers ->
             {
                 for (HttpField field : proxyRequest.getHeaders())
                 {
-                    if (field.getHeader() != HttpHeader.HOST || preserveHost)
+                    if (field.getHeader() != HttpHeader.HOST || sameHost)
                     {
                         headers.add(field);
                     }

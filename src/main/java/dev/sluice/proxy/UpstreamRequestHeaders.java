@@ -26,7 +26,8 @@ import org.eclipse.jetty.http.HttpHeader;
  * forwarding headers and the request id, the identity headers and headers carrying JWT claims,
  * the client-certificate headers, path overrides, and any credential the route hides. Added
  * ({@link #apply}): the authenticated identity, headers filters asked for (offloaded certificate
- * details), the request id, and the client's {@code Host} when the route preserves it; then
+ * details), the request id, and the client's {@code Host} when the route preserves it (else the
+ * upstream's {@code host-header}, if it has one); then
  * ({@link #addForwarding}) Sluice's own forwarding headers and the route's header transforms.
  */
 final class UpstreamRequestHeaders
@@ -170,8 +171,9 @@ final class UpstreamRequestHeaders
 
     /**
      * @param clientHost the client's {@code Host}, or null
+     * @param upstreamHost the upstream's {@code host-header}, or null for the target's own authority
      */
-    static void apply(Exchange exchange, String clientHost, HttpFields.Mutable headers)
+    static void apply(Exchange exchange, String clientHost, String upstreamHost, HttpFields.Mutable headers)
     {
         Set<String> forwardOnly = exchange.forwardOnly();
         if (forwardOnly != null)
@@ -219,6 +221,10 @@ final class UpstreamRequestHeaders
         if (clientHost != null && exchange.routeMatch().route().preserveHost())
         {
             headers.put(HttpHeader.HOST, clientHost);
+        }
+        else if (upstreamHost != null)
+        {
+            headers.put(HttpHeader.HOST, upstreamHost);
         }
     }
 

@@ -12,22 +12,34 @@ import java.util.Locale;
  * path (possibly empty) is put in front of every path sent.
  *
  * @param pool balancing, health checking and retry budget; {@link PoolSettings#DEFAULT} for a plain upstream
+ * @param hostHeader {@code upstream.<name>.host-header}: the {@code Host} every target is sent
+ *        (requests and health checks), or null for each target's own authority
  */
-public record Upstream(String name, String scheme, String basePath, List<Target> targets, UpstreamTls tls, PoolSettings pool)
+public record Upstream(String name, String scheme, String basePath, List<Target> targets, UpstreamTls tls, PoolSettings pool, String hostHeader)
 {
     public Upstream
     {
         targets = List.copyOf(targets);
     }
 
+    public Upstream(String name, String scheme, String basePath, List<Target> targets, UpstreamTls tls, PoolSettings pool)
+    {
+        this(name, scheme, basePath, targets, tls, pool, null);
+    }
+
     public Upstream withTls(UpstreamTls tls)
     {
-        return new Upstream(name, scheme, basePath, targets, tls, pool);
+        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader);
     }
 
     public Upstream withPool(PoolSettings pool)
     {
-        return new Upstream(name, scheme, basePath, targets, tls, pool);
+        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader);
+    }
+
+    public Upstream withHostHeader(String hostHeader)
+    {
+        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader);
     }
 
     /** The parts of one target URL. */

@@ -25,6 +25,8 @@ public final class UpstreamSettingsParser
     private static final String TARGETS_ALLOWED = "comma-separated target URLs, each optionally followed by weight=<0-1000> and zone=<label>, "
         + "such as http://10.0.0.1:8080 weight=2 zone=eu-1";
     private static final int MAX_TARGETS = 256;
+    private static final String LABEL = "[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?";
+    private static final Pattern HOST_HEADER = Pattern.compile("(?:" + LABEL + "(?:\\." + LABEL + ")*|\\[[0-9A-Fa-f:.]{2,45}\\])(?::([0-9]{1,5}))?");
 
     private UpstreamSettingsParser()
     {
@@ -47,9 +49,10 @@ public final class UpstreamSettingsParser
                 continue;
             }
             Upstream upstream = upstream(reader, name, zone);
+            String hostHeader = hostHeader(reader, "upstream." + name + ".host-header");
             if (upstream != null)
             {
-                upstreams.put(name, upstream);
+                upstreams.put(name, upstream.withHostHeader(hostHeader));
             }
         }
         return upstreams;
@@ -184,6 +187,29 @@ public final class UpstreamSettingsParser
                 pool.health(), pool.outliers(), pool.retryBudgetPercent(), pool.retryMinPerSecond());
         }
         return new Upstream(name, first.scheme(), first.basePath(), targets, UpstreamTls.DEFAULT, pool);
+    }
+
+    /**
+     * {@code upstream.<name>.host-header}: one host name (letters, digits, '-', '_', dots), IPv4
+     * address or bracketed IPv6 address, with an optional port; null when not set. Anything else
+     * (a list, a path, spaces, user information) would not be one host in a {@code Host} field.
+     */
+    static String hostHeader(ConfigReader reader, String key)
+    {
+        String value = reader.optional(key).map(String::strip).filter(text -> !text.isEmpty()).orElse(null);
+        if (value == null)
+        {
+            return null;
+        }
+        java.util.regex.Matcher matcher = HOST_HEADER.matcher(value);
+        if (value.length() > 255 || !matcher.matches()
+            || (matcher.group(1) != null && (Integer.parseInt(matcher.group(1)) < 1 || Integer.parseInt(matcher.group(1)) > 65535)))
+        {
+            reader.invalid(key, value, "one host name or IP address with an optional port (1-65535), such as api.internal, "
+                + "api.internal:8443 or [2001:db8::1]:8080");
+            return null;
+        }
+        return value;
     }
 
     private static int weight(String text)

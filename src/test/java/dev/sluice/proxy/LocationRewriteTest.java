@@ -40,7 +40,7 @@ class LocationRewriteTest
     })
     void pointsTheUpstreamsOwnReferencesBackThroughTheRoute(String upstreamPath, String clientPath, String location, String expected)
     {
-        LocationRewrite rewrite = new LocationRewrite("http", "10.0.0.5", 8080, upstreamPath, clientPath);
+        LocationRewrite rewrite = new LocationRewrite("http", "10.0.0.5", 8080, upstreamPath, clientPath, null, -1);
         assertEquals(expected, rewrite.value("Location", location));
         assertEquals(expected, rewrite.value("content-location", location));
         assertEquals(location, rewrite.value("Link", location), "other fields pass as they are");
@@ -54,6 +54,6 @@ class LocationRewriteTest
         "http, ::1, 8080, http://[::1]:8080/x, /x"})
     void defaultPortsCaseAndIpv6BracketsNameTheSameOrigin(String scheme, String host, int port, String location, String expected)
     {
-        assertEquals(expected, new LocationRewrite(scheme, host, port, "/x", "/x").value("Location", location));
+        assertEquals(expected, new LocationRewrite(scheme, host, port, "/x", "/x", null, -1).value("Location", location));
     }
 }

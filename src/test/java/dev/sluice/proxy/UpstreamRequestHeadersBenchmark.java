@@ -67,7 +67,7 @@ public class UpstreamRequestHeadersBenchmark
     public HttpFields.Mutable apply()
     {
         HttpFields.Mutable headers = HttpFields.build(template);
-        UpstreamRequestHeaders.apply(exchange, "api.example.com", headers);
+        UpstreamRequestHeaders.apply(exchange, "api.example.com", null, headers);
         return headers;
     }
 

@@ -142,4 +142,23 @@ class UpstreamSettingsParserTest
         assertEquals(List.of("Key 'proxy.retry.max-body' has value '1TB'; allowed: a size such as 512, 64KB or 10MB, at most 16777216 bytes."),
             problems("upstream.api.targets = http://a:1\nproxy.retry.max-body = 1TB\n"));
     }
+
+    @Test
+    void aHostHeaderIsOneHostWithAnOptionalPort() throws Exception
+    {
+        assertEquals("api.internal:8443", parse("upstream.api.url = http://10.0.0.5:8080\nupstream.api.host-header = api.internal:8443\n")
+            .upstreams().get("api").hostHeader());
+        assertEquals("[2001:db8::1]", parse("upstream.api.targets = http://10.0.0.5:8080, http://10.0.0.6:8080\nupstream.api.host-header = [2001:db8::1]\n")
+            .upstreams().get("api").hostHeader());
+        assertEquals("svc_orders.local", parse("upstream.api.url = http://10.0.0.5\nupstream.api.host-header = svc_orders.local\n")
+            .upstreams().get("api").hostHeader());
+        assertNull(parse("upstream.api.url = http://10.0.0.5\n").upstreams().get("api").hostHeader());
+        String allowed = "allowed: one host name or IP address with an optional port (1-65535), such as api.internal, api.internal:8443 or [2001:db8::1]:8080.";
+        for (String bad : List.of("a.example, b.example", "api.internal/x", "user@api.internal", "api.internal:0", "api.internal:70000",
+            "api .internal", "api.internal:", "-api.internal", "http://api.internal", "a..b"))
+        {
+            assertEquals(List.of("Key 'upstream.api.host-header' has value '" + bad + "'; " + allowed),
+                problems("upstream.api.url = http://10.0.0.5\nupstream.api.host-header = " + bad + "\n"), bad);
+        }
+    }
 }
