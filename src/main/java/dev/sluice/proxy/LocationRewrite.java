@@ -1,4 +1,4 @@
-// Points an upstream's Location and Content-Location back through Sluice: nginx's "proxy_redirect default".
+// Points an upstream's Location, Content-Location, Link and Refresh back through Sluice: nginx's "proxy_redirect default".
 package dev.sluice.proxy;
 
 /**
@@ -52,21 +52,122 @@ record LocationRewrite(String scheme, String host, int port, String upstreamPath
     /** Whether a field of this name is one this class rewrites. */
     static boolean rewrites(String name)
     {
-        return name.equalsIgnoreCase("Location") || name.equalsIgnoreCase("Content-Location");
+        return name.equalsIgnoreCase("Location") || name.equalsIgnoreCase("Content-Location") || name.equalsIgnoreCase("Link")
+            || name.equalsIgnoreCase("Refresh");
     }
 
-    /** The value the client gets for a field: rewritten for Location and Content-Location, else as it is. */
+    /**
+     * The value the client gets for a field: Location and Content-Location rewritten whole, each
+     * link target of a Link field, the URL of a Refresh field; any other field as it is.
+     */
     String value(String name, String value)
     {
-        if (!rewrites(name))
+        if (name.equalsIgnoreCase("Link"))
         {
-            return value;
+            return links(value);
         }
+        if (name.equalsIgnoreCase("Refresh"))
+        {
+            return refresh(value);
+        }
+        return rewrites(name) ? reference(value) : value;
+    }
+
+    /** One reference: on the target's address, else on the name the upstream was sent; the same instance when left alone. */
+    private String reference(String value)
+    {
         String rewritten = rewrite(value, scheme, host, port, upstreamPath, clientPath);
         return rewritten == value && namedHost != null ? rewrite(value, scheme, namedHost, namedPort, upstreamPath, clientPath) : rewritten;
     }
 
-    /** Rewrites the Location and Content-Location among {name, value} pairs, in place. */
+    /**
+     * A Link field (RFC 8288 §3: {@code <target>; rel="next", <target>; rel="last"}) with each
+     * link's target rewritten: the pagination links a framework builds from the Host it was sent.
+     * Parameters, quoted strings among them, are left as they are; a field that does not parse is
+     * left whole.
+     */
+    String links(String value)
+    {
+        StringBuilder out = null;
+        int copied = 0;
+        boolean quoted = false;
+        boolean linkStart = true;
+        for (int i = 0; i < value.length(); i++)
+        {
+            char c = value.charAt(i);
+            if (quoted)
+            {
+                if (c == '\\')
+                {
+                    i++;
+                }
+                else if (c == '"')
+                {
+                    quoted = false;
+                }
+                continue;
+            }
+            if (c == ',')
+            {
+                linkStart = true;
+            }
+            else if (c == '<' && linkStart)
+            {
+                int close = value.indexOf('>', i + 1);
+                if (close < 0)
+                {
+                    return value;
+                }
+                String target = value.substring(i + 1, close);
+                String mapped = reference(target);
+                if (mapped != target)
+                {
+                    out = out == null ? new StringBuilder(value.length()) : out;
+                    out.append(value, copied, i + 1).append(mapped);
+                    copied = close;
+                }
+                i = close;
+                linkStart = false;
+            }
+            else if (c != ' ' && c != '\t')
+            {
+                quoted = c == '"';
+                linkStart = false;
+            }
+        }
+        return out == null ? value : out.append(value, copied, value.length()).toString();
+    }
+
+    /** A Refresh field ({@code 5; url=http://...}, the URL optionally quoted) with its URL rewritten, as nginx's {@code proxy_redirect} does. */
+    String refresh(String value)
+    {
+        int at = -1;
+        for (int i = 0; i + 4 <= value.length(); i++)
+        {
+            if (value.regionMatches(true, i, "url=", 0, 4))
+            {
+                at = i;
+                break;
+            }
+        }
+        if (at < 0)
+        {
+            return value;
+        }
+        int start = at + 4;
+        int end = value.length();
+        if (start < end && (value.charAt(start) == '\'' || value.charAt(start) == '"'))
+        {
+            int close = value.indexOf(value.charAt(start), start + 1);
+            start++;
+            end = close < 0 ? end : close;
+        }
+        String url = value.substring(start, end);
+        String mapped = reference(url);
+        return mapped == url ? value : value.substring(0, start) + mapped + value.substring(end);
+    }
+
+    /** Rewrites the fields this class rewrites among {name, value} pairs, in place. */
     void applyTo(java.util.List<String[]> fields)
     {
         for (String[] field : fields)

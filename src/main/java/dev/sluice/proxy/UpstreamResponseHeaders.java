@@ -32,7 +32,7 @@ final class UpstreamResponseHeaders
 
     /**
      * Copies the passing fields to the client's response, and returns the Location rewrite it used
-     * (null when the answer had no Location or Content-Location, or the route keeps them).
+     * (null when the answer had no Location, Content-Location, Link or Refresh, or the route keeps them).
      */
     static LocationRewrite copy(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse, Exchange exchange,
                                 Passing passing)
@@ -49,9 +49,9 @@ final class UpstreamResponseHeaders
                 continue;
             }
             String value = field.getValue();
-            if (field.getHeader() == HttpHeader.LOCATION || field.getHeader() == HttpHeader.CONTENT_LOCATION)
+            if (field.getHeader() == HttpHeader.LOCATION || field.getHeader() == HttpHeader.CONTENT_LOCATION || lower.equals("link") || lower.equals("refresh"))
             {
-                locations = LocationRewrite.of(exchange.routeMatch().route(), clientRequest, serverResponse.getRequest());
+                locations = locations != null ? locations : LocationRewrite.of(exchange.routeMatch().route(), clientRequest, serverResponse.getRequest());
                 value = locations == null ? value : locations.value(field.getName(), value);
             }
             // The first line of a name replaces what the container set (its Date), except Vary:

@@ -43,7 +43,7 @@ class LocationRewriteTest
         LocationRewrite rewrite = new LocationRewrite("http", "10.0.0.5", 8080, upstreamPath, clientPath, null, -1);
         assertEquals(expected, rewrite.value("Location", location));
         assertEquals(expected, rewrite.value("content-location", location));
-        assertEquals(location, rewrite.value("Link", location), "other fields pass as they are");
+        assertEquals(location, rewrite.value("X-Next", location), "other fields pass as they are");
     }
 
     @ParameterizedTest
@@ -55,5 +55,38 @@ class LocationRewriteTest
     void defaultPortsCaseAndIpv6BracketsNameTheSameOrigin(String scheme, String host, int port, String location, String expected)
     {
         assertEquals(expected, new LocationRewrite(scheme, host, port, "/x", "/x", null, -1).value("Location", location));
+    }
+
+    /** Columns: the upstream's Link field, what the client gets (the client's /api/orders went upstream as /orders). */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "<http://10.0.0.5:8080/orders?page=2>; rel=\"next\", <http://10.0.0.5:8080/orders?page=9>; rel=\"last\""
+            + "|</api/orders?page=2>; rel=\"next\", </api/orders?page=9>; rel=\"last\"",
+        // Another origin, a quoted parameter holding what looks like a link, a path-absolute target: left alone.
+        "<https://docs.example.com/orders>; rel=\"help\"; title=\"a, <http://10.0.0.5:8080/x>\", <http://10.0.0.5:8080/orders/7>; rel=\"self\""
+            + "|<https://docs.example.com/orders>; rel=\"help\"; title=\"a, <http://10.0.0.5:8080/x>\", </api/orders/7>; rel=\"self\"",
+        "</orders?page=2>; rel=next|</orders?page=2>; rel=next",
+        // The name the upstream was sent (host-header) is its origin too.
+        "<http://api.internal/orders?page=3>;rel=next|</api/orders?page=3>;rel=next",
+        // Not a Link field that parses: left whole.
+        "<http://10.0.0.5:8080/orders; rel=next|<http://10.0.0.5:8080/orders; rel=next",
+    })
+    void linkTargetsComeBackThroughTheRoute(String link, String expected)
+    {
+        LocationRewrite rewrite = new LocationRewrite("http", "10.0.0.5", 8080, "/orders", "/api/orders", "api.internal", 80);
+        assertEquals(expected, rewrite.value("Link", link));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "5; url=http://10.0.0.5:8080/orders/done|5; url=/api/orders/done",
+        "0;URL='http://10.0.0.5:8080/orders'|0;URL='/api/orders'",
+        "3; url=https://elsewhere.example/x|3; url=https://elsewhere.example/x",
+        "10|10",
+    })
+    void aRefreshUrlComesBackThroughTheRoute(String refresh, String expected)
+    {
+        LocationRewrite rewrite = new LocationRewrite("http", "10.0.0.5", 8080, "/orders", "/api/orders", null, -1);
+        assertEquals(expected, rewrite.value("Refresh", refresh));
     }
 }

@@ -116,4 +116,27 @@ class RedirectsTest
         assertEquals("/stored/new-home", hit.getHeaders().get("Location"));
         assertEquals(1, origin.count("/moved"));
     }
+
+    @Test
+    void paginationLinksComeBackThroughTheRouteFreshAndStored() throws Exception
+    {
+        // What an API framework does for pagination: absolute links on the host it was asked for.
+        origin.script("/items", request ->
+        {
+            String self = "http://" + request.getHeaders().get("Host");
+            return Origin.Answer.of(200, "[]", "Link", "<" + self + "/items?page=2>; rel=\"next\", <https://docs.example.com/items>; rel=\"help\"",
+                "Link", "<" + self + "/items?page=9>; rel=\"last\"", "Cache-Control", "max-age=60");
+        });
+        ContentResponse miss = get("/stored/items");
+        ContentResponse hit = get("/stored/items");
+        assertEquals("HIT", hit.getHeaders().get("X-Cache-Status"));
+        for (ContentResponse response : java.util.List.of(miss, hit))
+        {
+            assertEquals(java.util.List.of("</stored/items?page=2>; rel=\"next\", <https://docs.example.com/items>; rel=\"help\"",
+                "</stored/items?page=9>; rel=\"last\""), response.getHeaders().getValuesList("Link"));
+        }
+        origin.script("/wait", redirect(200, "Refresh", "/done").andThen(answer ->
+            Origin.Answer.of(200, "", "Refresh", "5; url=" + answer.headers().get(0)[1])));
+        assertEquals("5; url=/api/done", get("/api/wait").getHeaders().get("Refresh"));
+    }
 }
