@@ -80,6 +80,7 @@ final class AdminViews
             Map<String, Object> view = new LinkedHashMap<>();
             view.put("name", route.name());
             view.put("path", route.path().toString());
+            view.put("case_sensitive", route.path().caseSensitive());
             view.put("hosts", route.hosts().stream().map(HostPattern::text).toList());
             view.put("methods", new TreeSet<>(route.methods()));
             view.put("headers", route.headers().stream().map(condition -> Map.of("name", condition.name(), "value", condition.value())).toList());

@@ -319,11 +319,12 @@ public final class SettingsParser
 
         PathPattern path = null;
         String pathText = reader.required(prefix + "path", "a path such as /api, =/exact or /api/*/items/**");
+        boolean caseSensitive = reader.bool(prefix + "case-sensitive", true);
         if (pathText != null)
         {
             try
             {
-                path = PathPattern.parse(pathText);
+                path = PathPattern.parse(pathText, caseSensitive);
             }
             catch (IllegalArgumentException x)
             {

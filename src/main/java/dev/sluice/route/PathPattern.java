@@ -15,6 +15,8 @@ import java.util.List;
  * segments, none included.</li>
  * </ul>
  * Segments matched by {@code *} and {@code **} are the captures a {@link PathRewrite} refers to.
+ * A pattern parsed with {@code caseSensitive = false} (a route's {@code case-sensitive = false},
+ * Envoy's option of that name) compares its literal segments without regard to ASCII case.
  */
 public final class PathPattern
 {
@@ -26,10 +28,12 @@ public final class PathPattern
     private final boolean tail;
     private final int literals;
     private final int stars;
+    private final boolean caseSensitive;
 
-    private PathPattern(String text, List<String> segments, boolean tail)
+    private PathPattern(String text, List<String> segments, boolean tail, boolean caseSensitive)
     {
         this.text = text;
+        this.caseSensitive = caseSensitive;
         this.segments = List.copyOf(segments);
         this.tail = tail;
         this.literals = (int)segments.stream().filter(segment -> !STAR.equals(segment)).count();
@@ -40,6 +44,15 @@ public final class PathPattern
      * Parses a pattern; the exception message says what is allowed.
      */
     public static PathPattern parse(String text)
+    {
+        return parse(text, true);
+    }
+
+    /**
+     * Parses a pattern whose literal segments match with or without regard to case; the
+     * exception message says what is allowed.
+     */
+    public static PathPattern parse(String text, boolean caseSensitive)
     {
         boolean exact = text.startsWith("=");
         String path = exact ? text.substring(1) : text;
@@ -109,7 +122,7 @@ public final class PathPattern
             // =/ is the root itself, whose only segment is empty.
             segments.add("");
         }
-        return new PathPattern(text, segments, tail);
+        return new PathPattern(text, segments, tail, caseSensitive);
     }
 
     /**
@@ -139,13 +152,45 @@ public final class PathPattern
                 }
                 starred.add(path.raw().get(i));
             }
-            else if (!segment.equals(actual))
+            else if (caseSensitive ? !segment.equals(actual) : !equalsIgnoringAsciiCase(segment, actual))
             {
                 return null;
             }
         }
         List<String> rest = tail ? path.raw().subList(segments.size(), decoded.size()) : List.of();
         return new Captures(starred == null ? List.of() : starred, rest);
+    }
+
+    /**
+     * ASCII letters only: {@link String#equalsIgnoreCase} also folds Unicode pairs such as the
+     * Kelvin sign and 'k', which no back-end's path matching treats as one letter.
+     */
+    private static boolean equalsIgnoringAsciiCase(String a, String b)
+    {
+        if (a.length() != b.length())
+        {
+            return false;
+        }
+        for (int i = 0; i < a.length(); i++)
+        {
+            char x = a.charAt(i);
+            char y = b.charAt(i);
+            if (x == y)
+            {
+                continue;
+            }
+            int lower = x | 0x20;
+            if (lower != (y | 0x20) || lower < 'a' || lower > 'z')
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public boolean caseSensitive()
+    {
+        return caseSensitive;
     }
 
     public boolean hasTail()
@@ -173,7 +218,8 @@ public final class PathPattern
         {
             String mine = segments.get(i);
             String theirs = other.segments.get(i);
-            if (!STAR.equals(mine) && !STAR.equals(theirs) && !mine.equals(theirs))
+            boolean same = caseSensitive && other.caseSensitive ? mine.equals(theirs) : equalsIgnoringAsciiCase(mine, theirs);
+            if (!STAR.equals(mine) && !STAR.equals(theirs) && !same)
             {
                 return false;
             }

@@ -96,6 +96,37 @@ class AuthHardeningTest
         }
     }
 
+    /**
+     * A back-end that folds case (IIS, ASP.NET) serves /api/ADMIN as /api/admin; the route of
+     * /api/admin says so with case-sensitive = false and then takes every spelling.
+     */
+    @Test
+    void aCaseInsensitiveRouteKeepsItsAuthenticationForEverySpelling() throws Exception
+    {
+        try (TestUpstream upstream = TestUpstream.start();
+             SluiceUnderTest sluice = SluiceUnderTest.start("""
+                 upstream.app.url = %s
+                 consumer.alice.api-key.main = sha256:%s
+                 route.public.path = /api
+                 route.public.upstream = app
+                 route.admin.path = /api/admin
+                 route.admin.upstream = app
+                 route.admin.auth = api-key
+                 route.admin.case-sensitive = false
+                 """.formatted(upstream.url(), java.util.HexFormat.of().formatHex(ApiKeys.sha256(KEY)))))
+        {
+            for (String path : List.of("/api/ADMIN", "/api/Admin/users", "/API/admin"))
+            {
+                RawHttp.Reply reply = RawHttp.send(sluice.port(), "GET " + path + " HTTP/1.1", "Host: localhost", "Connection: close");
+                assertEquals(401, reply.status(), path + ": " + reply.head());
+            }
+            assertNull(upstream.poll(100));
+            RawHttp.Reply allowed = RawHttp.send(sluice.port(), "GET /api/ADMIN/users HTTP/1.1", "Host: localhost", "apikey: " + KEY, "Connection: close");
+            assertEquals(200, allowed.status());
+            assertEquals("/api/ADMIN/users", upstream.take().target(), "the path goes upstream as sent");
+        }
+    }
+
     private static ContentResponse get(HttpClient client, SluiceUnderTest sluice, String key) throws Exception
     {
         return client.newRequest(sluice.uri("/keyed/x")).headers(headers ->

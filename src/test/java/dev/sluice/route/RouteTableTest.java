@@ -209,4 +209,39 @@ class RouteTableTest
         assertEquals(false, HostPattern.parse("*.example.org").matches("example.org."));
         assertEquals(false, HostPattern.parse("api.example.com").matches("api.example.com.."));
     }
+
+    private static Route anyCase(String name, String path)
+    {
+        PathPattern pattern = PathPattern.parse(path, false);
+        return new Route(name, pattern, List.of(), Set.of(), List.of(), "up", null, false, TIMEOUTS, dev.sluice.upstream.RetryPolicy.DEFAULT);
+    }
+
+    @Test
+    void aCaseInsensitiveRouteTakesEverySpellingOfItsPath() throws Exception
+    {
+        // A public /api in front of a back-end that folds case (IIS, ASP.NET) must not be the way
+        // round /api/admin's authentication: /api/ADMIN is /api/admin there.
+        RouteTable table = new RouteTable(List.of(route("public", "/api"), anyCase("admin", "/api/admin")));
+        assertEquals("admin", winner(table, "GET", "/api/admin/users"));
+        assertEquals("admin", winner(table, "GET", "/api/ADMIN/users"));
+        assertEquals("admin", winner(table, "GET", "/api/Admin"));
+        assertEquals("admin", winner(table, "GET", "/api/%41dmin"), "decoded before matching");
+        assertEquals("public", winner(table, "GET", "/api/admins"));
+        // ASCII letters only: the Kelvin sign is not 'k' to a back-end's path matching.
+        RouteTable kelvin = new RouteTable(List.of(route("public", "/"), anyCase("kit", "/kit")));
+        assertEquals("kit", winner(kelvin, "GET", "/KIT"));
+        assertEquals("public", winner(kelvin, "GET", "/%E2%84%AAit"));
+        RouteTable symbols = new RouteTable(List.of(route("public", "/"), anyCase("at", "/x@")));
+        assertEquals("at", winner(symbols, "GET", "/X@"));
+        assertEquals("public", winner(symbols, "GET", "/x%60"), "'@' and '`' differ by the case bit but are not letters");
+        // The default stays case-sensitive, as nginx, Kong and Envoy match.
+        assertEquals("public", winner(new RouteTable(List.of(route("public", "/api"), route("admin", "/api/admin"))), "GET", "/api/ADMIN"));
+    }
+
+    @Test
+    void routesThatDifferOnlyInCaseTieWhenEitherIgnoresIt()
+    {
+        assertEquals(1, new RouteTable(List.of(anyCase("a", "/Orders"), route("b", "/orders"))).ties().size());
+        assertEquals(0, new RouteTable(List.of(route("a", "/Orders"), route("b", "/orders"))).ties().size());
+    }
 }
