@@ -227,9 +227,13 @@ public final class SettingsParser
         String keystore = reader.optional(prefix + "client-keystore").orElse(null);
         String password = reader.optional(prefix + "client-keystore-password").orElse(null);
         boolean insecure = reader.bool(prefix + "insecure-skip-verify", false);
+        // A host-header names the host for TLS too (as in Kong): SNI picks the virtual host's
+        // certificate, and servers that compare SNI with Host (Jetty, Apache httpd) take the request.
+        String serverName = "https".equals(upstream.scheme()) && upstream.hostHeader() != null
+            ? UpstreamSettingsParser.serverName(upstream.hostHeader()) : null;
         if (ca == null && keystore == null && !insecure)
         {
-            return UpstreamTls.DEFAULT;
+            return serverName == null ? UpstreamTls.DEFAULT : new UpstreamTls(null, null, null, false, serverName);
         }
         if (!"https".equals(upstream.scheme()))
         {
@@ -272,7 +276,7 @@ public final class SettingsParser
             LOG.warn("Upstream '{}' is reached WITHOUT verifying its TLS certificate ({}insecure-skip-verify = true): anyone on the path can impersonate it",
                 upstream.name(), prefix);
         }
-        return new UpstreamTls(ca == null ? null : Path.of(ca), keystore == null ? null : Path.of(keystore), password, insecure);
+        return new UpstreamTls(ca == null ? null : Path.of(ca), keystore == null ? null : Path.of(keystore), password, insecure, serverName);
     }
 
     private static RouteTable routes(ConfigReader reader, Map<String, Upstream> upstreams, Timeouts defaults)

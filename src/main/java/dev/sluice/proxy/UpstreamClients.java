@@ -213,6 +213,12 @@ final class UpstreamClients implements AutoCloseable
             // Validated when the configuration was read; the file changed since.
             throw new IllegalStateException("Cannot load the upstream TLS files " + tls, x);
         }
+        if (tls.serverName() != null)
+        {
+            // The upstream's host-header: the JDK then checks the certificate against this name.
+            java.util.List<javax.net.ssl.SNIServerName> names = java.util.List.of(new javax.net.ssl.SNIHostName(tls.serverName()));
+            ssl.setSNIProvider((engine, given) -> names);
+        }
         if (tls.insecure())
         {
             ssl.setTrustAll(true);

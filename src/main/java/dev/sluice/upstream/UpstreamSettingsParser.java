@@ -212,6 +212,16 @@ public final class UpstreamSettingsParser
         return value;
     }
 
+    /**
+     * The TLS server name for a host-header value: the host without its
+     * port; null for an IP address, which SNI cannot carry (RFC 6066 §3).
+     */
+    public static String serverName(String host)
+    {
+        String name = host.startsWith("[") ? null : host.indexOf(':') >= 0 ? host.substring(0, host.indexOf(':')) : host;
+        return name == null || name.chars().allMatch(c -> c == '.' || Character.isDigit(c)) ? null : name;
+    }
+
     private static int weight(String text)
     {
         try

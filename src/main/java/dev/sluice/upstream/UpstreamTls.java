@@ -16,12 +16,20 @@ import java.util.Collection;
  * trust store with host-name verification on (Jetty's client default). {@link #caFile} replaces
  * the trust store with the CA certificates of a PEM file; {@link #clientKeystore} shows a client
  * certificate (upstream mTLS); {@link #insecure} turns verification off and is logged at start.
+ * {@link #serverName} is the name sent in SNI, which the JDK checks the certificate against.
  *
  * @param clientKeystorePassword never logged, never in a message
+ * @param serverName the host of the upstream's {@code host-header} (not an IP address); null for
+ *        the target's own host
  */
-public record UpstreamTls(Path caFile, Path clientKeystore, String clientKeystorePassword, boolean insecure)
+public record UpstreamTls(Path caFile, Path clientKeystore, String clientKeystorePassword, boolean insecure, String serverName)
 {
-    public static final UpstreamTls DEFAULT = new UpstreamTls(null, null, null, false);
+    public static final UpstreamTls DEFAULT = new UpstreamTls(null, null, null, false, null);
+
+    public UpstreamTls(Path caFile, Path clientKeystore, String clientKeystorePassword, boolean insecure)
+    {
+        this(caFile, clientKeystore, clientKeystorePassword, insecure, null);
+    }
 
     /**
      * The CA certificates of a PEM file as a trust store; throws when there are none.
@@ -63,6 +71,6 @@ public record UpstreamTls(Path caFile, Path clientKeystore, String clientKeystor
     @Override
     public String toString()
     {
-        return "UpstreamTls[caFile=" + caFile + ", clientKeystore=" + clientKeystore + ", insecure=" + insecure + "]";
+        return "UpstreamTls[caFile=" + caFile + ", clientKeystore=" + clientKeystore + ", insecure=" + insecure + ", serverName=" + serverName + "]";
     }
 }

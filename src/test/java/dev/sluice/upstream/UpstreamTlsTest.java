@@ -97,10 +97,13 @@ class UpstreamTlsTest
             upstream.mutual.tls.client-keystore-password = ${UPSTREAM_KEY_PASSWORD:-changeit}
             upstream.anonymous.url = https://127.0.0.1:%4$d
             upstream.anonymous.tls.ca-file = %5$s
+            upstream.named.url = https://127.0.0.1:%2$d
+            upstream.named.host-header = other.example
+            upstream.named.tls.ca-file = %6$s
             """.formatted(good, wrongHost, expired, mutual, pki.path("server.pem"), pki.path("other.pem"), pki.path("ca.pem"),
             pki.path("svc.p12"));
         StringBuilder routes = new StringBuilder(config);
-        for (String name : List.of("untrusted", "trusted", "wronghost", "expired", "insecure", "mutual", "anonymous"))
+        for (String name : List.of("untrusted", "trusted", "wronghost", "expired", "insecure", "mutual", "anonymous", "named"))
         {
             routes.append("route.").append(name).append(".path = /").append(name).append('\n');
             routes.append("route.").append(name).append(".upstream = ").append(name).append('\n');
@@ -159,6 +162,19 @@ class UpstreamTlsTest
         assertUntrusted("/wronghost/x");
     }
 
+    /**
+     * A virtual host reached by address: its certificate names the host, not the address. The
+     * upstream's host-header is sent in SNI and is the name checked; without it the same
+     * upstream is refused ({@link #aTrustedCertificateForAnotherHostNameIsRefused}).
+     */
+    @Test
+    void theHostHeaderIsTheNameTlsChecks() throws Exception
+    {
+        ContentResponse response = get("/named/x");
+        assertEquals(200, response.getStatus(), response.getContentAsString());
+        assertEquals("tls ok", response.getContentAsString());
+    }
+
     @Test
     void anExpiredCertificateIsRefused() throws Exception
     {
@@ -197,5 +213,26 @@ class UpstreamTlsTest
             "Keys 'upstream.b.tls.*' are set for an http:// upstream; allowed: only for https:// upstreams.",
             "Key 'upstream.c.tls.ca-file' has value '/no/such/ca.pem'; allowed: a readable PEM file with the CA certificates to trust."), x.problems());
         assertTrue(x.getMessage().indexOf("wrong") == x.getMessage().indexOf("wrong password"), "the password itself is never shown");
+    }
+
+    @Test
+    void aHostHeaderNamesTheTlsServerUnlessItIsAnAddress() throws Exception
+    {
+        java.util.Map<String, String> properties = java.util.Map.of(
+            "upstream.a.url", "https://10.0.0.5:8443",
+            "upstream.a.host-header", "api.internal:8443",
+            "upstream.b.url", "https://10.0.0.5:8443",
+            "upstream.b.host-header", "10.0.0.9",
+            "upstream.c.url", "http://10.0.0.5:8080",
+            "upstream.c.host-header", "api.internal",
+            "upstream.d.url", "https://10.0.0.5:8443",
+            "upstream.d.host-header", "api.internal",
+            "upstream.d.tls.ca-file", pki.path("server.pem").toString());
+        java.util.Map<String, dev.sluice.upstream.Upstream> upstreams = dev.sluice.config.SettingsParser.parse("test", properties, name -> null).upstreams();
+        assertEquals("api.internal", upstreams.get("a").tls().serverName());
+        assertEquals(null, upstreams.get("b").tls().serverName(), "SNI carries no IP address");
+        assertEquals(null, upstreams.get("c").tls().serverName());
+        assertEquals("api.internal", upstreams.get("d").tls().serverName());
+        assertEquals(pki.path("server.pem"), upstreams.get("d").tls().caFile());
     }
 }
