@@ -41,12 +41,20 @@ record LocationRewrite(String scheme, String host, int port, String upstreamPath
             int colon = named.lastIndexOf(':');
             boolean withPort = colon > named.lastIndexOf(']');
             namedHost = withPort ? named.substring(0, colon) : named;
-            namedPort = !withPort ? ("https".equalsIgnoreCase(upstreamRequest.getScheme()) ? 443 : 80)
-                : named.length() > colon + 1 && named.length() <= colon + 6 && named.substring(colon + 1).chars().allMatch(Character::isDigit)
-                ? Integer.parseInt(named.substring(colon + 1)) : -1;
+            namedPort = withPort ? port(named.substring(colon + 1)) : "https".equalsIgnoreCase(upstreamRequest.getScheme()) ? 443 : 80;
         }
         return new LocationRewrite(upstreamRequest.getScheme(), upstreamRequest.getHost(), upstreamRequest.getPort(), upstreamRequest.getPath(),
             clientRequest.getRequestURI(), namedHost, namedPort);
+    }
+
+    /** A port number, or -1 (which no reference's port equals) for anything else. */
+    private static int port(String digits)
+    {
+        if (digits.isEmpty() || digits.length() > 5 || !digits.chars().allMatch(c -> c >= '0' && c <= '9'))
+        {
+            return -1;
+        }
+        return Integer.parseInt(digits);
     }
 
     /** Whether a field of this name is one this class rewrites. */
@@ -177,9 +185,10 @@ record LocationRewrite(String scheme, String host, int port, String upstreamPath
     }
 
     /**
-     * The reference the client gets.
+     * The reference the client gets: the same instance when it is left alone (callers compare by
+     * identity).
      *
-     * @param reference the upstream's Location or Content-Location value
+     * @param reference the upstream's reference (a Location value, a link target, a Refresh URL)
      * @param scheme the scheme Sluice used for the upstream request
      * @param host the upstream request's host
      * @param port the upstream request's port
@@ -190,7 +199,6 @@ record LocationRewrite(String scheme, String host, int port, String upstreamPath
     {
         String value = reference.strip();
         int rest = afterOrigin(value, scheme, host, port);
-        // (Returns the reference itself when it is left alone: callers compare by identity.)
         if (rest < 0)
         {
             return reference;
