@@ -38,23 +38,40 @@ record LocationRewrite(String scheme, String host, int port, String upstreamPath
         int namedPort = -1;
         if (named != null)
         {
-            int colon = named.lastIndexOf(':');
-            boolean withPort = colon > named.lastIndexOf(']');
-            namedHost = withPort ? named.substring(0, colon) : named;
-            namedPort = withPort ? port(named.substring(colon + 1)) : "https".equalsIgnoreCase(upstreamRequest.getScheme()) ? 443 : 80;
+            namedHost = hostOf(named);
+            namedPort = portOf(named, upstreamRequest.getScheme());
         }
         return new LocationRewrite(upstreamRequest.getScheme(), upstreamRequest.getHost(), upstreamRequest.getPort(), upstreamRequest.getPath(),
             clientRequest.getRequestURI(), namedHost, namedPort);
     }
 
-    /** A port number, or -1 (which no reference's port equals) for anything else. */
-    private static int port(String digits)
+    /** The host of an authority ({@code host[:port]}, an IPv6 address in brackets). */
+    private static String hostOf(String authority)
     {
+        int colon = portColon(authority);
+        return colon < 0 ? authority : authority.substring(0, colon);
+    }
+
+    /** The port of an authority: the one written, the scheme's when none is, -1 when what is written is no port. */
+    private static int portOf(String authority, String scheme)
+    {
+        int colon = portColon(authority);
+        if (colon < 0)
+        {
+            return "https".equalsIgnoreCase(scheme) ? 443 : 80;
+        }
+        String digits = authority.substring(colon + 1);
         if (digits.isEmpty() || digits.length() > 5 || !digits.chars().allMatch(c -> c >= '0' && c <= '9'))
         {
             return -1;
         }
         return Integer.parseInt(digits);
+    }
+
+    private static int portColon(String authority)
+    {
+        int colon = authority.lastIndexOf(':');
+        return colon > authority.lastIndexOf(']') ? colon : -1;
     }
 
     /** Whether a field of this name is one this class rewrites. */
@@ -288,22 +305,8 @@ record LocationRewrite(String scheme, String host, int port, String upstreamPath
         {
             return -1;
         }
-        String givenHost = authority;
-        int givenPort = "https".equalsIgnoreCase(scheme) ? 443 : 80;
-        int portColon = authority.lastIndexOf(':');
-        if (portColon > authority.lastIndexOf(']'))
-        {
-            givenHost = authority.substring(0, portColon);
-            try
-            {
-                givenPort = Integer.parseInt(authority.substring(portColon + 1));
-            }
-            catch (NumberFormatException x)
-            {
-                return -1;
-            }
-        }
-        return bare(givenHost).equalsIgnoreCase(bare(host)) && givenPort == port ? end : -1;
+        int givenPort = portOf(authority, scheme);
+        return givenPort >= 0 && givenPort == port && bare(hostOf(authority)).equalsIgnoreCase(bare(host)) ? end : -1;
     }
 
     /** An IPv6 literal without its brackets, which one side may write and the other not. */

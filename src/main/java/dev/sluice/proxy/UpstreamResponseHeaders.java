@@ -49,7 +49,7 @@ final class UpstreamResponseHeaders
                 continue;
             }
             String value = field.getValue();
-            if (field.getHeader() == HttpHeader.LOCATION || field.getHeader() == HttpHeader.CONTENT_LOCATION || lower.equals("link") || lower.equals("refresh"))
+            if (LocationRewrite.rewrites(lower))
             {
                 locations = locations != null ? locations : LocationRewrite.of(exchange.routeMatch().route(), clientRequest, serverResponse.getRequest());
                 value = locations == null ? value : locations.value(field.getName(), value);
