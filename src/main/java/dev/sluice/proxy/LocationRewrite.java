@@ -3,11 +3,13 @@ package dev.sluice.proxy;
 
 /**
  * An upstream builds its redirects from the request it got: its own address (Sluice sends the
- * target's host unless the route preserves the client's) and its own paths (after
- * {@code strip-prefix} or {@code rewrite}). Passed on as they are, they send clients to an
- * internal address, or to a path no route of Sluice's serves.
+ * target's host unless the route preserves the client's or the upstream names one), the scheme
+ * Sluice reached it by, and its own paths (after {@code strip-prefix} or {@code rewrite}). Passed
+ * on as they are, they send clients to an internal address, from https to http, or to a path no
+ * route of Sluice's serves.
  *
- * <p>An absolute reference on the target's own origin whose path is under the upstream side of
+ * <p>An absolute reference on the target's own origin (or on the {@code Host} it was sent, with
+ * the scheme it was reached by) whose path is under the upstream side of
  * this request's mapping is given the client's side instead, as a path-absolute reference (RFC 9110
  * §10.2.2 allows relative ones; nginx's {@code proxy_redirect default} gives the same). A
  * path-absolute reference ({@code /login}) from the upstream is left alone: it leaks nothing, and
@@ -30,10 +32,12 @@ record LocationRewrite(String scheme, String host, int port, String upstreamPath
         {
             return null;
         }
-        // An upstream's host-header is the name the upstream was told it has, and so the origin it
-        // writes into its URLs; the target's address stays one too. (On preserve-host routes the
-        // Host is the client's, whose references are left alone.)
-        String named = route.preserveHost() ? null : upstreamRequest.getHeaders().get(org.eclipse.jetty.http.HttpHeader.HOST);
+        // The Host the upstream was sent (its host-header, or on preserve-host routes the client's)
+        // is the name it was told it has, and so the origin it writes into its URLs, with the
+        // scheme it was reached by; the target's address stays one too. On a preserve-host route
+        // behind TLS that is the classic downgrade, http://shop.example.com/login for a client on
+        // https: it comes back as a path, which keeps the client on its own scheme.
+        String named = upstreamRequest.getHeaders().get(org.eclipse.jetty.http.HttpHeader.HOST);
         String namedHost = null;
         int namedPort = -1;
         if (named != null)

@@ -41,6 +41,10 @@ class RedirectsTest
             route.kept.upstream = app
             route.kept.strip-prefix = true
             route.kept.rewrite-location = false
+            route.vhost.path = /vh
+            route.vhost.upstream = app
+            route.vhost.strip-prefix = true
+            route.vhost.preserve-host = true
             route.stored.path = /stored
             route.stored.upstream = app
             route.stored.strip-prefix = true
@@ -137,5 +141,22 @@ class RedirectsTest
         }
         origin.script("/wait", request -> Origin.Answer.of(200, "", "Refresh", "5; url=http://" + request.getHeaders().get("Host") + "/done"));
         assertEquals("5; url=/api/done", get("/api/wait").getHeaders().get("Refresh"));
+    }
+
+    @Test
+    void onAPreserveHostRouteARedirectToTheClientsHostKeepsTheClientsScheme() throws Exception
+    {
+        // The upstream, reached over http and sent the client's Host, redirects to http://<that
+        // host>/...: behind TLS that sends the client from https to http, and past the prefix.
+        origin.script("/start", redirect(302, "Location", "/login?next=/start"));
+        assertEquals("/vh/login?next=/start", getAs("shop.example.com", "/vh/start").getHeaders().get("Location"));
+        // One that already says https (an upstream that reads X-Forwarded-Proto) is left as it is.
+        origin.script("/secure", request -> Origin.Answer.of(302, "", "Location", "https://" + request.getHeaders().get("Host") + "/login"));
+        assertEquals("https://shop.example.com/login", getAs("shop.example.com", "/vh/secure").getHeaders().get("Location"));
+    }
+
+    private static ContentResponse getAs(String host, String path) throws Exception
+    {
+        return client.newRequest(sluice.uri(path)).headers(headers -> headers.put("Host", host)).timeout(10, TimeUnit.SECONDS).send();
     }
 }
