@@ -10,6 +10,7 @@ import dev.sluice.http.ClientText;
 import dev.sluice.http.HeaderNames;
 import dev.sluice.http.ProblemType;
 import dev.sluice.http.ProblemWriter;
+import dev.sluice.http.UnreadBodies;
 import dev.sluice.observe.AccessLog;
 import dev.sluice.observe.Metrics;
 import dev.sluice.observe.Tracing;
@@ -44,7 +45,9 @@ import org.slf4j.LoggerFactory;
  * <li>turns any exception from later in the chain into a 500 problem (the container never
  * shows its own error page);</li>
  * <li>writes the access-log line and records the metrics when the exchange completes, which for proxied requests is
- * after the servlet's asynchronous work, not when {@code chain.doFilter} returns.</li>
+ * after the servlet's asynchronous work, not when {@code chain.doFilter} returns;</li>
+ * <li>after an answer given without forwarding, reads and drops what an HTTP/2 client is still
+ * sending of its body, so the answer is not lost to a stream reset ({@link UnreadBodies}).</li>
  * </ol>
  * Settings: {@code exchange.trusted-proxies} (default none), {@code exchange.access-log}
  * (default true).
@@ -108,6 +111,7 @@ public final class ExchangeFilter implements Filter
             else
             {
                 exchanges.close(exchange, response.getStatus());
+                UnreadBodies.discard(request, response);
             }
         }
     }

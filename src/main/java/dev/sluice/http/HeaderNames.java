@@ -20,6 +20,7 @@ public final class HeaderNames
     public static final String AUTHORIZATION = "Authorization";
     public static final String WWW_AUTHENTICATE = "WWW-Authenticate";
     public static final String TRANSFER_ENCODING = "Transfer-Encoding";
+    public static final String EXPECT = "Expect";
 
     private HeaderNames()
     {
