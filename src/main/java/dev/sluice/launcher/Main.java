@@ -109,7 +109,7 @@ public final class Main
             ServerTls tls = serverTls(options);
             if (options.selfSigned() && !tls.enabled())
             {
-                tls = SelfSigned.generate(options.httpsPort(), tls.h2c());
+                tls = SelfSigned.generate(options.httpsPort(), tls.h2c(), tls.maxRequestHeaderBytes());
                 out.println("HTTPS with a self-signed certificate for localhost (try it with curl -k; never for real clients)");
             }
             // The demo's key and token are public: unless told otherwise, only this machine may use them.

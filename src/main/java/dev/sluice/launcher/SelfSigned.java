@@ -23,7 +23,7 @@ final class SelfSigned
     {
     }
 
-    static ServerTls generate(int port, boolean h2c) throws IOException, InterruptedException
+    static ServerTls generate(int port, boolean h2c, int maxRequestHeaderBytes) throws IOException, InterruptedException
     {
         Path directory = Files.createTempDirectory("sluice-self-signed");
         Path store = directory.resolve("self-signed.p12");
@@ -41,6 +41,6 @@ final class SelfSigned
         }
         store.toFile().deleteOnExit();
         directory.toFile().deleteOnExit();
-        return new ServerTls(List.of(), List.of(), store, password, port, ServerTls.ClientAuth.NONE, null, Duration.ZERO, h2c);
+        return new ServerTls(List.of(), List.of(), store, password, port, ServerTls.ClientAuth.NONE, null, Duration.ZERO, h2c, maxRequestHeaderBytes);
     }
 }

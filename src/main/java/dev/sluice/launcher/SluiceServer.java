@@ -76,7 +76,8 @@ public final class SluiceServer implements AutoCloseable
     public static SluiceServer start(Path webapp, Path config, String host, int port, Duration stopTimeout, SslContextFactory.Server tls) throws Exception
     {
         Server server = newServer(webapp, config, stopTimeout);
-        ServerConnector connector = tls == null ? plainConnector(server, host, port, false) : tlsConnector(server, host, port, tls);
+        int maxHeader = ServerTls.DEFAULT_MAX_REQUEST_HEADER_BYTES;
+        ServerConnector connector = tls == null ? plainConnector(server, host, port, false, maxHeader) : tlsConnector(server, host, port, tls, maxHeader);
         if (tls != null)
         {
             publishCertificates(server, tls);
@@ -91,14 +92,14 @@ public final class SluiceServer implements AutoCloseable
     public static SluiceServer start(Path webapp, Path config, String host, int port, Duration stopTimeout, ServerTls tls) throws Exception
     {
         Server server = newServer(webapp, config, stopTimeout);
-        ServerConnector plain = plainConnector(server, host, port, tls.h2c());
+        ServerConnector plain = plainConnector(server, host, port, tls.h2c(), tls.maxRequestHeaderBytes());
         if (!tls.enabled())
         {
             return started(server, plain, null, null);
         }
         SslContextFactory.Server ssl = sslContextFactory(tls);
         publishCertificates(server, ssl);
-        ServerConnector secure = tlsConnector(server, host, tls.port(), ssl);
+        ServerConnector secure = tlsConnector(server, host, tls.port(), ssl, tls.maxRequestHeaderBytes());
         CertificateReloader reloader = tls.reloadInterval().isZero() ? null : new CertificateReloader(tls, ssl);
         return started(server, plain, secure, reloader);
     }
@@ -174,9 +175,11 @@ public final class SluiceServer implements AutoCloseable
         return server;
     }
 
-    private static HttpConfiguration httpConfiguration()
+    private static HttpConfiguration httpConfiguration(int maxRequestHeaderBytes)
     {
         HttpConfiguration http = new HttpConfiguration();
+        // server.max-request-header-size: 431 past it over HTTP/1.1, and HTTP/2's header list limit.
+        http.setRequestHeaderSize(maxRequestHeaderBytes);
         // Header values go upstream exactly as the client wrote them (see UpstreamClients).
         http.setHeaderCacheCaseSensitive(true);
         http.setSendServerVersion(false);
@@ -189,9 +192,9 @@ public final class SluiceServer implements AutoCloseable
         return http;
     }
 
-    private static ServerConnector plainConnector(Server server, String host, int port, boolean h2c)
+    private static ServerConnector plainConnector(Server server, String host, int port, boolean h2c, int maxRequestHeaderBytes)
     {
-        HttpConfiguration http = httpConfiguration();
+        HttpConfiguration http = httpConfiguration(maxRequestHeaderBytes);
         ConnectionFactory[] factories = h2c
             ? new ConnectionFactory[]{new HttpConnectionFactory(http), new HTTP2CServerConnectionFactory(http)}
             : new ConnectionFactory[]{new HttpConnectionFactory(http)};
@@ -202,9 +205,9 @@ public final class SluiceServer implements AutoCloseable
         return connector;
     }
 
-    private static ServerConnector tlsConnector(Server server, String host, int port, SslContextFactory.Server ssl)
+    private static ServerConnector tlsConnector(Server server, String host, int port, SslContextFactory.Server ssl, int maxRequestHeaderBytes)
     {
-        HttpConfiguration https = httpConfiguration();
+        HttpConfiguration https = httpConfiguration(maxRequestHeaderBytes);
         https.addCustomizer(new SecureRequestCustomizer());
         HttpConnectionFactory http1 = new HttpConnectionFactory(https);
         HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(https);

@@ -277,7 +277,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             // ProxyServlet uses it the same way); Tomcat publishes none.
             Object container = getServletContext().getAttribute("org.eclipse.jetty.server.Executor");
             clients = new UpstreamClients(settings.proxy(), ContinueHandler::new,
-                settings.proxy().containerThreads() && container instanceof java.util.concurrent.Executor executor ? executor : null);
+                settings.proxy().containerThreads() && container instanceof java.util.concurrent.Executor executor ? executor : null,
+                settings.transport().server().maxRequestHeaderBytes());
         }
         catch (Exception x)
         {
@@ -684,9 +685,11 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             Response response = result.getResponse();
             int status = headersNanos >= 0 && response != null ? response.getStatus() : 0;
             Pool.Result health;
-            if (clientGone || exchange.outcome() == Exchange.Outcome.STOPPING || (status == 0 && UpstreamFailure.saturated(result.getFailure())))
+            boolean tooLarge = status == 0 && UpstreamFailure.requestHeadTooLarge(result.getFailure());
+            if (clientGone || exchange.outcome() == Exchange.Outcome.STOPPING || tooLarge || (status == 0 && UpstreamFailure.saturated(result.getFailure())))
             {
-                // Neither a client that left nor a busy pool says anything about the target's health.
+                // Neither a client that left, a request too large to send nor a busy pool says
+                // anything about the target's health.
                 health = Pool.Result.NEUTRAL;
             }
             else if (status > 0)
@@ -704,7 +707,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                     member.target(), proxyRequest.getPath(), index, status, result.getFailure());
             }
 
-            if (next == null && result.isFailed() && !forwarded && !clientGone && exchange.outcome() != Exchange.Outcome.STOPPING)
+            if (next == null && result.isFailed() && !forwarded && !clientGone && !tooLarge && exchange.outcome() != Exchange.Outcome.STOPPING)
             {
                 RetryPolicy.Failure failure = UpstreamFailure.retryKind(result.getFailure(), sent);
                 if (attempts.policy.retries(clientRequest.getMethod(), failure, sent))
@@ -1193,7 +1196,12 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             cache.abandon();
         }
         Exchange exchange = Exchange.of(clientRequest);
-        if (!exchange.outcome().clientSide())
+        if (UpstreamFailure.requestHeadTooLarge(failure))
+        {
+            exchange.outcome(Exchange.Outcome.BAD_REQUEST);
+            LOG.debug("{} request head too large to send upstream", exchange.id());
+        }
+        else if (!exchange.outcome().clientSide())
         {
             exchange.outcome(UpstreamFailure.outcome(failure, proxyResponse.isCommitted()));
             String detail = UpstreamFailure.badGatewayDetail(failure);

@@ -44,8 +44,16 @@ final class UpstreamClients implements AutoCloseable
 
     /** Bytes read from an upstream at a time: the largest size {@link ArrayByteBufferPool} keeps by default. */
     static final int RESPONSE_BUFFER_BYTES = 64 * 1024;
+    /**
+     * Room for what Sluice adds to a request head on its way upstream: forwarding fields (with a
+     * trusted proxy's chain), identity and claim headers, a client certificate's PEM, traceparent.
+     */
+    static final int ADDED_HEAD_BYTES = 16 * 1024;
+    /** The least the heads sent upstream may take, whatever a container lets in: Jetty's client stops at 8 KiB. */
+    static final int MIN_REQUEST_HEAD_BYTES = 64 * 1024;
 
     private final ProxySettings settings;
+    private final int maxRequestHeadBytes;
     private final Supplier<ProtocolHandler> continueHandler;
     private final Executor executor;
     private final QueuedThreadPool ownExecutor;
@@ -66,7 +74,18 @@ final class UpstreamClients implements AutoCloseable
      */
     UpstreamClients(ProxySettings settings, Supplier<ProtocolHandler> continueHandler, Executor containerExecutor) throws Exception
     {
+        this(settings, continueHandler, containerExecutor, dev.sluice.tls.ServerTls.DEFAULT_MAX_REQUEST_HEADER_BYTES);
+    }
+
+    /**
+     * @param maxClientHeadBytes the largest request head clients may send
+     *        ({@code server.max-request-header-size}): what goes upstream is that and what Sluice adds
+     */
+    UpstreamClients(ProxySettings settings, Supplier<ProtocolHandler> continueHandler, Executor containerExecutor, int maxClientHeadBytes)
+        throws Exception
+    {
         this.settings = settings;
+        this.maxRequestHeadBytes = Math.max(MIN_REQUEST_HEAD_BYTES, maxClientHeadBytes + ADDED_HEAD_BYTES);
         this.continueHandler = continueHandler;
         if (containerExecutor != null)
         {
@@ -162,6 +181,9 @@ final class UpstreamClients implements AutoCloseable
         client.setMaxRequestsQueuedPerDestination(settings.maxQueuedPerUpstream());
         // An upstream's response head is held whole in memory and copied to the client: bounded.
         client.setMaxResponseHeadersSize(settings.maxResponseHeaderBytes());
+        // A request head the container took must reach the upstream with Sluice's fields added:
+        // at Jetty's 8 KiB a 7.8 KiB head failed as a 502 and counted against the target.
+        client.setMaxRequestHeadersSize(maxRequestHeadBytes);
         // Pooled connections unused this long are closed; per-request idle timeouts are set per route.
         client.setIdleTimeout(Duration.ofSeconds(30).toMillis());
         // Redirects are the client's business; cookies must never be shared between clients.

@@ -60,10 +60,25 @@ final class UpstreamFailure
         return failure instanceof TimeoutException || failure instanceof SocketTimeoutException;
     }
 
-    /** 504 for timeouts (connecting included, as nginx answers), else 502. */
+    /** 504 for timeouts (connecting included, as nginx answers), 431 for a head too large to send, else 502. */
     static int status(Throwable failure)
     {
+        if (requestHeadTooLarge(failure))
+        {
+            return 431;
+        }
         return saturated(failure) ? 503 : isTimeout(failure) ? 504 : 502;
+    }
+
+    /**
+     * The request head Sluice would send, the client's fields with its own added, is larger than
+     * the upstream client takes ({@link UpstreamClients#MIN_REQUEST_HEAD_BYTES} or more): only in a
+     * container that lets in heads that large. Nothing was sent; the request's, not the target's.
+     * Jetty's client says so only in its message.
+     */
+    static boolean requestHeadTooLarge(Throwable failure)
+    {
+        return failure instanceof IllegalArgumentException && "Request headers too large".equals(failure.getMessage());
     }
 
     /**
@@ -174,6 +189,10 @@ final class UpstreamFailure
         {
             return Exchange.Outcome.UPSTREAM_SATURATED;
         }
+        if (requestHeadTooLarge(failure))
+        {
+            return Exchange.Outcome.BAD_REQUEST;
+        }
         if (isTimeout(failure))
         {
             return Exchange.Outcome.UPSTREAM_TIMEOUT;
@@ -252,6 +271,7 @@ final class UpstreamFailure
             case 504 -> "The upstream did not answer in time.";
             case 503 -> "Every connection to the upstream is busy; try again shortly.";
             case 502 -> "The upstream could not be reached or closed the connection.";
+            case 431 -> "The request's header fields, with those Sluice adds, are larger than Sluice sends upstream.";
             case 408 -> "The request body did not arrive in time.";
             case 400 -> "The request body could not be read.";
             default -> null;

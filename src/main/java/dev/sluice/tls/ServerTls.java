@@ -1,4 +1,4 @@
-// The embedded launcher's HTTPS connector, from server.tls.* (containers configure their own).
+// The embedded launcher's connectors, from server.* (containers configure their own): HTTPS, h2c, the largest request head.
 package dev.sluice.tls;
 
 import java.nio.file.Path;
@@ -15,6 +15,9 @@ import java.util.List;
  * @param clientCaFile the PEM CA certificates client certificates must chain to, or null
  * @param reloadInterval how often the files are checked for replacement; zero for never
  * @param h2c whether the plain port also speaks cleartext HTTP/2
+ * @param maxRequestHeaderBytes the largest request head (request line and header fields) the
+ *        connectors take: 431 beyond it over HTTP/1.1; over HTTP/2 the advertised
+ *        {@code SETTINGS_MAX_HEADER_LIST_SIZE}
  */
 public record ServerTls(
     List<Path> certificates,
@@ -25,8 +28,12 @@ public record ServerTls(
     ClientAuth clientAuth,
     Path clientCaFile,
     Duration reloadInterval,
-    boolean h2c)
+    boolean h2c,
+    int maxRequestHeaderBytes)
 {
+    /** Jetty's and Tomcat's own default, so the launcher and a container take the same requests. */
+    public static final int DEFAULT_MAX_REQUEST_HEADER_BYTES = 8 * 1024;
+
     public ServerTls
     {
         certificates = List.copyOf(certificates);

@@ -25,7 +25,7 @@ public record TransportSettings(
     Duration headerTimeout)
 {
     public static final ServerTls NO_SERVER_TLS = new ServerTls(List.of(), List.of(), null, null, 8443, ServerTls.ClientAuth.NONE, null,
-        Duration.ZERO, false);
+        Duration.ZERO, false, ServerTls.DEFAULT_MAX_REQUEST_HEADER_BYTES);
     public static final TransportSettings NONE = new TransportSettings(Duration.ZERO, false, false, 443, Set.of(), Map.of(), NO_SERVER_TLS,
         Duration.ofSeconds(10));
 

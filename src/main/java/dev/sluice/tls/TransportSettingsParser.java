@@ -18,6 +18,11 @@ public final class TransportSettingsParser
 {
     private static final Duration PRELOAD_MINIMUM = Duration.ofDays(365);
 
+    /** Below this not even a browser's plain GET fits. */
+    private static final int MIN_REQUEST_HEADER_BYTES = 1024;
+    /** Envoy takes up to 8 MiB; a head of more than 1 MiB is no API's. */
+    private static final int MAX_REQUEST_HEADER_BYTES = 1024 * 1024;
+
     private TransportSettingsParser()
     {
     }
@@ -33,6 +38,13 @@ public final class TransportSettingsParser
         Path clientCa = reader.optional("server.tls.client-ca-file").map(Path::of).orElse(null);
         Duration reload = reader.duration("server.tls.reload-interval", Duration.ofSeconds(10));
         boolean h2c = reader.bool("server.h2c", false);
+        long maxHeader = reader.size("server.max-request-header-size", ServerTls.DEFAULT_MAX_REQUEST_HEADER_BYTES, MAX_REQUEST_HEADER_BYTES);
+        if (maxHeader < MIN_REQUEST_HEADER_BYTES)
+        {
+            reader.invalid("server.max-request-header-size", reader.string("server.max-request-header-size", ""),
+                "a size from 1KB to 1MB (requests whose line and header fields are larger get 431)");
+            maxHeader = ServerTls.DEFAULT_MAX_REQUEST_HEADER_BYTES;
+        }
         ServerTls.ClientAuth clientAuth = switch (authText)
         {
             case "none" -> ServerTls.ClientAuth.NONE;
@@ -44,7 +56,7 @@ public final class TransportSettingsParser
                 yield ServerTls.ClientAuth.NONE;
             }
         };
-        ServerTls tls = new ServerTls(certificates, keys, keystore, password, port, clientAuth, clientCa, reload, h2c);
+        ServerTls tls = new ServerTls(certificates, keys, keystore, password, port, clientAuth, clientCa, reload, h2c, (int)maxHeader);
         if (keystore != null && !certificates.isEmpty())
         {
             reader.problem("Keys 'server.tls.keystore' and 'server.tls.certificate' are both set; allowed: one of them.");

@@ -16,6 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class TomcatWarIT extends WarDeploymentContract
 {
     private final java.util.List<Tomcat> tomcats = new java.util.ArrayList<>();
+    /** The connector's {@code maxHttpHeaderSize} for the next deployment; 0 for Tomcat's default. */
+    private int maxHttpHeaderSize;
 
     @Override
     int deploy(Path war, String contextPath, Path config) throws Exception
@@ -27,6 +29,10 @@ class TomcatWarIT extends WarDeploymentContract
         tomcat.setBaseDir(base.toString());
         tomcat.setPort(0);
         tomcat.getConnector().setProperty("address", "127.0.0.1");
+        if (maxHttpHeaderSize > 0)
+        {
+            tomcat.getConnector().setProperty("maxHttpHeaderSize", String.valueOf(maxHttpHeaderSize));
+        }
         tomcat.setAddDefaultWebXmlToWebapp(false);
         Context context = tomcat.addWebapp(contextPath, new File(war.toAbsolutePath().toString()).getAbsolutePath());
         if (config != null)
@@ -392,6 +398,60 @@ class TomcatWarIT extends WarDeploymentContract
                 }
             }
         });
+    }
+
+    /**
+     * A container may take request heads larger than Jetty's client sends (64 KiB here, more when
+     * {@code server.max-request-header-size} says so). Such a request is the client's: 431, never
+     * sent, and not a failure of the target, which it counted as before (502, and enough of them
+     * ejected a healthy target).
+     */
+    @org.junit.jupiter.api.Test
+    void aHeadTooLargeToSendUpstreamIs431AndNoFailureOfTheTarget() throws Exception
+    {
+        Path war = Path.of(System.getProperty("sluice.war", "target/sluice.war"));
+        Path config = Files.createTempFile("sluice-head", ".properties");
+        org.eclipse.jetty.client.HttpClient client = new org.eclipse.jetty.client.HttpClient();
+        client.setMaxRequestHeadersSize(256 * 1024);
+        client.start();
+        try (dev.sluice.testing.TestUpstream one = dev.sluice.testing.TestUpstream.start();
+             dev.sluice.testing.TestUpstream two = dev.sluice.testing.TestUpstream.start())
+        {
+            Files.writeString(config, """
+                upstream.app.targets = %s, %s
+                upstream.app.outlier.consecutive-failures = 2
+                route.app.path = /app
+                route.app.upstream = app
+                route.app.retries = 1
+                """.formatted(one.url(), two.url()));
+            maxHttpHeaderSize = 128 * 1024;
+            int port = deploy(war, "/head", config);
+            String url = "http://127.0.0.1:" + port + "/head/app/x";
+            for (int i = 0; i < 4; i++)
+            {
+                org.eclipse.jetty.client.ContentResponse response = client.newRequest(url).headers(headers -> headers.put("X-Big", "b".repeat(100_000)))
+                    .timeout(10, java.util.concurrent.TimeUnit.SECONDS).send();
+                assertEquals(431, response.getStatus(), response.getContentAsString());
+                org.junit.jupiter.api.Assertions.assertTrue(response.getContentAsString().contains("larger than Sluice sends upstream"), response.getContentAsString());
+            }
+            org.junit.jupiter.api.Assertions.assertNull(one.poll(100));
+            org.junit.jupiter.api.Assertions.assertNull(two.poll(100));
+
+            // A container that takes 100 KB heads forwards 40 KB ones, and both targets still serve.
+            for (int i = 0; i < 4; i++)
+            {
+                assertEquals(200, client.newRequest(url).headers(headers -> headers.put("X-Big", "b".repeat(40_000)))
+                    .timeout(10, java.util.concurrent.TimeUnit.SECONDS).send().getStatus());
+            }
+            assertEquals(40_000, one.take().headers().get("X-Big").length());
+            assertEquals(40_000, two.take().headers().get("X-Big").length());
+        }
+        finally
+        {
+            maxHttpHeaderSize = 0;
+            client.stop();
+            Files.deleteIfExists(config);
+        }
     }
 
     /**

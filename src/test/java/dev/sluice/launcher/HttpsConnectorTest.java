@@ -392,7 +392,8 @@ class HttpsConnectorTest
     @Test
     void needClientAuthRefusesAHandshakeWithoutACertificate() throws Exception
     {
-        ServerTls need = new ServerTls(List.of(apiCrt), List.of(apiKey), null, null, 0, ServerTls.ClientAuth.NEED, pki.path("ca.pem"), Duration.ZERO, false);
+        ServerTls need = new ServerTls(List.of(apiCrt), List.of(apiKey), null, null, 0, ServerTls.ClientAuth.NEED, pki.path("ca.pem"), Duration.ZERO, false,
+            ServerTls.DEFAULT_MAX_REQUEST_HEADER_BYTES);
         try (SluiceServer strict = SluiceServer.start(SluiceUnderTest.WEBAPP, config, "127.0.0.1", 0, Duration.ofSeconds(5), need))
         {
             SSLContext context = SSLContext.getInstance("TLS");

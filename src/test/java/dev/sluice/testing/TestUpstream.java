@@ -68,7 +68,10 @@ public final class TestUpstream implements AutoCloseable
     private static TestUpstream start(BlockingQueue<Received> received, Handler handler) throws Exception
     {
         Server server = new Server();
-        ServerConnector connector = new ServerConnector(server);
+        // Heads as large as Sluice may send: server.max-request-header-size goes up to 1 MiB.
+        org.eclipse.jetty.server.HttpConfiguration http = new org.eclipse.jetty.server.HttpConfiguration();
+        http.setRequestHeaderSize(2 * 1024 * 1024);
+        ServerConnector connector = new ServerConnector(server, new org.eclipse.jetty.server.HttpConnectionFactory(http));
         connector.setHost("127.0.0.1");
         server.addConnector(connector);
         server.setHandler(handler);

@@ -75,4 +75,18 @@ class TransportSettingsParserTest
         assertEquals(List.of("Key 'route.app.tls.redirect' is set but route.app.tls is not required; allowed: route.app.tls = required with it."),
             problems("route.app.tls.redirect = false\n"));
     }
+
+    @Test
+    void theLargestRequestHeadIsJettysAndTomcatsUnlessSet() throws Exception
+    {
+        assertEquals(8192, parse("").server().maxRequestHeaderBytes());
+        assertEquals(32768, parse("server.max-request-header-size = 32KB\n").server().maxRequestHeaderBytes());
+        assertEquals(List.of("Key 'server.max-request-header-size' has value '512'; allowed: a size from 1KB to 1MB "
+            + "(requests whose line and header fields are larger get 431)."), problems("server.max-request-header-size = 512\n"));
+        for (String value : List.of("2MB", "lots"))
+        {
+            assertEquals(List.of("Key 'server.max-request-header-size' has value '" + value + "'; allowed: a size such as 512, 64KB or 10MB, "
+                + "at most 1048576 bytes."), problems("server.max-request-header-size = " + value + "\n"), value);
+        }
+    }
 }
