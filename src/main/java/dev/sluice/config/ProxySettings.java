@@ -29,6 +29,9 @@ public record ProxySettings(String via, int maxThreads, int maxConnectionsPerUps
                             int maxResponseHeaders, java.time.Duration drainTimeout, boolean containerThreads,
                             java.util.Set<String> hiddenResponseHeaders)
 {
+    /** {@code proxy.max-response-header-size} unless set. */
+    public static final int DEFAULT_MAX_RESPONSE_HEADER_BYTES = 64 * 1024;
+
     /** What {@code proxy.hide-response-headers} hides when it is not set: the fields that name the upstream's software and version. */
     public static final java.util.Set<String> DEFAULT_HIDDEN_RESPONSE_HEADERS = java.util.Set.of("server", "x-powered-by", "x-aspnet-version",
         "x-aspnetmvc-version");

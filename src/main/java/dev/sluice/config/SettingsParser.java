@@ -172,7 +172,7 @@ public final class SettingsParser
         int maxQueued = reader.integer("proxy.max-queued-per-upstream", 1024, 1, 65536);
         Duration bodyIdle = reader.duration("proxy.request-body.idle-timeout", Duration.ofSeconds(30));
         long minRate = reader.size("proxy.request-body.min-rate", 1024, 1024L * 1024 * 1024);
-        long maxHeaderBytes = reader.size("proxy.max-response-header-size", 64 * 1024, 16L * 1024 * 1024);
+        long maxHeaderBytes = reader.size("proxy.max-response-header-size", ProxySettings.DEFAULT_MAX_RESPONSE_HEADER_BYTES, 16L * 1024 * 1024);
         int maxHeaders = reader.integer("proxy.max-response-headers", 100, 1, 10_000);
         return new ProxySettings(via, maxThreads, maxConnections, timeouts, retryMaxBody, underscores, queueTimeout, maxQueued, bodyIdle, minRate,
             (int)maxHeaderBytes, maxHeaders, reader.duration("proxy.drain-timeout", Duration.ofSeconds(10)), threads.equals("container"),

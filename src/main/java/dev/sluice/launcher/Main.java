@@ -11,6 +11,7 @@ import dev.sluice.auth.ApiKeys;
 import dev.sluice.config.ConfigException;
 import dev.sluice.config.ConfigListener;
 import dev.sluice.config.ConfigStore;
+import dev.sluice.config.ProxySettings;
 import dev.sluice.config.SettingsParser;
 import dev.sluice.tls.ServerTls;
 import dev.sluice.tls.TransportSettings;
@@ -106,7 +107,9 @@ public final class Main
                 out.println("Demo API key (route /account): " + DemoCredentials.API_KEY);
                 out.println("Demo bearer token (route /v2/*/orders, valid 1 h): " + DemoCredentials.token(java.time.Instant.now()));
             }
-            ServerTls tls = serverTls(options);
+            dev.sluice.config.Settings settings = settings(options);
+            ServerTls tls = settings == null ? TransportSettings.NO_SERVER_TLS : settings.transport().server();
+            int upstreamResponseHead = settings == null ? ProxySettings.DEFAULT_MAX_RESPONSE_HEADER_BYTES : settings.proxy().maxResponseHeaderBytes();
             if (options.selfSigned() && !tls.enabled())
             {
                 tls = SelfSigned.generate(options.httpsPort(), tls.h2c(), tls.maxRequestHeaderBytes());
@@ -114,7 +117,7 @@ public final class Main
             }
             // The demo's key and token are public: unless told otherwise, only this machine may use them.
             String host = options.host() == null && options.demo() ? "127.0.0.1" : options.host();
-            server = SluiceServer.start(options.webapp(), options.config(), host, options.port(), options.stopTimeout(), tls);
+            server = SluiceServer.start(options.webapp(), options.config(), host, options.port(), options.stopTimeout(), tls, upstreamResponseHead);
         }
         catch (Exception x)
         {
@@ -152,10 +155,11 @@ public final class Main
     }
 
     /**
-     * The HTTPS connector settings from the same file the web application reads (the file is
-     * validated here first, so a TLS problem stops start-up with the usual message).
+     * The connectors' settings from the same file the web application reads (the file is
+     * validated here first, so a TLS problem stops start-up with the usual message), or null
+     * when no file is named.
      */
-    private static ServerTls serverTls(Options options) throws ConfigException
+    private static dev.sluice.config.Settings settings(Options options) throws ConfigException
     {
         // The same origins, in the same order and words, as ConfigListener's.
         String location;
@@ -177,9 +181,9 @@ public final class Main
         }
         else
         {
-            return TransportSettings.NO_SERVER_TLS;
+            return null;
         }
-        return ConfigStore.open(Path.of(location).toAbsolutePath(), origin, ConfigListener.VARIABLES).current().transport().server();
+        return ConfigStore.open(Path.of(location).toAbsolutePath(), origin, ConfigListener.VARIABLES).current();
     }
 
     /** Validates a file exactly as start-up does, without starting anything. */

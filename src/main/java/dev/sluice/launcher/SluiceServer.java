@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 import dev.sluice.config.ConfigListener;
+import dev.sluice.config.ProxySettings;
 import dev.sluice.tls.ServerKeys;
 import dev.sluice.tls.ServerTls;
 import dev.sluice.upstream.UpstreamTls;
@@ -76,8 +77,8 @@ public final class SluiceServer implements AutoCloseable
     public static SluiceServer start(Path webapp, Path config, String host, int port, Duration stopTimeout, SslContextFactory.Server tls) throws Exception
     {
         Server server = newServer(webapp, config, stopTimeout);
-        int maxHeader = ServerTls.DEFAULT_MAX_REQUEST_HEADER_BYTES;
-        ServerConnector connector = tls == null ? plainConnector(server, host, port, false, maxHeader) : tlsConnector(server, host, port, tls, maxHeader);
+        Heads heads = new Heads(ServerTls.DEFAULT_MAX_REQUEST_HEADER_BYTES, ProxySettings.DEFAULT_MAX_RESPONSE_HEADER_BYTES);
+        ServerConnector connector = tls == null ? plainConnector(server, host, port, false, heads) : tlsConnector(server, host, port, tls, heads);
         if (tls != null)
         {
             publishCertificates(server, tls);
@@ -91,15 +92,26 @@ public final class SluiceServer implements AutoCloseable
      */
     public static SluiceServer start(Path webapp, Path config, String host, int port, Duration stopTimeout, ServerTls tls) throws Exception
     {
+        return start(webapp, config, host, port, stopTimeout, tls, ProxySettings.DEFAULT_MAX_RESPONSE_HEADER_BYTES);
+    }
+
+    /**
+     * As above, with the configuration's {@code proxy.max-response-header-size}: the connectors
+     * send response heads that large and Sluice's own fields besides.
+     */
+    public static SluiceServer start(Path webapp, Path config, String host, int port, Duration stopTimeout, ServerTls tls, int upstreamResponseHeadBytes)
+        throws Exception
+    {
         Server server = newServer(webapp, config, stopTimeout);
-        ServerConnector plain = plainConnector(server, host, port, tls.h2c(), tls.maxRequestHeaderBytes());
+        Heads heads = new Heads(tls.maxRequestHeaderBytes(), upstreamResponseHeadBytes);
+        ServerConnector plain = plainConnector(server, host, port, tls.h2c(), heads);
         if (!tls.enabled())
         {
             return started(server, plain, null, null);
         }
         SslContextFactory.Server ssl = sslContextFactory(tls);
         publishCertificates(server, ssl);
-        ServerConnector secure = tlsConnector(server, host, tls.port(), ssl, tls.maxRequestHeaderBytes());
+        ServerConnector secure = tlsConnector(server, host, tls.port(), ssl, heads);
         CertificateReloader reloader = tls.reloadInterval().isZero() ? null : new CertificateReloader(tls, ssl);
         return started(server, plain, secure, reloader);
     }
@@ -175,11 +187,31 @@ public final class SluiceServer implements AutoCloseable
         return server;
     }
 
-    private static HttpConfiguration httpConfiguration(int maxRequestHeaderBytes)
+    /**
+     * The largest heads the connectors take and send.
+     *
+     * @param request {@code server.max-request-header-size}
+     * @param upstreamResponse {@code proxy.max-response-header-size}: what upstreams may send, which
+     *        the connectors must pass on with Sluice's fields added (Jetty's own limit is 16 KiB,
+     *        and a larger head from an upstream left the client with an empty reply)
+     */
+    private record Heads(int request, int upstreamResponse)
+    {
+        /** Room for Sluice's own response fields: request id, rate-limit and cache status, CORS, HSTS. */
+        static final int ADDED_BYTES = 16 * 1024;
+
+        int response()
+        {
+            return (int)Math.min(Integer.MAX_VALUE, (long)upstreamResponse + ADDED_BYTES);
+        }
+    }
+
+    private static HttpConfiguration httpConfiguration(Heads heads)
     {
         HttpConfiguration http = new HttpConfiguration();
         // server.max-request-header-size: 431 past it over HTTP/1.1, and HTTP/2's header list limit.
-        http.setRequestHeaderSize(maxRequestHeaderBytes);
+        http.setRequestHeaderSize(heads.request());
+        http.setMaxResponseHeaderSize(Math.max(http.getMaxResponseHeaderSize(), heads.response()));
         // Header values go upstream exactly as the client wrote them (see UpstreamClients).
         http.setHeaderCacheCaseSensitive(true);
         http.setSendServerVersion(false);
@@ -192,9 +224,9 @@ public final class SluiceServer implements AutoCloseable
         return http;
     }
 
-    private static ServerConnector plainConnector(Server server, String host, int port, boolean h2c, int maxRequestHeaderBytes)
+    private static ServerConnector plainConnector(Server server, String host, int port, boolean h2c, Heads heads)
     {
-        HttpConfiguration http = httpConfiguration(maxRequestHeaderBytes);
+        HttpConfiguration http = httpConfiguration(heads);
         ConnectionFactory[] factories = h2c
             ? new ConnectionFactory[]{new HttpConnectionFactory(http), new HTTP2CServerConnectionFactory(http)}
             : new ConnectionFactory[]{new HttpConnectionFactory(http)};
@@ -205,9 +237,9 @@ public final class SluiceServer implements AutoCloseable
         return connector;
     }
 
-    private static ServerConnector tlsConnector(Server server, String host, int port, SslContextFactory.Server ssl, int maxRequestHeaderBytes)
+    private static ServerConnector tlsConnector(Server server, String host, int port, SslContextFactory.Server ssl, Heads heads)
     {
-        HttpConfiguration https = httpConfiguration(maxRequestHeaderBytes);
+        HttpConfiguration https = httpConfiguration(heads);
         https.addCustomizer(new SecureRequestCustomizer());
         HttpConnectionFactory http1 = new HttpConnectionFactory(https);
         HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(https);

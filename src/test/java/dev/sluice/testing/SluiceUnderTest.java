@@ -49,8 +49,9 @@ public final class SluiceUnderTest implements AutoCloseable
         Path directory = Files.createTempDirectory("sluice-test");
         Path config = directory.resolve("sluice.properties");
         Files.writeString(config, properties);
-        dev.sluice.tls.ServerTls tls = dev.sluice.config.ConfigStore.open(config, "test", name -> null).current().transport().server();
-        SluiceServer server = SluiceServer.start(WEBAPP, config, "127.0.0.1", 0, Duration.ofSeconds(5), tls);
+        dev.sluice.config.Settings settings = dev.sluice.config.ConfigStore.open(config, "test", name -> null).current();
+        SluiceServer server = SluiceServer.start(WEBAPP, config, "127.0.0.1", 0, Duration.ofSeconds(5), settings.transport().server(),
+            settings.proxy().maxResponseHeaderBytes());
         return new SluiceUnderTest(directory, config, server);
     }
 

@@ -71,6 +71,8 @@ public final class TestUpstream implements AutoCloseable
         // Heads as large as Sluice may send: server.max-request-header-size goes up to 1 MiB.
         org.eclipse.jetty.server.HttpConfiguration http = new org.eclipse.jetty.server.HttpConfiguration();
         http.setRequestHeaderSize(2 * 1024 * 1024);
+        // And answers with heads as large as proxy.max-response-header-size lets in.
+        http.setMaxResponseHeaderSize(32 * 1024 * 1024);
         ServerConnector connector = new ServerConnector(server, new org.eclipse.jetty.server.HttpConnectionFactory(http));
         connector.setHost("127.0.0.1");
         server.addConnector(connector);
