@@ -31,9 +31,9 @@ import jakarta.servlet.http.HttpServletResponse;
 public final class UnreadBodies
 {
     /** The most bytes read and dropped after an answer; Tomcat's {@code maxSwallowSize}. */
-    static final long MOST_BYTES = 2 * 1024 * 1024;
+    public static final long MOST_BYTES = 2 * 1024 * 1024;
     /** How long the rest of a body may take to arrive; nginx's {@code lingering_timeout}. */
-    static final long MOST_MILLIS = 5_000;
+    public static final long MOST_MILLIS = 5_000;
 
     private UnreadBodies()
     {

@@ -26,6 +26,8 @@ final class Attempts
     volatile Request current;
     volatile ReplayableBody body;
     volatile boolean streamed;
+    /** For a streamed HTTP/2 body: an answer given while it still comes waits for its end. */
+    volatile BodyAfterAnswer afterAnswer;
     /** The container timed the request out as it stopped, and it was answered then. */
     volatile boolean endedByContainer;
     /** When the current attempt was handed to the client, and whether it has a connection yet. */

@@ -1225,6 +1225,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     protected void sendProxyResponseError(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, int status)
     {
         Exchange exchange = Exchange.of(clientRequest);
+        boolean answered = false;
         try
         {
             if (proxyResponse.isCommitted())
@@ -1266,13 +1267,22 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                     ? specific
                     : UpstreamFailure.detail(status);
                 exchange.addBytesOut(ProblemWriter.write(proxyResponse, status == 503 ? ProblemType.UPSTREAM_SATURATED : ProblemType.forStatus(status), detail, exchange.id(), exchange.traceId()));
+                answered = true;
             }
         }
         finally
         {
             if (clientRequest.isAsyncStarted())
             {
-                clientRequest.getAsyncContext().complete();
+                BodyAfterAnswer afterAnswer = clientRequest.getAttribute(ATTEMPTS_ATTRIBUTE) instanceof Attempts attempts ? attempts.afterAnswer : null;
+                if (answered && afterAnswer != null)
+                {
+                    afterAnswer.answered(clientRequest.getAsyncContext(), clients.scheduler());
+                }
+                else
+                {
+                    clientRequest.getAsyncContext().complete();
+                }
             }
         }
     }
@@ -1380,13 +1390,25 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     {
         private final Exchange exchange;
         private final HttpServletRequest clientRequest;
+        private final BodyAfterAnswer afterAnswer;
         private volatile boolean upstreamFailed;
+        private long dropped;
 
         CountingReader(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest, AsyncRequestContent content)
         {
             super(clientRequest, proxyResponse, proxyRequest, content);
             this.exchange = Exchange.of(clientRequest);
             this.clientRequest = clientRequest;
+            if (!clientRequest.getProtocol().startsWith("HTTP/1") && clientRequest.getAttribute(ATTEMPTS_ATTRIBUTE) instanceof Attempts attempts)
+            {
+                // HTTP/1.1 needs none of this: the container closes the connection after the answer.
+                this.afterAnswer = new BodyAfterAnswer();
+                attempts.afterAnswer = afterAnswer;
+            }
+            else
+            {
+                this.afterAnswer = null;
+            }
         }
 
         @Override
@@ -1407,6 +1429,13 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             super.onRequestContent(clientRequest, proxyRequest, content, buffer, offset, length, Callback.from(callback.getInvocationType(), callback::succeeded, failure ->
             {
                 upstreamFailed = true;
+                if (afterAnswer != null && dropped + length <= dev.sluice.http.UnreadBodies.MOST_BYTES)
+                {
+                    // Read on and drop, so the 502 or 504 reaches an HTTP/2 client (BodyAfterAnswer).
+                    dropped += length;
+                    callback.succeeded();
+                    return;
+                }
                 callback.failed(failure);
             }));
         }
@@ -1416,6 +1445,10 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         {
             exchange.requestBodyRead(true);
             super.onAllDataRead();
+            if (afterAnswer != null)
+            {
+                afterAnswer.bodyEnded();
+            }
         }
 
         @Override
@@ -1439,6 +1472,10 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         @Override
         public void onError(Throwable failure)
         {
+            if (afterAnswer != null)
+            {
+                afterAnswer.bodyEnded();
+            }
             if (upstreamFailed)
             {
                 LOG.debug("{} the upstream request failed while its body was being sent: {}", exchange.id(), failure.toString());

@@ -36,8 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A refusal decided on the headers (no route, no key, a guard) goes out before the client has
- * sent its body. Jetty then reset the HTTP/2 stream with {@code CANCEL}, and clients may drop an
+ * A refusal decided on the headers (no route, no key, a guard), or a 502 for an upstream that is
+ * down, goes out before the client has sent its body. Jetty then reset the HTTP/2 stream with {@code CANCEL}, and clients may drop an
  * answer reset that way: Jetty's client failed with "cancel_stream_error" and curl with "stream
  * was not closed cleanly", so a caller never saw its 401 or 415. These clients send their body
  * only once the answer is in, the order that lost it every time.
@@ -65,11 +65,22 @@ class RefusalsOverHttp2Test
             route.keyed.auth = api-key
             route.open.path = /open
             route.open.upstream = app
-            """.formatted(upstream.url(), java.util.HexFormat.of().formatHex(dev.sluice.auth.ApiKeys.sha256("a-key-for-alice-0123456789"))));
+            upstream.down.url = http://127.0.0.1:%d
+            route.down.path = /down
+            route.down.upstream = down
+            """.formatted(upstream.url(), java.util.HexFormat.of().formatHex(dev.sluice.auth.ApiKeys.sha256("a-key-for-alice-0123456789")), closedPort()));
         frames = new HTTP2Client();
         frames.start();
         h2 = new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client()));
         h2.start();
+    }
+
+    private static int closedPort() throws java.io.IOException
+    {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
+        {
+            return socket.getLocalPort();
+        }
     }
 
     @AfterAll
@@ -82,7 +93,9 @@ class RefusalsOverHttp2Test
     }
 
     @ParameterizedTest
-    @CsvSource({"/typed/x, text/plain, 415", "/keyed/x, application/json, 401", "/nowhere, application/json, 404"})
+    @CsvSource({"/typed/x, text/plain, 415", "/keyed/x, application/json, 401", "/nowhere, application/json, 404",
+        // Proxied, but the upstream is down: the 502 comes while the body is still to be sent.
+        "/down/x, application/json, 502"})
     void aRefusalReachesAClientThatSendsItsBodyAfterTheAnswer(String path, String type, int status) throws Exception
     {
         AsyncRequestContent content = new AsyncRequestContent(type);
