@@ -57,6 +57,7 @@ public final class Exchange
     private volatile dev.sluice.observe.Spans spans;
     private volatile dev.sluice.ai.AiRecord ai;
     private volatile long bodyLimit = -1;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
      * @param trustedPeer whether the TCP peer is one of {@code exchange.trusted-proxies}, decided
@@ -78,6 +79,18 @@ public final class Exchange
     /**
      * The exchange of a request that went through {@link ExchangeFilter}, or null.
      */
+    /** Whether the exchange has been logged and counted as ended. */
+    public boolean closed()
+    {
+        return closed.get();
+    }
+
+    /** True the first time only: an exchange is logged and counted once, whichever way its end is noticed. */
+    boolean markClosed()
+    {
+        return closed.compareAndSet(false, true);
+    }
+
     public static Exchange of(ServletRequest request)
     {
         return (Exchange)request.getAttribute(ATTRIBUTE);

@@ -58,9 +58,13 @@ public final class Exchanges implements AutoCloseable
         return exchange;
     }
 
-    /** The exchange is over with this status: metrics, the trace's end and the access-log line. */
+    /** The exchange is over with this status: metrics, the trace's end and the access-log line, once. */
     public void close(Exchange exchange, int status)
     {
+        if (!exchange.markClosed())
+        {
+            return;
+        }
         long end = System.nanoTime();
         metrics.completed(exchange, status, end);
         tracing.end(exchange, status, end);

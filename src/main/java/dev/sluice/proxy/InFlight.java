@@ -102,6 +102,12 @@ final class InFlight
 
     private void check(Attempts attempts, long now)
     {
+        if (attempts.exchange.closed())
+        {
+            // Ended without its asynchronous listeners: Jetty skips them for a response it aborted (SluiceProxyServlet.sendProxyResponseError).
+            exchanges.remove(attempts);
+            return;
+        }
         Request current = attempts.current;
         if (current == null)
         {

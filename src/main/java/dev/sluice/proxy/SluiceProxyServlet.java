@@ -1067,8 +1067,10 @@ public class SluiceProxyServlet extends AsyncProxyServlet
 
     @Override
     protected void onResponseContent(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse,
-                                     byte[] buffer, int offset, int length, Callback callback)
+                                     byte[] buffer, int offset, int length, Callback upstreamCallback)
     {
+        // A piece that cannot be written to the client fails there, not at the upstream.
+        Callback callback = new ClientWrite(Exchange.of(clientRequest), upstreamCallback);
         if (clientRequest.getAttribute(COPY_ATTRIBUTE) instanceof ApiValidation.ResponseCopy copy)
         {
             copy.add(buffer, offset, length);
@@ -1085,7 +1087,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             byte[] kept = body.kept();
             Exchange.of(clientRequest).addBytesOut(kept.length);
             super.onResponseContent(clientRequest, proxyResponse, serverResponse, kept, 0, kept.length, Callback.from(
-                () -> onResponseContent(clientRequest, proxyResponse, serverResponse, buffer, offset, length, callback), callback::failed));
+                () -> onResponseContent(clientRequest, proxyResponse, serverResponse, buffer, offset, length, upstreamCallback), callback::failed));
             return;
         }
         Exchange.of(clientRequest).addBytesOut(length);
@@ -1105,6 +1107,44 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             return;
         }
         super.onResponseContent(clientRequest, proxyResponse, serverResponse, buffer, offset, length, callback);
+    }
+
+    /**
+     * The callback of one piece of the upstream's body on its way to the client. Its failure is a
+     * write to the client that failed (the client went away, or the container would not send the
+     * head): the exchange is marked as the client's before Jetty aborts the upstream response with
+     * it, so the target is not blamed. Counted against it, clients that dropped their downloads
+     * ejected healthy targets.
+     */
+    private record ClientWrite(Exchange exchange, Callback upstream) implements Callback
+    {
+        @Override
+        public void succeeded()
+        {
+            upstream.succeeded();
+        }
+
+        @Override
+        public void failed(Throwable failure)
+        {
+            clientGone(exchange);
+            upstream.failed(failure);
+        }
+
+        @Override
+        public org.eclipse.jetty.util.thread.Invocable.InvocationType getInvocationType()
+        {
+            return upstream.getInvocationType();
+        }
+    }
+
+    /** Marks the exchange as ended by the client, unless something else already ended it. */
+    static void clientGone(Exchange exchange)
+    {
+        if (exchange.outcome() == Exchange.Outcome.OK)
+        {
+            exchange.outcome(Exchange.Outcome.CLIENT_ABORTED);
+        }
     }
 
     /**
@@ -1284,6 +1324,14 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                     clientRequest.getAsyncContext().complete();
                 }
             }
+            if (exchange.outcome() == Exchange.Outcome.CLIENT_ABORTED
+                && getServletContext().getAttribute(dev.sluice.exchange.Exchanges.ATTRIBUTE) instanceof dev.sluice.exchange.Exchanges exchanges)
+            {
+                // Jetty aborts a response that ends while a write to a gone client is pending, and
+                // then tells no AsyncListener: the exchange was never logged and stayed counted in
+                // flight. Closed here; a container that does tell does not log it twice.
+                exchanges.close(exchange, proxyResponse.getStatus());
+            }
         }
     }
 
@@ -1382,6 +1430,14 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             callback = null;
             pending = false;
             done.succeeded();
+        }
+
+        /** The client's connection failed under a write: Jetty aborts the upstream response, not the target's doing. */
+        @Override
+        public void onError(Throwable failure)
+        {
+            clientGone(Exchange.of(clientRequest));
+            super.onError(failure);
         }
     }
 
