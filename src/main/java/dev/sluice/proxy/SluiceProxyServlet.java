@@ -44,6 +44,7 @@ import dev.sluice.upstream.PoolSettings;
 import dev.sluice.upstream.RetryPolicy;
 import dev.sluice.upstream.Target;
 import dev.sluice.upstream.Upstream;
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -1252,7 +1253,23 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             LOG.warn("{} upstream '{}' failed: {}", exchange.id(), exchange.routeMatch().route().upstream(), UpstreamFailure.describe(failure));
         }
         UpstreamResponseHeaders.withdraw(clientRequest, proxyResponse, serverResponse);
-        super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
+        int status = serverResponse == null ? 0 : serverResponse.getStatus();
+        try
+        {
+            super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
+        }
+        finally
+        {
+            if (exchange.outcome() == Exchange.Outcome.CLIENT_ABORTED
+                && getServletContext().getAttribute(dev.sluice.exchange.Exchanges.ATTRIBUTE) instanceof dev.sluice.exchange.Exchanges exchanges)
+            {
+                // Jetty aborts a response that ends while a write to a gone client is pending, and
+                // then tells no AsyncListener (and recycles the response at once): the exchange was
+                // never logged and stayed counted in flight. Closed here with the status the client
+                // was sent; a container that does tell its listeners does not log it twice.
+                exchanges.close(exchange, status);
+            }
+        }
     }
 
     /**
@@ -1312,26 +1329,35 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         }
         finally
         {
-            if (clientRequest.isAsyncStarted())
+            end(clientRequest, answered);
+        }
+    }
+
+    /** Completes the asynchronous cycle, once the client's body has ended if an HTTP/2 client is still sending one. */
+    private void end(HttpServletRequest clientRequest, boolean answered)
+    {
+        AsyncContext async;
+        try
+        {
+            if (!clientRequest.isAsyncStarted())
             {
-                BodyAfterAnswer afterAnswer = clientRequest.getAttribute(ATTEMPTS_ATTRIBUTE) instanceof Attempts attempts ? attempts.afterAnswer : null;
-                if (answered && afterAnswer != null)
-                {
-                    afterAnswer.answered(clientRequest.getAsyncContext(), clients.scheduler());
-                }
-                else
-                {
-                    clientRequest.getAsyncContext().complete();
-                }
+                return;
             }
-            if (exchange.outcome() == Exchange.Outcome.CLIENT_ABORTED
-                && getServletContext().getAttribute(dev.sluice.exchange.Exchanges.ATTRIBUTE) instanceof dev.sluice.exchange.Exchanges exchanges)
-            {
-                // Jetty aborts a response that ends while a write to a gone client is pending, and
-                // then tells no AsyncListener: the exchange was never logged and stayed counted in
-                // flight. Closed here; a container that does tell does not log it twice.
-                exchanges.close(exchange, proxyResponse.getStatus());
-            }
+            async = clientRequest.getAsyncContext();
+        }
+        catch (IllegalStateException alreadyEnded)
+        {
+            // The container ended the cycle in between (a client gone, an abort): nothing to complete.
+            return;
+        }
+        BodyAfterAnswer afterAnswer = clientRequest.getAttribute(ATTEMPTS_ATTRIBUTE) instanceof Attempts attempts ? attempts.afterAnswer : null;
+        if (answered && afterAnswer != null)
+        {
+            afterAnswer.answered(async, clients.scheduler());
+        }
+        else
+        {
+            async.complete();
         }
     }
 
