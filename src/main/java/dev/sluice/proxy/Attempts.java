@@ -28,6 +28,8 @@ final class Attempts
     volatile boolean streamed;
     /** For a streamed HTTP/2 body: an answer given while it still comes waits for its end. */
     volatile BodyAfterAnswer afterAnswer;
+    /** The request's cache exchange, or null when the route does not cache. */
+    volatile dev.sluice.cache.CacheExchange cache;
     /** The container timed the request out as it stopped, and it was answered then. */
     volatile boolean endedByContainer;
     /** When the current attempt was handed to the client, and whether it has a connection yet. */

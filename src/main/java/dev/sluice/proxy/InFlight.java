@@ -104,7 +104,7 @@ final class InFlight
     {
         if (attempts.exchange.closed())
         {
-            // Ended without its asynchronous listeners: Jetty skips them for a response it aborted (SluiceProxyServlet.sendProxyResponseError).
+            // Ended without its asynchronous listeners: Jetty skips them for a response it aborted (SluiceProxyServlet.Attempt.clientAborted).
             exchanges.remove(attempts);
             return;
         }

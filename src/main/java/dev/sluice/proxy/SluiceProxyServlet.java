@@ -304,6 +304,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         RouteMatch match = exchange.routeMatch();
         Pool pool = pools.pool(exchange.settings().upstreams(), match.route().upstream());
         Attempts attempts = new Attempts(exchange, pool, match.route().retry(), hashKey(clientRequest, exchange, pool.upstream().pool()));
+        // Kept here too: a client gone mid-answer leaves a recycled request whose attributes are gone.
+        attempts.cache = CacheExchange.of(clientRequest);
         Member member = pool.choose(attempts.hashKey, attempts.tried);
         if (member == null)
         {
@@ -739,7 +741,41 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             {
                 return;
             }
+            if (exchange.outcome() == Exchange.Outcome.CLIENT_ABORTED)
+            {
+                clientAborted(exchange, status, result);
+                return;
+            }
             delegate().onComplete(result);
+        }
+
+        /**
+         * The client went away (a reset HTTP/2 stream, a closed connection) before the answer was
+         * through. Jetty then aborts the response, recycles the request and response at once and
+         * tells no AsyncListener: the exchange was never logged and stayed counted in flight, and
+         * Jetty's own failure handling met recycled objects. The exchange is closed here, with
+         * the status the client was being sent, and the rest is left to Jetty as far as it goes.
+         */
+        private void clientAborted(Exchange exchange, int status, Result result)
+        {
+            if (attempts.cache != null)
+            {
+                // Requests waiting for this one's copy look again now, not after the cache's lock timeout.
+                attempts.cache.abandon();
+            }
+            if (getServletContext().getAttribute(dev.sluice.exchange.Exchanges.ATTRIBUTE) instanceof dev.sluice.exchange.Exchanges exchanges)
+            {
+                // A container that does tell its listeners does not log it twice.
+                exchanges.close(exchange, status);
+            }
+            try
+            {
+                delegate().onComplete(result);
+            }
+            catch (RuntimeException recycled)
+            {
+                LOG.debug("{} client gone; its request was already recycled: {}", exchange.id(), recycled.toString());
+            }
         }
 
         /**
@@ -1253,23 +1289,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             LOG.warn("{} upstream '{}' failed: {}", exchange.id(), exchange.routeMatch().route().upstream(), UpstreamFailure.describe(failure));
         }
         UpstreamResponseHeaders.withdraw(clientRequest, proxyResponse, serverResponse);
-        int status = serverResponse == null ? 0 : serverResponse.getStatus();
-        try
-        {
-            super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
-        }
-        finally
-        {
-            if (exchange.outcome() == Exchange.Outcome.CLIENT_ABORTED
-                && getServletContext().getAttribute(dev.sluice.exchange.Exchanges.ATTRIBUTE) instanceof dev.sluice.exchange.Exchanges exchanges)
-            {
-                // Jetty aborts a response that ends while a write to a gone client is pending, and
-                // then tells no AsyncListener (and recycles the response at once): the exchange was
-                // never logged and stayed counted in flight. Closed here with the status the client
-                // was sent; a container that does tell its listeners does not log it twice.
-                exchanges.close(exchange, status);
-            }
-        }
+        super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);
     }
 
     /**

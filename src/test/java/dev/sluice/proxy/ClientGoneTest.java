@@ -25,8 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Clients drop downloads all the time (a closed tab, a lost mobile connection, a timeout of
- * their own). Such an exchange never ended: no access-log line, counted in flight for good, its
- * request and response held. And the failed write was taken for the target's failure: a few
+ * their own, an HTTP/2 stream cancelled). Such an exchange never ended: no access-log line,
+ * counted in flight for good, its state held until Sluice stopped (Jetty aborts the response and
+ * tells no AsyncListener). And the failed write was taken for the target's failure: a few
  * dropped downloads in a row ejected a healthy target.
  */
 class ClientGoneTest
@@ -71,6 +72,7 @@ class ClientGoneTest
         try (TestUpstream one = download();
              TestUpstream two = download();
              SluiceUnderTest sluice = SluiceUnderTest.startAsLauncher("""
+                 server.h2c = true
                  upstream.files.targets = %s, %s
                  upstream.files.outlier.consecutive-failures = 2
                  route.files.path = /files
@@ -113,6 +115,71 @@ class ClientGoneTest
         finally
         {
             client.stop();
+        }
+    }
+
+    @Test
+    void anHttp2StreamResetInTheMiddleOfAnAnswerEndsTheExchange() throws Exception
+    {
+        org.eclipse.jetty.http2.client.HTTP2Client frames = new org.eclipse.jetty.http2.client.HTTP2Client();
+        frames.start();
+        try (TestUpstream one = download();
+             SluiceUnderTest sluice = SluiceUnderTest.startAsLauncher("""
+                 server.h2c = true
+                 upstream.files.url = %s
+                 route.files.path = /files
+                 route.files.upstream = files
+                 """.formatted(one.url()));
+             LogCapture logs = LogCapture.start())
+        {
+            org.eclipse.jetty.http2.api.Session session = frames.connect(new InetSocketAddress("127.0.0.1", sluice.port()),
+                new org.eclipse.jetty.http2.api.Session.Listener() {}).get(5, java.util.concurrent.TimeUnit.SECONDS);
+            for (int i = 0; i < 3; i++)
+            {
+                org.eclipse.jetty.http.MetaData.Request request = new org.eclipse.jetty.http.MetaData.Request("GET",
+                    org.eclipse.jetty.http.HttpURI.from("http://127.0.0.1:" + sluice.port() + "/files/big"), org.eclipse.jetty.http.HttpVersion.HTTP_2,
+                    org.eclipse.jetty.http.HttpFields.build().add("X-Request-ID", "reset-" + i));
+                java.util.concurrent.CompletableFuture<Void> some = new java.util.concurrent.CompletableFuture<>();
+                java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
+                org.eclipse.jetty.http2.api.Stream stream = session.newStream(new org.eclipse.jetty.http2.frames.HeadersFrame(request, null, true),
+                    new org.eclipse.jetty.http2.api.Stream.Listener()
+                    {
+                        @Override
+                        public void onHeaders(org.eclipse.jetty.http2.api.Stream stream, org.eclipse.jetty.http2.frames.HeadersFrame frame)
+                        {
+                            stream.demand();
+                        }
+
+                        @Override
+                        public void onDataAvailable(org.eclipse.jetty.http2.api.Stream stream)
+                        {
+                            org.eclipse.jetty.http2.api.Stream.Data data = stream.readData();
+                            if (data != null)
+                            {
+                                if (received.addAndGet(data.frame().remaining()) > 100_000)
+                                {
+                                    some.complete(null);
+                                }
+                                data.release();
+                            }
+                            stream.demand();
+                        }
+                    }).get(5, java.util.concurrent.TimeUnit.SECONDS);
+                some.get(10, java.util.concurrent.TimeUnit.SECONDS);
+                // The client cancels the download: a browser leaving the page does this.
+                stream.reset(new org.eclipse.jetty.http2.frames.ResetFrame(stream.getId(), org.eclipse.jetty.http2.ErrorCode.CANCEL_STREAM_ERROR.code),
+                    Callback.NOOP);
+            }
+            for (int i = 0; i < 3; i++)
+            {
+                JsonNode line = JSON.readTree(logs.accessLine("reset-" + i));
+                assertEquals("client_aborted", line.get("outcome").asText(), line.toString());
+            }
+            session.close(0, null, Callback.NOOP);
+        }
+        finally
+        {
+            frames.stop();
         }
     }
 }
