@@ -1106,8 +1106,9 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     protected void onResponseContent(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse,
                                      byte[] buffer, int offset, int length, Callback upstreamCallback)
     {
+        Exchange exchange = Exchange.of(clientRequest);
         // A piece that cannot be written to the client fails there, not at the upstream.
-        Callback callback = new ClientWrite(Exchange.of(clientRequest), upstreamCallback);
+        Callback callback = new ClientWrite(exchange, upstreamCallback);
         if (clientRequest.getAttribute(COPY_ATTRIBUTE) instanceof ApiValidation.ResponseCopy copy)
         {
             copy.add(buffer, offset, length);
@@ -1122,12 +1123,12 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             // Larger than the route transforms: what was held, then the rest, as the upstream sent it.
             clientRequest.removeAttribute(BODY_ATTRIBUTE);
             byte[] kept = body.kept();
-            Exchange.of(clientRequest).addBytesOut(kept.length);
+            exchange.addBytesOut(kept.length);
             super.onResponseContent(clientRequest, proxyResponse, serverResponse, kept, 0, kept.length, Callback.from(
                 () -> onResponseContent(clientRequest, proxyResponse, serverResponse, buffer, offset, length, upstreamCallback), callback::failed));
             return;
         }
-        Exchange.of(clientRequest).addBytesOut(length);
+        exchange.addBytesOut(length);
         CacheExchange cache = CacheExchange.of(clientRequest);
         if (cache != null)
         {
@@ -1144,44 +1145,6 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             return;
         }
         super.onResponseContent(clientRequest, proxyResponse, serverResponse, buffer, offset, length, callback);
-    }
-
-    /**
-     * The callback of one piece of the upstream's body on its way to the client. Its failure is a
-     * write to the client that failed (the client went away, or the container would not send the
-     * head): the exchange is marked as the client's before Jetty aborts the upstream response with
-     * it, so the target is not blamed. Counted against it, clients that dropped their downloads
-     * ejected healthy targets.
-     */
-    private record ClientWrite(Exchange exchange, Callback upstream) implements Callback
-    {
-        @Override
-        public void succeeded()
-        {
-            upstream.succeeded();
-        }
-
-        @Override
-        public void failed(Throwable failure)
-        {
-            clientGone(exchange);
-            upstream.failed(failure);
-        }
-
-        @Override
-        public org.eclipse.jetty.util.thread.Invocable.InvocationType getInvocationType()
-        {
-            return upstream.getInvocationType();
-        }
-    }
-
-    /** Marks the exchange as ended by the client, unless something else already ended it. */
-    static void clientGone(Exchange exchange)
-    {
-        if (exchange.outcome() == Exchange.Outcome.OK)
-        {
-            exchange.outcome(Exchange.Outcome.CLIENT_ABORTED);
-        }
     }
 
     /**
@@ -1482,7 +1445,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         @Override
         public void onError(Throwable failure)
         {
-            clientGone(Exchange.of(clientRequest));
+            ClientWrite.clientGone(Exchange.of(clientRequest));
             super.onError(failure);
         }
     }
