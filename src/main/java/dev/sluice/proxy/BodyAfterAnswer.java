@@ -48,10 +48,4 @@ final class BodyAfterAnswer
             async.complete();
         }
     }
-
-    /** Whether the answer is written and only the client's body is awaited. */
-    boolean awaitingBody()
-    {
-        return state.get() == ANSWERED;
-    }
 }
