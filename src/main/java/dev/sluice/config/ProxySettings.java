@@ -22,13 +22,17 @@ import dev.sluice.route.Timeouts;
  *        (read at start only)
  * @param hiddenResponseHeaders upstream response fields (lower-case names) clients never get,
  *        such as {@code Server} and {@code X-Powered-By}, which name the upstream's software
+ * @param maxWebSockets how many WebSocket tunnels may be open at once; past it an upgrade is 503
  */
 public record ProxySettings(String via, int maxThreads, int maxConnectionsPerUpstream, Timeouts timeouts, long retryMaxBody,
                             boolean allowUnderscoreHeaders, java.time.Duration queueTimeout, int maxQueuedPerUpstream,
                             java.time.Duration requestBodyIdleTimeout, long requestBodyMinRate, int maxResponseHeaderBytes,
                             int maxResponseHeaders, java.time.Duration drainTimeout, boolean containerThreads,
-                            java.util.Set<String> hiddenResponseHeaders)
+                            java.util.Set<String> hiddenResponseHeaders, int maxWebSockets)
 {
+    /** {@code proxy.websocket.max-connections} unless set. */
+    public static final int DEFAULT_MAX_WEBSOCKETS = 10_000;
+
     /** {@code proxy.max-response-header-size} unless set. */
     public static final int DEFAULT_MAX_RESPONSE_HEADER_BYTES = 64 * 1024;
 
@@ -49,6 +53,6 @@ public record ProxySettings(String via, int maxThreads, int maxConnectionsPerUps
     {
         this(via, maxThreads, maxConnectionsPerUpstream, timeouts, retryMaxBody, allowUnderscoreHeaders, queueTimeout, maxQueuedPerUpstream,
             requestBodyIdleTimeout, requestBodyMinRate, maxResponseHeaderBytes, maxResponseHeaders, drainTimeout, containerThreads,
-            DEFAULT_HIDDEN_RESPONSE_HEADERS);
+            DEFAULT_HIDDEN_RESPONSE_HEADERS, DEFAULT_MAX_WEBSOCKETS);
     }
 }

@@ -176,7 +176,7 @@ public final class SettingsParser
         int maxHeaders = reader.integer("proxy.max-response-headers", 100, 1, 10_000);
         return new ProxySettings(via, maxThreads, maxConnections, timeouts, retryMaxBody, underscores, queueTimeout, maxQueued, bodyIdle, minRate,
             (int)maxHeaderBytes, maxHeaders, reader.duration("proxy.drain-timeout", Duration.ofSeconds(10)), threads.equals("container"),
-            hiddenResponseHeaders(reader));
+            hiddenResponseHeaders(reader), reader.integer("proxy.websocket.max-connections", ProxySettings.DEFAULT_MAX_WEBSOCKETS, 1, 1_000_000));
     }
 
     /** {@code proxy.hide-response-headers}: names, or {@code none}; the fields that frame a body cannot be hidden. */
@@ -301,8 +301,8 @@ public final class SettingsParser
         return table;
     }
 
-    /** {@code route.<name>.ai}: on or off (true and false are taken too). */
-    private static boolean aiRoute(ConfigReader reader, String key)
+    /** A route switch ({@code ai}, {@code websocket}) that is off unless set: on or off (true and false are taken too). */
+    private static boolean onOff(ConfigReader reader, String key)
     {
         String value = reader.optional(key).orElse("off").toLowerCase(java.util.Locale.ROOT);
         return switch (value)
@@ -385,7 +385,7 @@ public final class SettingsParser
             }
         }
 
-        boolean ai = aiRoute(reader, prefix + "ai");
+        boolean ai = onOff(reader, prefix + "ai");
         String upstream = ai ? reader.optional(prefix + "upstream").orElse(null) : reader.required(prefix + "upstream", "the name of a configured upstream.<name>");
         if (ai)
         {
@@ -440,11 +440,17 @@ public final class SettingsParser
         boolean rewriteLocation = reader.bool(prefix + "rewrite-location", true);
         Timeouts timeouts = timeouts(reader, prefix, defaults);
         RetryPolicy retry = UpstreamSettingsParser.retryPolicy(reader, prefix);
+        boolean websocket = onOff(reader, prefix + "websocket");
+        if (websocket && ai)
+        {
+            reader.invalid(prefix + "websocket", "on", "off on an AI route (" + prefix + "ai = on): the AI front answers it, no upstream takes the upgrade");
+            valid = false;
+        }
 
         if (!valid)
         {
             return null;
         }
-        return new Route(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts, retry, ai, rewriteLocation);
+        return new Route(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts, retry, ai, rewriteLocation, websocket);
     }
 }

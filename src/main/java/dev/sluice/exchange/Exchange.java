@@ -35,6 +35,7 @@ public final class Exchange
     private volatile long upstreamStartNanos;
     private volatile long upstreamHeadersNanos;
     private volatile long bytesIn;
+    private volatile boolean tunnelled;
     private volatile long bytesOut;
     private volatile Outcome outcome = Outcome.OK;
     private volatile String target;
@@ -395,6 +396,17 @@ public final class Exchange
     public void retryRefused(boolean refused)
     {
         this.retryRefused = refused;
+    }
+
+    /** Whether the connection became a tunnel (a WebSocket): the tunnel closes the exchange when it ends, not the filter. */
+    public boolean tunnelled()
+    {
+        return tunnelled;
+    }
+
+    public void tunnelled(boolean tunnelled)
+    {
+        this.tunnelled = tunnelled;
     }
 
     public void addBytesIn(long count)

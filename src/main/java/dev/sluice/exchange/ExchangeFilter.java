@@ -104,7 +104,12 @@ public final class ExchangeFilter implements Filter
         }
         finally
         {
-            if (request.isAsyncStarted())
+            if (exchange.tunnelled())
+            {
+                // A WebSocket: its tunnel closes the exchange when the connection ends. (Jetty
+                // reports an upgrading request as asynchronous, without an AsyncContext.)
+            }
+            else if (request.isAsyncStarted())
             {
                 request.getAsyncContext().addListener(new Completion(exchange, response, exchanges));
             }

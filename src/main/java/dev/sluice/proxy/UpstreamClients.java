@@ -199,14 +199,16 @@ final class UpstreamClients implements AutoCloseable
         {
             throw new IllegalStateException("Cannot start the upstream HTTP client", x);
         }
-        // Bodies pass through as they are: no decoding, no protocol handling but 100-continue and
-        // reading past 102 Processing and 103 Early Hints to the final answer (without a handler,
+        // Bodies pass through as they are: no decoding, no protocol handling but 100-continue,
+        // WebSocket upgrades, and reading past 102 Processing and 103 Early Hints to the final answer (without a handler,
         // Jetty's client waits after them until the request times out).
         client.getContentDecoderFactories().clear();
         client.getProtocolHandlers().clear();
         client.getProtocolHandlers().put(continueHandler.get());
         client.getProtocolHandlers().put(new ProcessingProtocolHandler());
         client.getProtocolHandlers().put(new EarlyHintsProtocolHandler());
+        // A 101 only for a WebSocket upgrade Sluice asked for (routes with websocket = on).
+        client.getProtocolHandlers().put(new WebSocketTunnel.UpgradeHandler());
         return client;
     }
 

@@ -16,6 +16,8 @@ import dev.sluice.upstream.RetryPolicy;
  * @param ai whether the AI front answers this route ({@code route.<name>.ai = on}); it has no upstream then
  * @param rewriteLocation whether the upstream's Location and Content-Location on its own origin or
  * paths are pointed back through this route ({@code route.<name>.rewrite-location}, default true)
+ * @param websocket whether a WebSocket upgrade is passed to the upstream and, once it accepts,
+ * the connection tunnelled ({@code route.<name>.websocket = on}); off, {@code Upgrade} is dropped
  */
 public record Route(
     String name,
@@ -29,13 +31,14 @@ public record Route(
     Timeouts timeouts,
     RetryPolicy retry,
     boolean ai,
-    boolean rewriteLocation)
+    boolean rewriteLocation,
+    boolean websocket)
 {
     /** A plain HTTP route: forwarded to its upstream. */
     public Route(String name, PathPattern path, List<HostPattern> hosts, Set<String> methods, List<HeaderCondition> headers, String upstream,
         PathRewrite rewrite, boolean preserveHost, Timeouts timeouts, RetryPolicy retry)
     {
-        this(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts, retry, false, true);
+        this(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts, retry, false, true, false);
     }
 
     public Route

@@ -67,6 +67,21 @@ class SettingsParserTest
     }
 
     @Test
+    void webSocketKeysAreCheckedAtLoad() throws Exception
+    {
+        Settings settings = parse(MINIMAL, Map.of());
+        assertFalse(settings.routes().routes().get(0).websocket(), "upgrades are not passed on unless a route says so");
+        assertEquals(10_000, settings.proxy().maxWebSockets());
+        assertTrue(parse(MINIMAL + "route.app.websocket = on\nproxy.websocket.max-connections = 50\n", Map.of()).routes().routes().get(0).websocket());
+        List<String> problems = problems(MINIMAL + "route.app.websocket = maybe\nproxy.websocket.max-connections = 0\n"
+            + "route.llm.path = /v1\nroute.llm.ai = on\nroute.llm.websocket = on\n");
+        String all = String.join("\n", problems);
+        assertTrue(problems.contains("Key 'route.app.websocket' has value 'maybe'; allowed: on or off."), all);
+        assertTrue(problems.contains("Key 'proxy.websocket.max-connections' has value '0'; allowed: a whole number from 1 to 1000000."), all);
+        assertTrue(problems.stream().anyMatch(problem -> problem.startsWith("Key 'route.llm.websocket' has value 'on'; allowed: off on an AI route")), all);
+    }
+
+    @Test
     void defaultsApplyToAMinimalFile() throws Exception
     {
         Settings settings = parse(MINIMAL, Map.of());

@@ -33,6 +33,7 @@ abstract class WarDeploymentContract
     private TestUpstream broken;
     private dev.sluice.testing.ScriptedUpstream unchanged;
     private dev.sluice.testing.FakeModelProvider provider;
+    private dev.sluice.testing.WebSocketUpstream websockets;
     private Path config;
     private Path war;
     private HttpClient client;
@@ -97,6 +98,7 @@ abstract class WarDeploymentContract
             }
         });
         provider = dev.sluice.testing.FakeModelProvider.start("war");
+        websockets = dev.sluice.testing.WebSocketUpstream.start();
         config = Files.createTempFile("sluice-war", ".properties");
         Files.writeString(config, """
             upstream.app.url = %s/base
@@ -107,6 +109,7 @@ abstract class WarDeploymentContract
             route.broken.path = /broken
             route.broken.upstream = broken
             consumer.ci.api-key.main = demo:war-contract-key-0123
+            auth.api-key.query = apikey
             route.keyed.path = /keyed
             route.keyed.upstream = app
             route.keyed.auth = api-key
@@ -141,7 +144,13 @@ abstract class WarDeploymentContract
             upstream.unchanged.url = %s
             route.unchanged.path = /unchanged
             route.unchanged.upstream = unchanged
-            """.formatted(upstream.url(), broken.url(), slow.url(), provider.uri(), shaped.url(), unchanged.url()));
+            upstream.sockets.url = %s
+            route.sockets.path = /sockets
+            route.sockets.upstream = sockets
+            route.sockets.strip-prefix = true
+            route.sockets.websocket = on
+            route.sockets.auth = api-key
+            """.formatted(upstream.url(), broken.url(), slow.url(), provider.uri(), shaped.url(), unchanged.url(), websockets.url()));
         // A JVM-wide setting naming a file that does not exist: the deployment's own parameter wins.
         System.setProperty("sluice.config", config + ".not-this-one");
         try
@@ -168,6 +177,7 @@ abstract class WarDeploymentContract
         broken.close();
         unchanged.close();
         provider.close();
+        websockets.close();
         Files.deleteIfExists(config);
     }
 
@@ -283,7 +293,7 @@ abstract class WarDeploymentContract
         assertEquals(200, response.getStatus());
         // The packaged WAR carries the POM's version.
         assertEquals("{\"status\":\"ready\",\"version\":\"" + dev.sluice.testing.ProjectVersion.fromPom()
-            + "\",\"routes\":10,\"config_reloads\":0,\"config_rejected\":0}\n", response.getContentAsString());
+            + "\",\"routes\":11,\"config_reloads\":0,\"config_rejected\":0}\n", response.getContentAsString());
     }
 
     @Test
@@ -298,6 +308,103 @@ abstract class WarDeploymentContract
             .send();
         assertEquals(200, accepted.getStatus());
         assertEquals("ci", upstream.take().headers().get("X-Consumer-ID"));
+    }
+
+    /**
+     * The servlet API's upgrade, which the container carries out once the request is handled:
+     * Jetty and Tomcat each with their own upgraded streams, both non-blocking.
+     */
+    @Test
+    void aWebSocketIsTunnelledInsideTheContainer() throws Exception
+    {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.util.concurrent.BlockingQueue<Object> received = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.util.concurrent.CompletableFuture<Integer> closed = new java.util.concurrent.CompletableFuture<>();
+        java.net.http.WebSocket socket = http.newWebSocketBuilder()
+            .header("apikey", "war-contract-key-0123")
+            .header("X-Request-ID", "war-websocket")
+            .buildAsync(java.net.URI.create("ws://127.0.0.1:" + port + CONTEXT_PATH + "/sockets/ws/greet"), new java.net.http.WebSocket.Listener()
+            {
+                private final java.io.ByteArrayOutputStream binary = new java.io.ByteArrayOutputStream();
+
+                @Override
+                public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket webSocket, CharSequence data, boolean last)
+                {
+                    received.add(data.toString());
+                    webSocket.request(1);
+                    return null;
+                }
+
+                @Override
+                public java.util.concurrent.CompletionStage<?> onBinary(java.net.http.WebSocket webSocket, java.nio.ByteBuffer data, boolean last)
+                {
+                    byte[] bytes = new byte[data.remaining()];
+                    data.get(bytes);
+                    binary.writeBytes(bytes);
+                    if (last)
+                    {
+                        received.add(binary.toByteArray());
+                        binary.reset();
+                    }
+                    webSocket.request(1);
+                    return null;
+                }
+
+                @Override
+                public java.util.concurrent.CompletionStage<?> onClose(java.net.http.WebSocket webSocket, int statusCode, String reason)
+                {
+                    closed.complete(statusCode);
+                    return null;
+                }
+            })
+            .get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals("ci", websockets.upgrade("war-websocket").get("X-Consumer-ID"));
+        assertEquals("hello", received.poll(10, java.util.concurrent.TimeUnit.SECONDS));
+        socket.sendText("echoed", true).get(5, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals("echoed", received.poll(10, java.util.concurrent.TimeUnit.SECONDS));
+        byte[] large = new byte[1024 * 1024 + 3];
+        new java.util.Random(11).nextBytes(large);
+        socket.sendBinary(java.nio.ByteBuffer.wrap(large), true).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(large, (byte[])received.poll(10, java.util.concurrent.TimeUnit.SECONDS));
+        socket.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "done").get(5, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(java.net.http.WebSocket.NORMAL_CLOSURE, closed.get(10, java.util.concurrent.TimeUnit.SECONDS));
+
+        // Without the key the upgrade is refused like any request.
+        java.util.concurrent.ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+            () -> http.newWebSocketBuilder().buildAsync(java.net.URI.create("ws://127.0.0.1:" + port + CONTEXT_PATH + "/sockets/ws/echo"),
+                new java.net.http.WebSocket.Listener() {}).get(10, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(401, ((java.net.http.WebSocketHandshakeException)refused.getCause()).getResponse().statusCode());
+    }
+
+    /** Whether the container's servlet upgrade keeps a handshake without {@code Content-Length} (a browser's) open. */
+    boolean upgradesHandshakesWithoutALength()
+    {
+        return true;
+    }
+
+    /**
+     * A browser's handshake, without {@code Content-Length}. Tomcat tunnels it; Jetty 12's servlet
+     * upgrade would end it at once (see JettyUpgrade), so a WAR in Jetty refuses it plainly.
+     */
+    @Test
+    void aBrowsersHandshakeIsTunnelledOrPlainlyRefusedInsideTheContainer() throws Exception
+    {
+        try (dev.sluice.testing.RawWebSocket socket = dev.sluice.testing.RawWebSocket.open(port, CONTEXT_PATH + "/sockets/ws/greet?apikey=war-contract-key-0123"))
+        {
+            if (upgradesHandshakesWithoutALength())
+            {
+                assertEquals(101, socket.status(), socket.head());
+                assertEquals("hello", socket.readText());
+                socket.sendText("from a browser");
+                assertEquals("from a browser", socket.readText());
+            }
+            else
+            {
+                assertEquals(501, socket.status(), socket.head());
+                assertTrue(socket.head().contains("application/problem+json"), socket.head());
+                assertTrue(socket.body().contains("Tomcat"), "says what to do instead");
+            }
+        }
     }
 
     @Test

@@ -1,0 +1,444 @@
+// WebSockets through Sluice: authenticated like any request, tunnelled to a real WebSocket server, logged when they close.
+package dev.sluice.proxy;
+
+import java.net.URI;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.nio.ByteBuffer;
+import java.util.HexFormat;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.auth.ApiKeys;
+import dev.sluice.testing.LogCapture;
+import dev.sluice.testing.PrometheusText;
+import dev.sluice.testing.SluiceUnderTest;
+import dev.sluice.testing.WebSocketUpstream;
+import org.eclipse.jetty.http.HttpFields;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Real parts on both ends: the JDK's WebSocket client, Sluice from its launcher with the real
+ * web.xml, and Jetty's WebSocket server as the upstream. Before, Sluice dropped {@code Upgrade}
+ * and the server answered the plain GET with an error, so no WebSocket application could sit
+ * behind it.
+ */
+class WebSocketTunnelTest
+{
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String KEY = "a-key-for-alice-0123456789";
+    private static WebSocketUpstream upstream;
+    private static SluiceUnderTest sluice;
+    private static java.net.http.HttpClient http;
+
+    @BeforeAll
+    static void start() throws Exception
+    {
+        upstream = WebSocketUpstream.start();
+        sluice = SluiceUnderTest.startAsLauncher("""
+            upstream.ws.url = %s
+            consumer.alice.api-key.main = sha256:%s
+            route.chat.path = /chat
+            route.chat.upstream = ws
+            route.chat.strip-prefix = true
+            route.chat.websocket = on
+            route.chat.auth = api-key
+            route.open.path = /open
+            route.open.upstream = ws
+            route.open.strip-prefix = true
+            route.open.websocket = on
+            route.plain.path = /plain
+            route.plain.upstream = ws
+            route.plain.strip-prefix = true
+            upstream.down.url = http://127.0.0.1:%d
+            route.down.path = /down
+            route.down.upstream = down
+            route.down.websocket = on
+            admin.token = demo:admin-token-for-the-test
+            """.formatted(upstream.url(), HexFormat.of().formatHex(ApiKeys.sha256(KEY)), closedPort()));
+        http = java.net.http.HttpClient.newHttpClient();
+    }
+
+    @AfterAll
+    static void stop() throws Exception
+    {
+        sluice.close();
+        upstream.close();
+    }
+
+    private static int closedPort() throws java.io.IOException
+    {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
+        {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static URI ws(String path)
+    {
+        return URI.create("ws://127.0.0.1:" + sluice.port() + path);
+    }
+
+    private static WebSocket open(String path, Messages messages, String requestId) throws Exception
+    {
+        return http.newWebSocketBuilder()
+            .header("apikey", KEY)
+            .header("X-Request-ID", requestId)
+            .header("X-Consumer-ID", "mallory")
+            .buildAsync(ws(path), messages)
+            .get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void textAndBinaryMessagesGoBothWaysAndTheExchangeIsLoggedWhenItCloses() throws Exception
+    {
+        try (LogCapture logs = LogCapture.start())
+        {
+            Messages messages = new Messages();
+            WebSocket socket = open("/chat/ws/echo", messages, "ws-echo");
+            HttpFields upgrade = upstream.upgrade("ws-echo");
+            // The upstream got the upgrade with Sluice's fields, and the identity Sluice vouches for.
+            assertEquals("websocket", upgrade.get("Upgrade").toLowerCase(java.util.Locale.ROOT));
+            assertEquals("127.0.0.1", upgrade.get("X-Forwarded-For"));
+            assertEquals("alice", upgrade.get("X-Consumer-ID"), "the identity Sluice vouches for, not the client's own field");
+
+            socket.sendText("hi there", true).get(5, TimeUnit.SECONDS);
+            assertEquals("hi there", messages.next());
+            // Larger than any buffer on the way, so both relays wait for the other side at times.
+            byte[] large = new byte[3 * 1024 * 1024 + 17];
+            new java.util.Random(7).nextBytes(large);
+            socket.sendBinary(ByteBuffer.wrap(large), true).get(10, TimeUnit.SECONDS);
+            assertArrayEquals(large, messages.nextBinary());
+            for (int i = 0; i < 50; i++)
+            {
+                socket.sendText("message " + i, true).get(5, TimeUnit.SECONDS);
+            }
+            for (int i = 0; i < 50; i++)
+            {
+                assertEquals("message " + i, messages.next());
+            }
+            socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(5, TimeUnit.SECONDS);
+            assertEquals(WebSocket.NORMAL_CLOSURE, messages.closed.get(5, TimeUnit.SECONDS));
+
+            JsonNode line = JSON.readTree(logs.accessLine("ws-echo"));
+            assertEquals(101, line.get("status").asInt(), line.toString());
+            assertEquals("ok", line.get("outcome").asText(), line.toString());
+            assertEquals("chat", line.get("route").asText(), line.toString());
+            assertTrue(line.get("bytes_in").asLong() > large.length, line.toString());
+            assertTrue(line.get("bytes_out").asLong() > large.length, line.toString());
+            // The container's own handling of the upgraded request stays quiet (Jetty reports it as
+            // asynchronous, and asking it for the AsyncContext failed with a stack trace).
+            assertFalse(logs.text().contains("Exception"), logs.text());
+        }
+        assertEquals(0.0, inFlight());
+    }
+
+    /**
+     * Browsers send the handshake without {@code Content-Length}; Jetty's servlet upgrade then
+     * ended the upgraded input at once, so the tunnel closed right after its 101 and what the
+     * client sent next was read as a new HTTP request (a 400).
+     */
+    @Test
+    void aHandshakeWithoutContentLengthAsBrowsersSendItIsTunnelled() throws Exception
+    {
+        try (dev.sluice.testing.RawWebSocket socket = dev.sluice.testing.RawWebSocket.open(sluice.port(), "/open/ws/greet"))
+        {
+            assertEquals(101, socket.status(), socket.head());
+            assertEquals("hello", socket.readText());
+            socket.sendText("typed in a browser");
+            assertEquals("typed in a browser", socket.readText());
+            socket.sendText("and again");
+            assertEquals("and again", socket.readText());
+        }
+    }
+
+    @Test
+    void aBrowsersWebSocketGoesThrough() throws Exception
+    {
+        try (dev.sluice.testing.Chromium browser = dev.sluice.testing.Chromium.start())
+        {
+            // A page on the loopback origin: Chromium keeps pages from elsewhere off local addresses.
+            browser.open("http://127.0.0.1:" + sluice.port() + "/plain/page");
+            assertEquals("hello|from the browser", browser.text("""
+                new Promise((resolve, reject) => {
+                  const socket = new WebSocket('ws://127.0.0.1:%d/open/ws/greet');
+                  const got = [];
+                  socket.onmessage = event => {
+                    got.push(event.data);
+                    if (got.length === 1) { socket.send('from the browser'); } else { socket.close(1000); resolve(got.join('|')); }
+                  };
+                  socket.onclose = event => reject('closed ' + event.code + ' after ' + got.join('|'));
+                  setTimeout(() => reject('timed out after ' + got.join('|')), 10000);
+                })""".formatted(sluice.port())));
+        }
+    }
+
+    @Test
+    void whatTheUpstreamSendsRightAfterItsAnswerArrives() throws Exception
+    {
+        Messages messages = new Messages();
+        WebSocket socket = open("/chat/ws/greet", messages, "ws-greet");
+        assertEquals("hello", messages.next());
+        socket.sendText("and back", true).get(5, TimeUnit.SECONDS);
+        assertEquals("and back", messages.next());
+        socket.abort();
+    }
+
+    @Test
+    void anUpstreamThatClosesEndsTheClientsConnection() throws Exception
+    {
+        try (LogCapture logs = LogCapture.start())
+        {
+            Messages messages = new Messages();
+            WebSocket socket = open("/chat/ws/bye", messages, "ws-bye");
+            socket.sendText("anything", true).get(5, TimeUnit.SECONDS);
+            assertEquals(1000, messages.closed.get(5, TimeUnit.SECONDS));
+            JsonNode line = JSON.readTree(logs.accessLine("ws-bye"));
+            assertEquals(101, line.get("status").asInt(), line.toString());
+        }
+    }
+
+    @Test
+    void theRoutesAuthenticationAppliesToTheUpgrade() throws Exception
+    {
+        ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, () ->
+            http.newWebSocketBuilder().buildAsync(ws("/chat/ws/echo"), new Messages()).get(5, TimeUnit.SECONDS));
+        WebSocketHandshakeException handshake = assertInstanceOf(WebSocketHandshakeException.class, refused.getCause());
+        assertEquals(401, handshake.getResponse().statusCode());
+    }
+
+    @Test
+    void anUpstreamsRefusalReachesTheClient() throws Exception
+    {
+        ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, () ->
+            open("/chat/ws/forbidden", new Messages(), "ws-forbidden"));
+        WebSocketHandshakeException handshake = assertInstanceOf(WebSocketHandshakeException.class, refused.getCause());
+        assertEquals(403, handshake.getResponse().statusCode());
+    }
+
+    @Test
+    void anUpstreamThatIsDownIsA502Problem() throws Exception
+    {
+        ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, () ->
+            http.newWebSocketBuilder().buildAsync(ws("/down/ws/echo"), new Messages()).get(10, TimeUnit.SECONDS));
+        WebSocketHandshakeException handshake = assertInstanceOf(WebSocketHandshakeException.class, refused.getCause());
+        assertEquals(502, handshake.getResponse().statusCode());
+        assertTrue(handshake.getResponse().headers().firstValue("Content-Type").orElse("").startsWith("application/problem+json"));
+    }
+
+    @Test
+    void aRouteWithoutWebSocketsDoesNotPassTheUpgrade() throws Exception
+    {
+        ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, () ->
+            open("/plain/ws/echo", new Messages(), "ws-plain"));
+        WebSocketHandshakeException handshake = assertInstanceOf(WebSocketHandshakeException.class, refused.getCause());
+        assertFalse(handshake.getResponse().statusCode() == 101);
+    }
+
+    @Test
+    void openTunnelsDoNotHoldTheUpstreamsConnectionPool() throws Exception
+    {
+        try (SluiceUnderTest small = SluiceUnderTest.startAsLauncher("""
+            proxy.max-connections-per-upstream = 2
+            upstream.ws.url = %s
+            route.chat.path = /chat
+            route.chat.upstream = ws
+            route.chat.strip-prefix = true
+            route.chat.websocket = on
+            """.formatted(upstream.url())))
+        {
+            java.util.List<WebSocket> sockets = new java.util.ArrayList<>();
+            java.util.List<Messages> received = new java.util.ArrayList<>();
+            for (int i = 0; i < 5; i++)
+            {
+                Messages messages = new Messages();
+                sockets.add(http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + small.port() + "/chat/ws/echo"), messages)
+                    .get(5, TimeUnit.SECONDS));
+                received.add(messages);
+            }
+            for (int i = 0; i < 5; i++)
+            {
+                sockets.get(i).sendText("to " + i, true).get(5, TimeUnit.SECONDS);
+                assertEquals("to " + i, received.get(i).next());
+            }
+            sockets.forEach(WebSocket::abort);
+        }
+    }
+
+    @Test
+    void aTunnelQuietForTheRoutesIdleTimeoutIsClosed() throws Exception
+    {
+        try (SluiceUnderTest quick = SluiceUnderTest.startAsLauncher("""
+            upstream.ws.url = %s
+            route.chat.path = /chat
+            route.chat.upstream = ws
+            route.chat.strip-prefix = true
+            route.chat.websocket = on
+            route.chat.idle-timeout = 1s
+            """.formatted(upstream.url()));
+             LogCapture logs = LogCapture.start())
+        {
+            Messages messages = new Messages();
+            WebSocket socket = http.newWebSocketBuilder().header("X-Request-ID", "ws-idle")
+                .buildAsync(URI.create("ws://127.0.0.1:" + quick.port() + "/chat/ws/echo"), messages).get(5, TimeUnit.SECONDS);
+            socket.sendText("once", true).get(5, TimeUnit.SECONDS);
+            assertEquals("once", messages.next());
+            long quiet = System.nanoTime();
+            // No close frame comes from anyone: the connection just ends (the JDK reports 1006, or an error).
+            messages.closed.handle((code, failure) -> code).get(10, TimeUnit.SECONDS);
+            long waited = System.nanoTime() - quiet;
+            assertTrue(waited >= TimeUnit.MILLISECONDS.toNanos(900) && waited < TimeUnit.SECONDS.toNanos(5), waited + " ns");
+            JsonNode line = JSON.readTree(logs.accessLine("ws-idle"));
+            assertEquals("upstream_timeout", line.get("outcome").asText(), line.toString());
+        }
+    }
+
+    @Test
+    void pastTheMostOpenTunnelsAnUpgradeIsA503UntilOneCloses() throws Exception
+    {
+        try (SluiceUnderTest capped = SluiceUnderTest.startAsLauncher("""
+            proxy.websocket.max-connections = 2
+            upstream.ws.url = %s
+            route.chat.path = /chat
+            route.chat.upstream = ws
+            route.chat.strip-prefix = true
+            route.chat.websocket = on
+            """.formatted(upstream.url())))
+        {
+            URI uri = URI.create("ws://127.0.0.1:" + capped.port() + "/chat/ws/echo");
+            Messages first = new Messages();
+            WebSocket one = http.newWebSocketBuilder().buildAsync(uri, first).get(5, TimeUnit.SECONDS);
+            WebSocket two = http.newWebSocketBuilder().buildAsync(uri, new Messages()).get(5, TimeUnit.SECONDS);
+            ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, () ->
+                http.newWebSocketBuilder().buildAsync(uri, new Messages()).get(5, TimeUnit.SECONDS));
+            java.net.http.HttpResponse<?> answer = assertInstanceOf(WebSocketHandshakeException.class, refused.getCause()).getResponse();
+            assertEquals(503, answer.statusCode());
+            assertEquals("5", answer.headers().firstValue("Retry-After").orElse(null));
+
+            one.sendClose(WebSocket.NORMAL_CLOSURE, "").get(5, TimeUnit.SECONDS);
+            first.closed.get(5, TimeUnit.SECONDS);
+            // The closed tunnel's place is free again (its end is noticed a moment after the close).
+            WebSocket three = null;
+            for (int i = 0; i < 50 && three == null; i++)
+            {
+                try
+                {
+                    three = http.newWebSocketBuilder().buildAsync(uri, new Messages()).get(5, TimeUnit.SECONDS);
+                }
+                catch (ExecutionException stillFull)
+                {
+                    Thread.sleep(100);
+                }
+            }
+            assertTrue(three != null, "a tunnel opens once another has closed");
+            two.abort();
+            three.abort();
+        }
+    }
+
+    @Test
+    void stoppingSluiceClosesItsTunnels() throws Exception
+    {
+        SluiceUnderTest stopping = SluiceUnderTest.startAsLauncher("""
+            upstream.ws.url = %s
+            route.chat.path = /chat
+            route.chat.upstream = ws
+            route.chat.strip-prefix = true
+            route.chat.websocket = on
+            """.formatted(upstream.url()));
+        Messages messages = new Messages();
+        WebSocket socket = http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + stopping.port() + "/chat/ws/echo"), messages)
+            .get(5, TimeUnit.SECONDS);
+        socket.sendText("before", true).get(5, TimeUnit.SECONDS);
+        assertEquals("before", messages.next());
+        long started = System.nanoTime();
+        stopping.close();
+        assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(8), "stopped in " + (System.nanoTime() - started) / 1_000_000 + " ms");
+        messages.closed.handle((code, failure) -> code).get(5, TimeUnit.SECONDS);
+    }
+
+    private static double inFlight() throws Exception
+    {
+        java.net.http.HttpResponse<String> metrics = http.send(java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + sluice.port() + "/-/metrics"))
+            .header("Authorization", "Bearer admin-token-for-the-test").build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        return PrometheusText.parse(metrics.body(), false).value("sluice_requests_in_flight");
+    }
+
+    /** What the client received: whole text and binary messages, and the close code. */
+    private static final class Messages implements WebSocket.Listener
+    {
+        private final BlockingQueue<Object> received = new LinkedBlockingQueue<>();
+        private final CompletableFuture<Integer> closed = new CompletableFuture<>();
+        private StringBuilder text = new StringBuilder();
+        private java.io.ByteArrayOutputStream binary = new java.io.ByteArrayOutputStream();
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last)
+        {
+            text.append(data);
+            if (last)
+            {
+                received.add(text.toString());
+                text = new StringBuilder();
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last)
+        {
+            byte[] bytes = new byte[data.remaining()];
+            data.get(bytes);
+            binary.writeBytes(bytes);
+            if (last)
+            {
+                received.add(binary.toByteArray());
+                binary = new java.io.ByteArrayOutputStream();
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason)
+        {
+            closed.complete(statusCode);
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error)
+        {
+            closed.completeExceptionally(error);
+        }
+
+        String next() throws InterruptedException
+        {
+            Object message = received.poll(10, TimeUnit.SECONDS);
+            assertInstanceOf(String.class, message, "a text message within 10 s");
+            return (String)message;
+        }
+
+        byte[] nextBinary() throws InterruptedException
+        {
+            Object message = received.poll(10, TimeUnit.SECONDS);
+            assertInstanceOf(byte[].class, message, "a binary message within 10 s");
+            return (byte[])message;
+        }
+    }
+}
