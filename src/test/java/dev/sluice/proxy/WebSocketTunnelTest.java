@@ -164,6 +164,12 @@ class WebSocketTunnelTest
             socket.sendText("and again");
             assertEquals("and again", socket.readText());
         }
+        // A first message in the same packet as the handshake reaches the upstream too.
+        try (dev.sluice.testing.RawWebSocket eager = dev.sluice.testing.RawWebSocket.open(sluice.port(), "/open/ws/echo", "right away"))
+        {
+            assertEquals(101, eager.status(), eager.head());
+            assertEquals("right away", eager.readText());
+        }
     }
 
     @Test

@@ -29,12 +29,27 @@ public final class RawWebSocket implements AutoCloseable
     /** Opens a connection and sends the upgrade request for {@code path}; {@link #head()} is the answer's head. */
     public static RawWebSocket open(int port, String path) throws IOException
     {
+        return open(port, path, null);
+    }
+
+    /**
+     * The same, with a first text message written in the same packet as the handshake, before
+     * any answer (nothing in RFC 6455 stops an eager client).
+     */
+    public static RawWebSocket open(int port, String path, String firstText) throws IOException
+    {
         Socket socket = new Socket();
         socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
         socket.setSoTimeout(10_000);
-        socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+        ByteArrayOutputStream request = new ByteArrayOutputStream();
+        request.writeBytes(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
             + "Origin: http://127.0.0.1\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
             .getBytes(StandardCharsets.US_ASCII));
+        if (firstText != null)
+        {
+            request.writeBytes(textFrame(firstText));
+        }
+        socket.getOutputStream().write(request.toByteArray());
         InputStream in = socket.getInputStream();
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n"))
@@ -76,6 +91,11 @@ public final class RawWebSocket implements AutoCloseable
 
     public void sendText(String text) throws IOException
     {
+        socket.getOutputStream().write(textFrame(text));
+    }
+
+    private static byte[] textFrame(String text)
+    {
         byte[] payload = text.getBytes(StandardCharsets.UTF_8);
         if (payload.length > 125)
         {
@@ -91,7 +111,7 @@ public final class RawWebSocket implements AutoCloseable
         {
             frame[6 + i] = (byte)(payload[i] ^ mask[i % 4]);
         }
-        socket.getOutputStream().write(frame);
+        return frame;
     }
 
     /** The next text frame's payload (short frames, unmasked, as servers send them). */
