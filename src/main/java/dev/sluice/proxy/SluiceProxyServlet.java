@@ -341,7 +341,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         {
             exchange.upstreamResponded(answered);
             attempts.pool.finished(member, Pool.Result.SUCCESS, answered - started);
-            return switchTo(clientRequest, proxyResponse, exchange, switched);
+            return switchTo(clientRequest, proxyResponse, exchange, switched, attempts.pool.hold(member));
         }
         else if (answer instanceof WebSocketTunnel.Refused refused)
         {
@@ -371,14 +371,20 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         return false;
     }
 
-    /** The client's side of a 101: the upstream's fields (less hop-by-hop ones), then the servlet API's upgrade. */
-    private boolean switchTo(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Exchange exchange, WebSocketTunnel.Switched switched)
-        throws IOException
+    /**
+     * The client's side of a 101: the upstream's fields (less hop-by-hop ones), then the switch,
+     * at Jetty's level or through the servlet API's upgrade.
+     *
+     * @param held ends the tunnel's count on its target, once, when the tunnel ends
+     */
+    private boolean switchTo(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Exchange exchange, WebSocketTunnel.Switched switched,
+                             Runnable held) throws IOException
     {
         Response response = switched.response();
         WebSocketTunnel.Side upstream = switched.upstream();
         if (!WebSocketTunnel.switchedToWebSocket(response))
         {
+            held.run();
             upstream.getEndPoint().close();
             failTunnel(proxyResponse, exchange, new UpstreamFailure.UnexpectedAnswer("a 101 to a protocol other than websocket"));
             return false;
@@ -389,7 +395,11 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         proxyResponse.setHeader(HttpHeader.CONNECTION.asString(), "Upgrade");
         upstream.getEndPoint().setIdleTimeout(exchange.routeMatch().route().timeouts().idle().toMillis());
         Exchanges exchanges = getServletContext().getAttribute(Exchanges.ATTRIBUTE) instanceof Exchanges known ? known : null;
-        WebSocketTunnel.Link link = new WebSocketTunnel.Link(upstream, exchange, exchanges, tunnels, tunnelCount::decrementAndGet);
+        WebSocketTunnel.Link link = new WebSocketTunnel.Link(upstream, exchange, exchanges, tunnels, () ->
+        {
+            tunnelCount.decrementAndGet();
+            held.run();
+        });
         if (JETTY_UPGRADE && JettyUpgrade.prepare(clientRequest, link, clients.executor()))
         {
             // Jetty switches the connection to the tunnel once this 101 is written.

@@ -171,6 +171,17 @@ public final class Pool
         budget.request();
     }
 
+    /**
+     * Counts an open tunnel (a WebSocket, its handshake already {@link #finished}) as in flight on
+     * its target until the returned action runs, once: balancing by what is in flight then spreads
+     * long-lived connections, as Envoy counts upgraded streams as active requests.
+     */
+    public Runnable hold(Member member)
+    {
+        member.state.inFlight.incrementAndGet();
+        return member.state.inFlight::decrementAndGet;
+    }
+
     /** How an attempt ended, for passive health. */
     public enum Result
     {

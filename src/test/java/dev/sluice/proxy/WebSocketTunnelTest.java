@@ -285,6 +285,57 @@ class WebSocketTunnelTest
         }
     }
 
+    /**
+     * Long-lived connections must count where balancing looks: with least-in-flight, an open
+     * tunnel keeps its target busier than one with none, as Envoy counts upgraded streams.
+     * Counted for the handshake only, every tunnel went to the first target.
+     */
+    @Test
+    void openTunnelsCountAsInFlightOnTheirTargets() throws Exception
+    {
+        try (WebSocketUpstream second = WebSocketUpstream.start();
+             SluiceUnderTest balanced = SluiceUnderTest.startAsLauncher("""
+                 upstream.ws.targets = %s, %s
+                 upstream.ws.balance = least-in-flight
+                 route.chat.path = /chat
+                 route.chat.upstream = ws
+                 route.chat.strip-prefix = true
+                 route.chat.websocket = on
+                 admin.token = demo:admin-token-for-the-test
+                 """.formatted(upstream.url(), second.url())))
+        {
+            java.util.List<WebSocket> sockets = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++)
+            {
+                sockets.add(http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + balanced.port() + "/chat/ws/echo"), new Messages())
+                    .get(5, TimeUnit.SECONDS));
+            }
+            assertEquals(java.util.List.of(2, 2), targetsInFlight(balanced));
+            for (WebSocket socket : sockets)
+            {
+                socket.sendClose(WebSocket.NORMAL_CLOSURE, "").get(5, TimeUnit.SECONDS);
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (!targetsInFlight(balanced).equals(java.util.List.of(0, 0)) && System.nanoTime() < deadline)
+            {
+                Thread.sleep(50);
+            }
+            assertEquals(java.util.List.of(0, 0), targetsInFlight(balanced));
+        }
+    }
+
+    private static java.util.List<Integer> targetsInFlight(SluiceUnderTest sluice) throws Exception
+    {
+        java.net.http.HttpResponse<String> view = http.send(java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + sluice.port() + "/-/admin/upstreams"))
+            .header("Authorization", "Bearer admin-token-for-the-test").build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        java.util.List<Integer> counts = new java.util.ArrayList<>();
+        for (JsonNode target : JSON.readTree(view.body()).get("targets"))
+        {
+            counts.add(target.get("in_flight").asInt());
+        }
+        return counts;
+    }
+
     @Test
     void aTunnelQuietForTheRoutesIdleTimeoutIsClosed() throws Exception
     {
