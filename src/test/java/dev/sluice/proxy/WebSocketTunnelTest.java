@@ -193,6 +193,52 @@ class WebSocketTunnelTest
         }
     }
 
+    /** TLS on both sides: the client's wss to Sluice's HTTPS connector, and an https upstream checked against its CA file. */
+    @Test
+    void aWebSocketOverTlsToAnUpstreamOverTls(@org.junit.jupiter.api.io.TempDir java.nio.file.Path directory) throws Exception
+    {
+        dev.sluice.testing.TestCertificates pki = dev.sluice.testing.TestCertificates.create(directory);
+        try (WebSocketUpstream secure = WebSocketUpstream.start(serverTls(pki));
+             SluiceUnderTest https = SluiceUnderTest.start("""
+                 upstream.ws.url = %s
+                 upstream.ws.tls.ca-file = %s
+                 route.chat.path = /chat
+                 route.chat.upstream = ws
+                 route.chat.strip-prefix = true
+                 route.chat.websocket = on
+                 """.formatted(secure.url(), pki.path("server.pem")), serverTls(pki)))
+        {
+            java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+            try (java.io.InputStream in = java.nio.file.Files.newInputStream(pki.path("server-trust.p12")))
+            {
+                trust.load(in, dev.sluice.testing.TestCertificates.PASSWORD.toCharArray());
+            }
+            javax.net.ssl.TrustManagerFactory trustManagers = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            trustManagers.init(trust);
+            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+            context.init(null, trustManagers.getTrustManagers(), null);
+            java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().sslContext(context).build();
+            Messages messages = new Messages();
+            WebSocket socket = client.newWebSocketBuilder().buildAsync(URI.create("wss://127.0.0.1:" + https.port() + "/chat/ws/greet"), messages)
+                .get(10, TimeUnit.SECONDS);
+            assertEquals("hello", messages.next());
+            byte[] large = new byte[512 * 1024];
+            new java.util.Random(3).nextBytes(large);
+            socket.sendBinary(ByteBuffer.wrap(large), true).get(10, TimeUnit.SECONDS);
+            assertArrayEquals(large, messages.nextBinary());
+            socket.sendClose(WebSocket.NORMAL_CLOSURE, "").get(5, TimeUnit.SECONDS);
+            assertEquals(WebSocket.NORMAL_CLOSURE, messages.closed.get(5, TimeUnit.SECONDS));
+        }
+    }
+
+    private static org.eclipse.jetty.util.ssl.SslContextFactory.Server serverTls(dev.sluice.testing.TestCertificates pki)
+    {
+        org.eclipse.jetty.util.ssl.SslContextFactory.Server tls = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+        tls.setKeyStorePath(pki.path("server.p12").toString());
+        tls.setKeyStorePassword(dev.sluice.testing.TestCertificates.PASSWORD);
+        return tls;
+    }
+
     @Test
     void whatTheUpstreamSendsRightAfterItsAnswerArrives() throws Exception
     {

@@ -25,11 +25,13 @@ public final class WebSocketUpstream implements AutoCloseable
     private final Server server;
     private final ServerConnector connector;
     private final BlockingQueue<HttpFields> upgrades = new LinkedBlockingQueue<>();
+    private final boolean tls;
 
-    private WebSocketUpstream() throws Exception
+    private WebSocketUpstream(org.eclipse.jetty.util.ssl.SslContextFactory.Server tls) throws Exception
     {
+        this.tls = tls != null;
         server = new Server();
-        connector = new ServerConnector(server);
+        connector = tls == null ? new ServerConnector(server) : new ServerConnector(server, tls);
         connector.setHost("127.0.0.1");
         connector.setPort(0);
         server.addConnector(connector);
@@ -56,12 +58,18 @@ public final class WebSocketUpstream implements AutoCloseable
 
     public static WebSocketUpstream start() throws Exception
     {
-        return new WebSocketUpstream();
+        return new WebSocketUpstream(null);
+    }
+
+    /** Over TLS ({@code wss} behind Sluice). */
+    public static WebSocketUpstream start(org.eclipse.jetty.util.ssl.SslContextFactory.Server tls) throws Exception
+    {
+        return new WebSocketUpstream(tls);
     }
 
     public String url()
     {
-        return "http://127.0.0.1:" + connector.getLocalPort();
+        return (tls ? "https" : "http") + "://127.0.0.1:" + connector.getLocalPort();
     }
 
     /** The fields of the upgrade request with this {@code X-Request-ID} the server accepted. */
