@@ -81,7 +81,10 @@ final class JettyUpgrade
             return false;
         }
         EndPoint endPoint = channelRequest.getConnectionMetaData().getConnection().getEndPoint();
-        channelRequest.setAttribute(HttpStream.UPGRADE_CONNECTION_ATTRIBUTE, link.clientSide(endPoint, executor));
+        // A stopping server ends its connections' idle time at once: that end is Sluice stopping, not a timeout.
+        org.eclipse.jetty.server.Connector connector = channelRequest.getConnectionMetaData().getConnector();
+        java.util.function.BooleanSupplier stopping = connector::isShutdown;
+        channelRequest.setAttribute(HttpStream.UPGRADE_CONNECTION_ATTRIBUTE, link.clientSide(endPoint, executor, stopping));
         return true;
     }
 }

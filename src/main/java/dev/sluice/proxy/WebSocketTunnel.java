@@ -275,8 +275,9 @@ final class WebSocketTunnel
             Link relay = link;
             if (relay != null)
             {
-                // Quiet for the route's idle timeout: nginx's proxy_read_timeout for WebSockets.
-                relay.end(upstream ? Exchange.Outcome.UPSTREAM_TIMEOUT : Exchange.Outcome.OK, timeout);
+                // Quiet for the route's idle timeout (nginx's proxy_read_timeout for WebSockets),
+                // which both ends have: logged as that timeout whichever end noticed first.
+                relay.end(relay.stopping.getAsBoolean() ? Exchange.Outcome.STOPPING : Exchange.Outcome.UPSTREAM_TIMEOUT, timeout);
             }
             return true;
         }
@@ -439,6 +440,8 @@ final class WebSocketTunnel
         private final Down down = new Down();
         private volatile WebConnection client;
         private volatile Side clientEnd;
+        /** Whether the server the client end belongs to is stopping (Jetty's level only). */
+        private volatile java.util.function.BooleanSupplier stopping = () -> false;
         private ServletInputStream in;
         private ServletOutputStream out;
 
@@ -459,10 +462,11 @@ final class WebSocketTunnel
         }
 
         /** The client's end at Jetty's level, which Jetty switches the connection to once the 101 is written. */
-        Side clientSide(EndPoint endPoint, Executor executor)
+        Side clientSide(EndPoint endPoint, Executor executor, java.util.function.BooleanSupplier stopping)
         {
             Side side = new Side(endPoint, executor, false);
             side.link = this;
+            this.stopping = stopping;
             return side;
         }
 

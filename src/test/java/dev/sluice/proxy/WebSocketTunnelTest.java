@@ -88,6 +88,18 @@ class WebSocketTunnelTest
         }
     }
 
+    /** A Sluice of its own with one WebSocket route, /chat, to the shared upstream, and these keys besides. */
+    private static SluiceUnderTest chatRoute(String keys) throws Exception
+    {
+        return SluiceUnderTest.startAsLauncher(keys + """
+            upstream.ws.url = %s
+            route.chat.path = /chat
+            route.chat.upstream = ws
+            route.chat.strip-prefix = true
+            route.chat.websocket = on
+            """.formatted(upstream.url()));
+    }
+
     private static URI ws(String path)
     {
         return URI.create("ws://127.0.0.1:" + sluice.port() + path);
@@ -304,14 +316,7 @@ class WebSocketTunnelTest
     @Test
     void openTunnelsDoNotHoldTheUpstreamsConnectionPool() throws Exception
     {
-        try (SluiceUnderTest small = SluiceUnderTest.startAsLauncher("""
-            proxy.max-connections-per-upstream = 2
-            upstream.ws.url = %s
-            route.chat.path = /chat
-            route.chat.upstream = ws
-            route.chat.strip-prefix = true
-            route.chat.websocket = on
-            """.formatted(upstream.url())))
+        try (SluiceUnderTest small = chatRoute("proxy.max-connections-per-upstream = 2\n"))
         {
             java.util.List<WebSocket> sockets = new java.util.ArrayList<>();
             java.util.List<Messages> received = new java.util.ArrayList<>();
@@ -385,14 +390,7 @@ class WebSocketTunnelTest
     @Test
     void aTunnelQuietForTheRoutesIdleTimeoutIsClosed() throws Exception
     {
-        try (SluiceUnderTest quick = SluiceUnderTest.startAsLauncher("""
-            upstream.ws.url = %s
-            route.chat.path = /chat
-            route.chat.upstream = ws
-            route.chat.strip-prefix = true
-            route.chat.websocket = on
-            route.chat.idle-timeout = 1s
-            """.formatted(upstream.url()));
+        try (SluiceUnderTest quick = chatRoute("route.chat.idle-timeout = 1s\n");
              LogCapture logs = LogCapture.start())
         {
             Messages messages = new Messages();
@@ -413,14 +411,7 @@ class WebSocketTunnelTest
     @Test
     void pastTheMostOpenTunnelsAnUpgradeIsA503UntilOneCloses() throws Exception
     {
-        try (SluiceUnderTest capped = SluiceUnderTest.startAsLauncher("""
-            proxy.websocket.max-connections = 2
-            upstream.ws.url = %s
-            route.chat.path = /chat
-            route.chat.upstream = ws
-            route.chat.strip-prefix = true
-            route.chat.websocket = on
-            """.formatted(upstream.url())))
+        try (SluiceUnderTest capped = chatRoute("proxy.websocket.max-connections = 2\n"))
         {
             URI uri = URI.create("ws://127.0.0.1:" + capped.port() + "/chat/ws/echo");
             Messages first = new Messages();
@@ -456,22 +447,21 @@ class WebSocketTunnelTest
     @Test
     void stoppingSluiceClosesItsTunnels() throws Exception
     {
-        SluiceUnderTest stopping = SluiceUnderTest.startAsLauncher("""
-            upstream.ws.url = %s
-            route.chat.path = /chat
-            route.chat.upstream = ws
-            route.chat.strip-prefix = true
-            route.chat.websocket = on
-            """.formatted(upstream.url()));
-        Messages messages = new Messages();
-        WebSocket socket = http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + stopping.port() + "/chat/ws/echo"), messages)
-            .get(5, TimeUnit.SECONDS);
-        socket.sendText("before", true).get(5, TimeUnit.SECONDS);
-        assertEquals("before", messages.next());
-        long started = System.nanoTime();
-        stopping.close();
-        assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(8), "stopped in " + (System.nanoTime() - started) / 1_000_000 + " ms");
-        messages.closed.handle((code, failure) -> code).get(5, TimeUnit.SECONDS);
+        SluiceUnderTest stopping = chatRoute("");
+        try (LogCapture logs = LogCapture.start())
+        {
+            Messages messages = new Messages();
+            WebSocket socket = http.newWebSocketBuilder().header("X-Request-ID", "ws-stopping")
+                .buildAsync(URI.create("ws://127.0.0.1:" + stopping.port() + "/chat/ws/echo"), messages).get(5, TimeUnit.SECONDS);
+            socket.sendText("before", true).get(5, TimeUnit.SECONDS);
+            assertEquals("before", messages.next());
+            long started = System.nanoTime();
+            stopping.close();
+            assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(8), "stopped in " + (System.nanoTime() - started) / 1_000_000 + " ms");
+            messages.closed.handle((code, failure) -> code).get(5, TimeUnit.SECONDS);
+            JsonNode line = JSON.readTree(logs.accessLine("ws-stopping"));
+            assertEquals("stopping", line.get("outcome").asText(), line.toString());
+        }
     }
 
     private static double inFlight() throws Exception
