@@ -97,8 +97,6 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private static final String COPY_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".responseCopy";
     /** Whether a body that arrives whole can go straight to Jetty's output (see {@link WholeBodyWrite}). */
     private static final boolean WHOLE_BODY_WRITE = WholeBodyWrite.available();
-    /** Whether a WebSocket's client side can be switched at Jetty's own level (see {@link JettyUpgrade}). */
-    private static final boolean JETTY_UPGRADE = JettyUpgrade.Visible.check();
     /** Jetty's fixed hop-by-hop set, for the classes that copy headers on this servlet's behalf. */
     static final Set<String> HOP_BY_HOP = HOP_HEADERS;
 
@@ -108,10 +106,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private Pools pools;
     private InFlight inFlight;
     private dev.sluice.ai.AiFront ai;
-    /** Open WebSocket tunnels, closed when Sluice stops (a tunnel has no end of its own to drain to). */
-    private final Set<WebSocketTunnel.Link> tunnels = WebSocketTunnel.Link.newOpenSet();
-    /** Tunnels open or being opened, against {@code proxy.websocket.max-connections}. */
-    private final java.util.concurrent.atomic.AtomicInteger tunnelCount = new java.util.concurrent.atomic.AtomicInteger();
+    /** WebSocket handshakes and the tunnels open, closed when Sluice stops (a tunnel has no end of its own to drain to). */
+    private WebSocketHandshake websockets;
 
     @Override
     public void init() throws ServletException
@@ -123,6 +119,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         getServletContext().setAttribute(Refresher.ATTRIBUTE, new BackgroundRefresh(pools, clients));
         getServletContext().setAttribute(READY_ATTRIBUTE, Boolean.TRUE);
         inFlight = new InFlight(clients.scheduler(), this::poolBusy);
+        websockets = new WebSocketHandshake(clients.executor());
         inFlight.start();
         ai = new dev.sluice.ai.AiFront(clients.executor(), clients.scheduler(), dev.sluice.observe.Metrics.of(getServletContext()), this::bucketStore);
         getServletContext().setAttribute(dev.sluice.ai.AiFront.ATTRIBUTE, ai);
@@ -153,9 +150,9 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                 ai.drain(java.time.Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             }
         }
-        for (WebSocketTunnel.Link tunnel : List.copyOf(tunnels))
+        if (websockets != null)
         {
-            tunnel.end(Exchange.Outcome.STOPPING, null);
+            websockets.closeAll();
         }
         getServletContext().removeAttribute(Pools.class.getName());
         getServletContext().removeAttribute(Refresher.ATTRIBUTE);
@@ -239,203 +236,39 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     }
 
     /**
-     * A WebSocket upgrade on a route that takes them ({@link WebSocketTunnel}): one attempt on a
-     * target chosen as for any request, with the same request fields, waited for on this thread.
-     * A 101 becomes the client's upgrade; any other answer is passed on; a failure is the same
-     * 502 or 504 problem as for any request. Not retried: an upgrade is not idempotent to the
-     * application behind it.
+     * A WebSocket upgrade on a route that takes them ({@link WebSocketHandshake}): one attempt on
+     * a target chosen as for any request, with the same request fields, waited for on this
+     * thread. Not retried: an upgrade is not idempotent to the application behind it.
      */
     private void tunnel(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Exchange exchange) throws IOException
     {
-        if (!JETTY_UPGRADE && clientRequest.getHeader(HttpHeader.CONTENT_LENGTH.asString()) == null
-            && getServletContext().getServerInfo().toLowerCase(Locale.ROOT).startsWith("jetty/"))
+        if (websockets.refusedHere(clientRequest, proxyResponse, exchange, getServletContext()) || !websockets.admit(proxyResponse, exchange))
         {
-            // A WAR in a standalone Jetty: its servlet upgrade would end the tunnel at once (JettyUpgrade).
-            exchange.outcome(Exchange.Outcome.BAD_REQUEST);
-            exchange.addBytesOut(ProblemWriter.write(proxyResponse, ProblemType.WEBSOCKET_NOT_SUPPORTED,
-                "WebSocket upgrades without Content-Length (every browser's) cannot be tunnelled by Sluice as a WAR in Jetty 12; "
-                    + "run Sluice's launcher, or the WAR in Tomcat.", exchange.id(), exchange.traceId()));
-            return;
-        }
-        if (tunnelCount.incrementAndGet() > exchange.settings().proxy().maxWebSockets())
-        {
-            tunnelCount.decrementAndGet();
-            exchange.outcome(Exchange.Outcome.UPSTREAM_SATURATED);
-            proxyResponse.setHeader(HeaderNames.RETRY_AFTER, "5");
-            exchange.addBytesOut(ProblemWriter.write(proxyResponse, ProblemType.TOO_MANY_WEBSOCKETS,
-                "Too many WebSocket connections are open (proxy.websocket.max-connections); try again later.", exchange.id(), exchange.traceId()));
             return;
         }
         boolean linked = false;
         try
         {
-            linked = handshake(clientRequest, proxyResponse, exchange);
+            String target = rewriteTarget(clientRequest);
+            if (target == null)
+            {
+                onProxyRewriteFailed(clientRequest, proxyResponse);
+                return;
+            }
+            Attempts attempts = (Attempts)clientRequest.getAttribute(ATTEMPTS_ATTRIBUTE);
+            Request proxyRequest = newProxyRequest(clientRequest, target);
+            copyRequestHeaders(clientRequest, proxyRequest);
+            addProxyHeaders(clientRequest, proxyRequest);
+            linked = websockets.open(clientRequest, proxyResponse, exchange, attempts, proxyRequest,
+                getServletContext().getAttribute(Exchanges.ATTRIBUTE) instanceof Exchanges known ? known : null);
         }
         finally
         {
             if (!linked)
             {
-                tunnelCount.decrementAndGet();
+                websockets.release();
             }
         }
-    }
-
-    /**
-     * The upgrade request upstream and what follows from its answer; true once a tunnel's link
-     * holds the place taken in {@link #tunnelCount} (it gives the place back when it ends).
-     */
-    private boolean handshake(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Exchange exchange) throws IOException
-    {
-        String target = rewriteTarget(clientRequest);
-        if (target == null)
-        {
-            onProxyRewriteFailed(clientRequest, proxyResponse);
-            return false;
-        }
-        Attempts attempts = (Attempts)clientRequest.getAttribute(ATTEMPTS_ATTRIBUTE);
-        Member member = attempts.member;
-        Request proxyRequest = newProxyRequest(clientRequest, target);
-        copyRequestHeaders(clientRequest, proxyRequest);
-        addProxyHeaders(clientRequest, proxyRequest);
-        proxyRequest.headers(headers ->
-        {
-            // The two hop-by-hop fields the upgrade needs, which the copy above leaves out.
-            headers.put(HttpHeader.UPGRADE, "websocket");
-            headers.put(HttpHeader.CONNECTION, "Upgrade");
-        });
-        Timeouts timeouts = exchange.routeMatch().route().timeouts();
-        WebSocketTunnel.Handshake handshake = new WebSocketTunnel.Handshake(clients.executor());
-        proxyRequest.attribute(org.eclipse.jetty.client.HttpUpgrader.Factory.class.getName(), handshake);
-        // Until the answer: the upgraded connection's own idle timeout is set below.
-        proxyRequest.idleTimeout(timeouts.idle().toMillis(), TimeUnit.MILLISECONDS);
-        proxyRequest.timeout(timeouts.total().toMillis(), TimeUnit.MILLISECONDS);
-        exchange.attempted(member.target().authority());
-        long started = System.nanoTime();
-        exchange.upstreamStarted(started);
-        proxyRequest.send(handshake);
-        WebSocketTunnel.Answer answer;
-        try
-        {
-            // Jetty's client ends the request within its connect, idle and total timeouts; the
-            // bound here only guards against a handshake that never ends for another reason.
-            long bound = timeouts.connect().toMillis() + timeouts.idle().toMillis() + 5_000;
-            answer = handshake.answer().get(bound, TimeUnit.MILLISECONDS);
-        }
-        catch (java.util.concurrent.TimeoutException x)
-        {
-            proxyRequest.abort(x);
-            answer = handshake.answer().getNow(new WebSocketTunnel.Failed(x));
-        }
-        catch (InterruptedException x)
-        {
-            Thread.currentThread().interrupt();
-            proxyRequest.abort(x);
-            answer = new WebSocketTunnel.Failed(x);
-        }
-        catch (java.util.concurrent.ExecutionException x)
-        {
-            answer = new WebSocketTunnel.Failed(x.getCause());
-        }
-        long answered = System.nanoTime();
-        if (answer instanceof WebSocketTunnel.Switched switched)
-        {
-            exchange.upstreamResponded(answered);
-            attempts.pool.finished(member, Pool.Result.SUCCESS, answered - started);
-            return switchTo(clientRequest, proxyResponse, exchange, switched, attempts.pool.hold(member));
-        }
-        else if (answer instanceof WebSocketTunnel.Refused refused)
-        {
-            exchange.upstreamResponded(answered);
-            Response response = refused.response();
-            attempts.pool.finished(member, attempts.pool.failureStatus(response.getStatus()) ? Pool.Result.FAILURE : Pool.Result.SUCCESS, answered - started);
-            if (response.getStatus() == HttpServletResponse.SC_SWITCHING_PROTOCOLS)
-            {
-                // A 101 the upgrade handler did not take: nothing Sluice can relay.
-                failTunnel(proxyResponse, exchange, new UpstreamFailure.UnexpectedAnswer("a 101 answer Sluice cannot pass on"));
-                return false;
-            }
-            proxyResponse.setStatus(response.getStatus());
-            UpstreamResponseHeaders.copy(clientRequest, proxyResponse, response, exchange, new UpstreamResponseHeaders.Passing(response, exchange, false));
-            byte[] body = refused.body();
-            proxyResponse.setContentLength(body.length);
-            proxyResponse.getOutputStream().write(body);
-            exchange.addBytesOut(body.length);
-        }
-        else
-        {
-            Throwable failure = ((WebSocketTunnel.Failed)answer).failure();
-            boolean neutral = UpstreamFailure.requestHeadTooLarge(failure) || UpstreamFailure.saturated(failure);
-            attempts.pool.finished(member, neutral ? Pool.Result.NEUTRAL : Pool.Result.FAILURE, -1);
-            failTunnel(proxyResponse, exchange, failure);
-        }
-        return false;
-    }
-
-    /**
-     * The client's side of a 101: the upstream's fields (less hop-by-hop ones), then the switch,
-     * at Jetty's level or through the servlet API's upgrade.
-     *
-     * @param held ends the tunnel's count on its target, once, when the tunnel ends
-     */
-    private boolean switchTo(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Exchange exchange, WebSocketTunnel.Switched switched,
-                             Runnable held) throws IOException
-    {
-        Response response = switched.response();
-        WebSocketTunnel.Side upstream = switched.upstream();
-        if (!WebSocketTunnel.switchedToWebSocket(response))
-        {
-            held.run();
-            upstream.getEndPoint().close();
-            failTunnel(proxyResponse, exchange, new UpstreamFailure.UnexpectedAnswer("a 101 to a protocol other than websocket"));
-            return false;
-        }
-        UpstreamResponseHeaders.copy(clientRequest, proxyResponse, response, exchange, new UpstreamResponseHeaders.Passing(response, exchange, false));
-        // Jetty's upgrade sets both itself; Tomcat's sets neither.
-        proxyResponse.setHeader(HttpHeader.UPGRADE.asString(), "websocket");
-        proxyResponse.setHeader(HttpHeader.CONNECTION.asString(), "Upgrade");
-        upstream.getEndPoint().setIdleTimeout(exchange.routeMatch().route().timeouts().idle().toMillis());
-        Exchanges exchanges = getServletContext().getAttribute(Exchanges.ATTRIBUTE) instanceof Exchanges known ? known : null;
-        WebSocketTunnel.Link link = new WebSocketTunnel.Link(upstream, exchange, exchanges, tunnels, () ->
-        {
-            tunnelCount.decrementAndGet();
-            held.run();
-        });
-        if (JETTY_UPGRADE && JettyUpgrade.prepare(clientRequest, link, clients.executor()))
-        {
-            // Jetty switches the connection to the tunnel once this 101 is written.
-            proxyResponse.setStatus(HttpServletResponse.SC_SWITCHING_PROTOCOLS);
-            exchange.tunnelled(true);
-            return true;
-        }
-        try
-        {
-            WebSocketTunnel.ClientSide side = clientRequest.upgrade(WebSocketTunnel.ClientSide.class);
-            exchange.tunnelled(true);
-            side.link(link);
-            return true;
-        }
-        catch (ServletException | RuntimeException x)
-        {
-            // The container would not upgrade (Jetty: not over HTTP/1.1, already committed).
-            LOG.warn("{} the container refused the WebSocket upgrade: {}", exchange.id(), x.toString());
-            link.abandon();
-            exchange.outcome(Exchange.Outcome.INTERNAL_ERROR);
-            proxyResponse.reset();
-            exchange.addBytesOut(ProblemWriter.write(proxyResponse, ProblemType.INTERNAL, "Sluice could not switch this connection to WebSocket.",
-                exchange.id(), exchange.traceId()));
-            // The link gave its place back.
-            return true;
-        }
-    }
-
-    /** The same problem as for any failed upstream exchange: 502, or 504 when it timed out. */
-    private static void failTunnel(HttpServletResponse proxyResponse, Exchange exchange, Throwable failure)
-    {
-        exchange.outcome(UpstreamFailure.outcome(failure, false));
-        LOG.warn("{} upstream '{}' failed the WebSocket upgrade: {}", exchange.id(), exchange.routeMatch().route().upstream(), UpstreamFailure.describe(failure));
-        int status = UpstreamFailure.status(failure);
-        String detail = status == 502 && UpstreamFailure.badGatewayDetail(failure) != null ? UpstreamFailure.badGatewayDetail(failure) : UpstreamFailure.detail(status);
-        exchange.addBytesOut(ProblemWriter.write(proxyResponse, ProblemType.forStatus(status), detail, exchange.id(), exchange.traceId()));
     }
 
     /**

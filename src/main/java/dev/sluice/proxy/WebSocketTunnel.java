@@ -1,11 +1,10 @@
-// A WebSocket connection through Sluice: the upgrade passed to the upstream, then the bytes of both directions relayed until either side ends.
+// A WebSocket connection through Sluice once both ends have switched: the bytes of both directions relayed until either side ends.
 package dev.sluice.proxy;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
@@ -20,32 +19,26 @@ import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpUpgradeHandler;
 import jakarta.servlet.http.WebConnection;
-import org.eclipse.jetty.client.BufferingResponseListener;
 import org.eclipse.jetty.client.HttpUpgrader;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
-import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.client.UpgradeProtocolHandler;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.AbstractConnection;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.util.BufferUtil;
-import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.IteratingCallback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * On a route with {@code websocket = on}, an HTTP/1.1 {@code GET} asking to upgrade to
- * {@code websocket} goes through the route's filters like any request (key, token, limits,
- * guards), then upstream with its {@code Upgrade} and {@code Connection} fields, which Sluice
- * otherwise drops. The container thread waits for the upstream's answer (the handshake is one
- * round trip). A {@code 101} is passed to the client through the servlet API's upgrade
- * ({@link HttpServletRequest#upgrade}, so Jetty and Tomcat alike), and from then on bytes are
- * relayed both ways without reading frames, non-blocking on both sides: no thread is held
- * while a connection is quiet. Any other answer goes to the client as the upstream gave it.
+ * Once the upstream has accepted a WebSocket upgrade ({@link WebSocketHandshake}), the two
+ * connections are relayed into each other, byte for byte, without reading frames, and without a
+ * thread held while they are quiet. The upstream's end is always a Jetty connection
+ * ({@link Side}); the client's is one too where Sluice sees Jetty's server classes
+ * ({@link JettyUpgrade}: a {@link Pump} each way), else the servlet API's upgraded streams
+ * ({@link ClientSide}, Tomcat), with their non-blocking listeners.
  *
  * <p>The exchange is logged when the tunnel closes: status 101, the bytes relayed each way and
  * the whole connection's duration, as nginx logs a WebSocket.
@@ -53,8 +46,6 @@ import org.slf4j.LoggerFactory;
 final class WebSocketTunnel
 {
     private static final Logger LOG = LoggerFactory.getLogger(WebSocketTunnel.class);
-    /** The most of a refusal's body (a 403 page, a 426) that is passed on; more is a 502. */
-    static final int MAX_REFUSAL_BYTES = 64 * 1024;
     private static final int RELAY_BUFFER_BYTES = 16 * 1024;
 
     private WebSocketTunnel()
@@ -94,103 +85,14 @@ final class WebSocketTunnel
 
     /**
      * Takes an upstream's {@code 101} only for requests that asked for it through a
-     * {@link Handshake}; Jetty's handler takes any 101 that names {@code websocket} or {@code h2c}.
+     * {@link WebSocketHandshake.Listener}; Jetty's handler takes any 101 that names {@code websocket} or {@code h2c}.
      */
     static final class UpgradeHandler extends UpgradeProtocolHandler
     {
         @Override
         protected boolean acceptHeaders(Request request, Response response)
         {
-            return request.getAttributes().get(HttpUpgrader.Factory.class.getName()) instanceof Handshake;
-        }
-    }
-
-    /** How the upstream answered the upgrade request. */
-    sealed interface Answer
-    {
-    }
-
-    /** It switched protocols; {@code upstream} is its connection, now Sluice's to relay. */
-    record Switched(Response response, Side upstream) implements Answer
-    {
-    }
-
-    /** It answered with something else, passed on as it is. */
-    record Refused(Response response, byte[] body) implements Answer
-    {
-    }
-
-    /** Nothing usable arrived: the connection failed, timed out, or the answer was malformed or too large. */
-    record Failed(Throwable failure) implements Answer
-    {
-    }
-
-    /**
-     * The upgrade request's listener and its upgrader: a 101 hands over the connection
-     * ({@link #upgrade}); any other answer is buffered, up to {@link #MAX_REFUSAL_BYTES}.
-     */
-    static final class Handshake extends BufferingResponseListener implements HttpUpgrader.Factory, HttpUpgrader
-    {
-        private final CompletableFuture<Answer> answer = new CompletableFuture<>();
-        private final Executor executor;
-
-        Handshake(Executor executor)
-        {
-            super(MAX_REFUSAL_BYTES);
-            this.executor = executor;
-        }
-
-        CompletableFuture<Answer> answer()
-        {
-            return answer;
-        }
-
-        @Override
-        public HttpUpgrader newHttpUpgrader(HttpVersion version)
-        {
-            return this;
-        }
-
-        @Override
-        public void prepare(Request request)
-        {
-            // The request already carries Upgrade and Connection (set with its other fields).
-        }
-
-        @Override
-        public void upgrade(Response response, EndPoint endPoint, Callback callback)
-        {
-            Side upstream = new Side(endPoint, executor, true);
-            try
-            {
-                // What the upstream sent after its 101 (a first frame) is handed to the new connection.
-                endPoint.upgrade(upstream);
-                if (!answer.complete(new Switched(response, upstream)))
-                {
-                    // The client's side gave up waiting already.
-                    endPoint.close();
-                }
-                callback.succeeded();
-            }
-            catch (Throwable x)
-            {
-                endPoint.close(x);
-                callback.failed(x);
-            }
-        }
-
-        @Override
-        public void onComplete(Result result)
-        {
-            // Only answers other than an accepted 101 end here (and a 101 whose upgrade failed).
-            if (result.isFailed())
-            {
-                answer.complete(new Failed(result.getFailure()));
-            }
-            else
-            {
-                answer.complete(new Refused(result.getResponse(), getContent()));
-            }
+            return request.getAttributes().get(HttpUpgrader.Factory.class.getName()) instanceof WebSocketHandshake.Listener;
         }
     }
 
