@@ -127,6 +127,14 @@ final class WebSocketHandshake
         proxyRequest.idleTimeout(timeouts.idle().toMillis(), TimeUnit.MILLISECONDS);
         proxyRequest.timeout(timeouts.total().toMillis(), TimeUnit.MILLISECONDS);
         exchange.attempted(member.target().authority());
+        String spanId = null;
+        if (exchange.spans() != null && exchange.trace() != null)
+        {
+            // Recorded: the handshake is a span of its own and the upstream's parent, as any attempt is.
+            spanId = dev.sluice.exchange.TraceContext.newSpanId();
+            String traceparent = exchange.trace().upstreamTraceparent(spanId);
+            proxyRequest.headers(headers -> headers.put(dev.sluice.http.HeaderNames.TRACEPARENT, traceparent));
+        }
         long started = System.nanoTime();
         exchange.upstreamStarted(started);
         proxyRequest.send(handshake);
@@ -154,6 +162,13 @@ final class WebSocketHandshake
             answer = new Failed(x.getCause());
         }
         long answered = System.nanoTime();
+        if (spanId != null)
+        {
+            int status = answer instanceof Switched switched ? switched.response().getStatus()
+                : answer instanceof Refused refused ? refused.response().getStatus() : 0;
+            exchange.spans().upstreamAttempt(spanId, started, answered, proxyRequest.getMethod(), proxyRequest.getScheme(), member.target(),
+                proxyRequest.getPath(), 0, status, answer instanceof Failed failed ? failed.failure() : null);
+        }
         if (answer instanceof Switched switched)
         {
             exchange.upstreamResponded(answered);

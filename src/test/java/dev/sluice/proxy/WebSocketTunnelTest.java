@@ -251,6 +251,34 @@ class WebSocketTunnelTest
         return tls;
     }
 
+    /** With span export on, the WebSocket is a server span over its whole life, and its handshake the upstream's parent span. */
+    @Test
+    void aRecordedTraceHasTheHandshakeAsTheUpstreamsParent() throws Exception
+    {
+        try (dev.sluice.testing.OtlpReceiver collector = new dev.sluice.testing.OtlpReceiver();
+             SluiceUnderTest traced = chatRoute("observe.otlp.endpoint = " + collector.endpoint() + "\n"))
+        {
+            Messages messages = new Messages();
+            WebSocket socket = http.newWebSocketBuilder().header("X-Request-ID", "ws-traced")
+                .buildAsync(URI.create("ws://127.0.0.1:" + traced.port() + "/chat/ws/echo"), messages).get(5, TimeUnit.SECONDS);
+            String sent = upstream.upgrade("ws-traced").get("traceparent");
+            String traceId = sent.substring(3, 35);
+            socket.sendText("traced", true).get(5, TimeUnit.SECONDS);
+            assertEquals("traced", messages.next());
+            socket.sendClose(WebSocket.NORMAL_CLOSURE, "").get(5, TimeUnit.SECONDS);
+            messages.closed.get(5, TimeUnit.SECONDS);
+
+            java.util.List<dev.sluice.testing.OtlpReceiver.Received> spans = collector.trace(traceId, 2);
+            dev.sluice.testing.OtlpReceiver.Received server = spans.stream().filter(span -> span.span().getName().equals("GET /chat")).findFirst().orElseThrow();
+            dev.sluice.testing.OtlpReceiver.Received handshake = spans.stream().filter(span -> span.span().getName().equals("GET")).findFirst().orElseThrow();
+            assertEquals("101", server.attribute("http.response.status_code"));
+            assertEquals(server.spanId(), handshake.parentId());
+            assertEquals(sent.substring(36, 52), handshake.spanId(), "the upstream's parent is the handshake's span");
+            assertEquals("101", handshake.attribute("http.response.status_code"));
+            assertTrue(handshake.span().getEndTimeUnixNano() < server.span().getEndTimeUnixNano(), "the server span lasts as long as the WebSocket");
+        }
+    }
+
     @Test
     void whatTheUpstreamSendsRightAfterItsAnswerArrives() throws Exception
     {
