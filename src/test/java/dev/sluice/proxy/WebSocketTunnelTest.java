@@ -157,6 +157,10 @@ class WebSocketTunnelTest
             assertFalse(logs.text().contains("Exception"), logs.text());
         }
         assertEquals(0.0, inFlight());
+        // Counted as its route's 1xx, its whole life one duration observation.
+        java.net.http.HttpResponse<String> metrics = http.send(java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + sluice.port() + "/-/metrics"))
+            .header("Authorization", "Bearer admin-token-for-the-test").build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertTrue(PrometheusText.parse(metrics.body(), false).value("sluice_requests_total", "route", "chat", "status_class", "1xx") >= 1, metrics.body());
     }
 
     /**
