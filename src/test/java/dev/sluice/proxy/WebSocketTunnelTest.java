@@ -311,38 +311,30 @@ class WebSocketTunnelTest
     @Test
     void theRoutesAuthenticationAppliesToTheUpgrade() throws Exception
     {
-        ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, () ->
-            http.newWebSocketBuilder().buildAsync(ws("/chat/ws/echo"), new Messages()).get(5, TimeUnit.SECONDS));
-        WebSocketHandshakeException handshake = assertInstanceOf(WebSocketHandshakeException.class, refused.getCause());
-        assertEquals(401, handshake.getResponse().statusCode());
+        java.net.http.HttpResponse<?> answer = refusal(() -> http.newWebSocketBuilder().buildAsync(ws("/chat/ws/echo"), new Messages()).get(5, TimeUnit.SECONDS));
+        assertEquals(401, answer.statusCode());
     }
 
     @Test
     void anUpstreamsRefusalReachesTheClient() throws Exception
     {
-        ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, () ->
-            open("/chat/ws/forbidden", new Messages(), "ws-forbidden"));
-        WebSocketHandshakeException handshake = assertInstanceOf(WebSocketHandshakeException.class, refused.getCause());
-        assertEquals(403, handshake.getResponse().statusCode());
+        java.net.http.HttpResponse<?> answer = refusal(() -> open("/chat/ws/forbidden", new Messages(), "ws-forbidden"));
+        assertEquals(403, answer.statusCode());
     }
 
     @Test
     void anUpstreamThatIsDownIsA502Problem() throws Exception
     {
-        ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, () ->
-            http.newWebSocketBuilder().buildAsync(ws("/down/ws/echo"), new Messages()).get(10, TimeUnit.SECONDS));
-        WebSocketHandshakeException handshake = assertInstanceOf(WebSocketHandshakeException.class, refused.getCause());
-        assertEquals(502, handshake.getResponse().statusCode());
-        assertTrue(handshake.getResponse().headers().firstValue("Content-Type").orElse("").startsWith("application/problem+json"));
+        java.net.http.HttpResponse<?> answer = refusal(() -> http.newWebSocketBuilder().buildAsync(ws("/down/ws/echo"), new Messages()).get(10, TimeUnit.SECONDS));
+        assertEquals(502, answer.statusCode());
+        assertTrue(answer.headers().firstValue("Content-Type").orElse("").startsWith("application/problem+json"));
     }
 
     @Test
     void aRouteWithoutWebSocketsDoesNotPassTheUpgrade() throws Exception
     {
-        ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, () ->
-            open("/plain/ws/echo", new Messages(), "ws-plain"));
-        WebSocketHandshakeException handshake = assertInstanceOf(WebSocketHandshakeException.class, refused.getCause());
-        assertFalse(handshake.getResponse().statusCode() == 101);
+        java.net.http.HttpResponse<?> answer = refusal(() -> open("/plain/ws/echo", new Messages(), "ws-plain"));
+        assertFalse(answer.statusCode() == 101);
     }
 
     @Test
@@ -449,9 +441,7 @@ class WebSocketTunnelTest
             Messages first = new Messages();
             WebSocket one = http.newWebSocketBuilder().buildAsync(uri, first).get(5, TimeUnit.SECONDS);
             WebSocket two = http.newWebSocketBuilder().buildAsync(uri, new Messages()).get(5, TimeUnit.SECONDS);
-            ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, () ->
-                http.newWebSocketBuilder().buildAsync(uri, new Messages()).get(5, TimeUnit.SECONDS));
-            java.net.http.HttpResponse<?> answer = assertInstanceOf(WebSocketHandshakeException.class, refused.getCause()).getResponse();
+            java.net.http.HttpResponse<?> answer = refusal(() -> http.newWebSocketBuilder().buildAsync(uri, new Messages()).get(5, TimeUnit.SECONDS));
             assertEquals(503, answer.statusCode());
             assertEquals("5", answer.headers().firstValue("Retry-After").orElse(null));
 
@@ -494,6 +484,13 @@ class WebSocketTunnelTest
             JsonNode line = JSON.readTree(logs.accessLine("ws-stopping"));
             assertEquals("stopping", line.get("outcome").asText(), line.toString());
         }
+    }
+
+    /** The answer a handshake the client refused to complete got (its status, fields and body). */
+    private static java.net.http.HttpResponse<?> refusal(org.junit.jupiter.api.function.Executable handshake)
+    {
+        ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, handshake);
+        return assertInstanceOf(WebSocketHandshakeException.class, refused.getCause()).getResponse();
     }
 
     private static double inFlight() throws Exception
