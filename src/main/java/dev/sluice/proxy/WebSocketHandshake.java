@@ -180,12 +180,6 @@ final class WebSocketHandshake
             exchange.upstreamResponded(answered);
             Response response = refused.response();
             attempts.pool.finished(member, attempts.pool.failureStatus(response.getStatus()) ? Pool.Result.FAILURE : Pool.Result.SUCCESS, answered - started);
-            if (response.getStatus() == HttpServletResponse.SC_SWITCHING_PROTOCOLS)
-            {
-                // A 101 the upgrade handler did not take: nothing Sluice can relay.
-                failTunnel(proxyResponse, exchange, new UpstreamFailure.UnexpectedAnswer("a 101 answer Sluice cannot pass on"));
-                return false;
-            }
             proxyResponse.setStatus(response.getStatus());
             UpstreamResponseHeaders.copy(clientRequest, proxyResponse, response, exchange, new UpstreamResponseHeaders.Passing(response, exchange, false));
             byte[] body = refused.body();
@@ -279,7 +273,7 @@ final class WebSocketHandshake
     {
     }
 
-    /** It answered with something else, passed on as it is. */
+    /** It answered with something other than 101 (every 101 goes to the upgrader), passed on as it is. */
     record Refused(Response response, byte[] body) implements Answer
     {
     }

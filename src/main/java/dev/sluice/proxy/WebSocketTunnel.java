@@ -341,8 +341,6 @@ final class WebSocketTunnel
         private final Set<Link> open;
         private final Runnable released;
         final AtomicBoolean closed = new AtomicBoolean();
-        private final Up up = new Up();
-        private final Down down = new Down();
         private volatile WebConnection client;
         private volatile Side clientEnd;
         /** Whether the server the client end belongs to is stopping (Jetty's level only). */
@@ -407,10 +405,12 @@ final class WebSocketTunnel
             {
                 in = connection.getInputStream();
                 out = connection.getOutputStream();
+                // Made here, not with the link: at Jetty's level the pumps carry the bytes instead.
+                Down down = new Down();
                 upstream.fillable = down::iterate;
                 // The container calls onWritePossible once at first, which starts the downward relay.
                 out.setWriteListener(down);
-                in.setReadListener(up);
+                in.setReadListener(new Up());
             }
             catch (IOException | RuntimeException x)
             {
