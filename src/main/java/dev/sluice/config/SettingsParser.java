@@ -446,6 +446,12 @@ public final class SettingsParser
             reader.invalid(prefix + "websocket", "on", "off on an AI route (" + prefix + "ai = on): the AI front answers it, no upstream takes the upgrade");
             valid = false;
         }
+        else if (websocket && upstream != null && upstreams.containsKey(upstream) && upstreams.get(upstream).http2())
+        {
+            // An HTTP/1.1 upgrade cannot go over HTTP/2, and Jetty's servlet layer has no RFC 8441 tunnels.
+            reader.invalid(prefix + "websocket", "on", "off when the route's upstream (" + upstream + ") has http-version = 2: WebSockets go to upstreams over HTTP/1.1");
+            valid = false;
+        }
 
         if (!valid)
         {

@@ -83,7 +83,8 @@ public final class ExchangeFilter implements Filter
     public void doFilter(ServletRequest servletRequest, ServletResponse servletResponse, FilterChain chain) throws IOException, ServletException
     {
         HttpServletRequest request = (HttpServletRequest)servletRequest;
-        HttpServletResponse response = (HttpServletResponse)servletResponse;
+        // A gRPC call's refusals are written as gRPC statuses (GrpcResponse); any other response as it is.
+        HttpServletResponse response = dev.sluice.http.GrpcResponse.wrap(request, (HttpServletResponse)servletResponse);
         Exchange exchange = exchanges.open(config.current(), request::getHeader, name -> Collections.list(request.getHeaders(name)),
             request.getRemoteAddr(), request.getMethod(), request.getRequestURI().substring(request.getContextPath().length()), System.nanoTime());
         response.setHeader(HeaderNames.REQUEST_ID, exchange.id());

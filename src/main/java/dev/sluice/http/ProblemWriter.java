@@ -121,6 +121,10 @@ public final class ProblemWriter
     private static int write(HttpServletResponse response, int status, ProblemType problemType, String detail, String requestId, String traceId,
                              java.util.List<Violation> violations)
     {
+        if (response instanceof GrpcResponse grpc)
+        {
+            return grpc.refuse(status, detail);
+        }
         if (response.isCommitted())
         {
             return 0;

@@ -58,7 +58,7 @@ final class BackgroundRefresh implements Refresher
             return done;
         }
         String query = QueryString.without(clientRequest.getQueryString(), exchange.hiddenQueryParameters());
-        Request request = clients.forUpstream(route.timeouts().connect(), pool.upstream().tls())
+        Request request = clients.forUpstream(route.timeouts().connect(), pool.upstream())
             .newRequest(URI.create(pool.upstream().url(member.target(), match.upstreamPath(), query)))
             .method("GET")
             .idleTimeout(route.timeouts().idle().toMillis(), TimeUnit.MILLISECONDS)

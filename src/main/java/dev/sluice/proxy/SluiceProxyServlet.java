@@ -277,7 +277,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
      */
     private boolean poolBusy(Attempts attempts, Request request)
     {
-        HttpClient client = clients.forUpstream(attempts.exchange.routeMatch().route().timeouts().connect(), attempts.pool.upstream().tls());
+        HttpClient client = clients.forUpstream(attempts.exchange.routeMatch().route().timeouts().connect(), attempts.pool.upstream());
         return client.resolveDestination(request).getConnectionPool() instanceof AbstractConnectionPool pool
             && pool.getActiveConnectionCount() >= pool.getMaxConnectionCount();
     }
@@ -286,7 +286,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private CompletableFuture<Integer> probe(Upstream upstream, Target target, String path, Duration timeout)
     {
         CompletableFuture<Integer> status = new CompletableFuture<>();
-        clients.forUpstream(timeout, upstream.tls())
+        clients.forUpstream(timeout, upstream)
             .newRequest(URI.create(upstream.scheme() + "://" + target.authority() + path))
             .method("GET")
             .headers(headers ->
@@ -479,7 +479,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private Request newAttemptRequest(HttpServletRequest clientRequest, Attempts attempts, URI target)
     {
         Route route = attempts.exchange.routeMatch().route();
-        return clients.forUpstream(route.timeouts().connect(), attempts.pool.upstream().tls())
+        return clients.forUpstream(route.timeouts().connect(), attempts.pool.upstream())
             .newRequest(target)
             .method(clientRequest.getMethod())
             .attribute(CLIENT_REQUEST_ATTRIBUTE, clientRequest);
@@ -546,9 +546,15 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         CacheExchange cache = CacheExchange.of(clientRequest);
         Attempts attempts = (Attempts)clientRequest.getAttribute(ATTEMPTS_ATTRIBUTE);
         String upstreamHost = attempts == null ? null : attempts.pool.upstream().hostHeader();
+        boolean trailers = clientRequest.getHeader("TE") != null && Trailers.acceptedBy(clientRequest);
         proxyRequest.headers(headers ->
         {
             UpstreamRequestHeaders.apply(exchange, host, upstreamHost, headers);
+            if (trailers)
+            {
+                // Jetty dropped the client's TE (hop-by-hop); Sluice passes trailers on, so it may say so.
+                headers.put(HttpHeader.TE, "trailers");
+            }
             if (cache != null && cache.revalidating())
             {
                 // Sluice validates its stored copy; the client's own conditions are answered against it.
@@ -990,6 +996,10 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         if (chunkedForClient(clientRequest, serverResponse))
         {
             proxyResponse.setHeader(HttpHeader.TRANSFER_ENCODING.asString(), "chunked");
+        }
+        if (Trailers.passable(clientRequest, serverResponse))
+        {
+            Trailers.pass(proxyResponse, serverResponse, exchange.settings().proxy().hiddenResponseHeaders());
         }
     }
 

@@ -8,9 +8,11 @@ import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 import dev.sluice.config.ProxySettings;
+import dev.sluice.upstream.Upstream;
 import dev.sluice.upstream.UpstreamTls;
 import org.eclipse.jetty.client.EarlyHintsProtocolHandler;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.HttpClientTransport;
 import org.eclipse.jetty.client.ProcessingProtocolHandler;
 import org.eclipse.jetty.client.ProtocolHandler;
 import org.eclipse.jetty.client.transport.HttpClientConnectionFactory;
@@ -19,6 +21,8 @@ import org.eclipse.jetty.client.transport.HttpExchange;
 import org.eclipse.jetty.client.transport.SendFailure;
 import org.eclipse.jetty.client.transport.internal.HttpConnectionOverHTTP;
 import org.eclipse.jetty.http.HttpCookieStore;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.ClientConnectionFactory;
@@ -63,8 +67,8 @@ final class UpstreamClients implements AutoCloseable
     /** The clients of upstreams without TLS settings of their own, by connect timeout: the same objects as in {@code clients}. */
     private final Map<Duration, HttpClient> plainClients = new ConcurrentHashMap<>();
 
-    /** What tells clients apart: Jetty sets both per client, not per request. */
-    private record Key(Duration connectTimeout, UpstreamTls tls)
+    /** What tells clients apart: Jetty sets all three per client, not per request. */
+    private record Key(Duration connectTimeout, UpstreamTls tls, boolean http2)
     {
     }
 
@@ -125,24 +129,29 @@ final class UpstreamClients implements AutoCloseable
 
     HttpClient forConnectTimeout(Duration connectTimeout)
     {
-        return forUpstream(connectTimeout, UpstreamTls.DEFAULT);
+        return forUpstream(connectTimeout, UpstreamTls.DEFAULT, false);
     }
 
-    HttpClient forUpstream(Duration connectTimeout, UpstreamTls tls)
+    HttpClient forUpstream(Duration connectTimeout, Upstream upstream)
     {
-        if (tls == UpstreamTls.DEFAULT)
+        return forUpstream(connectTimeout, upstream.tls(), upstream.http2());
+    }
+
+    private HttpClient forUpstream(Duration connectTimeout, UpstreamTls tls, boolean http2)
+    {
+        if (tls == UpstreamTls.DEFAULT && !http2)
         {
             // Nearly every request: looked up by its timeout alone, without building a Key and
             // hashing the TLS record (2-3% of the plain route's samples; UpstreamClientsBenchmark).
             HttpClient client = plainClients.get(connectTimeout);
             if (client == null)
             {
-                client = clients.computeIfAbsent(new Key(connectTimeout, tls), this::newClient);
+                client = clients.computeIfAbsent(new Key(connectTimeout, tls, false), this::newClient);
                 plainClients.putIfAbsent(connectTimeout, client);
             }
             return client;
         }
-        return clients.computeIfAbsent(new Key(connectTimeout, tls), this::newClient);
+        return clients.computeIfAbsent(new Key(connectTimeout, tls, http2), this::newClient);
     }
 
     private HttpClient newClient(Key key)
@@ -150,12 +159,7 @@ final class UpstreamClients implements AutoCloseable
         Duration connectTimeout = key.connectTimeout();
         ClientConnector connector = new ClientConnector();
         connector.setSslContextFactory(sslContextFactory(key.tls()));
-        HttpClientTransportOverHTTP transport = new MarkingTransport(connector);
-        // Jetty's parser reuses header fields it has seen, matched without regard to case by
-        // default: a proxy must pass "MaX-aGe=1" on as the upstream wrote it, not as an earlier
-        // response did.
-        transport.setHeaderCacheCaseSensitive(true);
-        HttpClient client = new HttpClient(transport);
+        HttpClient client = new HttpClient(key.http2() ? http2Transport(connector) : http11Transport(connector));
         client.setExecutor(executor);
         client.setScheduler(scheduler);
         client.setByteBufferPool(bufferPool);
@@ -210,6 +214,31 @@ final class UpstreamClients implements AutoCloseable
         // A 101 only for a WebSocket upgrade Sluice asked for (routes with websocket = on).
         client.getProtocolHandlers().put(new WebSocketTunnel.UpgradeHandler());
         return client;
+    }
+
+    private static HttpClientTransport http11Transport(ClientConnector connector)
+    {
+        HttpClientTransportOverHTTP transport = new MarkingTransport(connector);
+        // Jetty's parser reuses header fields it has seen, matched without regard to case by
+        // default: a proxy must pass "MaX-aGe=1" on as the upstream wrote it, not as an earlier
+        // response did.
+        transport.setHeaderCacheCaseSensitive(true);
+        return transport;
+    }
+
+    /**
+     * HTTP/2 only: cleartext with prior knowledge to http:// targets (h2c, as gRPC servers take
+     * it), ALPN offering only {@code h2} to https:// ones, so a target that does not speak HTTP/2
+     * fails to connect (a 502) rather than being sent HTTP/1.1. The HTTP/2 client takes the
+     * {@link HttpClient}'s executor, scheduler, buffers, timeouts and head sizes when it starts.
+     */
+    private static HttpClientTransport http2Transport(ClientConnector connector)
+    {
+        HTTP2Client http2 = new HTTP2Client(connector);
+        // As for HTTP/1.1 above: heap buffers both ways.
+        http2.setUseInputDirectByteBuffers(false);
+        http2.setUseOutputDirectByteBuffers(false);
+        return new HttpClientTransportOverHTTP2(http2);
     }
 
     /**

@@ -14,8 +14,12 @@ import java.util.Locale;
  * @param pool balancing, health checking and retry budget; {@link PoolSettings#DEFAULT} for a plain upstream
  * @param hostHeader {@code upstream.<name>.host-header}: the {@code Host} every target is sent
  *        (requests and health checks), or null for each target's own authority
+ * @param http2 {@code upstream.<name>.http-version = 2}: requests go to the targets over HTTP/2,
+ *        cleartext with prior knowledge for http:// (h2c) and by ALPN for https://; what gRPC
+ *        services need, whose answers end in trailers
  */
-public record Upstream(String name, String scheme, String basePath, List<Target> targets, UpstreamTls tls, PoolSettings pool, String hostHeader)
+public record Upstream(String name, String scheme, String basePath, List<Target> targets, UpstreamTls tls, PoolSettings pool, String hostHeader,
+                       boolean http2)
 {
     public Upstream
     {
@@ -24,22 +28,27 @@ public record Upstream(String name, String scheme, String basePath, List<Target>
 
     public Upstream(String name, String scheme, String basePath, List<Target> targets, UpstreamTls tls, PoolSettings pool)
     {
-        this(name, scheme, basePath, targets, tls, pool, null);
+        this(name, scheme, basePath, targets, tls, pool, null, false);
     }
 
     public Upstream withTls(UpstreamTls tls)
     {
-        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader);
+        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2);
     }
 
     public Upstream withPool(PoolSettings pool)
     {
-        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader);
+        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2);
     }
 
     public Upstream withHostHeader(String hostHeader)
     {
-        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader);
+        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2);
+    }
+
+    public Upstream withHttp2(boolean http2)
+    {
+        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2);
     }
 
     /** The parts of one target URL. */

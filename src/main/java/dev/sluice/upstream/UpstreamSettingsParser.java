@@ -50,9 +50,10 @@ public final class UpstreamSettingsParser
             }
             Upstream upstream = upstream(reader, name, zone);
             String hostHeader = hostHeader(reader, "upstream." + name + ".host-header");
+            boolean http2 = http2(reader, "upstream." + name + ".http-version");
             if (upstream != null)
             {
-                upstreams.put(name, upstream.withHostHeader(hostHeader));
+                upstreams.put(name, upstream.withHostHeader(hostHeader).withHttp2(http2));
             }
         }
         return upstreams;
@@ -210,6 +211,25 @@ public final class UpstreamSettingsParser
             return null;
         }
         return value;
+    }
+
+    /**
+     * {@code upstream.<name>.http-version}: {@code 1.1} (the default, as nginx's
+     * {@code proxy_http_version 1.1}) or {@code 2}; true for 2.
+     */
+    static boolean http2(ConfigReader reader, String key)
+    {
+        String value = reader.optional(key).map(String::strip).orElse("1.1");
+        return switch (value)
+        {
+            case "1.1" -> false;
+            case "2" -> true;
+            default ->
+            {
+                reader.invalid(key, value, "1.1 or 2 (HTTP/2: cleartext with prior knowledge to http:// targets, by ALPN to https:// ones)");
+                yield false;
+            }
+        };
     }
 
     /**

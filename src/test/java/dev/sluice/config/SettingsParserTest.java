@@ -82,6 +82,23 @@ class SettingsParserTest
     }
 
     @Test
+    void anUpstreamsHttpVersionIsCheckedAtLoad() throws Exception
+    {
+        assertFalse(parse(MINIMAL, Map.of()).upstream("app").http2(), "HTTP/1.1 unless an upstream says otherwise");
+        assertTrue(parse(MINIMAL + "upstream.app.http-version = 2\n", Map.of()).upstream("app").http2());
+        assertFalse(parse(MINIMAL + "upstream.app.http-version = 1.1\n", Map.of()).upstream("app").http2());
+        List<String> problems = problems(MINIMAL + "upstream.app.http-version = 3\nroute.app.websocket = on\n"
+            + "upstream.grpc.url = http://127.0.0.1:50051\nupstream.grpc.http-version = 2\n"
+            + "route.ws.path = /ws\nroute.ws.upstream = grpc\nroute.ws.websocket = on\n");
+        String all = String.join("\n", problems);
+        assertTrue(problems.contains("Key 'upstream.app.http-version' has value '3'; allowed: 1.1 or 2 (HTTP/2: cleartext with prior knowledge "
+            + "to http:// targets, by ALPN to https:// ones)."), all);
+        assertTrue(problems.contains("Key 'route.ws.websocket' has value 'on'; allowed: off when the route's upstream (grpc) has http-version = 2: "
+            + "WebSockets go to upstreams over HTTP/1.1."), all);
+        assertEquals(2, problems.size(), all);
+    }
+
+    @Test
     void defaultsApplyToAMinimalFile() throws Exception
     {
         Settings settings = parse(MINIMAL, Map.of());

@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.sluice.config.ProxySettings;
 import dev.sluice.route.Timeouts;
+import dev.sluice.upstream.Upstream;
 import dev.sluice.upstream.UpstreamTls;
 import org.eclipse.jetty.client.HttpClient;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -36,7 +37,8 @@ public class UpstreamClientsBenchmark
 {
     private UpstreamClients clients;
     private final Duration connect = Duration.ofSeconds(5);
-    private final UpstreamTls keyed = new UpstreamTls(null, null, null, false);
+    private final Upstream plain = Upstream.parse("plain", "http://127.0.0.1:8080");
+    private final Upstream keyed = plain.withTls(new UpstreamTls(null, null, null, false));
 
     @Setup
     public void setUp() throws Exception
@@ -44,7 +46,7 @@ public class UpstreamClientsBenchmark
         Timeouts timeouts = new Timeouts(connect, Duration.ofSeconds(60), Duration.ZERO);
         clients = new UpstreamClients(new ProxySettings("sluice", 8, 256, timeouts, 65536, false, Duration.ofSeconds(2), 1024,
             Duration.ofSeconds(30), 1024, 65536, 100, Duration.ofSeconds(10), false), ContinueProtocolHandlerForBench::new, null);
-        clients.forUpstream(connect, UpstreamTls.DEFAULT);
+        clients.forUpstream(connect, plain);
         clients.forUpstream(connect, keyed);
     }
 
@@ -57,7 +59,7 @@ public class UpstreamClientsBenchmark
     @Benchmark
     public HttpClient defaultTls()
     {
-        return clients.forUpstream(connect, UpstreamTls.DEFAULT);
+        return clients.forUpstream(connect, plain);
     }
 
     @Benchmark

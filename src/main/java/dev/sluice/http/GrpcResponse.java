@@ -1,0 +1,120 @@
+// A gRPC call's response: Sluice's own refusals written as gRPC statuses instead of problem documents.
+package dev.sluice.http;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
+
+/**
+ * gRPC clients read a call's outcome from {@code grpc-status} and {@code grpc-message}, not from
+ * the HTTP status: given a 401 problem document they report "HTTP status code 401, invalid
+ * content-type" and, for 429 and 502-504 alike, {@code UNAVAILABLE}, which their retry policies
+ * retry. For a gRPC request ({@link #wrap}) {@link ProblemWriter} answers as Envoy and Kong do for
+ * their own replies: HTTP 200, {@code application/grpc}, the status and Sluice's detail in the
+ * headers and no body ("trailers-only", which the container ends with the header block). The
+ * access log and metrics still see the HTTP status the refusal stands for ({@link #getStatus}).
+ */
+public final class GrpcResponse extends HttpServletResponseWrapper
+{
+    /** gRPC status codes (grpc/doc/statuscodes.md). */
+    static final int INVALID_ARGUMENT = 3;
+    static final int DEADLINE_EXCEEDED = 4;
+    static final int PERMISSION_DENIED = 7;
+    static final int RESOURCE_EXHAUSTED = 8;
+    static final int UNIMPLEMENTED = 12;
+    static final int INTERNAL = 13;
+    static final int UNAVAILABLE = 14;
+    static final int UNAUTHENTICATED = 16;
+    static final int UNKNOWN = 2;
+
+    /** The HTTP status of the refusal written, or 0 while none was. */
+    private int refusedStatus;
+
+    private GrpcResponse(HttpServletResponse response)
+    {
+        super(response);
+    }
+
+    /**
+     * The response wrapped when the request is a gRPC call (HTTP/2 with {@code application/grpc}
+     * or {@code application/grpc+<codec>}; gRPC-Web, which carries its status in the body, is
+     * not), else the response itself.
+     */
+    public static HttpServletResponse wrap(HttpServletRequest request, HttpServletResponse response)
+    {
+        String type = request.getContentType();
+        if (type == null || !type.regionMatches(true, 0, "application/grpc", 0, 16) || !"HTTP/2.0".equals(request.getProtocol()))
+        {
+            return response;
+        }
+        char next = type.length() > 16 ? type.charAt(16) : ';';
+        return next == ';' || next == '+' || next == ' ' ? new GrpcResponse(response) : response;
+    }
+
+    /** The refusal's HTTP status once one was written, so that logs and metrics count it as such. */
+    @Override
+    public int getStatus()
+    {
+        return refusedStatus != 0 ? refusedStatus : super.getStatus();
+    }
+
+    /** Writes the refusal as a gRPC status; 0 bytes of body. Nothing when the answer has begun. */
+    int refuse(int status, String detail)
+    {
+        if (isCommitted())
+        {
+            return 0;
+        }
+        resetBuffer();
+        refusedStatus = status;
+        super.setStatus(HttpServletResponse.SC_OK);
+        setContentType("application/grpc");
+        setHeader("grpc-status", Integer.toString(code(status)));
+        if (detail != null)
+        {
+            setHeader("grpc-message", percentEncoded(detail));
+        }
+        return 0;
+    }
+
+    /**
+     * The gRPC code for the HTTP status of a refusal: gRPC's own mapping
+     * (http-grpc-status-mapping.md) where it fits Sluice's meaning, with 400 as a bad argument
+     * rather than an internal error, 413/429/431 as an exhausted resource (a quota, not an
+     * outage to retry) and 408/504 as a deadline.
+     */
+    static int code(int status)
+    {
+        return switch (status)
+        {
+            case 400, 411, 415, 422 -> INVALID_ARGUMENT;
+            case 401 -> UNAUTHENTICATED;
+            case 403 -> PERMISSION_DENIED;
+            case 404, 405, 501 -> UNIMPLEMENTED;
+            case 408, 504 -> DEADLINE_EXCEEDED;
+            case 413, 429, 431 -> RESOURCE_EXHAUSTED;
+            case 502, 503 -> UNAVAILABLE;
+            case 500 -> INTERNAL;
+            default -> UNKNOWN;
+        };
+    }
+
+    /** grpc-message's encoding: UTF-8, with bytes outside printable ASCII and '%' as %XX. */
+    static String percentEncoded(String text)
+    {
+        StringBuilder out = new StringBuilder(text.length());
+        for (byte b : text.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        {
+            if (b >= 0x20 && b <= 0x7e && b != '%')
+            {
+                out.append((char)b);
+            }
+            else
+            {
+                out.append('%').append(Character.toUpperCase(Character.forDigit((b >> 4) & 0xf, 16)))
+                    .append(Character.toUpperCase(Character.forDigit(b & 0xf, 16)));
+            }
+        }
+        return out.toString();
+    }
+}

@@ -1,0 +1,128 @@
+// Trailer fields through the proxy: asked for upstream when the client takes them, passed on when the upstream sends them.
+package dev.sluice.proxy;
+
+import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+
+/**
+ * gRPC ends every answer with its status in trailer fields ({@code grpc-status},
+ * {@code grpc-message}); other APIs put checksums or a late error there. Jetty's proxy servlet
+ * drops both the client's {@code TE: trailers} (a hop-by-hop field) and the upstream's trailers.
+ * Here the upstream is told {@code TE: trailers} when the client said it accepts them, and an
+ * answer of unknown length gets the upstream's trailers on its way to the client, which HTTP/2
+ * always carries and HTTP/1.1 carries in its last chunk (the client having said {@code TE: trailers}).
+ * Fields RFC 9110 §6.5.1 keeps out of trailers (framing, routing, controls, authentication) and
+ * those {@code proxy.hide-response-headers} hides do not pass.
+ */
+final class Trailers
+{
+    /** Never taken from an upstream's trailers: they would change how the message is framed, routed or handled. */
+    private static final Set<String> FORBIDDEN = Set.of(
+        "content-length", "transfer-encoding", "trailer", "te", "connection", "keep-alive", "proxy-connection", "upgrade", "host",
+        "content-type", "content-encoding", "content-range", "cache-control", "expires", "date", "age", "vary", "location",
+        "retry-after", "set-cookie", "authorization", "www-authenticate", "proxy-authenticate", "proxy-authorization");
+    /** At most this many trailer fields pass: a count an upstream controls (Jetty bounds their bytes). */
+    static final int MAX_FIELDS = 100;
+
+    private Trailers()
+    {
+    }
+
+    /** Whether the client's {@code TE} lists {@code trailers} (RFC 9110 §10.1.4), parameters and case aside. */
+    static boolean acceptedBy(HttpServletRequest clientRequest)
+    {
+        Enumeration<String> values = clientRequest.getHeaders("TE");
+        while (values != null && values.hasMoreElements())
+        {
+            String value = values.nextElement();
+            int start = 0;
+            while (start <= value.length())
+            {
+                int comma = value.indexOf(',', start);
+                int end = comma < 0 ? value.length() : comma;
+                int semicolon = value.indexOf(';', start);
+                String token = value.substring(start, semicolon >= 0 && semicolon < end ? semicolon : end).trim();
+                if (token.equalsIgnoreCase("trailers"))
+                {
+                    return true;
+                }
+                start = end + 1;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether this answer can carry trailers to this client: no declared length (so it goes as
+     * HTTP/2 DATA frames or chunks), a body allowed, and an HTTP/2 client or an HTTP/1.1 one that
+     * accepts them.
+     */
+    static boolean passable(HttpServletRequest clientRequest, Response serverResponse)
+    {
+        int status = serverResponse.getStatus();
+        if (status < 200 || status == HttpServletResponse.SC_NO_CONTENT || status == HttpServletResponse.SC_NOT_MODIFIED
+            || "HEAD".equals(clientRequest.getMethod()) || serverResponse.getHeaders().contains(org.eclipse.jetty.http.HttpHeader.CONTENT_LENGTH))
+        {
+            return false;
+        }
+        String protocol = clientRequest.getProtocol();
+        return "HTTP/2.0".equals(protocol) || "HTTP/3.0".equals(protocol) || ("HTTP/1.1".equals(protocol) && acceptedBy(clientRequest));
+    }
+
+    /**
+     * Hands the client response a supplier the container asks when the answer ends, which is after
+     * the upstream's trailers arrived (the exchange completes only when the upstream's answer has).
+     * Returns false when the container cannot send trailers on this response.
+     */
+    static boolean pass(HttpServletResponse proxyResponse, Response serverResponse, Set<String> hidden)
+    {
+        try
+        {
+            proxyResponse.setTrailerFields(supplier(serverResponse, hidden));
+            return true;
+        }
+        catch (IllegalStateException x)
+        {
+            // Committed already, or a protocol the container sends no trailers on.
+            return false;
+        }
+    }
+
+    static Supplier<Map<String, String>> supplier(Response serverResponse, Set<String> hidden)
+    {
+        return () -> passing(serverResponse.getTrailers(), hidden);
+    }
+
+    /** The trailers that pass, repeated names joined with ", " (the servlet API takes one value per name); null for none. */
+    static Map<String, String> passing(HttpFields trailers, Set<String> hidden)
+    {
+        if (trailers == null || trailers.size() == 0)
+        {
+            return null;
+        }
+        Map<String, String> passing = new LinkedHashMap<>();
+        for (HttpField field : trailers)
+        {
+            String name = field.getLowerCaseName();
+            if (FORBIDDEN.contains(name) || hidden.contains(name) || field.getValue() == null)
+            {
+                continue;
+            }
+            if (passing.size() == MAX_FIELDS && !passing.containsKey(name))
+            {
+                break;
+            }
+            passing.merge(name, field.getValue(), (first, next) -> first + ", " + next);
+        }
+        return passing.isEmpty() ? null : passing;
+    }
+}

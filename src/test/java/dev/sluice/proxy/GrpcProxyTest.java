@@ -1,0 +1,487 @@
+// gRPC through Sluice: grpc-java's own client and server at the two ends, every kind of call, statuses in trailers.
+package dev.sluice.proxy;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.auth.ApiKeys;
+import dev.sluice.testing.LogCapture;
+import dev.sluice.testing.SluiceUnderTest;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import io.grpc.testing.protobuf.SimpleRequest;
+import io.grpc.testing.protobuf.SimpleResponse;
+import io.grpc.testing.protobuf.SimpleServiceGrpc;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * grpc-java's Netty client speaks cleartext HTTP/2 to Sluice's launcher ({@code server.h2c}), and
+ * Sluice forwards over HTTP/2 ({@code upstream.<name>.http-version = 2}) to grpc-java's Netty
+ * server. Before, Sluice's upstream requests were HTTP/1.1, which no gRPC server takes, and the
+ * status trailers were dropped on the way back, so no gRPC call could go through it.
+ */
+class GrpcProxyTest
+{
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String KEY = "a-key-for-alice-0123456789";
+    private static final Metadata.Key<String> CHECKSUM = Metadata.Key.of("x-checksum", Metadata.ASCII_STRING_MARSHALLER);
+    private static final Metadata.Key<String> API_KEY = Metadata.Key.of("apikey", Metadata.ASCII_STRING_MARSHALLER);
+    /** The request headers the upstream saw, by the request id Sluice sent it. */
+    private static final Map<String, Metadata> SEEN = new ConcurrentHashMap<>();
+    /** What grpc-java's Netty server warned about (it logs through java.util.logging). */
+    private static final List<String> SERVER_WARNINGS = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private static final java.util.logging.Logger SERVER_LOG = java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerHandler");
+    private static final java.util.logging.Handler WARNINGS = new java.util.logging.Handler()
+    {
+        @Override
+        public void publish(java.util.logging.LogRecord record)
+        {
+            if (record.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue())
+            {
+                SERVER_WARNINGS.add(java.text.MessageFormat.format(record.getMessage(), record.getParameters()));
+            }
+        }
+
+        @Override
+        public void flush()
+        {
+        }
+
+        @Override
+        public void close()
+        {
+        }
+    };
+    private static Server upstream;
+    private static SluiceUnderTest sluice;
+    private static ManagedChannel channel;
+
+    @BeforeAll
+    static void start() throws Exception
+    {
+        SERVER_LOG.addHandler(WARNINGS);
+        upstream = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .addService(ServerInterceptors.intercept(new Echo(), new Recorder()))
+            .build()
+            .start();
+        sluice = SluiceUnderTest.startAsLauncher("""
+            server.h2c = true
+            upstream.grpc.url = http://127.0.0.1:%d
+            upstream.grpc.http-version = 2
+            consumer.alice.api-key.main = sha256:%s
+            route.simple.path = /grpc.testing.SimpleService
+            route.simple.upstream = grpc
+            route.simple.auth = api-key
+            upstream.down.url = http://127.0.0.1:%d
+            upstream.down.http-version = 2
+            route.down.path = /down.Service
+            route.down.upstream = down
+            route.limited.path = /limited.Service
+            route.limited.upstream = grpc
+            route.limited.rate-limit = 1/m
+            route.limited.rate-limit.by = ip
+            """.formatted(upstream.getPort(), HexFormat.of().formatHex(ApiKeys.sha256(KEY)), closedPort()));
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", sluice.port()).usePlaintext().build();
+    }
+
+    @AfterAll
+    static void stop() throws Exception
+    {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        sluice.close();
+        upstream.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        SERVER_LOG.removeHandler(WARNINGS);
+    }
+
+    private static int closedPort() throws java.io.IOException
+    {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
+        {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static SimpleServiceGrpc.SimpleServiceBlockingStub blocking(Metadata headers)
+    {
+        return SimpleServiceGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+            .withDeadlineAfter(10, TimeUnit.SECONDS);
+    }
+
+    private static Metadata withKey()
+    {
+        Metadata headers = new Metadata();
+        headers.put(API_KEY, KEY);
+        return headers;
+    }
+
+    private static SimpleRequest request(String text)
+    {
+        return SimpleRequest.newBuilder().setRequestMessage(text).build();
+    }
+
+    @Test
+    void aUnaryCallGoesThroughWithItsTrailersAndSluicesFields()
+    {
+        Metadata headers = withKey();
+        headers.put(Metadata.Key.of("x-consumer-id", Metadata.ASCII_STRING_MARSHALLER), "mallory");
+        headers.put(Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER), "grpc-unary-1");
+        var trailers = new java.util.concurrent.atomic.AtomicReference<Metadata>();
+        SimpleResponse response = blocking(headers)
+            .withInterceptors(MetadataUtils.newCaptureMetadataInterceptor(new java.util.concurrent.atomic.AtomicReference<>(), trailers))
+            .unaryRpc(request("hello"));
+
+        assertEquals("echo: hello", response.getResponseMessage());
+        // A trailer of the service's own, next to grpc-status, reached the client.
+        assertEquals("sum-UnaryRpc", trailers.get().get(CHECKSUM));
+        Metadata seen = SEEN.get("grpc-unary-1");
+        assertNotNull(seen, "the upstream saw Sluice's request id: " + SEEN.keySet());
+        // grpc-java keeps TE out of the metadata and warns when it is not "trailers" ("some
+        // intermediate proxy may not support trailers"): Sluice sends it, since it passes them on.
+        assertEquals(List.of(), SERVER_WARNINGS, "warnings of the gRPC server");
+        assertEquals("alice", seen.get(Metadata.Key.of("x-consumer-id", Metadata.ASCII_STRING_MARSHALLER)),
+            "the identity Sluice vouches for, not the client's own field");
+        assertEquals("127.0.0.1", seen.get(Metadata.Key.of("x-forwarded-for", Metadata.ASCII_STRING_MARSHALLER)));
+    }
+
+    @Test
+    void theServicesErrorStatusAndMessageReachTheClient()
+    {
+        // grpc-java answers an error before any message with its status in the headers alone ("trailers-only").
+        StatusRuntimeException failure = assertThrows(StatusRuntimeException.class, () -> blocking(withKey()).unaryRpc(request("fail")));
+        assertEquals(Status.Code.FAILED_PRECONDITION, failure.getStatus().getCode());
+        assertEquals("the service refused: fail", failure.getStatus().getDescription());
+
+        // And after messages, in the trailers.
+        Iterator<SimpleResponse> stream = blocking(withKey()).serverStreamingRpc(request("2 then fail"));
+        assertEquals("2 then fail #0", stream.next().getResponseMessage());
+        assertEquals("2 then fail #1", stream.next().getResponseMessage());
+        StatusRuntimeException late = assertThrows(StatusRuntimeException.class, stream::next);
+        assertEquals(Status.Code.ABORTED, late.getStatus().getCode());
+        assertEquals("stopped after 2", late.getStatus().getDescription());
+    }
+
+    @Test
+    void serverStreamingDeliversEveryMessage()
+    {
+        Iterator<SimpleResponse> stream = blocking(withKey()).serverStreamingRpc(request("500"));
+        int count = 0;
+        while (stream.hasNext())
+        {
+            assertEquals("500 #" + count, stream.next().getResponseMessage());
+            count++;
+        }
+        assertEquals(500, count);
+    }
+
+    @Test
+    void clientStreamingSendsEveryMessageUpstream() throws Exception
+    {
+        Answers answers = new Answers();
+        StreamObserver<SimpleRequest> requests = SimpleServiceGrpc.newStub(channel)
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(withKey()))
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .clientStreamingRpc(answers);
+        for (int i = 0; i < 200; i++)
+        {
+            requests.onNext(request("m" + i));
+        }
+        requests.onCompleted();
+        assertEquals("200 messages, last m199", answers.next());
+        assertEquals("completed", answers.next());
+    }
+
+    @Test
+    void bidirectionalStreamingAnswersEachMessageBeforeTheNextIsSent() throws Exception
+    {
+        // Each answer is awaited before the next message goes: nothing on the way may hold either
+        // direction until the other ends.
+        Answers answers = new Answers();
+        StreamObserver<SimpleRequest> requests = SimpleServiceGrpc.newStub(channel)
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(withKey()))
+            .withDeadlineAfter(20, TimeUnit.SECONDS)
+            .bidiStreamingRpc(answers);
+        for (int i = 0; i < 20; i++)
+        {
+            requests.onNext(request("ping " + i));
+            assertEquals("echo: ping " + i, answers.next());
+        }
+        requests.onCompleted();
+        assertEquals("completed", answers.next());
+    }
+
+    @Test
+    void sluicesOwnRefusalsArriveAsGrpcStatusesWithTheirDetailAndAreLoggedWithTheirHttpStatus() throws Exception
+    {
+        try (LogCapture logs = LogCapture.start())
+        {
+            Metadata noKey = new Metadata();
+            noKey.put(Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER), "grpc-no-key");
+            StatusRuntimeException unauthenticated = assertThrows(StatusRuntimeException.class, () -> blocking(noKey).unaryRpc(request("hi")));
+            assertEquals(Status.Code.UNAUTHENTICATED, unauthenticated.getStatus().getCode());
+            assertEquals("This route requires an API key.", unauthenticated.getStatus().getDescription());
+            JsonNode line = JSON.readTree(logs.accessLine("grpc-no-key"));
+            assertEquals(401, line.get("status").asInt(), "logged as the refusal it is: " + line);
+        }
+
+        StatusRuntimeException unavailable = assertThrows(StatusRuntimeException.class, () -> call("down.Service/UnaryRpc", new Metadata()));
+        assertEquals(Status.Code.UNAVAILABLE, unavailable.getStatus().getCode());
+        assertTrue(unavailable.getStatus().getDescription().startsWith("The upstream"), unavailable.getStatus().getDescription());
+
+        // The first call passes the limit and gets the upstream's own answer (no such service);
+        // the second is Sluice's refusal: a quota, which clients do not retry as they do UNAVAILABLE.
+        StatusRuntimeException unknownService = assertThrows(StatusRuntimeException.class, () -> call("limited.Service/UnaryRpc", new Metadata()));
+        assertEquals(Status.Code.UNIMPLEMENTED, unknownService.getStatus().getCode());
+        StatusRuntimeException limited = assertThrows(StatusRuntimeException.class, () -> call("limited.Service/UnaryRpc", new Metadata()));
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, limited.getStatus().getCode());
+        assertTrue(limited.getStatus().getDescription().contains("limit"), limited.getStatus().getDescription());
+    }
+
+    @Test
+    void toAnHttpsUpstreamTheCallGoesOverH2NegotiatedByAlpn(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception
+    {
+        dev.sluice.testing.TestCertificates pki = dev.sluice.testing.TestCertificates.create(dir);
+        java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = java.nio.file.Files.newInputStream(pki.path("server.p12")))
+        {
+            store.load(in, dev.sluice.testing.TestCertificates.PASSWORD.toCharArray());
+        }
+        javax.net.ssl.KeyManagerFactory keys = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        keys.init(store, dev.sluice.testing.TestCertificates.PASSWORD.toCharArray());
+        Server secure = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .sslContext(io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.configure(
+                io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder.forServer(keys),
+                io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider.JDK).build())
+            .addService(new Echo())
+            .build()
+            .start();
+        try (SluiceUnderTest tls = SluiceUnderTest.startAsLauncher("""
+                server.h2c = true
+                upstream.secure.url = https://127.0.0.1:%d
+                upstream.secure.http-version = 2
+                upstream.secure.tls.ca-file = %s
+                route.simple.path = /grpc.testing.SimpleService
+                route.simple.upstream = secure
+                """.formatted(secure.getPort(), pki.path("server.pem"))))
+        {
+            ManagedChannel toTls = NettyChannelBuilder.forAddress("127.0.0.1", tls.port()).usePlaintext().build();
+            try
+            {
+                SimpleResponse response = SimpleServiceGrpc.newBlockingStub(toTls).withDeadlineAfter(10, TimeUnit.SECONDS).unaryRpc(request("sealed"));
+                assertEquals("echo: sealed", response.getResponseMessage());
+            }
+            finally
+            {
+                toTls.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+        finally
+        {
+            secure.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void anUpstreamThatDoesNotSpeakHttp2IsUnavailableNotAHang() throws Exception
+    {
+        try (dev.sluice.testing.ScriptedUpstream http11 = new dev.sluice.testing.ScriptedUpstream();
+             SluiceUnderTest oneOne = SluiceUnderTest.startAsLauncher("""
+                 server.h2c = true
+                 upstream.old.url = %s
+                 upstream.old.http-version = 2
+                 route.simple.path = /grpc.testing.SimpleService
+                 route.simple.upstream = old
+                 """.formatted(http11.url())))
+        {
+            http11.script("/grpc.testing.SimpleService/UnaryRpc", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi");
+            ManagedChannel toOld = NettyChannelBuilder.forAddress("127.0.0.1", oneOne.port()).usePlaintext().build();
+            try
+            {
+                StatusRuntimeException failure = assertThrows(StatusRuntimeException.class,
+                    () -> SimpleServiceGrpc.newBlockingStub(toOld).withDeadlineAfter(10, TimeUnit.SECONDS).unaryRpc(request("hi")));
+                assertEquals(Status.Code.UNAVAILABLE, failure.getStatus().getCode(), failure.getStatus().toString());
+            }
+            finally
+            {
+                toOld.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** A unary call to any method name through Sluice, with the test service's messages. */
+    private static SimpleResponse call(String method, Metadata headers)
+    {
+        return io.grpc.stub.ClientCalls.blockingUnaryCall(
+            io.grpc.ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers)),
+            SimpleServiceGrpc.getUnaryRpcMethod().toBuilder().setFullMethodName(method).build(),
+            io.grpc.CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), request("hi"));
+    }
+
+    /** Collects what a stream answered, then "completed" or the failure. */
+    private static final class Answers implements StreamObserver<SimpleResponse>
+    {
+        private final BlockingQueue<String> queue = new ArrayBlockingQueue<>(1000);
+
+        @Override
+        public void onNext(SimpleResponse value)
+        {
+            queue.add(value.getResponseMessage());
+        }
+
+        @Override
+        public void onError(Throwable t)
+        {
+            queue.add("error: " + Status.fromThrowable(t));
+        }
+
+        @Override
+        public void onCompleted()
+        {
+            queue.add("completed");
+        }
+
+        String next() throws InterruptedException
+        {
+            String answer = queue.poll(10, TimeUnit.SECONDS);
+            assertNotNull(answer, "an answer within 10 s");
+            return answer;
+        }
+    }
+
+    /** Keeps each call's request headers by its x-request-id. */
+    private static final class Recorder implements ServerInterceptor
+    {
+        @Override
+        public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next)
+        {
+            String id = headers.get(Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER));
+            if (id != null)
+            {
+                SEEN.put(id, headers);
+            }
+            // A trailer of the service's own beside grpc-status, as services add checksums or costs.
+            return next.startCall(new io.grpc.ForwardingServerCall.SimpleForwardingServerCall<>(call)
+            {
+                @Override
+                public void close(Status status, Metadata trailers)
+                {
+                    trailers.put(CHECKSUM, "sum-" + call.getMethodDescriptor().getBareMethodName());
+                    super.close(status, trailers);
+                }
+            }, headers);
+        }
+    }
+
+    /** The upstream service: echoes, streams a count, sums a stream, fails when asked. */
+    private static final class Echo extends SimpleServiceGrpc.SimpleServiceImplBase
+    {
+        @Override
+        public void unaryRpc(SimpleRequest request, StreamObserver<SimpleResponse> answer)
+        {
+            String text = request.getRequestMessage();
+            if (text.equals("fail"))
+            {
+                answer.onError(Status.FAILED_PRECONDITION.withDescription("the service refused: fail").asRuntimeException());
+                return;
+            }
+            answer.onNext(SimpleResponse.newBuilder().setResponseMessage("echo: " + text).build());
+            answer.onCompleted();
+        }
+
+        @Override
+        public void serverStreamingRpc(SimpleRequest request, StreamObserver<SimpleResponse> answer)
+        {
+            String text = request.getRequestMessage();
+            boolean fail = text.endsWith(" then fail");
+            int count = Integer.parseInt(text.split(" ")[0]);
+            for (int i = 0; i < count; i++)
+            {
+                answer.onNext(SimpleResponse.newBuilder().setResponseMessage(text + " #" + i).build());
+            }
+            if (fail)
+            {
+                answer.onError(Status.ABORTED.withDescription("stopped after " + count).asRuntimeException());
+                return;
+            }
+            answer.onCompleted();
+        }
+
+        @Override
+        public StreamObserver<SimpleRequest> clientStreamingRpc(StreamObserver<SimpleResponse> answer)
+        {
+            List<String> received = new ArrayList<>();
+            return new StreamObserver<>()
+            {
+                @Override
+                public void onNext(SimpleRequest value)
+                {
+                    received.add(value.getRequestMessage());
+                }
+
+                @Override
+                public void onError(Throwable t)
+                {
+                }
+
+                @Override
+                public void onCompleted()
+                {
+                    answer.onNext(SimpleResponse.newBuilder()
+                        .setResponseMessage(received.size() + " messages, last " + received.get(received.size() - 1)).build());
+                    answer.onCompleted();
+                }
+            };
+        }
+
+        @Override
+        public StreamObserver<SimpleRequest> bidiStreamingRpc(StreamObserver<SimpleResponse> answer)
+        {
+            return new StreamObserver<>()
+            {
+                @Override
+                public void onNext(SimpleRequest value)
+                {
+                    answer.onNext(SimpleResponse.newBuilder().setResponseMessage("echo: " + value.getRequestMessage()).build());
+                }
+
+                @Override
+                public void onError(Throwable t)
+                {
+                }
+
+                @Override
+                public void onCompleted()
+                {
+                    answer.onCompleted();
+                }
+            };
+        }
+    }
+}
