@@ -41,6 +41,7 @@ public final class Exchange
     private volatile String target;
     private volatile int attempts;
     private volatile String cacheStatus;
+    private volatile String grpcStatus;
     private volatile TraceContext trace;
     private volatile Set<String> forwardOnly;
     private volatile Identity identity;
@@ -290,6 +291,17 @@ public final class Exchange
     public void cacheStatus(String cacheStatus)
     {
         this.cacheStatus = cacheStatus;
+    }
+
+    /** A gRPC call's {@code grpc-status} (the upstream's, or Sluice's own refusal's); null for other requests. */
+    public String grpcStatus()
+    {
+        return grpcStatus;
+    }
+
+    public void grpcStatus(String grpcStatus)
+    {
+        this.grpcStatus = grpcStatus;
     }
 
     /**

@@ -116,10 +116,20 @@ public final class ExchangeFilter implements Filter
             }
             else
             {
-                exchanges.close(exchange, response.getStatus());
+                closeExchange(exchanges, exchange, response);
                 UnreadBodies.discard(request, response);
             }
         }
+    }
+
+    /** Logs and counts the exchange with the status the client got (for a gRPC call, its gRPC status too). */
+    private static void closeExchange(Exchanges exchanges, Exchange exchange, HttpServletResponse response)
+    {
+        if (response instanceof dev.sluice.http.GrpcResponse grpc)
+        {
+            exchange.grpcStatus(grpc.grpcStatus());
+        }
+        exchanges.close(exchange, response.getStatus());
     }
 
     private static boolean route(HttpServletRequest request, HttpServletResponse response, Exchange exchange)
@@ -218,7 +228,7 @@ public final class ExchangeFilter implements Filter
         @Override
         public void onComplete(AsyncEvent event)
         {
-            exchanges.close(exchange, response.getStatus());
+            closeExchange(exchanges, exchange, response);
         }
 
         @Override

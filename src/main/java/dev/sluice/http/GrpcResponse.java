@@ -29,6 +29,8 @@ public final class GrpcResponse extends HttpServletResponseWrapper
 
     /** The HTTP status of the refusal written, or 0 while none was. */
     private int refusedStatus;
+    /** The call's grpc-status from the upstream's trailers, once they arrived. */
+    private volatile String trailerStatus;
 
     private GrpcResponse(HttpServletResponse response)
     {
@@ -56,6 +58,22 @@ public final class GrpcResponse extends HttpServletResponseWrapper
     public int getStatus()
     {
         return refusedStatus != 0 ? refusedStatus : super.getStatus();
+    }
+
+    /** Records the grpc-status the upstream's trailers carried (null when they had none). */
+    public void trailerStatus(String status)
+    {
+        this.trailerStatus = status;
+    }
+
+    /**
+     * The call's gRPC status for logs and spans: in the upstream's trailers, else in the headers
+     * (a "trailers-only" answer, or Sluice's own refusal); null when the call has none (it broke off).
+     */
+    public String grpcStatus()
+    {
+        String status = trailerStatus;
+        return status != null ? status : getHeader("grpc-status");
     }
 
     /** Writes the refusal as a gRPC status; 0 bytes of body. Nothing when the answer has begun. */

@@ -392,6 +392,10 @@ public final class AccessLog implements AutoCloseable
             json.writeNullField("consumer");
         }
         json.writeNumberField("status", status);
+        if (exchange.grpcStatus() != null)
+        {
+            json.writeStringField("grpc_status", exchange.grpcStatus());
+        }
         json.writeNumberField("bytes_in", exchange.bytesIn());
         json.writeNumberField("bytes_out", exchange.bytesOut());
         json.writeNumberField("duration_ms", millis(nowNanos - exchange.startNanos()));

@@ -63,6 +63,8 @@ public final class Tracing implements AutoCloseable
     static final AttributeKey<String> REQUEST_ID = AttributeKey.stringKey("sluice.request_id");
     static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("sluice.outcome");
     static final AttributeKey<String> CACHE_STATUS = AttributeKey.stringKey("sluice.cache.status");
+    /** OpenTelemetry's RPC convention for a gRPC call's status code. */
+    static final AttributeKey<Long> GRPC_STATUS = AttributeKey.longKey("rpc.grpc.status_code");
     static final AttributeKey<Long> DROPPED_CHILDREN = AttributeKey.longKey("sluice.spans.dropped");
 
     private volatile SpanExport export;
@@ -152,6 +154,17 @@ public final class Tracing implements AutoCloseable
         if (exchange.cacheStatus() != null)
         {
             attributes.put(CACHE_STATUS, exchange.cacheStatus());
+        }
+        if (exchange.grpcStatus() != null)
+        {
+            try
+            {
+                attributes.put(GRPC_STATUS, Long.parseLong(exchange.grpcStatus()));
+            }
+            catch (NumberFormatException x)
+            {
+                // Not a number: the upstream's odd value stays in the access log only.
+            }
         }
         if (status >= 500)
         {

@@ -1123,6 +1123,10 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     @Override
     protected void onProxyResponseSuccess(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse)
     {
+        if (proxyResponse instanceof dev.sluice.http.GrpcResponse grpc && serverResponse.getTrailers() != null)
+        {
+            grpc.trailerStatus(serverResponse.getTrailers().get("grpc-status"));
+        }
         if (clientRequest.getAttribute(COPY_ATTRIBUTE) instanceof ApiValidation.ResponseCopy copy)
         {
             clientRequest.removeAttribute(COPY_ATTRIBUTE);

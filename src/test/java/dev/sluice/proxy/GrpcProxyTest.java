@@ -172,20 +172,34 @@ class GrpcProxyTest
     }
 
     @Test
-    void theServicesErrorStatusAndMessageReachTheClient()
+    void theServicesErrorStatusAndMessageReachTheClientAndTheAccessLog() throws Exception
     {
-        // grpc-java answers an error before any message with its status in the headers alone ("trailers-only").
-        StatusRuntimeException failure = assertThrows(StatusRuntimeException.class, () -> blocking(withKey()).unaryRpc(request("fail")));
-        assertEquals(Status.Code.FAILED_PRECONDITION, failure.getStatus().getCode());
-        assertEquals("the service refused: fail", failure.getStatus().getDescription());
+        try (LogCapture logs = LogCapture.start())
+        {
+            // grpc-java answers an error before any message with its status in the headers alone ("trailers-only").
+            StatusRuntimeException failure = assertThrows(StatusRuntimeException.class,
+                () -> blocking(withId(withKey(), "grpc-fail")).unaryRpc(request("fail")));
+            assertEquals(Status.Code.FAILED_PRECONDITION, failure.getStatus().getCode());
+            assertEquals("the service refused: fail", failure.getStatus().getDescription());
+            JsonNode line = JSON.readTree(logs.accessLine("grpc-fail"));
+            assertEquals(200, line.get("status").asInt(), line.toString());
+            assertEquals("9", line.get("grpc_status").asText(), "FAILED_PRECONDITION: " + line);
 
-        // And after messages, in the trailers.
-        Iterator<SimpleResponse> stream = blocking(withKey()).serverStreamingRpc(request("2 then fail"));
-        assertEquals("2 then fail #0", stream.next().getResponseMessage());
-        assertEquals("2 then fail #1", stream.next().getResponseMessage());
-        StatusRuntimeException late = assertThrows(StatusRuntimeException.class, stream::next);
-        assertEquals(Status.Code.ABORTED, late.getStatus().getCode());
-        assertEquals("stopped after 2", late.getStatus().getDescription());
+            // And after messages, in the trailers.
+            Iterator<SimpleResponse> stream = blocking(withId(withKey(), "grpc-late")).serverStreamingRpc(request("2 then fail"));
+            assertEquals("2 then fail #0", stream.next().getResponseMessage());
+            assertEquals("2 then fail #1", stream.next().getResponseMessage());
+            StatusRuntimeException late = assertThrows(StatusRuntimeException.class, stream::next);
+            assertEquals(Status.Code.ABORTED, late.getStatus().getCode());
+            assertEquals("stopped after 2", late.getStatus().getDescription());
+            assertEquals("10", JSON.readTree(logs.accessLine("grpc-late")).get("grpc_status").asText(), "ABORTED");
+        }
+    }
+
+    private static Metadata withId(Metadata headers, String requestId)
+    {
+        headers.put(Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER), requestId);
+        return headers;
     }
 
     @Test
@@ -249,6 +263,7 @@ class GrpcProxyTest
             assertEquals("This route requires an API key.", unauthenticated.getStatus().getDescription());
             JsonNode line = JSON.readTree(logs.accessLine("grpc-no-key"));
             assertEquals(401, line.get("status").asInt(), "logged as the refusal it is: " + line);
+            assertEquals("16", line.get("grpc_status").asText(), line.toString());
         }
 
         StatusRuntimeException unavailable = assertThrows(StatusRuntimeException.class, () -> call("down.Service/UnaryRpc", new Metadata()));
@@ -332,6 +347,37 @@ class GrpcProxyTest
             {
                 toOld.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
+        }
+    }
+
+    @Test
+    void aRecordedCallsServerSpanCarriesItsGrpcStatus() throws Exception
+    {
+        try (dev.sluice.testing.OtlpReceiver collector = new dev.sluice.testing.OtlpReceiver();
+             SluiceUnderTest traced = SluiceUnderTest.startAsLauncher("""
+                 server.h2c = true
+                 observe.otlp.endpoint = %s
+                 upstream.grpc.url = http://127.0.0.1:%d
+                 upstream.grpc.http-version = 2
+                 route.simple.path = /grpc.testing.SimpleService
+                 route.simple.upstream = grpc
+                 """.formatted(collector.endpoint(), upstream.getPort())))
+        {
+            ManagedChannel toTraced = NettyChannelBuilder.forAddress("127.0.0.1", traced.port()).usePlaintext().build();
+            try
+            {
+                assertThrows(StatusRuntimeException.class, () -> SimpleServiceGrpc.newBlockingStub(toTraced)
+                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(withId(new Metadata(), "grpc-traced")))
+                    .withDeadlineAfter(10, TimeUnit.SECONDS).unaryRpc(request("fail")));
+            }
+            finally
+            {
+                toTraced.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+            String traceId = SEEN.get("grpc-traced").get(Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER)).substring(3, 35);
+            dev.sluice.testing.OtlpReceiver.Received server = collector.trace(traceId, 2).stream()
+                .filter(span -> span.span().getName().startsWith("POST /grpc.testing.SimpleService")).findFirst().orElseThrow();
+            assertEquals("9", server.attribute("rpc.grpc.status_code"), "FAILED_PRECONDITION on the server span");
         }
     }
 
