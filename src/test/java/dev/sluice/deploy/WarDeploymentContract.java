@@ -57,6 +57,8 @@ abstract class WarDeploymentContract
         // Raw bytes: a 304 that declares no length, which no server library here would write.
         unchanged = new dev.sluice.testing.ScriptedUpstream();
         unchanged.script("/unchanged", "HTTP/1.1 304 Not Modified\r\nConnection: close\r\nETag: \"v1\"\r\n\r\n");
+        unchanged.script("/unchanged/trailers", "HTTP/1.1 200 OK\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + "5\r\nhello\r\n0\r\nX-Checksum: abc123\r\nSet-Cookie: a=b\r\n\r\n");
         broken = TestUpstream.start(new org.eclipse.jetty.server.Handler.Abstract()
         {
             @Override
@@ -250,6 +252,17 @@ abstract class WarDeploymentContract
         assertEquals(304, reply.status(), reply.head());
         assertEquals("\"v1\"", reply.header("ETag"));
         assertEquals(null, reply.header("Content-Length"), reply.head());
+    }
+
+    @Test
+    void anUpstreamsTrailersReachAClientThatTakesThemInsideTheContainer() throws Exception
+    {
+        dev.sluice.testing.RawHttp.Reply reply = dev.sluice.testing.RawHttp.send(port,
+            "GET " + CONTEXT_PATH + "/unchanged/trailers HTTP/1.1", "Host: localhost", "TE: trailers", "Connection: close");
+        assertEquals(200, reply.status(), reply.head());
+        String trailers = reply.body().substring(reply.body().lastIndexOf("\r\n0\r\n") + 5).toLowerCase(java.util.Locale.ROOT);
+        assertTrue(trailers.contains("x-checksum: abc123\r\n"), "the trailer after the last chunk:\n" + reply.body());
+        assertTrue(!trailers.contains("set-cookie"), "a field trailers may not carry:\n" + reply.body());
     }
 
     @Test

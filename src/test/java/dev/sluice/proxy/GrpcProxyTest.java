@@ -80,6 +80,7 @@ class GrpcProxyTest
         {
         }
     };
+    private static final java.util.concurrent.CountDownLatch ENDLESS_CANCELLED = new java.util.concurrent.CountDownLatch(1);
     private static Server upstream;
     private static SluiceUnderTest sluice;
     private static ManagedChannel channel;
@@ -213,6 +214,40 @@ class GrpcProxyTest
             count++;
         }
         assertEquals(500, count);
+    }
+
+    @Test
+    void largeMessagesAndManyConcurrentCallsGoThrough() throws Exception
+    {
+        // 3 MiB each way: more than HTTP/2's windows on both of Sluice's sides.
+        String large = "x".repeat(3 * 1024 * 1024);
+        assertEquals("echo: " + large, blocking(withKey()).unaryRpc(request(large)).getResponseMessage());
+
+        SimpleServiceGrpc.SimpleServiceFutureStub async = SimpleServiceGrpc.newFutureStub(channel)
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(withKey())).withDeadlineAfter(20, TimeUnit.SECONDS);
+        List<com.google.common.util.concurrent.ListenableFuture<SimpleResponse>> calls = new ArrayList<>();
+        for (int i = 0; i < 200; i++)
+        {
+            calls.add(async.unaryRpc(request("call " + i)));
+        }
+        for (int i = 0; i < 200; i++)
+        {
+            assertEquals("echo: call " + i, calls.get(i).get(20, TimeUnit.SECONDS).getResponseMessage());
+        }
+    }
+
+    @Test
+    void aCallTheClientCancelsIsCancelledAtTheService() throws Exception
+    {
+        // An endless stream: only the client's cancel, passed on by Sluice, ends it at the service.
+        io.grpc.Context.CancellableContext context = io.grpc.Context.current().withCancellation();
+        Iterator<SimpleResponse> stream = context.call(() -> blocking(withKey()).serverStreamingRpc(request("endless")));
+        for (int i = 0; i < 3; i++)
+        {
+            assertEquals("endless #" + i, stream.next().getResponseMessage());
+        }
+        context.cancel(null);
+        assertTrue(ENDLESS_CANCELLED.await(10, TimeUnit.SECONDS), "the service saw the call cancelled");
     }
 
     @Test
@@ -465,6 +500,11 @@ class GrpcProxyTest
         public void serverStreamingRpc(SimpleRequest request, StreamObserver<SimpleResponse> answer)
         {
             String text = request.getRequestMessage();
+            if (text.equals("endless"))
+            {
+                endless((io.grpc.stub.ServerCallStreamObserver<SimpleResponse>)answer);
+                return;
+            }
             boolean fail = text.endsWith(" then fail");
             int count = Integer.parseInt(text.split(" ")[0]);
             for (int i = 0; i < count; i++)
@@ -477,6 +517,29 @@ class GrpcProxyTest
                 return;
             }
             answer.onCompleted();
+        }
+
+        /** One message every 20 ms until the call is cancelled. */
+        private static void endless(io.grpc.stub.ServerCallStreamObserver<SimpleResponse> answer)
+        {
+            answer.setOnCancelHandler(ENDLESS_CANCELLED::countDown);
+            Thread sender = new Thread(() ->
+            {
+                for (int i = 0; !answer.isCancelled(); i++)
+                {
+                    answer.onNext(SimpleResponse.newBuilder().setResponseMessage("endless #" + i).build());
+                    try
+                    {
+                        Thread.sleep(20);
+                    }
+                    catch (InterruptedException x)
+                    {
+                        return;
+                    }
+                }
+            }, "endless-stream");
+            sender.setDaemon(true);
+            sender.start();
         }
 
         @Override
