@@ -359,6 +359,40 @@ class GrpcProxyTest
     }
 
     @Test
+    void aClientOverTlsNegotiatesH2WithSluiceByAlpn(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception
+    {
+        dev.sluice.testing.TestCertificates pki = dev.sluice.testing.TestCertificates.create(dir);
+        java.nio.file.Path[] pem = pki.exportPem(pki.path("server.p12"), "server", "server");
+        java.nio.file.Path config = dir.resolve("sluice.properties");
+        java.nio.file.Files.writeString(config, """
+            server.tls.certificate = %s
+            server.tls.private-key = %s
+            server.tls.port = 0
+            upstream.grpc.url = http://127.0.0.1:%d
+            upstream.grpc.http-version = 2
+            route.simple.path = /grpc.testing.SimpleService
+            route.simple.upstream = grpc
+            """.formatted(pem[0], pem[1], upstream.getPort()));
+        dev.sluice.tls.ServerTls tls = dev.sluice.config.ConfigStore.open(config, "test", name -> null).current().transport().server();
+        try (dev.sluice.launcher.SluiceServer server = dev.sluice.launcher.SluiceServer.start(SluiceUnderTest.WEBAPP, config, "127.0.0.1", 0,
+            java.time.Duration.ofSeconds(5), tls))
+        {
+            ManagedChannel secure = NettyChannelBuilder.forAddress("127.0.0.1", server.httpsUri().getPort())
+                .sslContext(io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.forClient().trustManager(pem[0].toFile()).build())
+                .build();
+            try
+            {
+                SimpleResponse response = SimpleServiceGrpc.newBlockingStub(secure).withDeadlineAfter(10, TimeUnit.SECONDS).unaryRpc(request("over tls"));
+                assertEquals("echo: over tls", response.getResponseMessage());
+            }
+            finally
+            {
+                secure.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
     void anUpstreamThatDoesNotSpeakHttp2IsUnavailableNotAHang() throws Exception
     {
         try (dev.sluice.testing.ScriptedUpstream http11 = new dev.sluice.testing.ScriptedUpstream();
