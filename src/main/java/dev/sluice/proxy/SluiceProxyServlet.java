@@ -108,6 +108,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private dev.sluice.ai.AiFront ai;
     /** WebSocket handshakes and the tunnels open, closed when Sluice stops (a tunnel has no end of its own to drain to). */
     private WebSocketHandshake websockets;
+    /** Upstreams already named in the log for taking gRPC calls over HTTP/1.1: once each, not per call. */
+    private final Set<String> grpcOverHttp11 = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @Override
     public void init() throws ServletException
@@ -232,7 +234,27 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             tunnel(clientRequest, proxyResponse, exchange);
             return;
         }
+        if (proxyResponse instanceof dev.sluice.http.GrpcResponse && exchange != null && exchange.routeMatch() != null)
+        {
+            warnIfHttp11(exchange);
+        }
         super.service(clientRequest, proxyResponse);
+    }
+
+    /**
+     * gRPC servers take only HTTP/2; a gRPC call to an upstream without {@code http-version = 2}
+     * fails there (a 502, UNAVAILABLE to the client) for a reason the client cannot see. Said once
+     * per upstream, and the call still goes: an HTTP/1.1 server that takes gRPC may exist.
+     */
+    private void warnIfHttp11(Exchange exchange)
+    {
+        String name = exchange.routeMatch().route().upstream();
+        dev.sluice.upstream.Upstream upstream = name == null ? null : exchange.settings().upstream(name);
+        if (upstream != null && !upstream.http2() && grpcOverHttp11.add(name))
+        {
+            LOG.warn("gRPC calls on route '{}' go to upstream '{}' over HTTP/1.1, which gRPC servers do not take; set upstream.{}.http-version = 2",
+                exchange.routeMatch().route().name(), name, name);
+        }
     }
 
     /**

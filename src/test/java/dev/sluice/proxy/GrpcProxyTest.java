@@ -105,6 +105,9 @@ class GrpcProxyTest
             upstream.down.http-version = 2
             route.down.path = /down.Service
             route.down.upstream = down
+            upstream.eleven.url = http://127.0.0.1:%1$d
+            route.eleven.path = /eleven.Service
+            route.eleven.upstream = eleven
             route.limited.path = /limited.Service
             route.limited.upstream = grpc
             route.limited.rate-limit = 1/m
@@ -389,6 +392,22 @@ class GrpcProxyTest
             {
                 secure.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
+        }
+    }
+
+    @Test
+    void aCallToAnUpstreamLeftAtHttp11FailsAndTheLogSaysWhatToSet() throws Exception
+    {
+        try (LogCapture logs = LogCapture.start())
+        {
+            for (int i = 0; i < 2; i++)
+            {
+                StatusRuntimeException failure = assertThrows(StatusRuntimeException.class, () -> call("eleven.Service/UnaryRpc", new Metadata()));
+                assertEquals(Status.Code.UNAVAILABLE, failure.getStatus().getCode(), failure.getStatus().toString());
+            }
+            String warning = "gRPC calls on route 'eleven' go to upstream 'eleven' over HTTP/1.1, which gRPC servers do not take; "
+                + "set upstream.eleven.http-version = 2";
+            assertEquals(1, logs.lines().stream().filter(line -> line.contains(warning)).count(), "said once:\n" + logs.text());
         }
     }
 
