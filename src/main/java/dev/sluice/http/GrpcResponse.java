@@ -11,7 +11,7 @@ import jakarta.servlet.http.HttpServletResponseWrapper;
  * content-type" and, for 429 and 502-504 alike, {@code UNAVAILABLE}, which their retry policies
  * retry. For a gRPC request ({@link #wrap}) {@link ProblemWriter} answers as Envoy and Kong do for
  * their own replies: HTTP 200, {@code application/grpc}, the status and Sluice's detail in the
- * headers and no body ("trailers-only", which the container ends with the header block). The
+ * headers and no body ("trailers-only": one header block that ends the stream). The
  * access log and metrics still see the HTTP status the refusal stands for ({@link #getStatus}).
  */
 public final class GrpcResponse extends HttpServletResponseWrapper
@@ -91,6 +91,27 @@ public final class GrpcResponse extends HttpServletResponseWrapper
         if (detail != null)
         {
             setHeader("grpc-message", percentEncoded(detail));
+        }
+        // Ended now, as one header block: a streaming client still sending waits for this, and
+        // would otherwise have it only once Sluice stopped reading its body (UnreadBodies).
+        try
+        {
+            getOutputStream().close();
+        }
+        catch (IllegalStateException writerInUse)
+        {
+            try
+            {
+                getWriter().close();
+            }
+            catch (java.io.IOException | IllegalStateException x)
+            {
+                // Nothing to end it with: the container ends it when the exchange does.
+            }
+        }
+        catch (java.io.IOException x)
+        {
+            // The client is gone.
         }
         return 0;
     }

@@ -469,6 +469,30 @@ class GrpcProxyTest
         }
     }
 
+    @Test
+    void aRefusalReachesAStreamingClientBeforeItEndsItsStream() throws Exception
+    {
+        // The client sends one message and keeps its stream open, waiting for an answer: Sluice's
+        // refusal must reach it now, not once the stream ends (which it never would here).
+        for (String method : List.of("grpc.testing.SimpleService/BidiStreamingRpc", "down.Service/BidiStreamingRpc"))
+        {
+            Answers answers = new Answers();
+            Metadata headers = method.startsWith("down") ? withKey() : new Metadata();
+            io.grpc.ClientCall<SimpleRequest, SimpleResponse> call = io.grpc.ClientInterceptors.intercept(channel,
+                    MetadataUtils.newAttachHeadersInterceptor(headers))
+                .newCall(SimpleServiceGrpc.getBidiStreamingRpcMethod().toBuilder().setFullMethodName(method).build(),
+                    io.grpc.CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS));
+            StreamObserver<SimpleRequest> requests = io.grpc.stub.ClientCalls.asyncBidiStreamingCall(call, answers);
+            long start = System.nanoTime();
+            requests.onNext(request("anyone there?"));
+            String answer = answers.next();
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(answer.startsWith("error: Status{code=" + (method.startsWith("down") ? "UNAVAILABLE" : "UNAUTHENTICATED")), answer);
+            assertTrue(millis < 2_000, method + " answered after " + millis + " ms");
+            requests.onCompleted();
+        }
+    }
+
     /** A unary call to any method name through Sluice, with the test service's messages. */
     private static SimpleResponse call(String method, Metadata headers)
     {
