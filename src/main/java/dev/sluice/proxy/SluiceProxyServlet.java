@@ -4,12 +4,10 @@ package dev.sluice.proxy;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import dev.sluice.cache.CacheExchange;
@@ -43,7 +41,6 @@ import dev.sluice.upstream.Pool;
 import dev.sluice.upstream.Pools;
 import dev.sluice.upstream.PoolSettings;
 import dev.sluice.upstream.RetryPolicy;
-import dev.sluice.upstream.Target;
 import dev.sluice.upstream.Upstream;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ReadListener;
@@ -116,7 +113,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     {
         config = ConfigStore.of(getServletContext());
         super.init();
-        pools = new Pools(() -> config.current().upstreams(), Clock.systemUTC(), this::probe, dev.sluice.observe.Metrics.of(getServletContext()));
+        pools = new Pools(() -> config.current().upstreams(), Clock.systemUTC(), new HealthProbe(clients), dev.sluice.observe.Metrics.of(getServletContext()));
         getServletContext().setAttribute(Pools.class.getName(), pools);
         getServletContext().setAttribute(Refresher.ATTRIBUTE, new BackgroundRefresh(pools, clients));
         getServletContext().setAttribute(READY_ATTRIBUTE, Boolean.TRUE);
@@ -302,37 +299,6 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         HttpClient client = clients.forUpstream(attempts.exchange.routeMatch().route().timeouts().connect(), attempts.pool.upstream());
         return client.resolveDestination(request).getConnectionPool() instanceof AbstractConnectionPool pool
             && pool.getActiveConnectionCount() >= pool.getMaxConnectionCount();
-    }
-
-    /** One active health check: {@code GET path} on the target through the upstream's own client (its TLS settings included). */
-    private CompletableFuture<Integer> probe(Upstream upstream, Target target, String path, Duration timeout)
-    {
-        CompletableFuture<Integer> status = new CompletableFuture<>();
-        clients.forUpstream(timeout, upstream)
-            .newRequest(URI.create(upstream.scheme() + "://" + target.authority() + path))
-            .method("GET")
-            .headers(headers ->
-            {
-                headers.put(HttpHeader.USER_AGENT, "sluice-health-check");
-                if (upstream.hostHeader() != null)
-                {
-                    headers.put(HttpHeader.HOST, upstream.hostHeader());
-                }
-            })
-            .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-            .send(result ->
-            {
-                if (result.getResponse() != null && result.getResponse().getStatus() > 0 && result.getRequestFailure() == null
-                    && (result.isSucceeded() || result.getResponseFailure() == null))
-                {
-                    status.complete(result.getResponse().getStatus());
-                }
-                else
-                {
-                    status.completeExceptionally(result.getFailure());
-                }
-            });
-        return status;
     }
 
     /**

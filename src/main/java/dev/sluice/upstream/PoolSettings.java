@@ -92,11 +92,18 @@ public record PoolSettings(
 
     /**
      * Active health checks: {@code GET path} on every target each interval (jittered by up to a
-     * tenth), healthy when the status is expected.
+     * tenth), healthy when the status is expected; or, with {@code grpcService} set, gRPC's
+     * health-checking protocol ({@link GrpcHealth}), healthy when the target answers SERVING.
+     *
+     * @param grpcService the service asked about ("" for the server as a whole), or null for an HTTP check
      */
     public record HealthCheck(String path, Duration interval, Duration timeout, int healthyThreshold, int unhealthyThreshold,
-                              StatusRanges statuses)
+                              StatusRanges statuses, String grpcService)
     {
+        public HealthCheck(String path, Duration interval, Duration timeout, int healthyThreshold, int unhealthyThreshold, StatusRanges statuses)
+        {
+            this(path, interval, timeout, healthyThreshold, unhealthyThreshold, statuses, null);
+        }
     }
 
     /**

@@ -31,11 +31,14 @@ public final class Pools implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(Pools.class);
 
-    /** Sends one health-check request; completes with the status, or exceptionally. */
+    /**
+     * Sends one health-check request ({@code GET} of the check's path, or gRPC's health check);
+     * completes with the status (200 for a gRPC target that is SERVING), or exceptionally.
+     */
     @FunctionalInterface
     public interface Prober
     {
-        CompletableFuture<Integer> probe(Upstream upstream, Target target, String path, Duration timeout);
+        CompletableFuture<Integer> probe(Upstream upstream, Target target, PoolSettings.HealthCheck check);
     }
 
     private final Clock clock;
@@ -144,7 +147,7 @@ public final class Pools implements AutoCloseable
             CompletableFuture<Integer> result;
             try
             {
-                result = prober.probe(pool.upstream(), member.target, check.path(), check.timeout());
+                result = prober.probe(pool.upstream(), member.target, check);
             }
             catch (RuntimeException x)
             {

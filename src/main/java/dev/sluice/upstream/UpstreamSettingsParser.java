@@ -51,7 +51,12 @@ public final class UpstreamSettingsParser
             Upstream upstream = upstream(reader, name, zone);
             String hostHeader = hostHeader(reader, "upstream." + name + ".host-header");
             boolean http2 = http2(reader, "upstream." + name + ".http-version");
-            if (upstream != null)
+            if (upstream != null && !http2 && upstream.pool().health() != null && upstream.pool().health().grpcService() != null)
+            {
+                reader.problem("Key 'upstream." + name + ".health.type' is grpc but 'upstream." + name + ".http-version' is not 2; allowed: gRPC "
+                    + "health checks only to upstreams with http-version = 2, as gRPC servers speak only HTTP/2.");
+            }
+            else if (upstream != null)
             {
                 upstreams.put(name, upstream.withHostHeader(hostHeader).withHttp2(http2));
             }
@@ -299,7 +304,44 @@ public final class UpstreamSettingsParser
         int healthy = reader.integer(prefix + "health.healthy-threshold", 2, 1, 100);
         int unhealthy = reader.integer(prefix + "health.unhealthy-threshold", 3, 1, 100);
         StatusRanges statuses = statuses(reader, prefix + "health.statuses", "200-399");
-        if (path != null)
+        String type = reader.optional(prefix + "health.type").map(String::strip).orElse("http");
+        String grpcService = reader.optional(prefix + "health.grpc-service").orElse(null);
+        if (!type.equals("http") && !type.equals("grpc"))
+        {
+            reader.invalid(prefix + "health.type", type, "http (GET of health.path) or grpc (gRPC's health-checking protocol)");
+        }
+        else if (type.equals("grpc"))
+        {
+            if (path != null)
+            {
+                reader.problem("Key '" + prefix + "health.path' is set with '" + prefix + "health.type' = grpc; allowed: no path, as a gRPC check "
+                    + "calls " + GrpcHealth.PATH + ".");
+            }
+            else if (reader.isSet(prefix + "health.statuses"))
+            {
+                reader.problem("Key '" + prefix + "health.statuses' is set with '" + prefix + "health.type' = grpc; allowed: no statuses, as a gRPC "
+                    + "target is healthy when it answers SERVING.");
+            }
+            else if (grpcService != null && (grpcService.length() > 200 || grpcService.chars().anyMatch(c -> c <= 0x20 || c >= 0x7f)))
+            {
+                reader.invalid(prefix + "health.grpc-service", grpcService, "a gRPC service name such as acme.orders.v1.OrderService (empty for the whole server)");
+            }
+            else if (timeout.compareTo(interval) > 0)
+            {
+                reader.problem("Key '" + prefix + "health.timeout' (" + timeout.toMillis() + " ms) is longer than '" + prefix
+                    + "health.interval' (" + interval.toMillis() + " ms); allowed: a timeout no longer than the interval.");
+            }
+            else
+            {
+                health = new PoolSettings.HealthCheck(GrpcHealth.PATH, interval, timeout, healthy, unhealthy, statuses, grpcService == null ? "" : grpcService);
+            }
+        }
+        else if (grpcService != null)
+        {
+            reader.problem("Key '" + prefix + "health.grpc-service' is set but '" + prefix + "health.type' is not grpc; allowed: grpc-service only with "
+                + "health.type = grpc.");
+        }
+        if (path != null && type.equals("http"))
         {
             if (!path.startsWith("/") || path.contains("#") || path.chars().anyMatch(c -> c <= 0x20 || c >= 0x7f))
             {

@@ -493,6 +493,77 @@ class GrpcProxyTest
         }
     }
 
+    @Test
+    void grpcHealthChecksTakeATargetOutWhileItIsNotServing() throws Exception
+    {
+        io.grpc.protobuf.services.HealthStatusManager health = new io.grpc.protobuf.services.HealthStatusManager();
+        Server checked = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .addService(new Echo())
+            .addService(health.getHealthService())
+            .build()
+            .start();
+        health.setStatus("grpc.testing.SimpleService", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+        try (SluiceUnderTest watched = SluiceUnderTest.startAsLauncher("""
+                server.h2c = true
+                admin.token = demo:admin-token-for-the-test
+                upstream.checked.url = http://127.0.0.1:%d
+                upstream.checked.http-version = 2
+                upstream.checked.health.type = grpc
+                upstream.checked.health.grpc-service = grpc.testing.SimpleService
+                upstream.checked.health.interval = 100ms
+                upstream.checked.health.timeout = 100ms
+                upstream.checked.health.healthy-threshold = 1
+                upstream.checked.health.unhealthy-threshold = 1
+                route.simple.path = /grpc.testing.SimpleService
+                route.simple.upstream = checked
+                """.formatted(checked.getPort())))
+        {
+            assertEquals("healthy", awaitState(watched, "healthy"));
+            health.setStatus("grpc.testing.SimpleService", io.grpc.health.v1.HealthCheckResponse.ServingStatus.NOT_SERVING);
+            assertEquals("unhealthy", awaitState(watched, "unhealthy"));
+            ManagedChannel toWatched = NettyChannelBuilder.forAddress("127.0.0.1", watched.port()).usePlaintext().build();
+            try
+            {
+                // No target left to take the call: Sluice's own refusal, as a gRPC status.
+                StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+                    () -> SimpleServiceGrpc.newBlockingStub(toWatched).withDeadlineAfter(10, TimeUnit.SECONDS).unaryRpc(request("hi")));
+                assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.getStatus().toString());
+                health.setStatus("grpc.testing.SimpleService", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+                assertEquals("healthy", awaitState(watched, "healthy"));
+                assertEquals("echo: back", SimpleServiceGrpc.newBlockingStub(toWatched).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .unaryRpc(request("back")).getResponseMessage());
+            }
+            finally
+            {
+                toWatched.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+        finally
+        {
+            checked.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The state of the upstream's only target in the admin view once it is {@code wanted}, or the last one seen after 10 s. */
+    private static String awaitState(SluiceUnderTest sluice, String wanted) throws Exception
+    {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        String state = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline)
+        {
+            java.net.http.HttpResponse<String> view = http.send(java.net.http.HttpRequest.newBuilder(sluice.uri("/-/admin/upstreams"))
+                .header("Authorization", "Bearer admin-token-for-the-test").build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            state = JSON.readTree(view.body()).get("targets").get(0).get("state").asText();
+            if (state.equals(wanted))
+            {
+                return state;
+            }
+            Thread.sleep(50);
+        }
+        return state;
+    }
+
     /** A unary call to any method name through Sluice, with the test service's messages. */
     private static SimpleResponse call(String method, Metadata headers)
     {

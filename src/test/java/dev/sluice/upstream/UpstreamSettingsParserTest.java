@@ -133,6 +133,28 @@ class UpstreamSettingsParserTest
             problems("upstream.api.targets = http://a:1\nupstream.api.health.path = /h\nupstream.api.health.interval = 1s\nupstream.api.health.timeout = 5s\n"));
         assertEquals(List.of("Key 'upstream.api.health.statuses' has value '200-99'; allowed: status codes and ranges within 100-599, such as 200-399, 404."),
             problems("upstream.api.targets = http://a:1\nupstream.api.health.path = /h\nupstream.api.health.statuses = 200-99\n"));
+        String grpc = "upstream.api.targets = http://a:1\nupstream.api.http-version = 2\nupstream.api.health.type = grpc\n";
+        assertEquals(List.of("Key 'upstream.api.health.type' has value 'tcp'; allowed: http (GET of health.path) or grpc (gRPC's health-checking protocol)."),
+            problems("upstream.api.targets = http://a:1\nupstream.api.health.type = tcp\n"));
+        assertEquals(List.of("Key 'upstream.api.health.path' is set with 'upstream.api.health.type' = grpc; allowed: no path, as a gRPC check calls "
+                + "/grpc.health.v1.Health/Check."),
+            problems(grpc + "upstream.api.health.path = /h\n"));
+        assertEquals(List.of("Key 'upstream.api.health.statuses' is set with 'upstream.api.health.type' = grpc; allowed: no statuses, as a gRPC target "
+                + "is healthy when it answers SERVING."),
+            problems(grpc + "upstream.api.health.statuses = 200\n"));
+        assertEquals(List.of("Key 'upstream.api.health.grpc-service' has value 'a b'; allowed: a gRPC service name such as "
+                + "acme.orders.v1.OrderService (empty for the whole server)."),
+            problems(grpc + "upstream.api.health.grpc-service = a b\n"));
+        assertEquals(List.of("Key 'upstream.api.health.grpc-service' is set but 'upstream.api.health.type' is not grpc; allowed: grpc-service only "
+                + "with health.type = grpc."),
+            problems("upstream.api.targets = http://a:1\nupstream.api.health.path = /h\nupstream.api.health.grpc-service = x\n"));
+        assertEquals(List.of("Key 'upstream.api.health.type' is grpc but 'upstream.api.http-version' is not 2; allowed: gRPC health checks only to "
+                + "upstreams with http-version = 2, as gRPC servers speak only HTTP/2."),
+            problems("upstream.api.targets = http://a:1\nupstream.api.health.type = grpc\n"));
+        PoolSettings.HealthCheck check = parse(grpc + "upstream.api.health.grpc-service = acme.v1.Orders\n").upstream("api").pool().health();
+        assertEquals("acme.v1.Orders", check.grpcService());
+        assertEquals("/grpc.health.v1.Health/Check", check.path());
+        assertEquals("", parse(grpc).upstream("api").pool().health().grpcService(), "the server as a whole");
         assertEquals(List.of("Key 'upstream.api.outlier.max-ejection-percent' has value '150%'; allowed: a percentage from 0% to 100%."),
             problems("upstream.api.targets = http://a:1\nupstream.api.outlier.max-ejection-percent = 150%\n"));
         assertEquals(List.of("Key 'route.api.retry-on' has value '404'; allowed: connect-failure, reset, timeout and status codes 500-599."),
