@@ -97,7 +97,7 @@ final class HealthProbe implements Pools.Prober
                     }
                     else
                     {
-                        status.completeExceptionally(new IllegalStateException(why));
+                        status.completeExceptionally(new Pools.CheckFailed(why));
                     }
                 }
             });

@@ -178,9 +178,22 @@ public final class Pools implements AutoCloseable
         }
     }
 
+    /** A check that got an answer saying the target is not fit; its message, written by Sluice, says why. */
+    public static final class CheckFailed extends Exception
+    {
+        public CheckFailed(String why)
+        {
+            super(why, null, false, false);
+        }
+    }
+
     private static String describe(Throwable failure)
     {
         Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof CheckFailed)
+        {
+            return cause.getMessage();
+        }
         if (cause instanceof java.util.concurrent.TimeoutException)
         {
             return "timed out";

@@ -510,17 +510,28 @@ class GrpcProxyTest
                 upstream.checked.http-version = 2
                 upstream.checked.health.type = grpc
                 upstream.checked.health.grpc-service = grpc.testing.SimpleService
-                upstream.checked.health.interval = 100ms
-                upstream.checked.health.timeout = 100ms
+                upstream.checked.health.interval = 300ms
+                upstream.checked.health.timeout = 300ms
                 upstream.checked.health.healthy-threshold = 1
                 upstream.checked.health.unhealthy-threshold = 1
                 route.simple.path = /grpc.testing.SimpleService
                 route.simple.upstream = checked
                 """.formatted(checked.getPort())))
         {
-            assertEquals("healthy", awaitState(watched, "healthy"));
-            health.setStatus("grpc.testing.SimpleService", io.grpc.health.v1.HealthCheckResponse.ServingStatus.NOT_SERVING);
-            assertEquals("unhealthy", awaitState(watched, "unhealthy"));
+            assertEquals("true", awaitTarget(watched, "health_check_passing", "true"), "a check passed");
+            try (LogCapture logs = LogCapture.start())
+            {
+                health.setStatus("grpc.testing.SimpleService", io.grpc.health.v1.HealthCheckResponse.ServingStatus.NOT_SERVING);
+                assertEquals("unhealthy", awaitTarget(watched, "state", "unhealthy"));
+                String reason = "is unhealthy: 1 health checks failed (last: serving status NOT_SERVING)";
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (!logs.text().contains(reason) && System.nanoTime() < deadline)
+                {
+                    // The pool's state changes just before it says so.
+                    Thread.sleep(20);
+                }
+                assertTrue(logs.text().contains(reason), "the log:\n" + logs.text());
+            }
             ManagedChannel toWatched = NettyChannelBuilder.forAddress("127.0.0.1", watched.port()).usePlaintext().build();
             try
             {
@@ -529,7 +540,7 @@ class GrpcProxyTest
                     () -> SimpleServiceGrpc.newBlockingStub(toWatched).withDeadlineAfter(10, TimeUnit.SECONDS).unaryRpc(request("hi")));
                 assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.getStatus().toString());
                 health.setStatus("grpc.testing.SimpleService", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
-                assertEquals("healthy", awaitState(watched, "healthy"));
+                assertEquals("healthy", awaitTarget(watched, "state", "healthy"));
                 assertEquals("echo: back", SimpleServiceGrpc.newBlockingStub(toWatched).withDeadlineAfter(10, TimeUnit.SECONDS)
                     .unaryRpc(request("back")).getResponseMessage());
             }
@@ -544,8 +555,8 @@ class GrpcProxyTest
         }
     }
 
-    /** The state of the upstream's only target in the admin view once it is {@code wanted}, or the last one seen after 10 s. */
-    private static String awaitState(SluiceUnderTest sluice, String wanted) throws Exception
+    /** A field of the upstream's only target in the admin view once it is {@code wanted}, or the last value seen after 10 s. */
+    private static String awaitTarget(SluiceUnderTest sluice, String field, String wanted) throws Exception
     {
         java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
         String state = null;
@@ -554,7 +565,7 @@ class GrpcProxyTest
         {
             java.net.http.HttpResponse<String> view = http.send(java.net.http.HttpRequest.newBuilder(sluice.uri("/-/admin/upstreams"))
                 .header("Authorization", "Bearer admin-token-for-the-test").build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-            state = JSON.readTree(view.body()).get("targets").get(0).get("state").asText();
+            state = JSON.readTree(view.body()).get("targets").get(0).get(field).asText();
             if (state.equals(wanted))
             {
                 return state;
