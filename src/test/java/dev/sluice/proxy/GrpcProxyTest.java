@@ -257,10 +257,7 @@ class GrpcProxyTest
     void clientStreamingSendsEveryMessageUpstream() throws Exception
     {
         Answers answers = new Answers();
-        StreamObserver<SimpleRequest> requests = SimpleServiceGrpc.newStub(channel)
-            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(withKey()))
-            .withDeadlineAfter(10, TimeUnit.SECONDS)
-            .clientStreamingRpc(answers);
+        StreamObserver<SimpleRequest> requests = streaming().clientStreamingRpc(answers);
         for (int i = 0; i < 200; i++)
         {
             requests.onNext(request("m" + i));
@@ -276,10 +273,7 @@ class GrpcProxyTest
         // Each answer is awaited before the next message goes: nothing on the way may hold either
         // direction until the other ends.
         Answers answers = new Answers();
-        StreamObserver<SimpleRequest> requests = SimpleServiceGrpc.newStub(channel)
-            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(withKey()))
-            .withDeadlineAfter(20, TimeUnit.SECONDS)
-            .bidiStreamingRpc(answers);
+        StreamObserver<SimpleRequest> requests = streaming().bidiStreamingRpc(answers);
         for (int i = 0; i < 20; i++)
         {
             requests.onNext(request("ping " + i));
@@ -344,15 +338,10 @@ class GrpcProxyTest
                 route.simple.upstream = secure
                 """.formatted(secure.getPort(), pki.path("server.pem"))))
         {
-            ManagedChannel toTls = NettyChannelBuilder.forAddress("127.0.0.1", tls.port()).usePlaintext().build();
-            try
+            try (Channel toTls = Channel.plaintext(tls.port()))
             {
-                SimpleResponse response = SimpleServiceGrpc.newBlockingStub(toTls).withDeadlineAfter(10, TimeUnit.SECONDS).unaryRpc(request("sealed"));
+                SimpleResponse response = toTls.blocking().unaryRpc(request("sealed"));
                 assertEquals("echo: sealed", response.getResponseMessage());
-            }
-            finally
-            {
-                toTls.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
         }
         finally
@@ -380,17 +369,12 @@ class GrpcProxyTest
         try (dev.sluice.launcher.SluiceServer server = dev.sluice.launcher.SluiceServer.start(SluiceUnderTest.WEBAPP, config, "127.0.0.1", 0,
             java.time.Duration.ofSeconds(5), tls))
         {
-            ManagedChannel secure = NettyChannelBuilder.forAddress("127.0.0.1", server.httpsUri().getPort())
+            try (Channel secure = new Channel(NettyChannelBuilder.forAddress("127.0.0.1", server.httpsUri().getPort())
                 .sslContext(io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.forClient().trustManager(pem[0].toFile()).build())
-                .build();
-            try
+                .build()))
             {
-                SimpleResponse response = SimpleServiceGrpc.newBlockingStub(secure).withDeadlineAfter(10, TimeUnit.SECONDS).unaryRpc(request("over tls"));
+                SimpleResponse response = secure.blocking().unaryRpc(request("over tls"));
                 assertEquals("echo: over tls", response.getResponseMessage());
-            }
-            finally
-            {
-                secure.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
         }
     }
@@ -424,16 +408,11 @@ class GrpcProxyTest
                  """.formatted(http11.url())))
         {
             http11.script("/grpc.testing.SimpleService/UnaryRpc", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi");
-            ManagedChannel toOld = NettyChannelBuilder.forAddress("127.0.0.1", oneOne.port()).usePlaintext().build();
-            try
+            try (Channel toOld = Channel.plaintext(oneOne.port()))
             {
                 StatusRuntimeException failure = assertThrows(StatusRuntimeException.class,
-                    () -> SimpleServiceGrpc.newBlockingStub(toOld).withDeadlineAfter(10, TimeUnit.SECONDS).unaryRpc(request("hi")));
+                    () -> toOld.blocking().unaryRpc(request("hi")));
                 assertEquals(Status.Code.UNAVAILABLE, failure.getStatus().getCode(), failure.getStatus().toString());
-            }
-            finally
-            {
-                toOld.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
         }
     }
@@ -451,16 +430,10 @@ class GrpcProxyTest
                  route.simple.upstream = grpc
                  """.formatted(collector.endpoint(), upstream.getPort())))
         {
-            ManagedChannel toTraced = NettyChannelBuilder.forAddress("127.0.0.1", traced.port()).usePlaintext().build();
-            try
+            try (Channel toTraced = Channel.plaintext(traced.port()))
             {
-                assertThrows(StatusRuntimeException.class, () -> SimpleServiceGrpc.newBlockingStub(toTraced)
-                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(withId(new Metadata(), "grpc-traced")))
-                    .withDeadlineAfter(10, TimeUnit.SECONDS).unaryRpc(request("fail")));
-            }
-            finally
-            {
-                toTraced.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+                assertThrows(StatusRuntimeException.class, () -> toTraced.blocking()
+                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(withId(new Metadata(), "grpc-traced"))).unaryRpc(request("fail")));
             }
             String traceId = SEEN.get("grpc-traced").get(Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER)).substring(3, 35);
             dev.sluice.testing.OtlpReceiver.Received server = collector.trace(traceId, 2).stream()
@@ -510,10 +483,10 @@ class GrpcProxyTest
                 upstream.checked.http-version = 2
                 upstream.checked.health.type = grpc
                 upstream.checked.health.grpc-service = grpc.testing.SimpleService
-                upstream.checked.health.interval = 300ms
-                upstream.checked.health.timeout = 300ms
+                upstream.checked.health.interval = 500ms
+                upstream.checked.health.timeout = 500ms
                 upstream.checked.health.healthy-threshold = 1
-                upstream.checked.health.unhealthy-threshold = 1
+                upstream.checked.health.unhealthy-threshold = 2
                 route.simple.path = /grpc.testing.SimpleService
                 route.simple.upstream = checked
                 """.formatted(checked.getPort())))
@@ -523,7 +496,7 @@ class GrpcProxyTest
             {
                 health.setStatus("grpc.testing.SimpleService", io.grpc.health.v1.HealthCheckResponse.ServingStatus.NOT_SERVING);
                 assertEquals("unhealthy", awaitTarget(watched, "state", "unhealthy"));
-                String reason = "is unhealthy: 1 health checks failed (last: serving status NOT_SERVING)";
+                String reason = "is unhealthy: 2 health checks failed (last: serving status NOT_SERVING)";
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
                 while (!logs.text().contains(reason) && System.nanoTime() < deadline)
                 {
@@ -532,21 +505,16 @@ class GrpcProxyTest
                 }
                 assertTrue(logs.text().contains(reason), "the log:\n" + logs.text());
             }
-            ManagedChannel toWatched = NettyChannelBuilder.forAddress("127.0.0.1", watched.port()).usePlaintext().build();
-            try
+            try (Channel toWatched = Channel.plaintext(watched.port()))
             {
                 // No target left to take the call: Sluice's own refusal, as a gRPC status.
                 StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
-                    () -> SimpleServiceGrpc.newBlockingStub(toWatched).withDeadlineAfter(10, TimeUnit.SECONDS).unaryRpc(request("hi")));
+                    () -> toWatched.blocking().unaryRpc(request("hi")));
                 assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.getStatus().toString());
                 health.setStatus("grpc.testing.SimpleService", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
                 assertEquals("healthy", awaitTarget(watched, "state", "healthy"));
-                assertEquals("echo: back", SimpleServiceGrpc.newBlockingStub(toWatched).withDeadlineAfter(10, TimeUnit.SECONDS)
+                assertEquals("echo: back", toWatched.blocking()
                     .unaryRpc(request("back")).getResponseMessage());
-            }
-            finally
-            {
-                toWatched.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
         }
         finally
@@ -582,6 +550,33 @@ class GrpcProxyTest
             io.grpc.ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers)),
             SimpleServiceGrpc.getUnaryRpcMethod().toBuilder().setFullMethodName(method).build(),
             io.grpc.CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), request("hi"));
+    }
+
+    /** A gRPC channel to Sluice, shut down when closed. */
+    private record Channel(ManagedChannel channel) implements AutoCloseable
+    {
+        static Channel plaintext(int port)
+        {
+            return new Channel(NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build());
+        }
+
+        SimpleServiceGrpc.SimpleServiceBlockingStub blocking()
+        {
+            return SimpleServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() throws InterruptedException
+        {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The shared channel's asynchronous stub with the API key, for streaming calls. */
+    private static SimpleServiceGrpc.SimpleServiceStub streaming()
+    {
+        return SimpleServiceGrpc.newStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(withKey()))
+            .withDeadlineAfter(20, TimeUnit.SECONDS);
     }
 
     /** Collects what a stream answered, then "completed" or the failure. */
