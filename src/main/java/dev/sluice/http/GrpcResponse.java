@@ -17,6 +17,7 @@ import jakarta.servlet.http.HttpServletResponseWrapper;
 public final class GrpcResponse extends HttpServletResponseWrapper
 {
     /** gRPC status codes (grpc/doc/statuscodes.md). */
+    static final int UNKNOWN = 2;
     static final int INVALID_ARGUMENT = 3;
     static final int DEADLINE_EXCEEDED = 4;
     static final int PERMISSION_DENIED = 7;
@@ -25,7 +26,6 @@ public final class GrpcResponse extends HttpServletResponseWrapper
     static final int INTERNAL = 13;
     static final int UNAVAILABLE = 14;
     static final int UNAUTHENTICATED = 16;
-    static final int UNKNOWN = 2;
 
     /** The HTTP status of the refusal written, or 0 while none was. */
     private int refusedStatus;
@@ -50,7 +50,7 @@ public final class GrpcResponse extends HttpServletResponseWrapper
             return response;
         }
         char next = type.length() > 16 ? type.charAt(16) : ';';
-        return next == ';' || next == '+' || next == ' ' ? new GrpcResponse(response) : response;
+        return next == ';' || next == '+' ? new GrpcResponse(response) : response;
     }
 
     /** The refusal's HTTP status once one was written, so that logs and metrics count it as such. */

@@ -246,7 +246,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private void warnIfHttp11(Exchange exchange)
     {
         String name = exchange.routeMatch().route().upstream();
-        dev.sluice.upstream.Upstream upstream = name == null ? null : exchange.settings().upstream(name);
+        Upstream upstream = name == null ? null : exchange.settings().upstream(name);
         if (upstream != null && !upstream.http2() && grpcOverHttp11.add(name))
         {
             LOG.warn("gRPC calls on route '{}' go to upstream '{}' over HTTP/1.1, which gRPC servers do not take; set upstream.{}.http-version = 2",

@@ -5,7 +5,6 @@ import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Supplier;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -75,31 +74,23 @@ final class Trailers
             return false;
         }
         String protocol = clientRequest.getProtocol();
-        return "HTTP/2.0".equals(protocol) || "HTTP/3.0".equals(protocol) || ("HTTP/1.1".equals(protocol) && acceptedBy(clientRequest));
+        return "HTTP/2.0".equals(protocol) || ("HTTP/1.1".equals(protocol) && acceptedBy(clientRequest));
     }
 
     /**
      * Hands the client response a supplier the container asks when the answer ends, which is after
      * the upstream's trailers arrived (the exchange completes only when the upstream's answer has).
-     * Returns false when the container cannot send trailers on this response.
      */
-    static boolean pass(HttpServletResponse proxyResponse, Response serverResponse, Set<String> hidden)
+    static void pass(HttpServletResponse proxyResponse, Response serverResponse, Set<String> hidden)
     {
         try
         {
-            proxyResponse.setTrailerFields(supplier(serverResponse, hidden));
-            return true;
+            proxyResponse.setTrailerFields(() -> passing(serverResponse.getTrailers(), hidden));
         }
         catch (IllegalStateException x)
         {
-            // Committed already, or a protocol the container sends no trailers on.
-            return false;
+            // Committed already, or a protocol the container sends no trailers on: the answer goes without.
         }
-    }
-
-    static Supplier<Map<String, String>> supplier(Response serverResponse, Set<String> hidden)
-    {
-        return () -> passing(serverResponse.getTrailers(), hidden);
     }
 
     /** The trailers that pass, repeated names joined with ", " (the servlet API takes one value per name); null for none. */

@@ -260,6 +260,66 @@ public final class UpstreamSettingsParser
         }
     }
 
+    /** {@code upstream.<name>.health.*}: null unless a path or {@code type = grpc} turns checks on, or when a key is wrong. */
+    private static PoolSettings.HealthCheck healthCheck(ConfigReader reader, String prefix)
+    {
+        String path = reader.optional(prefix + "health.path").orElse(null);
+        Duration interval = reader.positiveDuration(prefix + "health.interval", Duration.ofSeconds(10));
+        Duration timeout = reader.positiveDuration(prefix + "health.timeout", Duration.ofSeconds(2));
+        int healthy = reader.integer(prefix + "health.healthy-threshold", 2, 1, 100);
+        int unhealthy = reader.integer(prefix + "health.unhealthy-threshold", 3, 1, 100);
+        StatusRanges statuses = statuses(reader, prefix + "health.statuses", "200-399");
+        String type = reader.optional(prefix + "health.type").map(String::strip).orElse("http");
+        String grpcService = reader.optional(prefix + "health.grpc-service").orElse(null);
+        boolean grpc = type.equals("grpc");
+        if (!grpc && !type.equals("http"))
+        {
+            reader.invalid(prefix + "health.type", type, "http (GET of health.path) or grpc (gRPC's health-checking protocol)");
+            return null;
+        }
+        if (!grpc && grpcService != null)
+        {
+            reader.problem("Key '" + prefix + "health.grpc-service' is set but '" + prefix + "health.type' is not grpc; allowed: grpc-service only with "
+                + "health.type = grpc.");
+            return null;
+        }
+        if (!grpc && path == null)
+        {
+            return null;
+        }
+        if (grpc && path != null)
+        {
+            reader.problem("Key '" + prefix + "health.path' is set with '" + prefix + "health.type' = grpc; allowed: no path, as a gRPC check "
+                + "calls " + GrpcHealth.PATH + ".");
+            return null;
+        }
+        if (grpc && reader.isSet(prefix + "health.statuses"))
+        {
+            reader.problem("Key '" + prefix + "health.statuses' is set with '" + prefix + "health.type' = grpc; allowed: no statuses, as a gRPC "
+                + "target is healthy when it answers SERVING.");
+            return null;
+        }
+        if (grpc && grpcService != null && (grpcService.length() > 200 || grpcService.chars().anyMatch(c -> c <= 0x20 || c >= 0x7f)))
+        {
+            reader.invalid(prefix + "health.grpc-service", grpcService, "a gRPC service name such as acme.orders.v1.OrderService (empty for the whole server)");
+            return null;
+        }
+        if (!grpc && (!path.startsWith("/") || path.contains("#") || path.chars().anyMatch(c -> c <= 0x20 || c >= 0x7f)))
+        {
+            reader.invalid(prefix + "health.path", path, "a path starting with /, such as /healthz, without spaces");
+            return null;
+        }
+        if (timeout.compareTo(interval) > 0)
+        {
+            reader.problem("Key '" + prefix + "health.timeout' (" + timeout.toMillis() + " ms) is longer than '" + prefix
+                + "health.interval' (" + interval.toMillis() + " ms); allowed: a timeout no longer than the interval.");
+            return null;
+        }
+        return grpc
+            ? new PoolSettings.HealthCheck(GrpcHealth.PATH, interval, timeout, healthy, unhealthy, statuses, grpcService == null ? "" : grpcService)
+            : new PoolSettings.HealthCheck(path, interval, timeout, healthy, unhealthy, statuses);
+    }
+
     private static PoolSettings pool(ConfigReader reader, String prefix)
     {
         PoolSettings.Balance balance = PoolSettings.Balance.ROUND_ROBIN;
@@ -297,66 +357,7 @@ public final class UpstreamSettingsParser
         int zoneMinAvailable = reader.percent(prefix + "zone.min-available", 50);
         int zoneMaxInFlight = reader.integer(prefix + "zone.max-in-flight", 0, 0, 1_000_000);
 
-        PoolSettings.HealthCheck health = null;
-        String path = reader.optional(prefix + "health.path").orElse(null);
-        Duration interval = reader.positiveDuration(prefix + "health.interval", Duration.ofSeconds(10));
-        Duration timeout = reader.positiveDuration(prefix + "health.timeout", Duration.ofSeconds(2));
-        int healthy = reader.integer(prefix + "health.healthy-threshold", 2, 1, 100);
-        int unhealthy = reader.integer(prefix + "health.unhealthy-threshold", 3, 1, 100);
-        StatusRanges statuses = statuses(reader, prefix + "health.statuses", "200-399");
-        String type = reader.optional(prefix + "health.type").map(String::strip).orElse("http");
-        String grpcService = reader.optional(prefix + "health.grpc-service").orElse(null);
-        if (!type.equals("http") && !type.equals("grpc"))
-        {
-            reader.invalid(prefix + "health.type", type, "http (GET of health.path) or grpc (gRPC's health-checking protocol)");
-        }
-        else if (type.equals("grpc"))
-        {
-            if (path != null)
-            {
-                reader.problem("Key '" + prefix + "health.path' is set with '" + prefix + "health.type' = grpc; allowed: no path, as a gRPC check "
-                    + "calls " + GrpcHealth.PATH + ".");
-            }
-            else if (reader.isSet(prefix + "health.statuses"))
-            {
-                reader.problem("Key '" + prefix + "health.statuses' is set with '" + prefix + "health.type' = grpc; allowed: no statuses, as a gRPC "
-                    + "target is healthy when it answers SERVING.");
-            }
-            else if (grpcService != null && (grpcService.length() > 200 || grpcService.chars().anyMatch(c -> c <= 0x20 || c >= 0x7f)))
-            {
-                reader.invalid(prefix + "health.grpc-service", grpcService, "a gRPC service name such as acme.orders.v1.OrderService (empty for the whole server)");
-            }
-            else if (timeout.compareTo(interval) > 0)
-            {
-                reader.problem("Key '" + prefix + "health.timeout' (" + timeout.toMillis() + " ms) is longer than '" + prefix
-                    + "health.interval' (" + interval.toMillis() + " ms); allowed: a timeout no longer than the interval.");
-            }
-            else
-            {
-                health = new PoolSettings.HealthCheck(GrpcHealth.PATH, interval, timeout, healthy, unhealthy, statuses, grpcService == null ? "" : grpcService);
-            }
-        }
-        else if (grpcService != null)
-        {
-            reader.problem("Key '" + prefix + "health.grpc-service' is set but '" + prefix + "health.type' is not grpc; allowed: grpc-service only with "
-                + "health.type = grpc.");
-        }
-        if (path != null && type.equals("http"))
-        {
-            if (!path.startsWith("/") || path.contains("#") || path.chars().anyMatch(c -> c <= 0x20 || c >= 0x7f))
-            {
-                reader.invalid(prefix + "health.path", path, "a path starting with /, such as /healthz, without spaces");
-            }
-            else if (timeout.compareTo(interval) > 0)
-            {
-                reader.problem("Key '" + prefix + "health.timeout' (" + timeout.toMillis() + " ms) is longer than '" + prefix
-                    + "health.interval' (" + interval.toMillis() + " ms); allowed: a timeout no longer than the interval.");
-            }
-            else
-            {
-                health = new PoolSettings.HealthCheck(path, interval, timeout, healthy, unhealthy, statuses);
-            }
-        }
+        PoolSettings.HealthCheck health = healthCheck(reader, prefix);
 
         PoolSettings.Outliers defaults = PoolSettings.DEFAULT_OUTLIERS;
         int failures = reader.integer(prefix + "outlier.consecutive-failures", defaults.consecutiveFailures(), 0, 1000);
