@@ -230,15 +230,12 @@ final class UpstreamClients implements AutoCloseable
      * HTTP/2 only: cleartext with prior knowledge to http:// targets (h2c, as gRPC servers take
      * it), ALPN offering only {@code h2} to https:// ones, so a target that does not speak HTTP/2
      * fails to connect (a 502) rather than being sent HTTP/1.1. The HTTP/2 client takes the
-     * {@link HttpClient}'s executor, scheduler, buffers, timeouts and head sizes when it starts.
+     * {@link HttpClient}'s executor, scheduler, buffers (heap ones, as set below), timeouts and
+     * head sizes when it starts.
      */
     private static HttpClientTransport http2Transport(ClientConnector connector)
     {
-        HTTP2Client http2 = new HTTP2Client(connector);
-        // As for HTTP/1.1 above: heap buffers both ways.
-        http2.setUseInputDirectByteBuffers(false);
-        http2.setUseOutputDirectByteBuffers(false);
-        return new HttpClientTransportOverHTTP2(http2);
+        return new HttpClientTransportOverHTTP2(new HTTP2Client(connector));
     }
 
     /**
