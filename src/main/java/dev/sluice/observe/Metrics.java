@@ -210,6 +210,10 @@ public final class Metrics implements PoolEvents, AutoCloseable
                 meters.rateLimitStoreError().increment();
             }
         }
+        if (exchange.grpcStatus() != null)
+        {
+            meters.grpc(exchange.grpcStatus()).increment();
+        }
         if (exchange.attempts() > 1)
         {
             meters.retries.increment(exchange.attempts() - 1);
@@ -379,6 +383,30 @@ public final class Metrics implements PoolEvents, AutoCloseable
         registry.close();
     }
 
+    /** gRPC's status codes by number (grpc/doc/statuscodes.md), as metric labels. */
+    private static final String[] GRPC_CODES = {"ok", "cancelled", "unknown", "invalid_argument", "deadline_exceeded", "not_found",
+        "already_exists", "permission_denied", "resource_exhausted", "failed_precondition", "aborted", "out_of_range", "unimplemented",
+        "internal", "unavailable", "data_loss", "unauthenticated"};
+
+    static String grpcCode(String status)
+    {
+        if (status.length() == 1 || status.length() == 2)
+        {
+            int code = 0;
+            for (int i = 0; i < status.length(); i++)
+            {
+                char c = status.charAt(i);
+                if (c < '0' || c > '9')
+                {
+                    return "other";
+                }
+                code = code * 10 + (c - '0');
+            }
+            return code < GRPC_CODES.length ? GRPC_CODES[code] : "other";
+        }
+        return "other";
+    }
+
     /** The meters of one route (and consumer), made once. */
     private final class RouteMeters
     {
@@ -392,6 +420,7 @@ public final class Metrics implements PoolEvents, AutoCloseable
         private final Map<String, Counter> cache = new ConcurrentHashMap<>();
         private final Map<String, Counter[]> auth = new ConcurrentHashMap<>();
         private final Map<String, Counter> rateLimit = new ConcurrentHashMap<>();
+        private final Map<String, Counter> grpc = new ConcurrentHashMap<>();
 
         RouteMeters(String route, String consumer)
         {
@@ -440,6 +469,15 @@ public final class Metrics implements PoolEvents, AutoCloseable
             return counter != null ? counter : rateLimit.computeIfAbsent(result, key -> Counter.builder("sluice.ratelimit.decisions")
                 .description("Rate-limit decisions (a store failure counts as what its failure policy decided)")
                 .tags("route", route, "result", key.endsWith("allowed") ? "allowed" : "refused").register(registry));
+        }
+
+        /** @param status a gRPC call's grpc-status as it came: its code's name is the label, anything else "other" (bounded) */
+        Counter grpc(String status)
+        {
+            String code = grpcCode(status);
+            Counter counter = grpc.get(code);
+            return counter != null ? counter : grpc.computeIfAbsent(code, key -> Counter.builder("sluice.grpc.calls")
+                .description("gRPC calls answered, by route and gRPC status").tags("route", route, "grpc_status", key).register(registry));
         }
 
         Counter rateLimitStoreError()

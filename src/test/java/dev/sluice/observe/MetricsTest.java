@@ -95,6 +95,19 @@ class MetricsTest
     }
 
     @Test
+    void grpcStatusLabelsAreTheCodesNamesAndNothingElse()
+    {
+        assertEquals("ok", Metrics.grpcCode("0"));
+        assertEquals("unavailable", Metrics.grpcCode("14"));
+        assertEquals("unauthenticated", Metrics.grpcCode("16"));
+        // What an upstream may send otherwise is one label, so it cannot grow the series.
+        for (String odd : new String[] {"17", "99", "007", "-1", "", "ok", "1x"})
+        {
+            assertEquals("other", Metrics.grpcCode(odd), odd);
+        }
+    }
+
+    @Test
     void countsWhatTheTrafficDid() throws Exception
     {
         try (PoolTarget a = PoolTarget.start("a"); PoolTarget b = PoolTarget.start("b");

@@ -112,6 +112,7 @@ class GrpcProxyTest
             route.limited.upstream = grpc
             route.limited.rate-limit = 1/m
             route.limited.rate-limit.by = ip
+            admin.token = demo:admin-token-for-the-test
             """.formatted(upstream.getPort(), HexFormat.of().formatHex(ApiKeys.sha256(KEY)), closedPort()));
         channel = NettyChannelBuilder.forAddress("127.0.0.1", sluice.port()).usePlaintext().build();
     }
@@ -198,6 +199,12 @@ class GrpcProxyTest
             assertEquals("stopped after 2", late.getStatus().getDescription());
             assertEquals("10", JSON.readTree(logs.accessLine("grpc-late")).get("grpc_status").asText(), "ABORTED");
         }
+        // The metrics count calls by their gRPC status, which the HTTP status (200) does not show.
+        java.net.http.HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+            sluice.uri("/-/metrics")).header("Authorization", "Bearer admin-token-for-the-test").build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        dev.sluice.testing.PrometheusText scraped = dev.sluice.testing.PrometheusText.parse(metrics.body(), false);
+        assertTrue(scraped.value("sluice_grpc_calls_total", "route", "simple", "grpc_status", "failed_precondition") >= 1, metrics.body());
+        assertTrue(scraped.value("sluice_grpc_calls_total", "route", "simple", "grpc_status", "aborted") >= 1, metrics.body());
     }
 
     private static Metadata withId(Metadata headers, String requestId)
