@@ -1,4 +1,4 @@
-// The one place that writes Sluice's own responses: application/problem+json (RFC 9457).
+// The one place that writes Sluice's own responses: application/problem+json (RFC 9457), or a gRPC status for a gRPC call.
 package dev.sluice.http;
 
 import java.io.IOException;
@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes a problem document with {@code type}, {@code title}, {@code status}, {@code detail} and
  * the request id. The detail is written by Sluice, never copied from an exception, so no stack
- * trace, upstream address or secret reaches a client.
+ * trace, upstream address or secret reaches a client. A gRPC call's response ({@link GrpcResponse})
+ * gets the same detail as its {@code grpc-message} instead.
  */
 public final class ProblemWriter
 {
