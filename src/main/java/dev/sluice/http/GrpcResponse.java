@@ -11,7 +11,8 @@ import jakarta.servlet.http.HttpServletResponseWrapper;
  * content-type" and, for 429 and 502-504 alike, {@code UNAVAILABLE}, which their retry policies
  * retry. For a gRPC request ({@link #wrap}) {@link ProblemWriter} answers as Envoy and Kong do for
  * their own replies: HTTP 200, {@code application/grpc}, the status and Sluice's detail in the
- * headers and no body ("trailers-only": one header block that ends the stream). The
+ * headers and no body, ended at once; the status is repeated in trailers for containers that end
+ * a bodiless answer with an empty DATA frame rather than with its header block (Tomcat). The
  * access log and metrics still see the HTTP status the refusal stands for ({@link #getStatus}).
  */
 public final class GrpcResponse extends HttpServletResponseWrapper
@@ -87,10 +88,25 @@ public final class GrpcResponse extends HttpServletResponseWrapper
         refusedStatus = status;
         super.setStatus(HttpServletResponse.SC_OK);
         setContentType("application/grpc");
-        setHeader("grpc-status", Integer.toString(code(status)));
-        if (detail != null)
+        String code = Integer.toString(code(status));
+        String message = detail == null ? null : percentEncoded(detail);
+        setHeader("grpc-status", code);
+        if (message != null)
         {
-            setHeader("grpc-message", percentEncoded(detail));
+            setHeader("grpc-message", message);
+        }
+        // And in trailers: Jetty ends a bodiless answer with its header block, but Tomcat sends an
+        // empty DATA frame to end it, after which gRPC clients read no status from the headers
+        // ("unexpected EOS on empty DATA frame"); trailers they read in either case.
+        try
+        {
+            java.util.Map<String, String> trailers = message == null ? java.util.Map.of("grpc-status", code)
+                : java.util.Map.of("grpc-status", code, "grpc-message", message);
+            setTrailerFields(() -> trailers);
+        }
+        catch (IllegalStateException x)
+        {
+            // A container that sends no trailers on this response: the headers say it.
         }
         // Ended now, as one header block: a streaming client still sending waits for this, and
         // would otherwise have it only once Sluice stopped reading its body (UnreadBodies).

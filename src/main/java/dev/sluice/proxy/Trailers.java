@@ -85,12 +85,43 @@ final class Trailers
     {
         try
         {
-            proxyResponse.setTrailerFields(() -> passing(serverResponse.getTrailers(), hidden));
+            proxyResponse.setTrailerFields(() ->
+            {
+                Map<String, String> passing = passing(serverResponse.getTrailers(), hidden);
+                return passing != null ? passing : trailersOnlyStatus(serverResponse.getHeaders());
+            });
         }
         catch (IllegalStateException x)
         {
             // Committed already, or a protocol the container sends no trailers on: the answer goes without.
         }
+    }
+
+    /**
+     * A gRPC answer with no message has its status in its headers alone ("trailers-only"), which
+     * Sluice passed on with the other headers. Jetty then ends the answer with that header block;
+     * Tomcat ends it with an empty DATA frame, after which gRPC clients find no status at all. So
+     * the status fields are repeated as trailers, which clients read in either case. Null for
+     * answers without a grpc-status.
+     */
+    private static Map<String, String> trailersOnlyStatus(HttpFields headers)
+    {
+        String status = headers.get("grpc-status");
+        if (status == null)
+        {
+            return null;
+        }
+        Map<String, String> trailers = new LinkedHashMap<>();
+        trailers.put("grpc-status", status);
+        for (String name : new String[] {"grpc-message", "grpc-status-details-bin"})
+        {
+            String value = headers.get(name);
+            if (value != null)
+            {
+                trailers.put(name, value);
+            }
+        }
+        return trailers;
     }
 
     /** The trailers that pass, repeated names joined with ", " (the servlet API takes one value per name); null for none. */

@@ -17,7 +17,10 @@ class JettyWarIT extends WarDeploymentContract
     {
         Server server = new Server();
         servers.add(server);
-        ServerConnector connector = new ServerConnector(server);
+        ServerConnector connector = h2c
+            ? new ServerConnector(server, new org.eclipse.jetty.server.HttpConnectionFactory(),
+                new org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory())
+            : new ServerConnector(server);
         connector.setHost("127.0.0.1");
         server.addConnector(connector);
         WebAppContext webapp = new WebAppContext();

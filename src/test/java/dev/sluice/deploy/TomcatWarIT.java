@@ -33,6 +33,10 @@ class TomcatWarIT extends WarDeploymentContract
         {
             tomcat.getConnector().setProperty("maxHttpHeaderSize", String.valueOf(maxHttpHeaderSize));
         }
+        if (h2c)
+        {
+            tomcat.getConnector().addUpgradeProtocol(new org.apache.coyote.http2.Http2Protocol());
+        }
         tomcat.setAddDefaultWebXmlToWebapp(false);
         Context context = tomcat.addWebapp(contextPath, new File(war.toAbsolutePath().toString()).getAbsolutePath());
         if (config != null)

@@ -48,6 +48,9 @@ abstract class WarDeploymentContract
 
     abstract void undeploy() throws Exception;
 
+    /** Whether the next {@link #deploy}'s connector also takes cleartext HTTP/2 (as gRPC clients speak it). */
+    boolean h2c;
+
     @BeforeAll
     void start() throws Exception
     {
@@ -195,6 +198,76 @@ abstract class WarDeploymentContract
         ContentResponse demo = client.newRequest(base + "/account/me").headers(headers -> headers.put("apikey", "sluice-demo-key")).send();
         assertEquals(404, demo.getStatus());
         assertEquals(404, client.GET(base + "/echo/hello").getStatus());
+    }
+
+    @Test
+    void aGrpcCallGoesThroughAtTheRootContextInsideTheContainer() throws Exception
+    {
+        // gRPC clients call /<service>/<method> on the server's root: Sluice deployed as ROOT, on a
+        // connector that takes cleartext HTTP/2, forwarding over HTTP/2 to grpc-java's server.
+        io.grpc.Server service = io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder.forAddress(new java.net.InetSocketAddress("127.0.0.1", 0))
+            .addService(new io.grpc.testing.protobuf.SimpleServiceGrpc.SimpleServiceImplBase()
+            {
+                @Override
+                public void unaryRpc(io.grpc.testing.protobuf.SimpleRequest request,
+                                     io.grpc.stub.StreamObserver<io.grpc.testing.protobuf.SimpleResponse> answer)
+                {
+                    if (request.getRequestMessage().equals("fail"))
+                    {
+                        // Before any message: grpc-java's "trailers-only" answer, the status in the headers alone.
+                        answer.onError(io.grpc.Status.FAILED_PRECONDITION.withDescription("the service refused").asRuntimeException());
+                        return;
+                    }
+                    answer.onNext(io.grpc.testing.protobuf.SimpleResponse.newBuilder().setResponseMessage("echo: " + request.getRequestMessage()).build());
+                    answer.onCompleted();
+                }
+            })
+            .build()
+            .start();
+        Path grpcConfig = Files.createTempFile("sluice-war-grpc", ".properties");
+        io.grpc.ManagedChannel channel = null;
+        try
+        {
+            Files.writeString(grpcConfig, """
+                upstream.grpc.url = http://127.0.0.1:%d
+                upstream.grpc.http-version = 2
+                consumer.ci.api-key.main = demo:war-contract-key-0123
+                route.grpc.path = /grpc.testing.SimpleService
+                route.grpc.upstream = grpc
+                route.grpc.auth = api-key
+                """.formatted(service.getPort()));
+            h2c = true;
+            int root = deploy(war, "", grpcConfig);
+            channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", root).usePlaintext().build();
+            io.grpc.Metadata key = new io.grpc.Metadata();
+            key.put(io.grpc.Metadata.Key.of("apikey", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "war-contract-key-0123");
+            io.grpc.testing.protobuf.SimpleRequest hello = io.grpc.testing.protobuf.SimpleRequest.newBuilder().setRequestMessage("hello").build();
+            assertEquals("echo: hello", io.grpc.testing.protobuf.SimpleServiceGrpc.newBlockingStub(channel)
+                .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(key)).withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+                .unaryRpc(hello).getResponseMessage());
+            io.grpc.ManagedChannel open = channel;
+            io.grpc.StatusRuntimeException failed = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class,
+                () -> io.grpc.testing.protobuf.SimpleServiceGrpc.newBlockingStub(open).withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(key))
+                    .withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+                    .unaryRpc(io.grpc.testing.protobuf.SimpleRequest.newBuilder().setRequestMessage("fail").build()));
+            assertEquals(io.grpc.Status.Code.FAILED_PRECONDITION, failed.getStatus().getCode(), failed.getStatus().toString());
+            assertEquals("the service refused", failed.getStatus().getDescription());
+            io.grpc.StatusRuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class,
+                () -> io.grpc.testing.protobuf.SimpleServiceGrpc.newBlockingStub(open).withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+                    .unaryRpc(hello));
+            assertEquals(io.grpc.Status.Code.UNAUTHENTICATED, refused.getStatus().getCode(), refused.getStatus().toString());
+            assertEquals("This route requires an API key.", refused.getStatus().getDescription());
+        }
+        finally
+        {
+            h2c = false;
+            if (channel != null)
+            {
+                channel.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            service.shutdownNow().awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+            Files.deleteIfExists(grpcConfig);
+        }
     }
 
     private String url(String path)
