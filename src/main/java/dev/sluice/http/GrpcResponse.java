@@ -154,6 +154,39 @@ public final class GrpcResponse extends HttpServletResponseWrapper
         };
     }
 
+    /**
+     * The HTTP status a gRPC status stands for, as Envoy maps them for its outlier detection
+     * (UNAVAILABLE 503, DEADLINE_EXCEEDED 504, INTERNAL and UNKNOWN 500, ...); 500 for a value
+     * that is not a code.
+     */
+    public static int httpStatus(String grpcStatus)
+    {
+        int code;
+        try
+        {
+            code = grpcStatus.length() <= 2 ? Integer.parseInt(grpcStatus) : -1;
+        }
+        catch (NumberFormatException x)
+        {
+            code = -1;
+        }
+        return switch (code)
+        {
+            case 0 -> 200;
+            case 1 -> 499;
+            case 3, 9, 11 -> 400;
+            case 4 -> 504;
+            case 5 -> 404;
+            case 6, 10 -> 409;
+            case 7 -> 403;
+            case 8 -> 429;
+            case 12 -> 501;
+            case 14 -> 503;
+            case 16 -> 401;
+            default -> 500;
+        };
+    }
+
     /** grpc-message's encoding: UTF-8, with bytes outside printable ASCII and '%' as %XX. */
     static String percentEncoded(String text)
     {

@@ -740,7 +740,10 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             }
             else if (status > 0)
             {
-                health = attempts.pool.failureStatus(status) || (result.isFailed() && forwarded) ? Pool.Result.FAILURE : Pool.Result.SUCCESS;
+                // A gRPC service's failure is a 200 with its status in the trailers (or, before any
+                // message, the headers): judged by the HTTP status it stands for, as Envoy does.
+                int judged = status == 200 && proxyResponse instanceof dev.sluice.http.GrpcResponse ? grpcAsHttp(response, status) : status;
+                health = attempts.pool.failureStatus(judged) || (result.isFailed() && forwarded) ? Pool.Result.FAILURE : Pool.Result.SUCCESS;
             }
             else
             {
@@ -790,6 +793,16 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                 return;
             }
             delegate().onComplete(result);
+        }
+
+        private static int grpcAsHttp(Response response, int status)
+        {
+            String grpcStatus = response.getTrailers() != null ? response.getTrailers().get("grpc-status") : null;
+            if (grpcStatus == null)
+            {
+                grpcStatus = response.getHeaders().get("grpc-status");
+            }
+            return grpcStatus == null ? status : dev.sluice.http.GrpcResponse.httpStatus(grpcStatus);
         }
 
         /**

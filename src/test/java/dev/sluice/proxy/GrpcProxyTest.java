@@ -530,6 +530,37 @@ class GrpcProxyTest
         }
     }
 
+    @Test
+    void aServiceAnsweringUnavailableIsEjectedAsAFailingTargetWouldBe() throws Exception
+    {
+        try (SluiceUnderTest watched = SluiceUnderTest.startAsLauncher("""
+                server.h2c = true
+                admin.token = demo:admin-token-for-the-test
+                upstream.flaky.url = http://127.0.0.1:%d
+                upstream.flaky.http-version = 2
+                upstream.flaky.outlier.consecutive-failures = 2
+                upstream.flaky.outlier.max-ejection-percent = 100%%
+                route.simple.path = /grpc.testing.SimpleService
+                route.simple.upstream = flaky
+                """.formatted(upstream.getPort()));
+             Channel toWatched = Channel.plaintext(watched.port()))
+        {
+            // The service's own refusals are answers, not failures of the target.
+            for (int i = 0; i < 3; i++)
+            {
+                assertThrows(StatusRuntimeException.class, () -> toWatched.blocking().unaryRpc(request("fail")));
+            }
+            assertEquals("healthy", awaitTarget(watched, "state", "healthy"));
+            // UNAVAILABLE (in an HTTP 200) stands for a 503: two in a row eject the target.
+            for (int i = 0; i < 2; i++)
+            {
+                StatusRuntimeException down = assertThrows(StatusRuntimeException.class, () -> toWatched.blocking().unaryRpc(request("unavailable")));
+                assertEquals("the service is going down", down.getStatus().getDescription());
+            }
+            assertEquals("ejected", awaitTarget(watched, "state", "ejected"));
+        }
+    }
+
     /** A field of the upstream's only target in the admin view once it is {@code wanted}, or the last value seen after 10 s. */
     private static String awaitTarget(SluiceUnderTest sluice, String field, String wanted) throws Exception
     {
@@ -651,6 +682,11 @@ class GrpcProxyTest
             if (text.equals("fail"))
             {
                 answer.onError(Status.FAILED_PRECONDITION.withDescription("the service refused: fail").asRuntimeException());
+                return;
+            }
+            if (text.equals("unavailable"))
+            {
+                answer.onError(Status.UNAVAILABLE.withDescription("the service is going down").asRuntimeException());
                 return;
             }
             answer.onNext(SimpleResponse.newBuilder().setResponseMessage("echo: " + text).build());
