@@ -28,8 +28,8 @@ public final class GrpcResponse extends HttpServletResponseWrapper
     static final int UNAVAILABLE = 14;
     static final int UNAUTHENTICATED = 16;
 
-    /** The HTTP status of the refusal written, or 0 while none was. */
-    private int refusedStatus;
+    /** The HTTP status of the refusal written, or 0 while none was; read when the exchange closes, often on another thread. */
+    private volatile int refusedStatus;
     /** The call's grpc-status from the upstream's trailers, once they arrived. */
     private volatile String trailerStatus;
 
