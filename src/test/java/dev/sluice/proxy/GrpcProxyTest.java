@@ -261,6 +261,30 @@ class GrpcProxyTest
     }
 
     @Test
+    void aStreamQuietForTheRoutesIdleTimeoutIsEnded() throws Exception
+    {
+        try (SluiceUnderTest quiet = SluiceUnderTest.startAsLauncher("""
+                server.h2c = true
+                upstream.grpc.url = http://127.0.0.1:%d
+                upstream.grpc.http-version = 2
+                route.simple.path = /grpc.testing.SimpleService
+                route.simple.upstream = grpc
+                route.simple.idle-timeout = 500ms
+                """.formatted(upstream.getPort()));
+             Channel toQuiet = Channel.plaintext(quiet.port()))
+        {
+            Iterator<SimpleResponse> stream = toQuiet.blocking().serverStreamingRpc(request("pause"));
+            assertEquals("before the pause", stream.next().getResponseMessage());
+            long start = System.nanoTime();
+            StatusRuntimeException ended = assertThrows(StatusRuntimeException.class, stream::next);
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(millis < 1_400, "ended by the idle timeout, not by the service's next message: " + millis + " ms, " + ended.getStatus());
+            // The answer had begun: the stream is reset, as Envoy does then, which grpc-java reports as CANCELLED.
+            assertEquals(Status.Code.CANCELLED, ended.getStatus().getCode(), ended.getStatus().toString());
+        }
+    }
+
+    @Test
     void clientStreamingSendsEveryMessageUpstream() throws Exception
     {
         Answers answers = new Answers();
@@ -700,6 +724,27 @@ class GrpcProxyTest
             if (text.equals("endless"))
             {
                 endless((io.grpc.stub.ServerCallStreamObserver<SimpleResponse>)answer);
+                return;
+            }
+            if (text.equals("pause"))
+            {
+                // One message, then a pause longer than the quiet route's idle timeout, then another.
+                answer.onNext(SimpleResponse.newBuilder().setResponseMessage("before the pause").build());
+                Thread sender = new Thread(() ->
+                {
+                    try
+                    {
+                        Thread.sleep(1_500);
+                        answer.onNext(SimpleResponse.newBuilder().setResponseMessage("after the pause").build());
+                        answer.onCompleted();
+                    }
+                    catch (InterruptedException | RuntimeException x)
+                    {
+                        // Cancelled meanwhile.
+                    }
+                }, "paused-stream");
+                sender.setDaemon(true);
+                sender.start();
                 return;
             }
             boolean fail = text.endsWith(" then fail");
