@@ -161,16 +161,7 @@ public final class GrpcResponse extends HttpServletResponseWrapper
      */
     public static int httpStatus(String grpcStatus)
     {
-        int code;
-        try
-        {
-            code = grpcStatus.length() <= 2 ? Integer.parseInt(grpcStatus) : -1;
-        }
-        catch (NumberFormatException x)
-        {
-            code = -1;
-        }
-        return switch (code)
+        return switch (parseCode(grpcStatus))
         {
             case 0 -> 200;
             case 1 -> 499;
@@ -185,6 +176,26 @@ public final class GrpcResponse extends HttpServletResponseWrapper
             case 16 -> 401;
             default -> 500;
         };
+    }
+
+    /** A grpc-status value's code, 0 to 16; -1 for anything else (an upstream may send anything). */
+    public static int parseCode(String grpcStatus)
+    {
+        if (grpcStatus.isEmpty() || grpcStatus.length() > 2)
+        {
+            return -1;
+        }
+        int code = 0;
+        for (int i = 0; i < grpcStatus.length(); i++)
+        {
+            char c = grpcStatus.charAt(i);
+            if (c < '0' || c > '9')
+            {
+                return -1;
+            }
+            code = code * 10 + (c - '0');
+        }
+        return code <= UNAUTHENTICATED ? code : -1;
     }
 
     /** grpc-message's encoding: UTF-8, with bytes outside printable ASCII and '%' as %XX. */

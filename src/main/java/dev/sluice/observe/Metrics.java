@@ -390,21 +390,8 @@ public final class Metrics implements PoolEvents, AutoCloseable
 
     static String grpcCode(String status)
     {
-        if (status.length() == 1 || status.length() == 2)
-        {
-            int code = 0;
-            for (int i = 0; i < status.length(); i++)
-            {
-                char c = status.charAt(i);
-                if (c < '0' || c > '9')
-                {
-                    return "other";
-                }
-                code = code * 10 + (c - '0');
-            }
-            return code < GRPC_CODES.length ? GRPC_CODES[code] : "other";
-        }
-        return "other";
+        int code = dev.sluice.http.GrpcResponse.parseCode(status);
+        return code >= 0 ? GRPC_CODES[code] : "other";
     }
 
     /** The meters of one route (and consumer), made once. */
