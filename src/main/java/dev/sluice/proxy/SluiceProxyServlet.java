@@ -994,29 +994,32 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         {
             cache.begin(serverResponse.getStatus(), UpstreamResponseHeaders.stored(serverResponse, exchange, locations), proxyResponse);
         }
-        if (chunkedForClient(clientRequest, serverResponse))
+        if (bodyOfUnknownLength(clientRequest, serverResponse))
         {
-            proxyResponse.setHeader(HttpHeader.TRANSFER_ENCODING.asString(), "chunked");
-        }
-        if (Trailers.passable(clientRequest, serverResponse))
-        {
-            Trailers.pass(proxyResponse, serverResponse, exchange.settings().proxy().hiddenResponseHeaders());
+            if ("HTTP/1.1".equals(clientRequest.getProtocol()))
+            {
+                // Chunked even when the client asked to close the connection after it (Python's
+                // urllib always does): Jetty would send it to the end of the connection instead,
+                // and a body the upstream cut short would then look whole to the client (RFC 9112
+                // §6.3); chunked, its missing last chunk shows. HTTP/1.0 clients cannot take chunks.
+                proxyResponse.setHeader(HttpHeader.TRANSFER_ENCODING.asString(), "chunked");
+            }
+            if (Trailers.takenBy(clientRequest))
+            {
+                Trailers.pass(proxyResponse, serverResponse, exchange.settings().proxy().hiddenResponseHeaders());
+            }
         }
     }
 
     /**
-     * Whether an answer of unknown length goes to the client chunked even when the client asked to
-     * close the connection after it (Python's urllib always does). Jetty would send it to the end
-     * of the connection instead, and a body the upstream cut short would then look whole to the
-     * client (RFC 9112 §6.3); chunked, its missing last chunk shows. HTTP/1.0 clients cannot take
-     * chunks; answers without a body need no framing.
+     * An answer with a body (not to HEAD, not 1xx, 204 or 304) whose length the upstream did not
+     * declare: framed for the client as chunks or HTTP/2 DATA frames, which may end in trailers.
      */
-    private static boolean chunkedForClient(HttpServletRequest clientRequest, Response serverResponse)
+    private static boolean bodyOfUnknownLength(HttpServletRequest clientRequest, Response serverResponse)
     {
         int status = serverResponse.getStatus();
-        return serverResponse.getHeaders().get(HttpHeader.CONTENT_LENGTH) == null && "HTTP/1.1".equals(clientRequest.getProtocol())
-            && status >= 200 && status != HttpServletResponse.SC_NO_CONTENT && status != HttpServletResponse.SC_NOT_MODIFIED
-            && !"HEAD".equals(clientRequest.getMethod());
+        return status >= 200 && status != HttpServletResponse.SC_NO_CONTENT && status != HttpServletResponse.SC_NOT_MODIFIED
+            && !"HEAD".equals(clientRequest.getMethod()) && !serverResponse.getHeaders().contains(HttpHeader.CONTENT_LENGTH);
     }
 
     /**

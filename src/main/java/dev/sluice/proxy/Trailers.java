@@ -61,18 +61,11 @@ final class Trailers
     }
 
     /**
-     * Whether this answer can carry trailers to this client: no declared length (so it goes as
-     * HTTP/2 DATA frames or chunks), a body allowed, and an HTTP/2 client or an HTTP/1.1 one that
-     * accepts them.
+     * Whether this client takes trailers on an answer of unknown length: HTTP/2 always carries
+     * them, HTTP/1.1 in the last chunk when the client said it accepts them.
      */
-    static boolean passable(HttpServletRequest clientRequest, Response serverResponse)
+    static boolean takenBy(HttpServletRequest clientRequest)
     {
-        int status = serverResponse.getStatus();
-        if (status < 200 || status == HttpServletResponse.SC_NO_CONTENT || status == HttpServletResponse.SC_NOT_MODIFIED
-            || "HEAD".equals(clientRequest.getMethod()) || serverResponse.getHeaders().contains(org.eclipse.jetty.http.HttpHeader.CONTENT_LENGTH))
-        {
-            return false;
-        }
         String protocol = clientRequest.getProtocol();
         return "HTTP/2.0".equals(protocol) || ("HTTP/1.1".equals(protocol) && acceptedBy(clientRequest));
     }
