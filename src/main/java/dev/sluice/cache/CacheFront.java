@@ -98,6 +98,12 @@ public final class CacheFront
             return body;
         }
 
+        /** The exchange this answer closes, for the handlers around the front (the launcher's compression reads its route). */
+        public Exchange exchange()
+        {
+            return exchange;
+        }
+
         /** The answer is written, or failed to be ({@code failure} not null): the exchange is logged and counted. */
         public void written(Throwable failure)
         {

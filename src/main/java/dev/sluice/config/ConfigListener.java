@@ -80,6 +80,11 @@ public final class ConfigListener implements ServletContextListener
         {
             LOG.warn("No route is configured: every request will be answered 404");
         }
+        if (settings.compression().anywhere() && context.getAttribute(dev.sluice.http.CompressionSettings.APPLIED_ATTRIBUTE) == null)
+        {
+            LOG.warn("compression is set, but only Sluice's own launcher compresses answers; in {} turn on the container's compression "
+                + "(README, Response compression)", context.getServerInfo());
+        }
     }
 
     /** The named configuration, or null when nothing names one. */

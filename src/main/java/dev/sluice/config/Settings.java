@@ -32,6 +32,7 @@ import dev.sluice.upstream.Upstream;
  * @param guard address, method, size and type guards and CORS, per route
  * @param transform header, query and body transforms, per route
  * @param openapi OpenAPI documents requests are checked against, per route
+ * @param compression which answers the launcher gzips for clients that accept it
  */
 public record Settings(
     Map<String, Upstream> upstreams,
@@ -52,7 +53,8 @@ public record Settings(
     dev.sluice.ai.AiSettings ai,
     dev.sluice.guard.GuardSettings guard,
     dev.sluice.transform.TransformSettings transform,
-    dev.sluice.openapi.OpenApiSettings openapi)
+    dev.sluice.openapi.OpenApiSettings openapi,
+    dev.sluice.http.CompressionSettings compression)
 {
     /** Without an AI front (tests and benchmarks that build settings by hand). */
     public Settings(Map<String, Upstream> upstreams, RouteTable routes, TrustedProxies trustedProxies, ProxySettings proxy, Duration reloadInterval,
@@ -62,7 +64,7 @@ public record Settings(
     {
         this(upstreams, routes, trustedProxies, proxy, reloadInterval, accessLog, auth, rateLimit, transport, admin, cache, accessLogOutput, metrics,
             tracing, accessLogRotation, dev.sluice.ai.AiSettings.NONE, dev.sluice.guard.GuardSettings.NONE,
-            dev.sluice.transform.TransformSettings.NONE, dev.sluice.openapi.OpenApiSettings.NONE);
+            dev.sluice.transform.TransformSettings.NONE, dev.sluice.openapi.OpenApiSettings.NONE, dev.sluice.http.CompressionSettings.NONE);
     }
 
     public Settings

@@ -109,6 +109,7 @@ public final class SettingsParser
         }
         dev.sluice.transform.TransformSettings transform = dev.sluice.transform.TransformSettingsParser.parse(reader, routes, cached);
         dev.sluice.openapi.OpenApiSettings openapi = dev.sluice.openapi.OpenApiSettingsParser.parse(reader, routes);
+        dev.sluice.http.CompressionSettings compression = dev.sluice.http.CompressionSettingsParser.parse(reader, reader.names("route."));
 
         List<String> problems = reader.problems();
         if (!problems.isEmpty())
@@ -116,7 +117,7 @@ public final class SettingsParser
             throw new ConfigException(source, problems);
         }
         return new Settings(upstreams, routes, trustedProxies, proxy, reloadInterval, accessLog, auth, rateLimit, transport, admin, cache,
-            accessLogOutput, metrics, tracing, rotation, ai, guard, transform, openapi);
+            accessLogOutput, metrics, tracing, rotation, ai, guard, transform, openapi, compression);
     }
 
     private static AdminSettings admin(ConfigReader reader)

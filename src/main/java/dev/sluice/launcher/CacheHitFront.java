@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.sluice.cache.CacheFront;
+import dev.sluice.exchange.Exchange;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpVersion;
@@ -92,6 +93,8 @@ final class CacheHitFront extends Handler.Wrapper
         {
             return false;
         }
+        // As the exchange filter does for every other request: the handlers around this one read it.
+        request.setAttribute(Exchange.ATTRIBUTE, answer.exchange());
         response.setStatus(answer.status());
         response.write(true, answer.body() == null ? BufferUtil.EMPTY_BUFFER : answer.body(), Callback.from(() ->
         {

@@ -174,8 +174,9 @@ public final class SluiceServer implements AutoCloseable
         {
             context.setAttribute(ConfigListener.PATH_ATTRIBUTE, config.toAbsolutePath().toString());
         }
-        // Fresh cache hits of routes nothing else applies to are answered before the web application (CacheHitFront).
-        server.setHandler(new GracefulHandler(new CacheHitFront(context)));
+        // Fresh cache hits of routes nothing else applies to are answered before the web application (CacheHitFront);
+        // answers of both are compressed on their way out as compression.* says (ResponseCompression).
+        server.setHandler(new GracefulHandler(new ResponseCompression(new CacheHitFront(context), context)));
         // Open client connections, for the metrics of a launcher-run Sluice.
         context.setAttribute(dev.sluice.observe.Metrics.CONNECTIONS_ATTRIBUTE, (java.util.function.IntSupplier)() ->
             java.util.Arrays.stream(server.getConnectors()).mapToInt(connector -> connector.getConnectedEndPoints().size()).sum());

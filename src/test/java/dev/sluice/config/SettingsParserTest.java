@@ -99,6 +99,34 @@ class SettingsParserTest
     }
 
     @Test
+    void compressionIsOffUntilSetAndItsKeysAreChecked() throws Exception
+    {
+        dev.sluice.http.CompressionSettings off = parse(MINIMAL, Map.of()).compression();
+        assertFalse(off.anywhere(), "no answer is compressed unless compression says so");
+        dev.sluice.http.CompressionSettings on = parse(MINIMAL + "compression = gzip\ncompression.min-size = 2KB\ncompression.level = 6\n"
+            + "compression.types = application/json, text/*, application/*+xml\nroute.app.compression = off\n", Map.of()).compression();
+        assertFalse(on.appliesTo("app"), "a route's own setting wins");
+        assertTrue(on.appliesTo(null), "answers of no route follow compression");
+        assertEquals(2048, on.minSize());
+        assertEquals(6, on.level());
+        assertTrue(on.compressible("application/json") && on.compressible("text/csv") && on.compressible("application/atom+xml"));
+        assertFalse(on.compressible("application/xml"), "application/*+xml needs a subtype before the suffix");
+        assertFalse(on.compressible("image/png") || on.compressible("application/grpc") || on.compressible(""));
+        assertTrue(parse(MINIMAL + "route.app.compression = gzip\n", Map.of()).compression().appliesTo("app"), "one route alone");
+        List<String> problems = problems(MINIMAL + "compression = brotli\ncompression.level = 0\ncompression.min-size = lots\n"
+            + "compression.types = json, */*\nroute.app.compression = yes\n");
+        String all = String.join("\n", problems);
+        assertTrue(problems.contains("Key 'compression' has value 'brotli'; allowed: off or gzip."), all);
+        assertTrue(problems.contains("Key 'compression.level' has value '0'; allowed: a whole number from 1 to 9."), all);
+        assertTrue(problems.contains("Key 'compression.min-size' has value 'lots'; allowed: a size such as 512, 64KB or 10MB, at most 67108864 bytes."), all);
+        assertTrue(problems.contains("Key 'compression.types' has value 'json'; allowed: media types separated by commas, each type/subtype, type/* "
+            + "or type/*+suffix (e.g. application/json, text/*, application/*+json)."), all);
+        assertTrue(all.contains("Key 'compression.types' has value '*/*'"), all);
+        assertTrue(problems.contains("Key 'route.app.compression' has value 'yes'; allowed: off or gzip."), all);
+        assertEquals(6, problems.size(), all);
+    }
+
+    @Test
     void defaultsApplyToAMinimalFile() throws Exception
     {
         Settings settings = parse(MINIMAL, Map.of());

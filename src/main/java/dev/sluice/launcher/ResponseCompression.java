@@ -1,0 +1,255 @@
+// The launcher's outermost handler: gzips answers on their way to clients that accept gzip, as compression.* says.
+package dev.sluice.launcher;
+
+import java.nio.ByteBuffer;
+import java.util.Locale;
+
+import dev.sluice.config.ConfigStore;
+import dev.sluice.exchange.Exchange;
+import dev.sluice.http.CompressionSettings;
+import dev.sluice.http.MediaTypes;
+import dev.sluice.route.RouteMatch;
+import org.eclipse.jetty.compression.EncoderSink;
+import org.eclipse.jetty.compression.gzip.GzipCompression;
+import org.eclipse.jetty.compression.gzip.GzipEncoderConfig;
+import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.compression.DeflaterPool;
+
+/**
+ * Decides per answer, when its first bytes are written (the route and the upstream's fields are
+ * known then), and leaves the encoding to Jetty's {@link GzipCompression}, which writes
+ * asynchronously through Jetty's buffer pool. Every write is flushed through the deflater, so a
+ * streamed answer reaches the client as it arrives, as nginx's gzip does when the upstream
+ * flushes.
+ *
+ * <p>Not compressed: a client that does not accept gzip, {@code HEAD}, statuses without content
+ * and {@code 206}, an answer that already has a {@code Content-Encoding} or a
+ * {@code Content-Range}, one marked {@code Cache-Control: no-transform} (RFC 9110 §7.7), a media
+ * type not in {@code compression.types} or none, gRPC, and one whose {@code Content-Length} is below
+ * {@code compression.min-size}. A compressed answer loses its {@code Content-Length} and its
+ * {@code ETag} becomes weak (nginx's choice: the bytes differ, the representation does not); every
+ * answer of a listed type gets {@code Vary: Accept-Encoding}, compressed or not, so caches
+ * downstream keep the two apart.</p>
+ *
+ * <p>Jetty's own {@code CompressionHandler} was not used: it compresses ranges, ignores
+ * {@code no-transform}, cannot tell routes apart and decompresses request bodies unless told not
+ * to.</p>
+ */
+final class ResponseCompression extends Handler.Wrapper
+{
+    /**
+     * Deflaters kept for reuse per level; more are made when more answers are compressed at once.
+     * Each holds ~270 KiB of native memory, so Jetty's default of 1,024 is not kept.
+     */
+    private static final int POOLED_DEFLATERS = 64;
+
+    private final WebAppContext webapp;
+    private volatile ConfigStore store;
+    /** Per level, 1 to 9: an encoder configuration and a pool of deflaters made at that level. */
+    private final GzipCompression[] gzip = new GzipCompression[10];
+    private final GzipEncoderConfig[] levels = new GzipEncoderConfig[10];
+
+    ResponseCompression(Handler handler, WebAppContext webapp)
+    {
+        super(handler);
+        this.webapp = webapp;
+        for (int level = 1; level < levels.length; level++)
+        {
+            GzipEncoderConfig config = new GzipEncoderConfig();
+            config.setCompressionLevel(level);
+            config.setSyncFlush(true);
+            levels[level] = config;
+            // The pool's deflaters are made at the configuration's level: the JDK's Deflater, told
+            // a new level, only applies it on the next deflate and does not flush that one, so a
+            // streamed answer's first part would wait for the second.
+            gzip[level] = new GzipCompression();
+            gzip[level].setDeflaterPool(new DeflaterPool(POOLED_DEFLATERS, level, true));
+            addBean(gzip[level]);
+        }
+    }
+
+    @Override
+    protected void doStart() throws Exception
+    {
+        for (int level = 1; level < gzip.length; level++)
+        {
+            gzip[level].setByteBufferPool(getServer().getByteBufferPool());
+        }
+        super.doStart();
+        webapp.setAttribute(CompressionSettings.APPLIED_ATTRIBUTE, Boolean.TRUE);
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception
+    {
+        CompressionSettings settings = current();
+        if (settings == null || !settings.anywhere() || HttpMethod.HEAD.is(request.getMethod()))
+        {
+            return super.handle(request, response, callback);
+        }
+        return super.handle(request, new Compressing(request, response, acceptsGzip(request.getHeaders())), callback);
+    }
+
+    /** The configuration's compression now; null until the web application has loaded one. */
+    private CompressionSettings current()
+    {
+        ConfigStore known = store;
+        if (known == null && webapp.getServletContext().getAttribute(ConfigStore.ATTRIBUTE) instanceof ConfigStore loaded)
+        {
+            store = known = loaded;
+        }
+        return known == null ? null : known.current().compression();
+    }
+
+    /**
+     * Whether {@code Accept-Encoding} lists gzip (or {@code x-gzip}, or {@code *} without
+     * excluding gzip) with a quality above zero.
+     */
+    static boolean acceptsGzip(HttpFields headers)
+    {
+        Boolean gzip = null;
+        Boolean any = null;
+        for (HttpField field : headers)
+        {
+            if (field.getHeader() != HttpHeader.ACCEPT_ENCODING)
+            {
+                continue;
+            }
+            for (String element : field.getValue().split(","))
+            {
+                int semicolon = element.indexOf(';');
+                String coding = (semicolon < 0 ? element : element.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
+                boolean accepted = semicolon < 0 || quality(element.substring(semicolon + 1)) > 0;
+                switch (coding)
+                {
+                    case "gzip", "x-gzip" -> gzip = gzip == null ? accepted : gzip || accepted;
+                    case "*" -> any = accepted;
+                    default ->
+                    {
+                    }
+                }
+            }
+        }
+        return gzip != null ? gzip : any != null && any;
+    }
+
+    /** The {@code q} parameter's value among a coding's parameters; 1 when absent, 0 when unreadable. */
+    private static double quality(String parameters)
+    {
+        for (String parameter : parameters.split(";"))
+        {
+            String trimmed = parameter.trim();
+            if (trimmed.length() > 2 && (trimmed.charAt(0) == 'q' || trimmed.charAt(0) == 'Q') && trimmed.charAt(1) == '=')
+            {
+                try
+                {
+                    return Double.parseDouble(trimmed.substring(2).trim());
+                }
+                catch (NumberFormatException x)
+                {
+                    return 0;
+                }
+            }
+        }
+        return 1;
+    }
+
+    /** Decides at the first write; from then on every write goes through the encoder or straight on. */
+    private final class Compressing extends Response.Wrapper
+    {
+        private final boolean clientAcceptsGzip;
+        private boolean decided;
+        private EncoderSink encoder;
+
+        Compressing(Request request, Response wrapped, boolean clientAcceptsGzip)
+        {
+            super(request, wrapped);
+            this.clientAcceptsGzip = clientAcceptsGzip;
+        }
+
+        @Override
+        public void write(boolean last, ByteBuffer content, Callback callback)
+        {
+            if (!decided)
+            {
+                decided = true;
+                encoder = decide(last, content);
+            }
+            if (encoder != null)
+            {
+                encoder.write(last, content, callback);
+            }
+            else
+            {
+                super.write(last, content, callback);
+            }
+        }
+
+        /** The encoder when this answer is compressed, else null; sets the fields either way. */
+        private EncoderSink decide(boolean last, ByteBuffer content)
+        {
+            if (!(getRequest().getAttribute(Exchange.ATTRIBUTE) instanceof Exchange exchange))
+            {
+                // Jetty's own error answers: small, and of no route.
+                return null;
+            }
+            CompressionSettings settings = exchange.settings().compression();
+            RouteMatch match = exchange.routeMatch();
+            if (!settings.appliesTo(match == null ? null : match.route().name()))
+            {
+                return null;
+            }
+            int status = getStatus();
+            HttpFields.Mutable fields = getHeaders();
+            if (status < 200 || status == HttpStatus.NO_CONTENT_204 || status == HttpStatus.RESET_CONTENT_205
+                || status == HttpStatus.PARTIAL_CONTENT_206 || status == HttpStatus.NOT_MODIFIED_304
+                || !settings.compressible(MediaTypes.essence(fields.get(HttpHeader.CONTENT_TYPE)))
+                || fields.contains(HttpHeader.CONTENT_ENCODING) || fields.contains(HttpHeader.CONTENT_RANGE) || noTransform(fields))
+            {
+                return null;
+            }
+            fields.ensureField(VARY_ACCEPT_ENCODING);
+            long length = fields.getLongField(HttpHeader.CONTENT_LENGTH);
+            if (length < 0 && last)
+            {
+                length = content == null ? 0 : content.remaining();
+            }
+            if (!clientAcceptsGzip || (length >= 0 && length < settings.minSize()))
+            {
+                return null;
+            }
+            GzipCompression compression = gzip[settings.level()];
+            fields.put(compression.getContentEncodingField());
+            fields.remove(HttpHeader.CONTENT_LENGTH);
+            String etag = fields.get(HttpHeader.ETAG);
+            if (etag != null && etag.startsWith("\""))
+            {
+                fields.put(HttpHeader.ETAG, "W/" + etag);
+            }
+            return compression.newEncoderSink(getWrapped(), levels[settings.level()]);
+        }
+    }
+
+    private static final HttpField VARY_ACCEPT_ENCODING = new HttpField(HttpHeader.VARY, HttpHeader.ACCEPT_ENCODING.asString());
+
+    private static boolean noTransform(HttpFields fields)
+    {
+        for (HttpField field : fields)
+        {
+            if (field.getHeader() == HttpHeader.CACHE_CONTROL && field.getValue().toLowerCase(Locale.ROOT).contains("no-transform"))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}
