@@ -110,6 +110,13 @@ class ResponseCompressionTest
                         response.setStatus(206);
                         response.write(true, java.nio.ByteBuffer.wrap(JSON), callback);
                     }
+                    case "/trailers" ->
+                    {
+                        // No Content-Length: chunked, then a trailer section.
+                        fields.put("Content-Type", "text/plain");
+                        response.setTrailersSupplier(() -> HttpFields.build().put("X-Checksum", "sha256=abc123"));
+                        response.write(true, java.nio.ByteBuffer.wrap(JSON), callback);
+                    }
                     case "/stream", "/events" ->
                     {
                         // Two parts of unknown length total; the second only once the test has read the first.
@@ -281,6 +288,32 @@ class ResponseCompressionTest
             line.write(b);
         }
         return line.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void trailersFollowTheCompressedBody() throws Exception
+    {
+        dev.sluice.testing.RawHttp.Reply reply = dev.sluice.testing.RawHttp.send(sluice.port(), "GET /trailers HTTP/1.1", "Host: localhost",
+            "TE: trailers", "Accept-Encoding: gzip", "Connection: close");
+        assertEquals("gzip", reply.header("Content-Encoding"));
+        // The chunks' data, then what follows the last chunk.
+        String raw = reply.body();
+        java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
+        int at = 0;
+        while (true)
+        {
+            int lineEnd = raw.indexOf("\r\n", at);
+            int size = Integer.parseInt(raw.substring(at, lineEnd).trim(), 16);
+            at = lineEnd + 2;
+            if (size == 0)
+            {
+                break;
+            }
+            data.write(raw.substring(at, at + size).getBytes(StandardCharsets.ISO_8859_1));
+            at += size + 2;
+        }
+        assertArrayEquals(JSON, gunzip(data.toByteArray()));
+        assertEquals("x-checksum: sha256=abc123\r\n\r\n", raw.substring(at).toLowerCase(java.util.Locale.ROOT), "the upstream's trailer after the last chunk");
     }
 
     @Test
