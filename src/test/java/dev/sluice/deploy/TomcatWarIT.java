@@ -18,6 +18,8 @@ class TomcatWarIT extends WarDeploymentContract
     private final java.util.List<Tomcat> tomcats = new java.util.ArrayList<>();
     /** The connector's {@code maxHttpHeaderSize} for the next deployment; 0 for Tomcat's default. */
     private int maxHttpHeaderSize;
+    /** Other connector attributes for the next deployment. */
+    private final java.util.Map<String, String> connectorProperties = new java.util.HashMap<>();
 
     @Override
     int deploy(Path war, String contextPath, Path config) throws Exception
@@ -33,6 +35,7 @@ class TomcatWarIT extends WarDeploymentContract
         {
             tomcat.getConnector().setProperty("maxHttpHeaderSize", String.valueOf(maxHttpHeaderSize));
         }
+        connectorProperties.forEach(tomcat.getConnector()::setProperty);
         if (h2c)
         {
             tomcat.getConnector().addUpgradeProtocol(new org.apache.coyote.http2.Http2Protocol());
@@ -454,6 +457,83 @@ class TomcatWarIT extends WarDeploymentContract
         {
             maxHttpHeaderSize = 0;
             client.stop();
+            Files.deleteIfExists(config);
+        }
+    }
+
+    /**
+     * README (Response compression): in a container Sluice's compression keys do nothing and a
+     * warning says so at start; Tomcat's connector compresses Sluice's answers instead.
+     */
+    @org.junit.jupiter.api.Test
+    void inTomcatTheConnectorCompressesAndSluiceSaysItsOwnKeysDoNot() throws Exception
+    {
+        Path war = Path.of(System.getProperty("sluice.war", "target/sluice.war"));
+        Path config = Files.createTempFile("sluice-gzip", ".properties");
+        byte[] json = ("{\"items\":[" + "{\"id\":1,\"name\":\"a widget\"},".repeat(200) + "{}]}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.io.PrintStream standardError = System.err;
+        java.io.ByteArrayOutputStream logged = new java.io.ByteArrayOutputStream();
+        try (dev.sluice.testing.TestUpstream upstream = dev.sluice.testing.TestUpstream.start(new org.eclipse.jetty.server.Handler.Abstract()
+        {
+            @Override
+            public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
+                                  org.eclipse.jetty.util.Callback callback)
+            {
+                response.getHeaders().put("Content-Type", "application/json");
+                response.write(true, java.nio.ByteBuffer.wrap(json), callback);
+                return true;
+            }
+        }))
+        {
+            Files.writeString(config, """
+                upstream.app.url = %s
+                route.app.path = /app
+                route.app.upstream = app
+                compression = gzip
+                """.formatted(upstream.url()));
+            connectorProperties.put("compression", "on");
+            connectorProperties.put("compressionMinSize", "1024");
+            connectorProperties.put("compressibleMimeType", "application/json");
+            // Sluice's Logback writes to whatever System.err is when it writes.
+            System.setErr(new java.io.PrintStream(new java.io.OutputStream()
+            {
+                @Override
+                public void write(int b)
+                {
+                    standardError.write(b);
+                    logged.write(b);
+                }
+
+                @Override
+                public void write(byte[] bytes, int offset, int length)
+                {
+                    standardError.write(bytes, offset, length);
+                    logged.write(bytes, offset, length);
+                }
+            }, true));
+            int port = deploy(war, "/gzip", config);
+            java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+            java.net.http.HttpResponse<byte[]> response = client.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + port + "/gzip/app/list")).header("Accept-Encoding", "gzip").build(),
+                java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, response.statusCode());
+            assertEquals("gzip", response.headers().firstValue("Content-Encoding").orElse(null));
+            try (java.io.InputStream in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(response.body())))
+            {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(json, in.readAllBytes());
+            }
+            String warning = "compression is set, but only Sluice's own launcher compresses answers; in Apache Tomcat";
+            for (int i = 0; i < 100 && !logged.toString(java.nio.charset.StandardCharsets.UTF_8).contains(warning); i++)
+            {
+                Thread.sleep(50);
+            }
+            org.junit.jupiter.api.Assertions.assertTrue(logged.toString(java.nio.charset.StandardCharsets.UTF_8).contains(warning),
+                logged.toString(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        finally
+        {
+            System.setErr(standardError);
+            connectorProperties.clear();
             Files.deleteIfExists(config);
         }
     }
