@@ -1337,7 +1337,11 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         {
             if (proxyResponse.isCommitted())
             {
-                if (!abort(proxyResponse) && clientRequest.isAsyncStarted())
+                if (abort(proxyResponse))
+                {
+                    dev.sluice.exchange.ExchangeFilter.closeAborted(getServletContext(), clientRequest, proxyResponse);
+                }
+                else if (clientRequest.isAsyncStarted())
                 {
                     // Not Jetty: hand the request to a servlet that fails, which makes the
                     // container drop the connection instead of ending the body cleanly.

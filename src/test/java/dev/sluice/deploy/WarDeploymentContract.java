@@ -522,8 +522,44 @@ abstract class WarDeploymentContract
     void anUpstreamBodyThatBreaksOffIsNotPassedOnAsComplete() throws Exception
     {
         java.net.URI uri = java.net.URI.create(url("/broken/x"));
-        dev.sluice.testing.RawHttp.Reply reply = dev.sluice.testing.RawHttp.send(uri.getPort(),
-            "GET " + uri.getPath() + " HTTP/1.1", "Host: localhost");
+        java.io.PrintStream standardOutput = System.out;
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        dev.sluice.testing.RawHttp.Reply reply;
+        try
+        {
+            // The access log writes to whatever System.out is when it writes.
+            System.setOut(new java.io.PrintStream(new java.io.OutputStream()
+            {
+                @Override
+                public void write(int b)
+                {
+                    standardOutput.write(b);
+                    printed.write(b);
+                }
+
+                @Override
+                public void write(byte[] bytes, int offset, int length)
+                {
+                    standardOutput.write(bytes, offset, length);
+                    printed.write(bytes, offset, length);
+                }
+            }, true));
+            reply = dev.sluice.testing.RawHttp.send(uri.getPort(), "GET " + uri.getPath() + " HTTP/1.1", "Host: localhost",
+                "X-Request-ID: broken-off");
+            // The exchange is over, not left open: logged with what the client got and why.
+            String logged = "";
+            for (int i = 0; i < 100 && !logged.contains("\"id\":\"broken-off\""); i++)
+            {
+                Thread.sleep(50);
+                logged = printed.toString(java.nio.charset.StandardCharsets.UTF_8);
+            }
+            String line = logged.lines().filter(candidate -> candidate.contains("\"id\":\"broken-off\"")).findFirst().orElse("none in:\n" + logged);
+            assertTrue(line.contains("\"status\":200") && line.contains("\"outcome\":\"upstream_failed\""), line);
+        }
+        finally
+        {
+            System.setOut(standardOutput);
+        }
         assertEquals(200, reply.status());
         assertEquals("chunked", reply.header("Transfer-Encoding"));
         assertTrue(!reply.body().endsWith("0\r\n\r\n"), "the chunked body ended cleanly although the upstream broke off");

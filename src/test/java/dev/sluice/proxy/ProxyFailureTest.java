@@ -253,10 +253,19 @@ class ProxyFailureTest
     @Test
     void anUpstreamThatDiesMidBodyCutsTheClientConnection() throws Exception
     {
-        RawHttp.Reply reply = RawHttp.send(sluice.port(), "GET /slow/truncated HTTP/1.1", "Host: localhost", "Connection: close");
-        assertEquals(200, reply.status());
-        assertEquals("1000000", reply.header("Content-Length"));
-        assertTrue(reply.body().length() < 1_000_000, "the client must not believe the body is complete");
+        try (LogCapture logs = LogCapture.start())
+        {
+            RawHttp.Reply reply = RawHttp.send(sluice.port(), "GET /slow/truncated HTTP/1.1", "Host: localhost", "X-Request-ID: cut-short",
+                "Connection: close");
+            assertEquals(200, reply.status());
+            assertEquals("1000000", reply.header("Content-Length"));
+            assertTrue(reply.body().length() < 1_000_000, "the client must not believe the body is complete");
+            // The exchange is over (Jetty's abort of a committed answer tells no async listener):
+            // logged with the status the client got and why it was cut, and no longer in flight.
+            JsonNode entry = JSON.readTree(logs.accessLine("cut-short"));
+            assertEquals(200, entry.get("status").asInt());
+            assertEquals("upstream_failed", entry.get("outcome").asText(), entry.toString());
+        }
     }
 
     @Test
