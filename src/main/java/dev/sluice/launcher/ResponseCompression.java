@@ -9,15 +9,16 @@ import dev.sluice.exchange.Exchange;
 import dev.sluice.http.CompressionSettings;
 import dev.sluice.http.MediaTypes;
 import dev.sluice.route.RouteMatch;
-import org.eclipse.jetty.compression.EncoderSink;
 import org.eclipse.jetty.compression.gzip.GzipCompression;
 import org.eclipse.jetty.compression.gzip.GzipEncoderConfig;
+import org.eclipse.jetty.compression.gzip.internal.GzipEncoderSink;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -96,7 +97,27 @@ final class ResponseCompression extends Handler.Wrapper
         {
             return super.handle(request, response, callback);
         }
-        return super.handle(request, new Compressing(request, response, acceptsGzip(request.getHeaders())), callback);
+        Compressing compressing = new Compressing(request, response, acceptsGzip(request.getHeaders()));
+        return super.handle(request, compressing, new Callback.Nested(callback)
+        {
+            @Override
+            public void failed(Throwable x)
+            {
+                compressing.abandon();
+                super.failed(x);
+            }
+        });
+    }
+
+    /** Deflaters taken from the pools and not yet given back. */
+    int deflatersInUse()
+    {
+        int inUse = 0;
+        for (int level = 1; level < gzip.length; level++)
+        {
+            inUse += gzip[level].getDeflaterPool().getPool().getInUseCount();
+        }
+        return inUse;
     }
 
     /** The configuration's compression now; null until the web application has loaded one. */
@@ -168,7 +189,13 @@ final class ResponseCompression extends Handler.Wrapper
     {
         private final boolean clientAcceptsGzip;
         private boolean decided;
-        private EncoderSink encoder;
+        private GzipSink encoder;
+        // Guarded by this: whether a write is in the encoder, the last one has been given to it,
+        // the answer was abandoned, and its deflater given back.
+        private boolean writing;
+        private boolean lastGiven;
+        private boolean abandoned;
+        private boolean freed;
 
         Compressing(Request request, Response wrapped, boolean clientAcceptsGzip)
         {
@@ -184,18 +211,64 @@ final class ResponseCompression extends Handler.Wrapper
                 decided = true;
                 encoder = decide(last, content);
             }
-            if (encoder != null)
-            {
-                encoder.write(last, content, callback);
-            }
-            else
+            if (encoder == null)
             {
                 super.write(last, content, callback);
+                return;
+            }
+            synchronized (this)
+            {
+                writing = true;
+                lastGiven |= last;
+            }
+            encoder.write(last, content, Callback.from(callback.getInvocationType(), () ->
+            {
+                written();
+                callback.succeeded();
+            }, failure ->
+            {
+                written();
+                callback.failed(failure);
+            }));
+        }
+
+        private void written()
+        {
+            boolean free;
+            synchronized (this)
+            {
+                writing = false;
+                free = abandoned && !lastGiven && !freed;
+                freed |= free;
+            }
+            if (free)
+            {
+                encoder.free();
+            }
+        }
+
+        /**
+         * The answer ends without its last write (the client or the upstream went away): the
+         * encoder would keep its deflater out of the pool for good, as Jetty's gives it back only
+         * after a last write. Given back here, or when the write in progress is done.
+         */
+        void abandon()
+        {
+            boolean free;
+            synchronized (this)
+            {
+                abandoned = true;
+                free = encoder != null && !writing && !lastGiven && !freed;
+                freed |= free;
+            }
+            if (free)
+            {
+                encoder.free();
             }
         }
 
         /** The encoder when this answer is compressed, else null; sets the fields either way. */
-        private EncoderSink decide(boolean last, ByteBuffer content)
+        private GzipSink decide(boolean last, ByteBuffer content)
         {
             if (!(getRequest().getAttribute(Exchange.ATTRIBUTE) instanceof Exchange exchange))
             {
@@ -235,7 +308,21 @@ final class ResponseCompression extends Handler.Wrapper
             {
                 fields.put(HttpHeader.ETAG, "W/" + etag);
             }
-            return compression.newEncoderSink(getWrapped(), levels[settings.level()]);
+            return new GzipSink(compression, getWrapped(), levels[settings.level()]);
+        }
+    }
+
+    /** Jetty's gzip encoder, whose deflater can be given back when the answer is abandoned. */
+    private static final class GzipSink extends GzipEncoderSink
+    {
+        GzipSink(GzipCompression compression, Content.Sink sink, GzipEncoderConfig config)
+        {
+            super(compression, sink, config);
+        }
+
+        void free()
+        {
+            release();
         }
     }
 

@@ -308,6 +308,12 @@ public final class SluiceServer implements AutoCloseable
         return local.toString();
     }
 
+    /** One of the server's handlers, for tests of the launcher's own. */
+    <T extends org.eclipse.jetty.server.Handler> T handler(Class<T> type)
+    {
+        return server.getDescendant(type);
+    }
+
     public int port()
     {
         return connector.getLocalPort();

@@ -31,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -116,6 +117,23 @@ class ResponseCompressionTest
                         fields.put("Content-Type", "text/plain");
                         response.setTrailersSupplier(() -> HttpFields.build().put("X-Checksum", "sha256=abc123"));
                         response.write(true, java.nio.ByteBuffer.wrap(JSON), callback);
+                    }
+                    case "/dies" ->
+                    {
+                        // A first part, then the upstream's connection is cut mid-body.
+                        fields.put("Content-Type", "application/x-ndjson");
+                        Content.Sink.write(response, false, "{\"part\":1}\n", Callback.from(() -> new Thread(() ->
+                        {
+                            try
+                            {
+                                Thread.sleep(200);
+                            }
+                            catch (InterruptedException x)
+                            {
+                                Thread.currentThread().interrupt();
+                            }
+                            callback.failed(new java.io.IOException("the upstream fails mid-body"));
+                        }).start(), callback::failed));
                     }
                     case "/stream", "/events" ->
                     {
@@ -314,6 +332,39 @@ class ResponseCompressionTest
         }
         assertArrayEquals(JSON, gunzip(data.toByteArray()));
         assertEquals("x-checksum: sha256=abc123\r\n\r\n", raw.substring(at).toLowerCase(java.util.Locale.ROOT), "the upstream's trailer after the last chunk");
+    }
+
+    @Test
+    void anAnswerCutShortGivesItsDeflaterBack() throws Exception
+    {
+        java.nio.file.Path config = java.nio.file.Files.createTempFile("sluice-gzip", ".properties");
+        java.nio.file.Files.writeString(config, """
+            upstream.app.url = %s
+            route.app.path = /
+            route.app.upstream = app
+            compression = gzip
+            """.formatted(upstream.url()));
+        try (SluiceServer own = SluiceServer.start(SluiceUnderTest.WEBAPP, config, "127.0.0.1", 0, Duration.ofSeconds(5)))
+        {
+            ResponseCompression compression = own.handler(ResponseCompression.class);
+            for (int i = 0; i < 3; i++)
+            {
+                assertThrows(IOException.class, () -> CLIENT.send(HttpRequest.newBuilder(own.uri().resolve("/dies")).header("Accept-Encoding", "gzip")
+                    .build(), HttpResponse.BodyHandlers.ofByteArray()), "the client's connection is cut, not the answer ended as if whole");
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (compression.deflatersInUse() > 0 && System.nanoTime() < deadline)
+            {
+                Thread.sleep(20);
+            }
+            // Else each such answer keeps one of the pool's 64 until it is full, and every answer
+            // after that makes a deflater of its own.
+            assertEquals(0, compression.deflatersInUse(), "each answer cut short gave its deflater back");
+        }
+        finally
+        {
+            java.nio.file.Files.deleteIfExists(config);
+        }
     }
 
     @Test
