@@ -53,6 +53,12 @@ final class ResponseCompression extends Handler.Wrapper
      */
     private static final int POOLED_DEFLATERS = 64;
 
+    /**
+     * Input and output buffers of an answer's encoder. Jetty's default of 512 bytes flushed the
+     * deflater and wrote a chunk to the client for every 512 bytes of input.
+     */
+    private static final int ENCODER_BUFFER_BYTES = 32 * 1024;
+
     private final WebAppContext webapp;
     private volatile ConfigStore store;
     /** Per level, 1 to 9: an encoder configuration and a pool of deflaters made at that level. */
@@ -68,6 +74,7 @@ final class ResponseCompression extends Handler.Wrapper
             GzipEncoderConfig config = new GzipEncoderConfig();
             config.setCompressionLevel(level);
             config.setSyncFlush(true);
+            config.setBufferSize(ENCODER_BUFFER_BYTES);
             levels[level] = config;
             // The pool's deflaters are made at the configuration's level: the JDK's Deflater, told
             // a new level, only applies it on the next deflate and does not flush that one, so a
