@@ -122,21 +122,6 @@ public final class ExchangeFilter implements Filter
         }
     }
 
-    /**
-     * Closes the exchange of a request whose connection was aborted under a committed answer:
-     * Jetty then ends the request without calling its asynchronous listeners, so {@link Completion}
-     * never runs (no access-log line, still counted in flight, and a graceful stop waited out its
-     * whole timeout for it). Closing twice is harmless.
-     */
-    public static void closeAborted(jakarta.servlet.ServletContext context, HttpServletRequest request, HttpServletResponse response)
-    {
-        Exchange exchange = Exchange.of(request);
-        if (context.getAttribute(Exchanges.ATTRIBUTE) instanceof Exchanges exchanges && exchange != null)
-        {
-            closeExchange(exchanges, exchange, response);
-        }
-    }
-
     /** Logs and counts the exchange with the status the client got (for a gRPC call, its gRPC status too). */
     private static void closeExchange(Exchanges exchanges, Exchange exchange, HttpServletResponse response)
     {

@@ -1337,9 +1337,17 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         {
             if (proxyResponse.isCommitted())
             {
+                int sent = proxyResponse.getStatus();
                 if (abort(proxyResponse))
                 {
-                    dev.sluice.exchange.ExchangeFilter.closeAborted(getServletContext(), clientRequest, proxyResponse);
+                    // Jetty ends an aborted request without telling its AsyncListeners and
+                    // recycles it at once (as for a client gone, Attempt.clientAborted): the
+                    // exchange was never logged, stayed in flight, and a graceful stop waited out
+                    // its timeout for it. Closed here with what the client was sent.
+                    if (getServletContext().getAttribute(dev.sluice.exchange.Exchanges.ATTRIBUTE) instanceof dev.sluice.exchange.Exchanges exchanges)
+                    {
+                        exchanges.close(exchange, sent);
+                    }
                 }
                 else if (clientRequest.isAsyncStarted())
                 {

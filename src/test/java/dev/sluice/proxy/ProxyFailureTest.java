@@ -226,17 +226,24 @@ class ProxyFailureTest
     void theTotalTimeoutEndsAnExchangeThatIsNeverIdle() throws Exception
     {
         ContentResponse response;
-        try
+        try (LogCapture logs = LogCapture.start())
         {
-            response = client.newRequest(sluice.uri("/total/trickle")).timeout(10, TimeUnit.SECONDS).send();
-        }
-        catch (java.util.concurrent.ExecutionException x)
-        {
-            // The ticks stream out as they come (unknown length), so the status and the first
-            // ticks are already with the client at the deadline: the cut is a broken connection,
-            // never a clean end after all 30 ticks.
-            assertTrue(x.getCause() instanceof java.io.EOFException, x.toString());
-            return;
+            try
+            {
+                response = client.newRequest(sluice.uri("/total/trickle")).headers(headers -> headers.put("X-Request-ID", "total-cut"))
+                    .timeout(10, TimeUnit.SECONDS).send();
+            }
+            catch (java.util.concurrent.ExecutionException x)
+            {
+                // The ticks stream out as they come (unknown length), so the status and the first
+                // ticks are already with the client at the deadline: the cut is a broken connection,
+                // never a clean end after all 30 ticks.
+                assertTrue(x.getCause() instanceof java.io.EOFException, x.toString());
+                // And the exchange is over, cut mid-body as it was.
+                JsonNode entry = JSON.readTree(logs.accessLine("total-cut"));
+                assertEquals("upstream_failed", entry.get("outcome").asText(), entry.toString());
+                return;
+            }
         }
         // The first ticks went out before the deadline, so the status is already 200: the cut
         // shows as a short body, not as a clean end after all 30 ticks.
