@@ -34,7 +34,8 @@ import org.eclipse.jetty.util.compression.DeflaterPool;
  *
  * <p>Not compressed: a client that does not accept gzip, {@code HEAD}, statuses without content
  * and {@code 206}, an answer that already has a {@code Content-Encoding} or a
- * {@code Content-Range}, one marked {@code Cache-Control: no-transform} (RFC 9110 §7.7), a media
+ * {@code Content-Range}, one marked {@code Cache-Control: no-transform} (RFC 9110 §7.7) or
+ * carrying a digest of its bytes, a media
  * type not in {@code compression.types} or none, gRPC, and one whose {@code Content-Length} is below
  * {@code compression.min-size}. A compressed answer loses its {@code Content-Length} and its
  * {@code ETag} becomes weak (nginx's choice: the bytes differ, the representation does not); every
@@ -293,7 +294,8 @@ final class ResponseCompression extends Handler.Wrapper
             if (status < 200 || status == HttpStatus.NO_CONTENT_204 || status == HttpStatus.RESET_CONTENT_205
                 || status == HttpStatus.PARTIAL_CONTENT_206 || status == HttpStatus.NOT_MODIFIED_304
                 || !settings.compressible(MediaTypes.essence(fields.get(HttpHeader.CONTENT_TYPE)))
-                || fields.contains(HttpHeader.CONTENT_ENCODING) || fields.contains(HttpHeader.CONTENT_RANGE) || noTransform(fields))
+                || fields.contains(HttpHeader.CONTENT_ENCODING) || fields.contains(HttpHeader.CONTENT_RANGE) || noTransform(fields)
+                || digested(fields))
             {
                 return null;
             }
@@ -334,6 +336,16 @@ final class ResponseCompression extends Handler.Wrapper
     }
 
     private static final HttpField VARY_ACCEPT_ENCODING = new HttpField(HttpHeader.VARY, HttpHeader.ACCEPT_ENCODING.asString());
+
+    /**
+     * Whether the answer carries a digest of its bytes (RFC 9530's {@code Content-Digest} and
+     * {@code Repr-Digest}, RFC 3230's {@code Digest}, {@code Content-MD5}): compressed, it would
+     * no longer match them, and a client checking would take it for corrupt.
+     */
+    private static boolean digested(HttpFields fields)
+    {
+        return fields.contains("Content-Digest") || fields.contains("Repr-Digest") || fields.contains("Digest") || fields.contains(HttpHeader.CONTENT_MD5);
+    }
 
     private static boolean noTransform(HttpFields fields)
     {

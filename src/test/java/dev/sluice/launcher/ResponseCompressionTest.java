@@ -104,6 +104,13 @@ class ResponseCompressionTest
                         fields.put("Cache-Control", "public, no-transform");
                         response.write(true, java.nio.ByteBuffer.wrap(JSON), callback);
                     }
+                    case "/digested" ->
+                    {
+                        fields.put("Content-Type", "application/json");
+                        fields.put("Repr-Digest", "sha-256=:" + java.util.Base64.getEncoder().encodeToString(
+                            java.security.MessageDigest.getInstance("SHA-256").digest(JSON)) + ":");
+                        response.write(true, java.nio.ByteBuffer.wrap(JSON), callback);
+                    }
                     case "/range" ->
                     {
                         fields.put("Content-Type", "application/json");
@@ -245,6 +252,7 @@ class ResponseCompressionTest
         assertArrayEquals(JSON, gunzip(gzipped.body()), "compressed once, by the upstream");
         assertArrayEquals(JSON, get("/image", "Accept-Encoding", "gzip").body(), "a type not in compression.types");
         assertArrayEquals(JSON, get("/no-transform", "Accept-Encoding", "gzip").body(), "Cache-Control: no-transform");
+        assertArrayEquals(JSON, get("/digested", "Accept-Encoding", "gzip").body(), "a Repr-Digest of the upstream's bytes still holds");
         HttpResponse<byte[]> range = get("/range", "Accept-Encoding", "gzip");
         assertEquals(206, range.statusCode());
         assertNull(field(range, "Content-Encoding"), "a range is of the upstream's bytes");
