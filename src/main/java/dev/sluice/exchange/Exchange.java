@@ -37,6 +37,9 @@ public final class Exchange
     private volatile long bytesIn;
     private volatile boolean tunnelled;
     private volatile long bytesOut;
+    /** Of a compressed answer (the launcher's compression): body bytes before and after; -1 when not compressed. */
+    private volatile long compressedFrom = -1;
+    private volatile long compressedTo = -1;
     private volatile Outcome outcome = Outcome.OK;
     private volatile String target;
     private volatile int attempts;
@@ -451,6 +454,25 @@ public final class Exchange
     public void requestBodyRead(boolean read)
     {
         this.requestBodyRead = read;
+    }
+
+    /** Part of the answer's body went through the compressor: {@code from} bytes became {@code to}. */
+    public void compressed(long from, long to)
+    {
+        compressedFrom = Math.max(compressedFrom, 0) + from;
+        compressedTo = Math.max(compressedTo, 0) + to;
+    }
+
+    /** Body bytes of a compressed answer before compression, -1 when the answer was not compressed. */
+    public long compressedFrom()
+    {
+        return compressedFrom;
+    }
+
+    /** Body bytes of a compressed answer as sent, -1 when the answer was not compressed. */
+    public long compressedTo()
+    {
+        return compressedTo;
     }
 
     public long bytesIn()

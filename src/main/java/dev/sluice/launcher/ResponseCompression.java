@@ -198,6 +198,7 @@ final class ResponseCompression extends Handler.Wrapper
         private final boolean clientAcceptsGzip;
         private boolean decided;
         private GzipSink encoder;
+        private Exchange exchange;
         // Guarded by this: whether a write is in the encoder, the last one has been given to it,
         // the answer was abandoned, and its deflater given back.
         private boolean writing;
@@ -224,6 +225,7 @@ final class ResponseCompression extends Handler.Wrapper
                 super.write(last, content, callback);
                 return;
             }
+            exchange.compressed(content == null ? 0 : content.remaining(), 0);
             synchronized (this)
             {
                 writing = true;
@@ -317,7 +319,15 @@ final class ResponseCompression extends Handler.Wrapper
             {
                 fields.put(HttpHeader.ETAG, "W/" + etag);
             }
-            return new GzipSink(compression, getWrapped(), levels[settings.level()]);
+            this.exchange = exchange;
+            // What leaves the encoder is what the client is sent: counted for the log and metrics.
+            Response wrapped = getWrapped();
+            Content.Sink counted = (lastPart, bytes, written) ->
+            {
+                exchange.compressed(0, bytes == null ? 0 : bytes.remaining());
+                wrapped.write(lastPart, bytes, written);
+            };
+            return new GzipSink(compression, counted, levels[settings.level()]);
         }
     }
 

@@ -398,6 +398,10 @@ public final class AccessLog implements AutoCloseable
         }
         json.writeNumberField("bytes_in", exchange.bytesIn());
         json.writeNumberField("bytes_out", exchange.bytesOut());
+        if (exchange.compressedTo() >= 0)
+        {
+            json.writeNumberField("bytes_out_compressed", exchange.compressedTo());
+        }
         json.writeNumberField("duration_ms", millis(nowNanos - exchange.startNanos()));
         long upstreamNanos = exchange.upstreamNanos();
         if (upstreamNanos >= 0)

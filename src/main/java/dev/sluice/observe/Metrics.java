@@ -214,6 +214,10 @@ public final class Metrics implements PoolEvents, AutoCloseable
         {
             meters.grpc(exchange.grpcStatus()).increment();
         }
+        if (exchange.compressedTo() >= 0)
+        {
+            meters.compressed(exchange.compressedFrom(), exchange.compressedTo());
+        }
         if (exchange.attempts() > 1)
         {
             meters.retries.increment(exchange.attempts() - 1);
@@ -408,6 +412,8 @@ public final class Metrics implements PoolEvents, AutoCloseable
         private final Map<String, Counter[]> auth = new ConcurrentHashMap<>();
         private final Map<String, Counter> rateLimit = new ConcurrentHashMap<>();
         private final Map<String, Counter> grpc = new ConcurrentHashMap<>();
+        /** Answers compressed, bytes before, bytes after; made at the first (registering twice returns the same meters). */
+        private volatile Counter[] compression;
 
         RouteMeters(String route, String consumer)
         {
@@ -456,6 +462,25 @@ public final class Metrics implements PoolEvents, AutoCloseable
             return counter != null ? counter : rateLimit.computeIfAbsent(result, key -> Counter.builder("sluice.ratelimit.decisions")
                 .description("Rate-limit decisions (a store failure counts as what its failure policy decided)")
                 .tags("route", route, "result", key.endsWith("allowed") ? "allowed" : "refused").register(registry));
+        }
+
+        /** A compressed answer: counted, and its body's bytes before and after. */
+        void compressed(long from, long to)
+        {
+            Counter[] counters = compression;
+            if (counters == null)
+            {
+                counters = new Counter[]{
+                    Counter.builder("sluice.compression.responses").description("Answers the launcher compressed").tags("route", route).register(registry),
+                    Counter.builder("sluice.compression.bytes").description("Body bytes of compressed answers, before and after compression")
+                        .baseUnit("bytes").tags("route", route, "stage", "before").register(registry),
+                    Counter.builder("sluice.compression.bytes").description("Body bytes of compressed answers, before and after compression")
+                        .baseUnit("bytes").tags("route", route, "stage", "after").register(registry)};
+                compression = counters;
+            }
+            counters[0].increment();
+            counters[1].increment(from);
+            counters[2].increment(to);
         }
 
         /** @param status a gRPC call's grpc-status as it came: its code's name is the label, anything else "other" (bounded) */

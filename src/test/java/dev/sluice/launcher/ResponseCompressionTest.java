@@ -182,6 +182,7 @@ class ResponseCompressionTest
             route.cached.upstream = app
             route.cached.cache = on
             compression = gzip
+            metrics.allow = 127.0.0.0/8
             """.formatted(upstream.url()));
     }
 
@@ -226,6 +227,29 @@ class ResponseCompressionTest
         assertEquals("W/\"v1\"", field(response, "ETag"), "the bytes differ from the upstream's, so the validator is weak");
         assertTrue(response.body().length < JSON.length / 4, "compressed to " + response.body().length + " of " + JSON.length);
         assertArrayEquals(JSON, gunzip(response.body()));
+    }
+
+    @Test
+    void theLogAndTheMetricsCountWhatWasSent() throws Exception
+    {
+        try (dev.sluice.testing.LogCapture logs = dev.sluice.testing.LogCapture.start())
+        {
+            HttpResponse<byte[]> response = get("/json", "Accept-Encoding", "gzip", "X-Request-ID", "compressed-one");
+            assertEquals("gzip", field(response, "Content-Encoding"));
+            com.fasterxml.jackson.databind.JsonNode line = new com.fasterxml.jackson.databind.ObjectMapper().readTree(logs.accessLine("compressed-one"));
+            assertEquals(JSON.length, line.get("bytes_out").asInt(), "the body as the upstream sent it");
+            assertEquals(response.body().length, line.get("bytes_out_compressed").asInt(), "and as the client got it: " + line);
+            HttpResponse<byte[]> plain = get("/json", "X-Request-ID", "not-compressed");
+            assertNull(field(plain, "Content-Encoding"));
+            assertFalse(new com.fasterxml.jackson.databind.ObjectMapper().readTree(logs.accessLine("not-compressed")).has("bytes_out_compressed"));
+        }
+        dev.sluice.testing.PrometheusText metrics = dev.sluice.testing.PrometheusText.parse(
+            new String(get("/-/metrics").body(), StandardCharsets.UTF_8), false);
+        double answers = metrics.value("sluice_compression_responses_total", "route", "app");
+        double before = metrics.value("sluice_compression_bytes_total", "route", "app", "stage", "before");
+        double after = metrics.value("sluice_compression_bytes_total", "route", "app", "stage", "after");
+        assertTrue(answers >= 1, "answers compressed: " + answers);
+        assertTrue(before >= answers * 1024 && after > 0 && after < before / 2, before + " bytes became " + after);
     }
 
     @Test
