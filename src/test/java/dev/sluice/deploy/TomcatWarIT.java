@@ -495,22 +495,7 @@ class TomcatWarIT extends WarDeploymentContract
             connectorProperties.put("compressionMinSize", "1024");
             connectorProperties.put("compressibleMimeType", "application/json");
             // Sluice's Logback writes to whatever System.err is when it writes.
-            System.setErr(new java.io.PrintStream(new java.io.OutputStream()
-            {
-                @Override
-                public void write(int b)
-                {
-                    standardError.write(b);
-                    logged.write(b);
-                }
-
-                @Override
-                public void write(byte[] bytes, int offset, int length)
-                {
-                    standardError.write(bytes, offset, length);
-                    logged.write(bytes, offset, length);
-                }
-            }, true));
+            System.setErr(dev.sluice.testing.Tee.of(standardError, logged));
             int port = deploy(war, "/gzip", config);
             java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
             java.net.http.HttpResponse<byte[]> response = client.send(java.net.http.HttpRequest.newBuilder(

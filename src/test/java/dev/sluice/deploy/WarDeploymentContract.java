@@ -528,22 +528,7 @@ abstract class WarDeploymentContract
         try
         {
             // The access log writes to whatever System.out is when it writes.
-            System.setOut(new java.io.PrintStream(new java.io.OutputStream()
-            {
-                @Override
-                public void write(int b)
-                {
-                    standardOutput.write(b);
-                    printed.write(b);
-                }
-
-                @Override
-                public void write(byte[] bytes, int offset, int length)
-                {
-                    standardOutput.write(bytes, offset, length);
-                    printed.write(bytes, offset, length);
-                }
-            }, true));
+            System.setOut(dev.sluice.testing.Tee.of(standardOutput, printed));
             reply = dev.sluice.testing.RawHttp.send(uri.getPort(), "GET " + uri.getPath() + " HTTP/1.1", "Host: localhost",
                 "X-Request-ID: broken-off");
             // The exchange is over, not left open: logged with what the client got and why.
