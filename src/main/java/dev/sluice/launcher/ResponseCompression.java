@@ -2,8 +2,10 @@
 package dev.sluice.launcher;
 
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Locale;
 
+import dev.sluice.cache.CacheControl;
 import dev.sluice.config.ConfigStore;
 import dev.sluice.exchange.Exchange;
 import dev.sluice.http.CompressionSettings;
@@ -357,15 +359,10 @@ final class ResponseCompression extends Handler.Wrapper
         return fields.contains("Content-Digest") || fields.contains("Repr-Digest") || fields.contains("Digest") || fields.contains(HttpHeader.CONTENT_MD5);
     }
 
+    /** {@code Cache-Control: no-transform}, read as the cache reads the field. */
     private static boolean noTransform(HttpFields fields)
     {
-        for (HttpField field : fields)
-        {
-            if (field.getHeader() == HttpHeader.CACHE_CONTROL && field.getValue().toLowerCase(Locale.ROOT).contains("no-transform"))
-            {
-                return true;
-            }
-        }
-        return false;
+        List<String> values = fields.getValuesList(HttpHeader.CACHE_CONTROL);
+        return !values.isEmpty() && CacheControl.parse(values).has("no-transform");
     }
 }
