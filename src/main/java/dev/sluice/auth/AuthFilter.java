@@ -58,6 +58,8 @@ public final class AuthFilter implements Filter
     /** Seconds a client is told to wait when an identity provider is down. */
     static final String RETRY_AFTER_SECONDS = "5";
     private static final String BEARER = "bearer ";
+    private static final String BASIC = "Basic ";
+    private static final Credentials.Basic UNREADABLE = new Credentials.Basic("", "");
 
     private static final io.opentelemetry.api.common.AttributeKey<String> AUTH_METHOD = io.opentelemetry.api.common.AttributeKey.stringKey("sluice.auth.method");
     private static final io.opentelemetry.api.common.AttributeKey<String> AUTH_RESULT = io.opentelemetry.api.common.AttributeKey.stringKey("sluice.auth.result");
@@ -219,7 +221,33 @@ public final class AuthFilter implements Filter
         {
             certificate = chain[0];
         }
-        return new Credentials(apiKey, token, certificate);
+        Credentials.Basic basic = policy.accepts(RoutePolicy.Type.BASIC) ? basic(request.getHeader(HeaderNames.AUTHORIZATION)) : null;
+        return new Credentials(apiKey, token, certificate, basic);
+    }
+
+    /**
+     * The user name and password of an {@code Authorization: Basic} header (RFC 7617: base64 of
+     * {@code user-id:password} in UTF-8, the scheme case-insensitive), or null for another
+     * scheme. One that cannot be read (not base64, not UTF-8, no ':') comes back with an empty
+     * user name, which no consumer has: refused as a wrong password, not ignored.
+     */
+    static Credentials.Basic basic(String authorization)
+    {
+        if (authorization == null || authorization.length() < BASIC.length() || !authorization.regionMatches(true, 0, BASIC, 0, BASIC.length()))
+        {
+            return null;
+        }
+        try
+        {
+            byte[] decoded = java.util.Base64.getDecoder().decode(authorization.substring(BASIC.length()).strip());
+            String text = java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(decoded)).toString();
+            int colon = text.indexOf(':');
+            return colon <= 0 ? UNREADABLE : new Credentials.Basic(text.substring(0, colon), text.substring(colon + 1));
+        }
+        catch (IllegalArgumentException | java.nio.charset.CharacterCodingException x)
+        {
+            return UNREADABLE;
+        }
     }
 
     /**
@@ -311,9 +339,11 @@ public final class AuthFilter implements Filter
         boolean key = false;
         boolean bearer = false;
         boolean certificate = false;
+        boolean password = false;
         for (RoutePolicy.Method method : policy.methods())
         {
             key |= method.type() == RoutePolicy.Type.API_KEY;
+            password |= method.type() == RoutePolicy.Type.BASIC;
             certificate |= method.type() == RoutePolicy.Type.MTLS;
             bearer |= method.type() == RoutePolicy.Type.JWT || method.type() == RoutePolicy.Type.INTROSPECTION;
         }
@@ -329,6 +359,11 @@ public final class AuthFilter implements Filter
         if (key)
         {
             challenges.add("Key realm=\"" + realm + "\"");
+        }
+        if (password)
+        {
+            // Browsers ask for a user name and password when they see this one.
+            challenges.add("Basic realm=\"" + realm + "\", charset=\"UTF-8\"");
         }
         if (certificate)
         {

@@ -13,6 +13,7 @@ import java.util.Map;
  * @param strippedHeaders every header removed from client requests because only Sluice sets it
  * @param maxFailures failed attempts (with a credential) per client address and window before 429; 0 = no limit
  * @param failureWindow the window those failures are counted in
+ * @param passwords consumers' passwords for HTTP Basic
  */
 public record AuthSettings(
     Map<String, Consumer> consumers,
@@ -27,11 +28,21 @@ public record AuthSettings(
     Map<String, RoutePolicy> policies,
     List<String> strippedHeaders,
     int maxFailures,
-    java.time.Duration failureWindow)
+    java.time.Duration failureWindow,
+    Passwords passwords)
 {
     public static final AuthSettings NONE = new AuthSettings(Map.of(), new ApiKeys(List.of()), new MtlsIdentities(List.of()),
         "apikey", null, "sluice", 10_000, Map.of(), Map.of(), Map.of(), Identity.HEADERS, 30,
         java.time.Duration.ofMinutes(1));
+
+    /** Without passwords (benchmarks that build settings by hand). */
+    public AuthSettings(Map<String, Consumer> consumers, ApiKeys apiKeys, MtlsIdentities certificates, String apiKeyHeader, String apiKeyQuery,
+                        String realm, int tokenCacheSize, Map<String, JwtIssuer> issuers, Map<String, IntrospectionEndpoint> introspection,
+                        Map<String, RoutePolicy> policies, List<String> strippedHeaders, int maxFailures, java.time.Duration failureWindow)
+    {
+        this(consumers, apiKeys, certificates, apiKeyHeader, apiKeyQuery, realm, tokenCacheSize, issuers, introspection, policies, strippedHeaders,
+            maxFailures, failureWindow, new Passwords(List.of(), 100));
+    }
 
     public AuthSettings
     {

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 public final class AuthSettingsParser
 {
     private static final Logger LOG = LoggerFactory.getLogger(AuthSettingsParser.class);
-    private static final String METHODS_ALLOWED = "none, or a comma-separated list of api-key, jwt, jwt:<issuer>, introspection:<name>, mtls";
+    private static final String METHODS_ALLOWED = "none, or a comma-separated list of api-key, jwt, jwt:<issuer>, introspection:<name>, mtls, basic";
 
     private AuthSettingsParser()
     {
@@ -38,7 +38,8 @@ public final class AuthSettingsParser
     {
         List<ApiKeys.Entry> keys = new ArrayList<>();
         List<MtlsIdentities.Mapping> certificates = new ArrayList<>();
-        Map<String, Consumer> consumers = consumers(reader, keys, certificates);
+        List<Passwords.Entry> passwords = new ArrayList<>();
+        Map<String, Consumer> consumers = consumers(reader, keys, certificates, passwords);
 
         String apiKeyHeader = reader.string("auth.api-key.header", "apikey");
         if ("off".equals(apiKeyHeader))
@@ -78,10 +79,12 @@ public final class AuthSettingsParser
         List<String> stripped = new ArrayList<>(Identity.HEADERS);
         issuers.values().forEach(issuer -> stripped.addAll(issuer.forwardClaims().keySet()));
         return new AuthSettings(consumers, new ApiKeys(keys), new MtlsIdentities(certificates), apiKeyHeader, apiKeyQuery, realm,
-            cacheSize, issuers, introspection, policies, stripped.stream().distinct().toList(), maxFailures, failureWindow);
+            cacheSize, issuers, introspection, policies, stripped.stream().distinct().toList(), maxFailures, failureWindow,
+            new Passwords(passwords, cacheSize));
     }
 
-    private static Map<String, Consumer> consumers(ConfigReader reader, List<ApiKeys.Entry> keys, List<MtlsIdentities.Mapping> certificates)
+    private static Map<String, Consumer> consumers(ConfigReader reader, List<ApiKeys.Entry> keys, List<MtlsIdentities.Mapping> certificates,
+                                                   List<Passwords.Entry> passwords)
     {
         Map<String, Consumer> consumers = new TreeMap<>();
         Map<String, String> usernames = new LinkedHashMap<>();
@@ -153,8 +156,47 @@ public final class AuthSettingsParser
                 keys.add(new ApiKeys.Entry(consumer, label, hash));
             }
             mtls(reader, prefix, consumer, certificates);
+            passwords(reader, prefix, consumer, passwords);
         }
         return consumers;
+    }
+
+    /** {@code consumer.<id>.password.<label>}: bcrypt hashes of the passwords that open the consumer's username with HTTP Basic. */
+    private static void passwords(ConfigReader reader, String prefix, Consumer consumer, List<Passwords.Entry> passwords)
+    {
+        for (String label : reader.keysUnder(prefix + "password."))
+        {
+            String key = prefix + "password." + label;
+            String value = reader.optional(key).orElse("");
+            if (!SettingsParser.NAME.matcher(label).matches())
+            {
+                reader.problem("Key '" + key + "' does not name a valid credential; allowed: a label made of letters, digits, '-' and '_'.");
+                continue;
+            }
+            if (consumer.username().indexOf(':') >= 0)
+            {
+                reader.invalid(prefix + "username", consumer.username(), "a username without ':' for a consumer with a password (HTTP Basic "
+                    + "separates the user name from the password with the first ':')");
+                continue;
+            }
+            if (!Passwords.valid(value))
+            {
+                // Never echo what may be a plain password back into a log.
+                reader.problem("Key '" + key + "' does not hold a usable password hash; allowed: a bcrypt hash ($2a$, $2b$ or $2y$, cost "
+                    + Passwords.MIN_COST + " to " + Passwords.MAX_COST + ", as htpasswd -B writes it; make one with: sluice generate-password "
+                    + consumer.id() + " " + label + "), or demo:<password> of at most " + Passwords.MAX_PASSWORD_BYTES + " bytes for a demonstration.");
+                continue;
+            }
+            byte[] demo = null;
+            String bcrypt = value;
+            if (value.startsWith(Passwords.DEMO_PREFIX))
+            {
+                LOG.warn("Key '{}' holds a plain demonstration password; store only bcrypt hashes outside demonstrations", key);
+                demo = ApiKeys.sha256(value.substring(Passwords.DEMO_PREFIX.length()));
+                bcrypt = null;
+            }
+            passwords.add(new Passwords.Entry(consumer, label, bcrypt, demo));
+        }
     }
 
     private static void mtls(ConfigReader reader, String prefix, Consumer consumer, List<MtlsIdentities.Mapping> certificates)
@@ -320,9 +362,15 @@ public final class AuthSettingsParser
         {
             case "api-key":
             case "mtls":
+            case "basic":
                 if (source == null)
                 {
-                    return new RoutePolicy.Method(type.equals("mtls") ? RoutePolicy.Type.MTLS : RoutePolicy.Type.API_KEY, null);
+                    return new RoutePolicy.Method(switch (type)
+                    {
+                        case "mtls" -> RoutePolicy.Type.MTLS;
+                        case "basic" -> RoutePolicy.Type.BASIC;
+                        default -> RoutePolicy.Type.API_KEY;
+                    }, null);
                 }
                 break;
             case "jwt":

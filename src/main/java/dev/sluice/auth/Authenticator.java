@@ -19,7 +19,7 @@ public final class Authenticator
      * Exactly one of identity and rejection is set.
      *
      * @param method the kind of credential that decided ({@code api-key}, {@code jwt},
-     * {@code introspection}, {@code mtls}), {@code anonymous}, or {@code none} when nothing was presented
+     * {@code introspection}, {@code mtls}, {@code basic}), {@code anonymous}, or {@code none} when nothing was presented
      */
     public record Outcome(Identity identity, Rejection rejection, String method)
     {
@@ -85,6 +85,25 @@ public final class Authenticator
                     identity = result.verified() == null ? null : result.verified().identity();
                     rejection = result.rejection();
                 }
+                case BASIC ->
+                {
+                    if (credentials.basic() == null)
+                    {
+                        continue;
+                    }
+                    Passwords.Result result = settings.passwords().check(credentials.basic().username(), credentials.basic().password());
+                    if (result instanceof Passwords.Accepted accepted)
+                    {
+                        identity = accepted.entry().identity();
+                        rejection = null;
+                    }
+                    else
+                    {
+                        rejection = result instanceof Passwords.Busy
+                            ? Rejection.unavailable("Too many passwords are being checked at once; try again shortly.")
+                            : Rejection.invalidPassword();
+                    }
+                }
                 default ->
                 {
                     if (credentials.certificate() == null)
@@ -142,6 +161,7 @@ public final class Authenticator
                 case API_KEY -> "an API key";
                 case JWT, INTROSPECTION -> "a bearer token";
                 case MTLS -> "a client certificate";
+                case BASIC -> "a user name and password";
             });
         }
         return String.join(" or ", kinds);

@@ -78,7 +78,8 @@ public record RoutePolicy(
         API_KEY("api-key"),
         JWT("jwt"),
         INTROSPECTION("introspection"),
-        MTLS("mtls");
+        MTLS("mtls"),
+        BASIC("basic");
 
         final String label;
 

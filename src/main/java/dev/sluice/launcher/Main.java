@@ -27,6 +27,7 @@ public final class Main
         Usage: sluice [options]
                sluice --check-config FILE
                sluice generate-api-key CONSUMER [LABEL]
+               sluice generate-password CONSUMER [LABEL]
                sluice generate-admin-token
           --config PATH        properties file (default: system property sluice.config,
                                env SLUICE_CONFIG, else conf/sluice.properties)
@@ -45,6 +46,8 @@ public final class Main
         exits: 0 when it is valid, 2 when not.
         generate-api-key prints a new random API key and the line that stores its SHA-256 hash
         as consumer.CONSUMER.api-key.LABEL (LABEL defaults to "main").
+        generate-password prints a new random password for HTTP Basic and the line that stores its
+        bcrypt hash as consumer.CONSUMER.password.LABEL (the user name is the consumer's username).
         generate-admin-token prints a new random admin token and its admin.token line.
         """;
 
@@ -63,7 +66,7 @@ public final class Main
 
     static int run(String[] args, PrintStream out, PrintStream err)
     {
-        if (args.length > 0 && args[0].equals("generate-api-key"))
+        if (args.length > 0 && (args[0].equals("generate-api-key") || args[0].equals("generate-password")))
         {
             return generateApiKey(args, out, err);
         }
@@ -217,8 +220,16 @@ public final class Main
         String label = args.length > 2 ? args[2] : "main";
         if (consumer == null || args.length > 3 || !SettingsParser.NAME.matcher(consumer).matches() || !SettingsParser.NAME.matcher(label).matches())
         {
-            err.println("Usage: sluice generate-api-key CONSUMER [LABEL]; names are letters, digits, '-' and '_', starting with a letter or digit.");
+            err.println("Usage: sluice " + args[0] + " CONSUMER [LABEL]; names are letters, digits, '-' and '_', starting with a letter or digit.");
             return 2;
+        }
+        if (args[0].equals("generate-password"))
+        {
+            String[] generated = dev.sluice.auth.Passwords.generate();
+            out.println("Password (give it to the consumer with its username; Sluice keeps only its bcrypt hash): " + generated[0]);
+            out.println("Add to the properties file:");
+            out.println("consumer." + consumer + ".password." + label + " = " + generated[1]);
+            return 0;
         }
         String[] generated = ApiKeys.generate(consumer, label);
         out.println("API key (give it to the consumer; Sluice keeps only its hash): " + generated[0]);
