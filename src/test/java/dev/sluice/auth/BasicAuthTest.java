@@ -29,6 +29,9 @@ class BasicAuthTest
     /** 72 bytes: all bcrypt reads. The same with one more byte must not open it. */
     private static final String LONGEST = "p".repeat(72);
 
+    /** What Apache's htpasswd 2.4 printed for {@code htpasswd -nbB reports 'correct horse'}, after the user name. */
+    private static final String HTPASSWD = "$2y$05$aVtKTGVSznRSznWJVRYkBOSeUh0nFGTn3CaaDu2pgW/yJj8VSuzP.";
+
     private static TestUpstream upstream;
     private static SluiceUnderTest sluice;
     private static HttpClient client;
@@ -49,6 +52,8 @@ class BasicAuthTest
             consumer.long.username = long
             consumer.long.password.main = %s
             consumer.keyed.api-key.main = demo:keyed-key-0123456789
+            consumer.reports.username = reports
+            consumer.reports.password.main = %s
             route.app.path = /app
             route.app.upstream = app
             route.app.auth = basic
@@ -65,7 +70,8 @@ class BasicAuthTest
             BCrypt.hashpw("correct horse", BCrypt.gensalt(4)),
             // htpasswd -B writes $2y$.
             BCrypt.hashpw("the old one", BCrypt.gensalt("$2y", 5)),
-            BCrypt.hashpw(LONGEST, BCrypt.gensalt(4)));
+            BCrypt.hashpw(LONGEST, BCrypt.gensalt(4)),
+            HTPASSWD);
         sluice = SluiceUnderTest.start(config);
         client = new HttpClient();
         client.start();
@@ -122,6 +128,8 @@ class BasicAuthTest
         upstream.take();
         assertEquals(200, get("/app/x", "Authorization", basic("bob@example.com", "bobs pässwörd")).getStatus(), "UTF-8, spaces, '@' and '.'");
         assertEquals("bob", upstream.take().headers().get("X-Consumer-ID"));
+        assertEquals(200, get("/app/x", "Authorization", basic("reports", "correct horse")).getStatus(), "a line of a real .htpasswd");
+        assertEquals("reports", upstream.take().headers().get("X-Consumer-ID"));
     }
 
     @Test
@@ -215,6 +223,7 @@ class BasicAuthTest
             consumer.c.username = c:colon
             consumer.c.password.main = demo:pw
             consumer.d.password.bad.label = demo:pw
+            consumer.e.password.main = $apr1$.4/1y0ox$CybKwjDl2lZ2ZH9JrytrF1
             """.formatted("$2a$15" + BCrypt.hashpw("pw", BCrypt.gensalt(4)).substring(6)));
         String all = String.join("\n", problems);
         assertFalse(all.contains("hunter2"), "a plain password is never repeated into the log:\n" + all);
@@ -223,6 +232,7 @@ class BasicAuthTest
         assertTrue(all.contains("Key 'consumer.b.password.main' does not hold a usable password hash"), "cost 15: " + all);
         assertTrue(all.contains("Key 'consumer.c.username' has value 'c:colon'; allowed: a username without ':'"), all);
         assertTrue(all.contains("Key 'consumer.d.password.bad.label' does not name a valid credential"), all);
+        assertTrue(all.contains("Key 'consumer.e.password.main' does not hold a usable password hash"), "htpasswd's MD5 form: " + all);
         assertTrue(all.contains("Key 'route.app.auth' has value 'basic:x'"), all);
     }
 }

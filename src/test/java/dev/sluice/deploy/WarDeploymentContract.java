@@ -118,6 +118,10 @@ abstract class WarDeploymentContract
             route.keyed.path = /keyed
             route.keyed.upstream = app
             route.keyed.auth = api-key
+            consumer.ci.password.main = %s
+            route.login.path = /login
+            route.login.upstream = app
+            route.login.auth = basic
             route.limited.path = /limited
             route.limited.upstream = app
             route.limited.rate-limit = 2/h
@@ -155,7 +159,8 @@ abstract class WarDeploymentContract
             route.sockets.strip-prefix = true
             route.sockets.websocket = on
             route.sockets.auth = api-key
-            """.formatted(upstream.url(), broken.url(), slow.url(), provider.uri(), shaped.url(), unchanged.url(), websockets.url()));
+            """.formatted(upstream.url(), broken.url(), org.springframework.security.crypto.bcrypt.BCrypt.hashpw("war-contract-password",
+            org.springframework.security.crypto.bcrypt.BCrypt.gensalt(4)), slow.url(), provider.uri(), shaped.url(), unchanged.url(), websockets.url()));
         // A JVM-wide setting naming a file that does not exist: the deployment's own parameter wins.
         System.setProperty("sluice.config", config + ".not-this-one");
         try
@@ -379,7 +384,7 @@ abstract class WarDeploymentContract
         assertEquals(200, response.getStatus());
         // The packaged WAR carries the POM's version.
         assertEquals("{\"status\":\"ready\",\"version\":\"" + dev.sluice.testing.ProjectVersion.fromPom()
-            + "\",\"routes\":11,\"config_reloads\":0,\"config_rejected\":0}\n", response.getContentAsString());
+            + "\",\"routes\":12,\"config_reloads\":0,\"config_rejected\":0}\n", response.getContentAsString());
     }
 
     @Test
@@ -392,6 +397,19 @@ abstract class WarDeploymentContract
         ContentResponse accepted = client.newRequest(url("/keyed/x"))
             .headers(headers -> headers.put("apikey", "war-contract-key-0123").put("X-Consumer-ID", "admin"))
             .send();
+        assertEquals(200, accepted.getStatus());
+        assertEquals("ci", upstream.take().headers().get("X-Consumer-ID"));
+    }
+
+    /** HTTP Basic with a bcrypt hash: the WAR brings its bcrypt with it. */
+    @Test
+    void aPasswordRouteAuthenticatesInsideTheContainer() throws Exception
+    {
+        ContentResponse refused = client.GET(url("/login/x"));
+        assertEquals(401, refused.getStatus());
+        assertEquals("Basic realm=\"sluice\", charset=\"UTF-8\"", refused.getHeaders().get("WWW-Authenticate"));
+        String credential = java.util.Base64.getEncoder().encodeToString("ci:war-contract-password".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        ContentResponse accepted = client.newRequest(url("/login/x")).headers(headers -> headers.put("Authorization", "Basic " + credential)).send();
         assertEquals(200, accepted.getStatus());
         assertEquals("ci", upstream.take().headers().get("X-Consumer-ID"));
     }

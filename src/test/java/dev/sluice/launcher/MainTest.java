@@ -70,6 +70,25 @@ class MainTest
     }
 
     @Test
+    void generatePasswordPrintsAPasswordAndTheLineThatAcceptsIt() throws Exception
+    {
+        Run run = run("generate-password", "reports", "main");
+        assertEquals(0, run.status());
+        List<String> lines = run.out().lines().toList();
+        String password = lines.get(0).substring(lines.get(0).lastIndexOf(' ') + 1);
+        assertEquals(24, password.length());
+        String line = lines.get(2);
+        assertTrue(line.startsWith("consumer.reports.password.main = $2a$10$"), line);
+        java.util.Properties properties = new java.util.Properties();
+        properties.load(new java.io.StringReader(line));
+        dev.sluice.auth.Passwords passwords = dev.sluice.config.SettingsParser.parse("generated", java.util.Map.of(
+            "consumer.reports.password.main", properties.getProperty("consumer.reports.password.main")), name -> null).auth().passwords();
+        assertTrue(passwords.check("reports", password) instanceof dev.sluice.auth.Passwords.Accepted, "the printed line accepts the printed password");
+        assertTrue(passwords.check("reports", password + "x") instanceof dev.sluice.auth.Passwords.Refused);
+        assertEquals(2, run("generate-password").status());
+    }
+
+    @Test
     void selfSignedServesHttpsWithAThrowawayCertificateForLocalhost() throws Exception
     {
         try (TestUpstream upstream = TestUpstream.start();
