@@ -1,4 +1,4 @@
-// JMH: what authentication costs per request: an API key, a cached JWT, and a JWT signature check.
+// JMH: what authentication costs per request: an API key, a cached JWT or password, and the checks their caches save.
 package dev.sluice.bench.jmh;
 
 import java.time.Clock;
@@ -57,6 +57,9 @@ public class AuthBenchmark
     private Credentials token;
     private SignedJWT parsed;
     private RSASSAVerifier signatureVerifier;
+    private RoutePolicy basicPolicy;
+    private Credentials basic;
+    private String bcrypt10;
 
     @Setup
     public void setUp() throws Exception
@@ -70,8 +73,11 @@ public class AuthBenchmark
         RSAKey rsa = Tokens.rsa("k1");
         JwtIssuer issuer = new JwtIssuer("idp", "https://id.example.com/", null, new JWKSet(rsa.toPublicJWK()), Set.of(com.nimbusds.jose.JWSAlgorithm.RS256),
             "api", Duration.ofSeconds(60), Duration.ZERO, true, Map.of(), Map.of(), null, null, Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofSeconds(3));
+        // What sluice generate-password stores: cost 10.
+        bcrypt10 = org.springframework.security.crypto.bcrypt.BCrypt.hashpw("correct horse battery", org.springframework.security.crypto.bcrypt.BCrypt.gensalt(10));
+        dev.sluice.auth.Passwords passwords = new dev.sluice.auth.Passwords(List.of(new dev.sluice.auth.Passwords.Entry(consumer, "main", bcrypt10, null)), 10_000);
         AuthSettings settings = new AuthSettings(Map.of("bench", consumer), new ApiKeys(entries), new MtlsIdentities(List.of()), "apikey", null,
-            "sluice", 10_000, Map.of("idp", issuer), Map.of(), Map.of(), List.of(), 30, Duration.ofMinutes(1));
+            "sluice", 10_000, Map.of("idp", issuer), Map.of(), Map.of(), List.of(), 30, Duration.ofMinutes(1), passwords);
         JwtVerifier verifier = new JwtVerifier(List.of(issuer), ignored -> null, settings.consumers(), 10_000, Clock.systemUTC());
         authenticator = new Authenticator(settings, verifier, Map.of());
         keyPolicy = new RoutePolicy(List.of(new RoutePolicy.Method(RoutePolicy.Type.API_KEY, null)), null, Set.of(), Set.of("gold"), null, false, null, null);
@@ -82,6 +88,12 @@ public class AuthBenchmark
         if (authenticator.authenticate(keyPolicy, key).identity() == null || authenticator.authenticate(jwtPolicy, token).identity() == null)
         {
             throw new IllegalStateException("the benchmark's credentials must be accepted");
+        }
+        basicPolicy = new RoutePolicy(List.of(new RoutePolicy.Method(RoutePolicy.Type.BASIC, null)), null, Set.of(), Set.of("gold"), null, false, null, null);
+        basic = new Credentials(null, null, null, new Credentials.Basic("bench", "correct horse battery"));
+        if (authenticator.authenticate(basicPolicy, basic).identity() == null)
+        {
+            throw new IllegalStateException("the benchmark's password must be accepted");
         }
         parsed = SignedJWT.parse(jwt);
         signatureVerifier = new RSASSAVerifier(rsa.toRSAPublicKey());
@@ -126,6 +138,21 @@ public class AuthBenchmark
             blackhole.consume(value);
         });
         blackhole.consume(identity.key());
+    }
+
+    /** A user name and password checked before (the first took a bcrypt check). */
+    @Benchmark
+    public Object cachedBasic()
+    {
+        return authenticator.authenticate(basicPolicy, basic);
+    }
+
+    /** The bcrypt check the cache saves, at the cost sluice generate-password uses. */
+    @Benchmark
+    @OutputTimeUnit(TimeUnit.MILLISECONDS)
+    public boolean bcryptCost10()
+    {
+        return org.springframework.security.crypto.bcrypt.BCrypt.checkpw("correct horse battery", bcrypt10);
     }
 
     @Benchmark
