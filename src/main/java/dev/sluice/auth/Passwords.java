@@ -36,6 +36,8 @@ public final class Passwords
     /** bcrypt reads at most 72 bytes: a longer password would open with any other sharing its first 72. */
     static final int MAX_PASSWORD_BYTES = 72;
     static final String DEMO_PREFIX = "demo:";
+    /** No consumer's username is longer (AuthSettingsParser): a longer one is refused unhashed and not remembered. */
+    static final int MAX_USERNAME_CHARS = 128;
     /** $2a$, $2b$ or $2y$ (htpasswd -B), a two-digit cost, 53 characters of salt and hash. */
     private static final Pattern BCRYPT = Pattern.compile("\\$2[aby]\\$(\\d\\d)\\$[./A-Za-z0-9]{53}");
     static final int MIN_COST = 4;
@@ -82,7 +84,7 @@ public final class Passwords
     private final int decoyCost;
     private volatile String decoy;
     private final Semaphore checks;
-    private final Cache<String, Entry> right;
+    private final Cache<String, Accepted> right;
     private final Cache<String, Boolean> wrong;
 
     public Passwords(List<Entry> entries, int cacheSize)
@@ -123,8 +125,7 @@ public final class Passwords
         {
             return value.length() > DEMO_PREFIX.length() && value.getBytes(StandardCharsets.UTF_8).length - DEMO_PREFIX.length() <= MAX_PASSWORD_BYTES;
         }
-        var matcher = BCRYPT.matcher(value);
-        return matcher.matches() && Integer.parseInt(matcher.group(1)) >= MIN_COST && Integer.parseInt(matcher.group(1)) <= MAX_COST;
+        return BCRYPT.matcher(value).matches() && cost(value) >= MIN_COST && cost(value) <= MAX_COST;
     }
 
     private static int cost(String bcrypt)
@@ -136,15 +137,15 @@ public final class Passwords
     public Result check(String username, String password)
     {
         byte[] passwordBytes = password.getBytes(StandardCharsets.UTF_8);
-        if (username.isEmpty() || passwordBytes.length > MAX_PASSWORD_BYTES || isEmpty())
+        if (username.isEmpty() || username.length() > MAX_USERNAME_CHARS || passwordBytes.length > MAX_PASSWORD_BYTES || isEmpty())
         {
             return REFUSED;
         }
         String key = username + '\n' + HexFormat.of().formatHex(ApiKeys.sha256(passwordBytes));
-        Entry known = right.getIfPresent(key);
+        Accepted known = right.getIfPresent(key);
         if (known != null)
         {
-            return new Accepted(known);
+            return known;
         }
         if (wrong.getIfPresent(key) != null)
         {
@@ -170,8 +171,9 @@ public final class Passwords
                 wrong.put(key, Boolean.TRUE);
                 return REFUSED;
             }
-            right.put(key, found);
-            return new Accepted(found);
+            Accepted accepted = new Accepted(found);
+            right.put(key, accepted);
+            return accepted;
         }
         finally
         {
