@@ -30,7 +30,7 @@ import jakarta.servlet.http.HttpServletResponse;
  *       filters and own properties (secrets masked);</li>
  *   <li>{@code GET config}: the running configuration's source, SHA-256 and properties, every
  *       secret shown as {@code ***};</li>
- *   <li>{@code GET consumers}: ids, groups, API-key labels and certificate mappings, never keys
+ *   <li>{@code GET consumers}: ids, groups, API-key and password labels and certificate mappings, never keys
  *       or their hashes;</li>
  *   <li>{@code GET limits?route=R&consumer=ID|ip=A|header=V|path=P}: that caller's buckets,
  *       read without taking a token;</li>

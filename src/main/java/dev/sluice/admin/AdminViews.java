@@ -177,6 +177,11 @@ final class AdminViews
         {
             keys.computeIfAbsent(entry.consumer().id(), id -> new ArrayList<>()).add(entry.label());
         }
+        Map<String, List<String>> passwords = new TreeMap<>();
+        for (dev.sluice.auth.Passwords.Entry entry : settings.auth().passwords().entries())
+        {
+            passwords.computeIfAbsent(entry.consumer().id(), id -> new ArrayList<>()).add(entry.label());
+        }
         Map<String, List<Object>> certificates = new TreeMap<>();
         for (MtlsIdentities.Mapping mapping : settings.auth().certificates().mappings())
         {
@@ -186,11 +191,11 @@ final class AdminViews
         List<Object> consumers = new ArrayList<>();
         for (Consumer consumer : new TreeMap<>(settings.auth().consumers()).values())
         {
-            List<String> labels = keys.getOrDefault(consumer.id(), List.of());
-            labels.sort(null);
             consumers.add(ordered("id", consumer.id(), "username", consumer.username(), "custom_id", consumer.customId(),
                 "groups", new TreeSet<>(consumer.groups()),
-                "credentials", ordered("api_keys", labels, "certificates", certificates.getOrDefault(consumer.id(), List.of()))));
+                "credentials", ordered("api_keys", new TreeSet<>(keys.getOrDefault(consumer.id(), List.of())),
+                    "passwords", new TreeSet<>(passwords.getOrDefault(consumer.id(), List.of())),
+                    "certificates", certificates.getOrDefault(consumer.id(), List.of()))));
         }
         return Map.of("consumers", consumers);
     }

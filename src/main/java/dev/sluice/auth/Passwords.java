@@ -118,6 +118,12 @@ public final class Passwords
         return byUsername.isEmpty();
     }
 
+    /** Every stored password, in no particular order (for the admin API, which shows labels, never hashes). */
+    public List<Entry> entries()
+    {
+        return byUsername.values().stream().flatMap(List::stream).toList();
+    }
+
     /** A value of {@code consumer.<id>.password.<label>} that can be stored: a bcrypt hash of an allowed cost, or demo:<password>. */
     static boolean valid(String value)
     {

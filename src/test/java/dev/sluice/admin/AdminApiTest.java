@@ -60,6 +60,7 @@ class AdminApiTest
             route.pub.rate-limit.by = ip
             consumer.alice.groups = gold
             consumer.alice.api-key.laptop = demo:alice-key-0123456789
+            consumer.alice.password.main = demo:alice-password
             consumer.bob.username = bobby
             consumer.bob.api-key.ci = demo:bob-key-9876543210
             consumer.bob.mtls.san = dns:bob.example.com
@@ -140,6 +141,9 @@ class AdminApiTest
             assertEquals("alice", consumers.get(0).get("id").asText());
             assertEquals("[\"gold\"]", consumers.get(0).get("groups").toString());
             assertEquals("[\"laptop\"]", consumers.get(0).get("credentials").get("api_keys").toString());
+            assertEquals("[\"main\"]", consumers.get(0).get("credentials").get("passwords").toString());
+            assertEquals("***", properties.get("consumer.alice.password.main").asText(), "a password (here a demo one) is never shown");
+            assertFalse(view(sluice, "/-/admin/config").toString().contains("alice-password"));
             assertEquals("bobby", consumers.get(1).get("username").asText());
             assertEquals("san", consumers.get(1).get("credentials").get("certificates").get(0).get("kind").asText());
             assertFalse(consumers.toString().contains("hash"), "no key hash field");
