@@ -15,13 +15,14 @@ import com.nimbusds.jwt.SignedJWT;
 
 /**
  * Matches {@code conf/sluice.properties}: the {@code demo} consumer's key is stored there as
- * {@code demo:} + {@link #API_KEY}, and the {@code demo} issuer verifies HS256 tokens with
+ * {@code demo:} + {@link #API_KEY} and its password as {@code demo:} + {@link #PASSWORD}, and the {@code demo} issuer verifies HS256 tokens with
  * {@code SLUICE_DEMO_JWT_SECRET} (or the default below). Both exist so that the README's curl
  * commands work on a fresh machine; neither belongs in a real deployment.
  */
 final class DemoCredentials
 {
     static final String API_KEY = "sluice-demo-key";
+    static final String PASSWORD = "sluice-demo-password";
     static final String JWT_SECRET_VARIABLE = "SLUICE_DEMO_JWT_SECRET";
     static final String DEFAULT_JWT_SECRET = "sluice-demo-hmac-secret-not-for-production";
     static final String ISSUER = "https://demo.sluice.dev/";

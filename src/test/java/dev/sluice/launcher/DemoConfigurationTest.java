@@ -67,6 +67,19 @@ class DemoConfigurationTest
     }
 
     @Test
+    void theDemoPasswordOpensTheAccountRouteWithBasicAndIsNotForwarded() throws Exception
+    {
+        String credential = java.util.Base64.getEncoder().encodeToString(("demo:" + DemoCredentials.PASSWORD).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        ContentResponse response = client.newRequest(sluice.uri("/account/me")).headers(headers -> headers.put("Authorization", "Basic " + credential))
+            .timeout(10, TimeUnit.SECONDS).send();
+        assertEquals(200, response.getStatus());
+        assertFalse(response.getContentAsString().contains(credential), response.getContentAsString());
+        ContentResponse refused = client.newRequest(sluice.uri("/account/me")).timeout(10, TimeUnit.SECONDS).send();
+        assertEquals(java.util.List.of("Key realm=\"sluice\"", "Basic realm=\"sluice\", charset=\"UTF-8\""),
+            refused.getHeaders().getValuesList("WWW-Authenticate"));
+    }
+
+    @Test
     void theEchoRouteStaysPublic() throws Exception
     {
         ContentResponse response = client.newRequest(sluice.uri("/echo/hello")).timeout(10, TimeUnit.SECONDS).send();
