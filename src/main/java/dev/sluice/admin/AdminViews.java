@@ -91,6 +91,8 @@ final class AdminViews
                 "total_ms", route.timeouts().total().toMillis()));
             view.put("retry", Map.of("retries", route.retry().retries(), "on_connect_failure", route.retry().onConnectFailure(),
                 "on_reset", route.retry().onReset(), "on_timeout", route.retry().onTimeout(), "statuses", new TreeSet<>(route.retry().statuses())));
+            view.put("mirror", route.mirror() == null ? null : Map.of("upstream", route.mirror().upstream(), "percent", route.mirror().percent(),
+                "max_body", route.mirror().maxBody(), "max_in_flight", route.mirror().maxInFlight()));
             view.put("filters", filters(settings, route));
             Map<String, String> own = new TreeMap<>();
             String prefix = "route." + route.name() + ".";

@@ -425,6 +425,12 @@ public final class ConfigReader
         problems.add(message);
     }
 
+    /** How many problems were reported so far (unknown keys not counted): to tell whether a group of keys added any. */
+    public int reported()
+    {
+        return problems.size();
+    }
+
     /**
      * Every problem found so far plus one for each key that nothing read.
      */

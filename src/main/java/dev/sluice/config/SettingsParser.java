@@ -30,6 +30,7 @@ import dev.sluice.tls.TransportSettings;
 import dev.sluice.tls.TransportSettingsParser;
 import dev.sluice.route.HeaderCondition;
 import dev.sluice.route.HostPattern;
+import dev.sluice.route.Mirror;
 import dev.sluice.route.PathPattern;
 import dev.sluice.route.PathRewrite;
 import dev.sluice.route.Route;
@@ -454,10 +455,51 @@ public final class SettingsParser
             valid = false;
         }
 
+        Mirror mirror = mirror(reader, prefix, ai, upstreams);
+        valid &= mirror != INVALID_MIRROR;
+
         if (!valid)
         {
             return null;
         }
-        return new Route(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts, retry, ai, rewriteLocation, websocket);
+        return new Route(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts, retry, ai, rewriteLocation, websocket, mirror);
+    }
+
+    /** Stands for a mirror whose keys had problems (null means none configured). */
+    private static final Mirror INVALID_MIRROR = new Mirror("", 0, 0, 0);
+
+    /** {@code route.<name>.mirror} and its options, which mean nothing without it. */
+    private static Mirror mirror(ConfigReader reader, String prefix, boolean ai, Map<String, Upstream> upstreams)
+    {
+        String key = prefix + "mirror";
+        String upstream = reader.optional(key).orElse(null);
+        if (upstream == null)
+        {
+            for (String option : reader.keysUnder(key + "."))
+            {
+                reader.optional(key + "." + option); // reported here, not again as unknown
+                reader.problem("Key '" + key + "." + option + "' is set but '" + key + "' is not; allowed: set it with " + key + " = <upstream>.");
+            }
+            return reader.keysUnder(key + ".").isEmpty() ? null : INVALID_MIRROR;
+        }
+        boolean valid = true;
+        if (ai)
+        {
+            reader.invalid(key, upstream, "nothing on an AI route (" + prefix + "ai = on): its requests go to the AI front's providers");
+            valid = false;
+        }
+        else if (!upstreams.containsKey(upstream))
+        {
+            reader.invalid(key, upstream, upstreams.isEmpty()
+                ? "the name of a configured upstream.<name> (none is configured)"
+                : "one of the configured upstreams " + String.join(", ", upstreams.keySet()));
+            valid = false;
+        }
+        int problems = reader.reported();
+        int percent = reader.percent(key + ".percent", Mirror.DEFAULT_PERCENT);
+        long maxBody = reader.size(key + ".max-body", Mirror.DEFAULT_MAX_BODY, 16L * 1024 * 1024);
+        int maxInFlight = reader.integer(key + ".max-in-flight", Mirror.DEFAULT_MAX_IN_FLIGHT, 1, 100_000);
+        valid &= reader.reported() == problems;
+        return valid ? new Mirror(upstream, percent, maxBody, maxInFlight) : INVALID_MIRROR;
     }
 }

@@ -341,6 +341,12 @@ public final class Metrics implements PoolEvents, AutoCloseable
         counter("sluice.ai.failures", "alias", alias).increment();
     }
 
+    /** A request a route's mirror copied ({@code answered}, {@code failed}) or did not ({@code skipped}). */
+    public void mirrored(String route, String outcome)
+    {
+        counter("sluice.mirror.requests", "route", route, "outcome", outcome).increment();
+    }
+
     @Override
     public void ejected(String upstream, String target)
     {

@@ -44,6 +44,8 @@ final class Attempts
     int retries;
     /** The request was sent again after a pooled connection turned out closed (at most once). */
     volatile boolean staleResent;
+    /** A copy of this request goes to the route's mirror (sampled, and its body, if any, is kept whole). */
+    volatile boolean mirrored;
 
     Attempts(Exchange exchange, Pool pool, RetryPolicy policy, String hashKey)
     {

@@ -101,6 +101,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private ConfigStore config;
     private UpstreamClients clients;
     private Pools pools;
+    private Mirrors mirrors;
     private InFlight inFlight;
     private dev.sluice.ai.AiFront ai;
     /** WebSocket handshakes and the tunnels open, closed when Sluice stops (a tunnel has no end of its own to drain to). */
@@ -116,6 +117,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         pools = new Pools(() -> config.current().upstreams(), Clock.systemUTC(), new HealthProbe(clients), dev.sluice.observe.Metrics.of(getServletContext()));
         getServletContext().setAttribute(Pools.class.getName(), pools);
         getServletContext().setAttribute(Refresher.ATTRIBUTE, new BackgroundRefresh(pools, clients));
+        mirrors = new Mirrors(pools, clients, dev.sluice.observe.Metrics.of(getServletContext()));
         getServletContext().setAttribute(READY_ATTRIBUTE, Boolean.TRUE);
         inFlight = new InFlight(clients.scheduler(), this::poolBusy);
         websockets = new WebSocketHandshake(clients.executor());
@@ -366,6 +368,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             return null;
         }
         attempts.member = member;
+        attempts.mirrored = Mirrors.sampled(match.route());
         return target;
     }
 
@@ -482,8 +485,9 @@ public class SluiceProxyServlet extends AsyncProxyServlet
 
     /**
      * A body small enough to keep ({@code proxy.retry.max-body}, known length, no
-     * {@code Expect: 100-continue}) is read whole and kept for retries, on routes that retry;
-     * any other streams through as in Jetty's servlet.
+     * {@code Expect: 100-continue}) is read whole and kept for retries, on routes that retry, and
+     * for the mirror's copy ({@code mirror.max-body}) when this request is copied; any other
+     * streams through as in Jetty's servlet.
      */
     @Override
     protected Request.Content proxyRequestContent(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest) throws IOException
@@ -495,8 +499,15 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         {
             attempts.bodyWatch = new BodyWatchdog(proxy.requestBodyIdleTimeout(), proxy.requestBodyMinRate(), System.nanoTime());
         }
-        if (length > 0 && length <= attempts.exchange.settings().proxy().retryMaxBody() && !expects100Continue(clientRequest)
-            && ((attempts.policy.retries() > 0 && attempts.pool.members().size() > 1) || Attempts.mayResendOnStaleConnection(attempts.policy, clientRequest.getMethod())))
+        boolean expects100 = expects100Continue(clientRequest);
+        if (attempts.mirrored && (expects100 || !Mirrors.keepable(attempts.exchange.routeMatch().route(), length)))
+        {
+            attempts.mirrored = false;
+            mirrors.skipped(attempts.exchange, expects100 ? "the body waits for Expect: 100-continue"
+                : length < 0 ? "a body of unknown length" : "a body of " + length + " bytes, over mirror.max-body");
+        }
+        if (length > 0 && !expects100 && (attempts.mirrored || length <= attempts.exchange.settings().proxy().retryMaxBody()
+            && ((attempts.policy.retries() > 0 && attempts.pool.members().size() > 1) || Attempts.mayResendOnStaleConnection(attempts.policy, clientRequest.getMethod()))))
         {
             AsyncRequestContent content = untypedContent();
             attempts.body = new ReplayableBody(clientRequest.getInputStream(), RequestBody.replaced(clientRequest), (int)length, attempts.exchange, content,
@@ -564,6 +575,11 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     {
         Attempts attempts = (Attempts)clientRequest.getAttribute(ATTEMPTS_ATTRIBUTE);
         inFlight.track(attempts, clientRequest, proxyResponse);
+        if (attempts.mirrored)
+        {
+            Pool mirror = pools.pool(attempts.exchange.settings().upstreams(), attempts.exchange.routeMatch().route().mirror().upstream());
+            mirrors.send(attempts.exchange, proxyRequest, attempts.body, hashKey(clientRequest, attempts.exchange, mirror.upstream().pool()));
+        }
         send(clientRequest, proxyResponse, proxyRequest, attempts);
     }
 

@@ -18,6 +18,7 @@ import dev.sluice.upstream.RetryPolicy;
  * paths are pointed back through this route ({@code route.<name>.rewrite-location}, default true)
  * @param websocket whether a WebSocket upgrade is passed to the upstream and, once it accepts,
  * the connection tunnelled ({@code route.<name>.websocket = on}); off, {@code Upgrade} is dropped
+ * @param mirror where copies of the route's requests go, or null ({@code route.<name>.mirror})
  */
 public record Route(
     String name,
@@ -32,14 +33,16 @@ public record Route(
     RetryPolicy retry,
     boolean ai,
     boolean rewriteLocation,
-    boolean websocket)
+    boolean websocket,
+    Mirror mirror)
 {
     /** A plain HTTP route: forwarded to its upstream. */
     public Route(String name, PathPattern path, List<HostPattern> hosts, Set<String> methods, List<HeaderCondition> headers, String upstream,
         PathRewrite rewrite, boolean preserveHost, Timeouts timeouts, RetryPolicy retry)
     {
-        this(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts, retry, false, true, false);
+        this(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts, retry, false, true, false, null);
     }
+
 
     public Route
     {

@@ -82,6 +82,30 @@ class SettingsParserTest
     }
 
     @Test
+    void mirrorKeysAreCheckedAtLoad() throws Exception
+    {
+        assertNull(parse(MINIMAL, Map.of()).routes().routes().get(0).mirror(), "no copies unless a route asks");
+        String shadow = "upstream.shadow.url = http://127.0.0.1:8082\n";
+        assertEquals(new dev.sluice.route.Mirror("shadow", 100, 64 * 1024, 64),
+            parse(MINIMAL + shadow + "route.app.mirror = shadow\n", Map.of()).routes().routes().get(0).mirror(), "the defaults");
+        assertEquals(new dev.sluice.route.Mirror("shadow", 5, 1024 * 1024, 10),
+            parse(MINIMAL + shadow + "route.app.mirror = shadow\nroute.app.mirror.percent = 5%\nroute.app.mirror.max-body = 1MB\n"
+                + "route.app.mirror.max-in-flight = 10\n", Map.of()).routes().routes().get(0).mirror());
+        List<String> problems = problems(MINIMAL + shadow + "route.app.mirror = shadwo\nroute.app.mirror.percent = 150\n"
+            + "route.app.mirror.max-body = lots\nroute.app.mirror.max-in-flight = 0\n"
+            + "route.b.path = /b\nroute.b.upstream = app\nroute.b.mirror.percent = 10\n"
+            + "route.llm.path = /v1\nroute.llm.ai = on\nroute.llm.mirror = shadow\n");
+        String all = String.join("\n", problems);
+        assertTrue(problems.contains("Key 'route.app.mirror' has value 'shadwo'; allowed: one of the configured upstreams app, shadow."), all);
+        assertTrue(problems.contains("Key 'route.app.mirror.percent' has value '150'; allowed: a percentage from 0% to 100%."), all);
+        assertTrue(problems.stream().anyMatch(problem -> problem.startsWith("Key 'route.app.mirror.max-body' has value 'lots'; allowed:")), all);
+        assertTrue(problems.contains("Key 'route.app.mirror.max-in-flight' has value '0'; allowed: a whole number from 1 to 100000."), all);
+        assertTrue(problems.contains("Key 'route.b.mirror.percent' is set but 'route.b.mirror' is not; allowed: set it with route.b.mirror = <upstream>."), all);
+        assertTrue(problems.stream().anyMatch(problem -> problem.startsWith("Key 'route.llm.mirror' has value 'shadow'; allowed: nothing on an AI route")), all);
+        assertEquals(6, problems.size(), all);
+    }
+
+    @Test
     void anUpstreamsHttpVersionIsCheckedAtLoad() throws Exception
     {
         assertFalse(parse(MINIMAL, Map.of()).upstream("app").http2(), "HTTP/1.1 unless an upstream says otherwise");
