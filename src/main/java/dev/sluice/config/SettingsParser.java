@@ -34,6 +34,7 @@ import dev.sluice.route.Mirror;
 import dev.sluice.route.PathPattern;
 import dev.sluice.route.PathRewrite;
 import dev.sluice.route.Route;
+import dev.sluice.route.RouteAnswer;
 import dev.sluice.route.RouteTable;
 import dev.sluice.route.Timeouts;
 import dev.sluice.upstream.RetryPolicy;
@@ -106,6 +107,14 @@ public final class SettingsParser
             if (cache.route(name) != null)
             {
                 cached.add(name);
+            }
+        }
+        for (Route route : routes.routes())
+        {
+            if (route.answer() != null && cached.contains(route.name()))
+            {
+                reader.problem("Key 'route." + route.name() + ".cache' is set on a route Sluice answers itself (redirect or respond); allowed: off there, "
+                    + "nothing is fetched to store.");
             }
         }
         dev.sluice.transform.TransformSettings transform = dev.sluice.transform.TransformSettingsParser.parse(reader, routes, cached);
@@ -388,8 +397,18 @@ public final class SettingsParser
         }
 
         boolean ai = onOff(reader, prefix + "ai");
-        String upstream = ai ? reader.optional(prefix + "upstream").orElse(null) : reader.required(prefix + "upstream", "the name of a configured upstream.<name>");
-        if (ai)
+        boolean answered = reader.isSet(prefix + "redirect") || reader.isSet(prefix + "respond");
+        String upstream = ai || answered ? reader.optional(prefix + "upstream").orElse(null)
+            : reader.required(prefix + "upstream", "the name of a configured upstream.<name> (or redirect, respond, ai = on)");
+        if (answered && !ai)
+        {
+            if (upstream != null)
+            {
+                reader.invalid(prefix + "upstream", upstream, "nothing: the route answers itself (" + prefix + (reader.isSet(prefix + "redirect") ? "redirect" : "respond") + ")");
+                valid = false;
+            }
+        }
+        else if (ai)
         {
             if (upstream != null)
             {
@@ -412,6 +431,33 @@ public final class SettingsParser
         boolean stripPrefix = reader.bool(prefix + "strip-prefix", false);
         String rewriteText = reader.optional(prefix + "rewrite").orElse(null);
         PathRewrite rewrite = null;
+        RouteAnswer answer = null;
+        if (answered)
+        {
+            if (stripPrefix || rewriteText != null)
+            {
+                reader.problem("Keys '" + prefix + (stripPrefix ? "strip-prefix" : "rewrite") + "' and '" + prefix + (reader.isSet(prefix + "redirect") ? "redirect" : "respond")
+                    + "' are both set; allowed: one of them (a redirect's own path template says where it points).");
+                valid = false;
+            }
+            String[] template = new String[1];
+            answer = answer(reader, prefix, ai, template);
+            valid &= answer != null;
+            if (template[0] != null && path != null)
+            {
+                try
+                {
+                    rewrite = PathRewrite.parse(template[0], path);
+                }
+                catch (IllegalArgumentException x)
+                {
+                    reader.invalid(prefix + "redirect", reader.optional(prefix + "redirect").orElse(""), "an http(s) URL or a path; its path " + x.getMessage());
+                    valid = false;
+                }
+            }
+            stripPrefix = false;
+            rewriteText = null;
+        }
         if (stripPrefix && rewriteText != null)
         {
             reader.problem("Keys '" + prefix + "strip-prefix' and '" + prefix + "rewrite' are both set; allowed: one of them.");
@@ -457,13 +503,110 @@ public final class SettingsParser
 
         Mirror mirror = mirror(reader, prefix, ai, upstreams);
         valid &= mirror != INVALID_MIRROR;
+        if (answer != null && (websocket || (mirror != null && mirror != INVALID_MIRROR)))
+        {
+            reader.problem("Key '" + prefix + (websocket ? "websocket" : "mirror") + "' is set on a route Sluice answers itself ("
+                + prefix + (answer.redirect() ? "redirect" : "respond") + "); allowed: on proxied routes only.");
+            valid = false;
+        }
 
         if (!valid)
         {
             return null;
         }
-        return new Route(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts, retry, ai, rewriteLocation, websocket, mirror);
+        return new Route(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts, retry, ai, rewriteLocation, websocket, mirror, answer);
     }
+
+    private static final java.util.Set<Integer> REDIRECT_STATUSES = java.util.Set.of(301, 302, 303, 307, 308);
+    private static final Pattern REDIRECT_URL = Pattern.compile("(?i)(https?)://([^/?#@]+)(/.*)?");
+
+    /**
+     * {@code route.<name>.redirect} or {@code route.<name>.respond} and their options; null with
+     * the problems reported. A redirect's path template is put in {@code template[0]} (null: the
+     * request's own path).
+     */
+    private static RouteAnswer answer(ConfigReader reader, String prefix, boolean ai, String[] template)
+    {
+        String redirect = reader.optional(prefix + "redirect").orElse(null);
+        String respond = reader.optional(prefix + "respond").orElse(null);
+        if (ai)
+        {
+            reader.invalid(prefix + (redirect != null ? "redirect" : "respond"), redirect != null ? redirect : respond,
+                "nothing on an AI route (" + prefix + "ai = on): the AI front answers it");
+            return null;
+        }
+        if (redirect != null && respond != null)
+        {
+            reader.problem("Keys '" + prefix + "redirect' and '" + prefix + "respond' are both set; allowed: one of them.");
+            return null;
+        }
+        int problems = reader.reported();
+        if (redirect != null)
+        {
+            int status = reader.integer(prefix + "redirect.status", RouteAnswer.DEFAULT_REDIRECT_STATUS, 300, 399);
+            if (reader.reported() == problems && !REDIRECT_STATUSES.contains(status))
+            {
+                reader.invalid(prefix + "redirect.status", Integer.toString(status), "301, 302, 303, 307 or 308");
+            }
+            String origin = null;
+            String path = redirect;
+            if (!redirect.startsWith("/"))
+            {
+                // The path part may hold {1} and {**}, which a URI does not take: only the origin is parsed as one.
+                java.util.regex.Matcher url = REDIRECT_URL.matcher(redirect);
+                java.net.URI uri = null;
+                try
+                {
+                    uri = url.matches() ? new java.net.URI(url.group(1) + "://" + url.group(2)) : null;
+                }
+                catch (java.net.URISyntaxException x)
+                {
+                    // reported below
+                }
+                if (uri == null || uri.getHost() == null || uri.getRawUserInfo() != null)
+                {
+                    reader.invalid(prefix + "redirect", redirect, "an http:// or https:// URL with a host (no user info), or a path starting with /");
+                    return null;
+                }
+                origin = url.group(1).toLowerCase(java.util.Locale.ROOT) + "://" + url.group(2);
+                path = url.group(3);
+            }
+            if (path != null && (path.indexOf('?') >= 0 || path.indexOf('#') >= 0))
+            {
+                reader.invalid(prefix + "redirect", redirect, "a URL or path without ? or # (the request's query is passed on)");
+                return null;
+            }
+            template[0] = path;
+            return reader.reported() == problems ? new RouteAnswer(status, origin, true, null, null) : null;
+        }
+        int status = reader.integer(prefix + "respond", 200, 200, 599);
+        String body = reader.optional(prefix + "respond.body").orElse(null);
+        String contentType = reader.optional(prefix + "respond.content-type").orElse(null);
+        if (reader.reported() != problems)
+        {
+            return null;
+        }
+        if (body != null && (status == 204 || status == 304))
+        {
+            reader.invalid(prefix + "respond.body", body.length() > 40 ? body.substring(0, 40) + "..." : body, "nothing with status " + status + ", which has no body");
+            return null;
+        }
+        if (contentType != null && body == null)
+        {
+            reader.problem("Key '" + prefix + "respond.content-type' is set but '" + prefix + "respond.body' is not; allowed: a type for a body.");
+            return null;
+        }
+        if (contentType != null && !MEDIA_TYPE.matcher(contentType).matches())
+        {
+            reader.invalid(prefix + "respond.content-type", contentType, "a media type such as application/json or text/plain;charset=utf-8");
+            return null;
+        }
+        return new RouteAnswer(status, null, false, body == null ? null : body.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+            body == null ? null : contentType != null ? contentType : RouteAnswer.DEFAULT_CONTENT_TYPE);
+    }
+
+    /** A media type with optional parameters, as a Content-Type field holds it. */
+    private static final Pattern MEDIA_TYPE = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+(\\s*;\\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+=(\"[^\"]*\"|[!#$%&'*+.^_`|~0-9A-Za-z-]+))*");
 
     /** Stands for a mirror whose keys had problems (null means none configured). */
     private static final Mirror INVALID_MIRROR = new Mirror("", 0, 0, 0);

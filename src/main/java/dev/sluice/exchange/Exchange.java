@@ -525,6 +525,8 @@ public final class Exchange
         CLIENT_BODY_FAILED("client_body_failed"),
         /** The route's guard has it down for maintenance (503). */
         MAINTENANCE("maintenance"),
+        /** The route answers itself ({@code redirect} or {@code respond}); no upstream was asked. */
+        ROUTE_ANSWER("route_answer"),
         /** Sluice was stopping (container stop or undeploy) and ended the exchange. */
         STOPPING("stopping"),
         INTERNAL_ERROR("internal_error");

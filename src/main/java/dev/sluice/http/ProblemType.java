@@ -41,7 +41,9 @@ public enum ProblemType
     TOO_MANY_WEBSOCKETS(503, "too-many-websockets", "Too many WebSocket connections"),
     AUTH_UNAVAILABLE(503, "auth-unavailable", "Authentication unavailable"),
     RATE_LIMIT_UNAVAILABLE(503, "rate-limit-unavailable", "Rate limiting unavailable"),
-    GATEWAY_TIMEOUT(504, "gateway-timeout", "Upstream timed out");
+    GATEWAY_TIMEOUT(504, "gateway-timeout", "Upstream timed out"),
+    /** A status a route answers by configuration ({@code route.<name>.respond}); titled with the status's reason phrase. */
+    ROUTE_ANSWER(0, "route-answer", null);
 
     private final int status;
     private final String type;
@@ -64,6 +66,7 @@ public enum ProblemType
         return type;
     }
 
+    /** The title, or null for {@link #ROUTE_ANSWER}, whose title is its status's reason phrase. */
     public String title()
     {
         return title;

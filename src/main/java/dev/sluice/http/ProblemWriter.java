@@ -47,7 +47,7 @@ public final class ProblemWriter
         {
             json.writeStartObject();
             json.writeStringField("type", problemType.type());
-            json.writeStringField("title", problemType.title());
+            json.writeStringField("title", problemType.title() != null ? problemType.title() : org.eclipse.jetty.http.HttpStatus.getMessage(status));
             json.writeNumberField("status", status);
             if (detail != null)
             {

@@ -38,6 +38,11 @@ public final class OpenApiSettingsParser
                 reader.problem("Key '" + key + "' is set on AI route '" + route.name() + "'; allowed: on proxied routes only: the AI front checks its own requests.");
                 continue;
             }
+            if (route.answer() != null)
+            {
+                reader.problem("Key '" + key + "' is set on route '" + route.name() + "', which Sluice answers itself (redirect or respond); allowed: on proxied routes only.");
+                continue;
+            }
             try
             {
                 ApiDocument document = ApiDocument.load(Path.of(file));

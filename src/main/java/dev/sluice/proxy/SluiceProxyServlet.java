@@ -192,6 +192,11 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             ai.service(clientRequest, proxyResponse, exchange);
             return;
         }
+        if (exchange != null && exchange.routeMatch() != null && exchange.routeMatch().route().answer() != null)
+        {
+            RouteAnswers.answer(clientRequest, proxyResponse, exchange);
+            return;
+        }
         OpenApiSettings.RouteApi api = exchange == null || exchange.routeMatch() == null ? null
             : exchange.settings().openapi().route(exchange.routeMatch().route().name());
         if (api != null)

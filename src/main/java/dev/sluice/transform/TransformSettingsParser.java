@@ -94,6 +94,11 @@ public final class TransformSettingsParser
                 reader.problem("Keys '" + prefix + "*' are set on AI route '" + route.name()
                     + "'; allowed: transforms on proxied routes only: the AI front builds its provider requests and its answers itself.");
             }
+            else if (route.answer() != null)
+            {
+                reader.problem("Keys '" + prefix + "*' are set on route '" + route.name()
+                    + "', which Sluice answers itself (redirect or respond); allowed: transforms on proxied routes only.");
+            }
             transforms.put(route.name(), transform);
         }
         return new TransformSettings(transforms);

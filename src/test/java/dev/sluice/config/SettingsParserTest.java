@@ -106,6 +106,45 @@ class SettingsParserTest
     }
 
     @Test
+    void routesThatAnswerThemselvesAreCheckedAtLoad() throws Exception
+    {
+        Settings settings = parse(MINIMAL + "route.old.path = /old\nroute.old.redirect = https://new.example.com/v2/{**}\nroute.old.redirect.status = 302\n"
+            + "route.gone.path = /gone\nroute.gone.respond = 410\n", Map.of());
+        Route old = settings.routes().routes().stream().filter(route -> route.name().equals("old")).findFirst().orElseThrow();
+        assertEquals(302, old.answer().status());
+        assertEquals("https://new.example.com", old.answer().origin());
+        assertEquals("/v2/{**}", old.rewrite().toString());
+        assertNull(old.upstream());
+        List<String> problems = problems(MINIMAL
+            + "route.a.path = /a\nroute.a.redirect = ftp://x/y\n"
+            + "route.b.path = /b\nroute.b.redirect = https://user@x/\n"
+            + "route.c.path = /c\nroute.c.redirect = /d?x=1\n"
+            + "route.d.path = =/d\nroute.d.redirect = /e/{**}\n"
+            + "route.e.path = /e\nroute.e.redirect = /f\nroute.e.redirect.status = 304\n"
+            + "route.f.path = /f\nroute.f.respond = 204\nroute.f.respond.body = no\n"
+            + "route.g.path = /g\nroute.g.respond = 700\n"
+            + "route.h.path = /h\nroute.h.respond = 200\nroute.h.upstream = app\n"
+            + "route.i.path = /i\nroute.i.respond = 200\nroute.i.redirect = /j\n"
+            + "route.j.path = /j\nroute.j.respond = 200\nroute.j.strip-prefix = true\n"
+            + "route.k.path = /k\nroute.k.respond = 200\nroute.k.respond.content-type = text/plain\n"
+            + "route.l.path = /l\nroute.l.respond = 200\nroute.l.cache = on\n");
+        String all = String.join("\n", problems);
+        assertTrue(problems.contains("Key 'route.a.redirect' has value 'ftp://x/y'; allowed: an http:// or https:// URL with a host (no user info), or a path starting with /."), all);
+        assertTrue(problems.contains("Key 'route.b.redirect' has value 'https://user@x/'; allowed: an http:// or https:// URL with a host (no user info), or a path starting with /."), all);
+        assertTrue(problems.contains("Key 'route.c.redirect' has value '/d?x=1'; allowed: a URL or path without ? or # (the request's query is passed on)."), all);
+        assertTrue(problems.stream().anyMatch(problem -> problem.startsWith("Key 'route.d.redirect' has value '/e/{**}'; allowed: an http(s) URL or a path; its path {**} only")), all);
+        assertTrue(problems.contains("Key 'route.e.redirect.status' has value '304'; allowed: 301, 302, 303, 307 or 308."), all);
+        assertTrue(problems.contains("Key 'route.f.respond.body' has value 'no'; allowed: nothing with status 204, which has no body."), all);
+        assertTrue(problems.contains("Key 'route.g.respond' has value '700'; allowed: a whole number from 200 to 599."), all);
+        assertTrue(problems.contains("Key 'route.h.upstream' has value 'app'; allowed: nothing: the route answers itself (route.h.respond)."), all);
+        assertTrue(problems.contains("Keys 'route.i.redirect' and 'route.i.respond' are both set; allowed: one of them."), all);
+        assertTrue(problems.stream().anyMatch(problem -> problem.startsWith("Keys 'route.j.strip-prefix' and 'route.j.respond' are both set")), all);
+        assertTrue(problems.contains("Key 'route.k.respond.content-type' is set but 'route.k.respond.body' is not; allowed: a type for a body."), all);
+        assertTrue(problems.stream().anyMatch(problem -> problem.startsWith("Key 'route.l.cache' is set on a route Sluice answers itself")), all);
+        assertEquals(12, problems.size(), all);
+    }
+
+    @Test
     void anUpstreamsHttpVersionIsCheckedAtLoad() throws Exception
     {
         assertFalse(parse(MINIMAL, Map.of()).upstream("app").http2(), "HTTP/1.1 unless an upstream says otherwise");

@@ -159,6 +159,10 @@ abstract class WarDeploymentContract
             route.sockets.strip-prefix = true
             route.sockets.websocket = on
             route.sockets.auth = api-key
+            route.moved.path = /moved
+            route.moved.redirect = /app/{**}
+            route.retired.path = /retired
+            route.retired.respond = 410
             """.formatted(upstream.url(), broken.url(), org.springframework.security.crypto.bcrypt.BCrypt.hashpw("war-contract-password",
             org.springframework.security.crypto.bcrypt.BCrypt.gensalt(4)), slow.url(), provider.uri(), shaped.url(), unchanged.url(), websockets.url()));
         // A JVM-wide setting naming a file that does not exist: the deployment's own parameter wins.
@@ -534,6 +538,21 @@ abstract class WarDeploymentContract
             "GET " + uri.getRawPath() + "?a=1 HTTP/1.1", "Host: api.example.com", "Connection: close", "X-Forwarded-Proto: https");
         assertEquals(308, reply.status(), "an untrusted client's X-Forwarded-Proto counts for nothing");
         assertEquals("https://api.example.com" + CONTEXT_PATH + "/secure/x?a=1", reply.header("Location"));
+    }
+
+    @Test
+    void aRoutesRedirectStaysInsideTheContextAndARetiredRouteAnswers410InsideTheContainer() throws Exception
+    {
+        java.net.URI uri = java.net.URI.create(url("/moved/items"));
+        dev.sluice.testing.RawHttp.Reply moved = dev.sluice.testing.RawHttp.send(uri.getPort(),
+            "GET " + uri.getRawPath() + "?page=2 HTTP/1.1", "Host: localhost", "Connection: close");
+        assertEquals(301, moved.status());
+        assertEquals(CONTEXT_PATH + "/app/items?page=2", moved.header("Location"), "a path on this server is inside the web application");
+        java.net.URI retired = java.net.URI.create(url("/retired/x"));
+        dev.sluice.testing.RawHttp.Reply gone = dev.sluice.testing.RawHttp.send(retired.getPort(),
+            "GET " + retired.getRawPath() + " HTTP/1.1", "Host: localhost", "Connection: close");
+        assertEquals(410, gone.status());
+        assertTrue(gone.body().contains("\"urn:sluice:problem:route-answer\""), gone.body());
     }
 
     @Test
