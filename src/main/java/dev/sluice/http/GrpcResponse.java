@@ -33,25 +33,35 @@ public final class GrpcResponse extends HttpServletResponseWrapper
     /** The call's grpc-status from the upstream's trailers, once they arrived. */
     private volatile String trailerStatus;
 
-    private GrpcResponse(HttpServletResponse response)
+    /** For a gRPC-Web call, the type its refusals carry; null for gRPC. */
+    private final String webType;
+
+    private GrpcResponse(HttpServletResponse response, String webType)
     {
         super(response);
+        this.webType = webType;
     }
 
     /**
      * The response wrapped when the request is a gRPC call (HTTP/2 with {@code application/grpc}
-     * or {@code application/grpc+<codec>}; gRPC-Web, which carries its status in the body, is
-     * not), else the response itself.
+     * or {@code application/grpc+<codec>}) or a gRPC-Web one ({@code application/grpc-web} or
+     * {@code application/grpc-web-text}, with or without a codec, over any HTTP version: its
+     * refusals are headers-only answers, which gRPC-Web clients read), else the response itself.
      */
     public static HttpServletResponse wrap(HttpServletRequest request, HttpServletResponse response)
     {
         String type = request.getContentType();
-        if (type == null || !type.regionMatches(true, 0, "application/grpc", 0, 16) || !"HTTP/2.0".equals(request.getProtocol()))
+        if (type == null || !type.regionMatches(true, 0, "application/grpc", 0, 16))
         {
             return response;
         }
         char next = type.length() > 16 ? type.charAt(16) : ';';
-        return next == ';' || next == '+' ? new GrpcResponse(response) : response;
+        if (next == '-' && type.regionMatches(true, 16, "-web", 0, 4))
+        {
+            boolean text = type.regionMatches(true, 20, "-text", 0, 5);
+            return new GrpcResponse(response, text ? "application/grpc-web-text+proto" : "application/grpc-web+proto");
+        }
+        return (next == ';' || next == '+') && "HTTP/2.0".equals(request.getProtocol()) ? new GrpcResponse(response, null) : response;
     }
 
     /** The refusal's HTTP status once one was written, so that logs and metrics count it as such. */
@@ -87,13 +97,27 @@ public final class GrpcResponse extends HttpServletResponseWrapper
         resetBuffer();
         refusedStatus = status;
         super.setStatus(HttpServletResponse.SC_OK);
-        setContentType("application/grpc");
+        setContentType(webType != null ? webType : "application/grpc");
         String code = Integer.toString(code(status));
         String message = detail == null ? null : percentEncoded(detail);
         setHeader("grpc-status", code);
         if (message != null)
         {
             setHeader("grpc-message", message);
+        }
+        if (webType != null)
+        {
+            // gRPC-Web: the status in the headers is the whole answer (browsers read no trailers).
+            setContentLength(0);
+            try
+            {
+                getOutputStream().close();
+            }
+            catch (java.io.IOException | IllegalStateException x)
+            {
+                // The client is gone, or a writer is in use: the container ends the answer.
+            }
+            return 0;
         }
         // And in trailers: Jetty ends a bodiless answer with its header block, but Tomcat sends an
         // empty DATA frame to end it, after which gRPC clients read no status from the headers

@@ -92,6 +92,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private static final String FLUSH_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".flush";
     private static final String BODY_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".transformedBody";
     private static final String COPY_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".responseCopy";
+    private static final String GRPC_WEB_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".grpcWeb";
     /** Whether a body that arrives whole can go straight to Jetty's output (see {@link WholeBodyWrite}). */
     private static final boolean WHOLE_BODY_WRITE = WholeBodyWrite.available();
     /** Jetty's fixed hop-by-hop set, for the classes that copy headers on this servlet's behalf. */
@@ -238,7 +239,23 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             tunnel(clientRequest, proxyResponse, exchange);
             return;
         }
-        if (proxyResponse instanceof dev.sluice.http.GrpcResponse && exchange != null && exchange.routeMatch() != null)
+        GrpcWeb.Mode web = exchange == null || exchange.routeMatch() == null ? null : GrpcWeb.mode(clientRequest);
+        if (web != null && exchange.settings().upstream(exchange.routeMatch().route().upstream()).http2())
+        {
+            // gRPC-Web to a gRPC service: the body read whole (one message), decoded when base64.
+            try
+            {
+                clientRequest = RequestBody.buffered(clientRequest, GrpcWeb.body(clientRequest, web), GrpcWeb.upstreamType(web));
+            }
+            catch (GrpcWeb.Refused x)
+            {
+                exchange.outcome(Exchange.Outcome.BAD_REQUEST);
+                exchange.addBytesOut(ProblemWriter.write(proxyResponse, x.type(), x.getMessage(), exchange.id(), exchange.traceId()));
+                return;
+            }
+            clientRequest.setAttribute(GRPC_WEB_ATTRIBUTE, new GrpcWeb.Answer(web));
+        }
+        else if (proxyResponse instanceof dev.sluice.http.GrpcResponse && exchange != null && exchange.routeMatch() != null)
         {
             warnIfHttp11(exchange);
         }
@@ -550,7 +567,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         CacheExchange cache = CacheExchange.of(clientRequest);
         Attempts attempts = (Attempts)clientRequest.getAttribute(ATTEMPTS_ATTRIBUTE);
         String upstreamHost = attempts == null ? null : attempts.pool.upstream().hostHeader();
-        boolean trailers = clientRequest.getHeader("TE") != null && Trailers.acceptedBy(clientRequest);
+        boolean trailers = clientRequest.getAttribute(GRPC_WEB_ATTRIBUTE) != null || clientRequest.getHeader("TE") != null && Trailers.acceptedBy(clientRequest);
         proxyRequest.headers(headers ->
         {
             UpstreamRequestHeaders.apply(exchange, host, upstreamHost, headers);
@@ -1025,9 +1042,27 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                 // §6.3); chunked, its missing last chunk shows. HTTP/1.0 clients cannot take chunks.
                 proxyResponse.setHeader(HttpHeader.TRANSFER_ENCODING.asString(), "chunked");
             }
-            if (Trailers.takenBy(clientRequest))
+            if (Trailers.takenBy(clientRequest) && clientRequest.getAttribute(GRPC_WEB_ATTRIBUTE) == null)
             {
                 Trailers.pass(proxyResponse, serverResponse, exchange.settings().proxy().hiddenResponseHeaders());
+            }
+        }
+        if (clientRequest.getAttribute(GRPC_WEB_ATTRIBUTE) instanceof GrpcWeb.Answer web)
+        {
+            String type = serverResponse.getHeaders().get(HttpHeader.CONTENT_TYPE);
+            if (type != null && type.regionMatches(true, 0, "application/grpc", 0, 16))
+            {
+                proxyResponse.setContentType(GrpcWeb.clientType(web.mode(), type));
+                if (web.mode().text())
+                {
+                    // Base64 is longer than the upstream's bytes.
+                    proxyResponse.setHeader(HttpHeader.CONTENT_LENGTH.asString(), null);
+                }
+            }
+            else
+            {
+                // Not a gRPC answer (a 404 page, a proxy's error): passed on as it came.
+                clientRequest.removeAttribute(GRPC_WEB_ATTRIBUTE);
             }
         }
     }
@@ -1152,6 +1187,21 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         {
             grpc.trailerStatus(serverResponse.getTrailers().get("grpc-status"));
         }
+        if (clientRequest.getAttribute(GRPC_WEB_ATTRIBUTE) instanceof GrpcWeb.Answer web)
+        {
+            // The trailers as the body's last frame (and a text answer's last base64), then the end.
+            clientRequest.removeAttribute(GRPC_WEB_ATTRIBUTE);
+            Exchange exchange = Exchange.of(clientRequest);
+            byte[] end = web.end(Trailers.passing(serverResponse.getTrailers(), exchange.settings().proxy().hiddenResponseHeaders()));
+            if (end.length > 0)
+            {
+                exchange.addBytesOut(end.length);
+                super.onResponseContent(clientRequest, proxyResponse, serverResponse, end, 0, end.length, Callback.from(
+                    () -> onProxyResponseSuccess(clientRequest, proxyResponse, serverResponse),
+                    failure -> onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure)));
+                return;
+            }
+        }
         if (clientRequest.getAttribute(COPY_ATTRIBUTE) instanceof ApiValidation.ResponseCopy copy)
         {
             clientRequest.removeAttribute(COPY_ATTRIBUTE);
@@ -1194,6 +1244,25 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     protected void onResponseContent(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse,
                                      byte[] buffer, int offset, int length, Callback upstreamCallback)
     {
+        if (clientRequest.getAttribute(GRPC_WEB_ATTRIBUTE) instanceof GrpcWeb.Answer web && web.mode().text())
+        {
+            // A gRPC-Web text answer: the piece as base64 (bytes short of a group of three wait for the next).
+            byte[] encoded = web.piece(buffer, offset, length);
+            if (encoded.length == 0)
+            {
+                upstreamCallback.succeeded();
+                return;
+            }
+            relay(clientRequest, proxyResponse, serverResponse, encoded, 0, encoded.length, upstreamCallback);
+            return;
+        }
+        relay(clientRequest, proxyResponse, serverResponse, buffer, offset, length, upstreamCallback);
+    }
+
+    /** A piece of the answer on its way to the client: a transform, validation or the cache may keep a copy. */
+    private void relay(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse,
+                       byte[] buffer, int offset, int length, Callback upstreamCallback)
+    {
         Exchange exchange = Exchange.of(clientRequest);
         // A piece that cannot be written to the client fails there, not at the upstream.
         Callback callback = new ClientWrite(exchange, upstreamCallback);
@@ -1213,7 +1282,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             byte[] kept = body.kept();
             exchange.addBytesOut(kept.length);
             super.onResponseContent(clientRequest, proxyResponse, serverResponse, kept, 0, kept.length, Callback.from(
-                () -> onResponseContent(clientRequest, proxyResponse, serverResponse, buffer, offset, length, upstreamCallback), callback::failed));
+                () -> relay(clientRequest, proxyResponse, serverResponse, buffer, offset, length, upstreamCallback), callback::failed));
             return;
         }
         exchange.addBytesOut(length);

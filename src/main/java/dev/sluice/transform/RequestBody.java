@@ -165,6 +165,12 @@ public final class RequestBody
         return new Replaced(request, new ByteArrayInputStream(body), body.length, null);
     }
 
+    /** As above, with a new {@code Content-Type} for the body. */
+    public static HttpServletRequest buffered(HttpServletRequest request, byte[] body, String contentType)
+    {
+        return new Replaced(request, new ByteArrayInputStream(body), body.length, contentType);
+    }
+
     /** Whether the request's body is one this class put in place. */
     public static boolean replaced(HttpServletRequest request) throws IOException
     {

@@ -266,6 +266,18 @@ abstract class WarDeploymentContract
                     .unaryRpc(hello));
             assertEquals(io.grpc.Status.Code.UNAUTHENTICATED, refused.getStatus().getCode(), refused.getStatus().toString());
             assertEquals("This route requires an API key.", refused.getStatus().getDescription());
+
+            // gRPC-Web over HTTP/1.1, as a browser calls: translated to gRPC inside the container too.
+            byte[] message = io.grpc.testing.protobuf.SimpleRequest.newBuilder().setRequestMessage("web").build().toByteArray();
+            byte[] frame = java.nio.ByteBuffer.allocate(5 + message.length).put((byte)0).putInt(message.length).put(message).array();
+            java.net.http.HttpResponse<byte[]> web = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build()
+                .send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + root + "/grpc.testing.SimpleService/UnaryRpc"))
+                    .header("Content-Type", "application/grpc-web+proto").header("apikey", "war-contract-key-0123")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(frame)).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, web.statusCode());
+            assertEquals("application/grpc-web+proto", web.headers().firstValue("Content-Type").orElse(null));
+            String body = new String(web.body(), java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertTrue(body.contains("echo: web") && body.contains("grpc-status:0"), body);
         }
         finally
         {
