@@ -64,6 +64,24 @@ public final class GrpcResponse extends HttpServletResponseWrapper
         return (next == ';' || next == '+') && "HTTP/2.0".equals(request.getProtocol()) ? new GrpcResponse(response, null) : response;
     }
 
+    /**
+     * The gRPC response under any wrappers a filter put around it (the CORS guard's, for one),
+     * or null when the call is not gRPC: a check with {@code instanceof} on the response a filter
+     * handed on would miss it.
+     */
+    public static GrpcResponse of(jakarta.servlet.ServletResponse response)
+    {
+        while (response instanceof jakarta.servlet.ServletResponseWrapper wrapper)
+        {
+            if (response instanceof GrpcResponse grpc)
+            {
+                return grpc;
+            }
+            response = wrapper.getResponse();
+        }
+        return null;
+    }
+
     /** The refusal's HTTP status once one was written, so that logs and metrics count it as such. */
     @Override
     public int getStatus()

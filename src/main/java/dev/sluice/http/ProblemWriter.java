@@ -122,7 +122,8 @@ public final class ProblemWriter
     private static int write(HttpServletResponse response, int status, ProblemType problemType, String detail, String requestId, String traceId,
                              java.util.List<Violation> violations)
     {
-        if (response instanceof GrpcResponse grpc)
+        GrpcResponse grpc = GrpcResponse.of(response);
+        if (grpc != null)
         {
             return grpc.refuse(status, detail);
         }

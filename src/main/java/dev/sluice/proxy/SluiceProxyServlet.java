@@ -255,7 +255,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             }
             clientRequest.setAttribute(GRPC_WEB_ATTRIBUTE, new GrpcWeb.Answer(web));
         }
-        else if (proxyResponse instanceof dev.sluice.http.GrpcResponse && exchange != null && exchange.routeMatch() != null)
+        else if (exchange != null && exchange.routeMatch() != null && dev.sluice.http.GrpcResponse.of(proxyResponse) != null)
         {
             warnIfHttp11(exchange);
         }
@@ -780,7 +780,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             {
                 // A gRPC service's failure is a 200 with its status in the trailers (or, before any
                 // message, the headers): judged by the HTTP status it stands for, as Envoy does.
-                int judged = status == 200 && proxyResponse instanceof dev.sluice.http.GrpcResponse ? grpcAsHttp(response, status) : status;
+                int judged = status == 200 && dev.sluice.http.GrpcResponse.of(proxyResponse) != null ? grpcAsHttp(response, status) : status;
                 health = attempts.pool.failureStatus(judged) || (result.isFailed() && forwarded) ? Pool.Result.FAILURE : Pool.Result.SUCCESS;
             }
             else
@@ -1183,7 +1183,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     @Override
     protected void onProxyResponseSuccess(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse)
     {
-        if (proxyResponse instanceof dev.sluice.http.GrpcResponse grpc && serverResponse.getTrailers() != null)
+        dev.sluice.http.GrpcResponse grpc = dev.sluice.http.GrpcResponse.of(proxyResponse);
+        if (grpc != null && serverResponse.getTrailers() != null)
         {
             grpc.trailerStatus(serverResponse.getTrailers().get("grpc-status"));
         }

@@ -85,6 +85,7 @@ class GrpcWebTest
             consumer.web.api-key.main = sha256:%2$s
             route.simple.path = /grpc.testing.SimpleService
             route.simple.upstream = grpc
+            route.simple.cors.origins = https://app.example.com
             route.keyed.path = /keyed.Service
             route.keyed.upstream = grpc
             route.keyed.auth = api-key
@@ -232,7 +233,9 @@ class GrpcWebTest
         try (LogCapture logs = LogCapture.start())
         {
             call("/grpc.testing.SimpleService/ServerStreamingRpc", "application/grpc-web+proto",
-                frame(SimpleRequest.newBuilder().setRequestMessage("1 then fail").build()), "X-Request-ID", "web-call-1");
+                frame(SimpleRequest.newBuilder().setRequestMessage("1 then fail").build()), "X-Request-ID", "web-call-1",
+                // From a page: the CORS guard wraps the response, and the status is still found under the wrapper.
+                "Origin", "https://app.example.com");
             var line = new ObjectMapper().readTree(logs.accessLine("web-call-1"));
             assertEquals("10", line.get("grpc_status").asText(), line.toString());
             assertEquals(200, line.get("status").asInt());
