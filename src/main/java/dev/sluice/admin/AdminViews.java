@@ -93,6 +93,10 @@ final class AdminViews
                 "on_reset", route.retry().onReset(), "on_timeout", route.retry().onTimeout(), "statuses", new TreeSet<>(route.retry().statuses())));
             view.put("mirror", route.mirror() == null ? null : Map.of("upstream", route.mirror().upstream(), "percent", route.mirror().percent(),
                 "max_body", route.mirror().maxBody(), "max_in_flight", route.mirror().maxInFlight()));
+            view.put("split", route.split() == null ? null : Map.of("shares", route.split().shares().stream()
+                .map(share -> Map.of("upstream", share.upstream(), "percent", share.percent())).toList(),
+                "by", route.split().by() == null ? "random" : route.split().by().kind().name().toLowerCase(java.util.Locale.ROOT)
+                    + (route.split().by().name() == null ? "" : ":" + route.split().by().name())));
             view.put("filters", filters(settings, route));
             Map<String, String> own = new TreeMap<>();
             String prefix = "route." + route.name() + ".";

@@ -36,6 +36,7 @@ import dev.sluice.route.PathRewrite;
 import dev.sluice.route.Route;
 import dev.sluice.route.RouteAnswer;
 import dev.sluice.route.RouteTable;
+import dev.sluice.route.Split;
 import dev.sluice.route.Timeouts;
 import dev.sluice.upstream.RetryPolicy;
 import dev.sluice.upstream.Upstream;
@@ -503,6 +504,8 @@ public final class SettingsParser
 
         Mirror mirror = mirror(reader, prefix, ai, upstreams);
         valid &= mirror != INVALID_MIRROR;
+        Split split = split(reader, prefix, upstream, ai || answered, upstreams);
+        valid &= split != INVALID_SPLIT;
         if (answer != null && (websocket || (mirror != null && mirror != INVALID_MIRROR)))
         {
             reader.problem("Key '" + prefix + (websocket ? "websocket" : "mirror") + "' is set on a route Sluice answers itself ("
@@ -514,7 +517,7 @@ public final class SettingsParser
         {
             return null;
         }
-        return new Route(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts, retry, ai, rewriteLocation, websocket, mirror, answer);
+        return new Route(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts, retry, ai, rewriteLocation, websocket, mirror, split, answer);
     }
 
     private static final java.util.Set<Integer> REDIRECT_STATUSES = java.util.Set.of(301, 302, 303, 307, 308);
@@ -607,6 +610,77 @@ public final class SettingsParser
 
     /** A media type with optional parameters, as a Content-Type field holds it. */
     private static final Pattern MEDIA_TYPE = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+(\\s*;\\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+=(\"[^\"]*\"|[!#$%&'*+.^_`|~0-9A-Za-z-]+))*");
+
+    /** Stands for a split whose keys had problems (null means none configured). */
+    private static final Split INVALID_SPLIT = new Split(List.of(), null);
+
+    /** {@code route.<name>.split.<upstream> = <percent>} and {@code split.by}. */
+    private static Split split(ConfigReader reader, String prefix, String main, boolean answered, Map<String, Upstream> upstreams)
+    {
+        String key = prefix + "split.";
+        Set<String> names = new java.util.TreeSet<>(reader.keysUnder(key));
+        boolean by = names.remove("by");
+        if (names.isEmpty())
+        {
+            if (by)
+            {
+                reader.optional(key + "by");
+                reader.problem("Key '" + key + "by' is set but no '" + key + "<upstream>' is; allowed: split.by with a share for another upstream.");
+                return INVALID_SPLIT;
+            }
+            return null;
+        }
+        if (answered)
+        {
+            for (String name : names)
+            {
+                reader.optional(key + name);
+            }
+            reader.problem("Keys '" + key + "*' are set on a route without an upstream (AI, redirect or respond); allowed: on proxied routes only.");
+            return INVALID_SPLIT;
+        }
+        int problems = reader.reported();
+        List<Split.Share> shares = new ArrayList<>();
+        int total = 0;
+        for (String name : names)
+        {
+            if (name.contains("."))
+            {
+                reader.optional(key + name);
+                reader.problem("Key '" + key + name + "' does not name an upstream; allowed: " + key + "<upstream> = <percent>, " + key + "by.");
+                continue;
+            }
+            int percent = reader.percent(key + name, 0);
+            if (!upstreams.containsKey(name))
+            {
+                reader.problem("Key '" + key + name + "' names no configured upstream; allowed: one of " + String.join(", ", upstreams.keySet()) + ".");
+            }
+            else if (name.equals(main))
+            {
+                reader.problem("Key '" + key + name + "' names the route's own upstream; allowed: other upstreams (the route's own takes what they leave).");
+            }
+            total += percent;
+            shares.add(new Split.Share(name, percent));
+        }
+        if (total > 100)
+        {
+            reader.problem("Keys '" + key + "*' add up to " + total + "%; allowed: at most 100% together.");
+        }
+        dev.sluice.upstream.PoolSettings.HashOn hashOn = null;
+        String byText = reader.optional(key + "by").orElse("random");
+        if (!byText.equals("random"))
+        {
+            try
+            {
+                hashOn = dev.sluice.upstream.PoolSettings.HashOn.parse(byText);
+            }
+            catch (IllegalArgumentException x)
+            {
+                reader.invalid(key + "by", byText, "random, or " + x.getMessage());
+            }
+        }
+        return reader.reported() == problems ? new Split(shares, hashOn) : INVALID_SPLIT;
+    }
 
     /** Stands for a mirror whose keys had problems (null means none configured). */
     private static final Mirror INVALID_MIRROR = new Mirror("", 0, 0, 0);

@@ -42,6 +42,8 @@ public final class Exchange
     private volatile long compressedTo = -1;
     private volatile Outcome outcome = Outcome.OK;
     private volatile String target;
+    /** The upstream a route's split chose, or null: then the route's own. */
+    private volatile String upstream;
     private volatile int attempts;
     private volatile String cacheStatus;
     private volatile String grpcStatus;
@@ -271,6 +273,19 @@ public final class Exchange
     public String target()
     {
         return target;
+    }
+
+    /** The upstream the request went to: the one a route's split chose, else the route's; null before routing or without one. */
+    public String upstream()
+    {
+        String chosen = upstream;
+        return chosen != null ? chosen : routeMatch() == null ? null : routeMatch().route().upstream();
+    }
+
+    /** A route's split chose this upstream for the request. */
+    public void upstream(String upstream)
+    {
+        this.upstream = upstream;
     }
 
     /** How many upstream attempts were made: 1 plus retries. */

@@ -360,7 +360,7 @@ public final class AccessLog implements AutoCloseable
         if (match != null)
         {
             json.writeStringField("route", match.route().name());
-            json.writeStringField("upstream", match.route().upstream());
+            json.writeStringField("upstream", exchange.upstream());
         }
         else
         {

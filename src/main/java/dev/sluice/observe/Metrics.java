@@ -229,7 +229,7 @@ public final class Metrics implements PoolEvents, AutoCloseable
         long upstreamNanos = exchange.upstreamNanos();
         if (upstreamNanos >= 0 && match != null && exchange.target() != null)
         {
-            upstreamTimer(match.route().upstream(), exchange.target()).record(upstreamNanos, TimeUnit.NANOSECONDS);
+            upstreamTimer(exchange.upstream(), exchange.target()).record(upstreamNanos, TimeUnit.NANOSECONDS);
         }
     }
 

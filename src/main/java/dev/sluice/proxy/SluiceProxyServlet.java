@@ -30,6 +30,7 @@ import dev.sluice.openapi.ApiValidation;
 import dev.sluice.openapi.OpenApiSettings;
 import dev.sluice.route.Route;
 import dev.sluice.route.RouteMatch;
+import dev.sluice.route.Split;
 import dev.sluice.route.Timeouts;
 import dev.sluice.transform.RequestBody;
 import dev.sluice.transform.RequestSource;
@@ -363,7 +364,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             return null;
         }
         RouteMatch match = exchange.routeMatch();
-        Pool pool = pools.pool(exchange.settings().upstreams(), match.route().upstream());
+        String upstream = match.route().split() == null ? match.route().upstream() : split(clientRequest, exchange, match.route());
+        Pool pool = pools.pool(exchange.settings().upstreams(), upstream);
         Attempts attempts = new Attempts(exchange, pool, match.route().retry(), hashKey(clientRequest, exchange, pool.upstream().pool()));
         // Kept here too: a client gone mid-answer leaves a recycled request whose attributes are gone.
         attempts.cache = CacheExchange.of(clientRequest);
@@ -406,10 +408,24 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         return query;
     }
 
+    /** The upstream of a route with a split for this request, recorded on the exchange (access log, metrics). */
+    private static String split(HttpServletRequest request, Exchange exchange, Route route)
+    {
+        Split split = route.split();
+        int bucket = split.by() == null ? java.util.concurrent.ThreadLocalRandom.current().nextInt(100) : Split.bucket(hashKey(request, exchange, split.by()));
+        String upstream = split.upstream(bucket, route.upstream());
+        exchange.upstream(upstream);
+        return upstream;
+    }
+
     /** What consistent hashing hashes for this request; the client address when the chosen value is absent. */
     private static String hashKey(HttpServletRequest request, Exchange exchange, PoolSettings pool)
     {
-        PoolSettings.HashOn on = pool.hashOn();
+        return hashKey(request, exchange, pool.hashOn());
+    }
+
+    private static String hashKey(HttpServletRequest request, Exchange exchange, PoolSettings.HashOn on)
+    {
         if (on == null)
         {
             return null;
@@ -1407,7 +1423,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             {
                 clientRequest.setAttribute(DETAIL_ATTRIBUTE, detail);
             }
-            LOG.warn("{} upstream '{}' failed: {}", exchange.id(), exchange.routeMatch().route().upstream(), UpstreamFailure.describe(failure));
+            LOG.warn("{} upstream '{}' failed: {}", exchange.id(), exchange.upstream(), UpstreamFailure.describe(failure));
         }
         UpstreamResponseHeaders.withdraw(clientRequest, proxyResponse, serverResponse);
         super.onProxyResponseFailure(clientRequest, proxyResponse, serverResponse, failure);

@@ -19,6 +19,7 @@ import dev.sluice.upstream.RetryPolicy;
  * @param websocket whether a WebSocket upgrade is passed to the upstream and, once it accepts,
  * the connection tunnelled ({@code route.<name>.websocket = on}); off, {@code Upgrade} is dropped
  * @param mirror where copies of the route's requests go, or null ({@code route.<name>.mirror})
+ * @param split other upstreams that take a share of the route's requests, or null ({@code route.<name>.split.*})
  * @param answer the redirect or fixed answer of a route Sluice answers itself, or null; its
  *        {@code upstream} is null then, and a redirect's path template is {@code rewrite}
  */
@@ -37,13 +38,14 @@ public record Route(
     boolean rewriteLocation,
     boolean websocket,
     Mirror mirror,
+    Split split,
     RouteAnswer answer)
 {
     /** A plain HTTP route: forwarded to its upstream. */
     public Route(String name, PathPattern path, List<HostPattern> hosts, Set<String> methods, List<HeaderCondition> headers, String upstream,
         PathRewrite rewrite, boolean preserveHost, Timeouts timeouts, RetryPolicy retry)
     {
-        this(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts, retry, false, true, false, null, null);
+        this(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts, retry, false, true, false, null, null, null);
     }
 
 

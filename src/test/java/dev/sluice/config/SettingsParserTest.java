@@ -145,6 +145,32 @@ class SettingsParserTest
     }
 
     @Test
+    void splitKeysAreCheckedAtLoad() throws Exception
+    {
+        String more = "upstream.next.url = http://127.0.0.1:8082\nupstream.third.url = http://127.0.0.1:8083\n";
+        Route route = parse(MINIMAL + more + "route.app.split.next = 10%\nroute.app.split.third = 5\nroute.app.split.by = cookie:session\n", Map.of())
+            .routes().routes().get(0);
+        assertEquals(List.of(new dev.sluice.route.Split.Share("next", 10), new dev.sluice.route.Split.Share("third", 5)), route.split().shares());
+        assertEquals(dev.sluice.upstream.PoolSettings.HashOn.Kind.COOKIE, route.split().by().kind());
+        assertEquals("next", route.split().upstream(9, "app"));
+        assertEquals("third", route.split().upstream(14, "app"));
+        assertEquals("app", route.split().upstream(15, "app"));
+        List<String> problems = problems(MINIMAL + more + "route.app.split.next = 70%\nroute.app.split.third = 40%\nroute.app.split.by = moon\n"
+            + "route.b.path = /b\nroute.b.upstream = app\nroute.b.split.app = 10%\nroute.b.split.nowhere = 10%\n"
+            + "route.c.path = /c\nroute.c.upstream = app\nroute.c.split.by = ip\n"
+            + "route.d.path = /d\nroute.d.respond = 200\nroute.d.split.next = 10%\n");
+        String all = String.join("\n", problems);
+        assertTrue(problems.contains("Keys 'route.app.split.*' add up to 110%; allowed: at most 100% together."), all);
+        assertTrue(problems.contains("Key 'route.app.split.by' has value 'moon'; allowed: random, or header:<Name>, cookie:<name>, ip, consumer or path."), all);
+        assertTrue(problems.contains("Key 'route.b.split.app' names the route's own upstream; allowed: other upstreams (the route's own takes what they leave)."), all);
+        assertTrue(problems.stream().anyMatch(problem -> problem.startsWith("Key 'route.b.split.nowhere' names no configured upstream; allowed: one of")), all);
+        assertTrue(problems.contains("Key 'route.c.split.by' is set but no 'route.c.split.<upstream>' is; allowed: split.by with a share for another upstream."), all);
+        assertTrue(problems.stream().anyMatch(problem -> problem.startsWith("Keys 'route.d.split.*' are set on a route without an upstream")), all);
+        assertEquals(6, problems.size(), all);
+        assertTrue(dev.sluice.route.Split.bucket("alice") == dev.sluice.route.Split.bucket("alice"), "the same key, the same bucket");
+    }
+
+    @Test
     void anUpstreamsHttpVersionIsCheckedAtLoad() throws Exception
     {
         assertFalse(parse(MINIMAL, Map.of()).upstream("app").http2(), "HTTP/1.1 unless an upstream says otherwise");
