@@ -97,6 +97,8 @@ final class AdminViews
                 .map(share -> Map.of("upstream", share.upstream(), "percent", share.percent())).toList(),
                 "by", route.split().by() == null ? "random" : route.split().by().kind().name().toLowerCase(java.util.Locale.ROOT)
                     + (route.split().by().name() == null ? "" : ":" + route.split().by().name())));
+            view.put("fault", route.fault() == null ? null : Map.of("delay_ms", route.fault().delay() == null ? 0 : route.fault().delay().toMillis(),
+                "delay_percent", route.fault().delayPercent(), "abort_status", route.fault().abortStatus(), "abort_percent", route.fault().abortPercent()));
             view.put("filters", filters(settings, route));
             Map<String, String> own = new TreeMap<>();
             String prefix = "route." + route.name() + ".";

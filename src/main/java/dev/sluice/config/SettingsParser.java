@@ -28,6 +28,7 @@ import dev.sluice.ratelimit.RateLimitSettings;
 import dev.sluice.ratelimit.RateLimitSettingsParser;
 import dev.sluice.tls.TransportSettings;
 import dev.sluice.tls.TransportSettingsParser;
+import dev.sluice.route.Fault;
 import dev.sluice.route.HeaderCondition;
 import dev.sluice.route.HostPattern;
 import dev.sluice.route.Mirror;
@@ -506,6 +507,8 @@ public final class SettingsParser
         valid &= mirror != INVALID_MIRROR;
         Split split = split(reader, prefix, upstream, ai || answered, upstreams);
         valid &= split != INVALID_SPLIT;
+        Fault fault = fault(reader, prefix, ai || answered);
+        valid &= fault != INVALID_FAULT;
         if (answer != null && (websocket || (mirror != null && mirror != INVALID_MIRROR)))
         {
             reader.problem("Key '" + prefix + (websocket ? "websocket" : "mirror") + "' is set on a route Sluice answers itself ("
@@ -517,7 +520,7 @@ public final class SettingsParser
         {
             return null;
         }
-        return new Route(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts, retry, ai, rewriteLocation, websocket, mirror, split, answer);
+        return new Route(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts, retry, ai, rewriteLocation, websocket, mirror, split, fault, answer);
     }
 
     private static final java.util.Set<Integer> REDIRECT_STATUSES = java.util.Set.of(301, 302, 303, 307, 308);
@@ -610,6 +613,53 @@ public final class SettingsParser
 
     /** A media type with optional parameters, as a Content-Type field holds it. */
     private static final Pattern MEDIA_TYPE = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+(\\s*;\\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+=(\"[^\"]*\"|[!#$%&'*+.^_`|~0-9A-Za-z-]+))*");
+
+    /** Stands for a fault whose keys had problems (null means none configured). */
+    private static final Fault INVALID_FAULT = new Fault(null, 0, 0, 0);
+
+    /** {@code route.<name>.fault.delay}, {@code fault.abort} and their shares. */
+    private static Fault fault(ConfigReader reader, String prefix, boolean answered)
+    {
+        String key = prefix + "fault.";
+        if (reader.keysUnder(key).isEmpty())
+        {
+            return null;
+        }
+        if (answered)
+        {
+            reader.keysUnder(key).forEach(option -> reader.optional(key + option));
+            reader.problem("Keys '" + key + "*' are set on a route without an upstream (AI, redirect or respond); allowed: on proxied routes only.");
+            return INVALID_FAULT;
+        }
+        int problems = reader.reported();
+        Duration delay = reader.duration(key + "delay", null);
+        int delayPercent = reader.percent(key + "delay.percent", 100);
+        int abort = reader.isSet(key + "abort") ? reader.integer(key + "abort", 503, 400, 599) : 0;
+        int abortPercent = reader.percent(key + "abort.percent", 100);
+        if (delay != null && (delay.isZero() || delay.compareTo(Duration.ofHours(1)) > 0))
+        {
+            reader.invalid(key + "delay", reader.optional(key + "delay").orElse(""), "a duration from 1ms to 1h, such as 250ms or 2s");
+        }
+        for (String[] pair : new String[][] {{"delay.percent", "delay"}, {"abort.percent", "abort"}})
+        {
+            if (reader.isSet(key + pair[0]) && !reader.isSet(key + pair[1]))
+            {
+                reader.problem("Key '" + key + pair[0] + "' is set but '" + key + pair[1] + "' is not; allowed: a share of the " + pair[1] + " it goes with.");
+            }
+        }
+        if (reader.reported() != problems)
+        {
+            return INVALID_FAULT;
+        }
+        if (delay == null && abort == 0)
+        {
+            return null;
+        }
+        LOG.warn("Route '{}' injects faults on purpose ({}fault.*):{}{}", prefix.substring(6, prefix.length() - 1), prefix,
+            delay == null ? "" : " " + delayPercent + "% of requests wait " + delay.toMillis() + " ms;",
+            abort == 0 ? "" : " " + abortPercent + "% are answered " + abort + ";");
+        return new Fault(delay, delayPercent, abort, abortPercent);
+    }
 
     /** Stands for a split whose keys had problems (null means none configured). */
     private static final Split INVALID_SPLIT = new Split(List.of(), null);

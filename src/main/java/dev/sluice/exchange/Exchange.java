@@ -540,6 +540,8 @@ public final class Exchange
         CLIENT_BODY_FAILED("client_body_failed"),
         /** The route's guard has it down for maintenance (503). */
         MAINTENANCE("maintenance"),
+        /** The route's {@code fault.abort} answered the request on purpose; no upstream was asked. */
+        FAULT_ABORT("fault_abort"),
         /** The route answers itself ({@code redirect} or {@code respond}); no upstream was asked. */
         ROUTE_ANSWER("route_answer"),
         /** Sluice was stopping (container stop or undeploy) and ended the exchange. */

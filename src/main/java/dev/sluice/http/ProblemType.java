@@ -42,6 +42,8 @@ public enum ProblemType
     AUTH_UNAVAILABLE(503, "auth-unavailable", "Authentication unavailable"),
     RATE_LIMIT_UNAVAILABLE(503, "rate-limit-unavailable", "Rate limiting unavailable"),
     GATEWAY_TIMEOUT(504, "gateway-timeout", "Upstream timed out"),
+    /** A failure a route's {@code fault.abort} injects on purpose; titled with the status's reason phrase. */
+    FAULT_INJECTED(0, "fault-injected", null),
     /** A status a route answers by configuration ({@code route.<name>.respond}); titled with the status's reason phrase. */
     ROUTE_ANSWER(0, "route-answer", null);
 
@@ -66,7 +68,7 @@ public enum ProblemType
         return type;
     }
 
-    /** The title, or null for {@link #ROUTE_ANSWER}, whose title is its status's reason phrase. */
+    /** The title, or null for {@link #ROUTE_ANSWER} and {@link #FAULT_INJECTED}, titled with their status's reason phrase. */
     public String title()
     {
         return title;

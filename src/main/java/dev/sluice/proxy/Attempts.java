@@ -46,6 +46,8 @@ final class Attempts
     volatile boolean staleResent;
     /** A copy of this request goes to the route's mirror (sampled, and its body, if any, is kept whole). */
     volatile boolean mirrored;
+    /** The route's fault.delay drawn for this request, in milliseconds; 0 for none. */
+    volatile long delayMillis;
 
     Attempts(Exchange exchange, Pool pool, RetryPolicy policy, String hashKey)
     {

@@ -199,6 +199,14 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             RouteAnswers.answer(clientRequest, proxyResponse, exchange);
             return;
         }
+        dev.sluice.route.Fault fault = exchange == null || exchange.routeMatch() == null ? null : exchange.routeMatch().route().fault();
+        if (fault != null && fault.aborts())
+        {
+            exchange.outcome(Exchange.Outcome.FAULT_ABORT);
+            exchange.addBytesOut(ProblemWriter.write(proxyResponse, fault.abortStatus(), ProblemType.FAULT_INJECTED,
+                "Injected by route." + exchange.routeMatch().route().name() + ".fault.abort.", exchange.id()));
+            return;
+        }
         OpenApiSettings.RouteApi api = exchange == null || exchange.routeMatch() == null ? null
             : exchange.settings().openapi().route(exchange.routeMatch().route().name());
         if (api != null)
@@ -393,6 +401,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         }
         attempts.member = member;
         attempts.mirrored = Mirrors.sampled(match.route());
+        attempts.delayMillis = match.route().fault() == null ? 0 : match.route().fault().delayMillis();
         return target;
     }
 
@@ -613,6 +622,25 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     {
         Attempts attempts = (Attempts)clientRequest.getAttribute(ATTEMPTS_ATTRIBUTE);
         inFlight.track(attempts, clientRequest, proxyResponse);
+        if (attempts.delayMillis > 0)
+        {
+            // fault.delay: the request (and its copy) go upstream later, no thread held meanwhile;
+            // not at all when the exchange ended in the meantime (the client left, Sluice stopped).
+            clients.scheduler().schedule(() ->
+            {
+                if (!attempts.exchange.closed())
+                {
+                    sendFirst(clientRequest, proxyResponse, proxyRequest, attempts);
+                }
+            }, attempts.delayMillis, TimeUnit.MILLISECONDS);
+            return;
+        }
+        sendFirst(clientRequest, proxyResponse, proxyRequest, attempts);
+    }
+
+    /** The first attempt, and the mirror's copy when this request has one. */
+    private void sendFirst(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest, Attempts attempts)
+    {
         if (attempts.mirrored)
         {
             Pool mirror = pools.pool(attempts.exchange.settings().upstreams(), attempts.exchange.routeMatch().route().mirror().upstream());

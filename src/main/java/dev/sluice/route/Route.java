@@ -20,6 +20,7 @@ import dev.sluice.upstream.RetryPolicy;
  * the connection tunnelled ({@code route.<name>.websocket = on}); off, {@code Upgrade} is dropped
  * @param mirror where copies of the route's requests go, or null ({@code route.<name>.mirror})
  * @param split other upstreams that take a share of the route's requests, or null ({@code route.<name>.split.*})
+ * @param fault delays and errors injected on purpose, or null ({@code route.<name>.fault.*})
  * @param answer the redirect or fixed answer of a route Sluice answers itself, or null; its
  *        {@code upstream} is null then, and a redirect's path template is {@code rewrite}
  */
@@ -39,13 +40,14 @@ public record Route(
     boolean websocket,
     Mirror mirror,
     Split split,
+    Fault fault,
     RouteAnswer answer)
 {
     /** A plain HTTP route: forwarded to its upstream. */
     public Route(String name, PathPattern path, List<HostPattern> hosts, Set<String> methods, List<HeaderCondition> headers, String upstream,
         PathRewrite rewrite, boolean preserveHost, Timeouts timeouts, RetryPolicy retry)
     {
-        this(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts, retry, false, true, false, null, null, null);
+        this(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts, retry, false, true, false, null, null, null, null);
     }
 
 

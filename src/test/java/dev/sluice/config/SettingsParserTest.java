@@ -171,6 +171,26 @@ class SettingsParserTest
     }
 
     @Test
+    void faultKeysAreCheckedAtLoad() throws Exception
+    {
+        assertNull(parse(MINIMAL, Map.of()).routes().routes().get(0).fault());
+        assertEquals(new dev.sluice.route.Fault(Duration.ofSeconds(2), 10, 503, 100),
+            parse(MINIMAL + "route.app.fault.delay = 2s\nroute.app.fault.delay.percent = 10%\nroute.app.fault.abort = 503\n", Map.of())
+                .routes().routes().get(0).fault());
+        List<String> problems = problems(MINIMAL + "route.app.fault.delay = 0\nroute.app.fault.abort = 200\n"
+            + "route.b.path = /b\nroute.b.upstream = app\nroute.b.fault.delay.percent = 5%\nroute.b.fault.delay = 2h\n"
+            + "route.c.path = /c\nroute.c.upstream = app\nroute.c.fault.abort.percent = 5%\n"
+            + "route.d.path = /d\nroute.d.respond = 200\nroute.d.fault.abort = 503\n");
+        String all = String.join("\n", problems);
+        assertTrue(problems.contains("Key 'route.app.fault.delay' has value '0'; allowed: a duration from 1ms to 1h, such as 250ms or 2s."), all);
+        assertTrue(problems.contains("Key 'route.app.fault.abort' has value '200'; allowed: a whole number from 400 to 599."), all);
+        assertTrue(problems.contains("Key 'route.b.fault.delay' has value '2h'; allowed: a duration from 1ms to 1h, such as 250ms or 2s."), all);
+        assertTrue(problems.contains("Key 'route.c.fault.abort.percent' is set but 'route.c.fault.abort' is not; allowed: a share of the abort it goes with."), all);
+        assertTrue(problems.stream().anyMatch(problem -> problem.startsWith("Keys 'route.d.fault.*' are set on a route without an upstream")), all);
+        assertEquals(5, problems.size(), all);
+    }
+
+    @Test
     void anUpstreamsHttpVersionIsCheckedAtLoad() throws Exception
     {
         assertFalse(parse(MINIMAL, Map.of()).upstream("app").http2(), "HTTP/1.1 unless an upstream says otherwise");
