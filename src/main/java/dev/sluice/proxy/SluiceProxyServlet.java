@@ -1097,11 +1097,10 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             if (type != null && type.regionMatches(true, 0, "application/grpc", 0, 16))
             {
                 proxyResponse.setContentType(GrpcWeb.clientType(web.mode(), type));
-                if (web.mode().text())
-                {
-                    // Base64 is longer than the upstream's bytes.
-                    proxyResponse.setHeader(HttpHeader.CONTENT_LENGTH.asString(), null);
-                }
+                // A length the upstream declared counts its messages only: the trailer frame comes
+                // on top (and base64 is longer still). The body goes as it arrives.
+                proxyResponse.setHeader(HttpHeader.CONTENT_LENGTH.asString(), null);
+                clientRequest.setAttribute(FLUSH_ATTRIBUTE, Boolean.TRUE);
             }
             else
             {
@@ -1342,7 +1341,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                 cache.complete();
             }
         }
-        if (WHOLE_BODY_WRITE && sentWhole(proxyResponse, serverResponse, buffer, offset, length, callback))
+        if (WHOLE_BODY_WRITE && sentWhole(clientRequest, proxyResponse, serverResponse, buffer, offset, length, callback))
         {
             return;
         }
@@ -1354,11 +1353,13 @@ public class SluiceProxyServlet extends AsyncProxyServlet
      * response ended without a WriteListener: no hand-off to another thread. A piece equal to the
      * whole Content-Length can only be the first, so nothing has been written before it.
      */
-    private static boolean sentWhole(HttpServletResponse proxyResponse, Response serverResponse, byte[] buffer, int offset, int length,
-                                     Callback callback)
+    private static boolean sentWhole(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse, byte[] buffer,
+                                     int offset, int length, Callback callback)
     {
-        if (length == 0 || proxyResponse.isCommitted() || serverResponse.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH) != length)
+        if (length == 0 || proxyResponse.isCommitted() || serverResponse.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH) != length
+            || clientRequest.getAttribute(GRPC_WEB_ATTRIBUTE) != null)
         {
+            // (A gRPC-Web answer is not whole yet: its trailer frame follows.)
             return false;
         }
         try

@@ -51,6 +51,8 @@ class GrpcWebTest
     private static SluiceUnderTest sluice;
     private static HttpClient client;
     private static dev.sluice.testing.TestUpstream web;
+    /** A gRPC server that is not grpc-java: it declares its body's length and still ends with trailers. */
+    private static org.eclipse.jetty.server.Server sized;
 
     @BeforeAll
     static void start() throws Exception
@@ -76,10 +78,34 @@ class GrpcWebTest
             .build()
             .start();
         web = dev.sluice.testing.TestUpstream.start();
+        sized = new org.eclipse.jetty.server.Server();
+        org.eclipse.jetty.server.ServerConnector h2c = new org.eclipse.jetty.server.ServerConnector(sized,
+            new org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory(new org.eclipse.jetty.server.HttpConfiguration()));
+        h2c.setHost("127.0.0.1");
+        sized.addConnector(h2c);
+        sized.setHandler(new org.eclipse.jetty.server.Handler.Abstract()
+        {
+            @Override
+            public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response, org.eclipse.jetty.util.Callback callback)
+            {
+                byte[] message = SimpleResponse.newBuilder().setResponseMessage("sized").build().toByteArray();
+                byte[] frame = ByteBuffer.allocate(5 + message.length).put((byte)0).putInt(message.length).put(message).array();
+                response.getHeaders().put("Content-Type", "application/grpc+proto");
+                response.getHeaders().put("Content-Length", frame.length);
+                response.setTrailersSupplier(() -> org.eclipse.jetty.http.HttpFields.build().put("grpc-status", "0"));
+                response.write(true, ByteBuffer.wrap(frame), callback);
+                return true;
+            }
+        });
+        sized.start();
         sluice = SluiceUnderTest.startAsLauncher("""
             upstream.web.url = %3$s
             route.web.path = /web.Service
             route.web.upstream = web
+            upstream.sized.url = http://127.0.0.1:%4$d
+            upstream.sized.http-version = 2
+            route.sized.path = /sized.Service
+            route.sized.upstream = sized
             upstream.grpc.url = http://127.0.0.1:%1$d
             upstream.grpc.http-version = 2
             consumer.web.api-key.main = sha256:%2$s
@@ -89,7 +115,8 @@ class GrpcWebTest
             route.keyed.path = /keyed.Service
             route.keyed.upstream = grpc
             route.keyed.auth = api-key
-            """.formatted(upstream.getPort(), HexFormat.of().formatHex(ApiKeys.sha256(KEY)), web.url()));
+            """.formatted(upstream.getPort(), HexFormat.of().formatHex(ApiKeys.sha256(KEY)), web.url(),
+            ((org.eclipse.jetty.server.ServerConnector)sized.getConnectors()[0]).getLocalPort()));
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     }
 
@@ -99,6 +126,7 @@ class GrpcWebTest
         sluice.close();
         upstream.shutdownNow();
         web.close();
+        sized.stop();
     }
 
     /** One length-prefixed message: flag 0, 4-byte big-endian length, the message. */
@@ -183,6 +211,21 @@ class GrpcWebTest
         Answer answer = read(Base64.getDecoder().decode(text));
         assertEquals(List.of("4 messages #0", "4 messages #1", "4 messages #2", "4 messages #3"), answer.messages());
         assertEquals("0", answer.trailers().get("grpc-status"));
+    }
+
+    @Test
+    void anAnswerWithADeclaredLengthStillGetsItsTrailerFrame() throws Exception
+    {
+        // The upstream's Content-Length counts its messages only; the trailer frame comes on top.
+        for (String type : new String[] {"application/grpc-web+proto", "application/grpc-web-text+proto"})
+        {
+            byte[] body = frame(SimpleRequest.newBuilder().setRequestMessage("x").build());
+            HttpResponse<byte[]> response = call("/sized.Service/Call", type, type.contains("text") ? Base64.getEncoder().encode(body) : body);
+            assertEquals(200, response.statusCode());
+            Answer answer = read(type.contains("text") ? Base64.getDecoder().decode(response.body()) : response.body());
+            assertEquals(List.of("sized"), answer.messages(), type);
+            assertEquals("0", answer.trailers().get("grpc-status"), type);
+        }
     }
 
     @Test
