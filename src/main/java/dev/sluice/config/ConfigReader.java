@@ -348,6 +348,17 @@ public final class ConfigReader
     }
 
     /**
+     * As {@link #keysUnder}, marking those keys read: for a group the caller refuses as a whole
+     * with one problem of its own, which should not come again as one unknown key per member.
+     */
+    public Set<String> takeAll(String prefix)
+    {
+        Set<String> keys = keysUnder(prefix);
+        keys.forEach(key -> read.add(prefix + key));
+        return keys;
+    }
+
+    /**
      * The key Sluice looked for that is closest to a typo (edit distance at most a fifth of its
      * length, at least 2), or null. Only keys the parser asked about count, so the suggestion
      * fits the route or issuer the typo is in.

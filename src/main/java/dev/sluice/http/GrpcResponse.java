@@ -55,12 +55,12 @@ public final class GrpcResponse extends HttpServletResponseWrapper
         {
             return response;
         }
-        char next = type.length() > 16 ? type.charAt(16) : ';';
-        if (next == '-' && type.regionMatches(true, 16, "-web", 0, 4))
+        GrpcWebType web = GrpcWebType.of(type);
+        if (web != null)
         {
-            boolean text = type.regionMatches(true, 20, "-text", 0, 5);
-            return new GrpcResponse(response, text ? "application/grpc-web-text+proto" : "application/grpc-web+proto");
+            return new GrpcResponse(response, web.withCodec("+proto"));
         }
+        char next = type.length() > 16 ? type.charAt(16) : ';';
         return (next == ';' || next == '+') && "HTTP/2.0".equals(request.getProtocol()) ? new GrpcResponse(response, null) : response;
     }
 

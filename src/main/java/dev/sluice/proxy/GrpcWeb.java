@@ -7,8 +7,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
-import java.util.Set;
 
+import dev.sluice.http.GrpcWebType;
 import dev.sluice.http.ProblemType;
 import jakarta.servlet.http.HttpServletRequest;
 
@@ -28,15 +28,6 @@ final class GrpcWeb
     /** The largest request body read: gRPC's default largest message (4 MiB) with its 5-byte prefix; as base64 for text calls. */
     static final int MAX_REQUEST_BODY = 4 * 1024 * 1024 + 5;
     private static final int MAX_TEXT_REQUEST_BODY = (MAX_REQUEST_BODY + 2) / 3 * 4;
-    /** Trailers that describe HTTP's framing rather than the call: not put in the frame. */
-    private static final Set<String> NOT_IN_FRAME = Set.of("content-length", "transfer-encoding", "trailer", "te", "connection");
-    private static final String WEB = "application/grpc-web";
-    private static final String WEB_TEXT = "application/grpc-web-text";
-
-    /** A gRPC-Web call: base64 or binary, and the codec suffix of its type ({@code +proto}, or empty). */
-    record Mode(boolean text, String codec)
-    {
-    }
 
     /** The refusal of a request body that cannot be a gRPC-Web call (the client's fault). */
     static final class Refused extends Exception
@@ -61,37 +52,19 @@ final class GrpcWeb
     }
 
     /** The call's mode when the request is gRPC-Web ({@code application/grpc-web}, {@code -text}, each with {@code +codec}); else null. */
-    static Mode mode(HttpServletRequest request)
+    static GrpcWebType mode(HttpServletRequest request)
     {
-        String type = request.getContentType();
-        if (type == null || !type.regionMatches(true, 0, WEB, 0, WEB.length()))
-        {
-            return null;
-        }
-        boolean text = type.regionMatches(true, 0, WEB_TEXT, 0, WEB_TEXT.length());
-        int at = text ? WEB_TEXT.length() : WEB.length();
-        int end = type.indexOf(';');
-        String rest = (end < 0 ? type.substring(at) : type.substring(at, end)).trim();
-        if (!rest.isEmpty() && (rest.charAt(0) != '+' || rest.length() == 1 || rest.length() > 32 || !rest.substring(1).chars().allMatch(GrpcWeb::codecChar)))
-        {
-            return null;
-        }
-        return new Mode(text, rest.toLowerCase(java.util.Locale.ROOT));
-    }
-
-    private static boolean codecChar(int c)
-    {
-        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_';
+        return GrpcWebType.of(request.getContentType());
     }
 
     /** The gRPC request type upstream. */
-    static String upstreamType(Mode mode)
+    static String upstreamType(GrpcWebType mode)
     {
         return "application/grpc" + mode.codec();
     }
 
     /** The client's type for an upstream answer of gRPC type {@code upstreamType} (its codec kept). */
-    static String clientType(Mode mode, String upstreamType)
+    static String clientType(GrpcWebType mode, String upstreamType)
     {
         String codec = mode.codec();
         if (upstreamType != null && upstreamType.regionMatches(true, 0, "application/grpc+", 0, 17))
@@ -99,14 +72,14 @@ final class GrpcWeb
             int end = upstreamType.indexOf(';');
             codec = (end < 0 ? upstreamType.substring(16) : upstreamType.substring(16, end)).trim().toLowerCase(java.util.Locale.ROOT);
         }
-        return (mode.text() ? WEB_TEXT : WEB) + codec;
+        return mode.withCodec(codec);
     }
 
     /**
      * The request's body as gRPC sends it: read whole (blocking; one message of at most 4 MiB, as
      * browsers send one message per call), base64 decoded for text calls.
      */
-    static byte[] body(HttpServletRequest request, Mode mode) throws IOException, Refused
+    static byte[] body(HttpServletRequest request, GrpcWebType mode) throws IOException, Refused
     {
         int max = mode.text() ? MAX_TEXT_REQUEST_BODY : MAX_REQUEST_BODY;
         long declared = request.getContentLengthLong();
@@ -162,16 +135,16 @@ final class GrpcWeb
     /** One answer on its way back: for text calls, the 0 to 2 bytes not yet encoded. */
     static final class Answer
     {
-        private final Mode mode;
+        private final GrpcWebType mode;
         private final byte[] held = new byte[2];
         private int heldCount;
 
-        Answer(Mode mode)
+        Answer(GrpcWebType mode)
         {
             this.mode = mode;
         }
 
-        Mode mode()
+        GrpcWebType mode()
         {
             return mode;
         }
@@ -216,13 +189,8 @@ final class GrpcWeb
     static byte[] frame(Map<String, String> trailers)
     {
         StringBuilder lines = new StringBuilder(64);
-        trailers.forEach((name, value) ->
-        {
-            if (!NOT_IN_FRAME.contains(name))
-            {
-                lines.append(name.toLowerCase(java.util.Locale.ROOT)).append(':').append(value).append("\r\n");
-            }
-        });
+        // The trailers as they pass (Trailers.passing): framing and routing fields are out already.
+        trailers.forEach((name, value) -> lines.append(name.toLowerCase(java.util.Locale.ROOT)).append(':').append(value).append("\r\n"));
         byte[] block = lines.toString().getBytes(StandardCharsets.ISO_8859_1);
         byte[] frame = new byte[5 + block.length];
         frame[0] = (byte)0x80;

@@ -248,7 +248,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             tunnel(clientRequest, proxyResponse, exchange);
             return;
         }
-        GrpcWeb.Mode web = exchange == null || exchange.routeMatch() == null ? null : GrpcWeb.mode(clientRequest);
+        dev.sluice.http.GrpcWebType web = exchange == null || exchange.routeMatch() == null ? null : GrpcWeb.mode(clientRequest);
         if (web != null && exchange.settings().upstream(exchange.routeMatch().route().upstream()).http2())
         {
             // gRPC-Web to a gRPC service: the body read whole (one message), decoded when base64.

@@ -34,7 +34,7 @@ class GrpcWebCodecTest
         {
             byte[] body = new byte[random.nextInt(300)];
             random.nextBytes(body);
-            GrpcWeb.Answer answer = new GrpcWeb.Answer(new GrpcWeb.Mode(true, "+proto"));
+            GrpcWeb.Answer answer = new GrpcWeb.Answer(new dev.sluice.http.GrpcWebType(true, "+proto"));
             StringBuilder text = new StringBuilder();
             int at = 0;
             while (at < body.length)
