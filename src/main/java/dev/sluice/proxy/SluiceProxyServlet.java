@@ -264,7 +264,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             }
             clientRequest.setAttribute(GRPC_WEB_ATTRIBUTE, new GrpcWeb.Answer(web));
         }
-        else if (exchange != null && exchange.routeMatch() != null && dev.sluice.http.GrpcResponse.of(proxyResponse) != null)
+        else if (web == null && exchange != null && exchange.routeMatch() != null && dev.sluice.http.GrpcResponse.of(proxyResponse) != null)
         {
             warnIfHttp11(exchange);
         }

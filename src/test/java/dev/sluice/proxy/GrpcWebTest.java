@@ -290,7 +290,12 @@ class GrpcWebTest
     {
         // An upstream that is not HTTP/2 cannot be a gRPC service: it may speak gRPC-Web itself.
         byte[] body = frame(SimpleRequest.newBuilder().setRequestMessage("as sent").build());
-        HttpResponse<byte[]> response = call("/web.Service/Call", "application/grpc-web+proto", body);
+        HttpResponse<byte[]> response;
+        try (LogCapture logs = LogCapture.start())
+        {
+            response = call("/web.Service/Call", "application/grpc-web+proto", body);
+            assertTrue(!logs.text().contains("over HTTP/1.1"), "no warning that gRPC goes over HTTP/1.1: this is gRPC-Web, " + logs.text());
+        }
         assertEquals(200, response.statusCode());
         dev.sluice.testing.TestUpstream.Received received = web.take();
         assertEquals("application/grpc-web+proto", received.headers().get("Content-Type"));
