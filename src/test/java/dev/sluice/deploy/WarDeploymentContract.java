@@ -31,6 +31,7 @@ abstract class WarDeploymentContract
 
     private TestUpstream upstream;
     private TestUpstream broken;
+    private TestUpstream shadow;
     private dev.sluice.testing.ScriptedUpstream unchanged;
     private dev.sluice.testing.FakeModelProvider provider;
     private dev.sluice.testing.WebSocketUpstream websockets;
@@ -57,6 +58,7 @@ abstract class WarDeploymentContract
         Path war = Path.of(System.getProperty("sluice.war", "target/sluice.war"));
         assertTrue(Files.isRegularFile(war), "run `mvn verify`: the WAR is built by the package phase");
         upstream = TestUpstream.start();
+        shadow = TestUpstream.start();
         // Raw bytes: a 304 that declares no length, which no server library here would write.
         unchanged = new dev.sluice.testing.ScriptedUpstream();
         unchanged.script("/unchanged", "HTTP/1.1 304 Not Modified\r\nConnection: close\r\nETag: \"v1\"\r\n\r\n");
@@ -163,8 +165,13 @@ abstract class WarDeploymentContract
             route.moved.redirect = /app/{**}
             route.retired.path = /retired
             route.retired.respond = 410
+            upstream.shadow.url = %s
+            route.mirrored.path = /mirrored
+            route.mirrored.upstream = app
+            route.mirrored.mirror = shadow
+            route.mirrored.fault.delay = 200ms
             """.formatted(upstream.url(), broken.url(), org.springframework.security.crypto.bcrypt.BCrypt.hashpw("war-contract-password",
-            org.springframework.security.crypto.bcrypt.BCrypt.gensalt(4)), slow.url(), provider.uri(), shaped.url(), unchanged.url(), websockets.url()));
+            org.springframework.security.crypto.bcrypt.BCrypt.gensalt(4)), slow.url(), provider.uri(), shaped.url(), unchanged.url(), websockets.url(), shadow.url()));
         // A JVM-wide setting naming a file that does not exist: the deployment's own parameter wins.
         System.setProperty("sluice.config", config + ".not-this-one");
         try
@@ -186,6 +193,7 @@ abstract class WarDeploymentContract
         client.stop();
         undeploy();
         upstream.close();
+        shadow.close();
         slow.close();
         shaped.close();
         broken.close();
@@ -400,7 +408,7 @@ abstract class WarDeploymentContract
         assertEquals(200, response.getStatus());
         // The packaged WAR carries the POM's version.
         assertEquals("{\"status\":\"ready\",\"version\":\"" + dev.sluice.testing.ProjectVersion.fromPom()
-            + "\",\"routes\":14,\"config_reloads\":0,\"config_rejected\":0}\n", response.getContentAsString());
+            + "\",\"routes\":15,\"config_reloads\":0,\"config_rejected\":0}\n", response.getContentAsString());
     }
 
     @Test
@@ -565,6 +573,20 @@ abstract class WarDeploymentContract
             "GET " + retired.getRawPath() + " HTTP/1.1", "Host: localhost", "Connection: close");
         assertEquals(410, gone.status());
         assertTrue(gone.body().contains("\"urn:sluice:problem:route-answer\""), gone.body());
+    }
+
+    @Test
+    void aDelayedRequestAndItsMirrorCopyGoUpstreamInsideTheContainer() throws Exception
+    {
+        long start = System.nanoTime();
+        ContentResponse response = client.newRequest(url("/mirrored/x?q=1")).method("POST")
+            .body(new org.eclipse.jetty.client.StringRequestContent("copied body")).send();
+        assertEquals(200, response.getStatus());
+        assertTrue(System.nanoTime() - start >= java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(200), "fault.delay waited");
+        assertEquals("copied body", upstream.take().body());
+        TestUpstream.Received copy = shadow.take();
+        assertEquals("/mirrored/x?q=1", copy.target());
+        assertEquals("copied body", copy.body());
     }
 
     @Test
