@@ -2,6 +2,11 @@
 package dev.sluice.proxy;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 
 import dev.sluice.exchange.Exchange;
 import dev.sluice.http.ProblemType;
@@ -9,6 +14,9 @@ import dev.sluice.http.ProblemWriter;
 import dev.sluice.http.QueryString;
 import dev.sluice.route.RouteAnswer;
 import dev.sluice.route.RouteMatch;
+import dev.sluice.transform.RequestSource;
+import dev.sluice.transform.RouteTransform;
+import dev.sluice.transform.Transforms;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
@@ -32,9 +40,18 @@ final class RouteAnswers
         RouteAnswer answer = match.route().answer();
         exchange.outcome(Exchange.Outcome.ROUTE_ANSWER);
         response.setStatus(answer.status());
+        List<String[]> headers = new ArrayList<>(2);
         if (answer.redirect())
         {
-            response.setHeader("Location", location(request, exchange, match, answer));
+            headers.add(new String[] {"Location", location(request, exchange, match, answer)});
+        }
+        else if (answer.body() != null)
+        {
+            headers.add(new String[] {"Content-Type", answer.contentType()});
+        }
+        setHeaders(request, response, exchange, headers);
+        if (answer.redirect())
+        {
             response.setContentLength(0);
             return;
         }
@@ -42,10 +59,9 @@ final class RouteAnswers
         {
             if (answer.status() >= 400)
             {
-                // Sluice's own type where one has this status (403 forbidden, 404 not-found), else route-answer.
-                ProblemType type = ProblemType.forStatus(answer.status());
-                exchange.addBytesOut(ProblemWriter.write(response, answer.status(), type.status() == answer.status() ? type : ProblemType.ROUTE_ANSWER,
-                    null, exchange.id()));
+                // Always route-answer, titled with the reason phrase: Sluice's own type for the
+                // status would say why Sluice refused (a 503's is "not-ready"), which is not so here.
+                exchange.addBytesOut(ProblemWriter.write(response, answer.status(), ProblemType.ROUTE_ANSWER, null, exchange.id()));
             }
             else if (answer.status() != 204 && answer.status() != 304)
             {
@@ -53,12 +69,36 @@ final class RouteAnswers
             }
             return;
         }
-        response.setContentType(answer.contentType());
         response.setContentLength(answer.body().length);
         if (!"HEAD".equals(request.getMethod()))
         {
             response.getOutputStream().write(answer.body());
             exchange.addBytesOut(answer.body().length);
+        }
+    }
+
+    /**
+     * The answer's own fields, edited by the route's response header transforms
+     * ({@code transform.response.header.*}, the same as proxied answers take).
+     */
+    private static void setHeaders(HttpServletRequest request, HttpServletResponse response, Exchange exchange, List<String[]> headers)
+    {
+        RouteTransform transform = exchange.settings().transform().route(exchange.routeMatch().route().name());
+        if (transform != null && !transform.responseHeaders().empty())
+        {
+            headers = Transforms.responseHeaders(transform.responseHeaders(), new RequestSource(exchange, request), headers);
+        }
+        Set<String> seen = new HashSet<>();
+        for (String[] header : headers)
+        {
+            if (seen.add(header[0].toLowerCase(Locale.ROOT)))
+            {
+                response.setHeader(header[0], header[1]);
+            }
+            else
+            {
+                response.addHeader(header[0], header[1]);
+            }
         }
     }
 

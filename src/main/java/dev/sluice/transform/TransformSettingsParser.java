@@ -94,10 +94,11 @@ public final class TransformSettingsParser
                 reader.problem("Keys '" + prefix + "*' are set on AI route '" + route.name()
                     + "'; allowed: transforms on proxied routes only: the AI front builds its provider requests and its answers itself.");
             }
-            else if (route.answer() != null)
+            else if (route.answer() != null && (!transform.requestHeaders().empty() || !transform.requestQuery().empty() || transform.requestBody()
+                || transform.responseBody()))
             {
-                reader.problem("Keys '" + prefix + "*' are set on route '" + route.name()
-                    + "', which Sluice answers itself (redirect or respond); allowed: transforms on proxied routes only.");
+                reader.problem("Keys '" + prefix + "*' other than response.header.* are set on route '" + route.name()
+                    + "', which Sluice answers itself (redirect or respond); allowed: response.header.* there, the rest on proxied routes only.");
             }
             transforms.put(route.name(), transform);
         }

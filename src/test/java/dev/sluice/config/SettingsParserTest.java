@@ -127,7 +127,8 @@ class SettingsParserTest
             + "route.i.path = /i\nroute.i.respond = 200\nroute.i.redirect = /j\n"
             + "route.j.path = /j\nroute.j.respond = 200\nroute.j.strip-prefix = true\n"
             + "route.k.path = /k\nroute.k.respond = 200\nroute.k.respond.content-type = text/plain\n"
-            + "route.l.path = /l\nroute.l.respond = 200\nroute.l.cache = on\n");
+            + "route.l.path = /l\nroute.l.respond = 200\nroute.l.cache = on\n"
+            + "route.m.path = /m\nroute.m.respond = 200\nroute.m.transform.request.header.set.X-A = b\nroute.m.transform.response.header.set.X-B = c\n");
         String all = String.join("\n", problems);
         assertTrue(problems.contains("Key 'route.a.redirect' has value 'ftp://x/y'; allowed: an http:// or https:// URL with a host (no user info), or a path starting with /."), all);
         assertTrue(problems.contains("Key 'route.b.redirect' has value 'https://user@x/'; allowed: an http:// or https:// URL with a host (no user info), or a path starting with /."), all);
@@ -141,7 +142,9 @@ class SettingsParserTest
         assertTrue(problems.stream().anyMatch(problem -> problem.startsWith("Keys 'route.j.strip-prefix' and 'route.j.respond' are both set")), all);
         assertTrue(problems.contains("Key 'route.k.respond.content-type' is set but 'route.k.respond.body' is not; allowed: a type for a body."), all);
         assertTrue(problems.stream().anyMatch(problem -> problem.startsWith("Key 'route.l.cache' is set on a route Sluice answers itself")), all);
-        assertEquals(12, problems.size(), all);
+        assertTrue(problems.contains("Keys 'route.m.transform.*' other than response.header.* are set on route 'm', which Sluice answers itself "
+            + "(redirect or respond); allowed: response.header.* there, the rest on proxied routes only."), all);
+        assertEquals(13, problems.size(), all);
     }
 
     @Test

@@ -44,6 +44,7 @@ class RouteAnswersTest
             route.app.upstream = app
             route.old.path = /old
             route.old.redirect = /app/v2/{**}
+            route.old.transform.response.header.set.Cache-Control = max-age=3600
             route.moved.path = /moved/**
             route.moved.redirect = https://api.example.com:8443
             route.moved.redirect.status = 308
@@ -61,6 +62,10 @@ class RouteAnswersTest
             route.stub.respond = 200
             route.stub.respond.body = {"status":"ok"}
             route.stub.respond.content-type = application/json
+            route.stub.transform.response.header.set.X-Served-By = sluice ${request.id}
+            route.maint.path = /maint
+            route.maint.respond = 503
+            route.maint.transform.response.header.set.Retry-After = 120
             """.formatted(upstream.url(), dev.sluice.testing.KeyHashes.sha256(KEY)));
         client = new HttpClient();
         client.setFollowRedirects(false);
@@ -89,6 +94,7 @@ class RouteAnswersTest
         assertEquals(0, response.getContent().length);
         assertEquals(301, request("/old").send().getStatus());
         assertEquals("/app/v2", request("/old").send().getHeaders().get("Location"), "an empty rest takes its slash with it");
+        assertEquals("max-age=3600", response.getHeaders().get("Cache-Control"), "the route's response header transforms apply");
 
         ContentResponse moved = request("/moved/a/b?c=d").method("POST").body(new StringRequestContent("kept by the client")).send();
         assertEquals(308, moved.getStatus());
@@ -114,6 +120,11 @@ class RouteAnswersTest
         assertEquals(200, stub.getStatus());
         assertEquals("application/json", stub.getHeaders().get("Content-Type"));
         assertEquals("{\"status\":\"ok\"}", stub.getContentAsString());
+        assertEquals("sluice " + stub.getHeaders().get("X-Request-ID"), stub.getHeaders().get("X-Served-By"), "a transform's template, filled per request");
+        ContentResponse maintenance = request("/maint").send();
+        assertEquals(503, maintenance.getStatus());
+        assertEquals("120", maintenance.getHeaders().get("Retry-After"));
+        assertEquals("Service Unavailable", new ObjectMapper().readTree(maintenance.getContentAsString()).get("title").asText());
         ContentResponse head = request("/status").method("HEAD").send();
         assertEquals(200, head.getStatus());
         assertEquals("15", head.getHeaders().get("Content-Length"));
@@ -128,7 +139,8 @@ class RouteAnswersTest
         assertEquals(410, problem.get("status").asInt());
 
         JsonNode forbidden = new ObjectMapper().readTree(request("/internal/x").send().getContentAsString());
-        assertEquals("urn:sluice:problem:forbidden", forbidden.get("type").asText(), "Sluice's own type where one has the status");
+        assertEquals("urn:sluice:problem:route-answer", forbidden.get("type").asText(), "the route's answer, not one of Sluice's refusals");
+        assertEquals("Forbidden", forbidden.get("title").asText());
         assertNull(upstream.poll(200), "no upstream was asked");
     }
 
