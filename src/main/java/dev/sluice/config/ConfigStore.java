@@ -106,7 +106,7 @@ public final class ConfigStore implements AutoCloseable
         Properties properties = new Properties();
         try
         {
-            properties.load(new StringReader(new String(content, StandardCharsets.UTF_8)));
+            properties.load(new StringReader(InlineComments.strip(new String(content, StandardCharsets.UTF_8))));
         }
         catch (IOException | IllegalArgumentException x)
         {

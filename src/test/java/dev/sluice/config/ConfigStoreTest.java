@@ -3,7 +3,9 @@ package dev.sluice.config;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,6 +39,66 @@ class ConfigStoreTest
         Files.writeString(file, "route.a.path = \\u12\n");
         ConfigException x = assertThrows(ConfigException.class, () -> ConfigStore.open(file, "test", name -> null));
         assertEquals(List.of("The file is not a valid properties file: Malformed \\uxxxx encoding."), x.problems());
+    }
+
+    @Test
+    void aHashAfterWhitespaceInAValueStartsAComment() throws Exception
+    {
+        String text = String.join("\n",
+            "# a whole-line comment",
+            "   ! another",
+            "plain = 30s",
+            "commented = 30s   # the upstream's own timeout",
+            "tabbed\t=\tGET, POST\t# optional",
+            "colon: value # after a colon separator",
+            "spaced-key value  # whitespace as the separator",
+            "fragment = https://example.com/docs#top",
+            "inside = a#b # and then a comment",
+            "leading = #fff",
+            "leading-then-comment = #fff   # a color",
+            "escaped = Ticket \\#42 \\# not a comment",
+            "escaped-space = a\\ #b",
+            "empty =    # nothing here",
+            "continued = one, \\",
+            "    # two, \\",
+            "    three # the last",
+            "crlf = x # y\r\nafter = z\r\n");
+        Map<String, String> parsed = ConfigStore.parse("test", text.getBytes(StandardCharsets.UTF_8));
+        Map<String, String> expected = new java.util.TreeMap<>(Map.ofEntries(
+            Map.entry("plain", "30s"),
+            Map.entry("commented", "30s"),
+            Map.entry("tabbed", "GET, POST"),
+            Map.entry("colon", "value"),
+            Map.entry("spaced-key", "value"),
+            Map.entry("fragment", "https://example.com/docs#top"),
+            Map.entry("inside", "a#b"),
+            Map.entry("leading", "#fff"),
+            Map.entry("leading-then-comment", "#fff"),
+            Map.entry("escaped", "Ticket #42 # not a comment"),
+            Map.entry("escaped-space", "a #b"),
+            Map.entry("empty", "# nothing here"),
+            Map.entry("continued", "one, # two, three"),
+            Map.entry("crlf", "x"),
+            Map.entry("after", "z")));
+        assertEquals(expected, new java.util.TreeMap<>(parsed));
+    }
+
+    @Test
+    void theReadmeConfigurationExampleIsValidAsWritten() throws Exception
+    {
+        // Users copy this block with its comments; each comment must stay out of its value.
+        String readme = Files.readString(Path.of("README.md"));
+        int section = readme.indexOf("\n## Configuration\n");
+        int from = readme.indexOf("```properties\n", section) + "```properties\n".length();
+        String block = readme.substring(from, readme.indexOf("```", from));
+        assertTrue(block.contains("# optional"), block);
+        Path file = directory.resolve("readme.properties");
+        Files.writeString(file, block);
+        Settings settings = ConfigStore.open(file, "test", name -> null).current();
+        dev.sluice.route.Route users = settings.routes().routes().get(0);
+        assertEquals(java.util.Set.of("GET", "POST"), users.methods());
+        assertEquals(List.of(new dev.sluice.route.HeaderCondition("X-Version", "2")), users.headers());
+        assertEquals(java.time.Duration.ofSeconds(30), users.timeouts().idle());
     }
 
     @Test
