@@ -54,6 +54,7 @@ public final class Exchange
     private volatile Set<String> hiddenQueryParameters = Set.of();
     private final List<String[]> upstreamHeaders = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean connectionSecure;
+    private volatile boolean secure;
     private volatile boolean requestBodyRead;
     private volatile String hiddenCookie;
     private volatile dev.sluice.route.RequestPath requestPath;
@@ -179,6 +180,20 @@ public final class Exchange
     public void connectionSecure(boolean secure)
     {
         this.connectionSecure = secure;
+    }
+
+    /**
+     * Whether the client reached Sluice over HTTPS: this connection is TLS, or a trusted front
+     * proxy says its own was (as the transport filter found).
+     */
+    public boolean secure()
+    {
+        return secure;
+    }
+
+    public void secure(boolean secure)
+    {
+        this.secure = secure;
     }
 
     /** The parsed path routing matched, once routed. */

@@ -21,6 +21,8 @@ final class Attempts
     final Pool pool;
     final RetryPolicy policy;
     final String hashKey;
+    /** The client's sticky cookie for this pool, when the upstream has one and the client sent it. */
+    String stickyCookie;
     final List<Member> tried = new ArrayList<>(2);
     volatile Member member;
     volatile Request current;
@@ -91,5 +93,28 @@ final class Attempts
         retries++;
         tried.add(next);
         return next;
+    }
+
+    /**
+     * Sets the upstream's sticky cookie when the client's does not already name the target that
+     * answered (none, a target gone, or one that failed and was retried elsewhere). Added beside
+     * the upstream's own {@code Set-Cookie} fields, never replacing them, and not stored by the
+     * cache (which keeps the upstream's fields).
+     *
+     * @param secure whether the client came over HTTPS (the cookie is then {@code Secure})
+     */
+    void pinClient(jakarta.servlet.http.HttpServletResponse response, boolean secure)
+    {
+        dev.sluice.upstream.Sticky sticky = pool.upstream().sticky();
+        Member answered = member;
+        if (sticky == null || answered == null)
+        {
+            return;
+        }
+        String id = pool.stickyId(answered);
+        if (!id.equals(stickyCookie))
+        {
+            response.addHeader("Set-Cookie", sticky.setCookie(id, secure));
+        }
     }
 }

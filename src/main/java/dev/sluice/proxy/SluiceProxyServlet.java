@@ -377,7 +377,11 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         Attempts attempts = new Attempts(exchange, pool, match.route().retry(), hashKey(clientRequest, exchange, pool.upstream().pool()));
         // Kept here too: a client gone mid-answer leaves a recycled request whose attributes are gone.
         attempts.cache = CacheExchange.of(clientRequest);
-        Member member = pool.choose(attempts.hashKey, attempts.tried);
+        if (pool.upstream().sticky() != null)
+        {
+            attempts.stickyCookie = cookie(clientRequest, pool.upstream().sticky().cookie());
+        }
+        Member member = pool.choose(attempts.hashKey, attempts.tried, attempts.stickyCookie);
         if (member == null)
         {
             clientRequest.setAttribute(NO_TARGET_ATTRIBUTE, pool);
@@ -1041,6 +1045,15 @@ public class SluiceProxyServlet extends AsyncProxyServlet
      * upstream named in its {@code Connection} header (Jetty drops only the fixed set) and the
      * upstream's request id, which would otherwise contradict Sluice's.
      */
+    /** The sticky cookie for the target that answered, when its upstream has one (see {@link Attempts#pinClient}). */
+    private static void pinClient(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Exchange exchange)
+    {
+        if (clientRequest.getAttribute(ATTEMPTS_ATTRIBUTE) instanceof Attempts attempts)
+        {
+            attempts.pinClient(proxyResponse, exchange.secure());
+        }
+    }
+
     @Override
     protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse)
     {
@@ -1069,9 +1082,11 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         if (transform != null)
         {
             transformedHeaders(clientRequest, proxyResponse, serverResponse, exchange, transform, passing);
+            pinClient(clientRequest, proxyResponse, exchange);
             return;
         }
         LocationRewrite locations = UpstreamResponseHeaders.copy(clientRequest, proxyResponse, serverResponse, exchange, passing);
+        pinClient(clientRequest, proxyResponse, exchange);
         if (cache != null)
         {
             cache.begin(serverResponse.getStatus(), UpstreamResponseHeaders.stored(serverResponse, exchange, locations), proxyResponse);

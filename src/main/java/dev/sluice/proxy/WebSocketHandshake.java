@@ -173,7 +173,7 @@ final class WebSocketHandshake
         {
             exchange.upstreamResponded(answered);
             attempts.pool.finished(member, Pool.Result.SUCCESS, answered - started);
-            return switchTo(clientRequest, proxyResponse, exchange, switched, attempts.pool.hold(member), exchanges);
+            return switchTo(clientRequest, proxyResponse, exchange, attempts, switched, attempts.pool.hold(member), exchanges);
         }
         else if (answer instanceof Refused refused)
         {
@@ -182,6 +182,7 @@ final class WebSocketHandshake
             attempts.pool.finished(member, attempts.pool.failureStatus(response.getStatus()) ? Pool.Result.FAILURE : Pool.Result.SUCCESS, answered - started);
             proxyResponse.setStatus(response.getStatus());
             UpstreamResponseHeaders.copy(clientRequest, proxyResponse, response, exchange, new UpstreamResponseHeaders.Passing(response, exchange, false));
+            attempts.pinClient(proxyResponse, exchange.secure());
             byte[] body = refused.body();
             proxyResponse.setContentLength(body.length);
             proxyResponse.getOutputStream().write(body);
@@ -203,7 +204,7 @@ final class WebSocketHandshake
      *
      * @param held ends the tunnel's count on its target, once, when the tunnel ends
      */
-    private boolean switchTo(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Exchange exchange, Switched switched,
+    private boolean switchTo(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Exchange exchange, Attempts attempts, Switched switched,
                              Runnable held, Exchanges exchanges) throws IOException
     {
         Response response = switched.response();
@@ -216,6 +217,7 @@ final class WebSocketHandshake
             return false;
         }
         UpstreamResponseHeaders.copy(clientRequest, proxyResponse, response, exchange, new UpstreamResponseHeaders.Passing(response, exchange, false));
+        attempts.pinClient(proxyResponse, exchange.secure());
         // Jetty's upgrade sets both itself; Tomcat's sets neither.
         proxyResponse.setHeader(HttpHeader.UPGRADE.asString(), "websocket");
         proxyResponse.setHeader(HttpHeader.CONNECTION.asString(), "Upgrade");

@@ -66,6 +66,7 @@ public final class TransportFilter implements Filter
         boolean connectionSecure = connectionSecure(request, schemeFromRequestLine);
         exchange.connectionSecure(connectionSecure);
         boolean secure = connectionSecure || forwardedSecure(request, exchange.trustedPeer());
+        exchange.secure(secure);
 
         if (secure)
         {

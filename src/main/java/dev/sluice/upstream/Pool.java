@@ -37,6 +37,9 @@ public final class Pool
     private final PoolEvents events;
     /** How many targets with weight above zero are in Sluice's own zone (0 when zone-agnostic). */
     private final int localTargets;
+    /** With a sticky cookie: each member by its cookie value, and each member's value by index; else null. */
+    private final Map<String, Member> stickyMembers;
+    private final String[] stickyIds;
 
     /**
      * @param states the runtime state per target authority, reused across reloads; missing ones are created
@@ -63,6 +66,22 @@ public final class Pool
             .filter(member -> settings.zone() != null && settings.zone().equals(member.target.zone()) && member.target.weight() > 0)
             .count();
         this.budget = new RetryBudget(clock, settings.retryBudgetPercent(), settings.retryMinPerSecond());
+        if (upstream.sticky() == null)
+        {
+            this.stickyMembers = null;
+            this.stickyIds = null;
+        }
+        else
+        {
+            Map<String, Member> byId = new java.util.HashMap<>();
+            this.stickyIds = new String[members.size()];
+            for (Member member : members)
+            {
+                stickyIds[member.index] = Sticky.id(member.target);
+                byId.put(stickyIds[member.index], member);
+            }
+            this.stickyMembers = Map.copyOf(byId);
+        }
     }
 
     public Upstream upstream()
@@ -75,6 +94,12 @@ public final class Pool
         return members;
     }
 
+    /** The sticky cookie value that names this member, or null when the upstream has no sticky cookie. */
+    public String stickyId(Member member)
+    {
+        return stickyIds == null ? null : stickyIds[member.index];
+    }
+
     /**
      * Picks a target for an attempt and counts it in flight, or returns null when no target
      * other than those already tried may take a request.
@@ -84,7 +109,28 @@ public final class Pool
      */
     public Member choose(String hashKey, Collection<Member> tried)
     {
+        return choose(hashKey, tried, null);
+    }
+
+    /**
+     * As {@link #choose(String, Collection)}, but first the target a sticky cookie names, when
+     * this upstream has one and that target is available and not yet tried: even at weight 0
+     * (draining keeps sessions) and outside Sluice's zone.
+     *
+     * @param stickyId the client's sticky cookie value, or null
+     */
+    public Member choose(String hashKey, Collection<Member> tried, String stickyId)
+    {
         long now = nanos();
+        if (stickyId != null && stickyMembers != null)
+        {
+            Member pinned = stickyMembers.get(stickyId);
+            if (pinned != null && pinned.state.available(now) && !tried.contains(pinned) && claim(pinned, now))
+            {
+                pinned.state.inFlight.incrementAndGet();
+                return pinned;
+            }
+        }
         List<Member> available = new ArrayList<>(members.size());
         for (Member member : members)
         {

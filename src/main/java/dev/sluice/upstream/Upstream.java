@@ -17,9 +17,10 @@ import java.util.Locale;
  * @param http2 {@code upstream.<name>.http-version = 2}: requests go to the targets over HTTP/2,
  *        cleartext with prior knowledge for http:// (h2c) and by ALPN for https://; what gRPC
  *        services need, whose answers end in trailers
+ * @param sticky {@code upstream.<name>.sticky.*}: the cookie that keeps a client on one target, or null
  */
 public record Upstream(String name, String scheme, String basePath, List<Target> targets, UpstreamTls tls, PoolSettings pool, String hostHeader,
-                       boolean http2)
+                       boolean http2, Sticky sticky)
 {
     public Upstream
     {
@@ -28,27 +29,32 @@ public record Upstream(String name, String scheme, String basePath, List<Target>
 
     public Upstream(String name, String scheme, String basePath, List<Target> targets, UpstreamTls tls, PoolSettings pool)
     {
-        this(name, scheme, basePath, targets, tls, pool, null, false);
+        this(name, scheme, basePath, targets, tls, pool, null, false, null);
     }
 
     public Upstream withTls(UpstreamTls tls)
     {
-        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2);
+        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2, sticky);
     }
 
     public Upstream withPool(PoolSettings pool)
     {
-        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2);
+        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2, sticky);
     }
 
     public Upstream withHostHeader(String hostHeader)
     {
-        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2);
+        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2, sticky);
     }
 
     public Upstream withHttp2(boolean http2)
     {
-        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2);
+        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2, sticky);
+    }
+
+    public Upstream withSticky(Sticky sticky)
+    {
+        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2, sticky);
     }
 
     /** The parts of one target URL. */

@@ -51,6 +51,7 @@ public final class UpstreamSettingsParser
             Upstream upstream = upstream(reader, name, zone);
             String hostHeader = hostHeader(reader, "upstream." + name + ".host-header");
             boolean http2 = http2(reader, "upstream." + name + ".http-version");
+            Sticky sticky = Sticky.parse(reader, "upstream." + name + ".");
             if (upstream != null && !http2 && upstream.pool().health() != null && upstream.pool().health().grpcService() != null)
             {
                 reader.problem("Key 'upstream." + name + ".health.type' is grpc but 'upstream." + name + ".http-version' is not 2; allowed: gRPC "
@@ -58,7 +59,7 @@ public final class UpstreamSettingsParser
             }
             else if (upstream != null)
             {
-                upstreams.put(name, upstream.withHostHeader(hostHeader).withHttp2(http2));
+                upstreams.put(name, upstream.withHostHeader(hostHeader).withHttp2(http2).withSticky(sticky));
             }
         }
         return upstreams;

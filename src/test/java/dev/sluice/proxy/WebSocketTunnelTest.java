@@ -486,6 +486,57 @@ class WebSocketTunnelTest
         }
     }
 
+    @Test
+    void aStickyCookiePinsWebSocketClientsToOneTarget() throws Exception
+    {
+        try (WebSocketUpstream other = WebSocketUpstream.start();
+             SluiceUnderTest pinned = SluiceUnderTest.startAsLauncher("""
+                 upstream.pool.targets = %s, %s
+                 upstream.pool.sticky.cookie = srv
+                 route.chat.path = /chat
+                 route.chat.upstream = pool
+                 route.chat.strip-prefix = true
+                 route.chat.websocket = on
+                 """.formatted(upstream.url(), other.url())))
+        {
+            String first = rawHandshake(pinned, "ws-sticky-0", null);
+            java.util.regex.Matcher cookie = java.util.regex.Pattern.compile("(?im)^Set-Cookie: (srv=[0-9a-f]{16});").matcher(first);
+            assertTrue(first.startsWith("HTTP/1.1 101 ") && cookie.find(), first);
+            WebSocketUpstream answered = upstream.upgradeIfAny("ws-sticky-0", 2000) != null ? upstream : other;
+            for (int i = 1; i <= 4; i++)
+            {
+                String again = rawHandshake(pinned, "ws-sticky-" + i, cookie.group(1));
+                assertTrue(again.startsWith("HTTP/1.1 101 ") && !again.toLowerCase(java.util.Locale.ROOT).contains("set-cookie"), again);
+                answered.upgrade("ws-sticky-" + i);
+            }
+        }
+    }
+
+    /** A WebSocket handshake by hand (the JDK's client does not show a 101's fields): the answer's head; the connection is then closed. */
+    private static String rawHandshake(SluiceUnderTest node, String requestId, String cookie) throws Exception
+    {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", node.port()))
+        {
+            socket.setSoTimeout(5000);
+            String head = "GET /chat/ws/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nX-Request-ID: " + requestId + "\r\n"
+                + (cookie == null ? "" : "Cookie: " + cookie + "\r\n") + "\r\n";
+            socket.getOutputStream().write(head.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            java.io.InputStream in = socket.getInputStream();
+            StringBuilder answer = new StringBuilder();
+            while (answer.indexOf("\r\n\r\n") < 0)
+            {
+                int b = in.read();
+                if (b < 0)
+                {
+                    break;
+                }
+                answer.append((char)b);
+            }
+            return answer.toString();
+        }
+    }
+
     /** The answer a handshake the client refused to complete got (its status, fields and body). */
     private static java.net.http.HttpResponse<?> refusal(org.junit.jupiter.api.function.Executable handshake)
     {

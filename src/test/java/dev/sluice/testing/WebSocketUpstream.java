@@ -75,7 +75,18 @@ public final class WebSocketUpstream implements AutoCloseable
     /** The fields of the upgrade request with this {@code X-Request-ID} the server accepted. */
     public HttpFields upgrade(String requestId) throws InterruptedException
     {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        HttpFields fields = upgradeIfAny(requestId, TimeUnit.SECONDS.toMillis(5));
+        if (fields == null)
+        {
+            throw new AssertionError("no upgrade request " + requestId + " reached the WebSocket server");
+        }
+        return fields;
+    }
+
+    /** As {@link #upgrade}, or null when no such request came within the time given. */
+    public HttpFields upgradeIfAny(String requestId, long millis) throws InterruptedException
+    {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         while (System.nanoTime() < deadline)
         {
             HttpFields fields = upgrades.poll(100, TimeUnit.MILLISECONDS);
@@ -84,7 +95,7 @@ public final class WebSocketUpstream implements AutoCloseable
                 return fields;
             }
         }
-        throw new AssertionError("no upgrade request " + requestId + " reached the WebSocket server");
+        return null;
     }
 
     @Override

@@ -183,4 +183,25 @@ class UpstreamSettingsParserTest
                 problems("upstream.api.url = http://10.0.0.5\nupstream.api.host-header = " + bad + "\n"), bad);
         }
     }
+
+    @Test
+    void aStickyCookieAndItsOptions() throws Exception
+    {
+        String pool = "upstream.api.targets = http://10.0.0.5:8080, http://10.0.0.6:8080\n";
+        assertEquals(new Sticky("srv", null, "/", "Lax"), parse(pool + "upstream.api.sticky.cookie = srv\n").upstream("api").sticky());
+        assertEquals(new Sticky("srv", Duration.ofHours(8), "/shop", "None"), parse(pool + "upstream.api.sticky.cookie = srv\nupstream.api.sticky.ttl = 8h\n"
+            + "upstream.api.sticky.path = /shop\nupstream.api.sticky.same-site = none\n").upstream("api").sticky());
+        assertNull(parse(pool).upstream("api").sticky());
+        assertEquals(List.of(
+                "Key 'upstream.api.sticky.cookie' has value 'my srv'; allowed: a cookie name of letters, digits and !#$%&'*+.^_`|~- (at most 64).",
+                "Key 'upstream.api.sticky.ttl' has value '500d'; allowed: a duration such as 250ms, 5s, 2m or 1h.",
+                "Key 'upstream.api.sticky.path' has value 'shop'; allowed: a path starting with '/', without spaces, ';' or ','.",
+                "Key 'upstream.api.sticky.same-site' has value 'loose'; allowed: lax, strict or none."),
+            problems(pool + "upstream.api.sticky.cookie = my srv\nupstream.api.sticky.ttl = 500d\nupstream.api.sticky.path = shop\n"
+                + "upstream.api.sticky.same-site = loose\n"));
+        assertEquals(List.of("Key 'upstream.api.sticky.ttl' has value '10000h'; allowed: 0 (a session cookie) or from 1s to 400 days."),
+            problems(pool + "upstream.api.sticky.cookie = srv\nupstream.api.sticky.ttl = 10000h\n"));
+        assertEquals(List.of("Key 'upstream.api.sticky.ttl' is set but 'upstream.api.sticky.cookie' is not; allowed: sticky options only with a sticky cookie."),
+            problems(pool + "upstream.api.sticky.ttl = 1h\n"));
+    }
 }
