@@ -1,4 +1,4 @@
-// Points an upstream's Location, Content-Location, Link and Refresh back through Sluice: nginx's "proxy_redirect default".
+// Points an upstream's Location, Content-Location, Link, Refresh and cookies back through Sluice: nginx's "proxy_redirect default".
 package dev.sluice.proxy;
 
 /**
@@ -22,8 +22,13 @@ package dev.sluice.proxy;
  * {@code /v2/} to {@code /api/}. Anything else (another origin, a path outside the upstream
  * prefix, a reference that is not a URL) is left as it is.</p>
  */
-record LocationRewrite(String scheme, String host, int port, String upstreamPath, String clientPath, String namedHost, int namedPort)
+record LocationRewrite(String scheme, String host, int port, String upstreamPath, String clientPath, String namedHost, int namedPort, String clientHost)
 {
+    LocationRewrite(String scheme, String host, int port, String upstreamPath, String clientPath, String namedHost, int namedPort)
+    {
+        this(scheme, host, port, upstreamPath, clientPath, namedHost, namedPort, null);
+    }
+
     /** The rewrite for one forwarded request's answer, or null on a route with {@code rewrite-location = false}. */
     static LocationRewrite of(dev.sluice.route.Route route, jakarta.servlet.http.HttpServletRequest clientRequest,
                               org.eclipse.jetty.client.Request upstreamRequest)
@@ -46,7 +51,7 @@ record LocationRewrite(String scheme, String host, int port, String upstreamPath
             namedPort = portOf(named, upstreamRequest.getScheme());
         }
         return new LocationRewrite(upstreamRequest.getScheme(), upstreamRequest.getHost(), upstreamRequest.getPort(), upstreamRequest.getPath(),
-            clientRequest.getRequestURI(), namedHost, namedPort);
+            clientRequest.getRequestURI(), namedHost, namedPort, clientRequest.getServerName());
     }
 
     /** The host of an authority ({@code host[:port]}, an IPv6 address in brackets). */
@@ -82,7 +87,7 @@ record LocationRewrite(String scheme, String host, int port, String upstreamPath
     static boolean rewrites(String name)
     {
         return name.equalsIgnoreCase("Location") || name.equalsIgnoreCase("Content-Location") || name.equalsIgnoreCase("Link")
-            || name.equalsIgnoreCase("Refresh");
+            || name.equalsIgnoreCase("Refresh") || name.equalsIgnoreCase("Set-Cookie");
     }
 
     /**
@@ -99,7 +104,104 @@ record LocationRewrite(String scheme, String host, int port, String upstreamPath
         {
             return refresh(value);
         }
+        if (name.equalsIgnoreCase("Set-Cookie"))
+        {
+            return cookie(value);
+        }
         return rewrites(name) ? reference(value) : value;
+    }
+
+    /**
+     * A {@code Set-Cookie} field whose attributes would make the browser drop the cookie or
+     * never send it back (nginx's {@code proxy_cookie_path} and {@code proxy_cookie_domain}):
+     * <ul>
+     * <li>a {@code Path} that does not cover the path the client asked for, because the route
+     * changed the prefix ({@code Path=/account} answered on {@code /app/account/7}, sent upstream
+     * as {@code /account/7}), is given the client's prefix ({@code Path=/app/account}); a
+     * {@code Path} that already covers it ({@code Path=/}) stays;</li>
+     * <li>a {@code Domain} naming the upstream (the target's host, or the {@code Host} it was
+     * sent) that the client's host is not within is dropped: browsers refuse a cookie for a
+     * domain other than the one they asked, and without it the cookie is the client's host's.</li>
+     * </ul>
+     * The name, value and other attributes stay as they are; the same instance when nothing changed.
+     */
+    String cookie(String value)
+    {
+        int semicolon = value.indexOf(';');
+        if (semicolon < 0)
+        {
+            return value;
+        }
+        StringBuilder out = null;
+        int from = semicolon;
+        while (from < value.length())
+        {
+            int end = value.indexOf(';', from + 1);
+            end = end < 0 ? value.length() : end;
+            String attribute = value.substring(from + 1, end);
+            int equals = attribute.indexOf('=');
+            String name = (equals < 0 ? attribute : attribute.substring(0, equals)).strip();
+            String given = equals < 0 ? "" : attribute.substring(equals + 1).strip();
+            String replacement = attribute;
+            if (name.equalsIgnoreCase("Path"))
+            {
+                String mapped = cookiePath(given);
+                replacement = mapped == given ? attribute : " " + name + "=" + mapped;
+            }
+            else if (name.equalsIgnoreCase("Domain") && upstreamDomain(given))
+            {
+                replacement = null;
+            }
+            if (replacement != attribute && out == null)
+            {
+                out = new StringBuilder(value.length()).append(value, 0, from);
+            }
+            if (out != null && replacement != null)
+            {
+                out.append(';').append(replacement);
+            }
+            from = end;
+        }
+        return out == null ? value : out.toString();
+    }
+
+    /** A cookie's Path for the client: the same instance when it covers the client's path or is not under the upstream's prefix. */
+    private String cookiePath(String path)
+    {
+        if (path.isEmpty() || path.charAt(0) != '/' || pathMatches(clientPath, path))
+        {
+            return path;
+        }
+        int shared = sharedTail(clientPath, upstreamPath);
+        String upstreamPrefix = withoutTrailingSlashes(upstreamPath.substring(0, upstreamPath.length() - shared));
+        String clientPrefix = withoutTrailingSlashes(clientPath.substring(0, clientPath.length() - shared));
+        if (!path.startsWith(upstreamPrefix) || !boundary(path, upstreamPrefix.length()))
+        {
+            return path;
+        }
+        String mapped = clientPrefix + path.substring(upstreamPrefix.length());
+        return mapped.isEmpty() || mapped.charAt(0) != '/' ? "/" + mapped : mapped;
+    }
+
+    /** RFC 6265 §5.1.4: whether a cookie with this Path is sent with a request for the path. */
+    static boolean pathMatches(String requestPath, String cookiePath)
+    {
+        return requestPath.startsWith(cookiePath)
+            && (requestPath.length() == cookiePath.length() || cookiePath.endsWith("/") || requestPath.charAt(cookiePath.length()) == '/');
+    }
+
+    /** Whether a cookie's Domain names the upstream and not a domain the client's host is within. */
+    private boolean upstreamDomain(String domain)
+    {
+        String name = domain.startsWith(".") ? domain.substring(1) : domain;
+        if (name.isEmpty() || clientHost == null || !(name.equalsIgnoreCase(bare(host)) || (namedHost != null && name.equalsIgnoreCase(bare(namedHost)))))
+        {
+            return false;
+        }
+        String client = bare(clientHost);
+        // RFC 6265 §5.1.3: the host itself, or a name that ends with "." and the domain.
+        return !(client.equalsIgnoreCase(name) || (client.length() > name.length() && client.regionMatches(true, client.length() - name.length(), name, 0, name.length())
+            && client.charAt(client.length() - name.length() - 1) == '.'));
     }
 
     /** One reference: on the target's address, else on the name the upstream was sent; the same instance when left alone. */

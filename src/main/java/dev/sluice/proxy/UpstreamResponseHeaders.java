@@ -32,7 +32,7 @@ final class UpstreamResponseHeaders
 
     /**
      * Copies the passing fields to the client's response, and returns the Location rewrite it used
-     * (null when the answer had no Location, Content-Location, Link or Refresh, or the route keeps them).
+     * (null when the answer had no Location, Content-Location, Link, Refresh or Set-Cookie, or the route keeps them).
      */
     static LocationRewrite copy(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse, Exchange exchange,
                                 Passing passing)

@@ -89,4 +89,37 @@ class LocationRewriteTest
         LocationRewrite rewrite = new LocationRewrite("http", "10.0.0.5", 8080, "/orders", "/api/orders", null, -1);
         assertEquals(expected, rewrite.value("Refresh", refresh));
     }
+
+    /** Columns: the upstream's Set-Cookie, what the client gets (the client's /api/account/7 went upstream as /account/7, to 10.0.0.5 named api.internal). */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        // A Path the browser would not send back on the client's path gets the client's prefix.
+        "sid=1; Path=/account; HttpOnly|sid=1; Path=/api/account; HttpOnly",
+        "sid=1;path=/account/|sid=1; path=/api/account/",
+        // One that covers the client's path already stays; so does one outside the upstream's side.
+        "theme=dark; Path=/|theme=dark; Path=/",
+        "a=1; Path=/api|a=1; Path=/api",
+        "a=1; Path=/elsewhere|a=1; Path=/api/elsewhere",
+        // A Domain naming the upstream (its address or the Host it was sent) goes; another stays.
+        "t=2; Domain=api.internal; Path=/account; Secure|t=2; Path=/api/account; Secure",
+        "t=2; Domain=.API.internal|t=2",
+        "t=2; Domain=10.0.0.5|t=2",
+        "t=2; Domain=example.com; Path=/|t=2; Domain=example.com; Path=/",
+        // No attributes, or none of these: as it was, quotes and all.
+        "plain=1|plain=1",
+        "q=\"a;b\"; Max-Age=60|q=\"a;b\"; Max-Age=60",
+    })
+    void cookiesForTheUpstreamsPathsAndNameComeBackForTheClients(String setCookie, String expected)
+    {
+        LocationRewrite rewrite = new LocationRewrite("http", "10.0.0.5", 8080, "/account/7", "/api/account/7", "api.internal", 80, "shop.example.com");
+        assertEquals(expected, rewrite.value("Set-Cookie", setCookie));
+    }
+
+    @ParameterizedTest(name = "{0} on {1}")
+    @CsvSource({"api.internal, api.internal", "api.internal, www.api.internal"})
+    void aDomainTheClientsHostIsWithinStays(String domain, String clientHost)
+    {
+        LocationRewrite rewrite = new LocationRewrite("http", "10.0.0.5", 8080, "/x", "/x", "api.internal", 80, clientHost);
+        assertEquals("t=2; Domain=" + domain, rewrite.value("Set-Cookie", "t=2; Domain=" + domain));
+    }
 }

@@ -31,7 +31,7 @@ class RedirectsTest
     {
         origin = new Origin();
         sluice = SluiceUnderTest.start("""
-            upstream.app.url = %s
+            upstream.app.url = %1$s
             route.shop.path = /shop
             route.shop.upstream = app
             route.api.path = /api
@@ -49,6 +49,11 @@ class RedirectsTest
             route.stored.upstream = app
             route.stored.strip-prefix = true
             route.stored.cache = on
+            upstream.named.url = %1$s
+            upstream.named.host-header = app.internal
+            route.named.path = /named
+            route.named.upstream = named
+            route.named.strip-prefix = true
             """.formatted(origin.url()));
         client = new HttpClient();
         client.setFollowRedirects(false);
@@ -153,6 +158,22 @@ class RedirectsTest
         // One that already says https (an upstream that reads X-Forwarded-Proto) is left as it is.
         origin.script("/secure", request -> Origin.Answer.of(302, "", "Location", "https://" + request.getHeaders().get("Host") + "/login"));
         assertEquals("https://shop.example.com/login", getAs("shop.example.com", "/vh/secure").getHeaders().get("Location"));
+    }
+
+    @Test
+    void cookiesForTheUpstreamsPathsAndNameComeBackForTheClients() throws Exception
+    {
+        // A session cookie scoped to the application's own paths, under the route's prefix for the
+        // browser; and one for the name the upstream was sent, which a browser would refuse.
+        origin.script("/account/7", Origin.Answer.of(200, "", "Set-Cookie", "sid=s1; Path=/account; HttpOnly", "Set-Cookie", "theme=dark; Path=/",
+            "Set-Cookie", "tok=t1; Domain=app.internal; Path=/account/7", "Set-Cookie", "ad=1; Domain=example.com"));
+        ContentResponse named = get("/named/account/7");
+        assertEquals(java.util.List.of("sid=s1; Path=/named/account; HttpOnly", "theme=dark; Path=/", "tok=t1; Path=/named/account/7", "ad=1; Domain=example.com"),
+            named.getHeaders().getValuesList("Set-Cookie"));
+        // Left alone where the route says so.
+        origin.script("/login", Origin.Answer.of(200, "", "Set-Cookie", "sid=s2; Path=/login"));
+        assertEquals("sid=s2; Path=/api/login", get("/api/login").getHeaders().get("Set-Cookie"));
+        assertEquals("sid=s2; Path=/login", get("/kept/login").getHeaders().get("Set-Cookie"));
     }
 
     private static ContentResponse getAs(String host, String path) throws Exception
