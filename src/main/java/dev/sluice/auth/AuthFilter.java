@@ -96,8 +96,17 @@ public final class AuthFilter implements Filter
         Exchange exchange = Exchange.of(request);
         AuthSettings settings = exchange.settings().auth();
         RoutePolicy policy = settings.policy(exchange.routeMatch().route().name());
+        ForwardAuth forward = settings.forwardAuth(exchange.routeMatch().route().name());
         if (policy.isPublic())
         {
+            if (forward != null)
+            {
+                exchange.authMethod("forward");
+                if (!forwardAuth(request, response, exchange, forward, settings))
+                {
+                    return;
+                }
+            }
             chain.doFilter(request, response);
             return;
         }
@@ -137,7 +146,66 @@ public final class AuthFilter implements Filter
         {
             hideCredentials(exchange, policy, settings);
         }
+        if (forward != null && !forwardAuth(request, response, exchange, forward, settings))
+        {
+            return;
+        }
         chain.doFilter(request, response);
+    }
+
+    /**
+     * Asks the route's authorization service about this request (see {@link ForwardAuth}): true
+     * when it may go on, with the service's upstream headers recorded on the exchange (and, when
+     * the route authenticated nobody, the caller its consumer header names); false when it was
+     * answered here, with the service's own refusal or a 503.
+     */
+    private boolean forwardAuth(HttpServletRequest request, HttpServletResponse response, Exchange exchange, ForwardAuth service, AuthSettings settings)
+        throws IOException
+    {
+        long started = System.nanoTime();
+        AuthHttp.Answer answer;
+        try
+        {
+            answer = http.forward(service.url(), ForwardAuthRequest.fields(request, exchange, service, settings), service.timeout());
+        }
+        catch (IOException x)
+        {
+            LOG.warn("{} forward auth '{}' failed: {}", exchange.id(), service.name(), x.getMessage());
+            answer = null;
+        }
+        if (exchange.spans() != null)
+        {
+            exchange.spans().add("auth forward", io.opentelemetry.api.trace.SpanKind.CLIENT, started, System.nanoTime(),
+                io.opentelemetry.api.common.Attributes.of(AUTH_METHOD, "forward:" + service.name(), AUTH_RESULT,
+                    answer == null ? "unavailable" : Integer.toString(answer.status())), answer == null || answer.status() >= 500);
+        }
+        if (answer == null || answer.status() >= 500 || answer.status() < 200)
+        {
+            if (answer != null)
+            {
+                LOG.warn("{} forward auth '{}' answered {}", exchange.id(), service.name(), answer.status());
+            }
+            reject(response, exchange, RoutePolicy.PUBLIC, settings, Rejection.unavailable("The authorization service for this route cannot be reached."));
+            return false;
+        }
+        if (answer.status() >= 300)
+        {
+            ForwardAuthRequest.relay(response, exchange, answer);
+            return false;
+        }
+        exchange.hideFromUpstream(service.upstreamHeaders());
+        for (String name : service.upstreamHeaders())
+        {
+            for (String value : answer.headers().getValuesList(name))
+            {
+                exchange.addUpstreamHeader(name, value);
+            }
+        }
+        if (exchange.identity() == null && service.consumerHeader() != null)
+        {
+            exchange.identity(ForwardAuthRequest.caller(answer.headers().get(service.consumerHeader()), service, settings));
+        }
+        return true;
     }
 
     /**

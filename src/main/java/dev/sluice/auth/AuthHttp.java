@@ -1,4 +1,4 @@
-// Sluice's own HTTP client for the services authentication calls: JWKS and introspection endpoints.
+// Sluice's own HTTP client for the services authentication calls: JWKS, introspection and forward-auth endpoints.
 package dev.sluice.auth;
 
 import java.io.IOException;
@@ -115,6 +115,25 @@ public final class AuthHttp implements AutoCloseable
         return send(request, timeout);
     }
 
+    /** An authorization service's whole answer: status, fields and body (at most {@link ForwardAuth#MAX_BODY} bytes). */
+    public record Answer(int status, org.eclipse.jetty.http.HttpFields headers, byte[] body)
+    {
+    }
+
+    /** GETs the URL with exactly these fields (a forward-auth check); no body goes. */
+    public Answer forward(URI url, org.eclipse.jetty.http.HttpFields fields, Duration timeout) throws IOException
+    {
+        Request request = client.newRequest(url)
+            .method(HttpMethod.GET)
+            .headers(headers ->
+            {
+                headers.clear();
+                headers.add(fields);
+            });
+        ContentResponse response = await(request, timeout, ForwardAuth.MAX_BODY);
+        return new Answer(response.getStatus(), response.getHeaders(), response.getContent());
+    }
+
     /** RFC 6749 §2.3.1: client id and secret are form-encoded before Basic encoding. */
     private static String form(String value)
     {
@@ -123,12 +142,17 @@ public final class AuthHttp implements AutoCloseable
 
     private static Reply send(Request request, Duration timeout) throws IOException
     {
+        ContentResponse response = await(request, timeout, MAX_RESPONSE);
+        return new Reply(response.getStatus(), response.getContentAsString(), response.getHeaders().get(HttpHeader.CACHE_CONTROL));
+    }
+
+    private static ContentResponse await(Request request, Duration timeout, int maxBody) throws IOException
+    {
         request.timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        CompletableResponseListener listener = new CompletableResponseListener(request, MAX_RESPONSE);
+        CompletableResponseListener listener = new CompletableResponseListener(request, maxBody);
         try
         {
-            ContentResponse response = listener.send().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
-            return new Reply(response.getStatus(), response.getContentAsString(), response.getHeaders().get(HttpHeader.CACHE_CONTROL));
+            return listener.send().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
         }
         catch (InterruptedException x)
         {

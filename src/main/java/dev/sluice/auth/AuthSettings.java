@@ -14,6 +14,7 @@ import java.util.Map;
  * @param maxFailures failed attempts (with a credential) per client address and window before 429; 0 = no limit
  * @param failureWindow the window those failures are counted in
  * @param passwords consumers' passwords for HTTP Basic
+ * @param forwardAuth the authorization service each route asks first ({@code route.<name>.auth.forward}), by route name
  */
 public record AuthSettings(
     Map<String, Consumer> consumers,
@@ -29,7 +30,8 @@ public record AuthSettings(
     List<String> strippedHeaders,
     int maxFailures,
     java.time.Duration failureWindow,
-    Passwords passwords)
+    Passwords passwords,
+    Map<String, ForwardAuth> forwardAuth)
 {
     public static final AuthSettings NONE = new AuthSettings(Map.of(), new ApiKeys(List.of()), new MtlsIdentities(List.of()),
         "apikey", null, "sluice", 10_000, Map.of(), Map.of(), Map.of(), Identity.HEADERS, 30,
@@ -44,6 +46,16 @@ public record AuthSettings(
             maxFailures, failureWindow, new Passwords(List.of(), 100));
     }
 
+    /** Without forward auth. */
+    public AuthSettings(Map<String, Consumer> consumers, ApiKeys apiKeys, MtlsIdentities certificates, String apiKeyHeader, String apiKeyQuery,
+                        String realm, int tokenCacheSize, Map<String, JwtIssuer> issuers, Map<String, IntrospectionEndpoint> introspection,
+                        Map<String, RoutePolicy> policies, List<String> strippedHeaders, int maxFailures, java.time.Duration failureWindow,
+                        Passwords passwords)
+    {
+        this(consumers, apiKeys, certificates, apiKeyHeader, apiKeyQuery, realm, tokenCacheSize, issuers, introspection, policies, strippedHeaders,
+            maxFailures, failureWindow, passwords, Map.of());
+    }
+
     public AuthSettings
     {
         consumers = Map.copyOf(consumers);
@@ -51,11 +63,18 @@ public record AuthSettings(
         introspection = Map.copyOf(introspection);
         policies = Map.copyOf(policies);
         strippedHeaders = List.copyOf(strippedHeaders);
+        forwardAuth = Map.copyOf(forwardAuth);
     }
 
     public RoutePolicy policy(String route)
     {
         return policies.getOrDefault(route, RoutePolicy.PUBLIC);
+    }
+
+    /** The authorization service this route asks first, or null. */
+    public ForwardAuth forwardAuth(String route)
+    {
+        return forwardAuth.isEmpty() ? null : forwardAuth.get(route);
     }
 
     /**

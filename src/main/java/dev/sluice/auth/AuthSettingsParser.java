@@ -66,7 +66,9 @@ public final class AuthSettingsParser
 
         Map<String, JwtIssuer> issuers = JwtIssuerParser.issuers(reader);
         Map<String, IntrospectionEndpoint> introspection = introspection(reader);
+        Map<String, ForwardAuth> forwardServices = ForwardAuth.parse(reader);
         Map<String, RoutePolicy> policies = new TreeMap<>();
+        Map<String, ForwardAuth> forwardAuth = new TreeMap<>();
         for (String route : routeNames)
         {
             RoutePolicy policy = policy(reader, route, consumers, issuers, introspection);
@@ -74,13 +76,24 @@ public final class AuthSettingsParser
             {
                 policies.put(route, policy);
             }
+            String forward = reader.optional("route." + route + ".auth.forward").orElse(null);
+            if (forward != null && forwardServices.containsKey(forward))
+            {
+                forwardAuth.put(route, forwardServices.get(forward));
+            }
+            else if (forward != null)
+            {
+                reader.invalid("route." + route + ".auth.forward", forward, forwardServices.isEmpty()
+                    ? "the name of an authorization service declared with auth.forward.<name>.url (none is)"
+                    : "one of the declared authorization services: " + String.join(", ", forwardServices.keySet()));
+            }
         }
 
         List<String> stripped = new ArrayList<>(Identity.HEADERS);
         issuers.values().forEach(issuer -> stripped.addAll(issuer.forwardClaims().keySet()));
         return new AuthSettings(consumers, new ApiKeys(keys), new MtlsIdentities(certificates), apiKeyHeader, apiKeyQuery, realm,
             cacheSize, issuers, introspection, policies, stripped.stream().distinct().toList(), maxFailures, failureWindow,
-            new Passwords(passwords, cacheSize));
+            new Passwords(passwords, cacheSize), forwardAuth);
     }
 
     private static Map<String, Consumer> consumers(ConfigReader reader, List<ApiKeys.Entry> keys, List<MtlsIdentities.Mapping> certificates,

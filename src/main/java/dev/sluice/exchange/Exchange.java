@@ -236,8 +236,14 @@ public final class Exchange
      */
     public void hideFromUpstream(List<String> headers, Set<String> queryParameters)
     {
-        this.hiddenHeaders = List.copyOf(headers);
+        this.hiddenHeaders = hiddenHeaders.isEmpty() ? List.copyOf(headers) : java.util.stream.Stream.concat(hiddenHeaders.stream(), headers.stream()).toList();
         this.hiddenQueryParameters = Set.copyOf(queryParameters);
+    }
+
+    /** Client headers the upstream must not get, besides those already hidden. */
+    public void hideFromUpstream(List<String> headers)
+    {
+        hideFromUpstream(headers, hiddenQueryParameters);
     }
 
     /**

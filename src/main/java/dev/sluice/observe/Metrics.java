@@ -252,13 +252,15 @@ public final class Metrics implements PoolEvents, AutoCloseable
     /** An index into {@link #AUTH_RESULTS}. */
     private static int authResult(Exchange exchange)
     {
+        // A forward-auth service may let a request on without naming anyone.
+        boolean passed = exchange.identity() != null || "forward".equals(exchange.authMethod());
         return switch (exchange.outcome())
         {
             case UNAUTHORIZED -> 1;
             case FORBIDDEN -> 2;
             case AUTH_UNAVAILABLE -> 3;
-            case RATE_LIMITED -> exchange.identity() == null ? 4 : 0;
-            default -> exchange.identity() == null ? 1 : 0;
+            case RATE_LIMITED -> passed ? 0 : 4;
+            default -> passed ? 0 : 1;
         };
     }
 

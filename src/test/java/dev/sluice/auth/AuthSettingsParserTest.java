@@ -220,6 +220,23 @@ class AuthSettingsParserTest
     }
 
     @Test
+    void forwardAuthServicesAndTheRoutesThatAskThem()
+    {
+        assertEquals(List.of(
+            "Key 'auth.forward.sso.url' has value 'ftp://auth.internal/check'; allowed: an http:// or https:// URL with a host and no user info.",
+            "Key 'auth.forward.sso.timeout' has value '0'; allowed: a positive duration such as 250ms, 5s or 2m.",
+            "Key 'auth.forward.sso.upstream-headers' has value 'X User'; allowed: header names such as X-Auth-Request-User, comma-separated.",
+            "Key 'auth.forward.sso.consumer-header' has value 'user:name'; allowed: a header name such as X-Auth-Request-User.",
+            "Key 'route.app.auth.forward' has value 'sos'; allowed: the name of an authorization service declared with auth.forward.<name>.url (none is)."),
+            problems("auth.forward.sso.url = ftp://auth.internal/check\nauth.forward.sso.timeout = 0\nauth.forward.sso.upstream-headers = X-Email, X User\n"
+                + "auth.forward.sso.consumer-header = user:name\nroute.app.auth.forward = sos\n"));
+        assertEquals(List.of("Key 'route.app.auth.forward' has value 'sos'; allowed: one of the declared authorization services: sso."),
+            problems("auth.forward.sso.url = http://auth.internal/check\nroute.app.auth.forward = sos\n"));
+        assertEquals(List.of("Key 'auth.forward.sso.url' is required; allowed: the authorization service's http:// or https:// URL."),
+            problems("auth.forward.sso.timeout = 1s\n"));
+    }
+
+    @Test
     void certificateMappingsAreValidated()
     {
         assertEquals(List.of(

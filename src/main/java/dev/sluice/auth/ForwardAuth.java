@@ -1,0 +1,98 @@
+// An authorization service Sluice asks about each request first: Traefik's forwardAuth, nginx's auth_request, Envoy's ext_authz.
+package dev.sluice.auth;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+import dev.sluice.config.ConfigReader;
+import dev.sluice.config.SettingsParser;
+
+/**
+ * {@code auth.forward.<name>.*}, used by routes with {@code route.<r>.auth.forward = <name>}.
+ * Before such a route's request goes upstream, Sluice sends {@code GET url} with the client's
+ * headers and {@code X-Forwarded-Method}, {@code -Proto}, {@code -Host}, {@code -Uri} and
+ * {@code -For} (Traefik's forwardAuth, which oauth2-proxy, Authelia, Authentik and Ory
+ * Oathkeeper answer); a 2xx lets the request on, with {@code upstreamHeaders} copied from that
+ * answer, and any other answer below 500 goes back to the client as it is (a 401 with its
+ * challenge, a 302 to a login page, a 403 page). An answer of 500 or more, none within
+ * {@code timeout}, or one too large is a 503: a request nobody could judge is never let
+ * through.
+ *
+ * @param requestHeaders the client headers sent along, lower case; empty for all of them
+ * @param upstreamHeaders headers of the service's 2xx answer that go upstream; on the routes that
+ *        ask this service, client copies of them never do
+ * @param consumerHeader the header of the 2xx answer naming the caller (a declared consumer or
+ *        the service's user), for rate limits and logs; null for none
+ */
+public record ForwardAuth(String name, URI url, Duration timeout, Set<String> requestHeaders, List<String> upstreamHeaders, String consumerHeader)
+{
+    public ForwardAuth
+    {
+        requestHeaders = Set.copyOf(requestHeaders);
+        upstreamHeaders = List.copyOf(upstreamHeaders);
+    }
+
+    /** The largest answer body passed on to a client; a larger one is a failure of the service. */
+    public static final int MAX_BODY = 64 * 1024;
+
+    /** Every {@code auth.forward.<name>} the configuration declares. */
+    static Map<String, ForwardAuth> parse(ConfigReader reader)
+    {
+        Map<String, ForwardAuth> services = new TreeMap<>();
+        for (String name : reader.names("auth.forward."))
+        {
+            String prefix = "auth.forward." + name + ".";
+            if (!SettingsParser.NAME.matcher(name).matches())
+            {
+                reader.problem("Forward auth name '" + name + "' is not allowed; allowed: letters, digits, '-' and '_', starting with a letter or digit.");
+                continue;
+            }
+            String urlText = reader.required(prefix + "url", "the authorization service's http:// or https:// URL");
+            URI url = urlText == null ? null : AuthSettingsParser.httpUrl(reader, prefix + "url", urlText);
+            Duration timeout = reader.positiveDuration(prefix + "timeout", Duration.ofSeconds(2));
+            Set<String> requestHeaders = new java.util.LinkedHashSet<>();
+            for (String header : reader.list(prefix + "request-headers"))
+            {
+                if (headerName(reader, prefix + "request-headers", header, LIST))
+                {
+                    requestHeaders.add(header.toLowerCase(Locale.ROOT));
+                }
+            }
+            List<String> upstreamHeaders = new java.util.ArrayList<>();
+            for (String header : reader.list(prefix + "upstream-headers"))
+            {
+                if (headerName(reader, prefix + "upstream-headers", header, LIST))
+                {
+                    upstreamHeaders.add(header);
+                }
+            }
+            String consumerHeader = reader.optional(prefix + "consumer-header").orElse(null);
+            if (consumerHeader != null && !headerName(reader, prefix + "consumer-header", consumerHeader, "a header name such as X-Auth-Request-User"))
+            {
+                consumerHeader = null;
+            }
+            if (url != null)
+            {
+                services.put(name, new ForwardAuth(name, url, timeout, requestHeaders, upstreamHeaders, consumerHeader));
+            }
+        }
+        return services;
+    }
+
+    private static final String LIST = "header names such as X-Auth-Request-User, comma-separated";
+
+    private static boolean headerName(ConfigReader reader, String key, String header, String allowed)
+    {
+        if (!SettingsParser.TOKEN.matcher(header).matches())
+        {
+            reader.invalid(key, header, allowed);
+            return false;
+        }
+        return true;
+    }
+}
