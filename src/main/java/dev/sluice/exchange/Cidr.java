@@ -72,6 +72,68 @@ public record Cidr(byte[] network, int prefixLength, String text)
         }
     }
 
+    /**
+     * A client address as nginx writes {@code $remote_addr} and as {@code X-Forwarded-For} and
+     * logs carry it: IPv4 as it is; IPv6 without brackets in RFC 5952's short form
+     * ({@code ::1}, {@code 2001:db8::5}), where Jetty reports {@code [0:0:0:0:0:0:0:1]}. Anything
+     * that is not an IP literal comes back unchanged.
+     */
+    public static String canonical(String address)
+    {
+        if (address == null || address.indexOf(':') < 0)
+        {
+            return address;
+        }
+        byte[] bytes = literal(address);
+        if (bytes == null)
+        {
+            return address;
+        }
+        if (bytes.length == 4)
+        {
+            // An IPv4-mapped address: the IPv4 client it is.
+            return (bytes[0] & 0xff) + "." + (bytes[1] & 0xff) + "." + (bytes[2] & 0xff) + "." + (bytes[3] & 0xff);
+        }
+        int[] groups = new int[8];
+        for (int i = 0; i < 8; i++)
+        {
+            groups[i] = ((bytes[2 * i] & 0xff) << 8) | (bytes[2 * i + 1] & 0xff);
+        }
+        // The longest run of two or more zero groups (the first of equal ones) becomes "::".
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int i = 0; i < 8; )
+        {
+            int j = i;
+            while (j < 8 && groups[j] == 0)
+            {
+                j++;
+            }
+            if (j - i > bestLength)
+            {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = j == i ? i + 1 : j;
+        }
+        StringBuilder text = new StringBuilder(39);
+        for (int i = 0; i < 8; i++)
+        {
+            if (i == bestStart)
+            {
+                text.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (text.length() > 0 && text.charAt(text.length() - 1) != ':')
+            {
+                text.append(':');
+            }
+            text.append(Integer.toHexString(groups[i]));
+        }
+        return text.toString();
+    }
+
     /** Four decimal octets (at most three digits, at most 255 each) separated by dots, or null. */
     static byte[] ipv4(String text)
     {

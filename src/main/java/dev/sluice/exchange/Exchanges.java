@@ -49,7 +49,7 @@ public final class Exchanges implements AutoCloseable
         String id = RequestIds.accept(header.apply(HeaderNames.REQUEST_ID));
         boolean trustedPeer = settings.trustedProxies().trusts(peer);
         // X-Forwarded-For is only read at all when the peer may speak for the client.
-        String client = trustedPeer ? settings.trustedProxies().clientAddress(peer, headers.apply(HeaderNames.X_FORWARDED_FOR)) : peer;
+        String client = Cidr.canonical(trustedPeer ? settings.trustedProxies().clientAddress(peer, headers.apply(HeaderNames.X_FORWARDED_FOR)) : peer);
         Exchange exchange = new Exchange(id, clock.instant(), startNanos, settings, client, trustedPeer, method, rawPath);
         TraceContext trace = TraceContext.accept(header.apply(HeaderNames.TRACEPARENT), header.apply(HeaderNames.TRACESTATE), trustedPeer);
         exchange.trace(trace);

@@ -239,7 +239,7 @@ final class UpstreamRequestHeaders
         Settings settings = exchange.settings();
         ForwardingHeaders forwarding = ForwardingHeaders.of(new ForwardingHeaders.Incoming(
             exchange.trustedPeer(),
-            clientRequest.getRemoteAddr(),
+            dev.sluice.exchange.Cidr.canonical(clientRequest.getRemoteAddr()),
             exchange.connectionSecure() ? "https" : "http",
             Authority.of(clientRequest),
             clientRequest.getLocalPort(),

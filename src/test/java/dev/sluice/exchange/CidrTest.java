@@ -59,4 +59,27 @@ class CidrTest
         assertThrows(IllegalArgumentException.class, () -> Cidr.parse("10.0.0.0/33"));
         assertThrows(IllegalArgumentException.class, () -> Cidr.parse("10.0.0/8"));
     }
+
+    @Test
+    void clientAddressesAreWrittenAsNginxWritesThem()
+    {
+        String[][] cases = {
+            {"[0:0:0:0:0:0:0:1]", "::1"},
+            {"2001:db8:0:0:0:0:0:5", "2001:db8::5"},
+            {"[2001:0DB8:0000:0000:0001:0000:0000:0001]", "2001:db8::1:0:0:1"},
+            {"1:0:0:2:0:0:0:3", "1:0:0:2::3"},
+            {"2001:db8:0:1:2:3:4:5", "2001:db8:0:1:2:3:4:5"},
+            {"0:0:0:0:0:0:0:0", "::"},
+            {"fe80:0:0:0:0:0:0:0", "fe80::"},
+            {"::ffff:192.0.2.1", "192.0.2.1"},
+            {"203.0.113.7", "203.0.113.7"},
+            {"not-an-address", "not-an-address"},
+            {"zz::1", "zz::1"},
+        };
+        for (String[] c : cases)
+        {
+            assertEquals(c[1], Cidr.canonical(c[0]), c[0]);
+        }
+        assertNull(Cidr.canonical(null));
+    }
 }
