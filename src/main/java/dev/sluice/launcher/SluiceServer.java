@@ -5,8 +5,10 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import dev.sluice.config.ConfigListener;
+import dev.sluice.exchange.Cidr;
 import dev.sluice.config.ProxySettings;
 import dev.sluice.tls.ServerKeys;
 import dev.sluice.tls.ServerTls;
@@ -78,7 +80,8 @@ public final class SluiceServer implements AutoCloseable
     {
         Server server = newServer(webapp, config, stopTimeout);
         Heads heads = new Heads(ServerTls.DEFAULT_MAX_REQUEST_HEADER_BYTES, ProxySettings.DEFAULT_MAX_RESPONSE_HEADER_BYTES);
-        ServerConnector connector = tls == null ? plainConnector(server, host, port, false, heads) : tlsConnector(server, host, port, tls, heads);
+        ServerConnector connector = tls == null ? plainConnector(server, host, port, false, heads, List.of())
+            : tlsConnector(server, host, port, tls, heads, List.of());
         if (tls != null)
         {
             publishCertificates(server, tls);
@@ -104,14 +107,14 @@ public final class SluiceServer implements AutoCloseable
     {
         Server server = newServer(webapp, config, stopTimeout);
         Heads heads = new Heads(tls.maxRequestHeaderBytes(), upstreamResponseHeadBytes);
-        ServerConnector plain = plainConnector(server, host, port, tls.h2c(), heads);
+        ServerConnector plain = plainConnector(server, host, port, tls.h2c(), heads, tls.proxyProtocolFrom());
         if (!tls.enabled())
         {
             return started(server, plain, null, null);
         }
         SslContextFactory.Server ssl = sslContextFactory(tls);
         publishCertificates(server, ssl);
-        ServerConnector secure = tlsConnector(server, host, tls.port(), ssl, heads);
+        ServerConnector secure = tlsConnector(server, host, tls.port(), ssl, heads, tls.proxyProtocolFrom());
         CertificateReloader reloader = tls.reloadInterval().isZero() ? null : new CertificateReloader(tls, ssl);
         return started(server, plain, secure, reloader);
     }
@@ -225,20 +228,21 @@ public final class SluiceServer implements AutoCloseable
         return http;
     }
 
-    private static ServerConnector plainConnector(Server server, String host, int port, boolean h2c, Heads heads)
+    /** @param proxyFrom the load balancers whose PROXY header every connection must start with; empty for none */
+    private static ServerConnector plainConnector(Server server, String host, int port, boolean h2c, Heads heads, List<Cidr> proxyFrom)
     {
         HttpConfiguration http = httpConfiguration(heads);
         ConnectionFactory[] factories = h2c
             ? new ConnectionFactory[]{new HttpConnectionFactory(http), new HTTP2CServerConnectionFactory(http)}
             : new ConnectionFactory[]{new HttpConnectionFactory(http)};
-        ServerConnector connector = new ServerConnector(server, factories);
+        ServerConnector connector = new ServerConnector(server, behindProxyProtocol(factories, proxyFrom));
         connector.setHost(host);
         connector.setPort(port);
         server.addConnector(connector);
         return connector;
     }
 
-    private static ServerConnector tlsConnector(Server server, String host, int port, SslContextFactory.Server ssl, Heads heads)
+    private static ServerConnector tlsConnector(Server server, String host, int port, SslContextFactory.Server ssl, Heads heads, List<Cidr> proxyFrom)
     {
         HttpConfiguration https = httpConfiguration(heads);
         https.addCustomizer(new SecureRequestCustomizer());
@@ -249,11 +253,25 @@ public final class SluiceServer implements AutoCloseable
         SslConnectionFactory tls = new SslConnectionFactory(ssl, alpn.getProtocol());
         // Bytes that are not a TLS handshake go to the next factory: a 400 that says "use https".
         DetectorConnectionFactory detector = new DetectorConnectionFactory(tls);
-        ServerConnector connector = new ServerConnector(server, detector, new PlainHttpRefusal(), tls, alpn, h2, http1);
+        ServerConnector connector = new ServerConnector(server, behindProxyProtocol(new ConnectionFactory[]{detector, new PlainHttpRefusal(), tls, alpn, h2, http1},
+            proxyFrom));
         connector.setHost(host);
         connector.setPort(port);
         server.addConnector(connector);
         return connector;
+    }
+
+    /** The factories as they are, or after a PROXY protocol header that hands on to the first of them. */
+    private static ConnectionFactory[] behindProxyProtocol(ConnectionFactory[] factories, List<Cidr> from)
+    {
+        if (from.isEmpty())
+        {
+            return factories;
+        }
+        ConnectionFactory[] all = new ConnectionFactory[factories.length + 1];
+        all[0] = new ProxyProtocolFront(factories[0].getProtocol(), from);
+        System.arraycopy(factories, 0, all, 1, factories.length);
+        return all;
     }
 
     private static SluiceServer started(Server server, ServerConnector plain, ServerConnector secure, CertificateReloader reloader) throws Exception
@@ -287,7 +305,12 @@ public final class SluiceServer implements AutoCloseable
 
     private static URI uri(ServerConnector connector)
     {
-        String host = connector.getHost() == null || connector.getHost().equals("0.0.0.0") ? "127.0.0.1" : connector.getHost();
+        String host = connector.getHost() == null || connector.getHost().equals("0.0.0.0") || connector.getHost().equals("::") ? "127.0.0.1" : connector.getHost();
+        if (host.indexOf(':') >= 0 && !host.startsWith("["))
+        {
+            // An IPv6 address in a URL is bracketed (RFC 3986 §3.2.2).
+            host = "[" + host + "]";
+        }
         boolean secure = connector.getConnectionFactory(SslConnectionFactory.class) != null;
         return URI.create((secure ? "https" : "http") + "://" + host + ":" + connector.getLocalPort() + "/");
     }

@@ -1,4 +1,4 @@
-// The embedded launcher's connectors, from server.* (containers configure their own): HTTPS, h2c, the largest request head.
+// The embedded launcher's connectors, from server.* (containers configure their own): HTTPS, h2c, the largest request head, PROXY protocol.
 package dev.sluice.tls;
 
 import java.nio.file.Path;
@@ -18,6 +18,8 @@ import java.util.List;
  * @param maxRequestHeaderBytes the largest request head (request line and header fields) the
  *        connectors take: 431 beyond it over HTTP/1.1; over HTTP/2 the advertised
  *        {@code SETTINGS_MAX_HEADER_LIST_SIZE}
+ * @param proxyProtocolFrom {@code server.proxy-protocol.from}: the load balancers whose PROXY
+ *        protocol header every connection must then start with; empty when off
  */
 public record ServerTls(
     List<Path> certificates,
@@ -29,7 +31,8 @@ public record ServerTls(
     Path clientCaFile,
     Duration reloadInterval,
     boolean h2c,
-    int maxRequestHeaderBytes)
+    int maxRequestHeaderBytes,
+    List<dev.sluice.exchange.Cidr> proxyProtocolFrom)
 {
     /** Jetty's and Tomcat's own default, so the launcher and a container take the same requests. */
     public static final int DEFAULT_MAX_REQUEST_HEADER_BYTES = 8 * 1024;
@@ -38,6 +41,21 @@ public record ServerTls(
     {
         certificates = List.copyOf(certificates);
         privateKeys = List.copyOf(privateKeys);
+        proxyProtocolFrom = List.copyOf(proxyProtocolFrom);
+    }
+
+    /** Without the PROXY protocol. */
+    public ServerTls(List<Path> certificates, List<Path> privateKeys, Path keystore, String keystorePassword, int port, ClientAuth clientAuth,
+                     Path clientCaFile, Duration reloadInterval, boolean h2c, int maxRequestHeaderBytes)
+    {
+        this(certificates, privateKeys, keystore, keystorePassword, port, clientAuth, clientCaFile, reloadInterval, h2c, maxRequestHeaderBytes, List.of());
+    }
+
+    /** The same connectors behind these load balancers' PROXY protocol. */
+    public ServerTls withProxyProtocolFrom(List<dev.sluice.exchange.Cidr> from)
+    {
+        return new ServerTls(certificates, privateKeys, keystore, keystorePassword, port, clientAuth, clientCaFile, reloadInterval, h2c,
+            maxRequestHeaderBytes, from);
     }
 
     public enum ClientAuth

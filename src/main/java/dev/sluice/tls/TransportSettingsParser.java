@@ -29,6 +29,12 @@ public final class TransportSettingsParser
 
     private static ServerTls server(ConfigReader reader)
     {
+        List<dev.sluice.exchange.Cidr> proxyFrom = reader.cidrs("server.proxy-protocol.from", List.of());
+        return connectors(reader).withProxyProtocolFrom(proxyFrom);
+    }
+
+    private static ServerTls connectors(ConfigReader reader)
+    {
         List<Path> certificates = reader.list("server.tls.certificate").stream().map(Path::of).toList();
         List<Path> keys = reader.list("server.tls.private-key").stream().map(Path::of).toList();
         Path keystore = reader.optional("server.tls.keystore").map(Path::of).orElse(null);
