@@ -45,6 +45,15 @@ class SettingsParserTest
     }
 
     @Test
+    void proxyProtocolSendersAreAddresses() throws Exception
+    {
+        assertEquals(List.of("Key 'server.proxy-protocol.from' has value 'lb.internal'; allowed: an IP address or CIDR block such as 10.0.0.0/8 or 2001:db8::/32."),
+            problems(MINIMAL + "server.proxy-protocol.from = 10.0.0.0/8, lb.internal\n"));
+        assertEquals(2, parse(MINIMAL + "server.proxy-protocol.from = 10.0.0.0/8, 2001:db8::/32\n", Map.of()).transport().server().proxyProtocolFrom().size());
+        assertTrue(parse(MINIMAL, Map.of()).transport().server().proxyProtocolFrom().isEmpty(), "off by default");
+    }
+
+    @Test
     void observabilityKeysAreCheckedAtLoad() throws Exception
     {
         List<String> problems = problems(MINIMAL + "observe.otlp.endpoint = ftp://collector/v1/traces\nobserve.otlp.sample-ratio = 1.5\n"
