@@ -13,11 +13,16 @@ interface Balancer
 {
     Member choose(List<Member> candidates, String hashKey, long now);
 
-    static Balancer of(PoolSettings.Balance balance, List<Member> members)
+    /**
+     * @param slowStartNanos how long a joining or returning target takes to reach its full
+     *        weight; 0 for at once. Round-robin lowers a warming target's weight; for the other
+     *        algorithms the pool offers it as a candidate only that share of the time.
+     */
+    static Balancer of(PoolSettings.Balance balance, List<Member> members, long slowStartNanos)
     {
         return switch (balance)
         {
-            case ROUND_ROBIN -> new SmoothRoundRobin();
+            case ROUND_ROBIN -> new SmoothRoundRobin(slowStartNanos);
             case LEAST_IN_FLIGHT -> new LeastInFlight();
             case LATENCY -> new PeakEwma();
             case HASH -> new HashRing(members);
@@ -31,6 +36,13 @@ interface Balancer
      */
     final class SmoothRoundRobin implements Balancer
     {
+        private final long slowStartNanos;
+
+        SmoothRoundRobin(long slowStartNanos)
+        {
+            this.slowStartNanos = slowStartNanos;
+        }
+
         @Override
         public synchronized Member choose(List<Member> candidates, String hashKey, long now)
         {
@@ -38,7 +50,7 @@ interface Balancer
             Member best = null;
             for (Member member : candidates)
             {
-                int weight = member.target.weight();
+                long weight = member.weight(now, slowStartNanos);
                 member.current += weight;
                 total += weight;
                 if (best == null || member.current > best.current)

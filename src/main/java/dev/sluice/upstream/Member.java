@@ -20,6 +20,35 @@ public final class Member
         this.index = index;
     }
 
+    /**
+     * The target's weight now, in hundredths: its configured weight, or while it warms up after
+     * joining or returning to the pool (slow start), from a tenth of it rising linearly to all of
+     * it at the window's end, as Envoy's slow start with its default minimum.
+     */
+    long weight(long now, long slowStartNanos)
+    {
+        long full = target.weight() * 100L;
+        long since = state.warmingSince;
+        if (since == 0 || slowStartNanos == 0)
+        {
+            return full;
+        }
+        long elapsed = now - since;
+        if (elapsed >= slowStartNanos)
+        {
+            state.warmingSince = 0;
+            return full;
+        }
+        return Math.max(full / 10, full * Math.max(elapsed, 0) / slowStartNanos);
+    }
+
+    /** Whether the target is still warming up now. */
+    boolean warming(long now, long slowStartNanos)
+    {
+        long since = state.warmingSince;
+        return slowStartNanos > 0 && since != 0 && now - since < slowStartNanos;
+    }
+
     public Target target()
     {
         return target;

@@ -61,7 +61,7 @@ public final class Pool
             list.add(new Member(target, states.apply(target.authority()), list.size()));
         }
         this.members = List.copyOf(list);
-        this.balancer = Balancer.of(settings.balance(), members);
+        this.balancer = Balancer.of(settings.balance(), members, settings.slowStart().toNanos());
         this.localTargets = (int)members.stream()
             .filter(member -> settings.zone() != null && settings.zone().equals(member.target.zone()) && member.target.weight() > 0)
             .count();
@@ -139,6 +139,7 @@ public final class Pool
                 available.add(member);
             }
         }
+        warmingOut(available, now);
         while (!available.isEmpty())
         {
             Member chosen = balancer.choose(preferredZone(available), hashKey, now);
@@ -151,6 +152,35 @@ public final class Pool
             available.remove(chosen);
         }
         return null;
+    }
+
+    /**
+     * Slow start for balancers that do not weigh by turns (least-in-flight, latency): a warming
+     * target stays a candidate for only its share of picks (a tenth of them at first, all at the
+     * window's end), unless nothing else is left. Round-robin lowers its weight instead.
+     */
+    private void warmingOut(List<Member> available, long now)
+    {
+        long window = settings.slowStart().toNanos();
+        if (window == 0 || settings.balance() == PoolSettings.Balance.ROUND_ROBIN || available.size() < 2)
+        {
+            return;
+        }
+        java.util.concurrent.ThreadLocalRandom random = null;
+        for (int i = available.size() - 1; i >= 0 && available.size() > 1; i--)
+        {
+            Member member = available.get(i);
+            long full = member.target.weight() * 100L;
+            long weight = member.weight(now, window);
+            if (weight < full)
+            {
+                random = random == null ? java.util.concurrent.ThreadLocalRandom.current() : random;
+                if (random.nextLong(full) >= weight)
+                {
+                    available.remove(i);
+                }
+            }
+        }
     }
 
     /**
@@ -273,6 +303,7 @@ public final class Pool
                     state.probing = false;
                     state.ejected = false;
                     state.returnedAt = now;
+                    state.warmingSince = Math.max(now, 1);
                     LOG.info("Upstream '{}' target {} is back in the pool: a probe request succeeded", upstream.name(), member);
                 }
             }
@@ -356,6 +387,7 @@ public final class Pool
             if (!state.activeHealthy && state.activeSuccesses >= check.healthyThreshold())
             {
                 state.activeHealthy = true;
+                state.warmingSince = Math.max(nanos(), 1);
                 LOG.info("Upstream '{}' target {} is healthy: {} health checks passed", upstream.name(), member, state.activeSuccesses);
             }
         }
@@ -423,7 +455,7 @@ public final class Pool
             }
             else
             {
-                label = "healthy";
+                label = member.warming(now, settings.slowStart().toNanos()) ? "warming" : "healthy";
             }
             Instant until = state.ejected ? instant.plusNanos(state.ejectedUntil - now) : null;
             views.add(new TargetView(upstream.name(), member.target.authority(), member.target.zone(), member.target.weight(),

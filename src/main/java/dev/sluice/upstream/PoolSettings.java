@@ -13,6 +13,8 @@ import java.util.Set;
  * @param zoneMinAvailablePercent below this share of available local targets, traffic spills to every zone
  * @param zoneMaxInFlight when every available local target has this many requests in flight, a request spills over; 0 = never
  * @param health active checks, or null when off
+ * @param slowStart how long a target that joins or returns to the pool takes to reach its full
+ *        weight (from a tenth of it, linearly); zero for at once
  */
 public record PoolSettings(
     Balance balance,
@@ -23,10 +25,18 @@ public record PoolSettings(
     HealthCheck health,
     Outliers outliers,
     int retryBudgetPercent,
-    int retryMinPerSecond)
+    int retryMinPerSecond,
+    Duration slowStart)
 {
     public static final Outliers DEFAULT_OUTLIERS = new Outliers(5, Set.of(502, 503, 504), Duration.ofSeconds(30), Duration.ofMinutes(5), 50);
     public static final PoolSettings DEFAULT = new PoolSettings(Balance.ROUND_ROBIN, null, null, 50, 0, null, DEFAULT_OUTLIERS, 20, 5);
+
+    /** Without slow start. */
+    public PoolSettings(Balance balance, HashOn hashOn, String zone, int zoneMinAvailablePercent, int zoneMaxInFlight, HealthCheck health,
+                        Outliers outliers, int retryBudgetPercent, int retryMinPerSecond)
+    {
+        this(balance, hashOn, zone, zoneMinAvailablePercent, zoneMaxInFlight, health, outliers, retryBudgetPercent, retryMinPerSecond, Duration.ZERO);
+    }
 
     /** The balancing algorithms, by their configuration names. */
     public enum Balance

@@ -105,12 +105,21 @@ public final class Pools implements AutoCloseable
         }
         Map<String, Pool> rebuilt = new HashMap<>();
         Map<String, TargetState> kept = new HashMap<>();
+        // A target added by a reload (a new instance, cold) warms up under slow start; at start none does.
+        boolean reload = upstreams != null;
+        java.time.Instant instant = clock.instant();
+        long now = instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
         for (Upstream upstream : latest.values())
         {
             Pool pool = new Pool(upstream, clock, authority ->
             {
                 String key = upstream.name() + ' ' + authority;
-                TargetState state = states.computeIfAbsent(key, k -> new TargetState());
+                TargetState state = states.computeIfAbsent(key, k ->
+                {
+                    TargetState added = new TargetState();
+                    added.warmingSince = reload ? Math.max(now, 1) : 0;
+                    return added;
+                });
                 kept.put(key, state);
                 return state;
             }, events);

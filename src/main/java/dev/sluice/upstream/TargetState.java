@@ -31,6 +31,8 @@ public final class TargetState
     volatile long ejectedUntil;
     volatile boolean probing;
     long returnedAt;
+    /** When the target joined or came back to the pool, for slow start (pool nanoseconds); 0 when it is at full weight. */
+    volatile long warmingSince;
     volatile boolean checkRunning;
 
     /** Whether a new request may go here now (a half-open probe slot counts). */

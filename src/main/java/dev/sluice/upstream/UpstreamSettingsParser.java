@@ -191,7 +191,7 @@ public final class UpstreamSettingsParser
                 return null;
             }
             pool = new PoolSettings(pool.balance(), pool.hashOn(), localZone, pool.zoneMinAvailablePercent(), pool.zoneMaxInFlight(),
-                pool.health(), pool.outliers(), pool.retryBudgetPercent(), pool.retryMinPerSecond());
+                pool.health(), pool.outliers(), pool.retryBudgetPercent(), pool.retryMinPerSecond(), pool.slowStart());
         }
         return new Upstream(name, first.scheme(), first.basePath(), targets, UpstreamTls.DEFAULT, pool);
     }
@@ -395,7 +395,19 @@ public final class UpstreamSettingsParser
 
         int budget = reader.percent(prefix + "retry.budget", 20);
         int minPerSecond = reader.integer(prefix + "retry.min-per-second", 5, 0, 10_000);
-        return new PoolSettings(balance, hashOn, null, zoneMinAvailable, zoneMaxInFlight, health, outliers, budget, minPerSecond);
+        Duration slowStart = reader.duration(prefix + "slow-start", Duration.ZERO);
+        if (slowStart.compareTo(Duration.ofHours(1)) > 0)
+        {
+            reader.invalid(prefix + "slow-start", reader.string(prefix + "slow-start", ""), "a duration up to 1h (0 for none)");
+            slowStart = Duration.ZERO;
+        }
+        else if (!slowStart.isZero() && balance == PoolSettings.Balance.HASH)
+        {
+            reader.problem("Key '" + prefix + "slow-start' is set but '" + prefix + "balance' is hash; allowed: slow-start with round-robin, "
+                + "least-in-flight or latency (a hash ring keeps each key on its target whatever the weights).");
+            slowStart = Duration.ZERO;
+        }
+        return new PoolSettings(balance, hashOn, null, zoneMinAvailable, zoneMaxInFlight, health, outliers, budget, minPerSecond, slowStart);
     }
 
     private static StatusRanges statuses(ConfigReader reader, String key, String defaultValue)

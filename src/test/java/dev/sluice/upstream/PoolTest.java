@@ -331,6 +331,63 @@ class PoolTest
         return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
+    /** Ejects the target by consecutive failures, waits out the ejection and lets its probe succeed: it is back in the pool. */
+    private void ejectAndReturn(Pool pool, Member member)
+    {
+        for (int i = 0; i < 5; i++)
+        {
+            member.state.inFlight.incrementAndGet();
+            pool.finished(member, Pool.Result.FAILURE, -1);
+        }
+        clock.advance(Duration.ofSeconds(30));
+        Member probe;
+        do
+        {
+            probe = pool.choose(null, List.of());
+            pool.finished(probe, Pool.Result.SUCCESS, -1);
+        }
+        while (probe != member);
+        assertTrue(List.of("healthy", "warming").contains(view(pool, member.target().authority()).state()));
+    }
+
+    @Test
+    void aTargetBackInThePoolWarmsUpOverTheSlowStartWindow()
+    {
+        // Round-robin weighs the warming target by turns (weights 1/10, then 1/2, of a's: shares
+        // of 1/11 and 1/3); least-in-flight offers it as a candidate that share of the time, and
+        // an idle pool's rotation gives it half of those (1/20, then 1/4). Then half, as before.
+        Map<PoolSettings.Balance, int[]> expected = Map.of(
+            PoolSettings.Balance.ROUND_ROBIN, new int[] {60, 140, 400, 600},
+            PoolSettings.Balance.LEAST_IN_FLIGHT, new int[] {25, 95, 300, 450});
+        for (Map.Entry<PoolSettings.Balance, int[]> entry : expected.entrySet())
+        {
+            PoolSettings.Balance balance = entry.getKey();
+            int[] range = entry.getValue();
+            PoolSettings slow = new PoolSettings(balance, null, null, 50, 0, null, PoolSettings.DEFAULT_OUTLIERS, 20, 5, Duration.ofSeconds(60));
+            Pool pool = pool(slow, target("a", 1, null), target("b", 1, null));
+            ejectAndReturn(pool, pool.byAuthority().get("b:80"));
+            assertEquals("warming", view(pool, "b:80").state(), balance.label());
+            int atFirst = spread(pool, 1100).getOrDefault("b", 0);
+            clock.advance(Duration.ofSeconds(30));
+            int halfway = spread(pool, 1500).getOrDefault("b", 0);
+            clock.advance(Duration.ofSeconds(30));
+            assertEquals("healthy", view(pool, "b:80").state(), balance.label());
+            int after = spread(pool, 1000).getOrDefault("b", 0);
+            assertTrue(atFirst >= range[0] && atFirst <= range[1], balance.label() + " at first: " + atFirst + " of 1100");
+            assertTrue(halfway >= range[2] && halfway <= range[3], balance.label() + " halfway: " + halfway + " of 1500");
+            assertTrue(after >= 420 && after <= 580, balance.label() + " after: " + after + " of 1000");
+        }
+    }
+
+    @Test
+    void withoutSlowStartATargetBackInThePoolTakesItsShareAtOnce()
+    {
+        Pool pool = pool(settings(PoolSettings.Balance.ROUND_ROBIN), target("a", 1, null), target("b", 1, null));
+        ejectAndReturn(pool, pool.byAuthority().get("b:80"));
+        assertEquals("healthy", view(pool, "b:80").state());
+        assertEquals(Map.of("a", 500, "b", 500), spread(pool, 1000));
+    }
+
     private static Pool.TargetView view(Pool pool, String authority)
     {
         return pool.view().stream().filter(view -> view.target().equals(authority)).findFirst().orElseThrow();

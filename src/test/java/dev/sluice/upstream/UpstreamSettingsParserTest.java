@@ -204,4 +204,17 @@ class UpstreamSettingsParserTest
         assertEquals(List.of("Key 'upstream.api.sticky.ttl' is set but 'upstream.api.sticky.cookie' is not; allowed: sticky options only with a sticky cookie."),
             problems(pool + "upstream.api.sticky.ttl = 1h\n"));
     }
+
+    @Test
+    void slowStartIsAWindowUpToAnHourNotWithAHashRing() throws Exception
+    {
+        String pool = "upstream.api.targets = http://10.0.0.5:8080, http://10.0.0.6:8080\n";
+        assertEquals(Duration.ofSeconds(90), parse(pool + "upstream.api.slow-start = 90s\n").upstream("api").pool().slowStart());
+        assertEquals(Duration.ZERO, parse(pool).upstream("api").pool().slowStart());
+        assertEquals(List.of("Key 'upstream.api.slow-start' has value '2h'; allowed: a duration up to 1h (0 for none)."),
+            problems(pool + "upstream.api.slow-start = 2h\n"));
+        assertEquals(List.of("Key 'upstream.api.slow-start' is set but 'upstream.api.balance' is hash; allowed: slow-start with round-robin, "
+                + "least-in-flight or latency (a hash ring keeps each key on its target whatever the weights)."),
+            problems(pool + "upstream.api.balance = hash\nupstream.api.slow-start = 30s\n"));
+    }
 }
