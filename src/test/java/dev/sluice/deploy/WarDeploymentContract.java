@@ -32,6 +32,7 @@ abstract class WarDeploymentContract
     private TestUpstream upstream;
     private TestUpstream broken;
     private TestUpstream shadow;
+    private TestUpstream authz;
     private dev.sluice.testing.ScriptedUpstream unchanged;
     private dev.sluice.testing.FakeModelProvider provider;
     private dev.sluice.testing.WebSocketUpstream websockets;
@@ -59,6 +60,28 @@ abstract class WarDeploymentContract
         assertTrue(Files.isRegularFile(war), "run `mvn verify`: the WAR is built by the package phase");
         upstream = TestUpstream.start();
         shadow = TestUpstream.start();
+        // An authorization service: a known token is allowed and named, anything else asked to log in.
+        authz = TestUpstream.start(new org.eclipse.jetty.server.Handler.Abstract()
+        {
+            @Override
+            public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
+                                  org.eclipse.jetty.util.Callback callback) throws Exception
+            {
+                authz.offer(TestUpstream.record(request));
+                if ("Bearer war-ok".equals(request.getHeaders().get("Authorization")))
+                {
+                    response.getHeaders().put("X-Auth-User", "war-user");
+                    callback.succeeded();
+                }
+                else
+                {
+                    response.setStatus(401);
+                    response.getHeaders().put("WWW-Authenticate", "Bearer realm=\"sso\"");
+                    org.eclipse.jetty.io.Content.Sink.write(response, true, "log in first", callback);
+                }
+                return true;
+            }
+        });
         // Raw bytes: a 304 that declares no length, which no server library here would write.
         unchanged = new dev.sluice.testing.ScriptedUpstream();
         unchanged.script("/unchanged", "HTTP/1.1 304 Not Modified\r\nConnection: close\r\nETag: \"v1\"\r\n\r\n");
@@ -170,8 +193,14 @@ abstract class WarDeploymentContract
             route.mirrored.upstream = app
             route.mirrored.mirror = shadow
             route.mirrored.fault.delay = 200ms
+            auth.forward.sso.url = %s/check
+            auth.forward.sso.upstream-headers = X-Auth-User
+            route.sso.path = /sso
+            route.sso.upstream = app
+            route.sso.strip-prefix = true
+            route.sso.auth.forward = sso
             """.formatted(upstream.url(), broken.url(), org.springframework.security.crypto.bcrypt.BCrypt.hashpw("war-contract-password",
-            org.springframework.security.crypto.bcrypt.BCrypt.gensalt(4)), slow.url(), provider.uri(), shaped.url(), unchanged.url(), websockets.url(), shadow.url()));
+            org.springframework.security.crypto.bcrypt.BCrypt.gensalt(4)), slow.url(), provider.uri(), shaped.url(), unchanged.url(), websockets.url(), shadow.url(), authz.url()));
         // A JVM-wide setting naming a file that does not exist: the deployment's own parameter wins.
         System.setProperty("sluice.config", config + ".not-this-one");
         try
@@ -194,6 +223,7 @@ abstract class WarDeploymentContract
         undeploy();
         upstream.close();
         shadow.close();
+        authz.close();
         slow.close();
         shaped.close();
         broken.close();
@@ -408,7 +438,7 @@ abstract class WarDeploymentContract
         assertEquals(200, response.getStatus());
         // The packaged WAR carries the POM's version.
         assertEquals("{\"status\":\"ready\",\"version\":\"" + dev.sluice.testing.ProjectVersion.fromPom()
-            + "\",\"routes\":15,\"config_reloads\":0,\"config_rejected\":0}\n", response.getContentAsString());
+            + "\",\"routes\":16,\"config_reloads\":0,\"config_rejected\":0}\n", response.getContentAsString());
     }
 
     @Test
@@ -573,6 +603,24 @@ abstract class WarDeploymentContract
             "GET " + retired.getRawPath() + " HTTP/1.1", "Host: localhost", "Connection: close");
         assertEquals(410, gone.status());
         assertTrue(gone.body().contains("\"urn:sluice:problem:route-answer\""), gone.body());
+    }
+
+    @Test
+    void aForwardAuthServiceDecidesInsideTheContainer() throws Exception
+    {
+        ContentResponse refused = client.GET(url("/sso/items?x=1"));
+        assertEquals(401, refused.getStatus());
+        assertEquals("Bearer realm=\"sso\"", refused.getHeaders().get("WWW-Authenticate"));
+        assertEquals("log in first", refused.getContentAsString());
+        assertEquals(CONTEXT_PATH + "/sso/items?x=1", authz.take().headers().get("X-Forwarded-Uri"), "the URI the client asked for, context path and all");
+
+        ContentResponse allowed = client.newRequest(url("/sso/items")).headers(headers -> headers.put("Authorization", "Bearer war-ok")
+            .put("X-Auth-User", "mallory")).send();
+        assertEquals(200, allowed.getStatus());
+        authz.take();
+        TestUpstream.Received received = upstream.take();
+        assertEquals("/base/items", received.target());
+        assertEquals("war-user", received.headers().get("X-Auth-User"));
     }
 
     @Test
