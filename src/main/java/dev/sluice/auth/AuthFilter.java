@@ -201,6 +201,13 @@ public final class AuthFilter implements Filter
                 exchange.addUpstreamHeader(name, value);
             }
         }
+        for (String name : service.responseHeaders())
+        {
+            for (String value : answer.headers().getValuesList(name))
+            {
+                exchange.addClientHeader(name, value);
+            }
+        }
         if (exchange.identity() == null && service.consumerHeader() != null)
         {
             exchange.identity(ForwardAuthRequest.caller(answer.headers().get(service.consumerHeader()), service, settings));

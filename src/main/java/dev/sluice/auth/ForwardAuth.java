@@ -28,13 +28,17 @@ import dev.sluice.config.SettingsParser;
  *        ask this service, client copies of them never do
  * @param consumerHeader the header of the 2xx answer naming the caller (a declared consumer or
  *        the service's user), for rate limits and logs; null for none
+ * @param responseHeaders headers of the service's 2xx answer added to the client's answer from
+ *        the upstream (oauth2-proxy's refreshed session cookie: {@code Set-Cookie})
  */
-public record ForwardAuth(String name, URI url, Duration timeout, Set<String> requestHeaders, List<String> upstreamHeaders, String consumerHeader)
+public record ForwardAuth(String name, URI url, Duration timeout, Set<String> requestHeaders, List<String> upstreamHeaders, String consumerHeader,
+                          List<String> responseHeaders)
 {
     public ForwardAuth
     {
         requestHeaders = Set.copyOf(requestHeaders);
         upstreamHeaders = List.copyOf(upstreamHeaders);
+        responseHeaders = List.copyOf(responseHeaders);
     }
 
     /** The largest answer body passed on to a client; a larger one is a failure of the service. */
@@ -71,6 +75,14 @@ public record ForwardAuth(String name, URI url, Duration timeout, Set<String> re
                     upstreamHeaders.add(header);
                 }
             }
+            List<String> responseHeaders = new java.util.ArrayList<>();
+            for (String header : reader.list(prefix + "response-headers"))
+            {
+                if (headerName(reader, prefix + "response-headers", header, LIST))
+                {
+                    responseHeaders.add(header);
+                }
+            }
             String consumerHeader = reader.optional(prefix + "consumer-header").orElse(null);
             if (consumerHeader != null && !headerName(reader, prefix + "consumer-header", consumerHeader, "a header name such as X-Auth-Request-User"))
             {
@@ -78,7 +90,7 @@ public record ForwardAuth(String name, URI url, Duration timeout, Set<String> re
             }
             if (url != null)
             {
-                services.put(name, new ForwardAuth(name, url, timeout, requestHeaders, upstreamHeaders, consumerHeader));
+                services.put(name, new ForwardAuth(name, url, timeout, requestHeaders, upstreamHeaders, consumerHeader, responseHeaders));
             }
         }
         return services;

@@ -53,6 +53,8 @@ public final class Exchange
     private volatile List<String> hiddenHeaders = List.of();
     private volatile Set<String> hiddenQueryParameters = Set.of();
     private final List<String[]> upstreamHeaders = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Fields a filter adds to the client's answer from the upstream (a forward-auth service's refreshed cookie); rarely any. */
+    private volatile List<String[]> clientHeaders = List.of();
     private volatile boolean connectionSecure;
     private volatile boolean secure;
     private volatile boolean requestBodyRead;
@@ -257,6 +259,19 @@ public final class Exchange
     public List<String[]> upstreamHeaders()
     {
         return upstreamHeaders;
+    }
+
+    /** A field the client's answer from the upstream gets besides the upstream's own, set by a filter. */
+    public synchronized void addClientHeader(String name, String value)
+    {
+        List<String[]> more = new java.util.ArrayList<>(clientHeaders);
+        more.add(new String[]{name, value});
+        clientHeaders = List.copyOf(more);
+    }
+
+    public List<String[]> clientHeaders()
+    {
+        return clientHeaders;
     }
 
     public List<String> hiddenHeaders()

@@ -96,15 +96,21 @@ final class Attempts
     }
 
     /**
-     * Sets the upstream's sticky cookie when the client's does not already name the target that
-     * answered (none, a target gone, or one that failed and was retried elsewhere). Added beside
-     * the upstream's own {@code Set-Cookie} fields, never replacing them, and not stored by the
-     * cache (which keeps the upstream's fields).
+     * Sluice's own fields on the client's answer from the upstream, added after the upstream's
+     * (whose first field of a name replaces what is there): those a filter asked for (a
+     * forward-auth service's refreshed cookie), and the upstream's sticky cookie when the
+     * client's does not already name the target that answered (none, a target gone, or one that
+     * failed and was retried elsewhere). Beside the upstream's own {@code Set-Cookie} fields,
+     * never replacing them, and not stored by the cache (which keeps the upstream's fields).
      *
-     * @param secure whether the client came over HTTPS (the cookie is then {@code Secure})
+     * @param secure whether the client came over HTTPS (the sticky cookie is then {@code Secure})
      */
-    void pinClient(jakarta.servlet.http.HttpServletResponse response, boolean secure)
+    void addOwnFields(jakarta.servlet.http.HttpServletResponse response, boolean secure)
     {
+        for (String[] field : exchange.clientHeaders())
+        {
+            response.addHeader(field[0], field[1]);
+        }
         dev.sluice.upstream.Sticky sticky = pool.upstream().sticky();
         Member answered = member;
         if (sticky == null || answered == null)

@@ -1045,12 +1045,12 @@ public class SluiceProxyServlet extends AsyncProxyServlet
      * upstream named in its {@code Connection} header (Jetty drops only the fixed set) and the
      * upstream's request id, which would otherwise contradict Sluice's.
      */
-    /** The sticky cookie for the target that answered, when its upstream has one (see {@link Attempts#pinClient}). */
-    private static void pinClient(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Exchange exchange)
+    /** Sluice's own fields on an answer from the upstream (see {@link Attempts#addOwnFields}). */
+    private static void addOwnFields(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Exchange exchange)
     {
         if (clientRequest.getAttribute(ATTEMPTS_ATTRIBUTE) instanceof Attempts attempts)
         {
-            attempts.pinClient(proxyResponse, exchange.secure());
+            attempts.addOwnFields(proxyResponse, exchange.secure());
         }
     }
 
@@ -1082,11 +1082,11 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         if (transform != null)
         {
             transformedHeaders(clientRequest, proxyResponse, serverResponse, exchange, transform, passing);
-            pinClient(clientRequest, proxyResponse, exchange);
+            addOwnFields(clientRequest, proxyResponse, exchange);
             return;
         }
         LocationRewrite locations = UpstreamResponseHeaders.copy(clientRequest, proxyResponse, serverResponse, exchange, passing);
-        pinClient(clientRequest, proxyResponse, exchange);
+        addOwnFields(clientRequest, proxyResponse, exchange);
         if (cache != null)
         {
             cache.begin(serverResponse.getStatus(), UpstreamResponseHeaders.stored(serverResponse, exchange, locations), proxyResponse);

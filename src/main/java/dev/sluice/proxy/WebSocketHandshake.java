@@ -182,7 +182,7 @@ final class WebSocketHandshake
             attempts.pool.finished(member, attempts.pool.failureStatus(response.getStatus()) ? Pool.Result.FAILURE : Pool.Result.SUCCESS, answered - started);
             proxyResponse.setStatus(response.getStatus());
             UpstreamResponseHeaders.copy(clientRequest, proxyResponse, response, exchange, new UpstreamResponseHeaders.Passing(response, exchange, false));
-            attempts.pinClient(proxyResponse, exchange.secure());
+            attempts.addOwnFields(proxyResponse, exchange.secure());
             byte[] body = refused.body();
             proxyResponse.setContentLength(body.length);
             proxyResponse.getOutputStream().write(body);
@@ -217,7 +217,7 @@ final class WebSocketHandshake
             return false;
         }
         UpstreamResponseHeaders.copy(clientRequest, proxyResponse, response, exchange, new UpstreamResponseHeaders.Passing(response, exchange, false));
-        attempts.pinClient(proxyResponse, exchange.secure());
+        attempts.addOwnFields(proxyResponse, exchange.secure());
         // Jetty's upgrade sets both itself; Tomcat's sets neither.
         proxyResponse.setHeader(HttpHeader.UPGRADE.asString(), "websocket");
         proxyResponse.setHeader(HttpHeader.CONNECTION.asString(), "Upgrade");

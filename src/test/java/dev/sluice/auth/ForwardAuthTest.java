@@ -48,7 +48,8 @@ class ForwardAuthTest
             String cookie = String.valueOf(headers.get("Cookie"));
             if (authorization.equals("Bearer good"))
             {
-                return Origin.Answer.of(202, "", "X-Auth-User", "alice", "X-Auth-Email", "alice@example.com", "X-Other", "not for upstream");
+                return Origin.Answer.of(202, "", "X-Auth-User", "alice", "X-Auth-Email", "alice@example.com", "X-Other", "not for upstream",
+                    "Set-Cookie", "_oauth2_proxy=refreshed; Path=/; HttpOnly");
             }
             if (authorization.equals("Bearer nameless"))
             {
@@ -88,6 +89,7 @@ class ForwardAuthTest
             auth.forward.sso.timeout = 500ms
             auth.forward.sso.upstream-headers = X-Auth-User, X-Auth-Email
             auth.forward.sso.consumer-header = X-Auth-User
+            auth.forward.sso.response-headers = Set-Cookie
             auth.forward.down.url = http://127.0.0.1:%d/check
             consumer.bob.groups = staff
             consumer.carol.api-key.main = sha256:%s
@@ -169,6 +171,16 @@ class ForwardAuthTest
         assertEquals("alice@example.com", received.get("X-Auth-Email"));
         assertNull(received.get("X-Other"), "only the listed headers of the answer go upstream");
         assertEquals("alice", received.get("X-Credential-Identifier"), "the consumer header names the caller");
+    }
+
+    @Test
+    void theServicesRefreshedCookieReachesTheClientBesideTheUpstreams() throws Exception
+    {
+        upstream.script("/session", Origin.Answer.of(200, "", "Set-Cookie", "app=1; Path=/"));
+        ContentResponse response = get("/app/session", "Authorization", "Bearer good");
+        assertEquals(200, response.getStatus());
+        assertEquals(java.util.List.of("app=1; Path=/", "_oauth2_proxy=refreshed; Path=/; HttpOnly"), response.getHeaders().getValuesList("Set-Cookie"));
+        assertNull(upstream.request("/session", 0).get("Set-Cookie"), "an answer's field, not the upstream request's");
     }
 
     @Test
