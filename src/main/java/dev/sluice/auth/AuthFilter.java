@@ -297,7 +297,8 @@ public final class AuthFilter implements Filter
             certificate = chain[0];
         }
         Credentials.Basic basic = policy.accepts(RoutePolicy.Type.BASIC) ? basic(request.getHeader(HeaderNames.AUTHORIZATION)) : null;
-        return new Credentials(apiKey, token, certificate, basic);
+        HmacSignatures.Presented hmac = policy.accepts(RoutePolicy.Type.HMAC) ? HmacRequest.presented(request, request.getHeader(HeaderNames.AUTHORIZATION)) : null;
+        return new Credentials(apiKey, token, certificate, basic, hmac);
     }
 
     /**
@@ -382,7 +383,7 @@ public final class AuthFilter implements Filter
             {
                 exchange.outcome(Exchange.Outcome.UNAUTHORIZED);
                 problem = ProblemType.UNAUTHORIZED;
-                challenges(policy, settings.realm(), rejection).forEach(value -> response.addHeader(HeaderNames.WWW_AUTHENTICATE, value));
+                challenges(policy, settings.realm(), rejection, settings.hmac().enforced()).forEach(value -> response.addHeader(HeaderNames.WWW_AUTHENTICATE, value));
             }
             case FORBIDDEN ->
             {
@@ -408,15 +409,17 @@ public final class AuthFilter implements Filter
      * One challenge per kind of credential the route accepts (RFC 9110 §11.6.1). The error code
      * and description go on the challenge of the credential that failed.
      */
-    static List<String> challenges(RoutePolicy policy, String realm, Rejection rejection)
+    static List<String> challenges(RoutePolicy policy, String realm, Rejection rejection, List<String> enforced)
     {
         List<String> challenges = new ArrayList<>();
         boolean key = false;
         boolean bearer = false;
         boolean certificate = false;
         boolean password = false;
+        boolean signature = false;
         for (RoutePolicy.Method method : policy.methods())
         {
+            signature |= method.type() == RoutePolicy.Type.HMAC;
             key |= method.type() == RoutePolicy.Type.API_KEY;
             password |= method.type() == RoutePolicy.Type.BASIC;
             certificate |= method.type() == RoutePolicy.Type.MTLS;
@@ -439,6 +442,11 @@ public final class AuthFilter implements Filter
         {
             // Browsers ask for a user name and password when they see this one.
             challenges.add("Basic realm=\"" + realm + "\", charset=\"UTF-8\"");
+        }
+        if (signature)
+        {
+            // Kong's scheme, with what a signature must cover here.
+            challenges.add("hmac realm=\"" + realm + "\", headers=\"" + String.join(" ", enforced) + "\"");
         }
         if (certificate)
         {

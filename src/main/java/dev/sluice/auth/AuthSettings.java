@@ -15,6 +15,7 @@ import java.util.Map;
  * @param failureWindow the window those failures are counted in
  * @param passwords consumers' passwords for HTTP Basic
  * @param forwardAuth the authorization service each route asks first ({@code route.<name>.auth.forward}), by route name
+ * @param hmac consumers' HMAC secrets and how signatures are checked
  */
 public record AuthSettings(
     Map<String, Consumer> consumers,
@@ -31,7 +32,8 @@ public record AuthSettings(
     int maxFailures,
     java.time.Duration failureWindow,
     Passwords passwords,
-    Map<String, ForwardAuth> forwardAuth)
+    Map<String, ForwardAuth> forwardAuth,
+    HmacSignatures hmac)
 {
     public static final AuthSettings NONE = new AuthSettings(Map.of(), new ApiKeys(List.of()), new MtlsIdentities(List.of()),
         "apikey", null, "sluice", 10_000, Map.of(), Map.of(), Map.of(), Identity.HEADERS, 30,
@@ -53,7 +55,7 @@ public record AuthSettings(
                         Passwords passwords)
     {
         this(consumers, apiKeys, certificates, apiKeyHeader, apiKeyQuery, realm, tokenCacheSize, issuers, introspection, policies, strippedHeaders,
-            maxFailures, failureWindow, passwords, Map.of());
+            maxFailures, failureWindow, passwords, Map.of(), HmacSignatures.NONE);
     }
 
     public AuthSettings

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 public final class AuthSettingsParser
 {
     private static final Logger LOG = LoggerFactory.getLogger(AuthSettingsParser.class);
-    private static final String METHODS_ALLOWED = "none, or a comma-separated list of api-key, jwt, jwt:<issuer>, introspection:<name>, mtls, basic";
+    private static final String METHODS_ALLOWED = "none, or a comma-separated list of api-key, jwt, jwt:<issuer>, introspection:<name>, mtls, basic, hmac";
 
     private AuthSettingsParser()
     {
@@ -93,7 +93,7 @@ public final class AuthSettingsParser
         issuers.values().forEach(issuer -> stripped.addAll(issuer.forwardClaims().keySet()));
         return new AuthSettings(consumers, new ApiKeys(keys), new MtlsIdentities(certificates), apiKeyHeader, apiKeyQuery, realm,
             cacheSize, issuers, introspection, policies, stripped.stream().distinct().toList(), maxFailures, failureWindow,
-            new Passwords(passwords, cacheSize), forwardAuth);
+            new Passwords(passwords, cacheSize), forwardAuth, HmacSignatures.parse(reader, consumers));
     }
 
     private static Map<String, Consumer> consumers(ConfigReader reader, List<ApiKeys.Entry> keys, List<MtlsIdentities.Mapping> certificates,
@@ -376,12 +376,14 @@ public final class AuthSettingsParser
             case "api-key":
             case "mtls":
             case "basic":
+            case "hmac":
                 if (source == null)
                 {
                     return new RoutePolicy.Method(switch (type)
                     {
                         case "mtls" -> RoutePolicy.Type.MTLS;
                         case "basic" -> RoutePolicy.Type.BASIC;
+                        case "hmac" -> RoutePolicy.Type.HMAC;
                         default -> RoutePolicy.Type.API_KEY;
                     }, null);
                 }

@@ -19,7 +19,7 @@ public final class Authenticator
      * Exactly one of identity and rejection is set.
      *
      * @param method the kind of credential that decided ({@code api-key}, {@code jwt},
-     * {@code introspection}, {@code mtls}, {@code basic}), {@code anonymous}, or {@code none} when nothing was presented
+     * {@code introspection}, {@code mtls}, {@code basic}, {@code hmac}), {@code anonymous}, or {@code none} when nothing was presented
      */
     public record Outcome(Identity identity, Rejection rejection, String method)
     {
@@ -104,6 +104,16 @@ public final class Authenticator
                             : Rejection.invalidPassword();
                     }
                 }
+                case HMAC ->
+                {
+                    if (credentials.hmac() == null)
+                    {
+                        continue;
+                    }
+                    Object result = settings.hmac().check(credentials.hmac(), java.time.Instant.now());
+                    identity = result instanceof Identity found ? found : null;
+                    rejection = result instanceof Rejection refused ? refused : null;
+                }
                 default ->
                 {
                     if (credentials.certificate() == null)
@@ -162,6 +172,7 @@ public final class Authenticator
                 case JWT, INTROSPECTION -> "a bearer token";
                 case MTLS -> "a client certificate";
                 case BASIC -> "a user name and password";
+                case HMAC -> "an HMAC signature";
             });
         }
         return String.join(" or ", kinds);

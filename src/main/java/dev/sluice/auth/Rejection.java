@@ -42,6 +42,11 @@ public record Rejection(Kind kind, String error, String description, String scop
         return new Rejection(Kind.UNAUTHENTICATED, "invalid_password", "The user name or password is not valid.", null);
     }
 
+    public static Rejection invalidSignature(String description)
+    {
+        return new Rejection(Kind.UNAUTHENTICATED, "invalid_signature", description, null);
+    }
+
     public static Rejection invalidCertificate(String description)
     {
         return new Rejection(Kind.UNAUTHENTICATED, "invalid_certificate", description, null);

@@ -79,7 +79,8 @@ public record RoutePolicy(
         JWT("jwt"),
         INTROSPECTION("introspection"),
         MTLS("mtls"),
-        BASIC("basic");
+        BASIC("basic"),
+        HMAC("hmac");
 
         final String label;
 

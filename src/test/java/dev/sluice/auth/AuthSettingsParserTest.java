@@ -114,11 +114,11 @@ class AuthSettingsParserTest
     void unknownAuthenticatorsAndSourcesAreNamed()
     {
         assertEquals(List.of(
-            "Key 'route.app.auth' has value 'hmac'; allowed: none, or a comma-separated list of api-key, jwt, jwt:<issuer>, introspection:<name>, mtls, "
-                + "basic.",
+            "Key 'route.app.auth' has value 'ldap'; allowed: none, or a comma-separated list of api-key, jwt, jwt:<issuer>, introspection:<name>, mtls, "
+                + "basic, hmac.",
             "Key 'route.app.auth' has value 'jwt:google'; allowed: jwt only once an issuer is configured under auth.jwt.<name>.*.",
             "Key 'route.app.auth' has value 'introspection:idp'; allowed: introspection:<name> once an endpoint is configured under auth.introspection.<name>.*."),
-            problems("route.app.auth = hmac, jwt:google, introspection:idp\n"));
+            problems("route.app.auth = ldap, jwt:google, introspection:idp\n"));
     }
 
     @Test
@@ -132,7 +132,7 @@ class AuthSettingsParserTest
     void policyKeysWithoutAnAuthenticatorAreRefused()
     {
         assertEquals(List.of("Route 'app' sets route.app.auth.* but route.app.auth names no authenticator; allowed: none, or a comma-separated list "
-            + "of api-key, jwt, jwt:<issuer>, introspection:<name>, mtls, basic."), problems("route.app.auth.scopes = read\n"));
+            + "of api-key, jwt, jwt:<issuer>, introspection:<name>, mtls, basic, hmac."), problems("route.app.auth.scopes = read\n"));
     }
 
     @Test
