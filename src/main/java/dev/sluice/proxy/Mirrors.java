@@ -57,6 +57,36 @@ final class Mirrors
         this.metrics = metrics;
     }
 
+    /**
+     * Waits, when Sluice stops, for the copies under way to get their answers, at most this
+     * long (what the drain timeout left after the clients' requests), so a stop does not cut
+     * copies the mirror is still reading; what remains is then cut, and logged as such.
+     */
+    void drain(java.time.Duration within) throws InterruptedException
+    {
+        long deadline = System.nanoTime() + within.toNanos();
+        int left = underWay();
+        while (left > 0 && System.nanoTime() < deadline)
+        {
+            Thread.sleep(10);
+            left = underWay();
+        }
+        if (left > 0)
+        {
+            LOG.warn("{} mirror copies still under way as Sluice stops; they are cut", left);
+        }
+    }
+
+    private int underWay()
+    {
+        int total = 0;
+        for (AtomicInteger count : inFlight.values())
+        {
+            total += count.get();
+        }
+        return total;
+    }
+
     /** Whether this request of the route is to be copied: the route has a mirror and the draw falls in its share. */
     static boolean sampled(Route route)
     {

@@ -145,12 +145,23 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         getServletContext().removeAttribute(READY_ATTRIBUTE);
         if (inFlight != null)
         {
-            // One drain-timeout for both: proxied exchanges first, then what is left of it for AI requests.
+            // One drain-timeout for all: proxied exchanges first, then what is left of it for AI requests, then mirror copies.
             long deadline = System.nanoTime() + config.current().proxy().drainTimeout().toNanos();
             inFlight.drain(config.current().proxy().drainTimeout());
             if (ai != null)
             {
                 ai.drain(java.time.Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            }
+            if (mirrors != null)
+            {
+                try
+                {
+                    mirrors.drain(java.time.Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                }
+                catch (InterruptedException x)
+                {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
         if (websockets != null)

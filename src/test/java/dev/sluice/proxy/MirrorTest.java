@@ -246,6 +246,48 @@ class MirrorTest
     }
 
     @Test
+    void aStoppingSluiceLetsCopiesUnderWayGetTheirAnswers() throws Exception
+    {
+        java.util.concurrent.atomic.AtomicReference<String> written = new java.util.concurrent.atomic.AtomicReference<>();
+        try (TestUpstream slowMirror = TestUpstream.start(new Handler.Abstract()
+        {
+            @Override
+            public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response, Callback callback) throws Exception
+            {
+                Thread.sleep(2500);
+                Content.Sink.write(response, true, "late", Callback.from(() ->
+                {
+                    written.set("written");
+                    callback.succeeded();
+                }, failure ->
+                {
+                    written.set("cut: " + failure);
+                    callback.failed(failure);
+                }));
+                return true;
+            }
+        }))
+        {
+            SluiceUnderTest stopping = SluiceUnderTest.start("""
+                upstream.primary.url = %s
+                upstream.slow.url = %s
+                route.copied.path = /copied
+                route.copied.upstream = primary
+                route.copied.mirror = slow
+                """.formatted(primary.url(), slowMirror.url()));
+            ContentResponse response = client.newRequest(stopping.uri("/copied/x")).timeout(10, TimeUnit.SECONDS).send();
+            assertEquals(200, response.getStatus());
+            primary.take();
+            long started = System.nanoTime();
+            stopping.close();
+            long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            assertEquals("written", written.get(), "the copy's answer was read, not cut, by a stop that waited " + tookMillis + " ms");
+            // Stopping takes about a second of its own; the copy needs longer than that.
+            assertTrue(tookMillis >= 1500 && tookMillis < 9000, tookMillis + " ms");
+        }
+    }
+
+    @Test
     void aMirrorThatIsDownChangesNothingForTheClient() throws Exception
     {
         for (int i = 0; i < 3; i++)
