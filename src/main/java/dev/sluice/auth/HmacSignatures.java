@@ -58,6 +58,12 @@ public final class HmacSignatures
     {
     }
 
+    /**
+     * What an unknown username is checked against: a secret no one has, so such a request takes
+     * as long as one with a wrong signature and its time does not say which usernames exist.
+     */
+    private static final List<Entry> UNKNOWN = List.of(new Entry(null, null, unguessable(), null));
+
     private final Map<String, List<Entry>> byUsername;
     private final Duration clockSkew;
     private final Set<String> algorithms;
@@ -104,7 +110,7 @@ public final class HmacSignatures
         {
             return Rejection.invalidSignature("A field the signature names is not in the request.");
         }
-        List<Entry> entries = byUsername.getOrDefault(presented.username(), List.of());
+        List<Entry> entries = byUsername.getOrDefault(presented.username(), UNKNOWN);
         byte[] message = presented.signingString().getBytes(StandardCharsets.UTF_8);
         Identity found = null;
         for (Entry entry : entries)
@@ -116,6 +122,13 @@ public final class HmacSignatures
             }
         }
         return found != null ? found : Rejection.invalidSignature("The signature does not match.");
+    }
+
+    private static byte[] unguessable()
+    {
+        byte[] secret = new byte[MIN_SECRET_BYTES];
+        new java.security.SecureRandom().nextBytes(secret);
+        return secret;
     }
 
     private static byte[] mac(String algorithm, byte[] secret, byte[] message)

@@ -137,6 +137,11 @@ class HmacAuthTest
             "The signature must cover date and request-line.");
         assertRefused(send("/signed/orders", "/signed/orders", "hmac-sha1", SECRET, Instant.now(), "date request-line"),
             "The signature's algorithm is not accepted here; allowed: hmac-sha256, hmac-sha384, hmac-sha512.");
+        String date = HttpDates.format(System.currentTimeMillis());
+        String stranger = "hmac username=\"mallory\", algorithm=\"hmac-sha256\", headers=\"date request-line\", signature=\""
+            + sign("hmac-sha256", SECRET, "date: " + date + "\nGET /signed/orders HTTP/1.1") + "\"";
+        assertRefused(client.newRequest(sluice.uri("/signed/orders")).timeout(10, TimeUnit.SECONDS)
+            .headers(headers -> headers.put("Date", date).put("Authorization", stranger)).send(), "The signature does not match.");
         ContentResponse unsigned = client.newRequest(sluice.uri("/signed/orders")).timeout(10, TimeUnit.SECONDS).send();
         assertRefused(unsigned, "This route requires an HMAC signature.");
         ContentResponse garbled = client.newRequest(sluice.uri("/signed/orders")).timeout(10, TimeUnit.SECONDS)
