@@ -60,29 +60,9 @@ public record ForwardAuth(String name, URI url, Duration timeout, Set<String> re
             URI url = urlText == null ? null : AuthSettingsParser.httpUrl(reader, prefix + "url", urlText);
             Duration timeout = reader.positiveDuration(prefix + "timeout", Duration.ofSeconds(2));
             Set<String> requestHeaders = new java.util.LinkedHashSet<>();
-            for (String header : reader.list(prefix + "request-headers"))
-            {
-                if (headerName(reader, prefix + "request-headers", header, LIST))
-                {
-                    requestHeaders.add(header.toLowerCase(Locale.ROOT));
-                }
-            }
-            List<String> upstreamHeaders = new java.util.ArrayList<>();
-            for (String header : reader.list(prefix + "upstream-headers"))
-            {
-                if (headerName(reader, prefix + "upstream-headers", header, LIST))
-                {
-                    upstreamHeaders.add(header);
-                }
-            }
-            List<String> responseHeaders = new java.util.ArrayList<>();
-            for (String header : reader.list(prefix + "response-headers"))
-            {
-                if (headerName(reader, prefix + "response-headers", header, LIST))
-                {
-                    responseHeaders.add(header);
-                }
-            }
+            headerNames(reader, prefix + "request-headers").forEach(header -> requestHeaders.add(header.toLowerCase(Locale.ROOT)));
+            List<String> upstreamHeaders = headerNames(reader, prefix + "upstream-headers");
+            List<String> responseHeaders = headerNames(reader, prefix + "response-headers");
             String consumerHeader = reader.optional(prefix + "consumer-header").orElse(null);
             if (consumerHeader != null && !headerName(reader, prefix + "consumer-header", consumerHeader, "a header name such as X-Auth-Request-User"))
             {
@@ -96,7 +76,19 @@ public record ForwardAuth(String name, URI url, Duration timeout, Set<String> re
         return services;
     }
 
-    private static final String LIST = "header names such as X-Auth-Request-User, comma-separated";
+    /** The header names a key lists, each bad one reported. */
+    private static List<String> headerNames(ConfigReader reader, String key)
+    {
+        List<String> names = new java.util.ArrayList<>();
+        for (String header : reader.list(key))
+        {
+            if (headerName(reader, key, header, "header names such as X-Auth-Request-User, comma-separated"))
+            {
+                names.add(header);
+            }
+        }
+        return names;
+    }
 
     private static boolean headerName(ConfigReader reader, String key, String header, String allowed)
     {

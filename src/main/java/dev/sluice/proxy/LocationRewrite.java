@@ -172,15 +172,8 @@ record LocationRewrite(String scheme, String host, int port, String upstreamPath
         {
             return path;
         }
-        int shared = sharedTail(clientPath, upstreamPath);
-        String upstreamPrefix = withoutTrailingSlashes(upstreamPath.substring(0, upstreamPath.length() - shared));
-        String clientPrefix = withoutTrailingSlashes(clientPath.substring(0, clientPath.length() - shared));
-        if (!path.startsWith(upstreamPrefix) || !boundary(path, upstreamPrefix.length()))
-        {
-            return path;
-        }
-        String mapped = clientPrefix + path.substring(upstreamPrefix.length());
-        return mapped.isEmpty() || mapped.charAt(0) != '/' ? "/" + mapped : mapped;
+        String mapped = clientSide(path, upstreamPath, clientPath);
+        return mapped == null ? path : mapped;
     }
 
     /** RFC 6265 §5.1.4: whether a cookie with this Path is sent with a request for the path. */
@@ -332,19 +325,25 @@ record LocationRewrite(String scheme, String host, int port, String upstreamPath
             // "http://target?x" is the target's root with a query.
             path = "/" + path;
         }
+        String mapped = clientSide(path, upstreamPath, clientPath);
+        return mapped == null ? reference : mapped;
+    }
+
+    /**
+     * An upstream path under the upstream side of this request's mapping, with the client's side
+     * in its place (see the class comment); null when it is not under it.
+     */
+    private static String clientSide(String path, String upstreamPath, String clientPath)
+    {
         int shared = sharedTail(clientPath, upstreamPath);
         String upstreamPrefix = withoutTrailingSlashes(upstreamPath.substring(0, upstreamPath.length() - shared));
         String clientPrefix = withoutTrailingSlashes(clientPath.substring(0, clientPath.length() - shared));
         if (!path.startsWith(upstreamPrefix) || !boundary(path, upstreamPrefix.length()))
         {
-            return reference;
+            return null;
         }
         String mapped = clientPrefix + path.substring(upstreamPrefix.length());
-        if (mapped.isEmpty() || mapped.charAt(0) != '/')
-        {
-            mapped = "/" + mapped;
-        }
-        return mapped;
+        return mapped.isEmpty() || mapped.charAt(0) != '/' ? "/" + mapped : mapped;
     }
 
     /** The path without the slashes it ends with: a prefix to put in front of one that starts with its own. */
