@@ -107,9 +107,13 @@ final class Attempts
      */
     void addOwnFields(jakarta.servlet.http.HttpServletResponse response, boolean secure)
     {
-        for (String[] field : exchange.clientHeaders())
+        List<String[]> fields = exchange.clientHeaders();
+        if (!fields.isEmpty())
         {
-            response.addHeader(field[0], field[1]);
+            for (String[] field : fields)
+            {
+                response.addHeader(field[0], field[1]);
+            }
         }
         dev.sluice.upstream.Sticky sticky = pool.upstream().sticky();
         Member answered = member;

@@ -1051,11 +1051,6 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         }
     }
 
-    /**
-     * Copies the upstream's response headers verbatim, without the hop-by-hop set, those the
-     * upstream named in its {@code Connection} header (Jetty drops only the fixed set) and the
-     * upstream's request id, which would otherwise contradict Sluice's.
-     */
     /** Sluice's own fields on an answer from the upstream (see {@link Attempts#addOwnFields}). */
     private static void addOwnFields(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Exchange exchange)
     {
@@ -1065,6 +1060,11 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         }
     }
 
+    /**
+     * Copies the upstream's response headers verbatim, without the hop-by-hop set, those the
+     * upstream named in its {@code Connection} header (Jetty drops only the fixed set) and the
+     * upstream's request id, which would otherwise contradict Sluice's.
+     */
     @Override
     protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse)
     {

@@ -34,12 +34,7 @@ public final class Member
             return full;
         }
         long elapsed = now - since;
-        if (elapsed >= slowStartNanos)
-        {
-            state.warmingSince = 0;
-            return full;
-        }
-        return Math.max(full / 10, full * Math.max(elapsed, 0) / slowStartNanos);
+        return elapsed >= slowStartNanos ? full : Math.max(full / 10, full * Math.max(elapsed, 0) / slowStartNanos);
     }
 
     /** Whether the target is still warming up now. */

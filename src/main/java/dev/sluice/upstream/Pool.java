@@ -40,6 +40,8 @@ public final class Pool
     /** With a sticky cookie: each member by its cookie value, and each member's value by index; else null. */
     private final Map<String, Member> stickyMembers;
     private final String[] stickyIds;
+    /** {@code slow-start} in nanoseconds; 0 when off. */
+    private final long slowStartNanos;
 
     /**
      * @param states the runtime state per target authority, reused across reloads; missing ones are created
@@ -61,7 +63,8 @@ public final class Pool
             list.add(new Member(target, states.apply(target.authority()), list.size()));
         }
         this.members = List.copyOf(list);
-        this.balancer = Balancer.of(settings.balance(), members, settings.slowStart().toNanos());
+        this.slowStartNanos = settings.slowStart().toNanos();
+        this.balancer = Balancer.of(settings.balance(), members, slowStartNanos);
         this.localTargets = (int)members.stream()
             .filter(member -> settings.zone() != null && settings.zone().equals(member.target.zone()) && member.target.weight() > 0)
             .count();
@@ -161,7 +164,7 @@ public final class Pool
      */
     private void warmingOut(List<Member> available, long now)
     {
-        long window = settings.slowStart().toNanos();
+        long window = slowStartNanos;
         if (window == 0 || settings.balance() == PoolSettings.Balance.ROUND_ROBIN || available.size() < 2)
         {
             return;
@@ -455,7 +458,7 @@ public final class Pool
             }
             else
             {
-                label = member.warming(now, settings.slowStart().toNanos()) ? "warming" : "healthy";
+                label = member.warming(now, slowStartNanos) ? "warming" : "healthy";
             }
             Instant until = state.ejected ? instant.plusNanos(state.ejectedUntil - now) : null;
             views.add(new TargetView(upstream.name(), member.target.authority(), member.target.zone(), member.target.weight(),

@@ -31,7 +31,7 @@ public final class TargetState
     volatile long ejectedUntil;
     volatile boolean probing;
     long returnedAt;
-    /** When the target joined or came back to the pool, for slow start (pool nanoseconds); 0 when it is at full weight. */
+    /** When the target last joined or came back to the pool, for slow start (pool nanoseconds); 0 when never since start. */
     volatile long warmingSince;
     volatile boolean checkRunning;
 
