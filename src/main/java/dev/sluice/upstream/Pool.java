@@ -37,9 +37,8 @@ public final class Pool
     private final PoolEvents events;
     /** How many targets with weight above zero are in Sluice's own zone (0 when zone-agnostic). */
     private final int localTargets;
-    /** With a sticky cookie: each member by its cookie value, and each member's value by index; else null. */
-    private final Map<String, Member> stickyMembers;
-    private final String[] stickyIds;
+    /** The members by their sticky cookie values, or null when the upstream has no sticky cookie. */
+    private final Sticky.Targets sticky;
     /** {@code slow-start} in nanoseconds; 0 when off. */
     private final long slowStartNanos;
 
@@ -69,22 +68,7 @@ public final class Pool
             .filter(member -> settings.zone() != null && settings.zone().equals(member.target.zone()) && member.target.weight() > 0)
             .count();
         this.budget = new RetryBudget(clock, settings.retryBudgetPercent(), settings.retryMinPerSecond());
-        if (upstream.sticky() == null)
-        {
-            this.stickyMembers = null;
-            this.stickyIds = null;
-        }
-        else
-        {
-            Map<String, Member> byId = new java.util.HashMap<>();
-            this.stickyIds = new String[members.size()];
-            for (Member member : members)
-            {
-                stickyIds[member.index] = Sticky.id(member.target);
-                byId.put(stickyIds[member.index], member);
-            }
-            this.stickyMembers = Map.copyOf(byId);
-        }
+        this.sticky = upstream.sticky() == null ? null : new Sticky.Targets(members);
     }
 
     public Upstream upstream()
@@ -100,7 +84,7 @@ public final class Pool
     /** The sticky cookie value that names this member, or null when the upstream has no sticky cookie. */
     public String stickyId(Member member)
     {
-        return stickyIds == null ? null : stickyIds[member.index];
+        return sticky == null ? null : sticky.id(member);
     }
 
     /**
@@ -125,9 +109,9 @@ public final class Pool
     public Member choose(String hashKey, Collection<Member> tried, String stickyId)
     {
         long now = nanos();
-        if (stickyId != null && stickyMembers != null)
+        if (stickyId != null && sticky != null)
         {
-            Member pinned = stickyMembers.get(stickyId);
+            Member pinned = sticky.named(stickyId);
             if (pinned != null && pinned.state.available(now) && !tried.contains(pinned) && claim(pinned, now))
             {
                 pinned.state.inFlight.incrementAndGet();

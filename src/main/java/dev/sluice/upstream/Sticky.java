@@ -106,4 +106,34 @@ public record Sticky(String cookie, Duration ttl, String path, String sameSite)
         };
         return new Sticky(name, ttl.isZero() ? null : ttl, path, sameSite);
     }
+
+    /** A pool's members by the cookie values that name them, made once per configuration. */
+    static final class Targets
+    {
+        private final java.util.Map<String, Member> byId;
+        private final String[] ids;
+
+        Targets(java.util.List<Member> members)
+        {
+            java.util.Map<String, Member> named = new java.util.HashMap<>();
+            ids = new String[members.size()];
+            for (Member member : members)
+            {
+                ids[member.index] = Sticky.id(member.target);
+                named.put(ids[member.index], member);
+            }
+            byId = java.util.Map.copyOf(named);
+        }
+
+        /** The member a cookie value names, or null. */
+        Member named(String id)
+        {
+            return byId.get(id);
+        }
+
+        String id(Member member)
+        {
+            return ids[member.index];
+        }
+    }
 }
