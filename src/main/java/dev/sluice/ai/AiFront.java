@@ -289,7 +289,7 @@ public final class AiFront implements AutoCloseable
         long declared = request.getContentLengthLong();
         if (declared > max)
         {
-            discardRest(request, declared);
+            // The rest of a refused body is read and dropped after the answer (UnreadBodies).
             error(response, exchange, new AiErrors.Error(413, "invalid_request_error", "The request body is larger than this route takes ("
                 + max + " bytes).", null, "request_too_large", 0));
             return null;
@@ -309,42 +309,11 @@ public final class AiFront implements AutoCloseable
         exchange.addBytesIn(raw.length);
         if (raw.length > max)
         {
-            discardRest(request, -1);
             error(response, exchange, new AiErrors.Error(413, "invalid_request_error", "The request body is larger than this route takes ("
                 + max + " bytes).", null, "request_too_large", 0));
             return null;
         }
         return raw;
-    }
-
-    /** The most of a refused body read and dropped so that the refusal reaches the client. */
-    private static final long MAX_DISCARD = 1 << 20;
-
-    /**
-     * Reads and drops the rest of a body too large to take, when that rest is small: closing the
-     * connection with unread bytes in it makes TCP reset it, and the client may lose the 413 (what
-     * nginx's lingering close is for). A larger or unknown rest is left: the connection closes.
-     */
-    private static void discardRest(HttpServletRequest request, long declared)
-    {
-        if (declared > MAX_DISCARD)
-        {
-            return;
-        }
-        try
-        {
-            byte[] sink = new byte[8192];
-            long left = MAX_DISCARD;
-            int read;
-            while (left > 0 && (read = request.getInputStream().read(sink, 0, (int)Math.min(sink.length, left))) >= 0)
-            {
-                left -= read;
-            }
-        }
-        catch (IOException | RuntimeException x)
-        {
-            // The client stopped sending; the refusal goes out all the same.
-        }
     }
 
     private static void error(HttpServletResponse response, Exchange exchange, AiErrors.Error error)

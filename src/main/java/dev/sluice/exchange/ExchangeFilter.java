@@ -46,8 +46,8 @@ import org.slf4j.LoggerFactory;
  * shows its own error page);</li>
  * <li>writes the access-log line and records the metrics when the exchange completes, which for proxied requests is
  * after the servlet's asynchronous work, not when {@code chain.doFilter} returns;</li>
- * <li>after an answer given without forwarding, reads and drops what an HTTP/2 client is still
- * sending of its body, so the answer is not lost to a stream reset ({@link UnreadBodies}).</li>
+ * <li>after an answer given without forwarding, reads and drops what the client is still sending
+ * of its body, so the answer is not lost to a reset connection or stream ({@link UnreadBodies}).</li>
  * </ol>
  * Settings: {@code exchange.trusted-proxies} (default none), {@code exchange.access-log}
  * (default true).
@@ -62,6 +62,7 @@ public final class ExchangeFilter implements Filter
     private jakarta.servlet.ServletContext context;
     private ConfigStore config;
     private Exchanges exchanges;
+    private final UnreadBodies unreadBodies = new UnreadBodies();
 
     @Override
     public void init(FilterConfig filterConfig) throws ServletException
@@ -77,6 +78,7 @@ public final class ExchangeFilter implements Filter
     {
         context.removeAttribute(Exchanges.ATTRIBUTE);
         exchanges.close();
+        unreadBodies.close();
     }
 
     @Override
@@ -117,7 +119,7 @@ public final class ExchangeFilter implements Filter
             else
             {
                 closeExchange(exchanges, exchange, response);
-                UnreadBodies.discard(request, response);
+                unreadBodies.discard(request, response);
             }
         }
     }

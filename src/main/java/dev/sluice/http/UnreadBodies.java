@@ -1,4 +1,4 @@
-// After an answer Sluice gave itself, reads and drops the rest of an HTTP/2 request's body so the client sees that answer.
+// After an answer Sluice gave itself, reads and drops the rest of the request's body so the client sees that answer.
 package dev.sluice.http;
 
 import java.io.IOException;
@@ -13,41 +13,41 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 /**
- * When Sluice refuses a request on its headers alone (no route, a missing key, a limit, a guard),
- * the client may still be sending the body. Over HTTP/2 Jetty then ends the stream with
+ * When Sluice refuses a request on its headers alone (no route, a missing key, a limit, a guard,
+ * a body declared too large), the client may still be sending the body, and many clients read
+ * nothing before they have sent all of it. Closing then loses the answer: over HTTP/1.1 Jetty
+ * closed the connection with the body's bytes unread, TCP reset it, and a client writing a
+ * 20 MB body (Python's {@code http.client}, Java's {@code HttpURLConnection}) failed with "broken
+ * pipe" instead of reading its 413; over HTTP/2 Jetty ends the stream with
  * {@code RST_STREAM(CANCEL)} right after the answer, and RFC 9113 §8.1 lets a client discard an
- * answer reset that way: curl reports "stream was not closed cleanly: CANCEL" and Jetty's client
- * fails the exchange, so the caller never learns it got a 401, 415 or 429. (The RFC's clean form
- * is {@code NO_ERROR}, which a servlet cannot ask Jetty for.) HTTP/1.1 needs nothing: Jetty closes
- * the connection after the answer, and Tomcat swallows the body itself.
+ * answer reset that way (curl reports "stream was not closed cleanly: CANCEL", Jetty's client
+ * fails the exchange). (The RFC's clean form is {@code NO_ERROR}, which a servlet cannot ask Jetty
+ * for.)
  *
  * <p>So after such an answer has been sent whole, the rest of the body is read asynchronously,
- * holding no thread, and dropped, as Tomcat's {@code maxSwallowSize} and nginx's discarded request
- * bodies do. Bounded like theirs: at most {@value #MOST_BYTES} bytes (Tomcat's default) and
- * {@value #MOST_MILLIS} ms (nginx's {@code lingering_timeout}); past either the stream is reset as
- * before. A body announced as larger is not read at all, and neither is one the client holds back
- * for {@code Expect: 100-continue}: reading it would ask for what the answer refused.
+ * holding no thread, and dropped, as nginx's lingering close does, within its bounds
+ * ({@link Linger}); past them the container closes as before. A body held back for
+ * {@code Expect: 100-continue} is not read: reading it would ask for what the answer refused.
+ * An HTTP/1.1 body read to its end leaves the connection usable for the next request. In
+ * Tomcat, which closes the request's input with the answer, its connector does this for HTTP/1.1
+ * up to its {@code maxSwallowSize}.
  */
-public final class UnreadBodies
+public final class UnreadBodies implements AutoCloseable
 {
-    /** The most bytes read and dropped after an answer; Tomcat's {@code maxSwallowSize}. */
-    public static final long MOST_BYTES = 2 * 1024 * 1024;
-    /** How long the rest of a body may take to arrive; nginx's {@code lingering_timeout}. */
-    public static final long MOST_MILLIS = 5_000;
-
-    private UnreadBodies()
-    {
-    }
+    private final OwnThreads timer = new OwnThreads("sluice-unread-bodies");
 
     /**
      * Drops what is left of {@code request}'s body once {@code response} is complete; to be called
      * after a synchronous answer, with the request not in asynchronous mode.
      */
-    public static void discard(HttpServletRequest request, HttpServletResponse response)
+    public void discard(HttpServletRequest request, HttpServletResponse response)
     {
-        if (request.getProtocol().startsWith("HTTP/1") || request.getHeader(HeaderNames.EXPECT) != null || !RequestBodies.expected(request)
-            || request.getContentLengthLong() > MOST_BYTES)
+        if (request.getHeader(HeaderNames.EXPECT) != null || !RequestBodies.expected(request)
+            || (request.getProtocol().startsWith("HTTP/1") && !request.getServletContext().getServerInfo().regionMatches(true, 0, "jetty", 0, 5)))
         {
+            // Tomcat closes a request's input once its answer is complete; a read then fails, and
+            // that failure would stop Tomcat's connector from swallowing the rest itself (up to
+            // its maxSwallowSize), which is what works there.
             return;
         }
         ServletInputStream input;
@@ -67,9 +67,19 @@ public final class UnreadBodies
             return;
         }
         AsyncContext async = request.startAsync();
-        async.setTimeout(MOST_MILLIS);
+        // Linger's bounds end it; this is the backstop should its timer be gone (an undeploy).
+        async.setTimeout(Linger.MOST_MILLIS + Linger.SILENCE_MILLIS);
         Drain drain = new Drain(async, input);
         async.addListener(drain);
+        try
+        {
+            drain.linger = Linger.start(timer.executor()::schedule, drain::finish);
+        }
+        catch (java.util.concurrent.RejectedExecutionException stopping)
+        {
+            drain.finish();
+            return;
+        }
         try
         {
             input.setReadListener(drain);
@@ -77,8 +87,14 @@ public final class UnreadBodies
         catch (IllegalStateException x)
         {
             // Part of the body was read blocking; the container does not switch modes midway.
-            async.complete();
+            drain.finish();
         }
+    }
+
+    @Override
+    public void close()
+    {
+        timer.stop(java.time.Duration.ofSeconds(2));
     }
 
     private static void end(HttpServletResponse response) throws IOException
@@ -100,7 +116,7 @@ public final class UnreadBodies
         private final ServletInputStream input;
         private final byte[] buffer = new byte[8192];
         private final AtomicBoolean done = new AtomicBoolean();
-        private long read;
+        private volatile Linger linger = Linger.NONE;
 
         Drain(AsyncContext async, ServletInputStream input)
         {
@@ -118,11 +134,7 @@ public final class UnreadBodies
                 {
                     return;
                 }
-                read += n;
-                if (read > MOST_BYTES)
-                {
-                    finish();
-                }
+                linger.read();
             }
         }
 
@@ -148,6 +160,7 @@ public final class UnreadBodies
         public void onComplete(AsyncEvent event)
         {
             done.set(true);
+            linger.stop();
         }
 
         @Override
@@ -166,6 +179,7 @@ public final class UnreadBodies
         {
             if (done.compareAndSet(false, true))
             {
+                linger.stop();
                 async.complete();
             }
         }

@@ -1,20 +1,22 @@
-// Ends a proxied HTTP/2 exchange answered with a problem (502, 504) only once the client's body has ended too, so the answer is not lost to a reset.
+// Ends a proxied exchange answered with a problem (502, 504) only once the client's body has ended too, so the answer is not lost to a reset.
 package dev.sluice.proxy;
 
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.sluice.http.Linger;
 
 import jakarta.servlet.AsyncContext;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
- * The upstream failed (refused, reset, timed out) while an HTTP/2 client was still sending its
- * body. Completing the exchange at once made Jetty reset the stream with {@code CANCEL}, and
- * clients drop an answer reset that way: curl reported "stream was not closed cleanly" instead
- * of the 502. So the request's reader goes on reading the body and dropping it, and the exchange
- * completes when both the answer is written and the body has ended, whichever comes last; at the
- * latest {@link dev.sluice.http.UnreadBodies}' bounds after the answer (bytes are counted by the
- * reader), after which Jetty's reset is all that is left.
+ * The upstream failed (refused, reset, timed out) while the client was still sending its body.
+ * Completing the exchange at once made Jetty reset the HTTP/2 stream with {@code CANCEL}, which
+ * clients drop (curl reported "stream was not closed cleanly" instead of the 502), or close the
+ * HTTP/1.1 connection with the body unread, which TCP turns into a reset that a client still
+ * writing sees as "broken pipe". So the request's reader goes on reading the body and dropping
+ * it, and the exchange completes when both the answer is written and the body has ended,
+ * whichever comes last; at the latest when the body has been silent or read too long after the
+ * answer ({@link Linger}), after which the container's reset is all that is left.
  */
 final class BodyAfterAnswer
 {
@@ -23,6 +25,7 @@ final class BodyAfterAnswer
 
     private final AtomicInteger state = new AtomicInteger();
     private volatile AsyncContext async;
+    private volatile Linger linger = Linger.NONE;
 
     /**
      * The answer is written; completes now if the body has ended, else when it does or the time
@@ -36,13 +39,20 @@ final class BodyAfterAnswer
             async.complete();
             return;
         }
-        scheduler.schedule(this::bodyEnded, dev.sluice.http.UnreadBodies.MOST_MILLIS, TimeUnit.MILLISECONDS);
+        linger = Linger.start(scheduler::schedule, this::bodyEnded);
+    }
+
+    /** A piece of the body was read and dropped after the upstream failed. */
+    void dropped()
+    {
+        linger.read();
     }
 
     /** The body ended, failed, passed the bound, or the time is up. */
     void bodyEnded()
     {
         int before = state.getAndAccumulate(BODY_ENDED, (a, b) -> a | b);
+        linger.stop();
         if (before == ANSWERED)
         {
             async.complete();

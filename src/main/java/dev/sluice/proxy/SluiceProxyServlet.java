@@ -825,6 +825,15 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                 retry(member);
                 return;
             }
+            if (forwarded && !clientGone && result.getResponseFailure() == null && result.getRequestFailure() != null)
+            {
+                // The upstream answered in full and stopped taking the body: an early 401 or 413,
+                // or a connection closed after answering, as Go's servers close one whose body
+                // they did not read. That answer is the result, not a failure of the target; the
+                // rest of the client's body is read and dropped (BodyAfterAnswer).
+                LOG.debug("{} upstream target {} answered before taking the whole body: {}", exchange.id(), member, result.getRequestFailure().toString());
+                result = new Result(result.getRequest(), null, result.getResponse(), null);
+            }
             Response response = result.getResponse();
             int status = headersNanos >= 0 && response != null ? response.getStatus() : 0;
             Pool.Result health;
@@ -1291,7 +1300,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         {
             try
             {
-                NotModifiedHead.send(clientRequest, proxyResponse, () -> super.onProxyResponseSuccess(clientRequest, proxyResponse, serverResponse));
+                NotModifiedHead.send(clientRequest, proxyResponse, () -> end(clientRequest, true));
                 return;
             }
             catch (IOException | IllegalStateException x)
@@ -1300,7 +1309,9 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                 LOG.debug("{} sending a 304's head first failed: {}", Exchange.of(clientRequest).id(), x.toString());
             }
         }
-        super.onProxyResponseSuccess(clientRequest, proxyResponse, serverResponse);
+        // Not Jetty's completion at once: an upstream may answer (a 413, a 401) before the
+        // client has sent all of its body, which is then read and dropped (BodyAfterAnswer).
+        end(clientRequest, true);
     }
 
     /** Jetty's hook for one header; Sluice's own copy above asks {@link PassingHeaders} directly. */
@@ -1557,7 +1568,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         }
     }
 
-    /** Completes the asynchronous cycle, once the client's body has ended if an HTTP/2 client is still sending one. */
+    /** Completes the asynchronous cycle, once the client's body has ended if the client is still sending one. */
     private void end(HttpServletRequest clientRequest, boolean answered)
     {
         AsyncContext async;
@@ -1697,17 +1708,19 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         private final Exchange exchange;
         private final HttpServletRequest clientRequest;
         private final BodyAfterAnswer afterAnswer;
+        private final HttpServletResponse proxyResponse;
         private volatile boolean upstreamFailed;
-        private long dropped;
+        /** The body passed the route's limit: the rest is dropped. */
+        private boolean tooLarge;
 
         CountingReader(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest, AsyncRequestContent content)
         {
             super(clientRequest, proxyResponse, proxyRequest, content);
             this.exchange = Exchange.of(clientRequest);
             this.clientRequest = clientRequest;
-            if (!clientRequest.getProtocol().startsWith("HTTP/1") && clientRequest.getAttribute(ATTEMPTS_ATTRIBUTE) instanceof Attempts attempts)
+            this.proxyResponse = proxyResponse;
+            if (clientRequest.getAttribute(ATTEMPTS_ATTRIBUTE) instanceof Attempts attempts)
             {
-                // HTTP/1.1 needs none of this: the container closes the connection after the answer.
                 this.afterAnswer = new BodyAfterAnswer();
                 attempts.afterAnswer = afterAnswer;
             }
@@ -1722,11 +1735,26 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                                         byte[] buffer, int offset, int length, Callback callback)
         {
             exchange.addBytesIn(length);
+            if (tooLarge)
+            {
+                afterAnswer.dropped();
+                callback.succeeded();
+                return;
+            }
             long limit = exchange.bodyLimit();
             if (limit >= 0 && exchange.bytesIn() > limit)
             {
                 // A body of unknown length grew past the route's guard: cut off, answered 413.
-                callback.failed(new BodyTooLarge(limit));
+                if (afterAnswer == null)
+                {
+                    callback.failed(new BodyTooLarge(limit));
+                    return;
+                }
+                // The rest is read and dropped, so a client still sending gets the 413 (BodyAfterAnswer).
+                tooLarge = true;
+                onClientRequestFailure(clientRequest, proxyRequest, proxyResponse, new BodyTooLarge(limit));
+                afterAnswer.dropped();
+                callback.succeeded();
                 return;
             }
             // A piece that cannot go upstream failed with the upstream request (refused, reset,
@@ -1735,10 +1763,10 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             super.onRequestContent(clientRequest, proxyRequest, content, buffer, offset, length, Callback.from(callback.getInvocationType(), callback::succeeded, failure ->
             {
                 upstreamFailed = true;
-                if (afterAnswer != null && dropped + length <= dev.sluice.http.UnreadBodies.MOST_BYTES)
+                if (afterAnswer != null)
                 {
-                    // Read on and drop, so the 502 or 504 reaches an HTTP/2 client (BodyAfterAnswer).
-                    dropped += length;
+                    // Read on and drop, so the 502 or 504 reaches the client (BodyAfterAnswer).
+                    afterAnswer.dropped();
                     callback.succeeded();
                     return;
                 }

@@ -53,27 +53,35 @@ public final class RawHttp
             socket.setSoTimeout(10_000);
             socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
             socket.getOutputStream().flush();
-            InputStream in = socket.getInputStream();
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            byte[] buffer = new byte[8192];
-            int read;
-            while ((read = in.read(buffer)) >= 0)
-            {
-                out.write(buffer, 0, read);
-                Reply reply = parse(out.toString(StandardCharsets.ISO_8859_1));
-                String length = reply == null ? null : reply.header("Content-Length");
-                // Stop at the end of a sized body: some servers keep the connection open anyway.
-                if (length != null && reply.body().length() >= Integer.parseInt(length))
-                {
-                    return reply;
-                }
-                if (reply != null && "chunked".equalsIgnoreCase(reply.header("Transfer-Encoding")) && reply.body().endsWith("0\r\n\r\n"))
-                {
-                    return reply;
-                }
-            }
-            Reply reply = parse(out.toString(StandardCharsets.ISO_8859_1));
-            return reply != null ? reply : new Reply(-1, out.toString(StandardCharsets.ISO_8859_1), "");
+            return read(socket.getInputStream());
         }
+    }
+
+    /**
+     * Reads one response: to the end of its sized or chunked body, else until the server closes.
+     * The bytes of a response after it on the same connection may be read and lost.
+     */
+    public static Reply read(InputStream in) throws IOException
+    {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        int read;
+        while ((read = in.read(buffer)) >= 0)
+        {
+            out.write(buffer, 0, read);
+            Reply reply = parse(out.toString(StandardCharsets.ISO_8859_1));
+            String length = reply == null ? null : reply.header("Content-Length");
+            // Stop at the end of a sized body: some servers keep the connection open anyway.
+            if (length != null && reply.body().length() >= Integer.parseInt(length))
+            {
+                return reply;
+            }
+            if (reply != null && "chunked".equalsIgnoreCase(reply.header("Transfer-Encoding")) && reply.body().endsWith("0\r\n\r\n"))
+            {
+                return reply;
+            }
+        }
+        Reply reply = parse(out.toString(StandardCharsets.ISO_8859_1));
+        return reply != null ? reply : new Reply(-1, out.toString(StandardCharsets.ISO_8859_1), "");
     }
 }

@@ -21,6 +21,7 @@ public final class ScriptedUpstream implements AutoCloseable
 {
     private final ServerSocket server;
     private final Map<String, Supplier<byte[]>> scripts = new ConcurrentHashMap<>();
+    private final java.util.Set<String> beforeBody = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
 
     public ScriptedUpstream() throws IOException
@@ -39,6 +40,17 @@ public final class ScriptedUpstream implements AutoCloseable
     public void script(String path, Supplier<byte[]> response)
     {
         scripts.put(path, response);
+    }
+
+    /**
+     * Answers {@code path} on the request's head alone and closes without reading the body, as
+     * Go's servers do with a large body their handler did not read (half a second after the
+     * answer, as they do).
+     */
+    public void scriptBeforeBody(String path, String response)
+    {
+        script(path, response);
+        beforeBody.add(path);
     }
 
     public String url()
@@ -83,19 +95,30 @@ public final class ScriptedUpstream implements AutoCloseable
             }
             String headText = head.toString(StandardCharsets.ISO_8859_1);
             String requestLine = headText.split("\r\n", 2)[0];
+            String path = requestLine.split(" ")[1];
             // A body with a length is read first, so closing never resets a sender still writing.
-            for (String line : headText.split("\r\n"))
+            for (String line : beforeBody.contains(path) ? new String[0] : headText.split("\r\n"))
             {
                 if (line.regionMatches(true, 0, "Content-Length:", 0, 15))
                 {
                     in.readNBytes(Integer.parseInt(line.substring(15).trim()));
                 }
             }
-            String path = requestLine.split(" ")[1];
             Supplier<byte[]> script = scripts.getOrDefault(path, () -> "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
             OutputStream out = socket.getOutputStream();
             out.write(script.get());
             out.flush();
+            if (beforeBody.contains(path))
+            {
+                // Go's way: end the answer, then wait (its rstAvoidanceDelay) before the close
+                // that resets the connection, so the proxy has read the answer by then.
+                socket.shutdownOutput();
+                Thread.sleep(500);
+            }
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
         }
         catch (IOException | RuntimeException x)
         {
