@@ -141,6 +141,14 @@ public final class AuthFilter implements Filter
             reject(response, exchange, policy, settings, outcome.rejection());
             return;
         }
+        if (credentials.hmac() != null && "hmac".equals(outcome.method()) && settings.hmac().validateBody())
+        {
+            request = signedBody(request, response, exchange, policy, settings, credentials.hmac());
+            if (request == null)
+            {
+                return;
+            }
+        }
         exchange.identity(outcome.identity());
         if (policy.hideCredentials())
         {
@@ -371,6 +379,53 @@ public final class AuthFilter implements Filter
             }
         }
         exchange.hideFromUpstream(headers, query);
+    }
+
+    /**
+     * The request with its body read (up to {@code auth.hmac.max-body}) and matched against the
+     * digest field its signature covers ({@link BodyDigests}), to be forwarded from memory; null
+     * when answered here: 401 for a body that does not match, 413 for one too large to check,
+     * 400 for one that could not be read.
+     */
+    private static HttpServletRequest signedBody(HttpServletRequest request, HttpServletResponse response, Exchange exchange, RoutePolicy policy,
+                                                 AuthSettings settings, HmacSignatures.Presented presented)
+    {
+        long max = settings.hmac().maxBody();
+        boolean hasBody = dev.sluice.http.RequestBodies.expected(request);
+        byte[] body = new byte[0];
+        if (hasBody)
+        {
+            String tooLarge = "The request body is larger than the " + max + " bytes whose signed digest this route checks.";
+            if (request.getContentLengthLong() > max)
+            {
+                exchange.outcome(Exchange.Outcome.BAD_REQUEST);
+                exchange.addBytesOut(ProblemWriter.write(response, ProblemType.PAYLOAD_TOO_LARGE, tooLarge, exchange.id(), exchange.traceId()));
+                return null;
+            }
+            try
+            {
+                body = request.getInputStream().readNBytes((int)Math.min(Integer.MAX_VALUE - 8, max + 1));
+            }
+            catch (IOException x)
+            {
+                exchange.outcome(Exchange.Outcome.CLIENT_BODY_FAILED);
+                exchange.addBytesOut(ProblemWriter.write(response, ProblemType.BAD_REQUEST, "The request body could not be read.", exchange.id(), exchange.traceId()));
+                return null;
+            }
+            if (body.length > max)
+            {
+                exchange.outcome(Exchange.Outcome.BAD_REQUEST);
+                exchange.addBytesOut(ProblemWriter.write(response, ProblemType.PAYLOAD_TOO_LARGE, tooLarge, exchange.id(), exchange.traceId()));
+                return null;
+            }
+        }
+        String mismatch = BodyDigests.mismatch(request.getHeader("Digest"), request.getHeader("Content-Digest"), presented.headers(), body);
+        if (mismatch != null)
+        {
+            reject(response, exchange, policy, settings, Rejection.invalidSignature(mismatch));
+            return null;
+        }
+        return hasBody ? dev.sluice.transform.RequestBody.buffered(request, body) : request;
     }
 
     private static void reject(HttpServletResponse response, Exchange exchange, RoutePolicy policy, AuthSettings settings, Rejection rejection)

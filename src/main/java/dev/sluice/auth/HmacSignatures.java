@@ -32,7 +32,10 @@ import dev.sluice.config.SettingsParser;
  * and the signature must cover the fields of {@code auth.hmac.enforce-headers} (by default the
  * date and the request line, so a signature cannot be replayed later or on another request).
  *
- * <p>The request body is not covered (Kong's {@code validate_request_body} is not offered).</p>
+ * <p>With {@code auth.hmac.validate-body = true} (Kong's {@code validate_request_body}) the body
+ * must match a {@code Digest} or {@code Content-Digest} field the signature covers
+ * ({@link BodyDigests}); bodies up to {@code auth.hmac.max-body} (1 MiB, at most 64 MiB) are read
+ * for it, larger ones refused.</p>
  */
 public final class HmacSignatures
 {
@@ -40,7 +43,7 @@ public final class HmacSignatures
     static final int MIN_SECRET_BYTES = 32;
     static final List<String> ALGORITHMS = List.of("hmac-sha1", "hmac-sha256", "hmac-sha384", "hmac-sha512");
     public static final HmacSignatures NONE = new HmacSignatures(Map.of(), Duration.ofMinutes(5), Set.of("hmac-sha256", "hmac-sha384", "hmac-sha512"),
-        List.of("date", "request-line"));
+        List.of("date", "request-line"), false, 1 << 20);
 
     /** One secret that opens a consumer's username. */
     record Entry(Consumer consumer, String label, byte[] secret, Identity identity)
@@ -68,13 +71,29 @@ public final class HmacSignatures
     private final Duration clockSkew;
     private final Set<String> algorithms;
     private final List<String> enforced;
+    private final boolean validateBody;
+    private final long maxBody;
 
-    HmacSignatures(Map<String, List<Entry>> byUsername, Duration clockSkew, Set<String> algorithms, List<String> enforced)
+    HmacSignatures(Map<String, List<Entry>> byUsername, Duration clockSkew, Set<String> algorithms, List<String> enforced, boolean validateBody, long maxBody)
     {
         this.byUsername = Map.copyOf(byUsername);
         this.clockSkew = clockSkew;
         this.algorithms = Set.copyOf(algorithms);
         this.enforced = List.copyOf(enforced);
+        this.validateBody = validateBody;
+        this.maxBody = maxBody;
+    }
+
+    /** Whether a signed request's body must match the digest its signature covers ({@link BodyDigests}). */
+    public boolean validateBody()
+    {
+        return validateBody;
+    }
+
+    /** The largest body read to check it; a larger one is refused (413). */
+    public long maxBody()
+    {
+        return maxBody;
     }
 
     public List<String> enforced()
@@ -214,6 +233,8 @@ public final class HmacSignatures
                 reader.invalid("auth.hmac.enforce-headers", field, "field names and request-line, comma-separated");
             }
         }
-        return new HmacSignatures(byUsername, skew, algorithms, enforced);
+        boolean validateBody = reader.bool("auth.hmac.validate-body", false);
+        long maxBody = reader.size("auth.hmac.max-body", 1 << 20, 64L << 20);
+        return new HmacSignatures(byUsername, skew, algorithms, enforced, validateBody, maxBody);
     }
 }
