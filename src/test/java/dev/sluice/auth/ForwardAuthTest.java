@@ -110,7 +110,7 @@ class ForwardAuthTest
             route.open.upstream = app
             route.open.strip-prefix = true
             admin.token = demo:admin-token-for-the-test
-            """.formatted(upstream.url(), authz.url(), closedPort(), HexFormat.of().formatHex(ApiKeys.sha256(KEY))));
+            """.formatted(upstream.url(), authz.url(), dev.sluice.testing.Ports.closed(), HexFormat.of().formatHex(ApiKeys.sha256(KEY))));
         client = new HttpClient();
         client.setFollowRedirects(false);
         client.setHttpCookieStore(new HttpCookieStore.Empty());
@@ -124,14 +124,6 @@ class ForwardAuthTest
         sluice.close();
         upstream.close();
         authz.close();
-    }
-
-    private static int closedPort() throws java.io.IOException
-    {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
     }
 
     private static ContentResponse get(String path, String... headerPairs) throws Exception

@@ -69,16 +69,8 @@ class RefusalsOverHttp1Test
             ai.provider.oa.api-key = not-used-here-0123456789
             ai.model.gpt.target.main.provider = oa
             ai.model.gpt.target.main.model = gpt-4o-mini
-            """.formatted(upstream.url(), java.util.HexFormat.of().formatHex(dev.sluice.auth.ApiKeys.sha256("a-key-for-alice-0123456789")), closedPort(),
-            early.url(), closedPort()));
-    }
-
-    private static int closedPort() throws IOException
-    {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
+            """.formatted(upstream.url(), java.util.HexFormat.of().formatHex(dev.sluice.auth.ApiKeys.sha256("a-key-for-alice-0123456789")), dev.sluice.testing.Ports.closed(),
+            early.url(), dev.sluice.testing.Ports.closed()));
     }
 
     @AfterAll

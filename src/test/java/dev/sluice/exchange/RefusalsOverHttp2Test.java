@@ -69,19 +69,11 @@ class RefusalsOverHttp2Test
             upstream.down.url = http://127.0.0.1:%d
             route.down.path = /down
             route.down.upstream = down
-            """.formatted(upstream.url(), java.util.HexFormat.of().formatHex(dev.sluice.auth.ApiKeys.sha256("a-key-for-alice-0123456789")), closedPort()));
+            """.formatted(upstream.url(), java.util.HexFormat.of().formatHex(dev.sluice.auth.ApiKeys.sha256("a-key-for-alice-0123456789")), dev.sluice.testing.Ports.closed()));
         frames = new HTTP2Client();
         frames.start();
         h2 = new HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client()));
         h2.start();
-    }
-
-    private static int closedPort() throws java.io.IOException
-    {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
     }
 
     @AfterAll

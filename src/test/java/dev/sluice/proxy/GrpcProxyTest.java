@@ -113,7 +113,7 @@ class GrpcProxyTest
             route.limited.rate-limit = 1/m
             route.limited.rate-limit.by = ip
             admin.token = demo:admin-token-for-the-test
-            """.formatted(upstream.getPort(), HexFormat.of().formatHex(ApiKeys.sha256(KEY)), closedPort()));
+            """.formatted(upstream.getPort(), HexFormat.of().formatHex(ApiKeys.sha256(KEY)), dev.sluice.testing.Ports.closed()));
         channel = NettyChannelBuilder.forAddress("127.0.0.1", sluice.port()).usePlaintext().build();
     }
 
@@ -124,14 +124,6 @@ class GrpcProxyTest
         sluice.close();
         upstream.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         SERVER_LOG.removeHandler(WARNINGS);
-    }
-
-    private static int closedPort() throws java.io.IOException
-    {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
     }
 
     private static SimpleServiceGrpc.SimpleServiceBlockingStub blocking(Metadata headers)

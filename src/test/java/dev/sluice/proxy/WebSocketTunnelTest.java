@@ -69,7 +69,7 @@ class WebSocketTunnelTest
             route.down.upstream = down
             route.down.websocket = on
             admin.token = demo:admin-token-for-the-test
-            """.formatted(upstream.url(), HexFormat.of().formatHex(ApiKeys.sha256(KEY)), closedPort()));
+            """.formatted(upstream.url(), HexFormat.of().formatHex(ApiKeys.sha256(KEY)), dev.sluice.testing.Ports.closed()));
         http = java.net.http.HttpClient.newHttpClient();
     }
 
@@ -78,14 +78,6 @@ class WebSocketTunnelTest
     {
         sluice.close();
         upstream.close();
-    }
-
-    private static int closedPort() throws java.io.IOException
-    {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
     }
 
     /** A Sluice of its own with one WebSocket route, /chat, to the shared upstream, and these keys besides. */
