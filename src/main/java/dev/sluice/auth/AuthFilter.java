@@ -395,16 +395,9 @@ public final class AuthFilter implements Filter
         byte[] body = new byte[0];
         if (hasBody)
         {
-            String tooLarge = "The request body is larger than the " + max + " bytes whose signed digest this route checks.";
-            if (request.getContentLengthLong() > max)
-            {
-                exchange.outcome(Exchange.Outcome.BAD_REQUEST);
-                exchange.addBytesOut(ProblemWriter.write(response, ProblemType.PAYLOAD_TOO_LARGE, tooLarge, exchange.id(), exchange.traceId()));
-                return null;
-            }
             try
             {
-                body = request.getInputStream().readNBytes((int)Math.min(Integer.MAX_VALUE - 8, max + 1));
+                body = dev.sluice.http.RequestBodies.readUpTo(request, max);
             }
             catch (IOException x)
             {
@@ -412,10 +405,11 @@ public final class AuthFilter implements Filter
                 exchange.addBytesOut(ProblemWriter.write(response, ProblemType.BAD_REQUEST, "The request body could not be read.", exchange.id(), exchange.traceId()));
                 return null;
             }
-            if (body.length > max)
+            if (body == null)
             {
                 exchange.outcome(Exchange.Outcome.BAD_REQUEST);
-                exchange.addBytesOut(ProblemWriter.write(response, ProblemType.PAYLOAD_TOO_LARGE, tooLarge, exchange.id(), exchange.traceId()));
+                exchange.addBytesOut(ProblemWriter.write(response, ProblemType.PAYLOAD_TOO_LARGE,
+                    "The request body is larger than the " + max + " bytes whose signed digest this route checks.", exchange.id(), exchange.traceId()));
                 return null;
             }
         }

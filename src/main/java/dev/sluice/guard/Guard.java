@@ -20,6 +20,8 @@ import dev.sluice.exchange.Cidr;
  * @param maxHeaderBytes the largest total of request header names and values in bytes (431), or 0
  * @param contentTypes if not empty, the media types a request body may have ({@code type/*} allowed; 415 otherwise)
  * @param maintenance whether the route answers 503 with {@code Retry-After: retryAfter} instead of forwarding
+ * @param json limits on JSON request bodies, or null; checked by the proxy servlet after
+ *        authentication, since it reads the body, not by the guard filter
  */
 public record Guard(
     List<Cidr> allow,
@@ -30,9 +32,10 @@ public record Guard(
     long maxHeaderBytes,
     Set<String> contentTypes,
     boolean maintenance,
-    Duration retryAfter)
+    Duration retryAfter,
+    JsonLimits json)
 {
-    public static final Guard NONE = new Guard(List.of(), List.of(), Set.of(), -1, 0, 0, Set.of(), false, Duration.ofSeconds(60));
+    public static final Guard NONE = new Guard(List.of(), List.of(), Set.of(), -1, 0, 0, Set.of(), false, Duration.ofSeconds(60), null);
 
     public Guard
     {
@@ -42,7 +45,7 @@ public record Guard(
         contentTypes = java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(contentTypes));
     }
 
-    /** Whether this guard checks anything at all: most routes' guard is empty, and costs one comparison. */
+    /** Whether the guard filter checks anything at all: most routes' guard is empty, and costs one comparison. */
     public boolean empty()
     {
         return allow.isEmpty() && deny.isEmpty() && methods.isEmpty() && maxBody < 0 && maxHeaders == 0 && maxHeaderBytes == 0

@@ -26,7 +26,9 @@ import jakarta.servlet.http.HttpServletResponseWrapper;
  * response, including error responses from later filters), maintenance (503 + Retry-After),
  * methods (405 + Allow), header count and size (431), declared body size (413; a chunked body is
  * cut off with 413 by the proxy when it grows past the limit), content type (415). Every refusal
- * is problem+json. A route with neither a guard nor CORS passes after one lookup.
+ * is problem+json. A route with neither a guard nor CORS passes after one lookup. A route's JSON
+ * limits are not checked here but by the proxy servlet, after authentication ({@link JsonGuard}):
+ * they read the body.
  */
 public final class GuardFilter implements Filter
 {

@@ -89,8 +89,9 @@ public final class GuardSettingsParser
             maintenance = reader.bool(prefix + "maintenance", false);
             retryAfter = reader.positiveDuration(prefix + "maintenance.retry-after", base.retryAfter());
         }
+        JsonLimits json = json(reader, prefix + "json.", base.json());
         boolean any = !allow.isEmpty() || !deny.isEmpty() || !methods.isEmpty() || reader.isSet(prefix + "max-body") || reader.isSet(prefix + "max-headers")
-            || reader.isSet(prefix + "max-header-size") || !contentTypes.isEmpty() || maintenance;
+            || reader.isSet(prefix + "max-header-size") || !contentTypes.isEmpty() || maintenance || json != base.json();
         if (!any)
         {
             return base;
@@ -100,7 +101,31 @@ public final class GuardSettingsParser
         List<Cidr> allAllow = allow.isEmpty() ? base.allow() : allow;
         List<Cidr> allDeny = new ArrayList<>(base.deny());
         allDeny.addAll(deny);
-        return new Guard(allAllow, allDeny, methods, maxBody, maxHeaders, maxHeaderBytes, contentTypes, maintenance, retryAfter);
+        return new Guard(allAllow, allDeny, methods, maxBody, maxHeaders, maxHeaderBytes, contentTypes, maintenance, retryAfter, json);
+    }
+
+    /** {@code <prefix>max-depth} and the rest, replacing {@code base} when any is set. */
+    private static JsonLimits json(ConfigReader reader, String prefix, JsonLimits base)
+    {
+        String[] names = {"max-depth", "max-entries", "max-elements", "max-string", "max-name", "max-body"};
+        boolean set = false;
+        for (String name : names)
+        {
+            set |= reader.isSet(prefix + name);
+        }
+        if (!set)
+        {
+            return base;
+        }
+        if (!reader.isSet(prefix + "max-depth") && !reader.isSet(prefix + "max-entries") && !reader.isSet(prefix + "max-elements")
+            && !reader.isSet(prefix + "max-string") && !reader.isSet(prefix + "max-name"))
+        {
+            reader.problem("Key '" + prefix + "max-body' is set without a limit to check; allowed: with " + prefix + "max-depth, max-entries, "
+                + "max-elements, max-string or max-name.");
+        }
+        return new JsonLimits(reader.integer(prefix + "max-depth", -1, 1, 1_000), reader.integer(prefix + "max-entries", -1, 1, 1_000_000),
+            reader.integer(prefix + "max-elements", -1, 1, 10_000_000), reader.integer(prefix + "max-string", -1, 1, 64 << 20),
+            reader.integer(prefix + "max-name", -1, 1, 1 << 20), reader.size(prefix + "max-body", 1 << 20, 64L << 20));
     }
 
     private static Cors cors(ConfigReader reader, String prefix)

@@ -41,4 +41,18 @@ public final class RequestBodies
         String method = request.getMethod();
         return request.getContentType() != null || !(method.equals("GET") || method.equals("HEAD"));
     }
+
+    /**
+     * The body read whole for a check that needs all of it, or null when it is (or declares
+     * itself) longer than {@code max}. Blocks the request thread until it has arrived.
+     */
+    public static byte[] readUpTo(HttpServletRequest request, long max) throws java.io.IOException
+    {
+        if (request.getContentLengthLong() > max)
+        {
+            return null;
+        }
+        byte[] body = request.getInputStream().readNBytes((int)Math.min(Integer.MAX_VALUE - 8, max + 1));
+        return body.length > max ? null : body;
+    }
 }

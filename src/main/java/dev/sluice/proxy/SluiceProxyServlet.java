@@ -218,6 +218,16 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                 "Injected by route." + exchange.routeMatch().route().name() + ".fault.abort.", exchange.id()));
             return;
         }
+        dev.sluice.guard.JsonLimits jsonLimits = exchange == null || exchange.routeMatch() == null ? null
+            : exchange.settings().guard().guard(exchange.routeMatch().route().name()).json();
+        if (jsonLimits != null)
+        {
+            clientRequest = dev.sluice.guard.JsonGuard.check(clientRequest, proxyResponse, exchange, jsonLimits);
+            if (clientRequest == null)
+            {
+                return;
+            }
+        }
         OpenApiSettings.RouteApi api = exchange == null || exchange.routeMatch() == null ? null
             : exchange.settings().openapi().route(exchange.routeMatch().route().name());
         if (api != null)
