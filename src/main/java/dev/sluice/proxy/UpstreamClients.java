@@ -177,6 +177,9 @@ final class UpstreamClients implements AutoCloseable
         // 0.85x CPU per request side by side, ~200 B unchanged (docs/PERFORMANCE.md).
         client.setResponseBufferSize(RESPONSE_BUFFER_BYTES);
         client.setConnectTimeout(connectTimeout.toMillis());
+        // A name's new connections spread over its addresses, not all on the first (AddressRotation).
+        client.setSocketAddressResolver(new AddressRotation(new org.eclipse.jetty.util.SocketAddressResolver.Async(executor, scheduler,
+            client.getAddressResolutionTimeout())));
         // A body the client sent without a Content-Type goes on without one, not as
         // application/octet-stream: Sluice does not change the API's requests.
         client.setDefaultRequestContentType(null);
