@@ -48,6 +48,11 @@ final class BodyAfterAnswer
         linger.read();
     }
 
+    boolean bodyHasEnded()
+    {
+        return (state.get() & BODY_ENDED) != 0;
+    }
+
     /** The body ended, failed, passed the bound, or the time is up. */
     void bodyEnded()
     {

@@ -813,6 +813,22 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             }
         }
 
+        /**
+         * The answer is complete. Jetty's client ends an exchange only when its request has been
+         * sent too, so an upstream that answered before the body ended (a 413 on the headers)
+         * and then neither read the rest nor closed held the client's answer (its last chunk,
+         * or all of it once buffered) until its idle timeout, 30 s later. The rest of the body
+         * is not sent: an answer in full is the upstream's last word, as when it closes.
+         */
+        @Override
+        public void onSuccess(Response response)
+        {
+            if (forwarded && attempts.afterAnswer != null && !attempts.exchange.requestBodyRead())
+            {
+                proxyRequest.abort(new UpstreamFailure.AnsweredEarly());
+            }
+        }
+
         @Override
         public void onComplete(Result result)
         {
@@ -1310,7 +1326,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         {
             try
             {
-                NotModifiedHead.send(clientRequest, proxyResponse, () -> end(clientRequest, true));
+                NotModifiedHead.send(clientRequest, proxyResponse, () -> end(clientRequest, proxyResponse, true));
                 return;
             }
             catch (IOException | IllegalStateException x)
@@ -1321,7 +1337,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         }
         // Not Jetty's completion at once: an upstream may answer (a 413, a 401) before the
         // client has sent all of its body, which is then read and dropped (BodyAfterAnswer).
-        end(clientRequest, true);
+        end(clientRequest, proxyResponse, true);
     }
 
     /** Jetty's hook for one header; Sluice's own copy above asks {@link PassingHeaders} directly. */
@@ -1574,12 +1590,12 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         }
         finally
         {
-            end(clientRequest, answered);
+            end(clientRequest, proxyResponse, answered);
         }
     }
 
     /** Completes the asynchronous cycle, once the client's body has ended if the client is still sending one. */
-    private void end(HttpServletRequest clientRequest, boolean answered)
+    private void end(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, boolean answered)
     {
         AsyncContext async;
         try
@@ -1598,6 +1614,18 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         BodyAfterAnswer afterAnswer = clientRequest.getAttribute(ATTEMPTS_ATTRIBUTE) instanceof Attempts attempts ? attempts.afterAnswer : null;
         if (answered && afterAnswer != null)
         {
+            if (!afterAnswer.bodyHasEnded())
+            {
+                // The answer ends now (a chunked one's last chunk goes out), not when the body does.
+                try
+                {
+                    proxyResponse.getOutputStream().close();
+                }
+                catch (IOException | IllegalStateException x)
+                {
+                    LOG.debug("{} ending the answer before the body failed: {}", Exchange.of(clientRequest).id(), x.toString());
+                }
+            }
             afterAnswer.answered(async, clients.scheduler());
         }
         else

@@ -151,6 +151,17 @@ final class UpstreamFailure
         }
     }
 
+    /** Stops sending a body to an upstream that has answered in full already. */
+    static final class AnsweredEarly extends Exception
+    {
+        private static final long serialVersionUID = 1L;
+
+        AnsweredEarly()
+        {
+            super("the upstream answered before the request body ended", null, false, false);
+        }
+    }
+
     /** Ends an exchange still running when Sluice stops. */
     static final class Stopping extends Exception
     {

@@ -43,6 +43,8 @@ class RefusalsOverHttp1Test
     {
         upstream = TestUpstream.start();
         early = new ScriptedUpstream();
+        early.scriptBeforeBodyKeptOpen("/held/x", "HTTP/1.1 413 Payload Too Large\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + "10\r\nupstream says no\r\n0\r\n\r\n");
         early.scriptBeforeBody("/early/x", "HTTP/1.1 413 Payload Too Large\r\nContent-Type: text/plain\r\nContent-Length: 16\r\nConnection: close\r\n\r\nupstream says no");
         sluice = SluiceUnderTest.startAsLauncher("""
             upstream.app.url = %s
@@ -61,6 +63,8 @@ class RefusalsOverHttp1Test
             upstream.early.url = %s
             route.early.path = /early
             route.early.upstream = early
+            route.held.path = /held
+            route.held.upstream = early
             route.ai.path = /v1
             route.ai.ai = on
             ai.max-request-body = 64KB
@@ -96,6 +100,27 @@ class RefusalsOverHttp1Test
             RawHttp.Reply reply = RawHttp.read(socket.getInputStream());
             assertEquals(status, reply.status(), reply.head());
             assertTrue(reply.body().contains(text), reply.body());
+        }
+    }
+
+    @Test
+    void anUpstreamThatAnswersEarlyAndHoldsTheConnectionDoesNotHoldTheAnswer() throws Exception
+    {
+        // As curl does: the answer is read while the body is being written, and the writing stops
+        // once it is in (here after 1 MiB of 16). Jetty's client ends an exchange only once its
+        // request is sent, so the 413's last chunk waited for the upstream to close, 20 s later;
+        // and then for the rest of a body that was not coming.
+        try (Socket socket = connect())
+        {
+            CompletableFuture<Void> written = writeInBackground(socket, head("POST", "/held/x", BODY), 1024 * 1024);
+            long start = System.nanoTime();
+            RawHttp.Reply reply = RawHttp.read(socket.getInputStream());
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertEquals(413, reply.status(), reply.head());
+            assertTrue(reply.body().endsWith("0\r\n\r\n") && reply.body().contains("upstream says no"), reply.body());
+            assertTrue(millis < 5_000, "the whole answer took " + millis + " ms");
+            socket.close();
+            written.exceptionally(closed -> null).get(20, TimeUnit.SECONDS);
         }
     }
 

@@ -22,6 +22,7 @@ public final class ScriptedUpstream implements AutoCloseable
     private final ServerSocket server;
     private final Map<String, Supplier<byte[]>> scripts = new ConcurrentHashMap<>();
     private final java.util.Set<String> beforeBody = ConcurrentHashMap.newKeySet();
+    private final java.util.Set<String> keptOpen = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
 
     public ScriptedUpstream() throws IOException
@@ -51,6 +52,17 @@ public final class ScriptedUpstream implements AutoCloseable
     {
         script(path, response);
         beforeBody.add(path);
+    }
+
+    /**
+     * Answers {@code path} on the request's head alone and then neither reads the body nor
+     * closes, for 20 s: an upstream that has said its last word but leaves the connection open.
+     */
+    public void scriptBeforeBodyKeptOpen(String path, String response)
+    {
+        script(path, response);
+        beforeBody.add(path);
+        keptOpen.add(path);
     }
 
     public String url()
@@ -108,7 +120,11 @@ public final class ScriptedUpstream implements AutoCloseable
             OutputStream out = socket.getOutputStream();
             out.write(script.get());
             out.flush();
-            if (beforeBody.contains(path))
+            if (keptOpen.contains(path))
+            {
+                Thread.sleep(20_000);
+            }
+            else if (beforeBody.contains(path))
             {
                 // Go's way: end the answer, then wait (its rstAvoidanceDelay) before the close
                 // that resets the connection, so the proxy has read the answer by then.
