@@ -1,4 +1,4 @@
-// Ends a proxied exchange answered with a problem (502, 504) only once the client's body has ended too, so the answer is not lost to a reset.
+// Ends a proxied exchange answered before the client's body ended (a 502, an upstream's early 413) only once the body has ended too, so the answer is not lost to a reset.
 package dev.sluice.proxy;
 
 import java.util.concurrent.atomic.AtomicInteger;
@@ -9,7 +9,8 @@ import jakarta.servlet.AsyncContext;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
- * The upstream failed (refused, reset, timed out) while the client was still sending its body.
+ * The upstream failed (refused, reset, timed out), or answered in full, while the client was
+ * still sending its body.
  * Completing the exchange at once made Jetty reset the HTTP/2 stream with {@code CANCEL}, which
  * clients drop (curl reported "stream was not closed cleanly" instead of the 502), or close the
  * HTTP/1.1 connection with the body unread, which TCP turns into a reset that a client still

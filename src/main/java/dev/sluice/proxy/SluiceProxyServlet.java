@@ -817,8 +817,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
          * The answer is complete. Jetty's client ends an exchange only when its request has been
          * sent too, so an upstream that answered before the body ended (a 413 on the headers)
          * and then neither read the rest nor closed held the client's answer (its last chunk,
-         * or all of it once buffered) until its idle timeout, 30 s later. The rest of the body
-         * is not sent: an answer in full is the upstream's last word, as when it closes.
+         * or all of it while buffered) until the upstream closed or timed out. The rest of the
+         * body is not sent: an answer in full is the upstream's last word, as when it closes.
          */
         @Override
         public void onSuccess(Response response)

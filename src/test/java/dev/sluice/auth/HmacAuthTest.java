@@ -69,7 +69,8 @@ class HmacAuthTest
         upstream.close();
     }
 
-    private static String sign(String algorithm, String secret, String signingString) throws Exception
+    /** The base64 HMAC of {@code signingString}, as Kong's clients compute it. */
+    static String sign(String algorithm, String secret, String signingString) throws Exception
     {
         String name = switch (algorithm)
         {

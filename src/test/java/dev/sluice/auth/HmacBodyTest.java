@@ -6,9 +6,6 @@ import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.concurrent.TimeUnit;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.cache.HttpDates;
 import dev.sluice.testing.SluiceUnderTest;
@@ -79,10 +76,8 @@ class HmacBodyTest
         String date = HttpDates.format(System.currentTimeMillis());
         String fields = "date request-line" + (signedField == null ? "" : " " + signedField.toLowerCase(java.util.Locale.ROOT));
         String signing = "date: " + date + "\nPOST /pay HTTP/1.1" + (signedField == null ? "" : "\n" + signedField.toLowerCase(java.util.Locale.ROOT) + ": " + value);
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
         String authorization = "hmac username=\"alice\", algorithm=\"hmac-sha256\", headers=\"" + fields + "\", signature=\""
-            + Base64.getEncoder().encodeToString(mac.doFinal(signing.getBytes(StandardCharsets.UTF_8))) + "\"";
+            + HmacAuthTest.sign("hmac-sha256", SECRET, signing) + "\"";
         Request request = client.newRequest(sluice.uri("/pay")).method("POST").timeout(10, TimeUnit.SECONDS)
             .headers(headers -> headers.put("Date", date).put("Authorization", authorization));
         if (field != null)
