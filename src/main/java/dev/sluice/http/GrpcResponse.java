@@ -258,4 +258,37 @@ public final class GrpcResponse extends HttpServletResponseWrapper
         }
         return out.toString();
     }
+
+    /**
+     * A {@code grpc-timeout} field in nanoseconds (gRPC over HTTP/2: 1 to 8 digits and a unit,
+     * {@code H M S m u n}), or -1 when absent or not in that form (then not applied, as Envoy
+     * ignores one it cannot read).
+     */
+    public static long timeoutNanos(String field)
+    {
+        if (field == null || field.length() < 2 || field.length() > 9)
+        {
+            return -1;
+        }
+        long amount = 0;
+        for (int i = 0; i < field.length() - 1; i++)
+        {
+            char c = field.charAt(i);
+            if (c < '0' || c > '9')
+            {
+                return -1;
+            }
+            amount = amount * 10 + (c - '0');
+        }
+        return switch (field.charAt(field.length() - 1))
+        {
+            case 'H' -> java.util.concurrent.TimeUnit.HOURS.toNanos(amount);
+            case 'M' -> java.util.concurrent.TimeUnit.MINUTES.toNanos(amount);
+            case 'S' -> java.util.concurrent.TimeUnit.SECONDS.toNanos(amount);
+            case 'm' -> java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(amount);
+            case 'u' -> java.util.concurrent.TimeUnit.MICROSECONDS.toNanos(amount);
+            case 'n' -> amount;
+            default -> -1;
+        };
+    }
 }

@@ -681,7 +681,17 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         Timeouts timeouts = exchange.routeMatch().route().timeouts();
         proxyRequest.idleTimeout(timeouts.idle().toMillis(), TimeUnit.MILLISECONDS);
         // Zero means no limit on the whole exchange; Jetty reads a non-positive timeout the same way.
-        proxyRequest.timeout(timeouts.total().toMillis(), TimeUnit.MILLISECONDS);
+        long total = timeouts.total().toMillis();
+        long deadline = dev.sluice.http.GrpcResponse.of(proxyResponse) == null ? -1
+            : dev.sluice.http.GrpcResponse.timeoutNanos(clientRequest.getHeader("grpc-timeout"));
+        if (deadline >= 0)
+        {
+            // A gRPC client's deadline bounds the call here too, as Envoy applies it: what is left of
+            // it, counted from the request's arrival, so a retry does not start the clock again.
+            long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - (System.nanoTime() - exchange.startNanos())));
+            total = total > 0 ? Math.min(total, left) : left;
+        }
+        proxyRequest.timeout(total, TimeUnit.MILLISECONDS);
         Attempt attempt = new Attempt(clientRequest, proxyResponse, proxyRequest, attempts, attempts.member);
         attempts.current = proxyRequest;
         attempts.connected = false;

@@ -253,6 +253,39 @@ class GrpcProxyTest
     }
 
     @Test
+    void theClientsGrpcTimeoutEndsTheCallAtSluiceWithDeadlineExceeded() throws Exception
+    {
+        // A raw HTTP/2 client, which enforces no deadline of its own: only Sluice's reading of
+        // grpc-timeout can end the call before the service answers, 3 s later.
+        byte[] message = request("slow").toByteArray();
+        java.nio.ByteBuffer frame = java.nio.ByteBuffer.allocate(5 + message.length).put((byte)0).putInt(message.length).put(message).flip();
+        org.eclipse.jetty.client.HttpClient h2 = new org.eclipse.jetty.client.HttpClient(
+            new org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2(new org.eclipse.jetty.http2.client.HTTP2Client()));
+        h2.start();
+        try
+        {
+            long start = System.nanoTime();
+            org.eclipse.jetty.client.ContentResponse response = h2.newRequest("http://127.0.0.1:" + sluice.port() + "/grpc.testing.SimpleService/UnaryRpc")
+                .method("POST").timeout(10, TimeUnit.SECONDS)
+                .headers(headers -> headers.put("te", "trailers").put("grpc-timeout", "400m").put("apikey", KEY))
+                .body(new org.eclipse.jetty.client.ByteBufferRequestContent("application/grpc", frame))
+                .send();
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            String status = response.getHeaders().get("grpc-status");
+            if (status == null && response.getTrailers() != null)
+            {
+                status = response.getTrailers().get("grpc-status");
+            }
+            assertEquals("4", status, response.getHeaders().toString());
+            assertTrue(millis >= 350 && millis < 2_000, "answered after " + millis + " ms");
+        }
+        finally
+        {
+            h2.stop();
+        }
+    }
+
+    @Test
     void aStreamQuietForTheRoutesIdleTimeoutIsEnded() throws Exception
     {
         try (SluiceUnderTest quiet = SluiceUnderTest.startAsLauncher("""
@@ -703,6 +736,26 @@ class GrpcProxyTest
             if (text.equals("unavailable"))
             {
                 answer.onError(Status.UNAVAILABLE.withDescription("the service is going down").asRuntimeException());
+                return;
+            }
+            if (text.equals("slow"))
+            {
+                // Answers after 3 s, unless the call is cancelled first.
+                Thread later = new Thread(() ->
+                {
+                    try
+                    {
+                        Thread.sleep(3_000);
+                        answer.onNext(SimpleResponse.newBuilder().setResponseMessage("late").build());
+                        answer.onCompleted();
+                    }
+                    catch (InterruptedException | RuntimeException x)
+                    {
+                        // Cancelled meanwhile.
+                    }
+                }, "slow-answer");
+                later.setDaemon(true);
+                later.start();
                 return;
             }
             answer.onNext(SimpleResponse.newBuilder().setResponseMessage("echo: " + text).build());
