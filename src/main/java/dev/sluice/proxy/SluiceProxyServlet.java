@@ -686,8 +686,9 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             : dev.sluice.http.GrpcResponse.timeoutNanos(clientRequest.getHeader("grpc-timeout"));
         if (deadline >= 0)
         {
-            // A gRPC client's deadline bounds the call here too, as Envoy applies it: what is left of
-            // it, counted from the request's arrival, so a retry does not start the clock again.
+            // A gRPC client's deadline bounds the call here too (Envoy's grpc_timeout_header_max):
+            // what is left of it, counted from the request's arrival, so a retry does not start
+            // the clock again. Past it the client has given up; the work would be wasted.
             long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - (System.nanoTime() - exchange.startNanos())));
             total = total > 0 ? Math.min(total, left) : left;
         }
