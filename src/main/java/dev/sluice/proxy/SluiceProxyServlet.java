@@ -1768,15 +1768,9 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             this.exchange = Exchange.of(clientRequest);
             this.clientRequest = clientRequest;
             this.proxyResponse = proxyResponse;
-            if (clientRequest.getAttribute(ATTEMPTS_ATTRIBUTE) instanceof Attempts attempts)
-            {
-                this.afterAnswer = new BodyAfterAnswer();
-                attempts.afterAnswer = afterAnswer;
-            }
-            else
-            {
-                this.afterAnswer = null;
-            }
+            // Made only by proxyRequestContent, after service put the attempts in place.
+            this.afterAnswer = new BodyAfterAnswer();
+            ((Attempts)clientRequest.getAttribute(ATTEMPTS_ATTRIBUTE)).afterAnswer = afterAnswer;
         }
 
         @Override
@@ -1793,13 +1787,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             long limit = exchange.bodyLimit();
             if (limit >= 0 && exchange.bytesIn() > limit)
             {
-                // A body of unknown length grew past the route's guard: cut off, answered 413.
-                if (afterAnswer == null)
-                {
-                    callback.failed(new BodyTooLarge(limit));
-                    return;
-                }
-                // The rest is read and dropped, so a client still sending gets the 413 (BodyAfterAnswer).
+                // A body of unknown length grew past the route's guard: answered 413, and the rest
+                // is read and dropped, so a client still sending gets it (BodyAfterAnswer).
                 tooLarge = true;
                 onClientRequestFailure(clientRequest, proxyRequest, proxyResponse, new BodyTooLarge(limit));
                 afterAnswer.dropped();
@@ -1812,14 +1801,9 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             super.onRequestContent(clientRequest, proxyRequest, content, buffer, offset, length, Callback.from(callback.getInvocationType(), callback::succeeded, failure ->
             {
                 upstreamFailed = true;
-                if (afterAnswer != null)
-                {
-                    // Read on and drop, so the 502 or 504 reaches the client (BodyAfterAnswer).
-                    afterAnswer.dropped();
-                    callback.succeeded();
-                    return;
-                }
-                callback.failed(failure);
+                // Read on and drop, so the 502 or 504 reaches the client (BodyAfterAnswer).
+                afterAnswer.dropped();
+                callback.succeeded();
             }));
         }
 
@@ -1828,10 +1812,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         {
             exchange.requestBodyRead(true);
             super.onAllDataRead();
-            if (afterAnswer != null)
-            {
-                afterAnswer.bodyEnded();
-            }
+            afterAnswer.bodyEnded();
         }
 
         @Override
@@ -1855,10 +1836,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         @Override
         public void onError(Throwable failure)
         {
-            if (afterAnswer != null)
-            {
-                afterAnswer.bodyEnded();
-            }
+            afterAnswer.bodyEnded();
             if (upstreamFailed)
             {
                 LOG.debug("{} the upstream request failed while its body was being sent: {}", exchange.id(), failure.toString());
