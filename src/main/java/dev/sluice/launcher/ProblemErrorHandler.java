@@ -39,7 +39,8 @@ final class ProblemErrorHandler extends ErrorHandler
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause, Callback callback)
     {
         String id = RequestIds.accept(request.getHeaders().get(HeaderNames.REQUEST_ID));
-        byte[] body = ProblemWriter.render(code, ProblemType.forStatus(code), detail(message), id);
+        String detail = detail(message);
+        byte[] body = ProblemWriter.render(code, ProblemType.forStatus(code), detail != null ? detail : pathDetail(code, cause), id);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, ProblemWriter.CONTENT_TYPE);
         response.getHeaders().put(HeaderNames.REQUEST_ID, id);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
@@ -51,6 +52,40 @@ final class ProblemErrorHandler extends ErrorHandler
     {
         fields.put(new HttpField(HttpHeader.CONTENT_TYPE, ProblemWriter.CONTENT_TYPE));
         return ByteBuffer.wrap(ProblemWriter.render(status, ProblemType.forStatus(status), detail(reason), null));
+    }
+
+    /**
+     * What the client should fix when Jetty refused the request's path with its generic "Bad
+     * Request": the reason is then only in the causes' fixed phrases (a '%' without two hex digits,
+     * a decoded character no path may hold, dot segments above the root); null for others.
+     */
+    static String pathDetail(int code, Throwable cause)
+    {
+        if (code != 400)
+        {
+            return null;
+        }
+        for (Throwable each = cause; each != null; each = each.getCause())
+        {
+            String message = each.getMessage();
+            if (each instanceof NumberFormatException || "Bad URI % encoding".equals(message))
+            {
+                return "The path holds a '%' not followed by two hexadecimal digits; encode a literal '%' as %25.";
+            }
+            if (message == null)
+            {
+                continue;
+            }
+            if (message.startsWith("Illegal character in path"))
+            {
+                return "The path decodes to a character no path may hold (a control character such as %00).";
+            }
+            if (message.equals("Bad URI"))
+            {
+                return "The path's '..' segments climb above the root.";
+            }
+        }
+        return null;
     }
 
     /**

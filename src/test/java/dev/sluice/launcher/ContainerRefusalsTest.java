@@ -133,6 +133,22 @@ class ContainerRefusalsTest
         assertDetail(RawHttp.send(sluice.port(), "GET /x HTTP/1.2", "Host: localhost", "Connection: close"), 505, "Sluice takes HTTP/1.0 and HTTP/1.1");
     }
 
+    /**
+     * Paths Jetty refuses with its generic "Bad Request" (the reason is only in its causes): each
+     * gets a detail saying what is wrong with it.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "/x%ZZ | The path holds a '%' not followed by two hexadecimal digits",
+        "/x%4 | The path holds a '%' not followed by two hexadecimal digits",
+        "/x%00y | The path decodes to a character no path may hold",
+        "/a/../../etc/passwd | The path's '..' segments climb above the root",
+        "/a/%2e%2e/%2e%2e/b | The path's '..' segments climb above the root"})
+    void undecodablePathsSayWhatIsWrongWithThem(String path, String detail) throws Exception
+    {
+        assertDetail(RawHttp.send(sluice.port(), "GET " + path + " HTTP/1.1", "Host: localhost", "Connection: close"), 400, detail);
+    }
+
     private static void assertDetail(RawHttp.Reply reply, int status, String detail) throws Exception
     {
         assertProblem(reply, status);
