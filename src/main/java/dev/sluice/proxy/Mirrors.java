@@ -31,9 +31,8 @@ import org.slf4j.LoggerFactory;
  * pool, under the route's timeouts; it is never retried and nothing of it reaches the client,
  * whose answer neither waits for it nor depends on it (nginx's {@code mirror} holds the next
  * request on a keep-alive connection until its subrequest ends; Envoy's shadowing does not, nor
- * does this). What is not copied is counted: a body over {@code mirror.max-body}, of unknown
- * length or behind {@code Expect: 100-continue}, {@code mirror.max-in-flight} copies already
- * under way, no available target.
+ * does this). What is not copied is counted: a body over {@code mirror.max-body} or of unknown
+ * length, {@code mirror.max-in-flight} copies already under way, no available target.
  */
 final class Mirrors
 {

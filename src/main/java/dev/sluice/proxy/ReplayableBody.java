@@ -17,9 +17,8 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * Reads a body of known length (at most {@code proxy.retry.max-body}) without blocking, then
- * hands it to the first attempt in one piece and keeps it for any retry. Bodies that are larger,
- * of unknown length, or sent with {@code Expect: 100-continue} stream as before and are not
- * retried once sending began.
+ * hands it to the first attempt in one piece and keeps it for any retry. Bodies that are larger
+ * or of unknown length stream as before and are not retried once sending began.
  */
 final class ReplayableBody implements ReadListener
 {

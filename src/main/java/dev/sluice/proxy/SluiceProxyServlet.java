@@ -50,7 +50,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.eclipse.jetty.client.AbstractConnectionPool;
 import org.eclipse.jetty.client.AsyncRequestContent;
-import org.eclipse.jetty.client.ContinueProtocolHandler;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
@@ -357,7 +356,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
 
     /**
      * Creates the upstream clients from the start-time settings and returns the one for the
-     * default connect timeout (Jetty keeps it as "the" client, used for 100-continue hand-off).
+     * default connect timeout (Jetty keeps it as "the" client).
      */
     @Override
     protected HttpClient createHttpClient() throws ServletException
@@ -368,7 +367,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             // Jetty publishes its thread pool to web applications under this name (its own
             // ProxyServlet uses it the same way); Tomcat publishes none.
             Object container = getServletContext().getAttribute("org.eclipse.jetty.server.Executor");
-            clients = new UpstreamClients(settings.proxy(), ContinueHandler::new,
+            clients = new UpstreamClients(settings.proxy(),
                 settings.proxy().containerThreads() && container instanceof java.util.concurrent.Executor executor ? executor : null,
                 settings.transport().server().maxRequestHeaderBytes());
         }
@@ -548,6 +547,21 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             .attribute(CLIENT_REQUEST_ATTRIBUTE, clientRequest);
     }
 
+    /**
+     * Sluice answers {@code Expect: 100-continue} itself, as nginx and Envoy (by default) do: the
+     * client gets its {@code 100 Continue} when Sluice starts reading the body to forward it, after
+     * authentication, limits and guards, which answer without asking for it; the upstream gets the
+     * body without the expectation ({@link UpstreamRequestHeaders} drops it). Jetty's servlet
+     * forwarded it and read the body only after the upstream's own {@code 100}: an upstream that
+     * ignores the field (HTTP/1.0 servers, many small ones) waited for a body Sluice never sent, and
+     * the exchange hung until its idle timeout even when the client sent the body anyway.
+     */
+    @Override
+    protected boolean expects100Continue(HttpServletRequest clientRequest)
+    {
+        return false;
+    }
+
     /** Whether a body follows, HTTP/2's without a length included (Jetty's check misses those). */
     @Override
     protected boolean hasContent(HttpServletRequest clientRequest)
@@ -556,8 +570,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     }
 
     /**
-     * A body small enough to keep ({@code proxy.retry.max-body}, known length, no
-     * {@code Expect: 100-continue}) is read whole and kept for retries, on routes that retry, and
+     * A body small enough to keep ({@code proxy.retry.max-body}, known length) is read whole and kept for retries, on routes that retry, and
      * for the mirror's copy ({@code mirror.max-body}) when this request is copied; any other
      * streams through as in Jetty's servlet.
      */
@@ -571,14 +584,12 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         {
             attempts.bodyWatch = new BodyWatchdog(proxy.requestBodyIdleTimeout(), proxy.requestBodyMinRate(), System.nanoTime());
         }
-        boolean expects100 = expects100Continue(clientRequest);
-        if (attempts.mirrored && (expects100 || !Mirrors.keepable(attempts.exchange.routeMatch().route(), length)))
+        if (attempts.mirrored && !Mirrors.keepable(attempts.exchange.routeMatch().route(), length))
         {
             attempts.mirrored = false;
-            mirrors.skipped(attempts.exchange, expects100 ? "the body waits for Expect: 100-continue"
-                : length < 0 ? "a body of unknown length" : "a body of " + length + " bytes, over mirror.max-body");
+            mirrors.skipped(attempts.exchange, length < 0 ? "a body of unknown length" : "a body of " + length + " bytes, over mirror.max-body");
         }
-        if (length > 0 && !expects100 && (attempts.mirrored || length <= attempts.exchange.settings().proxy().retryMaxBody()
+        if (length > 0 && (attempts.mirrored || length <= attempts.exchange.settings().proxy().retryMaxBody()
             && ((attempts.policy.retries() > 0 && attempts.pool.members().size() > 1) || Attempts.mayResendOnStaleConnection(attempts.policy, clientRequest.getMethod()))))
         {
             AsyncRequestContent content = untypedContent();
@@ -1846,17 +1857,6 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             clientStatus(clientRequest, clientRequestStatus(failure));
             LOG.debug("{} client request body failed: {}", exchange.id(), failure.toString());
             super.onError(failure);
-        }
-    }
-
-    /** Hands a 100 Continue from the upstream back to the servlet (Jetty's own is package-private). */
-    private class ContinueHandler extends ContinueProtocolHandler
-    {
-        @Override
-        protected Runnable onContinue(Request request)
-        {
-            HttpServletRequest clientRequest = (HttpServletRequest)request.getAttributes().get(CLIENT_REQUEST_ATTRIBUTE);
-            return SluiceProxyServlet.this.onContinue(clientRequest, request);
         }
     }
 }

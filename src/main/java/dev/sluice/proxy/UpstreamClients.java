@@ -5,16 +5,15 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.function.Supplier;
 
 import dev.sluice.config.ProxySettings;
 import dev.sluice.upstream.Upstream;
 import dev.sluice.upstream.UpstreamTls;
+import org.eclipse.jetty.client.ContinueProtocolHandler;
 import org.eclipse.jetty.client.EarlyHintsProtocolHandler;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.HttpClientTransport;
 import org.eclipse.jetty.client.ProcessingProtocolHandler;
-import org.eclipse.jetty.client.ProtocolHandler;
 import org.eclipse.jetty.client.transport.HttpClientConnectionFactory;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.client.transport.HttpExchange;
@@ -58,7 +57,6 @@ final class UpstreamClients implements AutoCloseable
 
     private final ProxySettings settings;
     private final int maxRequestHeadBytes;
-    private final Supplier<ProtocolHandler> continueHandler;
     private final Executor executor;
     private final QueuedThreadPool ownExecutor;
     private final Scheduler scheduler;
@@ -76,21 +74,20 @@ final class UpstreamClients implements AutoCloseable
      * @param containerExecutor the container's thread pool to run on, or null for a pool of
      *        {@code proxy.max-threads} threads of Sluice's own (stopped with the clients)
      */
-    UpstreamClients(ProxySettings settings, Supplier<ProtocolHandler> continueHandler, Executor containerExecutor) throws Exception
+    UpstreamClients(ProxySettings settings, Executor containerExecutor) throws Exception
     {
-        this(settings, continueHandler, containerExecutor, dev.sluice.tls.ServerTls.DEFAULT_MAX_REQUEST_HEADER_BYTES);
+        this(settings, containerExecutor, dev.sluice.tls.ServerTls.DEFAULT_MAX_REQUEST_HEADER_BYTES);
     }
 
     /**
      * @param maxClientHeadBytes the largest request head clients may send
      *        ({@code server.max-request-header-size}): what goes upstream is that and what Sluice adds
      */
-    UpstreamClients(ProxySettings settings, Supplier<ProtocolHandler> continueHandler, Executor containerExecutor, int maxClientHeadBytes)
+    UpstreamClients(ProxySettings settings, Executor containerExecutor, int maxClientHeadBytes)
         throws Exception
     {
         this.settings = settings;
         this.maxRequestHeadBytes = Math.max(MIN_REQUEST_HEAD_BYTES, maxClientHeadBytes + ADDED_HEAD_BYTES);
-        this.continueHandler = continueHandler;
         if (containerExecutor != null)
         {
             // Measured side by side in Jetty (bench/run.sh's plain route): one pool for both sides
@@ -206,12 +203,13 @@ final class UpstreamClients implements AutoCloseable
         {
             throw new IllegalStateException("Cannot start the upstream HTTP client", x);
         }
-        // Bodies pass through as they are: no decoding, no protocol handling but 100-continue,
-        // WebSocket upgrades, and reading past 102 Processing and 103 Early Hints to the final answer (without a handler,
-        // Jetty's client waits after them until the request times out).
+        // Bodies pass through as they are: no decoding, no protocol handling but WebSocket
+        // upgrades, and reading past 100 Continue (Sluice never sends Expect, but an upstream may
+        // send one unasked), 102 Processing and 103 Early Hints to the final answer (without a
+        // handler, Jetty's client waits after them until the request times out).
         client.getContentDecoderFactories().clear();
         client.getProtocolHandlers().clear();
-        client.getProtocolHandlers().put(continueHandler.get());
+        client.getProtocolHandlers().put(new ContinueProtocolHandler());
         client.getProtocolHandlers().put(new ProcessingProtocolHandler());
         client.getProtocolHandlers().put(new EarlyHintsProtocolHandler());
         // A 101 only for a WebSocket upgrade Sluice asked for (routes with websocket = on).

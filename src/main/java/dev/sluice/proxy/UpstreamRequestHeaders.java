@@ -38,7 +38,10 @@ final class UpstreamRequestHeaders
         "forwarded", "via", "x-request-id",
         // Path overrides a few frameworks took from any client (Symfony and Zend before their 2018
         // fixes, IIS modules): a request for a public route's path that names another path there.
-        "x-original-url", "x-rewrite-url");
+        "x-original-url", "x-rewrite-url",
+        // Sluice answers the client's 100-continue itself and sends the body unasked
+        // (SluiceProxyServlet.expects100Continue).
+        "expect");
 
     private UpstreamRequestHeaders()
     {

@@ -320,7 +320,44 @@ class ProxyForwardingTest
             .timeout(10, TimeUnit.SECONDS)
             .send();
         assertEquals(200, response.getStatus());
-        assertEquals(body.length, upstream.take().bodyBytes());
+        TestUpstream.Received received = upstream.take();
+        assertEquals(body.length, received.bodyBytes());
+        assertNull(received.headers().get("Expect"), "Sluice answers the expectation itself");
+    }
+
+    /**
+     * An upstream that ignores {@code Expect} (HTTP/1.0 servers, many small ones) waits for the
+     * body without a 100 of its own. Sluice used to forward the field and wait for that 100 before
+     * reading the body: the client got no 100, and even when it sent the body anyway (curl does
+     * after a second) the exchange hung until its idle timeout (a 504 after 60 s).
+     */
+    @Test
+    void aClientExpecting100ContinueIsAnsweredByItselfWhenTheUpstreamIgnoresTheField() throws Exception
+    {
+        try (dev.sluice.testing.ScriptedUpstream ignoring = new dev.sluice.testing.ScriptedUpstream();
+             SluiceUnderTest proxy = SluiceUnderTest.start("upstream.s.url = " + ignoring.url() + "\nroute.s.path = /\nroute.s.upstream = s\n"))
+        {
+            ignoring.script("/upload", "HTTP/1.1 201 Created\r\nContent-Length: 7\r\nConnection: close\r\n\r\ncreated");
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", proxy.port()))
+            {
+                socket.setSoTimeout(10_000);
+                java.io.OutputStream out = socket.getOutputStream();
+                out.write(("POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                socket.setSoTimeout(5_000);
+                byte[] interim = socket.getInputStream().readNBytes("HTTP/1.1 100 Continue\r\n\r\n".length());
+                assertEquals("HTTP/1.1 100 Continue\r\n\r\n", new String(interim, StandardCharsets.ISO_8859_1));
+                long sent = System.nanoTime();
+                out.write("hello".getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                RawHttp.Reply reply = RawHttp.read(socket.getInputStream());
+                assertEquals(201, reply.status(), reply.head());
+                assertEquals("created", reply.body());
+                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent);
+                assertTrue(millis < 3_000, "answered " + millis + " ms after the body");
+            }
+        }
     }
 
     @Test

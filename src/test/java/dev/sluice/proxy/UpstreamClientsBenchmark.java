@@ -45,7 +45,7 @@ public class UpstreamClientsBenchmark
     {
         Timeouts timeouts = new Timeouts(connect, Duration.ofSeconds(60), Duration.ZERO);
         clients = new UpstreamClients(new ProxySettings("sluice", 8, 256, timeouts, 65536, false, Duration.ofSeconds(2), 1024,
-            Duration.ofSeconds(30), 1024, 65536, 100, Duration.ofSeconds(10), false), ContinueProtocolHandlerForBench::new, null);
+            Duration.ofSeconds(30), 1024, 65536, 100, Duration.ofSeconds(10), false), null);
         clients.forUpstream(connect, plain);
         clients.forUpstream(connect, keyed);
     }
@@ -66,10 +66,5 @@ public class UpstreamClientsBenchmark
     public HttpClient keyedTls()
     {
         return clients.forUpstream(connect, keyed);
-    }
-
-    /** The client's 100-continue handler; not used here. */
-    static final class ContinueProtocolHandlerForBench extends org.eclipse.jetty.client.ContinueProtocolHandler
-    {
     }
 }
