@@ -496,6 +496,10 @@ public final class SettingsParser
             valid = false;
         }
 
+        // Off by default, as Jetty and Tomcat refuse them: on for APIs that name things with '/' in
+        // one segment (GitLab's group%2Fproject), whose back-ends take %2F as data.
+        boolean allowEncodedSlashes = reader.bool(prefix + "allow-encoded-slashes", false);
+
         Mirror mirror = RouteOptionsParser.mirror(reader, prefix, ai, upstreams);
         valid &= mirror != RouteOptionsParser.INVALID_MIRROR;
         Split split = RouteOptionsParser.split(reader, prefix, upstream, ai || answered, upstreams);
@@ -513,6 +517,7 @@ public final class SettingsParser
         {
             return null;
         }
-        return new Route(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts, retry, ai, rewriteLocation, websocket, mirror, split, fault, answer);
+        return new Route(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts, retry, ai, rewriteLocation, websocket, allowEncodedSlashes, mirror, split,
+            fault, answer);
     }
 }

@@ -158,7 +158,7 @@ public final class ExchangeFilter implements Filter
         RequestPath path;
         try
         {
-            path = RequestPath.parse(exchange.path());
+            path = RequestPath.parseKeepingEncodedSlashes(exchange.path());
         }
         catch (BadPathException x)
         {
@@ -166,6 +166,11 @@ public final class ExchangeFilter implements Filter
         }
         String host = request.getServerName() == null ? null : request.getServerName().toLowerCase(Locale.ROOT);
         RouteMatch match = exchange.settings().routes().match(new RouteRequest(host, request.getMethod(), path, request::getHeader));
+        if (path.hasEncodedSlash() && (match == null || !match.route().allowEncodedSlashes()))
+        {
+            return refuse(response, exchange, ProblemType.BAD_PATH, "The request path is not accepted: it hides a '/' in a percent-escape (%2F)"
+                + (match == null ? "." : ", and route '" + match.route().name() + "' does not take encoded slashes (allow-encoded-slashes)."));
+        }
         if (match == null)
         {
             exchange.outcome(Exchange.Outcome.NO_ROUTE);

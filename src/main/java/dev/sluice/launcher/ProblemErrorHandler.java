@@ -57,7 +57,7 @@ final class ProblemErrorHandler extends ErrorHandler
     /**
      * What the client should fix when Jetty refused the request's path with its generic "Bad
      * Request": the reason is then only in the causes' fixed phrases (a '%' without two hex digits,
-     * a decoded character no path may hold, dot segments above the root); null for others.
+     * a decoded character no path may hold, a backslash, dot segments above the root); null for others.
      */
     static String pathDetail(int code, Throwable cause)
     {
@@ -79,6 +79,10 @@ final class ProblemErrorHandler extends ErrorHandler
             if (message.startsWith("Illegal character in path"))
             {
                 return "The path decodes to a character no path may hold (a control character such as %00).";
+            }
+            if (message.endsWith("Suspicious Path Character"))
+            {
+                return "The path holds a backslash (or %5C), which servers read differently; send it without.";
             }
             if (message.equals("Bad URI"))
             {

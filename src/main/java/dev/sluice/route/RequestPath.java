@@ -19,23 +19,47 @@ import java.util.List;
  * climbs above the root, or hides a separator inside a segment ({@code %2F}, {@code %5C},
  * a backslash), or a control character, or a dot segment behind path parameters ({@code ..;}),
  * is refused: each of those is read differently by different servers, which is how prefix
- * escapes happen.</p>
+ * escapes happen. Routes that take encoded slashes ({@code allow-encoded-slashes}: GitLab's API
+ * names projects {@code group%2Fproject}) are matched with a path from
+ * {@link #parseKeepingEncodedSlashes}, where such a segment is one segment and goes upstream as
+ * sent; even there, no part of it between encoded slashes may be a dot segment.</p>
  *
  * <p>A trailing slash is an empty last segment, so {@code /a/} is {@code ["a", ""]} and
  * {@code /} is {@code [""]}.</p>
  */
 public final class RequestPath
 {
+    static final String HIDDEN_SEPARATOR = "the path hides a separator in a percent-escape";
+
     private final List<String> raw;
     private final List<String> decoded;
+    private final boolean encodedSlash;
 
-    private RequestPath(List<String> raw, List<String> decoded)
+    private RequestPath(List<String> raw, List<String> decoded, boolean encodedSlash)
     {
         this.raw = List.copyOf(raw);
         this.decoded = List.copyOf(decoded);
+        this.encodedSlash = encodedSlash;
     }
 
+    /** The path, refused if any segment hides a {@code /} in a percent-escape. */
     public static RequestPath parse(String rawPath) throws BadPathException
+    {
+        RequestPath path = parseKeepingEncodedSlashes(rawPath);
+        if (path.encodedSlash)
+        {
+            throw new BadPathException(HIDDEN_SEPARATOR);
+        }
+        return path;
+    }
+
+    /**
+     * The path, where a segment may hide a {@code /} in a percent-escape ({@code %2F}): it stays
+     * one segment, "a/b" decoded, and {@link #hasEncodedSlash} says so. Everything else is refused
+     * as by {@link #parse}, and so is a dot segment between encoded slashes ({@code ..%2F}), which
+     * a back-end that decodes before it resolves dot segments would climb with.
+     */
+    public static RequestPath parseKeepingEncodedSlashes(String rawPath) throws BadPathException
     {
         if (rawPath == null || rawPath.isEmpty())
         {
@@ -48,11 +72,17 @@ public final class RequestPath
         String[] parts = rawPath.substring(1).split("/", -1);
         List<String> raw = new ArrayList<>(parts.length);
         List<String> decoded = new ArrayList<>(parts.length);
+        boolean encodedSlash = false;
         for (int i = 0; i < parts.length; i++)
         {
             boolean last = i == parts.length - 1;
             String part = parts[i];
             String text = decode(part);
+            if (text.indexOf('/') >= 0)
+            {
+                encodedSlash = true;
+                checkHiddenSegments(text);
+            }
             int semicolon = text.indexOf(';');
             String beforeParameters = semicolon < 0 ? text : text.substring(0, semicolon);
             if (semicolon >= 0 && (".".equals(beforeParameters) || "..".equals(beforeParameters)))
@@ -94,7 +124,26 @@ public final class RequestPath
             raw.add("");
             decoded.add("");
         }
-        return new RequestPath(raw, decoded);
+        return new RequestPath(raw, decoded, encodedSlash);
+    }
+
+    private static void checkHiddenSegments(String text) throws BadPathException
+    {
+        for (String each : text.split("/", -1))
+        {
+            int semicolon = each.indexOf(';');
+            String name = semicolon < 0 ? each : each.substring(0, semicolon);
+            if (".".equals(name) || "..".equals(name))
+            {
+                throw new BadPathException("the path hides a dot segment behind an encoded '/'");
+            }
+        }
+    }
+
+    /** Whether a segment hides a {@code /} in a percent-escape (only from {@link #parseKeepingEncodedSlashes}). */
+    public boolean hasEncodedSlash()
+    {
+        return encodedSlash;
     }
 
     private static String decode(String segment) throws BadPathException
@@ -150,9 +199,9 @@ public final class RequestPath
         {
             throw new BadPathException("the path is not valid UTF-8 once decoded");
         }
-        if (text.indexOf('/') >= 0 || text.indexOf('\\') >= 0)
+        if (text.indexOf('\\') >= 0)
         {
-            throw new BadPathException("the path hides a separator in a percent-escape");
+            throw new BadPathException(HIDDEN_SEPARATOR);
         }
         checkCharacters(text);
         return text;

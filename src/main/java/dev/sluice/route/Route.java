@@ -38,6 +38,7 @@ public record Route(
     boolean ai,
     boolean rewriteLocation,
     boolean websocket,
+    boolean allowEncodedSlashes,
     Mirror mirror,
     Split split,
     Fault fault,
@@ -47,7 +48,7 @@ public record Route(
     public Route(String name, PathPattern path, List<HostPattern> hosts, Set<String> methods, List<HeaderCondition> headers, String upstream,
         PathRewrite rewrite, boolean preserveHost, Timeouts timeouts, RetryPolicy retry)
     {
-        this(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts, retry, false, true, false, null, null, null, null);
+        this(name, path, hosts, methods, headers, upstream, rewrite, preserveHost, timeouts, retry, false, true, false, false, null, null, null, null);
     }
 
 

@@ -17,10 +17,14 @@ class JettyWarIT extends WarDeploymentContract
     {
         Server server = new Server();
         servers.add(server);
+        // What the README says a Jetty base sets for routes with allow-encoded-slashes
+        // (jetty.httpConfig.uriCompliance=DEFAULT,AMBIGUOUS_PATH_SEPARATOR).
+        org.eclipse.jetty.server.HttpConfiguration http = new org.eclipse.jetty.server.HttpConfiguration();
+        http.setUriCompliance(org.eclipse.jetty.http.UriCompliance.from("DEFAULT,AMBIGUOUS_PATH_SEPARATOR"));
         ServerConnector connector = h2c
-            ? new ServerConnector(server, new org.eclipse.jetty.server.HttpConnectionFactory(),
-                new org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory())
-            : new ServerConnector(server);
+            ? new ServerConnector(server, new org.eclipse.jetty.server.HttpConnectionFactory(http),
+                new org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory(http))
+            : new ServerConnector(server, new org.eclipse.jetty.server.HttpConnectionFactory(http));
         connector.setHost("127.0.0.1");
         server.addConnector(connector);
         WebAppContext webapp = new WebAppContext();

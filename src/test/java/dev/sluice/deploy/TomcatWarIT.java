@@ -34,6 +34,8 @@ class TomcatWarIT extends WarDeploymentContract
         // What the README tells Tomcat users: Tomcat closes a request's input once its answer is
         // complete, so only the connector can read and drop the rest of a refused body, up to this.
         tomcat.getConnector().setProperty("maxSwallowSize", String.valueOf(32 * 1024 * 1024));
+        // What the README says for routes with allow-encoded-slashes: %2F passed to Sluice as sent.
+        tomcat.getConnector().setEncodedSolidusHandling("passthrough");
         if (maxHttpHeaderSize > 0)
         {
             tomcat.getConnector().setProperty("maxHttpHeaderSize", String.valueOf(maxHttpHeaderSize));

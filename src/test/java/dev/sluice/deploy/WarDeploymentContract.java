@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -135,6 +136,9 @@ abstract class WarDeploymentContract
             route.app.path = /app
             route.app.upstream = app
             route.app.strip-prefix = true
+            route.projects.path = /projects/*/issues
+            route.projects.upstream = app
+            route.projects.allow-encoded-slashes = true
             upstream.broken.url = %s
             route.broken.path = /broken
             route.broken.upstream = broken
@@ -373,6 +377,24 @@ abstract class WarDeploymentContract
         assertEquals("/base/items/7?b=2&a=1", received.target());
         assertEquals("1.1 sluice", received.headers().get("Via"));
         assertEquals(response.getHeaders().get("X-Request-ID"), received.headers().get("X-Request-ID"));
+    }
+
+    /**
+     * With the container set as the README says (Jetty's URI compliance, Tomcat's
+     * encodedSolidusHandling), an encoded '/' reaches Sluice: a route that takes it passes the path
+     * on as sent, and any other is refused by Sluice.
+     */
+    @Test
+    void anEncodedSlashGoesThroughOnlyOnARouteThatTakesItInsideTheContainer() throws Exception
+    {
+        ContentResponse response = client.GET(url("/projects/group%2Fproject/issues"));
+        assertEquals(200, response.getStatus(), response.getContentAsString());
+        assertEquals("/base/projects/group%2Fproject/issues", upstream.take().target());
+        ContentResponse refused = client.GET(url("/app/group%2Fproject"));
+        assertEquals(400, refused.getStatus());
+        assertTrue(refused.getContentAsString().contains("does not take encoded slashes"), refused.getContentAsString());
+        assertEquals(400, client.GET(url("/projects/group%2F..%2Fadmin/issues")).getStatus());
+        assertNull(upstream.poll(50), "a refused path reached the upstream");
     }
 
     @Test

@@ -8,7 +8,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RequestPathTest
 {
@@ -75,6 +77,24 @@ class RequestPathTest
     {
         BadPathException x = assertThrows(BadPathException.class, () -> RequestPath.parse(raw));
         assertEquals(reason, x.getMessage());
+    }
+
+    @Test
+    void anEncodedSlashIsOneSegmentWhenKept() throws Exception
+    {
+        RequestPath path = RequestPath.parseKeepingEncodedSlashes("/projects/group%2Fsub%2fproject/issues");
+        assertTrue(path.hasEncodedSlash());
+        assertEquals(List.of("projects", "group%2Fsub%2fproject", "issues"), path.raw());
+        assertEquals(List.of("projects", "group/sub/project", "issues"), path.decoded());
+        assertFalse(RequestPath.parseKeepingEncodedSlashes("/projects/a/b").hasEncodedSlash());
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"/a/..%2Fb", "/a/b%2F..", "/a/b%2F.%2Fc", "/a/b%2F..;x%2Fc", "/%2E%2E%2Fa"})
+    void aDotSegmentBetweenEncodedSlashesIsRefusedEvenWhenKept(String raw)
+    {
+        BadPathException x = assertThrows(BadPathException.class, () -> RequestPath.parseKeepingEncodedSlashes(raw));
+        assertEquals("the path hides a dot segment behind an encoded '/'", x.getMessage());
     }
 
     @org.junit.jupiter.params.ParameterizedTest

@@ -73,6 +73,8 @@ public final class TestUpstream implements AutoCloseable
         http.setRequestHeaderSize(2 * 1024 * 1024);
         // And answers with heads as large as proxy.max-response-header-size lets in.
         http.setMaxResponseHeaderSize(32 * 1024 * 1024);
+        // Takes an encoded '/' as data, as the back-ends of routes with allow-encoded-slashes do.
+        http.setUriCompliance(org.eclipse.jetty.http.UriCompliance.DEFAULT.with("upstream", org.eclipse.jetty.http.UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR));
         ServerConnector connector = new ServerConnector(server, new org.eclipse.jetty.server.HttpConnectionFactory(http));
         connector.setHost("127.0.0.1");
         server.addConnector(connector);
