@@ -106,6 +106,14 @@ final class ProblemErrorHandler extends ErrorHandler
         {
             return "The request has no Host header.";
         }
+        if (reason.startsWith("Authority!=Host"))
+        {
+            return "The request line names another host than the Host header.";
+        }
+        if (reason.startsWith("Bad HostPort"))
+        {
+            return "The Host header is not a valid host name or address with an optional port.";
+        }
         if (reason.contains("multiple `Host` headers") || reason.startsWith("Duplicate Host"))
         {
             return "The request has more than one Host header.";

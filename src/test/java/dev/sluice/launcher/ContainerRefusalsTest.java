@@ -131,6 +131,14 @@ class ContainerRefusalsTest
         assertDetail(RawHttp.send(sluice.port(), "GET /a/%2e%2e/x HTTP/1.1", "Host: localhost", "Connection: close"), 400,
             "The path is ambiguous");
         assertDetail(RawHttp.send(sluice.port(), "GET /x HTTP/1.2", "Host: localhost", "Connection: close"), 505, "Sluice takes HTTP/1.0 and HTTP/1.1");
+        RawHttp.Reply otherHost = RawHttp.send(sluice.port(), "GET http://quoted-back.example/x HTTP/1.1", "Host: localhost", "Connection: close");
+        assertDetail(otherHost, 400, "The request line names another host than the Host header.");
+        assertFalse(otherHost.body().contains("quoted-back"), otherHost.body());
+        for (String host : new String[] {"a b", "[::1", "localhost:99999"})
+        {
+            assertDetail(RawHttp.send(sluice.port(), "GET /x HTTP/1.1", "Host: " + host, "Connection: close"), 400,
+                "The Host header is not a valid host name or address with an optional port.");
+        }
     }
 
     /**
