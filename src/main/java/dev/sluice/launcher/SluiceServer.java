@@ -48,6 +48,9 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  */
 public final class SluiceServer implements AutoCloseable
 {
+    /** HTTP/1.1's ALPN protocol id (RFC 7301 §6). */
+    private static final String HTTP_11_ALPN = "http/1.1";
+
     private final Server server;
     private final ServerConnector connector;
     private final ServerConnector tlsConnector;
@@ -252,8 +255,10 @@ public final class SluiceServer implements AutoCloseable
         https.addCustomizer(new SecureRequestCustomizer());
         HttpConnectionFactory http1 = new HttpConnectionFactory(https);
         HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(https);
-        ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(h2.getProtocol(), http1.getProtocol());
-        alpn.setDefaultProtocol(http1.getProtocol());
+        // ALPN names compare exactly (RFC 7301): "http/1.1", not the factory's own "HTTP/1.1", which
+        // no client offers (one that offered only http/1.1 had its handshake refused).
+        ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(h2.getProtocol(), HTTP_11_ALPN);
+        alpn.setDefaultProtocol(HTTP_11_ALPN);
         SslConnectionFactory tls = new SslConnectionFactory(ssl, alpn.getProtocol());
         // Bytes that are not a TLS handshake go to the next factory: a 400 that says "use https".
         DetectorConnectionFactory detector = new DetectorConnectionFactory(tls);

@@ -43,6 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 class HttpsConnectorTest
 {
@@ -91,6 +92,18 @@ class HttpsConnectorTest
     /** A TLS socket to the HTTPS port with this SNI name, trusting anything (the test looks at what it got). */
     private static SSLSocket connect(String sni, String... protocols) throws Exception
     {
+        return connect(sni, null, protocols);
+    }
+
+    /** A TLS socket whose client offers these application protocols by ALPN. */
+    private static SSLSocket offering(String sni, String... alpn) throws Exception
+    {
+        return connect(sni, alpn, new String[0]);
+    }
+
+    /** @param alpn the application protocols offered by ALPN, or null for no ALPN at all */
+    private static SSLSocket connect(String sni, String[] alpn, String[] protocols) throws Exception
+    {
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(null, new TrustManager[]{new X509TrustManager()
         {
@@ -121,6 +134,10 @@ class HttpsConnectorTest
         if (protocols.length > 0)
         {
             parameters.setProtocols(protocols);
+        }
+        if (alpn != null)
+        {
+            parameters.setApplicationProtocols(alpn);
         }
         socket.setSSLParameters(parameters);
         socket.startHandshake();
@@ -162,6 +179,35 @@ class HttpsConnectorTest
             String response = get(api, "api.example", "/app/x");
             assertTrue(response.startsWith("HTTP/1.1 200"), response);
             upstream.take();
+        }
+    }
+
+    /**
+     * ALPN names are compared exactly (RFC 7301), and Sluice offered Jetty's "HTTP/1.1": a client
+     * that offered only "http/1.1" (Python's urllib3 2 under requests, curl --http1.1) had its
+     * handshake refused with no_application_protocol, while clients offering h2 as well got h2.
+     */
+    @Test
+    void aClientOfferingOnlyHttp11ByAlpnGetsIt() throws Exception
+    {
+        try (SSLSocket socket = offering("api.example", "http/1.1"))
+        {
+            assertEquals("http/1.1", socket.getApplicationProtocol());
+            String response = get(socket, "api.example", "/app/alpn");
+            assertTrue(response.startsWith("HTTP/1.1 200"), response);
+            upstream.take();
+        }
+        try (SSLSocket socket = offering("api.example", "h2", "http/1.1"))
+        {
+            assertEquals("h2", socket.getApplicationProtocol());
+        }
+        try (SSLSocket socket = offering("api.example", "spdy/3"))
+        {
+            fail("a handshake offering no protocol Sluice speaks succeeded: " + socket.getApplicationProtocol());
+        }
+        catch (javax.net.ssl.SSLException expected)
+        {
+            // no_application_protocol, as RFC 7301 says.
         }
     }
 
