@@ -84,6 +84,8 @@ final class ProviderAttempt implements Response.Listener
             .headers(headers ->
             {
                 headers.put(HttpHeader.ACCEPT, stream ? "text/event-stream" : "application/json");
+                // A provider URL that leads back to Sluice's own AI route is a loop too.
+                headers.put(dev.sluice.http.CdnLoop.HEADER, dev.sluice.http.CdnLoop.ID);
                 if (provider.apiKey() != null)
                 {
                     headers.put(provider.authHeader(), "authorization".equalsIgnoreCase(provider.authHeader()) ? "Bearer " + provider.apiKey() : provider.apiKey());

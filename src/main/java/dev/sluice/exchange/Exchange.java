@@ -580,6 +580,8 @@ public final class Exchange
         FAULT_ABORT("fault_abort"),
         /** The route answers itself ({@code redirect} or {@code respond}); no upstream was asked. */
         ROUTE_ANSWER("route_answer"),
+        /** The request had passed through this Sluice before ({@code CDN-Loop}): its upstream leads back here (508). */
+        LOOP_DETECTED("loop_detected"),
         /** Sluice was stopping (container stop or undeploy) and ended the exchange. */
         STOPPING("stopping"),
         INTERNAL_ERROR("internal_error");

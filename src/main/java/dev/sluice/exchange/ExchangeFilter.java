@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.Locale;
 
 import dev.sluice.config.ConfigStore;
+import dev.sluice.http.CdnLoop;
 import dev.sluice.http.ClientText;
 import dev.sluice.http.HeaderNames;
 import dev.sluice.http.ProblemType;
@@ -141,6 +142,14 @@ public final class ExchangeFilter implements Filter
         if ("CONNECT".equalsIgnoreCase(method))
         {
             return refuse(response, exchange, ProblemType.METHOD_NOT_ALLOWED, "CONNECT is not supported: Sluice forwards only to its configured upstreams.");
+        }
+        if (request.getHeader(CdnLoop.HEADER) != null && CdnLoop.passedHere(request.getHeaders(CdnLoop.HEADER)))
+        {
+            exchange.outcome(Exchange.Outcome.LOOP_DETECTED);
+            exchange.addBytesOut(ProblemWriter.write(response, ProblemType.LOOP_DETECTED, "This request has passed through this Sluice before (CDN-Loop "
+                + "names it): the route's upstream leads back to Sluice. Point the upstream at the service, not at Sluice or a balancer in front of it.",
+                exchange.id(), exchange.traceId()));
+            return false;
         }
         if ("TRACE".equalsIgnoreCase(method))
         {

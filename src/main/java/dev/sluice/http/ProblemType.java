@@ -42,6 +42,7 @@ public enum ProblemType
     AUTH_UNAVAILABLE(503, "auth-unavailable", "Authentication unavailable"),
     RATE_LIMIT_UNAVAILABLE(503, "rate-limit-unavailable", "Rate limiting unavailable"),
     GATEWAY_TIMEOUT(504, "gateway-timeout", "Upstream timed out"),
+    LOOP_DETECTED(508, "loop-detected", "Request loop"),
     /** A failure a route's {@code fault.abort} injects on purpose; titled with the status's reason phrase. */
     FAULT_INJECTED(0, "fault-injected", null),
     /** A status a route answers by configuration ({@code route.<name>.respond}); titled with the status's reason phrase. */

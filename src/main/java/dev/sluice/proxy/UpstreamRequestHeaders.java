@@ -10,6 +10,7 @@ import dev.sluice.config.Settings;
 import dev.sluice.exchange.Exchange;
 import dev.sluice.exchange.TraceContext;
 import dev.sluice.http.Authority;
+import dev.sluice.http.CdnLoop;
 import dev.sluice.http.HeaderNames;
 import dev.sluice.tls.TransportSettings;
 import dev.sluice.transform.RequestSource;
@@ -277,6 +278,9 @@ final class UpstreamRequestHeaders
         {
             headers.put(HeaderNames.VIA, incomingVia);
         }
+        // After what earlier proxies listed (kept from the client's request): a request that comes
+        // back names this instance, and ExchangeFilter answers it 508 (RFC 8586).
+        headers.add(CdnLoop.HEADER, CdnLoop.ID);
         RouteTransform transform = settings.transform().route(exchange.routeMatch().route().name());
         if (transform != null && !transform.requestHeaders().empty())
         {
