@@ -50,22 +50,25 @@ final class Attempts
     volatile boolean mirrored;
     /** The route's fault.delay drawn for this request, in milliseconds; 0 for none. */
     volatile long delayMillis;
+    /** Whether the request may go upstream again once sent ({@link RetryPolicy#repeatable}). */
+    final boolean repeatable;
 
-    Attempts(Exchange exchange, Pool pool, RetryPolicy policy, String hashKey)
+    Attempts(Exchange exchange, Pool pool, RetryPolicy policy, String hashKey, boolean repeatable)
     {
         this.exchange = exchange;
         this.pool = pool;
         this.policy = policy;
         this.hashKey = hashKey;
+        this.repeatable = repeatable;
     }
 
     /**
-     * Whether a body of this method is worth keeping whole to send again on a new connection
-     * when the pooled one it went out on was closed under it: only methods that may be repeated.
+     * Whether the body is worth keeping whole to send again on a new connection when the pooled
+     * one it went out on was closed under it: only for requests that may be repeated.
      */
-    static boolean mayResendOnStaleConnection(RetryPolicy policy, String method)
+    boolean mayResendOnStaleConnection()
     {
-        return policy.onReset() && RetryPolicy.idempotent(method);
+        return policy.onReset() && repeatable;
     }
 
     /**

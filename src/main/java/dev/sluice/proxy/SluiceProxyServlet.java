@@ -394,7 +394,9 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         RouteMatch match = exchange.routeMatch();
         String upstream = match.route().split() == null ? match.route().upstream() : split(clientRequest, exchange, match.route());
         Pool pool = pools.pool(exchange.settings().upstreams(), upstream);
-        Attempts attempts = new Attempts(exchange, pool, match.route().retry(), hashKey(clientRequest, exchange, pool.upstream().pool()));
+        RetryPolicy retry = match.route().retry();
+        Attempts attempts = new Attempts(exchange, pool, retry, hashKey(clientRequest, exchange, pool.upstream().pool()),
+            retry.repeatable(clientRequest.getMethod(), clientRequest.getHeader(RetryPolicy.IDEMPOTENCY_KEY)));
         // Kept here too: a client gone mid-answer leaves a recycled request whose attributes are gone.
         attempts.cache = CacheExchange.of(clientRequest);
         if (pool.upstream().sticky() != null)
@@ -590,7 +592,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             mirrors.skipped(attempts.exchange, length < 0 ? "a body of unknown length" : "a body of " + length + " bytes, over mirror.max-body");
         }
         if (length > 0 && (attempts.mirrored || length <= attempts.exchange.settings().proxy().retryMaxBody()
-            && ((attempts.policy.retries() > 0 && attempts.pool.members().size() > 1) || Attempts.mayResendOnStaleConnection(attempts.policy, clientRequest.getMethod()))))
+            && ((attempts.policy.retries() > 0 && attempts.pool.members().size() > 1) || attempts.mayResendOnStaleConnection())))
         {
             AsyncRequestContent content = untypedContent();
             attempts.body = new ReplayableBody(clientRequest.getInputStream(), RequestBody.replaced(clientRequest), (int)length, attempts.exchange, content,
@@ -782,7 +784,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                 return;
             }
             headersNanos = System.nanoTime();
-            if (attempts.policy.retries(clientRequest.getMethod(), response.getStatus()) && (next = attempts.next()) != null)
+            if (attempts.policy.retries(attempts.repeatable, response.getStatus()) && (next = attempts.next()) != null)
             {
                 LOG.debug("{} upstream target {} answered {}; retrying on {}", attempts.exchange.id(), member, response.getStatus(), next);
                 response.abort(new RetriedStatus(response.getStatus()));
@@ -913,7 +915,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             if (next == null && result.isFailed() && !forwarded && !clientGone && !tooLarge && exchange.outcome() != Exchange.Outcome.STOPPING)
             {
                 RetryPolicy.Failure failure = UpstreamFailure.retryKind(result.getFailure(), sent);
-                if (attempts.policy.retries(clientRequest.getMethod(), failure, sent))
+                if (attempts.policy.retries(attempts.repeatable, failure, sent))
                 {
                     next = attempts.next();
                     if (next != null)
@@ -1015,7 +1017,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                 return false;
             }
             // Once written, the same rule that decided to keep the body.
-            return sent ? Attempts.mayResendOnStaleConnection(attempts.policy, clientRequest.getMethod()) : attempts.policy.onConnectFailure();
+            return sent ? attempts.mayResendOnStaleConnection() : attempts.policy.onConnectFailure();
         }
 
         /**

@@ -445,11 +445,12 @@ public final class UpstreamSettingsParser
         int retries = reader.integer(prefix + "retries", RetryPolicy.DEFAULT.retries(), 0, 10);
         if (reader.optional(prefix + "retry-on").isEmpty())
         {
-            return new RetryPolicy(retries, true, true, false, Set.of());
+            return new RetryPolicy(retries, true, true, false, Set.of(), false);
         }
         boolean connect = false;
         boolean reset = false;
         boolean timeout = false;
+        boolean idempotencyKey = false;
         Set<Integer> statuses = new TreeSet<>();
         for (String item : reader.list(prefix + "retry-on"))
         {
@@ -458,6 +459,7 @@ public final class UpstreamSettingsParser
                 case "connect-failure" -> connect = true;
                 case "reset" -> reset = true;
                 case "timeout" -> timeout = true;
+                case "idempotency-key" -> idempotencyKey = true;
                 default ->
                 {
                     int status = statusCode(item);
@@ -472,6 +474,6 @@ public final class UpstreamSettingsParser
                 }
             }
         }
-        return new RetryPolicy(retries, connect, reset, timeout, statuses);
+        return new RetryPolicy(retries, connect, reset, timeout, statuses, idempotencyKey);
     }
 }

@@ -47,6 +47,9 @@ class StaleConnectionTest
             route.strict.path = /strict
             route.strict.upstream = app
             route.strict.retry-on = connect-failure
+            route.keyed.path = /keyed
+            route.keyed.upstream = app
+            route.keyed.retry-on = connect-failure, reset, idempotency-key
             """.formatted(upstream.url()));
         client = new HttpClient();
         client.start();
@@ -62,7 +65,16 @@ class StaleConnectionTest
 
     private static ContentResponse send(String method, String path, String body) throws Exception
     {
+        return send(method, path, body, null);
+    }
+
+    private static ContentResponse send(String method, String path, String body, String idempotencyKey) throws Exception
+    {
         var request = client.newRequest(sluice.uri(path)).method(method).timeout(10, TimeUnit.SECONDS);
+        if (idempotencyKey != null)
+        {
+            request.headers(headers -> headers.put("Idempotency-Key", idempotencyKey));
+        }
         if (body != null)
         {
             request.body(new StringRequestContent(body));
@@ -97,6 +109,25 @@ class StaleConnectionTest
         // The upstream may have acted on it before closing: a 502, as nginx answers.
         ContentResponse post = send("POST", "/app/order", "{\"qty\":1}");
         assertEquals(502, post.getStatus(), post.getContentAsString());
+    }
+
+    /**
+     * A POST with an Idempotency-Key on a route whose retry-on lists idempotency-key: its upstream
+     * applies a key once, so it is sent again on a new connection like a PUT (Go's client does
+     * the same). Without the key, or on a route that does not say so, it is not.
+     */
+    @Test
+    void aPostWithAnIdempotencyKeyIsSentAgainWhereTheRouteSaysSo() throws Exception
+    {
+        assertEquals(200, send("GET", "/keyed/warm", null).getStatus());
+        ContentResponse keyed = send("POST", "/keyed/orders", "{\"qty\":2}", "8e03978e-40d5-43e8-bc93-6894a57f9324");
+        assertEquals(200, keyed.getStatus(), keyed.getContentAsString());
+        assertTrue(upstream.lastBody.contains("{\"qty\":2}"), "the POST's body was not sent again: " + upstream.lastBody);
+        assertEquals(200, send("GET", "/keyed/warm", null).getStatus());
+        assertEquals(502, send("POST", "/keyed/orders", "{\"qty\":3}").getStatus(), "a POST without a key was sent again");
+        assertEquals(200, send("GET", "/app/warm", null).getStatus());
+        assertEquals(502, send("POST", "/app/orders", "{\"qty\":4}", "ae1c1d4b-1f5a-4c37-9a35-0c1b1a6c1e77").getStatus(),
+            "a keyed POST was sent again on a route that does not take keys");
     }
 
     @Test

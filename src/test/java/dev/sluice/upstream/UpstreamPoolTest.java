@@ -341,6 +341,19 @@ class UpstreamPoolTest
         }
         assertEquals(4, b.requests() + c.requests(), "each POST reached the upstream once");
         assertEquals(b.requests(), posts503);
+
+        // Unless it carries an Idempotency-Key and the route takes them: then its 503 is retried too.
+        SluiceUnderTest keyed = sluice("upstream.api.targets = " + b.url() + ", " + c.url(), "route.api.retry-on = connect-failure, 503, idempotency-key");
+        b.reset();
+        c.reset();
+        for (int i = 0; i < 4; i++)
+        {
+            String key = "key-" + i;
+            ContentResponse response = client.POST(keyed.uri("/api/orders")).headers(h -> h.put("Idempotency-Key", key))
+                .body(new StringRequestContent("k" + i)).send();
+            assertEquals(200, response.getStatus(), "a keyed POST answered 503 was not retried");
+        }
+        assertEquals(4, c.requests(), "each keyed POST reached the healthy target");
     }
 
     @Test

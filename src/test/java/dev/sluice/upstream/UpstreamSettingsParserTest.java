@@ -87,7 +87,7 @@ class UpstreamSettingsParserTest
         assertEquals(false, pool.health().statuses().contains(201));
         assertEquals(new PoolSettings.Outliers(3, Set.of(500, 503), Duration.ofSeconds(10), Duration.ofMinutes(2), 34), pool.outliers());
         assertEquals(10, pool.retryBudgetPercent());
-        assertEquals(new RetryPolicy(3, true, false, true, Set.of(502)), settings.routes().routes().get(0).retry());
+        assertEquals(new RetryPolicy(3, true, false, true, Set.of(502), false), settings.routes().routes().get(0).retry());
     }
 
     @Test
@@ -157,7 +157,7 @@ class UpstreamSettingsParserTest
         assertEquals("", parse(grpc).upstream("api").pool().health().grpcService(), "the server as a whole");
         assertEquals(List.of("Key 'upstream.api.outlier.max-ejection-percent' has value '150%'; allowed: a percentage from 0% to 100%."),
             problems("upstream.api.targets = http://a:1\nupstream.api.outlier.max-ejection-percent = 150%\n"));
-        assertEquals(List.of("Key 'route.api.retry-on' has value '404'; allowed: connect-failure, reset, timeout and status codes 500-599."),
+        assertEquals(List.of("Key 'route.api.retry-on' has value '404'; allowed: connect-failure, reset, timeout, idempotency-key and status codes 500-599."),
             problems("upstream.api.targets = http://a:1\nroute.api.retry-on = 404\n"));
         assertEquals(List.of("Key 'route.api.retries' has value '11'; allowed: a whole number from 0 to 10."),
             problems("upstream.api.targets = http://a:1\nroute.api.retries = 11\n"));
