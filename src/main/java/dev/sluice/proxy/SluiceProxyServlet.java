@@ -1127,6 +1127,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     @Override
     protected void onServerResponseHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse)
     {
+        UpstreamClients.keepAlive(serverResponse);
         if (serverResponse.getHeaders().get(HttpHeader.CONTENT_LENGTH) == null)
         {
             // A body of unknown length (an event stream, a chunked download) is flushed piece by

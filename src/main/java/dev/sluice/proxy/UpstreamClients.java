@@ -326,19 +326,92 @@ final class UpstreamClients implements AutoCloseable
         }
     }
 
-    /** Sets {@link #REUSED_CONNECTION} on every request after its first (HTTP/1.1: one at a time). */
+    /**
+     * Notes what an upstream's answer says of how long it keeps an idle connection open
+     * ({@code Keep-Alive: timeout=N}, which Node.js, uvicorn and Apache send), on the connection
+     * the answer came on.
+     */
+    static void keepAlive(org.eclipse.jetty.client.Response response)
+    {
+        String value = response.getHeaders().get(org.eclipse.jetty.http.HttpHeader.KEEP_ALIVE);
+        if (value != null && response.getRequest().getAttributes().get(CONNECTION) instanceof MarkingConnection connection)
+        {
+            connection.keepAliveSeconds(timeoutSeconds(value));
+        }
+    }
+
+    /** The {@code timeout} parameter of a {@code Keep-Alive} field in seconds, or -1 when there is none (or it is not a number). */
+    static long timeoutSeconds(String keepAlive)
+    {
+        for (String parameter : keepAlive.split(","))
+        {
+            int equals = parameter.indexOf('=');
+            if (equals > 0 && parameter.substring(0, equals).strip().equalsIgnoreCase("timeout"))
+            {
+                String digits = parameter.substring(equals + 1).strip();
+                if (!digits.isEmpty() && digits.length() <= 9 && digits.chars().allMatch(c -> c >= '0' && c <= '9'))
+                {
+                    return Long.parseLong(digits);
+                }
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    /** The connection a request went out on, for {@link #keepAlive}. */
+    private static final String CONNECTION = UpstreamClients.class.getName() + ".connection";
+
+    /**
+     * Sets {@link #REUSED_CONNECTION} on every request after its first (HTTP/1.1: one at a time),
+     * and is not reused once idle for longer than the upstream said it keeps connections open.
+     * An upstream that closes an idle connection after its own keep-alive timeout (Node.js: 5 s,
+     * gunicorn: 2 s, both shorter than Sluice's 30 s pool) can do so just as Sluice sends the next
+     * request on it: a request that then may not be sent again (a POST) failed with a 502, the way
+     * load balancers with a longer idle timeout than their back-ends' do. When the upstream says
+     * {@code Keep-Alive: timeout=N}, a connection idle for longer than N less a margin (a second, or
+     * half of N when N is short) is closed instead of reused, and the request takes another.
+     */
     private static final class MarkingConnection extends HttpConnectionOverHTTP
     {
         private volatile boolean used;
+        /** How long this connection may stay idle and still be reused; 0 when the upstream said nothing. */
+        private volatile long idleLimitNanos;
+        private volatile long releasedAt;
 
         MarkingConnection(EndPoint endPoint, Map<String, Object> context)
         {
             super(endPoint, context);
         }
 
+        void keepAliveSeconds(long seconds)
+        {
+            if (seconds >= 0)
+            {
+                long millis = seconds * 1000;
+                idleLimitNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(Math.max(1, Math.max(millis - 1000, millis / 2)));
+            }
+        }
+
+        @Override
+        public void release()
+        {
+            releasedAt = System.nanoTime();
+            super.release();
+        }
+
         @Override
         public SendFailure send(HttpExchange exchange)
         {
+            long limit = idleLimitNanos;
+            if (used && limit > 0 && System.nanoTime() - releasedAt > limit)
+            {
+                // Past what the upstream keeps: closed (and so out of the pool), and the request
+                // goes on another connection, as Jetty does with one found closed at this point.
+                close();
+                return new SendFailure(new java.nio.channels.ClosedChannelException(), true);
+            }
+            exchange.getRequest().attribute(CONNECTION, this);
             if (used)
             {
                 exchange.getRequest().attribute(REUSED_CONNECTION, Boolean.TRUE);
