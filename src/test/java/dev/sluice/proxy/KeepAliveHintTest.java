@@ -1,18 +1,14 @@
 // An upstream's Keep-Alive timeout: Sluice does not reuse a connection the upstream has said it closes by then.
 package dev.sluice.proxy;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.sluice.testing.SluiceUnderTest;
+import dev.sluice.testing.SocketUpstream;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.StringRequestContent;
@@ -31,14 +27,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class KeepAliveHintTest
 {
-    private static HintingUpstream upstream;
+    private static SocketUpstream upstream;
+    private static volatile String lastBody = "";
     private static SluiceUnderTest sluice;
     private static HttpClient client;
 
     @BeforeAll
     static void start() throws Exception
     {
-        upstream = new HintingUpstream();
+        upstream = new SocketUpstream("hinting-upstream", KeepAliveHintTest::serve);
         sluice = SluiceUnderTest.start("upstream.app.url = " + upstream.url() + "\nroute.app.path = /app\nroute.app.upstream = app\n");
         client = new HttpClient();
         client.start();
@@ -65,15 +62,15 @@ class KeepAliveHintTest
     void aConnectionIdlePastTheUpstreamsKeepAliveTimeoutIsNotReused() throws Exception
     {
         assertEquals(200, post("first").getStatus());
-        int connections = upstream.connections.get();
+        int connections = upstream.connections();
         // Within the upstream's second: the same connection, reused.
         assertEquals(200, post("soon").getStatus());
-        assertEquals(connections, upstream.connections.get(), "a connection inside the upstream's keep-alive was not reused");
+        assertEquals(connections, upstream.connections(), "a connection inside the upstream's keep-alive was not reused");
         Thread.sleep(1_300);
         ContentResponse late = post("late");
         assertEquals(200, late.getStatus(), late.getContentAsString());
-        assertEquals("late", upstream.lastBody);
-        assertEquals(connections + 1, upstream.connections.get());
+        assertEquals("late", lastBody);
+        assertEquals(connections + 1, upstream.connections());
     }
 
     @Test
@@ -89,107 +86,23 @@ class KeepAliveHintTest
     }
 
     /** Answers with Keep-Alive: timeout=1; a connection idle for longer is closed when its next request arrives. */
-    private static final class HintingUpstream implements AutoCloseable
+    private static void serve(Socket socket) throws IOException
     {
-        private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        final AtomicInteger connections = new AtomicInteger();
-        volatile String lastBody = "";
-
-        HintingUpstream() throws IOException
+        InputStream in = socket.getInputStream();
+        long answeredAt = 0;
+        while (true)
         {
-            Thread acceptor = new Thread(() ->
+            String head = SocketUpstream.readHead(in);
+            if (head.isEmpty() || answeredAt != 0 && System.nanoTime() - answeredAt > TimeUnit.SECONDS.toNanos(1))
             {
-                while (!server.isClosed())
-                {
-                    try
-                    {
-                        Socket socket = server.accept();
-                        connections.incrementAndGet();
-                        Thread handler = new Thread(() -> serve(socket), "hinting-upstream-connection");
-                        handler.setDaemon(true);
-                        handler.start();
-                    }
-                    catch (IOException x)
-                    {
-                        return;
-                    }
-                }
-            }, "hinting-upstream");
-            acceptor.setDaemon(true);
-            acceptor.start();
-        }
-
-        String url()
-        {
-            return "http://127.0.0.1:" + server.getLocalPort();
-        }
-
-        private void serve(Socket socket)
-        {
-            try (socket)
-            {
-                InputStream in = socket.getInputStream();
-                long answeredAt = 0;
-                while (true)
-                {
-                    String head = readHead(in);
-                    if (head.isEmpty())
-                    {
-                        return;
-                    }
-                    if (answeredAt != 0 && System.nanoTime() - answeredAt > TimeUnit.SECONDS.toNanos(1))
-                    {
-                        // Past its keep-alive: this server has done with the connection.
-                        return;
-                    }
-                    lastBody = new String(in.readNBytes(contentLength(head)), StandardCharsets.ISO_8859_1);
-                    socket.getOutputStream().write("HTTP/1.1 200 OK\r\nKeep-Alive: timeout=1\r\nContent-Length: 2\r\n\r\nok"
-                        .getBytes(StandardCharsets.ISO_8859_1));
-                    socket.getOutputStream().flush();
-                    answeredAt = System.nanoTime();
-                }
+                // Gone, or past its keep-alive: this server has done with the connection.
+                return;
             }
-            catch (SocketTimeoutException x)
-            {
-                // Not used: reads block.
-            }
-            catch (IOException x)
-            {
-                // The client went away first.
-            }
-        }
-
-        private static String readHead(InputStream in) throws IOException
-        {
-            ByteArrayOutputStream head = new ByteArrayOutputStream();
-            int b;
-            while ((b = in.read()) >= 0)
-            {
-                head.write(b);
-                if (head.size() >= 4 && head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n"))
-                {
-                    break;
-                }
-            }
-            return head.toString(StandardCharsets.ISO_8859_1);
-        }
-
-        private static int contentLength(String head)
-        {
-            for (String line : head.split("\r\n"))
-            {
-                if (line.regionMatches(true, 0, "Content-Length:", 0, 15))
-                {
-                    return Integer.parseInt(line.substring(15).trim());
-                }
-            }
-            return 0;
-        }
-
-        @Override
-        public void close() throws IOException
-        {
-            server.close();
+            lastBody = new String(in.readNBytes(SocketUpstream.contentLength(head)), StandardCharsets.ISO_8859_1);
+            socket.getOutputStream().write("HTTP/1.1 200 OK\r\nKeep-Alive: timeout=1\r\nContent-Length: 2\r\n\r\nok"
+                .getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            answeredAt = System.nanoTime();
         }
     }
 }

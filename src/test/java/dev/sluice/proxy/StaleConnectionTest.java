@@ -1,17 +1,14 @@
 // A pooled upstream connection the upstream closes as Sluice reuses it: the request is sent again on a new one, when that is safe.
 package dev.sluice.proxy;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.sluice.testing.SluiceUnderTest;
+import dev.sluice.testing.SocketUpstream;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.StringRequestContent;
@@ -32,14 +29,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class StaleConnectionTest
 {
-    private static ClosingUpstream upstream;
+    private static SocketUpstream upstream;
+    private static volatile String lastBody = "";
     private static SluiceUnderTest sluice;
     private static HttpClient client;
 
     @BeforeAll
     static void start() throws Exception
     {
-        upstream = new ClosingUpstream();
+        upstream = new SocketUpstream("closing-upstream", StaleConnectionTest::serve);
         sluice = SluiceUnderTest.start("""
             upstream.app.url = %s
             route.app.path = /app
@@ -90,7 +88,7 @@ class StaleConnectionTest
     @Test
     void aRequestOnAConnectionTheUpstreamClosedIsSentAgainOnANewOne() throws Exception
     {
-        int connections = upstream.connections.get();
+        int connections = upstream.connections();
         for (int i = 0; i < 4; i++)
         {
             ContentResponse response = send(i % 2 == 0 ? "GET" : "PUT", "/app/r" + i, i % 2 == 0 ? null : "replayed");
@@ -98,8 +96,8 @@ class StaleConnectionTest
             assertEquals("ok", response.getContentAsString());
         }
         // Every request after the first met a closed pooled connection and needed a new one.
-        assertEquals(connections + 4, upstream.connections.get());
-        assertTrue(upstream.lastBody.contains("replayed"), "the PUT's body was not sent again: " + upstream.lastBody);
+        assertEquals(connections + 4, upstream.connections());
+        assertTrue(lastBody.contains("replayed"), "the PUT's body was not sent again: " + lastBody);
     }
 
     @Test
@@ -122,7 +120,7 @@ class StaleConnectionTest
         assertEquals(200, send("GET", "/keyed/warm", null).getStatus());
         ContentResponse keyed = send("POST", "/keyed/orders", "{\"qty\":2}", "8e03978e-40d5-43e8-bc93-6894a57f9324");
         assertEquals(200, keyed.getStatus(), keyed.getContentAsString());
-        assertTrue(upstream.lastBody.contains("{\"qty\":2}"), "the POST's body was not sent again: " + upstream.lastBody);
+        assertTrue(lastBody.contains("{\"qty\":2}"), "the POST's body was not sent again: " + lastBody);
         assertEquals(200, send("GET", "/keyed/warm", null).getStatus());
         assertEquals(502, send("POST", "/keyed/orders", "{\"qty\":3}").getStatus(), "a POST without a key was sent again");
         assertEquals(200, send("GET", "/app/warm", null).getStatus());
@@ -139,91 +137,14 @@ class StaleConnectionTest
     }
 
     /** Answers the first request on a connection (keeping it open) and closes it when the next one arrives. */
-    private static final class ClosingUpstream implements AutoCloseable
+    private static void serve(Socket socket) throws IOException
     {
-        private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        final AtomicInteger connections = new AtomicInteger();
-        volatile String lastBody = "";
-
-        ClosingUpstream() throws IOException
-        {
-            Thread acceptor = new Thread(() ->
-            {
-                while (!server.isClosed())
-                {
-                    try
-                    {
-                        Socket socket = server.accept();
-                        connections.incrementAndGet();
-                        Thread handler = new Thread(() -> serve(socket), "closing-upstream-connection");
-                        handler.setDaemon(true);
-                        handler.start();
-                    }
-                    catch (IOException x)
-                    {
-                        return;
-                    }
-                }
-            }, "closing-upstream");
-            acceptor.setDaemon(true);
-            acceptor.start();
-        }
-
-        String url()
-        {
-            return "http://127.0.0.1:" + server.getLocalPort();
-        }
-
-        private void serve(Socket socket)
-        {
-            try (socket)
-            {
-                InputStream in = socket.getInputStream();
-                String head = readHead(in);
-                int length = contentLength(head);
-                lastBody = new String(in.readNBytes(length), StandardCharsets.ISO_8859_1);
-                socket.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.ISO_8859_1));
-                socket.getOutputStream().flush();
-                // The next request arrives on a connection this server has done with.
-                readHead(in);
-            }
-            catch (IOException x)
-            {
-                // The client went away first.
-            }
-        }
-
-        private static String readHead(InputStream in) throws IOException
-        {
-            ByteArrayOutputStream head = new ByteArrayOutputStream();
-            int b;
-            while ((b = in.read()) >= 0)
-            {
-                head.write(b);
-                if (head.size() >= 4 && head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n"))
-                {
-                    break;
-                }
-            }
-            return head.toString(StandardCharsets.ISO_8859_1);
-        }
-
-        private static int contentLength(String head)
-        {
-            for (String line : head.split("\r\n"))
-            {
-                if (line.regionMatches(true, 0, "Content-Length:", 0, 15))
-                {
-                    return Integer.parseInt(line.substring(15).trim());
-                }
-            }
-            return 0;
-        }
-
-        @Override
-        public void close() throws IOException
-        {
-            server.close();
-        }
+        InputStream in = socket.getInputStream();
+        String head = SocketUpstream.readHead(in);
+        lastBody = new String(in.readNBytes(SocketUpstream.contentLength(head)), StandardCharsets.ISO_8859_1);
+        socket.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.ISO_8859_1));
+        socket.getOutputStream().flush();
+        // The next request arrives on a connection this server has done with.
+        SocketUpstream.readHead(in);
     }
 }
