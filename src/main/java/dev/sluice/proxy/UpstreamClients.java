@@ -44,6 +44,8 @@ final class UpstreamClients implements AutoCloseable
      * before, which the upstream may have closed as the request went out.
      */
     static final String REUSED_CONNECTION = UpstreamClients.class.getName() + ".reusedConnection";
+    /** The connection a request went out on, for {@link #keepAlive}. */
+    private static final String CONNECTION = UpstreamClients.class.getName() + ".connection";
 
     /** Bytes read from an upstream at a time: the largest size {@link ArrayByteBufferPool} keeps by default. */
     static final int RESPONSE_BUFFER_BYTES = 64 * 1024;
@@ -340,27 +342,51 @@ final class UpstreamClients implements AutoCloseable
         }
     }
 
-    /** The {@code timeout} parameter of a {@code Keep-Alive} field in seconds, or -1 when there is none (or it is not a number). */
+    /**
+     * The {@code timeout} parameter of a {@code Keep-Alive} field in seconds, or -1 when there is
+     * none (or it is not a number of at most 9 digits). A loop over the characters: Node.js
+     * upstreams send the field on every answer.
+     */
     static long timeoutSeconds(String keepAlive)
     {
-        for (String parameter : keepAlive.split(","))
+        int start = 0;
+        while (start < keepAlive.length())
         {
-            int equals = parameter.indexOf('=');
-            if (equals > 0 && parameter.substring(0, equals).strip().equalsIgnoreCase("timeout"))
+            int comma = keepAlive.indexOf(',', start);
+            int end = comma < 0 ? keepAlive.length() : comma;
+            int equals = keepAlive.indexOf('=', start);
+            if (equals > start && equals < end && keepAlive.substring(start, equals).strip().equalsIgnoreCase("timeout"))
             {
-                String digits = parameter.substring(equals + 1).strip();
-                if (!digits.isEmpty() && digits.length() <= 9 && digits.chars().allMatch(c -> c >= '0' && c <= '9'))
+                int from = equals + 1;
+                int to = end;
+                while (from < to && keepAlive.charAt(from) == ' ')
                 {
-                    return Long.parseLong(digits);
+                    from++;
                 }
-                return -1;
+                while (to > from && keepAlive.charAt(to - 1) == ' ')
+                {
+                    to--;
+                }
+                if (to == from || to - from > 9)
+                {
+                    return -1;
+                }
+                long seconds = 0;
+                for (int i = from; i < to; i++)
+                {
+                    char c = keepAlive.charAt(i);
+                    if (c < '0' || c > '9')
+                    {
+                        return -1;
+                    }
+                    seconds = seconds * 10 + (c - '0');
+                }
+                return seconds;
             }
+            start = end + 1;
         }
         return -1;
     }
-
-    /** The connection a request went out on, for {@link #keepAlive}. */
-    private static final String CONNECTION = UpstreamClients.class.getName() + ".connection";
 
     /**
      * Sets {@link #REUSED_CONNECTION} on every request after its first (HTTP/1.1: one at a time),
