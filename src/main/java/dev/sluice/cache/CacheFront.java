@@ -233,7 +233,8 @@ public final class CacheFront
         }
         String host = request.serverName() == null ? null : request.serverName().toLowerCase(Locale.ROOT);
         RouteMatch match = settings.routes().match(new RouteRequest(host, method, path, request::header));
-        if (match == null || path.hasEncodedSlash() && !match.route().allowEncodedSlashes() || match.route().ai() || !routes.contains(match.route().name()) || !plain(request, settings))
+        if (match == null || path.hasEncodedSlash() && !match.route().allowEncodedSlashes() || match.route().ai()
+            || !routes.contains(match.route().name()) || !plain(request, settings))
         {
             return null;
         }

@@ -572,9 +572,9 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     }
 
     /**
-     * A body small enough to keep ({@code proxy.retry.max-body}, known length) is read whole and kept for retries, on routes that retry, and
-     * for the mirror's copy ({@code mirror.max-body}) when this request is copied; any other
-     * streams through as in Jetty's servlet.
+     * A body small enough to keep ({@code proxy.retry.max-body}, known length) is read whole and
+     * kept for retries, on routes that retry, and for the mirror's copy ({@code mirror.max-body})
+     * when this request is copied; any other streams through as in Jetty's servlet.
      */
     @Override
     protected Request.Content proxyRequestContent(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest) throws IOException
