@@ -396,7 +396,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         Pool pool = pools.pool(exchange.settings().upstreams(), upstream);
         RetryPolicy retry = match.route().retry();
         Attempts attempts = new Attempts(exchange, pool, retry, hashKey(clientRequest, exchange, pool.upstream().pool()),
-            retry.repeatable(clientRequest.getMethod(), clientRequest.getHeader(RetryPolicy.IDEMPOTENCY_KEY)));
+            retry.repeatable(clientRequest.getMethod(), clientRequest::getHeader));
         // Kept here too: a client gone mid-answer leaves a recycled request whose attributes are gone.
         attempts.cache = CacheExchange.of(clientRequest);
         if (pool.upstream().sticky() != null)

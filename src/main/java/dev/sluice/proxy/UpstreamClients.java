@@ -331,14 +331,18 @@ final class UpstreamClients implements AutoCloseable
     /**
      * Notes what an upstream's answer says of how long it keeps an idle connection open
      * ({@code Keep-Alive: timeout=N}, which Node.js, uvicorn and Apache send), on the connection
-     * the answer came on.
+     * the answer came on: read from each connection's first answer only, as servers say the same
+     * every time.
      */
     static void keepAlive(org.eclipse.jetty.client.Response response)
     {
-        String value = response.getHeaders().get(org.eclipse.jetty.http.HttpHeader.KEEP_ALIVE);
-        if (value != null && response.getRequest().getAttributes().get(CONNECTION) instanceof MarkingConnection connection)
+        if (response.getRequest().getAttributes().get(CONNECTION) instanceof MarkingConnection connection)
         {
-            connection.keepAliveSeconds(timeoutSeconds(value));
+            String value = response.getHeaders().get(org.eclipse.jetty.http.HttpHeader.KEEP_ALIVE);
+            if (value != null)
+            {
+                connection.keepAliveSeconds(timeoutSeconds(value));
+            }
         }
     }
 
@@ -437,10 +441,13 @@ final class UpstreamClients implements AutoCloseable
                 close();
                 return new SendFailure(new java.nio.channels.ClosedChannelException(), true);
             }
-            exchange.getRequest().attribute(CONNECTION, this);
             if (used)
             {
                 exchange.getRequest().attribute(REUSED_CONNECTION, Boolean.TRUE);
+            }
+            else
+            {
+                exchange.getRequest().attribute(CONNECTION, this);
             }
             used = true;
             return super.send(exchange);

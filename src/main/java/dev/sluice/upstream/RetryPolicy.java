@@ -55,10 +55,18 @@ public record RetryPolicy(int retries, boolean onConnectFailure, boolean onReset
     /**
      * Whether a request may be sent again once it has reached the upstream: an idempotent
      * method, or, when this policy takes them, a non-blank {@code Idempotency-Key}.
+     *
+     * @param headers the request's header values by name
      */
-    public boolean repeatable(String method, String idempotencyKeyValue)
+    public boolean repeatable(String method, java.util.function.UnaryOperator<String> headers)
     {
-        return idempotent(method) || idempotencyKey && idempotencyKeyValue != null && !idempotencyKeyValue.isBlank();
+        if (idempotent(method))
+        {
+            return true;
+        }
+        // Looked up only on routes that take keys: most requests never pay for it.
+        String key = idempotencyKey ? headers.apply(IDEMPOTENCY_KEY) : null;
+        return key != null && !key.isBlank();
     }
 
     /**
