@@ -33,27 +33,6 @@ public final class CdnLoop
      */
     public static boolean passedHere(Enumeration<String> fields)
     {
-        if (fields == null)
-        {
-            return false;
-        }
-        while (fields.hasMoreElements())
-        {
-            String field = fields.nextElement();
-            int start = 0;
-            while (start <= field.length())
-            {
-                int comma = field.indexOf(',', start);
-                int end = comma < 0 ? field.length() : comma;
-                int semicolon = field.indexOf(';', start);
-                int idEnd = semicolon >= 0 && semicolon < end ? semicolon : end;
-                if (field.substring(start, idEnd).strip().equalsIgnoreCase(ID))
-                {
-                    return true;
-                }
-                start = end + 1;
-            }
-        }
-        return false;
+        return HeaderLists.lists(fields, ID);
     }
 }

@@ -1,7 +1,6 @@
 // Trailer fields through the proxy: asked for upstream when the client takes them, passed on when the upstream sends them.
 package dev.sluice.proxy;
 
-import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -39,25 +38,7 @@ final class Trailers
     /** Whether the client's {@code TE} lists {@code trailers} (RFC 9110 §10.1.4), parameters and case aside. */
     static boolean acceptedBy(HttpServletRequest clientRequest)
     {
-        Enumeration<String> values = clientRequest.getHeaders("TE");
-        while (values != null && values.hasMoreElements())
-        {
-            String value = values.nextElement();
-            int start = 0;
-            while (start <= value.length())
-            {
-                int comma = value.indexOf(',', start);
-                int end = comma < 0 ? value.length() : comma;
-                int semicolon = value.indexOf(';', start);
-                String token = value.substring(start, semicolon >= 0 && semicolon < end ? semicolon : end).trim();
-                if (token.equalsIgnoreCase("trailers"))
-                {
-                    return true;
-                }
-                start = end + 1;
-            }
-        }
-        return false;
+        return dev.sluice.http.HeaderLists.lists(clientRequest.getHeaders("TE"), "trailers");
     }
 
     /**
