@@ -67,8 +67,12 @@ final class UpstreamClients implements AutoCloseable
     /** The clients of upstreams without TLS settings of their own, by connect timeout: the same objects as in {@code clients}. */
     private final Map<Duration, HttpClient> plainClients = new ConcurrentHashMap<>();
 
-    /** What tells clients apart: Jetty sets all three per client, not per request. */
-    private record Key(Duration connectTimeout, UpstreamTls tls, boolean http2)
+    /**
+     * What tells clients apart: Jetty sets these per client, not per request. The keep-alive
+     * timeout is the client's idle timeout, and the idle time past which its HTTP/1.1 connections
+     * are not reused.
+     */
+    private record Key(Duration connectTimeout, UpstreamTls tls, boolean http2, Duration keepalive)
     {
     }
 
@@ -128,29 +132,31 @@ final class UpstreamClients implements AutoCloseable
 
     HttpClient forConnectTimeout(Duration connectTimeout)
     {
-        return forUpstream(connectTimeout, UpstreamTls.DEFAULT, false);
+        return forUpstream(connectTimeout, UpstreamTls.DEFAULT, false, null);
     }
 
     HttpClient forUpstream(Duration connectTimeout, Upstream upstream)
     {
-        return forUpstream(connectTimeout, upstream.tls(), upstream.http2());
+        return forUpstream(connectTimeout, upstream.tls(), upstream.http2(), upstream.keepaliveTimeout());
     }
 
-    private HttpClient forUpstream(Duration connectTimeout, UpstreamTls tls, boolean http2)
+    /** @param keepalive the upstream's keep-alive timeout, or null for the default */
+    private HttpClient forUpstream(Duration connectTimeout, UpstreamTls tls, boolean http2, Duration keepalive)
     {
-        if (tls == UpstreamTls.DEFAULT && !http2)
+        if (tls == UpstreamTls.DEFAULT && !http2 && keepalive == null)
         {
             // Nearly every request: looked up by its timeout alone, without building a Key and
             // hashing the TLS record (2-3% of the plain route's samples; UpstreamClientsBenchmark).
             HttpClient client = plainClients.get(connectTimeout);
             if (client == null)
             {
-                client = clients.computeIfAbsent(new Key(connectTimeout, tls, false), this::newClient);
+                client = clients.computeIfAbsent(new Key(connectTimeout, tls, false, Upstream.DEFAULT_KEEPALIVE_TIMEOUT), this::newClient);
                 plainClients.putIfAbsent(connectTimeout, client);
             }
             return client;
         }
-        return clients.computeIfAbsent(new Key(connectTimeout, tls, http2), this::newClient);
+        return clients.computeIfAbsent(new Key(connectTimeout, tls, http2, keepalive == null ? Upstream.DEFAULT_KEEPALIVE_TIMEOUT : keepalive),
+            this::newClient);
     }
 
     private HttpClient newClient(Key key)
@@ -158,7 +164,7 @@ final class UpstreamClients implements AutoCloseable
         Duration connectTimeout = key.connectTimeout();
         ClientConnector connector = new ClientConnector();
         connector.setSslContextFactory(sslContextFactory(key.tls()));
-        HttpClient client = new HttpClient(key.http2() ? http2Transport(connector) : http11Transport(connector));
+        HttpClient client = new HttpClient(key.http2() ? http2Transport(connector) : http11Transport(connector, key.keepalive()));
         client.setExecutor(executor);
         client.setScheduler(scheduler);
         client.setByteBufferPool(bufferPool);
@@ -190,8 +196,9 @@ final class UpstreamClients implements AutoCloseable
         // A request head the container took must reach the upstream with Sluice's fields added:
         // at Jetty's 8 KiB a 7.8 KiB head failed as a 502 and counted against the target.
         client.setMaxRequestHeadersSize(maxRequestHeadBytes);
-        // Pooled connections unused this long are closed; per-request idle timeouts are set per route.
-        client.setIdleTimeout(Duration.ofSeconds(30).toMillis());
+        // Pooled connections unused this long are closed (and not reused past it: MarkingConnection);
+        // per-request idle timeouts are set per route.
+        client.setIdleTimeout(key.keepalive().toMillis());
         // Redirects are the client's business; cookies must never be shared between clients.
         client.setFollowRedirects(false);
         client.setHttpCookieStore(new HttpCookieStore.Empty());
@@ -219,9 +226,9 @@ final class UpstreamClients implements AutoCloseable
         return client;
     }
 
-    private static HttpClientTransport http11Transport(ClientConnector connector)
+    private static HttpClientTransport http11Transport(ClientConnector connector, Duration keepalive)
     {
-        HttpClientTransportOverHTTP transport = new MarkingTransport(connector);
+        HttpClientTransportOverHTTP transport = new MarkingTransport(connector, keepalive.toNanos());
         // Jetty's parser reuses header fields it has seen, matched without regard to case by
         // default: a proxy must pass "MaX-aGe=1" on as the upstream wrote it, not as an earlier
         // response did.
@@ -313,16 +320,18 @@ final class UpstreamClients implements AutoCloseable
     {
         /** Only for {@link ClientConnectionFactory#customize}, as Jetty's own factory applies it. */
         private final ClientConnectionFactory customizer = new HttpClientConnectionFactory();
+        private final long keepaliveNanos;
 
-        MarkingTransport(ClientConnector connector)
+        MarkingTransport(ClientConnector connector, long keepaliveNanos)
         {
             super(connector);
+            this.keepaliveNanos = keepaliveNanos;
         }
 
         @Override
         public org.eclipse.jetty.io.Connection newConnection(EndPoint endPoint, Map<String, Object> context)
         {
-            HttpConnectionOverHTTP connection = new MarkingConnection(endPoint, context);
+            HttpConnectionOverHTTP connection = new MarkingConnection(endPoint, context, keepaliveNanos);
             connection.setInitialize(isInitializeConnections());
             return customizer.customize(connection, context);
         }
@@ -400,18 +409,21 @@ final class UpstreamClients implements AutoCloseable
      * request on it: a request that then may not be sent again (a POST) failed with a 502, the way
      * load balancers with a longer idle timeout than their back-ends' do. When the upstream says
      * {@code Keep-Alive: timeout=N}, a connection idle for longer than N less a margin (a second, or
-     * half of N when N is short) is closed instead of reused, and the request takes another.
+     * half of N when N is short) is closed instead of reused, and the request takes another; so is
+     * one idle for longer than the upstream's {@code keepalive-timeout}, for upstreams that close
+     * early without saying so (uvicorn, gunicorn).
      */
     private static final class MarkingConnection extends HttpConnectionOverHTTP
     {
         private volatile boolean used;
-        /** How long this connection may stay idle and still be reused; 0 when the upstream said nothing. */
+        /** How long this connection may stay idle and still be reused. */
         private volatile long idleLimitNanos;
         private volatile long releasedAt;
 
-        MarkingConnection(EndPoint endPoint, Map<String, Object> context)
+        MarkingConnection(EndPoint endPoint, Map<String, Object> context, long keepaliveNanos)
         {
             super(endPoint, context);
+            this.idleLimitNanos = keepaliveNanos;
         }
 
         void keepAliveSeconds(long seconds)
@@ -419,7 +431,8 @@ final class UpstreamClients implements AutoCloseable
             if (seconds >= 0)
             {
                 long millis = seconds * 1000;
-                idleLimitNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(Math.max(1, Math.max(millis - 1000, millis / 2)));
+                long said = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(Math.max(1, Math.max(millis - 1000, millis / 2)));
+                idleLimitNanos = Math.min(idleLimitNanos, said);
             }
         }
 
@@ -433,10 +446,9 @@ final class UpstreamClients implements AutoCloseable
         @Override
         public SendFailure send(HttpExchange exchange)
         {
-            long limit = idleLimitNanos;
-            if (used && limit > 0 && System.nanoTime() - releasedAt > limit)
+            if (used && System.nanoTime() - releasedAt > idleLimitNanos)
             {
-                // Past what the upstream keeps: closed (and so out of the pool), and the request
+                // Past what the upstream keeps, or what its configuration lets Sluice keep: closed (and so out of the pool), and the request
                 // goes on another connection, as Jetty does with one found closed at this point.
                 close();
                 return new SendFailure(new java.nio.channels.ClosedChannelException(), true);

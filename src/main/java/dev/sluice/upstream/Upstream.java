@@ -2,6 +2,7 @@
 package dev.sluice.upstream;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 
@@ -18,10 +19,16 @@ import java.util.Locale;
  *        cleartext with prior knowledge for http:// (h2c) and by ALPN for https://; what gRPC
  *        services need, whose answers end in trailers
  * @param sticky {@code upstream.<name>.sticky.*}: the cookie that keeps a client on one target, or null
+ * @param keepaliveTimeout {@code upstream.<name>.keepalive-timeout}: how long a connection to a
+ *        target may stay idle and still be reused, or null for the pool's default
+ *        ({@link #DEFAULT_KEEPALIVE_TIMEOUT})
  */
 public record Upstream(String name, String scheme, String basePath, List<Target> targets, UpstreamTls tls, PoolSettings pool, String hostHeader,
-                       boolean http2, Sticky sticky)
+                       boolean http2, Sticky sticky, Duration keepaliveTimeout)
 {
+    /** How long an idle upstream connection is kept when the upstream's configuration does not say. */
+    public static final Duration DEFAULT_KEEPALIVE_TIMEOUT = Duration.ofSeconds(30);
+
     public Upstream
     {
         targets = List.copyOf(targets);
@@ -29,32 +36,37 @@ public record Upstream(String name, String scheme, String basePath, List<Target>
 
     public Upstream(String name, String scheme, String basePath, List<Target> targets, UpstreamTls tls, PoolSettings pool)
     {
-        this(name, scheme, basePath, targets, tls, pool, null, false, null);
+        this(name, scheme, basePath, targets, tls, pool, null, false, null, null);
     }
 
     public Upstream withTls(UpstreamTls tls)
     {
-        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2, sticky);
+        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2, sticky, keepaliveTimeout);
     }
 
     public Upstream withPool(PoolSettings pool)
     {
-        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2, sticky);
+        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2, sticky, keepaliveTimeout);
     }
 
     public Upstream withHostHeader(String hostHeader)
     {
-        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2, sticky);
+        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2, sticky, keepaliveTimeout);
     }
 
     public Upstream withHttp2(boolean http2)
     {
-        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2, sticky);
+        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2, sticky, keepaliveTimeout);
     }
 
     public Upstream withSticky(Sticky sticky)
     {
-        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2, sticky);
+        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2, sticky, keepaliveTimeout);
+    }
+
+    public Upstream withKeepaliveTimeout(Duration keepaliveTimeout)
+    {
+        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2, sticky, keepaliveTimeout);
     }
 
     /** The parts of one target URL. */

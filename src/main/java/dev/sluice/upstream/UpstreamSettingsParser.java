@@ -22,6 +22,7 @@ public final class UpstreamSettingsParser
 {
     public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
     private static final Pattern ZONE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    private static final Duration MAX_KEEPALIVE_TIMEOUT = Duration.ofHours(1);
     private static final String TARGETS_ALLOWED = "comma-separated target URLs, each optionally followed by weight=<0-1000> and zone=<label>, "
         + "such as http://10.0.0.1:8080 weight=2 zone=eu-1";
     private static final int MAX_TARGETS = 256;
@@ -52,6 +53,7 @@ public final class UpstreamSettingsParser
             String hostHeader = hostHeader(reader, "upstream." + name + ".host-header");
             boolean http2 = http2(reader, "upstream." + name + ".http-version");
             Sticky sticky = Sticky.parse(reader, "upstream." + name + ".");
+            Duration keepaliveTimeout = keepaliveTimeout(reader, "upstream." + name + ".keepalive-timeout");
             if (upstream != null && !http2 && upstream.pool().health() != null && upstream.pool().health().grpcService() != null)
             {
                 reader.problem("Key 'upstream." + name + ".health.type' is grpc but 'upstream." + name + ".http-version' is not 2; allowed: gRPC "
@@ -59,10 +61,31 @@ public final class UpstreamSettingsParser
             }
             else if (upstream != null)
             {
-                upstreams.put(name, upstream.withHostHeader(hostHeader).withHttp2(http2).withSticky(sticky));
+                upstreams.put(name, upstream.withHostHeader(hostHeader).withHttp2(http2).withSticky(sticky).withKeepaliveTimeout(keepaliveTimeout));
             }
         }
         return upstreams;
+    }
+
+    /**
+     * How long an idle connection to the upstream may be reused, or null for the default: set
+     * below an upstream's own keep-alive timeout when it closes idle connections sooner than
+     * Sluice's pool and does not say so in a {@code Keep-Alive} field (uvicorn, gunicorn).
+     */
+    private static Duration keepaliveTimeout(ConfigReader reader, String key)
+    {
+        if (!reader.isSet(key))
+        {
+            return null;
+        }
+        Duration value = reader.duration(key, Upstream.DEFAULT_KEEPALIVE_TIMEOUT);
+        if (value.isZero() || value.compareTo(MAX_KEEPALIVE_TIMEOUT) > 0)
+        {
+            reader.invalid(key, reader.optional(key).orElse(""), "a duration from 1ms to 1h, such as 4s (a second or more below the upstream's own "
+                + "keep-alive timeout)");
+            return null;
+        }
+        return value;
     }
 
     private static Upstream upstream(ConfigReader reader, String name, String localZone)

@@ -1,4 +1,4 @@
-// An upstream's Keep-Alive timeout: Sluice does not reuse a connection the upstream has said it closes by then.
+// An upstream's keep-alive timeout: Sluice does not reuse a connection the upstream has said (or its configuration says) it closes by then.
 package dev.sluice.proxy;
 
 import java.io.IOException;
@@ -23,11 +23,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * ({@code Keep-Alive: timeout=5}) and then close it; one closed just as Sluice sends the next
  * request on it fails that request, and a POST cannot be sent again: a 502. Here the upstream
  * says {@code timeout=1} and closes any connection that comes back after more than a second
- * idle when the next request arrives, which is that race made certain.
+ * idle when the next request arrives, which is that race made certain. A second upstream does the
+ * same without saying so (uvicorn and gunicorn send no {@code Keep-Alive} field): its
+ * {@code upstream.<name>.keepalive-timeout} says it instead.
  */
 class KeepAliveHintTest
 {
     private static SocketUpstream upstream;
+    private static SocketUpstream quiet;
     private static volatile String lastBody = "";
     private static SluiceUnderTest sluice;
     private static HttpClient client;
@@ -35,8 +38,11 @@ class KeepAliveHintTest
     @BeforeAll
     static void start() throws Exception
     {
-        upstream = new SocketUpstream("hinting-upstream", KeepAliveHintTest::serve);
-        sluice = SluiceUnderTest.start("upstream.app.url = " + upstream.url() + "\nroute.app.path = /app\nroute.app.upstream = app\n");
+        upstream = new SocketUpstream("hinting-upstream", socket -> serve(socket, "Keep-Alive: timeout=1\r\n"));
+        quiet = new SocketUpstream("quiet-upstream", socket -> serve(socket, ""));
+        sluice = SluiceUnderTest.start("upstream.app.url = " + upstream.url() + "\nroute.app.path = /app\nroute.app.upstream = app\n"
+            + "upstream.quiet.url = " + quiet.url() + "\nupstream.quiet.keepalive-timeout = 800ms\n"
+            + "route.quiet.path = /quiet\nroute.quiet.upstream = quiet\n");
         client = new HttpClient();
         client.start();
     }
@@ -47,11 +53,17 @@ class KeepAliveHintTest
         client.stop();
         sluice.close();
         upstream.close();
+        quiet.close();
     }
 
     private static ContentResponse post(String body) throws Exception
     {
-        ContentResponse response = client.newRequest(sluice.uri("/app/orders")).method("POST").body(new StringRequestContent(body))
+        return post("/app/orders", body);
+    }
+
+    private static ContentResponse post(String path, String body) throws Exception
+    {
+        ContentResponse response = client.newRequest(sluice.uri(path)).method("POST").body(new StringRequestContent(body))
             .timeout(10, TimeUnit.SECONDS).send();
         // The answer can reach the client just before Sluice's connection goes back to the pool.
         Thread.sleep(100);
@@ -74,6 +86,19 @@ class KeepAliveHintTest
     }
 
     @Test
+    void aConnectionIdlePastTheConfiguredKeepaliveTimeoutIsNotReused() throws Exception
+    {
+        assertEquals(200, post("/quiet/orders", "first").getStatus());
+        int connections = quiet.connections();
+        assertEquals(200, post("/quiet/orders", "soon").getStatus());
+        assertEquals(connections, quiet.connections(), "a connection inside the configured keep-alive was not reused");
+        Thread.sleep(1_300);
+        ContentResponse late = post("/quiet/orders", "late");
+        assertEquals(200, late.getStatus(), late.getContentAsString());
+        assertEquals(connections + 1, quiet.connections());
+    }
+
+    @Test
     void theTimeoutIsReadFromTheField()
     {
         assertEquals(5, UpstreamClients.timeoutSeconds("timeout=5, max=1000"));
@@ -85,8 +110,11 @@ class KeepAliveHintTest
         assertEquals(-1, UpstreamClients.timeoutSeconds("timeout=99999999999999999999"));
     }
 
-    /** Answers with Keep-Alive: timeout=1; a connection idle for longer is closed when its next request arrives. */
-    private static void serve(Socket socket) throws IOException
+    /**
+     * Answers with the given fields (a Keep-Alive field, or none); a connection idle for longer
+     * than a second is closed when its next request arrives.
+     */
+    private static void serve(Socket socket, String fields) throws IOException
     {
         InputStream in = socket.getInputStream();
         long answeredAt = 0;
@@ -99,7 +127,7 @@ class KeepAliveHintTest
                 return;
             }
             lastBody = new String(in.readNBytes(SocketUpstream.contentLength(head)), StandardCharsets.ISO_8859_1);
-            socket.getOutputStream().write("HTTP/1.1 200 OK\r\nKeep-Alive: timeout=1\r\nContent-Length: 2\r\n\r\nok"
+            socket.getOutputStream().write(("HTTP/1.1 200 OK\r\n" + fields + "Content-Length: 2\r\n\r\nok")
                 .getBytes(StandardCharsets.ISO_8859_1));
             socket.getOutputStream().flush();
             answeredAt = System.nanoTime();

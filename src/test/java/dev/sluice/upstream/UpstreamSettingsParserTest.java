@@ -217,4 +217,21 @@ class UpstreamSettingsParserTest
                 + "least-in-flight or latency (a hash ring keeps each key on its target whatever the weights)."),
             problems(pool + "upstream.api.balance = hash\nupstream.api.slow-start = 30s\n"));
     }
+
+    @Test
+    void aKeepaliveTimeoutIsADurationUpToAnHour() throws Exception
+    {
+        String upstream = "upstream.api.url = http://10.0.0.5:8080\n";
+        assertEquals(Duration.ofSeconds(4), parse(upstream + "upstream.api.keepalive-timeout = 4s\n").upstream("api").keepaliveTimeout());
+        assertEquals(Duration.ofMillis(1500), parse(upstream + "upstream.api.keepalive-timeout = 1500ms\n").upstream("api").keepaliveTimeout());
+        assertNull(parse(upstream).upstream("api").keepaliveTimeout());
+        String allowed = "allowed: a duration from 1ms to 1h, such as 4s (a second or more below the upstream's own keep-alive timeout).";
+        for (String bad : List.of("0", "2h", "61m"))
+        {
+            assertEquals(List.of("Key 'upstream.api.keepalive-timeout' has value '" + bad + "'; " + allowed),
+                problems(upstream + "upstream.api.keepalive-timeout = " + bad + "\n"), bad);
+        }
+        assertEquals(List.of("Key 'upstream.api.keepalive-timeout' has value 'soon'; allowed: a duration such as 250ms, 5s, 2m or 1h."),
+            problems(upstream + "upstream.api.keepalive-timeout = soon\n"));
+    }
 }
