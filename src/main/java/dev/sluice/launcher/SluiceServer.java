@@ -240,7 +240,7 @@ public final class SluiceServer implements AutoCloseable
     {
         HttpConfiguration http = httpConfiguration(heads);
         ConnectionFactory[] factories = h2c
-            ? new ConnectionFactory[]{new HttpConnectionFactory(http), new HTTP2CServerConnectionFactory(http)}
+            ? new ConnectionFactory[]{new HttpConnectionFactory(http), withoutExtendedConnect(new HTTP2CServerConnectionFactory(http))}
             : new ConnectionFactory[]{new HttpConnectionFactory(http)};
         ServerConnector connector = new ServerConnector(server, behindProxyProtocol(factories, proxyFrom));
         connector.setHost(host);
@@ -254,7 +254,7 @@ public final class SluiceServer implements AutoCloseable
         HttpConfiguration https = httpConfiguration(heads);
         https.addCustomizer(new SecureRequestCustomizer());
         HttpConnectionFactory http1 = new HttpConnectionFactory(https);
-        HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(https);
+        HTTP2ServerConnectionFactory h2 = withoutExtendedConnect(new HTTP2ServerConnectionFactory(https));
         // ALPN names compare exactly (RFC 7301): "http/1.1", not the factory's own "HTTP/1.1", which
         // no client offers (one that offered only http/1.1 had its handshake refused).
         ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(h2.getProtocol(), HTTP_11_ALPN);
@@ -268,6 +268,19 @@ public final class SluiceServer implements AutoCloseable
         connector.setPort(port);
         server.addConnector(connector);
         return connector;
+    }
+
+    /**
+     * HTTP/2 without RFC 8441's extended CONNECT. Jetty offers it by default, and a browser whose
+     * page came over HTTP/2 then opens its WebSockets as CONNECT streams on that connection, which
+     * Sluice's tunnel (an HTTP/1.1 upgrade, relayed at the connection) cannot carry: Chromium's
+     * WebSocket failed (1006) on a 405. Not offered, browsers open them over HTTP/1.1, as they do
+     * to nginx, which does not offer it either.
+     */
+    private static <F extends org.eclipse.jetty.http2.server.AbstractHTTP2ServerConnectionFactory> F withoutExtendedConnect(F factory)
+    {
+        factory.setConnectProtocolEnabled(false);
+        return factory;
     }
 
     /** The factories as they are, or after a PROXY protocol header that hands on to the first of them. */

@@ -201,6 +201,53 @@ class WebSocketTunnelTest
         }
     }
 
+    /**
+     * A page that came over HTTP/2 opens its WebSocket over HTTP/1.1 on a connection of its own.
+     * With Jetty's default, RFC 8441's extended CONNECT offered on the HTTP/2 connection, Chromium
+     * sent the handshake as a CONNECT stream, Sluice answered 405, and the socket closed with 1006.
+     */
+    @Test
+    void aBrowsersWebSocketFromAPageServedOverHttp2GoesThrough(@org.junit.jupiter.api.io.TempDir java.nio.file.Path directory) throws Exception
+    {
+        dev.sluice.testing.TestCertificates pki = dev.sluice.testing.TestCertificates.create(directory);
+        java.nio.file.Path[] pem = pki.exportPem(pki.path("server.p12"), "server", "server");
+        java.nio.file.Path config = directory.resolve("sluice.properties");
+        java.nio.file.Files.writeString(config, """
+            server.tls.certificate = %s
+            server.tls.private-key = %s
+            server.tls.port = 0
+            upstream.ws.url = %s
+            route.open.path = /open
+            route.open.upstream = ws
+            route.open.strip-prefix = true
+            route.open.websocket = on
+            route.plain.path = /plain
+            route.plain.upstream = ws
+            route.plain.strip-prefix = true
+            """.formatted(pem[0], pem[1], upstream.url()));
+        dev.sluice.tls.ServerTls tls = dev.sluice.config.ConfigStore.open(config, "test", name -> null).current().transport().server();
+        try (dev.sluice.launcher.SluiceServer https = dev.sluice.launcher.SluiceServer.start(SluiceUnderTest.WEBAPP, config, "127.0.0.1", 0,
+                java.time.Duration.ofSeconds(5), tls);
+             dev.sluice.testing.Chromium browser = dev.sluice.testing.Chromium.start())
+        {
+            browser.call("Security.setIgnoreCertificateErrors", java.util.Map.of("ignore", true));
+            String origin = "https://127.0.0.1:" + https.httpsUri().getPort();
+            browser.open(origin + "/plain/page");
+            assertEquals("h2", browser.text("performance.getEntriesByType('navigation')[0].nextHopProtocol"));
+            assertEquals("hello|from the browser", browser.text("""
+                new Promise((resolve, reject) => {
+                  const socket = new WebSocket('%s/open/ws/greet');
+                  const got = [];
+                  socket.onmessage = event => {
+                    got.push(event.data);
+                    if (got.length === 1) { socket.send('from the browser'); } else { socket.close(1000); resolve(got.join('|')); }
+                  };
+                  socket.onclose = event => reject('closed ' + event.code + ' after ' + got.join('|'));
+                  setTimeout(() => reject('timed out after ' + got.join('|')), 10000);
+                })""".formatted(origin.replace("https:", "wss:"))));
+        }
+    }
+
     /** TLS on both sides: the client's wss to Sluice's HTTPS connector, and an https upstream checked against its CA file. */
     @Test
     void aWebSocketOverTlsToAnUpstreamOverTls(@org.junit.jupiter.api.io.TempDir java.nio.file.Path directory) throws Exception
