@@ -252,7 +252,12 @@ public final class SluiceServer implements AutoCloseable
     private static ServerConnector tlsConnector(Server server, String host, int port, SslContextFactory.Server ssl, Heads heads, List<Cidr> proxyFrom)
     {
         HttpConfiguration https = httpConfiguration(heads);
-        https.addCustomizer(new SecureRequestCustomizer());
+        // Without Jetty's check that Host is a name on the connection's certificate: it answered a
+        // bare 400 to every request whose Host is an address (Kubernetes' HTTPS probes, load
+        // balancers' health checks) or another name of the same service. Routes and their
+        // authentication go by Host whatever the certificate, so the check protected nothing here;
+        // nginx and Envoy do not make it either.
+        https.addCustomizer(new SecureRequestCustomizer(false));
         HttpConnectionFactory http1 = new HttpConnectionFactory(https);
         HTTP2ServerConnectionFactory h2 = withoutExtendedConnect(new HTTP2ServerConnectionFactory(https));
         // ALPN names compare exactly (RFC 7301): "http/1.1", not the factory's own "HTTP/1.1", which
