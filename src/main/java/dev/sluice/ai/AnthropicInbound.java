@@ -290,29 +290,11 @@ final class AnthropicInbound
         };
     }
 
-    /** The error type Anthropic's SDKs expect for a status. */
-    static String errorType(int status)
-    {
-        return switch (status)
-        {
-            case 400, 405, 415 -> "invalid_request_error";
-            case 401 -> "authentication_error";
-            case 402 -> "billing_error";
-            case 403 -> "permission_error";
-            case 404 -> "not_found_error";
-            case 413 -> "request_too_large";
-            case 429 -> "rate_limit_error";
-            case 503, 529 -> "overloaded_error";
-            case 504 -> "timeout_error";
-            default -> "api_error";
-        };
-    }
-
     static ObjectNode error(int status, String message)
     {
         ObjectNode root = AnthropicTranslation.JSON.createObjectNode();
         root.put("type", "error");
-        root.putObject("error").put("type", errorType(status)).put("message", message);
+        root.putObject("error").put("type", dev.sluice.http.AiRouteResponse.errorType(status)).put("message", message);
         return root;
     }
 

@@ -49,12 +49,14 @@ public enum ProblemType
     ROUTE_ANSWER(0, "route-answer", null);
 
     private final int status;
+    private final String slug;
     private final String type;
     private final String title;
 
     ProblemType(int status, String slug, String title)
     {
         this.status = status;
+        this.slug = slug;
         this.type = "urn:sluice:problem:" + slug;
         this.title = title;
     }
@@ -67,6 +69,12 @@ public enum ProblemType
     public String type()
     {
         return type;
+    }
+
+    /** The last part of {@link #type}, such as {@code rate-limited}. */
+    public String slug()
+    {
+        return slug;
     }
 
     /** The title, or null for {@link #ROUTE_ANSWER} and {@link #FAULT_INJECTED}, titled with their status's reason phrase. */

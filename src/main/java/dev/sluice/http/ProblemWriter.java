@@ -1,4 +1,4 @@
-// The one place that writes Sluice's own responses: application/problem+json (RFC 9457), or a gRPC status for a gRPC call.
+// The one place that writes Sluice's own responses: application/problem+json (RFC 9457), a gRPC status for a gRPC call, a model API's error on an AI route.
 package dev.sluice.http;
 
 import java.io.IOException;
@@ -131,12 +131,13 @@ public final class ProblemWriter
         {
             return 0;
         }
-        byte[] body = render(status, problemType, detail, requestId, traceId, violations);
+        AiRouteResponse ai = AiRouteResponse.of(response);
+        byte[] body = ai != null ? ai.render(status, problemType, detail) : render(status, problemType, detail, requestId, traceId, violations);
         try
         {
             response.resetBuffer();
             response.setStatus(status);
-            response.setContentType(CONTENT_TYPE);
+            response.setContentType(ai != null ? "application/json" : CONTENT_TYPE);
             response.setCharacterEncoding("UTF-8");
             response.setContentLength(body.length);
             response.setHeader("Cache-Control", "no-store");

@@ -165,6 +165,29 @@ class AiAnthropicInboundTest
         assertEquals("invalid_request_error", error.path("error").path("type").asText());
         assertTrue(error.path("error").path("message").asText().contains("max_tokens"), missing.body());
         assertEquals(Integer.toString(missing.body().getBytes(StandardCharsets.UTF_8).length), missing.headers().firstValue("Content-Length").orElseThrow());
+
+        // Refused by authentication, before the AI front: still in Anthropic's shape.
+        HttpResponse<String> stranger401 = HttpClient.newHttpClient().send(HttpRequest.newBuilder(sluice.uri("/v1/messages"))
+            .header("x-api-key", "wrong-key-0123456789").header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                "{\"model\":\"gpt\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, stranger401.statusCode());
+        assertEquals("application/json", stranger401.headers().firstValue("Content-Type").orElse("").split(";")[0]);
+        JsonNode refusal = JSON.readTree(stranger401.body());
+        assertEquals("error", refusal.path("type").asText(), stranger401.body());
+        assertEquals("authentication_error", refusal.path("error").path("type").asText(), stranger401.body());
+        assertEquals("The API key is not valid.", refusal.path("error").path("message").asText(), stranger401.body());
+        AnthropicClient stranger = AnthropicOkHttpClient.builder().baseUrl(sluice.uri("/").toString()).apiKey("wrong-key-0123456789")
+            .maxRetries(0).build();
+        try
+        {
+            com.anthropic.errors.UnauthorizedException refused = assertThrows(com.anthropic.errors.UnauthorizedException.class,
+                () -> stranger.messages().create(params("gpt", "x")));
+            assertTrue(refused.getMessage().contains("The API key is not valid."), refused.getMessage());
+        }
+        finally
+        {
+            stranger.close();
+        }
     }
 
     @Test

@@ -540,7 +540,28 @@ class AiFrontTest
 
         HttpResponse<String> noKey = post("/v1/chat/completions", chat("gpt", false, ""), "wrong-key-0123456789");
         assertEquals(401, noKey.statusCode());
+        // Refused by authentication, before the AI front: still in OpenAI's shape, which SDKs read.
+        assertEquals("The API key is not valid.", error(noKey).path("message").asText(), noKey.body());
+        assertEquals("unauthorized", error(noKey).path("code").asText());
+        assertTrue(noKey.headers().firstValue("X-Request-ID").isPresent());
         assertEquals(0, openai.count() + anthropic.count(), "nothing bad reached a provider");
+    }
+
+    @Test
+    void theSdkShowsWhyAuthenticationRefusedIt() throws Exception
+    {
+        OpenAIClient stranger = OpenAIOkHttpClient.builder().baseUrl(sluice.uri("/v1").toString()).apiKey("wrong-key-0123456789").maxRetries(0).build();
+        try
+        {
+            com.openai.errors.UnauthorizedException refused = assertThrows(com.openai.errors.UnauthorizedException.class,
+                () -> stranger.chat().completions().create(ChatCompletionCreateParams.builder().model("gpt").addUserMessage("hi").build()));
+            assertTrue(refused.getMessage().contains("The API key is not valid."), refused.getMessage());
+            assertEquals("unauthorized", refused.code().orElse(null));
+        }
+        finally
+        {
+            stranger.close();
+        }
     }
 
     @Test
