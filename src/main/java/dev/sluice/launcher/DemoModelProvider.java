@@ -116,9 +116,31 @@ final class DemoModelProvider extends HttpServlet
         ObjectNode answer = JSON.createObjectNode();
         answer.put("object", "list");
         ArrayNode data = answer.putArray("data");
+        float[] vector = {0.1f, 0.2f, 0.3f};
+        // OpenAI's Node and Python SDKs ask for base64 (little-endian float32s) unless told otherwise,
+        // and read a list of numbers given instead as an empty vector.
+        boolean base64 = "base64".equals(body.path("encoding_format").asText());
+        java.nio.ByteBuffer packed = java.nio.ByteBuffer.allocate(vector.length * Float.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (float value : vector)
+        {
+            packed.putFloat(value);
+        }
+        String encoded = java.util.Base64.getEncoder().encodeToString(packed.array());
         for (int i = 0; i < count; i++)
         {
-            data.addObject().put("object", "embedding").put("index", i).putArray("embedding").add(0.1).add(0.2).add(0.3);
+            ObjectNode embedding = data.addObject().put("object", "embedding").put("index", i);
+            if (base64)
+            {
+                embedding.put("embedding", encoded);
+            }
+            else
+            {
+                ArrayNode values = embedding.putArray("embedding");
+                for (float value : vector)
+                {
+                    values.add(value);
+                }
+            }
         }
         answer.put("model", model);
         answer.putObject("usage").put("prompt_tokens", count).put("total_tokens", count);

@@ -121,4 +121,37 @@ class DemoConfigurationTest
         ContentResponse anonymous = client.newRequest(sluice.uri("/v1/models")).timeout(10, TimeUnit.SECONDS).send();
         assertEquals(401, anonymous.getStatus(), "the AI route needs the demo key");
     }
+
+    /** OpenAI's Node and Python SDKs ask for base64 vectors unless told otherwise; given numbers, Node's read an empty vector. */
+    @Test
+    void demoEmbeddingsComeAsNumbersOrAsBase64WhenAsked() throws Exception
+    {
+        for (String format : new String[] {"", ",\"encoding_format\":\"float\"", ",\"encoding_format\":\"base64\""})
+        {
+            ContentResponse answer = client.POST(sluice.uri("/v1/embeddings")).headers(h -> h.put("apikey", DemoCredentials.API_KEY))
+                .body(new org.eclipse.jetty.client.StringRequestContent("application/json", "{\"model\":\"demo-embed\",\"input\":[\"a\",\"b\"]" + format + "}"))
+                .timeout(10, TimeUnit.SECONDS).send();
+            assertEquals(200, answer.getStatus(), answer.getContentAsString());
+            com.fasterxml.jackson.databind.JsonNode data = new com.fasterxml.jackson.databind.ObjectMapper().readTree(answer.getContentAsString()).path("data");
+            assertEquals(2, data.size(), answer.getContentAsString());
+            com.fasterxml.jackson.databind.JsonNode embedding = data.path(1).path("embedding");
+            float[] vector = new float[3];
+            if (format.contains("base64"))
+            {
+                java.nio.ByteBuffer packed = java.nio.ByteBuffer.wrap(java.util.Base64.getDecoder().decode(embedding.asText()))
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                assertEquals(12, packed.remaining(), answer.getContentAsString());
+                packed.asFloatBuffer().get(vector);
+            }
+            else
+            {
+                assertEquals(3, embedding.size(), answer.getContentAsString());
+                for (int i = 0; i < 3; i++)
+                {
+                    vector[i] = embedding.path(i).floatValue();
+                }
+            }
+            assertEquals("[0.1, 0.2, 0.3]", java.util.Arrays.toString(vector), format);
+        }
+    }
 }
