@@ -555,8 +555,15 @@ final class ProviderAttempt implements Response.Listener
         }
         else
         {
-            // Already the client's format: passed on byte for byte.
-            out = java.util.Arrays.copyOf(collected.array(), collected.length());
+            // Already the client's format: passed on byte for byte, but for vectors in another
+            // encoding than the client asked for.
+            out = call.operation == AiFront.Operation.EMBEDDINGS && EmbeddingVectors.base64Asked(call.body) && EmbeddingVectors.toBase64(parsed)
+                ? bytes(parsed) : java.util.Arrays.copyOf(collected.array(), collected.length());
+            if (out == null)
+            {
+                garbage("The model provider's answer could not be re-encoded.");
+                return;
+            }
             usage = parsed.path("usage").isObject() ? OpenAiStream.usage(parsed.get("usage")) : null;
             answeringModel = parsed.path("model").asText(null);
             text = call.operation == AiFront.Operation.CHAT ? parsed.path("choices").path(0).path("message").path("content").asText("") : "";
@@ -587,6 +594,18 @@ final class ProviderAttempt implements Response.Listener
             call.exchange.outcome(Exchange.Outcome.CLIENT_ABORTED);
         }
         call.complete();
+    }
+
+    private static byte[] bytes(JsonNode answer)
+    {
+        try
+        {
+            return AnthropicTranslation.JSON.writeValueAsBytes(answer);
+        }
+        catch (IOException x)
+        {
+            return null;
+        }
     }
 
     private AiErrors.Error errorFor(Throwable failure)

@@ -308,6 +308,19 @@ class AiFrontTest
         assertEquals(-0.5f, embeddings.data().get(0).embedding().get(1));
         assertEquals("text-embedding-3-small", openai.take().body().path("model").asText());
 
+        // A provider that answers numbers whatever it was asked: re-encoded as the client asked, as
+        // OpenAI's Node and Python SDKs ask for base64 by default.
+        HttpResponse<String> packed = post("/v1/embeddings", "{\"model\":\"embed\",\"input\":[\"one\",\"two\"],\"encoding_format\":\"base64\"}", ALICE);
+        assertEquals(200, packed.statusCode(), packed.body());
+        assertEquals("base64", openai.take().body().path("encoding_format").asText(), "the client's choice still reaches the provider");
+        JsonNode second = JSON.readTree(packed.body()).path("data").path(1);
+        assertEquals(1, second.path("index").asInt());
+        java.nio.FloatBuffer vector = java.nio.ByteBuffer.wrap(java.util.Base64.getDecoder().decode(second.path("embedding").asText()))
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        assertEquals(3, vector.remaining(), packed.body());
+        assertEquals(List.of(0.25f, -0.5f, 1f), List.of(vector.get(0), vector.get(1), vector.get(2)));
+        assertTrue(JSON.readTree(packed.body()).path("usage").path("prompt_tokens").asInt() > 0, packed.body());
+
         List<String> models = new ArrayList<>();
         sdk.models().list().autoPager().forEach(model -> models.add(model.id()));
         assertTrue(models.containsAll(List.of("gpt", "claude", "embed", "fb1")), models.toString());
