@@ -57,6 +57,29 @@ public final class SettingsParser
     public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
     public static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     private static final Pattern HEADER_VALUE = Pattern.compile("[\\x20-\\x7e]+");
+    /** RFC 9110's methods and PATCH: clients send them in capitals, and method names are case-sensitive. */
+    private static final Set<String> STANDARD_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
+
+    /**
+     * Whether a configured method name is one a client can send, reporting it when not: a token,
+     * and not a standard method spelled in other than capitals, which as method names are
+     * case-sensitive would never match ("get" is not GET).
+     */
+    public static boolean method(ConfigReader reader, String key, String method, String allowed)
+    {
+        if (!TOKEN.matcher(method).matches())
+        {
+            reader.invalid(key, method, allowed);
+            return false;
+        }
+        String capitals = method.toUpperCase(java.util.Locale.ROOT);
+        if (!capitals.equals(method) && STANDARD_METHODS.contains(capitals))
+        {
+            reader.invalid(key, method, allowed + "; method names are case-sensitive, so " + capitals + ", as clients send it");
+            return false;
+        }
+        return true;
+    }
 
     static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
@@ -367,9 +390,13 @@ public final class SettingsParser
         Set<String> methods = new LinkedHashSet<>();
         for (String method : reader.list(prefix + "methods"))
         {
-            if (!TOKEN.matcher(method).matches() || "CONNECT".equalsIgnoreCase(method))
+            if ("CONNECT".equalsIgnoreCase(method))
             {
                 reader.invalid(prefix + "methods", method, "HTTP method names such as GET, POST or M-SEARCH, except CONNECT");
+                valid = false;
+            }
+            else if (!method(reader, prefix + "methods", method, "HTTP method names such as GET, POST or M-SEARCH, except CONNECT"))
+            {
                 valid = false;
             }
             else

@@ -70,10 +70,7 @@ public final class GuardSettingsParser
         {
             for (String method : reader.list(prefix + "methods"))
             {
-                if (!SettingsParser.TOKEN.matcher(method).matches())
-                {
-                    reader.invalid(prefix + "methods", method, "HTTP method names such as GET or POST");
-                }
+                SettingsParser.method(reader, prefix + "methods", method, "HTTP method names such as GET or POST");
                 methods.add(method);
             }
             for (String type : reader.list(prefix + "content-types"))
@@ -176,10 +173,7 @@ public final class GuardSettingsParser
         Set<String> methodSet = new LinkedHashSet<>(methods.isEmpty() ? List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE") : methods);
         for (String method : methodSet)
         {
-            if (!SettingsParser.TOKEN.matcher(method).matches())
-            {
-                reader.invalid(prefix + "methods", method, "HTTP method names such as GET or PUT");
-            }
+            SettingsParser.method(reader, prefix + "methods", method, "HTTP method names such as GET or PUT");
         }
         Set<String> headerSet = new LinkedHashSet<>();
         for (String header : headers)

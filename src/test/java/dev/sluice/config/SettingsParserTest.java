@@ -351,6 +351,30 @@ class SettingsParserTest
             problems);
     }
 
+    /** A lower-case "get" would never match: clients send GET, and method names are case-sensitive. */
+    @Test
+    void aStandardMethodSpelledInLowerCaseIsRefusedWhereverMethodsAreListed()
+    {
+        List<String> problems = problems("""
+            upstream.app.url = http://127.0.0.1:8081
+            route.app.path = /api
+            route.app.upstream = app
+            route.app.methods = get, Post, M-SEARCH, purge
+            route.web.path = /web
+            route.web.upstream = app
+            route.web.guard.methods = delete
+            route.web.cors.origins = https://app.example.com
+            route.web.cors.methods = GET, put
+            """);
+        String cased = "; method names are case-sensitive, so %s, as clients send it.";
+        assertEquals(List.of(
+            "Key 'route.app.methods' has value 'get'; allowed: HTTP method names such as GET, POST or M-SEARCH, except CONNECT" + cased.formatted("GET"),
+            "Key 'route.app.methods' has value 'Post'; allowed: HTTP method names such as GET, POST or M-SEARCH, except CONNECT" + cased.formatted("POST"),
+            "Key 'route.web.guard.methods' has value 'delete'; allowed: HTTP method names such as GET or POST" + cased.formatted("DELETE"),
+            "Key 'route.web.cors.methods' has value 'put'; allowed: HTTP method names such as GET or PUT" + cased.formatted("PUT")),
+            problems);
+    }
+
     @Test
     void equallySpecificRoutesAreRefused()
     {
