@@ -14,7 +14,7 @@ import jakarta.servlet.http.HttpServletResponseWrapper;
  * Model SDKs read an error's message from their API's own shape and nothing else: given a problem
  * document, OpenAI's Node SDK reported a wrong key as "401 status code (no body)". On a route with
  * {@code ai = on}, {@link ProblemWriter} writes what authentication, limits and guards refuse as
- * OpenAI's {@code {"error": {"message", "type", "param", "code"}}}, or on {@code /messages} as
+ * OpenAI's {@code {"error": {"message", "type", "param", "code"}}}, or on {@code /messages} (and its count) as
  * Anthropic's {@code {"type": "error", "error": {"type", "message"}}}, in {@code application/json};
  * the code is the problem type's slug, and the request id stays in {@code X-Request-ID}. The AI
  * front's own errors already come in these shapes.
@@ -29,10 +29,10 @@ public final class AiRouteResponse extends HttpServletResponseWrapper
         this.anthropic = anthropic;
     }
 
-    /** @param path the request's path on the route: Anthropic's shape for its Messages API */
+    /** @param path the request's path on the route: Anthropic's shape for its Messages API and its token count */
     public static HttpServletResponse wrap(HttpServletResponse response, String path)
     {
-        return new AiRouteResponse(response, path.endsWith("/messages"));
+        return new AiRouteResponse(response, path.endsWith("/messages") || path.endsWith("/messages/count_tokens"));
     }
 
     /** The AI route's response under any wrappers a later filter put around it, or null off AI routes. */

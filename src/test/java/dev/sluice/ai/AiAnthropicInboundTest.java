@@ -190,6 +190,41 @@ class AiAnthropicInboundTest
         }
     }
 
+    /**
+     * Claude Code asks {@code /v1/messages/count_tokens} before each turn to decide when to
+     * compact the conversation; before, Sluice answered it 404.
+     */
+    @Test
+    void tokensAreCountedByAnAnthropicProviderAndEstimatedForOthers() throws Exception
+    {
+        while (anthropic.poll() != null)
+        {
+            // forget what earlier tests left
+        }
+        int openaiBefore = openai.count();
+        com.anthropic.models.messages.MessageCountTokensParams params = com.anthropic.models.messages.MessageCountTokensParams.builder()
+            .model("claude").system("Be brief.").addUserMessage("How many tokens is this?").build();
+        long counted = sdk.messages().countTokens(params).inputTokens();
+        FakeModelProvider.Received asked = anthropic.take();
+        assertEquals("/v1/messages/count_tokens", asked.path());
+        assertEquals("claude-sonnet", asked.body().path("model").asText(), "the alias's model, as for a message");
+        assertEquals("ant-provider-secret", asked.headers().get("x-api-key"));
+        assertEquals(FakeModelProvider.counted(asked.body()), counted, "the provider's own count");
+
+        HttpResponse<String> estimated = HttpClient.newHttpClient().send(HttpRequest.newBuilder(sluice.uri("/v1/messages/count_tokens?beta=true"))
+            .header("x-api-key", KEY).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                "{\"model\":\"gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"How many tokens is this?\"}]}")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, estimated.statusCode(), estimated.body());
+        assertEquals("true", estimated.headers().firstValue("X-Sluice-AI-Estimated").orElse(null));
+        long tokens = JSON.readTree(estimated.body()).path("input_tokens").asLong();
+        assertTrue(tokens > 5 && tokens < 50, estimated.body());
+        assertEquals(openaiBefore, openai.count(), "an estimate asks no provider");
+
+        assertThrows(NotFoundException.class, () -> sdk.messages().countTokens(com.anthropic.models.messages.MessageCountTokensParams.builder()
+            .model("no-such-model").addUserMessage("x").build()));
+    }
+
     @Test
     void theCacheAnswersAnAnthropicClientToo() throws Exception
     {

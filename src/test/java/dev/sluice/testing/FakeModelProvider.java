@@ -214,6 +214,11 @@ public final class FakeModelProvider implements AutoCloseable
                 embeddings(body, response);
                 return;
             }
+            if (request.getRequestURI().endsWith("/messages/count_tokens"))
+            {
+                countTokens(body, response);
+                return;
+            }
             List<String> words = words(body);
             boolean tool = body.path("tools").isArray() && !body.path("tools").isEmpty();
             if (body.path("stream").asBoolean(false))
@@ -405,6 +410,29 @@ public final class FakeModelProvider implements AutoCloseable
         usage.put("cache_read_input_tokens", 4);
         usage.put("cache_creation_input_tokens", 0);
         return answer;
+    }
+
+    /**
+     * Anthropic's token count: {@link #counted} of the body's messages; like Anthropic, a field
+     * Messages takes and counting does not ({@code max_tokens}) is refused.
+     */
+    private static void countTokens(JsonNode body, HttpServletResponse response) throws IOException
+    {
+        response.setContentType("application/json");
+        if (body.has("max_tokens") || !body.path("model").isTextual())
+        {
+            response.setStatus(400);
+            response.getOutputStream().write("{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"max_tokens: Extra inputs are not permitted\"}}"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return;
+        }
+        response.getOutputStream().write(("{\"input_tokens\":" + counted(body) + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** What this provider counts for a prompt: distinct from any estimate of Sluice's. */
+    public static long counted(JsonNode body)
+    {
+        return 1000 + body.path("messages").toString().length();
     }
 
     private static void embeddings(JsonNode body, HttpServletResponse response) throws IOException
