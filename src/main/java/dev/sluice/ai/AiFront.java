@@ -120,7 +120,10 @@ public final class AiFront implements AutoCloseable
         String method = request.getMethod();
         Identity identity = exchange.identity();
         String consumer = identity != null && identity.consumer() != null ? identity.consumer().id() : null;
-        if (path.endsWith("/models"))
+        // The list, or one model by its alias (OpenAI's GET /models/{model}, which some clients ask first).
+        int one = path.lastIndexOf("/models/") + "/models/".length();
+        String modelId = one >= "/models/".length() && one < path.length() && path.indexOf('/', one) < 0 ? path.substring(one) : null;
+        if (path.endsWith("/models") || modelId != null)
         {
             if (!method.equals("GET") && !method.equals("HEAD"))
             {
@@ -128,7 +131,7 @@ public final class AiFront implements AutoCloseable
                 error(response, exchange, new AiErrors.Error(405, "invalid_request_error", "Use GET to list models.", null, "method_not_allowed", 0));
                 return;
             }
-            models(response, exchange, settings, route.name(), consumer);
+            models(response, exchange, settings, route.name(), consumer, modelId);
             return;
         }
         Operation operation = path.endsWith("/chat/completions") || inbound != null ? Operation.CHAT
@@ -402,19 +405,34 @@ public final class AiFront implements AutoCloseable
         return -1;
     }
 
-    private void models(HttpServletResponse response, Exchange exchange, AiSettings settings, String route, String consumer) throws IOException
+    /** @param id one alias to describe, or null for the list of those the consumer may use */
+    private void models(HttpServletResponse response, Exchange exchange, AiSettings settings, String route, String consumer, String id)
+        throws IOException
     {
-        ObjectNode list = AnthropicTranslation.JSON.createObjectNode();
-        list.put("object", "list");
-        ArrayNode data = list.putArray("data");
-        for (AiSettings.Model model : new java.util.TreeMap<>(settings.models()).values())
+        ObjectNode answer = AnthropicTranslation.JSON.createObjectNode();
+        if (id != null)
         {
-            if (settings.allowed(route, consumer, model.alias()))
+            if (!settings.models().containsKey(id) || !settings.allowed(route, consumer, id))
             {
-                data.addObject().put("id", model.alias()).put("object", "model").put("created", 0).put("owned_by", "sluice");
+                error(response, exchange, new AiErrors.Error(404, "invalid_request_error", "The model '" + ClientText.quoted(id, 100)
+                    + "' does not exist or you do not have access to it.", "model", "model_not_found", 0));
+                return;
+            }
+            answer.put("id", id).put("object", "model").put("created", 0).put("owned_by", "sluice");
+        }
+        else
+        {
+            answer.put("object", "list");
+            ArrayNode data = answer.putArray("data");
+            for (AiSettings.Model model : new java.util.TreeMap<>(settings.models()).values())
+            {
+                if (settings.allowed(route, consumer, model.alias()))
+                {
+                    data.addObject().put("id", model.alias()).put("object", "model").put("created", 0).put("owned_by", "sluice");
+                }
             }
         }
-        byte[] body = AnthropicTranslation.JSON.writeValueAsBytes(list);
+        byte[] body = AnthropicTranslation.JSON.writeValueAsBytes(answer);
         response.setStatus(200);
         response.setContentType("application/json");
         response.setContentLength(body.length);

@@ -331,6 +331,8 @@ class AiFrontTest
             List<String> bobs = new ArrayList<>();
             bob.models().list().autoPager().forEach(model -> bobs.add(model.id()));
             assertEquals(List.of("gpt"), bobs, "a consumer sees only the aliases it may use");
+            assertEquals("gpt", bob.models().retrieve("gpt").id(), "one model by its alias");
+            assertThrows(NotFoundException.class, () -> bob.models().retrieve("claude"), "an alias the consumer may not use is not shown");
             assertThrows(PermissionDeniedException.class, () -> bob.chat().completions().create(ChatCompletionCreateParams.builder()
                 .model("claude").addUserMessage("hi").build()));
         }
@@ -340,6 +342,7 @@ class AiFrontTest
         }
         assertThrows(NotFoundException.class, () -> sdk.chat().completions().create(ChatCompletionCreateParams.builder()
             .model("no-such-model").addUserMessage("hi").build()));
+        assertThrows(NotFoundException.class, () -> sdk.models().retrieve("no-such-model"));
     }
 
     @Test
