@@ -316,7 +316,7 @@ public final class JwtVerifier
         }
         for (Map.Entry<String, String> required : issuer.requiredClaims().entrySet())
         {
-            if (!strings(claims.getClaim(required.getKey())).contains(required.getValue()))
+            if (!strings(claim(claims, required.getKey())).contains(required.getValue()))
             {
                 return Result.of(Rejection.invalidToken("The token lacks the required value of claim '" + required.getKey() + "'."));
             }
@@ -325,7 +325,7 @@ public final class JwtVerifier
         Consumer consumer = null;
         if (issuer.consumerClaim() != null)
         {
-            List<String> names = strings(claims.getClaim(issuer.consumerClaim()));
+            List<String> names = strings(claim(claims, issuer.consumerClaim()));
             consumer = names.size() == 1 ? findConsumer(names.get(0)) : null;
             if (consumer == null)
             {
@@ -333,12 +333,12 @@ public final class JwtVerifier
             }
         }
         Set<String> groups = consumer != null ? consumer.groups()
-            : issuer.groupsClaim() == null ? Set.of() : Set.copyOf(strings(claims.getClaim(issuer.groupsClaim())));
+            : issuer.groupsClaim() == null ? Set.of() : Set.copyOf(strings(claim(claims, issuer.groupsClaim())));
         Set<String> scopes = scopes(claims);
         Map<String, String> claimHeaders = new LinkedHashMap<>();
         for (Map.Entry<String, String> forward : issuer.forwardClaims().entrySet())
         {
-            String value = String.join(",", strings(claims.getClaim(forward.getValue())));
+            String value = String.join(",", strings(claim(claims, forward.getValue())));
             if (!value.isEmpty() && value.length() <= MAX_CLAIM_HEADER_LENGTH && value.chars().allMatch(c -> c >= 0x20 && c < 0x7f))
             {
                 claimHeaders.put(forward.getKey(), value);
@@ -404,6 +404,34 @@ public final class JwtVerifier
             .flatMap(value -> java.util.Arrays.stream(value.split(" ")))
             .filter(value -> !value.isEmpty())
             .collect(Collectors.toUnmodifiableSet());
+    }
+
+    /**
+     * A claim by name: the top-level claim of that exact name (Auth0's namespaced
+     * {@code https://example.com/roles} has dots of its own), else the member a dotted path names
+     * inside objects (Keycloak's {@code realm_access.roles}); null when neither is there.
+     */
+    static Object claim(JWTClaimsSet claims, String name)
+    {
+        Object value = claims.getClaim(name);
+        if (value != null || name.indexOf('.') < 0)
+        {
+            return value;
+        }
+        Object at = claims.getClaims();
+        int start = 0;
+        while (at instanceof Map<?, ?> object && start <= name.length())
+        {
+            int dot = name.indexOf('.', start);
+            int end = dot < 0 ? name.length() : dot;
+            at = object.get(name.substring(start, end));
+            if (dot < 0)
+            {
+                return at;
+            }
+            start = dot + 1;
+        }
+        return null;
     }
 
     /** A claim's value as strings: a string, a number or boolean, or an array of those. */

@@ -28,6 +28,7 @@ class JwtAuthTest
 {
     private static final String ISS = "https://id.example.com/";
     private static final RSAKey KEY = Tokens.rsa("k1");
+    private static final String KEYCLOAK = "https://keycloak.example/realms/acme";
     private static TestUpstream upstream;
     private static JwksServer jwks;
     private static SluiceUnderTest sluice;
@@ -64,7 +65,17 @@ class JwtAuthTest
             route.billing.upstream = app
             route.billing.auth = jwt
             route.billing.auth.audience = billing-api
-            """.formatted(upstream.url(), ISS, jwks.url()));
+            auth.jwt.kc.issuer = %s
+            auth.jwt.kc.jwks-url = %s
+            auth.jwt.kc.audience = orders-api
+            auth.jwt.kc.groups-claim = realm_access.roles
+            auth.jwt.kc.forward.X-Tenant = org.tenant
+            auth.jwt.kc.forward.X-Roles = https://example.com/roles
+            route.admin.path = /admin
+            route.admin.upstream = app
+            route.admin.auth = jwt:kc
+            route.admin.auth.groups = admin
+            """.formatted(upstream.url(), ISS, jwks.url(), KEYCLOAK, jwks.url()));
         client = new HttpClient();
         client.start();
     }
@@ -104,6 +115,29 @@ class JwtAuthTest
         assertEquals("u7@example.com", received.headers().get("X-User-Email"));
         assertEquals("Bearer " + token, received.headers().get("Authorization"));
         assertNull(received.headers().get("X-Consumer-ID"), "a subject that is not a declared consumer claims no consumer");
+    }
+
+    /**
+     * Keycloak puts roles at {@code realm_access.roles}: a dotted name reaches inside objects,
+     * after a top-level claim of that exact name (Auth0's namespaced claims have dots of their own).
+     * Before, the dotted name was looked up as one claim and the groups came out empty: 403.
+     */
+    @Test
+    void nestedClaimsAreReachedByADottedName() throws Exception
+    {
+        JWTClaimsSet.Builder keycloak = Tokens.claims(KEYCLOAK, "orders-api", "user-9", Instant.now())
+            .claim("realm_access", java.util.Map.of("roles", java.util.List.of("user", "admin")))
+            .claim("org", java.util.Map.of("tenant", "acme"))
+            .claim("https://example.com/roles", java.util.List.of("editor"));
+        ContentResponse allowed = get("/admin/1", Tokens.sign(KEY, keycloak.build()));
+        assertEquals(200, allowed.getStatus(), allowed.getContentAsString());
+        TestUpstream.Received received = upstream.take();
+        assertEquals("acme", received.headers().get("X-Tenant"));
+        assertEquals("editor", received.headers().get("X-Roles"));
+        ContentResponse refused = get("/admin/1", Tokens.sign(KEY, keycloak.claim("realm_access", java.util.Map.of("roles", java.util.List.of("user")))
+            .build()));
+        assertEquals(403, refused.getStatus(), refused.getContentAsString());
+        assertNull(upstream.poll(200));
     }
 
     @Test
