@@ -187,18 +187,24 @@ class WebSocketTunnelTest
         {
             // A page on the loopback origin: Chromium keeps pages from elsewhere off local addresses.
             browser.open("http://127.0.0.1:" + sluice.port() + "/plain/page");
-            assertEquals("hello|from the browser", browser.text("""
-                new Promise((resolve, reject) => {
-                  const socket = new WebSocket('ws://127.0.0.1:%d/open/ws/greet');
-                  const got = [];
-                  socket.onmessage = event => {
-                    got.push(event.data);
-                    if (got.length === 1) { socket.send('from the browser'); } else { socket.close(1000); resolve(got.join('|')); }
-                  };
-                  socket.onclose = event => reject('closed ' + event.code + ' after ' + got.join('|'));
-                  setTimeout(() => reject('timed out after ' + got.join('|')), 10000);
-                })""".formatted(sluice.port())));
+            assertEquals("hello|from the browser", greeted(browser, "ws://127.0.0.1:" + sluice.port() + "/open/ws/greet"));
         }
+    }
+
+    /** What the page's WebSocket to the greeting endpoint got: the greeting, then the echo of what it sent back. */
+    private static String greeted(dev.sluice.testing.Chromium browser, String url) throws Exception
+    {
+        return browser.text("""
+            new Promise((resolve, reject) => {
+              const socket = new WebSocket('%s');
+              const got = [];
+              socket.onmessage = event => {
+                got.push(event.data);
+                if (got.length === 1) { socket.send('from the browser'); } else { socket.close(1000); resolve(got.join('|')); }
+              };
+              socket.onclose = event => reject('closed ' + event.code + ' after ' + got.join('|'));
+              setTimeout(() => reject('timed out after ' + got.join('|')), 10000);
+            })""".formatted(url));
     }
 
     /**
@@ -234,17 +240,7 @@ class WebSocketTunnelTest
             String origin = "https://127.0.0.1:" + https.httpsUri().getPort();
             browser.open(origin + "/plain/page");
             assertEquals("h2", browser.text("performance.getEntriesByType('navigation')[0].nextHopProtocol"));
-            assertEquals("hello|from the browser", browser.text("""
-                new Promise((resolve, reject) => {
-                  const socket = new WebSocket('%s/open/ws/greet');
-                  const got = [];
-                  socket.onmessage = event => {
-                    got.push(event.data);
-                    if (got.length === 1) { socket.send('from the browser'); } else { socket.close(1000); resolve(got.join('|')); }
-                  };
-                  socket.onclose = event => reject('closed ' + event.code + ' after ' + got.join('|'));
-                  setTimeout(() => reject('timed out after ' + got.join('|')), 10000);
-                })""".formatted(origin.replace("https:", "wss:"))));
+            assertEquals("hello|from the browser", greeted(browser, origin.replace("https:", "wss:") + "/open/ws/greet"));
         }
     }
 
