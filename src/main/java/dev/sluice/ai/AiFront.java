@@ -4,13 +4,10 @@ package dev.sluice.ai;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -59,8 +56,6 @@ public final class AiFront implements AutoCloseable
     public static final String ATTEMPTS_HEADER = "X-Sluice-AI-Attempts";
     public static final String COST_HEADER = "X-Sluice-AI-Cost";
     static final Logger LOG = LoggerFactory.getLogger(AiFront.class);
-    /** How long a provider may take to count a prompt before Sluice estimates it instead. */
-    private static final Duration COUNT_TIMEOUT = Duration.ofSeconds(5);
     static final int MAX_ERROR_BODY = 64 * 1024;
     static final int MAX_EVENT = 1 << 20;
 
@@ -212,7 +207,7 @@ public final class AiFront implements AutoCloseable
         }
         if (counting)
         {
-            countTokens(request, servletResponse, exchange, settings, object, body, model);
+            TokenCount.answer(this, request, servletResponse, exchange, settings, object, body, model);
             return;
         }
         Governance governance = settings.governance();
@@ -339,70 +334,6 @@ public final class AiFront implements AutoCloseable
             exchange.outcome(error.status() < 500 ? Exchange.Outcome.BAD_REQUEST : Exchange.Outcome.UPSTREAM_FAILED);
         }
         exchange.addBytesOut(AiErrors.write(response, error));
-    }
-
-    /**
-     * Anthropic's {@code POST /v1/messages/count_tokens}, which Claude Code calls to decide when to
-     * compact a conversation: asked of the alias's first target when that is an Anthropic provider
-     * (exact, and free there), else, or when that fails, estimated with the front's tokenizer
-     * (o200k, which undercounts Claude's tokens somewhat), said by {@code X-Sluice-AI-Estimated}.
-     * Nothing is reserved or charged; the client's body is counted as sent, before any prompt
-     * template of Sluice's.
-     */
-    private void countTokens(HttpServletRequest request, HttpServletResponse response, Exchange exchange, AiSettings settings, ObjectNode anthropic,
-                             ObjectNode translated, AiSettings.Model model) throws IOException
-    {
-        AiSettings.Target first = model.targets().get(0);
-        AiSettings.Provider provider = settings.providers().get(first.provider());
-        long tokens = provider != null && provider.type() == AiSettings.ProviderType.ANTHROPIC
-            ? providerCount(provider, first, anthropic, request.getHeader("anthropic-beta"), exchange) : -1;
-        boolean estimated = tokens < 0;
-        if (estimated)
-        {
-            tokens = TokenCounter.prompt(translated);
-        }
-        byte[] body = ("{\"input_tokens\":" + tokens + "}\n").getBytes(StandardCharsets.UTF_8);
-        response.setStatus(200);
-        response.setContentType("application/json");
-        response.setHeader("X-Sluice-AI-Estimated", Boolean.toString(estimated));
-        response.setContentLength(body.length);
-        response.getOutputStream().write(body);
-        exchange.addBytesOut(body.length);
-    }
-
-    /** The provider's own count, or -1 when it could not give one in time. */
-    private long providerCount(AiSettings.Provider provider, AiSettings.Target target, ObjectNode anthropic, String beta, Exchange exchange)
-    {
-        ObjectNode payload = anthropic.deepCopy();
-        payload.put("model", target.model());
-        // What Messages takes and counting does not (Anthropic refuses extra fields).
-        payload.remove(List.of("max_tokens", "stream", "metadata", "stop_sequences", "temperature", "top_k", "top_p", "service_tier"));
-        try
-        {
-            org.eclipse.jetty.client.Request request = ProviderAttempt.providerRequest(this, provider, target, Operation.CHAT, false,
-                AnthropicTranslation.JSON.writeValueAsBytes(payload));
-            request.path(request.getPath() + "/count_tokens").timeout(COUNT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            if (beta != null)
-            {
-                request.headers(headers -> headers.put("anthropic-beta", beta));
-            }
-            org.eclipse.jetty.client.ContentResponse answer = request.send();
-            JsonNode count = answer.getStatus() == 200 ? AnthropicTranslation.JSON.readTree(answer.getContent()).get("input_tokens") : null;
-            if (count != null && count.isIntegralNumber() && count.asLong() >= 0)
-            {
-                return count.asLong();
-            }
-            LOG.info("{} provider '{}' did not count tokens (status {}); estimated instead", exchange.id(), target.provider(), answer.getStatus());
-        }
-        catch (InterruptedException x)
-        {
-            Thread.currentThread().interrupt();
-        }
-        catch (Exception x)
-        {
-            LOG.info("{} provider '{}' did not count tokens ({}); estimated instead", exchange.id(), target.provider(), x.toString());
-        }
-        return -1;
     }
 
     /** @param id one alias to describe, or null for the list of those the consumer may use */
