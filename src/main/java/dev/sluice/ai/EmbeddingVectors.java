@@ -9,9 +9,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * OpenAI's Node and Python SDKs ask for {@code encoding_format = base64} unless told otherwise and
- * decode each vector from base64 (little-endian float32s); OpenAI-compatible servers that ignore
- * the field answer lists of numbers, which Node's SDK then reads as empty vectors. Such an answer
+ * OpenAI's Node SDK (6.x) asks for {@code encoding_format = base64} unless told otherwise and
+ * decodes each vector from base64 (little-endian float32s); OpenAI-compatible servers that ignore
+ * the field answer lists of numbers, which that SDK then reads as empty vectors. Such an answer
  * is re-encoded as OpenAI would have sent it, so every provider behind an alias looks the same.
  */
 final class EmbeddingVectors

@@ -117,8 +117,8 @@ final class DemoModelProvider extends HttpServlet
         answer.put("object", "list");
         ArrayNode data = answer.putArray("data");
         float[] vector = {0.1f, 0.2f, 0.3f};
-        // OpenAI's Node and Python SDKs ask for base64 (little-endian float32s) unless told otherwise,
-        // and read a list of numbers given instead as an empty vector.
+        // OpenAI's Node SDK asks for base64 (little-endian float32s) unless told otherwise, and reads
+        // a list of numbers given instead as an empty vector.
         boolean base64 = "base64".equals(body.path("encoding_format").asText());
         java.nio.ByteBuffer packed = java.nio.ByteBuffer.allocate(vector.length * Float.BYTES).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         for (float value : vector)

@@ -309,7 +309,7 @@ class AiFrontTest
         assertEquals("text-embedding-3-small", openai.take().body().path("model").asText());
 
         // A provider that answers numbers whatever it was asked: re-encoded as the client asked, as
-        // OpenAI's Node and Python SDKs ask for base64 by default.
+        // OpenAI's Node SDK asks for base64 by default.
         HttpResponse<String> packed = post("/v1/embeddings", "{\"model\":\"embed\",\"input\":[\"one\",\"two\"],\"encoding_format\":\"base64\"}", ALICE);
         assertEquals(200, packed.statusCode(), packed.body());
         assertEquals("base64", openai.take().body().path("encoding_format").asText(), "the client's choice still reaches the provider");

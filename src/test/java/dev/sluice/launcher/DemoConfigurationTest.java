@@ -122,7 +122,7 @@ class DemoConfigurationTest
         assertEquals(401, anonymous.getStatus(), "the AI route needs the demo key");
     }
 
-    /** OpenAI's Node and Python SDKs ask for base64 vectors unless told otherwise; given numbers, Node's read an empty vector. */
+    /** OpenAI's Node SDK asks for base64 vectors unless told otherwise; given numbers, it read an empty vector. */
     @Test
     void demoEmbeddingsComeAsNumbersOrAsBase64WhenAsked() throws Exception
     {
