@@ -36,8 +36,8 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
-BACKEND=18081 NGINX_PROXY=18082 NGINX_CACHE=18083 JETTY=18084 SLUICE=18085 STATIC=18086 SLUICE_OBSERVED=18087 SLUICE_QUIET=18088 OTLP_SINK=18089 SLUICE_SAMPLED=18090 SLUICE_CHAIN=18091
-for port in $BACKEND $NGINX_PROXY $NGINX_CACHE $JETTY $SLUICE $STATIC $SLUICE_OBSERVED $SLUICE_QUIET $OTLP_SINK $SLUICE_SAMPLED $SLUICE_CHAIN; do
+BACKEND=18081 NGINX_PROXY=18082 NGINX_CACHE=18083 JETTY=18084 SLUICE=18085 STATIC=18086 SLUICE_OBSERVED=18087 SLUICE_QUIET=18088 OTLP_SINK=18089 SLUICE_SAMPLED=18090 SLUICE_CHAIN=18091 SLUICE_HTTPS=18092
+for port in $BACKEND $NGINX_PROXY $NGINX_CACHE $JETTY $SLUICE $STATIC $SLUICE_OBSERVED $SLUICE_QUIET $OTLP_SINK $SLUICE_SAMPLED $SLUICE_CHAIN $SLUICE_HTTPS; do
   if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then echo "port $port is in use" >&2; exit 2; fi
 done
 
@@ -179,8 +179,9 @@ static_pid=$!
 pids+=($static_pid)
 # Sluice as shipped: access log on (to a file here), all filters in place, the launcher's flags.
 # shellcheck disable=SC2086
+# Its HTTPS port (a throwaway certificate; TLS 1.3, HTTP/1.1 by ALPN as wrk offers) is scenario 8.
 $pin_server java $sluice_jvm -cp "$cp" dev.sluice.launcher.Main --config "$work/sluice.properties" --port $SLUICE --host 127.0.0.1 \
-  --webapp src/main/webapp > "$work/logs/sluice.log" 2>&1 &
+  --self-signed --https-port $SLUICE_HTTPS --webapp src/main/webapp > "$work/logs/sluice.log" 2>&1 &
 sluice_pid=$!
 pids+=($sluice_pid)
 # The cost of observability: the plain route with metrics and OTLP export of every request (to a
@@ -218,7 +219,7 @@ $pin_server java $sluice_jvm -cp "$cp" dev.sluice.launcher.Main --config "$work/
 chain_pid=$!
 pids+=($chain_pid)
 
-for port in $BACKEND $NGINX_PROXY $NGINX_CACHE $JETTY $SLUICE $STATIC $SLUICE_OBSERVED $SLUICE_QUIET $OTLP_SINK $SLUICE_SAMPLED $SLUICE_CHAIN; do
+for port in $BACKEND $NGINX_PROXY $NGINX_CACHE $JETTY $SLUICE $STATIC $SLUICE_OBSERVED $SLUICE_QUIET $OTLP_SINK $SLUICE_SAMPLED $SLUICE_CHAIN $SLUICE_HTTPS; do
   for _ in $(seq 1 120); do
     if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then break; fi
     sleep 0.5
@@ -244,8 +245,8 @@ java -cp "$cp" dev.sluice.bench.BenchRunner \
   --target sluice-sampled=http://127.0.0.1:$SLUICE_SAMPLED \
   --target sluice-limited=http://127.0.0.1:$SLUICE/limited \
   --target sluice-headers=http://127.0.0.1:$SLUICE/headers --target sluice-json=http://127.0.0.1:$SLUICE/json \
-  --target sluice-guarded=http://127.0.0.1:$SLUICE/guarded \
+  --target sluice-guarded=http://127.0.0.1:$SLUICE/guarded --target sluice-https=https://127.0.0.1:$SLUICE_HTTPS \
   --target "sluice-key=http://127.0.0.1:$SLUICE/key|apikey: $bench_key" \
   --target "sluice-jwt=http://127.0.0.1:$SLUICE/jwt|Authorization: Bearer $bench_token" \
   --cpu direct="$(nginx_pids backend)" --cpu nginx="$(nginx_pids proxies)" --cpu nginx-cache="$(nginx_pids proxies)" \
-  --cpu jetty="$jetty_pid" --cpu jetty-static="$static_pid" --cpu sluice="$sluice_pid" --cpu sluice-limited="$sluice_pid" --cpu sluice-headers="$sluice_pid" --cpu sluice-json="$sluice_pid" --cpu sluice-guarded="$sluice_pid" --cpu sluice-key="$sluice_pid" --cpu sluice-jwt="$sluice_pid" --cpu sluice-cache="$sluice_pid" --cpu sluice-cache-chain="$chain_pid" --cpu sluice-observed="$observed_pid" --cpu sluice-quiet="$quiet_pid" --cpu sluice-sampled="$sampled_pid"
+  --cpu jetty="$jetty_pid" --cpu jetty-static="$static_pid" --cpu sluice="$sluice_pid" --cpu sluice-limited="$sluice_pid" --cpu sluice-headers="$sluice_pid" --cpu sluice-json="$sluice_pid" --cpu sluice-guarded="$sluice_pid" --cpu sluice-https="$sluice_pid" --cpu sluice-key="$sluice_pid" --cpu sluice-jwt="$sluice_pid" --cpu sluice-cache="$sluice_pid" --cpu sluice-cache-chain="$chain_pid" --cpu sluice-observed="$observed_pid" --cpu sluice-quiet="$quiet_pid" --cpu sluice-sampled="$sampled_pid"

@@ -44,7 +44,7 @@ public final class BenchRunner
         new String[]{"7w", "Sluice, cache hit through the servlet chain (cache.fast-path = false, as in a WAR deployment)", "sluice-cache-chain"},
         new String[]{"7b", "nginx proxy_cache hit", "nginx-cache"},
         new String[]{"7c", "Jetty servlet answering stored bytes, no proxy (a servlet's floor)", "jetty-static"},
-        new String[]{"8", "Sluice over HTTPS, keep-alive", null});
+        new String[]{"8", "Sluice over HTTPS, keep-alive (plain route, TLS 1.3, HTTP/1.1)", "sluice-https"});
     private static final List<String> SIZES = List.of("small", "large");
     /**
      * Each fixed-rate run first sends this long at the same rate, uncounted: a new client's first
@@ -234,6 +234,7 @@ public final class BenchRunner
                 medianRps.get("sluice-observed/" + size), medianRps.get("sluice-quiet/" + size), null));
             ratios.add(ratio("Metrics on, as shipped / off (context)", size, medianRps.get("sluice/" + size), medianRps.get("sluice-quiet/" + size), null));
             ratios.add(ratio("Rate-limited route / the same route unlimited (context)", size, medianRps.get("sluice-limited/" + size), medianRps.get("sluice/" + size), null));
+            ratios.add(ratio("Sluice plain over HTTPS / over HTTP (context)", size, medianRps.get("sluice-https/" + size), medianRps.get("sluice/" + size), null));
             ratios.add(ratio("JWT + rate limit / Sluice plain", size, medianRps.get("sluice-jwt/" + size), medianRps.get("sluice/" + size), 0.85));
             ratios.add(ratio("Sluice cache hit / Sluice plain", size, medianRps.get("sluice-cache/" + size), medianRps.get("sluice/" + size), 2.0));
             ratios.add(ratio("Sluice cache hit / nginx proxy_cache hit", size, medianRps.get("sluice-cache/" + size), medianRps.get("nginx-cache/" + size), 1.0));
