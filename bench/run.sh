@@ -179,11 +179,18 @@ static_pid=$!
 pids+=($static_pid)
 # Sluice as shipped: access log on (to a file here), all filters in place, the launcher's flags.
 # shellcheck disable=SC2086
-# Its HTTPS port (a throwaway certificate; TLS 1.3, HTTP/1.1 by ALPN as wrk offers) is scenario 8.
 $pin_server java $sluice_jvm -cp "$cp" dev.sluice.launcher.Main --config "$work/sluice.properties" --port $SLUICE --host 127.0.0.1 \
-  --self-signed --https-port $SLUICE_HTTPS --webapp src/main/webapp > "$work/logs/sluice.log" 2>&1 &
+  --webapp src/main/webapp > "$work/logs/sluice.log" 2>&1 &
 sluice_pid=$!
 pids+=($sluice_pid)
+# Scenario 8: the same configuration over HTTPS (a throwaway certificate; TLS 1.3, HTTP/1.1 by ALPN
+# as wrk offers), in a JVM of its own so that the one above is measured (resident memory, latency)
+# as before. Its plain port is not used.
+# shellcheck disable=SC2086
+$pin_server java $sluice_jvm -cp "$cp" dev.sluice.launcher.Main --config "$work/sluice.properties" --port 0 --host 127.0.0.1 \
+  --self-signed --https-port $SLUICE_HTTPS --webapp src/main/webapp > "$work/logs/sluice-https.log" 2>&1 &
+https_pid=$!
+pids+=($https_pid)
 # The cost of observability: the plain route with metrics and OTLP export of every request (to a
 # sink that discards), against the same route with metrics off and no export. Same heap.
 cp "$work/sluice.properties" "$work/sluice-observed.properties"
@@ -249,4 +256,4 @@ java -cp "$cp" dev.sluice.bench.BenchRunner \
   --target "sluice-key=http://127.0.0.1:$SLUICE/key|apikey: $bench_key" \
   --target "sluice-jwt=http://127.0.0.1:$SLUICE/jwt|Authorization: Bearer $bench_token" \
   --cpu direct="$(nginx_pids backend)" --cpu nginx="$(nginx_pids proxies)" --cpu nginx-cache="$(nginx_pids proxies)" \
-  --cpu jetty="$jetty_pid" --cpu jetty-static="$static_pid" --cpu sluice="$sluice_pid" --cpu sluice-limited="$sluice_pid" --cpu sluice-headers="$sluice_pid" --cpu sluice-json="$sluice_pid" --cpu sluice-guarded="$sluice_pid" --cpu sluice-https="$sluice_pid" --cpu sluice-key="$sluice_pid" --cpu sluice-jwt="$sluice_pid" --cpu sluice-cache="$sluice_pid" --cpu sluice-cache-chain="$chain_pid" --cpu sluice-observed="$observed_pid" --cpu sluice-quiet="$quiet_pid" --cpu sluice-sampled="$sampled_pid"
+  --cpu jetty="$jetty_pid" --cpu jetty-static="$static_pid" --cpu sluice="$sluice_pid" --cpu sluice-limited="$sluice_pid" --cpu sluice-headers="$sluice_pid" --cpu sluice-json="$sluice_pid" --cpu sluice-guarded="$sluice_pid" --cpu sluice-https="$https_pid" --cpu sluice-key="$sluice_pid" --cpu sluice-jwt="$sluice_pid" --cpu sluice-cache="$sluice_pid" --cpu sluice-cache-chain="$chain_pid" --cpu sluice-observed="$observed_pid" --cpu sluice-quiet="$quiet_pid" --cpu sluice-sampled="$sampled_pid"
