@@ -80,7 +80,8 @@ final class TokenCount
             {
                 return count.asLong();
             }
-            AiFront.LOG.info("{} provider '{}' did not count tokens (status {}); estimated instead", exchange.id(), target.provider(), answer.getStatus());
+            AiFront.LOG.info("{} provider '{}' did not count tokens (status {}); estimated instead", exchange.id(), target.provider(),
+                answer.getStatus());
         }
         catch (InterruptedException x)
         {

@@ -98,7 +98,8 @@ public final class ExchangeFilter implements Filter
             if (route(request, response, exchange))
             {
                 // On an AI route the filters' refusals are written as the model API's errors, which SDKs read.
-                chain.doFilter(request, exchange.routeMatch().route().ai() ? dev.sluice.http.AiRouteResponse.wrap(response, exchange.path()) : response);
+                chain.doFilter(request,
+                    exchange.routeMatch().route().ai() ? dev.sluice.http.AiRouteResponse.wrap(response, exchange.path()) : response);
             }
         }
         catch (IOException | ServletException | RuntimeException failure)

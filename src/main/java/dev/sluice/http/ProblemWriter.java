@@ -1,4 +1,4 @@
-// The one place that writes Sluice's own responses: application/problem+json (RFC 9457), a gRPC status for a gRPC call, a model API's error on an AI route.
+// The one place that writes Sluice's own responses: problem+json (RFC 9457), a gRPC status for gRPC, a model API's error on AI routes.
 package dev.sluice.http;
 
 import java.io.IOException;

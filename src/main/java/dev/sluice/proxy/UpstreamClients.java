@@ -143,6 +143,7 @@ final class UpstreamClients implements AutoCloseable
     /** @param keepalive the upstream's keep-alive timeout, or null for the default */
     private HttpClient forUpstream(Duration connectTimeout, UpstreamTls tls, boolean http2, Duration keepalive)
     {
+        Duration idle = keepalive == null ? Upstream.DEFAULT_KEEPALIVE_TIMEOUT : keepalive;
         if (tls == UpstreamTls.DEFAULT && !http2 && keepalive == null)
         {
             // Nearly every request: looked up by its timeout alone, without building a Key and
@@ -150,13 +151,12 @@ final class UpstreamClients implements AutoCloseable
             HttpClient client = plainClients.get(connectTimeout);
             if (client == null)
             {
-                client = clients.computeIfAbsent(new Key(connectTimeout, tls, false, Upstream.DEFAULT_KEEPALIVE_TIMEOUT), this::newClient);
+                client = clients.computeIfAbsent(new Key(connectTimeout, tls, false, idle), this::newClient);
                 plainClients.putIfAbsent(connectTimeout, client);
             }
             return client;
         }
-        return clients.computeIfAbsent(new Key(connectTimeout, tls, http2, keepalive == null ? Upstream.DEFAULT_KEEPALIVE_TIMEOUT : keepalive),
-            this::newClient);
+        return clients.computeIfAbsent(new Key(connectTimeout, tls, http2, idle), this::newClient);
     }
 
     private HttpClient newClient(Key key)
@@ -448,8 +448,9 @@ final class UpstreamClients implements AutoCloseable
         {
             if (used && System.nanoTime() - releasedAt > idleLimitNanos)
             {
-                // Past what the upstream keeps, or what its configuration lets Sluice keep: closed (and so out of the pool), and the request
-                // goes on another connection, as Jetty does with one found closed at this point.
+                // Past what the upstream keeps, or what its configuration lets Sluice keep: closed (and
+                // so out of the pool), and the request goes on another connection, as Jetty does with
+                // one found closed at this point.
                 close();
                 return new SendFailure(new java.nio.channels.ClosedChannelException(), true);
             }
