@@ -474,7 +474,7 @@ final class AiCall implements AsyncListener
         }
         if (completed.compareAndSet(false, true))
         {
-            if (response instanceof AnthropicInboundResponse inbound)
+            if (response instanceof InboundResponse inbound)
             {
                 try
                 {

@@ -55,6 +55,8 @@ public final class AiFront implements AutoCloseable
     public static final String PROVIDER_HEADER = "X-Sluice-AI-Provider";
     public static final String ATTEMPTS_HEADER = "X-Sluice-AI-Attempts";
     public static final String COST_HEADER = "X-Sluice-AI-Cost";
+    /** On the Responses API: the tools the chat form could not carry, left out of the request. */
+    public static final String DROPPED_TOOLS_HEADER = "X-Sluice-AI-Dropped-Tools";
     static final Logger LOG = LoggerFactory.getLogger(AiFront.class);
     static final int MAX_ERROR_BODY = 64 * 1024;
     static final int MAX_EVENT = 1 << 20;
@@ -108,11 +110,20 @@ public final class AiFront implements AutoCloseable
         AiSettings settings = exchange.settings().ai();
         Route route = exchange.routeMatch().route();
         String path = exchange.path();
-        // Anthropic's Messages API: the same pipeline, the request and answer translated at the edges.
+        // Anthropic's Messages API and OpenAI's Responses API: the same pipeline, the request and answer translated at the edges.
         boolean counting = path.endsWith("/messages/count_tokens");
-        AnthropicInboundResponse inbound = path.endsWith("/messages") || counting ? new AnthropicInboundResponse(servletResponse) : null;
+        ResponsesInbound responses = path.endsWith("/responses") ? new ResponsesInbound() : null;
+        InboundResponse inbound = path.endsWith("/messages") || counting ? new InboundResponse(servletResponse, AnthropicInbound.DIALECT)
+            : responses != null ? new InboundResponse(servletResponse, responses) : null;
         HttpServletResponse response = inbound != null ? inbound : servletResponse;
         String method = request.getMethod();
+        if (path.contains("/responses/"))
+        {
+            // Retrieving, cancelling or deleting a stored response: Sluice stores none.
+            error(response, exchange, new AiErrors.Error(404, "invalid_request_error",
+                "This gateway stores no responses: the Responses API is served for POST /responses only.", null, "not_found", 0));
+            return;
+        }
         Identity identity = exchange.identity();
         String consumer = identity != null && identity.consumer() != null ? identity.consumer().id() : null;
         // The list, or one model by its alias (OpenAI's GET /models/{model}, which some clients ask first).
@@ -135,7 +146,7 @@ public final class AiFront implements AutoCloseable
         {
             error(response, exchange, new AiErrors.Error(404, "invalid_request_error",
                 "Unknown request URL: " + method + " " + ClientText.quoted(path, 100)
-                    + ". This route serves /chat/completions, /embeddings, /models, /messages and /messages/count_tokens.",
+                    + ". This route serves /chat/completions, /responses, /embeddings, /models, /messages and /messages/count_tokens.",
                 null, "unknown_url", 0));
             return;
         }
@@ -166,7 +177,25 @@ public final class AiFront implements AutoCloseable
             return;
         }
         ObjectNode body = object;
-        if (inbound != null)
+        if (responses != null)
+        {
+            try
+            {
+                java.util.List<String> dropped = new java.util.ArrayList<>();
+                body = ResponsesInbound.translate(object, dropped);
+                responses.request(object);
+                if (!dropped.isEmpty())
+                {
+                    response.setHeader(DROPPED_TOOLS_HEADER, String.join(", ", dropped));
+                }
+            }
+            catch (ResponsesInbound.Invalid x)
+            {
+                error(response, exchange, AiErrors.invalid(x.getMessage(), x.param));
+                return;
+            }
+        }
+        else if (inbound != null)
         {
             try
             {

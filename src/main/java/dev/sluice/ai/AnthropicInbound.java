@@ -12,7 +12,7 @@ import dev.sluice.http.ClientText;
  * {@code POST …/messages} on an AI route: the request is translated into the OpenAI chat form
  * the AI front works in — so aliases, fallbacks, limits, budgets, the cache and the guard apply
  * unchanged, whatever provider answers — and the answer is translated back on its way out by
- * {@link AnthropicInboundResponse}.
+ * {@link InboundResponse} with {@link #DIALECT}.
  *
  * <p>What does not cross: {@code top_k} and {@code thinking} are dropped (OpenAI's form has no
  * equivalent), {@code cache_control} marks are dropped; server tools and document blocks are
@@ -21,6 +21,26 @@ import dev.sluice.http.ClientText;
  */
 final class AnthropicInbound
 {
+    /** The front's answers as Anthropic's: errors, messages, and streams ({@link AnthropicInboundEvents}). */
+    static final InboundResponse.Dialect DIALECT = new InboundResponse.Dialect()
+    {
+        @Override
+        public JsonNode json(int status, JsonNode parsed)
+        {
+            if (parsed.path("error").isObject())
+            {
+                return error(status, parsed.path("error").path("message").asText(""));
+            }
+            return "chat.completion".equals(parsed.path("object").asText()) ? message(parsed) : null;
+        }
+
+        @Override
+        public InboundResponse.Events events()
+        {
+            return new AnthropicInboundEvents();
+        }
+    };
+
     private AnthropicInbound()
     {
     }

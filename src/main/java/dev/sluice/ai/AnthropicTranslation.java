@@ -90,6 +90,8 @@ public final class AnthropicTranslation
             case "presence_penalty", "frequency_penalty" -> value.asDouble(0) == 0;
             case "logprobs" -> !value.asBoolean(false);
             case "store" -> !value.asBoolean(false);
+            // OpenAI's hint for routing to its prompt cache (Codex sends one every turn); Anthropic caches by marks.
+            case "prompt_cache_key" -> true;
             default -> false;
         };
     }

@@ -55,7 +55,7 @@ final class DemoModelProvider extends HttpServlet
         long promptWords = 0;
         for (JsonNode message : body.path("messages"))
         {
-            String text = message.path("content").isTextual() ? message.path("content").asText() : message.path("content").toString();
+            String text = text(message.path("content"));
             promptWords += text.isBlank() ? 0 : text.trim().split("\\s+").length;
             if ("user".equals(message.path("role").asText()))
             {
@@ -148,5 +148,23 @@ final class DemoModelProvider extends HttpServlet
         response.setContentType("application/json");
         response.setContentLength(bytes.length);
         response.getOutputStream().write(bytes);
+    }
+
+    /** A message's text: its content, or its text parts joined (what the Responses API and SDKs with parts send). */
+    private static String text(JsonNode content)
+    {
+        if (!content.isArray())
+        {
+            return content.isTextual() ? content.asText() : content.toString();
+        }
+        StringBuilder text = new StringBuilder();
+        for (JsonNode part : content)
+        {
+            if (part.path("text").isTextual())
+            {
+                text.append(text.length() > 0 ? " " : "").append(part.path("text").asText());
+            }
+        }
+        return text.toString();
     }
 }

@@ -113,6 +113,8 @@ class AnthropicTranslationTest
         assertEquals("Hi", dropped.path("messages").path(0).path("content").path(0).path("text").asText());
         // Null or default-valued fields ask for nothing.
         translate("{'messages':[{'role':'user','content':'Hi'}],'response_format':null,'presence_penalty':0,'logprobs':false}");
+        // OpenAI's prompt-cache routing hint, which Codex sends every turn, asks for nothing an answer shows.
+        assertFalse(translate("{'messages':[{'role':'user','content':'Hi'}],'prompt_cache_key':'thread-1'}").has("prompt_cache_key"));
     }
 
     @Test

@@ -122,6 +122,20 @@ class DemoConfigurationTest
         assertEquals(401, anonymous.getStatus(), "the AI route needs the demo key");
     }
 
+    /** Codex and OpenAI's Agents SDK speak the Responses API and send text as parts; the demo echoes their text. */
+    @Test
+    void theDemoAnswersTheResponsesApiWithTheTextOfItsParts() throws Exception
+    {
+        String body = "{\"model\":\"demo\",\"input\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"Hello\"},"
+            + "{\"type\":\"input_text\",\"text\":\"parts\"}]}]}";
+        ContentResponse answer = client.POST(sluice.uri("/v1/responses")).headers(h -> h.put("apikey", DemoCredentials.API_KEY))
+            .body(new org.eclipse.jetty.client.StringRequestContent("application/json", body)).timeout(10, TimeUnit.SECONDS).send();
+        assertEquals(200, answer.getStatus(), answer.getContentAsString());
+        com.fasterxml.jackson.databind.JsonNode response = new com.fasterxml.jackson.databind.ObjectMapper().readTree(answer.getContentAsString());
+        assertEquals("response", response.path("object").asText());
+        assertEquals("You said: Hello parts", response.path("output").path(0).path("content").path(0).path("text").asText(), answer.getContentAsString());
+    }
+
     /** OpenAI's Node SDK asks for base64 vectors unless told otherwise; given numbers, it read an empty vector. */
     @Test
     void demoEmbeddingsComeAsNumbersOrAsBase64WhenAsked() throws Exception

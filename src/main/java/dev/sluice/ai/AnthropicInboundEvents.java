@@ -1,0 +1,155 @@
+// Anthropic's Messages API streams on their way out: the front's OpenAI chunks as Anthropic's events.
+package dev.sluice.ai;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** Where a translated stream is: the blocks opened so far, the stop reason and usage once known. */
+final class AnthropicInboundEvents implements InboundResponse.Events
+{
+    private boolean started;
+    private boolean stopped;
+    private int block = -1;
+    private String blockType;
+    private String stopReason;
+    private JsonNode usage;
+
+    @Override
+    public void translate(String frame, ByteArrayOutputStream out) throws IOException
+    {
+        if (!frame.startsWith("data: ") || stopped)
+        {
+            return;
+        }
+        String data = frame.substring(6);
+        if (data.equals("[DONE]"))
+        {
+            stop(out);
+            return;
+        }
+        JsonNode chunk = AnthropicTranslation.JSON.readTree(data);
+        if (chunk.path("error").isObject())
+        {
+            JsonNode error = chunk.path("error");
+            ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
+            event.put("type", "error");
+            event.putObject("error").put("type", "overloaded_error".equals(error.path("type").asText()) ? "overloaded_error" : "api_error")
+                .put("message", error.path("message").asText(""));
+            emit(out, "error", event);
+            stopped = true;
+            return;
+        }
+        if (!started)
+        {
+            started = true;
+            ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
+            event.put("type", "message_start");
+            ObjectNode message = event.putObject("message");
+            String id = chunk.path("id").asText("");
+            message.put("id", id.startsWith("msg_") ? id : "msg_" + id);
+            message.put("type", "message");
+            message.put("role", "assistant");
+            message.put("model", chunk.path("model").asText(""));
+            message.putArray("content");
+            message.putNull("stop_reason");
+            message.putNull("stop_sequence");
+            message.putObject("usage").put("input_tokens", 0).put("output_tokens", 0);
+            emit(out, "message_start", event);
+        }
+        if (chunk.path("usage").isObject())
+        {
+            usage = chunk.get("usage");
+        }
+        JsonNode choice = chunk.path("choices").path(0);
+        JsonNode delta = choice.path("delta");
+        if (delta.path("content").isTextual() && !delta.path("content").asText().isEmpty())
+        {
+            open(out, "text", null);
+            ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
+            event.put("type", "content_block_delta");
+            event.put("index", block);
+            event.putObject("delta").put("type", "text_delta").put("text", delta.path("content").asText());
+            emit(out, "content_block_delta", event);
+        }
+        for (JsonNode call : delta.path("tool_calls"))
+        {
+            if (call.path("id").isTextual())
+            {
+                open(out, "tool_use", call);
+            }
+            String arguments = call.path("function").path("arguments").asText("");
+            if (!arguments.isEmpty() && "tool_use".equals(blockType))
+            {
+                ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
+                event.put("type", "content_block_delta");
+                event.put("index", block);
+                event.putObject("delta").put("type", "input_json_delta").put("partial_json", arguments);
+                emit(out, "content_block_delta", event);
+            }
+        }
+        if (choice.path("finish_reason").isTextual())
+        {
+            stopReason = AnthropicInbound.stopReason(choice.path("finish_reason").asText());
+        }
+    }
+
+    private void open(ByteArrayOutputStream out, String type, JsonNode call)
+    {
+        if (type.equals(blockType) && call == null)
+        {
+            return;
+        }
+        close(out);
+        block++;
+        blockType = type;
+        ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
+        event.put("type", "content_block_start");
+        event.put("index", block);
+        ObjectNode content = event.putObject("content_block");
+        content.put("type", type);
+        if (call == null)
+        {
+            content.put("text", "");
+        }
+        else
+        {
+            content.put("id", call.path("id").asText());
+            content.put("name", call.path("function").path("name").asText());
+            content.putObject("input");
+        }
+        emit(out, "content_block_start", event);
+    }
+
+    private void close(ByteArrayOutputStream out)
+    {
+        if (blockType != null)
+        {
+            ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
+            event.put("type", "content_block_stop");
+            event.put("index", block);
+            emit(out, "content_block_stop", event);
+            blockType = null;
+        }
+    }
+
+    private void stop(ByteArrayOutputStream out)
+    {
+        close(out);
+        ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
+        event.put("type", "message_delta");
+        event.putObject("delta").put("stop_reason", stopReason == null ? "end_turn" : stopReason).putNull("stop_sequence");
+        event.set("usage", AnthropicInbound.usage(usage == null ? AnthropicTranslation.JSON.createObjectNode() : usage));
+        emit(out, "message_delta", event);
+        emit(out, "message_stop", AnthropicTranslation.JSON.createObjectNode().put("type", "message_stop"));
+        stopped = true;
+    }
+
+    private static void emit(ByteArrayOutputStream out, String name, ObjectNode event)
+    {
+        out.writeBytes(("event: " + name + "\ndata: " + event + "\n\n").getBytes(StandardCharsets.UTF_8));
+    }
+}

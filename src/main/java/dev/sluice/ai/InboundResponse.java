@@ -1,0 +1,200 @@
+// Answers of the AI front in another API's form on their way out: JSON answers and errors translated when flushed, streams event by event.
+package dev.sluice.ai;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
+
+/**
+ * Translates what the front writes, which is always OpenAI's chat form, into the form of the API
+ * the client called (Anthropic's Messages API, OpenAI's Responses API). JSON (an answer or an
+ * error) is held until the front flushes or finishes and then written translated, with its own
+ * length; an event stream is translated frame by frame as it is written.
+ */
+final class InboundResponse extends HttpServletResponseWrapper
+{
+    /** One API's translation of the front's answers. */
+    interface Dialect
+    {
+        /** The body to write for a JSON answer or error of this status; null to write it as it is. */
+        JsonNode json(int status, JsonNode parsed);
+
+        /** A translator for one answer's event stream. */
+        Events events();
+    }
+
+    /** Translates one stream's frames ({@code data: …} without the blank line) as they come. */
+    interface Events
+    {
+        void translate(String frame, ByteArrayOutputStream out) throws IOException;
+    }
+
+    private final HttpServletResponse wrapped;
+    private final Dialect dialect;
+    private final ByteArrayOutputStream held = new ByteArrayOutputStream(1024);
+    private final ByteArrayOutputStream frames = new ByteArrayOutputStream(512);
+    private final Events state;
+    private boolean finished;
+    private final ServletOutputStream stream = new ServletOutputStream()
+    {
+        @Override
+        public boolean isReady()
+        {
+            return true;
+        }
+
+        @Override
+        public void setWriteListener(WriteListener listener)
+        {
+            throw new IllegalStateException("blocking writes only");
+        }
+
+        @Override
+        public void write(int b) throws IOException
+        {
+            write(new byte[] {(byte)b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException
+        {
+            if (streaming())
+            {
+                frames.write(bytes, offset, length);
+                translateFrames();
+            }
+            else
+            {
+                held.write(bytes, offset, length);
+            }
+        }
+
+        @Override
+        public void flush() throws IOException
+        {
+            if (streaming())
+            {
+                wrapped.getOutputStream().flush();
+            }
+        }
+    };
+
+    InboundResponse(HttpServletResponse response, Dialect dialect)
+    {
+        super(response);
+        this.wrapped = response;
+        this.dialect = dialect;
+        this.state = dialect.events();
+    }
+
+    private boolean streaming()
+    {
+        String type = wrapped.getContentType();
+        return type != null && type.startsWith("text/event-stream");
+    }
+
+    @Override
+    public ServletOutputStream getOutputStream()
+    {
+        return stream;
+    }
+
+    @Override
+    public void setContentLength(int length)
+    {
+        // The translated body has its own length, set when it is written.
+    }
+
+    @Override
+    public void setContentLengthLong(long length)
+    {
+        // As above.
+    }
+
+    @Override
+    public boolean isCommitted()
+    {
+        return finished || wrapped.isCommitted();
+    }
+
+    @Override
+    public void resetBuffer()
+    {
+        held.reset();
+        wrapped.resetBuffer();
+    }
+
+    @Override
+    public void flushBuffer() throws IOException
+    {
+        if (streaming())
+        {
+            wrapped.flushBuffer();
+        }
+        else
+        {
+            finish();
+        }
+    }
+
+    /** Writes the held JSON, translated; nothing when the answer was a stream or is written already. */
+    void finish() throws IOException
+    {
+        if (finished || streaming())
+        {
+            return;
+        }
+        finished = true;
+        byte[] body = held.toByteArray();
+        byte[] out = body;
+        if (body.length > 0)
+        {
+            JsonNode parsed;
+            try
+            {
+                parsed = AnthropicTranslation.JSON.readTree(body);
+            }
+            catch (IOException x)
+            {
+                parsed = null;
+            }
+            JsonNode translated = parsed == null ? null : dialect.json(wrapped.getStatus(), parsed);
+            if (translated != null)
+            {
+                out = AnthropicTranslation.JSON.writeValueAsBytes(translated);
+            }
+        }
+        wrapped.setContentLength(out.length);
+        wrapped.getOutputStream().write(out);
+        wrapped.flushBuffer();
+    }
+
+    private void translateFrames() throws IOException
+    {
+        byte[] all = frames.toByteArray();
+        int start = 0;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(all.length * 2);
+        for (int i = 0; i + 1 < all.length; i++)
+        {
+            if (all[i] == '\n' && all[i + 1] == '\n')
+            {
+                String frame = new String(all, start, i - start, StandardCharsets.UTF_8);
+                state.translate(frame, out);
+                start = i + 2;
+                i++;
+            }
+        }
+        frames.reset();
+        frames.write(all, start, all.length - start);
+        if (out.size() > 0)
+        {
+            out.writeTo(wrapped.getOutputStream());
+        }
+    }
+}

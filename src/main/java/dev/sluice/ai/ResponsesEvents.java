@@ -1,0 +1,220 @@
+// OpenAI's Responses API streams on their way out: the front's chat chunks as the Responses API's events.
+package dev.sluice.ai;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * Where a translated stream is. The first chunk opens the response ({@code response.created},
+ * {@code response.in_progress}); text opens a message item and its one text part, each tool call
+ * a {@code function_call} item, and an item is closed (its {@code .done} events) when the next
+ * opens or the stream ends. {@code [DONE]} ends it with {@code response.completed} (or
+ * {@code response.incomplete} when cut by the token limit) carrying the whole response; an error
+ * chunk ends it with {@code response.failed}. Every event has its {@code sequence_number}.
+ */
+final class ResponsesEvents implements InboundResponse.Events
+{
+    private final ResponsesInbound dialect;
+    private int sequence;
+    private ObjectNode response;
+    private boolean stopped;
+    private String chatId = "";
+    private final List<Item> items = new ArrayList<>();
+    /** Open function calls by their index in the chat stream. */
+    private final Map<Integer, Item> calls = new HashMap<>();
+    private Item open;
+    private String finishReason;
+    private JsonNode usage;
+
+    ResponsesEvents(ResponsesInbound dialect)
+    {
+        this.dialect = dialect;
+    }
+
+    /** One output item: a message with one text part, or a function call. */
+    private static final class Item
+    {
+        final int index;
+        final String id;
+        final String callId;
+        final String name;
+        final StringBuilder text = new StringBuilder();
+        ObjectNode done;
+
+        Item(int index, String id, String callId, String name)
+        {
+            this.index = index;
+            this.id = id;
+            this.callId = callId;
+            this.name = name;
+        }
+    }
+
+    @Override
+    public void translate(String frame, ByteArrayOutputStream out) throws IOException
+    {
+        if (!frame.startsWith("data: ") || stopped)
+        {
+            return;
+        }
+        String data = frame.substring(6);
+        if (data.equals("[DONE]"))
+        {
+            stop(out);
+            return;
+        }
+        JsonNode chunk = AnthropicTranslation.JSON.readTree(data);
+        start(chunk, out);
+        if (chunk.path("error").isObject())
+        {
+            JsonNode error = chunk.path("error");
+            ObjectNode failed = full();
+            failed.put("status", "failed");
+            failed.putObject("error").put("code", error.path("code").asText(error.path("type").asText("server_error")))
+                .put("message", error.path("message").asText(""));
+            emit(out, "response.failed", event("response.failed").set("response", failed));
+            stopped = true;
+            return;
+        }
+        if (chunk.path("usage").isObject())
+        {
+            usage = chunk.get("usage");
+        }
+        JsonNode choice = chunk.path("choices").path(0);
+        JsonNode delta = choice.path("delta");
+        String text = delta.path("content").isTextual() ? delta.path("content").asText() : "";
+        if (!text.isEmpty())
+        {
+            if (open == null || open.callId != null)
+            {
+                openMessage(out);
+            }
+            open.text.append(text);
+            emit(out, "response.output_text.delta", event("response.output_text.delta").put("item_id", open.id)
+                .put("output_index", open.index).put("content_index", 0).put("delta", text).set("logprobs", ResponsesInbound.JSONs.array()));
+        }
+        for (JsonNode call : delta.path("tool_calls"))
+        {
+            int index = call.path("index").asInt(calls.size());
+            Item item = calls.get(index);
+            if (item == null)
+            {
+                close(out);
+                String callId = call.path("id").asText("call_" + index);
+                ObjectNode added = ResponsesInbound.callItem(callId, call.path("function").path("name").asText(""), "", "in_progress");
+                item = new Item(items.size(), added.path("id").asText(), callId, added.path("name").asText());
+                items.add(item);
+                calls.put(index, item);
+                open = item;
+                emit(out, "response.output_item.added", event("response.output_item.added").put("output_index", item.index).set("item", added));
+            }
+            String arguments = call.path("function").path("arguments").asText("");
+            if (!arguments.isEmpty())
+            {
+                item.text.append(arguments);
+                emit(out, "response.function_call_arguments.delta", event("response.function_call_arguments.delta")
+                    .put("item_id", item.id).put("output_index", item.index).put("delta", arguments));
+            }
+        }
+        if (choice.path("finish_reason").isTextual())
+        {
+            finishReason = choice.path("finish_reason").asText();
+        }
+    }
+
+    private void start(JsonNode chunk, ByteArrayOutputStream out)
+    {
+        if (response != null)
+        {
+            return;
+        }
+        chatId = chunk.path("id").asText("");
+        response = dialect.skeleton(chatId, chunk.path("created").asLong(System.currentTimeMillis() / 1000), chunk.path("model").asText(""));
+        emit(out, "response.created", event("response.created").set("response", response.deepCopy()));
+        emit(out, "response.in_progress", event("response.in_progress").set("response", response.deepCopy()));
+    }
+
+    private void openMessage(ByteArrayOutputStream out)
+    {
+        close(out);
+        ObjectNode added = ResponsesInbound.messageItem(chatId + (items.isEmpty() ? "" : "_" + items.size()), null, null, "in_progress");
+        open = new Item(items.size(), added.path("id").asText(), null, null);
+        items.add(open);
+        emit(out, "response.output_item.added", event("response.output_item.added").put("output_index", open.index).set("item", added));
+        emit(out, "response.content_part.added", event("response.content_part.added").put("item_id", open.id).put("output_index", open.index)
+            .put("content_index", 0).set("part", ResponsesInbound.textPart("")));
+    }
+
+    /** The open item's {@code .done} events. */
+    private void close(ByteArrayOutputStream out)
+    {
+        Item item = open;
+        if (item == null)
+        {
+            return;
+        }
+        open = null;
+        String text = item.text.toString();
+        if (item.callId == null)
+        {
+            emit(out, "response.output_text.done", event("response.output_text.done").put("item_id", item.id).put("output_index", item.index)
+                .put("content_index", 0).put("text", text).set("logprobs", ResponsesInbound.JSONs.array()));
+            emit(out, "response.content_part.done", event("response.content_part.done").put("item_id", item.id).put("output_index", item.index)
+                .put("content_index", 0).set("part", ResponsesInbound.textPart(text)));
+            item.done = ResponsesInbound.messageItem("", text, null, "completed").put("id", item.id);
+        }
+        else
+        {
+            emit(out, "response.function_call_arguments.done", event("response.function_call_arguments.done").put("item_id", item.id)
+                .put("output_index", item.index).put("name", item.name).put("arguments", text));
+            item.done = ResponsesInbound.callItem(item.callId, item.name, text, "completed");
+        }
+        emit(out, "response.output_item.done", event("response.output_item.done").put("output_index", item.index).set("item", item.done));
+    }
+
+    private void stop(ByteArrayOutputStream out)
+    {
+        if (response == null)
+        {
+            start(AnthropicTranslation.JSON.createObjectNode(), out);
+        }
+        close(out);
+        ObjectNode finished = full();
+        ResponsesInbound.finish(finished, finishReason, usage == null ? ResponsesInbound.JSONs.nil() : usage);
+        String type = "incomplete".equals(finished.path("status").asText()) ? "response.incomplete" : "response.completed";
+        emit(out, type, event(type).set("response", finished));
+        stopped = true;
+    }
+
+    /** The response with the items so far (those still open as far as they came). */
+    private ObjectNode full()
+    {
+        ObjectNode full = response.deepCopy();
+        var output = full.putArray("output");
+        for (Item item : items)
+        {
+            output.add(item.done != null ? item.done : item.callId == null
+                ? ResponsesInbound.messageItem("", item.text.toString(), null, "incomplete").put("id", item.id)
+                : ResponsesInbound.callItem(item.callId, item.name, item.text.toString(), "incomplete"));
+        }
+        return full;
+    }
+
+    private ObjectNode event(String type)
+    {
+        return ResponsesInbound.JSONs.object().put("type", type).put("sequence_number", sequence++);
+    }
+
+    private static void emit(ByteArrayOutputStream out, String name, ObjectNode event)
+    {
+        out.writeBytes(("event: " + name + "\ndata: " + event + "\n\n").getBytes(StandardCharsets.UTF_8));
+    }
+}

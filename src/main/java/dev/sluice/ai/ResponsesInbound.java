@@ -1,0 +1,515 @@
+// OpenAI's Responses API in front: requests translated to the AI front's chat form, answers translated back.
+package dev.sluice.ai;
+
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.sluice.http.ClientText;
+
+/**
+ * {@code POST …/responses} on an AI route, the API OpenAI's newer clients and agents (the Agents
+ * SDK, Codex) speak: the request is translated into the chat form the front works in — so
+ * aliases, fallbacks, limits, budgets, the cache and the guard apply unchanged, whatever provider
+ * answers — and the answer goes back as a {@code response} object, or as the Responses API's
+ * events when streamed ({@link ResponsesEvents}).
+ *
+ * <p>Sluice keeps no conversation state: {@code previous_response_id}, {@code conversation},
+ * {@code background} and stored prompts are refused with 400 (a client sends the whole
+ * conversation in {@code input}, as Codex does with {@code store: false}), and answers say
+ * {@code "store": false}. Only {@code function} tools cross; the others (OpenAI's hosted tools,
+ * namespaces) are left out and named in {@code X-Sluice-AI-Dropped-Tools}, and choosing one is
+ * refused. Reasoning items in the input are dropped, as the chat form has no place for them.</p>
+ */
+final class ResponsesInbound implements InboundResponse.Dialect
+{
+    /** A Responses request the front cannot take, as the client's 400. */
+    static final class Invalid extends Exception
+    {
+        final String param;
+
+        Invalid(String param, String message)
+        {
+            super(message, null, false, false);
+            this.param = param;
+        }
+    }
+
+    private static final String[] COPIED = {"temperature", "top_p", "user", "parallel_tool_calls", "service_tier", "prompt_cache_key",
+        "top_logprobs", "template", "variables"};
+    private static final String[] STATEFUL = {"previous_response_id", "conversation", "prompt"};
+
+    /** The client's request, echoed in the answer as OpenAI's is; set once the body is parsed. */
+    private ObjectNode request = AnthropicTranslation.JSON.createObjectNode();
+
+    void request(ObjectNode request)
+    {
+        this.request = request;
+    }
+
+    /**
+     * The chat request equivalent to a Responses request.
+     *
+     * @param dropped filled with the tools left out, as {@code type} or {@code type:name}
+     */
+    static ObjectNode translate(ObjectNode in, List<String> dropped) throws Invalid
+    {
+        for (String stateful : STATEFUL)
+        {
+            if (in.hasNonNull(stateful))
+            {
+                throw new Invalid(stateful, "'" + stateful + "' is not supported by this gateway, which stores no responses or prompts:"
+                    + " send the whole conversation in 'input'.");
+            }
+        }
+        if (in.path("background").asBoolean(false))
+        {
+            throw new Invalid("background", "Background responses are not supported by this gateway, which stores no responses.");
+        }
+        ObjectNode out = AnthropicTranslation.JSON.createObjectNode();
+        if (in.has("model"))
+        {
+            out.set("model", in.get("model"));
+        }
+        ArrayNode messages = out.putArray("messages");
+        JsonNode instructions = in.get("instructions");
+        if (instructions != null && !instructions.isNull())
+        {
+            if (!instructions.isTextual())
+            {
+                throw new Invalid("instructions", "Invalid type for 'instructions': expected a string.");
+            }
+            messages.addObject().put("role", "system").put("content", instructions.asText());
+        }
+        JsonNode input = in.get("input");
+        if (input != null && input.isTextual())
+        {
+            messages.addObject().put("role", "user").put("content", input.asText());
+        }
+        else if (input != null && input.isArray() && !input.isEmpty())
+        {
+            int index = 0;
+            for (JsonNode item : input)
+            {
+                item(item, "input[" + index++ + "]", messages);
+            }
+        }
+        else
+        {
+            throw new Invalid("input", "Missing required parameter: 'input' (a string or a non-empty array of items).");
+        }
+        if (in.has("max_output_tokens") && !in.get("max_output_tokens").isNull())
+        {
+            out.set("max_completion_tokens", in.get("max_output_tokens"));
+        }
+        for (String copied : COPIED)
+        {
+            if (in.hasNonNull(copied))
+            {
+                out.set(copied, in.get(copied));
+            }
+        }
+        if (!out.has("user") && in.path("safety_identifier").isTextual())
+        {
+            out.put("user", in.path("safety_identifier").asText());
+        }
+        if (in.path("reasoning").path("effort").isTextual())
+        {
+            out.put("reasoning_effort", in.path("reasoning").path("effort").asText());
+        }
+        text(in.path("text"), out);
+        tools(in, out, dropped);
+        JsonNode stream = in.get("stream");
+        if (stream != null && !stream.isNull() && !stream.isBoolean())
+        {
+            throw new Invalid("stream", "Invalid type for 'stream': expected a boolean.");
+        }
+        if (stream != null && stream.asBoolean())
+        {
+            out.put("stream", true);
+            out.putObject("stream_options").put("include_usage", true);
+        }
+        return out;
+    }
+
+    private static void item(JsonNode item, String path, ArrayNode out) throws Invalid
+    {
+        if (!item.isObject())
+        {
+            throw new Invalid(path, "Invalid type for '" + path + "': expected an object.");
+        }
+        String type = item.path("type").asText(item.has("role") ? "message" : "");
+        switch (type)
+        {
+            case "message" -> message(item, path, out);
+            case "function_call" ->
+            {
+                ObjectNode call = JSONs.object();
+                call.put("id", item.path("call_id").asText());
+                call.put("type", "function");
+                call.putObject("function").put("name", item.path("name").asText()).put("arguments", item.path("arguments").asText("{}"));
+                // Calls of one turn are one assistant message in the chat form, after its text if any.
+                JsonNode last = out.isEmpty() ? null : out.get(out.size() - 1);
+                ObjectNode assistant = last instanceof ObjectNode o && "assistant".equals(o.path("role").asText()) ? o
+                    : out.addObject().put("role", "assistant").putNull("content");
+                (assistant.path("tool_calls").isArray() ? (ArrayNode)assistant.get("tool_calls") : assistant.putArray("tool_calls")).add(call);
+            }
+            case "function_call_output" ->
+            {
+                JsonNode output = item.path("output");
+                String text = output.isTextual() ? output.asText() : joinText(output, path + ".output");
+                out.addObject().put("role", "tool").put("tool_call_id", item.path("call_id").asText()).put("content", text);
+            }
+            case "reasoning" ->
+            {
+                // Dropped: an earlier turn's reasoning has no place in the chat form.
+            }
+            default -> throw new Invalid(path + ".type", "Input items of type '" + ClientText.quoted(type, 64)
+                + "' are not supported by this gateway: use messages, function_call and function_call_output.");
+        }
+    }
+
+    private static void message(JsonNode item, String path, ArrayNode out) throws Invalid
+    {
+        String role = switch (item.path("role").asText())
+        {
+            case "user" -> "user";
+            case "assistant" -> "assistant";
+            // Not every provider knows OpenAI's developer role; the chat form's system is the same place.
+            case "system", "developer" -> "system";
+            default -> throw new Invalid(path + ".role", "Invalid value for '" + path + ".role': expected 'user', 'assistant', 'system' or 'developer'.");
+        };
+        JsonNode content = item.get("content");
+        if (content != null && content.isTextual())
+        {
+            out.addObject().put("role", role).put("content", content.asText());
+            return;
+        }
+        if (content == null || !content.isArray())
+        {
+            throw new Invalid(path + ".content", "Invalid type for '" + path + ".content': expected a string or an array of content parts.");
+        }
+        if (!role.equals("user"))
+        {
+            out.addObject().put("role", role).put("content", joinText(content, path + ".content"));
+            return;
+        }
+        ArrayNode parts = JSONs.array();
+        int index = 0;
+        for (JsonNode part : content)
+        {
+            String partPath = path + ".content[" + index++ + "]";
+            switch (part.path("type").asText())
+            {
+                case "input_text" -> parts.addObject().put("type", "text").put("text", part.path("text").asText());
+                case "input_image" ->
+                {
+                    if (!part.path("image_url").isTextual())
+                    {
+                        throw new Invalid(partPath + ".image_url", "Images must be given by 'image_url' (a URL or a data: URL) here; uploaded files are not supported.");
+                    }
+                    ObjectNode url = parts.addObject().put("type", "image_url").putObject("image_url").put("url", part.path("image_url").asText());
+                    if (part.path("detail").isTextual())
+                    {
+                        url.put("detail", part.path("detail").asText());
+                    }
+                }
+                default -> throw new Invalid(partPath + ".type", "Content parts of type '" + ClientText.quoted(part.path("type").asText(), 64)
+                    + "' are not supported by this gateway: use input_text and input_image.");
+            }
+        }
+        out.addObject().put("role", "user").set("content", parts);
+    }
+
+    /** Text parts ({@code input_text}, {@code output_text}, {@code refusal}) joined, for turns the chat form gives one string. */
+    private static String joinText(JsonNode parts, String path) throws Invalid
+    {
+        if (!parts.isArray())
+        {
+            throw new Invalid(path, "Invalid type for '" + path + "': expected a string or an array of text parts.");
+        }
+        StringBuilder text = new StringBuilder();
+        for (JsonNode part : parts)
+        {
+            String type = part.path("type").asText();
+            if (!type.equals("input_text") && !type.equals("output_text") && !type.equals("refusal"))
+            {
+                throw new Invalid(path, "Only text parts are supported in '" + path + "', not '" + ClientText.quoted(type, 64) + "'.");
+            }
+            text.append(part.path(type.equals("refusal") ? "refusal" : "text").asText());
+        }
+        return text.toString();
+    }
+
+    private static void text(JsonNode text, ObjectNode out) throws Invalid
+    {
+        JsonNode format = text.path("format");
+        switch (format.path("type").asText("text"))
+        {
+            case "text" ->
+            {
+                // The chat form's default.
+            }
+            case "json_object" -> out.putObject("response_format").put("type", "json_object");
+            case "json_schema" ->
+            {
+                ObjectNode schema = out.putObject("response_format").put("type", "json_schema").putObject("json_schema");
+                for (String field : new String[] {"name", "description", "schema", "strict"})
+                {
+                    if (format.hasNonNull(field))
+                    {
+                        schema.set(field, format.get(field));
+                    }
+                }
+            }
+            default -> throw new Invalid("text.format.type", "Invalid value for 'text.format.type': expected 'text', 'json_object' or 'json_schema'.");
+        }
+        if (text.path("verbosity").isTextual())
+        {
+            out.put("verbosity", text.path("verbosity").asText());
+        }
+    }
+
+    /**
+     * Function tools in the chat form's nesting. Others are left out and named in {@code dropped}:
+     * OpenAI's hosted tools (web search, file search, ...) run inside OpenAI's service and no
+     * provider behind the chat form can run them, and a tool is an offer the model may leave
+     * unused anyway, so the model answers without them rather than the request failing — Codex
+     * offers web search and a namespace of sub-agent tools on every turn.
+     */
+    private static void tools(JsonNode in, ObjectNode out, List<String> dropped) throws Invalid
+    {
+        JsonNode tools = in.get("tools");
+        ArrayNode converted = JSONs.array();
+        int index = 0;
+        for (JsonNode tool : tools != null && tools.isArray() ? tools : JSONs.array())
+        {
+            String type = tool.path("type").asText();
+            if (!type.equals("function"))
+            {
+                String name = tool.path("name").asText("");
+                dropped.add(ClientText.quoted(name.isEmpty() ? type : type + ":" + name, 64));
+                index++;
+                continue;
+            }
+            if (!tool.path("name").isTextual() || tool.path("name").asText().isEmpty())
+            {
+                throw new Invalid("tools[" + index + "].name", "Missing required parameter: 'tools[" + index + "].name'.");
+            }
+            ObjectNode function = converted.addObject().put("type", "function").putObject("function");
+            function.put("name", tool.path("name").asText());
+            if (tool.hasNonNull("description"))
+            {
+                function.set("description", tool.get("description"));
+            }
+            function.set("parameters", tool.path("parameters").isObject() ? tool.get("parameters") : JSONs.object().put("type", "object"));
+            if (tool.path("strict").isBoolean())
+            {
+                function.set("strict", tool.get("strict"));
+            }
+            index++;
+        }
+        if (converted.isEmpty())
+        {
+            // Nothing to choose from: a choice or parallelism would make the provider refuse the request.
+            out.remove("parallel_tool_calls");
+            if (in.path("tool_choice").isObject())
+            {
+                throw new Invalid("tool_choice", "The chosen tool is not among the function tools this gateway can offer the model.");
+            }
+            return;
+        }
+        out.set("tools", converted);
+        JsonNode choice = in.get("tool_choice");
+        if (choice != null && choice.isTextual())
+        {
+            out.set("tool_choice", choice);
+        }
+        else if (choice != null && choice.isObject())
+        {
+            if (!"function".equals(choice.path("type").asText()))
+            {
+                throw new Invalid("tool_choice.type", "Only 'auto', 'none', 'required' or a function ({\"type\": \"function\", \"name\": …}) may be chosen here.");
+            }
+            out.putObject("tool_choice").put("type", "function").putObject("function").put("name", choice.path("name").asText());
+        }
+    }
+
+    @Override
+    public JsonNode json(int status, JsonNode parsed)
+    {
+        // Errors already have OpenAI's shape, which the Responses API shares.
+        return "chat.completion".equals(parsed.path("object").asText()) ? response(parsed) : null;
+    }
+
+    @Override
+    public InboundResponse.Events events()
+    {
+        return new ResponsesEvents(this);
+    }
+
+    /** A chat answer as a {@code response} object. */
+    ObjectNode response(JsonNode answer)
+    {
+        String id = answer.path("id").asText("");
+        ObjectNode out = skeleton(id, answer.path("created").asLong(System.currentTimeMillis() / 1000), answer.path("model").asText(""));
+        JsonNode choice = answer.path("choices").path(0);
+        JsonNode message = choice.path("message");
+        ArrayNode output = out.putArray("output");
+        String text = message.path("content").asText("");
+        if (!text.isEmpty() || message.path("refusal").isTextual() || !message.path("tool_calls").isArray())
+        {
+            output.add(messageItem(id, text, message.path("refusal").asText(null), "completed"));
+        }
+        for (JsonNode call : message.path("tool_calls"))
+        {
+            output.add(callItem(call.path("id").asText(), call.path("function").path("name").asText(),
+                call.path("function").path("arguments").asText(""), "completed"));
+        }
+        finish(out, choice.path("finish_reason").asText(null), answer.path("usage"));
+        return out;
+    }
+
+    /** A response's fields other than its output, as OpenAI echoes the request; {@code in_progress}. */
+    ObjectNode skeleton(String chatId, long created, String model)
+    {
+        ObjectNode out = JSONs.object();
+        out.put("id", "resp_" + stripped(chatId));
+        out.put("object", "response");
+        out.put("created_at", created);
+        out.put("status", "in_progress");
+        out.putNull("error");
+        out.putNull("incomplete_details");
+        echo(out, "instructions", null);
+        echo(out, "max_output_tokens", null);
+        out.set("metadata", request.path("metadata").isObject() ? request.get("metadata") : JSONs.object());
+        out.put("model", model);
+        out.putArray("output");
+        out.put("parallel_tool_calls", request.path("parallel_tool_calls").asBoolean(true));
+        out.putNull("previous_response_id");
+        ObjectNode reasoning = out.putObject("reasoning");
+        echo(reasoning, request.path("reasoning"), "effort");
+        echo(reasoning, request.path("reasoning"), "summary");
+        out.put("store", false);
+        out.set("temperature", request.hasNonNull("temperature") ? request.get("temperature") : JSONs.number(1.0));
+        out.set("text", request.path("text").path("format").isObject() ? request.get("text")
+            : JSONs.object().set("format", JSONs.object().put("type", "text")));
+        out.set("tool_choice", request.hasNonNull("tool_choice") ? request.get("tool_choice") : JSONs.text("auto"));
+        out.set("tools", request.path("tools").isArray() ? request.get("tools") : JSONs.array());
+        out.set("top_p", request.hasNonNull("top_p") ? request.get("top_p") : JSONs.number(1.0));
+        out.put("truncation", "disabled");
+        out.putNull("usage");
+        echo(out, "user", null);
+        return out;
+    }
+
+    private void echo(ObjectNode out, String field, JsonNode otherwise)
+    {
+        out.set(field, request.hasNonNull(field) ? request.get(field) : otherwise == null ? JSONs.nil() : otherwise);
+    }
+
+    private static void echo(ObjectNode out, JsonNode from, String field)
+    {
+        out.set(field, from.hasNonNull(field) ? from.get(field) : JSONs.nil());
+    }
+
+    /** Sets the status (completed, or incomplete with its reason) and usage of a finished response. */
+    static void finish(ObjectNode response, String finishReason, JsonNode usage)
+    {
+        String incomplete = "length".equals(finishReason) ? "max_output_tokens" : "content_filter".equals(finishReason) ? "content_filter" : null;
+        response.put("status", incomplete == null ? "completed" : "incomplete");
+        if (incomplete != null)
+        {
+            response.putObject("incomplete_details").put("reason", incomplete);
+        }
+        response.set("usage", usage(usage));
+    }
+
+    static ObjectNode messageItem(String chatId, String text, String refusal, String status)
+    {
+        ObjectNode item = JSONs.object();
+        item.put("id", "msg_" + stripped(chatId));
+        item.put("type", "message");
+        item.put("status", status);
+        item.put("role", "assistant");
+        ArrayNode content = item.putArray("content");
+        if (refusal != null)
+        {
+            content.addObject().put("type", "refusal").put("refusal", refusal);
+        }
+        if (text != null && (refusal == null || !text.isEmpty()))
+        {
+            content.add(textPart(text));
+        }
+        return item;
+    }
+
+    static ObjectNode textPart(String text)
+    {
+        ObjectNode part = JSONs.object().put("type", "output_text").put("text", text);
+        part.putArray("annotations");
+        part.putArray("logprobs");
+        return part;
+    }
+
+    static ObjectNode callItem(String callId, String name, String arguments, String status)
+    {
+        return JSONs.object().put("id", "fc_" + stripped(callId)).put("type", "function_call").put("status", status)
+            .put("arguments", arguments).put("call_id", callId).put("name", name);
+    }
+
+    private static String stripped(String id)
+    {
+        int dash = id.indexOf('-');
+        return dash >= 0 && dash < 12 ? id.substring(dash + 1) : id;
+    }
+
+    static ObjectNode usage(JsonNode usage)
+    {
+        if (!usage.isObject())
+        {
+            return null;
+        }
+        ObjectNode out = JSONs.object();
+        out.put("input_tokens", usage.path("prompt_tokens").asLong(0));
+        out.putObject("input_tokens_details").put("cached_tokens", usage.path("prompt_tokens_details").path("cached_tokens").asLong(0));
+        out.put("output_tokens", usage.path("completion_tokens").asLong(0));
+        out.putObject("output_tokens_details").put("reasoning_tokens", usage.path("completion_tokens_details").path("reasoning_tokens").asLong(0));
+        out.put("total_tokens", usage.path("total_tokens").asLong(usage.path("prompt_tokens").asLong(0) + usage.path("completion_tokens").asLong(0)));
+        return out;
+    }
+
+    /** Short names for Jackson's node factory. */
+    static final class JSONs
+    {
+        private JSONs()
+        {
+        }
+
+        static ObjectNode object()
+        {
+            return AnthropicTranslation.JSON.createObjectNode();
+        }
+
+        static ArrayNode array()
+        {
+            return AnthropicTranslation.JSON.createArrayNode();
+        }
+
+        static JsonNode nil()
+        {
+            return AnthropicTranslation.JSON.nullNode();
+        }
+
+        static JsonNode text(String text)
+        {
+            return AnthropicTranslation.JSON.getNodeFactory().textNode(text);
+        }
+
+        static JsonNode number(double number)
+        {
+            return AnthropicTranslation.JSON.getNodeFactory().numberNode(number);
+        }
+    }
+}

@@ -1,0 +1,311 @@
+// OpenAI's Responses API in front: the official OpenAI SDK's responses calls against Sluice, answered by OpenAI-style and Anthropic providers.
+package dev.sluice.ai;
+
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.JsonValue;
+import com.openai.core.http.StreamResponse;
+import com.openai.errors.BadRequestException;
+import com.openai.errors.NotFoundException;
+import com.openai.helpers.ResponseAccumulator;
+import com.openai.models.responses.FunctionTool;
+import com.openai.models.responses.Response;
+import com.openai.models.responses.ResponseCreateParams;
+import com.openai.models.responses.ResponseFunctionToolCall;
+import com.openai.models.responses.ResponseStatus;
+import com.openai.models.responses.ResponseStreamEvent;
+import dev.sluice.testing.FakeModelProvider;
+import dev.sluice.testing.FakeModelProvider.Fault;
+import dev.sluice.testing.KeyHashes;
+import dev.sluice.testing.ScriptedUpstream;
+import dev.sluice.testing.SluiceUnderTest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AiResponsesApiTest
+{
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String KEY = "codex-key-0123456789abcdef";
+    private static FakeModelProvider openai;
+    private static FakeModelProvider anthropic;
+    /** A provider whose answer is cut by the token limit. */
+    private static ScriptedUpstream truncating;
+    private static SluiceUnderTest sluice;
+    private static OpenAIClient sdk;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception
+    {
+        openai = FakeModelProvider.start("openai");
+        anthropic = FakeModelProvider.start("anthropic");
+        truncating = new ScriptedUpstream();
+        String cut = "{\"id\":\"chatcmpl-cut\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"cut-1\",\"choices\":[{\"index\":0,"
+            + "\"message\":{\"role\":\"assistant\",\"content\":\"Once upon a\"},\"finish_reason\":\"length\"}],"
+            + "\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":3,\"total_tokens\":12}}";
+        truncating.script("/v1/chat/completions", "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: "
+            + cut.length() + "\r\n\r\n" + cut);
+        sluice = SluiceUnderTest.start("""
+            consumer.dev.api-key.main = sha256:%s
+            route.ai.path = /v1
+            route.ai.ai = on
+            route.ai.auth = api-key
+            ai.provider.oa.type = openai-compatible
+            ai.provider.oa.base-url = %s/v1
+            ai.provider.an.type = anthropic
+            ai.provider.an.base-url = %s
+            ai.provider.an.api-key = ant-provider-secret
+            ai.provider.cut.type = openai-compatible
+            ai.provider.cut.base-url = %s/v1
+            ai.model.gpt.target.main.provider = oa
+            ai.model.gpt.target.main.model = gpt-4o-mini
+            ai.model.claude.target.main.provider = an
+            ai.model.claude.target.main.model = claude-sonnet
+            ai.model.cut.target.main.provider = cut
+            ai.model.cut.target.main.model = cut-1
+            """.formatted(KeyHashes.sha256(KEY), openai.uri(), anthropic.uri(), truncating.url()));
+        sdk = OpenAIOkHttpClient.builder().baseUrl(sluice.uri("/v1").toString()).apiKey(KEY).maxRetries(0).build();
+    }
+
+    @AfterAll
+    static void stop() throws Exception
+    {
+        sdk.close();
+        sluice.close();
+        openai.close();
+        anthropic.close();
+        truncating.close();
+    }
+
+    private static void drain()
+    {
+        while (openai.poll() != null || anthropic.poll() != null)
+        {
+            // forget what earlier tests left
+        }
+    }
+
+    private static ResponseCreateParams params(String model, String question)
+    {
+        return ResponseCreateParams.builder().model(model).instructions("Be brief.").input(question).maxOutputTokens(100).build();
+    }
+
+    private static String text(Response response)
+    {
+        return response.output().get(0).asMessage().content().get(0).asOutputText().text();
+    }
+
+    private static HttpResponse<String> post(String path, String body) throws Exception
+    {
+        return HTTP.send(HttpRequest.newBuilder(sluice.uri(path)).header("Authorization", "Bearer " + KEY)
+            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void theSdksResponsesCallIsAnsweredByAnyProvider() throws Exception
+    {
+        drain();
+        for (String model : new String[] {"gpt", "claude"})
+        {
+            Response response = sdk.responses().create(params(model, "Say hi"));
+            String provider = model.equals("gpt") ? "openai" : "anthropic";
+            assertEquals("Hello from " + provider + ": Say hi", text(response));
+            assertEquals(ResponseStatus.COMPLETED, response.status().orElseThrow());
+            assertEquals(5, response.usage().orElseThrow().outputTokens());
+            assertTrue(response.id().startsWith("resp_"), response.id());
+            assertEquals(100L, response.maxOutputTokens().orElseThrow(), "the request echoed, as OpenAI's are");
+            assertEquals("Be brief.", response.instructions().orElseThrow().asString());
+        }
+        JsonNode sent = openai.take().body();
+        assertEquals("gpt-4o-mini", sent.path("model").asText());
+        assertEquals("system", sent.path("messages").path(0).path("role").asText());
+        assertEquals("Be brief.", sent.path("messages").path(0).path("content").asText());
+        assertEquals("Say hi", sent.path("messages").path(1).path("content").asText());
+        assertEquals(100, sent.path("max_completion_tokens").asInt());
+        JsonNode toAnthropic = anthropic.take().body();
+        assertEquals("Be brief.", toAnthropic.path("system").asText());
+        assertEquals(100, toAnthropic.path("max_tokens").asInt());
+    }
+
+    @Test
+    void aStreamComesAsTheResponsesApisEventsInOrder() throws Exception
+    {
+        for (String model : new String[] {"gpt", "claude"})
+        {
+            ResponseAccumulator accumulator = ResponseAccumulator.create();
+            List<String> types = new ArrayList<>();
+            List<Long> sequence = new ArrayList<>();
+            StringBuilder deltas = new StringBuilder();
+            try (StreamResponse<ResponseStreamEvent> stream = sdk.responses().createStreaming(params(model, "Stream " + model)))
+            {
+                stream.stream().forEach(event ->
+                {
+                    accumulator.accumulate(event);
+                    JsonNode raw = JSON.valueToTree(event);
+                    types.add(raw.path("type").asText());
+                    sequence.add(raw.path("sequence_number").asLong(-1));
+                    event.outputTextDelta().ifPresent(delta -> deltas.append(delta.delta()));
+                });
+            }
+            String provider = model.equals("gpt") ? "openai" : "anthropic";
+            Response streamed = accumulator.response();
+            assertEquals("Hello from " + provider + ": Stream " + model, text(streamed));
+            assertEquals(text(streamed), deltas.toString(), "the deltas add up to the text");
+            assertEquals(ResponseStatus.COMPLETED, streamed.status().orElseThrow());
+            assertEquals(5, streamed.usage().orElseThrow().outputTokens(), model);
+            assertEquals(List.of("response.created", "response.in_progress", "response.output_item.added", "response.content_part.added"),
+                types.subList(0, 4), types.toString());
+            assertEquals(List.of("response.output_text.done", "response.content_part.done", "response.output_item.done", "response.completed"),
+                types.subList(types.size() - 4, types.size()), types.toString());
+            for (int i = 0; i < sequence.size(); i++)
+            {
+                assertEquals(i, sequence.get(i), "sequence numbers count up from 0: " + sequence);
+            }
+        }
+    }
+
+    @Test
+    void functionToolsComeBackAsFunctionCallsAndTheirOutputsGoToTheNextTurn() throws Exception
+    {
+        drain();
+        FunctionTool weather = FunctionTool.builder().name("weather").description("The weather in a city").strict(false)
+            .parameters(FunctionTool.Parameters.builder().putAdditionalProperty("type", JsonValue.from("object"))
+                .putAdditionalProperty("properties", JsonValue.from(Map.of("city", Map.of("type", "string")))).build()).build();
+        ResponseCreateParams params = ResponseCreateParams.builder().model("gpt").input("Weather in Paris?").addTool(weather).build();
+        Response response = sdk.responses().create(params);
+        ResponseFunctionToolCall call = response.output().stream().filter(item -> item.isFunctionCall()).findFirst().orElseThrow().asFunctionCall();
+        assertEquals("weather", call.name());
+        assertEquals("call_1", call.callId());
+        assertEquals(Map.of("city", "Paris"), JSON.readValue(call.arguments(), Map.class));
+        JsonNode tool = openai.take().body().path("tools").path(0);
+        assertEquals("function", tool.path("type").asText());
+        assertEquals("weather", tool.path("function").path("name").asText(), "the flat tool nested as the chat form wants");
+        assertEquals("string", tool.path("function").path("parameters").path("properties").path("city").path("type").asText());
+
+        ResponseAccumulator accumulator = ResponseAccumulator.create();
+        try (StreamResponse<ResponseStreamEvent> stream = sdk.responses().createStreaming(params.toBuilder().model("claude").build()))
+        {
+            stream.stream().forEach(accumulator::accumulate);
+        }
+        ResponseFunctionToolCall streamed = accumulator.response().output().stream().filter(item -> item.isFunctionCall()).findFirst()
+            .orElseThrow().asFunctionCall();
+        assertEquals("weather", streamed.name());
+        assertEquals(Map.of("city", "Paris"), JSON.readValue(streamed.arguments(), Map.class));
+
+        // The next turn as Codex sends it: the whole conversation, the call and its output as items.
+        HttpResponse<String> next = post("/v1/responses", """
+            {"model": "gpt", "store": false, "input": [
+              {"type": "message", "role": "developer", "content": [{"type": "input_text", "text": "Use tools."}]},
+              {"role": "user", "content": "Weather in Paris?"},
+              {"type": "reasoning", "id": "rs_1", "summary": []},
+              {"type": "function_call", "call_id": "call_1", "name": "weather", "arguments": "{\\"city\\":\\"Paris\\"}"},
+              {"type": "function_call_output", "call_id": "call_1", "output": "18 C, sunny"}
+            ]}""");
+        assertEquals(200, next.statusCode(), next.body());
+        JsonNode turns = openai.take().body().path("messages");
+        assertEquals(4, turns.size(), turns.toString());
+        assertEquals("system", turns.path(0).path("role").asText());
+        assertEquals("Use tools.", turns.path(0).path("content").asText());
+        assertEquals("assistant", turns.path(2).path("role").asText());
+        assertEquals("call_1", turns.path(2).path("tool_calls").path(0).path("id").asText());
+        assertEquals("weather", turns.path(2).path("tool_calls").path(0).path("function").path("name").asText());
+        assertEquals("tool", turns.path(3).path("role").asText());
+        assertEquals("call_1", turns.path(3).path("tool_call_id").asText());
+        assertEquals("18 C, sunny", turns.path(3).path("content").asText());
+        assertEquals(false, JSON.readTree(next.body()).path("store").asBoolean(true), "Sluice says it stored nothing");
+    }
+
+    /** Codex offers OpenAI's web search and a namespace of sub-agent tools on every turn; before, that refused the whole request. */
+    @Test
+    void toolsTheChatFormCannotCarryAreLeftOutAndNamed() throws Exception
+    {
+        drain();
+        HttpResponse<String> response = post("/v1/responses", """
+            {"model": "gpt", "input": "Weather in Paris?", "tool_choice": "auto", "parallel_tool_calls": true, "tools": [
+              {"type": "function", "name": "weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}},
+              {"type": "namespace", "name": "multi_agent_v1", "tools": [{"type": "function", "name": "close_agent", "parameters": {}}]},
+              {"type": "web_search", "external_web_access": false}
+            ]}""");
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("namespace:multi_agent_v1, web_search", response.headers().firstValue("X-Sluice-AI-Dropped-Tools").orElse(null));
+        JsonNode sent = openai.take().body();
+        assertEquals(1, sent.path("tools").size(), sent.toString());
+        assertEquals("weather", sent.path("tools").path(0).path("function").path("name").asText());
+
+        HttpResponse<String> onlyHosted = post("/v1/responses", "{\"model\":\"gpt\",\"input\":\"news?\",\"tool_choice\":\"required\","
+            + "\"parallel_tool_calls\":true,\"tools\":[{\"type\":\"web_search\"}]}");
+        assertEquals(200, onlyHosted.statusCode(), onlyHosted.body());
+        JsonNode plain = openai.take().body();
+        assertFalse(plain.has("tools") || plain.has("tool_choice") || plain.has("parallel_tool_calls"),
+            "no tools left, so nothing the provider would refuse: " + plain);
+    }
+
+    @Test
+    void anAnswerCutByTheTokenLimitIsIncomplete() throws Exception
+    {
+        Response response = sdk.responses().create(params("cut", "Tell me a story"));
+        assertEquals(ResponseStatus.INCOMPLETE, response.status().orElseThrow());
+        assertEquals("max_output_tokens", response.incompleteDetails().orElseThrow().reason().orElseThrow().asString());
+        assertEquals("Once upon a", text(response));
+    }
+
+    @Test
+    void aFailureAfterTheFirstTokenEndsTheStreamWithResponseFailed() throws Exception
+    {
+        anthropic.next(Fault.ERROR_MID_STREAM);
+        HttpResponse<String> response = post("/v1/responses", "{\"model\":\"claude\",\"stream\":true,\"input\":\"Say hi\"}");
+        assertEquals(200, response.statusCode());
+        assertTrue(response.body().contains("event: response.output_text.delta"), response.body());
+        assertTrue(response.body().contains("event: response.failed"), response.body());
+        assertFalse(response.body().contains("response.completed"), response.body());
+        JsonNode failed = null;
+        for (String line : response.body().split("\n"))
+        {
+            if (line.startsWith("data: ") && line.contains("\"response.failed\""))
+            {
+                failed = JSON.readTree(line.substring(6)).path("response");
+            }
+        }
+        assertEquals("failed", failed.path("status").asText());
+        assertFalse(failed.path("error").path("message").asText().isEmpty(), failed.toString());
+        assertTrue(failed.path("output").path(0).path("content").path(0).path("text").asText().startsWith("Hello"), "what came before the failure");
+    }
+
+    @Test
+    void whatAGatewayWithoutStateCannotServeIsRefusedClearly() throws Exception
+    {
+        BadRequestException chained = assertThrows(BadRequestException.class, () -> sdk.responses().create(params("gpt", "again").toBuilder()
+            .previousResponseId("resp_123").build()));
+        assertTrue(chained.getMessage().contains("previous_response_id"), chained.getMessage());
+        assertEquals("previous_response_id", chained.param().orElseThrow());
+
+        HttpResponse<String> hosted = post("/v1/responses", "{\"model\":\"gpt\",\"input\":\"news?\",\"tool_choice\":{\"type\":\"web_search\"},"
+            + "\"tools\":[{\"type\":\"web_search\"}]}");
+        assertEquals(400, hosted.statusCode(), "a hosted tool demanded cannot be served");
+        JsonNode error = JSON.readTree(hosted.body()).path("error");
+        assertEquals("tool_choice", error.path("param").asText(), hosted.body());
+
+        HttpResponse<String> noInput = post("/v1/responses", "{\"model\":\"gpt\"}");
+        assertEquals(400, noInput.statusCode());
+        assertEquals("input", JSON.readTree(noInput.body()).path("error").path("param").asText(), noInput.body());
+
+        assertThrows(NotFoundException.class, () -> sdk.responses().create(params("no-such-model", "x")));
+        NotFoundException stored = assertThrows(NotFoundException.class, () -> sdk.responses().retrieve("resp_123"));
+        assertTrue(stored.getMessage().contains("stores no responses"), stored.getMessage());
+    }
+}
