@@ -26,7 +26,6 @@ final class ResponsesEvents implements InboundResponse.Events
     private int sequence;
     private ObjectNode response;
     private boolean stopped;
-    private String chatId = "";
     private final List<Item> items = new ArrayList<>();
     /** Open function calls by their index in the chat stream. */
     private final Map<Integer, Item> calls = new HashMap<>();
@@ -136,8 +135,7 @@ final class ResponsesEvents implements InboundResponse.Events
         {
             return;
         }
-        chatId = chunk.path("id").asText("");
-        response = dialect.skeleton(chatId, chunk.path("created").asLong(System.currentTimeMillis() / 1000), chunk.path("model").asText(""));
+        response = dialect.skeleton(chunk.path("created").asLong(System.currentTimeMillis() / 1000), chunk.path("model").asText(""));
         emit(out, "response.created", event("response.created").set("response", response.deepCopy()));
         emit(out, "response.in_progress", event("response.in_progress").set("response", response.deepCopy()));
     }
@@ -145,7 +143,7 @@ final class ResponsesEvents implements InboundResponse.Events
     private void openMessage(ByteArrayOutputStream out)
     {
         close(out);
-        ObjectNode added = ResponsesInbound.messageItem(chatId + (items.isEmpty() ? "" : "_" + items.size()), null, null, "in_progress");
+        ObjectNode added = ResponsesInbound.messageItem("msg_" + dialect.id + (items.isEmpty() ? "" : "_" + items.size()), null, null, "in_progress");
         open = new Item(items.size(), added.path("id").asText(), null, null);
         items.add(open);
         emit(out, "response.output_item.added", event("response.output_item.added").put("output_index", open.index).set("item", added));
@@ -169,7 +167,7 @@ final class ResponsesEvents implements InboundResponse.Events
                 .put("content_index", 0).put("text", text).set("logprobs", ResponsesInbound.JSONs.array()));
             emit(out, "response.content_part.done", event("response.content_part.done").put("item_id", item.id).put("output_index", item.index)
                 .put("content_index", 0).set("part", ResponsesInbound.textPart(text)));
-            item.done = ResponsesInbound.messageItem("", text, null, "completed").put("id", item.id);
+            item.done = ResponsesInbound.messageItem(item.id, text, null, "completed");
         }
         else
         {
@@ -202,7 +200,7 @@ final class ResponsesEvents implements InboundResponse.Events
         for (Item item : items)
         {
             output.add(item.done != null ? item.done : item.callId == null
-                ? ResponsesInbound.messageItem("", item.text.toString(), null, "incomplete").put("id", item.id)
+                ? ResponsesInbound.messageItem(item.id, item.text.toString(), null, "incomplete")
                 : ResponsesInbound.callItem(item.callId, item.name, item.text.toString(), "incomplete"));
         }
         return full;

@@ -42,6 +42,12 @@ final class ResponsesInbound implements InboundResponse.Dialect
 
     /** The client's request, echoed in the answer as OpenAI's is; set once the body is parsed. */
     private ObjectNode request = AnthropicTranslation.JSON.createObjectNode();
+    /**
+     * This answer's own id: a provider's chat id can repeat (a cache hit replays it, some servers
+     * send a constant one), and clients tell responses and their items apart by id.
+     */
+    final String id = java.util.HexFormat.of().toHexDigits(java.util.concurrent.ThreadLocalRandom.current().nextLong())
+        + java.util.HexFormat.of().toHexDigits(java.util.concurrent.ThreadLocalRandom.current().nextLong());
 
     void request(ObjectNode request)
     {
@@ -178,7 +184,8 @@ final class ResponsesInbound implements InboundResponse.Dialect
             case "assistant" -> "assistant";
             // Not every provider knows OpenAI's developer role; the chat form's system is the same place.
             case "system", "developer" -> "system";
-            default -> throw new Invalid(path + ".role", "Invalid value for '" + path + ".role': expected 'user', 'assistant', 'system' or 'developer'.");
+            default -> throw new Invalid(path + ".role", "Invalid value for '" + path + ".role':"
+                + " expected 'user', 'assistant', 'system' or 'developer'.");
         };
         JsonNode content = item.get("content");
         if (content != null && content.isTextual())
@@ -207,7 +214,8 @@ final class ResponsesInbound implements InboundResponse.Dialect
                 {
                     if (!part.path("image_url").isTextual())
                     {
-                        throw new Invalid(partPath + ".image_url", "Images must be given by 'image_url' (a URL or a data: URL) here; uploaded files are not supported.");
+                        throw new Invalid(partPath + ".image_url",
+                            "Images must be given by 'image_url' (a URL or a data: URL) here; uploaded files are not supported.");
                     }
                     ObjectNode url = parts.addObject().put("type", "image_url").putObject("image_url").put("url", part.path("image_url").asText());
                     if (part.path("detail").isTextual())
@@ -263,7 +271,8 @@ final class ResponsesInbound implements InboundResponse.Dialect
                     }
                 }
             }
-            default -> throw new Invalid("text.format.type", "Invalid value for 'text.format.type': expected 'text', 'json_object' or 'json_schema'.");
+            default -> throw new Invalid("text.format.type",
+                "Invalid value for 'text.format.type': expected 'text', 'json_object' or 'json_schema'.");
         }
         if (text.path("verbosity").isTextual())
         {
@@ -330,7 +339,8 @@ final class ResponsesInbound implements InboundResponse.Dialect
         {
             if (!"function".equals(choice.path("type").asText()))
             {
-                throw new Invalid("tool_choice.type", "Only 'auto', 'none', 'required' or a function ({\"type\": \"function\", \"name\": …}) may be chosen here.");
+                throw new Invalid("tool_choice.type",
+                    "Only 'auto', 'none', 'required' or a function ({\"type\": \"function\", \"name\": …}) may be chosen here.");
             }
             out.putObject("tool_choice").put("type", "function").putObject("function").put("name", choice.path("name").asText());
         }
@@ -352,15 +362,14 @@ final class ResponsesInbound implements InboundResponse.Dialect
     /** A chat answer as a {@code response} object. */
     ObjectNode response(JsonNode answer)
     {
-        String id = answer.path("id").asText("");
-        ObjectNode out = skeleton(id, answer.path("created").asLong(System.currentTimeMillis() / 1000), answer.path("model").asText(""));
+        ObjectNode out = skeleton(answer.path("created").asLong(System.currentTimeMillis() / 1000), answer.path("model").asText(""));
         JsonNode choice = answer.path("choices").path(0);
         JsonNode message = choice.path("message");
         ArrayNode output = out.putArray("output");
         String text = message.path("content").asText("");
         if (!text.isEmpty() || message.path("refusal").isTextual() || !message.path("tool_calls").isArray())
         {
-            output.add(messageItem(id, text, message.path("refusal").asText(null), "completed"));
+            output.add(messageItem("msg_" + id, text, message.path("refusal").asText(null), "completed"));
         }
         for (JsonNode call : message.path("tool_calls"))
         {
@@ -372,10 +381,10 @@ final class ResponsesInbound implements InboundResponse.Dialect
     }
 
     /** A response's fields other than its output, as OpenAI echoes the request; {@code in_progress}. */
-    ObjectNode skeleton(String chatId, long created, String model)
+    ObjectNode skeleton(long created, String model)
     {
         ObjectNode out = JSONs.object();
-        out.put("id", "resp_" + stripped(chatId));
+        out.put("id", "resp_" + id);
         out.put("object", "response");
         out.put("created_at", created);
         out.put("status", "in_progress");
@@ -426,10 +435,10 @@ final class ResponsesInbound implements InboundResponse.Dialect
         response.set("usage", usage(usage));
     }
 
-    static ObjectNode messageItem(String chatId, String text, String refusal, String status)
+    static ObjectNode messageItem(String itemId, String text, String refusal, String status)
     {
         ObjectNode item = JSONs.object();
-        item.put("id", "msg_" + stripped(chatId));
+        item.put("id", itemId);
         item.put("type", "message");
         item.put("status", status);
         item.put("role", "assistant");
@@ -455,14 +464,8 @@ final class ResponsesInbound implements InboundResponse.Dialect
 
     static ObjectNode callItem(String callId, String name, String arguments, String status)
     {
-        return JSONs.object().put("id", "fc_" + stripped(callId)).put("type", "function_call").put("status", status)
+        return JSONs.object().put("id", "fc_" + callId).put("type", "function_call").put("status", status)
             .put("arguments", arguments).put("call_id", callId).put("name", name);
-    }
-
-    private static String stripped(String id)
-    {
-        int dash = id.indexOf('-');
-        return dash >= 0 && dash < 12 ? id.substring(dash + 1) : id;
     }
 
     static ObjectNode usage(JsonNode usage)
