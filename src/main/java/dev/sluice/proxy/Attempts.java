@@ -27,6 +27,8 @@ final class Attempts
     volatile Member member;
     volatile Request current;
     volatile ReplayableBody body;
+    /** The body is being read whole ({@code request-buffering}); the first attempt waits for it. */
+    volatile boolean buffered;
     volatile boolean streamed;
     /** For a streamed HTTP/2 body: an answer given while it still comes waits for its end. */
     volatile BodyAfterAnswer afterAnswer;

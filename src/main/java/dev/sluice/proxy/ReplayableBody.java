@@ -1,9 +1,10 @@
-// A small request body kept whole so that a retry can send it again.
+// A request body read whole before it goes upstream: kept so a retry can send it again, or given a length for upstreams that take no chunked body.
 package dev.sluice.proxy;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -18,7 +19,11 @@ import org.eclipse.jetty.util.Callback;
 /**
  * Reads a body of known length (at most {@code proxy.retry.max-body}) without blocking, then
  * hands it to the first attempt in one piece and keeps it for any retry. Bodies that are larger
- * or of unknown length stream as before and are not retried once sending began.
+ * or of unknown length stream as before and are not retried once sending began — unless the
+ * upstream takes no chunked body ({@code upstream.<name>.request-buffering}): then a body of
+ * unknown length is read whole up to that size, and the first attempt waits for it
+ * ({@link #whenComplete}) and sends it with its length. Past the size the client is answered
+ * 413 and the rest of its body is read and dropped, so the answer is not lost to a reset.
  */
 final class ReplayableBody implements ReadListener
 {
@@ -27,9 +32,15 @@ final class ReplayableBody implements ReadListener
     private final Exchange exchange;
     private final AsyncRequestContent first;
     private final Consumer<Throwable> onFailure;
-    private final byte[] bytes;
+    /** The most a body of unknown length may have; its known length otherwise. */
+    private final int max;
+    private final boolean lengthKnown;
+    private byte[] bytes;
     private int filled;
     private boolean complete;
+    /** Past {@link #max}: answered 413; the rest is dropped. */
+    private boolean tooLarge;
+    private final BodyAfterAnswer afterAnswer;
     private final List<Runnable> waiting = new ArrayList<>(1);
 
     /**
@@ -44,6 +55,26 @@ final class ReplayableBody implements ReadListener
         this.first = first;
         this.onFailure = onFailure;
         this.bytes = new byte[length];
+        this.max = length;
+        this.lengthKnown = true;
+        this.afterAnswer = null;
+    }
+
+    /**
+     * A body of unknown length, read whole up to {@code max} bytes; the first attempt takes
+     * {@link #copy()} once it is complete.
+     */
+    ReplayableBody(ServletInputStream input, boolean selfEnding, int max, Exchange exchange, BodyAfterAnswer afterAnswer, Consumer<Throwable> onFailure)
+    {
+        this.input = input;
+        this.selfEnding = selfEnding;
+        this.exchange = exchange;
+        this.first = null;
+        this.onFailure = onFailure;
+        this.bytes = new byte[Math.min(max, 16 * 1024)];
+        this.max = max;
+        this.lengthKnown = false;
+        this.afterAnswer = afterAnswer;
     }
 
     @Override
@@ -51,7 +82,11 @@ final class ReplayableBody implements ReadListener
     {
         while (input.isReady())
         {
-            int read = filled < bytes.length ? input.read(bytes, filled, bytes.length - filled) : input.read();
+            if (filled == bytes.length && bytes.length < max && !tooLarge)
+            {
+                bytes = Arrays.copyOf(bytes, (int)Math.min(max, bytes.length * 2L));
+            }
+            int read = tooLarge ? input.read(bytes, 0, bytes.length) : filled < bytes.length ? input.read(bytes, filled, bytes.length - filled) : input.read();
             if (read < 0)
             {
                 if (selfEnding)
@@ -60,12 +95,23 @@ final class ReplayableBody implements ReadListener
                 }
                 return;
             }
+            exchange.addBytesIn(read);
+            if (tooLarge)
+            {
+                afterAnswer.dropped();
+                continue;
+            }
             if (filled == bytes.length)
             {
-                throw new IOException("The request body is longer than its Content-Length");
+                if (lengthKnown)
+                {
+                    throw new IOException("The request body is longer than its Content-Length");
+                }
+                tooLarge = true;
+                onFailure.accept(new SluiceProxyServlet.BodyTooLarge(max));
+                continue;
             }
             filled += read;
-            exchange.addBytesIn(read);
         }
     }
 
@@ -74,22 +120,40 @@ final class ReplayableBody implements ReadListener
     {
         List<Runnable> ready;
         exchange.requestBodyRead(true);
+        if (afterAnswer != null)
+        {
+            afterAnswer.bodyEnded();
+        }
+        if (tooLarge)
+        {
+            return;
+        }
         synchronized (this)
         {
             complete = true;
             ready = List.copyOf(waiting);
             waiting.clear();
         }
-        // The first attempt may already have failed; its content then refuses the offer, which is fine.
-        first.write(ByteBuffer.wrap(bytes, 0, filled), Callback.NOOP);
-        first.close();
+        if (first != null)
+        {
+            // The first attempt may already have failed; its content then refuses the offer, which is fine.
+            first.write(ByteBuffer.wrap(bytes, 0, filled), Callback.NOOP);
+            first.close();
+        }
         ready.forEach(Runnable::run);
     }
 
     @Override
     public void onError(Throwable failure)
     {
-        onFailure.accept(failure);
+        if (afterAnswer != null)
+        {
+            afterAnswer.bodyEnded();
+        }
+        if (!tooLarge)
+        {
+            onFailure.accept(failure);
+        }
     }
 
     /** Runs the action once the whole body has been read (at once if it has). */

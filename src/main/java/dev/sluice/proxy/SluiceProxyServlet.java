@@ -591,6 +591,21 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             attempts.mirrored = false;
             mirrors.skipped(attempts.exchange, length < 0 ? "a body of unknown length" : "a body of " + length + " bytes, over mirror.max-body");
         }
+        long buffering = attempts.pool.upstream().requestBuffering();
+        if (length < 0 && buffering > 0 && !attempts.mirrored)
+        {
+            // An upstream that takes no chunked body: read it whole, then send it with its length
+            // (sendFirst waits for it). The route's own limit holds if it is lower.
+            long limit = attempts.exchange.bodyLimit();
+            BodyAfterAnswer afterAnswer = new BodyAfterAnswer();
+            attempts.afterAnswer = afterAnswer;
+            attempts.buffered = true;
+            attempts.body = new ReplayableBody(clientRequest.getInputStream(), RequestBody.replaced(clientRequest),
+                (int)(limit >= 0 ? Math.min(limit, buffering) : buffering), attempts.exchange, afterAnswer,
+                failure -> bufferedBodyFailed(clientRequest, proxyResponse, failure));
+            clientRequest.getInputStream().setReadListener(attempts.body);
+            return untypedContent();
+        }
         if (length > 0 && (attempts.mirrored || length <= attempts.exchange.settings().proxy().retryMaxBody()
             && ((attempts.policy.retries() > 0 && attempts.pool.members().size() > 1) || attempts.mayResendOnStaleConnection())))
         {
@@ -679,6 +694,18 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     /** The first attempt, and the mirror's copy when this request has one. */
     private void sendFirst(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Request proxyRequest, Attempts attempts)
     {
+        if (attempts.buffered)
+        {
+            // request-buffering: the body goes once it is whole, with its length.
+            attempts.buffered = false;
+            ReplayableBody body = attempts.body;
+            body.whenComplete(() ->
+            {
+                proxyRequest.body(body.copy());
+                send(clientRequest, proxyResponse, proxyRequest, attempts);
+            });
+            return;
+        }
         if (attempts.mirrored)
         {
             Pool mirror = pools.pool(attempts.exchange.settings().upstreams(), attempts.exchange.routeMatch().route().mirror().upstream());
@@ -1479,6 +1506,21 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         clientStatus(clientRequest, clientRequestStatus(failure));
         LOG.debug("{} client request failed: {}", exchange.id(), failure.toString());
         super.onClientRequestFailure(clientRequest, proxyRequest, proxyResponse, failure);
+    }
+
+    /**
+     * A body being read whole for {@code request-buffering} failed (too large, malformed, the
+     * client gone) before anything went upstream: there is no upstream request to abort, whose
+     * abort Jetty's failure path waits on, so the client is answered here.
+     */
+    private void bufferedBodyFailed(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Throwable failure)
+    {
+        Exchange exchange = Exchange.of(clientRequest);
+        exchange.outcome(Exchange.Outcome.CLIENT_BODY_FAILED);
+        int status = clientRequestStatus(failure);
+        clientStatus(clientRequest, status);
+        LOG.debug("{} client request failed while its body was read whole: {}", exchange.id(), failure.toString());
+        sendProxyResponseError(clientRequest, proxyResponse, status);
     }
 
     /** Records the status a client-side failure is answered with (400, or 408 for a timeout). */

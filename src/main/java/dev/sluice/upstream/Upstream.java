@@ -22,9 +22,13 @@ import java.util.Locale;
  * @param keepaliveTimeout {@code upstream.<name>.keepalive-timeout}: how long a connection to a
  *        target may stay idle and still be reused, or null for the pool's default
  *        ({@link #DEFAULT_KEEPALIVE_TIMEOUT})
+ * @param requestBuffering {@code upstream.<name>.request-buffering}: the largest request body of
+ *        unknown length (chunked, or HTTP/2 without {@code Content-Length}) read whole and sent
+ *        with a {@code Content-Length}, for upstreams that take no chunked request body; 0 streams
+ *        such bodies chunked
  */
 public record Upstream(String name, String scheme, String basePath, List<Target> targets, UpstreamTls tls, PoolSettings pool, String hostHeader,
-                       boolean http2, Sticky sticky, Duration keepaliveTimeout)
+                       boolean http2, Sticky sticky, Duration keepaliveTimeout, long requestBuffering)
 {
     /** How long an idle upstream connection is kept when the upstream's configuration does not say. */
     public static final Duration DEFAULT_KEEPALIVE_TIMEOUT = Duration.ofSeconds(30);
@@ -36,37 +40,42 @@ public record Upstream(String name, String scheme, String basePath, List<Target>
 
     public Upstream(String name, String scheme, String basePath, List<Target> targets, UpstreamTls tls, PoolSettings pool)
     {
-        this(name, scheme, basePath, targets, tls, pool, null, false, null, null);
+        this(name, scheme, basePath, targets, tls, pool, null, false, null, null, 0);
     }
 
     public Upstream withTls(UpstreamTls tls)
     {
-        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2, sticky, keepaliveTimeout);
+        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2, sticky, keepaliveTimeout, requestBuffering);
     }
 
     public Upstream withPool(PoolSettings pool)
     {
-        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2, sticky, keepaliveTimeout);
+        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2, sticky, keepaliveTimeout, requestBuffering);
     }
 
     public Upstream withHostHeader(String hostHeader)
     {
-        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2, sticky, keepaliveTimeout);
+        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2, sticky, keepaliveTimeout, requestBuffering);
     }
 
     public Upstream withHttp2(boolean http2)
     {
-        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2, sticky, keepaliveTimeout);
+        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2, sticky, keepaliveTimeout, requestBuffering);
     }
 
     public Upstream withSticky(Sticky sticky)
     {
-        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2, sticky, keepaliveTimeout);
+        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2, sticky, keepaliveTimeout, requestBuffering);
     }
 
     public Upstream withKeepaliveTimeout(Duration keepaliveTimeout)
     {
-        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2, sticky, keepaliveTimeout);
+        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2, sticky, keepaliveTimeout, requestBuffering);
+    }
+
+    public Upstream withRequestBuffering(long requestBuffering)
+    {
+        return new Upstream(name, scheme, basePath, targets, tls, pool, hostHeader, http2, sticky, keepaliveTimeout, requestBuffering);
     }
 
     /** The parts of one target URL. */

@@ -23,6 +23,8 @@ public final class UpstreamSettingsParser
     public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
     private static final Pattern ZONE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final Duration MAX_KEEPALIVE_TIMEOUT = Duration.ofHours(1);
+    /** The most {@code upstream.<name>.request-buffering} may hold in memory per request. */
+    private static final long MAX_REQUEST_BUFFERING = 64L * 1024 * 1024;
     private static final String TARGETS_ALLOWED = "comma-separated target URLs, each optionally followed by weight=<0-1000> and zone=<label>, "
         + "such as http://10.0.0.1:8080 weight=2 zone=eu-1";
     private static final int MAX_TARGETS = 256;
@@ -54,14 +56,22 @@ public final class UpstreamSettingsParser
             boolean http2 = http2(reader, "upstream." + name + ".http-version");
             Sticky sticky = Sticky.parse(reader, "upstream." + name + ".");
             Duration keepaliveTimeout = keepaliveTimeout(reader, "upstream." + name + ".keepalive-timeout");
+            long requestBuffering = requestBuffering(reader, "upstream." + name + ".request-buffering");
             if (upstream != null && !http2 && upstream.pool().health() != null && upstream.pool().health().grpcService() != null)
             {
                 reader.problem("Key 'upstream." + name + ".health.type' is grpc but 'upstream." + name + ".http-version' is not 2; allowed: gRPC "
                     + "health checks only to upstreams with http-version = 2, as gRPC servers speak only HTTP/2.");
             }
+            else if (upstream != null && http2 && requestBuffering > 0)
+            {
+                reader.problem("Key 'upstream." + name + ".request-buffering' is set but 'upstream." + name + ".http-version' is 2; allowed: "
+                    + "request-buffering only for HTTP/1.1 upstreams (over HTTP/2 a body of unknown length goes in frames, which every "
+                    + "HTTP/2 server reads, and gRPC's streaming calls need it streamed).");
+            }
             else if (upstream != null)
             {
-                upstreams.put(name, upstream.withHostHeader(hostHeader).withHttp2(http2).withSticky(sticky).withKeepaliveTimeout(keepaliveTimeout));
+                upstreams.put(name, upstream.withHostHeader(hostHeader).withHttp2(http2).withSticky(sticky).withKeepaliveTimeout(keepaliveTimeout)
+                    .withRequestBuffering(requestBuffering));
             }
         }
         return upstreams;
@@ -86,6 +96,28 @@ public final class UpstreamSettingsParser
             return null;
         }
         return value;
+    }
+
+    /**
+     * The largest body of unknown length read whole before it is sent, or 0 to stream it chunked:
+     * for upstreams that ignore a chunked request body (HTTP/1.0 servers, Python's
+     * {@code http.server}, WSGI servers that read only {@code Content-Length}), as nginx's
+     * default {@code proxy_request_buffering on} serves them.
+     */
+    private static long requestBuffering(ConfigReader reader, String key)
+    {
+        String value = reader.optional(key).orElse("off").trim();
+        if (value.equalsIgnoreCase("off"))
+        {
+            return 0;
+        }
+        int reported = reader.reported();
+        long size = reader.size(key, 0, MAX_REQUEST_BUFFERING);
+        if (size == 0 && reader.reported() == reported)
+        {
+            reader.invalid(key, value, "off, or a size from 1 byte to 64MB such as 8MB");
+        }
+        return size;
     }
 
     private static Upstream upstream(ConfigReader reader, String name, String localZone)

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class UpstreamSettingsParserTest
 {
@@ -233,5 +234,21 @@ class UpstreamSettingsParserTest
         }
         assertEquals(List.of("Key 'upstream.api.keepalive-timeout' has value 'soon'; allowed: a duration such as 250ms, 5s, 2m or 1h."),
             problems(upstream + "upstream.api.keepalive-timeout = soon\n"));
+    }
+
+    @Test
+    void requestBufferingIsOffOrASizeUpTo64MbForHttp1Upstreams() throws Exception
+    {
+        String upstream = "upstream.api.url = http://10.0.0.5:8080\n";
+        assertEquals(8L * 1024 * 1024, parse(upstream + "upstream.api.request-buffering = 8MB\n").upstream("api").requestBuffering());
+        assertEquals(0, parse(upstream + "upstream.api.request-buffering = off\n").upstream("api").requestBuffering());
+        assertEquals(0, parse(upstream).upstream("api").requestBuffering());
+        assertEquals(List.of("Key 'upstream.api.request-buffering' has value '0'; allowed: off, or a size from 1 byte to 64MB such as 8MB."),
+            problems(upstream + "upstream.api.request-buffering = 0\n"));
+        assertEquals(List.of("Key 'upstream.api.request-buffering' has value '1GB'; allowed: a size such as 512, 64KB or 10MB, at most 67108864 bytes."),
+            problems(upstream + "upstream.api.request-buffering = 1GB\n"));
+        assertEquals(1, problems(upstream + "upstream.api.request-buffering = 1MB\nupstream.api.http-version = 2\n").size());
+        assertTrue(problems(upstream + "upstream.api.request-buffering = 1MB\nupstream.api.http-version = 2\n").get(0)
+            .startsWith("Key 'upstream.api.request-buffering' is set but 'upstream.api.http-version' is 2"));
     }
 }
