@@ -14,9 +14,10 @@ import dev.sluice.http.ClientText;
  * unchanged, whatever provider answers — and the answer is translated back on its way out by
  * {@link InboundResponse} with {@link #DIALECT}.
  *
- * <p>What does not cross: {@code top_k} and {@code thinking} are dropped (OpenAI's form has no
- * equivalent), {@code cache_control} marks are dropped; server tools and document blocks are
- * refused with 400. Usage comes in {@code message_delta} at the end of a stream, when it is
+ * <p>What does not cross: {@code top_k}, {@code thinking}, {@code output_config} and
+ * {@code context_management} are dropped (OpenAI's form has no equivalent), {@code cache_control}
+ * marks are dropped; server tools and document blocks are refused with 400. System turns within
+ * {@code messages} become system messages where they stand. Usage comes in {@code message_delta} at the end of a stream, when it is
  * known; {@code message_start} says 0.</p>
  */
 final class AnthropicInbound
@@ -149,9 +150,18 @@ final class AnthropicInbound
     private static void message(JsonNode turn, String path, ArrayNode out) throws Invalid
     {
         String role = turn.path("role").asText();
+        if (role.equals("system"))
+        {
+            // A system turn within the conversation (Claude Code sends them, beta
+            // mid-conversation-system): the chat form's system message, where it stands.
+            JsonNode content = turn.get("content");
+            out.addObject().put("role", "system").put("content", content != null && content.isTextual() ? content.asText()
+                : joinText(content == null ? AnthropicTranslation.JSON.nullNode() : content, path + ".content"));
+            return;
+        }
         if (!role.equals("user") && !role.equals("assistant"))
         {
-            throw new Invalid(path + ".role: Input should be 'user' or 'assistant'");
+            throw new Invalid(path + ".role: Input should be 'user', 'assistant' or 'system'");
         }
         JsonNode content = turn.get("content");
         if (content != null && content.isTextual())

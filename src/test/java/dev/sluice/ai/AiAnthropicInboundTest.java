@@ -105,6 +105,37 @@ class AiAnthropicInboundTest
         assertEquals(100, sent.path("max_tokens").asInt());
     }
 
+    /** Claude Code sends system turns within the conversation (beta mid-conversation-system); before, a 400. */
+    @Test
+    void aSystemTurnWithinTheConversationKeepsItsPlace() throws Exception
+    {
+        while (openai.poll() != null)
+        {
+            // forget earlier requests
+        }
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(sluice.uri("/v1/messages")).header("x-api-key", KEY)
+            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("""
+                {"model": "gpt", "max_tokens": 50, "system": [{"type": "text", "text": "Be brief."}], "messages": [
+                  {"role": "user", "content": [{"type": "text", "text": "run echo"}]},
+                  {"role": "system", "content": "Agents available: Explore."},
+                  {"role": "assistant", "content": "Sure."},
+                  {"role": "system", "content": [{"type": "text", "text": "Mind the sandbox."}]},
+                  {"role": "user", "content": "go"}
+                ]}""")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode messages = openai.take().body().path("messages");
+        assertEquals("[system, user, system, assistant, system, user]", roles(messages));
+        assertEquals("Agents available: Explore.", messages.path(2).path("content").asText());
+        assertEquals("Mind the sandbox.", messages.path(4).path("content").asText());
+    }
+
+    private static String roles(JsonNode messages)
+    {
+        java.util.List<String> roles = new java.util.ArrayList<>();
+        messages.forEach(message -> roles.add(message.path("role").asText()));
+        return roles.toString();
+    }
+
     @Test
     void aStreamIsTranslatedEventByEventWhateverTheProvider() throws Exception
     {
