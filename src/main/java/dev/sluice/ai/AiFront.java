@@ -67,6 +67,8 @@ public final class AiFront implements AutoCloseable
     private final Map<ClientKey, HttpClient> clients = new ConcurrentHashMap<>();
     final TargetRouter router = new TargetRouter(System::nanoTime);
     final UsageBook book = new UsageBook();
+    /** The Responses API's answered items, for clients that refer to them. */
+    private final ResponseItems responseItems = new ResponseItems();
     final TokenLimits limits;
     final ProviderQueues queues;
     final EmbeddingBatcher batcher;
@@ -112,7 +114,9 @@ public final class AiFront implements AutoCloseable
         String path = exchange.path();
         // Anthropic's Messages API and OpenAI's Responses API: the same pipeline, the request and answer translated at the edges.
         boolean counting = path.endsWith("/messages/count_tokens");
-        ResponsesInbound responses = path.endsWith("/responses") ? new ResponsesInbound() : null;
+        Identity identity = exchange.identity();
+        String consumer = identity != null && identity.consumer() != null ? identity.consumer().id() : null;
+        ResponsesInbound responses = path.endsWith("/responses") ? new ResponsesInbound(responseItems, consumer) : null;
         InboundResponse inbound = path.endsWith("/messages") || counting ? new InboundResponse(servletResponse, AnthropicInbound.DIALECT)
             : responses != null ? new InboundResponse(servletResponse, responses) : null;
         HttpServletResponse response = inbound != null ? inbound : servletResponse;
@@ -124,8 +128,6 @@ public final class AiFront implements AutoCloseable
                 "This gateway stores no responses: the Responses API is served for POST /responses only.", null, "not_found", 0));
             return;
         }
-        Identity identity = exchange.identity();
-        String consumer = identity != null && identity.consumer() != null ? identity.consumer().id() : null;
         // The list, or one model by its alias (OpenAI's GET /models/{model}, which some clients ask first).
         int one = path.lastIndexOf("/models/") + "/models/".length();
         String modelId = one >= "/models/".length() && one < path.length() && path.indexOf('/', one) < 0 ? path.substring(one) : null;
@@ -182,7 +184,7 @@ public final class AiFront implements AutoCloseable
             try
             {
                 java.util.List<String> dropped = new java.util.ArrayList<>();
-                body = ResponsesInbound.translate(object, dropped);
+                body = responses.translate(object, dropped);
                 responses.request(object);
                 if (!dropped.isEmpty())
                 {

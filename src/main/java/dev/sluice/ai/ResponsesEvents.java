@@ -108,7 +108,8 @@ final class ResponsesEvents implements InboundResponse.Events
             {
                 close(out);
                 String callId = call.path("id").asText("call_" + index);
-                ObjectNode added = ResponsesInbound.callItem(callId, call.path("function").path("name").asText(""), "", "in_progress");
+                ObjectNode added = ResponsesInbound.callItem("fc_" + dialect.id + "_" + items.size(), callId,
+                    call.path("function").path("name").asText(""), "", "in_progress");
                 item = new Item(items.size(), added.path("id").asText(), callId, added.path("name").asText());
                 items.add(item);
                 calls.put(index, item);
@@ -173,7 +174,7 @@ final class ResponsesEvents implements InboundResponse.Events
         {
             emit(out, "response.function_call_arguments.done", event("response.function_call_arguments.done").put("item_id", item.id)
                 .put("output_index", item.index).put("name", item.name).put("arguments", text));
-            item.done = ResponsesInbound.callItem(item.callId, item.name, text, "completed");
+            item.done = ResponsesInbound.callItem(item.id, item.callId, item.name, text, "completed");
         }
         emit(out, "response.output_item.done", event("response.output_item.done").put("output_index", item.index).set("item", item.done));
     }
@@ -187,6 +188,7 @@ final class ResponsesEvents implements InboundResponse.Events
         close(out);
         ObjectNode finished = full();
         ResponsesInbound.finish(finished, finishReason, usage == null ? ResponsesInbound.JSONs.nil() : usage);
+        dialect.kept(finished.path("output"));
         String type = "incomplete".equals(finished.path("status").asText()) ? "response.incomplete" : "response.completed";
         emit(out, type, event(type).set("response", finished));
         stopped = true;
@@ -201,7 +203,7 @@ final class ResponsesEvents implements InboundResponse.Events
         {
             output.add(item.done != null ? item.done : item.callId == null
                 ? ResponsesInbound.messageItem(item.id, item.text.toString(), null, "incomplete")
-                : ResponsesInbound.callItem(item.callId, item.name, item.text.toString(), "incomplete"));
+                : ResponsesInbound.callItem(item.id, item.callId, item.name, item.text.toString(), "incomplete"));
         }
         return full;
     }

@@ -18,7 +18,8 @@ import dev.sluice.http.ClientText;
  * <p>Sluice keeps no conversation state: {@code previous_response_id}, {@code conversation},
  * {@code background} and stored prompts are refused with 400 (a client sends the whole
  * conversation in {@code input}, as Codex does with {@code store: false}), and answers say
- * {@code "store": false}. Only {@code function} tools cross; the others (OpenAI's hosted tools,
+ * {@code "store": false}; only the items Sluice answered are kept a while, for clients that refer
+ * to them ({@link ResponseItems}). Only {@code function} tools cross; the others (OpenAI's hosted tools,
  * namespaces) are left out and named in {@code X-Sluice-AI-Dropped-Tools}, and choosing one is
  * refused. Reasoning items in the input are dropped, as the chat form has no place for them.</p>
  */
@@ -40,6 +41,25 @@ final class ResponsesInbound implements InboundResponse.Dialect
         "top_logprobs", "template", "variables"};
     private static final String[] STATEFUL = {"previous_response_id", "conversation", "prompt"};
 
+    private final ResponseItems items;
+    private final String consumer;
+
+    /**
+     * @param items where answered items are kept for {@code item_reference}s
+     * @param consumer the consumer the items are kept for (null on routes without one)
+     */
+    ResponsesInbound(ResponseItems items, String consumer)
+    {
+        this.items = items;
+        this.consumer = consumer;
+    }
+
+    /** Keeps a finished answer's items, which the client may refer to in its next request. */
+    void kept(JsonNode output)
+    {
+        items.keep(consumer, output);
+    }
+
     /** The client's request, echoed in the answer as OpenAI's is; set once the body is parsed. */
     private ObjectNode request = AnthropicTranslation.JSON.createObjectNode();
     /**
@@ -59,7 +79,7 @@ final class ResponsesInbound implements InboundResponse.Dialect
      *
      * @param dropped filled with the tools left out, as {@code type} or {@code type:name}
      */
-    static ObjectNode translate(ObjectNode in, List<String> dropped) throws Invalid
+    ObjectNode translate(ObjectNode in, List<String> dropped) throws Invalid
     {
         for (String stateful : STATEFUL)
         {
@@ -139,7 +159,7 @@ final class ResponsesInbound implements InboundResponse.Dialect
         return out;
     }
 
-    private static void item(JsonNode item, String path, ArrayNode out) throws Invalid
+    private void item(JsonNode item, String path, ArrayNode out) throws Invalid
     {
         if (!item.isObject())
         {
@@ -166,6 +186,18 @@ final class ResponsesInbound implements InboundResponse.Dialect
                 JsonNode output = item.path("output");
                 String text = output.isTextual() ? output.asText() : joinText(output, path + ".output");
                 out.addObject().put("role", "tool").put("tool_call_id", item.path("call_id").asText()).put("content", text);
+            }
+            case "item_reference" ->
+            {
+                String reference = item.path("id").asText("");
+                ObjectNode referred = items.find(consumer, reference);
+                if (referred == null)
+                {
+                    throw new Invalid(path + ".id", "Item '" + ClientText.quoted(reference, 80) + "' is not known to this gateway, which keeps the"
+                        + " items it answered for an hour, on the instance that answered: send the item in full (with Vercel's AI SDK,"
+                        + " providerOptions.openai.store = false).");
+                }
+                item(referred, path, out);
             }
             case "reasoning" ->
             {
@@ -373,10 +405,11 @@ final class ResponsesInbound implements InboundResponse.Dialect
         }
         for (JsonNode call : message.path("tool_calls"))
         {
-            output.add(callItem(call.path("id").asText(), call.path("function").path("name").asText(),
+            output.add(callItem("fc_" + id + "_" + output.size(), call.path("id").asText(), call.path("function").path("name").asText(),
                 call.path("function").path("arguments").asText(""), "completed"));
         }
         finish(out, choice.path("finish_reason").asText(null), answer.path("usage"));
+        kept(output);
         return out;
     }
 
@@ -462,9 +495,9 @@ final class ResponsesInbound implements InboundResponse.Dialect
         return part;
     }
 
-    static ObjectNode callItem(String callId, String name, String arguments, String status)
+    static ObjectNode callItem(String itemId, String callId, String name, String arguments, String status)
     {
-        return JSONs.object().put("id", "fc_" + callId).put("type", "function_call").put("status", status)
+        return JSONs.object().put("id", itemId).put("type", "function_call").put("status", status)
             .put("arguments", arguments).put("call_id", callId).put("name", name);
     }
 

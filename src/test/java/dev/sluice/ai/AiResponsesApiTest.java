@@ -41,6 +41,7 @@ class AiResponsesApiTest
 {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String KEY = "codex-key-0123456789abcdef";
+    private static final String OTHER_KEY = "other-key-0123456789abcdef";
     private static FakeModelProvider openai;
     private static FakeModelProvider anthropic;
     /** A provider whose answer is cut by the token limit. */
@@ -62,6 +63,7 @@ class AiResponsesApiTest
             + cut.length() + "\r\n\r\n" + cut);
         sluice = SluiceUnderTest.start("""
             consumer.dev.api-key.main = sha256:%s
+            consumer.other.api-key.main = sha256:%s
             route.ai.path = /v1
             route.ai.ai = on
             route.ai.auth = api-key
@@ -78,7 +80,7 @@ class AiResponsesApiTest
             ai.model.claude.target.main.model = claude-sonnet
             ai.model.cut.target.main.provider = cut
             ai.model.cut.target.main.model = cut-1
-            """.formatted(KeyHashes.sha256(KEY), openai.uri(), anthropic.uri(), truncating.url()));
+            """.formatted(KeyHashes.sha256(KEY), KeyHashes.sha256(OTHER_KEY), openai.uri(), anthropic.uri(), truncating.url()));
         sdk = OpenAIOkHttpClient.builder().baseUrl(sluice.uri("/v1").toString()).apiKey(KEY).maxRetries(0).build();
     }
 
@@ -112,7 +114,12 @@ class AiResponsesApiTest
 
     private static HttpResponse<String> post(String path, String body) throws Exception
     {
-        return HTTP.send(HttpRequest.newBuilder(sluice.uri(path)).header("Authorization", "Bearer " + KEY)
+        return post(path, body, KEY);
+    }
+
+    private static HttpResponse<String> post(String path, String body, String key) throws Exception
+    {
+        return HTTP.send(HttpRequest.newBuilder(sluice.uri(path)).header("Authorization", "Bearer " + key)
             .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
@@ -229,6 +236,41 @@ class AiResponsesApiTest
         assertEquals("call_1", turns.path(3).path("tool_call_id").asText());
         assertEquals("18 C, sunny", turns.path(3).path("content").asText());
         assertEquals(false, JSON.readTree(next.body()).path("store").asBoolean(true), "Sluice says it stored nothing");
+    }
+
+    /**
+     * Clients that take the server to store its answers (Vercel's AI SDK by default) send earlier
+     * output items back as references; before, the second step of every tool call was a 400.
+     */
+    @Test
+    void itemsSluiceAnsweredCanBeReferredToByTheirConsumer() throws Exception
+    {
+        drain();
+        HttpResponse<String> first = post("/v1/responses", """
+            {"model": "gpt", "input": "Weather in Paris?", "tools": [{"type": "function", "name": "weather",
+              "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}]}""");
+        assertEquals(200, first.statusCode(), first.body());
+        JsonNode call = JSON.readTree(first.body()).path("output").path(0);
+        assertEquals("function_call", call.path("type").asText(), first.body());
+        openai.take();
+        String next = """
+            {"model": "gpt", "input": [
+              {"role": "user", "content": "Weather in Paris?"},
+              {"type": "item_reference", "id": "%s"},
+              {"type": "function_call_output", "call_id": "%s", "output": "18 C"}
+            ]}""".formatted(call.path("id").asText(), call.path("call_id").asText());
+        HttpResponse<String> second = post("/v1/responses", next);
+        assertEquals(200, second.statusCode(), second.body());
+        JsonNode turns = openai.take().body().path("messages");
+        assertEquals("assistant", turns.path(1).path("role").asText(), turns.toString());
+        assertEquals("weather", turns.path(1).path("tool_calls").path(0).path("function").path("name").asText(), turns.toString());
+        assertEquals(call.path("call_id").asText(), turns.path(2).path("tool_call_id").asText());
+
+        HttpResponse<String> stranger = post("/v1/responses", next, OTHER_KEY);
+        assertEquals(400, stranger.statusCode(), "another consumer's items are not found: " + stranger.body());
+        JsonNode error = JSON.readTree(stranger.body()).path("error");
+        assertEquals("input[1].id", error.path("param").asText(), stranger.body());
+        assertTrue(error.path("message").asText().contains("send the item in full"), stranger.body());
     }
 
     /** Codex offers OpenAI's web search and a namespace of sub-agent tools on every turn; before, that refused the whole request. */
