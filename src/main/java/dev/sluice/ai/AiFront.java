@@ -380,7 +380,7 @@ public final class AiFront implements AutoCloseable
                     + "' does not exist or you do not have access to it.", "model", "model_not_found", 0));
                 return;
             }
-            answer.put("id", id).put("object", "model").put("created", 0).put("owned_by", "sluice");
+            model(answer, id);
         }
         else
         {
@@ -390,9 +390,13 @@ public final class AiFront implements AutoCloseable
             {
                 if (settings.allowed(route, consumer, model.alias()))
                 {
-                    data.addObject().put("id", model.alias()).put("object", "model").put("created", 0).put("owned_by", "sluice");
+                    model(data.addObject(), model.alias());
                 }
             }
+            // Anthropic's list is paged; one page says so.
+            answer.put("has_more", false);
+            answer.set("first_id", data.isEmpty() ? answer.nullNode() : data.get(0).get("id"));
+            answer.set("last_id", data.isEmpty() ? answer.nullNode() : data.get(data.size() - 1).get("id"));
         }
         byte[] body = AnthropicTranslation.JSON.writeValueAsBytes(answer);
         response.setStatus(200);
@@ -400,6 +404,17 @@ public final class AiFront implements AutoCloseable
         response.setContentLength(body.length);
         response.getOutputStream().write(body);
         exchange.addBytesOut(body.length);
+    }
+
+    /**
+     * One alias as both OpenAI's and Anthropic's SDKs read a model: the same route serves both
+     * APIs, and each SDK ignores the other's fields (Anthropic's Java SDK requires
+     * {@code created_at}, Claude Code shows {@code display_name}).
+     */
+    private static void model(ObjectNode into, String alias)
+    {
+        into.put("id", alias).put("object", "model").put("created", 0).put("owned_by", "sluice")
+            .put("type", "model").put("display_name", alias).put("created_at", "1970-01-01T00:00:00Z");
     }
 
     /**

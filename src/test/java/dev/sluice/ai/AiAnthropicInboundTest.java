@@ -105,6 +105,16 @@ class AiAnthropicInboundTest
         assertEquals(100, sent.path("max_tokens").asInt());
     }
 
+    /** Anthropic's Java SDK reads created_at, which OpenAI's model list does not have; before, listing failed. */
+    @Test
+    void theModelListReadsAsAnthropicsToo() throws Exception
+    {
+        java.util.List<String> ids = new java.util.ArrayList<>();
+        sdk.models().list().autoPager().forEach(model -> ids.add(model.id() + " " + model.displayName() + " " + model.createdAt().getYear()));
+        assertEquals(java.util.List.of("claude claude 1970", "gpt gpt 1970", "once once 1970"), ids);
+        assertEquals("gpt", sdk.models().retrieve("gpt").id());
+    }
+
     /** Claude Code sends system turns within the conversation (beta mid-conversation-system); before, a 400. */
     @Test
     void aSystemTurnWithinTheConversationKeepsItsPlace() throws Exception
