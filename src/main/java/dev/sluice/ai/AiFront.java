@@ -67,8 +67,8 @@ public final class AiFront implements AutoCloseable
     private final Map<ClientKey, HttpClient> clients = new ConcurrentHashMap<>();
     final TargetRouter router = new TargetRouter(System::nanoTime);
     final UsageBook book = new UsageBook();
-    /** The Responses API's answered items, for clients that refer to them. */
-    private final ResponseItems responseItems = new ResponseItems();
+    /** The Responses API's answers, for clients that continue them by reference. */
+    private final ResponseStore responseStore = new ResponseStore();
     final TokenLimits limits;
     final ProviderQueues queues;
     final EmbeddingBatcher batcher;
@@ -116,16 +116,17 @@ public final class AiFront implements AutoCloseable
         boolean counting = path.endsWith("/messages/count_tokens");
         Identity identity = exchange.identity();
         String consumer = identity != null && identity.consumer() != null ? identity.consumer().id() : null;
-        ResponsesInbound responses = path.endsWith("/responses") ? new ResponsesInbound(responseItems, consumer) : null;
+        ResponsesInbound responses = path.endsWith("/responses") ? new ResponsesInbound(responseStore, consumer) : null;
         InboundResponse inbound = path.endsWith("/messages") || counting ? new InboundResponse(servletResponse, AnthropicInbound.DIALECT)
             : responses != null ? new InboundResponse(servletResponse, responses) : null;
         HttpServletResponse response = inbound != null ? inbound : servletResponse;
         String method = request.getMethod();
         if (path.contains("/responses/"))
         {
-            // Retrieving, cancelling or deleting a stored response: Sluice stores none.
-            error(response, exchange, new AiErrors.Error(404, "invalid_request_error",
-                "This gateway stores no responses: the Responses API is served for POST /responses only.", null, "not_found", 0));
+            // Retrieving, cancelling or deleting a stored response: Sluice keeps answers only to continue them.
+            error(response, exchange, new AiErrors.Error(404, "invalid_request_error", "This gateway keeps responses only for a while, to"
+                + " continue them (previous_response_id, item_reference), and not to retrieve: the Responses API is served for POST"
+                + " /responses only.", null, "not_found", 0));
             return;
         }
         // The list, or one model by its alias (OpenAI's GET /models/{model}, which some clients ask first).

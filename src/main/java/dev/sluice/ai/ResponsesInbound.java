@@ -15,11 +15,11 @@ import dev.sluice.http.ClientText;
  * answers — and the answer goes back as a {@code response} object, or as the Responses API's
  * events when streamed ({@link ResponsesEvents}).
  *
- * <p>Sluice keeps no conversation state: {@code previous_response_id}, {@code conversation},
- * {@code background} and stored prompts are refused with 400 (a client sends the whole
- * conversation in {@code input}, as Codex does with {@code store: false}), and answers say
- * {@code "store": false}; only the items Sluice answered are kept a while, for clients that refer
- * to them ({@link ResponseItems}). Only {@code function} tools cross; the others (OpenAI's hosted tools,
+ * <p>Answers are kept a while ({@link ResponseStore}) so that {@code previous_response_id} and
+ * {@code item_reference} resolve, unless the client says {@code store: false} (as Codex does,
+ * sending the whole conversation each time); nothing else is stored: {@code conversation},
+ * {@code background} and stored prompts are refused with 400, and a response cannot be retrieved
+ * by its id. Only {@code function} tools cross; the others (OpenAI's hosted tools,
  * namespaces) are left out and named in {@code X-Sluice-AI-Dropped-Tools}, and choosing one is
  * refused. Reasoning items in the input are dropped, as the chat form has no place for them.</p>
  */
@@ -39,25 +39,51 @@ final class ResponsesInbound implements InboundResponse.Dialect
 
     private static final String[] COPIED = {"temperature", "top_p", "user", "parallel_tool_calls", "service_tier", "prompt_cache_key",
         "top_logprobs", "template", "variables"};
-    private static final String[] STATEFUL = {"previous_response_id", "conversation", "prompt"};
+    private static final String[] STATEFUL = {"conversation", "prompt"};
 
-    private final ResponseItems items;
+    private final ResponseStore store;
     private final String consumer;
+    /** Whether this answer is kept for references to it: unless the client said {@code store: false}. */
+    private boolean keep;
+    /** The response this request continues, or null. */
+    private String previous;
+    /** The request's input in the chat form (not its instructions, which a continuation does not inherit). */
+    private final ArrayNode input = JSONs.array();
 
     /**
-     * @param items where answered items are kept for {@code item_reference}s
+     * @param store where answers are kept for {@code item_reference}s and {@code previous_response_id}s
      * @param consumer the consumer the items are kept for (null on routes without one)
      */
-    ResponsesInbound(ResponseItems items, String consumer)
+    ResponsesInbound(ResponseStore store, String consumer)
     {
-        this.items = items;
+        this.store = store;
         this.consumer = consumer;
     }
 
-    /** Keeps a finished answer's items, which the client may refer to in its next request. */
+    /** Keeps a finished answer (unless the client said {@code store: false}), which the client may refer to next. */
     void kept(JsonNode output)
     {
-        items.keep(consumer, output);
+        if (!keep)
+        {
+            return;
+        }
+        ArrayNode messages = input.deepCopy();
+        try
+        {
+            int index = 0;
+            for (JsonNode item : output)
+            {
+                item(item, "output[" + index++ + "]", messages);
+            }
+        }
+        catch (Invalid x)
+        {
+            // Sluice's own items always translate; if one did not, the answer is just not kept.
+            AiFront.LOG.debug("response {} not kept: {}", id, x.getMessage());
+            return;
+        }
+        store.keepItems(consumer, output);
+        store.keepTurn(consumer, "resp_" + id, new ResponseStore.Turn(previous, messages));
     }
 
     /** The client's request, echoed in the answer as OpenAI's is; set once the body is parsed. */
@@ -85,13 +111,13 @@ final class ResponsesInbound implements InboundResponse.Dialect
         {
             if (in.hasNonNull(stateful))
             {
-                throw new Invalid(stateful, "'" + stateful + "' is not supported by this gateway, which stores no responses or prompts:"
-                    + " send the whole conversation in 'input'.");
+                throw new Invalid(stateful, "'" + stateful + "' is not supported by this gateway, which stores no conversations or prompts:"
+                    + " send the conversation in 'input', or continue one with 'previous_response_id'.");
             }
         }
         if (in.path("background").asBoolean(false))
         {
-            throw new Invalid("background", "Background responses are not supported by this gateway, which stores no responses.");
+            throw new Invalid("background", "Background responses are not supported by this gateway, which answers while the client waits.");
         }
         ObjectNode out = AnthropicTranslation.JSON.createObjectNode();
         if (in.has("model"))
@@ -108,23 +134,38 @@ final class ResponsesInbound implements InboundResponse.Dialect
             }
             messages.addObject().put("role", "system").put("content", instructions.asText());
         }
-        JsonNode input = in.get("input");
-        if (input != null && input.isTextual())
+        keep = !in.path("store").isBoolean() || in.get("store").asBoolean();
+        JsonNode continued = in.get("previous_response_id");
+        if (continued != null && !continued.isNull())
         {
-            messages.addObject().put("role", "user").put("content", input.asText());
+            ArrayNode history = continued.isTextual() ? store.conversation(consumer, continued.asText()) : null;
+            if (history == null)
+            {
+                throw new Invalid("previous_response_id", "Response '" + ClientText.quoted(continued.asText(), 80) + "' is not known to this gateway,"
+                    + " which keeps answers for an hour, on the instance that answered and for the consumer it answered, and not those"
+                    + " of 'store': false requests: send the whole conversation in 'input'.");
+            }
+            previous = continued.asText();
+            messages.addAll(history);
         }
-        else if (input != null && input.isArray() && !input.isEmpty())
+        JsonNode inputNode = in.get("input");
+        if (inputNode != null && inputNode.isTextual())
+        {
+            input.addObject().put("role", "user").put("content", inputNode.asText());
+        }
+        else if (inputNode != null && inputNode.isArray() && !inputNode.isEmpty())
         {
             int index = 0;
-            for (JsonNode item : input)
+            for (JsonNode item : inputNode)
             {
-                item(item, "input[" + index++ + "]", messages);
+                item(item, "input[" + index++ + "]", input);
             }
         }
         else
         {
             throw new Invalid("input", "Missing required parameter: 'input' (a string or a non-empty array of items).");
         }
+        messages.addAll(input.deepCopy());
         if (in.has("max_output_tokens") && !in.get("max_output_tokens").isNull())
         {
             out.set("max_completion_tokens", in.get("max_output_tokens"));
@@ -190,12 +231,12 @@ final class ResponsesInbound implements InboundResponse.Dialect
             case "item_reference" ->
             {
                 String reference = item.path("id").asText("");
-                ObjectNode referred = items.find(consumer, reference);
+                ObjectNode referred = store.item(consumer, reference);
                 if (referred == null)
                 {
                     throw new Invalid(path + ".id", "Item '" + ClientText.quoted(reference, 80) + "' is not known to this gateway, which keeps the"
-                        + " items it answered for an hour, on the instance that answered: send the item in full (with Vercel's AI SDK,"
-                        + " providerOptions.openai.store = false).");
+                        + " items it answered for an hour, on the instance that answered and not for 'store': false requests: send the item"
+                        + " in full (with Vercel's AI SDK, providerOptions.openai.store = false).");
                 }
                 item(referred, path, out);
             }
@@ -429,11 +470,11 @@ final class ResponsesInbound implements InboundResponse.Dialect
         out.put("model", model);
         out.putArray("output");
         out.put("parallel_tool_calls", request.path("parallel_tool_calls").asBoolean(true));
-        out.putNull("previous_response_id");
+        echo(out, "previous_response_id", null);
         ObjectNode reasoning = out.putObject("reasoning");
         echo(reasoning, request.path("reasoning"), "effort");
         echo(reasoning, request.path("reasoning"), "summary");
-        out.put("store", false);
+        out.put("store", keep);
         out.set("temperature", request.hasNonNull("temperature") ? request.get("temperature") : JSONs.number(1.0));
         out.set("text", request.path("text").path("format").isObject() ? request.get("text")
             : JSONs.object().set("format", JSONs.object().put("type", "text")));

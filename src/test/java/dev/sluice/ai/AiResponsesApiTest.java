@@ -273,6 +273,43 @@ class AiResponsesApiTest
         assertTrue(error.path("message").asText().contains("send the item in full"), stranger.body());
     }
 
+    /** OpenAI's documented way to chain turns; before, a 400. */
+    @Test
+    void aConversationContinuesByPreviousResponseIdWhateverModelAnswersNext() throws Exception
+    {
+        drain();
+        Response first = sdk.responses().create(ResponseCreateParams.builder().model("gpt").instructions("Old rules.").input("My name is Ada.").build());
+        openai.take();
+        Response second = sdk.responses().create(ResponseCreateParams.builder().model("gpt").instructions("New rules.").input("What is my name?")
+            .previousResponseId(first.id()).build());
+        assertEquals(first.id(), second.previousResponseId().orElseThrow());
+        JsonNode turns = openai.take().body().path("messages");
+        assertEquals(List.of("system:New rules.", "user:My name is Ada.", "assistant:Hello from openai: My name is Ada.", "user:What is my name?"),
+            turns(turns), "the instructions are this request's only, as OpenAI's are");
+
+        Response third = sdk.responses().create(ResponseCreateParams.builder().model("claude").input("And again?").previousResponseId(second.id()).build());
+        assertEquals(ResponseStatus.COMPLETED, third.status().orElseThrow());
+        JsonNode toAnthropic = anthropic.take().body().path("messages");
+        assertEquals(5, toAnthropic.size(), "two turns and the new question, to another provider: " + toAnthropic);
+
+        HttpResponse<String> unkept = post("/v1/responses", "{\"model\":\"gpt\",\"store\":false,\"input\":\"Forget me.\"}");
+        String unkeptId = JSON.readTree(unkept.body()).path("id").asText();
+        assertEquals(false, JSON.readTree(unkept.body()).path("store").asBoolean(true));
+        HttpResponse<String> afterUnkept = post("/v1/responses", "{\"model\":\"gpt\",\"input\":\"x\",\"previous_response_id\":\"" + unkeptId + "\"}");
+        assertEquals(400, afterUnkept.statusCode(), "store: false answers are not kept: " + afterUnkept.body());
+        HttpResponse<String> stranger = post("/v1/responses", "{\"model\":\"gpt\",\"input\":\"x\",\"previous_response_id\":\"" + second.id() + "\"}",
+            OTHER_KEY);
+        assertEquals(400, stranger.statusCode(), "another consumer's conversation is not found: " + stranger.body());
+        assertEquals("previous_response_id", JSON.readTree(stranger.body()).path("error").path("param").asText());
+    }
+
+    private static List<String> turns(JsonNode messages)
+    {
+        List<String> turns = new ArrayList<>();
+        messages.forEach(message -> turns.add(message.path("role").asText() + ":" + message.path("content").asText()));
+        return turns;
+    }
+
     /** Codex offers OpenAI's web search and a namespace of sub-agent tools on every turn; before, that refused the whole request. */
     @Test
     void toolsTheChatFormCannotCarryAreLeftOutAndNamed() throws Exception
@@ -334,7 +371,7 @@ class AiResponsesApiTest
     {
         BadRequestException chained = assertThrows(BadRequestException.class, () -> sdk.responses().create(params("gpt", "again").toBuilder()
             .previousResponseId("resp_123").build()));
-        assertTrue(chained.getMessage().contains("previous_response_id"), chained.getMessage());
+        assertTrue(chained.getMessage().contains("'resp_123' is not known"), chained.getMessage());
         assertEquals("previous_response_id", chained.param().orElseThrow());
 
         HttpResponse<String> hosted = post("/v1/responses", "{\"model\":\"gpt\",\"input\":\"news?\",\"tool_choice\":{\"type\":\"web_search\"},"
@@ -349,6 +386,6 @@ class AiResponsesApiTest
 
         assertThrows(NotFoundException.class, () -> sdk.responses().create(params("no-such-model", "x")));
         NotFoundException stored = assertThrows(NotFoundException.class, () -> sdk.responses().retrieve("resp_123"));
-        assertTrue(stored.getMessage().contains("stores no responses"), stored.getMessage());
+        assertTrue(stored.getMessage().contains("not to retrieve"), stored.getMessage());
     }
 }
