@@ -2,36 +2,22 @@
 package dev.sluice.ai;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** Where a translated stream is: the blocks opened so far, the stop reason and usage once known. */
-final class AnthropicInboundEvents implements InboundResponse.Events
+final class AnthropicInboundEvents extends InboundResponse.Events
 {
     private boolean started;
-    private boolean stopped;
     private int block = -1;
     private String blockType;
     private String stopReason;
     private JsonNode usage;
 
     @Override
-    public void translate(String frame, ByteArrayOutputStream out) throws IOException
+    boolean chunk(JsonNode chunk, ByteArrayOutputStream out)
     {
-        if (!frame.startsWith("data: ") || stopped)
-        {
-            return;
-        }
-        String data = frame.substring(6);
-        if (data.equals("[DONE]"))
-        {
-            stop(out);
-            return;
-        }
-        JsonNode chunk = AnthropicTranslation.JSON.readTree(data);
         if (chunk.path("error").isObject())
         {
             JsonNode error = chunk.path("error");
@@ -40,8 +26,7 @@ final class AnthropicInboundEvents implements InboundResponse.Events
             event.putObject("error").put("type", "overloaded_error".equals(error.path("type").asText()) ? "overloaded_error" : "api_error")
                 .put("message", error.path("message").asText(""));
             emit(out, "error", event);
-            stopped = true;
-            return;
+            return true;
         }
         if (!started)
         {
@@ -95,6 +80,7 @@ final class AnthropicInboundEvents implements InboundResponse.Events
         {
             stopReason = AnthropicInbound.stopReason(choice.path("finish_reason").asText());
         }
+        return false;
     }
 
     private void open(ByteArrayOutputStream out, String type, JsonNode call)
@@ -136,7 +122,8 @@ final class AnthropicInboundEvents implements InboundResponse.Events
         }
     }
 
-    private void stop(ByteArrayOutputStream out)
+    @Override
+    void done(ByteArrayOutputStream out)
     {
         close(out);
         ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
@@ -145,11 +132,5 @@ final class AnthropicInboundEvents implements InboundResponse.Events
         event.set("usage", AnthropicInbound.usage(usage == null ? AnthropicTranslation.JSON.createObjectNode() : usage));
         emit(out, "message_delta", event);
         emit(out, "message_stop", AnthropicTranslation.JSON.createObjectNode().put("type", "message_stop"));
-        stopped = true;
-    }
-
-    private static void emit(ByteArrayOutputStream out, String name, ObjectNode event)
-    {
-        out.writeBytes(("event: " + name + "\ndata: " + event + "\n\n").getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletResponse;
@@ -29,10 +30,40 @@ final class InboundResponse extends HttpServletResponseWrapper
         Events events();
     }
 
-    /** Translates one stream's frames ({@code data: …} without the blank line) as they come. */
-    interface Events
+    /**
+     * Translates one stream's frames ({@code data: …} without the blank line) as they come: each
+     * chunk of the front's chat stream, then its {@code [DONE]}; nothing after the end.
+     */
+    abstract static class Events
     {
-        void translate(String frame, ByteArrayOutputStream out) throws IOException;
+        private boolean ended;
+
+        final void translate(String frame, ByteArrayOutputStream out) throws IOException
+        {
+            if (!frame.startsWith("data: ") || ended)
+            {
+                return;
+            }
+            String data = frame.substring(6);
+            if (data.equals("[DONE]"))
+            {
+                ended = true;
+                done(out);
+                return;
+            }
+            ended = chunk(AnthropicTranslation.JSON.readTree(data), out);
+        }
+
+        /** Translates one chunk; returns whether it ended the stream (an error chunk does). */
+        abstract boolean chunk(JsonNode chunk, ByteArrayOutputStream out) throws IOException;
+
+        /** The stream's end. */
+        abstract void done(ByteArrayOutputStream out);
+
+        static void emit(ByteArrayOutputStream out, String name, ObjectNode event)
+        {
+            out.writeBytes(("event: " + name + "\ndata: " + event + "\n\n").getBytes(StandardCharsets.UTF_8));
+        }
     }
 
     private final HttpServletResponse wrapped;

@@ -2,8 +2,6 @@
 package dev.sluice.ai;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -20,12 +18,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * {@code response.incomplete} when cut by the token limit) carrying the whole response; an error
  * chunk ends it with {@code response.failed}. Every event has its {@code sequence_number}.
  */
-final class ResponsesEvents implements InboundResponse.Events
+final class ResponsesEvents extends InboundResponse.Events
 {
     private final ResponsesInbound dialect;
     private int sequence;
     private ObjectNode response;
-    private boolean stopped;
     private final List<Item> items = new ArrayList<>();
     /** Open function calls by their index in the chat stream. */
     private final Map<Integer, Item> calls = new HashMap<>();
@@ -58,19 +55,8 @@ final class ResponsesEvents implements InboundResponse.Events
     }
 
     @Override
-    public void translate(String frame, ByteArrayOutputStream out) throws IOException
+    boolean chunk(JsonNode chunk, ByteArrayOutputStream out)
     {
-        if (!frame.startsWith("data: ") || stopped)
-        {
-            return;
-        }
-        String data = frame.substring(6);
-        if (data.equals("[DONE]"))
-        {
-            stop(out);
-            return;
-        }
-        JsonNode chunk = AnthropicTranslation.JSON.readTree(data);
         start(chunk, out);
         if (chunk.path("error").isObject())
         {
@@ -80,8 +66,7 @@ final class ResponsesEvents implements InboundResponse.Events
             failed.putObject("error").put("code", error.path("code").asText(error.path("type").asText("server_error")))
                 .put("message", error.path("message").asText(""));
             emit(out, "response.failed", event("response.failed").set("response", failed));
-            stopped = true;
-            return;
+            return true;
         }
         if (chunk.path("usage").isObject())
         {
@@ -128,6 +113,7 @@ final class ResponsesEvents implements InboundResponse.Events
         {
             finishReason = choice.path("finish_reason").asText();
         }
+        return false;
     }
 
     private void start(JsonNode chunk, ByteArrayOutputStream out)
@@ -179,7 +165,8 @@ final class ResponsesEvents implements InboundResponse.Events
         emit(out, "response.output_item.done", event("response.output_item.done").put("output_index", item.index).set("item", item.done));
     }
 
-    private void stop(ByteArrayOutputStream out)
+    @Override
+    void done(ByteArrayOutputStream out)
     {
         if (response == null)
         {
@@ -191,7 +178,6 @@ final class ResponsesEvents implements InboundResponse.Events
         dialect.kept(finished.path("output"));
         String type = "incomplete".equals(finished.path("status").asText()) ? "response.incomplete" : "response.completed";
         emit(out, type, event(type).set("response", finished));
-        stopped = true;
     }
 
     /** The response with the items so far (those still open as far as they came). */
@@ -211,10 +197,5 @@ final class ResponsesEvents implements InboundResponse.Events
     private ObjectNode event(String type)
     {
         return ResponsesInbound.JSONs.object().put("type", type).put("sequence_number", sequence++);
-    }
-
-    private static void emit(ByteArrayOutputStream out, String name, ObjectNode event)
-    {
-        out.writeBytes(("event: " + name + "\ndata: " + event + "\n\n").getBytes(StandardCharsets.UTF_8));
     }
 }
