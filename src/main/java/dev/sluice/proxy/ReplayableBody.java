@@ -43,38 +43,40 @@ final class ReplayableBody implements ReadListener
     private final BodyAfterAnswer afterAnswer;
     private final List<Runnable> waiting = new ArrayList<>(1);
 
-    /**
-     * @param selfEnding whether the input is Sluice's own (a body a check or transform replaced),
-     *        whose end no container reports: this reader then ends itself at the end of input
-     */
-    ReplayableBody(ServletInputStream input, boolean selfEnding, int length, Exchange exchange, AsyncRequestContent first, Consumer<Throwable> onFailure)
+    private ReplayableBody(ServletInputStream input, boolean selfEnding, Exchange exchange, AsyncRequestContent first, Consumer<Throwable> onFailure,
+                           int initial, int max, boolean lengthKnown, BodyAfterAnswer afterAnswer)
     {
         this.input = input;
         this.selfEnding = selfEnding;
         this.exchange = exchange;
         this.first = first;
         this.onFailure = onFailure;
-        this.bytes = new byte[length];
-        this.max = length;
-        this.lengthKnown = true;
-        this.afterAnswer = null;
+        this.bytes = new byte[initial];
+        this.max = max;
+        this.lengthKnown = lengthKnown;
+        this.afterAnswer = afterAnswer;
+    }
+
+    /**
+     * A body of known length, handed to {@code first} whole when read and kept for retries.
+     *
+     * @param selfEnding whether the input is Sluice's own (a body a check or transform replaced),
+     *        whose end no container reports: this reader then ends itself at the end of input
+     */
+    static ReplayableBody ofLength(ServletInputStream input, boolean selfEnding, int length, Exchange exchange, AsyncRequestContent first,
+                                   Consumer<Throwable> onFailure)
+    {
+        return new ReplayableBody(input, selfEnding, exchange, first, onFailure, length, length, true, null);
     }
 
     /**
      * A body of unknown length, read whole up to {@code max} bytes; the first attempt takes
      * {@link #copy()} once it is complete.
      */
-    ReplayableBody(ServletInputStream input, boolean selfEnding, int max, Exchange exchange, BodyAfterAnswer afterAnswer, Consumer<Throwable> onFailure)
+    static ReplayableBody upTo(ServletInputStream input, boolean selfEnding, int max, Exchange exchange, BodyAfterAnswer afterAnswer,
+                               Consumer<Throwable> onFailure)
     {
-        this.input = input;
-        this.selfEnding = selfEnding;
-        this.exchange = exchange;
-        this.first = null;
-        this.onFailure = onFailure;
-        this.bytes = new byte[Math.min(max, 16 * 1024)];
-        this.max = max;
-        this.lengthKnown = false;
-        this.afterAnswer = afterAnswer;
+        return new ReplayableBody(input, selfEnding, exchange, null, onFailure, Math.min(max, 16 * 1024), max, false, afterAnswer);
     }
 
     @Override

@@ -600,7 +600,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             BodyAfterAnswer afterAnswer = new BodyAfterAnswer();
             attempts.afterAnswer = afterAnswer;
             attempts.buffered = true;
-            attempts.body = new ReplayableBody(clientRequest.getInputStream(), RequestBody.replaced(clientRequest),
+            attempts.body = ReplayableBody.upTo(clientRequest.getInputStream(), RequestBody.replaced(clientRequest),
                 (int)(limit >= 0 ? Math.min(limit, buffering) : buffering), attempts.exchange, afterAnswer,
                 failure -> bufferedBodyFailed(clientRequest, proxyResponse, failure));
             clientRequest.getInputStream().setReadListener(attempts.body);
@@ -610,7 +610,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             && ((attempts.policy.retries() > 0 && attempts.pool.members().size() > 1) || attempts.mayResendOnStaleConnection())))
         {
             AsyncRequestContent content = untypedContent();
-            attempts.body = new ReplayableBody(clientRequest.getInputStream(), RequestBody.replaced(clientRequest), (int)length, attempts.exchange, content,
+            attempts.body = ReplayableBody.ofLength(clientRequest.getInputStream(), RequestBody.replaced(clientRequest), (int)length, attempts.exchange, content,
                 failure -> onClientRequestFailure(clientRequest, attempts.current, proxyResponse, failure));
             clientRequest.getInputStream().setReadListener(attempts.body);
             return content;
