@@ -31,6 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RequestBufferingTest
 {
     private static SocketUpstream upstream;
+    /** Reads a request as the other does, and answers 503. */
+    private static SocketUpstream busy;
     private static SluiceUnderTest sluice;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -38,6 +40,12 @@ class RequestBufferingTest
     static void start() throws Exception
     {
         upstream = new SocketUpstream("length-only-upstream", RequestBufferingTest::serve);
+        busy = new SocketUpstream("busy-upstream", socket ->
+        {
+            String head = SocketUpstream.readHead(socket.getInputStream());
+            socket.getInputStream().readNBytes(SocketUpstream.contentLength(head));
+            socket.getOutputStream().write("HTTP/1.0 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        });
         sluice = SluiceUnderTest.start("""
             upstream.old.url = %1$s
             upstream.old.request-buffering = 1KB
@@ -49,7 +57,12 @@ class RequestBufferingTest
             upstream.plain.url = %1$s
             route.plain.path = /plain
             route.plain.upstream = plain
-            """.formatted(upstream.url()));
+            upstream.pair.targets = %2$s, %1$s
+            upstream.pair.request-buffering = 1KB
+            route.pair.path = /pair
+            route.pair.upstream = pair
+            route.pair.retry-on = 503
+            """.formatted(upstream.url(), busy.url()));
     }
 
     @AfterAll
@@ -57,6 +70,7 @@ class RequestBufferingTest
     {
         sluice.close();
         upstream.close();
+        busy.close();
     }
 
     /** Answers what it read: the body's length by Content-Length, and whether the head said chunked. */
@@ -105,6 +119,20 @@ class RequestBufferingTest
         HttpResponse<String> sized = HTTP.send(HttpRequest.newBuilder(sluice.uri("/plain/upload")).POST(HttpRequest.BodyPublishers.ofString("sized"))
             .build(), HttpResponse.BodyHandlers.ofString());
         assertEquals("read 5 bytes: sized", sized.body());
+    }
+
+    @Test
+    void aBufferedBodyIsSentAgainWhenTheRequestIsRetried() throws Exception
+    {
+        for (int i = 0; i < 4; i++)
+        {
+            byte[] body = ("version " + i).getBytes(StandardCharsets.UTF_8);
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(sluice.uri("/pair/doc")).PUT(HttpRequest.BodyPublishers.ofInputStream(
+                () -> new ByteArrayInputStream(body))).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, response.statusCode(), response.body());
+            assertEquals("read 9 bytes: version " + i, response.body(), "whichever target was tried first");
+        }
+        assertTrue(busy.connections() > 0, "the busy target was tried, and its 503 retried");
     }
 
     @Test
