@@ -10,7 +10,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.auth.Identity;
 import dev.sluice.exchange.Exchange;
@@ -117,8 +116,9 @@ public final class AiFront implements AutoCloseable
         Identity identity = exchange.identity();
         String consumer = identity != null && identity.consumer() != null ? identity.consumer().id() : null;
         ResponsesInbound responses = path.endsWith("/responses") ? new ResponsesInbound(responseStore, consumer) : null;
+        ResponsesAnswers answers = responses != null ? new ResponsesAnswers(responses) : null;
         InboundResponse inbound = path.endsWith("/messages") || counting ? new InboundResponse(servletResponse, AnthropicInbound.DIALECT)
-            : responses != null ? new InboundResponse(servletResponse, responses) : null;
+            : answers != null ? new InboundResponse(servletResponse, answers) : null;
         HttpServletResponse response = inbound != null ? inbound : servletResponse;
         String method = request.getMethod();
         if (path.contains("/responses/"))
@@ -140,7 +140,7 @@ public final class AiFront implements AutoCloseable
                 error(response, exchange, new AiErrors.Error(405, "invalid_request_error", "Use GET to list models.", null, "method_not_allowed", 0));
                 return;
             }
-            models(response, exchange, settings, route.name(), consumer, modelId);
+            ModelList.answer(response, exchange, settings, route.name(), consumer, modelId);
             return;
         }
         Operation operation = path.endsWith("/chat/completions") || inbound != null ? Operation.CHAT
@@ -186,7 +186,7 @@ public final class AiFront implements AutoCloseable
             {
                 java.util.List<String> dropped = new java.util.ArrayList<>();
                 body = responses.translate(object, dropped);
-                responses.request(object);
+                answers.request(object);
                 if (!dropped.isEmpty())
                 {
                     response.setHeader(DROPPED_TOOLS_HEADER, String.join(", ", dropped));
@@ -359,7 +359,7 @@ public final class AiFront implements AutoCloseable
         return raw;
     }
 
-    private static void error(HttpServletResponse response, Exchange exchange, AiErrors.Error error)
+    static void error(HttpServletResponse response, Exchange exchange, AiErrors.Error error)
     {
         if (exchange.outcome() == Exchange.Outcome.OK)
         {
@@ -369,55 +369,6 @@ public final class AiFront implements AutoCloseable
     }
 
     /** @param id one alias to describe, or null for the list of those the consumer may use */
-    private void models(HttpServletResponse response, Exchange exchange, AiSettings settings, String route, String consumer, String id)
-        throws IOException
-    {
-        ObjectNode answer = AnthropicTranslation.JSON.createObjectNode();
-        if (id != null)
-        {
-            if (!settings.models().containsKey(id) || !settings.allowed(route, consumer, id))
-            {
-                error(response, exchange, new AiErrors.Error(404, "invalid_request_error", "The model '" + ClientText.quoted(id, 100)
-                    + "' does not exist or you do not have access to it.", "model", "model_not_found", 0));
-                return;
-            }
-            model(answer, id);
-        }
-        else
-        {
-            answer.put("object", "list");
-            ArrayNode data = answer.putArray("data");
-            for (AiSettings.Model model : new java.util.TreeMap<>(settings.models()).values())
-            {
-                if (settings.allowed(route, consumer, model.alias()))
-                {
-                    model(data.addObject(), model.alias());
-                }
-            }
-            // Anthropic's list is paged; one page says so.
-            answer.put("has_more", false);
-            answer.set("first_id", data.isEmpty() ? answer.nullNode() : data.get(0).get("id"));
-            answer.set("last_id", data.isEmpty() ? answer.nullNode() : data.get(data.size() - 1).get("id"));
-        }
-        byte[] body = AnthropicTranslation.JSON.writeValueAsBytes(answer);
-        response.setStatus(200);
-        response.setContentType("application/json");
-        response.setContentLength(body.length);
-        response.getOutputStream().write(body);
-        exchange.addBytesOut(body.length);
-    }
-
-    /**
-     * One alias as both OpenAI's and Anthropic's SDKs read a model: the same route serves both
-     * APIs, and each SDK ignores the other's fields (Anthropic's Java SDK requires
-     * {@code created_at}, Claude Code shows {@code display_name}).
-     */
-    private static void model(ObjectNode into, String alias)
-    {
-        into.put("id", alias).put("object", "model").put("created", 0).put("owned_by", "sluice")
-            .put("type", "model").put("display_name", alias).put("created_at", "1970-01-01T00:00:00Z");
-    }
-
     /**
      * The AI cache for these settings, or null when no route caches. A reload that changes the
      * cache's settings starts an empty one.

@@ -40,7 +40,8 @@ final class ResponseStore
 
     private final Cache<String, Object> kept = Caffeine.newBuilder()
         .maximumWeight(MAX_BYTES)
-        .weigher((String key, Object value) -> key.length() + (value instanceof Turn turn ? turn.messages().toString().length() : value.toString().length()))
+        .weigher((String key, Object value) -> key.length()
+            + (value instanceof Turn turn ? turn.messages().toString().length() : value.toString().length()))
         .expireAfterWrite(KEPT)
         .build();
 

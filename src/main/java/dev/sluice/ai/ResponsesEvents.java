@@ -20,7 +20,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 final class ResponsesEvents extends InboundResponse.Events
 {
-    private final ResponsesInbound dialect;
+    private final ResponsesAnswers dialect;
     private int sequence;
     private ObjectNode response;
     private final List<Item> items = new ArrayList<>();
@@ -30,7 +30,7 @@ final class ResponsesEvents extends InboundResponse.Events
     private String finishReason;
     private JsonNode usage;
 
-    ResponsesEvents(ResponsesInbound dialect)
+    ResponsesEvents(ResponsesAnswers dialect)
     {
         this.dialect = dialect;
     }
@@ -83,7 +83,7 @@ final class ResponsesEvents extends InboundResponse.Events
             }
             open.text.append(text);
             emit(out, "response.output_text.delta", event("response.output_text.delta").put("item_id", open.id)
-                .put("output_index", open.index).put("content_index", 0).put("delta", text).set("logprobs", ResponsesInbound.JSONs.array()));
+                .put("output_index", open.index).put("content_index", 0).put("delta", text).set("logprobs", ResponsesAnswers.JSONs.array()));
         }
         for (JsonNode call : delta.path("tool_calls"))
         {
@@ -93,7 +93,7 @@ final class ResponsesEvents extends InboundResponse.Events
             {
                 close(out);
                 String callId = call.path("id").asText("call_" + index);
-                ObjectNode added = ResponsesInbound.callItem("fc_" + dialect.id + "_" + items.size(), callId,
+                ObjectNode added = ResponsesAnswers.callItem("fc_" + dialect.id + "_" + items.size(), callId,
                     call.path("function").path("name").asText(""), "", "in_progress");
                 item = new Item(items.size(), added.path("id").asText(), callId, added.path("name").asText());
                 items.add(item);
@@ -130,12 +130,12 @@ final class ResponsesEvents extends InboundResponse.Events
     private void openMessage(ByteArrayOutputStream out)
     {
         close(out);
-        ObjectNode added = ResponsesInbound.messageItem("msg_" + dialect.id + (items.isEmpty() ? "" : "_" + items.size()), null, null, "in_progress");
+        ObjectNode added = ResponsesAnswers.messageItem("msg_" + dialect.id + (items.isEmpty() ? "" : "_" + items.size()), null, null, "in_progress");
         open = new Item(items.size(), added.path("id").asText(), null, null);
         items.add(open);
         emit(out, "response.output_item.added", event("response.output_item.added").put("output_index", open.index).set("item", added));
         emit(out, "response.content_part.added", event("response.content_part.added").put("item_id", open.id).put("output_index", open.index)
-            .put("content_index", 0).set("part", ResponsesInbound.textPart("")));
+            .put("content_index", 0).set("part", ResponsesAnswers.textPart("")));
     }
 
     /** The open item's {@code .done} events. */
@@ -151,16 +151,16 @@ final class ResponsesEvents extends InboundResponse.Events
         if (item.callId == null)
         {
             emit(out, "response.output_text.done", event("response.output_text.done").put("item_id", item.id).put("output_index", item.index)
-                .put("content_index", 0).put("text", text).set("logprobs", ResponsesInbound.JSONs.array()));
+                .put("content_index", 0).put("text", text).set("logprobs", ResponsesAnswers.JSONs.array()));
             emit(out, "response.content_part.done", event("response.content_part.done").put("item_id", item.id).put("output_index", item.index)
-                .put("content_index", 0).set("part", ResponsesInbound.textPart(text)));
-            item.done = ResponsesInbound.messageItem(item.id, text, null, "completed");
+                .put("content_index", 0).set("part", ResponsesAnswers.textPart(text)));
+            item.done = ResponsesAnswers.messageItem(item.id, text, null, "completed");
         }
         else
         {
             emit(out, "response.function_call_arguments.done", event("response.function_call_arguments.done").put("item_id", item.id)
                 .put("output_index", item.index).put("name", item.name).put("arguments", text));
-            item.done = ResponsesInbound.callItem(item.id, item.callId, item.name, text, "completed");
+            item.done = ResponsesAnswers.callItem(item.id, item.callId, item.name, text, "completed");
         }
         emit(out, "response.output_item.done", event("response.output_item.done").put("output_index", item.index).set("item", item.done));
     }
@@ -174,7 +174,7 @@ final class ResponsesEvents extends InboundResponse.Events
         }
         close(out);
         ObjectNode finished = full();
-        ResponsesInbound.finish(finished, finishReason, usage == null ? ResponsesInbound.JSONs.nil() : usage);
+        ResponsesAnswers.finish(finished, finishReason, usage == null ? ResponsesAnswers.JSONs.nil() : usage);
         dialect.kept(finished.path("output"));
         String type = "incomplete".equals(finished.path("status").asText()) ? "response.incomplete" : "response.completed";
         emit(out, type, event(type).set("response", finished));
@@ -188,14 +188,14 @@ final class ResponsesEvents extends InboundResponse.Events
         for (Item item : items)
         {
             output.add(item.done != null ? item.done : item.callId == null
-                ? ResponsesInbound.messageItem(item.id, item.text.toString(), null, "incomplete")
-                : ResponsesInbound.callItem(item.id, item.callId, item.name, item.text.toString(), "incomplete"));
+                ? ResponsesAnswers.messageItem(item.id, item.text.toString(), null, "incomplete")
+                : ResponsesAnswers.callItem(item.id, item.callId, item.name, item.text.toString(), "incomplete"));
         }
         return full;
     }
 
     private ObjectNode event(String type)
     {
-        return ResponsesInbound.JSONs.object().put("type", type).put("sequence_number", sequence++);
+        return ResponsesAnswers.JSONs.object().put("type", type).put("sequence_number", sequence++);
     }
 }

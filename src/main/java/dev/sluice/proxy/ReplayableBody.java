@@ -88,7 +88,9 @@ final class ReplayableBody implements ReadListener
             {
                 bytes = Arrays.copyOf(bytes, (int)Math.min(max, bytes.length * 2L));
             }
-            int read = tooLarge ? input.read(bytes, 0, bytes.length) : filled < bytes.length ? input.read(bytes, filled, bytes.length - filled) : input.read();
+            // Past the limit the rest is read into the buffer's start and dropped.
+            int read = tooLarge ? input.read(bytes, 0, bytes.length)
+                : filled < bytes.length ? input.read(bytes, filled, bytes.length - filled) : input.read();
             if (read < 0)
             {
                 if (selfEnding)

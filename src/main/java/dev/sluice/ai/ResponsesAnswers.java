@@ -1,0 +1,211 @@
+// OpenAI's Responses API answers on their way out: the front's chat answers as response objects, streams as its events.
+package dev.sluice.ai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * One Responses API request's answer: a chat answer becomes a {@code response} object echoing
+ * the request's settings, as OpenAI's does, with ids of its own; a stream is translated by
+ * {@link ResponsesEvents}. A finished answer is handed to its {@link ResponsesInbound} to keep.
+ */
+final class ResponsesAnswers implements InboundResponse.Dialect
+{
+    private final ResponsesInbound inbound;
+    /** The client's request, echoed in the answer as OpenAI's is; set once the body is parsed. */
+    private ObjectNode request = AnthropicTranslation.JSON.createObjectNode();
+    /**
+     * This answer's own id: a provider's chat id can repeat (a cache hit replays it, some servers
+     * send a constant one), and clients tell responses and their items apart by id.
+     */
+    final String id = java.util.HexFormat.of().toHexDigits(java.util.concurrent.ThreadLocalRandom.current().nextLong())
+        + java.util.HexFormat.of().toHexDigits(java.util.concurrent.ThreadLocalRandom.current().nextLong());
+
+    ResponsesAnswers(ResponsesInbound inbound)
+    {
+        this.inbound = inbound;
+    }
+
+    void request(ObjectNode request)
+    {
+        this.request = request;
+    }
+
+    @Override
+    public JsonNode json(int status, JsonNode parsed)
+    {
+        // Errors already have OpenAI's shape, which the Responses API shares.
+        return "chat.completion".equals(parsed.path("object").asText()) ? response(parsed) : null;
+    }
+
+    @Override
+    public InboundResponse.Events events()
+    {
+        return new ResponsesEvents(this);
+    }
+
+    /** A chat answer as a {@code response} object. */
+    ObjectNode response(JsonNode answer)
+    {
+        ObjectNode out = skeleton(answer.path("created").asLong(System.currentTimeMillis() / 1000), answer.path("model").asText(""));
+        JsonNode choice = answer.path("choices").path(0);
+        JsonNode message = choice.path("message");
+        ArrayNode output = out.putArray("output");
+        String text = message.path("content").asText("");
+        if (!text.isEmpty() || message.path("refusal").isTextual() || !message.path("tool_calls").isArray())
+        {
+            output.add(messageItem("msg_" + id, text, message.path("refusal").asText(null), "completed"));
+        }
+        for (JsonNode call : message.path("tool_calls"))
+        {
+            output.add(callItem("fc_" + id + "_" + output.size(), call.path("id").asText(), call.path("function").path("name").asText(),
+                call.path("function").path("arguments").asText(""), "completed"));
+        }
+        finish(out, choice.path("finish_reason").asText(null), answer.path("usage"));
+        kept(output);
+        return out;
+    }
+
+    /** A response's fields other than its output, as OpenAI echoes the request; {@code in_progress}. */
+    ObjectNode skeleton(long created, String model)
+    {
+        ObjectNode out = JSONs.object();
+        out.put("id", "resp_" + id);
+        out.put("object", "response");
+        out.put("created_at", created);
+        out.put("status", "in_progress");
+        out.putNull("error");
+        out.putNull("incomplete_details");
+        echo(out, "instructions", null);
+        echo(out, "max_output_tokens", null);
+        out.set("metadata", request.path("metadata").isObject() ? request.get("metadata") : JSONs.object());
+        out.put("model", model);
+        out.putArray("output");
+        out.put("parallel_tool_calls", request.path("parallel_tool_calls").asBoolean(true));
+        echo(out, "previous_response_id", null);
+        ObjectNode reasoning = out.putObject("reasoning");
+        echo(reasoning, request.path("reasoning"), "effort");
+        echo(reasoning, request.path("reasoning"), "summary");
+        out.put("store", inbound.keeps());
+        out.set("temperature", request.hasNonNull("temperature") ? request.get("temperature") : JSONs.number(1.0));
+        out.set("text", request.path("text").path("format").isObject() ? request.get("text")
+            : JSONs.object().set("format", JSONs.object().put("type", "text")));
+        out.set("tool_choice", request.hasNonNull("tool_choice") ? request.get("tool_choice") : JSONs.text("auto"));
+        out.set("tools", request.path("tools").isArray() ? request.get("tools") : JSONs.array());
+        out.set("top_p", request.hasNonNull("top_p") ? request.get("top_p") : JSONs.number(1.0));
+        out.put("truncation", "disabled");
+        out.putNull("usage");
+        echo(out, "user", null);
+        return out;
+    }
+
+    private void echo(ObjectNode out, String field, JsonNode otherwise)
+    {
+        out.set(field, request.hasNonNull(field) ? request.get(field) : otherwise == null ? JSONs.nil() : otherwise);
+    }
+
+    private static void echo(ObjectNode out, JsonNode from, String field)
+    {
+        out.set(field, from.hasNonNull(field) ? from.get(field) : JSONs.nil());
+    }
+
+    /** Sets the status (completed, or incomplete with its reason) and usage of a finished response. */
+    static void finish(ObjectNode response, String finishReason, JsonNode usage)
+    {
+        String incomplete = "length".equals(finishReason) ? "max_output_tokens" : "content_filter".equals(finishReason) ? "content_filter" : null;
+        response.put("status", incomplete == null ? "completed" : "incomplete");
+        if (incomplete != null)
+        {
+            response.putObject("incomplete_details").put("reason", incomplete);
+        }
+        response.set("usage", usage(usage));
+    }
+
+    static ObjectNode messageItem(String itemId, String text, String refusal, String status)
+    {
+        ObjectNode item = JSONs.object();
+        item.put("id", itemId);
+        item.put("type", "message");
+        item.put("status", status);
+        item.put("role", "assistant");
+        ArrayNode content = item.putArray("content");
+        if (refusal != null)
+        {
+            content.addObject().put("type", "refusal").put("refusal", refusal);
+        }
+        if (text != null && (refusal == null || !text.isEmpty()))
+        {
+            content.add(textPart(text));
+        }
+        return item;
+    }
+
+    static ObjectNode textPart(String text)
+    {
+        ObjectNode part = JSONs.object().put("type", "output_text").put("text", text);
+        part.putArray("annotations");
+        part.putArray("logprobs");
+        return part;
+    }
+
+    static ObjectNode callItem(String itemId, String callId, String name, String arguments, String status)
+    {
+        return JSONs.object().put("id", itemId).put("type", "function_call").put("status", status)
+            .put("arguments", arguments).put("call_id", callId).put("name", name);
+    }
+
+    static ObjectNode usage(JsonNode usage)
+    {
+        if (!usage.isObject())
+        {
+            return null;
+        }
+        ObjectNode out = JSONs.object();
+        out.put("input_tokens", usage.path("prompt_tokens").asLong(0));
+        out.putObject("input_tokens_details").put("cached_tokens", usage.path("prompt_tokens_details").path("cached_tokens").asLong(0));
+        out.put("output_tokens", usage.path("completion_tokens").asLong(0));
+        out.putObject("output_tokens_details").put("reasoning_tokens", usage.path("completion_tokens_details").path("reasoning_tokens").asLong(0));
+        out.put("total_tokens", usage.path("total_tokens").asLong(usage.path("prompt_tokens").asLong(0) + usage.path("completion_tokens").asLong(0)));
+        return out;
+    }
+
+    /** Short names for Jackson's node factory. */
+    static final class JSONs
+    {
+        private JSONs()
+        {
+        }
+
+        static ObjectNode object()
+        {
+            return AnthropicTranslation.JSON.createObjectNode();
+        }
+
+        static ArrayNode array()
+        {
+            return AnthropicTranslation.JSON.createArrayNode();
+        }
+
+        static JsonNode nil()
+        {
+            return AnthropicTranslation.JSON.nullNode();
+        }
+
+        static JsonNode text(String text)
+        {
+            return AnthropicTranslation.JSON.getNodeFactory().textNode(text);
+        }
+
+        static JsonNode number(double number)
+        {
+            return AnthropicTranslation.JSON.getNodeFactory().numberNode(number);
+        }
+    }
+
+    /** Keeps a finished answer's output for references to it. */
+    void kept(JsonNode output)
+    {
+        inbound.kept("resp_" + id, output);
+    }
+}
