@@ -109,30 +109,42 @@ final class InFlight
             return;
         }
         Request current = attempts.current;
+        Exchange exchange = attempts.exchange;
         if (current == null)
         {
+            // A body read whole (request-buffering) before anything goes upstream: held to the same rate.
+            ReplayableBody buffering = attempts.body;
+            String slow = buffering == null || !buffering.readBeforeSending() ? null : slowBody(attempts, now);
+            if (slow != null)
+            {
+                LOG.info("{} client request body too slow: {}", exchange.id(), slow);
+                buffering.refuse(new TimeoutException(slow));
+            }
             return;
         }
-        Exchange exchange = attempts.exchange;
         long queueNanos = exchange.settings().proxy().queueTimeout().toNanos();
         if (!attempts.connected && now - attempts.sentNanos >= queueNanos && poolBusy.test(attempts, current))
         {
             current.abort(new UpstreamFailure.Saturated(attempts.member.target().authority(), TimeUnit.NANOSECONDS.toMillis(queueNanos)));
             return;
         }
-        BodyWatchdog body = attempts.bodyWatch;
-        if (body != null && !exchange.requestBodyRead() && exchange.outcome() == Exchange.Outcome.OK)
+        String slow = slowBody(attempts, now);
+        if (slow != null)
         {
-            String slow = body.check(now, exchange.bytesIn());
-            if (slow != null)
-            {
-                // The client's fault: answered 408, the target not blamed, nothing retried.
-                LOG.info("{} client request body too slow: {}", exchange.id(), slow);
-                exchange.outcome(Exchange.Outcome.CLIENT_BODY_FAILED);
-                attempts.clientStatus = 408;
-                current.abort(new TimeoutException(slow));
-            }
+            // The client's fault: answered 408, the target not blamed, nothing retried.
+            LOG.info("{} client request body too slow: {}", exchange.id(), slow);
+            exchange.outcome(Exchange.Outcome.CLIENT_BODY_FAILED);
+            attempts.clientStatus = 408;
+            current.abort(new TimeoutException(slow));
         }
+    }
+
+    /** Why the request's body is too slow ({@code proxy.request-body.*}), or null while it is not (or has ended). */
+    private static String slowBody(Attempts attempts, long now)
+    {
+        BodyWatchdog body = attempts.bodyWatch;
+        Exchange exchange = attempts.exchange;
+        return body != null && !exchange.requestBodyRead() && exchange.outcome() == Exchange.Outcome.OK ? body.check(now, exchange.bytesIn()) : null;
     }
 
     /**

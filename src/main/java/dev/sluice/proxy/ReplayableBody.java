@@ -38,8 +38,9 @@ final class ReplayableBody implements ReadListener
     private byte[] bytes;
     private int filled;
     private boolean complete;
-    /** Past {@link #max}: answered 413; the rest is dropped. */
-    private boolean tooLarge;
+    /** Past {@link #max}, or too slow: answered (413, 408); the rest is dropped. */
+    private volatile boolean tooLarge;
+    private final java.util.concurrent.atomic.AtomicBoolean refused = new java.util.concurrent.atomic.AtomicBoolean();
     private final BodyAfterAnswer afterAnswer;
     private final List<Runnable> waiting = new ArrayList<>(1);
 
@@ -111,8 +112,7 @@ final class ReplayableBody implements ReadListener
                 {
                     throw new IOException("The request body is longer than its Content-Length");
                 }
-                tooLarge = true;
-                onFailure.accept(new SluiceProxyServlet.BodyTooLarge(max));
+                refuse(new SluiceProxyServlet.BodyTooLarge(max));
                 continue;
             }
             filled += read;
@@ -156,6 +156,26 @@ final class ReplayableBody implements ReadListener
         }
         if (!tooLarge)
         {
+            onFailure.accept(failure);
+        }
+    }
+
+    /** Whether nothing goes upstream until this body is whole (a body of unknown length, for request-buffering). */
+    boolean readBeforeSending()
+    {
+        return !lengthKnown;
+    }
+
+    /**
+     * Refuses the body while it is still being read (past its size, or too slow for
+     * {@code proxy.request-body.*}): the client is answered once, and what it still sends is
+     * read and dropped. Only for a body read whole before anything went upstream.
+     */
+    void refuse(Throwable failure)
+    {
+        if (refused.compareAndSet(false, true))
+        {
+            tooLarge = true;
             onFailure.accept(failure);
         }
     }
