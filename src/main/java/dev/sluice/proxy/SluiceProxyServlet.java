@@ -85,8 +85,11 @@ public class SluiceProxyServlet extends AsyncProxyServlet
     private static final Logger LOG = LoggerFactory.getLogger(SluiceProxyServlet.class);
     private static final String BAD_TARGET_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".badTarget";
     private static final String TARGET_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".target";
-    /** A 502's detail more telling than the generic one (an untrusted certificate, oversized headers, an unexpected answer). */
-    private static final String DETAIL_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".badGatewayDetail";
+    /**
+     * A 502's or 413's detail more telling than the generic one (an untrusted certificate,
+     * oversized headers, an unexpected answer; the size a body passed).
+     */
+    private static final String DETAIL_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".failureDetail";
     private static final String NO_TARGET_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".noTarget";
     private static final String ATTEMPTS_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".attempts";
     private static final String FLUSH_ATTRIBUTE = SluiceProxyServlet.class.getName() + ".flush";
@@ -1504,6 +1507,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         Exchange exchange = Exchange.of(clientRequest);
         exchange.outcome(Exchange.Outcome.CLIENT_BODY_FAILED);
         clientStatus(clientRequest, clientRequestStatus(failure));
+        tooLargeDetail(clientRequest, failure);
         LOG.debug("{} client request failed: {}", exchange.id(), failure.toString());
         super.onClientRequestFailure(clientRequest, proxyRequest, proxyResponse, failure);
     }
@@ -1519,6 +1523,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         exchange.outcome(Exchange.Outcome.CLIENT_BODY_FAILED);
         int status = clientRequestStatus(failure);
         clientStatus(clientRequest, status);
+        tooLargeDetail(clientRequest, failure);
         LOG.debug("{} client request failed while its body was read whole: {}", exchange.id(), failure.toString());
         sendProxyResponseError(clientRequest, proxyResponse, status);
     }
@@ -1542,12 +1547,24 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         return UpstreamFailure.isTimeout(failure) ? 408 : 400;
     }
 
-    /** A request body past {@code route.<name>.guard.max-body} (or {@code guard.max-body}). */
+    /** The 413's detail says which size a body of unknown length passed, as the guard's does for a declared length. */
+    private static void tooLargeDetail(HttpServletRequest clientRequest, Throwable failure)
+    {
+        if (failure instanceof BodyTooLarge tooLarge)
+        {
+            clientRequest.setAttribute(DETAIL_ATTRIBUTE, "The request body is larger than the " + tooLarge.limit + " bytes this route accepts.");
+        }
+    }
+
+    /** A request body past {@code route.<name>.guard.max-body} (or {@code guard.max-body}), or an upstream's {@code request-buffering}. */
     static final class BodyTooLarge extends IOException
     {
+        final long limit;
+
         BodyTooLarge(long limit)
         {
             super("request body larger than " + limit + " bytes", null);
+            this.limit = limit;
         }
     }
 
@@ -1648,7 +1665,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
                     // The request body may not have been read to its end: do not reuse the connection.
                     proxyResponse.setHeader(HttpHeader.CONNECTION.asString(), "close");
                 }
-                String detail = status == 502 && clientRequest.getAttribute(DETAIL_ATTRIBUTE) instanceof String specific
+                String detail = (status == 502 || status == 413) && clientRequest.getAttribute(DETAIL_ATTRIBUTE) instanceof String specific
                     ? specific
                     : UpstreamFailure.detail(status);
                 exchange.addBytesOut(ProblemWriter.write(proxyResponse, status == 503 ? ProblemType.UPSTREAM_SATURATED : ProblemType.forStatus(status), detail, exchange.id(), exchange.traceId()));

@@ -144,7 +144,7 @@ class GuardTest
         // No length known in advance: the body goes chunked, and only counting can stop it.
         HttpResponse<String> response = send(HttpRequest.newBuilder(sluice.uri("/upload/x")).header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))));
-        problem(response, 413);
+        assertEquals("The request body is larger than the 1024 bytes this route accepts.", problem(response, 413).path("detail").asText());
         TestUpstream.Received received = upstream.poll(500);
         assertTrue(received == null || received.bodyBytes() < body.length, "the upstream never got the whole body");
     }

@@ -182,6 +182,8 @@ class RequestBufferingTest
         assertEquals(413, large.statusCode(), large.body());
         assertTrue(large.headers().firstValue("Content-Type").orElse("").startsWith("application/problem+json"), large.headers().toString());
         assertEquals(413, new ObjectMapper().readTree(large.body()).path("status").asInt(), large.body());
+        assertEquals("The request body is larger than the 1024 bytes this route accepts.",
+            new ObjectMapper().readTree(large.body()).path("detail").asText(), large.body());
 
         HttpResponse<String> guarded = postStreamed("/guarded/upload", "y".repeat(500));
         assertEquals(413, guarded.statusCode(), "the route's own limit, lower than the buffer, holds: " + guarded.body());
