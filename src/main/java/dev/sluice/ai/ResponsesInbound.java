@@ -158,9 +158,14 @@ final class ResponsesInbound
             throw new Invalid("input", "Missing required parameter: 'input' (a string or a non-empty array of items).");
         }
         messages.addAll(input.deepCopy());
-        if (in.has("max_output_tokens") && !in.get("max_output_tokens").isNull())
+        JsonNode max = in.get("max_output_tokens");
+        if (max != null && !max.isNull())
         {
-            out.set("max_completion_tokens", in.get("max_output_tokens"));
+            if (!max.isIntegralNumber() || max.asLong() < 1)
+            {
+                throw new Invalid("max_output_tokens", "Invalid 'max_output_tokens': expected an integer of at least 1.");
+            }
+            out.set("max_completion_tokens", max);
         }
         for (String copied : COPIED)
         {
@@ -327,6 +332,11 @@ final class ResponsesInbound
             case "json_object" -> out.putObject("response_format").put("type", "json_object");
             case "json_schema" ->
             {
+                if (!format.path("name").isTextual() || !format.path("schema").isObject())
+                {
+                    throw new Invalid(format.path("name").isTextual() ? "text.format.schema" : "text.format.name",
+                        "A 'json_schema' format needs a 'name' (a string) and a 'schema' (an object).");
+                }
                 ObjectNode schema = out.putObject("response_format").put("type", "json_schema").putObject("json_schema");
                 for (String field : new String[] {"name", "description", "schema", "strict"})
                 {
@@ -355,10 +365,23 @@ final class ResponsesInbound
     private static void tools(JsonNode in, ObjectNode out, List<String> dropped) throws Invalid
     {
         JsonNode tools = in.get("tools");
+        JsonNode chosen = in.get("tool_choice");
+        if (chosen != null && !chosen.isNull() && !chosen.isTextual() && !chosen.isObject())
+        {
+            throw new Invalid("tool_choice", "Invalid type for 'tool_choice': expected 'auto', 'none', 'required' or an object.");
+        }
+        if (tools != null && !tools.isNull() && !tools.isArray())
+        {
+            throw new Invalid("tools", "Invalid type for 'tools': expected an array of tools.");
+        }
         ArrayNode converted = ResponsesAnswers.JSONs.array();
         int index = 0;
         for (JsonNode tool : tools != null && tools.isArray() ? tools : ResponsesAnswers.JSONs.array())
         {
+            if (!tool.isObject())
+            {
+                throw new Invalid("tools[" + index + "]", "Invalid type for 'tools[" + index + "]': expected an object.");
+            }
             String type = tool.path("type").asText();
             if (!type.equals("function"))
             {

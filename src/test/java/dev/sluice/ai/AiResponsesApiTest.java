@@ -383,6 +383,22 @@ class AiResponsesApiTest
         HttpResponse<String> noInput = post("/v1/responses", "{\"model\":\"gpt\"}");
         assertEquals(400, noInput.statusCode());
         assertEquals("input", JSON.readTree(noInput.body()).path("error").path("param").asText(), noInput.body());
+        // Each malformed field named as the client wrote it, before any provider is asked.
+        java.util.Map<String, String> malformed = new java.util.LinkedHashMap<>();
+        malformed.put("\"max_output_tokens\":0", "max_output_tokens");
+        malformed.put("\"tools\":\"weather\"", "tools");
+        malformed.put("\"tools\":[5]", "tools[0]");
+        malformed.put("\"tool_choice\":5", "tool_choice");
+        malformed.put("\"text\":{\"format\":{\"type\":\"json_schema\"}}", "text.format.name");
+        malformed.put("\"input\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_file\"}]}]", "input[0].content[0].type");
+        int asked = openai.count();
+        for (java.util.Map.Entry<String, String> field : malformed.entrySet())
+        {
+            HttpResponse<String> refused = post("/v1/responses", "{\"model\":\"gpt\",\"input\":\"x\"," + field.getKey() + "}");
+            assertEquals(400, refused.statusCode(), field.getKey() + ": " + refused.body());
+            assertEquals(field.getValue(), JSON.readTree(refused.body()).path("error").path("param").asText(), refused.body());
+        }
+        assertEquals(asked, openai.count(), "no provider was asked");
 
         assertThrows(NotFoundException.class, () -> sdk.responses().create(params("no-such-model", "x")));
         NotFoundException stored = assertThrows(NotFoundException.class, () -> sdk.responses().retrieve("resp_123"));
