@@ -268,11 +268,21 @@ final class AnthropicInbound
     private static void tools(JsonNode in, ObjectNode out) throws Invalid
     {
         JsonNode tools = in.get("tools");
+        if (tools != null && !tools.isNull() && !tools.isArray())
+        {
+            throw new Invalid("tools: Input should be a valid list");
+        }
         if (tools != null && tools.isArray() && !tools.isEmpty())
         {
             ArrayNode converted = out.putArray("tools");
+            int index = 0;
             for (JsonNode tool : tools)
             {
+                if (!tool.isObject() || !tool.path("name").isTextual() || tool.path("name").asText().isEmpty())
+                {
+                    throw new Invalid("tools." + index + ".name: Field required");
+                }
+                index++;
                 if (tool.has("type") && !"custom".equals(tool.path("type").asText()))
                 {
                     throw new Invalid("tools: server tools such as '" + ClientText.quoted(tool.path("type").asText(), 64) + "' are not supported by this gateway");
@@ -288,6 +298,10 @@ final class AnthropicInbound
             }
         }
         JsonNode choice = in.get("tool_choice");
+        if (choice != null && !choice.isNull() && !choice.isObject())
+        {
+            throw new Invalid("tool_choice: Input should be a valid dictionary");
+        }
         if (choice != null && choice.isObject())
         {
             switch (choice.path("type").asText())

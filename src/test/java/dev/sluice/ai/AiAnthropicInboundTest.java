@@ -207,6 +207,18 @@ class AiAnthropicInboundTest
         assertTrue(error.path("error").path("message").asText().contains("max_tokens"), missing.body());
         assertEquals(Integer.toString(missing.body().getBytes(StandardCharsets.UTF_8).length), missing.headers().firstValue("Content-Length").orElseThrow());
 
+        // Malformed tools, each named as Anthropic's API names it; before, they were ignored or sent on nameless.
+        for (String[] bad : new String[][] {{"\"tools\":\"weather\"", "tools:"}, {"\"tools\":[5]", "tools.0.name:"},
+            {"\"tools\":[{\"description\":\"no name\"}]", "tools.0.name:"}, {"\"tool_choice\":\"auto\"", "tool_choice:"}})
+        {
+            HttpResponse<String> refused = HttpClient.newHttpClient().send(HttpRequest.newBuilder(sluice.uri("/v1/messages")).header("x-api-key", KEY)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                    "{\"model\":\"gpt\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]," + bad[0] + "}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, refused.statusCode(), bad[0] + ": " + refused.body());
+            assertTrue(JSON.readTree(refused.body()).path("error").path("message").asText().startsWith(bad[1]), refused.body());
+        }
+
         // Refused by authentication, before the AI front: still in Anthropic's shape.
         HttpResponse<String> stranger401 = HttpClient.newHttpClient().send(HttpRequest.newBuilder(sluice.uri("/v1/messages"))
             .header("x-api-key", "wrong-key-0123456789").header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
