@@ -115,13 +115,14 @@ public final class AiFront implements AutoCloseable
         boolean counting = path.endsWith("/messages/count_tokens");
         Identity identity = exchange.identity();
         String consumer = identity != null && identity.consumer() != null ? identity.consumer().id() : null;
-        ResponsesInbound responses = path.endsWith("/responses") ? new ResponsesInbound(responseStore, consumer) : null;
-        ResponsesAnswers answers = responses != null ? new ResponsesAnswers(responses) : null;
+        boolean countingInput = path.endsWith("/responses/input_tokens");
+        ResponsesInbound responses = path.endsWith("/responses") || countingInput ? new ResponsesInbound(responseStore, consumer) : null;
+        ResponsesAnswers answers = responses != null && !countingInput ? new ResponsesAnswers(responses) : null;
         InboundResponse inbound = path.endsWith("/messages") || counting ? new InboundResponse(servletResponse, AnthropicInbound.DIALECT)
             : answers != null ? new InboundResponse(servletResponse, answers) : null;
         HttpServletResponse response = inbound != null ? inbound : servletResponse;
         String method = request.getMethod();
-        if (path.contains("/responses/"))
+        if (path.contains("/responses/") && !countingInput)
         {
             // Retrieving, cancelling or deleting a stored response: Sluice keeps answers only to continue them.
             error(response, exchange, new AiErrors.Error(404, "invalid_request_error", "This gateway keeps responses only for a while, to"
@@ -143,13 +144,14 @@ public final class AiFront implements AutoCloseable
             ModelList.answer(response, exchange, settings, route.name(), consumer, modelId);
             return;
         }
-        Operation operation = path.endsWith("/chat/completions") || inbound != null ? Operation.CHAT
+        Operation operation = path.endsWith("/chat/completions") || inbound != null || countingInput ? Operation.CHAT
             : path.endsWith("/embeddings") ? Operation.EMBEDDINGS : null;
         if (operation == null)
         {
             error(response, exchange, new AiErrors.Error(404, "invalid_request_error",
                 "Unknown request URL: " + method + " " + ClientText.quoted(path, 100)
-                    + ". This route serves /chat/completions, /responses, /embeddings, /models, /messages and /messages/count_tokens.",
+                    + ". This route serves /chat/completions, /responses, /responses/input_tokens, /embeddings, /models, /messages and"
+                    + " /messages/count_tokens.",
                 null, "unknown_url", 0));
             return;
         }
@@ -186,7 +188,10 @@ public final class AiFront implements AutoCloseable
             {
                 java.util.List<String> dropped = new java.util.ArrayList<>();
                 body = responses.translate(object, dropped);
-                answers.request(object);
+                if (answers != null)
+                {
+                    answers.request(object);
+                }
                 if (!dropped.isEmpty())
                 {
                     response.setHeader(DROPPED_TOOLS_HEADER, String.join(", ", dropped));
@@ -240,6 +245,11 @@ public final class AiFront implements AutoCloseable
         if (counting)
         {
             TokenCount.answer(this, request, servletResponse, exchange, settings, object, body, model);
+            return;
+        }
+        if (countingInput)
+        {
+            TokenCount.estimate(servletResponse, exchange, body);
             return;
         }
         Governance governance = settings.governance();

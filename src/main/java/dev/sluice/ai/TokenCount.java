@@ -1,4 +1,4 @@
-// Anthropic's token count (POST /v1/messages/count_tokens): the provider's own count, or the front's estimate.
+// Token counts: Anthropic's (POST /v1/messages/count_tokens), the provider's own or the front's estimate; OpenAI's Responses input_tokens, estimated.
 package dev.sluice.ai;
 
 import java.nio.charset.StandardCharsets;
@@ -34,6 +34,28 @@ final class TokenCount
     }
 
     /**
+     * OpenAI's {@code POST /responses/input_tokens}: estimated with the front's tokenizer, as no
+     * provider behind the chat form counts a Responses request; nothing reserved or charged.
+     *
+     * @param translated the request in the chat form
+     */
+    static void estimate(HttpServletResponse response, Exchange exchange, ObjectNode translated) throws java.io.IOException
+    {
+        write(response, exchange, "{\"object\":\"response.input_tokens\",\"input_tokens\":" + TokenCounter.prompt(translated) + "}\n", true);
+    }
+
+    private static void write(HttpServletResponse response, Exchange exchange, String json, boolean estimated) throws java.io.IOException
+    {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        response.setStatus(200);
+        response.setContentType("application/json");
+        response.setHeader("X-Sluice-AI-Estimated", Boolean.toString(estimated));
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
+        exchange.addBytesOut(body.length);
+    }
+
+    /**
      * @param anthropic the request as the client sent it
      * @param translated the same in the OpenAI form the front works in, for the estimate
      */
@@ -49,13 +71,7 @@ final class TokenCount
         {
             tokens = TokenCounter.prompt(translated);
         }
-        byte[] body = ("{\"input_tokens\":" + tokens + "}\n").getBytes(StandardCharsets.UTF_8);
-        response.setStatus(200);
-        response.setContentType("application/json");
-        response.setHeader("X-Sluice-AI-Estimated", Boolean.toString(estimated));
-        response.setContentLength(body.length);
-        response.getOutputStream().write(body);
-        exchange.addBytesOut(body.length);
+        write(response, exchange, "{\"input_tokens\":" + tokens + "}\n", estimated);
     }
 
     /** The provider's own count, or -1 when it could not give one in time. */

@@ -310,6 +310,22 @@ class AiResponsesApiTest
         return turns;
     }
 
+    /** OpenAI's SDKs count a Responses request's input at /responses/input_tokens; before, a 404. */
+    @Test
+    void inputTokensAreEstimatedWithoutAskingAProvider() throws Exception
+    {
+        int asked = openai.count();
+        HttpResponse<String> counted = post("/v1/responses/input_tokens", "{\"model\":\"gpt\",\"instructions\":\"Be brief.\","
+            + "\"input\":[{\"role\":\"user\",\"content\":\"How many tokens is this question?\"}]}");
+        assertEquals(200, counted.statusCode(), counted.body());
+        JsonNode count = JSON.readTree(counted.body());
+        assertEquals("response.input_tokens", count.path("object").asText());
+        assertTrue(count.path("input_tokens").asLong() > 8 && count.path("input_tokens").asLong() < 40, counted.body());
+        assertEquals("true", counted.headers().firstValue("X-Sluice-AI-Estimated").orElse(null));
+        assertEquals(asked, openai.count(), "an estimate asks no provider");
+        assertEquals(404, post("/v1/responses/input_tokens", "{\"model\":\"no-such-model\",\"input\":\"x\"}").statusCode());
+    }
+
     /** Codex offers OpenAI's web search and a namespace of sub-agent tools on every turn; before, that refused the whole request. */
     @Test
     void toolsTheChatFormCannotCarryAreLeftOutAndNamed() throws Exception
