@@ -439,6 +439,11 @@ final class AiCall implements AsyncListener
             return AnthropicTranslation.JSON.writeValueAsBytes(AnthropicTranslation.request(body, target, model.dropUnsupported()));
         }
         ObjectNode copy = body.deepCopy();
+        if (response instanceof InboundResponse inbound && inbound.dialect() == AnthropicInbound.DIALECT)
+        {
+            // An Anthropic client's cache breakpoints are for Anthropic targets only.
+            AnthropicInbound.unmarked(copy);
+        }
         copy.put("model", target.model());
         if (stream)
         {

@@ -15,10 +15,12 @@ import dev.sluice.http.ClientText;
  * {@link InboundResponse} with {@link #DIALECT}.
  *
  * <p>What does not cross: {@code top_k}, {@code thinking}, {@code output_config} and
- * {@code context_management} are dropped (OpenAI's form has no equivalent), {@code cache_control}
- * marks are dropped; server tools and document blocks are refused with 400. System turns within
- * {@code messages} become system messages where they stand. Usage comes in {@code message_delta} at the end of a stream, when it is
- * known; {@code message_start} says 0.</p>
+ * {@code context_management} are dropped (OpenAI's form has no equivalent); {@code cache_control}
+ * marks on the system prompt, tools, user blocks and tool results are carried for Anthropic
+ * targets ({@link #mark}) and dropped for others; server tools and document blocks are refused
+ * with 400. System turns within {@code messages} become system messages where they stand. Usage
+ * comes in {@code message_delta} at the end of a stream, when it is known; {@code message_start}
+ * says 0.</p>
  */
 final class AnthropicInbound
 {
@@ -75,8 +77,18 @@ final class AnthropicInbound
         JsonNode system = in.get("system");
         if (system != null && !system.isNull())
         {
-            String text = system.isTextual() ? system.asText() : joinText(system, "system");
-            messages.addObject().put("role", "system").put("content", text);
+            ObjectNode message = messages.addObject().put("role", "system");
+            if (marked(system))
+            {
+                // Cache breakpoints go on as text parts' marks, for an Anthropic target (AnthropicTranslation).
+                joinText(system, "system");
+                ArrayNode parts = message.putArray("content");
+                system.forEach(block -> mark(block, parts.addObject().put("type", "text").put("text", block.path("text").asText())));
+            }
+            else
+            {
+                message.put("content", system.isTextual() ? system.asText() : joinText(system, "system"));
+            }
         }
         JsonNode turns = in.get("messages");
         if (turns == null || !turns.isArray() || turns.isEmpty())
@@ -191,7 +203,7 @@ final class AnthropicInbound
                     }
                     else
                     {
-                        parts.addObject().put("type", "text").put("text", block.path("text").asText());
+                        mark(block, parts.addObject().put("type", "text").put("text", block.path("text").asText()));
                     }
                 }
                 case "image" ->
@@ -207,7 +219,7 @@ final class AnthropicInbound
                         case "url" -> source.path("url").asText();
                         default -> throw new Invalid(blockPath + ".source.type: Input should be 'base64' or 'url'");
                     };
-                    parts.addObject().put("type", "image_url").putObject("image_url").put("url", url);
+                    mark(block, parts.addObject().put("type", "image_url")).putObject("image_url").put("url", url);
                 }
                 case "tool_use" ->
                 {
@@ -234,7 +246,15 @@ final class AnthropicInbound
                         text = "Error: " + text;
                     }
                     // A tool's answer is its own message in OpenAI's form, right after the call.
-                    out.addObject().put("role", "tool").put("tool_call_id", block.path("tool_use_id").asText()).put("content", text);
+                    ObjectNode tool = out.addObject().put("role", "tool").put("tool_call_id", block.path("tool_use_id").asText());
+                    if (block.path("cache_control").isObject())
+                    {
+                        mark(block, tool.putArray("content").addObject().put("type", "text").put("text", text));
+                    }
+                    else
+                    {
+                        tool.put("content", text);
+                    }
                 }
                 case "thinking", "redacted_thinking" ->
                 {
@@ -287,7 +307,7 @@ final class AnthropicInbound
                 {
                     throw new Invalid("tools: server tools such as '" + ClientText.quoted(tool.path("type").asText(), 64) + "' are not supported by this gateway");
                 }
-                ObjectNode function = converted.addObject().put("type", "function").putObject("function");
+                ObjectNode function = mark(tool, converted.addObject().put("type", "function")).putObject("function");
                 function.put("name", tool.path("name").asText());
                 if (tool.hasNonNull("description"))
                 {
@@ -317,6 +337,57 @@ final class AnthropicInbound
                 out.put("parallel_tool_calls", false);
             }
         }
+    }
+
+    /** Whether any block of a list carries a {@code cache_control} mark. */
+    private static boolean marked(JsonNode blocks)
+    {
+        for (JsonNode block : blocks)
+        {
+            if (block.path("cache_control").isObject())
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Carries a block's prompt-cache breakpoint ({@code cache_control}) onto its chat-form part:
+     * an Anthropic target gets it back (Claude Code marks its system prompt, tools and latest
+     * turn, and without the marks every turn is billed as uncached input); others never see it
+     * ({@link #unmarked}).
+     */
+    static ObjectNode mark(JsonNode from, ObjectNode to)
+    {
+        if (from.path("cache_control").isObject())
+        {
+            to.set("cache_control", from.get("cache_control").deepCopy());
+        }
+        return to;
+    }
+
+    /** The chat request without the marks {@link #mark} carried, for a target that is not Anthropic's. */
+    static ObjectNode unmarked(ObjectNode chat)
+    {
+        for (JsonNode message : chat.path("messages"))
+        {
+            for (JsonNode part : message.path("content"))
+            {
+                if (part instanceof ObjectNode object)
+                {
+                    object.remove("cache_control");
+                }
+            }
+        }
+        for (JsonNode tool : chat.path("tools"))
+        {
+            if (tool instanceof ObjectNode object)
+            {
+                object.remove("cache_control");
+            }
+        }
+        return chat;
     }
 
     static String stopReason(String finishReason)

@@ -117,6 +117,9 @@ public final class AnthropicTranslation
             throw new Unsupported("messages", "'messages' must be a non-empty array.");
         }
         StringBuilder system = new StringBuilder();
+        // The same as blocks, used when a part carries a cache breakpoint (cache_control), which a string cannot.
+        ArrayNode systemBlocks = NODES.arrayNode();
+        boolean systemMarked = false;
         ArrayNode turns = NODES.arrayNode();
         String lastRole = null;
         ArrayNode lastContent = null;
@@ -145,7 +148,20 @@ public final class AnthropicTranslation
                 {
                     system.append("\n\n");
                 }
-                system.append(text(message.get("content"), path + ".content"));
+                JsonNode systemContent = message.get("content");
+                system.append(text(systemContent, path + ".content"));
+                if (systemContent != null && systemContent.isArray())
+                {
+                    for (JsonNode part : systemContent)
+                    {
+                        systemBlocks.add(marked(part, NODES.objectNode().put("type", "text").put("text", part.path("text").asText())));
+                        systemMarked |= part.path("cache_control").isObject();
+                    }
+                }
+                else
+                {
+                    systemBlocks.addObject().put("type", "text").put("text", systemContent == null ? "" : systemContent.asText());
+                }
                 continue;
             }
             ArrayNode content = NODES.arrayNode();
@@ -186,6 +202,10 @@ public final class AnthropicTranslation
                     }
                     result.put("tool_use_id", id);
                     result.put("content", text(message.get("content"), path + ".content"));
+                    for (JsonNode part : message.path("content"))
+                    {
+                        marked(part, result);
+                    }
                 }
                 default -> throw new Unsupported(path + ".role", "Role '" + role + "' is not supported; use system, developer, user, assistant or tool.");
             }
@@ -208,7 +228,11 @@ public final class AnthropicTranslation
                 lastContent = content;
             }
         }
-        if (!system.isEmpty())
+        if (systemMarked)
+        {
+            out.set("system", systemBlocks);
+        }
+        else if (!system.isEmpty())
         {
             out.put("system", system.toString());
         }
@@ -284,11 +308,25 @@ public final class AnthropicTranslation
             String type = part.path("type").asText("");
             switch (type)
             {
-                case "text" -> out.addObject().put("type", "text").put("text", part.path("text").asText());
-                case "image_url" -> out.add(image(part.path("image_url").path("url").asText(""), path + "[" + i + "].image_url.url"));
+                case "text" -> out.add(marked(part, NODES.objectNode().put("type", "text").put("text", part.path("text").asText())));
+                case "image_url" -> out.add(marked(part, image(part.path("image_url").path("url").asText(""), path + "[" + i + "].image_url.url")));
                 default -> throw new Unsupported(path + "[" + i + "].type", "Content parts of type '" + type + "' have no Anthropic equivalent.");
             }
         }
+    }
+
+    /**
+     * A part's prompt-cache breakpoint ({@code cache_control}, which Anthropic's Messages API
+     * reads and clients such as Claude Code, or OpenAI-form clients written for Claude, set) kept
+     * on the block made of it.
+     */
+    private static ObjectNode marked(JsonNode part, ObjectNode block)
+    {
+        if (part.path("cache_control").isObject())
+        {
+            block.set("cache_control", part.get("cache_control").deepCopy());
+        }
+        return block;
     }
 
     private static ObjectNode image(String url, String path) throws Unsupported
@@ -336,6 +374,7 @@ public final class AnthropicTranslation
                 JsonNode function = tool.path("function");
                 ObjectNode converted = list.addObject();
                 converted.put("name", function.path("name").asText(""));
+                marked(tool, converted);
                 if (function.hasNonNull("description"))
                 {
                     converted.put("description", function.get("description").asText());

@@ -130,6 +130,11 @@ final class InboundResponse extends HttpServletResponseWrapper
         return type != null && type.startsWith("text/event-stream");
     }
 
+    Dialect dialect()
+    {
+        return dialect;
+    }
+
     @Override
     public ServletOutputStream getOutputStream()
     {

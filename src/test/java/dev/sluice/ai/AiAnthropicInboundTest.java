@@ -31,6 +31,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -113,6 +114,51 @@ class AiAnthropicInboundTest
         sdk.models().list().autoPager().forEach(model -> ids.add(model.id() + " " + model.displayName() + " " + model.createdAt().getYear()));
         assertEquals(java.util.List.of("claude claude 1970", "gpt gpt 1970", "once once 1970"), ids);
         assertEquals("gpt", sdk.models().retrieve("gpt").id());
+    }
+
+    /**
+     * Claude Code marks its system prompt, tools and latest turn as prompt-cache breakpoints;
+     * dropped, every turn to Claude was billed as uncached input. They reach an Anthropic target
+     * where they were, and never an OpenAI-style one.
+     */
+    @Test
+    void cacheBreakpointsReachAnAnthropicTargetAndNoOther() throws Exception
+    {
+        while (openai.poll() != null || anthropic.poll() != null)
+        {
+            // forget earlier requests
+        }
+        String body = """
+            {"model": "%s", "max_tokens": 50,
+             "system": [{"type": "text", "text": "You are Claude Code."}, {"type": "text", "text": "Project rules.", "cache_control": {"type": "ephemeral"}}],
+             "tools": [{"name": "Bash", "input_schema": {"type": "object"}, "cache_control": {"type": "ephemeral"}}],
+             "messages": [
+               {"role": "user", "content": [{"type": "text", "text": "run it"}]},
+               {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1", "name": "Bash", "input": {}}]},
+               {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "done", "cache_control": {"type": "ephemeral"}},
+                                             {"type": "text", "text": "and now?", "cache_control": {"type": "ephemeral", "ttl": "1h"}}]}
+             ]}""";
+        for (String model : new String[] {"claude", "gpt"})
+        {
+            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(sluice.uri("/v1/messages")).header("x-api-key", KEY)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.formatted(model))).build(),
+                HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, response.statusCode(), response.body());
+        }
+        JsonNode toClaude = anthropic.take().body();
+        assertEquals("You are Claude Code.", toClaude.path("system").path(0).path("text").asText(), toClaude.toString());
+        assertFalse(toClaude.path("system").path(0).has("cache_control"));
+        assertEquals("ephemeral", toClaude.path("system").path(1).path("cache_control").path("type").asText(), toClaude.toString());
+        assertEquals("ephemeral", toClaude.path("tools").path(0).path("cache_control").path("type").asText(), toClaude.toString());
+        JsonNode last = toClaude.path("messages").path(2).path("content");
+        assertEquals("tool_result", last.path(0).path("type").asText(), last.toString());
+        assertEquals("ephemeral", last.path(0).path("cache_control").path("type").asText(), last.toString());
+        assertEquals("1h", last.path(1).path("cache_control").path("ttl").asText(), last.toString());
+        assertFalse(toClaude.path("messages").path(0).path("content").path(0).has("cache_control"), "only where the client put them");
+
+        String toOpenAi = openai.take().body().toString();
+        assertFalse(toOpenAi.contains("cache_control"), toOpenAi);
+        assertTrue(toOpenAi.contains("Project rules."), toOpenAi);
     }
 
     /** Claude Code sends system turns within the conversation (beta mid-conversation-system); before, a 400. */

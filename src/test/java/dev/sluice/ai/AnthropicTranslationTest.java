@@ -20,6 +20,21 @@ class AnthropicTranslationTest
         return AnthropicTranslation.request(JSON.readTree(openai.replace('\'', '"')), TARGET, false);
     }
 
+    /** OpenAI-form clients written for Claude mark cache breakpoints on parts, as Anthropic's API reads them. */
+    @Test
+    void cacheBreakpointsOnPartsAndToolsAreKept() throws Exception
+    {
+        JsonNode out = translate("{'messages':[{'role':'system','content':[{'type':'text','text':'Rules.','cache_control':{'type':'ephemeral'}}]},"
+            + "{'role':'user','content':[{'type':'text','text':'Hi','cache_control':{'type':'ephemeral'}}]}],"
+            + "'tools':[{'type':'function','function':{'name':'f','parameters':{'type':'object'}},'cache_control':{'type':'ephemeral'}}]}");
+        assertEquals("ephemeral", out.path("system").path(0).path("cache_control").path("type").asText(), out.toString());
+        assertEquals("Rules.", out.path("system").path(0).path("text").asText());
+        assertEquals("ephemeral", out.path("messages").path(0).path("content").path(0).path("cache_control").path("type").asText(), out.toString());
+        assertEquals("ephemeral", out.path("tools").path(0).path("cache_control").path("type").asText(), out.toString());
+        assertEquals("Rules.", translate("{'messages':[{'role':'system','content':'Rules.'},{'role':'user','content':'Hi'}]}").path("system").asText(),
+            "a system prompt without marks stays a string");
+    }
+
     @Test
     void systemAndDeveloperMessagesBecomeTheSystemPrompt() throws Exception
     {
