@@ -390,6 +390,22 @@ final class AnthropicInbound
         return chat;
     }
 
+    static final String BETA_HEADER = "anthropic-beta";
+    private static final java.util.regex.Pattern BETAS = java.util.regex.Pattern.compile("[A-Za-z0-9._-]+( *, *[A-Za-z0-9._-]+)*");
+
+    /**
+     * The {@code anthropic-beta} features an Anthropic client asked for, passed to an Anthropic
+     * target (only on the Messages API and its count, and only a well-formed list of at most 512
+     * characters), or null.
+     */
+    static String beta(jakarta.servlet.http.HttpServletRequest request)
+    {
+        String path = request.getRequestURI();
+        String beta = request.getHeader(BETA_HEADER);
+        return beta != null && beta.length() <= 512 && BETAS.matcher(beta.strip()).matches()
+            && (path.endsWith("/messages") || path.endsWith("/messages/count_tokens")) ? beta.strip() : null;
+    }
+
     static String stopReason(String finishReason)
     {
         if (finishReason == null)

@@ -115,6 +115,13 @@ final class ProviderAttempt implements Response.Listener
             return;
         }
         Request request = providerRequest(front, provider, target, call.operation, call.stream, payload);
+        String beta = provider.type() == AiSettings.ProviderType.ANTHROPIC ? AnthropicInbound.beta(call.request) : null;
+        if (beta != null)
+        {
+            // An Anthropic client's betas (Claude Code's 1M context window, say) for an Anthropic target, after any the provider sets.
+            request.headers(headers -> headers.put(AnthropicInbound.BETA_HEADER,
+                headers.get(AnthropicInbound.BETA_HEADER) == null ? beta : headers.get(AnthropicInbound.BETA_HEADER) + "," + beta));
+        }
         if (call.exchange.spans() != null && call.exchange.trace() != null)
         {
             // Recorded: the attempt is a span of its own, and the provider's parent if it traces.

@@ -65,7 +65,7 @@ final class TokenCount
         AiSettings.Target first = model.targets().get(0);
         AiSettings.Provider provider = settings.providers().get(first.provider());
         long tokens = provider != null && provider.type() == AiSettings.ProviderType.ANTHROPIC
-            ? providerCount(front, provider, first, anthropic, request.getHeader("anthropic-beta"), exchange) : -1;
+            ? providerCount(front, provider, first, anthropic, AnthropicInbound.beta(request), exchange) : -1;
         boolean estimated = tokens < 0;
         if (estimated)
         {
@@ -88,7 +88,7 @@ final class TokenCount
             request.path(request.getPath() + "/count_tokens").timeout(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             if (beta != null)
             {
-                request.headers(headers -> headers.put("anthropic-beta", beta));
+                request.headers(headers -> headers.put(AnthropicInbound.BETA_HEADER, beta));
             }
             ContentResponse answer = request.send();
             JsonNode count = answer.getStatus() == 200 ? AnthropicTranslation.JSON.readTree(answer.getContent()).get("input_tokens") : null;

@@ -161,6 +161,29 @@ class AiAnthropicInboundTest
         assertTrue(toOpenAi.contains("Project rules."), toOpenAi);
     }
 
+    /** Claude Code asks for betas (its 1M context window, say); before, an Anthropic target never saw them. */
+    @Test
+    void anAnthropicClientsBetasReachAnAnthropicTargetOnly() throws Exception
+    {
+        while (openai.poll() != null || anthropic.poll() != null)
+        {
+            // forget earlier requests
+        }
+        // Each asks something different: the route caches answers.
+        for (String[] sent : new String[][] {{"claude", "context-1m-2025-08-07, interleaved-thinking-2025-05-14"}, {"gpt", "context-1m-2025-08-07"},
+            {"claude", "bad;beta"}})
+        {
+            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(sluice.uri("/v1/messages?beta=true"))
+                .header("x-api-key", KEY).header("anthropic-beta", sent[1]).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + sent[0] + "\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\","
+                    + "\"content\":\"betas " + sent[1] + "\"}]}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, response.statusCode(), response.body());
+        }
+        assertEquals("context-1m-2025-08-07, interleaved-thinking-2025-05-14", anthropic.take().header("anthropic-beta"));
+        assertEquals(null, openai.take().header("anthropic-beta"), "not for an OpenAI-style provider");
+        assertEquals(null, anthropic.take().header("anthropic-beta"), "not a malformed list");
+    }
+
     /** Claude Code sends system turns within the conversation (beta mid-conversation-system); before, a 400. */
     @Test
     void aSystemTurnWithinTheConversationKeepsItsPlace() throws Exception
