@@ -2,7 +2,7 @@
 package dev.sluice.http;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -17,6 +17,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 public final class Json
 {
     public static final JsonFactory FACTORY = JsonFactory.builder().recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool()).build();
+    /**
+     * The same, refusing a name twice in one object. A factory of its own: enabling the feature
+     * through a mapper changes the factory under it, which made every mapper over
+     * {@link #FACTORY} strict from the moment the first strict one was made.
+     */
+    private static final JsonFactory STRICT_FACTORY = JsonFactory.builder().recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool())
+        .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
     private Json()
     {
@@ -39,9 +46,8 @@ public final class Json
      */
     public static ObjectMapper strictMapper()
     {
-        ObjectMapper mapper = mapper();
+        ObjectMapper mapper = new ObjectMapper(STRICT_FACTORY);
         mapper.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-        mapper.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         return mapper;
     }
 

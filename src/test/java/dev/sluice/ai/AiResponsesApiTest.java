@@ -410,7 +410,8 @@ class AiResponsesApiTest
         int asked = openai.count();
         for (java.util.Map.Entry<String, String> field : malformed.entrySet())
         {
-            HttpResponse<String> refused = post("/v1/responses", "{\"model\":\"gpt\",\"input\":\"x\"," + field.getKey() + "}");
+            String fields = field.getKey().startsWith("\"input\"") ? field.getKey() : "\"input\":\"x\"," + field.getKey();
+            HttpResponse<String> refused = post("/v1/responses", "{\"model\":\"gpt\"," + fields + "}");
             assertEquals(400, refused.statusCode(), field.getKey() + ": " + refused.body());
             assertEquals(field.getValue(), JSON.readTree(refused.body()).path("error").path("param").asText(), refused.body());
         }

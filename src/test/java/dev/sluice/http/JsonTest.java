@@ -16,4 +16,17 @@ class JsonTest
         assertSame(JsonRecyclerPools.sharedConcurrentDequePool(), Json.FACTORY._getRecyclerPool());
         assertSame(Json.FACTORY, Json.mapper().getFactory());
     }
+
+    /**
+     * Making a strict mapper once changed the shared factory, so from then on every mapper
+     * refused repeated names (the AI front's, depending on whether a transform had been loaded).
+     */
+    @Test
+    void onlyTheStrictMapperRefusesANameTwice() throws Exception
+    {
+        String twice = "{\"a\":1,\"a\":2}";
+        org.junit.jupiter.api.Assertions.assertThrows(com.fasterxml.jackson.core.JsonProcessingException.class,
+            () -> Json.strictMapper().readTree(twice));
+        org.junit.jupiter.api.Assertions.assertEquals(2, Json.mapper().readTree(twice).path("a").asInt(), "the last, as Jackson and most parsers read it");
+    }
 }
