@@ -116,7 +116,10 @@ class RequestBufferingTest
     void withoutTheSettingTheBodyStreamsChunkedAndSuchAnUpstreamReadsNothing() throws Exception
     {
         HttpResponse<String> response = postStreamed("/plain/upload", "hello from a chunked body");
-        assertEquals("read 0 bytes:  (sent chunked)", response.body());
+        // The upstream answers having read nothing, and closes: the client gets that answer, or a
+        // 502 when the close met chunks still being sent. The body never arrives either way.
+        assertTrue(response.body().equals("read 0 bytes:  (sent chunked)") || response.statusCode() == 502,
+            response.statusCode() + " " + response.body());
         // A body with a length goes as it always did.
         HttpResponse<String> sized = HTTP.send(HttpRequest.newBuilder(sluice.uri("/plain/upload")).POST(HttpRequest.BodyPublishers.ofString("sized"))
             .build(), HttpResponse.BodyHandlers.ofString());
