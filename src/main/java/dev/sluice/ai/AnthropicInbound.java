@@ -17,8 +17,8 @@ import dev.sluice.http.ClientText;
  * <p>What does not cross: {@code top_k}, {@code thinking}, {@code output_config} and
  * {@code context_management} are dropped (OpenAI's form has no equivalent); {@code cache_control}
  * marks on the system prompt, tools, user blocks and tool results are carried for Anthropic
- * targets ({@link #mark}) and dropped for others; server tools and document blocks are refused
- * with 400. System turns within {@code messages} become system messages where they stand. Usage
+ * targets ({@link #mark}) and dropped for others; documents cross as base64 PDFs or text;
+ * server tools are refused with 400. System turns within {@code messages} become system messages where they stand. Usage
  * comes in {@code message_delta} at the end of a stream, when it is known; {@code message_start}
  * says 0.</p>
  */
@@ -212,14 +212,15 @@ final class AnthropicInbound
                     {
                         throw new Invalid(blockPath + ": images are only allowed in user turns");
                     }
-                    JsonNode source = block.path("source");
-                    String url = switch (source.path("type").asText())
+                    image(block, blockPath, parts);
+                }
+                case "document" ->
+                {
+                    if (role.equals("assistant"))
                     {
-                        case "base64" -> "data:" + source.path("media_type").asText() + ";base64," + source.path("data").asText();
-                        case "url" -> source.path("url").asText();
-                        default -> throw new Invalid(blockPath + ".source.type: Input should be 'base64' or 'url'");
-                    };
-                    mark(block, parts.addObject().put("type", "image_url")).putObject("image_url").put("url", url);
+                        throw new Invalid(blockPath + ": documents are only allowed in user turns");
+                    }
+                    document(block, blockPath, parts);
                 }
                 case "tool_use" ->
                 {
@@ -240,7 +241,8 @@ final class AnthropicInbound
                         throw new Invalid(blockPath + ": tool_result blocks are only allowed in user turns");
                     }
                     JsonNode result = block.path("content");
-                    String text = result.isTextual() ? result.asText() : result.isMissingNode() || result.isNull() ? "" : joinText(result, blockPath + ".content");
+                    String text = result.isTextual() ? result.asText() : result.isMissingNode() || result.isNull() ? ""
+                        : resultText(result, blockPath + ".content", parts);
                     if (block.path("is_error").asBoolean(false))
                     {
                         text = "Error: " + text;
@@ -336,6 +338,72 @@ final class AnthropicInbound
             {
                 out.put("parallel_tool_calls", false);
             }
+        }
+    }
+
+    private static void image(JsonNode block, String path, ArrayNode parts) throws Invalid
+    {
+        JsonNode source = block.path("source");
+        String url = switch (source.path("type").asText())
+        {
+            case "base64" -> "data:" + source.path("media_type").asText() + ";base64," + source.path("data").asText();
+            case "url" -> source.path("url").asText();
+            default -> throw new Invalid(path + ".source.type: Input should be 'base64' or 'url'");
+        };
+        mark(block, parts.addObject().put("type", "image_url")).putObject("image_url").put("url", url);
+    }
+
+    /**
+     * A tool result's text. Its images and documents (Claude Code's Read tool returns a file it
+     * read that way) go to {@code attachments}, the user message that follows the tool messages in
+     * the chat form, where tool messages hold text only; an Anthropic target gets them right after
+     * the tool result, in the same turn.
+     */
+    private static String resultText(JsonNode blocks, String path, ArrayNode attachments) throws Invalid
+    {
+        if (!blocks.isArray())
+        {
+            throw new Invalid(path + ": Input should be a string or a list of content blocks");
+        }
+        StringBuilder text = new StringBuilder();
+        int index = 0;
+        for (JsonNode block : blocks)
+        {
+            String blockPath = path + "." + index++;
+            switch (block.path("type").asText())
+            {
+                case "text" -> text.append(text.length() > 0 ? "\n\n" : "").append(block.path("text").asText());
+                case "image" -> image(block, blockPath, attachments);
+                case "document" -> document(block, blockPath, attachments);
+                default -> throw new Invalid(blockPath + ": only text, image and document blocks are supported in tool results");
+            }
+        }
+        return text.toString();
+    }
+
+    /**
+     * A document block (Claude Code sends one for a PDF it reads): a PDF as the chat form's file
+     * part, which OpenAI's models read and {@link AnthropicTranslation} turns back into a document
+     * for Claude; a plain-text document as text. By URL or uploaded file id it cannot cross.
+     */
+    private static void document(JsonNode block, String path, ArrayNode parts) throws Invalid
+    {
+        JsonNode source = block.path("source");
+        String title = block.path("title").isTextual() ? block.path("title").asText() : null;
+        switch (source.path("type").asText())
+        {
+            case "base64" ->
+            {
+                if (!"application/pdf".equals(source.path("media_type").asText()))
+                {
+                    throw new Invalid(path + ".source.media_type: Input should be 'application/pdf'");
+                }
+                ObjectNode file = mark(block, parts.addObject().put("type", "file")).putObject("file");
+                file.put("filename", title != null ? title : "document.pdf");
+                file.put("file_data", "data:application/pdf;base64," + source.path("data").asText());
+            }
+            case "text" -> mark(block, parts.addObject().put("type", "text").put("text", (title != null ? title + "\n\n" : "") + source.path("data").asText()));
+            default -> throw new Invalid(path + ".source.type: documents are supported here as 'base64' PDFs or 'text', not by URL or file id");
         }
     }
 

@@ -310,6 +310,7 @@ public final class AnthropicTranslation
             {
                 case "text" -> out.add(marked(part, NODES.objectNode().put("type", "text").put("text", part.path("text").asText())));
                 case "image_url" -> out.add(marked(part, image(part.path("image_url").path("url").asText(""), path + "[" + i + "].image_url.url")));
+                case "file" -> out.add(marked(part, document(part.path("file"), path + "[" + i + "].file")));
                 default -> throw new Unsupported(path + "[" + i + "].type", "Content parts of type '" + type + "' have no Anthropic equivalent.");
             }
         }
@@ -327,6 +328,24 @@ public final class AnthropicTranslation
             block.set("cache_control", part.get("cache_control").deepCopy());
         }
         return block;
+    }
+
+    /** A file part holding a PDF (OpenAI's chat form) as Anthropic's document block. */
+    private static ObjectNode document(JsonNode file, String path) throws Unsupported
+    {
+        String data = file.path("file_data").asText("");
+        String prefix = "data:application/pdf;base64,";
+        if (!data.startsWith(prefix))
+        {
+            throw new Unsupported(path + ".file_data", "Only PDF files given as data (data:application/pdf;base64,...) have an Anthropic equivalent.");
+        }
+        ObjectNode document = NODES.objectNode().put("type", "document");
+        document.putObject("source").put("type", "base64").put("media_type", "application/pdf").put("data", data.substring(prefix.length()));
+        if (file.path("filename").isTextual())
+        {
+            document.put("title", file.path("filename").asText());
+        }
+        return document;
     }
 
     private static ObjectNode image(String url, String path) throws Unsupported

@@ -184,6 +184,50 @@ class AiAnthropicInboundTest
         assertEquals(null, anthropic.take().header("anthropic-beta"), "not a malformed list");
     }
 
+    /**
+     * Claude Code sends a PDF it reads as a document block, and a file its Read tool returns
+     * (an image, a PDF) inside the tool result; both were a 400.
+     */
+    @Test
+    void documentsAndAToolResultsImagesReachEitherProvider() throws Exception
+    {
+        while (openai.poll() != null || anthropic.poll() != null)
+        {
+            // forget earlier requests
+        }
+        String body = """
+            {"model": "%s", "max_tokens": 50, "messages": [
+              {"role": "user", "content": [{"type": "document", "title": "spec.pdf", "source": {"type": "base64", "media_type": "application/pdf", "data": "JVBERi0xLjQK"}},
+                                           {"type": "text", "text": "Summarise it (%1$s)."}]},
+              {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_9", "name": "Read", "input": {"file_path": "a.png"}}]},
+              {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_9", "content": [{"type": "text", "text": "The image:"},
+                {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}}]}]}
+            ]}""";
+        for (String model : new String[] {"claude", "gpt"})
+        {
+            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(sluice.uri("/v1/messages")).header("x-api-key", KEY)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.formatted(model))).build(),
+                HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, response.statusCode(), response.body());
+        }
+        JsonNode toClaude = anthropic.take().body().path("messages");
+        JsonNode document = toClaude.path(0).path("content").path(0);
+        assertEquals("document", document.path("type").asText(), toClaude.toString());
+        assertEquals("JVBERi0xLjQK", document.path("source").path("data").asText());
+        assertEquals("spec.pdf", document.path("title").asText());
+        JsonNode lastTurn = toClaude.path(2).path("content");
+        assertEquals("tool_result", lastTurn.path(0).path("type").asText(), lastTurn.toString());
+        assertEquals("The image:", lastTurn.path(0).path("content").asText(), lastTurn.toString());
+        assertEquals("image", lastTurn.path(1).path("type").asText(), "the result's image right after it, in the same turn: " + lastTurn);
+
+        JsonNode toOpenAi = openai.take().body().path("messages");
+        assertEquals("data:application/pdf;base64,JVBERi0xLjQK", toOpenAi.path(0).path("content").path(0).path("file").path("file_data").asText(),
+            toOpenAi.toString());
+        assertEquals("tool", toOpenAi.path(2).path("role").asText(), toOpenAi.toString());
+        assertEquals("user", toOpenAi.path(3).path("role").asText(), toOpenAi.toString());
+        assertEquals("data:image/png;base64,iVBORw0KGgo=", toOpenAi.path(3).path("content").path(0).path("image_url").path("url").asText());
+    }
+
     /** Claude Code sends system turns within the conversation (beta mid-conversation-system); before, a 400. */
     @Test
     void aSystemTurnWithinTheConversationKeepsItsPlace() throws Exception
