@@ -439,7 +439,7 @@ final class AiCall implements AsyncListener
             return AnthropicTranslation.JSON.writeValueAsBytes(AnthropicTranslation.request(body, target, model.dropUnsupported()));
         }
         ObjectNode copy = body.deepCopy();
-        if (response instanceof InboundResponse inbound && inbound.dialect() == AnthropicInbound.DIALECT)
+        if (response instanceof InboundResponse inbound && inbound.dialect() == AnthropicAnswers.DIALECT)
         {
             // An Anthropic client's cache breakpoints are for Anthropic targets only.
             AnthropicInbound.unmarked(copy);

@@ -118,7 +118,7 @@ public final class AiFront implements AutoCloseable
         boolean countingInput = path.endsWith("/responses/input_tokens");
         ResponsesInbound responses = path.endsWith("/responses") || countingInput ? new ResponsesInbound(responseStore, consumer) : null;
         ResponsesAnswers answers = responses != null && !countingInput ? new ResponsesAnswers(responses) : null;
-        InboundResponse inbound = path.endsWith("/messages") || counting ? new InboundResponse(servletResponse, AnthropicInbound.DIALECT)
+        InboundResponse inbound = path.endsWith("/messages") || counting ? new InboundResponse(servletResponse, AnthropicAnswers.DIALECT)
             : answers != null ? new InboundResponse(servletResponse, answers) : null;
         HttpServletResponse response = inbound != null ? inbound : servletResponse;
         String method = request.getMethod();

@@ -78,7 +78,7 @@ final class AnthropicInboundEvents extends InboundResponse.Events
         }
         if (choice.path("finish_reason").isTextual())
         {
-            stopReason = AnthropicInbound.stopReason(choice.path("finish_reason").asText());
+            stopReason = AnthropicAnswers.stopReason(choice.path("finish_reason").asText());
         }
         return false;
     }
@@ -129,7 +129,7 @@ final class AnthropicInboundEvents extends InboundResponse.Events
         ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
         event.put("type", "message_delta");
         event.putObject("delta").put("stop_reason", stopReason == null ? "end_turn" : stopReason).putNull("stop_sequence");
-        event.set("usage", AnthropicInbound.usage(usage == null ? AnthropicTranslation.JSON.createObjectNode() : usage));
+        event.set("usage", AnthropicAnswers.usage(usage == null ? AnthropicTranslation.JSON.createObjectNode() : usage));
         emit(out, "message_delta", event);
         emit(out, "message_stop", AnthropicTranslation.JSON.createObjectNode().put("type", "message_stop"));
     }

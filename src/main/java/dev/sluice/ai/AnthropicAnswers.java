@@ -1,0 +1,113 @@
+// Anthropic's Messages API answers on their way out: the front's chat answers and errors as Anthropic's, streams by AnthropicInboundEvents.
+package dev.sluice.ai;
+
+import java.io.IOException;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** The answer side of {@link AnthropicInbound}: what {@link InboundResponse} writes for a Messages API client. */
+final class AnthropicAnswers
+{
+    private AnthropicAnswers()
+    {
+    }
+
+    /** The front's answers as Anthropic's: errors, messages, and streams ({@link AnthropicInboundEvents}). */
+    static final InboundResponse.Dialect DIALECT = new InboundResponse.Dialect()
+    {
+        @Override
+        public JsonNode json(int status, JsonNode parsed)
+        {
+            if (parsed.path("error").isObject())
+            {
+                return error(status, parsed.path("error").path("message").asText(""));
+            }
+            return "chat.completion".equals(parsed.path("object").asText()) ? message(parsed) : null;
+        }
+
+        @Override
+        public InboundResponse.Events events()
+        {
+            return new AnthropicInboundEvents();
+        }
+    };
+
+    static String stopReason(String finishReason)
+    {
+        if (finishReason == null)
+        {
+            return null;
+        }
+        return switch (finishReason)
+        {
+            case "length" -> "max_tokens";
+            case "tool_calls", "function_call" -> "tool_use";
+            case "content_filter" -> "refusal";
+            default -> "end_turn";
+        };
+    }
+
+    static ObjectNode error(int status, String message)
+    {
+        ObjectNode root = AnthropicTranslation.JSON.createObjectNode();
+        root.put("type", "error");
+        root.putObject("error").put("type", dev.sluice.http.AiRouteResponse.errorType(status)).put("message", message);
+        return root;
+    }
+
+    /** An OpenAI chat answer as an Anthropic message. */
+    static ObjectNode message(JsonNode answer)
+    {
+        ObjectNode out = AnthropicTranslation.JSON.createObjectNode();
+        String id = answer.path("id").asText("");
+        out.put("id", id.startsWith("msg_") ? id : "msg_" + id);
+        out.put("type", "message");
+        out.put("role", "assistant");
+        out.put("model", answer.path("model").asText(""));
+        ArrayNode content = out.putArray("content");
+        JsonNode choice = answer.path("choices").path(0);
+        JsonNode message = choice.path("message");
+        if (message.path("content").isTextual() && !message.path("content").asText().isEmpty())
+        {
+            content.addObject().put("type", "text").put("text", message.path("content").asText());
+        }
+        for (JsonNode call : message.path("tool_calls"))
+        {
+            ObjectNode use = content.addObject();
+            use.put("type", "tool_use");
+            use.put("id", call.path("id").asText());
+            use.put("name", call.path("function").path("name").asText());
+            use.set("input", parseArguments(call.path("function").path("arguments").asText("{}")));
+        }
+        out.put("stop_reason", stopReason(choice.path("finish_reason").asText(null)));
+        out.putNull("stop_sequence");
+        out.set("usage", usage(answer.path("usage")));
+        return out;
+    }
+
+    private static JsonNode parseArguments(String arguments)
+    {
+        try
+        {
+            JsonNode parsed = AnthropicTranslation.JSON.readTree(arguments.isEmpty() ? "{}" : arguments);
+            return parsed != null && parsed.isObject() ? parsed : AnthropicTranslation.JSON.createObjectNode();
+        }
+        catch (IOException x)
+        {
+            return AnthropicTranslation.JSON.createObjectNode();
+        }
+    }
+
+    static ObjectNode usage(JsonNode usage)
+    {
+        ObjectNode out = AnthropicTranslation.JSON.createObjectNode();
+        long cached = usage.path("prompt_tokens_details").path("cached_tokens").asLong(0);
+        out.put("input_tokens", Math.max(0, usage.path("prompt_tokens").asLong(0) - cached));
+        out.put("output_tokens", usage.path("completion_tokens").asLong(0));
+        out.put("cache_read_input_tokens", cached);
+        out.put("cache_creation_input_tokens", 0);
+        return out;
+    }
+}
