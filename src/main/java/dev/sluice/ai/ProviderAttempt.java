@@ -118,7 +118,7 @@ final class ProviderAttempt implements Response.Listener
         String beta = provider.type() == AiSettings.ProviderType.ANTHROPIC ? AnthropicInbound.beta(call.request) : null;
         if (beta != null)
         {
-            // An Anthropic client's betas (Claude Code's 1M context window, say) for an Anthropic target, after any the provider sets.
+            // An Anthropic client's betas (features such as the 1M-token context window) for an Anthropic target, after any the provider sets.
             request.headers(headers -> headers.put(AnthropicInbound.BETA_HEADER,
                 headers.get(AnthropicInbound.BETA_HEADER) == null ? beta : headers.get(AnthropicInbound.BETA_HEADER) + "," + beta));
         }
