@@ -400,8 +400,8 @@ final class AnthropicInbound
 
     /**
      * Carries a block's prompt-cache breakpoint ({@code cache_control}) onto its chat-form part:
-     * an Anthropic target gets it back (Claude Code marks its system prompt, tools and latest
-     * turn, and without the marks every turn is billed as uncached input); others never see it
+     * an Anthropic target gets it back (Claude Code marks its system prompt and latest turn,
+     * and without the marks every turn is billed as uncached input); others never see it
      * ({@link #unmarked}).
      */
     static ObjectNode mark(JsonNode from, ObjectNode to)

@@ -117,7 +117,7 @@ class AiAnthropicInboundTest
     }
 
     /**
-     * Claude Code marks its system prompt, tools and latest turn as prompt-cache breakpoints;
+     * Claude Code marks its system prompt and latest turn as prompt-cache breakpoints;
      * dropped, every turn to Claude was billed as uncached input. They reach an Anthropic target
      * where they were, and never an OpenAI-style one.
      */
