@@ -83,6 +83,26 @@ class AiAnthropicInboundTest
         anthropic.close();
     }
 
+    /** A POST to Sluice as Anthropic's API takes it: the key in x-api-key, JSON, and any other headers as name, value pairs. */
+    private static HttpResponse<String> post(String path, String key, String body, String... headers) throws Exception
+    {
+        HttpRequest.Builder request = HttpRequest.newBuilder(sluice.uri(path)).header("x-api-key", key).header("Content-Type", "application/json");
+        for (int i = 0; i < headers.length; i += 2)
+        {
+            request.header(headers[i], headers[i + 1]);
+        }
+        return HttpClient.newHttpClient().send(request.POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Forgets what earlier tests left with both providers. */
+    private static void drain()
+    {
+        while (openai.poll() != null || anthropic.poll() != null)
+        {
+            // forget earlier requests
+        }
+    }
+
     private static MessageCreateParams params(String model, String question)
     {
         return MessageCreateParams.builder().model(model).maxTokens(100).system("Be brief.").addUserMessage(question).build();
@@ -91,10 +111,7 @@ class AiAnthropicInboundTest
     @Test
     void theAnthropicSdkTalksToAnOpenAiStyleProviderThroughSluice() throws Exception
     {
-        while (openai.poll() != null)
-        {
-            // forget earlier requests
-        }
+        drain();
         Message message = sdk.messages().create(params("gpt", "Say hi"));
         assertEquals("Hello from openai: Say hi", message.content().get(0).asText().text());
         assertEquals(StopReason.END_TURN, message.stopReason().orElseThrow());
@@ -124,10 +141,7 @@ class AiAnthropicInboundTest
     @Test
     void cacheBreakpointsReachAnAnthropicTargetAndNoOther() throws Exception
     {
-        while (openai.poll() != null || anthropic.poll() != null)
-        {
-            // forget earlier requests
-        }
+        drain();
         String body = """
             {"model": "%s", "max_tokens": 50,
              "system": [{"type": "text", "text": "You are Claude Code."}, {"type": "text", "text": "Project rules.", "cache_control": {"type": "ephemeral"}}],
@@ -140,9 +154,7 @@ class AiAnthropicInboundTest
              ]}""";
         for (String model : new String[] {"claude", "gpt"})
         {
-            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(sluice.uri("/v1/messages")).header("x-api-key", KEY)
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.formatted(model))).build(),
-                HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = post("/v1/messages", KEY, body.formatted(model));
             assertEquals(200, response.statusCode(), response.body());
         }
         JsonNode toClaude = anthropic.take().body();
@@ -165,18 +177,13 @@ class AiAnthropicInboundTest
     @Test
     void anAnthropicClientsBetasReachAnAnthropicTargetOnly() throws Exception
     {
-        while (openai.poll() != null || anthropic.poll() != null)
-        {
-            // forget earlier requests
-        }
+        drain();
         // Each asks something different: the route caches answers.
         for (String[] sent : new String[][] {{"claude", "context-1m-2025-08-07, interleaved-thinking-2025-05-14"}, {"gpt", "context-1m-2025-08-07"},
             {"claude", "bad;beta"}})
         {
-            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(sluice.uri("/v1/messages?beta=true"))
-                .header("x-api-key", KEY).header("anthropic-beta", sent[1]).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + sent[0] + "\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\","
-                    + "\"content\":\"betas " + sent[1] + "\"}]}")).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = post("/v1/messages?beta=true", KEY, "{\"model\":\"" + sent[0] + "\",\"max_tokens\":5,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"betas " + sent[1] + "\"}]}", "anthropic-beta", sent[1]);
             assertEquals(200, response.statusCode(), response.body());
         }
         assertEquals("context-1m-2025-08-07, interleaved-thinking-2025-05-14", anthropic.take().header("anthropic-beta"));
@@ -191,10 +198,7 @@ class AiAnthropicInboundTest
     @Test
     void documentsAndAToolResultsImagesReachEitherProvider() throws Exception
     {
-        while (openai.poll() != null || anthropic.poll() != null)
-        {
-            // forget earlier requests
-        }
+        drain();
         String body = """
             {"model": "%s", "max_tokens": 50, "messages": [
               {"role": "user", "content": [{"type": "document", "title": "spec.pdf", "source": {"type": "base64", "media_type": "application/pdf", "data": "JVBERi0xLjQK"}},
@@ -205,9 +209,7 @@ class AiAnthropicInboundTest
             ]}""";
         for (String model : new String[] {"claude", "gpt"})
         {
-            HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(sluice.uri("/v1/messages")).header("x-api-key", KEY)
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.formatted(model))).build(),
-                HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = post("/v1/messages", KEY, body.formatted(model));
             assertEquals(200, response.statusCode(), response.body());
         }
         JsonNode toClaude = anthropic.take().body().path("messages");
@@ -232,19 +234,15 @@ class AiAnthropicInboundTest
     @Test
     void aSystemTurnWithinTheConversationKeepsItsPlace() throws Exception
     {
-        while (openai.poll() != null)
-        {
-            // forget earlier requests
-        }
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(sluice.uri("/v1/messages")).header("x-api-key", KEY)
-            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("""
+        drain();
+        HttpResponse<String> response = post("/v1/messages", KEY, """
                 {"model": "gpt", "max_tokens": 50, "system": [{"type": "text", "text": "Be brief."}], "messages": [
                   {"role": "user", "content": [{"type": "text", "text": "run echo"}]},
                   {"role": "system", "content": "Agents available: Explore."},
                   {"role": "assistant", "content": "Sure."},
                   {"role": "system", "content": [{"type": "text", "text": "Mind the sandbox."}]},
                   {"role": "user", "content": "go"}
-                ]}""")).build(), HttpResponse.BodyHandlers.ofString());
+                ]}""");
         assertEquals(200, response.statusCode(), response.body());
         JsonNode messages = openai.take().body().path("messages");
         assertEquals("[system, user, system, assistant, system, user]", roles(messages));
@@ -310,9 +308,8 @@ class AiAnthropicInboundTest
         RateLimitException limited = assertThrows(RateLimitException.class, () -> sdk.messages().create(params("once", "second")));
         assertTrue(limited.getMessage().contains("limit 'once'"), limited.getMessage());
 
-        HttpResponse<String> missing = HttpClient.newHttpClient().send(HttpRequest.newBuilder(sluice.uri("/v1/messages")).header("x-api-key", KEY)
-            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
-                "{\"model\":\"gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"no max_tokens\"}]}")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> missing = post("/v1/messages", KEY,
+                "{\"model\":\"gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"no max_tokens\"}]}");
         assertEquals(400, missing.statusCode());
         JsonNode error = JSON.readTree(missing.body());
         assertEquals("error", error.path("type").asText());
@@ -324,18 +321,15 @@ class AiAnthropicInboundTest
         for (String[] bad : new String[][] {{"\"tools\":\"weather\"", "tools:"}, {"\"tools\":[5]", "tools.0.name:"},
             {"\"tools\":[{\"description\":\"no name\"}]", "tools.0.name:"}, {"\"tool_choice\":\"auto\"", "tool_choice:"}})
         {
-            HttpResponse<String> refused = HttpClient.newHttpClient().send(HttpRequest.newBuilder(sluice.uri("/v1/messages")).header("x-api-key", KEY)
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
-                    "{\"model\":\"gpt\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]," + bad[0] + "}")).build(),
-                HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> refused = post("/v1/messages", KEY,
+                    "{\"model\":\"gpt\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]," + bad[0] + "}");
             assertEquals(400, refused.statusCode(), bad[0] + ": " + refused.body());
             assertTrue(JSON.readTree(refused.body()).path("error").path("message").asText().startsWith(bad[1]), refused.body());
         }
 
         // Refused by authentication, before the AI front: still in Anthropic's shape.
-        HttpResponse<String> stranger401 = HttpClient.newHttpClient().send(HttpRequest.newBuilder(sluice.uri("/v1/messages"))
-            .header("x-api-key", "wrong-key-0123456789").header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
-                "{\"model\":\"gpt\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> stranger401 = post("/v1/messages", "wrong-key-0123456789",
+                "{\"model\":\"gpt\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         assertEquals(401, stranger401.statusCode());
         assertEquals("application/json", stranger401.headers().firstValue("Content-Type").orElse("").split(";")[0]);
         JsonNode refusal = JSON.readTree(stranger401.body());
@@ -363,10 +357,7 @@ class AiAnthropicInboundTest
     @Test
     void tokensAreCountedByAnAnthropicProviderAndEstimatedForOthers() throws Exception
     {
-        while (anthropic.poll() != null)
-        {
-            // forget what earlier tests left
-        }
+        drain();
         int openaiBefore = openai.count();
         com.anthropic.models.messages.MessageCountTokensParams params = com.anthropic.models.messages.MessageCountTokensParams.builder()
             .model("claude").system("Be brief.").addUserMessage("How many tokens is this?").build();
@@ -377,10 +368,8 @@ class AiAnthropicInboundTest
         assertEquals("ant-provider-secret", asked.headers().get("x-api-key"));
         assertEquals(FakeModelProvider.counted(asked.body()), counted, "the provider's own count");
 
-        HttpResponse<String> estimated = HttpClient.newHttpClient().send(HttpRequest.newBuilder(sluice.uri("/v1/messages/count_tokens?beta=true"))
-            .header("x-api-key", KEY).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
-                "{\"model\":\"gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"How many tokens is this?\"}]}")).build(),
-            HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> estimated = post("/v1/messages/count_tokens?beta=true", KEY,
+                "{\"model\":\"gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"How many tokens is this?\"}]}");
         assertEquals(200, estimated.statusCode(), estimated.body());
         assertEquals("true", estimated.headers().firstValue("X-Sluice-AI-Estimated").orElse(null));
         long tokens = JSON.readTree(estimated.body()).path("input_tokens").asLong();
@@ -395,10 +384,8 @@ class AiAnthropicInboundTest
     void theCacheAnswersAnAnthropicClientToo() throws Exception
     {
         Message first = sdk.messages().create(params("gpt", "cache me"));
-        HttpResponse<String> second = HttpClient.newHttpClient().send(HttpRequest.newBuilder(sluice.uri("/v1/messages")).header("x-api-key", KEY)
-            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
-                "{\"model\":\"gpt\",\"max_tokens\":100,\"system\":\"Be brief.\",\"messages\":[{\"role\":\"user\",\"content\":\"cache me\"}]}")).build(),
-            HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> second = post("/v1/messages", KEY,
+                "{\"model\":\"gpt\",\"max_tokens\":100,\"system\":\"Be brief.\",\"messages\":[{\"role\":\"user\",\"content\":\"cache me\"}]}");
         assertEquals("HIT", second.headers().firstValue("X-Cache-Status").orElseThrow());
         JsonNode replay = JSON.readTree(second.body());
         assertEquals("message", replay.path("type").asText());
