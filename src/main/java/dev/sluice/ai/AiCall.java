@@ -441,8 +441,8 @@ final class AiCall implements AsyncListener
         ObjectNode copy = body.deepCopy();
         if (response instanceof InboundResponse inbound && inbound.dialect() == AnthropicAnswers.DIALECT)
         {
-            // An Anthropic client's cache breakpoints are for Anthropic targets only.
-            AnthropicInbound.unmarked(copy);
+            // An Anthropic client's cache breakpoints, thinking and other fields of its own are for Anthropic targets only.
+            AnthropicInbound.forOtherProviders(copy);
         }
         copy.put("model", target.model());
         if (stream)

@@ -31,10 +31,21 @@ final class AnswerForms
         Map<Integer, ObjectNode> calls = new TreeMap<>();
         String finish = null;
         boolean anyContent = false;
+        StringBuilder reasoning = new StringBuilder();
+        int reasoned = 0;
+        ArrayNode thinking = AnthropicTranslation.JSON.createArrayNode();
         for (JsonNode chunk : chunks)
         {
             JsonNode choice = chunk.path("choices").path(0);
             JsonNode delta = choice.path("delta");
+            reasoning.append(delta.path("reasoning_content").asText(""));
+            for (JsonNode block : delta.path("thinking_blocks"))
+            {
+                // A signature ends the thinking block that the reasoning since the last block made (AnthropicStream).
+                thinking.add("redacted_thinking".equals(block.path("type").asText()) ? block
+                    : AnthropicInbound.thinkingBlock(block).put("thinking", reasoning.substring(reasoned)));
+                reasoned = reasoning.length();
+            }
             if (delta.path("content").isTextual())
             {
                 content.append(delta.path("content").asText());
@@ -104,6 +115,14 @@ final class AnswerForms
             ArrayNode list = message.putArray("tool_calls");
             calls.values().forEach(list::add);
         }
+        if (!reasoning.isEmpty())
+        {
+            message.put("reasoning_content", reasoning.toString());
+        }
+        if (!thinking.isEmpty())
+        {
+            message.set("thinking_blocks", thinking);
+        }
         choice.putNull("logprobs");
         if (finish == null)
         {
@@ -128,6 +147,7 @@ final class AnswerForms
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         ObjectNode role = AnthropicTranslation.JSON.createObjectNode().put("role", "assistant").put("content", "");
         event(out, id, created, model, role, null);
+        reasoning(message, out, id, created, model);
         if (message.path("content").isTextual() && !message.path("content").asText().isEmpty())
         {
             event(out, id, created, model, AnthropicTranslation.JSON.createObjectNode().put("content", message.path("content").asText()), null);
@@ -149,6 +169,37 @@ final class AnswerForms
         }
         event(out, id, created, model, AnthropicTranslation.JSON.createObjectNode(), choice.path("finish_reason").asText("stop"));
         return out.toByteArray();
+    }
+
+    /** An answer's reasoning as a stream gives it: each thinking block's text, then its signature; or the reasoning alone. */
+    private static void reasoning(JsonNode message, ByteArrayOutputStream out, String id, long created, String model)
+    {
+        JsonNode blocks = message.path("thinking_blocks");
+        if (!blocks.isArray() || blocks.isEmpty())
+        {
+            if (!message.path("reasoning_content").asText("").isEmpty())
+            {
+                event(out, id, created, model, AnthropicTranslation.JSON.createObjectNode().put("reasoning_content", message.path("reasoning_content").asText()), null);
+            }
+            return;
+        }
+        for (JsonNode block : blocks)
+        {
+            ObjectNode delta = AnthropicTranslation.JSON.createObjectNode();
+            if ("redacted_thinking".equals(block.path("type").asText()))
+            {
+                delta.putArray("thinking_blocks").add(block);
+            }
+            else
+            {
+                if (!block.path("thinking").asText("").isEmpty())
+                {
+                    event(out, id, created, model, AnthropicTranslation.JSON.createObjectNode().put("reasoning_content", block.path("thinking").asText()), null);
+                }
+                delta.putArray("thinking_blocks").add(AnthropicInbound.thinkingBlock(block).put("thinking", ""));
+            }
+            event(out, id, created, model, delta, null);
+        }
     }
 
     private static void event(ByteArrayOutputStream out, String id, long created, String model, ObjectNode delta, String finish)

@@ -69,6 +69,16 @@ final class AnthropicAnswers
         ArrayNode content = out.putArray("content");
         JsonNode choice = answer.path("choices").path(0);
         JsonNode message = choice.path("message");
+        if (message.path("thinking_blocks").isArray() && !message.path("thinking_blocks").isEmpty())
+        {
+            // Claude's thinking as it gave it (AnthropicTranslation.response), first, as Anthropic puts it.
+            message.path("thinking_blocks").forEach(block -> content.add(AnthropicInbound.thinkingBlock(block)));
+        }
+        else if (!message.path("reasoning_content").asText("").isEmpty())
+        {
+            // Another provider's reasoning: a thinking block without a signature (sent back, only Claude would need one).
+            content.addObject().put("type", "thinking").put("thinking", message.path("reasoning_content").asText()).put("signature", "");
+        }
         if (message.path("content").isTextual() && !message.path("content").asText().isEmpty())
         {
             content.addObject().put("type", "text").put("text", message.path("content").asText());

@@ -12,10 +12,13 @@ import dev.sluice.http.ClientText;
  * unchanged, whatever provider answers — and the answer is translated back on its way out by
  * {@link InboundResponse} with {@link AnthropicAnswers#DIALECT}.
  *
- * <p>What does not cross: {@code top_k}, {@code thinking}, {@code output_config} and
- * {@code context_management} are dropped (OpenAI's form has no equivalent); {@code cache_control}
- * marks on the system prompt, tools, user blocks and tool results are carried for Anthropic
- * targets ({@link #mark}) and dropped for others; documents cross as base64 PDFs or text;
+ * <p>Anthropic's own fields ride on the chat form for Anthropic targets and are left out for
+ * others ({@link #forOtherProviders}): {@code thinking}, {@code top_k} and
+ * {@code context_management} as request fields, the thinking blocks of earlier assistant turns
+ * as the message's {@code thinking_blocks} (the form LiteLLM gave OpenAI-style clients; Claude
+ * needs them back, signed, to continue tool use with thinking), and {@code cache_control} marks
+ * on the system prompt, tools, user blocks and tool results ({@link #mark}). {@code output_config}
+ * is dropped. Documents cross as base64 PDFs or text;
  * server tools are refused with 400. System turns within {@code messages} become system messages where they stand. Usage
  * comes in {@code message_delta} at the end of a stream, when it is known; {@code message_start}
  * says 0.</p>
@@ -94,6 +97,18 @@ final class AnthropicInbound
             out.put("user", in.path("metadata").path("user_id").asText());
         }
         tools(in, out);
+        for (String own : ANTHROPIC_ONLY)
+        {
+            JsonNode value = in.get(own);
+            if (value != null && !value.isNull())
+            {
+                if (own.equals("top_k") ? !value.canConvertToInt() || value.asInt() < 0 : !value.isObject())
+                {
+                    throw new Invalid(own + (own.equals("top_k") ? ": Input should be a non-negative integer" : ": Input should be a valid dictionary"));
+                }
+                out.set(own, value);
+            }
+        }
         JsonNode stream = in.get("stream");
         if (stream != null && !stream.isNull() && !stream.isBoolean())
         {
@@ -114,6 +129,9 @@ final class AnthropicInbound
         }
         return out;
     }
+
+    /** Request fields only Anthropic's API has, carried for Anthropic targets. */
+    static final String[] ANTHROPIC_ONLY = {"thinking", "top_k", "context_management"};
 
     private static String joinText(JsonNode blocks, String path) throws Invalid
     {
@@ -166,6 +184,7 @@ final class AnthropicInbound
         ArrayNode parts = AnthropicTranslation.JSON.createArrayNode();
         StringBuilder assistantText = new StringBuilder();
         ArrayNode calls = AnthropicTranslation.JSON.createArrayNode();
+        ArrayNode thinking = AnthropicTranslation.JSON.createArrayNode();
         int index = 0;
         for (JsonNode block : content)
         {
@@ -238,7 +257,11 @@ final class AnthropicInbound
                 }
                 case "thinking", "redacted_thinking" ->
                 {
-                    // Dropped: the reasoning of an earlier turn has no place in OpenAI's form.
+                    // An earlier turn's reasoning, for an Anthropic target (in a user turn Claude would refuse it).
+                    if (role.equals("assistant"))
+                    {
+                        thinking.add(thinkingBlock(block));
+                    }
                 }
                 default -> throw new Invalid(blockPath + ".type: content blocks of type '" + ClientText.quoted(type, 64) + "' are not supported by this gateway");
             }
@@ -257,6 +280,10 @@ final class AnthropicInbound
             if (!calls.isEmpty())
             {
                 message.set("tool_calls", calls);
+            }
+            if (!thinking.isEmpty())
+            {
+                message.set("thinking_blocks", thinking);
             }
         }
         else if (!parts.isEmpty())
@@ -402,7 +429,7 @@ final class AnthropicInbound
      * Carries a block's prompt-cache breakpoint ({@code cache_control}) onto its chat-form part:
      * an Anthropic target gets it back (Claude Code marks its system prompt and latest turn,
      * and without the marks every turn is billed as uncached input); others never see it
-     * ({@link #unmarked}).
+     * ({@link #forOtherProviders}).
      */
     static ObjectNode mark(JsonNode from, ObjectNode to)
     {
@@ -413,11 +440,36 @@ final class AnthropicInbound
         return to;
     }
 
-    /** The chat request without the marks {@link #mark} carried, for a target that is not Anthropic's. */
-    static ObjectNode unmarked(ObjectNode chat)
+    /** A thinking block as the chat form carries it: only the fields Claude reads back. */
+    static ObjectNode thinkingBlock(JsonNode block)
     {
+        ObjectNode kept = AnthropicTranslation.JSON.createObjectNode();
+        if ("redacted_thinking".equals(block.path("type").asText()))
+        {
+            return kept.put("type", "redacted_thinking").put("data", block.path("data").asText(""));
+        }
+        // Unsigned (another provider's reasoning) the signature is empty, and Claude is not sent the block.
+        return kept.put("type", "thinking").put("thinking", block.path("thinking").asText("")).put("signature", block.path("signature").asText(""));
+    }
+
+    /**
+     * The chat request without what only Anthropic's API reads — the marks {@link #mark} carried,
+     * {@link #ANTHROPIC_ONLY} fields, earlier turns' thinking — for a target that is not
+     * Anthropic's (OpenAI refuses fields it does not know; DeepSeek refuses reasoning sent back).
+     */
+    static ObjectNode forOtherProviders(ObjectNode chat)
+    {
+        for (String own : ANTHROPIC_ONLY)
+        {
+            chat.remove(own);
+        }
         for (JsonNode message : chat.path("messages"))
         {
+            if (message instanceof ObjectNode object)
+            {
+                object.remove("thinking_blocks");
+                object.remove("reasoning_content");
+            }
             for (JsonNode part : message.path("content"))
             {
                 if (part instanceof ObjectNode object)

@@ -51,6 +51,7 @@ final class AnthropicInboundEvents extends InboundResponse.Events
         }
         JsonNode choice = chunk.path("choices").path(0);
         JsonNode delta = choice.path("delta");
+        reasoning(delta, out);
         if (delta.path("content").isTextual() && !delta.path("content").asText().isEmpty())
         {
             open(out, "text", null);
@@ -83,6 +84,43 @@ final class AnthropicInboundEvents extends InboundResponse.Events
         return false;
     }
 
+    /**
+     * Reasoning as thinking blocks: {@code reasoning_content} (Claude's thinking through
+     * {@link AnthropicStream}, or an OpenAI-style provider's reasoning) as thinking deltas, a
+     * signature from {@code thinking_blocks} as the open block's signature delta, a redacted block
+     * whole.
+     */
+    private void reasoning(JsonNode delta, ByteArrayOutputStream out)
+    {
+        String thinking = delta.path("reasoning_content").asText("");
+        if (!thinking.isEmpty())
+        {
+            open(out, "thinking", null);
+            ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
+            event.put("type", "content_block_delta");
+            event.put("index", block);
+            event.putObject("delta").put("type", "thinking_delta").put("thinking", thinking);
+            emit(out, "content_block_delta", event);
+        }
+        for (JsonNode kept : delta.path("thinking_blocks"))
+        {
+            if ("redacted_thinking".equals(kept.path("type").asText()))
+            {
+                open(out, "redacted_thinking", kept);
+                close(out);
+            }
+            else if (!kept.path("signature").asText("").isEmpty())
+            {
+                open(out, "thinking", null);
+                ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
+                event.put("type", "content_block_delta");
+                event.put("index", block);
+                event.putObject("delta").put("type", "signature_delta").put("signature", kept.path("signature").asText());
+                emit(out, "content_block_delta", event);
+            }
+        }
+    }
+
     private void open(ByteArrayOutputStream out, String type, JsonNode call)
     {
         if (type.equals(blockType) && call == null)
@@ -97,7 +135,15 @@ final class AnthropicInboundEvents extends InboundResponse.Events
         event.put("index", block);
         ObjectNode content = event.putObject("content_block");
         content.put("type", type);
-        if (call == null)
+        if (type.equals("thinking"))
+        {
+            content.put("thinking", "").put("signature", "");
+        }
+        else if (type.equals("redacted_thinking"))
+        {
+            content.put("data", call.path("data").asText(""));
+        }
+        else if (call == null)
         {
             content.put("text", "");
         }

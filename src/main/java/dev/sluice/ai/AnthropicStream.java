@@ -13,7 +13,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * {@code message_start} → the role chunk; {@code content_block_start} of a tool use → a tool-call
- * chunk with its id and name; {@code content_block_delta} → a content or tool-argument chunk;
+ * chunk with its id and name; {@code content_block_delta} → a content or tool-argument chunk, or
+ * for thinking a {@code reasoning_content} chunk and the block's signature as a
+ * {@code thinking_blocks} chunk (a redacted block whole, at its start);
  * {@code message_delta} → the chunk with {@code finish_reason}; {@code message_stop} → the usage
  * chunk (when the client asked for it) and {@code [DONE]}; {@code ping} → nothing; {@code error}
  * → a failure the front handles. Deltas, nearly every event of a stream, are read with Jackson's
@@ -164,7 +166,7 @@ public final class AnthropicStream extends ChatStream
                             switch (field)
                             {
                                 case "type" -> deltaType = parser.getText();
-                                case "text", "partial_json" -> deltaText = parser.getText();
+                                case "text", "partial_json", "thinking", "signature" -> deltaText = parser.getText();
                                 default -> parser.skipChildren();
                             }
                         }
@@ -189,7 +191,14 @@ public final class AnthropicStream extends ChatStream
     {
         JsonNode delta = node.path("delta");
         String kind = delta.path("type").asText();
-        emitDelta(node.path("index").asInt(0), kind, delta.path("text_delta".equals(kind) ? "text" : "partial_json").asText(null));
+        String field = switch (kind)
+        {
+            case "text_delta" -> "text";
+            case "thinking_delta" -> "thinking";
+            case "signature_delta" -> "signature";
+            default -> "partial_json";
+        };
+        emitDelta(node.path("index").asInt(0), kind, delta.path(field).asText(null));
     }
 
     private void emitDelta(int block, String kind, String value)
@@ -224,7 +233,29 @@ public final class AnthropicStream extends ChatStream
             out.write(ENCODER.quoteAsUTF8(value));
             out.write(END_ARGUMENTS);
         }
-        // thinking_delta and signature_delta: reasoning stays with the provider.
+        else if ("thinking_delta".equals(kind) && value != null && !value.isEmpty())
+        {
+            // The model is answering: reasoning is the start of its answer (and may run longer than the first-token timeout).
+            contentStarted = true;
+            out.write(prefix);
+            out.ascii("{\"reasoning_content\":\"");
+            out.write(ENCODER.quoteAsUTF8(value));
+            out.write(END_CHUNK);
+        }
+        else if ("signature_delta".equals(kind) && value != null && !value.isEmpty())
+        {
+            thinkingBlock("{\"type\":\"thinking\",\"thinking\":\"\",\"signature\":" + quote(value) + "}");
+        }
+    }
+
+    /** A {@code thinking_blocks} chunk: the signature a thinking block ended with, or a redacted block. */
+    private void thinkingBlock(String block)
+    {
+        contentStarted = true;
+        out.write(prefix);
+        out.ascii("{\"thinking_blocks\":[");
+        out.utf8(block);
+        out.ascii("]},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
     }
 
     private void blockStart(JsonNode node)
@@ -247,6 +278,14 @@ public final class AnthropicStream extends ChatStream
         else if ("text".equals(kind) && !block.path("text").asText("").isEmpty())
         {
             emitDelta(node.path("index").asInt(0), "text_delta", block.path("text").asText());
+        }
+        else if ("thinking".equals(kind) && !block.path("thinking").asText("").isEmpty())
+        {
+            emitDelta(node.path("index").asInt(0), "thinking_delta", block.path("thinking").asText());
+        }
+        else if ("redacted_thinking".equals(kind))
+        {
+            thinkingBlock("{\"type\":\"redacted_thinking\",\"data\":" + quote(block.path("data").asText("")) + "}");
         }
     }
 

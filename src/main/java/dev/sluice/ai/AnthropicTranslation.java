@@ -24,7 +24,7 @@ public final class AnthropicTranslation
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     /** OpenAI request fields translated below; anything else has no Anthropic equivalent. */
     private static final Set<String> TRANSLATED = Set.of("model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p",
-        "stop", "stream", "stream_options", "tools", "tool_choice", "parallel_tool_calls", "user");
+        "stop", "stream", "stream_options", "tools", "tool_choice", "parallel_tool_calls", "user", "thinking", "top_k", "context_management");
 
     private AnthropicTranslation()
     {
@@ -74,6 +74,19 @@ public final class AnthropicTranslation
             out.put("stream", true);
         }
         tools(openai, out);
+        // Anthropic's own fields, from an Anthropic client (AnthropicInbound) or an OpenAI-form one written for Claude.
+        for (String own : AnthropicInbound.ANTHROPIC_ONLY)
+        {
+            JsonNode value = openai.get(own);
+            if (value != null && !value.isNull())
+            {
+                if (own.equals("top_k") ? !value.canConvertToInt() : !value.isObject())
+                {
+                    throw new Unsupported(own, "'" + own + "' must be " + (own.equals("top_k") ? "an integer." : "an object, as Anthropic's API takes it."));
+                }
+                out.set(own, value);
+            }
+        }
         if (openai.hasNonNull("user"))
         {
             out.putObject("metadata").put("user_id", openai.get("user").asText());
@@ -133,7 +146,8 @@ public final class AnthropicTranslation
                 String name = names.next();
                 boolean known = switch (name)
                 {
-                    case "role", "content", "tool_calls", "tool_call_id", "refusal" -> true;
+                    // An answer's reasoning, sent back as it came (the signed thinking_blocks are what Claude reads).
+                    case "role", "content", "tool_calls", "tool_call_id", "refusal", "reasoning_content", "thinking_blocks" -> true;
                     case "name" -> drop;
                     default -> message.get(name).isNull();
                 };
@@ -176,6 +190,19 @@ public final class AnthropicTranslation
                 case "assistant" ->
                 {
                     anthropicRole = "assistant";
+                    // Claude wants an earlier turn's thinking back first, as it gave it (signed), to continue tool use.
+                    for (JsonNode block : message.path("thinking_blocks"))
+                    {
+                        if ("thinking".equals(block.path("type").asText()) && !block.path("signature").asText("").isEmpty())
+                        {
+                            content.addObject().put("type", "thinking").put("thinking", block.path("thinking").asText(""))
+                                .put("signature", block.path("signature").asText());
+                        }
+                        else if ("redacted_thinking".equals(block.path("type").asText()) && block.path("data").isTextual())
+                        {
+                            content.addObject().put("type", "redacted_thinking").put("data", block.path("data").asText());
+                        }
+                    }
                     JsonNode text = message.get("content");
                     if (text != null && !text.isNull() && !(text.isTextual() && text.asText().isEmpty()))
                     {
@@ -496,12 +523,20 @@ public final class AnthropicTranslation
         ObjectNode reply = choice.putObject("message");
         reply.put("role", "assistant");
         StringBuilder text = new StringBuilder();
+        StringBuilder reasoning = new StringBuilder();
+        ArrayNode thinking = NODES.arrayNode();
         ArrayNode calls = NODES.arrayNode();
         for (JsonNode block : message.path("content"))
         {
             switch (block.path("type").asText())
             {
                 case "text" -> text.append(block.path("text").asText());
+                case "thinking", "redacted_thinking" ->
+                {
+                    // As LiteLLM gives it: the text as reasoning_content, the blocks (signed) to send back.
+                    reasoning.append(block.path("thinking").asText(""));
+                    thinking.add(AnthropicInbound.thinkingBlock(block));
+                }
                 case "tool_use" ->
                 {
                     ObjectNode call = calls.addObject();
@@ -513,7 +548,7 @@ public final class AnthropicTranslation
                 }
                 default ->
                 {
-                    // thinking and redacted_thinking blocks have no place in a chat completion.
+                    // Server tool blocks and types added later have no place in a chat completion.
                 }
             }
         }
@@ -528,6 +563,11 @@ public final class AnthropicTranslation
         if (!calls.isEmpty())
         {
             reply.set("tool_calls", calls);
+        }
+        if (!thinking.isEmpty())
+        {
+            reply.put("reasoning_content", reasoning.toString());
+            reply.set("thinking_blocks", thinking);
         }
         reply.putNull("refusal");
         choice.putNull("logprobs");

@@ -41,7 +41,7 @@ public abstract class ChatStream implements SseParser.Listener
         return out;
     }
 
-    /** Whether a content token (text or a tool call) has been produced: from then on the answer is the client's. */
+    /** Whether a content token (text, a tool call or reasoning) has been produced: from then on the answer is the client's. */
     public boolean contentStarted()
     {
         return contentStarted;

@@ -142,6 +142,12 @@ public final class OpenAiStream extends ChatStream
                             }
                         }
                     }
+                    else if (("reasoning_content".equals(field) || "reasoning".equals(field)) && token == JsonToken.VALUE_STRING)
+                    {
+                        // A reasoning model's thinking (DeepSeek, vLLM, OpenRouter): the answer has started, and
+                        // the client sees it as it comes rather than after the whole of it, or a first-token timeout.
+                        contentStarted |= !parser.getText().isEmpty();
+                    }
                     else if ("tool_calls".equals(field) && token != JsonToken.VALUE_NULL)
                     {
                         contentStarted = true;

@@ -6,6 +6,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import com.anthropic.client.AnthropicClient;
@@ -15,11 +16,13 @@ import com.anthropic.core.http.StreamResponse;
 import com.anthropic.errors.NotFoundException;
 import com.anthropic.errors.RateLimitException;
 import com.anthropic.helpers.MessageAccumulator;
+import com.anthropic.models.messages.ContentBlockParam;
 import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.RawMessageStreamEvent;
 import com.anthropic.models.messages.StopReason;
 import com.anthropic.models.messages.Tool;
+import com.anthropic.models.messages.ToolResultBlockParam;
 import com.anthropic.models.messages.ToolUseBlock;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -64,6 +67,8 @@ class AiAnthropicInboundTest
             ai.model.gpt.target.main.model = gpt-4o-mini
             ai.model.claude.target.main.provider = an
             ai.model.claude.target.main.model = claude-sonnet
+            ai.model.reasoner.target.main.provider = oa
+            ai.model.reasoner.target.main.model = deepseek-reasoner
             ai.model.once.target.main.provider = oa
             ai.model.once.target.main.model = gpt-4o-mini
             ai.limit.once.requests = 1/h
@@ -127,9 +132,9 @@ class AiAnthropicInboundTest
     @Test
     void theModelListReadsAsAnthropicsToo() throws Exception
     {
-        java.util.List<String> ids = new java.util.ArrayList<>();
+        List<String> ids = new java.util.ArrayList<>();
         sdk.models().list().autoPager().forEach(model -> ids.add(model.id() + " " + model.displayName() + " " + model.createdAt().getYear()));
-        assertEquals(java.util.List.of("claude claude 1970", "gpt gpt 1970", "once once 1970"), ids);
+        assertEquals(List.of("claude claude 1970", "gpt gpt 1970", "once once 1970", "reasoner reasoner 1970"), ids);
         assertEquals("gpt", sdk.models().retrieve("gpt").id());
     }
 
@@ -300,6 +305,89 @@ class AiAnthropicInboundTest
         assertEquals(StopReason.TOOL_USE, streamed.stopReason().orElseThrow());
     }
 
+    /**
+     * Claude Code asks for extended thinking on every turn (budget 31999 in a capture of 2.1.197
+     * with a Claude model name). The translation dropped it, so Claude answered without thinking,
+     * and an earlier turn's thinking, which Claude needs back (signed) to continue tool use with
+     * thinking, never reached it.
+     */
+    @Test
+    void extendedThinkingReachesClaudeAndComesBackSignedToContinueATurn() throws Exception
+    {
+        drain();
+        Tool bash = Tool.builder().name("Bash").inputSchema(Tool.InputSchema.builder().build()).build();
+        MessageCreateParams params = MessageCreateParams.builder().model("claude").maxTokens(4000).enabledThinking(2048)
+            .addUserMessage("Run it").addTool(bash).build();
+        Message message = sdk.messages().create(params);
+        assertTrue(message.content().get(0).isThinking(), message.toString());
+        assertEquals("The user wants 5 words back.", message.content().get(0).asThinking().thinking());
+        assertEquals(FakeModelProvider.SIGNATURE, message.content().get(0).asThinking().signature());
+        assertTrue(message.content().get(2).isToolUse(), message.toString());
+        JsonNode asked = anthropic.take().body();
+        assertEquals(JSON.readTree("{\"type\":\"enabled\",\"budget_tokens\":2048}"), asked.path("thinking"));
+
+        // Streamed from the cache (the answer above cut into chunks), from Claude's stream, then the stream's answer from the cache.
+        Message streamed = null;
+        for (String cache : new String[] {"ttl=60", "no-cache"})
+        {
+            MessageAccumulator accumulator = MessageAccumulator.create();
+            try (StreamResponse<RawMessageStreamEvent> stream = sdk.messages().createStreaming(params.toBuilder().putAdditionalHeader("X-Sluice-Cache", cache).build()))
+            {
+                stream.stream().forEach(accumulator::accumulate);
+            }
+            streamed = accumulator.message();
+            assertEquals("The user wants 5 words back.", streamed.content().get(0).asThinking().thinking(), cache + " " + streamed);
+            assertEquals(FakeModelProvider.SIGNATURE, streamed.content().get(0).asThinking().signature(), cache);
+        }
+        assertTrue(anthropic.take().body().path("stream").asBoolean(), "the second stream came from Claude");
+        Message fromStream = sdk.messages().create(params);
+        assertEquals("The user wants 5 words back.", fromStream.content().get(0).asThinking().thinking(), fromStream.toString());
+        assertEquals(FakeModelProvider.SIGNATURE, fromStream.content().get(0).asThinking().signature());
+        ToolUseBlock use = streamed.content().stream().filter(block -> block.isToolUse()).findFirst().orElseThrow().asToolUse();
+        assertEquals("Bash", use.name(), streamed.toString());
+
+        // The next request of the turn, as Claude Code sends it: the answer back, then the tool's result.
+        MessageCreateParams next = params.toBuilder().addMessage(streamed).addUserMessageOfContentBlockParams(List.of(ContentBlockParam.ofToolResult(
+            ToolResultBlockParam.builder().toolUseId(use.id()).content("hi").build()))).build();
+        sdk.messages().create(next);
+        JsonNode turn = anthropic.take().body().path("messages").path(1);
+        assertEquals("assistant", turn.path("role").asText(), turn.toString());
+        assertEquals("thinking", turn.path("content").path(0).path("type").asText(), turn.toString());
+        assertEquals("The user wants 5 words back.", turn.path("content").path(0).path("thinking").asText());
+        assertEquals(FakeModelProvider.SIGNATURE, turn.path("content").path(0).path("signature").asText());
+        assertEquals("tool_use", turn.path("content").path(turn.path("content").size() - 1).path("type").asText(), turn.toString());
+
+        // Other providers get neither the setting nor the earlier thinking (OpenAI refuses fields it does not know).
+        sdk.messages().create(next.toBuilder().model("gpt").build());
+        String toOpenAi = openai.take().body().toString();
+        assertFalse(toOpenAi.contains("thinking") || toOpenAi.contains(FakeModelProvider.SIGNATURE), toOpenAi);
+    }
+
+    /** A reasoning model behind an OpenAI-style API (DeepSeek's reasoner) gives reasoning_content: an Anthropic client sees it as thinking. */
+    @Test
+    void anOpenAiStyleProvidersReasoningIsAThinkingBlock() throws Exception
+    {
+        Message message = sdk.messages().create(params("reasoner", "Say hi"));
+        assertEquals("The user wants 5 words back.", message.content().get(0).asThinking().thinking(), message.toString());
+        assertEquals("", message.content().get(0).asThinking().signature(), "unsigned: only Claude signs");
+        assertEquals("Hello from openai: Say hi", message.content().get(1).asText().text());
+
+        MessageAccumulator accumulator = MessageAccumulator.create();
+        try (StreamResponse<RawMessageStreamEvent> stream = sdk.messages().createStreaming(params("reasoner", "Say hi")))
+        {
+            stream.stream().forEach(accumulator::accumulate);
+        }
+        Message streamed = accumulator.message();
+        assertEquals("The user wants 5 words back.", streamed.content().get(0).asThinking().thinking(), streamed.toString());
+        assertEquals("Hello from openai: Say hi", streamed.content().get(1).asText().text());
+
+        // Sent back to Claude, an unsigned block would be refused: it is left out.
+        drain();
+        sdk.messages().create(params("claude", "Say hi").toBuilder().addMessage(streamed).addUserMessage("And again").build());
+        String toClaude = anthropic.take().body().toString();
+        assertFalse(toClaude.contains("The user wants"), toClaude);
+    }
+
     @Test
     void errorsComeInAnthropicsShapeAndTheSdkRaisesTheRightException() throws Exception
     {
@@ -317,9 +405,10 @@ class AiAnthropicInboundTest
         assertTrue(error.path("error").path("message").asText().contains("max_tokens"), missing.body());
         assertEquals(Integer.toString(missing.body().getBytes(StandardCharsets.UTF_8).length), missing.headers().firstValue("Content-Length").orElseThrow());
 
-        // Malformed tools, each named as Anthropic's API names it; before, they were ignored or sent on nameless.
+        // Malformed tools and fields of Anthropic's own, each named as Anthropic's API names it; before, the tools were ignored or sent on nameless.
         for (String[] bad : new String[][] {{"\"tools\":\"weather\"", "tools:"}, {"\"tools\":[5]", "tools.0.name:"},
-            {"\"tools\":[{\"description\":\"no name\"}]", "tools.0.name:"}, {"\"tool_choice\":\"auto\"", "tool_choice:"}})
+            {"\"tools\":[{\"description\":\"no name\"}]", "tools.0.name:"}, {"\"tool_choice\":\"auto\"", "tool_choice:"},
+            {"\"thinking\":\"enabled\"", "thinking:"}, {"\"top_k\":-1", "top_k:"}, {"\"context_management\":[]", "context_management:"}})
         {
             HttpResponse<String> refused = post("/v1/messages", KEY,
                     "{\"model\":\"gpt\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]," + bad[0] + "}");

@@ -71,6 +71,49 @@ class AnthropicStreamTest
         assertEquals(new Usage(30, 12, 5, 0, false), stream.usage());
     }
 
+    /** Claude's thinking, as an OpenAI-form client gets it (LiteLLM's form): reasoning_content, then the signed block. */
+    @Test
+    void thinkingBecomesReasoningContentAndTheSignatureAThinkingBlock() throws Exception
+    {
+        AnthropicStream stream = new AnthropicStream(false, true, 1);
+        String[][] events = {
+            {"message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"model\":\"claude-x\",\"usage\":{\"input_tokens\":2,\"output_tokens\":1}}}"},
+            {"content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"thinking\",\"thinking\":\"\",\"signature\":\"\"}}"},
+            {"content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"thinking_delta\",\"thinking\":\"Let me \\\"think\\\".\"}}"},
+            {"content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"signature_delta\",\"signature\":\"EqQB==\"}}"},
+            {"content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}"},
+            {"content_block_start", "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"redacted_thinking\",\"data\":\"EmwKAhgB\"}}"},
+            {"content_block_stop", "{\"type\":\"content_block_stop\",\"index\":1}"},
+            {"content_block_start", "{\"type\":\"content_block_start\",\"index\":2,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"},
+            {"content_block_delta", "{\"type\":\"content_block_delta\",\"index\":2,\"delta\":{\"type\":\"text_delta\",\"text\":\"Done.\"}}"},
+            {"message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":9}}"},
+            {"message_stop", "{\"type\":\"message_stop\"}"},
+        };
+        stream.onEvent(events[0][0], events[0][1]);
+        stream.onEvent(events[1][0], events[1][1]);
+        assertFalse(stream.contentStarted());
+        for (int i = 2; i < events.length; i++)
+        {
+            stream.onEvent(events[i][0], events[i][1]);
+            if (i == 2)
+            {
+                assertTrue(stream.contentStarted(), "thinking is the start of the answer");
+            }
+        }
+        List<JsonNode> chunks = chunks(stream);
+        assertEquals("Let me \"think\".", chunks.get(1).path("choices").path(0).path("delta").path("reasoning_content").asText(), stream.out().toString());
+        assertEquals("{\"type\":\"thinking\",\"thinking\":\"\",\"signature\":\"EqQB==\"}", chunks.get(2).path("choices").path(0).path("delta").path("thinking_blocks").path(0).toString());
+        assertEquals("{\"type\":\"redacted_thinking\",\"data\":\"EmwKAhgB\"}", chunks.get(3).path("choices").path(0).path("delta").path("thinking_blocks").path(0).toString());
+        assertEquals("Done.", chunks.get(4).path("choices").path(0).path("delta").path("content").asText());
+        assertEquals("Done.", stream.text(), "reasoning is not the answer's text");
+
+        // The same chunks assembled (the AI cache stores a stream that way) give the blocks back whole.
+        JsonNode message = AnswerForms.assemble(chunks.subList(0, chunks.size() - 1), stream.usage()).path("choices").path(0).path("message");
+        assertEquals("Let me \"think\".", message.path("reasoning_content").asText(), message.toString());
+        assertEquals("[{\"type\":\"thinking\",\"thinking\":\"Let me \\\"think\\\".\",\"signature\":\"EqQB==\"},{\"type\":\"redacted_thinking\",\"data\":\"EmwKAhgB\"}]",
+            message.path("thinking_blocks").toString());
+    }
+
     @Test
     void withoutTheClientAskingThereIsNoUsageChunkButTheUsageIsKnown() throws Exception
     {

@@ -95,6 +95,28 @@ class AnthropicTranslationTest
         assertEquals("Thanks", results.path(2).path("text").asText());
     }
 
+    /**
+     * An OpenAI-form client written for Claude (as for LiteLLM) asks for thinking and sends an
+     * answer's message back as it came: Claude gets the setting, and the signed blocks first in the
+     * assistant turn; an unsigned one (another provider's reasoning) Claude would refuse.
+     */
+    @Test
+    void thinkingIsAskedForAndSignedBlocksGoBackFirst() throws Exception
+    {
+        JsonNode out = translate("{'thinking':{'type':'enabled','budget_tokens':1024},'top_k':5,'messages':[{'role':'user','content':'Run it'},"
+            + "{'role':'assistant','content':null,'reasoning_content':'hmm','thinking_blocks':[{'type':'thinking','thinking':'hmm','signature':'sig'},"
+            + "{'type':'redacted_thinking','data':'EmwK'},{'type':'thinking','thinking':'unsigned','signature':''}],"
+            + "'tool_calls':[{'id':'call_1','type':'function','function':{'name':'f','arguments':'{}'}}]},"
+            + "{'role':'tool','tool_call_id':'call_1','content':'ok'}]}");
+        assertEquals("{\"type\":\"enabled\",\"budget_tokens\":1024}", out.path("thinking").toString());
+        assertEquals(5, out.path("top_k").asInt());
+        JsonNode turn = out.path("messages").path(1).path("content");
+        assertEquals("[{\"type\":\"thinking\",\"thinking\":\"hmm\",\"signature\":\"sig\"},{\"type\":\"redacted_thinking\",\"data\":\"EmwK\"},"
+            + "{\"type\":\"tool_use\",\"id\":\"call_1\",\"name\":\"f\",\"input\":{}}]", turn.toString());
+        Unsupported wrong = assertThrows(Unsupported.class, () -> translate("{'thinking':'on','messages':[{'role':'user','content':'Hi'}]}"));
+        assertEquals("thinking", wrong.field());
+    }
+
     @Test
     void samplingStopAndMaxTokensTranslate() throws Exception
     {
@@ -156,6 +178,8 @@ class AnthropicTranslationTest
         assertEquals("claude-x-1", out.path("model").asText());
         JsonNode message = out.path("choices").path(0).path("message");
         assertEquals("Checking.", message.path("content").asText(), "thinking is not part of the answer");
+        assertEquals("hmm", message.path("reasoning_content").asText(), "but comes as reasoning, as LiteLLM gives it");
+        assertEquals("[{\"type\":\"thinking\",\"thinking\":\"hmm\",\"signature\":\"\"}]", message.path("thinking_blocks").toString());
         assertEquals("{\"id\":\"toolu_1\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}}",
             message.path("tool_calls").path(0).toString());
         assertEquals("tool_calls", out.path("choices").path(0).path("finish_reason").asText());

@@ -30,12 +30,18 @@ import org.eclipse.jetty.server.ServerConnector;
  * Answers {@code POST /v1/chat/completions} and {@code /v1/embeddings} like OpenAI and
  * {@code POST /v1/messages} like Anthropic. The answer's text is {@code "Hello from <name>: "}
  * followed by the last user message; streamed, one word per event. Tool definitions in the request
- * make it call the first tool with {@code {"city":"Paris"}}. Faults are queued with
+ * make it call the first tool with {@code {"city":"Paris"}}. Reasoning comes first, as the APIs
+ * give it, when an Anthropic request enables {@code thinking} (a signed thinking block; its
+ * signature is {@link #SIGNATURE}) and from an OpenAI-style model whose name has "reasoner" in it
+ * ({@code reasoning_content}, as DeepSeek's). Faults are queued with
  * {@link #next(Fault...)} and used one per request, in order; without one it answers normally.
  * Every request is recorded with its headers and body.
  */
 public final class FakeModelProvider implements AutoCloseable
 {
+    /** The signature of the fake's thinking blocks. */
+    public static final String SIGNATURE = "EqQBCkYIBxgCKkDfakeSignature==";
+
     public enum Fault
     {
         /** 429 with Retry-After: 7. */
@@ -356,6 +362,10 @@ public final class FakeModelProvider implements AutoCloseable
         choice.put("index", 0);
         ObjectNode message = choice.putObject("message");
         message.put("role", "assistant");
+        if (reasoner(body))
+        {
+            message.put("reasoning_content", reasoning(words));
+        }
         if (tool)
         {
             message.putNull("content");
@@ -388,6 +398,10 @@ public final class FakeModelProvider implements AutoCloseable
         answer.put("role", "assistant");
         answer.put("model", body.path("model").asText() + "-20250101");
         ArrayNode content = answer.putArray("content");
+        if (thinks(body))
+        {
+            content.addObject().put("type", "thinking").put("thinking", reasoning(words)).put("signature", SIGNATURE);
+        }
         if (tool)
         {
             content.addObject().put("type", "text").put("text", "Let me check.");
@@ -464,6 +478,13 @@ public final class FakeModelProvider implements AutoCloseable
             + "\",\"system_fingerprint\":null,\"choices\":[{\"index\":0,\"delta\":";
         List<String> events = new ArrayList<>();
         events.add(head + "{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,\"finish_reason\":null}]}");
+        if (reasoner(body))
+        {
+            for (String part : reasoning(words).split("(?<= )"))
+            {
+                events.add(head + "{\"reasoning_content\":" + JSON.writeValueAsString(part) + "},\"logprobs\":null,\"finish_reason\":null}]}");
+            }
+        }
         if (tool)
         {
             String name = body.path("tools").path(0).path("function").path("name").asText();
@@ -506,29 +527,61 @@ public final class FakeModelProvider implements AutoCloseable
             + "\"model\":\"" + model + "\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":" + promptTokens(body)
             + ",\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":4,\"output_tokens\":1}}}"));
         framed.add(event("ping", "{\"type\":\"ping\"}"));
+        int index = 0;
+        if (thinks(body))
+        {
+            // As Claude streams thinking: an empty block, its text in deltas, the signature last.
+            framed.add(event("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"thinking\",\"thinking\":\"\",\"signature\":\"\"}}"));
+            for (String part : reasoning(words).split("(?<= )"))
+            {
+                framed.add(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"thinking_delta\",\"thinking\":"
+                    + JSON.writeValueAsString(part) + "}}"));
+            }
+            framed.add(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"signature_delta\",\"signature\":\"" + SIGNATURE + "\"}}"));
+            framed.add(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}"));
+            index = 1;
+        }
         if (tool)
         {
             String name = body.path("tools").path(0).path("name").asText();
-            framed.add(event("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\""
+            framed.add(event("content_block_start", "{\"type\":\"content_block_start\",\"index\":" + index + ",\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\""
                 + name + "\",\"input\":{}}}"));
-            framed.add(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"city\\\":\"}}"));
-            framed.add(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"\\\"Paris\\\"}\"}}"));
-            framed.add(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}"));
+            framed.add(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":" + index + ",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"city\\\":\"}}"));
+            framed.add(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":" + index + ",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"\\\"Paris\\\"}\"}}"));
+            framed.add(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":" + index + "}"));
         }
         else
         {
-            framed.add(event("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"));
+            framed.add(event("content_block_start", "{\"type\":\"content_block_start\",\"index\":" + index + ",\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"));
             for (String word : words)
             {
-                framed.add(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":"
+                framed.add(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":" + index + ",\"delta\":{\"type\":\"text_delta\",\"text\":"
                     + JSON.writeValueAsString(word) + "}}"));
             }
-            framed.add(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}"));
+            framed.add(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":" + index + "}"));
         }
         framed.add(event("message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"" + (tool ? "tool_use" : "end_turn")
             + "\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":" + words.size() + "}}"));
         framed.add(event("message_stop", "{\"type\":\"message_stop\"}"));
         play(framed, fault, out, event("error", "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"));
+    }
+
+    /** Whether an Anthropic request asks for extended thinking. */
+    private static boolean thinks(JsonNode body)
+    {
+        return "enabled".equals(body.path("thinking").path("type").asText());
+    }
+
+    /** Whether an OpenAI-style request is for a model that reasons aloud, as DeepSeek's reasoner. */
+    private static boolean reasoner(JsonNode body)
+    {
+        return body.path("model").asText().contains("reasoner");
+    }
+
+    /** The fake's reasoning about an answer. */
+    private static String reasoning(List<String> words)
+    {
+        return "The user wants " + words.size() + " words back.";
     }
 
     private static String event(String name, String data)
