@@ -439,7 +439,7 @@ final class AiCall implements AsyncListener
             return AnthropicTranslation.JSON.writeValueAsBytes(AnthropicTranslation.request(body, target, model.dropUnsupported()));
         }
         ObjectNode copy = body.deepCopy();
-        if (response instanceof InboundResponse inbound && inbound.dialect() == AnthropicAnswers.DIALECT)
+        if (response instanceof InboundResponse inbound && inbound.dialect() instanceof AnthropicAnswers.Dialect)
         {
             // An Anthropic client's cache breakpoints, thinking and other fields of its own are for Anthropic targets only.
             AnthropicInbound.forOtherProviders(copy);

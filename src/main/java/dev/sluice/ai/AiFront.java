@@ -118,7 +118,8 @@ public final class AiFront implements AutoCloseable
         boolean countingInput = path.endsWith("/responses/input_tokens");
         ResponsesInbound responses = path.endsWith("/responses") || countingInput ? new ResponsesInbound(responseStore, consumer) : null;
         ResponsesAnswers answers = responses != null && !countingInput ? new ResponsesAnswers(responses) : null;
-        InboundResponse inbound = path.endsWith("/messages") || counting ? new InboundResponse(servletResponse, AnthropicAnswers.DIALECT)
+        AnthropicAnswers.Dialect anthropic = path.endsWith("/messages") || counting ? new AnthropicAnswers.Dialect() : null;
+        InboundResponse inbound = anthropic != null ? new InboundResponse(servletResponse, anthropic)
             : answers != null ? new InboundResponse(servletResponse, answers) : null;
         HttpServletResponse response = inbound != null ? inbound : servletResponse;
         String method = request.getMethod();
@@ -209,6 +210,7 @@ public final class AiFront implements AutoCloseable
             {
                 // A count takes a message without max_tokens: any value makes it one to translate.
                 body = AnthropicInbound.request(counting && !object.has("max_tokens") ? object.deepCopy().put("max_tokens", 1) : object);
+                anthropic.requested(body.path("model").asText());
             }
             catch (AnthropicInbound.Invalid x)
             {

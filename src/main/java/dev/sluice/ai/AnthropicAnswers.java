@@ -14,9 +14,29 @@ final class AnthropicAnswers
     {
     }
 
-    /** The front's answers as Anthropic's: errors, messages, and streams ({@link AnthropicInboundEvents}). */
-    static final InboundResponse.Dialect DIALECT = new InboundResponse.Dialect()
+    /**
+     * The front's answers as Anthropic's for one request: errors, messages, and streams
+     * ({@link AnthropicInboundEvents}), named by the model the client asked for. Claude Code sends
+     * an earlier answer's thinking back only when the answer's {@code model} is the one it asks
+     * for now (it drops thinking signed by another model), so the provider's own name for the
+     * model (a dated snapshot behind an alias, say) lost every turn's thinking; the model that
+     * answered is in {@code X-Sluice-AI-Model}.
+     */
+    static final class Dialect implements InboundResponse.Dialect
     {
+        private String requested;
+
+        /** The model the client asked for, once its request is read. */
+        void requested(String model)
+        {
+            this.requested = model;
+        }
+
+        private String model(JsonNode answered)
+        {
+            return requested != null ? requested : answered.asText("");
+        }
+
         @Override
         public JsonNode json(int status, JsonNode parsed)
         {
@@ -24,15 +44,15 @@ final class AnthropicAnswers
             {
                 return error(status, parsed.path("error").path("message").asText(""));
             }
-            return "chat.completion".equals(parsed.path("object").asText()) ? message(parsed) : null;
+            return "chat.completion".equals(parsed.path("object").asText()) ? message(parsed, model(parsed.path("model"))) : null;
         }
 
         @Override
         public InboundResponse.Events events()
         {
-            return new AnthropicInboundEvents();
+            return new AnthropicInboundEvents(this::model);
         }
-    };
+    }
 
     static String stopReason(String finishReason)
     {
@@ -57,15 +77,15 @@ final class AnthropicAnswers
         return root;
     }
 
-    /** An OpenAI chat answer as an Anthropic message. */
-    static ObjectNode message(JsonNode answer)
+    /** An OpenAI chat answer as an Anthropic message from the named model. */
+    static ObjectNode message(JsonNode answer, String model)
     {
         ObjectNode out = AnthropicTranslation.JSON.createObjectNode();
         String id = answer.path("id").asText("");
         out.put("id", id.startsWith("msg_") ? id : "msg_" + id);
         out.put("type", "message");
         out.put("role", "assistant");
-        out.put("model", answer.path("model").asText(""));
+        out.put("model", model);
         ArrayNode content = out.putArray("content");
         JsonNode choice = answer.path("choices").path(0);
         JsonNode message = choice.path("message");

@@ -10,7 +10,7 @@ import dev.sluice.http.ClientText;
  * {@code POST …/messages} on an AI route: the request is translated into the OpenAI chat form
  * the AI front works in — so aliases, fallbacks, limits, budgets, the cache and the guard apply
  * unchanged, whatever provider answers — and the answer is translated back on its way out by
- * {@link InboundResponse} with {@link AnthropicAnswers#DIALECT}.
+ * {@link InboundResponse} with an {@link AnthropicAnswers.Dialect}.
  *
  * <p>Anthropic's own fields ride on the chat form for Anthropic targets and are left out for
  * others ({@link #forOtherProviders}): {@code thinking}, {@code top_k} and

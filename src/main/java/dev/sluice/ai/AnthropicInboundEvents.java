@@ -9,11 +9,18 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /** Where a translated stream is: the blocks opened so far, the stop reason and usage once known. */
 final class AnthropicInboundEvents extends InboundResponse.Events
 {
+    /** The model's name for the client, from the name a chunk gives. */
+    private final java.util.function.Function<JsonNode, String> model;
     private boolean started;
     private int block = -1;
     private String blockType;
     private String stopReason;
     private JsonNode usage;
+
+    AnthropicInboundEvents(java.util.function.Function<JsonNode, String> model)
+    {
+        this.model = model;
+    }
 
     @Override
     boolean chunk(JsonNode chunk, ByteArrayOutputStream out)
@@ -38,7 +45,7 @@ final class AnthropicInboundEvents extends InboundResponse.Events
             message.put("id", id.startsWith("msg_") ? id : "msg_" + id);
             message.put("type", "message");
             message.put("role", "assistant");
-            message.put("model", chunk.path("model").asText(""));
+            message.put("model", model.apply(chunk.path("model")));
             message.putArray("content");
             message.putNull("stop_reason");
             message.putNull("stop_sequence");

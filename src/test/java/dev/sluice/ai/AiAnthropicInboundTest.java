@@ -323,6 +323,8 @@ class AiAnthropicInboundTest
         assertEquals("The user wants 5 words back.", message.content().get(0).asThinking().thinking());
         assertEquals(FakeModelProvider.SIGNATURE, message.content().get(0).asThinking().signature());
         assertTrue(message.content().get(2).isToolUse(), message.toString());
+        // Named as asked: Claude Code sends thinking back only for answers of the model it asks for now.
+        assertEquals("claude", message.model().asString(), "not the provider's claude-sonnet-20250101");
         JsonNode asked = anthropic.take().body();
         assertEquals(JSON.readTree("{\"type\":\"enabled\",\"budget_tokens\":2048}"), asked.path("thinking"));
 
@@ -338,6 +340,7 @@ class AiAnthropicInboundTest
             streamed = accumulator.message();
             assertEquals("The user wants 5 words back.", streamed.content().get(0).asThinking().thinking(), cache + " " + streamed);
             assertEquals(FakeModelProvider.SIGNATURE, streamed.content().get(0).asThinking().signature(), cache);
+            assertEquals("claude", streamed.model().asString(), cache);
         }
         assertTrue(anthropic.take().body().path("stream").asBoolean(), "the second stream came from Claude");
         Message fromStream = sdk.messages().create(params);
