@@ -439,9 +439,10 @@ final class AiCall implements AsyncListener
             return AnthropicTranslation.JSON.writeValueAsBytes(AnthropicTranslation.request(body, target, model.dropUnsupported()));
         }
         ObjectNode copy = body.deepCopy();
-        if (response instanceof InboundResponse inbound && inbound.dialect() instanceof AnthropicAnswers.Dialect)
+        if (response instanceof InboundResponse)
         {
-            // An Anthropic client's cache breakpoints, thinking and other fields of its own are for Anthropic targets only.
+            // What a translated request carries for Claude (an Anthropic client's cache breakpoints, fields of its own,
+            // an earlier turn's thinking, also from a Responses client) is for Anthropic targets only.
             AnthropicInbound.forOtherProviders(copy);
         }
         copy.put("model", target.model());

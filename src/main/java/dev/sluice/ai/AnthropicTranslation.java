@@ -24,7 +24,7 @@ public final class AnthropicTranslation
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     /** OpenAI request fields translated below; anything else has no Anthropic equivalent. */
     private static final Set<String> TRANSLATED = Set.of("model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p",
-        "stop", "stream", "stream_options", "tools", "tool_choice", "parallel_tool_calls", "user", "thinking", "top_k", "context_management");
+        "stop", "stream", "stream_options", "tools", "tool_choice", "parallel_tool_calls", "user", "thinking", "top_k", "context_management", "reasoning_effort");
 
     private AnthropicTranslation()
     {
@@ -87,11 +87,46 @@ public final class AnthropicTranslation
                 out.set(own, value);
             }
         }
+        thinkingForEffort(openai.get("reasoning_effort"), out);
         if (openai.hasNonNull("user"))
         {
             out.putObject("metadata").put("user_id", openai.get("user").asText());
         }
         return out;
+    }
+
+    /**
+     * OpenAI's {@code reasoning_effort} (Codex's {@code model_reasoning_effort}, the Responses
+     * API's {@code reasoning.effort}) as Claude's extended thinking, with LiteLLM's budgets (low
+     * 1,024 tokens, medium 2,048, high 4,096; minimal and none: no thinking), within the answer's
+     * {@code max_tokens} as OpenAI counts reasoning within its limit. Claude refuses thinking with
+     * a forced tool, a temperature other than 1, a {@code top_p} under 0.95 or {@code top_k}, and
+     * needs at least 1,024 tokens of budget: such a request is answered without thinking, as a
+     * model that reasons less. A {@code thinking} the client set itself wins.
+     */
+    private static void thinkingForEffort(JsonNode effort, ObjectNode out) throws Unsupported
+    {
+        if (effort == null || effort.isNull() || out.has("thinking"))
+        {
+            return;
+        }
+        int budget = switch (effort.asText())
+        {
+            case "none", "minimal" -> 0;
+            case "low" -> 1024;
+            case "medium" -> 2048;
+            case "high" -> 4096;
+            case "xhigh" -> 8192;
+            default -> throw new Unsupported("reasoning_effort", "'reasoning_effort' must be none, minimal, low, medium, high or xhigh.");
+        };
+        budget = Math.min(budget, out.path("max_tokens").asInt() - 1);
+        String forced = out.path("tool_choice").path("type").asText();
+        if (budget < 1024 || forced.equals("any") || forced.equals("tool") || out.path("temperature").asDouble(1) != 1
+            || out.path("top_p").asDouble(1) < 0.95 || out.has("top_k"))
+        {
+            return;
+        }
+        out.putObject("thinking").put("type", "enabled").put("budget_tokens", budget);
     }
 
     /** {@code n: 1} and similar defaults ask for nothing Anthropic would do differently. */

@@ -52,6 +52,15 @@ final class ResponsesAnswers implements InboundResponse.Dialect
         JsonNode choice = answer.path("choices").path(0);
         JsonNode message = choice.path("message");
         ArrayNode output = out.putArray("output");
+        JsonNode thinking = message.path("thinking_blocks");
+        if (thinking.isArray() && !thinking.isEmpty())
+        {
+            thinking.forEach(block -> output.add(reasoningItem("rs_" + id + "_" + output.size(), block, "completed")));
+        }
+        else if (!reasoning(message).isEmpty())
+        {
+            output.add(reasoningItem("rs_" + id, reasoning(message), null, "completed"));
+        }
         String text = message.path("content").asText("");
         if (!text.isEmpty() || message.path("refusal").isTextual() || !message.path("tool_calls").isArray())
         {
@@ -148,6 +157,43 @@ final class ResponsesAnswers implements InboundResponse.Dialect
         part.putArray("logprobs");
         return part;
     }
+
+    /** A chat message's or delta's reasoning: {@code reasoning_content} (DeepSeek, vLLM, Claude through Sluice) or {@code reasoning} (vLLM, Ollama). */
+    static String reasoning(JsonNode message)
+    {
+        return message.path("reasoning_content").isTextual() ? message.path("reasoning_content").asText() : message.path("reasoning").asText("");
+    }
+
+    /**
+     * A reasoning item: the text as {@code reasoning_text} content (it is the model's reasoning,
+     * not a summary), and what the model needs back to continue (Claude's signature, a redacted
+     * block's data) as {@code encrypted_content}, opaque to the client as OpenAI's is.
+     */
+    static ObjectNode reasoningItem(String itemId, String text, String encrypted, String status)
+    {
+        ObjectNode item = JSONs.object().put("id", itemId).put("type", "reasoning");
+        item.putArray("summary");
+        if (text != null)
+        {
+            item.putArray("content").addObject().put("type", "reasoning_text").put("text", text);
+        }
+        if (encrypted != null && !encrypted.isEmpty())
+        {
+            item.put("encrypted_content", encrypted);
+        }
+        return item.put("status", status);
+    }
+
+    /** A thinking block (AnthropicTranslation's thinking_blocks) as a reasoning item; a redacted block's data marked as such. */
+    static ObjectNode reasoningItem(String itemId, JsonNode block, String status)
+    {
+        return "redacted_thinking".equals(block.path("type").asText())
+            ? reasoningItem(itemId, null, REDACTED + block.path("data").asText(""), status)
+            : reasoningItem(itemId, block.path("thinking").asText(""), block.path("signature").asText(""), status);
+    }
+
+    /** Marks a redacted thinking block's data in {@code encrypted_content}, to tell it from a signature when it comes back. */
+    static final String REDACTED = "redacted_thinking:";
 
     static ObjectNode callItem(String itemId, String callId, String name, String arguments, String status)
     {

@@ -12,7 +12,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Where a translated stream is. The first chunk opens the response ({@code response.created},
- * {@code response.in_progress}); text opens a message item and its one text part, each tool call
+ * {@code response.in_progress}); reasoning opens a reasoning item ({@code response.reasoning_text.delta}
+ * events), text a message item and its one text part, each tool call
  * a {@code function_call} item, and an item is closed (its {@code .done} events) when the next
  * opens or the stream ends. {@code [DONE]} ends it with {@code response.completed} (or
  * {@code response.incomplete} when cut by the token limit) carrying the whole response; an error
@@ -35,7 +36,7 @@ final class ResponsesEvents extends InboundResponse.Events
         this.dialect = dialect;
     }
 
-    /** One output item: a message with one text part, or a function call. */
+    /** One output item: a message with one text part, a function call, or reasoning. */
     private static final class Item
     {
         final int index;
@@ -44,6 +45,9 @@ final class ResponsesEvents extends InboundResponse.Events
         final String name;
         final StringBuilder text = new StringBuilder();
         ObjectNode done;
+        boolean reasoning;
+        /** A reasoning item's encrypted_content: Claude's signature, or a redacted block's data. */
+        String encrypted;
 
         Item(int index, String id, String callId, String name)
         {
@@ -74,10 +78,11 @@ final class ResponsesEvents extends InboundResponse.Events
         }
         JsonNode choice = chunk.path("choices").path(0);
         JsonNode delta = choice.path("delta");
+        reasoning(delta, out);
         String text = delta.path("content").isTextual() ? delta.path("content").asText() : "";
         if (!text.isEmpty())
         {
-            if (open == null || open.callId != null)
+            if (open == null || open.callId != null || open.reasoning)
             {
                 openMessage(out);
             }
@@ -127,6 +132,46 @@ final class ResponsesEvents extends InboundResponse.Events
         emit(out, "response.in_progress", event("response.in_progress").set("response", response.deepCopy()));
     }
 
+    /**
+     * Reasoning deltas as a reasoning item's {@code response.reasoning_text.delta} events; a
+     * signature ({@code thinking_blocks}, from Claude) ends the item, a redacted block is an item
+     * of its own.
+     */
+    private void reasoning(JsonNode delta, ByteArrayOutputStream out)
+    {
+        String reasoning = ResponsesAnswers.reasoning(delta);
+        if (!reasoning.isEmpty())
+        {
+            if (open == null || !open.reasoning)
+            {
+                openReasoning(out);
+            }
+            open.text.append(reasoning);
+            emit(out, "response.reasoning_text.delta", event("response.reasoning_text.delta").put("item_id", open.id)
+                .put("output_index", open.index).put("content_index", 0).put("delta", reasoning));
+        }
+        for (JsonNode block : delta.path("thinking_blocks"))
+        {
+            boolean redacted = "redacted_thinking".equals(block.path("type").asText());
+            if (redacted || open == null || !open.reasoning)
+            {
+                openReasoning(out);
+            }
+            open.encrypted = redacted ? ResponsesAnswers.REDACTED + block.path("data").asText("") : block.path("signature").asText("");
+            close(out);
+        }
+    }
+
+    private void openReasoning(ByteArrayOutputStream out)
+    {
+        close(out);
+        ObjectNode added = ResponsesAnswers.reasoningItem("rs_" + dialect.id + "_" + items.size(), null, null, "in_progress");
+        open = new Item(items.size(), added.path("id").asText(), null, null);
+        open.reasoning = true;
+        items.add(open);
+        emit(out, "response.output_item.added", event("response.output_item.added").put("output_index", open.index).set("item", added));
+    }
+
     private void openMessage(ByteArrayOutputStream out)
     {
         close(out);
@@ -148,7 +193,16 @@ final class ResponsesEvents extends InboundResponse.Events
         }
         open = null;
         String text = item.text.toString();
-        if (item.callId == null)
+        if (item.reasoning)
+        {
+            if (!text.isEmpty())
+            {
+                emit(out, "response.reasoning_text.done", event("response.reasoning_text.done").put("item_id", item.id)
+                    .put("output_index", item.index).put("content_index", 0).put("text", text));
+            }
+            item.done = ResponsesAnswers.reasoningItem(item.id, text.isEmpty() ? null : text, item.encrypted, "completed");
+        }
+        else if (item.callId == null)
         {
             emit(out, "response.output_text.done", event("response.output_text.done").put("item_id", item.id).put("output_index", item.index)
                 .put("content_index", 0).put("text", text).set("logprobs", ResponsesAnswers.JSONs.array()));
@@ -187,7 +241,9 @@ final class ResponsesEvents extends InboundResponse.Events
         var output = full.putArray("output");
         for (Item item : items)
         {
-            output.add(item.done != null ? item.done : item.callId == null
+            output.add(item.done != null ? item.done : item.reasoning
+                ? ResponsesAnswers.reasoningItem(item.id, item.text.toString(), item.encrypted, "incomplete")
+                : item.callId == null
                 ? ResponsesAnswers.messageItem(item.id, item.text.toString(), null, "incomplete")
                 : ResponsesAnswers.callItem(item.id, item.callId, item.name, item.text.toString(), "incomplete"));
         }

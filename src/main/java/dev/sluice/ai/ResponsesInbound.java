@@ -49,6 +49,8 @@ final class ResponsesInbound
     private String previous;
     /** The request's input in the chat form (not its instructions, which a continuation does not inherit). */
     private final ArrayNode input = ResponsesAnswers.JSONs.array();
+    /** Reasoning items read and not yet placed: the thinking blocks of the next assistant message. */
+    private ArrayNode thinking;
 
     /**
      * @param store where answers are kept for {@code item_reference}s and {@code previous_response_id}s
@@ -206,7 +208,11 @@ final class ResponsesInbound
         String type = item.path("type").asText(item.has("role") ? "message" : "");
         switch (type)
         {
-            case "message" -> message(item, path, out);
+            case "message" ->
+            {
+                message(item, path, out);
+                thinkingBefore(out);
+            }
             case "function_call" ->
             {
                 ObjectNode call = ResponsesAnswers.JSONs.object();
@@ -218,6 +224,7 @@ final class ResponsesInbound
                 ObjectNode assistant = last instanceof ObjectNode o && "assistant".equals(o.path("role").asText()) ? o
                     : out.addObject().put("role", "assistant").putNull("content");
                 (assistant.path("tool_calls").isArray() ? (ArrayNode)assistant.get("tool_calls") : assistant.putArray("tool_calls")).add(call);
+                thinkingBefore(out);
             }
             case "function_call_output" ->
             {
@@ -239,11 +246,39 @@ final class ResponsesInbound
             }
             case "reasoning" ->
             {
-                // Dropped: an earlier turn's reasoning has no place in the chat form.
+                // Only what Claude gave (a signature, or a redacted block's data) is of use to send back: as the
+                // thinking blocks of the assistant message that follows. Other reasoning is dropped, as before.
+                String encrypted = item.path("encrypted_content").asText("");
+                if (!encrypted.isEmpty())
+                {
+                    ObjectNode block = ResponsesAnswers.JSONs.object();
+                    if (encrypted.startsWith(ResponsesAnswers.REDACTED))
+                    {
+                        block.put("type", "redacted_thinking").put("data", encrypted.substring(ResponsesAnswers.REDACTED.length()));
+                    }
+                    else
+                    {
+                        StringBuilder text = new StringBuilder();
+                        item.path("content").forEach(part -> text.append(part.path("text").asText("")));
+                        block.put("type", "thinking").put("thinking", text.toString()).put("signature", encrypted);
+                    }
+                    (thinking == null ? thinking = ResponsesAnswers.JSONs.array() : thinking).add(block);
+                }
             }
             default -> throw new Invalid(path + ".type", "Input items of type '" + ClientText.quoted(type, 64)
                 + "' are not supported by this gateway: use messages, function_call and function_call_output.");
         }
+    }
+
+    /** Puts the reasoning read before it on the assistant message just made; a user or system message leaves it unplaced. */
+    private void thinkingBefore(ArrayNode out)
+    {
+        JsonNode last = out.isEmpty() ? null : out.get(out.size() - 1);
+        if (thinking != null && last instanceof ObjectNode message && "assistant".equals(message.path("role").asText()))
+        {
+            (message.path("thinking_blocks").isArray() ? (ArrayNode)message.get("thinking_blocks") : message.putArray("thinking_blocks")).addAll(thinking);
+        }
+        thinking = null;
     }
 
     private static void message(JsonNode item, String path, ArrayNode out) throws Invalid

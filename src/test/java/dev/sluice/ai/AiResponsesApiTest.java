@@ -78,6 +78,11 @@ class AiResponsesApiTest
             ai.model.gpt.target.main.model = gpt-4o-mini
             ai.model.claude.target.main.provider = an
             ai.model.claude.target.main.model = claude-sonnet
+            ai.model.thinker.target.main.provider = an
+            ai.model.thinker.target.main.model = claude-sonnet
+            ai.model.thinker.target.main.max-tokens = 8000
+            ai.model.reasoner.target.main.provider = oa
+            ai.model.reasoner.target.main.model = deepseek-reasoner
             ai.model.cut.target.main.provider = cut
             ai.model.cut.target.main.model = cut-1
             """.formatted(KeyHashes.sha256(KEY), KeyHashes.sha256(OTHER_KEY), openai.uri(), anthropic.uri(), truncating.url()));
@@ -236,6 +241,90 @@ class AiResponsesApiTest
         assertEquals("call_1", turns.path(3).path("tool_call_id").asText());
         assertEquals("18 C, sunny", turns.path(3).path("content").asText());
         assertEquals(false, JSON.readTree(next.body()).path("store").asBoolean(true), "Sluice says it stored nothing");
+    }
+
+    /**
+     * Codex asks for reasoning by effort and sends each turn's reasoning items back, with their
+     * {@code encrypted_content}; before, Claude was refused {@code reasoning_effort} (400 unless
+     * the alias dropped it) and no reasoning reached the client or went back.
+     */
+    @Test
+    void claudesThinkingComesAsReasoningItemsAndGoesBackSigned() throws Exception
+    {
+        drain();
+        String ask = """
+            {"model": "thinker", "store": false, "include": ["reasoning.encrypted_content"], "reasoning": {"effort": "medium"},
+             "tools": [{"type": "function", "name": "shell", "parameters": {"type": "object"}}], "input": "Run it"%s}""";
+        HttpResponse<String> answered = post("/v1/responses", ask.formatted(""));
+        assertEquals(200, answered.statusCode(), answered.body());
+        assertEquals(JSON.readTree("{\"type\":\"enabled\",\"budget_tokens\":2048}"), anthropic.take().body().path("thinking"));
+        JsonNode output = JSON.readTree(answered.body()).path("output");
+        JsonNode reasoning = output.path(0);
+        assertEquals("reasoning", reasoning.path("type").asText(), output.toString());
+        assertEquals("The user wants 5 words back.", reasoning.path("content").path(0).path("text").asText());
+        assertEquals("reasoning_text", reasoning.path("content").path(0).path("type").asText());
+        assertEquals(FakeModelProvider.SIGNATURE, reasoning.path("encrypted_content").asText());
+        assertTrue(reasoning.path("summary").isArray());
+        assertEquals("function_call", output.path(output.size() - 1).path("type").asText(), output.toString());
+
+        // Streamed: the reasoning item's events first, in order, and the SDK reads them.
+        HttpResponse<String> stream = post("/v1/responses", ask.formatted(", \"stream\": true"));
+        anthropic.take();
+        List<String> types = new ArrayList<>();
+        JsonNode completed = null;
+        for (String frame : stream.body().split("\n\n"))
+        {
+            JsonNode event = JSON.readTree(frame.substring(frame.indexOf("data: ") + 6));
+            types.add(event.path("type").asText() + (event.path("item").path("type").isTextual() ? ":" + event.path("item").path("type").asText() : ""));
+            completed = event.path("type").asText().equals("response.completed") ? event.path("response") : completed;
+        }
+        assertEquals(List.of("response.created", "response.in_progress", "response.output_item.added:reasoning", "response.reasoning_text.delta"),
+            types.subList(0, 4), types.toString());
+        int done = types.indexOf("response.reasoning_text.done");
+        assertEquals("response.output_item.done:reasoning", types.get(done + 1), types.toString());
+        assertEquals(6, done - 3, "one delta per word: " + types);
+        assertEquals(reasoning.path("content"), completed.path("output").path(0).path("content"));
+        assertEquals(FakeModelProvider.SIGNATURE, completed.path("output").path(0).path("encrypted_content").asText());
+        ResponseAccumulator accumulator = ResponseAccumulator.create();
+        try (StreamResponse<ResponseStreamEvent> sdkStream = sdk.responses().createStreaming(ResponseCreateParams.builder().model("thinker")
+            .input("Run it").reasoning(com.openai.models.Reasoning.builder().effort(com.openai.models.ReasoningEffort.MEDIUM).build()).build()))
+        {
+            sdkStream.stream().forEach(accumulator::accumulate);
+        }
+        anthropic.take();
+        assertEquals("The user wants 5 words back.", accumulator.response().output().get(0).asReasoning().content().orElseThrow().get(0).text());
+
+        // The next request as Codex sends it: the items back, then the call's output. Claude gets its thinking, signed, first.
+        String items = output.toString().substring(1, output.toString().length() - 1);
+        String next = """
+            {"model": "%s", "store": false, "input": [{"role": "user", "content": "Run it"}, %s,
+              {"type": "function_call_output", "call_id": "toolu_1", "output": "hi"}]}""";
+        assertEquals(200, post("/v1/responses", next.formatted("thinker", items)).statusCode());
+        JsonNode turn = anthropic.take().body().path("messages").path(1);
+        assertEquals("assistant", turn.path("role").asText(), turn.toString());
+        assertEquals("thinking", turn.path("content").path(0).path("type").asText(), turn.toString());
+        assertEquals("The user wants 5 words back.", turn.path("content").path(0).path("thinking").asText());
+        assertEquals(FakeModelProvider.SIGNATURE, turn.path("content").path(0).path("signature").asText());
+        assertEquals(200, post("/v1/responses", next.formatted("gpt", items)).statusCode());
+        String toOpenAi = openai.take().body().toString();
+        assertFalse(toOpenAi.contains("thinking") || toOpenAi.contains(FakeModelProvider.SIGNATURE), toOpenAi);
+    }
+
+    /** A reasoning model behind an OpenAI-style API (reasoning_content, as DeepSeek's): a reasoning item without encrypted content. */
+    @Test
+    void anOpenAiStyleProvidersReasoningIsAReasoningItem() throws Exception
+    {
+        Response response = sdk.responses().create(params("reasoner", "Say hi"));
+        assertEquals("The user wants 5 words back.", response.output().get(0).asReasoning().content().orElseThrow().get(0).text(), response.toString());
+        assertTrue(response.output().get(0).asReasoning().encryptedContent().isEmpty());
+        assertEquals("Hello from openai: Say hi", response.output().get(1).asMessage().content().get(0).asOutputText().text());
+        ResponseAccumulator accumulator = ResponseAccumulator.create();
+        try (StreamResponse<ResponseStreamEvent> stream = sdk.responses().createStreaming(params("reasoner", "Say hi")))
+        {
+            stream.stream().forEach(accumulator::accumulate);
+        }
+        assertEquals("The user wants 5 words back.", accumulator.response().output().get(0).asReasoning().content().orElseThrow().get(0).text());
+        assertEquals("Hello from openai: Say hi", accumulator.response().output().get(1).asMessage().content().get(0).asOutputText().text());
     }
 
     /**

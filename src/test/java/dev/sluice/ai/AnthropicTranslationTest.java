@@ -117,6 +117,29 @@ class AnthropicTranslationTest
         assertEquals("thinking", wrong.field());
     }
 
+    /** Codex and the Responses API ask for reasoning by effort: Claude thinks with LiteLLM's budgets, within the answer's limit. */
+    @Test
+    void reasoningEffortBecomesAThinkingBudgetWhereClaudeAllowsOne() throws Exception
+    {
+        String hi = "'messages':[{'role':'user','content':'Hi'}]";
+        assertEquals("{\"type\":\"enabled\",\"budget_tokens\":2048}", translate("{'reasoning_effort':'medium','max_tokens':8000," + hi + "}")
+            .path("thinking").toString());
+        assertEquals(4999, translate("{'reasoning_effort':'xhigh','max_completion_tokens':5000," + hi + "}").path("thinking").path("budget_tokens").asInt(),
+            "within the answer's limit");
+        assertEquals(1024, translate("{'reasoning_effort':'low','max_tokens':5000," + hi + "}").path("thinking").path("budget_tokens").asInt());
+        // Without: no thinking asked, too small a limit (also the target's default, 1,024 here), and what Claude refuses with thinking.
+        for (String without : new String[] {"'reasoning_effort':'minimal','max_tokens':8000", "'reasoning_effort':'high','max_tokens':1000",
+            "'reasoning_effort':'high'",
+            "'reasoning_effort':'high','max_tokens':8000,'temperature':0.2", "'reasoning_effort':'high','max_tokens':8000,'top_k':5",
+            "'reasoning_effort':'high','max_tokens':8000,'tools':[{'type':'function','function':{'name':'f'}}],'tool_choice':'required'"})
+        {
+            assertFalse(translate("{" + without + "," + hi + "}").has("thinking"), without);
+        }
+        assertEquals(1500, translate("{'reasoning_effort':'high','max_tokens':8000,'thinking':{'type':'enabled','budget_tokens':1500}," + hi + "}")
+            .path("thinking").path("budget_tokens").asInt(), "the client's own thinking wins");
+        assertEquals("reasoning_effort", assertThrows(Unsupported.class, () -> translate("{'reasoning_effort':'max'," + hi + "}")).field());
+    }
+
     @Test
     void samplingStopAndMaxTokensTranslate() throws Exception
     {
