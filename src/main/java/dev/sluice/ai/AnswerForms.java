@@ -22,6 +22,12 @@ final class AnswerForms
     {
     }
 
+    /** A chat message's or delta's reasoning: {@code reasoning_content} (DeepSeek, vLLM, Claude through Sluice) or {@code reasoning} (vLLM, Ollama). */
+    static String reasoning(JsonNode message)
+    {
+        return message.path("reasoning_content").isTextual() ? message.path("reasoning_content").asText() : message.path("reasoning").asText("");
+    }
+
     /** One JSON answer from a stream's chunks: content and refusal joined, tool calls merged by index. */
     static ObjectNode assemble(List<JsonNode> chunks, Usage usage)
     {
@@ -38,7 +44,7 @@ final class AnswerForms
         {
             JsonNode choice = chunk.path("choices").path(0);
             JsonNode delta = choice.path("delta");
-            reasoning.append(delta.path("reasoning_content").asText(""));
+            reasoning.append(reasoning(delta));
             for (JsonNode block : delta.path("thinking_blocks"))
             {
                 // A signature ends the thinking block that the reasoning since the last block made (AnthropicStream).
@@ -147,7 +153,7 @@ final class AnswerForms
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         ObjectNode role = AnthropicTranslation.JSON.createObjectNode().put("role", "assistant").put("content", "");
         event(out, id, created, model, role, null);
-        reasoning(message, out, id, created, model);
+        reasoningChunks(message, out, id, created, model);
         if (message.path("content").isTextual() && !message.path("content").asText().isEmpty())
         {
             event(out, id, created, model, AnthropicTranslation.JSON.createObjectNode().put("content", message.path("content").asText()), null);
@@ -172,14 +178,14 @@ final class AnswerForms
     }
 
     /** An answer's reasoning as a stream gives it: each thinking block's text, then its signature; or the reasoning alone. */
-    private static void reasoning(JsonNode message, ByteArrayOutputStream out, String id, long created, String model)
+    private static void reasoningChunks(JsonNode message, ByteArrayOutputStream out, String id, long created, String model)
     {
         JsonNode blocks = message.path("thinking_blocks");
         if (!blocks.isArray() || blocks.isEmpty())
         {
-            if (!message.path("reasoning_content").asText("").isEmpty())
+            if (!reasoning(message).isEmpty())
             {
-                event(out, id, created, model, AnthropicTranslation.JSON.createObjectNode().put("reasoning_content", message.path("reasoning_content").asText()), null);
+                event(out, id, created, model, AnthropicTranslation.JSON.createObjectNode().put("reasoning_content", reasoning(message)), null);
             }
             return;
         }

@@ -94,10 +94,10 @@ final class AnthropicAnswers
             // Claude's thinking as it gave it (AnthropicTranslation.response), first, as Anthropic puts it.
             message.path("thinking_blocks").forEach(block -> content.add(AnthropicInbound.thinkingBlock(block)));
         }
-        else if (!message.path("reasoning_content").asText("").isEmpty())
+        else if (!AnswerForms.reasoning(message).isEmpty())
         {
             // Another provider's reasoning: a thinking block without a signature (sent back, only Claude would need one).
-            content.addObject().put("type", "thinking").put("thinking", message.path("reasoning_content").asText()).put("signature", "");
+            content.addObject().put("type", "thinking").put("thinking", AnswerForms.reasoning(message)).put("signature", "");
         }
         if (message.path("content").isTextual() && !message.path("content").asText().isEmpty())
         {

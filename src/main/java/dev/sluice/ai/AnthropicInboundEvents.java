@@ -93,13 +93,13 @@ final class AnthropicInboundEvents extends InboundResponse.Events
 
     /**
      * Reasoning as thinking blocks: {@code reasoning_content} (Claude's thinking through
-     * {@link AnthropicStream}, or an OpenAI-style provider's reasoning) as thinking deltas, a
+     * {@link AnthropicStream}, or an OpenAI-style provider's reasoning, also as {@code reasoning}) as thinking deltas, a
      * signature from {@code thinking_blocks} as the open block's signature delta, a redacted block
      * whole.
      */
     private void reasoning(JsonNode delta, ByteArrayOutputStream out)
     {
-        String thinking = delta.path("reasoning_content").asText("");
+        String thinking = AnswerForms.reasoning(delta);
         if (!thinking.isEmpty())
         {
             open(out, "thinking", null);

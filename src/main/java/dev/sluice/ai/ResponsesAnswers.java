@@ -57,9 +57,9 @@ final class ResponsesAnswers implements InboundResponse.Dialect
         {
             thinking.forEach(block -> output.add(reasoningItem("rs_" + id + "_" + output.size(), block, "completed")));
         }
-        else if (!reasoning(message).isEmpty())
+        else if (!AnswerForms.reasoning(message).isEmpty())
         {
-            output.add(reasoningItem("rs_" + id, reasoning(message), null, "completed"));
+            output.add(reasoningItem("rs_" + id, AnswerForms.reasoning(message), null, "completed"));
         }
         String text = message.path("content").asText("");
         if (!text.isEmpty() || message.path("refusal").isTextual() || !message.path("tool_calls").isArray())
@@ -156,12 +156,6 @@ final class ResponsesAnswers implements InboundResponse.Dialect
         part.putArray("annotations");
         part.putArray("logprobs");
         return part;
-    }
-
-    /** A chat message's or delta's reasoning: {@code reasoning_content} (DeepSeek, vLLM, Claude through Sluice) or {@code reasoning} (vLLM, Ollama). */
-    static String reasoning(JsonNode message)
-    {
-        return message.path("reasoning_content").isTextual() ? message.path("reasoning_content").asText() : message.path("reasoning").asText("");
     }
 
     /**

@@ -139,7 +139,7 @@ final class ResponsesEvents extends InboundResponse.Events
      */
     private void reasoning(JsonNode delta, ByteArrayOutputStream out)
     {
-        String reasoning = ResponsesAnswers.reasoning(delta);
+        String reasoning = AnswerForms.reasoning(delta);
         if (!reasoning.isEmpty())
         {
             if (open == null || !open.reasoning)
