@@ -352,7 +352,14 @@ public final class AiFront implements AutoCloseable
         byte[] raw;
         try
         {
-            raw = request.getInputStream().readNBytes((int)Math.min(Integer.MAX_VALUE - 8, max + 1));
+            raw = dev.sluice.http.RequestBodies.readAtMost(request, max + 1, exchange.settings().proxy());
+        }
+        catch (dev.sluice.http.RequestBodies.TooSlow x)
+        {
+            exchange.outcome(Exchange.Outcome.CLIENT_BODY_FAILED);
+            response.setHeader("Connection", "close");
+            error(response, exchange, new AiErrors.Error(408, "invalid_request_error", dev.sluice.http.RequestBodies.TOO_SLOW, null, "request_timeout", 0));
+            return null;
         }
         catch (IOException x)
         {

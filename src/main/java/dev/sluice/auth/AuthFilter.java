@@ -397,12 +397,11 @@ public final class AuthFilter implements Filter
         {
             try
             {
-                body = dev.sluice.http.RequestBodies.readUpTo(request, max);
+                body = dev.sluice.http.RequestBodies.readUpTo(request, max, exchange.settings().proxy());
             }
             catch (IOException x)
             {
-                exchange.outcome(Exchange.Outcome.CLIENT_BODY_FAILED);
-                exchange.addBytesOut(ProblemWriter.write(response, ProblemType.BAD_REQUEST, "The request body could not be read.", exchange.id(), exchange.traceId()));
+                exchange.addBytesOut(dev.sluice.http.RequestBodies.refuse(response, exchange, x));
                 return null;
             }
             if (body == null)

@@ -45,12 +45,12 @@ public final class JsonGuard
         byte[] body;
         try
         {
-            body = RequestBodies.readUpTo(request, limits.maxBody());
+            body = RequestBodies.readUpTo(request, limits.maxBody(), exchange.settings().proxy());
         }
         catch (IOException x)
         {
-            exchange.outcome(Exchange.Outcome.CLIENT_BODY_FAILED);
-            return refuse(response, exchange, ProblemType.BAD_REQUEST, "The request body could not be read.");
+            exchange.addBytesOut(RequestBodies.refuse(response, exchange, x));
+            return null;
         }
         if (body == null)
         {

@@ -2,7 +2,6 @@
 package dev.sluice.openapi;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -99,9 +98,17 @@ public final class ApiValidation
                         return refuse(response, exchange, ProblemType.PAYLOAD_TOO_LARGE,
                             "The request body is larger than the " + api.maxBody() + " bytes this route checks.", List.of());
                     }
-                    InputStream in = request.getInputStream();
-                    byte[] body = in.readNBytes((int)Math.min(Integer.MAX_VALUE - 8, api.maxBody() + 1));
-                    if (body.length > api.maxBody())
+                    byte[] body;
+                    try
+                    {
+                        body = dev.sluice.http.RequestBodies.readUpTo(request, api.maxBody(), exchange.settings().proxy());
+                    }
+                    catch (IOException x)
+                    {
+                        exchange.addBytesOut(dev.sluice.http.RequestBodies.refuse(response, exchange, x));
+                        return null;
+                    }
+                    if (body == null)
                     {
                         return refuse(response, exchange, ProblemType.PAYLOAD_TOO_LARGE,
                             "The request body is larger than the " + api.maxBody() + " bytes this route checks.", List.of());

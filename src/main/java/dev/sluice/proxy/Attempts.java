@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.sluice.exchange.Exchange;
+import dev.sluice.http.BodyWatchdog;
 import dev.sluice.upstream.Member;
 import dev.sluice.upstream.Pool;
 import dev.sluice.upstream.RetryPolicy;

@@ -3,7 +3,6 @@ package dev.sluice.proxy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
@@ -79,7 +78,7 @@ final class GrpcWeb
      * The request's body as gRPC sends it: read whole (blocking; one message of at most 4 MiB, as
      * browsers send one message per call), base64 decoded for text calls.
      */
-    static byte[] body(HttpServletRequest request, GrpcWebType mode) throws IOException, Refused
+    static byte[] body(HttpServletRequest request, GrpcWebType mode, dev.sluice.config.ProxySettings pace) throws IOException, Refused
     {
         int max = mode.text() ? MAX_TEXT_REQUEST_BODY : MAX_REQUEST_BODY;
         long declared = request.getContentLengthLong();
@@ -87,9 +86,8 @@ final class GrpcWeb
         {
             throw new Refused(ProblemType.PAYLOAD_TOO_LARGE, "The gRPC-Web request body is " + declared + " bytes; at most " + max + " are taken.");
         }
-        InputStream in = request.getInputStream();
-        byte[] body = in.readNBytes(max + 1);
-        if (body.length > max)
+        byte[] body = dev.sluice.http.RequestBodies.readUpTo(request, max, pace);
+        if (body == null)
         {
             throw new Refused(ProblemType.PAYLOAD_TOO_LARGE, "The gRPC-Web request body is larger than the " + max + " bytes taken.");
         }

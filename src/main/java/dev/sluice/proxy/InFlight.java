@@ -10,6 +10,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.BiPredicate;
 
 import dev.sluice.exchange.Exchange;
+import dev.sluice.http.BodyWatchdog;
 import dev.sluice.http.HeaderNames;
 import dev.sluice.http.ProblemType;
 import dev.sluice.http.ProblemWriter;

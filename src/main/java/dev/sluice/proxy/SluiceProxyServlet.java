@@ -19,6 +19,7 @@ import dev.sluice.exchange.Exchange;
 import dev.sluice.exchange.Exchanges;
 import dev.sluice.exchange.TraceContext;
 import dev.sluice.http.Authority;
+import dev.sluice.http.BodyWatchdog;
 import dev.sluice.http.ErrorServlet;
 import dev.sluice.http.HeaderNames;
 import dev.sluice.http.ProblemType;
@@ -246,7 +247,12 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         {
             try
             {
-                clientRequest = RequestBody.transform(clientRequest, transform, new RequestSource(exchange, clientRequest));
+                clientRequest = RequestBody.transform(clientRequest, transform, new RequestSource(exchange, clientRequest), exchange.settings().proxy());
+            }
+            catch (IOException x)
+            {
+                exchange.addBytesOut(dev.sluice.http.RequestBodies.refuse(proxyResponse, exchange, x));
+                return;
             }
             catch (RequestBody.Refused x)
             {
@@ -277,7 +283,12 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             // gRPC-Web to a gRPC service: the body read whole (one message), decoded when base64.
             try
             {
-                clientRequest = RequestBody.buffered(clientRequest, GrpcWeb.body(clientRequest, web), GrpcWeb.upstreamType(web));
+                clientRequest = RequestBody.buffered(clientRequest, GrpcWeb.body(clientRequest, web, exchange.settings().proxy()), GrpcWeb.upstreamType(web));
+            }
+            catch (IOException x)
+            {
+                exchange.addBytesOut(dev.sluice.http.RequestBodies.refuse(proxyResponse, exchange, x));
+                return;
             }
             catch (GrpcWeb.Refused x)
             {

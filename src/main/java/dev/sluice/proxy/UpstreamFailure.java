@@ -283,7 +283,7 @@ final class UpstreamFailure
             case 503 -> "Every connection to the upstream is busy; try again shortly.";
             case 502 -> "The upstream could not be reached or closed the connection.";
             case 431 -> "The request's header fields, with those Sluice adds, are larger than Sluice sends upstream.";
-            case 408 -> "The request body did not arrive in time.";
+            case 408 -> dev.sluice.http.RequestBodies.TOO_SLOW;
             case 400 -> "The request body could not be read.";
             default -> null;
         };

@@ -57,7 +57,8 @@ public final class RequestBody
      * The request to forward: the same one when there is nothing to do, or one whose body,
      * Content-Length (and Content-Type, for XML) are the transformed body's.
      */
-    public static HttpServletRequest transform(HttpServletRequest request, RouteTransform transform, Template.Source source) throws IOException, Refused
+    public static HttpServletRequest transform(HttpServletRequest request, RouteTransform transform, Template.Source source,
+                                               dev.sluice.config.ProxySettings pace) throws IOException, Refused
     {
         String type = request.getContentType();
         String media = dev.sluice.http.MediaTypes.essence(type);
@@ -90,8 +91,8 @@ public final class RequestBody
             }
             return request;
         }
+        byte[] head = dev.sluice.http.RequestBodies.readAtMost(request, transform.maxBody() + 1, pace);
         InputStream in = request.getInputStream();
-        byte[] head = in.readNBytes((int)Math.min(Integer.MAX_VALUE - 8, transform.maxBody() + 1));
         if (head.length > transform.maxBody())
         {
             if (transform.required())

@@ -1,5 +1,5 @@
 // The slow-body judgement on its own, with time moved by hand.
-package dev.sluice.proxy;
+package dev.sluice.http;
 
 import java.time.Duration;
 

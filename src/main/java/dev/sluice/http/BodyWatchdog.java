@@ -1,5 +1,5 @@
 // Judges whether a request body trickles or stalls, so a slow client cannot hold an upstream connection.
-package dev.sluice.proxy;
+package dev.sluice.http;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -10,13 +10,14 @@ import java.util.concurrent.TimeUnit;
  * timeout only counts silence), and a few hundred such clients empty an upstream's pool. The
  * proxy servlet's sweep asks each body in flight about its progress: no byte for
  * {@code idleTimeout}, or, after the first {@link #GRACE_NANOS}, fewer than {@code minRate}
- * bytes per second on average, ends the exchange as the client's (408). Plain logic with the
- * time passed in; container-independent, so the same in the launcher, Jetty and Tomcat.
+ * bytes per second on average, ends the exchange as the client's (408). A body Sluice reads whole
+ * itself ({@link RequestBodies#readUpTo}) is judged the same way as it arrives. Plain logic with
+ * the time passed in; container-independent, so the same in the launcher, Jetty and Tomcat.
  */
-final class BodyWatchdog
+public final class BodyWatchdog
 {
     /** Averages are not judged before this much of a body's time has passed. */
-    static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
+    public static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final long idleNanos;
     private final long minRate;
@@ -27,7 +28,7 @@ final class BodyWatchdog
     /**
      * @param minRate bytes per second a body must average after the grace period; 0 = no minimum
      */
-    BodyWatchdog(Duration idleTimeout, long minRate, long startNanos)
+    public BodyWatchdog(Duration idleTimeout, long minRate, long startNanos)
     {
         this.idleNanos = idleTimeout.toNanos();
         this.minRate = minRate;
@@ -36,13 +37,13 @@ final class BodyWatchdog
     }
 
     /** Whether there is anything to watch with these settings. */
-    static boolean enabled(Duration idleTimeout, long minRate)
+    public static boolean enabled(Duration idleTimeout, long minRate)
     {
         return !idleTimeout.isZero() || minRate > 0;
     }
 
     /** Why the body is too slow at {@code now} with {@code bytes} received, or null while it is fine. Called from one thread. */
-    String check(long now, long bytes)
+    public String check(long now, long bytes)
     {
         if (bytes > lastBytes)
         {
