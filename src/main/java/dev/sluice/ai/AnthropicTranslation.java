@@ -88,11 +88,79 @@ public final class AnthropicTranslation
             }
         }
         thinkingForEffort(openai.get("reasoning_effort"), out);
+        thinkingTheTurnAllows(out);
         if (openai.hasNonNull("user"))
         {
             out.putObject("metadata").put("user_id", openai.get("user").asText());
         }
         return out;
+    }
+
+    /**
+     * Claude refuses (400) thinking when the assistant turn a request continues — the one whose
+     * tool calls the request answers, or an assistant turn it ends with — does not start with its
+     * thinking, and refuses thinking blocks in an assistant turn it ends with when thinking is
+     * off. Most OpenAI-form clients (Vercel's AI SDK, hand-built histories) do not send
+     * {@code thinking_blocks} back, and another provider's unsigned reasoning is not sent to
+     * Claude: such a request is answered without thinking rather than refused, as LiteLLM does.
+     */
+    private static void thinkingTheTurnAllows(ObjectNode out)
+    {
+        JsonNode turns = out.path("messages");
+        int last = turns.size() - 1;
+        int assistant = last;
+        while (assistant >= 0 && !"assistant".equals(turns.path(assistant).path("role").asText()))
+        {
+            assistant--;
+        }
+        if (assistant < 0)
+        {
+            return;
+        }
+        JsonNode content = turns.path(assistant).path("content");
+        String first = content.path(0).path("type").asText();
+        boolean thought = first.equals("thinking") || first.equals("redacted_thinking");
+        boolean continued = assistant == last;
+        for (JsonNode block : content)
+        {
+            continued |= "tool_use".equals(block.path("type").asText());
+        }
+        boolean thinking = out.path("thinking").isObject() && !"disabled".equals(out.path("thinking").path("type").asText());
+        if (thinking && continued && !thought)
+        {
+            out.remove("thinking");
+            JsonNode edits = out.path("context_management").path("edits");
+            if (edits.isArray())
+            {
+                // Clearing thinking asks for thinking; the other edits stand.
+                for (int i = edits.size() - 1; i >= 0; i--)
+                {
+                    if (edits.get(i).path("type").asText().startsWith("clear_thinking"))
+                    {
+                        ((ArrayNode)edits).remove(i);
+                    }
+                }
+                if (edits.isEmpty())
+                {
+                    out.remove("context_management");
+                }
+            }
+        }
+        else if (!thinking && assistant == last && thought && content instanceof ArrayNode blocks)
+        {
+            for (int i = blocks.size() - 1; i >= 0; i--)
+            {
+                String type = blocks.get(i).path("type").asText();
+                if (type.equals("thinking") || type.equals("redacted_thinking"))
+                {
+                    blocks.remove(i);
+                }
+            }
+            if (blocks.isEmpty())
+            {
+                ((ArrayNode)turns).remove(assistant);
+            }
+        }
     }
 
     /**

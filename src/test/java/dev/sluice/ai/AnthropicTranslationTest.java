@@ -140,6 +140,32 @@ class AnthropicTranslationTest
         assertEquals("reasoning_effort", assertThrows(Unsupported.class, () -> translate("{'reasoning_effort':'max'," + hi + "}")).field());
     }
 
+    /**
+     * Claude refuses thinking when the turn a request continues does not start with its thinking
+     * (Vercel's AI SDK sends no thinking_blocks back), and thinking blocks ending a request
+     * without thinking: answered without thinking, and without those blocks, instead of a 400.
+     */
+    @Test
+    void thinkingGoesOnlyWhereClaudeTakesIt() throws Exception
+    {
+        String call = "{'role':'assistant','content':null,%s'tool_calls':[{'id':'c1','type':'function','function':{'name':'f','arguments':'{}'}}]},"
+            + "{'role':'tool','tool_call_id':'c1','content':'ok'}";
+        String signed = "'thinking_blocks':[{'type':'thinking','thinking':'hmm','signature':'sig'}],";
+        String loop = "{'max_tokens':8000,%s,'messages':[{'role':'user','content':'Run it'}," + call + "]}";
+        assertFalse(translate(loop.formatted("'reasoning_effort':'medium'", "")).has("thinking"), "the AI SDK's second step");
+        assertTrue(translate(loop.formatted("'reasoning_effort':'medium'", signed)).has("thinking"), "the turn's thinking sent back");
+        JsonNode edits = translate(loop.formatted("'thinking':{'type':'enabled','budget_tokens':2048},'context_management':{'edits':["
+            + "{'type':'clear_thinking_20251015','keep':'all'},{'type':'clear_tool_uses_20250919'}]}", ""));
+        assertFalse(edits.has("thinking"), edits.toString());
+        assertEquals("[{\"type\":\"clear_tool_uses_20250919\"}]", edits.path("context_management").path("edits").toString(), "clearing thinking needs thinking");
+        assertTrue(translate("{'max_tokens':8000,'reasoning_effort':'medium','messages':[{'role':'user','content':'Hi'},"
+            + "{'role':'assistant','content':'Hello'},{'role':'user','content':'And?'}]}").has("thinking"), "an earlier turn without tools asks nothing");
+        JsonNode prefill = translate("{'messages':[{'role':'user','content':'Hi'},{'role':'assistant','content':'Well,',"
+            + signed.substring(0, signed.length() - 1) + "}]}");
+        assertEquals("[{\"type\":\"text\",\"text\":\"Well,\"}]", prefill.path("messages").path(1).path("content").toString(),
+            "no thinking in a last assistant turn without thinking");
+    }
+
     @Test
     void samplingStopAndMaxTokensTranslate() throws Exception
     {
