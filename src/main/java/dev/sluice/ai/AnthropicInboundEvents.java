@@ -62,11 +62,7 @@ final class AnthropicInboundEvents extends InboundResponse.Events
         if (delta.path("content").isTextual() && !delta.path("content").asText().isEmpty())
         {
             open(out, "text", null);
-            ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
-            event.put("type", "content_block_delta");
-            event.put("index", block);
-            event.putObject("delta").put("type", "text_delta").put("text", delta.path("content").asText());
-            emit(out, "content_block_delta", event);
+            delta(out, "text_delta", "text", delta.path("content").asText());
         }
         for (JsonNode call : delta.path("tool_calls"))
         {
@@ -77,11 +73,7 @@ final class AnthropicInboundEvents extends InboundResponse.Events
             String arguments = call.path("function").path("arguments").asText("");
             if (!arguments.isEmpty() && "tool_use".equals(blockType))
             {
-                ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
-                event.put("type", "content_block_delta");
-                event.put("index", block);
-                event.putObject("delta").put("type", "input_json_delta").put("partial_json", arguments);
-                emit(out, "content_block_delta", event);
+                delta(out, "input_json_delta", "partial_json", arguments);
             }
         }
         if (choice.path("finish_reason").isTextual())
@@ -103,11 +95,7 @@ final class AnthropicInboundEvents extends InboundResponse.Events
         if (!thinking.isEmpty())
         {
             open(out, "thinking", null);
-            ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
-            event.put("type", "content_block_delta");
-            event.put("index", block);
-            event.putObject("delta").put("type", "thinking_delta").put("thinking", thinking);
-            emit(out, "content_block_delta", event);
+            delta(out, "thinking_delta", "thinking", thinking);
         }
         for (JsonNode kept : delta.path("thinking_blocks"))
         {
@@ -119,13 +107,19 @@ final class AnthropicInboundEvents extends InboundResponse.Events
             else if (!kept.path("signature").asText("").isEmpty())
             {
                 open(out, "thinking", null);
-                ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
-                event.put("type", "content_block_delta");
-                event.put("index", block);
-                event.putObject("delta").put("type", "signature_delta").put("signature", kept.path("signature").asText());
-                emit(out, "content_block_delta", event);
+                delta(out, "signature_delta", "signature", kept.path("signature").asText());
             }
         }
+    }
+
+    /** A {@code content_block_delta} of the open block. */
+    private void delta(ByteArrayOutputStream out, String type, String field, String value)
+    {
+        ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
+        event.put("type", "content_block_delta");
+        event.put("index", block);
+        event.putObject("delta").put("type", type).put(field, value);
+        emit(out, "content_block_delta", event);
     }
 
     private void open(ByteArrayOutputStream out, String type, JsonNode call)

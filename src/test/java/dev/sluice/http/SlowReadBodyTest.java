@@ -1,9 +1,6 @@
 // Bodies Sluice reads whole itself (AI requests, JSON checks, transforms) are held to the pace a proxied body is.
 package dev.sluice.http;
 
-import java.io.OutputStream;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -88,38 +85,14 @@ class SlowReadBodyTest
     /** Declares 1,000 bytes of JSON and sends one every 100 ms; returns Sluice's answer. */
     private static RawHttp.Reply trickle(String path)
     {
-        try (Socket socket = new Socket("127.0.0.1", sluice.uri("/").getPort()))
+        try
         {
-            socket.setSoTimeout(15_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            Thread writer = new Thread(() ->
-            {
-                try
-                {
-                    for (int i = 0; i < 1000; i++)
-                    {
-                        Thread.sleep(100);
-                        out.write(' ');
-                        out.flush();
-                    }
-                }
-                catch (Exception x)
-                {
-                    // Sluice closed the connection: what the test expects.
-                }
-            });
-            writer.setDaemon(true);
-            writer.start();
-            RawHttp.Reply reply = RawHttp.read(socket.getInputStream());
-            writer.interrupt();
-            return reply;
+            return RawHttp.trickle(sluice.uri("/").getPort(),
+                "POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n", " ", 100, 1000);
         }
-        catch (Exception x)
+        catch (java.io.IOException x)
         {
-            throw new IllegalStateException(x);
+            throw new java.io.UncheckedIOException(x);
         }
     }
 }

@@ -145,35 +145,10 @@ class RequestBufferingTest
     void aTricklingBodyIsCutOffWhileItIsReadWhole() throws Exception
     {
         long started = System.nanoTime();
-        try (Socket socket = new Socket("127.0.0.1", sluice.port()))
-        {
-            socket.setSoTimeout(15_000);
-            OutputStream out = socket.getOutputStream();
-            out.write("POST /old/upload HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            Thread writer = new Thread(() ->
-            {
-                try
-                {
-                    // A byte every 300 ms never goes silent for the idle timeout, but averages far under 1KB/s.
-                    for (int i = 0; i < 60; i++)
-                    {
-                        Thread.sleep(300);
-                        out.write("1\r\nx\r\n".getBytes(StandardCharsets.US_ASCII));
-                        out.flush();
-                    }
-                }
-                catch (Exception x)
-                {
-                    // Sluice closed the connection: what the test expects.
-                }
-            });
-            writer.setDaemon(true);
-            writer.start();
-            RawHttp.Reply reply = RawHttp.read(socket.getInputStream());
-            writer.interrupt();
-            assertEquals(408, reply.status(), reply.head());
-        }
+        // A byte every 300 ms never goes silent for the idle timeout, but averages far under 1KB/s.
+        RawHttp.Reply reply = RawHttp.trickle(sluice.port(), "POST /old/upload HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "1\r\nx\r\n", 300, 60);
+        assertEquals(408, reply.status(), reply.head());
         long millis = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
         assertTrue(millis < 12_000, "cut off after " + millis + " ms, before the trickle's 18 s");
     }

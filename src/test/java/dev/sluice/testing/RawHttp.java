@@ -58,6 +58,48 @@ public final class RawHttp
     }
 
     /**
+     * Sends a request head (ending in its blank line), then {@code piece} every {@code everyMillis}
+     * ms, {@code times} times, as a client whose body trickles; returns the answer, which the
+     * server may give while the body still comes.
+     */
+    public static Reply trickle(int port, String head, String piece, long everyMillis, int times) throws IOException
+    {
+        try (Socket socket = new Socket("127.0.0.1", port))
+        {
+            socket.setSoTimeout(15_000);
+            java.io.OutputStream out = socket.getOutputStream();
+            out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            Thread writer = new Thread(() ->
+            {
+                try
+                {
+                    for (int i = 0; i < times; i++)
+                    {
+                        Thread.sleep(everyMillis);
+                        out.write(piece.getBytes(StandardCharsets.ISO_8859_1));
+                        out.flush();
+                    }
+                }
+                catch (Exception x)
+                {
+                    // The server closed the connection, or the answer came.
+                }
+            });
+            writer.setDaemon(true);
+            writer.start();
+            try
+            {
+                return read(socket.getInputStream());
+            }
+            finally
+            {
+                writer.interrupt();
+            }
+        }
+    }
+
+    /**
      * Reads one response: to the end of its sized or chunked body, else until the server closes.
      * The bytes of a response after it on the same connection may be read and lost.
      */
