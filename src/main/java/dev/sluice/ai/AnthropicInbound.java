@@ -446,10 +446,16 @@ final class AnthropicInbound
         ObjectNode kept = AnthropicTranslation.JSON.createObjectNode();
         if ("redacted_thinking".equals(block.path("type").asText()))
         {
-            return kept.put("type", "redacted_thinking").put("data", block.path("data").asText(""));
+            return kept.put("type", "redacted_thinking").put("data", textOf(block.path("data")));
         }
         // Unsigned (another provider's reasoning) the signature is empty, and Claude is not sent the block.
-        return kept.put("type", "thinking").put("thinking", block.path("thinking").asText("")).put("signature", block.path("signature").asText(""));
+        return kept.put("type", "thinking").put("thinking", textOf(block.path("thinking"))).put("signature", textOf(block.path("signature")));
+    }
+
+    /** A string field's text; anything else (a number, an object: a client's mistake) as nothing, not its JSON. */
+    private static String textOf(JsonNode field)
+    {
+        return field.isTextual() ? field.asText() : "";
     }
 
     /**

@@ -248,7 +248,7 @@ final class ResponsesInbound
             {
                 // Only what Claude gave (a signature, or a redacted block's data) is of use to send back: as the
                 // thinking blocks of the assistant message that follows. Other reasoning is dropped, as before.
-                String encrypted = item.path("encrypted_content").asText("");
+                String encrypted = item.path("encrypted_content").isTextual() ? item.path("encrypted_content").asText() : "";
                 if (!encrypted.isEmpty())
                 {
                     ObjectNode block = ResponsesAnswers.JSONs.object();
