@@ -13,12 +13,11 @@ import dev.sluice.http.ClientText;
  * {@link InboundResponse} with an {@link AnthropicAnswers.Dialect}.
  *
  * <p>Anthropic's own fields ride on the chat form for Anthropic targets and are left out for
- * others ({@link #forOtherProviders}): {@code thinking}, {@code top_k} and
- * {@code context_management} as request fields, the thinking blocks of earlier assistant turns
+ * others ({@link #forOtherProviders}): {@code thinking}, {@code top_k},
+ * {@code context_management} and {@code output_config} (effort, structured output) as request fields, the thinking blocks of earlier assistant turns
  * as the message's {@code thinking_blocks} (the form LiteLLM gave OpenAI-style clients; Claude
  * needs them back, signed, to continue tool use with thinking), and {@code cache_control} marks
- * on the system prompt, tools, user blocks and tool results ({@link #mark}). {@code output_config}
- * is dropped. Documents cross as base64 PDFs or text;
+ * on the system prompt, tools, user blocks and tool results ({@link #mark}). Documents cross as base64 PDFs or text;
  * server tools are refused with 400. System turns within {@code messages} become system messages where they stand. Usage
  * comes in {@code message_delta} at the end of a stream, when it is known; {@code message_start}
  * says 0.</p>
@@ -131,7 +130,7 @@ final class AnthropicInbound
     }
 
     /** Request fields only Anthropic's API has, carried for Anthropic targets. */
-    static final String[] ANTHROPIC_ONLY = {"thinking", "top_k", "context_management"};
+    static final String[] ANTHROPIC_ONLY = {"thinking", "top_k", "context_management", "output_config"};
 
     private static String joinText(JsonNode blocks, String path) throws Invalid
     {

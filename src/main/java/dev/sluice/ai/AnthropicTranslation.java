@@ -24,7 +24,7 @@ public final class AnthropicTranslation
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     /** OpenAI request fields translated below; anything else has no Anthropic equivalent. */
     private static final Set<String> TRANSLATED = Set.of("model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p",
-        "stop", "stream", "stream_options", "tools", "tool_choice", "parallel_tool_calls", "user", "thinking", "top_k", "context_management", "reasoning_effort");
+        "stop", "stream", "stream_options", "tools", "tool_choice", "parallel_tool_calls", "user", "thinking", "top_k", "context_management", "output_config", "reasoning_effort");
 
     private AnthropicTranslation()
     {

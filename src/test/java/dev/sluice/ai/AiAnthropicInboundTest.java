@@ -411,7 +411,7 @@ class AiAnthropicInboundTest
         // Malformed tools and fields of Anthropic's own, each named as Anthropic's API names it; before, the tools were ignored or sent on nameless.
         for (String[] bad : new String[][] {{"\"tools\":\"weather\"", "tools:"}, {"\"tools\":[5]", "tools.0.name:"},
             {"\"tools\":[{\"description\":\"no name\"}]", "tools.0.name:"}, {"\"tool_choice\":\"auto\"", "tool_choice:"},
-            {"\"thinking\":\"enabled\"", "thinking:"}, {"\"top_k\":-1", "top_k:"}, {"\"context_management\":[]", "context_management:"}})
+            {"\"thinking\":\"enabled\"", "thinking:"}, {"\"top_k\":-1", "top_k:"}, {"\"context_management\":[]", "context_management:"}, {"\"output_config\":\"high\"", "output_config:"}})
         {
             HttpResponse<String> refused = post("/v1/messages", KEY,
                     "{\"model\":\"gpt\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]," + bad[0] + "}");

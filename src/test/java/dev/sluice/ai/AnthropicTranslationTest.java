@@ -103,13 +103,14 @@ class AnthropicTranslationTest
     @Test
     void thinkingIsAskedForAndSignedBlocksGoBackFirst() throws Exception
     {
-        JsonNode out = translate("{'thinking':{'type':'enabled','budget_tokens':1024},'top_k':5,'messages':[{'role':'user','content':'Run it'},"
+        JsonNode out = translate("{'thinking':{'type':'enabled','budget_tokens':1024},'top_k':5,'output_config':{'effort':'high'},'messages':[{'role':'user','content':'Run it'},"
             + "{'role':'assistant','content':null,'reasoning_content':'hmm','thinking_blocks':[{'type':'thinking','thinking':'hmm','signature':'sig'},"
             + "{'type':'redacted_thinking','data':'EmwK'},{'type':'thinking','thinking':'unsigned','signature':''}],"
             + "'tool_calls':[{'id':'call_1','type':'function','function':{'name':'f','arguments':'{}'}}]},"
             + "{'role':'tool','tool_call_id':'call_1','content':'ok'}]}");
         assertEquals("{\"type\":\"enabled\",\"budget_tokens\":1024}", out.path("thinking").toString());
         assertEquals(5, out.path("top_k").asInt());
+        assertEquals("high", out.path("output_config").path("effort").asText());
         JsonNode turn = out.path("messages").path(1).path("content");
         assertEquals("[{\"type\":\"thinking\",\"thinking\":\"hmm\",\"signature\":\"sig\"},{\"type\":\"redacted_thinking\",\"data\":\"EmwK\"},"
             + "{\"type\":\"tool_use\",\"id\":\"call_1\",\"name\":\"f\",\"input\":{}}]", turn.toString());
