@@ -49,7 +49,7 @@ final class AnswerForms
             {
                 // A signature ends the thinking block that the reasoning since the last block made (AnthropicStream).
                 thinking.add("redacted_thinking".equals(block.path("type").asText()) ? block
-                    : AnthropicInbound.thinkingBlock(block).put("thinking", reasoning.substring(reasoned)));
+                    : ClaudeThinking.block(block).put("thinking", reasoning.substring(reasoned)));
                 reasoned = reasoning.length();
             }
             if (delta.path("content").isTextual())
@@ -202,7 +202,7 @@ final class AnswerForms
                 {
                     event(out, id, created, model, AnthropicTranslation.JSON.createObjectNode().put("reasoning_content", block.path("thinking").asText()), null);
                 }
-                delta.putArray("thinking_blocks").add(AnthropicInbound.thinkingBlock(block).put("thinking", ""));
+                delta.putArray("thinking_blocks").add(ClaudeThinking.block(block).put("thinking", ""));
             }
             event(out, id, created, model, delta, null);
         }

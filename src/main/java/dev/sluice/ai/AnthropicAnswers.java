@@ -92,7 +92,7 @@ final class AnthropicAnswers
         if (message.path("thinking_blocks").isArray() && !message.path("thinking_blocks").isEmpty())
         {
             // Claude's thinking as it gave it (AnthropicTranslation.response), first, as Anthropic puts it.
-            message.path("thinking_blocks").forEach(block -> content.add(AnthropicInbound.thinkingBlock(block)));
+            message.path("thinking_blocks").forEach(block -> content.add(ClaudeThinking.block(block)));
         }
         else if (!AnswerForms.reasoning(message).isEmpty())
         {

@@ -259,7 +259,7 @@ final class AnthropicInbound
                     // An earlier turn's reasoning, for an Anthropic target (in a user turn Claude would refuse it).
                     if (role.equals("assistant"))
                     {
-                        thinking.add(thinkingBlock(block));
+                        thinking.add(ClaudeThinking.block(block));
                     }
                 }
                 default -> throw new Invalid(blockPath + ".type: content blocks of type '" + ClientText.quoted(type, 64) + "' are not supported by this gateway");
@@ -437,24 +437,6 @@ final class AnthropicInbound
             to.set("cache_control", from.get("cache_control").deepCopy());
         }
         return to;
-    }
-
-    /** A thinking block as the chat form carries it: only the fields Claude reads back. */
-    static ObjectNode thinkingBlock(JsonNode block)
-    {
-        ObjectNode kept = AnthropicTranslation.JSON.createObjectNode();
-        if ("redacted_thinking".equals(block.path("type").asText()))
-        {
-            return kept.put("type", "redacted_thinking").put("data", textOf(block.path("data")));
-        }
-        // Unsigned (another provider's reasoning) the signature is empty, and Claude is not sent the block.
-        return kept.put("type", "thinking").put("thinking", textOf(block.path("thinking"))).put("signature", textOf(block.path("signature")));
-    }
-
-    /** A string field's text; anything else (a number, an object: a client's mistake) as nothing, not its JSON. */
-    private static String textOf(JsonNode field)
-    {
-        return field.isTextual() ? field.asText() : "";
     }
 
     /**
