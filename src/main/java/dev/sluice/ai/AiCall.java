@@ -439,6 +439,30 @@ final class AiCall implements AsyncListener
             return AnthropicTranslation.JSON.writeValueAsBytes(AnthropicTranslation.request(body, target, model.dropUnsupported()));
         }
         ObjectNode copy = body.deepCopy();
+        if (copy.path("tools").isArray())
+        {
+            // Anthropic's own client tools (bash, text editor, computer) have no schema another provider could take.
+            com.fasterxml.jackson.databind.node.ArrayNode tools = (com.fasterxml.jackson.databind.node.ArrayNode)copy.get("tools");
+            for (int i = tools.size() - 1; i >= 0; i--)
+            {
+                if (AnthropicInbound.anthropicDefined(tools.get(i)))
+                {
+                    if (!model.dropUnsupported())
+                    {
+                        throw new Unsupported("tools[" + i + "]", "Anthropic's tool type '" + tools.get(i).path("type").asText()
+                            + "' is known to Anthropic models only.");
+                    }
+                    tools.remove(i);
+                }
+            }
+            if (tools.isEmpty())
+            {
+                // OpenAI refuses an empty list, and a choice among no tools.
+                copy.remove("tools");
+                copy.remove("tool_choice");
+                copy.remove("parallel_tool_calls");
+            }
+        }
         if (response instanceof InboundResponse)
         {
             // What a translated request carries for Claude (an Anthropic client's cache breakpoints, fields of its own,

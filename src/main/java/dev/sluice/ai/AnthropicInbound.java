@@ -18,7 +18,8 @@ import dev.sluice.http.ClientText;
  * as the message's {@code thinking_blocks} (the form LiteLLM gave OpenAI-style clients; Claude
  * needs them back, signed, to continue tool use with thinking), and {@code cache_control} marks
  * on the system prompt, tools, user blocks and tool results ({@link #mark}). Documents cross as base64 PDFs or text;
- * server tools are refused with 400. System turns within {@code messages} become system messages where they stand. Usage
+ * Anthropic-defined client tools (bash, text editor, computer, memory) are carried as they are
+ * for Anthropic targets ({@link #anthropicDefined}); server tools are refused with 400. System turns within {@code messages} become system messages where they stand. Usage
  * comes in {@code message_delta} at the end of a stream, when it is known; {@code message_start}
  * says 0.</p>
  */
@@ -127,6 +128,18 @@ final class AnthropicInbound
             }
         }
         return out;
+    }
+
+    private static final java.util.regex.Pattern ANTHROPIC_DEFINED = java.util.regex.Pattern.compile("(bash|text_editor|computer|memory)_[0-9]{8}");
+
+    /**
+     * Whether a tool is one of Anthropic's client tools (bash, text editor, computer use, memory):
+     * run by the client like any tool, its calls ordinary {@code tool_use} blocks, but its schema
+     * Anthropic's own ({@code "type": "bash_20250124"}), so only Claude can be offered it.
+     */
+    static boolean anthropicDefined(JsonNode tool)
+    {
+        return tool.path("type").isTextual() && ANTHROPIC_DEFINED.matcher(tool.path("type").asText()).matches();
     }
 
     /** Request fields only Anthropic's API has, carried for Anthropic targets. */
@@ -309,6 +322,12 @@ final class AnthropicInbound
                     throw new Invalid("tools." + index + ".name: Field required");
                 }
                 index++;
+                if (anthropicDefined(tool))
+                {
+                    // Run by the client, its schema Anthropic's own: only Claude knows it (AnthropicTranslation, AiCall).
+                    converted.add(tool.deepCopy());
+                    continue;
+                }
                 if (tool.has("type") && !"custom".equals(tool.path("type").asText()))
                 {
                     throw new Invalid("tools: server tools such as '" + ClientText.quoted(tool.path("type").asText(), 64) + "' are not supported by this gateway");

@@ -404,6 +404,11 @@ public final class AnthropicTranslation
             for (int i = 0; i < tools.size(); i++)
             {
                 JsonNode tool = tools.get(i);
+                if (AnthropicInbound.anthropicDefined(tool))
+                {
+                    list.add(tool.deepCopy());
+                    continue;
+                }
                 if (!"function".equals(tool.path("type").asText()))
                 {
                     throw new Unsupported("tools[" + i + "].type", "Only tools of type 'function' have an Anthropic equivalent.");

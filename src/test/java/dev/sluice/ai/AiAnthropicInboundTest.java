@@ -391,6 +391,35 @@ class AiAnthropicInboundTest
         assertFalse(toClaude.contains("The user wants"), toClaude);
     }
 
+    /**
+     * Anthropic's client tools (bash, text editor, computer use) are run by the client like any
+     * tool, but their schema is Anthropic's: before, they were refused as server tools.
+     */
+    @Test
+    void anthropicsClientToolsReachClaudeAsTheyAreAndNoOtherProvider() throws Exception
+    {
+        drain();
+        String body = """
+            {"model": "%s", "max_tokens": 50, "messages": [{"role": "user", "content": "Fix the file"}],
+             "tools": [{"type": "text_editor_20250728", "name": "str_replace_based_edit_tool", "max_characters": 10000},
+                       {"type": "bash_20250124", "name": "bash"}]}""";
+        HttpResponse<String> edited = post("/v1/messages", KEY, body.formatted("claude"));
+        assertEquals(200, edited.statusCode(), edited.body());
+        JsonNode use = JSON.readTree(edited.body()).path("content").path(1);
+        assertEquals("str_replace_based_edit_tool", use.path("name").asText(), edited.body());
+        JsonNode tools = anthropic.take().body().path("tools");
+        assertEquals(JSON.readTree("[{\"type\":\"text_editor_20250728\",\"name\":\"str_replace_based_edit_tool\",\"max_characters\":10000},"
+            + "{\"type\":\"bash_20250124\",\"name\":\"bash\"}]"), tools);
+
+        HttpResponse<String> elsewhere = post("/v1/messages", KEY, body.formatted("gpt"));
+        assertEquals(400, elsewhere.statusCode(), elsewhere.body());
+        assertTrue(elsewhere.body().contains("tools[1]") && elsewhere.body().contains("bash_20250124"), elsewhere.body());
+        assertEquals(null, openai.poll(), "not sent to a provider that cannot know the tool");
+
+        HttpResponse<String> server = post("/v1/messages", KEY, body.formatted("claude").replace("bash_20250124", "web_search_20250305"));
+        assertEquals(400, server.statusCode(), "server tools answer with blocks the chat form cannot carry: " + server.body());
+    }
+
     @Test
     void errorsComeInAnthropicsShapeAndTheSdkRaisesTheRightException() throws Exception
     {
