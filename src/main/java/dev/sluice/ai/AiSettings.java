@@ -133,9 +133,10 @@ public record AiSettings(
     /**
      * One way to answer an alias: a provider and its model id, with prices in USD per million tokens.
      *
+     * @param cacheWritePrice the price of prompt tokens written to the provider's cache
      * @param maxTokens the {@code max_tokens} sent to Anthropic when the client gives none
      */
-    public record Target(String provider, String model, double inputPrice, double outputPrice, double cachedInputPrice,
+    public record Target(String provider, String model, double inputPrice, double outputPrice, double cachedInputPrice, double cacheWritePrice,
         int contextWindow, int maxTokens, int weight)
     {
         public String id()
@@ -147,7 +148,9 @@ public record AiSettings(
         public double cost(Usage usage)
         {
             long cached = Math.min(usage.cachedTokens(), usage.promptTokens());
-            return ((usage.promptTokens() - cached) * inputPrice + cached * cachedInputPrice + usage.completionTokens() * outputPrice) / 1_000_000.0;
+            long written = Math.min(usage.cacheWriteTokens(), usage.promptTokens() - cached);
+            return ((usage.promptTokens() - cached - written) * inputPrice + cached * cachedInputPrice + written * cacheWritePrice
+                + usage.completionTokens() * outputPrice) / 1_000_000.0;
         }
     }
 

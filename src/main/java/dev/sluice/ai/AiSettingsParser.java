@@ -259,6 +259,10 @@ public final class AiSettingsParser
             double input = price(reader, targetPrefix + "input-price");
             double output = price(reader, targetPrefix + "output-price");
             double cached = reader.isSet(targetPrefix + "cached-input-price") ? price(reader, targetPrefix + "cached-input-price") : input;
+            // Anthropic charges a write to its prompt cache at 1.25 times the input price (5-minute entries; 2 times for an hour).
+            boolean anthropic = provider != null && providers.containsKey(provider) && providers.get(provider).type() == AiSettings.ProviderType.ANTHROPIC;
+            double written = reader.isSet(targetPrefix + "cache-write-price") ? price(reader, targetPrefix + "cache-write-price")
+                : anthropic ? input * 1.25 : input;
             int context = reader.integer(targetPrefix + "context-window", 0, 0, 100_000_000);
             int maxTokens = reader.integer(targetPrefix + "max-tokens", 4096, 1, 10_000_000);
             int weight = reader.integer(targetPrefix + "weight", 1, 1, 1000);
@@ -280,7 +284,7 @@ public final class AiSettingsParser
                 reader.invalid(targetPrefix + "provider", provider, "a provider of type openai or openai-compatible: Anthropic has no embeddings API");
                 continue;
             }
-            targets.add(new AiSettings.Target(provider, model, input, output, cached, context, maxTokens, weight));
+            targets.add(new AiSettings.Target(provider, model, input, output, cached, written, context, maxTokens, weight));
         }
         int maxAttempts = reader.integer(prefix + "max-attempts", Math.max(1, Math.min(names.size(), 3)), 1, MAX_TARGETS);
         String contextFallback = reader.optional(prefix + "context-fallback").orElse(null);

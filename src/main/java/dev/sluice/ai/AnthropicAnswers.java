@@ -134,10 +134,11 @@ final class AnthropicAnswers
     {
         ObjectNode out = AnthropicTranslation.JSON.createObjectNode();
         long cached = usage.path("prompt_tokens_details").path("cached_tokens").asLong(0);
-        out.put("input_tokens", Math.max(0, usage.path("prompt_tokens").asLong(0) - cached));
+        long written = usage.path("cache_creation_input_tokens").asLong(0);
+        out.put("input_tokens", Math.max(0, usage.path("prompt_tokens").asLong(0) - cached - written));
         out.put("output_tokens", usage.path("completion_tokens").asLong(0));
         out.put("cache_read_input_tokens", cached);
-        out.put("cache_creation_input_tokens", 0);
+        out.put("cache_creation_input_tokens", written);
         return out;
     }
 }

@@ -322,7 +322,7 @@ public final class AnthropicStream extends ChatStream
 
     private Usage currentUsage()
     {
-        return sawUsage ? new Usage(inputTokens + cacheRead + cacheCreated, outputTokens, cacheRead, 0, false) : null;
+        return sawUsage ? new Usage(inputTokens + cacheRead + cacheCreated, outputTokens, cacheRead, 0, false, cacheCreated) : null;
     }
 
     private void stop()

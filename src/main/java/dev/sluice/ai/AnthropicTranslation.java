@@ -491,7 +491,7 @@ public final class AnthropicTranslation
         long input = usage.path("input_tokens").asLong(0);
         long read = usage.path("cache_read_input_tokens").asLong(0);
         long created = usage.path("cache_creation_input_tokens").asLong(0);
-        return new Usage(input + read + created, usage.path("output_tokens").asLong(0), read, 0, false);
+        return new Usage(input + read + created, usage.path("output_tokens").asLong(0), read, 0, false, created);
     }
 
     /** OpenAI's usage object. */
@@ -503,6 +503,11 @@ public final class AnthropicTranslation
         node.put("total_tokens", usage.totalTokens());
         node.putObject("prompt_tokens_details").put("cached_tokens", usage.cachedTokens());
         node.putObject("completion_tokens_details").put("reasoning_tokens", usage.reasoningTokens());
+        if (usage.cacheWriteTokens() > 0)
+        {
+            // As LiteLLM reports them: OpenAI's usage has no place for cache writes, which Anthropic charges above input.
+            node.put("cache_creation_input_tokens", usage.cacheWriteTokens());
+        }
         return node;
     }
 

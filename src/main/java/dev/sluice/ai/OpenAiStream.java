@@ -191,6 +191,6 @@ public final class OpenAiStream extends ChatStream
     {
         return new Usage(usage.path("prompt_tokens").asLong(0), usage.path("completion_tokens").asLong(0),
             usage.path("prompt_tokens_details").path("cached_tokens").asLong(0),
-            usage.path("completion_tokens_details").path("reasoning_tokens").asLong(0), false);
+            usage.path("completion_tokens_details").path("reasoning_tokens").asLong(0), false, usage.path("cache_creation_input_tokens").asLong(0));
     }
 }

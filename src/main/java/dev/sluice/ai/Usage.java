@@ -5,10 +5,18 @@ package dev.sluice.ai;
  * @param cachedTokens prompt tokens served from the provider's prompt cache (part of {@code promptTokens})
  * @param reasoningTokens completion tokens spent reasoning (part of {@code completionTokens})
  * @param estimated whether Sluice counted with a tokenizer because the provider said nothing
+ * @param cacheWriteTokens prompt tokens written to the provider's prompt cache (part of
+ *        {@code promptTokens}; Anthropic charges them above the input price)
  */
-public record Usage(long promptTokens, long completionTokens, long cachedTokens, long reasoningTokens, boolean estimated)
+public record Usage(long promptTokens, long completionTokens, long cachedTokens, long reasoningTokens, boolean estimated, long cacheWriteTokens)
 {
     public static final Usage NONE = new Usage(0, 0, 0, 0, false);
+
+    /** Usage without prompt-cache writes. */
+    public Usage(long promptTokens, long completionTokens, long cachedTokens, long reasoningTokens, boolean estimated)
+    {
+        this(promptTokens, completionTokens, cachedTokens, reasoningTokens, estimated, 0);
+    }
 
     public long totalTokens()
     {

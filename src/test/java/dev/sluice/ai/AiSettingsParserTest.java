@@ -62,8 +62,26 @@ class AiSettingsParserTest
         assertEquals("llama3.1:8b", fast.targets().get(1).model());
         assertEquals(0.15, fast.targets().get(0).inputPrice());
         assertEquals(0.15, fast.targets().get(0).cachedInputPrice(), "cached input costs the input price unless said otherwise");
+        assertEquals(0.15, fast.targets().get(0).cacheWritePrice(), "OpenAI charges nothing extra for cache writes");
         assertEquals(2, fast.maxAttempts());
         assertEquals(1 << 20, ai.maxRequestBody());
+    }
+
+    /** Anthropic charges a cache write at 1.25 times the input price (its 5-minute entries): the default there, unless set. */
+    @Test
+    void cacheWritesCostWhatTheProviderCharges() throws Exception
+    {
+        Map<String, String> properties = base();
+        properties.put("ai.provider.an.type", "anthropic");
+        properties.put("ai.provider.an.api-key", "sk-ant");
+        properties.put("ai.model.claude.target.s.provider", "an");
+        properties.put("ai.model.claude.target.s.model", "claude-sonnet-4-5");
+        properties.put("ai.model.claude.target.s.input-price", "3");
+        assertEquals(3.75, parse(properties).ai().models().get("claude").targets().get(0).cacheWritePrice());
+        properties.put("ai.model.claude.target.s.cache-write-price", "6");
+        assertEquals(6, parse(properties).ai().models().get("claude").targets().get(0).cacheWritePrice(), "an hour's entries cost twice the input");
+        properties.put("ai.model.claude.target.s.cache-write-price", "lots");
+        assertTrue(refusal(properties).contains("ai.model.claude.target.s.cache-write-price"), refusal(properties));
     }
 
     @Test

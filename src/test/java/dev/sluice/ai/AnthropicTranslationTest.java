@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AnthropicTranslationTest
 {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final AiSettings.Target TARGET = new AiSettings.Target("an", "claude-x", 3, 15, 0.3, 200_000, 1024, 1);
+    private static final AiSettings.Target TARGET = new AiSettings.Target("an", "claude-x", 3, 15, 0.3, 3.75, 200_000, 1024, 1);
 
     private static JsonNode translate(String openai) throws Exception
     {
@@ -237,6 +237,10 @@ class AnthropicTranslationTest
         assertEquals(160, usage.path("prompt_tokens").asInt(), "input + cache read + cache creation");
         assertEquals(20, usage.path("completion_tokens").asInt());
         assertEquals(180, usage.path("total_tokens").asInt());
+        assertEquals(10, usage.path("cache_creation_input_tokens").asInt(), "cache writes, as LiteLLM reports them");
+        JsonNode forAnthropicClient = AnthropicAnswers.usage(usage);
+        assertEquals("{\"input_tokens\":100,\"output_tokens\":20,\"cache_read_input_tokens\":50,\"cache_creation_input_tokens\":10}",
+            forAnthropicClient.toString(), "an Anthropic client gets Claude's own figures back");
         assertEquals(50, usage.path("prompt_tokens_details").path("cached_tokens").asInt());
     }
 
@@ -245,6 +249,8 @@ class AnthropicTranslationTest
     {
         Usage usage = new Usage(1_000_000, 100_000, 400_000, 0, false);
         assertEquals((600_000 * 3 + 400_000 * 0.3 + 100_000 * 15) / 1e6, TARGET.cost(usage), 1e-12);
+        Usage written = new Usage(1_000_000, 100_000, 400_000, 0, false, 200_000);
+        assertEquals((400_000 * 3 + 400_000 * 0.3 + 200_000 * 3.75 + 100_000 * 15) / 1e6, TARGET.cost(written), 1e-12, "cache writes at their own price");
     }
 
     @Test
