@@ -261,11 +261,13 @@ final class AiCall implements AsyncListener
         }
         Identity identity = exchange.identity();
         String consumer = identity != null && identity.consumer() != null ? identity.consumer().id() : null;
-        Usage worst = new Usage(promptEstimate(), completionReserve(), 0, 0, true);
+        // The worst case: the whole prompt at the input price, or written to the provider's cache (dearer at Anthropic).
+        Usage read = new Usage(promptEstimate(), completionReserve(), 0, 0, true);
+        Usage written = new Usage(promptEstimate(), completionReserve(), 0, 0, true, promptEstimate());
         double cost = 0;
         for (AiSettings.Target target : model.targets())
         {
-            cost = Math.max(cost, target.cost(worst));
+            cost = Math.max(cost, Math.max(target.cost(read), target.cost(written)));
         }
         BudgetBook.Outcome outcome = book.reserve(consumer, identity == null ? java.util.Set.of() : identity.groups(), cost,
             java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC));
