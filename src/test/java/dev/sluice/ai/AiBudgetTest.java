@@ -147,6 +147,29 @@ class AiBudgetTest
         }
     }
 
+    /**
+     * The reservation is the worst case, which includes writing the whole prompt to the
+     * provider's cache: before, it counted the prompt at the input price only, and a request
+     * whose cache writes (1.25 times input at Anthropic) would pass the budget was let through.
+     */
+    @Test
+    void theWorstCaseReservedIncludesWritingThePromptToTheCache() throws Exception
+    {
+        // ~15 prompt tokens written at 200 USD per million (0.003) pass Alice's 0.002; read at 10 with 10 answered at 30 (0.00045) would not.
+        SluiceUnderTest sluice = SluiceUnderTest.start(config("ai.model.gpt.target.main.cache-write-price = 200\nai.budget.file = "
+            + Files.createTempDirectory("sluice-budgets").resolve("budgets.json") + "\n"));
+        try
+        {
+            HttpResponse<String> refused = chat(sluice.uri(), "alice");
+            assertEquals(429, refused.statusCode(), refused.body());
+            assertEquals("budget_exceeded", JSON.readTree(refused.body()).path("error").path("code").asText(), refused.body());
+        }
+        finally
+        {
+            sluice.close();
+        }
+    }
+
     @Test
     void nodesSharingRedisSpendOneBudgetAndCanAnswer402() throws Exception
     {
