@@ -198,4 +198,25 @@ class AnthropicStreamTest
         assertTrue(quiet.finished() && quiet.contentStarted());
         assertTrue(quiet.out().toString().endsWith("data: [DONE]\n\n"));
     }
+
+    /**
+     * A reasoning model thinks before its first content token, for as long as a minute: its
+     * reasoning starts the answer (the client sees it as it comes, and the first-token timeout
+     * does not take the thinking for a silent provider).
+     */
+    @Test
+    void reasoningStartsAnOpenAiStylesAnswer()
+    {
+        String head = "{\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"model\":\"r\",\"choices\":[{\"index\":0,\"delta\":";
+        for (String field : new String[] {"reasoning_content", "reasoning"})
+        {
+            OpenAiStream stream = new OpenAiStream(false, true);
+            stream.onEvent(null, head + "{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}");
+            stream.onEvent(null, head + "{\"" + field + "\":\"\"},\"finish_reason\":null}]}");
+            assertFalse(stream.contentStarted(), field + ": nothing yet");
+            stream.onEvent(null, head + "{\"" + field + "\":\"Let me think.\"},\"finish_reason\":null}]}");
+            assertTrue(stream.contentStarted(), field);
+            assertEquals("", stream.text(), "reasoning is not the answer's text");
+        }
+    }
 }
