@@ -438,7 +438,12 @@ final class AiCall implements AsyncListener
     {
         if (provider.type() == AiSettings.ProviderType.ANTHROPIC)
         {
-            return AnthropicTranslation.JSON.writeValueAsBytes(AnthropicTranslation.request(body, target, model.dropUnsupported()));
+            ObjectNode anthropic = AnthropicTranslation.request(body, target, model.dropUnsupported());
+            if (provider.autoPromptCache())
+            {
+                AnthropicTranslation.cacheBreakpoints(anthropic);
+            }
+            return AnthropicTranslation.JSON.writeValueAsBytes(anthropic);
         }
         ObjectNode copy = body.deepCopy();
         if (copy.path("tools").isArray())

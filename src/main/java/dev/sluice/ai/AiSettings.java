@@ -90,7 +90,8 @@ public record AiSettings(
         Duration firstToken,
         Duration idle,
         Duration total,
-        java.nio.file.Path caFile)
+        java.nio.file.Path caFile,
+        boolean autoPromptCache)
     {
         public Provider
         {

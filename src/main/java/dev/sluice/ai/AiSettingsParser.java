@@ -206,12 +206,18 @@ public final class AiSettingsParser
                 reader.invalid(prefix + "ca-file", ca, "a readable PEM file with the CA certificates to trust for this provider");
             }
         }
+        String promptCache = reader.choice(prefix + "prompt-cache", "off", List.of("auto", "off"));
+        if ("auto".equals(promptCache) && !anthropic)
+        {
+            reader.invalid(prefix + "prompt-cache", promptCache, "off for a provider of type " + (type == null ? "other than anthropic" : type.label())
+                + ": only Anthropic caches prompts by marks; OpenAI's cache needs none");
+        }
         if (type == null || base == null)
         {
             return null;
         }
         return new AiSettings.Provider(name, type, base, apiKey, authHeader, headers, chatPath, embeddingsPath, apiVersion, anthropicVersion,
-            connect, firstToken, idle, total, caFile);
+            connect, firstToken, idle, total, caFile, "auto".equals(promptCache));
     }
 
     private static String path(ConfigReader reader, String key, String defaultValue)

@@ -96,6 +96,41 @@ public final class AnthropicTranslation
         return out;
     }
 
+    /**
+     * Prompt-cache breakpoints for a request that set none ({@code prompt-cache = auto}): the end
+     * of the system prompt and the end of the last message, where Claude Code puts its own. Claude
+     * caches only up to marked breakpoints, and OpenAI-form clients (Codex, the Agents SDK) mark
+     * nothing, since OpenAI caches without marks: every turn of a long agent session was input at
+     * the full price. Claude finds an earlier turn's entry from the new breakpoint (it looks back
+     * 20 blocks), so each turn reads the conversation so far and writes only what is new. A
+     * request with marks of its own is left as it is; one shorter than Claude's minimum (1,024
+     * tokens for most models) is not cached, and costs nothing more.
+     */
+    public static void cacheBreakpoints(ObjectNode request)
+    {
+        if (request.findValue("cache_control") != null)
+        {
+            return;
+        }
+        JsonNode system = request.get("system");
+        if (system != null && system.isTextual() && !system.asText().isEmpty())
+        {
+            request.putArray("system").addObject().put("type", "text").put("text", system.asText())
+                .putObject("cache_control").put("type", "ephemeral");
+        }
+        else if (system != null && system.isArray() && !system.isEmpty() && system.get(system.size() - 1) instanceof ObjectNode last)
+        {
+            last.putObject("cache_control").put("type", "ephemeral");
+        }
+        JsonNode turns = request.path("messages");
+        JsonNode content = turns.path(turns.size() - 1).path("content");
+        if (content.isArray() && !content.isEmpty() && content.get(content.size() - 1) instanceof ObjectNode block
+            && !block.path("type").asText().endsWith("thinking"))
+        {
+            block.putObject("cache_control").put("type", "ephemeral");
+        }
+    }
+
     /** {@code n: 1} and similar defaults ask for nothing Anthropic would do differently. */
     private static boolean harmless(String name, JsonNode value)
     {

@@ -78,6 +78,12 @@ class AiResponsesApiTest
             ai.model.gpt.target.main.model = gpt-4o-mini
             ai.model.claude.target.main.provider = an
             ai.model.claude.target.main.model = claude-sonnet
+            ai.provider.cached.type = anthropic
+            ai.provider.cached.base-url = %4$s
+            ai.provider.cached.api-key = ant-provider-secret
+            ai.provider.cached.prompt-cache = auto
+            ai.model.cached-claude.target.main.provider = cached
+            ai.model.cached-claude.target.main.model = claude-sonnet
             ai.model.thinker.target.main.provider = an
             ai.model.thinker.target.main.model = claude-sonnet
             ai.model.thinker.target.main.max-tokens = 8000
@@ -308,6 +314,28 @@ class AiResponsesApiTest
         assertEquals(200, post("/v1/responses", next.formatted("gpt", items)).statusCode());
         String toOpenAi = openai.take().body().toString();
         assertFalse(toOpenAi.contains("thinking") || toOpenAi.contains(FakeModelProvider.SIGNATURE), toOpenAi);
+    }
+
+    /**
+     * Codex marks no prompt-cache breakpoints (OpenAI caches without them), so every turn to
+     * Claude was input at the full price; with {@code prompt-cache = auto} the provider gets
+     * them where Claude Code puts its own.
+     */
+    @Test
+    void anAnthropicProviderWithAutomaticPromptCachingGetsBreakpoints() throws Exception
+    {
+        drain();
+        String turn = """
+            {"model": "%s", "instructions": "You are Codex.", "store": false, "input": [{"role": "user", "content": "Run it"},
+              {"type": "function_call", "call_id": "c1", "name": "shell", "arguments": "{}"},
+              {"type": "function_call_output", "call_id": "c1", "output": "hi"}]}""";
+        assertEquals(200, post("/v1/responses", turn.formatted("cached-claude")).statusCode());
+        JsonNode sent = anthropic.take().body();
+        assertEquals("ephemeral", sent.path("system").path(0).path("cache_control").path("type").asText(), sent.toString());
+        JsonNode last = sent.path("messages").path(sent.path("messages").size() - 1).path("content");
+        assertEquals("ephemeral", last.path(last.size() - 1).path("cache_control").path("type").asText(), sent.toString());
+        assertEquals(200, post("/v1/responses", turn.formatted("claude")).statusCode());
+        assertFalse(anthropic.take().body().toString().contains("cache_control"), "only where the provider says so");
     }
 
     /** A reasoning model behind an OpenAI-style API (reasoning_content, as DeepSeek's): a reasoning item without encrypted content. */

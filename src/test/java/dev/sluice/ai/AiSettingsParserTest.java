@@ -10,6 +10,7 @@ import dev.sluice.config.SettingsParser;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -82,6 +83,21 @@ class AiSettingsParserTest
         assertEquals(6, parse(properties).ai().models().get("claude").targets().get(0).cacheWritePrice(), "an hour's entries cost twice the input");
         properties.put("ai.model.claude.target.s.cache-write-price", "lots");
         assertTrue(refusal(properties).contains("ai.model.claude.target.s.cache-write-price"), refusal(properties));
+    }
+
+    @Test
+    void automaticPromptCachingIsForAnthropicProviders() throws Exception
+    {
+        Map<String, String> properties = base();
+        properties.put("ai.provider.an.type", "anthropic");
+        properties.put("ai.provider.an.api-key", "sk-ant");
+        properties.put("ai.provider.an.prompt-cache", "auto");
+        assertTrue(parse(properties).ai().providers().get("an").autoPromptCache());
+        assertFalse(parse(properties).ai().providers().get("oa").autoPromptCache(), "off unless said");
+        properties.put("ai.provider.oa.prompt-cache", "auto");
+        assertTrue(refusal(properties).contains("Key 'ai.provider.oa.prompt-cache'") && refusal(properties).contains("only Anthropic"), refusal(properties));
+        properties.put("ai.provider.oa.prompt-cache", "sometimes");
+        assertTrue(refusal(properties).contains("sometimes"), refusal(properties));
     }
 
     @Test

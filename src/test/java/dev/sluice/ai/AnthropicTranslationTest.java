@@ -3,6 +3,7 @@ package dev.sluice.ai;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -165,6 +166,27 @@ class AnthropicTranslationTest
             + signed.substring(0, signed.length() - 1) + "}]}");
         assertEquals("[{\"type\":\"text\",\"text\":\"Well,\"}]", prefill.path("messages").path(1).path("content").toString(),
             "no thinking in a last assistant turn without thinking");
+    }
+
+    /** prompt-cache = auto: breakpoints where Claude Code puts them, for clients that mark nothing (OpenAI caches without marks). */
+    @Test
+    void automaticCacheBreakpointsMarkTheSystemPromptAndTheLastTurn() throws Exception
+    {
+        ObjectNode request = (ObjectNode)translate("{'messages':[{'role':'system','content':'Rules.'},{'role':'user','content':'Run it'},"
+            + "{'role':'assistant','content':null,'tool_calls':[{'id':'c1','type':'function','function':{'name':'f','arguments':'{}'}}]},"
+            + "{'role':'tool','tool_call_id':'c1','content':'ok'}]}");
+        AnthropicTranslation.cacheBreakpoints(request);
+        assertEquals("[{\"type\":\"text\",\"text\":\"Rules.\",\"cache_control\":{\"type\":\"ephemeral\"}}]", request.path("system").toString());
+        JsonNode last = request.path("messages").path(2).path("content").path(0);
+        assertEquals("tool_result", last.path("type").asText(), request.toString());
+        assertEquals("ephemeral", last.path("cache_control").path("type").asText(), request.toString());
+        assertFalse(request.path("messages").path(0).path("content").path(0).has("cache_control"), "two breakpoints, not one per turn");
+
+        ObjectNode marked = (ObjectNode)translate("{'messages':[{'role':'system','content':[{'type':'text','text':'Rules.'}]},"
+            + "{'role':'user','content':[{'type':'text','text':'Hi','cache_control':{'type':'ephemeral','ttl':'1h'}}]},{'role':'user','content':'And?'}]}");
+        String before = marked.toString();
+        AnthropicTranslation.cacheBreakpoints(marked);
+        assertEquals(before, marked.toString(), "a client's own marks are left as they are");
     }
 
     @Test
