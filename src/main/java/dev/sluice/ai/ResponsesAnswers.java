@@ -160,8 +160,9 @@ final class ResponsesAnswers implements InboundResponse.Dialect
 
     /**
      * A reasoning item: the text as {@code reasoning_text} content (it is the model's reasoning,
-     * not a summary), and what the model needs back to continue (Claude's signature, a redacted
-     * block's data) as {@code encrypted_content}, opaque to the client as OpenAI's is.
+     * not a summary), and what the model needs back to continue (Claude's block whole: the text
+     * its signature covers, or a redacted block's data) as {@code encrypted_content}, opaque to
+     * the client as OpenAI's is ({@link #sealed}).
      */
     static ObjectNode reasoningItem(String itemId, String text, String encrypted, String status)
     {
@@ -178,16 +179,48 @@ final class ResponsesAnswers implements InboundResponse.Dialect
         return item.put("status", status);
     }
 
-    /** A thinking block (AnthropicTranslation's thinking_blocks) as a reasoning item; a redacted block's data marked as such. */
+    /** A thinking block (AnthropicTranslation's thinking_blocks) as a reasoning item. */
     static ObjectNode reasoningItem(String itemId, JsonNode block, String status)
     {
-        return "redacted_thinking".equals(block.path("type").asText())
-            ? reasoningItem(itemId, null, REDACTED + block.path("data").asText(""), status)
-            : reasoningItem(itemId, block.path("thinking").asText(""), block.path("signature").asText(""), status);
+        boolean redacted = "redacted_thinking".equals(block.path("type").asText());
+        return reasoningItem(itemId, redacted ? null : block.path("thinking").asText(""), sealed(block), status);
     }
 
-    /** Marks a redacted thinking block's data in {@code encrypted_content}, to tell it from a signature when it comes back. */
-    static final String REDACTED = "redacted_thinking:";
+    private static final String SEALED = "sluice.thinking.";
+
+    /**
+     * A thinking block as a reasoning item's {@code encrypted_content}: the block whole, so it
+     * goes back to Claude as Claude gave it whatever the client keeps of the item (Claude checks
+     * the text against the signature, and some clients send back only the encrypted content and
+     * a summary); null for an unsigned block, which Claude would not take.
+     */
+    static String sealed(JsonNode block)
+    {
+        ObjectNode kept = ClaudeThinking.block(block);
+        if (kept.path("signature").asText("").isEmpty() && kept.path("data").asText("").isEmpty())
+        {
+            return null;
+        }
+        return SEALED + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(kept.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** The thinking block a reasoning item's {@code encrypted_content} holds, or null when it is not one of Sluice's (OpenAI's own, say). */
+    static JsonNode unsealed(String encrypted)
+    {
+        if (!encrypted.startsWith(SEALED))
+        {
+            return null;
+        }
+        try
+        {
+            JsonNode block = AnthropicTranslation.JSON.readTree(java.util.Base64.getUrlDecoder().decode(encrypted.substring(SEALED.length())));
+            return block != null && block.isObject() ? ClaudeThinking.block(block) : null;
+        }
+        catch (IllegalArgumentException | java.io.IOException x)
+        {
+            return null;
+        }
+    }
 
     static ObjectNode callItem(String itemId, String callId, String name, String arguments, String status)
     {

@@ -46,8 +46,8 @@ final class ResponsesEvents extends InboundResponse.Events
         final StringBuilder text = new StringBuilder();
         ObjectNode done;
         boolean reasoning;
-        /** A reasoning item's encrypted_content: Claude's signature, or a redacted block's data. */
-        String encrypted;
+        /** A reasoning item's block as Claude gave it, once its signature came: the signed thinking or a redacted block. */
+        JsonNode block;
 
         Item(int index, String id, String callId, String name)
         {
@@ -157,7 +157,7 @@ final class ResponsesEvents extends InboundResponse.Events
             {
                 openReasoning(out);
             }
-            open.encrypted = redacted ? ResponsesAnswers.REDACTED + block.path("data").asText("") : block.path("signature").asText("");
+            open.block = redacted ? block : ClaudeThinking.block(block).put("thinking", open.text.toString());
             close(out);
         }
     }
@@ -200,7 +200,8 @@ final class ResponsesEvents extends InboundResponse.Events
                 emit(out, "response.reasoning_text.done", event("response.reasoning_text.done").put("item_id", item.id)
                     .put("output_index", item.index).put("content_index", 0).put("text", text));
             }
-            item.done = ResponsesAnswers.reasoningItem(item.id, text.isEmpty() ? null : text, item.encrypted, "completed");
+            item.done = ResponsesAnswers.reasoningItem(item.id, text.isEmpty() ? null : text, item.block == null ? null : ResponsesAnswers.sealed(item.block),
+                "completed");
         }
         else if (item.callId == null)
         {
@@ -242,7 +243,7 @@ final class ResponsesEvents extends InboundResponse.Events
         for (Item item : items)
         {
             output.add(item.done != null ? item.done : item.reasoning
-                ? ResponsesAnswers.reasoningItem(item.id, item.text.toString(), item.encrypted, "incomplete")
+                ? ResponsesAnswers.reasoningItem(item.id, item.text.toString(), item.block == null ? null : ResponsesAnswers.sealed(item.block), "incomplete")
                 : item.callId == null
                 ? ResponsesAnswers.messageItem(item.id, item.text.toString(), null, "incomplete")
                 : ResponsesAnswers.callItem(item.id, item.callId, item.name, item.text.toString(), "incomplete"));

@@ -246,22 +246,11 @@ final class ResponsesInbound
             }
             case "reasoning" ->
             {
-                // Only what Claude gave (a signature, or a redacted block's data) is of use to send back: as the
-                // thinking blocks of the assistant message that follows. Other reasoning is dropped, as before.
-                String encrypted = item.path("encrypted_content").isTextual() ? item.path("encrypted_content").asText() : "";
-                if (!encrypted.isEmpty())
+                // Only Claude's thinking, sealed whole in encrypted_content, is of use to send back: as the thinking
+                // blocks of the assistant message that follows. Other reasoning is dropped, as before.
+                JsonNode block = ResponsesAnswers.unsealed(item.path("encrypted_content").isTextual() ? item.path("encrypted_content").asText() : "");
+                if (block != null)
                 {
-                    ObjectNode block = ResponsesAnswers.JSONs.object();
-                    if (encrypted.startsWith(ResponsesAnswers.REDACTED))
-                    {
-                        block.put("type", "redacted_thinking").put("data", encrypted.substring(ResponsesAnswers.REDACTED.length()));
-                    }
-                    else
-                    {
-                        StringBuilder text = new StringBuilder();
-                        item.path("content").forEach(part -> text.append(part.path("text").asText("")));
-                        block.put("type", "thinking").put("thinking", text.toString()).put("signature", encrypted);
-                    }
                     (thinking == null ? thinking = ResponsesAnswers.JSONs.array() : thinking).add(block);
                 }
             }

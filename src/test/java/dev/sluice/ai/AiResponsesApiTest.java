@@ -269,7 +269,8 @@ class AiResponsesApiTest
         assertEquals("reasoning", reasoning.path("type").asText(), output.toString());
         assertEquals("The user wants 5 words back.", reasoning.path("content").path(0).path("text").asText());
         assertEquals("reasoning_text", reasoning.path("content").path(0).path("type").asText());
-        assertEquals(FakeModelProvider.SIGNATURE, reasoning.path("encrypted_content").asText());
+        assertEquals(JSON.readTree("{\"type\":\"thinking\",\"thinking\":\"The user wants 5 words back.\",\"signature\":\"" + FakeModelProvider.SIGNATURE
+            + "\"}"), ResponsesAnswers.unsealed(reasoning.path("encrypted_content").asText()), "the block whole, opaque to the client");
         assertTrue(reasoning.path("summary").isArray());
         assertEquals("function_call", output.path(output.size() - 1).path("type").asText(), output.toString());
 
@@ -290,7 +291,7 @@ class AiResponsesApiTest
         assertEquals("response.output_item.done:reasoning", types.get(done + 1), types.toString());
         assertEquals(6, done - 3, "one delta per word: " + types);
         assertEquals(reasoning.path("content"), completed.path("output").path(0).path("content"));
-        assertEquals(FakeModelProvider.SIGNATURE, completed.path("output").path(0).path("encrypted_content").asText());
+        assertEquals(reasoning.path("encrypted_content"), completed.path("output").path(0).path("encrypted_content"));
         ResponseAccumulator accumulator = ResponseAccumulator.create();
         try (StreamResponse<ResponseStreamEvent> sdkStream = sdk.responses().createStreaming(ResponseCreateParams.builder().model("thinker")
             .input("Run it").reasoning(com.openai.models.Reasoning.builder().effort(com.openai.models.ReasoningEffort.MEDIUM).build()).build()))
@@ -311,6 +312,13 @@ class AiResponsesApiTest
         assertEquals("thinking", turn.path("content").path(0).path("type").asText(), turn.toString());
         assertEquals("The user wants 5 words back.", turn.path("content").path(0).path("thinking").asText());
         assertEquals(FakeModelProvider.SIGNATURE, turn.path("content").path(0).path("signature").asText());
+        // A client that keeps only the encrypted content (and a summary) of the item: Claude still gets its block whole.
+        String bare = "{\"type\": \"reasoning\", \"id\": \"rs_x\", \"summary\": [], \"encrypted_content\": " + reasoning.path("encrypted_content") + "}";
+        assertTrue(items.contains(reasoning.toString()));
+        assertEquals(200, post("/v1/responses", next.formatted("thinker", items.replace(reasoning.toString(), bare))).statusCode());
+        JsonNode kept = anthropic.take().body().path("messages").path(1).path("content").path(0);
+        assertEquals("The user wants 5 words back.", kept.path("thinking").asText(), kept.toString());
+        assertEquals(FakeModelProvider.SIGNATURE, kept.path("signature").asText());
         assertEquals(200, post("/v1/responses", next.formatted("gpt", items)).statusCode());
         String toOpenAi = openai.take().body().toString();
         assertFalse(toOpenAi.contains("thinking") || toOpenAi.contains(FakeModelProvider.SIGNATURE), toOpenAi);
