@@ -159,16 +159,33 @@ final class ResponsesAnswers implements InboundResponse.Dialect
     }
 
     /**
-     * A reasoning item: the text as {@code reasoning_text} content (it is the model's reasoning,
-     * not a summary), and what the model needs back to continue (Claude's block whole: the text
-     * its signature covers, or a redacted block's data) as {@code encrypted_content}, opaque to
-     * the client as OpenAI's is ({@link #sealed}).
+     * Whether the client asked for a reasoning summary ({@code reasoning.summary}): OpenAI's
+     * reasoning models then give their reasoning as {@code summary_text}, which clients show
+     * (Vercel's AI SDK reads nothing else), and otherwise none; open models give it as
+     * {@code reasoning_text} content.
      */
-    static ObjectNode reasoningItem(String itemId, String text, String encrypted, String status)
+    boolean summarized()
+    {
+        JsonNode summary = request.path("reasoning").path("summary");
+        return summary.isTextual() && !summary.asText().equals("none");
+    }
+
+    /**
+     * A reasoning item: the text as a summary when the client asked for one ({@link #summarized}),
+     * else as {@code reasoning_text} content (Claude's thinking is the model's own account), and
+     * what the model needs back to continue (Claude's block whole: the text its signature covers,
+     * or a redacted block's data) as {@code encrypted_content}, opaque to the client as OpenAI's is
+     * ({@link #sealed}).
+     */
+    ObjectNode reasoningItem(String itemId, String text, String encrypted, String status)
     {
         ObjectNode item = JSONs.object().put("id", itemId).put("type", "reasoning");
-        item.putArray("summary");
-        if (text != null)
+        ArrayNode summary = item.putArray("summary");
+        if (text != null && summarized())
+        {
+            summary.add(summaryPart(text));
+        }
+        else if (text != null)
         {
             item.putArray("content").addObject().put("type", "reasoning_text").put("text", text);
         }
@@ -179,8 +196,13 @@ final class ResponsesAnswers implements InboundResponse.Dialect
         return item.put("status", status);
     }
 
+    static ObjectNode summaryPart(String text)
+    {
+        return JSONs.object().put("type", "summary_text").put("text", text);
+    }
+
     /** A thinking block (AnthropicTranslation's thinking_blocks) as a reasoning item. */
-    static ObjectNode reasoningItem(String itemId, JsonNode block, String status)
+    ObjectNode reasoningItem(String itemId, JsonNode block, String status)
     {
         boolean redacted = "redacted_thinking".equals(block.path("type").asText());
         return reasoningItem(itemId, redacted ? null : block.path("thinking").asText(""), sealed(block), status);

@@ -146,9 +146,22 @@ final class ResponsesEvents extends InboundResponse.Events
             {
                 openReasoning(out);
             }
+            if (dialect.summarized())
+            {
+                if (open.text.isEmpty())
+                {
+                    emit(out, "response.reasoning_summary_part.added", event("response.reasoning_summary_part.added").put("item_id", open.id)
+                        .put("output_index", open.index).put("summary_index", 0).set("part", ResponsesAnswers.summaryPart("")));
+                }
+                emit(out, "response.reasoning_summary_text.delta", event("response.reasoning_summary_text.delta").put("item_id", open.id)
+                    .put("output_index", open.index).put("summary_index", 0).put("delta", reasoning));
+            }
+            else
+            {
+                emit(out, "response.reasoning_text.delta", event("response.reasoning_text.delta").put("item_id", open.id)
+                    .put("output_index", open.index).put("content_index", 0).put("delta", reasoning));
+            }
             open.text.append(reasoning);
-            emit(out, "response.reasoning_text.delta", event("response.reasoning_text.delta").put("item_id", open.id)
-                .put("output_index", open.index).put("content_index", 0).put("delta", reasoning));
         }
         for (JsonNode block : delta.path("thinking_blocks"))
         {
@@ -165,7 +178,7 @@ final class ResponsesEvents extends InboundResponse.Events
     private void openReasoning(ByteArrayOutputStream out)
     {
         close(out);
-        ObjectNode added = ResponsesAnswers.reasoningItem("rs_" + dialect.id + "_" + items.size(), null, null, "in_progress");
+        ObjectNode added = dialect.reasoningItem("rs_" + dialect.id + "_" + items.size(), null, null, "in_progress");
         open = new Item(items.size(), added.path("id").asText(), null, null);
         open.reasoning = true;
         items.add(open);
@@ -195,12 +208,19 @@ final class ResponsesEvents extends InboundResponse.Events
         String text = item.text.toString();
         if (item.reasoning)
         {
-            if (!text.isEmpty())
+            if (!text.isEmpty() && dialect.summarized())
+            {
+                emit(out, "response.reasoning_summary_text.done", event("response.reasoning_summary_text.done").put("item_id", item.id)
+                    .put("output_index", item.index).put("summary_index", 0).put("text", text));
+                emit(out, "response.reasoning_summary_part.done", event("response.reasoning_summary_part.done").put("item_id", item.id)
+                    .put("output_index", item.index).put("summary_index", 0).set("part", ResponsesAnswers.summaryPart(text)));
+            }
+            else if (!text.isEmpty())
             {
                 emit(out, "response.reasoning_text.done", event("response.reasoning_text.done").put("item_id", item.id)
                     .put("output_index", item.index).put("content_index", 0).put("text", text));
             }
-            item.done = ResponsesAnswers.reasoningItem(item.id, text.isEmpty() ? null : text, item.block == null ? null : ResponsesAnswers.sealed(item.block),
+            item.done = dialect.reasoningItem(item.id, text.isEmpty() ? null : text, item.block == null ? null : ResponsesAnswers.sealed(item.block),
                 "completed");
         }
         else if (item.callId == null)
@@ -243,7 +263,7 @@ final class ResponsesEvents extends InboundResponse.Events
         for (Item item : items)
         {
             output.add(item.done != null ? item.done : item.reasoning
-                ? ResponsesAnswers.reasoningItem(item.id, item.text.toString(), item.block == null ? null : ResponsesAnswers.sealed(item.block), "incomplete")
+                ? dialect.reasoningItem(item.id, item.text.toString(), item.block == null ? null : ResponsesAnswers.sealed(item.block), "incomplete")
                 : item.callId == null
                 ? ResponsesAnswers.messageItem(item.id, item.text.toString(), null, "incomplete")
                 : ResponsesAnswers.callItem(item.id, item.callId, item.name, item.text.toString(), "incomplete"));

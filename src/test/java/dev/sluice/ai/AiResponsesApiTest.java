@@ -361,6 +361,25 @@ class AiResponsesApiTest
         }
         assertEquals("The user wants 5 words back.", accumulator.response().output().get(0).asReasoning().content().orElseThrow().get(0).text());
         assertEquals("Hello from openai: Say hi", accumulator.response().output().get(1).asMessage().content().get(0).asOutputText().text());
+
+        // Asked for a summary (reasoning.summary), as clients that show reasoning do: the reasoning comes as the summary, streamed as its events.
+        ResponseCreateParams summarized = params("reasoner", "Say hi").toBuilder()
+            .reasoning(com.openai.models.Reasoning.builder().summary(com.openai.models.Reasoning.Summary.AUTO).build()).build();
+        assertEquals("The user wants 5 words back.", sdk.responses().create(summarized).output().get(0).asReasoning().summary().get(0).text());
+        ResponseAccumulator summaries = ResponseAccumulator.create();
+        List<String> types = new ArrayList<>();
+        try (StreamResponse<ResponseStreamEvent> stream = sdk.responses().createStreaming(summarized))
+        {
+            stream.stream().forEach(event ->
+            {
+                summaries.accumulate(event);
+                event.reasoningSummaryTextDelta().ifPresent(delta -> types.add("delta"));
+                event.reasoningSummaryPartAdded().ifPresent(added -> types.add("added"));
+                event.reasoningSummaryPartDone().ifPresent(done -> types.add("done " + done.part().text()));
+            });
+        }
+        assertEquals("The user wants 5 words back.", summaries.response().output().get(0).asReasoning().summary().get(0).text());
+        assertEquals(List.of("added", "delta", "delta", "delta", "delta", "delta", "delta", "done The user wants 5 words back."), types);
     }
 
     /**
