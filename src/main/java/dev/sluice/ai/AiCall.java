@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.auth.Identity;
 import dev.sluice.exchange.Exchange;
@@ -449,7 +450,7 @@ final class AiCall implements AsyncListener
         if (copy.path("tools").isArray())
         {
             // Anthropic's own client tools (bash, text editor, computer) have no schema another provider could take.
-            com.fasterxml.jackson.databind.node.ArrayNode tools = (com.fasterxml.jackson.databind.node.ArrayNode)copy.get("tools");
+            ArrayNode tools = (ArrayNode)copy.get("tools");
             for (int i = tools.size() - 1; i >= 0; i--)
             {
                 if (AnthropicInbound.anthropicDefined(tools.get(i)))

@@ -36,6 +36,15 @@ class AiSettingsParserTest
         return properties;
     }
 
+    /** {@link #base} with an Anthropic provider, {@code an}, too. */
+    private static Map<String, String> withAnthropic()
+    {
+        Map<String, String> properties = base();
+        properties.put("ai.provider.an.type", "anthropic");
+        properties.put("ai.provider.an.api-key", "sk-ant");
+        return properties;
+    }
+
     private static Settings parse(Map<String, String> properties) throws ConfigException
     {
         return SettingsParser.parse("test", properties, name -> name.equals("OPENAI_API_KEY") ? "sk-from-env" : null);
@@ -72,9 +81,7 @@ class AiSettingsParserTest
     @Test
     void cacheWritesCostWhatTheProviderCharges() throws Exception
     {
-        Map<String, String> properties = base();
-        properties.put("ai.provider.an.type", "anthropic");
-        properties.put("ai.provider.an.api-key", "sk-ant");
+        Map<String, String> properties = withAnthropic();
         properties.put("ai.model.claude.target.s.provider", "an");
         properties.put("ai.model.claude.target.s.model", "claude-sonnet-4-5");
         properties.put("ai.model.claude.target.s.input-price", "3");
@@ -88,9 +95,7 @@ class AiSettingsParserTest
     @Test
     void automaticPromptCachingIsForAnthropicProviders() throws Exception
     {
-        Map<String, String> properties = base();
-        properties.put("ai.provider.an.type", "anthropic");
-        properties.put("ai.provider.an.api-key", "sk-ant");
+        Map<String, String> properties = withAnthropic();
         properties.put("ai.provider.an.prompt-cache", "auto");
         assertTrue(parse(properties).ai().providers().get("an").autoPromptCache());
         assertFalse(parse(properties).ai().providers().get("oa").autoPromptCache(), "off unless said");
