@@ -470,6 +470,23 @@ abstract class WarDeploymentContract
         }
     }
 
+    /**
+     * A body Sluice reads whole before anything goes upstream (a body transform here) is read on
+     * the request thread with the container's blocking read: a trickle is cut off at the minimum
+     * rate in the container too, not after the body's declared length.
+     */
+    @Test
+    void aTricklingBodyReadWholeIsCutOffInsideTheContainer() throws Exception
+    {
+        long started = System.nanoTime();
+        dev.sluice.testing.RawHttp.Reply reply = dev.sluice.testing.RawHttp.trickle(port, "POST " + CONTEXT_PATH
+            + "/shaped/orders HTTP/1.1\r\nHost: sluice\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n", " ", 100, 1000);
+        assertEquals(408, reply.status(), reply.head());
+        assertTrue(reply.body().contains(dev.sluice.http.RequestBodies.TOO_SLOW), reply.body());
+        long millis = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        assertTrue(millis < 12_000, "cut off after " + millis + " ms, not at the body's end (100 s at this pace)");
+    }
+
     @Test
     void anUnroutedPathIsA404Problem() throws Exception
     {
