@@ -24,7 +24,7 @@ final class AnthropicAnswers
      */
     static final class Dialect implements InboundResponse.Dialect
     {
-        private String requested;
+        private volatile String requested;
 
         /** The model the client asked for, once its request is read. */
         void requested(String model)
