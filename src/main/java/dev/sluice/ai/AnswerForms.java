@@ -36,6 +36,7 @@ final class AnswerForms
         StringBuilder refusal = null;
         Map<Integer, ObjectNode> calls = new TreeMap<>();
         String finish = null;
+        String stopSequence = null;
         boolean anyContent = false;
         StringBuilder reasoning = new StringBuilder();
         int reasoned = 0;
@@ -90,6 +91,10 @@ final class AnswerForms
             {
                 finish = choice.path("finish_reason").asText();
             }
+            if (choice.path("stop_sequence").isTextual())
+            {
+                stopSequence = choice.path("stop_sequence").asText();
+            }
         }
         ObjectNode answer = AnthropicTranslation.JSON.createObjectNode();
         answer.put("id", head.path("id").asText("chatcmpl-sluice"));
@@ -138,6 +143,7 @@ final class AnswerForms
         {
             choice.put("finish_reason", finish);
         }
+        AnthropicTranslation.stopSequence(stopSequence == null ? null : AnthropicTranslation.JSON.getNodeFactory().textNode(stopSequence), choice);
         answer.set("usage", AnthropicTranslation.usageNode(usage));
         return answer;
     }
@@ -173,7 +179,7 @@ final class AnswerForms
             item.set("function", call.path("function"));
             event(out, id, created, model, delta, null);
         }
-        event(out, id, created, model, AnthropicTranslation.JSON.createObjectNode(), choice.path("finish_reason").asText("stop"));
+        event(out, id, created, model, AnthropicTranslation.JSON.createObjectNode(), choice.path("finish_reason").asText("stop"), choice.path("stop_sequence"));
         return out.toByteArray();
     }
 
@@ -210,6 +216,11 @@ final class AnswerForms
 
     private static void event(ByteArrayOutputStream out, String id, long created, String model, ObjectNode delta, String finish)
     {
+        event(out, id, created, model, delta, finish, null);
+    }
+
+    private static void event(ByteArrayOutputStream out, String id, long created, String model, ObjectNode delta, String finish, JsonNode stopSequence)
+    {
         ObjectNode chunk = AnthropicTranslation.JSON.createObjectNode();
         chunk.put("id", id);
         chunk.put("object", "chat.completion.chunk");
@@ -227,6 +238,7 @@ final class AnswerForms
         {
             choice.put("finish_reason", finish);
         }
+        AnthropicTranslation.stopSequence(stopSequence, choice);
         out.writeBytes(("data: " + chunk + "\n\n").getBytes(StandardCharsets.UTF_8));
     }
 

@@ -111,8 +111,16 @@ final class AnthropicAnswers
             use.put("name", call.path("function").path("name").asText());
             use.set("input", parseArguments(call.path("function").path("arguments").asText("{}")));
         }
-        out.put("stop_reason", stopReason(choice.path("finish_reason").asText(null)));
-        out.putNull("stop_sequence");
+        if (choice.path("stop_sequence").isTextual())
+        {
+            out.put("stop_reason", "stop_sequence");
+            out.put("stop_sequence", choice.path("stop_sequence").asText());
+        }
+        else
+        {
+            out.put("stop_reason", stopReason(choice.path("finish_reason").asText(null)));
+            out.putNull("stop_sequence");
+        }
         out.set("usage", usage(answer.path("usage")));
         return out;
     }

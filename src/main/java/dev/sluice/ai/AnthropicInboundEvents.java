@@ -15,6 +15,7 @@ final class AnthropicInboundEvents extends InboundResponse.Events
     private int block = -1;
     private String blockType;
     private String stopReason;
+    private String stopSequence;
     private JsonNode usage;
 
     AnthropicInboundEvents(java.util.function.Function<JsonNode, String> model)
@@ -79,6 +80,11 @@ final class AnthropicInboundEvents extends InboundResponse.Events
         if (choice.path("finish_reason").isTextual())
         {
             stopReason = AnthropicAnswers.stopReason(choice.path("finish_reason").asText());
+        }
+        if (choice.path("stop_sequence").isTextual())
+        {
+            stopReason = "stop_sequence";
+            stopSequence = choice.path("stop_sequence").asText();
         }
         return false;
     }
@@ -175,7 +181,7 @@ final class AnthropicInboundEvents extends InboundResponse.Events
         close(out);
         ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
         event.put("type", "message_delta");
-        event.putObject("delta").put("stop_reason", stopReason == null ? "end_turn" : stopReason).putNull("stop_sequence");
+        event.putObject("delta").put("stop_reason", stopReason == null ? "end_turn" : stopReason).put("stop_sequence", stopSequence);
         event.set("usage", AnthropicAnswers.usage(usage == null ? AnthropicTranslation.JSON.createObjectNode() : usage));
         emit(out, "message_delta", event);
         emit(out, "message_stop", AnthropicTranslation.JSON.createObjectNode().put("type", "message_stop"));

@@ -315,7 +315,15 @@ public final class AnthropicStream extends ChatStream
         {
             finishReason = AnthropicTranslation.finishReason(stopReason);
             out.write(prefix);
-            out.ascii("{},\"logprobs\":null,\"finish_reason\":\"" + finishReason + "\"}]}\n\n");
+            out.ascii("{},\"logprobs\":null,\"finish_reason\":\"" + finishReason + "\"");
+            JsonNode sequence = node.path("delta").path("stop_sequence");
+            if (sequence.isTextual())
+            {
+                // Which stop sequence ended it, as AnthropicTranslation.stopSequence keeps it.
+                out.ascii(",\"stop_sequence\":");
+                out.utf8(quote(sequence.asText()));
+            }
+            out.ascii("}]}\n\n");
         }
         this.usage = currentUsage();
     }

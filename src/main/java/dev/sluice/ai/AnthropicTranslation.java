@@ -500,6 +500,19 @@ public final class AnthropicTranslation
         }
     }
 
+    /**
+     * The stop sequence that ended Claude's answer, kept on the chat choice as
+     * {@code stop_sequence} (OpenAI's form says only "stop"), so an Anthropic client gets
+     * {@code stop_reason: stop_sequence} and which one back.
+     */
+    static void stopSequence(JsonNode sequence, ObjectNode choice)
+    {
+        if (sequence != null && sequence.isTextual())
+        {
+            choice.put("stop_sequence", sequence.asText());
+        }
+    }
+
     /** Anthropic's {@code stop_reason} as OpenAI's {@code finish_reason}. */
     public static String finishReason(String stopReason)
     {
@@ -616,6 +629,7 @@ public final class AnthropicTranslation
         {
             choice.put("finish_reason", finish);
         }
+        stopSequence(message.path("stop_sequence"), choice);
         out.set("usage", usageNode(usage(message.path("usage"))));
         return out;
     }

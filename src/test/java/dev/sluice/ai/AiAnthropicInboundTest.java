@@ -366,6 +366,29 @@ class AiAnthropicInboundTest
         assertFalse(toOpenAi.contains("thinking") || toOpenAi.contains(FakeModelProvider.SIGNATURE), toOpenAi);
     }
 
+    /** Before, Claude stopping at one of the client's stop sequences reached the client as end_turn with no sequence. */
+    @Test
+    void whichStopSequenceEndedClaudesAnswerReachesTheClient() throws Exception
+    {
+        MessageCreateParams params = params("claude", "Count").toBuilder().addStopSequence("DONE").addStopSequence("STOP").build();
+        Message message = sdk.messages().create(params);
+        assertEquals(StopReason.STOP_SEQUENCE, message.stopReason().orElseThrow(), message.toString());
+        assertEquals("STOP", message.stopSequence().orElseThrow());
+        for (String cache : new String[] {"ttl=60", "no-cache"})
+        {
+            // From the AI cache (the answer above cut into chunks), then from Claude's stream.
+            MessageAccumulator accumulator = MessageAccumulator.create();
+            try (StreamResponse<RawMessageStreamEvent> stream = sdk.messages().createStreaming(params.toBuilder().putAdditionalHeader("X-Sluice-Cache", cache).build()))
+            {
+                stream.stream().forEach(accumulator::accumulate);
+            }
+            assertEquals(StopReason.STOP_SEQUENCE, accumulator.message().stopReason().orElseThrow(), cache);
+            assertEquals("STOP", accumulator.message().stopSequence().orElseThrow(), cache);
+        }
+        Message fromStream = sdk.messages().create(params);
+        assertEquals("STOP", fromStream.stopSequence().orElseThrow(), "the stream's answer from the cache");
+    }
+
     /** A reasoning model behind an OpenAI-style API (DeepSeek's reasoner) gives reasoning_content: an Anthropic client sees it as thinking. */
     @Test
     void anOpenAiStyleProvidersReasoningIsAThinkingBlock() throws Exception

@@ -418,6 +418,10 @@ public final class FakeModelProvider implements AutoCloseable
             answer.put("stop_reason", "end_turn");
         }
         answer.putNull("stop_sequence");
+        if (stopsAt(body) != null)
+        {
+            answer.put("stop_reason", "stop_sequence").put("stop_sequence", stopsAt(body));
+        }
         ObjectNode usage = answer.putObject("usage");
         usage.put("input_tokens", promptTokens(body));
         usage.put("output_tokens", words.size());
@@ -560,10 +564,24 @@ public final class FakeModelProvider implements AutoCloseable
             }
             framed.add(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":" + index + "}"));
         }
-        framed.add(event("message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"" + (tool ? "tool_use" : "end_turn")
-            + "\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":" + words.size() + "}}"));
+        String stop = stopsAt(body);
+        framed.add(event("message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"" + (stop != null ? "stop_sequence" : tool ? "tool_use" : "end_turn")
+            + "\",\"stop_sequence\":" + (stop == null ? "null" : JSON.writeValueAsString(stop)) + "},\"usage\":{\"output_tokens\":" + words.size() + "}}"));
         framed.add(event("message_stop", "{\"type\":\"message_stop\"}"));
         play(framed, fault, out, event("error", "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"));
+    }
+
+    /** The stop sequence an Anthropic answer ends at: "STOP" when the request lists it, as if the answer had come to it. */
+    private static String stopsAt(JsonNode body)
+    {
+        for (JsonNode sequence : body.path("stop_sequences"))
+        {
+            if ("STOP".equals(sequence.asText()))
+            {
+                return "STOP";
+            }
+        }
+        return null;
     }
 
     /** Whether an Anthropic request asks for extended thinking. */
