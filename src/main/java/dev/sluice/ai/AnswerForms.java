@@ -36,7 +36,7 @@ final class AnswerForms
         StringBuilder refusal = null;
         Map<Integer, ObjectNode> calls = new TreeMap<>();
         String finish = null;
-        String stopSequence = null;
+        JsonNode stopSequence = null;
         boolean anyContent = false;
         StringBuilder reasoning = new StringBuilder();
         int reasoned = 0;
@@ -93,7 +93,7 @@ final class AnswerForms
             }
             if (choice.path("stop_sequence").isTextual())
             {
-                stopSequence = choice.path("stop_sequence").asText();
+                stopSequence = choice.get("stop_sequence");
             }
         }
         ObjectNode answer = AnthropicTranslation.JSON.createObjectNode();
@@ -143,7 +143,7 @@ final class AnswerForms
         {
             choice.put("finish_reason", finish);
         }
-        AnthropicTranslation.stopSequence(stopSequence == null ? null : AnthropicTranslation.JSON.getNodeFactory().textNode(stopSequence), choice);
+        AnthropicTranslation.stopSequence(stopSequence, choice);
         answer.set("usage", AnthropicTranslation.usageNode(usage));
         return answer;
     }
