@@ -272,11 +272,26 @@ final class AiCache implements AutoCloseable
         }
     }
 
-    /** Whether the request may be answered from or stored in the cache at all. */
+    /**
+     * Whether the request may be answered from or stored in the cache at all: not for several
+     * choices, nor when it offers Claude a server tool (a web search's results are of the moment,
+     * and the cache keeps an answer's text, not the search's blocks).
+     */
     static boolean cacheable(ObjectNode body)
     {
         JsonNode n = body.get("n");
-        return n == null || n.isNull() || n.asInt(1) == 1;
+        if (n != null && !n.isNull() && n.asInt(1) != 1)
+        {
+            return false;
+        }
+        for (JsonNode tool : body.path("tools"))
+        {
+            if (AnthropicInbound.serverTool(tool))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

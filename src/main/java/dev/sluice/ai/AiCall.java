@@ -263,8 +263,9 @@ final class AiCall implements AsyncListener
         Identity identity = exchange.identity();
         String consumer = identity != null && identity.consumer() != null ? identity.consumer().id() : null;
         // The worst case: the whole prompt at the input price, or written to the provider's cache (dearer at Anthropic).
-        Usage read = new Usage(promptEstimate(), completionReserve(), 0, 0, true);
-        Usage written = new Usage(promptEstimate(), completionReserve(), 0, 0, true, promptEstimate());
+        // And every web search the request allows Claude (its tool's max_uses).
+        Usage read = new Usage(promptEstimate(), completionReserve(), 0, 0, true, 0, searchesAllowed());
+        Usage written = new Usage(promptEstimate(), completionReserve(), 0, 0, true, promptEstimate(), searchesAllowed());
         double cost = 0;
         for (AiSettings.Target target : model.targets())
         {
@@ -282,6 +283,23 @@ final class AiCall implements AsyncListener
         }
         spending = outcome.reservation();
         return true;
+    }
+
+    /**
+     * The searches the request's web search tools allow ({@code max_uses}); a tool without a
+     * limit adds none here, its searches charged when the answer says how many were made.
+     */
+    private long searchesAllowed()
+    {
+        long allowed = 0;
+        for (JsonNode tool : body.path("tools"))
+        {
+            if (tool.path("type").asText().startsWith("web_search_") && AnthropicInbound.serverTool(tool))
+            {
+                allowed += Math.max(0, Math.min(tool.path("max_uses").asLong(0), 1_000));
+            }
+        }
+        return allowed;
     }
 
     TokenLimits.Asker asker()

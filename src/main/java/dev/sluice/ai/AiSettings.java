@@ -135,10 +135,11 @@ public record AiSettings(
      * One way to answer an alias: a provider and its model id, with prices in USD per million tokens.
      *
      * @param cacheWritePrice the price of prompt tokens written to the provider's cache
+     * @param webSearchPrice the price of one search by Anthropic's web search tool, in USD
      * @param maxTokens the {@code max_tokens} sent to Anthropic when the client gives none
      */
     public record Target(String provider, String model, double inputPrice, double outputPrice, double cachedInputPrice, double cacheWritePrice,
-        int contextWindow, int maxTokens, int weight)
+        double webSearchPrice, int contextWindow, int maxTokens, int weight)
     {
         public String id()
         {
@@ -151,7 +152,7 @@ public record AiSettings(
             long cached = Math.min(usage.cachedTokens(), usage.promptTokens());
             long written = Math.min(usage.cacheWriteTokens(), usage.promptTokens() - cached);
             return ((usage.promptTokens() - cached - written) * inputPrice + cached * cachedInputPrice + written * cacheWritePrice
-                + usage.completionTokens() * outputPrice) / 1_000_000.0;
+                + usage.completionTokens() * outputPrice) / 1_000_000.0 + usage.webSearches() * webSearchPrice;
         }
     }
 

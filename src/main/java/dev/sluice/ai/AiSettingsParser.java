@@ -269,6 +269,7 @@ public final class AiSettingsParser
             boolean anthropic = provider != null && providers.containsKey(provider) && providers.get(provider).type() == AiSettings.ProviderType.ANTHROPIC;
             double written = reader.isSet(targetPrefix + "cache-write-price") ? price(reader, targetPrefix + "cache-write-price")
                 : anthropic ? input * 1.25 : input;
+            double searched = webSearchPrice(reader, targetPrefix + "web-search-price", anthropic, input > 0 || output > 0);
             int context = reader.integer(targetPrefix + "context-window", 0, 0, 100_000_000);
             int maxTokens = reader.integer(targetPrefix + "max-tokens", 4096, 1, 10_000_000);
             int weight = reader.integer(targetPrefix + "weight", 1, 1, 1000);
@@ -290,7 +291,7 @@ public final class AiSettingsParser
                 reader.invalid(targetPrefix + "provider", provider, "a provider of type openai or openai-compatible: Anthropic has no embeddings API");
                 continue;
             }
-            targets.add(new AiSettings.Target(provider, model, input, output, cached, written, context, maxTokens, weight));
+            targets.add(new AiSettings.Target(provider, model, input, output, cached, written, searched, context, maxTokens, weight));
         }
         int maxAttempts = reader.integer(prefix + "max-attempts", Math.max(1, Math.min(names.size(), 3)), 1, MAX_TARGETS);
         String contextFallback = reader.optional(prefix + "context-fallback").orElse(null);
@@ -300,6 +301,39 @@ public final class AiSettingsParser
             return null;
         }
         return new AiSettings.Model(alias, kind, targets, strategy, maxAttempts, contextFallback, drop);
+    }
+
+    /**
+     * The price of a web search: set, or Anthropic's $10 per 1,000 searches on an Anthropic target
+     * whose tokens are priced (an unpriced target costs nothing, as before). Only Claude searches
+     * through Sluice (its server tool), so another provider's target is refused one.
+     */
+    private static double webSearchPrice(ConfigReader reader, String key, boolean anthropic, boolean priced)
+    {
+        if (!reader.isSet(key))
+        {
+            return anthropic && priced ? 0.01 : 0;
+        }
+        if (!anthropic)
+        {
+            reader.invalid(key, reader.optional(key).orElse(""), "a target of an anthropic provider: only Claude's web search tool is billed per search");
+            return 0;
+        }
+        String text = reader.optional(key).orElse("0");
+        try
+        {
+            double value = Double.parseDouble(text);
+            if (value >= 0 && value < 1_000 && Double.isFinite(value))
+            {
+                return value;
+            }
+        }
+        catch (NumberFormatException ignored)
+        {
+            // reported below
+        }
+        reader.invalid(key, text, "a price in USD per search, such as 0.01");
+        return 0;
     }
 
     private static double price(ConfigReader reader, String key)

@@ -86,12 +86,37 @@ final class AnthropicAnswers
         out.put("type", "message");
         out.put("role", "assistant");
         out.put("model", model);
-        ArrayNode content = out.putArray("content");
         JsonNode choice = answer.path("choices").path(0);
         JsonNode message = choice.path("message");
+        if (message.path(AnthropicInbound.RAW_CONTENT).isArray())
+        {
+            // Claude's blocks as it gave them, a server tool's call and result and text with citations among them (AnthropicTranslation.response).
+            out.set("content", message.get(AnthropicInbound.RAW_CONTENT).deepCopy());
+        }
+        else
+        {
+            content(message, out.putArray("content"));
+        }
+        if (choice.path("stop_sequence").isTextual())
+        {
+            out.put("stop_reason", "stop_sequence");
+            out.put("stop_sequence", choice.path("stop_sequence").asText());
+        }
+        else
+        {
+            out.put("stop_reason", stopReason(choice.path("finish_reason").asText(null)));
+            out.putNull("stop_sequence");
+        }
+        out.set("usage", usage(answer.path("usage")));
+        return out;
+    }
+
+    /** A chat answer's message as blocks: reasoning first, as Anthropic puts it, then the text, then the tool calls. */
+    private static void content(JsonNode message, ArrayNode content)
+    {
         if (message.path("thinking_blocks").isArray() && !message.path("thinking_blocks").isEmpty())
         {
-            // Claude's thinking as it gave it (AnthropicTranslation.response), first, as Anthropic puts it.
+            // Claude's thinking as it gave it (AnthropicTranslation.response).
             message.path("thinking_blocks").forEach(block -> content.add(ClaudeThinking.block(block)));
         }
         else if (!AnswerForms.reasoning(message).isEmpty())
@@ -111,18 +136,6 @@ final class AnthropicAnswers
             use.put("name", call.path("function").path("name").asText());
             use.set("input", parseArguments(call.path("function").path("arguments").asText("{}")));
         }
-        if (choice.path("stop_sequence").isTextual())
-        {
-            out.put("stop_reason", "stop_sequence");
-            out.put("stop_sequence", choice.path("stop_sequence").asText());
-        }
-        else
-        {
-            out.put("stop_reason", stopReason(choice.path("finish_reason").asText(null)));
-            out.putNull("stop_sequence");
-        }
-        out.set("usage", usage(answer.path("usage")));
-        return out;
     }
 
     private static JsonNode parseArguments(String arguments)
@@ -147,6 +160,7 @@ final class AnthropicAnswers
         out.put("output_tokens", usage.path("completion_tokens").asLong(0));
         out.put("cache_read_input_tokens", cached);
         out.put("cache_creation_input_tokens", written);
+        AnthropicTranslation.serverToolUse(usage.path("server_tool_use"), out);
         return out;
     }
 }

@@ -18,8 +18,10 @@ import dev.sluice.http.ClientText;
  * as the message's {@code thinking_blocks} (the form LiteLLM gave OpenAI-style clients; Claude
  * needs them back, signed, to continue tool use with thinking), and {@code cache_control} marks
  * on the system prompt, tools, user blocks and tool results ({@link #mark}). Documents cross as base64 PDFs or text;
- * Anthropic-defined client tools (bash, text editor, computer, memory) are carried as they are
- * for Anthropic targets ({@link #anthropicDefined}); server tools are refused with 400. System turns within {@code messages} become system messages where they stand. Usage
+ * Anthropic's own tools (bash, text editor, computer, memory, and the server tools web search,
+ * web fetch and code execution) are carried as they are for Anthropic targets
+ * ({@link #anthropicDefined}), and turns holding server tools' blocks or citations as
+ * {@link #RAW_CONTENT}. System turns within {@code messages} become system messages where they stand. Usage
  * comes in {@code message_delta} at the end of a stream, when it is known; {@code message_start}
  * says 0.</p>
  */
@@ -130,16 +132,53 @@ final class AnthropicInbound
         return out;
     }
 
-    private static final java.util.regex.Pattern ANTHROPIC_DEFINED = java.util.regex.Pattern.compile("(bash|text_editor|computer|memory)_[0-9]{8}");
+    private static final java.util.regex.Pattern ANTHROPIC_DEFINED = java.util.regex.Pattern.compile("[a-z][a-z0-9_]{0,62}_[0-9]{8}");
+    private static final java.util.regex.Pattern CLIENT_TOOL = java.util.regex.Pattern.compile("(bash|text_editor|computer|memory)_[0-9]{8}");
 
     /**
-     * Whether a tool is one of Anthropic's client tools (bash, text editor, computer use, memory):
-     * run by the client like any tool, its calls ordinary {@code tool_use} blocks, but its schema
-     * Anthropic's own ({@code "type": "bash_20250124"}), so only Claude can be offered it.
+     * Whether a tool is one of Anthropic's own, named by a dated type ({@code "bash_20250124"},
+     * {@code "web_search_20250305"}): its schema is Anthropic's, so only Claude can be offered it.
+     * The client tools (bash, text editor, computer use, memory) are run by the client like any
+     * tool, their calls ordinary {@code tool_use} blocks; the others are {@link #serverTool server
+     * tools}.
      */
     static boolean anthropicDefined(JsonNode tool)
     {
         return tool.path("type").isTextual() && ANTHROPIC_DEFINED.matcher(tool.path("type").asText()).matches();
+    }
+
+    /**
+     * Whether a tool is one Anthropic runs itself (web search, web fetch, code execution): Claude's
+     * answer then holds the call and its result as blocks of their own ({@code server_tool_use},
+     * {@code web_search_tool_result}) and citations on its text, which the chat form carries as
+     * {@link #RAW_CONTENT}.
+     */
+    static boolean serverTool(JsonNode tool)
+    {
+        return anthropicDefined(tool) && !CLIENT_TOOL.matcher(tool.path("type").asText()).matches();
+    }
+
+    /**
+     * An assistant turn's blocks as Claude gave them, on the chat form's message, when the turn
+     * holds what the chat form has no place for: a server tool's call and result, or text with
+     * citations. An Anthropic target gets the turn back as it was (the results' encrypted content
+     * is what Claude reads); other providers get the message's text and tool calls.
+     */
+    static final String RAW_CONTENT = "anthropic_content";
+
+    /**
+     * The streamed form of {@link #RAW_CONTENT}: a chunk's delta carries one of Claude's blocks
+     * whole when it ends (a server tool's call or result), or an empty text block where a text
+     * block of its own starts; its citations come as the delta's {@code citations}.
+     */
+    static final String RAW_BLOCKS = "anthropic_blocks";
+
+    /** Whether a content block is one only {@link #RAW_CONTENT} carries. */
+    static boolean rawOnly(JsonNode block)
+    {
+        String type = block.path("type").asText();
+        return type.equals("server_tool_use") || (type.endsWith("_tool_result") && !type.equals("tool_result"))
+            || (type.equals("text") && block.path("citations").isArray() && !block.path("citations").isEmpty());
     }
 
     /** Request fields only Anthropic's API has, carried for Anthropic targets. */
@@ -197,6 +236,7 @@ final class AnthropicInbound
         StringBuilder assistantText = new StringBuilder();
         ArrayNode calls = AnthropicTranslation.JSON.createArrayNode();
         ArrayNode thinking = AnthropicTranslation.JSON.createArrayNode();
+        boolean raw = false;
         int index = 0;
         for (JsonNode block : content)
         {
@@ -209,6 +249,7 @@ final class AnthropicInbound
                     if (role.equals("assistant"))
                     {
                         assistantText.append(block.path("text").asText());
+                        raw |= rawOnly(block);
                     }
                     else
                     {
@@ -275,7 +316,24 @@ final class AnthropicInbound
                         thinking.add(ClaudeThinking.block(block));
                     }
                 }
-                default -> throw new Invalid(blockPath + ".type: content blocks of type '" + ClientText.quoted(type, 64) + "' are not supported by this gateway");
+                case "server_tool_use" ->
+                {
+                    if (!role.equals("assistant"))
+                    {
+                        throw new Invalid(blockPath + ": server_tool_use blocks are only allowed in assistant turns");
+                    }
+                    raw = true;
+                }
+                default ->
+                {
+                    if (!rawOnly(block) || !role.equals("assistant"))
+                    {
+                        throw new Invalid(blockPath + ".type: content blocks of type '" + ClientText.quoted(type, 64)
+                            + "' are not supported by this gateway" + (rawOnly(block) ? " in user turns" : ""));
+                    }
+                    // A server tool's result (web search, web fetch, code execution), for an Anthropic target.
+                    raw = true;
+                }
             }
         }
         if (role.equals("assistant"))
@@ -296,6 +354,10 @@ final class AnthropicInbound
             if (!thinking.isEmpty())
             {
                 message.set("thinking_blocks", thinking);
+            }
+            if (raw)
+            {
+                message.set(RAW_CONTENT, content.deepCopy());
             }
         }
         else if (!parts.isEmpty())
@@ -324,13 +386,14 @@ final class AnthropicInbound
                 index++;
                 if (anthropicDefined(tool))
                 {
-                    // Run by the client, its schema Anthropic's own: only Claude knows it (AnthropicTranslation, AiCall).
+                    // Its schema Anthropic's own: only Claude knows it (AnthropicTranslation, AiCall).
                     converted.add(tool.deepCopy());
                     continue;
                 }
                 if (tool.has("type") && !"custom".equals(tool.path("type").asText()))
                 {
-                    throw new Invalid("tools: server tools such as '" + ClientText.quoted(tool.path("type").asText(), 64) + "' are not supported by this gateway");
+                    throw new Invalid("tools." + (index - 1) + ".type: '" + ClientText.quoted(tool.path("type").asText(), 64)
+                        + "' is not a tool type this gateway knows (custom, or Anthropic's own such as web_search_20250305)");
                 }
                 ObjectNode function = mark(tool, converted.addObject().put("type", "function")).putObject("function");
                 function.put("name", tool.path("name").asText());
@@ -460,7 +523,7 @@ final class AnthropicInbound
 
     /**
      * The chat request without what only Anthropic's API reads — the marks {@link #mark} carried,
-     * {@link #ANTHROPIC_ONLY} fields, earlier turns' thinking — for a target that is not
+     * {@link #ANTHROPIC_ONLY} fields, earlier turns' thinking and {@link #RAW_CONTENT} — for a target that is not
      * Anthropic's (OpenAI refuses fields it does not know; DeepSeek refuses reasoning sent back).
      */
     static ObjectNode forOtherProviders(ObjectNode chat)
@@ -475,6 +538,7 @@ final class AnthropicInbound
             {
                 object.remove("thinking_blocks");
                 object.remove("reasoning_content");
+                object.remove(RAW_CONTENT);
             }
             for (JsonNode part : message.path("content"))
             {

@@ -60,6 +60,19 @@ final class AnthropicInboundEvents extends InboundResponse.Events
         JsonNode choice = chunk.path("choices").path(0);
         JsonNode delta = choice.path("delta");
         reasoning(delta, out);
+        for (JsonNode raw : delta.path(AnthropicInbound.RAW_BLOCKS))
+        {
+            raw(raw, out);
+        }
+        for (JsonNode citation : delta.path("citations"))
+        {
+            open(out, "text", null);
+            ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
+            event.put("type", "content_block_delta");
+            event.put("index", block);
+            event.putObject("delta").put("type", "citations_delta").set("citation", citation);
+            emit(out, "content_block_delta", event);
+        }
         if (delta.path("content").isTextual() && !delta.path("content").asText().isEmpty())
         {
             open(out, "text", null);
@@ -116,6 +129,45 @@ final class AnthropicInboundEvents extends InboundResponse.Events
                 delta(out, "signature_delta", "signature", kept.path("signature").asText());
             }
         }
+    }
+
+    /**
+     * One of Claude's blocks the chat form has no place for ({@link AnthropicStream}): an empty
+     * text block opens a text block of its own (its citations follow); a server tool's call or
+     * result is sent as Claude streams it, the call's input as one {@code input_json_delta}.
+     */
+    private void raw(JsonNode raw, ByteArrayOutputStream out)
+    {
+        close(out);
+        if ("text".equals(raw.path("type").asText()))
+        {
+            open(out, "text", null);
+            return;
+        }
+        block++;
+        ObjectNode start = AnthropicTranslation.JSON.createObjectNode();
+        start.put("type", "content_block_start");
+        start.put("index", block);
+        ObjectNode content = raw.deepCopy();
+        JsonNode input = content.remove("input");
+        if (input != null)
+        {
+            content.putObject("input");
+        }
+        start.set("content_block", content);
+        emit(out, "content_block_start", start);
+        if (input != null && !input.isEmpty())
+        {
+            ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
+            event.put("type", "content_block_delta");
+            event.put("index", block);
+            event.putObject("delta").put("type", "input_json_delta").put("partial_json", input.toString());
+            emit(out, "content_block_delta", event);
+        }
+        ObjectNode stop = AnthropicTranslation.JSON.createObjectNode();
+        stop.put("type", "content_block_stop");
+        stop.put("index", block);
+        emit(out, "content_block_stop", stop);
     }
 
     /** A {@code content_block_delta} of the open block. */

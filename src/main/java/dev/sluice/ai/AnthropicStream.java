@@ -10,12 +10,16 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * {@code message_start} → the role chunk; {@code content_block_start} of a tool use → a tool-call
  * chunk with its id and name; {@code content_block_delta} → a content or tool-argument chunk, or
  * for thinking a {@code reasoning_content} chunk and the block's signature as a
- * {@code thinking_blocks} chunk (a redacted block whole, at its start);
+ * {@code thinking_blocks} chunk (a redacted block whole, at its start); a server tool's call or
+ * result → an {@code anthropic_blocks} chunk with the block whole at its end, each text block after
+ * one → an {@code anthropic_blocks} chunk with an empty text block (where it starts) and its
+ * {@code citations_delta}s → {@code citations} chunks;
  * {@code message_delta} → the chunk with {@code finish_reason}; {@code message_stop} → the usage
  * chunk (when the client asked for it) and {@code [DONE]}; {@code ping} → nothing; {@code error}
  * → a failure the front handles. Deltas, nearly every event of a stream, are read with Jackson's
@@ -39,8 +43,15 @@ public final class AnthropicStream extends ChatStream
     private long cacheCreated;
     private long outputTokens;
     private boolean sawUsage;
+    /** Claude's count of its server tools' use ({@code usage.server_tool_use}), for an Anthropic client and for pricing. */
+    private JsonNode serverToolUse;
     /** Anthropic's content block index → OpenAI's tool call index. */
     private final Map<Integer, Integer> toolIndex = new HashMap<>();
+    /** A server tool's block being read (its call's input comes in deltas), by content block index, and its input so far. */
+    private final Map<Integer, ObjectNode> rawBlocks = new HashMap<>();
+    private final Map<Integer, StringBuilder> rawInput = new HashMap<>();
+    /** Whether a server tool's block has come: each text block after it is a block of its own (its citations are its own). */
+    private boolean rich;
 
     // Fields of the delta being read.
     private String type;
@@ -84,12 +95,13 @@ public final class AnthropicStream extends ChatStream
             case "message_start" -> start(node.path("message"));
             case "content_block_start" -> blockStart(node);
             case "content_block_delta" -> deltaNode(node);
+            case "content_block_stop" -> blockStop(node.path("index").asInt(0));
             case "message_delta" -> messageDelta(node);
             case "message_stop" -> stop();
             case "error" -> fail(node.path("error").path("type").asText("api_error"), node.path("error").path("message").asText("The provider failed."));
             default ->
             {
-                // ping, content_block_stop and event types added later carry nothing to translate.
+                // ping and event types added later carry nothing to translate.
             }
         }
     }
@@ -179,7 +191,7 @@ public final class AnthropicStream extends ChatStream
         {
             return false;
         }
-        if (!"content_block_delta".equals(type) || deltaType == null)
+        if (!"content_block_delta".equals(type) || deltaType == null || "citations_delta".equals(deltaType))
         {
             return false;
         }
@@ -191,6 +203,16 @@ public final class AnthropicStream extends ChatStream
     {
         JsonNode delta = node.path("delta");
         String kind = delta.path("type").asText();
+        if ("citations_delta".equals(kind) && delta.path("citation").isObject())
+        {
+            // Which search result (or document) the text being written cites: an Anthropic client's text block gets it.
+            ensureStarted();
+            out.write(prefix);
+            out.ascii("{\"citations\":[");
+            out.utf8(delta.get("citation").toString());
+            out.ascii("]},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
+            return;
+        }
         String field = switch (kind)
         {
             case "text_delta" -> "text";
@@ -223,6 +245,11 @@ public final class AnthropicStream extends ChatStream
         else if ("input_json_delta".equals(kind) && value != null)
         {
             Integer tool = toolIndex.get(block);
+            if (tool == null && rawInput.containsKey(block))
+            {
+                rawInput.get(block).append(value);
+                return;
+            }
             if (tool == null || value.isEmpty())
             {
                 return;
@@ -275,9 +302,25 @@ public final class AnthropicStream extends ChatStream
             out.utf8(quote(block.path("name").asText("")));
             out.ascii(",\"arguments\":\"\"}}]},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
         }
-        else if ("text".equals(kind) && !block.path("text").asText("").isEmpty())
+        else if ("text".equals(kind))
         {
-            emitDelta(node.path("index").asInt(0), "text_delta", block.path("text").asText());
+            if (rich)
+            {
+                // A text block of its own among a server tool's blocks, to take its citations.
+                rawChunk("{\"type\":\"text\",\"text\":\"\"}");
+            }
+            if (!block.path("text").asText("").isEmpty())
+            {
+                emitDelta(node.path("index").asInt(0), "text_delta", block.path("text").asText());
+            }
+        }
+        else if (AnthropicInbound.rawOnly(block) && block.isObject())
+        {
+            // A server tool's call or result: carried whole, once its input (a call's) has come in deltas.
+            rich = true;
+            contentStarted = true;
+            rawBlocks.put(node.path("index").asInt(0), ((ObjectNode)block).deepCopy());
+            rawInput.put(node.path("index").asInt(0), new StringBuilder());
         }
         else if ("thinking".equals(kind) && !block.path("thinking").asText("").isEmpty())
         {
@@ -287,6 +330,40 @@ public final class AnthropicStream extends ChatStream
         {
             thinkingBlock("{\"type\":\"redacted_thinking\",\"data\":" + quote(block.path("data").asText("")) + "}");
         }
+    }
+
+    /** The end of a block: a server tool's block goes out whole, as an {@code anthropic_blocks} chunk. */
+    private void blockStop(int index)
+    {
+        ObjectNode block = rawBlocks.remove(index);
+        StringBuilder input = rawInput.remove(index);
+        if (block == null)
+        {
+            return;
+        }
+        if (input.length() > 0)
+        {
+            try
+            {
+                block.set("input", AnthropicTranslation.JSON.readTree(input.toString()));
+            }
+            catch (IOException x)
+            {
+                fail("api_error", "The provider sent a server tool call whose input is not JSON.");
+                return;
+            }
+        }
+        rawChunk(block.toString());
+    }
+
+    /** An {@code anthropic_blocks} chunk: one of Claude's blocks the chat form has no place for, as Claude gave it. */
+    private void rawChunk(String block)
+    {
+        ensureStarted();
+        out.write(prefix);
+        out.ascii("{\"" + AnthropicInbound.RAW_BLOCKS + "\":[");
+        out.utf8(block);
+        out.ascii("]},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
     }
 
     private void messageDelta(JsonNode node)
@@ -310,6 +387,10 @@ public final class AnthropicStream extends ChatStream
         {
             cacheCreated = usage.path("cache_creation_input_tokens").asLong(cacheCreated);
         }
+        if (usage.path("server_tool_use").isObject())
+        {
+            serverToolUse = usage.get("server_tool_use");
+        }
         String stopReason = node.path("delta").path("stop_reason").asText(null);
         if (stopReason != null)
         {
@@ -330,7 +411,8 @@ public final class AnthropicStream extends ChatStream
 
     private Usage currentUsage()
     {
-        return sawUsage ? new Usage(inputTokens + cacheRead + cacheCreated, outputTokens, cacheRead, 0, false, cacheCreated) : null;
+        return sawUsage ? new Usage(inputTokens + cacheRead + cacheCreated, outputTokens, cacheRead, 0, false, cacheCreated,
+            serverToolUse == null ? 0 : AnthropicTranslation.webSearches(serverToolUse)) : null;
     }
 
     private void stop()
@@ -341,7 +423,12 @@ public final class AnthropicStream extends ChatStream
         {
             out.write(prefix, 0, prefix.length - ",\"system_fingerprint\":null,\"choices\":[{\"index\":0,\"delta\":".length());
             out.ascii(",\"system_fingerprint\":null,\"choices\":[],\"usage\":");
-            out.utf8(AnthropicTranslation.usageNode(usage).toString());
+            ObjectNode node = AnthropicTranslation.usageNode(usage);
+            if (serverToolUse != null)
+            {
+                AnthropicTranslation.serverToolUse(serverToolUse, node);
+            }
+            out.utf8(node.toString());
             out.ascii("}\n\n");
         }
         out.write(DONE);

@@ -185,6 +185,7 @@ public final class AnthropicTranslation
                 {
                     // An answer's reasoning, sent back as it came (the signed thinking_blocks are what Claude reads).
                     case "role", "content", "tool_calls", "tool_call_id", "refusal", "reasoning_content", "thinking_blocks" -> true;
+                    case AnthropicInbound.RAW_CONTENT -> "assistant".equals(role);
                     case "name" -> drop;
                     default -> message.get(name).isNull();
                 };
@@ -227,6 +228,11 @@ public final class AnthropicTranslation
                 case "assistant" ->
                 {
                     anthropicRole = "assistant";
+                    if (message.path(AnthropicInbound.RAW_CONTENT).isArray())
+                    {
+                        raw(message.get(AnthropicInbound.RAW_CONTENT), path + "." + AnthropicInbound.RAW_CONTENT, content);
+                        break;
+                    }
                     // Claude wants an earlier turn's thinking back first, as it gave it (signed), to continue tool use.
                     ClaudeThinking.signedInto(message.path("thinking_blocks"), content);
                     JsonNode text = message.get("content");
@@ -290,6 +296,32 @@ public final class AnthropicTranslation
             out.put("system", system.toString());
         }
         out.set("messages", turns);
+    }
+
+    /**
+     * An assistant turn as Claude gave it ({@link AnthropicInbound#RAW_CONTENT}): a server tool's
+     * call and result, text with its citations, in their order. Thinking goes through the same
+     * rule as {@code thinking_blocks} (unsigned blocks, another provider's, are left out).
+     */
+    private static void raw(JsonNode blocks, String path, ArrayNode content) throws Unsupported
+    {
+        for (int b = 0; b < blocks.size(); b++)
+        {
+            JsonNode block = blocks.get(b);
+            String type = block.path("type").asText("");
+            if (!block.isObject() || type.isEmpty())
+            {
+                throw new Unsupported(path + "[" + b + "]", "Each block of '" + path + "' must be an object with a 'type'.");
+            }
+            if (type.equals("thinking") || type.equals("redacted_thinking"))
+            {
+                ClaudeThinking.signedInto(NODES.arrayNode().add(block), content);
+            }
+            else
+            {
+                content.add(block.deepCopy());
+            }
+        }
     }
 
     private static ObjectNode toolUse(JsonNode call, String path) throws Unsupported
@@ -539,7 +571,13 @@ public final class AnthropicTranslation
         long input = usage.path("input_tokens").asLong(0);
         long read = usage.path("cache_read_input_tokens").asLong(0);
         long created = usage.path("cache_creation_input_tokens").asLong(0);
-        return new Usage(input + read + created, usage.path("output_tokens").asLong(0), read, 0, false, created);
+        return new Usage(input + read + created, usage.path("output_tokens").asLong(0), read, 0, false, created, webSearches(usage.path("server_tool_use")));
+    }
+
+    /** How many searches Anthropic's web search tool made, from its usage's {@code server_tool_use}. */
+    static long webSearches(JsonNode serverToolUse)
+    {
+        return Math.max(0, serverToolUse.path("web_search_requests").asLong(0));
     }
 
     /** OpenAI's usage object. */
@@ -559,6 +597,19 @@ public final class AnthropicTranslation
         return node;
     }
 
+    /**
+     * How often Claude used a server tool ({@code usage.server_tool_use}: web searches and
+     * fetches, billed apart from tokens), kept on the chat form's usage under the same name for an
+     * Anthropic client.
+     */
+    static void serverToolUse(JsonNode serverToolUse, ObjectNode usage)
+    {
+        if (serverToolUse.isObject() && !serverToolUse.isEmpty())
+        {
+            usage.set("server_tool_use", serverToolUse.deepCopy());
+        }
+    }
+
     /** Anthropic's message as an OpenAI chat completion. */
     public static ObjectNode response(JsonNode message, long created)
     {
@@ -575,8 +626,10 @@ public final class AnthropicTranslation
         StringBuilder reasoning = new StringBuilder();
         ArrayNode thinking = NODES.arrayNode();
         ArrayNode calls = NODES.arrayNode();
+        boolean raw = false;
         for (JsonNode block : message.path("content"))
         {
+            raw |= AnthropicInbound.rawOnly(block);
             switch (block.path("type").asText())
             {
                 case "text" -> text.append(block.path("text").asText());
@@ -597,7 +650,7 @@ public final class AnthropicTranslation
                 }
                 default ->
                 {
-                    // Server tool blocks and types added later have no place in a chat completion.
+                    // A server tool's call and result (and types added later) have no place in a chat completion: only in the raw content.
                 }
             }
         }
@@ -618,6 +671,11 @@ public final class AnthropicTranslation
             reply.put("reasoning_content", reasoning.toString());
             reply.set("thinking_blocks", thinking);
         }
+        if (raw)
+        {
+            // Claude's blocks as it gave them: an Anthropic client gets them (AnthropicAnswers), and sends them back.
+            reply.set(AnthropicInbound.RAW_CONTENT, message.path("content").deepCopy());
+        }
         reply.putNull("refusal");
         choice.putNull("logprobs");
         String finish = finishReason(message.path("stop_reason").asText(null));
@@ -631,6 +689,7 @@ public final class AnthropicTranslation
         }
         stopSequence(message.path("stop_sequence"), choice);
         out.set("usage", usageNode(usage(message.path("usage"))));
+        serverToolUse(message.path("usage").path("server_tool_use"), (ObjectNode)out.get("usage"));
         return out;
     }
 }

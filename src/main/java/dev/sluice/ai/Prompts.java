@@ -148,9 +148,10 @@ final class Prompts
                     redactions += redacted.count();
                 }
             }
-            else if (content.isArray())
+            for (JsonNode parts : new JsonNode[] {content, message.path(AnthropicInbound.RAW_CONTENT)})
             {
-                for (JsonNode part : content)
+                // An assistant turn's blocks as Claude gave them are what Claude reads of it: checked as its content is.
+                for (JsonNode part : parts)
                 {
                     if (part.path("text").isTextual())
                     {
@@ -162,7 +163,8 @@ final class Prompts
                         if (result instanceof Redacted redacted)
                         {
                             ((ObjectNode)part).put("text", redacted.text());
-                            redactions += redacted.count();
+                            // The raw blocks' text is the message's text again: counted once.
+                            redactions += parts == content ? redacted.count() : 0;
                         }
                     }
                 }

@@ -439,8 +439,93 @@ class AiAnthropicInboundTest
         assertTrue(elsewhere.body().contains("tools[1]") && elsewhere.body().contains("bash_20250124"), elsewhere.body());
         assertEquals(null, openai.poll(), "not sent to a provider that cannot know the tool");
 
-        HttpResponse<String> server = post("/v1/messages", KEY, body.formatted("claude").replace("bash_20250124", "web_search_20250305"));
-        assertEquals(400, server.statusCode(), "server tools answer with blocks the chat form cannot carry: " + server.body());
+        HttpResponse<String> server = post("/v1/messages", KEY, body.formatted("gpt").replace("bash_20250124", "web_search_20250305"));
+        assertEquals(400, server.statusCode(), server.body());
+        assertTrue(server.body().contains("web_search_20250305"), server.body());
+    }
+
+    /**
+     * Claude Code's WebSearch asks, in a request of its own, for Anthropic's web search tool
+     * and reads the search, its results and the citations from the stream. Before, Sluice refused
+     * server tools with a 400, so WebSearch failed through it.
+     */
+    @Test
+    void claudesWebSearchReachesTheClientAndGoesBackAsClaudeGaveIt() throws Exception
+    {
+        drain();
+        // As Claude Code 2.1.197 sent it (captured): the tool alone, chosen, streamed.
+        String asked = """
+            {"model": "claude", "max_tokens": 32000, "stream": true, "thinking": {"type": "disabled"},
+             "system": [{"type": "text", "text": "You are an assistant for performing a web search tool use"}],
+             "messages": [{"role": "user", "content": [{"type": "text", "text": "Perform a web search for the query: sluice"}]}],
+             "tools": [{"type": "web_search_20250305", "name": "web_search", "max_uses": 8}],
+             "tool_choice": {"type": "tool", "name": "web_search"}}""";
+        HttpResponse<String> streamed = post("/v1/messages", KEY, asked);
+        assertEquals(200, streamed.statusCode(), streamed.body());
+        JsonNode toClaude = anthropic.take().body();
+        assertEquals(JSON.readTree("[{\"type\":\"web_search_20250305\",\"name\":\"web_search\",\"max_uses\":8}]"), toClaude.path("tools"));
+        assertEquals(JSON.readTree("{\"type\":\"tool\",\"name\":\"web_search\"}"), toClaude.path("tool_choice"));
+        List<JsonNode> events = new java.util.ArrayList<>();
+        for (String line : streamed.body().split("\n"))
+        {
+            if (line.startsWith("data: "))
+            {
+                events.add(JSON.readTree(line.substring(6)));
+            }
+        }
+        List<String> starts = events.stream().filter(e -> e.path("type").asText().equals("content_block_start"))
+            .map(e -> e.path("index").asInt() + ":" + e.path("content_block").path("type").asText()).toList();
+        assertEquals(List.of("0:text", "1:server_tool_use", "2:web_search_tool_result", "3:text", "4:text"), starts, streamed.body());
+        String input = events.stream().filter(e -> e.path("index").asInt() == 1 && e.path("delta").path("type").asText().equals("input_json_delta"))
+            .map(e -> e.path("delta").path("partial_json").asText()).reduce("", String::concat);
+        assertEquals(JSON.readTree("{\"query\":\"Hello from anthropic: Perform a web search for the query: sluice\"}"), JSON.readTree(input));
+        assertTrue(events.stream().anyMatch(e -> e.path("index").asInt() == 3 && e.path("delta").path("type").asText().equals("citations_delta")
+            && e.path("delta").path("citation").path("url").asText().equals("https://sluice.example/about")), streamed.body());
+
+        // The SDK reads the same stream into a message with the search, its result and the citation.
+        MessageCreateParams params = MessageCreateParams.builder().model("claude").maxTokens(1000).addUserMessage("What is sluice?")
+            .addTool(com.anthropic.models.messages.WebSearchTool20250305.builder().maxUses(8).build()).build();
+        MessageAccumulator accumulator = MessageAccumulator.create();
+        try (StreamResponse<RawMessageStreamEvent> stream = sdk.messages().createStreaming(params))
+        {
+            stream.stream().forEach(accumulator::accumulate);
+        }
+        Message message = accumulator.message();
+        anthropic.take();
+        assertEquals("web_search", message.content().get(1).asServerToolUse().name().asString(), message.toString());
+        assertEquals(FakeModelProvider.SEARCH_CONTENT, message.content().get(2).asWebSearchToolResult().content().asResultBlocks().get(0).encryptedContent());
+        assertEquals("Sluice is an API proxy", message.content().get(3).asText().text());
+        assertEquals("https://sluice.example/about", message.content().get(3).asText().citations().orElseThrow().get(0).asWebSearchResultLocation().url());
+
+        // Not streamed: the same blocks, and how many searches Claude made (billed apart from tokens).
+        HttpResponse<String> plain = post("/v1/messages", KEY, asked.replace("\"stream\": true", "\"stream\": false"));
+        JsonNode answer = JSON.readTree(plain.body());
+        assertEquals(200, plain.statusCode(), plain.body());
+        assertEquals("server_tool_use", answer.path("content").path(1).path("type").asText(), plain.body());
+        assertEquals(FakeModelProvider.SEARCH_CONTENT, answer.path("content").path(2).path("content").path(0).path("encrypted_content").asText());
+        assertEquals("EncryptedIndex==", answer.path("content").path(3).path("citations").path(0).path("encrypted_index").asText());
+        assertEquals(1, answer.path("usage").path("server_tool_use").path("web_search_requests").asInt(), plain.body());
+        anthropic.take();
+
+        // Never from the AI cache: a search's results are of the moment.
+        post("/v1/messages", KEY, asked.replace("\"stream\": true", "\"stream\": false"), "X-Sluice-Cache", "ttl=60");
+        post("/v1/messages", KEY, asked.replace("\"stream\": true", "\"stream\": false"), "X-Sluice-Cache", "ttl=60");
+        anthropic.take();
+        anthropic.take();
+
+        // The next turn: Claude gets the turn back as it gave it (it reads the results' encrypted content); another model its text.
+        MessageCreateParams next = params.toBuilder().addMessage(message).addUserMessage("And who makes it?").build();
+        sdk.messages().create(next);
+        JsonNode turn = anthropic.take().body().path("messages").path(1);
+        assertEquals("assistant", turn.path("role").asText(), turn.toString());
+        assertEquals(List.of("text", "server_tool_use", "web_search_tool_result", "text", "text"),
+            java.util.stream.StreamSupport.stream(turn.path("content").spliterator(), false).map(b -> b.path("type").asText()).toList(), turn.toString());
+        assertEquals(FakeModelProvider.SEARCH_CONTENT, turn.path("content").path(2).path("content").path(0).path("encrypted_content").asText(), turn.toString());
+        assertEquals("EncryptedIndex==", turn.path("content").path(3).path("citations").path(0).path("encrypted_index").asText(), turn.toString());
+        sdk.messages().create(MessageCreateParams.builder().model("gpt").maxTokens(100).messages(next.messages()).build());
+        JsonNode toOpenAi = openai.take().body().path("messages").path(1);
+        assertEquals("Let me search.Sluice is an API proxy, by the look of it.", toOpenAi.path("content").asText(), toOpenAi.toString());
+        assertFalse(toOpenAi.toString().contains(FakeModelProvider.SEARCH_CONTENT), toOpenAi.toString());
     }
 
     @Test

@@ -170,6 +170,54 @@ class AiBudgetTest
         }
     }
 
+    /**
+     * Claude's web searches are billed per search (Anthropic's $10 per 1,000 by default on a
+     * priced Anthropic target): a search tool's {@code max_uses} is part of the worst case
+     * reserved, and the searches made are charged when the answer says how many. Before, a search
+     * cost nothing here.
+     */
+    @Test
+    void webSearchesAreReservedByTheirLimitAndCharged() throws Exception
+    {
+        try (FakeModelProvider claude = FakeModelProvider.start("anthropic"))
+        {
+            SluiceUnderTest sluice = SluiceUnderTest.start(config("""
+                ai.provider.an.type = anthropic
+                ai.provider.an.base-url = %s
+                ai.provider.an.api-key = ant-secret
+                ai.model.claude.target.main.provider = an
+                ai.model.claude.target.main.model = claude-sonnet
+                ai.model.claude.target.main.input-price = 10
+                ai.model.claude.target.main.output-price = 30
+                ai.budget.file = %s
+                """.formatted(claude.uri(), Files.createTempDirectory("sluice-budgets").resolve("budgets.json"))));
+            try
+            {
+                String search = "{\"model\":\"claude\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"What is new?\"}],"
+                    + "\"tools\":[{\"type\":\"web_search_20250305\",\"name\":\"web_search\"%s}]}";
+                HttpResponse<String> limited = messages(sluice.uri(), search.formatted(",\"max_uses\":1"));
+                assertEquals(429, limited.statusCode(), "one search (0.01) is over Alice's 0.002: " + limited.body());
+                assertNull(claude.poll(), "refused before Claude was asked");
+
+                HttpResponse<String> unlimited = messages(sluice.uri(), search.formatted(""));
+                assertEquals(200, unlimited.statusCode(), "a tool without max_uses reserves no search: " + unlimited.body());
+                double spent = budgets(sluice).path("consumer:alice").path("spent_usd").asDouble();
+                assertTrue(spent > 0.01 && spent < 0.011, "the search made (0.01) and the tokens: " + spent);
+                assertEquals(429, chat(sluice.uri(), "alice").statusCode(), "spent");
+            }
+            finally
+            {
+                sluice.close();
+            }
+        }
+    }
+
+    private static HttpResponse<String> messages(URI base, String body) throws Exception
+    {
+        return HTTP.send(HttpRequest.newBuilder(base.resolve("/v1/messages")).header("x-api-key", "alice-key-0123456789abcdef")
+            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     @Test
     void nodesSharingRedisSpendOneBudgetAndCanAnswer402() throws Exception
     {

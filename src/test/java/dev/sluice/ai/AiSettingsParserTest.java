@@ -93,6 +93,27 @@ class AiSettingsParserTest
     }
 
     @Test
+    void webSearchesCostAnthropicsPricePerSearchOnPricedAnthropicTargets() throws Exception
+    {
+        Map<String, String> properties = withAnthropic();
+        properties.put("ai.model.claude.target.s.provider", "an");
+        properties.put("ai.model.claude.target.s.model", "claude-sonnet-4-5");
+        assertEquals(0, parse(properties).ai().models().get("claude").targets().get(0).webSearchPrice(), "an unpriced target costs nothing");
+        properties.put("ai.model.claude.target.s.input-price", "3");
+        assertEquals(0.01, parse(properties).ai().models().get("claude").targets().get(0).webSearchPrice(), "$10 per 1,000 searches");
+        properties.put("ai.model.claude.target.s.web-search-price", "0.02");
+        assertEquals(0.02, parse(properties).ai().models().get("claude").targets().get(0).webSearchPrice());
+        properties.put("ai.model.claude.target.s.web-search-price", "-1");
+        assertTrue(refusal(properties).contains("Key 'ai.model.claude.target.s.web-search-price'") && refusal(properties).contains("per search"),
+            refusal(properties));
+        properties.remove("ai.model.claude.target.s.web-search-price");
+        assertEquals(0, parse(properties).ai().models().get("fast").targets().get(0).webSearchPrice(), "a priced OpenAI target");
+        properties.put("ai.model.fast.target.a.web-search-price", "0.01");
+        assertTrue(refusal(properties).contains("Key 'ai.model.fast.target.a.web-search-price'") && refusal(properties).contains("anthropic"),
+            refusal(properties));
+    }
+
+    @Test
     void automaticPromptCachingIsForAnthropicProviders() throws Exception
     {
         Map<String, String> properties = withAnthropic();

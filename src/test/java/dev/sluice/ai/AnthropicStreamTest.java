@@ -71,6 +71,54 @@ class AnthropicStreamTest
         assertEquals(new Usage(30, 12, 5, 0, false), stream.usage());
     }
 
+    /**
+     * A web search's blocks, which the chat form has no place for, come whole once each ends
+     * (the call's input read from its deltas); each text block after them opens with an empty
+     * text block of its own, and its citations come as chunks of their own.
+     */
+    @Test
+    void aWebSearchsBlocksComeWholeAndCitationsByThemselves() throws Exception
+    {
+        AnthropicStream stream = new AnthropicStream(true, true, 1);
+        String[][] events = {
+            {"message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"model\":\"claude-x\",\"usage\":{\"input_tokens\":2,\"output_tokens\":1}}}"},
+            {"content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"},
+            {"content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Searching.\"}}"},
+            {"content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}"},
+            {"content_block_start", "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"server_tool_use\",\"id\":\"srvtoolu_1\",\"name\":\"web_search\",\"input\":{}}}"},
+            {"content_block_delta", "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"query\\\":\"}}"},
+            {"content_block_delta", "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"\\\"sluice\\\"}\"}}"},
+            {"content_block_stop", "{\"type\":\"content_block_stop\",\"index\":1}"},
+            {"content_block_start", "{\"type\":\"content_block_start\",\"index\":2,\"content_block\":{\"type\":\"web_search_tool_result\",\"tool_use_id\":\"srvtoolu_1\","
+                + "\"content\":[{\"type\":\"web_search_result\",\"url\":\"https://s.example\",\"title\":\"S\",\"encrypted_content\":\"Enc==\"}]}}"},
+            {"content_block_stop", "{\"type\":\"content_block_stop\",\"index\":2}"},
+            {"content_block_start", "{\"type\":\"content_block_start\",\"index\":3,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"},
+            {"content_block_delta", "{\"type\":\"content_block_delta\",\"index\":3,\"delta\":{\"type\":\"citations_delta\",\"citation\":{\"type\":\"web_search_result_location\","
+                + "\"url\":\"https://s.example\",\"encrypted_index\":\"Idx==\",\"cited_text\":\"S is\"}}}"},
+            {"content_block_delta", "{\"type\":\"content_block_delta\",\"index\":3,\"delta\":{\"type\":\"text_delta\",\"text\":\"S is a proxy\"}}"},
+            {"content_block_stop", "{\"type\":\"content_block_stop\",\"index\":3}"},
+            {"message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":9,\"server_tool_use\":{\"web_search_requests\":1}}}"},
+            {"message_stop", "{\"type\":\"message_stop\"}"},
+        };
+        for (String[] event : events)
+        {
+            stream.onEvent(event[0], event[1]);
+        }
+        List<JsonNode> deltas = chunks(stream).stream().filter(chunk -> chunk != null && !chunk.path("choices").isEmpty())
+            .map(chunk -> chunk.path("choices").path(0).path("delta")).toList();
+        assertEquals("Searching.", deltas.get(1).path("content").asText(), deltas.toString());
+        assertEquals(JSON.readTree("[{\"type\":\"server_tool_use\",\"id\":\"srvtoolu_1\",\"name\":\"web_search\",\"input\":{\"query\":\"sluice\"}}]"),
+            deltas.get(2).path("anthropic_blocks"));
+        assertEquals("Enc==", deltas.get(3).path("anthropic_blocks").path(0).path("content").path(0).path("encrypted_content").asText(), deltas.toString());
+        assertEquals(JSON.readTree("[{\"type\":\"text\",\"text\":\"\"}]"), deltas.get(4).path("anthropic_blocks"));
+        assertEquals("Idx==", deltas.get(5).path("citations").path(0).path("encrypted_index").asText(), deltas.toString());
+        assertEquals("S is a proxy", deltas.get(6).path("content").asText());
+        assertEquals("Searching.S is a proxy", stream.text());
+        assertEquals(1, stream.usage().webSearches());
+        JsonNode usage = chunks(stream).get(chunks(stream).size() - 2).path("usage");
+        assertEquals(1, usage.path("server_tool_use").path("web_search_requests").asInt(), usage.toString());
+    }
+
     /** Claude's thinking, as an OpenAI-form client gets it (LiteLLM's form): reasoning_content, then the signed block. */
     @Test
     void thinkingBecomesReasoningContentAndTheSignatureAThinkingBlock() throws Exception

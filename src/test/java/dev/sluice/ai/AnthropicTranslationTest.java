@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AnthropicTranslationTest
 {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final AiSettings.Target TARGET = new AiSettings.Target("an", "claude-x", 3, 15, 0.3, 3.75, 200_000, 1024, 1);
+    private static final AiSettings.Target TARGET = new AiSettings.Target("an", "claude-x", 3, 15, 0.3, 3.75, 0.01, 200_000, 1024, 1);
 
     private static JsonNode translate(String openai) throws Exception
     {
@@ -273,6 +273,10 @@ class AnthropicTranslationTest
         assertEquals((600_000 * 3 + 400_000 * 0.3 + 100_000 * 15) / 1e6, TARGET.cost(usage), 1e-12);
         Usage written = new Usage(1_000_000, 100_000, 400_000, 0, false, 200_000);
         assertEquals((400_000 * 3 + 400_000 * 0.3 + 200_000 * 3.75 + 100_000 * 15) / 1e6, TARGET.cost(written), 1e-12, "cache writes at their own price");
+        Usage searched = AnthropicTranslation.usage(JSON.createObjectNode().put("input_tokens", 1_000_000).put("output_tokens", 100_000)
+            .set("server_tool_use", JSON.createObjectNode().put("web_search_requests", 3)));
+        assertEquals(3, searched.webSearches());
+        assertEquals((1_000_000 * 3 + 100_000 * 15) / 1e6 + 3 * 0.01, TARGET.cost(searched), 1e-12, "each web search at its own price");
     }
 
     @Test

@@ -33,7 +33,8 @@ import org.eclipse.jetty.server.ServerConnector;
  * make it call the first tool with {@code {"city":"Paris"}}. Reasoning comes first, as the APIs
  * give it, when an Anthropic request enables {@code thinking} (a signed thinking block; its
  * signature is {@link #SIGNATURE}) and from an OpenAI-style model whose name has "reasoner" in it
- * ({@code reasoning_content}, as DeepSeek's). Faults are queued with
+ * ({@code reasoning_content}, as DeepSeek's). An Anthropic request offering the web search tool
+ * is answered with a search, its result and a citation, as Claude answers one. Faults are queued with
  * {@link #next(Fault...)} and used one per request, in order; without one it answers normally.
  * Every request is recorded with its headers and body.
  */
@@ -402,7 +403,12 @@ public final class FakeModelProvider implements AutoCloseable
         {
             content.addObject().put("type", "thinking").put("thinking", reasoning(words)).put("signature", SIGNATURE);
         }
-        if (tool)
+        if (searches(body))
+        {
+            content.addAll(searched(words));
+            answer.put("stop_reason", "end_turn");
+        }
+        else if (tool)
         {
             content.addObject().put("type", "text").put("text", "Let me check.");
             ObjectNode use = content.addObject();
@@ -427,8 +433,49 @@ public final class FakeModelProvider implements AutoCloseable
         usage.put("output_tokens", words.size());
         usage.put("cache_read_input_tokens", 4);
         usage.put("cache_creation_input_tokens", 0);
+        if (searches(body))
+        {
+            usage.putObject("server_tool_use").put("web_search_requests", 1);
+        }
         return answer;
     }
+
+    /** Whether an Anthropic request offers Anthropic's web search tool: the answer then searches. */
+    private static boolean searches(JsonNode body)
+    {
+        for (JsonNode tool : body.path("tools"))
+        {
+            if (tool.path("type").asText().startsWith("web_search_"))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * An answer that searched the web, as Claude gives one: a word, the search (its query the
+     * question's words), its result, text citing the result, and text without a citation.
+     */
+    private static ArrayNode searched(List<String> words)
+    {
+        ArrayNode content = JSON.createArrayNode();
+        content.addObject().put("type", "text").put("text", "Let me search.");
+        ObjectNode use = content.addObject().put("type", "server_tool_use").put("id", SEARCH_ID).put("name", "web_search");
+        use.putObject("input").put("query", String.join("", words).trim());
+        ObjectNode result = content.addObject().put("type", "web_search_tool_result").put("tool_use_id", SEARCH_ID);
+        result.putArray("content").addObject().put("type", "web_search_result").put("url", "https://sluice.example/about").put("title", "About Sluice")
+            .put("encrypted_content", SEARCH_CONTENT).put("page_age", "May 1, 2026");
+        ObjectNode cited = content.addObject().put("type", "text").put("text", "Sluice is an API proxy");
+        cited.putArray("citations").addObject().put("type", "web_search_result_location").put("url", "https://sluice.example/about")
+            .put("title", "About Sluice").put("encrypted_index", "EncryptedIndex==").put("cited_text", "Sluice is an API proxy.");
+        content.addObject().put("type", "text").put("text", ", by the look of it.");
+        return content;
+    }
+
+    /** The id of the fake's web search call, and its result's encrypted content. */
+    public static final String SEARCH_ID = "srvtoolu_01fake";
+    public static final String SEARCH_CONTENT = "EncryptedPageContent==";
 
     /**
      * Anthropic's token count: {@link #counted} of the body's messages; like Anthropic, a field
@@ -544,6 +591,50 @@ public final class FakeModelProvider implements AutoCloseable
             framed.add(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"signature_delta\",\"signature\":\"" + SIGNATURE + "\"}}"));
             framed.add(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}"));
             index = 1;
+        }
+        if (searches(body))
+        {
+            // As Claude streams a search: the call's input in deltas, the result whole at its start, citations as deltas.
+            for (JsonNode block : searched(words))
+            {
+                String type = block.path("type").asText();
+                ObjectNode start = block.deepCopy();
+                if (type.equals("text"))
+                {
+                    start.put("text", "");
+                    start.remove("citations");
+                }
+                else if (start.has("input"))
+                {
+                    start.putObject("input");
+                }
+                framed.add(event("content_block_start", "{\"type\":\"content_block_start\",\"index\":" + index + ",\"content_block\":" + start + "}"));
+                for (JsonNode citation : block.path("citations"))
+                {
+                    framed.add(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":" + index
+                        + ",\"delta\":{\"type\":\"citations_delta\",\"citation\":" + citation + "}}"));
+                }
+                if (type.equals("text"))
+                {
+                    framed.add(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":" + index
+                        + ",\"delta\":{\"type\":\"text_delta\",\"text\":" + JSON.writeValueAsString(block.path("text").asText()) + "}}"));
+                }
+                else if (block.has("input"))
+                {
+                    String input = block.path("input").toString();
+                    for (String part : new String[] {input.substring(0, 5), input.substring(5)})
+                    {
+                        framed.add(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":" + index
+                            + ",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":" + JSON.writeValueAsString(part) + "}}"));
+                    }
+                }
+                framed.add(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":" + index++ + "}"));
+            }
+            framed.add(event("message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},"
+                + "\"usage\":{\"output_tokens\":" + words.size() + ",\"server_tool_use\":{\"web_search_requests\":1}}}"));
+            framed.add(event("message_stop", "{\"type\":\"message_stop\"}"));
+            play(framed, fault, out, event("error", "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"));
+            return;
         }
         if (tool)
         {
