@@ -357,6 +357,7 @@ public final class AiFront implements AutoCloseable
         catch (dev.sluice.http.RequestBodies.TooSlow x)
         {
             exchange.outcome(Exchange.Outcome.CLIENT_BODY_FAILED);
+            exchange.addBytesIn(x.read());
             response.setHeader("Connection", "close");
             error(response, exchange, new AiErrors.Error(408, "invalid_request_error", dev.sluice.http.RequestBodies.TOO_SLOW, null, "request_timeout", 0));
             return null;

@@ -49,22 +49,33 @@ public final class RequestBodies
     /** The body came too slowly ({@code proxy.request-body.*}): the client's 408; the connection is not kept. */
     public static final class TooSlow extends java.io.IOException
     {
-        public TooSlow(String why)
+        private final long read;
+
+        public TooSlow(String why, long read)
         {
             super(why, null);
+            this.read = read;
+        }
+
+        /** The bytes of the body that had come, for the access log's {@code bytes_in}. */
+        public long read()
+        {
+            return read;
         }
     }
 
     /**
      * Answers a body that could not be read whole as problem+json: 408 when it came too slowly
      * (and the connection is not kept: the rest may trickle on), else 400; the access log's
-     * outcome is {@code client_body_failed}. Returns the bytes written.
+     * outcome is {@code client_body_failed}, its {@code bytes_in} what had come of a body too slow.
+     * Returns the bytes written.
      */
     public static int refuse(HttpServletResponse response, dev.sluice.exchange.Exchange exchange, java.io.IOException failure)
     {
         exchange.outcome(dev.sluice.exchange.Exchange.Outcome.CLIENT_BODY_FAILED);
-        if (failure instanceof TooSlow)
+        if (failure instanceof TooSlow slow)
         {
+            exchange.addBytesIn(slow.read());
             response.setHeader("Connection", "close");
             return ProblemWriter.write(response, ProblemType.REQUEST_TIMEOUT, TOO_SLOW, exchange.id(), exchange.traceId());
         }
@@ -123,7 +134,7 @@ public final class RequestBodies
             String slow = watch == null ? null : watch.check(System.nanoTime(), length);
             if (slow != null)
             {
-                throw new TooSlow(slow);
+                throw new TooSlow(slow, length);
             }
         }
         return length == body.length ? body : java.util.Arrays.copyOf(body, length);

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.testing.FakeModelProvider;
+import dev.sluice.testing.LogCapture;
 import dev.sluice.testing.RawHttp;
 import dev.sluice.testing.SluiceUnderTest;
 import org.junit.jupiter.api.AfterAll;
@@ -64,22 +65,35 @@ class SlowReadBodyTest
     {
         long started = System.nanoTime();
         List<CompletableFuture<RawHttp.Reply>> replies = new ArrayList<>();
-        for (String path : new String[] {"/v1/chat/completions", "/checked/x", "/edited/x"})
+        String[] paths = {"/v1/chat/completions", "/checked/x", "/edited/x"};
+        try (LogCapture log = LogCapture.start())
         {
-            replies.add(CompletableFuture.supplyAsync(() -> trickle(path)));
-        }
-        for (int i = 0; i < replies.size(); i++)
-        {
-            RawHttp.Reply reply = replies.get(i).get(20, TimeUnit.SECONDS);
-            assertEquals(408, reply.status(), reply.head());
-            assertEquals("close", reply.header("Connection"), "the rest is not waited for: " + reply.head());
-            JsonNode body = JSON.readTree(reply.body());
-            String detail = i == 0 ? body.path("error").path("message").asText() : body.path("detail").asText();
-            assertEquals(RequestBodies.TOO_SLOW, detail, reply.body());
+            for (String path : paths)
+            {
+                replies.add(CompletableFuture.supplyAsync(() -> trickle(path)));
+            }
+            for (int i = 0; i < replies.size(); i++)
+            {
+                RawHttp.Reply reply = replies.get(i).get(20, TimeUnit.SECONDS);
+                assertEquals(408, reply.status(), reply.head());
+                assertEquals("close", reply.header("Connection"), "the rest is not waited for: " + reply.head());
+                JsonNode body = JSON.readTree(reply.body());
+                String detail = i == 0 ? body.path("error").path("message").asText() : body.path("detail").asText();
+                assertEquals(RequestBodies.TOO_SLOW, detail, reply.body());
+                // What had come of the body is logged (before, bytes_in said 0).
+                JsonNode line = JSON.readTree(log.accessLine(requestId(paths[i])));
+                assertEquals("client_body_failed", line.path("outcome").asText(), line.toString());
+                assertTrue(line.path("bytes_in").asLong() >= 10 && line.path("bytes_in").asLong() < 1000, line.toString());
+            }
         }
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
         assertTrue(millis < 12_000, "cut off after " + millis + " ms, not at the body's end (100 s at this pace)");
         assertEquals(0, provider.count(), "nothing reached the provider");
+    }
+
+    private static String requestId(String path)
+    {
+        return "slow" + path.replace('/', '-');
     }
 
     /** Declares 1,000 bytes of JSON and sends one every 100 ms; returns Sluice's answer. */
@@ -88,7 +102,7 @@ class SlowReadBodyTest
         try
         {
             return RawHttp.trickle(sluice.uri("/").getPort(),
-                "POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n", " ", 100, 1000);
+                "POST " + path + " HTTP/1.1\r\nHost: localhost\r\nX-Request-ID: " + requestId(path) + "\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n", " ", 100, 1000);
         }
         catch (java.io.IOException x)
         {
