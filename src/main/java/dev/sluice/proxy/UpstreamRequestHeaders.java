@@ -243,7 +243,8 @@ final class UpstreamRequestHeaders
         Settings settings = exchange.settings();
         ForwardingHeaders forwarding = ForwardingHeaders.of(new ForwardingHeaders.Incoming(
             exchange.trustedPeer(),
-            dev.sluice.exchange.Cidr.canonical(clientRequest.getRemoteAddr()),
+            // An untrusted peer is the client: its address as the exchange already has it (Jetty formats the address anew on every call).
+            exchange.trustedPeer() ? dev.sluice.exchange.Cidr.canonical(clientRequest.getRemoteAddr()) : exchange.clientAddress(),
             exchange.connectionSecure() ? "https" : "http",
             Authority.of(clientRequest),
             clientRequest.getLocalPort(),
@@ -255,28 +256,30 @@ final class UpstreamRequestHeaders
         String via = settings.proxy().via();
         // Like the other forwarding headers, a Via chain is extended only for a trusted proxy.
         String incomingVia = exchange.trustedPeer() ? String.join(", ", values(clientRequest, HeaderNames.VIA)) : "";
-        headers.put(HeaderNames.X_FORWARDED_FOR, forwarding.forwardedFor());
-        headers.put(HeaderNames.X_FORWARDED_PROTO, forwarding.forwardedProto());
+        // Added, not put: the client's own were dropped with the names Sluice owns (dropOwnedAndUnderscoreNames), and a
+        // put scans every header for its name.
+        headers.add(HeaderNames.X_FORWARDED_FOR, forwarding.forwardedFor());
+        headers.add(HeaderNames.X_FORWARDED_PROTO, forwarding.forwardedProto());
         if (forwarding.forwardedHost() != null)
         {
-            headers.put(HeaderNames.X_FORWARDED_HOST, forwarding.forwardedHost());
+            headers.add(HeaderNames.X_FORWARDED_HOST, forwarding.forwardedHost());
         }
-        headers.put(HeaderNames.X_FORWARDED_PORT, forwarding.forwardedPort());
+        headers.add(HeaderNames.X_FORWARDED_PORT, forwarding.forwardedPort());
         String prefix = forwardedPrefix(clientRequest, exchange);
         if (prefix != null)
         {
-            headers.put(HeaderNames.X_FORWARDED_PREFIX, prefix);
+            headers.add(HeaderNames.X_FORWARDED_PREFIX, prefix);
         }
-        headers.put(HeaderNames.FORWARDED, forwarding.forwarded());
+        headers.add(HeaderNames.FORWARDED, forwarding.forwarded());
         // The one address upstreams can use as is: already resolved through trusted proxies.
-        headers.put(HeaderNames.X_REAL_IP, exchange.clientAddress());
+        headers.add(HeaderNames.X_REAL_IP, exchange.clientAddress());
         if (via != null)
         {
-            headers.put(HeaderNames.VIA, ForwardingHeaders.via(incomingVia, clientRequest.getProtocol(), via));
+            headers.add(HeaderNames.VIA, ForwardingHeaders.via(incomingVia, clientRequest.getProtocol(), via));
         }
         else if (!incomingVia.isEmpty())
         {
-            headers.put(HeaderNames.VIA, incomingVia);
+            headers.add(HeaderNames.VIA, incomingVia);
         }
         // After what earlier proxies listed (kept from the client's request): a request that comes
         // back names this instance, and ExchangeFilter answers it 508 (RFC 8586).
