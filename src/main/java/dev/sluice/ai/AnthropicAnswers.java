@@ -108,6 +108,11 @@ final class AnthropicAnswers
             out.putNull("stop_sequence");
         }
         out.set("usage", usage(answer.path("usage")));
+        if (answer.path("container").isObject())
+        {
+            // The code execution tool's container (AnthropicTranslation.response).
+            out.set("container", answer.get("container").deepCopy());
+        }
         return out;
     }
 

@@ -104,9 +104,10 @@ final class AnthropicInbound
             JsonNode value = in.get(own);
             if (value != null && !value.isNull())
             {
-                if (own.equals("top_k") ? !value.canConvertToInt() || value.asInt() < 0 : !value.isObject())
+                String wanted = ownFieldWants(own, value);
+                if (wanted != null)
                 {
-                    throw new Invalid(own + (own.equals("top_k") ? ": Input should be a non-negative integer" : ": Input should be a valid dictionary"));
+                    throw new Invalid(own + ": Input should be " + wanted);
                 }
                 out.set(own, value);
             }
@@ -144,7 +145,8 @@ final class AnthropicInbound
      */
     static boolean anthropicDefined(JsonNode tool)
     {
-        return tool.path("type").isTextual() && ANTHROPIC_DEFINED.matcher(tool.path("type").asText()).matches();
+        return tool.path("type").isTextual() && (ANTHROPIC_DEFINED.matcher(tool.path("type").asText()).matches()
+            || "mcp_toolset".equals(tool.path("type").asText()));
     }
 
     /**
@@ -177,12 +179,28 @@ final class AnthropicInbound
     static boolean rawOnly(JsonNode block)
     {
         String type = block.path("type").asText();
-        return type.equals("server_tool_use") || (type.endsWith("_tool_result") && !type.equals("tool_result"))
+        return type.equals("server_tool_use") || type.equals("mcp_tool_use") || (type.endsWith("_tool_result") && !type.equals("tool_result"))
             || (type.equals("text") && block.path("citations").isArray() && !block.path("citations").isEmpty());
     }
 
-    /** Request fields only Anthropic's API has, carried for Anthropic targets. */
-    static final String[] ANTHROPIC_ONLY = {"thinking", "top_k", "context_management", "output_config"};
+    /**
+     * Request fields only Anthropic's API has, carried for Anthropic targets: among them the code
+     * execution tool's {@code container} (the id an earlier answer gave, to keep its files) and the
+     * MCP connector's {@code mcp_servers}.
+     */
+    static final String[] ANTHROPIC_ONLY = {"thinking", "top_k", "context_management", "output_config", "container", "mcp_servers"};
+
+    /** What one of {@link #ANTHROPIC_ONLY} must be, when {@code value} is not that; else null. */
+    static String ownFieldWants(String name, JsonNode value)
+    {
+        return switch (name)
+        {
+            case "top_k" -> value.canConvertToInt() && value.asInt() >= 0 ? null : "a non-negative integer";
+            case "container" -> value.isTextual() || value.isObject() ? null : "a container id or a valid dictionary";
+            case "mcp_servers" -> value.isArray() ? null : "a valid list";
+            default -> value.isObject() ? null : "a valid dictionary";
+        };
+    }
 
     private static String joinText(JsonNode blocks, String path) throws Invalid
     {
@@ -316,11 +334,11 @@ final class AnthropicInbound
                         thinking.add(ClaudeThinking.block(block));
                     }
                 }
-                case "server_tool_use" ->
+                case "server_tool_use", "mcp_tool_use" ->
                 {
                     if (!role.equals("assistant"))
                     {
-                        throw new Invalid(blockPath + ": server_tool_use blocks are only allowed in assistant turns");
+                        throw new Invalid(blockPath + ": " + type + " blocks are only allowed in assistant turns");
                     }
                     raw = true;
                 }

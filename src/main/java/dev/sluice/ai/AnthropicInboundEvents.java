@@ -17,6 +17,7 @@ final class AnthropicInboundEvents extends InboundResponse.Events
     private String stopReason;
     private String stopSequence;
     private JsonNode usage;
+    private JsonNode container;
 
     AnthropicInboundEvents(java.util.function.Function<JsonNode, String> model)
     {
@@ -56,6 +57,10 @@ final class AnthropicInboundEvents extends InboundResponse.Events
         if (chunk.path("usage").isObject())
         {
             usage = chunk.get("usage");
+        }
+        if (chunk.path("container").isObject())
+        {
+            container = chunk.get("container");
         }
         JsonNode choice = chunk.path("choices").path(0);
         JsonNode delta = choice.path("delta");
@@ -233,7 +238,11 @@ final class AnthropicInboundEvents extends InboundResponse.Events
         close(out);
         ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
         event.put("type", "message_delta");
-        event.putObject("delta").put("stop_reason", stopReason == null ? "end_turn" : stopReason).put("stop_sequence", stopSequence);
+        ObjectNode delta = event.putObject("delta").put("stop_reason", stopReason == null ? "end_turn" : stopReason).put("stop_sequence", stopSequence);
+        if (container != null)
+        {
+            delta.set("container", container);
+        }
         event.set("usage", AnthropicAnswers.usage(usage == null ? AnthropicTranslation.JSON.createObjectNode() : usage));
         emit(out, "message_delta", event);
         emit(out, "message_stop", AnthropicTranslation.JSON.createObjectNode().put("type", "message_stop"));

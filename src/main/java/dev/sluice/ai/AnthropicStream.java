@@ -404,7 +404,15 @@ public final class AnthropicStream extends ChatStream
                 out.ascii(",\"stop_sequence\":");
                 out.utf8(quote(sequence.asText()));
             }
-            out.ascii("}]}\n\n");
+            out.ascii("}]");
+            JsonNode container = node.path("delta").path("container");
+            if (container.isObject())
+            {
+                // The code execution tool's container, as AnthropicTranslation.response keeps it.
+                out.ascii(",\"container\":");
+                out.utf8(container.toString());
+            }
+            out.ascii("}\n\n");
         }
         this.usage = currentUsage();
     }

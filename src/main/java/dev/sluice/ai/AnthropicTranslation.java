@@ -2,6 +2,7 @@
 package dev.sluice.ai;
 
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -23,8 +24,16 @@ public final class AnthropicTranslation
     static final ObjectMapper JSON = dev.sluice.http.Json.mapper();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     /** OpenAI request fields translated below; anything else has no Anthropic equivalent. */
-    private static final Set<String> TRANSLATED = Set.of("model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p",
-        "stop", "stream", "stream_options", "tools", "tool_choice", "parallel_tool_calls", "user", "thinking", "top_k", "context_management", "output_config", "reasoning_effort");
+    private static final Set<String> TRANSLATED = translated("model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p",
+        "stop", "stream", "stream_options", "tools", "tool_choice", "parallel_tool_calls", "user", "reasoning_effort");
+
+    /** The given fields and Anthropic's own ({@link AnthropicInbound#ANTHROPIC_ONLY}), which go as they are. */
+    private static Set<String> translated(String... fields)
+    {
+        Set<String> all = new java.util.HashSet<>(List.of(fields));
+        all.addAll(List.of(AnthropicInbound.ANTHROPIC_ONLY));
+        return Set.copyOf(all);
+    }
 
     private AnthropicTranslation()
     {
@@ -80,9 +89,10 @@ public final class AnthropicTranslation
             JsonNode value = openai.get(own);
             if (value != null && !value.isNull())
             {
-                if (own.equals("top_k") ? !value.canConvertToInt() : !value.isObject())
+                String wanted = AnthropicInbound.ownFieldWants(own, value);
+                if (wanted != null)
                 {
-                    throw new Unsupported(own, "'" + own + "' must be " + (own.equals("top_k") ? "an integer." : "an object, as Anthropic's API takes it."));
+                    throw new Unsupported(own, "'" + own + "' must be " + wanted + ", as Anthropic's API takes it.");
                 }
                 out.set(own, value);
             }
@@ -690,6 +700,11 @@ public final class AnthropicTranslation
         stopSequence(message.path("stop_sequence"), choice);
         out.set("usage", usageNode(usage(message.path("usage"))));
         serverToolUse(message.path("usage").path("server_tool_use"), (ObjectNode)out.get("usage"));
+        if (message.path("container").isObject())
+        {
+            // The code execution tool's container (its id, when it expires), which the client names to keep its files.
+            out.set("container", message.get("container"));
+        }
         return out;
     }
 }

@@ -528,6 +528,45 @@ class AiAnthropicInboundTest
         assertFalse(toOpenAi.toString().contains(FakeModelProvider.SEARCH_CONTENT), toOpenAi.toString());
     }
 
+    /**
+     * Anthropic's code execution runs in a container whose id the answer gives; a client names
+     * it in its next request to keep its files there. Before, the tool was refused as a server
+     * tool, and neither the answer's container nor the request's reached the other side.
+     */
+    @Test
+    void codeExecutionsContainerComesBackAndGoesToClaudeNamed() throws Exception
+    {
+        drain();
+        MessageCreateParams params = MessageCreateParams.builder().model("claude").maxTokens(1000).addUserMessage("Run echo hi")
+            .addTool(com.anthropic.models.messages.CodeExecutionTool20250825.builder().build()).build();
+        Message plain = sdk.messages().create(params);
+        assertEquals(FakeModelProvider.CONTAINER, plain.container().orElseThrow().id(), plain.toString());
+        assertTrue(plain.content().get(2).isBashCodeExecutionToolResult(), plain.toString());
+        assertEquals("code_execution_20250825", anthropic.take().body().path("tools").path(0).path("type").asText());
+
+        MessageAccumulator accumulator = MessageAccumulator.create();
+        try (StreamResponse<RawMessageStreamEvent> stream = sdk.messages().createStreaming(params))
+        {
+            stream.stream().forEach(accumulator::accumulate);
+        }
+        Message streamed = accumulator.message();
+        anthropic.take();
+        assertEquals(FakeModelProvider.CONTAINER, streamed.container().orElseThrow().id(), streamed.toString());
+        assertEquals("hi\n", streamed.content().get(2).asBashCodeExecutionToolResult().content().asBashCodeExecutionResultBlock().stdout());
+
+        // The next request names the container (and the MCP connector's servers reach Claude as sent).
+        sdk.messages().create(params.toBuilder().addMessage(streamed).addUserMessage("And again").container(streamed.container().orElseThrow().id())
+            .putAdditionalBodyProperty("mcp_servers", JsonValue.from(List.of(Map.of("type", "url", "url", "https://mcp.example/sse", "name", "example")))).build());
+        JsonNode next = anthropic.take().body();
+        assertEquals(FakeModelProvider.CONTAINER, next.path("container").asText(), next.toString());
+        assertEquals("https://mcp.example/sse", next.path("mcp_servers").path(0).path("url").asText(), next.toString());
+        assertEquals("bash_code_execution_tool_result", next.path("messages").path(1).path("content").path(2).path("type").asText(), next.toString());
+
+        HttpResponse<String> bad = post("/v1/messages", KEY, "{\"model\":\"claude\",\"max_tokens\":10,\"container\":5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
+        assertEquals(400, bad.statusCode(), bad.body());
+        assertTrue(bad.body().contains("container: Input should be a container id or a valid dictionary"), bad.body());
+    }
+
     @Test
     void errorsComeInAnthropicsShapeAndTheSdkRaisesTheRightException() throws Exception
     {

@@ -34,7 +34,8 @@ import org.eclipse.jetty.server.ServerConnector;
  * give it, when an Anthropic request enables {@code thinking} (a signed thinking block; its
  * signature is {@link #SIGNATURE}) and from an OpenAI-style model whose name has "reasoner" in it
  * ({@code reasoning_content}, as DeepSeek's). An Anthropic request offering the web search tool
- * is answered with a search, its result and a citation, as Claude answers one. Faults are queued with
+ * is answered with a search, its result and a citation, as Claude answers one; one offering code
+ * execution with a command's run and result and the container it ran in. Faults are queued with
  * {@link #next(Fault...)} and used one per request, in order; without one it answers normally.
  * Every request is recorded with its headers and body.
  */
@@ -403,10 +404,14 @@ public final class FakeModelProvider implements AutoCloseable
         {
             content.addObject().put("type", "thinking").put("thinking", reasoning(words)).put("signature", SIGNATURE);
         }
-        if (searches(body))
+        if (serverTools(body, words) != null)
         {
-            content.addAll(searched(words));
+            content.addAll(serverTools(body, words));
             answer.put("stop_reason", "end_turn");
+            if (executes(body))
+            {
+                answer.set("container", container());
+            }
         }
         else if (tool)
         {
@@ -438,6 +443,47 @@ public final class FakeModelProvider implements AutoCloseable
             usage.putObject("server_tool_use").put("web_search_requests", 1);
         }
         return answer;
+    }
+
+    /** What Claude answers with its server tools, when the request offers one the fake knows; else null. */
+    private static ArrayNode serverTools(JsonNode body, List<String> words)
+    {
+        return searches(body) ? searched(words) : executes(body) ? executed() : null;
+    }
+
+    /** Whether an Anthropic request offers Anthropic's code execution tool: the answer then runs a command. */
+    private static boolean executes(JsonNode body)
+    {
+        for (JsonNode tool : body.path("tools"))
+        {
+            if (tool.path("type").asText().startsWith("code_execution_"))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** An answer that ran a command in Anthropic's sandbox, as Claude gives one. */
+    private static ArrayNode executed()
+    {
+        ArrayNode content = JSON.createArrayNode();
+        content.addObject().put("type", "text").put("text", "Running it.");
+        ObjectNode use = content.addObject().put("type", "server_tool_use").put("id", "srvtoolu_02fake").put("name", "bash_code_execution");
+        use.putObject("input").put("command", "echo hi");
+        ObjectNode result = content.addObject().put("type", "bash_code_execution_tool_result").put("tool_use_id", "srvtoolu_02fake");
+        result.putObject("content").put("type", "bash_code_execution_result").put("stdout", "hi\n").put("stderr", "").put("return_code", 0)
+            .putArray("content");
+        content.addObject().put("type", "text").put("text", "It printed hi.");
+        return content;
+    }
+
+    /** The code execution container the fake's answers name. */
+    public static final String CONTAINER = "container_01fake";
+
+    private static ObjectNode container()
+    {
+        return JSON.createObjectNode().put("id", CONTAINER).put("expires_at", "2026-12-07T09:00:00Z");
     }
 
     /** Whether an Anthropic request offers Anthropic's web search tool: the answer then searches. */
@@ -592,10 +638,10 @@ public final class FakeModelProvider implements AutoCloseable
             framed.add(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}"));
             index = 1;
         }
-        if (searches(body))
+        if (serverTools(body, words) != null)
         {
             // As Claude streams a search: the call's input in deltas, the result whole at its start, citations as deltas.
-            for (JsonNode block : searched(words))
+            for (JsonNode block : serverTools(body, words))
             {
                 String type = block.path("type").asText();
                 ObjectNode start = block.deepCopy();
@@ -630,8 +676,9 @@ public final class FakeModelProvider implements AutoCloseable
                 }
                 framed.add(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":" + index++ + "}"));
             }
-            framed.add(event("message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},"
-                + "\"usage\":{\"output_tokens\":" + words.size() + ",\"server_tool_use\":{\"web_search_requests\":1}}}"));
+            framed.add(event("message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null"
+                + (executes(body) ? ",\"container\":" + container() : "") + "},"
+                + "\"usage\":{\"output_tokens\":" + words.size() + (searches(body) ? ",\"server_tool_use\":{\"web_search_requests\":1}" : "") + "}}"));
             framed.add(event("message_stop", "{\"type\":\"message_stop\"}"));
             play(framed, fault, out, event("error", "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"));
             return;
