@@ -319,30 +319,22 @@ public final class AiSettingsParser
             reader.invalid(key, reader.optional(key).orElse(""), "a target of an anthropic provider: only Claude's web search tool is billed per search");
             return 0;
         }
-        String text = reader.optional(key).orElse("0");
-        try
-        {
-            double value = Double.parseDouble(text);
-            if (value >= 0 && value < 1_000 && Double.isFinite(value))
-            {
-                return value;
-            }
-        }
-        catch (NumberFormatException ignored)
-        {
-            // reported below
-        }
-        reader.invalid(key, text, "a price in USD per search, such as 0.01");
-        return 0;
+        return price(reader, key, 1_000, "a price in USD per search, such as 0.01");
     }
 
     private static double price(ConfigReader reader, String key)
+    {
+        return price(reader, key, 1_000_000, "a price in USD per million tokens, such as 0.15 or 2.5");
+    }
+
+    /** A non-negative price below {@code below}, 0 when unset; a bad one is reported with {@code allowed}. */
+    private static double price(ConfigReader reader, String key, double below, String allowed)
     {
         String text = reader.optional(key).orElse("0");
         try
         {
             double value = Double.parseDouble(text);
-            if (value >= 0 && value < 1_000_000 && Double.isFinite(value))
+            if (value >= 0 && value < below && Double.isFinite(value))
             {
                 return value;
             }
@@ -351,7 +343,7 @@ public final class AiSettingsParser
         {
             // reported below
         }
-        reader.invalid(key, text, "a price in USD per million tokens, such as 0.15 or 2.5");
+        reader.invalid(key, text, allowed);
         return 0;
     }
 }
