@@ -286,7 +286,7 @@ final class AiCache implements AutoCloseable
         }
         for (JsonNode tool : body.path("tools"))
         {
-            if (AnthropicInbound.serverTool(tool))
+            if (AnthropicTools.serverTool(tool))
             {
                 return false;
             }

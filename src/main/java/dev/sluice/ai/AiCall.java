@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.auth.Identity;
 import dev.sluice.exchange.Exchange;
@@ -264,8 +263,8 @@ final class AiCall implements AsyncListener
         String consumer = identity != null && identity.consumer() != null ? identity.consumer().id() : null;
         // The worst case: the whole prompt at the input price, or written to the provider's cache (dearer at Anthropic).
         // And every web search the request allows Claude (its tool's max_uses).
-        Usage read = new Usage(promptEstimate(), completionReserve(), 0, 0, true, 0, searchesAllowed());
-        Usage written = new Usage(promptEstimate(), completionReserve(), 0, 0, true, promptEstimate(), searchesAllowed());
+        Usage read = new Usage(promptEstimate(), completionReserve(), 0, 0, true, 0, AnthropicTools.searchesAllowed(body));
+        Usage written = new Usage(promptEstimate(), completionReserve(), 0, 0, true, promptEstimate(), AnthropicTools.searchesAllowed(body));
         double cost = 0;
         for (AiSettings.Target target : model.targets())
         {
@@ -283,23 +282,6 @@ final class AiCall implements AsyncListener
         }
         spending = outcome.reservation();
         return true;
-    }
-
-    /**
-     * The searches the request's web search tools allow ({@code max_uses}); a tool without a
-     * limit adds none here, its searches charged when the answer says how many were made.
-     */
-    private long searchesAllowed()
-    {
-        long allowed = 0;
-        for (JsonNode tool : body.path("tools"))
-        {
-            if (tool.path("type").asText().startsWith("web_search_") && AnthropicInbound.serverTool(tool))
-            {
-                allowed += Math.max(0, Math.min(tool.path("max_uses").asLong(0), 1_000));
-            }
-        }
-        return allowed;
     }
 
     TokenLimits.Asker asker()
@@ -465,30 +447,7 @@ final class AiCall implements AsyncListener
             return AnthropicTranslation.JSON.writeValueAsBytes(anthropic);
         }
         ObjectNode copy = body.deepCopy();
-        if (copy.path("tools").isArray())
-        {
-            // Anthropic's own client tools (bash, text editor, computer) have no schema another provider could take.
-            ArrayNode tools = (ArrayNode)copy.get("tools");
-            for (int i = tools.size() - 1; i >= 0; i--)
-            {
-                if (AnthropicInbound.anthropicDefined(tools.get(i)))
-                {
-                    if (!model.dropUnsupported())
-                    {
-                        throw new Unsupported("tools[" + i + "]", "Anthropic's tool type '" + tools.get(i).path("type").asText()
-                            + "' is known to Anthropic models only.");
-                    }
-                    tools.remove(i);
-                }
-            }
-            if (tools.isEmpty())
-            {
-                // OpenAI refuses an empty list, and a choice among no tools.
-                copy.remove("tools");
-                copy.remove("tool_choice");
-                copy.remove("parallel_tool_calls");
-            }
-        }
+        AnthropicTools.forOtherProviders(copy, model.dropUnsupported());
         if (response instanceof InboundResponse)
         {
             // What a translated request carries for Claude (an Anthropic client's cache breakpoints, fields of its own,

@@ -88,10 +88,10 @@ final class AnthropicAnswers
         out.put("model", model);
         JsonNode choice = answer.path("choices").path(0);
         JsonNode message = choice.path("message");
-        if (message.path(AnthropicInbound.RAW_CONTENT).isArray())
+        if (message.path(AnthropicTools.RAW_CONTENT).isArray())
         {
             // Claude's blocks as it gave them, a server tool's call and result and text with citations among them (AnthropicTranslation.response).
-            out.set("content", message.get(AnthropicInbound.RAW_CONTENT).deepCopy());
+            out.set("content", message.get(AnthropicTools.RAW_CONTENT).deepCopy());
         }
         else
         {
@@ -165,7 +165,7 @@ final class AnthropicAnswers
         out.put("output_tokens", usage.path("completion_tokens").asLong(0));
         out.put("cache_read_input_tokens", cached);
         out.put("cache_creation_input_tokens", written);
-        AnthropicTranslation.serverToolUse(usage.path("server_tool_use"), out);
+        AnthropicTools.serverToolUse(usage.path("server_tool_use"), out);
         return out;
     }
 }

@@ -20,8 +20,8 @@ import dev.sluice.http.ClientText;
  * on the system prompt, tools, user blocks and tool results ({@link #mark}). Documents cross as base64 PDFs or text;
  * Anthropic's own tools (bash, text editor, computer, memory, and the server tools web search,
  * web fetch and code execution) are carried as they are for Anthropic targets
- * ({@link #anthropicDefined}), and turns holding server tools' blocks or citations as
- * {@link #RAW_CONTENT}. System turns within {@code messages} become system messages where they stand. Usage
+ * ({@link AnthropicTools#anthropicDefined}), and turns holding server tools' blocks or citations as
+ * {@link AnthropicTools#RAW_CONTENT}. System turns within {@code messages} become system messages where they stand. Usage
  * comes in {@code message_delta} at the end of a stream, when it is known; {@code message_start}
  * says 0.</p>
  */
@@ -133,56 +133,6 @@ final class AnthropicInbound
         return out;
     }
 
-    private static final java.util.regex.Pattern ANTHROPIC_DEFINED = java.util.regex.Pattern.compile("[a-z][a-z0-9_]{0,62}_[0-9]{8}");
-    private static final java.util.regex.Pattern CLIENT_TOOL = java.util.regex.Pattern.compile("(bash|text_editor|computer|memory)_[0-9]{8}");
-
-    /**
-     * Whether a tool is one of Anthropic's own, named by a dated type ({@code "bash_20250124"},
-     * {@code "web_search_20250305"}): its schema is Anthropic's, so only Claude can be offered it.
-     * The client tools (bash, text editor, computer use, memory) are run by the client like any
-     * tool, their calls ordinary {@code tool_use} blocks; the others are {@link #serverTool server
-     * tools}.
-     */
-    static boolean anthropicDefined(JsonNode tool)
-    {
-        return tool.path("type").isTextual() && (ANTHROPIC_DEFINED.matcher(tool.path("type").asText()).matches()
-            || "mcp_toolset".equals(tool.path("type").asText()));
-    }
-
-    /**
-     * Whether a tool is one Anthropic runs itself (web search, web fetch, code execution): Claude's
-     * answer then holds the call and its result as blocks of their own ({@code server_tool_use},
-     * {@code web_search_tool_result}) and citations on its text, which the chat form carries as
-     * {@link #RAW_CONTENT}.
-     */
-    static boolean serverTool(JsonNode tool)
-    {
-        return anthropicDefined(tool) && !CLIENT_TOOL.matcher(tool.path("type").asText()).matches();
-    }
-
-    /**
-     * An assistant turn's blocks as Claude gave them, on the chat form's message, when the turn
-     * holds what the chat form has no place for: a server tool's call and result, or text with
-     * citations. An Anthropic target gets the turn back as it was (the results' encrypted content
-     * is what Claude reads); other providers get the message's text and tool calls.
-     */
-    static final String RAW_CONTENT = "anthropic_content";
-
-    /**
-     * The streamed form of {@link #RAW_CONTENT}: a chunk's delta carries one of Claude's blocks
-     * whole when it ends (a server tool's call or result), or an empty text block where a text
-     * block of its own starts; its citations come as the delta's {@code citations}.
-     */
-    static final String RAW_BLOCKS = "anthropic_blocks";
-
-    /** Whether a content block is one only {@link #RAW_CONTENT} carries. */
-    static boolean rawOnly(JsonNode block)
-    {
-        String type = block.path("type").asText();
-        return type.equals("server_tool_use") || type.equals("mcp_tool_use") || (type.endsWith("_tool_result") && !type.equals("tool_result"))
-            || (type.equals("text") && block.path("citations").isArray() && !block.path("citations").isEmpty());
-    }
-
     /**
      * Request fields only Anthropic's API has, carried for Anthropic targets: among them the code
      * execution tool's {@code container} (the id an earlier answer gave, to keep its files) and the
@@ -267,7 +217,7 @@ final class AnthropicInbound
                     if (role.equals("assistant"))
                     {
                         assistantText.append(block.path("text").asText());
-                        raw |= rawOnly(block);
+                        raw |= AnthropicTools.rawOnly(block);
                     }
                     else
                     {
@@ -344,10 +294,10 @@ final class AnthropicInbound
                 }
                 default ->
                 {
-                    if (!rawOnly(block) || !role.equals("assistant"))
+                    if (!AnthropicTools.rawOnly(block) || !role.equals("assistant"))
                     {
                         throw new Invalid(blockPath + ".type: content blocks of type '" + ClientText.quoted(type, 64)
-                            + "' are not supported by this gateway" + (rawOnly(block) ? " in user turns" : ""));
+                            + "' are not supported by this gateway" + (AnthropicTools.rawOnly(block) ? " in user turns" : ""));
                     }
                     // A server tool's result (web search, web fetch, code execution), for an Anthropic target.
                     raw = true;
@@ -375,7 +325,7 @@ final class AnthropicInbound
             }
             if (raw)
             {
-                message.set(RAW_CONTENT, content.deepCopy());
+                message.set(AnthropicTools.RAW_CONTENT, content.deepCopy());
             }
         }
         else if (!parts.isEmpty())
@@ -402,7 +352,7 @@ final class AnthropicInbound
                     throw new Invalid("tools." + index + ".name: Field required");
                 }
                 index++;
-                if (anthropicDefined(tool))
+                if (AnthropicTools.anthropicDefined(tool))
                 {
                     // Its schema Anthropic's own: only Claude knows it (AnthropicTranslation, AiCall).
                     converted.add(tool.deepCopy());
@@ -541,7 +491,7 @@ final class AnthropicInbound
 
     /**
      * The chat request without what only Anthropic's API reads — the marks {@link #mark} carried,
-     * {@link #ANTHROPIC_ONLY} fields, earlier turns' thinking and {@link #RAW_CONTENT} — for a target that is not
+     * {@link #ANTHROPIC_ONLY} fields, earlier turns' thinking and {@link AnthropicTools#RAW_CONTENT} — for a target that is not
      * Anthropic's (OpenAI refuses fields it does not know; DeepSeek refuses reasoning sent back).
      */
     static ObjectNode forOtherProviders(ObjectNode chat)
@@ -556,7 +506,7 @@ final class AnthropicInbound
             {
                 object.remove("thinking_blocks");
                 object.remove("reasoning_content");
-                object.remove(RAW_CONTENT);
+                object.remove(AnthropicTools.RAW_CONTENT);
             }
             for (JsonNode part : message.path("content"))
             {

@@ -65,7 +65,7 @@ final class AnthropicInboundEvents extends InboundResponse.Events
         JsonNode choice = chunk.path("choices").path(0);
         JsonNode delta = choice.path("delta");
         reasoning(delta, out);
-        for (JsonNode raw : delta.path(AnthropicInbound.RAW_BLOCKS))
+        for (JsonNode raw : delta.path(AnthropicTools.RAW_BLOCKS))
         {
             raw(raw, out);
         }

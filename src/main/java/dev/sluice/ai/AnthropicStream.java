@@ -314,7 +314,7 @@ public final class AnthropicStream extends ChatStream
                 emitDelta(node.path("index").asInt(0), "text_delta", block.path("text").asText());
             }
         }
-        else if (AnthropicInbound.rawOnly(block) && block.isObject())
+        else if (AnthropicTools.rawOnly(block) && block.isObject())
         {
             // A server tool's call or result: carried whole, once its input (a call's) has come in deltas.
             rich = true;
@@ -361,7 +361,7 @@ public final class AnthropicStream extends ChatStream
     {
         ensureStarted();
         out.write(prefix);
-        out.ascii("{\"" + AnthropicInbound.RAW_BLOCKS + "\":[");
+        out.ascii("{\"" + AnthropicTools.RAW_BLOCKS + "\":[");
         out.utf8(block);
         out.ascii("]},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
     }
@@ -420,7 +420,7 @@ public final class AnthropicStream extends ChatStream
     private Usage currentUsage()
     {
         return sawUsage ? new Usage(inputTokens + cacheRead + cacheCreated, outputTokens, cacheRead, 0, false, cacheCreated,
-            serverToolUse == null ? 0 : AnthropicTranslation.webSearches(serverToolUse)) : null;
+            serverToolUse == null ? 0 : AnthropicTools.webSearches(serverToolUse)) : null;
     }
 
     private void stop()
@@ -434,7 +434,7 @@ public final class AnthropicStream extends ChatStream
             ObjectNode node = AnthropicTranslation.usageNode(usage);
             if (serverToolUse != null)
             {
-                AnthropicTranslation.serverToolUse(serverToolUse, node);
+                AnthropicTools.serverToolUse(serverToolUse, node);
             }
             out.utf8(node.toString());
             out.ascii("}\n\n");

@@ -195,7 +195,7 @@ public final class AnthropicTranslation
                 {
                     // An answer's reasoning, sent back as it came (the signed thinking_blocks are what Claude reads).
                     case "role", "content", "tool_calls", "tool_call_id", "refusal", "reasoning_content", "thinking_blocks" -> true;
-                    case AnthropicInbound.RAW_CONTENT -> "assistant".equals(role);
+                    case AnthropicTools.RAW_CONTENT -> "assistant".equals(role);
                     case "name" -> drop;
                     default -> message.get(name).isNull();
                 };
@@ -238,9 +238,9 @@ public final class AnthropicTranslation
                 case "assistant" ->
                 {
                     anthropicRole = "assistant";
-                    if (message.path(AnthropicInbound.RAW_CONTENT).isArray())
+                    if (message.path(AnthropicTools.RAW_CONTENT).isArray())
                     {
-                        raw(message.get(AnthropicInbound.RAW_CONTENT), path + "." + AnthropicInbound.RAW_CONTENT, content);
+                        AnthropicTools.rawInto(message.get(AnthropicTools.RAW_CONTENT), path + "." + AnthropicTools.RAW_CONTENT, content);
                         break;
                     }
                     // Claude wants an earlier turn's thinking back first, as it gave it (signed), to continue tool use.
@@ -306,32 +306,6 @@ public final class AnthropicTranslation
             out.put("system", system.toString());
         }
         out.set("messages", turns);
-    }
-
-    /**
-     * An assistant turn as Claude gave it ({@link AnthropicInbound#RAW_CONTENT}): a server tool's
-     * call and result, text with its citations, in their order. Thinking goes through the same
-     * rule as {@code thinking_blocks} (unsigned blocks, another provider's, are left out).
-     */
-    private static void raw(JsonNode blocks, String path, ArrayNode content) throws Unsupported
-    {
-        for (int b = 0; b < blocks.size(); b++)
-        {
-            JsonNode block = blocks.get(b);
-            String type = block.path("type").asText("");
-            if (!block.isObject() || type.isEmpty())
-            {
-                throw new Unsupported(path + "[" + b + "]", "Each block of '" + path + "' must be an object with a 'type'.");
-            }
-            if (type.equals("thinking") || type.equals("redacted_thinking"))
-            {
-                ClaudeThinking.signedInto(NODES.arrayNode().add(block), content);
-            }
-            else
-            {
-                content.add(block.deepCopy());
-            }
-        }
     }
 
     private static ObjectNode toolUse(JsonNode call, String path) throws Unsupported
@@ -481,7 +455,7 @@ public final class AnthropicTranslation
             for (int i = 0; i < tools.size(); i++)
             {
                 JsonNode tool = tools.get(i);
-                if (AnthropicInbound.anthropicDefined(tool))
+                if (AnthropicTools.anthropicDefined(tool))
                 {
                     list.add(tool.deepCopy());
                     continue;
@@ -581,13 +555,7 @@ public final class AnthropicTranslation
         long input = usage.path("input_tokens").asLong(0);
         long read = usage.path("cache_read_input_tokens").asLong(0);
         long created = usage.path("cache_creation_input_tokens").asLong(0);
-        return new Usage(input + read + created, usage.path("output_tokens").asLong(0), read, 0, false, created, webSearches(usage.path("server_tool_use")));
-    }
-
-    /** How many searches Anthropic's web search tool made, from its usage's {@code server_tool_use}. */
-    static long webSearches(JsonNode serverToolUse)
-    {
-        return Math.max(0, serverToolUse.path("web_search_requests").asLong(0));
+        return new Usage(input + read + created, usage.path("output_tokens").asLong(0), read, 0, false, created, AnthropicTools.webSearches(usage.path("server_tool_use")));
     }
 
     /** OpenAI's usage object. */
@@ -605,19 +573,6 @@ public final class AnthropicTranslation
             node.put("cache_creation_input_tokens", usage.cacheWriteTokens());
         }
         return node;
-    }
-
-    /**
-     * How often Claude used a server tool ({@code usage.server_tool_use}: web searches and
-     * fetches, billed apart from tokens), kept on the chat form's usage under the same name for an
-     * Anthropic client.
-     */
-    static void serverToolUse(JsonNode serverToolUse, ObjectNode usage)
-    {
-        if (serverToolUse.isObject() && !serverToolUse.isEmpty())
-        {
-            usage.set("server_tool_use", serverToolUse.deepCopy());
-        }
     }
 
     /** Anthropic's message as an OpenAI chat completion. */
@@ -639,7 +594,7 @@ public final class AnthropicTranslation
         boolean raw = false;
         for (JsonNode block : message.path("content"))
         {
-            raw |= AnthropicInbound.rawOnly(block);
+            raw |= AnthropicTools.rawOnly(block);
             switch (block.path("type").asText())
             {
                 case "text" -> text.append(block.path("text").asText());
@@ -684,7 +639,7 @@ public final class AnthropicTranslation
         if (raw)
         {
             // Claude's blocks as it gave them: an Anthropic client gets them (AnthropicAnswers), and sends them back.
-            reply.set(AnthropicInbound.RAW_CONTENT, message.path("content").deepCopy());
+            reply.set(AnthropicTools.RAW_CONTENT, message.path("content").deepCopy());
         }
         reply.putNull("refusal");
         choice.putNull("logprobs");
@@ -699,7 +654,7 @@ public final class AnthropicTranslation
         }
         stopSequence(message.path("stop_sequence"), choice);
         out.set("usage", usageNode(usage(message.path("usage"))));
-        serverToolUse(message.path("usage").path("server_tool_use"), (ObjectNode)out.get("usage"));
+        AnthropicTools.serverToolUse(message.path("usage").path("server_tool_use"), (ObjectNode)out.get("usage"));
         if (message.path("container").isObject())
         {
             // The code execution tool's container (its id, when it expires), which the client names to keep its files.

@@ -148,7 +148,7 @@ final class Prompts
                     redactions += redacted.count();
                 }
             }
-            for (JsonNode parts : new JsonNode[] {content, message.path(AnthropicInbound.RAW_CONTENT)})
+            for (JsonNode parts : new JsonNode[] {content, message.path(AnthropicTools.RAW_CONTENT)})
             {
                 // An assistant turn's blocks as Claude gave them are what Claude reads of it: checked as its content is.
                 for (JsonNode part : parts)

@@ -266,6 +266,22 @@ class AnthropicTranslationTest
         assertEquals(50, usage.path("prompt_tokens_details").path("cached_tokens").asInt());
     }
 
+    /** For another provider, Anthropic's own tools are refused, or left out with the choice that named one. */
+    @Test
+    void anthropicsOwnToolsAreLeftOutForOtherProvidersWithTheChoiceNamingOne() throws Exception
+    {
+        String body = "{\"tools\":[{\"type\":\"web_search_20250305\",\"name\":\"web_search\"},"
+            + "{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":{}}}],"
+            + "\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"web_search\"}}}";
+        Unsupported refused = org.junit.jupiter.api.Assertions.assertThrows(Unsupported.class,
+            () -> AnthropicTools.forOtherProviders((com.fasterxml.jackson.databind.node.ObjectNode)JSON.readTree(body), false));
+        assertTrue(refused.getMessage().contains("web_search_20250305"), refused.getMessage());
+        com.fasterxml.jackson.databind.node.ObjectNode dropped = (com.fasterxml.jackson.databind.node.ObjectNode)JSON.readTree(body);
+        AnthropicTools.forOtherProviders(dropped, true);
+        assertEquals("[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":{}}}]", dropped.path("tools").toString());
+        assertFalse(dropped.has("tool_choice"), "a choice of the tool left out would be refused: " + dropped);
+    }
+
     @Test
     void costUsesThePriceTableWithCachedTokensAtTheirOwnPrice()
     {
