@@ -291,7 +291,8 @@ final class AiCache implements AutoCloseable
                 return false;
             }
         }
-        return true;
+        JsonNode search = body.get("web_search_options");
+        return search == null || search.isNull();
     }
 
     /**

@@ -52,6 +52,11 @@ public final class AnthropicStream extends ChatStream
     private final Map<Integer, StringBuilder> rawInput = new HashMap<>();
     /** Whether a server tool's block has come: each text block after it is a block of its own (its citations are its own). */
     private boolean rich;
+    /** The text sent so far, in chars: where a cited text block starts and ends in the chat form's one text. */
+    private int textLength;
+    /** The open text block's citations, and where in the text it started; as OpenAI's annotations when it ends. */
+    private final java.util.List<JsonNode> citations = new java.util.ArrayList<>();
+    private int citedFrom;
 
     // Fields of the delta being read.
     private String type;
@@ -207,6 +212,11 @@ public final class AnthropicStream extends ChatStream
         {
             // Which search result (or document) the text being written cites: an Anthropic client's text block gets it.
             ensureStarted();
+            if (citations.isEmpty())
+            {
+                citedFrom = textLength;
+            }
+            citations.add(delta.get("citation"));
             out.write(prefix);
             out.ascii("{\"citations\":[");
             out.utf8(delta.get("citation").toString());
@@ -233,6 +243,7 @@ public final class AnthropicStream extends ChatStream
                 return;
             }
             contentStarted = true;
+            textLength += value.length();
             if (text != null)
             {
                 text.append(value);
@@ -335,6 +346,20 @@ public final class AnthropicStream extends ChatStream
     /** The end of a block: a server tool's block goes out whole, as an {@code anthropic_blocks} chunk. */
     private void blockStop(int index)
     {
+        if (!citations.isEmpty())
+        {
+            // The cited text block ended: the pages it cites, as OpenAI's search models give them (url_citation annotations).
+            com.fasterxml.jackson.databind.node.ArrayNode annotations = AnthropicTranslation.JSON.createArrayNode();
+            citations.forEach(citation -> AnthropicTools.urlCitation(citation, citedFrom, textLength, annotations));
+            citations.clear();
+            if (!annotations.isEmpty())
+            {
+                out.write(prefix);
+                out.ascii("{\"annotations\":");
+                out.utf8(annotations.toString());
+                out.ascii("},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
+            }
+        }
         ObjectNode block = rawBlocks.remove(index);
         StringBuilder input = rawInput.remove(index);
         if (block == null)

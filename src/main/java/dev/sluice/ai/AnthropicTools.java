@@ -130,7 +130,78 @@ final class AnthropicTools
                 allowed += Math.max(0, Math.min(tool.path("max_uses").asLong(0), 1_000));
             }
         }
+        if (body.path("web_search_options").isObject())
+        {
+            allowed += webSearchTool(body.get("web_search_options")).path("max_uses").asLong();
+        }
         return allowed;
+    }
+
+    /** The web search tool's type offered to Claude for OpenAI's {@code web_search_options}. */
+    static final String WEB_SEARCH = "web_search_20250305";
+
+    /**
+     * OpenAI's {@code web_search_options} (a chat request's; a Responses request's {@code web_search}
+     * tool becomes one) as Claude's web search tool: the context size as how many searches it may
+     * make (low 1, medium 5, high 10, as LiteLLM maps it), the user's approximate location as
+     * Anthropic takes it.
+     */
+    static ObjectNode webSearchTool(JsonNode options)
+    {
+        ObjectNode tool = AnthropicTranslation.JSON.createObjectNode().put("type", WEB_SEARCH).put("name", "web_search");
+        tool.put("max_uses", switch (options.path("search_context_size").asText("medium"))
+        {
+            case "low" -> 1;
+            case "high" -> 10;
+            default -> 5;
+        });
+        JsonNode approximate = options.path("user_location").path("approximate");
+        if (approximate.isObject())
+        {
+            ObjectNode location = tool.putObject("user_location").put("type", "approximate");
+            for (String field : new String[] {"city", "region", "country", "timezone"})
+            {
+                if (approximate.path(field).isTextual())
+                {
+                    location.put(field, approximate.path(field).asText());
+                }
+            }
+        }
+        return tool;
+    }
+
+    /**
+     * The web pages Claude's text cites, as OpenAI's {@code url_citation} annotations of the chat
+     * form's one text: each cited text block's place in Claude's text blocks joined.
+     */
+    static ArrayNode annotations(JsonNode content)
+    {
+        ArrayNode annotations = AnthropicTranslation.JSON.createArrayNode();
+        int at = 0;
+        for (JsonNode block : content)
+        {
+            if (!"text".equals(block.path("type").asText()))
+            {
+                continue;
+            }
+            int end = at + block.path("text").asText("").length();
+            for (JsonNode citation : block.path("citations"))
+            {
+                urlCitation(citation, at, end, annotations);
+            }
+            at = end;
+        }
+        return annotations;
+    }
+
+    /** A citation of a web page (a search result's or a fetched page's) as a {@code url_citation} of the text from {@code start} to {@code end}; others add nothing. */
+    static void urlCitation(JsonNode citation, int start, int end, ArrayNode annotations)
+    {
+        if (citation.path("url").isTextual())
+        {
+            annotations.addObject().put("type", "url_citation").putObject("url_citation").put("start_index", start).put("end_index", end)
+                .put("url", citation.path("url").asText()).put("title", citation.path("title").asText(""));
+        }
     }
 
     /**

@@ -25,7 +25,7 @@ public final class AnthropicTranslation
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     /** OpenAI request fields translated below; anything else has no Anthropic equivalent. */
     private static final Set<String> TRANSLATED = translated("model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p",
-        "stop", "stream", "stream_options", "tools", "tool_choice", "parallel_tool_calls", "user", "reasoning_effort");
+        "stop", "stream", "stream_options", "tools", "tool_choice", "parallel_tool_calls", "user", "reasoning_effort", "web_search_options");
 
     /** The given fields and Anthropic's own ({@link AnthropicInbound#ANTHROPIC_ONLY}), which go as they are. */
     private static Set<String> translated(String... fields)
@@ -476,6 +476,16 @@ public final class AnthropicTranslation
                 converted.set("input_schema", parameters != null && parameters.isObject() ? parameters : NODES.objectNode().put("type", "object"));
             }
         }
+        JsonNode search = openai.get("web_search_options");
+        if (search != null && !search.isNull())
+        {
+            if (!search.isObject())
+            {
+                throw new Unsupported("web_search_options", "'web_search_options' must be an object.");
+            }
+            // OpenAI's search models search when asked this way; Claude searches with its web search tool.
+            (out.path("tools").isArray() ? (ArrayNode)out.get("tools") : out.putArray("tools")).add(AnthropicTools.webSearchTool(search));
+        }
         JsonNode choice = openai.get("tool_choice");
         ObjectNode toolChoice = null;
         if (choice != null && !choice.isNull())
@@ -640,6 +650,12 @@ public final class AnthropicTranslation
         {
             // Claude's blocks as it gave them: an Anthropic client gets them (AnthropicAnswers), and sends them back.
             reply.set(AnthropicTools.RAW_CONTENT, message.path("content").deepCopy());
+            ArrayNode annotations = AnthropicTools.annotations(message.path("content"));
+            if (!annotations.isEmpty())
+            {
+                // The pages cited, as OpenAI's search models give them.
+                reply.set("annotations", annotations);
+            }
         }
         reply.putNull("refusal");
         choice.putNull("logprobs");

@@ -61,10 +61,26 @@ final class ResponsesAnswers implements InboundResponse.Dialect
         {
             output.add(reasoningItem("rs_" + id, AnswerForms.reasoning(message), null, "completed"));
         }
+        for (JsonNode block : message.path(AnthropicTools.RAW_CONTENT))
+        {
+            if ("server_tool_use".equals(block.path("type").asText()) && "web_search".equals(block.path("name").asText()))
+            {
+                // Claude's searches, as OpenAI's search items come: before the message that cites them.
+                output.add(searchItem("ws_" + id + "_" + output.size(), block.path("input").path("query").asText(""), "completed"));
+            }
+        }
         String text = message.path("content").asText("");
         if (!text.isEmpty() || message.path("refusal").isTextual() || !message.path("tool_calls").isArray())
         {
-            output.add(messageItem("msg_" + id, text, message.path("refusal").asText(null), "completed"));
+            ObjectNode item = messageItem("msg_" + id, text, message.path("refusal").asText(null), "completed");
+            for (JsonNode part : item.path("content"))
+            {
+                if (part.has("annotations"))
+                {
+                    ((ObjectNode)part).set("annotations", annotations(message.path("annotations"), 0));
+                }
+            }
+            output.add(item);
         }
         for (JsonNode call : message.path("tool_calls"))
         {
@@ -148,6 +164,34 @@ final class ResponsesAnswers implements InboundResponse.Dialect
             content.add(textPart(text));
         }
         return item;
+    }
+
+    /** A {@code web_search_call} item: a search Claude made, by its query. */
+    static ObjectNode searchItem(String itemId, String query, String status)
+    {
+        ObjectNode item = JSONs.object().put("id", itemId).put("type", "web_search_call").put("status", status);
+        item.putObject("action").put("type", "search").put("query", query);
+        return item;
+    }
+
+    /**
+     * The chat form's {@code url_citation} annotations as the Responses API's, their places in a
+     * message's text that starts {@code offset} chars into the answer's.
+     */
+    static ArrayNode annotations(JsonNode chat, int offset)
+    {
+        ArrayNode out = JSONs.array();
+        for (JsonNode annotation : chat)
+        {
+            JsonNode citation = annotation.path("url_citation");
+            if (citation.isObject())
+            {
+                out.addObject().put("type", "url_citation").put("start_index", Math.max(0, citation.path("start_index").asInt() - offset))
+                    .put("end_index", Math.max(0, citation.path("end_index").asInt() - offset))
+                    .put("url", citation.path("url").asText()).put("title", citation.path("title").asText(""));
+            }
+        }
+        return out;
     }
 
     static ObjectNode textPart(String text)

@@ -14,8 +14,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * Where a translated stream is. The first chunk opens the response ({@code response.created},
  * {@code response.in_progress}); reasoning opens a reasoning item ({@code response.reasoning_text.delta}
  * events), text a message item and its one text part, each tool call
- * a {@code function_call} item, and an item is closed (its {@code .done} events) when the next
- * opens or the stream ends. {@code [DONE]} ends it with {@code response.completed} (or
+ * a {@code function_call} item, Claude's web search a {@code web_search_call} item (closed by its
+ * result; the pages cited become the message's annotations), and an item is closed (its
+ * {@code .done} events) when the next opens or the stream ends. {@code [DONE]} ends it with {@code response.completed} (or
  * {@code response.incomplete} when cut by the token limit) carrying the whole response; an error
  * chunk ends it with {@code response.failed}. Every event has its {@code sequence_number}.
  */
@@ -30,6 +31,8 @@ final class ResponsesEvents extends InboundResponse.Events
     private Item open;
     private String finishReason;
     private JsonNode usage;
+    /** The answer's text so far, in chars: the chat form's annotations count from its start, a message's from its own. */
+    private int textSeen;
 
     ResponsesEvents(ResponsesAnswers dialect)
     {
@@ -46,6 +49,11 @@ final class ResponsesEvents extends InboundResponse.Events
         final StringBuilder text = new StringBuilder();
         ObjectNode done;
         boolean reasoning;
+        /** A web search ({@code web_search_call}): its query, in {@link #text}. */
+        boolean search;
+        /** A message's place in the answer's text, and the pages its text cites. */
+        int offset;
+        final com.fasterxml.jackson.databind.node.ArrayNode annotations = ResponsesAnswers.JSONs.array();
         /** A reasoning item's block as Claude gave it, once its signature came: the signed thinking or a redacted block. */
         JsonNode block;
 
@@ -79,14 +87,16 @@ final class ResponsesEvents extends InboundResponse.Events
         JsonNode choice = chunk.path("choices").path(0);
         JsonNode delta = choice.path("delta");
         reasoning(delta, out);
+        searches(delta, out);
         String text = delta.path("content").isTextual() ? delta.path("content").asText() : "";
         if (!text.isEmpty())
         {
-            if (open == null || open.callId != null || open.reasoning)
+            if (open == null || open.callId != null || open.reasoning || open.search)
             {
                 openMessage(out);
             }
             open.text.append(text);
+            textSeen += text.length();
             emit(out, "response.output_text.delta", event("response.output_text.delta").put("item_id", open.id)
                 .put("output_index", open.index).put("content_index", 0).put("delta", text).set("logprobs", ResponsesAnswers.JSONs.array()));
         }
@@ -175,6 +185,48 @@ final class ResponsesEvents extends InboundResponse.Events
         }
     }
 
+    /**
+     * Claude's web searches as {@code web_search_call} items (its call opens one, its result
+     * closes it), and the pages its text cites as the open message's annotations.
+     */
+    private void searches(JsonNode delta, ByteArrayOutputStream out)
+    {
+        for (JsonNode block : delta.path(AnthropicTools.RAW_BLOCKS))
+        {
+            String type = block.path("type").asText();
+            if ("server_tool_use".equals(type) && "web_search".equals(block.path("name").asText()))
+            {
+                close(out);
+                // The call comes whole (AnthropicStream), so its query is known from the start.
+                String query = block.path("input").path("query").asText("");
+                ObjectNode added = ResponsesAnswers.searchItem("ws_" + dialect.id + "_" + items.size(), query, "in_progress");
+                open = new Item(items.size(), added.path("id").asText(), null, null);
+                open.search = true;
+                open.text.append(query);
+                items.add(open);
+                emit(out, "response.output_item.added", event("response.output_item.added").put("output_index", open.index).set("item", added));
+                emit(out, "response.web_search_call.in_progress", event("response.web_search_call.in_progress").put("item_id", open.id)
+                    .put("output_index", open.index));
+                emit(out, "response.web_search_call.searching", event("response.web_search_call.searching").put("item_id", open.id)
+                    .put("output_index", open.index));
+            }
+            else if ("web_search_tool_result".equals(type) && open != null && open.search)
+            {
+                close(out);
+            }
+        }
+        if (delta.path("annotations").isArray() && open != null && open.callId == null && !open.reasoning && !open.search)
+        {
+            for (JsonNode annotation : ResponsesAnswers.annotations(delta.path("annotations"), open.offset))
+            {
+                open.annotations.add(annotation);
+                emit(out, "response.output_text.annotation.added", event("response.output_text.annotation.added").put("item_id", open.id)
+                    .put("output_index", open.index).put("content_index", 0).put("annotation_index", open.annotations.size() - 1)
+                    .set("annotation", annotation));
+            }
+        }
+    }
+
     private void openReasoning(ByteArrayOutputStream out)
     {
         close(out);
@@ -190,6 +242,7 @@ final class ResponsesEvents extends InboundResponse.Events
         close(out);
         ObjectNode added = ResponsesAnswers.messageItem("msg_" + dialect.id + (items.isEmpty() ? "" : "_" + items.size()), null, null, "in_progress");
         open = new Item(items.size(), added.path("id").asText(), null, null);
+        open.offset = textSeen;
         items.add(open);
         emit(out, "response.output_item.added", event("response.output_item.added").put("output_index", open.index).set("item", added));
         emit(out, "response.content_part.added", event("response.content_part.added").put("item_id", open.id).put("output_index", open.index)
@@ -223,13 +276,19 @@ final class ResponsesEvents extends InboundResponse.Events
             item.done = dialect.reasoningItem(item.id, text.isEmpty() ? null : text, item.block == null ? null : ResponsesAnswers.sealed(item.block),
                 "completed");
         }
+        else if (item.search)
+        {
+            emit(out, "response.web_search_call.completed", event("response.web_search_call.completed").put("item_id", item.id)
+                .put("output_index", item.index));
+            item.done = ResponsesAnswers.searchItem(item.id, text, "completed");
+        }
         else if (item.callId == null)
         {
             emit(out, "response.output_text.done", event("response.output_text.done").put("item_id", item.id).put("output_index", item.index)
                 .put("content_index", 0).put("text", text).set("logprobs", ResponsesAnswers.JSONs.array()));
             emit(out, "response.content_part.done", event("response.content_part.done").put("item_id", item.id).put("output_index", item.index)
-                .put("content_index", 0).set("part", ResponsesAnswers.textPart(text)));
-            item.done = ResponsesAnswers.messageItem(item.id, text, null, "completed");
+                .put("content_index", 0).set("part", ResponsesAnswers.textPart(text).set("annotations", item.annotations)));
+            item.done = messageItem(item, text, "completed");
         }
         else
         {
@@ -264,11 +323,21 @@ final class ResponsesEvents extends InboundResponse.Events
         {
             output.add(item.done != null ? item.done : item.reasoning
                 ? dialect.reasoningItem(item.id, item.text.toString(), item.block == null ? null : ResponsesAnswers.sealed(item.block), "incomplete")
+                : item.search
+                ? ResponsesAnswers.searchItem(item.id, item.text.toString(), "in_progress")
                 : item.callId == null
-                ? ResponsesAnswers.messageItem(item.id, item.text.toString(), null, "incomplete")
+                ? messageItem(item, item.text.toString(), "incomplete")
                 : ResponsesAnswers.callItem(item.id, item.callId, item.name, item.text.toString(), "incomplete"));
         }
         return full;
+    }
+
+    /** A message item with the annotations its text came with. */
+    private static ObjectNode messageItem(Item item, String text, String status)
+    {
+        ObjectNode done = ResponsesAnswers.messageItem(item.id, text, null, status);
+        done.path("content").forEach(part -> ((ObjectNode)part).set("annotations", item.annotations.deepCopy()));
+        return done;
     }
 
     private ObjectNode event(String type)

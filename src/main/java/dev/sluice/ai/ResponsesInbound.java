@@ -19,9 +19,11 @@ import dev.sluice.http.ClientText;
  * {@code item_reference} resolve, unless the client says {@code store: false} (as Codex does,
  * sending the whole conversation each time); nothing else is stored: {@code conversation},
  * {@code background} and stored prompts are refused with 400, and a response cannot be retrieved
- * by its id. Only {@code function} tools cross; the others (OpenAI's hosted tools,
- * namespaces) are left out and named in {@code X-Sluice-AI-Dropped-Tools}, and choosing one is
- * refused. Reasoning items in the input are dropped, as the chat form has no place for them.</p>
+ * by its id. {@code function} tools cross, and live {@code web_search} as the chat form's
+ * {@code web_search_options}, which Claude answers with its web search tool (other providers go
+ * without it); the other hosted tools and namespaces are left out and named in
+ * {@code X-Sluice-AI-Dropped-Tools}, and choosing one is refused. Reasoning items in the input are
+ * dropped, as the chat form has no place for them, and so are earlier {@code web_search_call}s.</p>
  */
 final class ResponsesInbound
 {
@@ -40,6 +42,8 @@ final class ResponsesInbound
     private static final String[] COPIED = {"temperature", "top_p", "user", "parallel_tool_calls", "service_tier", "prompt_cache_key",
         "top_logprobs", "template", "variables"};
     private static final String[] STATEFUL = {"conversation", "prompt"};
+    /** OpenAI's hosted web search tool, by any of its names. */
+    private static final java.util.regex.Pattern WEB_SEARCH = java.util.regex.Pattern.compile("web_search(_preview)?(_[0-9]{4}_[0-9]{2}_[0-9]{2})?");
 
     private final ResponseStore store;
     private final String consumer;
@@ -254,6 +258,10 @@ final class ResponsesInbound
                     (thinking == null ? thinking = ResponsesAnswers.JSONs.array() : thinking).add(block);
                 }
             }
+            case "web_search_call" ->
+            {
+                // A search this gateway (or OpenAI) answered earlier: the answer's text, which follows it, is what the chat form keeps.
+            }
             default -> throw new Invalid(path + ".type", "Input items of type '" + ClientText.quoted(type, 64)
                 + "' are not supported by this gateway: use messages, function_call and function_call_output.");
         }
@@ -407,6 +415,22 @@ final class ResponsesInbound
                 throw new Invalid("tools[" + index + "]", "Invalid type for 'tools[" + index + "]': expected an object.");
             }
             String type = tool.path("type").asText();
+            // Codex offers search of OpenAI's cache only (external_web_access false), which no one else has.
+            boolean live = !tool.path("external_web_access").isBoolean() || tool.path("external_web_access").asBoolean();
+            if (WEB_SEARCH.matcher(type).matches() && live)
+            {
+                // Live web search: Claude's web search tool answers it (AnthropicTranslation); other providers go without.
+                ObjectNode options = out.putObject("web_search_options");
+                for (String field : new String[] {"search_context_size", "user_location"})
+                {
+                    if (tool.hasNonNull(field))
+                    {
+                        options.set(field, tool.get(field));
+                    }
+                }
+                index++;
+                continue;
+            }
             if (!type.equals("function"))
             {
                 String name = tool.path("name").asText("");

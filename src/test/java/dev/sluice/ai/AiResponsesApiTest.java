@@ -490,9 +490,87 @@ class AiResponsesApiTest
         HttpResponse<String> onlyHosted = post("/v1/responses", "{\"model\":\"gpt\",\"input\":\"news?\",\"tool_choice\":\"required\","
             + "\"parallel_tool_calls\":true,\"tools\":[{\"type\":\"web_search\"}]}");
         assertEquals(200, onlyHosted.statusCode(), onlyHosted.body());
+        assertEquals("web_search", onlyHosted.headers().firstValue("X-Sluice-AI-Dropped-Tools").orElse(null), "live search is Claude's only");
         JsonNode plain = openai.take().body();
-        assertFalse(plain.has("tools") || plain.has("tool_choice") || plain.has("parallel_tool_calls"),
+        assertFalse(plain.has("tools") || plain.has("tool_choice") || plain.has("parallel_tool_calls") || plain.has("web_search_options"),
             "no tools left, so nothing the provider would refuse: " + plain);
+    }
+
+    /**
+     * A Responses client's live web search (the AI SDK's {@code openai.tools.webSearch()}; Codex
+     * with live search) is Claude's web search tool: the searches come back as
+     * {@code web_search_call} items and the pages cited as {@code url_citation} annotations, as
+     * from OpenAI. Before, the tool was left out and Claude answered without searching.
+     */
+    @Test
+    void liveWebSearchIsClaudesAndComesBackAsSearchItemsAndCitations() throws Exception
+    {
+        drain();
+        HttpResponse<String> plain = post("/v1/responses", """
+            {"model": "claude", "input": "What is sluice?", "tools": [{"type": "web_search", "search_context_size": "low"}]}""");
+        assertEquals(200, plain.statusCode(), plain.body());
+        assertEquals(JSON.readTree("[{\"type\":\"web_search_20250305\",\"name\":\"web_search\",\"max_uses\":1}]"), anthropic.take().body().path("tools"));
+        JsonNode output = JSON.readTree(plain.body()).path("output");
+        assertEquals("web_search_call", output.path(0).path("type").asText(), plain.body());
+        assertEquals("Hello from anthropic: What is sluice?", output.path(0).path("action").path("query").asText());
+        JsonNode text = output.path(1).path("content").path(0);
+        assertEquals("Let me search.Sluice is an API proxy, by the look of it.", text.path("text").asText());
+        assertEquals(JSON.readTree("[{\"type\":\"url_citation\",\"start_index\":14,\"end_index\":36,\"url\":\"https://sluice.example/about\","
+            + "\"title\":\"About Sluice\"}]"), text.path("annotations"), "the cited words: " + text);
+
+        ResponseAccumulator accumulator = ResponseAccumulator.create();
+        List<String> types = new ArrayList<>();
+        try (StreamResponse<ResponseStreamEvent> stream = sdk.responses().createStreaming(ResponseCreateParams.builder().model("claude").input("What is sluice?")
+            .addTool(com.openai.models.responses.WebSearchTool.builder().type(com.openai.models.responses.WebSearchTool.Type.WEB_SEARCH).build()).build()))
+        {
+            stream.stream().forEach(event ->
+            {
+                accumulator.accumulate(event);
+                types.add(JSON.valueToTree(event).path("type").asText());
+            });
+        }
+        anthropic.take();
+        Response streamed = accumulator.response();
+        assertTrue(types.containsAll(List.of("response.web_search_call.in_progress", "response.web_search_call.searching",
+            "response.web_search_call.completed", "response.output_text.annotation.added")), types.toString());
+        assertEquals("Let me search.", streamed.output().get(0).asMessage().content().get(0).asOutputText().text(), streamed.toString());
+        assertEquals("Hello from anthropic: What is sluice?", streamed.output().get(1).asWebSearchCall().action().asSearch().query());
+        var cited = streamed.output().get(2).asMessage().content().get(0).asOutputText();
+        assertEquals("Sluice is an API proxy, by the look of it.", cited.text());
+        var citation = cited.annotations().get(0).asUrlCitation();
+        assertEquals("Sluice is an API proxy", cited.text().substring((int)citation.startIndex(), (int)citation.endIndex()));
+        assertEquals("https://sluice.example/about", citation.url());
+
+        // The next turn sends the search item back with the rest: Claude gets the answer's text.
+        String next = "{\"model\":\"claude\",\"input\":[{\"role\":\"user\",\"content\":\"What is sluice?\"}," + output.path(0) + "," + output.path(1)
+            + ",{\"role\":\"user\",\"content\":\"And?\"}]}";
+        HttpResponse<String> again = post("/v1/responses", next);
+        assertEquals(200, again.statusCode(), again.body());
+        JsonNode turn = anthropic.take().body().path("messages").path(1);
+        assertEquals("Let me search.Sluice is an API proxy, by the look of it.", turn.path("content").path(0).path("text").asText(), turn.toString());
+    }
+
+    /** A chat request's {@code web_search_options} (OpenAI's search models') is Claude's web search, its citations OpenAI's annotations. */
+    @Test
+    void webSearchOptionsOfAChatRequestAreClaudesWebSearch() throws Exception
+    {
+        drain();
+        String body = """
+            {"model": "claude", "messages": [{"role": "user", "content": "What is sluice?"}], %s
+             "web_search_options": {"search_context_size": "high", "user_location": {"type": "approximate", "approximate": {"city": "London", "country": "GB"}}}}""";
+        HttpResponse<String> plain = post("/v1/chat/completions", body.formatted(""));
+        assertEquals(200, plain.statusCode(), plain.body());
+        assertEquals(JSON.readTree("[{\"type\":\"web_search_20250305\",\"name\":\"web_search\",\"max_uses\":10,"
+            + "\"user_location\":{\"type\":\"approximate\",\"city\":\"London\",\"country\":\"GB\"}}]"), anthropic.take().body().path("tools"));
+        JsonNode annotation = JSON.readTree(plain.body()).path("choices").path(0).path("message").path("annotations").path(0);
+        assertEquals(JSON.readTree("{\"type\":\"url_citation\",\"url_citation\":{\"start_index\":14,\"end_index\":36,"
+            + "\"url\":\"https://sluice.example/about\",\"title\":\"About Sluice\"}}"), annotation, plain.body());
+
+        HttpResponse<String> streamed = post("/v1/chat/completions", body.formatted("\"stream\": true,"));
+        assertEquals(200, streamed.statusCode(), streamed.body());
+        anthropic.take();
+        assertTrue(streamed.body().contains("\"annotations\":[{\"type\":\"url_citation\",\"url_citation\":{\"start_index\":14,\"end_index\":36,"),
+            streamed.body());
     }
 
     @Test
