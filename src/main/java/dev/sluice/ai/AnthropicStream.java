@@ -2,7 +2,9 @@
 package dev.sluice.ai;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonFactory;
@@ -10,6 +12,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -19,7 +22,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * {@code thinking_blocks} chunk (a redacted block whole, at its start); a server tool's call or
  * result → an {@code anthropic_blocks} chunk with the block whole at its end, each text block after
  * one → an {@code anthropic_blocks} chunk with an empty text block (where it starts) and its
- * {@code citations_delta}s → {@code citations} chunks;
+ * {@code citations_delta}s → {@code citations} chunks, and when a cited text block ends, the web
+ * pages it cites as an {@code annotations} chunk (OpenAI's {@code url_citation}s, placed in the
+ * answer's text);
  * {@code message_delta} → the chunk with {@code finish_reason}; {@code message_stop} → the usage
  * chunk (when the client asked for it) and {@code [DONE]}; {@code ping} → nothing; {@code error}
  * → a failure the front handles. Deltas, nearly every event of a stream, are read with Jackson's
@@ -55,7 +60,7 @@ public final class AnthropicStream extends ChatStream
     /** The text sent so far, in chars: where a cited text block starts and ends in the chat form's one text. */
     private int textLength;
     /** The open text block's citations, and where in the text it started; as OpenAI's annotations when it ends. */
-    private final java.util.List<JsonNode> citations = new java.util.ArrayList<>();
+    private final List<JsonNode> citations = new ArrayList<>();
     private int citedFrom;
 
     // Fields of the delta being read.
@@ -349,7 +354,7 @@ public final class AnthropicStream extends ChatStream
         if (!citations.isEmpty())
         {
             // The cited text block ended: the pages it cites, as OpenAI's search models give them (url_citation annotations).
-            com.fasterxml.jackson.databind.node.ArrayNode annotations = AnthropicTranslation.JSON.createArrayNode();
+            ArrayNode annotations = AnthropicTranslation.JSON.createArrayNode();
             citations.forEach(citation -> AnthropicTools.urlCitation(citation, citedFrom, textLength, annotations));
             citations.clear();
             if (!annotations.isEmpty())

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -53,7 +54,7 @@ final class ResponsesEvents extends InboundResponse.Events
         boolean search;
         /** A message's place in the answer's text, and the pages its text cites. */
         int offset;
-        final com.fasterxml.jackson.databind.node.ArrayNode annotations = ResponsesAnswers.JSONs.array();
+        final ArrayNode annotations = ResponsesAnswers.JSONs.array();
         /** A reasoning item's block as Claude gave it, once its signature came: the signed thinking or a redacted block. */
         JsonNode block;
 
