@@ -104,7 +104,9 @@ final class AnthropicAnswers
         }
         else
         {
-            out.put("stop_reason", stopReason(choice.path("finish_reason").asText(null)));
+            // Claude's own reason where the chat form's would lose it (AnthropicTranslation.keptStopReason).
+            String kept = AnthropicTranslation.keptStopReason(choice.path("stop_reason").asText(null));
+            out.put("stop_reason", kept != null ? kept : stopReason(choice.path("finish_reason").asText(null)));
             out.putNull("stop_sequence");
         }
         out.set("usage", usage(answer.path("usage")));

@@ -99,6 +99,11 @@ final class AnthropicInboundEvents extends InboundResponse.Events
         {
             stopReason = AnthropicAnswers.stopReason(choice.path("finish_reason").asText());
         }
+        if (AnthropicTranslation.keptStopReason(choice.path("stop_reason").asText(null)) != null)
+        {
+            // Claude's own reason where the chat form's would lose it.
+            stopReason = choice.path("stop_reason").asText();
+        }
         if (choice.path("stop_sequence").isTextual())
         {
             stopReason = "stop_sequence";

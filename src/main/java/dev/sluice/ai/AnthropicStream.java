@@ -434,6 +434,11 @@ public final class AnthropicStream extends ChatStream
                 out.ascii(",\"stop_sequence\":");
                 out.utf8(quote(sequence.asText()));
             }
+            String kept = AnthropicTranslation.keptStopReason(stopReason);
+            if (kept != null)
+            {
+                out.ascii(",\"stop_reason\":\"" + kept + "\"");
+            }
             out.ascii("}]");
             JsonNode container = node.path("delta").path("container");
             if (container.isObject())

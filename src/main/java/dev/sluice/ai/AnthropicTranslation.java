@@ -539,6 +539,17 @@ public final class AnthropicTranslation
         }
     }
 
+    /**
+     * Claude's {@code stop_reason} when OpenAI's {@code finish_reason} would lose it, kept on the
+     * chat choice as {@code stop_reason}, else null: {@code pause_turn} (a server tool's long turn
+     * paused, which the client continues by sending the answer back; as {@code end_turn} the turn
+     * would end unfinished) and {@code model_context_window_exceeded} (not {@code max_tokens}).
+     */
+    static String keptStopReason(String stopReason)
+    {
+        return "pause_turn".equals(stopReason) || "model_context_window_exceeded".equals(stopReason) ? stopReason : null;
+    }
+
     /** Anthropic's {@code stop_reason} as OpenAI's {@code finish_reason}. */
     public static String finishReason(String stopReason)
     {
@@ -669,6 +680,11 @@ public final class AnthropicTranslation
             choice.put("finish_reason", finish);
         }
         stopSequence(message.path("stop_sequence"), choice);
+        String kept = keptStopReason(message.path("stop_reason").asText(null));
+        if (kept != null)
+        {
+            choice.put("stop_reason", kept);
+        }
         out.set("usage", usageNode(usage(message.path("usage"))));
         AnthropicTools.serverToolUse(message.path("usage").path("server_tool_use"), (ObjectNode)out.get("usage"));
         if (message.path("container").isObject())

@@ -529,6 +529,31 @@ class AiAnthropicInboundTest
     }
 
     /**
+     * Claude pauses a long server-tool turn ({@code pause_turn}); the client continues it by
+     * sending the answer back. Before, the chat form's "stop" reached the client as
+     * {@code end_turn}, and the turn ended unfinished.
+     */
+    @Test
+    void aPausedTurnReachesTheClientAsPaused() throws Exception
+    {
+        MessageCreateParams params = MessageCreateParams.builder().model("claude").maxTokens(1000).addUserMessage("Search long PAUSE")
+            .addTool(com.anthropic.models.messages.WebSearchTool20250305.builder().build()).build();
+        assertEquals(StopReason.PAUSE_TURN, sdk.messages().create(params).stopReason().orElseThrow());
+        MessageAccumulator accumulator = MessageAccumulator.create();
+        try (StreamResponse<RawMessageStreamEvent> stream = sdk.messages().createStreaming(params))
+        {
+            stream.stream().forEach(accumulator::accumulate);
+        }
+        assertEquals(StopReason.PAUSE_TURN, accumulator.message().stopReason().orElseThrow());
+        HttpResponse<String> chat = HttpClient.newHttpClient().send(HttpRequest.newBuilder(sluice.uri("/v1/chat/completions"))
+            .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                "{\"model\":\"claude\",\"messages\":[{\"role\":\"user\",\"content\":\"PAUSE\"}]}")).build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode choice = JSON.readTree(chat.body()).path("choices").path(0);
+        assertEquals("stop", choice.path("finish_reason").asText(), chat.body());
+        assertEquals("pause_turn", choice.path("stop_reason").asText(), "kept for clients that know it: " + chat.body());
+    }
+
+    /**
      * Anthropic's code execution runs in a container whose id the answer gives; a client names
      * it in its next request to keep its files there. Before, the tool was refused as a server
      * tool, and neither the answer's container nor the request's reached the other side.

@@ -433,6 +433,10 @@ public final class FakeModelProvider implements AutoCloseable
         {
             answer.put("stop_reason", "stop_sequence").put("stop_sequence", stopsAt(body));
         }
+        if (pauses(words))
+        {
+            answer.put("stop_reason", "pause_turn");
+        }
         ObjectNode usage = answer.putObject("usage");
         usage.put("input_tokens", promptTokens(body));
         usage.put("output_tokens", words.size());
@@ -676,7 +680,8 @@ public final class FakeModelProvider implements AutoCloseable
                 }
                 framed.add(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":" + index++ + "}"));
             }
-            framed.add(event("message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null"
+            framed.add(event("message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"" + (pauses(words) ? "pause_turn" : "end_turn")
+                + "\",\"stop_sequence\":null"
                 + (executes(body) ? ",\"container\":" + container() : "") + "},"
                 + "\"usage\":{\"output_tokens\":" + words.size() + (searches(body) ? ",\"server_tool_use\":{\"web_search_requests\":1}" : "") + "}}"));
             framed.add(event("message_stop", "{\"type\":\"message_stop\"}"));
@@ -720,6 +725,12 @@ public final class FakeModelProvider implements AutoCloseable
             }
         }
         return null;
+    }
+
+    /** Whether Claude pauses its turn (a long server tool run): when the question says PAUSE. */
+    private static boolean pauses(List<String> words)
+    {
+        return String.join("", words).contains("PAUSE");
     }
 
     /** Whether an Anthropic request asks for extended thinking. */
