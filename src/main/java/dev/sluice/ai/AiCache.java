@@ -311,8 +311,10 @@ final class AiCache implements AutoCloseable
         {
             return false;
         }
-        if (operation == AiFront.Operation.CHAT && !storable(parsed.path("choices").path(0).path("finish_reason").asText(null)))
+        if (operation == AiFront.Operation.CHAT && (!storable(parsed.path("choices").path(0).path("finish_reason").asText(null))
+            || parsed.path("choices").path(0).path("message").has(AnthropicTools.RAW_CONTENT)))
         {
+            // Nor an answer with Claude's own blocks (citations, a server tool's), which the cache's other form of it would lose.
             return false;
         }
         byte[] events = operation == AiFront.Operation.CHAT ? AnswerForms.chunks(parsed) : new byte[0];
@@ -344,7 +346,8 @@ final class AiCache implements AutoCloseable
             {
                 return false;
             }
-            if (chunk.has("error"))
+            JsonNode delta = chunk.path("choices").path(0).path("delta");
+            if (chunk.has("error") || delta.has(AnthropicTools.RAW_BLOCKS) || delta.has("citations"))
             {
                 return false;
             }

@@ -240,6 +240,14 @@ final class AnthropicInbound
                     }
                     document(block, blockPath, parts);
                 }
+                case "search_result" ->
+                {
+                    if (role.equals("assistant"))
+                    {
+                        throw new Invalid(blockPath + ": search results are only allowed in user turns");
+                    }
+                    searchResult(block, blockPath, parts);
+                }
                 case "tool_use" ->
                 {
                     if (!role.equals("assistant"))
@@ -427,9 +435,11 @@ final class AnthropicInbound
             switch (block.path("type").asText())
             {
                 case "text" -> text.append(text.length() > 0 ? "\n\n" : "").append(block.path("text").asText());
+                case "search_result" -> text.append(text.length() > 0 ? "\n\n" : "").append(block.path("title").asText("")).append('\n')
+                    .append(block.path("source").asText("")).append("\n\n").append(joinText(block.path("content"), blockPath + ".content"));
                 case "image" -> image(block, blockPath, attachments);
                 case "document" -> document(block, blockPath, attachments);
-                default -> throw new Invalid(blockPath + ": only text, image and document blocks are supported in tool results");
+                default -> throw new Invalid(blockPath + ": only text, image, document and search_result blocks are supported in tool results");
             }
         }
         return text.toString();
@@ -452,12 +462,38 @@ final class AnthropicInbound
                 {
                     throw new Invalid(path + ".source.media_type: Input should be 'application/pdf'");
                 }
-                ObjectNode file = mark(block, parts.addObject().put("type", "file")).putObject("file");
+                ObjectNode part = mark(block, parts.addObject().put("type", "file"));
+                ObjectNode file = part.putObject("file");
                 file.put("filename", title != null ? title : "document.pdf");
                 file.put("file_data", "data:application/pdf;base64," + source.path("data").asText());
+                keepWhole(block, part);
             }
-            case "text" -> mark(block, parts.addObject().put("type", "text").put("text", (title != null ? title + "\n\n" : "") + source.path("data").asText()));
+            case "text" -> keepWhole(block, mark(block, parts.addObject().put("type", "text").put("text", (title != null ? title + "\n\n" : "")
+                + source.path("data").asText())));
             default -> throw new Invalid(path + ".source.type: documents are supported here as 'base64' PDFs or 'text', not by URL or file id");
+        }
+    }
+
+    /**
+     * A search result (an application's own, which Claude cites as it cites web pages) as text
+     * for any provider, kept whole for Claude.
+     */
+    private static void searchResult(JsonNode block, String path, ArrayNode parts) throws Invalid
+    {
+        if (!block.path("content").isArray())
+        {
+            throw new Invalid(path + ".content: Field required (a list of text blocks)");
+        }
+        String text = block.path("title").asText("") + "\n" + block.path("source").asText("") + "\n\n" + joinText(block.path("content"), path + ".content");
+        keepWhole(block, mark(block, parts.addObject().put("type", "text").put("text", text.strip())));
+    }
+
+    /** Keeps a block Claude is to cite whole on its chat part ({@link AnthropicTools#RAW_BLOCK}). */
+    private static void keepWhole(JsonNode block, ObjectNode part)
+    {
+        if (AnthropicTools.keptWhole(block))
+        {
+            part.set(AnthropicTools.RAW_BLOCK, block.deepCopy());
         }
     }
 
@@ -513,6 +549,7 @@ final class AnthropicInbound
                 if (part instanceof ObjectNode object)
                 {
                     object.remove("cache_control");
+                    object.remove(AnthropicTools.RAW_BLOCK);
                 }
             }
         }

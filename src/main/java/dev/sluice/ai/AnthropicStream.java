@@ -62,6 +62,9 @@ public final class AnthropicStream extends ChatStream
     /** The open text block's citations, and where in the text it started; as OpenAI's annotations when it ends. */
     private final List<JsonNode> citations = new ArrayList<>();
     private int citedFrom;
+    /** Whether the open text block has sent text yet, and whether an earlier one did. */
+    private boolean blockText;
+    private boolean earlierText;
 
     // Fields of the delta being read.
     private String type;
@@ -217,6 +220,13 @@ public final class AnthropicStream extends ChatStream
         {
             // Which search result (or document) the text being written cites: an Anthropic client's text block gets it.
             ensureStarted();
+            if (!rich && !blockText && earlierText)
+            {
+                // Citations of a document or search result the client gave: this text block and those after it are blocks of
+                // their own, so the citations stay on the text they belong to.
+                rich = true;
+                rawChunk("{\"type\":\"text\",\"text\":\"\"}");
+            }
             if (citations.isEmpty())
             {
                 citedFrom = textLength;
@@ -249,6 +259,8 @@ public final class AnthropicStream extends ChatStream
             }
             contentStarted = true;
             textLength += value.length();
+            blockText = true;
+            earlierText = true;
             if (text != null)
             {
                 text.append(value);
@@ -320,6 +332,7 @@ public final class AnthropicStream extends ChatStream
         }
         else if ("text".equals(kind))
         {
+            blockText = false;
             if (rich)
             {
                 // A text block of its own among a server tool's blocks, to take its citations.

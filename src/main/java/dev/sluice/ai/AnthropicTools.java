@@ -62,6 +62,19 @@ final class AnthropicTools
      */
     static final String RAW_BLOCKS = "anthropic_blocks";
 
+    /**
+     * A user block whose Anthropic form says more than its chat part (a document or search
+     * result Claude is to cite, {@code citations.enabled}), kept whole on that part: an Anthropic
+     * target gets the block, others the part.
+     */
+    static final String RAW_BLOCK = "anthropic_block";
+
+    /** Whether a user block asks Claude for what only its Anthropic form carries: citations, or a document's context. */
+    static boolean keptWhole(JsonNode block)
+    {
+        return block.path("citations").isObject() || block.hasNonNull("context") || "search_result".equals(block.path("type").asText());
+    }
+
     /** Whether a content block is one only {@link #RAW_CONTENT} carries. */
     static boolean rawOnly(JsonNode block)
     {

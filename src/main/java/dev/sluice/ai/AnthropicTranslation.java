@@ -375,6 +375,12 @@ public final class AnthropicTranslation
         {
             JsonNode part = content.get(i);
             String type = part.path("type").asText("");
+            if (part.path(AnthropicTools.RAW_BLOCK).isObject())
+            {
+                // A document or search result Claude is to cite, as the client gave it (AnthropicInbound).
+                out.add(part.get(AnthropicTools.RAW_BLOCK).deepCopy());
+                continue;
+            }
             switch (type)
             {
                 case "text" -> out.add(marked(part, NODES.objectNode().put("type", "text").put("text", part.path("text").asText())));

@@ -163,6 +163,8 @@ final class Prompts
                         if (result instanceof Redacted redacted)
                         {
                             ((ObjectNode)part).put("text", redacted.text());
+                            // A document or search result kept whole for Claude would carry the words unredacted: it goes as the part.
+                            ((ObjectNode)part).remove(AnthropicTools.RAW_BLOCK);
                             // The raw blocks' text is the message's text again: counted once.
                             redactions += parts == content ? redacted.count() : 0;
                         }

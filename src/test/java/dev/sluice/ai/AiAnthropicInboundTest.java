@@ -529,6 +529,52 @@ class AiAnthropicInboundTest
     }
 
     /**
+     * A document or search result given with citations enabled reaches Claude as the client gave
+     * it, and Claude's citations of it come back, streamed or not. Before, documents crossed as
+     * plain parts (Claude was never asked to cite) and search results were refused.
+     */
+    @Test
+    void documentsAndSearchResultsClaudeIsToCiteReachItWhole() throws Exception
+    {
+        drain();
+        String body = """
+            {"model": "%s", "max_tokens": 200, %s "messages": [{"role": "user", "content": [
+              {"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": "Sluice is cited."},
+               "title": "Notes", "context": "internal", "citations": {"enabled": true}},
+              {"type": "search_result", "source": "https://kb.example/1", "title": "KB", "content": [{"type": "text", "text": "A gateway."}],
+               "citations": {"enabled": true}},
+              {"type": "text", "text": "What is Sluice?"}]}]}""";
+        HttpResponse<String> plain = post("/v1/messages", KEY, body.formatted("claude", ""));
+        assertEquals(200, plain.statusCode(), plain.body());
+        JsonNode sent = JSON.readTree(body.formatted("claude", "")).path("messages").path(0).path("content");
+        JsonNode received = anthropic.take().body().path("messages").path(0).path("content");
+        assertEquals(sent.path(0), received.path(0), "the document as given: " + received);
+        assertEquals(sent.path(1), received.path(1), "the search result as given: " + received);
+        JsonNode answer = JSON.readTree(plain.body()).path("content");
+        assertEquals("char_location", answer.path(1).path("citations").path(0).path("type").asText(), plain.body());
+
+        MessageAccumulator accumulator = MessageAccumulator.create();
+        HttpResponse<String> streamed = post("/v1/messages", KEY, body.formatted("claude", "\"stream\": true,"));
+        anthropic.take();
+        List<JsonNode> events = new java.util.ArrayList<>();
+        for (String line : streamed.body().split("\n"))
+        {
+            if (line.startsWith("data: "))
+            {
+                events.add(JSON.readTree(line.substring(6)));
+            }
+        }
+        assertTrue(events.stream().anyMatch(e -> e.path("index").asInt() == 1 && e.path("delta").path("type").asText().equals("citations_delta")),
+            "the citation on the text it belongs to, a block of its own: " + streamed.body());
+
+        HttpResponse<String> elsewhere = post("/v1/messages", KEY, body.formatted("gpt", ""));
+        assertEquals(200, elsewhere.statusCode(), elsewhere.body());
+        String toOpenAi = openai.take().body().toString();
+        assertTrue(toOpenAi.contains("Sluice is cited.") && toOpenAi.contains("A gateway."), toOpenAi);
+        assertFalse(toOpenAi.contains("anthropic_block") || toOpenAi.contains("citations"), toOpenAi);
+    }
+
+    /**
      * Claude pauses a long server-tool turn ({@code pause_turn}); the client continues it by
      * sending the answer back. Before, the chat form's "stop" reached the client as
      * {@code end_turn}, and the turn ended unfinished.

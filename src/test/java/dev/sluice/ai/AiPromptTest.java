@@ -31,6 +31,7 @@ class AiPromptTest
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     private static FakeModelProvider provider;
+    private static FakeModelProvider claude;
     private static SluiceUnderTest sluice;
     private static LogCapture log;
 
@@ -39,6 +40,7 @@ class AiPromptTest
     {
         log = LogCapture.start();
         provider = FakeModelProvider.start("openai");
+        claude = FakeModelProvider.start("anthropic");
         sluice = SluiceUnderTest.start("""
             route.guarded.path = /guarded
             route.guarded.ai = on
@@ -63,7 +65,12 @@ class AiPromptTest
             ai.model.gpt.target.main.model = gpt-4o-mini
             ai.model.gpt.prepend = [{"role":"system","content":"Model rules."}]
             ai.template.support = [{"role":"system","content":"You support {{product}} customers."},{"role":"user","content":"{{question}}"}]
-            """.formatted(provider.uri()));
+            ai.provider.an.type = anthropic
+            ai.provider.an.base-url = %s
+            ai.provider.an.api-key = ant-secret
+            ai.model.claude.target.main.provider = an
+            ai.model.claude.target.main.model = claude-sonnet
+            """.formatted(provider.uri(), claude.uri()));
     }
 
     @AfterAll
@@ -71,6 +78,7 @@ class AiPromptTest
     {
         sluice.close();
         provider.close();
+        claude.close();
         log.close();
     }
 
@@ -153,6 +161,29 @@ class AiPromptTest
         JsonNode line = JSON.readTree(log.accessLine("redact-1"));
         assertEquals(3, line.path("ai").path("redactions").asInt(), line.toString());
         assertFalse(log.text().contains("jane.doe@example.com"));
+    }
+
+    /**
+     * A document given for Claude to cite goes to Claude whole, beside its text part; when
+     * redaction changes that text, the document goes as the redacted text instead, so the words
+     * redacted never reach Claude inside it.
+     */
+    @Test
+    void aDocumentWithRedactedWordsReachesClaudeOnlyRedacted() throws Exception
+    {
+        String document = "{\"type\":\"document\",\"source\":{\"type\":\"text\",\"media_type\":\"text/plain\",\"data\":\"%s\"},"
+            + "\"citations\":{\"enabled\":true}}";
+        String body = "{\"model\":\"claude\",\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":[" + document + ","
+            + "{\"type\":\"text\",\"text\":\"Summarise\"}]}]}";
+        for (String[] text : new String[][] {{"Write to jane.doe@example.com", "text"}, {"Nothing to hide", "document"}})
+        {
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(sluice.uri("/guarded/messages")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.formatted(text[0]))).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, response.statusCode(), response.body());
+            String sent = claude.take().body().path("messages").path(0).path("content").toString();
+            assertFalse(sent.contains("jane.doe@example.com"), sent);
+            assertEquals(text[1], JSON.readTree(sent).path(0).path("type").asText(), sent);
+        }
     }
 
     @Test

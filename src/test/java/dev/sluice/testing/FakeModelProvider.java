@@ -449,10 +449,44 @@ public final class FakeModelProvider implements AutoCloseable
         return answer;
     }
 
-    /** What Claude answers with its server tools, when the request offers one the fake knows; else null. */
+    /**
+     * What Claude answers with its server tools, when the request offers one the fake knows, or
+     * with citations of a document or search result the request gives with citations enabled;
+     * else null.
+     */
     private static ArrayNode serverTools(JsonNode body, List<String> words)
     {
-        return searches(body) ? searched(words) : executes(body) ? executed() : null;
+        return searches(body) ? searched(words) : executes(body) ? executed() : cited(body);
+    }
+
+    /** Text citing the first block of the last user turn that enables citations (a document or a search result), or null. */
+    private static ArrayNode cited(JsonNode body)
+    {
+        JsonNode turns = body.path("messages");
+        for (JsonNode block : turns.path(turns.size() - 1).path("content"))
+        {
+            if (block.path("citations").path("enabled").asBoolean(false))
+            {
+                ArrayNode content = JSON.createArrayNode();
+                content.addObject().put("type", "text").put("text", "In short: ");
+                ObjectNode text = content.addObject().put("type", "text").put("text", "it is cited");
+                ObjectNode citation = text.putArray("citations").addObject();
+                if ("search_result".equals(block.path("type").asText()))
+                {
+                    citation.put("type", "search_result_location").put("source", block.path("source").asText()).put("title", block.path("title").asText())
+                        .put("cited_text", block.path("content").path(0).path("text").asText()).put("search_result_index", 0)
+                        .put("start_block_index", 0).put("end_block_index", 0);
+                }
+                else
+                {
+                    citation.put("type", "char_location").put("cited_text", "cited").put("document_index", 0)
+                        .put("document_title", block.path("title").asText()).put("start_char_index", 0).put("end_char_index", 5);
+                }
+                content.addObject().put("type", "text").put("text", ".");
+                return content;
+            }
+        }
+        return null;
     }
 
     /** Whether an Anthropic request offers Anthropic's code execution tool: the answer then runs a command. */
