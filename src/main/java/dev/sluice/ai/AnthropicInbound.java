@@ -267,8 +267,11 @@ final class AnthropicInbound
                         throw new Invalid(blockPath + ": tool_result blocks are only allowed in user turns");
                     }
                     JsonNode result = block.path("content");
+                    // Search results (or documents) Claude is to cite go to Claude as they are, and as text elsewhere;
+                    // the images and documents beside them, which other providers would get after the tool message, go with them.
+                    boolean whole = keptWhole(result);
                     String text = result.isTextual() ? result.asText() : result.isMissingNode() || result.isNull() ? ""
-                        : resultText(result, blockPath + ".content", parts);
+                        : resultText(result, blockPath + ".content", whole ? AnthropicTranslation.JSON.createArrayNode() : parts);
                     if (block.path("is_error").asBoolean(false))
                     {
                         text = "Error: " + text;
@@ -282,6 +285,10 @@ final class AnthropicInbound
                     else
                     {
                         tool.put("content", text);
+                    }
+                    if (whole)
+                    {
+                        tool.set(AnthropicTools.RAW_CONTENT, result.deepCopy());
                     }
                 }
                 case "thinking", "redacted_thinking" ->
@@ -486,6 +493,19 @@ final class AnthropicInbound
         }
         String text = block.path("title").asText("") + "\n" + block.path("source").asText("") + "\n\n" + joinText(block.path("content"), path + ".content");
         keepWhole(block, mark(block, parts.addObject().put("type", "text").put("text", text.strip())));
+    }
+
+    /** Whether a tool result holds a block Claude is to cite. */
+    private static boolean keptWhole(JsonNode result)
+    {
+        for (JsonNode block : result.isArray() ? result : AnthropicTranslation.JSON.createArrayNode())
+        {
+            if (AnthropicTools.keptWhole(block))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Keeps a block Claude is to cite whole on its chat part ({@link AnthropicTools#RAW_BLOCK}). */

@@ -195,7 +195,7 @@ public final class AnthropicTranslation
                 {
                     // An answer's reasoning, sent back as it came (the signed thinking_blocks are what Claude reads).
                     case "role", "content", "tool_calls", "tool_call_id", "refusal", "reasoning_content", "thinking_blocks" -> true;
-                    case AnthropicTools.RAW_CONTENT -> "assistant".equals(role);
+                    case AnthropicTools.RAW_CONTENT -> "assistant".equals(role) || "tool".equals(role);
                     case "name" -> drop;
                     default -> message.get(name).isNull();
                 };
@@ -271,6 +271,11 @@ public final class AnthropicTranslation
                     }
                     result.put("tool_use_id", id);
                     result.put("content", text(message.get("content"), path + ".content"));
+                    if (message.path(AnthropicTools.RAW_CONTENT).isArray())
+                    {
+                        // Search results Claude is to cite, as the client gave them (AnthropicInbound).
+                        result.set("content", message.get(AnthropicTools.RAW_CONTENT).deepCopy());
+                    }
                     for (JsonNode part : message.path("content"))
                     {
                         marked(part, result);

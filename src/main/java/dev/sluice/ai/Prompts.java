@@ -145,6 +145,8 @@ final class Prompts
                 if (result instanceof Redacted redacted)
                 {
                     ((ObjectNode)message).put("content", redacted.text());
+                    // Blocks kept whole for Claude would carry the words unredacted: the message goes as its text.
+                    ((ObjectNode)message).remove(AnthropicTools.RAW_CONTENT);
                     redactions += redacted.count();
                 }
             }

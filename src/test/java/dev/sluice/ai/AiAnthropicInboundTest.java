@@ -572,6 +572,24 @@ class AiAnthropicInboundTest
         String toOpenAi = openai.take().body().toString();
         assertTrue(toOpenAi.contains("Sluice is cited.") && toOpenAi.contains("A gateway."), toOpenAi);
         assertFalse(toOpenAi.contains("anthropic_block") || toOpenAi.contains("citations"), toOpenAi);
+
+        // As a RAG tool returns them: search results in a tool result.
+        String fromTool = """
+            {"model": "%s", "max_tokens": 200, "messages": [{"role": "user", "content": "What is Sluice?"},
+              {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_kb", "name": "kb", "input": {"q": "sluice"}}]},
+              {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_kb", "content": [
+                {"type": "search_result", "source": "https://kb.example/1", "title": "KB", "content": [{"type": "text", "text": "A gateway."}],
+                 "citations": {"enabled": true}}]}]}]}""";
+        HttpResponse<String> cited = post("/v1/messages", KEY, fromTool.formatted("claude"));
+        assertEquals(200, cited.statusCode(), cited.body());
+        JsonNode result = anthropic.take().body().path("messages").path(2).path("content").path(0);
+        assertEquals(JSON.readTree(fromTool.formatted("claude")).path("messages").path(2).path("content").path(0).path("content"), result.path("content"),
+            "the search results as given: " + result);
+        assertEquals("search_result_location", JSON.readTree(cited.body()).path("content").path(1).path("citations").path(0).path("type").asText(),
+            cited.body());
+        assertEquals(200, post("/v1/messages", KEY, fromTool.formatted("gpt")).statusCode());
+        JsonNode toolMessage = openai.take().body().path("messages").path(2);
+        assertEquals("KB\nhttps://kb.example/1\n\nA gateway.", toolMessage.path("content").asText(), toolMessage.toString());
     }
 
     /**

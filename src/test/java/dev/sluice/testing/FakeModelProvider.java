@@ -459,11 +459,18 @@ public final class FakeModelProvider implements AutoCloseable
         return searches(body) ? searched(words) : executes(body) ? executed() : cited(body);
     }
 
-    /** Text citing the first block of the last user turn that enables citations (a document or a search result), or null. */
+    /** Text citing the first block of the last user turn (or of a tool result in it) that enables citations, or null. */
     private static ArrayNode cited(JsonNode body)
     {
         JsonNode turns = body.path("messages");
+        List<JsonNode> blocks = new ArrayList<>();
         for (JsonNode block : turns.path(turns.size() - 1).path("content"))
+        {
+            blocks.add(block);
+            // A tool's search results, as a RAG tool returns them.
+            block.path("content").forEach(blocks::add);
+        }
+        for (JsonNode block : blocks)
         {
             if (block.path("citations").path("enabled").asBoolean(false))
             {
