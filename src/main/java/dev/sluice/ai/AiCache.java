@@ -274,8 +274,8 @@ final class AiCache implements AutoCloseable
 
     /**
      * Whether the request may be answered from or stored in the cache at all: not for several
-     * choices, nor when it offers Claude a server tool (a web search's results are of the moment,
-     * and the cache keeps an answer's text, not the search's blocks).
+     * choices, nor when it offers Claude a server tool or asks for a web search
+     * ({@code web_search_options}): a search's results are of the moment.
      */
     static boolean cacheable(ObjectNode body)
     {

@@ -457,7 +457,10 @@ final class AiCall implements AsyncListener
             {
                 // A Responses client's web_search tool: Claude can search; a chat-form provider is left to answer without it.
                 String dropped = response.getHeader(AiFront.DROPPED_TOOLS_HEADER);
-                response.setHeader(AiFront.DROPPED_TOOLS_HEADER, dropped == null ? "web_search" : dropped + ", web_search");
+                if (dropped == null || !List.of(dropped.split(", ")).contains("web_search"))
+                {
+                    response.setHeader(AiFront.DROPPED_TOOLS_HEADER, dropped == null ? "web_search" : dropped + ", web_search");
+                }
             }
         }
         copy.put("model", target.model());

@@ -299,14 +299,6 @@ final class AnthropicInbound
                         thinking.add(ClaudeThinking.block(block));
                     }
                 }
-                case "server_tool_use", "mcp_tool_use" ->
-                {
-                    if (!role.equals("assistant"))
-                    {
-                        throw new Invalid(blockPath + ": " + type + " blocks are only allowed in assistant turns");
-                    }
-                    raw = true;
-                }
                 default ->
                 {
                     if (!AnthropicTools.rawOnly(block) || !role.equals("assistant"))
@@ -314,7 +306,7 @@ final class AnthropicInbound
                         throw new Invalid(blockPath + ".type: content blocks of type '" + ClientText.quoted(type, 64)
                             + "' are not supported by this gateway" + (AnthropicTools.rawOnly(block) ? " in user turns" : ""));
                     }
-                    // A server tool's result (web search, web fetch, code execution), for an Anthropic target.
+                    // A server tool's call or result (web search, web fetch, code execution), for an Anthropic target.
                     raw = true;
                 }
             }
@@ -442,8 +434,7 @@ final class AnthropicInbound
             switch (block.path("type").asText())
             {
                 case "text" -> text.append(text.length() > 0 ? "\n\n" : "").append(block.path("text").asText());
-                case "search_result" -> text.append(text.length() > 0 ? "\n\n" : "").append(block.path("title").asText("")).append('\n')
-                    .append(block.path("source").asText("")).append("\n\n").append(joinText(block.path("content"), blockPath + ".content"));
+                case "search_result" -> text.append(text.length() > 0 ? "\n\n" : "").append(searchResultText(block, blockPath));
                 case "image" -> image(block, blockPath, attachments);
                 case "document" -> document(block, blockPath, attachments);
                 default -> throw new Invalid(blockPath + ": only text, image, document and search_result blocks are supported in tool results");
@@ -487,12 +478,17 @@ final class AnthropicInbound
      */
     private static void searchResult(JsonNode block, String path, ArrayNode parts) throws Invalid
     {
+        keepWhole(block, mark(block, parts.addObject().put("type", "text").put("text", searchResultText(block, path))));
+    }
+
+    /** A search result as text: its title, source and content. */
+    private static String searchResultText(JsonNode block, String path) throws Invalid
+    {
         if (!block.path("content").isArray())
         {
             throw new Invalid(path + ".content: Field required (a list of text blocks)");
         }
-        String text = block.path("title").asText("") + "\n" + block.path("source").asText("") + "\n\n" + joinText(block.path("content"), path + ".content");
-        keepWhole(block, mark(block, parts.addObject().put("type", "text").put("text", text.strip())));
+        return (block.path("title").asText("") + "\n" + block.path("source").asText("") + "\n\n" + joinText(block.path("content"), path + ".content")).strip();
     }
 
     /** Whether a tool result holds a block Claude is to cite. */
