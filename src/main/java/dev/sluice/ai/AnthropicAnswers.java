@@ -77,12 +77,24 @@ final class AnthropicAnswers
         return root;
     }
 
+    /**
+     * A chat answer's id as a message id: Claude's own ({@code chatcmpl-msg_01…}, as AnthropicTranslation names it in the chat
+     * form) back to {@code msg_01…}, any other provider's prefixed with {@code msg_}, which Anthropic's clients expect.
+     */
+    static String messageId(String chatId)
+    {
+        if (chatId.startsWith("msg_"))
+            return chatId;
+        if (chatId.startsWith("chatcmpl-msg_"))
+            return chatId.substring("chatcmpl-".length());
+        return "msg_" + chatId;
+    }
+
     /** An OpenAI chat answer as an Anthropic message from the named model. */
     static ObjectNode message(JsonNode answer, String model)
     {
         ObjectNode out = AnthropicTranslation.JSON.createObjectNode();
-        String id = answer.path("id").asText("");
-        out.put("id", id.startsWith("msg_") ? id : "msg_" + id);
+        out.put("id", messageId(answer.path("id").asText("")));
         out.put("type", "message");
         out.put("role", "assistant");
         out.put("model", model);

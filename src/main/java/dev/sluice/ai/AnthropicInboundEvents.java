@@ -43,8 +43,7 @@ final class AnthropicInboundEvents extends InboundResponse.Events
             ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
             event.put("type", "message_start");
             ObjectNode message = event.putObject("message");
-            String id = chunk.path("id").asText("");
-            message.put("id", id.startsWith("msg_") ? id : "msg_" + id);
+            message.put("id", AnthropicAnswers.messageId(chunk.path("id").asText("")));
             message.put("type", "message");
             message.put("role", "assistant");
             message.put("model", model.apply(chunk.path("model")));

@@ -277,6 +277,8 @@ class AiAnthropicInboundTest
             assertEquals("Hello from " + provider + ": Stream " + model, streamed.content().get(0).asText().text());
             assertEquals(StopReason.END_TURN, streamed.stopReason().orElseThrow());
             assertEquals(5, streamed.usage().outputTokens(), model);
+            // Claude's own id as Claude gave it, not the chat form's chatcmpl-msg_fake; another provider's id made a message id.
+            assertTrue(model.equals("gpt") ? streamed.id().startsWith("msg_chatcmpl") : streamed.id().equals("msg_fake"), streamed.id());
         }
     }
 
@@ -325,6 +327,7 @@ class AiAnthropicInboundTest
         assertTrue(message.content().get(2).isToolUse(), message.toString());
         // Named as asked: Claude Code sends thinking back only for answers of the model it asks for now.
         assertEquals("claude", message.model().asString(), "not the provider's claude-sonnet-20250101");
+        assertEquals("msg_fake", message.id(), "Claude's id as Claude gave it");
         JsonNode asked = anthropic.take().body();
         assertEquals(JSON.readTree("{\"type\":\"enabled\",\"budget_tokens\":2048}"), asked.path("thinking"));
 
