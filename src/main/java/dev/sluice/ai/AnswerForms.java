@@ -143,8 +143,8 @@ final class AnswerForms
         {
             choice.put("finish_reason", finish);
         }
-        AnthropicTranslation.stopSequence(stopSequence, choice);
-        answer.set("usage", AnthropicTranslation.usageNode(usage));
+        ClaudeAnswers.stopSequence(stopSequence, choice);
+        answer.set("usage", ClaudeAnswers.usageNode(usage));
         return answer;
     }
 
@@ -238,7 +238,7 @@ final class AnswerForms
         {
             choice.put("finish_reason", finish);
         }
-        AnthropicTranslation.stopSequence(stopSequence, choice);
+        ClaudeAnswers.stopSequence(stopSequence, choice);
         out.writeBytes(("data: " + chunk + "\n\n").getBytes(StandardCharsets.UTF_8));
     }
 
@@ -250,7 +250,7 @@ final class AnswerForms
         chunk.put("created", created);
         chunk.put("model", model);
         chunk.putArray("choices");
-        chunk.set("usage", AnthropicTranslation.usageNode(usage));
+        chunk.set("usage", ClaudeAnswers.usageNode(usage));
         return ("data: " + chunk + "\n\n").getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -102,7 +102,7 @@ final class AnthropicAnswers
         JsonNode message = choice.path("message");
         if (message.path(AnthropicTools.RAW_CONTENT).isArray())
         {
-            // Claude's blocks as it gave them, a server tool's call and result and text with citations among them (AnthropicTranslation.response).
+            // Claude's blocks as it gave them, a server tool's call and result and text with citations among them (ClaudeAnswers.chatCompletion).
             out.set("content", message.get(AnthropicTools.RAW_CONTENT).deepCopy());
         }
         else
@@ -116,15 +116,15 @@ final class AnthropicAnswers
         }
         else
         {
-            // Claude's own reason where the chat form's would lose it (AnthropicTranslation.keptStopReason).
-            String kept = AnthropicTranslation.keptStopReason(choice.path("stop_reason").asText(null));
+            // Claude's own reason where the chat form's would lose it (ClaudeAnswers.keptStopReason).
+            String kept = ClaudeAnswers.keptStopReason(choice.path("stop_reason").asText(null));
             out.put("stop_reason", kept != null ? kept : stopReason(choice.path("finish_reason").asText(null)));
             out.putNull("stop_sequence");
         }
         out.set("usage", usage(answer.path("usage")));
         if (answer.path("container").isObject())
         {
-            // The code execution tool's container (AnthropicTranslation.response).
+            // The code execution tool's container (ClaudeAnswers.chatCompletion).
             out.set("container", answer.get("container").deepCopy());
         }
         return out;
@@ -135,7 +135,7 @@ final class AnthropicAnswers
     {
         if (message.path("thinking_blocks").isArray() && !message.path("thinking_blocks").isEmpty())
         {
-            // Claude's thinking as it gave it (AnthropicTranslation.response).
+            // Claude's thinking as it gave it (ClaudeAnswers.chatCompletion).
             message.path("thinking_blocks").forEach(block -> content.add(ClaudeThinking.block(block)));
         }
         else if (!AnswerForms.reasoning(message).isEmpty())

@@ -98,7 +98,7 @@ final class AnthropicInboundEvents extends InboundResponse.Events
         {
             stopReason = AnthropicAnswers.stopReason(choice.path("finish_reason").asText());
         }
-        if (AnthropicTranslation.keptStopReason(choice.path("stop_reason").asText(null)) != null)
+        if (ClaudeAnswers.keptStopReason(choice.path("stop_reason").asText(null)) != null)
         {
             // Claude's own reason where the chat form's would lose it.
             stopReason = choice.path("stop_reason").asText();

@@ -437,17 +437,17 @@ public final class AnthropicStream extends ChatStream
         String stopReason = node.path("delta").path("stop_reason").asText(null);
         if (stopReason != null)
         {
-            finishReason = AnthropicTranslation.finishReason(stopReason);
+            finishReason = ClaudeAnswers.finishReason(stopReason);
             out.write(prefix);
             out.ascii("{},\"logprobs\":null,\"finish_reason\":\"" + finishReason + "\"");
             JsonNode sequence = node.path("delta").path("stop_sequence");
             if (sequence.isTextual())
             {
-                // Which stop sequence ended it, as AnthropicTranslation.stopSequence keeps it.
+                // Which stop sequence ended it, as ClaudeAnswers.stopSequence keeps it.
                 out.ascii(",\"stop_sequence\":");
                 out.utf8(quote(sequence.asText()));
             }
-            String kept = AnthropicTranslation.keptStopReason(stopReason);
+            String kept = ClaudeAnswers.keptStopReason(stopReason);
             if (kept != null)
             {
                 out.ascii(",\"stop_reason\":\"" + kept + "\"");
@@ -456,7 +456,7 @@ public final class AnthropicStream extends ChatStream
             JsonNode container = node.path("delta").path("container");
             if (container.isObject())
             {
-                // The code execution tool's container, as AnthropicTranslation.response keeps it.
+                // The code execution tool's container, as ClaudeAnswers.chatCompletion keeps it.
                 out.ascii(",\"container\":");
                 out.utf8(container.toString());
             }
@@ -479,7 +479,7 @@ public final class AnthropicStream extends ChatStream
         {
             out.write(prefix, 0, prefix.length - ",\"system_fingerprint\":null,\"choices\":[{\"index\":0,\"delta\":".length());
             out.ascii(",\"system_fingerprint\":null,\"choices\":[],\"usage\":");
-            ObjectNode node = AnthropicTranslation.usageNode(usage);
+            ObjectNode node = ClaudeAnswers.usageNode(usage);
             if (serverToolUse != null)
             {
                 AnthropicTools.serverToolUse(serverToolUse, node);

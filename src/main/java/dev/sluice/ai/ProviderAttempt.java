@@ -546,8 +546,8 @@ final class ProviderAttempt implements Response.Listener
         String text;
         if (provider.type() == AiSettings.ProviderType.ANTHROPIC)
         {
-            ObjectNode translated = AnthropicTranslation.response(parsed, System.currentTimeMillis() / 1000);
-            usage = parsed.has("usage") ? AnthropicTranslation.usage(parsed.get("usage")) : null;
+            ObjectNode translated = ClaudeAnswers.chatCompletion(parsed, System.currentTimeMillis() / 1000);
+            usage = parsed.has("usage") ? ClaudeAnswers.usage(parsed.get("usage")) : null;
             answeringModel = parsed.path("model").asText(null);
             text = translated.path("choices").path(0).path("message").path("content").asText("");
             try

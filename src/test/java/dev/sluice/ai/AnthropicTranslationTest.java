@@ -229,12 +229,12 @@ class AnthropicTranslationTest
     @Test
     void stopReasonsBecomeFinishReasons()
     {
-        assertEquals("stop", AnthropicTranslation.finishReason("end_turn"));
-        assertEquals("stop", AnthropicTranslation.finishReason("stop_sequence"));
-        assertEquals("length", AnthropicTranslation.finishReason("max_tokens"));
-        assertEquals("tool_calls", AnthropicTranslation.finishReason("tool_use"));
-        assertEquals("content_filter", AnthropicTranslation.finishReason("refusal"), "not passed through raw, as Kong does");
-        assertEquals(null, AnthropicTranslation.finishReason(null));
+        assertEquals("stop", ClaudeAnswers.finishReason("end_turn"));
+        assertEquals("stop", ClaudeAnswers.finishReason("stop_sequence"));
+        assertEquals("length", ClaudeAnswers.finishReason("max_tokens"));
+        assertEquals("tool_calls", ClaudeAnswers.finishReason("tool_use"));
+        assertEquals("content_filter", ClaudeAnswers.finishReason("refusal"), "not passed through raw, as Kong does");
+        assertEquals(null, ClaudeAnswers.finishReason(null));
     }
 
     @Test
@@ -243,7 +243,7 @@ class AnthropicTranslationTest
         JsonNode answer = JSON.readTree(("{'id':'msg_1','type':'message','role':'assistant','model':'claude-x-1','content':[{'type':'thinking','thinking':'hmm'},"
             + "{'type':'text','text':'Checking.'},{'type':'tool_use','id':'toolu_1','name':'get_weather','input':{'city':'Paris'}}],"
             + "'stop_reason':'tool_use','usage':{'input_tokens':100,'output_tokens':20,'cache_read_input_tokens':50,'cache_creation_input_tokens':10}}").replace('\'', '"'));
-        JsonNode out = AnthropicTranslation.response(answer, 1234);
+        JsonNode out = ClaudeAnswers.chatCompletion(answer, 1234);
         assertEquals("chatcmpl-msg_1", out.path("id").asText());
         assertEquals("chat.completion", out.path("object").asText());
         assertEquals(1234, out.path("created").asLong());
@@ -289,7 +289,7 @@ class AnthropicTranslationTest
         assertEquals((600_000 * 3 + 400_000 * 0.3 + 100_000 * 15) / 1e6, TARGET.cost(usage), 1e-12);
         Usage written = new Usage(1_000_000, 100_000, 400_000, 0, false, 200_000);
         assertEquals((400_000 * 3 + 400_000 * 0.3 + 200_000 * 3.75 + 100_000 * 15) / 1e6, TARGET.cost(written), 1e-12, "cache writes at their own price");
-        Usage searched = AnthropicTranslation.usage(JSON.createObjectNode().put("input_tokens", 1_000_000).put("output_tokens", 100_000)
+        Usage searched = ClaudeAnswers.usage(JSON.createObjectNode().put("input_tokens", 1_000_000).put("output_tokens", 100_000)
             .set("server_tool_use", JSON.createObjectNode().put("web_search_requests", 3)));
         assertEquals(3, searched.webSearches());
         assertEquals((1_000_000 * 3 + 100_000 * 15) / 1e6 + 3 * 0.01, TARGET.cost(searched), 1e-12, "each web search at its own price");
