@@ -3,9 +3,10 @@ package dev.sluice.ai;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -28,13 +29,14 @@ final class AnswerForms
         return message.path("reasoning_content").isTextual() ? message.path("reasoning_content").asText() : message.path("reasoning").asText("");
     }
 
-    /** One JSON answer from a stream's chunks: content and refusal joined, tool calls merged by index. */
+    /** One JSON answer from a stream's chunks: content and refusal joined, tool calls merged by index (and id), in the order they began. */
     static ObjectNode assemble(List<JsonNode> chunks, Usage usage)
     {
         JsonNode head = chunks.get(0);
         StringBuilder content = new StringBuilder();
         StringBuilder refusal = null;
-        Map<Integer, ObjectNode> calls = new TreeMap<>();
+        Map<Integer, ObjectNode> calls = new HashMap<>();
+        List<ObjectNode> ordered = new ArrayList<>();
         String finish = null;
         JsonNode stopSequence = null;
         boolean anyContent = false;
@@ -65,14 +67,18 @@ final class AnswerForms
             }
             for (JsonNode call : delta.path("tool_calls"))
             {
-                ObjectNode merged = calls.computeIfAbsent(call.path("index").asInt(), index ->
+                ObjectNode merged = calls.get(call.path("index").asInt());
+                if (merged == null || call.path("id").isTextual() && !merged.path("id").asText().isEmpty()
+                    && !call.path("id").asText().equals(merged.path("id").asText()))
                 {
-                    ObjectNode fresh = AnthropicTranslation.JSON.createObjectNode();
-                    fresh.put("id", "");
-                    fresh.put("type", "function");
-                    fresh.putObject("function").put("name", "").put("arguments", "");
-                    return fresh;
-                });
+                    // A new call, also where a provider (Ollama) reuses an index for a call with another id.
+                    merged = AnthropicTranslation.JSON.createObjectNode();
+                    merged.put("id", "");
+                    merged.put("type", "function");
+                    merged.putObject("function").put("name", "").put("arguments", "");
+                    calls.put(call.path("index").asInt(), merged);
+                    ordered.add(merged);
+                }
                 if (call.path("id").isTextual())
                 {
                     merged.put("id", call.path("id").asText());
@@ -121,10 +127,10 @@ final class AnswerForms
         {
             message.putNull("refusal");
         }
-        if (!calls.isEmpty())
+        if (!ordered.isEmpty())
         {
             ArrayNode list = message.putArray("tool_calls");
-            calls.values().forEach(list::add);
+            ordered.forEach(list::add);
         }
         if (!reasoning.isEmpty())
         {

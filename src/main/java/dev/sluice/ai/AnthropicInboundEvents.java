@@ -18,6 +18,8 @@ final class AnthropicInboundEvents extends InboundResponse.Events
     private String stopSequence;
     private JsonNode usage;
     private JsonNode container;
+    /** The tool calls, one block at a time whatever order their deltas come in. */
+    private final ToolCallOrder tools = new ToolCallOrder();
 
     AnthropicInboundEvents(java.util.function.Function<JsonNode, String> model)
     {
@@ -82,16 +84,12 @@ final class AnthropicInboundEvents extends InboundResponse.Events
             open(out, "text", null);
             delta(out, "text_delta", "text", delta.path("content").asText());
         }
-        for (JsonNode call : delta.path("tool_calls"))
+        if (delta.path("tool_calls").isArray() && !delta.path("tool_calls").isEmpty())
         {
-            if (call.path("id").isTextual())
+            ToolCallOrder.Sink sink = sink(out);
+            for (JsonNode call : delta.path("tool_calls"))
             {
-                open(out, "tool_use", call);
-            }
-            String arguments = call.path("function").path("arguments").asText("");
-            if (!arguments.isEmpty() && "tool_use".equals(blockType))
-            {
-                delta(out, "input_json_delta", "partial_json", arguments);
+                tools.delta(call, sink);
             }
         }
         if (choice.path("finish_reason").isTextual())
@@ -147,6 +145,7 @@ final class AnthropicInboundEvents extends InboundResponse.Events
      */
     private void raw(JsonNode raw, ByteArrayOutputStream out)
     {
+        tools.flush(sink(out));
         close(out);
         if ("text".equals(raw.path("type").asText()))
         {
@@ -189,8 +188,10 @@ final class AnthropicInboundEvents extends InboundResponse.Events
         emit(out, "content_block_delta", event);
     }
 
+    /** Opens a block of the type unless one is open (a redacted thinking block, {@code call}, always opens its own). */
     private void open(ByteArrayOutputStream out, String type, JsonNode call)
     {
+        tools.flush(sink(out));
         if (type.equals(blockType) && call == null)
         {
             return;
@@ -211,17 +212,43 @@ final class AnthropicInboundEvents extends InboundResponse.Events
         {
             content.put("data", call.path("data").asText(""));
         }
-        else if (call == null)
+        else
         {
             content.put("text", "");
         }
-        else
-        {
-            content.put("id", call.path("id").asText());
-            content.put("name", call.path("function").path("name").asText());
-            content.putObject("input");
-        }
         emit(out, "content_block_start", event);
+    }
+
+    /** Where {@link #tools} puts each call: a {@code tool_use} block, its input as {@code input_json_delta}s. */
+    private ToolCallOrder.Sink sink(ByteArrayOutputStream out)
+    {
+        return new ToolCallOrder.Sink()
+        {
+            @Override
+            public void open(String id, String name)
+            {
+                AnthropicInboundEvents.this.close(out);
+                block++;
+                blockType = "tool_use";
+                ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
+                event.put("type", "content_block_start");
+                event.put("index", block);
+                event.putObject("content_block").put("type", "tool_use").put("id", id).put("name", name).putObject("input");
+                emit(out, "content_block_start", event);
+            }
+
+            @Override
+            public void arguments(String part)
+            {
+                delta(out, "input_json_delta", "partial_json", part);
+            }
+
+            @Override
+            public void close()
+            {
+                AnthropicInboundEvents.this.close(out);
+            }
+        };
     }
 
     private void close(ByteArrayOutputStream out)
@@ -239,6 +266,7 @@ final class AnthropicInboundEvents extends InboundResponse.Events
     @Override
     void done(ByteArrayOutputStream out)
     {
+        tools.flush(sink(out));
         close(out);
         ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
         event.put("type", "message_delta");

@@ -3,9 +3,7 @@ package dev.sluice.ai;
 
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -27,8 +25,8 @@ final class ResponsesEvents extends InboundResponse.Events
     private int sequence;
     private ObjectNode response;
     private final List<Item> items = new ArrayList<>();
-    /** Open function calls by their index in the chat stream. */
-    private final Map<Integer, Item> calls = new HashMap<>();
+    /** The function calls, one item at a time whatever order their deltas come in. */
+    private final ToolCallOrder tools = new ToolCallOrder();
     private Item open;
     private String finishReason;
     private JsonNode usage;
@@ -101,28 +99,12 @@ final class ResponsesEvents extends InboundResponse.Events
             emit(out, "response.output_text.delta", event("response.output_text.delta").put("item_id", open.id)
                 .put("output_index", open.index).put("content_index", 0).put("delta", text).set("logprobs", ResponsesAnswers.JSONs.array()));
         }
-        for (JsonNode call : delta.path("tool_calls"))
+        if (delta.path("tool_calls").isArray() && !delta.path("tool_calls").isEmpty())
         {
-            int index = call.path("index").asInt(calls.size());
-            Item item = calls.get(index);
-            if (item == null)
+            ToolCallOrder.Sink sink = sink(out);
+            for (JsonNode call : delta.path("tool_calls"))
             {
-                close(out);
-                String callId = call.path("id").asText("call_" + index);
-                ObjectNode added = ResponsesAnswers.callItem("fc_" + dialect.id + "_" + items.size(), callId,
-                    call.path("function").path("name").asText(""), "", "in_progress");
-                item = new Item(items.size(), added.path("id").asText(), callId, added.path("name").asText());
-                items.add(item);
-                calls.put(index, item);
-                open = item;
-                emit(out, "response.output_item.added", event("response.output_item.added").put("output_index", item.index).set("item", added));
-            }
-            String arguments = call.path("function").path("arguments").asText("");
-            if (!arguments.isEmpty())
-            {
-                item.text.append(arguments);
-                emit(out, "response.function_call_arguments.delta", event("response.function_call_arguments.delta")
-                    .put("item_id", item.id).put("output_index", item.index).put("delta", arguments));
+                tools.delta(call, sink);
             }
         }
         if (choice.path("finish_reason").isTextual())
@@ -197,7 +179,7 @@ final class ResponsesEvents extends InboundResponse.Events
             String type = block.path("type").asText();
             if ("server_tool_use".equals(type) && "web_search".equals(block.path("name").asText()))
             {
-                close(out);
+                settle(out);
                 // The call comes whole (AnthropicStream), so its query is known from the start.
                 String query = block.path("input").path("query").asText("");
                 ObjectNode added = ResponsesAnswers.searchItem("ws_" + dialect.id + "_" + items.size(), query, "in_progress");
@@ -230,7 +212,7 @@ final class ResponsesEvents extends InboundResponse.Events
 
     private void openReasoning(ByteArrayOutputStream out)
     {
-        close(out);
+        settle(out);
         ObjectNode added = dialect.reasoningItem("rs_" + dialect.id + "_" + items.size(), null, null, "in_progress");
         open = new Item(items.size(), added.path("id").asText(), null, null);
         open.reasoning = true;
@@ -240,7 +222,7 @@ final class ResponsesEvents extends InboundResponse.Events
 
     private void openMessage(ByteArrayOutputStream out)
     {
-        close(out);
+        settle(out);
         ObjectNode added = ResponsesAnswers.messageItem("msg_" + dialect.id + (items.isEmpty() ? "" : "_" + items.size()), null, null, "in_progress");
         open = new Item(items.size(), added.path("id").asText(), null, null);
         open.offset = textSeen;
@@ -251,6 +233,44 @@ final class ResponsesEvents extends InboundResponse.Events
     }
 
     /** The open item's {@code .done} events. */
+    /** Ends the open item, the function calls under way among them (those held go whole). */
+    private void settle(ByteArrayOutputStream out)
+    {
+        tools.flush(sink(out));
+        close(out);
+    }
+
+    /** Where {@link #tools} puts each call: a {@code function_call} item, its arguments as deltas. */
+    private ToolCallOrder.Sink sink(ByteArrayOutputStream out)
+    {
+        return new ToolCallOrder.Sink()
+        {
+            @Override
+            public void open(String id, String name)
+            {
+                ResponsesEvents.this.close(out);
+                ObjectNode added = ResponsesAnswers.callItem("fc_" + dialect.id + "_" + items.size(), id, name, "", "in_progress");
+                open = new Item(items.size(), added.path("id").asText(), id, name);
+                items.add(open);
+                emit(out, "response.output_item.added", event("response.output_item.added").put("output_index", open.index).set("item", added));
+            }
+
+            @Override
+            public void arguments(String part)
+            {
+                open.text.append(part);
+                emit(out, "response.function_call_arguments.delta", event("response.function_call_arguments.delta")
+                    .put("item_id", open.id).put("output_index", open.index).put("delta", part));
+            }
+
+            @Override
+            public void close()
+            {
+                ResponsesEvents.this.close(out);
+            }
+        };
+    }
+
     private void close(ByteArrayOutputStream out)
     {
         Item item = open;
@@ -307,7 +327,7 @@ final class ResponsesEvents extends InboundResponse.Events
         {
             start(AnthropicTranslation.JSON.createObjectNode(), out);
         }
-        close(out);
+        settle(out);
         ObjectNode finished = full();
         ResponsesAnswers.finish(finished, finishReason, usage == null ? ResponsesAnswers.JSONs.nil() : usage);
         dialect.kept(finished.path("output"));

@@ -16,6 +16,7 @@ import com.anthropic.core.http.StreamResponse;
 import com.anthropic.errors.NotFoundException;
 import com.anthropic.errors.RateLimitException;
 import com.anthropic.helpers.MessageAccumulator;
+import com.anthropic.models.messages.ContentBlock;
 import com.anthropic.models.messages.ContentBlockParam;
 import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.MessageCreateParams;
@@ -305,6 +306,81 @@ class AiAnthropicInboundTest
         assertEquals("weather", streamedUse.name());
         assertEquals(JsonValue.from(Map.of("city", "Paris")), streamedUse._input());
         assertEquals(StopReason.TOOL_USE, streamed.stopReason().orElseThrow());
+    }
+
+    /**
+     * Parallel tool calls from an OpenAI-style provider that interleaves them (vLLM, Qwen's servers) or reuses an index
+     * (Ollama). The translation gave each delta to the block open at the time: the first call's last part went into the
+     * second's block after the first had been closed, and a reused index's call merged into the one before.
+     */
+    @Test
+    void parallelToolCallsInterleavedByTheProviderComeBackOneBlockEach() throws Exception
+    {
+        String body = """
+            {"model": "gpt", "max_tokens": 100, "stream": true, "messages": [{"role": "user", "content": "Weather in three cities?"}],
+             "tools": [{"name": "weather", "input_schema": {"type": "object"}}, {"name": "forecast", "input_schema": {"type": "object"}},
+                       {"name": "alerts", "input_schema": {"type": "object"}}]}""";
+        HttpResponse<String> raw = post("/v1/messages", KEY, body, "X-Sluice-Cache", "no-store");
+        assertEquals(200, raw.statusCode(), raw.body());
+        Map<Integer, String> state = new java.util.HashMap<>();
+        Map<Integer, StringBuilder> inputs = new java.util.TreeMap<>();
+        Map<Integer, String> names = new java.util.TreeMap<>();
+        for (String line : raw.body().split("\n"))
+        {
+            if (!line.startsWith("data: "))
+            {
+                continue;
+            }
+            JsonNode event = JSON.readTree(line.substring(6));
+            int index = event.path("index").asInt(-1);
+            switch (event.path("type").asText())
+            {
+                case "content_block_start" ->
+                {
+                    assertEquals(null, state.put(index, "open"), "one start per block: " + raw.body());
+                    names.put(index, event.path("content_block").path("name").asText());
+                    inputs.put(index, new StringBuilder());
+                }
+                case "content_block_delta" ->
+                {
+                    assertEquals("open", state.get(index), "a delta only while its block is open: " + raw.body());
+                    inputs.get(index).append(event.path("delta").path("partial_json").asText());
+                }
+                case "content_block_stop" -> assertEquals("open", state.put(index, "closed"), raw.body());
+                default ->
+                {
+                }
+            }
+            if (event.path("type").asText().equals("content_block_start"))
+            {
+                assertFalse(state.entrySet().stream().anyMatch(other -> other.getKey() != index && other.getValue().equals("open")),
+                    "one block open at a time: " + raw.body());
+            }
+        }
+        assertEquals(List.of("weather", "forecast", "alerts"), List.copyOf(names.values()));
+        assertEquals(List.of("{\"city\":\"Paris\"}", "{\"city\":\"Rome\"}", "{\"city\":\"Oslo\"}"),
+            inputs.values().stream().map(StringBuilder::toString).toList());
+
+        // Anthropic's SDK reads the same, and the answer the cache kept (one JSON answer made from the chunks) comes back the same.
+        MessageCreateParams params = MessageCreateParams.builder().model("gpt").maxTokens(100).addUserMessage("Weather in three cities, cached?")
+            .addTool(Tool.builder().name("weather").inputSchema(Tool.InputSchema.builder().build()).build())
+            .addTool(Tool.builder().name("forecast").inputSchema(Tool.InputSchema.builder().build()).build())
+            .addTool(Tool.builder().name("alerts").inputSchema(Tool.InputSchema.builder().build()).build()).build();
+        for (String cache : new String[] {"ttl=60", "ttl=60"})
+        {
+            MessageAccumulator accumulator = MessageAccumulator.create();
+            try (StreamResponse<RawMessageStreamEvent> stream = sdk.messages().createStreaming(params.toBuilder().putAdditionalHeader("X-Sluice-Cache", cache).build()))
+            {
+                stream.stream().forEach(accumulator::accumulate);
+            }
+            List<ToolUseBlock> uses = accumulator.message().content().stream().filter(ContentBlock::isToolUse).map(ContentBlock::asToolUse).toList();
+            assertEquals(List.of("call_1", "call_2", "call_3"), uses.stream().map(ToolUseBlock::id).toList(), cache);
+            assertEquals(List.of(JsonValue.from(Map.of("city", "Paris")), JsonValue.from(Map.of("city", "Rome")), JsonValue.from(Map.of("city", "Oslo"))),
+                uses.stream().map(ToolUseBlock::_input).toList(), cache);
+            Message whole = sdk.messages().create(params.toBuilder().putAdditionalHeader("X-Sluice-Cache", cache).build());
+            assertEquals(3, whole.content().stream().filter(ContentBlock::isToolUse).count(), "from the cache, as JSON: " + whole);
+            assertEquals(JsonValue.from(Map.of("city", "Oslo")), whole.content().get(2).asToolUse()._input());
+        }
     }
 
     /**

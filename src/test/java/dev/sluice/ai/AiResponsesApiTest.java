@@ -250,6 +250,61 @@ class AiResponsesApiTest
     }
 
     /**
+     * Parallel calls from a provider that interleaves their arguments (vLLM, Qwen's servers) or reuses an index for
+     * another call (Ollama) come back as one {@code function_call} item each, no delta after its item is done.
+     */
+    @Test
+    void parallelFunctionCallsInterleavedByTheProviderComeBackOneItemEach() throws Exception
+    {
+        HttpResponse<String> raw = post("/v1/responses", """
+            {"model": "gpt", "stream": true, "input": "Weather in three cities?",
+             "tools": [{"type": "function", "name": "weather", "parameters": {"type": "object"}},
+                       {"type": "function", "name": "forecast", "parameters": {"type": "object"}},
+                       {"type": "function", "name": "alerts", "parameters": {"type": "object"}}]}""");
+        assertEquals(200, raw.statusCode(), raw.body());
+        Map<String, String> state = new java.util.HashMap<>();
+        Map<String, StringBuilder> arguments = new java.util.LinkedHashMap<>();
+        JsonNode completed = null;
+        for (String line : raw.body().split("\n"))
+        {
+            if (!line.startsWith("data: "))
+            {
+                continue;
+            }
+            JsonNode event = JSON.readTree(line.substring(6));
+            switch (event.path("type").asText())
+            {
+                case "response.output_item.added" ->
+                {
+                    assertFalse(state.containsValue("open"), "one item open at a time: " + raw.body());
+                    state.put(event.path("item").path("id").asText(), "open");
+                    arguments.put(event.path("item").path("id").asText(), new StringBuilder());
+                }
+                case "response.function_call_arguments.delta" ->
+                {
+                    assertEquals("open", state.get(event.path("item_id").asText()), "a delta only while its item is open: " + raw.body());
+                    arguments.get(event.path("item_id").asText()).append(event.path("delta").asText());
+                }
+                case "response.output_item.done" -> state.put(event.path("item").path("id").asText(), "done");
+                case "response.completed" -> completed = event.path("response");
+                default ->
+                {
+                }
+            }
+        }
+        List<String> expected = List.of("{\"city\":\"Paris\"}", "{\"city\":\"Rome\"}", "{\"city\":\"Oslo\"}");
+        assertEquals(expected, arguments.values().stream().map(StringBuilder::toString).toList());
+        assertEquals(3, completed.path("output").size(), completed.toString());
+        for (int i = 0; i < 3; i++)
+        {
+            JsonNode item = completed.path("output").path(i);
+            assertEquals(List.of("weather", "forecast", "alerts").get(i), item.path("name").asText());
+            assertEquals("call_" + (i + 1), item.path("call_id").asText());
+            assertEquals(expected.get(i), item.path("arguments").asText());
+        }
+    }
+
+    /**
      * Codex asks for reasoning by effort and sends each turn's reasoning items back, with their
      * {@code encrypted_content}; before, Claude was refused {@code reasoning_effort} (400 unless
      * the alias dropped it) and no reasoning reached the client or went back.

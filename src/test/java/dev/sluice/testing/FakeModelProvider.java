@@ -627,7 +627,28 @@ public final class FakeModelProvider implements AutoCloseable
                 events.add(head + "{\"reasoning_content\":" + JSON.writeValueAsString(part) + "},\"logprobs\":null,\"finish_reason\":null}]}");
             }
         }
-        if (tool)
+        if (tool && body.path("tools").size() >= 2)
+        {
+            // Parallel calls as vLLM and Qwen's servers stream them: both begun in one chunk, their arguments interleaved.
+            // With a third tool, a third call as Ollama streams calls: at index 0 again, told apart by its id.
+            String first = body.path("tools").path(0).path("function").path("name").asText();
+            String second = body.path("tools").path(1).path("function").path("name").asText();
+            String tail = "]},\"logprobs\":null,\"finish_reason\":null}]}";
+            events.add(head + "{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"" + first
+                + "\",\"arguments\":\"\"}},{\"index\":1,\"id\":\"call_2\",\"type\":\"function\",\"function\":{\"name\":\"" + second
+                + "\",\"arguments\":\"\"}}" + tail);
+            events.add(head + "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"city\\\":\"}}" + tail);
+            events.add(head + "{\"tool_calls\":[{\"index\":1,\"function\":{\"arguments\":\"{\\\"city\\\":\"}}" + tail);
+            events.add(head + "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"\\\"Paris\\\"}\"}}" + tail);
+            events.add(head + "{\"tool_calls\":[{\"index\":1,\"function\":{\"arguments\":\"\\\"Rome\\\"}\"}}" + tail);
+            if (body.path("tools").size() >= 3)
+            {
+                events.add(head + "{\"tool_calls\":[{\"index\":0,\"id\":\"call_3\",\"type\":\"function\",\"function\":{\"name\":\""
+                    + body.path("tools").path(2).path("function").path("name").asText() + "\",\"arguments\":\"{\\\"city\\\":\\\"Oslo\\\"}\"}}" + tail);
+            }
+            events.add(head + "{},\"logprobs\":null,\"finish_reason\":\"tool_calls\"}]}");
+        }
+        else if (tool)
         {
             String name = body.path("tools").path(0).path("function").path("name").asText();
             events.add(head + "{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"" + name
