@@ -46,13 +46,27 @@ final class ToolCallOrder
     private final Map<Integer, Call> byIndex = new HashMap<>();
     private final List<Call> held = new ArrayList<>();
     private Call live;
+    /** Calls begun so far, and the index the latest part named. */
     private int calls;
+    private int lastIndex = Integer.MIN_VALUE;
 
     /** One entry of a chunk's {@code delta.tool_calls}. */
     void delta(JsonNode delta, Sink sink)
     {
-        int index = delta.path("index").isInt() ? delta.path("index").asInt() : byIndex.size();
         String id = delta.path("id").isTextual() && !delta.path("id").asText().isEmpty() ? delta.path("id").asText() : null;
+        int index;
+        if (delta.path("index").isIntegralNumber())
+        {
+            index = delta.path("index").asInt();
+        }
+        else
+        {
+            // No index (Gemini's OpenAI form sends each call whole without one): a part without an id, or with the
+            // latest call's, continues that call; another id begins a call, under a key no provider's index has.
+            Call last = byIndex.get(lastIndex);
+            index = last != null && (id == null || id.equals(last.id)) ? lastIndex : Integer.MIN_VALUE + calls;
+        }
+        lastIndex = index;
         JsonNode function = delta.path("function");
         String name = function.path("name").isTextual() ? function.path("name").asText() : "";
         String arguments = function.path("arguments").isTextual() ? function.path("arguments").asText() : "";

@@ -70,6 +70,15 @@ class ToolCallOrderTest
     }
 
     @Test
+    void callsWithoutAnIndexAreToldApartByTheirIds() throws Exception
+    {
+        // Gemini's OpenAI form: each call whole, no index; a part without id or index continues the latest.
+        assertEquals(List.of("open a f", "args {\"x\":1}", "|", "close", "open b g", "args {\"y\":", "|", "args 2}", "|", "close"),
+            play("{'id':'a','function':{'name':'f','arguments':'{\\'x\\':1}'}}", "{'id':'b','function':{'name':'g','arguments':'{\\'y\\':'}}",
+                "{'function':{'arguments':'2}'}}"));
+    }
+
+    @Test
     void wholeArgumentsAreOneCompleteJsonValue()
     {
         assertTrue(ToolCallOrder.whole("{}"));
