@@ -16,7 +16,8 @@ import com.fasterxml.jackson.databind.JsonNode;
  * several calls all at index 0, told apart by their ids. So the first call streams as it comes (the live one). A new call
  * takes its place once the live call's arguments are a whole JSON value (nothing valid can follow), as with OpenAI;
  * otherwise it is held, with every later one, and goes whole, in order, when the calls end: something other than a
- * call comes, or the stream ends ({@link #flush}). No delta is ever given to a call already closed.
+ * call comes, or the stream ends ({@link #flush}). No delta is ever given to a call already closed: a part for a call
+ * closed because its arguments were whole could only make them invalid JSON, and is left out.
  */
 final class ToolCallOrder
 {

@@ -78,6 +78,102 @@ class ToolCallOrderTest
                 "{'function':{'arguments':'2}'}}"));
     }
 
+    /**
+     * Calls streamed the ways providers do: interleaved by index, the id repeated or not (vLLM, Qwen's servers); each
+     * whole at index 0 with its own id (Ollama); without an index, one after another (Gemini). Whatever the order, a
+     * translation is never given arguments outside an open call or asked to open one inside another, and each call
+     * arrives with all its arguments.
+     */
+    @Test
+    void callsInAnyOrderKeepTheSinksProtocolAndArriveWhole() throws Exception
+    {
+        java.util.Random random = new java.util.Random(20261207);
+        for (int round = 0; round < 3000; round++)
+        {
+            int style = round % 3;
+            int count = 1 + random.nextInt(3);
+            java.util.Map<String, String> expected = new java.util.LinkedHashMap<>();
+            List<List<String>> pieces = new ArrayList<>();
+            for (int call = 0; call < count; call++)
+            {
+                String arguments = "{\"k\":" + round + ",\"v\":\"" + "x}{".repeat(random.nextInt(3)) + call + "\"}";
+                expected.put("id" + call, arguments);
+                List<String> cut = new ArrayList<>();
+                int at = 0;
+                while (at < arguments.length())
+                {
+                    int next = style == 1 ? arguments.length() : Math.min(arguments.length(), at + 1 + random.nextInt(12));
+                    cut.add(arguments.substring(at, next));
+                    at = next;
+                }
+                pieces.add(cut);
+            }
+            List<String> deltas = new ArrayList<>();
+            int[] sent = new int[count];
+            int begun = 0;
+            while (deltas.size() < pieces.stream().mapToInt(List::size).sum())
+            {
+                // Interleaved: any begun call or the next; otherwise the calls one after another.
+                int call = style == 0 ? random.nextInt(Math.min(count, begun + 1)) : begun > 0 && sent[begun - 1] < pieces.get(begun - 1).size() ? begun - 1 : begun;
+                if (sent[call] == pieces.get(call).size())
+                {
+                    continue;
+                }
+                begun = Math.max(begun, call + 1);
+                boolean first = sent[call] == 0;
+                String index = style == 0 ? "\"index\":" + call + "," : style == 1 ? "\"index\":0," : "";
+                String id = first || style == 0 && random.nextBoolean() ? "\"id\":\"id" + call + "\"," : "";
+                deltas.add("{" + index + id + "\"function\":{" + (first ? "\"name\":\"f\"," : "") + "\"arguments\":"
+                    + AnthropicTranslation.JSON.writeValueAsString(pieces.get(call).get(sent[call]++)) + "}}");
+            }
+            java.util.Map<String, StringBuilder> given = new java.util.LinkedHashMap<>();
+            String[] open = {null};
+            ToolCallOrder.Sink sink = new ToolCallOrder.Sink()
+            {
+                @Override
+                public void open(String id, String name)
+                {
+                    assertEquals(null, open[0], "opened inside another: " + deltas);
+                    assertEquals(null, given.put(id, new StringBuilder()), "opened twice: " + deltas);
+                    open[0] = id;
+                }
+
+                @Override
+                public void arguments(String part)
+                {
+                    assertTrue(open[0] != null, "arguments outside a call: " + deltas);
+                    given.get(open[0]).append(part);
+                }
+
+                @Override
+                public void close()
+                {
+                    assertTrue(open[0] != null, "closed none: " + deltas);
+                    open[0] = null;
+                }
+            };
+            ToolCallOrder order = new ToolCallOrder();
+            for (String delta : deltas)
+            {
+                order.delta(AnthropicTranslation.JSON.readTree(delta), sink);
+            }
+            order.flush(sink);
+            assertEquals(null, open[0], "left open");
+            java.util.Map<String, String> arrived = new java.util.LinkedHashMap<>();
+            given.forEach((id, arguments) -> arrived.put(id, arguments.toString()));
+            assertEquals(expected, arrived, deltas.toString());
+        }
+    }
+
+    /** A part for a call closed because its arguments were whole could only make them invalid JSON: it is left out. */
+    @Test
+    void aPartAfterAClosedCallsWholeArgumentsIsLeftOut() throws Exception
+    {
+        assertEquals(List.of("open a f", "args {}", "|", "close", "open b g", "args {}", "|", "|", "close"),
+            play("{'index':0,'id':'a','function':{'name':'f','arguments':'{}'}}", "{'index':1,'id':'b','function':{'name':'g','arguments':'{}'}}",
+                "{'index':0,'function':{'arguments':'}'}}"));
+    }
+
     @Test
     void wholeArgumentsAreOneCompleteJsonValue()
     {
