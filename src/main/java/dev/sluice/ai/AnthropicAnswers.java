@@ -54,19 +54,36 @@ final class AnthropicAnswers
         }
     }
 
-    static String stopReason(String finishReason)
+    /**
+     * The chat form's {@code finish_reason} as a {@code stop_reason}. An answer with tool calls that ends as "stop", or
+     * without a reason, is {@code tool_use}: Gemini's and Ollama's OpenAI forms end tool calls so, and an Anthropic client
+     * that takes {@code end_turn} at its word (an agent loop, the SDK's tool runner) would end the turn without running them.
+     */
+    static String stopReason(String finishReason, boolean toolUse)
     {
         if (finishReason == null)
         {
-            return null;
+            return toolUse ? "tool_use" : null;
         }
         return switch (finishReason)
         {
             case "length" -> "max_tokens";
             case "tool_calls", "function_call" -> "tool_use";
             case "content_filter" -> "refusal";
-            default -> "end_turn";
+            default -> toolUse ? "tool_use" : "end_turn";
         };
+    }
+
+    private static boolean hasToolUse(JsonNode content)
+    {
+        for (JsonNode block : content)
+        {
+            if ("tool_use".equals(block.path("type").asText()))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     static ObjectNode error(int status, String message)
@@ -118,7 +135,7 @@ final class AnthropicAnswers
         {
             // Claude's own reason where the chat form's would lose it (ClaudeAnswers.keptStopReason).
             String kept = ClaudeAnswers.keptStopReason(choice.path("stop_reason").asText(null));
-            out.put("stop_reason", kept != null ? kept : stopReason(choice.path("finish_reason").asText(null)));
+            out.put("stop_reason", kept != null ? kept : stopReason(choice.path("finish_reason").asText(null), hasToolUse(out.path("content"))));
             out.putNull("stop_sequence");
         }
         out.set("usage", usage(answer.path("usage")));

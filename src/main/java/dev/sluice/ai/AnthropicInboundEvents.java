@@ -20,6 +20,8 @@ final class AnthropicInboundEvents extends InboundResponse.Events
     private JsonNode container;
     /** The tool calls, one block at a time whatever order their deltas come in. */
     private final ToolCallOrder tools = new ToolCallOrder();
+    /** Whether a tool call has come: the stop reason is then tool_use unless the answer was cut or refused. */
+    private boolean toolUse;
 
     AnthropicInboundEvents(java.util.function.Function<JsonNode, String> model)
     {
@@ -94,7 +96,7 @@ final class AnthropicInboundEvents extends InboundResponse.Events
         }
         if (choice.path("finish_reason").isTextual())
         {
-            stopReason = AnthropicAnswers.stopReason(choice.path("finish_reason").asText());
+            stopReason = AnthropicAnswers.stopReason(choice.path("finish_reason").asText(), toolUse);
         }
         if (ClaudeAnswers.keptStopReason(choice.path("stop_reason").asText(null)) != null)
         {
@@ -227,6 +229,7 @@ final class AnthropicInboundEvents extends InboundResponse.Events
             @Override
             public void open(String id, String name)
             {
+                toolUse = true;
                 AnthropicInboundEvents.this.close(out);
                 block++;
                 blockType = "tool_use";
@@ -270,7 +273,7 @@ final class AnthropicInboundEvents extends InboundResponse.Events
         close(out);
         ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
         event.put("type", "message_delta");
-        ObjectNode delta = event.putObject("delta").put("stop_reason", stopReason == null ? "end_turn" : stopReason).put("stop_sequence", stopSequence);
+        ObjectNode delta = event.putObject("delta").put("stop_reason", stopReason != null ? stopReason : toolUse ? "tool_use" : "end_turn").put("stop_sequence", stopSequence);
         if (container != null)
         {
             delta.set("container", container);

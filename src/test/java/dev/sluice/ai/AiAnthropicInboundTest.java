@@ -70,6 +70,8 @@ class AiAnthropicInboundTest
             ai.model.claude.target.main.model = claude-sonnet
             ai.model.reasoner.target.main.provider = oa
             ai.model.reasoner.target.main.model = deepseek-reasoner
+            ai.model.gemini.target.main.provider = oa
+            ai.model.gemini.target.main.model = gemini-2.0-flash
             ai.model.once.target.main.provider = oa
             ai.model.once.target.main.model = gpt-4o-mini
             ai.limit.once.requests = 1/h
@@ -135,7 +137,7 @@ class AiAnthropicInboundTest
     {
         List<String> ids = new java.util.ArrayList<>();
         sdk.models().list().autoPager().forEach(model -> ids.add(model.id() + " " + model.displayName() + " " + model.createdAt().getYear()));
-        assertEquals(List.of("claude claude 1970", "gpt gpt 1970", "once once 1970", "reasoner reasoner 1970"), ids);
+        assertEquals(List.of("claude claude 1970", "gemini gemini 1970", "gpt gpt 1970", "once once 1970", "reasoner reasoner 1970"), ids);
         assertEquals("gpt", sdk.models().retrieve("gpt").id());
     }
 
@@ -306,6 +308,28 @@ class AiAnthropicInboundTest
         assertEquals("weather", streamedUse.name());
         assertEquals(JsonValue.from(Map.of("city", "Paris")), streamedUse._input());
         assertEquals(StopReason.TOOL_USE, streamed.stopReason().orElseThrow());
+    }
+
+    /**
+     * Gemini's and Ollama's OpenAI forms end an answer with tool calls as "stop". It reached Anthropic clients as
+     * {@code end_turn}, which an agent loop takes as the end of the turn, leaving the calls unrun.
+     */
+    @Test
+    void toolCallsEndedAsStopByTheProviderAreToolUse() throws Exception
+    {
+        MessageCreateParams params = MessageCreateParams.builder().model("gemini").maxTokens(100).addUserMessage("Weather in Paris?")
+            .addTool(Tool.builder().name("weather").inputSchema(Tool.InputSchema.builder().build()).build()).build();
+        Message message = sdk.messages().create(params.toBuilder().putAdditionalHeader("X-Sluice-Cache", "no-store").build());
+        assertTrue(message.content().stream().anyMatch(ContentBlock::isToolUse), message.toString());
+        assertEquals(StopReason.TOOL_USE, message.stopReason().orElseThrow());
+        MessageAccumulator accumulator = MessageAccumulator.create();
+        try (StreamResponse<RawMessageStreamEvent> stream = sdk.messages().createStreaming(params.toBuilder().putAdditionalHeader("X-Sluice-Cache", "no-store").build()))
+        {
+            stream.stream().forEach(accumulator::accumulate);
+        }
+        assertEquals(StopReason.TOOL_USE, accumulator.message().stopReason().orElseThrow());
+        // Without a call, "stop" is the end of the turn.
+        assertEquals(StopReason.END_TURN, sdk.messages().create(params("gemini", "Say hi")).stopReason().orElseThrow());
     }
 
     /**

@@ -375,7 +375,7 @@ public final class FakeModelProvider implements AutoCloseable
             call.put("id", "call_1");
             call.put("type", "function");
             call.putObject("function").put("name", body.path("tools").path(0).path("function").path("name").asText()).put("arguments", "{\"city\":\"Paris\"}");
-            choice.put("finish_reason", "tool_calls");
+            choice.put("finish_reason", toolFinish(body));
         }
         else
         {
@@ -646,7 +646,7 @@ public final class FakeModelProvider implements AutoCloseable
                 events.add(head + "{\"tool_calls\":[{\"index\":0,\"id\":\"call_3\",\"type\":\"function\",\"function\":{\"name\":\""
                     + body.path("tools").path(2).path("function").path("name").asText() + "\",\"arguments\":\"{\\\"city\\\":\\\"Oslo\\\"}\"}}" + tail);
             }
-            events.add(head + "{},\"logprobs\":null,\"finish_reason\":\"tool_calls\"}]}");
+            events.add(head + "{},\"logprobs\":null,\"finish_reason\":\"" + toolFinish(body) + "\"}]}");
         }
         else if (tool)
         {
@@ -655,7 +655,7 @@ public final class FakeModelProvider implements AutoCloseable
                 + "\",\"arguments\":\"\"}}]},\"logprobs\":null,\"finish_reason\":null}]}");
             events.add(head + "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"city\\\":\"}}]},\"logprobs\":null,\"finish_reason\":null}]}");
             events.add(head + "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"\\\"Paris\\\"}\"}}]},\"logprobs\":null,\"finish_reason\":null}]}");
-            events.add(head + "{},\"logprobs\":null,\"finish_reason\":\"tool_calls\"}]}");
+            events.add(head + "{},\"logprobs\":null,\"finish_reason\":\"" + toolFinish(body) + "\"}]}");
         }
         else
         {
@@ -799,6 +799,12 @@ public final class FakeModelProvider implements AutoCloseable
     private static boolean thinks(JsonNode body)
     {
         return "enabled".equals(body.path("thinking").path("type").asText());
+    }
+
+    /** How an OpenAI-style answer with tool calls ends: "tool_calls", or "stop" as Gemini's and Ollama's OpenAI forms end it. */
+    private static String toolFinish(JsonNode body)
+    {
+        return body.path("model").asText().contains("gemini") ? "stop" : "tool_calls";
     }
 
     /** Whether an OpenAI-style request is for a model that reasons aloud, as DeepSeek's reasoner. */
