@@ -47,6 +47,14 @@ public abstract class ChatStream implements SseParser.Listener
         return contentStarted;
     }
 
+    /**
+     * The provider's response ended cleanly (its body complete, not cut). A stream whose format has no end of its own
+     * beyond the body's may now be finished; by default it is not.
+     */
+    public void ended()
+    {
+    }
+
     /** Whether the provider ended the stream properly. */
     public boolean finished()
     {

@@ -170,6 +170,22 @@ public final class OpenAiStream extends ChatStream
         }
     }
 
+    /**
+     * A body that ends cleanly after a chunk gave the finish reason is a whole answer without its {@code [DONE]}: some
+     * OpenAI-style servers (llama.cpp forks, TGI before 2.2, llama-box) never send one, and OpenAI's SDKs end the stream at
+     * the body's end all the same. The client gets the {@code [DONE]}; a body that ends before any finish reason is
+     * still a stream cut short.
+     */
+    @Override
+    public void ended()
+    {
+        if (!finished && error == null && finishReason != null)
+        {
+            out.write(DONE);
+            finished = true;
+        }
+    }
+
     private void failed(String data)
     {
         errorType = "api_error";

@@ -374,6 +374,10 @@ final class ProviderAttempt implements Response.Listener
         {
             firstTokenTimer.cancel();
         }
+        if (failure == null && chat != null)
+        {
+            chat.ended();
+        }
         long now = System.nanoTime();
         long providerNanos = now - sentNanos;
         long ttft = firstTokenNanos < 0 ? -1 : firstTokenNanos - call.exchange.startNanos();

@@ -454,6 +454,23 @@ class AiFrontTest
         }
     }
 
+    /**
+     * Some OpenAI-style servers (llama.cpp forks, TGI before 2.2) end a whole stream without {@code [DONE]}. It was taken
+     * for a stream cut short: the client got an error event after the whole answer, and the target was put in cooldown.
+     */
+    @Test
+    void aWholeStreamWithoutItsDoneEndsAsAWholeStream() throws Exception
+    {
+        drain();
+        openai.next(Fault.NO_DONE);
+        HttpResponse<String> response = post("/v1/chat/completions", chat("gpt", true, ""), ALICE);
+        assertEquals(200, response.statusCode());
+        assertFalse(response.body().contains("\"error\""), response.body());
+        assertTrue(response.body().endsWith("data: [DONE]\n\n"), response.body());
+        assertTrue(streamedText(response.body()).startsWith("Hello from openai"), response.body());
+        assertEquals(1, openai.count());
+    }
+
     @Test
     void whenEveryTargetFailsTheClientGetsOpenAisErrorWithRetryAfter() throws Exception
     {

@@ -74,6 +74,8 @@ public final class FakeModelProvider implements AutoCloseable
         PAUSE_AFTER_FIRST,
         /** No usage in the answer. */
         NO_USAGE,
+        /** A stream that ends after its last chunk without {@code data: [DONE]} (llama.cpp forks, older TGI). */
+        NO_DONE,
         /** Holds the request until {@link #release(int)} lets it answer (at most 10 s). */
         HOLD
     }
@@ -877,6 +879,10 @@ public final class FakeModelProvider implements AutoCloseable
                         write(out, events.get(first));
                         sleep(50);
                     }
+                }
+                if (fault == Fault.NO_DONE && events.get(i).startsWith("data: [DONE]"))
+                {
+                    continue;
                 }
                 if (fault == Fault.AWKWARD_CHUNKS)
                 {
