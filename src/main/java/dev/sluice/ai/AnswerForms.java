@@ -29,6 +29,16 @@ final class AnswerForms
         return message.path("reasoning_content").isTextual() ? message.path("reasoning_content").asText() : message.path("reasoning").asText("");
     }
 
+    /**
+     * A tool call's arguments as the chat form's text. The form says a JSON text; some servers (llama.cpp in 2026, TGI,
+     * a few others) send the object itself, which is taken as its text rather than lost.
+     */
+    static String arguments(JsonNode function)
+    {
+        JsonNode arguments = function.path("arguments");
+        return arguments.isTextual() ? arguments.asText() : arguments.isContainerNode() ? arguments.toString() : "";
+    }
+
     /** One JSON answer from a stream's chunks: content and refusal joined, tool calls merged by index (and id), in the order they began. */
     static ObjectNode assemble(List<JsonNode> chunks, Usage usage)
     {
@@ -88,9 +98,10 @@ final class AnswerForms
                 {
                     function.put("name", function.path("name").asText() + call.path("function").path("name").asText());
                 }
-                if (call.path("function").path("arguments").isTextual())
+                String arguments = arguments(call.path("function"));
+                if (!arguments.isEmpty())
                 {
-                    function.put("arguments", function.path("arguments").asText() + call.path("function").path("arguments").asText());
+                    function.put("arguments", function.path("arguments").asText() + arguments);
                 }
             }
             if (choice.path("finish_reason").isTextual())

@@ -170,7 +170,7 @@ final class AnthropicAnswers
             use.put("type", "tool_use");
             use.put("id", call.path("id").asText());
             use.put("name", call.path("function").path("name").asText());
-            use.set("input", parseArguments(call.path("function").path("arguments").asText("{}")));
+            use.set("input", parseArguments(AnswerForms.arguments(call.path("function"))));
         }
     }
 

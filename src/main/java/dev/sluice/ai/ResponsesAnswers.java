@@ -85,7 +85,7 @@ final class ResponsesAnswers implements InboundResponse.Dialect
         for (JsonNode call : message.path("tool_calls"))
         {
             output.add(callItem("fc_" + id + "_" + output.size(), call.path("id").asText(), call.path("function").path("name").asText(),
-                call.path("function").path("arguments").asText(""), "completed"));
+                AnswerForms.arguments(call.path("function")), "completed"));
         }
         finish(out, choice.path("finish_reason").asText(null), answer.path("usage"));
         kept(output);

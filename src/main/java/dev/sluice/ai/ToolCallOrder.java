@@ -70,7 +70,7 @@ final class ToolCallOrder
         lastIndex = index;
         JsonNode function = delta.path("function");
         String name = function.path("name").isTextual() ? function.path("name").asText() : "";
-        String arguments = function.path("arguments").isTextual() ? function.path("arguments").asText() : "";
+        String arguments = AnswerForms.arguments(function);
         Call call = byIndex.get(index);
         if (call == null || id != null && call.id != null && !id.equals(call.id))
         {

@@ -72,6 +72,8 @@ class AiAnthropicInboundTest
             ai.model.reasoner.target.main.model = deepseek-reasoner
             ai.model.gemini.target.main.provider = oa
             ai.model.gemini.target.main.model = gemini-2.0-flash
+            ai.model.llama.target.main.provider = oa
+            ai.model.llama.target.main.model = llama-server
             ai.model.once.target.main.provider = oa
             ai.model.once.target.main.model = gpt-4o-mini
             ai.limit.once.requests = 1/h
@@ -137,7 +139,7 @@ class AiAnthropicInboundTest
     {
         List<String> ids = new java.util.ArrayList<>();
         sdk.models().list().autoPager().forEach(model -> ids.add(model.id() + " " + model.displayName() + " " + model.createdAt().getYear()));
-        assertEquals(List.of("claude claude 1970", "gemini gemini 1970", "gpt gpt 1970", "once once 1970", "reasoner reasoner 1970"), ids);
+        assertEquals(List.of("claude claude 1970", "gemini gemini 1970", "gpt gpt 1970", "llama llama 1970", "once once 1970", "reasoner reasoner 1970"), ids);
         assertEquals("gpt", sdk.models().retrieve("gpt").id());
     }
 
@@ -330,6 +332,25 @@ class AiAnthropicInboundTest
         assertEquals(StopReason.TOOL_USE, accumulator.message().stopReason().orElseThrow());
         // Without a call, "stop" is the end of the turn.
         assertEquals(StopReason.END_TURN, sdk.messages().create(params("gemini", "Say hi")).stopReason().orElseThrow());
+    }
+
+    /** A tool call whose arguments a server sends as a JSON object (llama.cpp's, in 2026) kept its input; it was {} before. */
+    @Test
+    void argumentsSentAsAnObjectAreTheToolsInput() throws Exception
+    {
+        MessageCreateParams params = MessageCreateParams.builder().model("llama").maxTokens(100).addUserMessage("Weather in Paris?")
+            .addTool(Tool.builder().name("weather").inputSchema(Tool.InputSchema.builder().build()).build())
+            .putAdditionalHeader("X-Sluice-Cache", "no-store").build();
+        Message message = sdk.messages().create(params);
+        assertEquals(JsonValue.from(Map.of("city", "Paris")), message.content().stream().filter(ContentBlock::isToolUse).findFirst().orElseThrow()
+            .asToolUse()._input());
+        MessageAccumulator accumulator = MessageAccumulator.create();
+        try (StreamResponse<RawMessageStreamEvent> stream = sdk.messages().createStreaming(params))
+        {
+            stream.stream().forEach(accumulator::accumulate);
+        }
+        assertEquals(JsonValue.from(Map.of("city", "Paris")), accumulator.message().content().stream().filter(ContentBlock::isToolUse).findFirst()
+            .orElseThrow().asToolUse()._input());
     }
 
     /**

@@ -89,6 +89,8 @@ class AiResponsesApiTest
             ai.model.thinker.target.main.max-tokens = 8000
             ai.model.reasoner.target.main.provider = oa
             ai.model.reasoner.target.main.model = deepseek-reasoner
+            ai.model.llama.target.main.provider = oa
+            ai.model.llama.target.main.model = llama-server
             ai.model.cut.target.main.provider = cut
             ai.model.cut.target.main.model = cut-1
             """.formatted(KeyHashes.sha256(KEY), KeyHashes.sha256(OTHER_KEY), openai.uri(), anthropic.uri(), truncating.url()));
@@ -247,6 +249,25 @@ class AiResponsesApiTest
         assertEquals("call_1", turns.path(3).path("tool_call_id").asText());
         assertEquals("18 C, sunny", turns.path(3).path("content").asText());
         assertEquals(false, JSON.readTree(next.body()).path("store").asBoolean(true), "Sluice says it stored nothing");
+    }
+
+    /** Arguments a server sends as a JSON object (llama.cpp's, in 2026) reach a Responses client as their text, streamed or not. */
+    @Test
+    void argumentsSentAsAnObjectComeAsTheirText() throws Exception
+    {
+        String body = """
+            {"model": "llama", "stream": %s, "input": "Weather in Paris?", "tools": [{"type": "function", "name": "weather", "parameters": {"type": "object"}}]}""";
+        for (String stream : new String[] {"false", "true"})
+        {
+            HttpResponse<String> response = post("/v1/responses", body.formatted(stream));
+            assertEquals(200, response.statusCode(), response.body());
+            String json = stream.equals("false") ? response.body()
+                : java.util.Arrays.stream(response.body().split("\n")).filter(line -> line.contains("\"response.completed\"") && line.startsWith("data: "))
+                    .findFirst().orElseThrow().substring(6);
+            JsonNode output = JSON.readTree(json);
+            output = output.has("response") ? output.path("response").path("output") : output.path("output");
+            assertEquals("{\"city\":\"Paris\"}", output.path(0).path("arguments").asText(), stream + ": " + output);
+        }
     }
 
     /**

@@ -376,7 +376,15 @@ public final class FakeModelProvider implements AutoCloseable
             ObjectNode call = message.putArray("tool_calls").addObject();
             call.put("id", "call_1");
             call.put("type", "function");
-            call.putObject("function").put("name", body.path("tools").path(0).path("function").path("name").asText()).put("arguments", "{\"city\":\"Paris\"}");
+            ObjectNode function = call.putObject("function").put("name", body.path("tools").path(0).path("function").path("name").asText());
+            if (objectArguments(body))
+            {
+                function.putObject("arguments").put("city", "Paris");
+            }
+            else
+            {
+                function.put("arguments", "{\"city\":\"Paris\"}");
+            }
             choice.put("finish_reason", toolFinish(body));
         }
         else
@@ -655,8 +663,15 @@ public final class FakeModelProvider implements AutoCloseable
             String name = body.path("tools").path(0).path("function").path("name").asText();
             events.add(head + "{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"" + name
                 + "\",\"arguments\":\"\"}}]},\"logprobs\":null,\"finish_reason\":null}]}");
-            events.add(head + "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"city\\\":\"}}]},\"logprobs\":null,\"finish_reason\":null}]}");
-            events.add(head + "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"\\\"Paris\\\"}\"}}]},\"logprobs\":null,\"finish_reason\":null}]}");
+            if (objectArguments(body))
+            {
+                events.add(head + "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":{\"city\":\"Paris\"}}}]},\"logprobs\":null,\"finish_reason\":null}]}");
+            }
+            else
+            {
+                events.add(head + "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"city\\\":\"}}]},\"logprobs\":null,\"finish_reason\":null}]}");
+                events.add(head + "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"\\\"Paris\\\"}\"}}]},\"logprobs\":null,\"finish_reason\":null}]}");
+            }
             events.add(head + "{},\"logprobs\":null,\"finish_reason\":\"" + toolFinish(body) + "\"}]}");
         }
         else
@@ -801,6 +816,12 @@ public final class FakeModelProvider implements AutoCloseable
     private static boolean thinks(JsonNode body)
     {
         return "enabled".equals(body.path("thinking").path("type").asText());
+    }
+
+    /** Whether a tool call's arguments come as a JSON object instead of its text, as llama.cpp's server sent them in 2026. */
+    private static boolean objectArguments(JsonNode body)
+    {
+        return body.path("model").asText().contains("llama");
     }
 
     /** How an OpenAI-style answer with tool calls ends: "tool_calls", or "stop" as Gemini's and Ollama's OpenAI forms end it. */
