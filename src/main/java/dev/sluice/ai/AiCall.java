@@ -464,6 +464,13 @@ final class AiCall implements AsyncListener
             }
         }
         copy.put("model", target.model());
+        JsonNode maxTokens = provider.type() == AiSettings.ProviderType.OPENAI ? copy.remove("max_tokens") : null;
+        if (maxTokens != null && !copy.hasNonNull("max_completion_tokens"))
+        {
+            // OpenAI's own name since 2024: its reasoning models (o-series, gpt-5) refuse max_tokens, which Anthropic's
+            // clients always send and an alias may carry from any client to such a model.
+            copy.set("max_completion_tokens", maxTokens);
+        }
         if (stream)
         {
             // Always asked for, so every stream's tokens are known exactly; dropped for clients that did not ask.

@@ -72,6 +72,11 @@ class AiAnthropicInboundTest
             ai.model.reasoner.target.main.model = deepseek-reasoner
             ai.model.gemini.target.main.provider = oa
             ai.model.gemini.target.main.model = gemini-2.0-flash
+            ai.provider.openai.type = openai
+            ai.provider.openai.base-url = %2$s/v1
+            ai.provider.openai.api-key = sk-provider-secret
+            ai.model.gpt5.target.main.provider = openai
+            ai.model.gpt5.target.main.model = gpt-5-mini
             ai.model.llama.target.main.provider = oa
             ai.model.llama.target.main.model = llama-server
             ai.model.once.target.main.provider = oa
@@ -139,7 +144,7 @@ class AiAnthropicInboundTest
     {
         List<String> ids = new java.util.ArrayList<>();
         sdk.models().list().autoPager().forEach(model -> ids.add(model.id() + " " + model.displayName() + " " + model.createdAt().getYear()));
-        assertEquals(List.of("claude claude 1970", "gemini gemini 1970", "gpt gpt 1970", "llama llama 1970", "once once 1970", "reasoner reasoner 1970"), ids);
+        assertEquals(List.of("claude claude 1970", "gemini gemini 1970", "gpt gpt 1970", "gpt5 gpt5 1970", "llama llama 1970", "once once 1970", "reasoner reasoner 1970"), ids);
         assertEquals("gpt", sdk.models().retrieve("gpt").id());
     }
 
@@ -332,6 +337,24 @@ class AiAnthropicInboundTest
         assertEquals(StopReason.TOOL_USE, accumulator.message().stopReason().orElseThrow());
         // Without a call, "stop" is the end of the turn.
         assertEquals(StopReason.END_TURN, sdk.messages().create(params("gemini", "Say hi")).stopReason().orElseThrow());
+    }
+
+    /**
+     * Claude Code (any Anthropic client) always sends max_tokens; OpenAI's reasoning models refuse it ("Use
+     * 'max_completion_tokens' instead"), so every request to such an alias was a 400.
+     */
+    @Test
+    void anOpenAiReasoningModelGetsItsLimitAsMaxCompletionTokens() throws Exception
+    {
+        drain();
+        Message message = sdk.messages().create(params("gpt5", "Say hi to OpenAI"));
+        assertEquals("Hello from openai: Say hi to OpenAI", message.content().get(0).asText().text());
+        JsonNode asked = openai.take().body();
+        assertEquals(100, asked.path("max_completion_tokens").asInt(), asked.toString());
+        assertFalse(asked.has("max_tokens"), asked.toString());
+        // An OpenAI-compatible server keeps the name every such server knows.
+        sdk.messages().create(params("gpt", "Say hi to a compatible server"));
+        assertTrue(openai.take().body().has("max_tokens"));
     }
 
     /** A tool call whose arguments a server sends as a JSON object (llama.cpp's, in 2026) kept its input; it was {} before. */

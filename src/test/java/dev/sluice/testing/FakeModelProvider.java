@@ -229,6 +229,16 @@ public final class FakeModelProvider implements AutoCloseable
                 countTokens(body, response);
                 return;
             }
+            if (!anthropic && body.path("model").asText().startsWith("gpt-5") && body.has("max_tokens"))
+            {
+                // As OpenAI refuses it for its reasoning models (o-series, gpt-5).
+                response.setStatus(400);
+                response.setContentType("application/json");
+                response.getOutputStream().write(("{\"error\":{\"message\":\"Unsupported parameter: 'max_tokens' is not supported with this model. "
+                    + "Use 'max_completion_tokens' instead.\",\"type\":\"invalid_request_error\",\"param\":\"max_tokens\",\"code\":\"unsupported_parameter\"}}")
+                    .getBytes(StandardCharsets.UTF_8));
+                return;
+            }
             List<String> words = words(body);
             boolean tool = body.path("tools").isArray() && !body.path("tools").isEmpty();
             if (body.path("stream").asBoolean(false))
