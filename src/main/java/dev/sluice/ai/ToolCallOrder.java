@@ -13,10 +13,11 @@ import com.fasterxml.jackson.databind.JsonNode;
  * Anthropic's stream (a block's start, deltas, stop) and the Responses API's (an item added, deltas, done) carry one tool
  * call at a time; the chat form names each delta's call by its {@code index}, and providers do not all finish one call
  * before the next: OpenAI does, vLLM, Qwen's servers and others interleave several calls' arguments, and Ollama sends
- * several calls all at index 0, told apart by their ids. So the first call streams as it comes (the live one). A new call
- * takes its place once the live call's arguments are a whole JSON value (nothing valid can follow), as with OpenAI;
- * otherwise it is held, with every later one, and goes whole, in order, when the calls end: something other than a
- * call comes, or the stream ends ({@link #flush}). No delta is ever given to a call already closed: a part for a call
+ * several calls all at index 0, told apart by their ids. So one call streams as it comes (the live one); a call that
+ * begins meanwhile is held, its parts kept, and takes the live one's place, its parts so far at once, when the live
+ * call's arguments are a whole JSON value (nothing valid can follow), as they are before OpenAI's next call begins.
+ * What is still held goes whole, in order, when the calls end: something other than a call comes, or the stream ends
+ * ({@link #flush}). A call opens only with its name (some servers send the id first). No delta is ever given to a call already closed: a part for a call
  * closed because its arguments were whole could only make them invalid JSON, and is left out.
  */
 final class ToolCallOrder
@@ -77,33 +78,43 @@ final class ToolCallOrder
             call = new Call(id != null ? id : "call_" + calls);
             calls++;
             byIndex.put(index, call);
-            call.name.append(name);
-            call.arguments.append(arguments);
-            if (held.isEmpty() && (live == null || whole(live.arguments)))
-            {
-                if (live != null)
-                {
-                    sink.close();
-                }
-                live = call;
-                sink.open(call.id, call.name.toString());
-                if (!arguments.isEmpty())
-                {
-                    sink.arguments(arguments);
-                }
-            }
-            else
-            {
-                held.add(call);
-            }
-            return;
+            held.add(call);
         }
-        // A held call's name goes whole; the live call's block was opened with what had come of it.
+        // The live call's block was opened with its name; a held call's name goes whole.
         call.name.append(name);
         call.arguments.append(arguments);
         if (call == live && !arguments.isEmpty())
         {
             sink.arguments(arguments);
+        }
+        promote(sink);
+    }
+
+    /**
+     * Opens the first held call in the live one's place once the live call's arguments are whole (or there is none) and
+     * the held call's name has come whole: its arguments have begun, or a later call has (providers send a call's name
+     * before its arguments, but not all in one piece).
+     */
+    private void promote(Sink sink)
+    {
+        while (!held.isEmpty() && (live == null || whole(live.arguments)))
+        {
+            Call next = held.get(0);
+            if (next.name.isEmpty() || next.arguments.isEmpty() && held.size() == 1)
+            {
+                return;
+            }
+            if (live != null)
+            {
+                sink.close();
+            }
+            held.remove(0);
+            live = next;
+            sink.open(next.id, next.name.toString());
+            if (!next.arguments.isEmpty())
+            {
+                sink.arguments(next.arguments.toString());
+            }
         }
     }
 
@@ -134,11 +145,17 @@ final class ToolCallOrder
         return live != null || !held.isEmpty();
     }
 
-    /** Whether arguments are one whole JSON value, which nothing valid can follow. */
+    /** Whether arguments are one whole JSON object (or array), which nothing valid can follow. */
     static boolean whole(CharSequence arguments)
     {
-        if (arguments.isEmpty())
+        int last = arguments.length() - 1;
+        while (last >= 0 && Character.isWhitespace(arguments.charAt(last)))
         {
+            last--;
+        }
+        if (last < 0 || arguments.charAt(last) != '}' && arguments.charAt(last) != ']')
+        {
+            // Arguments are an object: only a closing brace can end them, so most parts are settled without parsing.
             return false;
         }
         try (JsonParser parser = AnthropicTranslation.JSON.createParser(arguments.toString()))

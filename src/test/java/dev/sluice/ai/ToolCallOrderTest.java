@@ -51,22 +51,32 @@ class ToolCallOrderTest
     @Test
     void callsOneAfterAnotherStreamAsTheyCome() throws Exception
     {
-        assertEquals(List.of("open a f", "|", "args {\"x\":", "|", "args 1}", "|", "close", "open b g", "args {}", "|", "close"),
+        // A call opens when its arguments begin (its name has come whole by then).
+        assertEquals(List.of("|", "open a f", "args {\"x\":", "|", "args 1}", "|", "close", "open b g", "args {}", "|", "close"),
             play("{'index':0,'id':'a','function':{'name':'f','arguments':''}}",
                 "{'index':0,'function':{'arguments':'{\\'x\\':'}}", "{'index':0,'function':{'arguments':'1}'}}",
                 "{'index':1,'id':'b','function':{'name':'g','arguments':'{}'}}"));
     }
 
     @Test
-    void aCallBegunBeforeTheLiveOneEndsIsHeldAndGoesWhole() throws Exception
+    void aCallBegunBeforeTheLiveOneEndsIsHeldUntilTheLiveOnesArgumentsAreWhole() throws Exception
     {
-        assertEquals(List.of("open a f", "|", "|", "args {\"x\":", "|", "|", "args 1}", "|", "|", "|", "close", "open b g", "args {\"y\":2}", "close",
-                "open c h", "args {}", "close"),
+        assertEquals(List.of("|", "open a f", "|", "args {\"x\":", "|", "|", "args 1}", "close", "open b g", "args {\"y\":", "|", "args 2}", "|",
+                "close", "open c h", "args {}", "|", "close"),
             play("{'index':0,'id':'a','function':{'name':'f','arguments':''}}", "{'index':1,'id':'b','function':{'name':'g','arguments':''}}",
                 "{'index':0,'function':{'arguments':'{\\'x\\':'}}", "{'index':1,'function':{'arguments':'{\\'y\\':'}}",
                 "{'index':0,'function':{'arguments':'1}'}}", "{'index':1,'function':{'arguments':'2}'}}",
                 // Ollama's way: index 0 again, another id.
                 "{'index':0,'id':'c','function':{'name':'h','arguments':'{}'}}"));
+    }
+
+    @Test
+    void aCallOpensOnlyWithItsWholeName() throws Exception
+    {
+        // The id first, then the name in two pieces, then the arguments.
+        assertEquals(List.of("|", "|", "|", "open a get_weather", "args {}", "|", "close"),
+            play("{'index':0,'id':'a','type':'function'}", "{'index':0,'function':{'name':'get_'}}", "{'index':0,'function':{'name':'weather'}}",
+                "{'index':0,'function':{'arguments':'{}'}}"));
     }
 
     @Test
