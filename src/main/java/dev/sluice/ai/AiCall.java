@@ -452,7 +452,7 @@ final class AiCall implements AsyncListener
         {
             // What a translated request carries for Claude (an Anthropic client's cache breakpoints, fields of its own,
             // an earlier turn's thinking, also from a Responses client) is for Anthropic targets only.
-            AnthropicInbound.forOtherProviders(copy);
+            AnthropicInbound.forOtherProviders(copy, provider.reasoningHistory());
             if (copy.remove("web_search_options") != null && !response.isCommitted())
             {
                 // A Responses client's web_search tool: Claude can search; a chat-form provider is left to answer without it.

@@ -91,7 +91,8 @@ public record AiSettings(
         Duration idle,
         Duration total,
         java.nio.file.Path caFile,
-        boolean autoPromptCache)
+        boolean autoPromptCache,
+        boolean reasoningHistory)
     {
         public Provider
         {

@@ -212,12 +212,22 @@ public final class AiSettingsParser
             reader.invalid(prefix + "prompt-cache", promptCache, "off for a provider of type " + (type == null ? "other than anthropic" : type.label())
                 + ": only Anthropic caches prompts by marks; OpenAI's cache needs none");
         }
+        // Earlier answers' reasoning sent back as the assistant message's reasoning_content: DeepSeek's thinking mode refuses
+        // a tool-using turn without it, while strict servers (Groq) refuse the field.
+        String history = reader.choice(prefix + "reasoning-history", "auto", List.of("auto", "on", "off"));
+        if ("on".equals(history) && type != null && type != AiSettings.ProviderType.OPENAI_COMPATIBLE)
+        {
+            reader.invalid(prefix + "reasoning-history", history, "auto or off for a provider of type " + type.label()
+                + ": only an OpenAI-compatible server takes reasoning back as reasoning_content");
+        }
         if (type == null || base == null)
         {
             return null;
         }
+        boolean reasoningHistory = type == AiSettings.ProviderType.OPENAI_COMPATIBLE
+            && ("on".equals(history) || "auto".equals(history) && "api.deepseek.com".equalsIgnoreCase(base.getHost()));
         return new AiSettings.Provider(name, type, base, apiKey, authHeader, headers, chatPath, embeddingsPath, apiVersion, anthropicVersion,
-            connect, firstToken, idle, total, caFile, "auto".equals(promptCache));
+            connect, firstToken, idle, total, caFile, "auto".equals(promptCache), reasoningHistory);
     }
 
     private static String path(ConfigReader reader, String key, String defaultValue)

@@ -544,9 +544,12 @@ final class AnthropicInbound
     /**
      * The chat request without what only Anthropic's API reads — the marks {@link #mark} carried,
      * {@link #ANTHROPIC_ONLY} fields, earlier turns' thinking and {@link AnthropicTools#RAW_CONTENT} — for a target that is not
-     * Anthropic's (OpenAI refuses fields it does not know; DeepSeek refuses reasoning sent back).
+     * Anthropic's (OpenAI and Groq refuse fields they do not know).
+     *
+     * @param reasoningBack whether an assistant turn's reasoning goes back as its {@code reasoning_content} (the text of its
+     *        thinking blocks), as DeepSeek's thinking mode requires of a tool-using turn
      */
-    static ObjectNode forOtherProviders(ObjectNode chat)
+    static ObjectNode forOtherProviders(ObjectNode chat, boolean reasoningBack)
     {
         for (String own : ANTHROPIC_ONLY)
         {
@@ -556,9 +559,17 @@ final class AnthropicInbound
         {
             if (message instanceof ObjectNode object)
             {
-                object.remove("thinking_blocks");
-                object.remove("reasoning_content");
+                JsonNode blocks = object.remove("thinking_blocks");
+                JsonNode reasoning = object.remove("reasoning_content");
                 object.remove(AnthropicTools.RAW_CONTENT);
+                if (reasoningBack && "assistant".equals(object.path("role").asText()))
+                {
+                    String text = reasoning != null && reasoning.isTextual() ? reasoning.asText() : ClaudeThinking.text(blocks);
+                    if (!text.isEmpty())
+                    {
+                        object.put("reasoning_content", text);
+                    }
+                }
             }
             for (JsonNode part : message.path("content"))
             {

@@ -36,6 +36,23 @@ final class ClaudeThinking
         return field.isTextual() ? field.asText() : "";
     }
 
+    /** The text of an assistant turn's thinking blocks, joined (redacted ones have none); empty when there are none. */
+    static String text(JsonNode blocks)
+    {
+        StringBuilder text = new StringBuilder();
+        if (blocks != null)
+        {
+            for (JsonNode block : blocks)
+            {
+                if ("thinking".equals(block.path("type").asText()))
+                {
+                    text.append(textOf(block.path("thinking")));
+                }
+            }
+        }
+        return text.toString();
+    }
+
     /**
      * An assistant turn's thinking blocks as Claude takes them back: signed thinking and redacted
      * blocks; unsigned ones (another provider's reasoning) left out.

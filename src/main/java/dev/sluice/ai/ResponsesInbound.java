@@ -250,12 +250,15 @@ final class ResponsesInbound
             }
             case "reasoning" ->
             {
-                // Only Claude's thinking, sealed whole in encrypted_content, is of use to send back: as the thinking
-                // blocks of the assistant message that follows. Other reasoning is dropped, as before.
+                // The thinking blocks of the assistant message that follows: Claude's thinking, sealed whole in
+                // encrypted_content, for Claude; other reasoning (its text, as Sluice answered it) as an unsigned block,
+                // which Claude is not sent and a server that takes reasoning back (DeepSeek) gets as reasoning_content.
                 JsonNode block = ResponsesAnswers.unsealed(item.path("encrypted_content").isTextual() ? item.path("encrypted_content").asText() : "");
-                if (block != null)
+                String text = block == null ? reasoningText(item) : "";
+                if (block != null || !text.isEmpty())
                 {
-                    (thinking == null ? thinking = ResponsesAnswers.JSONs.array() : thinking).add(block);
+                    (thinking == null ? thinking = ResponsesAnswers.JSONs.array() : thinking)
+                        .add(block != null ? block : ResponsesAnswers.JSONs.object().put("type", "thinking").put("thinking", text).put("signature", ""));
                 }
             }
             case "web_search_call" ->
@@ -265,6 +268,30 @@ final class ResponsesInbound
             default -> throw new Invalid(path + ".type", "Input items of type '" + ClientText.quoted(type, 64)
                 + "' are not supported by this gateway: use messages, function_call and function_call_output.");
         }
+    }
+
+    /** A reasoning item's text: its reasoning_text content, else its summary's text. */
+    private static String reasoningText(JsonNode item)
+    {
+        StringBuilder text = new StringBuilder();
+        for (JsonNode part : item.path("content"))
+        {
+            if ("reasoning_text".equals(part.path("type").asText()) && part.path("text").isTextual())
+            {
+                text.append(part.path("text").asText());
+            }
+        }
+        if (text.isEmpty())
+        {
+            for (JsonNode part : item.path("summary"))
+            {
+                if (part.path("text").isTextual())
+                {
+                    text.append(part.path("text").asText());
+                }
+            }
+        }
+        return text.toString();
     }
 
     /** Puts the reasoning read before it on the assistant message just made; a user or system message leaves it unplaced. */

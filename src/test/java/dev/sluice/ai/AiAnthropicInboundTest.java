@@ -77,6 +77,13 @@ class AiAnthropicInboundTest
             ai.provider.openai.api-key = sk-provider-secret
             ai.model.gpt5.target.main.provider = openai
             ai.model.gpt5.target.main.model = gpt-5-mini
+            ai.provider.ds.type = openai-compatible
+            ai.provider.ds.base-url = %2$s/v1
+            ai.provider.ds.reasoning-history = on
+            ai.model.ds4.target.main.provider = ds
+            ai.model.ds4.target.main.model = deepseek-v4-pro
+            ai.model.groq.target.main.provider = oa
+            ai.model.groq.target.main.model = groq-kimi
             ai.model.llama.target.main.provider = oa
             ai.model.llama.target.main.model = llama-server
             ai.model.once.target.main.provider = oa
@@ -144,7 +151,7 @@ class AiAnthropicInboundTest
     {
         List<String> ids = new java.util.ArrayList<>();
         sdk.models().list().autoPager().forEach(model -> ids.add(model.id() + " " + model.displayName() + " " + model.createdAt().getYear()));
-        assertEquals(List.of("claude claude 1970", "gemini gemini 1970", "gpt gpt 1970", "gpt5 gpt5 1970", "llama llama 1970", "once once 1970", "reasoner reasoner 1970"), ids);
+        assertEquals(List.of("claude claude 1970", "ds4 ds4 1970", "gemini gemini 1970", "gpt gpt 1970", "gpt5 gpt5 1970", "groq groq 1970", "llama llama 1970", "once once 1970", "reasoner reasoner 1970"), ids);
         assertEquals("gpt", sdk.models().retrieve("gpt").id());
     }
 
@@ -355,6 +362,40 @@ class AiAnthropicInboundTest
         // An OpenAI-compatible server keeps the name every such server knows.
         sdk.messages().create(params("gpt", "Say hi to a compatible server"));
         assertTrue(openai.take().body().has("max_tokens"));
+    }
+
+    /**
+     * DeepSeek's thinking mode refuses a tool-using turn sent back without its reasoning ("Missing reasoning_content"),
+     * which reached Claude Code as a thinking block and went back stripped; a strict server (Groq) refuses the field.
+     */
+    @Test
+    void reasoningGoesBackToAServerThatNeedsItAndNoOther() throws Exception
+    {
+        drain();
+        Tool bash = Tool.builder().name("Bash").inputSchema(Tool.InputSchema.builder().build()).build();
+        MessageCreateParams first = MessageCreateParams.builder().model("ds4").maxTokens(1000).addUserMessage("Run it").addTool(bash)
+            .putAdditionalHeader("X-Sluice-Cache", "no-store").build();
+        Message answer = sdk.messages().create(first);
+        assertEquals("The user wants 5 words back.", answer.content().get(0).asThinking().thinking(), answer.toString());
+        assertEquals("", answer.content().get(0).asThinking().signature(), "unsigned: not Claude's");
+        openai.take();
+        ToolUseBlock use = answer.content().stream().filter(ContentBlock::isToolUse).findFirst().orElseThrow().asToolUse();
+        for (String model : new String[] {"ds4", "groq"})
+        {
+            Message next = sdk.messages().create(first.toBuilder().model(model).addMessage(answer).addUserMessageOfContentBlockParams(List.of(
+                ContentBlockParam.ofToolResult(ToolResultBlockParam.builder().toolUseId(use.id()).content("ok").build()))).build());
+            assertFalse(next.content().isEmpty(), model);
+            JsonNode turn = openai.take().body().path("messages").path(1);
+            assertEquals("assistant", turn.path("role").asText());
+            if (model.equals("ds4"))
+            {
+                assertEquals("The user wants 5 words back.", turn.path("reasoning_content").asText(), turn.toString());
+            }
+            else
+            {
+                assertFalse(turn.has("reasoning_content"), turn.toString());
+            }
+        }
     }
 
     /** A tool call whose arguments a server sends as a JSON object (llama.cpp's, in 2026) kept its input; it was {} before. */

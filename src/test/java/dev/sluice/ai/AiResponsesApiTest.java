@@ -10,6 +10,8 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
@@ -89,6 +91,11 @@ class AiResponsesApiTest
             ai.model.thinker.target.main.max-tokens = 8000
             ai.model.reasoner.target.main.provider = oa
             ai.model.reasoner.target.main.model = deepseek-reasoner
+            ai.provider.ds.type = openai-compatible
+            ai.provider.ds.base-url = %3$s/v1
+            ai.provider.ds.reasoning-history = on
+            ai.model.ds4.target.main.provider = ds
+            ai.model.ds4.target.main.model = deepseek-v4-pro
             ai.model.llama.target.main.provider = oa
             ai.model.llama.target.main.model = llama-server
             ai.model.cut.target.main.provider = cut
@@ -249,6 +256,30 @@ class AiResponsesApiTest
         assertEquals("call_1", turns.path(3).path("tool_call_id").asText());
         assertEquals("18 C, sunny", turns.path(3).path("content").asText());
         assertEquals(false, JSON.readTree(next.body()).path("store").asBoolean(true), "Sluice says it stored nothing");
+    }
+
+    /** A reasoning item Sluice answered from DeepSeek's reasoning goes back as the tool-using turn's reasoning_content, which DeepSeek requires. */
+    @Test
+    void deepSeeksReasoningItemGoesBackAsReasoningContent() throws Exception
+    {
+        drain();
+        HttpResponse<String> first = post("/v1/responses", """
+            {"model": "ds4", "input": "Run it", "tools": [{"type": "function", "name": "Bash", "parameters": {"type": "object"}}]}""");
+        assertEquals(200, first.statusCode(), first.body());
+        openai.take();
+        JsonNode output = JSON.readTree(first.body()).path("output");
+        assertEquals("reasoning", output.path(0).path("type").asText(), output.toString());
+        ArrayNode input = JSON.createArrayNode();
+        input.addObject().put("role", "user").put("content", "Run it");
+        output.forEach(input::add);
+        input.addObject().put("type", "function_call_output").put("call_id", output.path(1).path("call_id").asText()).put("output", "ok");
+        ObjectNode next = JSON.createObjectNode().put("model", "ds4").put("store", false);
+        next.set("input", input);
+        next.putArray("tools").addObject().put("type", "function").put("name", "Bash").putObject("parameters").put("type", "object");
+        HttpResponse<String> answered = post("/v1/responses", next.toString());
+        assertEquals(200, answered.statusCode(), answered.body());
+        JsonNode turn = openai.take().body().path("messages").path(1);
+        assertEquals("The user wants 5 words back.", turn.path("reasoning_content").asText(), turn.toString());
     }
 
     /** Arguments a server sends as a JSON object (llama.cpp's, in 2026) reach a Responses client as their text, streamed or not. */

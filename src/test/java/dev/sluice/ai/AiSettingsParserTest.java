@@ -127,6 +127,25 @@ class AiSettingsParserTest
     }
 
     @Test
+    void reasoningGoesBackToDeepSeekByDefaultAndToOtherCompatibleServersWhenSaid() throws Exception
+    {
+        Map<String, String> properties = base();
+        properties.put("ai.provider.ds.type", "openai-compatible");
+        properties.put("ai.provider.ds.base-url", "https://api.deepseek.com");
+        assertTrue(parse(properties).ai().providers().get("ds").reasoningHistory(), "DeepSeek's thinking mode needs it");
+        assertFalse(parse(properties).ai().providers().get("local").reasoningHistory(), "strict servers (Groq) refuse the field");
+        assertFalse(parse(properties).ai().providers().get("oa").reasoningHistory());
+        properties.put("ai.provider.local.reasoning-history", "on");
+        properties.put("ai.provider.ds.reasoning-history", "off");
+        assertTrue(parse(properties).ai().providers().get("local").reasoningHistory());
+        assertFalse(parse(properties).ai().providers().get("ds").reasoningHistory());
+        properties.put("ai.provider.oa.reasoning-history", "on");
+        assertTrue(refusal(properties).contains("Key 'ai.provider.oa.reasoning-history'") && refusal(properties).contains("auto or off"), refusal(properties));
+        properties.put("ai.provider.oa.reasoning-history", "yes");
+        assertTrue(refusal(properties).contains("'yes'") || refusal(properties).contains("yes"), refusal(properties));
+    }
+
+    @Test
     void badValuesAreRefusedNamingKeyValueAndWhatIsAllowed()
     {
         Map<String, String> type = base();

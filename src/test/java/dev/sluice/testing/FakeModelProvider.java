@@ -229,6 +229,15 @@ public final class FakeModelProvider implements AutoCloseable
                 countTokens(body, response);
                 return;
             }
+            String refusal = anthropic ? null : historyRefused(body);
+            if (refusal != null)
+            {
+                response.setStatus(400);
+                response.setContentType("application/json");
+                response.getOutputStream().write(JSON.writeValueAsBytes(JSON.createObjectNode().set("error",
+                    JSON.createObjectNode().put("message", refusal).put("type", "invalid_request_error"))));
+                return;
+            }
             if (!anthropic && body.path("model").asText().startsWith("gpt-5") && body.has("max_tokens"))
             {
                 // As OpenAI refuses it for its reasoning models (o-series, gpt-5).
@@ -843,7 +852,33 @@ public final class FakeModelProvider implements AutoCloseable
     /** Whether an OpenAI-style request is for a model that reasons aloud, as DeepSeek's reasoner. */
     private static boolean reasoner(JsonNode body)
     {
-        return body.path("model").asText().contains("reasoner");
+        return body.path("model").asText().contains("reasoner") || body.path("model").asText().startsWith("deepseek-v4");
+    }
+
+    /**
+     * How a server refuses the reasoning of earlier turns: DeepSeek's thinking mode ({@code deepseek-v4…}) a tool-using
+     * assistant turn without its {@code reasoning_content}, Groq ({@code groq-…}) any {@code reasoning_content}; else null.
+     */
+    private static String historyRefused(JsonNode body)
+    {
+        String model = body.path("model").asText();
+        JsonNode messages = body.path("messages");
+        for (int i = 0; i < messages.size(); i++)
+        {
+            JsonNode message = messages.get(i);
+            if (model.startsWith("deepseek-v4") && "assistant".equals(message.path("role").asText()) && message.has("tool_calls")
+                && !message.path("reasoning_content").isTextual())
+            {
+                return "Missing `reasoning_content` field in the assistant message at message index " + i
+                    + ". For more information, please refer to https://api-docs.deepseek.com/guides/thinking_mode#tool-calls";
+            }
+            if (model.startsWith("groq-") && message.has("reasoning_content"))
+            {
+                return "'messages." + i + "' : for 'role:assistant' the following must be satisfied[('messages." + i
+                    + "' : property 'reasoning_content' is unsupported)]";
+            }
+        }
+        return null;
     }
 
     /** The fake's reasoning about an answer. */
