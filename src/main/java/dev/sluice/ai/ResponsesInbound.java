@@ -171,7 +171,9 @@ final class ResponsesInbound
             {
                 throw new Invalid("max_output_tokens", "Invalid 'max_output_tokens': expected an integer of at least 1.");
             }
-            out.set("max_completion_tokens", max);
+            // The name every OpenAI-compatible server knows (DeepSeek's and Mistral's know no other); an OpenAI target gets
+            // it as max_completion_tokens (AiCall), an Anthropic one as max_tokens.
+            out.set("max_tokens", max);
         }
         for (String copied : COPIED)
         {

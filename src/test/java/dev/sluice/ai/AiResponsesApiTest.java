@@ -164,7 +164,7 @@ class AiResponsesApiTest
         assertEquals("system", sent.path("messages").path(0).path("role").asText());
         assertEquals("Be brief.", sent.path("messages").path(0).path("content").asText());
         assertEquals("Say hi", sent.path("messages").path(1).path("content").asText());
-        assertEquals(100, sent.path("max_completion_tokens").asInt());
+        assertEquals(100, sent.path("max_tokens").asInt(), "the name every OpenAI-compatible server knows");
         JsonNode toAnthropic = anthropic.take().body();
         assertEquals("Be brief.", toAnthropic.path("system").asText());
         assertEquals(100, toAnthropic.path("max_tokens").asInt());
