@@ -549,6 +549,25 @@ final class AnthropicInbound
      * @param reasoningBack whether an assistant turn's reasoning goes back as its {@code reasoning_content} (the text of its
      *        thinking blocks), as DeepSeek's thinking mode requires of a tool-using turn
      */
+    /** The parts' text joined by newlines when every part is text, else null (an image or a file must stay a part). */
+    private static String allText(JsonNode content)
+    {
+        if (!content.isArray() || content.isEmpty())
+        {
+            return null;
+        }
+        StringBuilder text = new StringBuilder();
+        for (JsonNode part : content)
+        {
+            if (!"text".equals(part.path("type").asText()) || !part.path("text").isTextual() || part.size() != 2)
+            {
+                return null;
+            }
+            text.append(text.isEmpty() ? "" : "\n").append(part.path("text").asText());
+        }
+        return text.toString();
+    }
+
     static ObjectNode forOtherProviders(ObjectNode chat, boolean reasoningBack)
     {
         for (String own : ANTHROPIC_ONLY)
@@ -578,6 +597,13 @@ final class AnthropicInbound
                     object.remove("cache_control");
                     object.remove(AnthropicTools.RAW_BLOCK);
                 }
+            }
+            String text = allText(message.path("content"));
+            if (text != null && message instanceof ObjectNode object)
+            {
+                // One string: DeepSeek (and Doubao, some Qwen endpoints) refuse parts ("invalid type: sequence, expected a
+                // string"), which a translated turn has wherever the client marked a breakpoint or sent several blocks.
+                object.put("content", text);
             }
         }
         for (JsonNode tool : chat.path("tools"))

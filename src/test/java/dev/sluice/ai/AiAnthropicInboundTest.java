@@ -190,9 +190,15 @@ class AiAnthropicInboundTest
         assertEquals("1h", last.path(1).path("cache_control").path("ttl").asText(), last.toString());
         assertFalse(toClaude.path("messages").path(0).path("content").path(0).has("cache_control"), "only where the client put them");
 
-        String toOpenAi = openai.take().body().toString();
-        assertFalse(toOpenAi.contains("cache_control"), toOpenAi);
-        assertTrue(toOpenAi.contains("Project rules."), toOpenAi);
+        JsonNode toOpenAi = openai.take().body();
+        assertFalse(toOpenAi.toString().contains("cache_control"), toOpenAi.toString());
+        // Text only, as one string each: DeepSeek refuses content parts ("invalid type: sequence, expected a string").
+        JsonNode turns = toOpenAi.path("messages");
+        assertEquals("You are Claude Code.\nProject rules.", turns.path(0).path("content").asText(), turns.toString());
+        assertEquals("run it", turns.path(1).path("content").asText(), turns.toString());
+        assertEquals("tool", turns.path(3).path("role").asText(), turns.toString());
+        assertEquals("done", turns.path(3).path("content").asText(), turns.toString());
+        assertEquals("and now?", turns.path(4).path("content").asText(), turns.toString());
     }
 
     /** Claude Code asks for betas (its 1M context window, say); before, an Anthropic target never saw them. */
