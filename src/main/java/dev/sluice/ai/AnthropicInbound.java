@@ -611,6 +611,12 @@ final class AnthropicInbound
             if (tool instanceof ObjectNode object)
             {
                 object.remove("cache_control");
+                if (object.path("function").path("parameters") instanceof ObjectNode parameters)
+                {
+                    // The schema's dialect (Claude Code names draft-07 on every tool): metadata, which Gemini's servers refuse
+                    // ("Unknown name \"$schema\"") and no provider needs.
+                    parameters.remove("$schema");
+                }
             }
         }
         return chat;

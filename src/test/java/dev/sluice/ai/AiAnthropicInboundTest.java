@@ -167,7 +167,8 @@ class AiAnthropicInboundTest
         String body = """
             {"model": "%s", "max_tokens": 50,
              "system": [{"type": "text", "text": "You are Claude Code."}, {"type": "text", "text": "Project rules.", "cache_control": {"type": "ephemeral"}}],
-             "tools": [{"name": "Bash", "input_schema": {"type": "object"}, "cache_control": {"type": "ephemeral"}}],
+             "tools": [{"name": "Bash", "input_schema": {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object"},
+                        "cache_control": {"type": "ephemeral"}}],
              "messages": [
                {"role": "user", "content": [{"type": "text", "text": "run it"}]},
                {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1", "name": "Bash", "input": {}}]},
@@ -199,6 +200,9 @@ class AiAnthropicInboundTest
         assertEquals("tool", turns.path(3).path("role").asText(), turns.toString());
         assertEquals("done", turns.path(3).path("content").asText(), turns.toString());
         assertEquals("and now?", turns.path(4).path("content").asText(), turns.toString());
+        // The schema's dialect, which Gemini refuses, is left out; Claude gets the schema as sent.
+        assertEquals(JSON.readTree("{\"type\":\"object\"}"), toOpenAi.path("tools").path(0).path("function").path("parameters"));
+        assertEquals("http://json-schema.org/draft-07/schema#", toClaude.path("tools").path(0).path("input_schema").path("$schema").asText());
     }
 
     /** Claude Code asks for betas (its 1M context window, say); before, an Anthropic target never saw them. */
