@@ -444,6 +444,7 @@ final class AiCall implements AsyncListener
             {
                 AnthropicTranslation.cacheBreakpoints(anthropic);
             }
+            anthropic.remove(provider.dropFields());
             return AnthropicTranslation.JSON.writeValueAsBytes(anthropic);
         }
         ObjectNode copy = body.deepCopy();
@@ -477,6 +478,7 @@ final class AiCall implements AsyncListener
             ObjectNode options = copy.path("stream_options").isObject() ? (ObjectNode)copy.get("stream_options") : copy.putObject("stream_options");
             options.put("include_usage", true);
         }
+        copy.remove(provider.dropFields());
         return AnthropicTranslation.JSON.writeValueAsBytes(copy);
     }
 

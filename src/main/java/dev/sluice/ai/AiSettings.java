@@ -92,11 +92,13 @@ public record AiSettings(
         Duration total,
         java.nio.file.Path caFile,
         boolean autoPromptCache,
-        boolean reasoningHistory)
+        boolean reasoningHistory,
+        java.util.Set<String> dropFields)
     {
         public Provider
         {
             headers = Map.copyOf(headers);
+            dropFields = java.util.Set.copyOf(dropFields);
         }
 
         @Override

@@ -220,6 +220,20 @@ public final class AiSettingsParser
             reader.invalid(prefix + "reasoning-history", history, "auto or off for a provider of type " + type.label()
                 + ": only an OpenAI-compatible server takes reasoning back as reasoning_content");
         }
+        // Top-level fields a strict server refuses ("property 'prompt_cache_key' is unsupported"), left out of every chat request.
+        java.util.Set<String> dropFields = new java.util.TreeSet<>();
+        for (String field : reader.list(prefix + "drop-fields"))
+        {
+            if (!field.matches("[A-Za-z0-9_]{1,64}") || List.of("model", "messages", "stream").contains(field))
+            {
+                reader.invalid(prefix + "drop-fields", field, "names of top-level request fields, such as prompt_cache_key, service_tier or"
+                    + " stream_options (then a stream's usage is estimated); not model, messages or stream");
+            }
+            else
+            {
+                dropFields.add(field);
+            }
+        }
         if (type == null || base == null)
         {
             return null;
@@ -227,7 +241,7 @@ public final class AiSettingsParser
         boolean reasoningHistory = type == AiSettings.ProviderType.OPENAI_COMPATIBLE
             && ("on".equals(history) || "auto".equals(history) && "api.deepseek.com".equalsIgnoreCase(base.getHost()));
         return new AiSettings.Provider(name, type, base, apiKey, authHeader, headers, chatPath, embeddingsPath, apiVersion, anthropicVersion,
-            connect, firstToken, idle, total, caFile, "auto".equals(promptCache), reasoningHistory);
+            connect, firstToken, idle, total, caFile, "auto".equals(promptCache), reasoningHistory, dropFields);
     }
 
     private static String path(ConfigReader reader, String key, String defaultValue)

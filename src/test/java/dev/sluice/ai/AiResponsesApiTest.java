@@ -94,6 +94,7 @@ class AiResponsesApiTest
             ai.provider.ds.type = openai-compatible
             ai.provider.ds.base-url = %3$s/v1
             ai.provider.ds.reasoning-history = on
+            ai.provider.ds.drop-fields = prompt_cache_key, service_tier
             ai.model.ds4.target.main.provider = ds
             ai.model.ds4.target.main.model = deepseek-v4-pro
             ai.model.llama.target.main.provider = oa
@@ -256,6 +257,24 @@ class AiResponsesApiTest
         assertEquals("call_1", turns.path(3).path("tool_call_id").asText());
         assertEquals("18 C, sunny", turns.path(3).path("content").asText());
         assertEquals(false, JSON.readTree(next.body()).path("store").asBoolean(true), "Sluice says it stored nothing");
+    }
+
+    /** Codex sends prompt_cache_key on every request, which strict servers refuse ("property 'prompt_cache_key' is unsupported"). */
+    @Test
+    void fieldsAProviderRefusesAreLeftOutForItAlone() throws Exception
+    {
+        drain();
+        for (String model : new String[] {"ds4", "gpt"})
+        {
+            HttpResponse<String> response = post("/v1/responses", """
+                {"model": "%s", "input": "Hi there", "prompt_cache_key": "session-1", "service_tier": "default", "temperature": 0.5}"""
+                .formatted(model));
+            assertEquals(200, response.statusCode(), response.body());
+            JsonNode sent = openai.take().body();
+            assertEquals(model.equals("gpt"), sent.has("prompt_cache_key"), model + ": " + sent);
+            assertEquals(model.equals("gpt"), sent.has("service_tier"), model + ": " + sent);
+            assertEquals(0.5, sent.path("temperature").asDouble(), model + ": " + sent);
+        }
     }
 
     /** A reasoning item Sluice answered from DeepSeek's reasoning goes back as the tool-using turn's reasoning_content, which DeepSeek requires. */

@@ -146,6 +146,22 @@ class AiSettingsParserTest
     }
 
     @Test
+    void fieldsToDropAreTopLevelNamesButNeverTheModelOrMessages() throws Exception
+    {
+        Map<String, String> properties = base();
+        properties.put("ai.provider.local.drop-fields", "prompt_cache_key, service_tier");
+        assertEquals(java.util.Set.of("prompt_cache_key", "service_tier"), parse(properties).ai().providers().get("local").dropFields());
+        assertEquals(java.util.Set.of(), parse(properties).ai().providers().get("oa").dropFields());
+        for (String bad : new String[] {"messages", "model", "a.b", "stream"})
+        {
+            properties.put("ai.provider.local.drop-fields", "service_tier, " + bad);
+            String refusal = refusal(properties);
+            assertTrue(refusal.contains("Key 'ai.provider.local.drop-fields'") && refusal.contains(bad) && refusal.contains("not model, messages or stream"),
+                refusal);
+        }
+    }
+
+    @Test
     void badValuesAreRefusedNamingKeyValueAndWhatIsAllowed()
     {
         Map<String, String> type = base();
