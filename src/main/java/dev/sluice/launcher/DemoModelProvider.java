@@ -62,7 +62,8 @@ final class DemoModelProvider extends HttpServlet
                 last = text;
             }
         }
-        String[] words = ("You said: " + last).split(" ");
+        // Words as the demo echoes them: any whitespace (a newline between the parts of a translated turn) one space.
+        String[] words = ("You said: " + last.strip()).split("\\s+");
         if (body.path("stream").asBoolean(false))
         {
             stream(body, model, words, promptWords, response);
