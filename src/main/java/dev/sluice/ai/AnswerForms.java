@@ -3,10 +3,7 @@ package dev.sluice.ai;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -39,14 +36,38 @@ final class AnswerForms
         return arguments.isTextual() ? arguments.asText() : arguments.isContainerNode() ? arguments.toString() : "";
     }
 
-    /** One JSON answer from a stream's chunks: content and refusal joined, tool calls merged by index (and id), in the order they began. */
+    /** One JSON answer from a stream's chunks: content and refusal joined, tool calls told apart as {@link ToolCallOrder} tells them. */
     static ObjectNode assemble(List<JsonNode> chunks, Usage usage)
     {
         JsonNode head = chunks.get(0);
         StringBuilder content = new StringBuilder();
         StringBuilder refusal = null;
-        Map<Integer, ObjectNode> calls = new HashMap<>();
-        List<ObjectNode> ordered = new ArrayList<>();
+        // The calls told apart and put in order as for a stream's client (ToolCallOrder), each gathered whole.
+        ArrayNode calls = AnthropicTranslation.JSON.createArrayNode();
+        ToolCallOrder order = new ToolCallOrder();
+        ToolCallOrder.Sink collected = new ToolCallOrder.Sink()
+        {
+            private ObjectNode function;
+
+            @Override
+            public void open(String id, String name)
+            {
+                ObjectNode call = calls.addObject().put("id", id).put("type", "function");
+                function = call.putObject("function").put("name", name).put("arguments", "");
+            }
+
+            @Override
+            public void arguments(String part)
+            {
+                function.put("arguments", function.path("arguments").asText() + part);
+            }
+
+            @Override
+            public void close()
+            {
+                function = null;
+            }
+        };
         String finish = null;
         JsonNode stopSequence = null;
         boolean anyContent = false;
@@ -77,32 +98,7 @@ final class AnswerForms
             }
             for (JsonNode call : delta.path("tool_calls"))
             {
-                ObjectNode merged = calls.get(call.path("index").asInt());
-                if (merged == null || call.path("id").isTextual() && !merged.path("id").asText().isEmpty()
-                    && !call.path("id").asText().equals(merged.path("id").asText()))
-                {
-                    // A new call, also where a provider (Ollama) reuses an index for a call with another id.
-                    merged = AnthropicTranslation.JSON.createObjectNode();
-                    merged.put("id", "");
-                    merged.put("type", "function");
-                    merged.putObject("function").put("name", "").put("arguments", "");
-                    calls.put(call.path("index").asInt(), merged);
-                    ordered.add(merged);
-                }
-                if (call.path("id").isTextual())
-                {
-                    merged.put("id", call.path("id").asText());
-                }
-                ObjectNode function = (ObjectNode)merged.get("function");
-                if (call.path("function").path("name").isTextual())
-                {
-                    function.put("name", function.path("name").asText() + call.path("function").path("name").asText());
-                }
-                String arguments = arguments(call.path("function"));
-                if (!arguments.isEmpty())
-                {
-                    function.put("arguments", function.path("arguments").asText() + arguments);
-                }
+                order.delta(call, collected);
             }
             if (choice.path("finish_reason").isTextual())
             {
@@ -138,10 +134,10 @@ final class AnswerForms
         {
             message.putNull("refusal");
         }
-        if (!ordered.isEmpty())
+        order.flush(collected);
+        if (!calls.isEmpty())
         {
-            ArrayNode list = message.putArray("tool_calls");
-            ordered.forEach(list::add);
+            message.set("tool_calls", calls);
         }
         if (!reasoning.isEmpty())
         {

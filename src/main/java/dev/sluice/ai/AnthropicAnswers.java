@@ -101,9 +101,13 @@ final class AnthropicAnswers
     static String messageId(String chatId)
     {
         if (chatId.startsWith("msg_"))
+        {
             return chatId;
+        }
         if (chatId.startsWith("chatcmpl-msg_"))
+        {
             return chatId.substring("chatcmpl-".length());
+        }
         return "msg_" + chatId;
     }
 

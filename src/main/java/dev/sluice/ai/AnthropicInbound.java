@@ -541,14 +541,6 @@ final class AnthropicInbound
         return to;
     }
 
-    /**
-     * The chat request without what only Anthropic's API reads — the marks {@link #mark} carried,
-     * {@link #ANTHROPIC_ONLY} fields, earlier turns' thinking and {@link AnthropicTools#RAW_CONTENT} — for a target that is not
-     * Anthropic's (OpenAI and Groq refuse fields they do not know).
-     *
-     * @param reasoningBack whether an assistant turn's reasoning goes back as its {@code reasoning_content} (the text of its
-     *        thinking blocks), as DeepSeek's thinking mode requires of a tool-using turn
-     */
     /** The parts' text joined by newlines when every part is text, else null (an image or a file must stay a part). */
     private static String allText(JsonNode content)
     {
@@ -568,6 +560,14 @@ final class AnthropicInbound
         return text.toString();
     }
 
+    /**
+     * The chat request without what only Anthropic's API reads — the marks {@link #mark} carried,
+     * {@link #ANTHROPIC_ONLY} fields, earlier turns' thinking and {@link AnthropicTools#RAW_CONTENT} — for a target that is not
+     * Anthropic's (OpenAI and Groq refuse fields they do not know).
+     *
+     * @param reasoningBack whether an assistant turn's reasoning goes back as its {@code reasoning_content} (the text of its
+     *        thinking blocks), as DeepSeek's thinking mode requires of a tool-using turn
+     */
     static ObjectNode forOtherProviders(ObjectNode chat, boolean reasoningBack)
     {
         for (String own : ANTHROPIC_ONLY)

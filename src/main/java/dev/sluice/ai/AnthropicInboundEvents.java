@@ -96,7 +96,7 @@ final class AnthropicInboundEvents extends InboundResponse.Events
         }
         if (choice.path("finish_reason").isTextual())
         {
-            stopReason = AnthropicAnswers.stopReason(choice.path("finish_reason").asText(), toolUse);
+            stopReason = AnthropicAnswers.stopReason(choice.path("finish_reason").asText(), toolUse || tools.open());
         }
         if (ClaudeAnswers.keptStopReason(choice.path("stop_reason").asText(null)) != null)
         {

@@ -232,7 +232,6 @@ final class ResponsesEvents extends InboundResponse.Events
             .put("content_index", 0).set("part", ResponsesAnswers.textPart("")));
     }
 
-    /** The open item's {@code .done} events. */
     /** Ends the open item, the function calls under way among them (those held go whole). */
     private void settle(ByteArrayOutputStream out)
     {
@@ -271,6 +270,7 @@ final class ResponsesEvents extends InboundResponse.Events
         };
     }
 
+    /** The open item's {@code .done} events. */
     private void close(ByteArrayOutputStream out)
     {
         Item item = open;
