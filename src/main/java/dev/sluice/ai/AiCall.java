@@ -465,6 +465,20 @@ final class AiCall implements AsyncListener
             }
         }
         copy.put("model", target.model());
+        if (provider.type() == AiSettings.ProviderType.OPENAI && response instanceof InboundResponse)
+        {
+            // What another provider attached to its calls (Gemini's thought signatures, ToolCallIds) is not OpenAI's.
+            for (JsonNode message : copy.path("messages"))
+            {
+                for (JsonNode call : message.path("tool_calls"))
+                {
+                    if (call instanceof ObjectNode object)
+                    {
+                        object.remove("extra_content");
+                    }
+                }
+            }
+        }
         JsonNode maxTokens = provider.type() == AiSettings.ProviderType.OPENAI ? copy.remove("max_tokens") : null;
         if (maxTokens != null && !copy.hasNonNull("max_completion_tokens"))
         {

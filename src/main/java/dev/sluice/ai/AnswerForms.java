@@ -50,10 +50,14 @@ final class AnswerForms
             private ObjectNode function;
 
             @Override
-            public void open(String id, String name)
+            public void open(String id, String name, JsonNode extra)
             {
                 ObjectNode call = calls.addObject().put("id", id).put("type", "function");
                 function = call.putObject("function").put("name", name).put("arguments", "");
+                if (extra != null)
+                {
+                    call.set("extra_content", extra);
+                }
             }
 
             @Override
@@ -190,6 +194,10 @@ final class AnswerForms
             item.set("id", call.path("id"));
             item.put("type", "function");
             item.set("function", call.path("function"));
+            if (call.path("extra_content").isObject())
+            {
+                item.set("extra_content", call.get("extra_content"));
+            }
             event(out, id, created, model, delta, null);
         }
         event(out, id, created, model, AnthropicTranslation.JSON.createObjectNode(), choice.path("finish_reason").asText("stop"), choice.path("stop_sequence"));

@@ -172,7 +172,7 @@ final class AnthropicAnswers
         {
             ObjectNode use = content.addObject();
             use.put("type", "tool_use");
-            use.put("id", call.path("id").asText());
+            use.put("id", ToolCallIds.outward(call.path("id").asText(), call.path("extra_content")));
             use.put("name", call.path("function").path("name").asText());
             use.set("input", parseArguments(AnswerForms.arguments(call.path("function"))));
         }

@@ -255,10 +255,16 @@ final class AnthropicInbound
                         throw new Invalid(blockPath + ": tool_use blocks are only allowed in assistant turns");
                     }
                     ObjectNode call = calls.addObject();
-                    call.put("id", block.path("id").asText());
+                    call.put("id", ToolCallIds.id(block.path("id").asText()));
                     call.put("type", "function");
                     call.putObject("function").put("name", block.path("name").asText())
                         .put("arguments", block.path("input").isMissingNode() ? "{}" : block.get("input").toString());
+                    JsonNode extra = ToolCallIds.extra(block.path("id").asText());
+                    if (extra != null)
+                    {
+                        // What the provider attached to the call (Gemini's thought signature), which it needs back.
+                        call.set("extra_content", extra);
+                    }
                 }
                 case "tool_result" ->
                 {
@@ -277,7 +283,7 @@ final class AnthropicInbound
                         text = "Error: " + text;
                     }
                     // A tool's answer is its own message in OpenAI's form, right after the call.
-                    ObjectNode tool = out.addObject().put("role", "tool").put("tool_call_id", block.path("tool_use_id").asText());
+                    ObjectNode tool = out.addObject().put("role", "tool").put("tool_call_id", ToolCallIds.id(block.path("tool_use_id").asText()));
                     if (block.path("cache_control").isObject())
                     {
                         mark(block, tool.putArray("content").addObject().put("type", "text").put("text", text));

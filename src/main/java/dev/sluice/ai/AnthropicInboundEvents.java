@@ -227,7 +227,7 @@ final class AnthropicInboundEvents extends InboundResponse.Events
         return new ToolCallOrder.Sink()
         {
             @Override
-            public void open(String id, String name)
+            public void open(String id, String name, JsonNode extra)
             {
                 toolUse = true;
                 AnthropicInboundEvents.this.close(out);
@@ -236,7 +236,7 @@ final class AnthropicInboundEvents extends InboundResponse.Events
                 ObjectNode event = AnthropicTranslation.JSON.createObjectNode();
                 event.put("type", "content_block_start");
                 event.put("index", block);
-                event.putObject("content_block").put("type", "tool_use").put("id", id).put("name", name).putObject("input");
+                event.putObject("content_block").put("type", "tool_use").put("id", ToolCallIds.outward(id, extra)).put("name", name).putObject("input");
                 emit(out, "content_block_start", event);
             }
 

@@ -84,7 +84,8 @@ final class ResponsesAnswers implements InboundResponse.Dialect
         }
         for (JsonNode call : message.path("tool_calls"))
         {
-            output.add(callItem("fc_" + id + "_" + output.size(), call.path("id").asText(), call.path("function").path("name").asText(),
+            output.add(callItem("fc_" + id + "_" + output.size(), ToolCallIds.outward(call.path("id").asText(), call.path("extra_content")),
+                call.path("function").path("name").asText(),
                 AnswerForms.arguments(call.path("function")), "completed"));
         }
         finish(out, choice.path("finish_reason").asText(null), answer.path("usage"));

@@ -245,11 +245,12 @@ final class ResponsesEvents extends InboundResponse.Events
         return new ToolCallOrder.Sink()
         {
             @Override
-            public void open(String id, String name)
+            public void open(String id, String name, JsonNode extra)
             {
                 ResponsesEvents.this.close(out);
-                ObjectNode added = ResponsesAnswers.callItem("fc_" + dialect.id + "_" + items.size(), id, name, "", "in_progress");
-                open = new Item(items.size(), added.path("id").asText(), id, name);
+                String callId = ToolCallIds.outward(id, extra);
+                ObjectNode added = ResponsesAnswers.callItem("fc_" + dialect.id + "_" + items.size(), callId, name, "", "in_progress");
+                open = new Item(items.size(), added.path("id").asText(), callId, name);
                 items.add(open);
                 emit(out, "response.output_item.added", event("response.output_item.added").put("output_index", open.index).set("item", added));
             }

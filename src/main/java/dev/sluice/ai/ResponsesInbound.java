@@ -222,9 +222,14 @@ final class ResponsesInbound
             case "function_call" ->
             {
                 ObjectNode call = ResponsesAnswers.JSONs.object();
-                call.put("id", item.path("call_id").asText());
+                call.put("id", ToolCallIds.id(item.path("call_id").asText()));
                 call.put("type", "function");
                 call.putObject("function").put("name", item.path("name").asText()).put("arguments", item.path("arguments").asText("{}"));
+                JsonNode extra = ToolCallIds.extra(item.path("call_id").asText());
+                if (extra != null)
+                {
+                    call.set("extra_content", extra);
+                }
                 // Calls of one turn are one assistant message in the chat form, after its text if any.
                 JsonNode last = out.isEmpty() ? null : out.get(out.size() - 1);
                 ObjectNode assistant = last instanceof ObjectNode o && "assistant".equals(o.path("role").asText()) ? o
@@ -236,7 +241,7 @@ final class ResponsesInbound
             {
                 JsonNode output = item.path("output");
                 String text = output.isTextual() ? output.asText() : joinText(output, path + ".output");
-                out.addObject().put("role", "tool").put("tool_call_id", item.path("call_id").asText()).put("content", text);
+                out.addObject().put("role", "tool").put("tool_call_id", ToolCallIds.id(item.path("call_id").asText())).put("content", text);
             }
             case "item_reference" ->
             {

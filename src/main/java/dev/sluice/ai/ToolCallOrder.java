@@ -25,7 +25,8 @@ final class ToolCallOrder
     /** What a translation does with a call: open it, give it part of its arguments, close it. */
     interface Sink
     {
-        void open(String id, String name);
+        /** @param extra what the provider attached to the call ({@code extra_content}), or null */
+        void open(String id, String name, JsonNode extra);
 
         void arguments(String part);
 
@@ -35,6 +36,7 @@ final class ToolCallOrder
     private static final class Call
     {
         final String id;
+        JsonNode extra;
         final StringBuilder name = new StringBuilder();
         final StringBuilder arguments = new StringBuilder();
 
@@ -80,6 +82,10 @@ final class ToolCallOrder
             byIndex.put(index, call);
             held.add(call);
         }
+        if (call.extra == null && delta.path("extra_content").isObject())
+        {
+            call.extra = delta.get("extra_content");
+        }
         // The live call's block was opened with its name; a held call's name goes whole.
         call.name.append(name);
         call.arguments.append(arguments);
@@ -110,7 +116,7 @@ final class ToolCallOrder
             }
             held.remove(0);
             live = next;
-            sink.open(next.id, next.name.toString());
+            sink.open(next.id, next.name.toString(), next.extra);
             if (!next.arguments.isEmpty())
             {
                 sink.arguments(next.arguments.toString());
@@ -128,7 +134,7 @@ final class ToolCallOrder
         }
         for (Call call : held)
         {
-            sink.open(call.id, call.name.toString());
+            sink.open(call.id, call.name.toString(), call.extra);
             if (!call.arguments.isEmpty())
             {
                 sink.arguments(call.arguments.toString());

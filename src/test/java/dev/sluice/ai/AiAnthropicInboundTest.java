@@ -72,6 +72,8 @@ class AiAnthropicInboundTest
             ai.model.reasoner.target.main.model = deepseek-reasoner
             ai.model.gemini.target.main.provider = oa
             ai.model.gemini.target.main.model = gemini-2.0-flash
+            ai.model.gemini3.target.main.provider = oa
+            ai.model.gemini3.target.main.model = gemini-3-pro
             ai.provider.openai.type = openai
             ai.provider.openai.base-url = %2$s/v1
             ai.provider.openai.api-key = sk-provider-secret
@@ -151,7 +153,7 @@ class AiAnthropicInboundTest
     {
         List<String> ids = new java.util.ArrayList<>();
         sdk.models().list().autoPager().forEach(model -> ids.add(model.id() + " " + model.displayName() + " " + model.createdAt().getYear()));
-        assertEquals(List.of("claude claude 1970", "ds4 ds4 1970", "gemini gemini 1970", "gpt gpt 1970", "gpt5 gpt5 1970", "groq groq 1970", "llama llama 1970", "once once 1970", "reasoner reasoner 1970"), ids);
+        assertEquals(List.of("claude claude 1970", "ds4 ds4 1970", "gemini gemini 1970", "gemini3 gemini3 1970", "gpt gpt 1970", "gpt5 gpt5 1970", "groq groq 1970", "llama llama 1970", "once once 1970", "reasoner reasoner 1970"), ids);
         assertEquals("gpt", sdk.models().retrieve("gpt").id());
     }
 
@@ -372,6 +374,47 @@ class AiAnthropicInboundTest
         // An OpenAI-compatible server keeps the name every such server knows.
         sdk.messages().create(params("gpt", "Say hi to a compatible server"));
         assertTrue(openai.take().body().has("max_tokens"));
+    }
+
+    /**
+     * Gemini 3 refuses a turn whose tool calls come back without the thought signature it attached to them
+     * ({@code extra_content}), which a Messages client has no field for: it rides in the call's id.
+     */
+    @Test
+    void geminisThoughtSignatureGoesBackWithItsToolCall() throws Exception
+    {
+        drain();
+        Tool bash = Tool.builder().name("Bash").inputSchema(Tool.InputSchema.builder().build()).build();
+        MessageCreateParams first = MessageCreateParams.builder().model("gemini3").maxTokens(1000).addUserMessage("Run it").addTool(bash)
+            .putAdditionalHeader("X-Sluice-Cache", "no-store").build();
+        for (boolean streamed : new boolean[] {false, true})
+        {
+            Message answer;
+            if (streamed)
+            {
+                MessageAccumulator accumulator = MessageAccumulator.create();
+                try (StreamResponse<RawMessageStreamEvent> stream = sdk.messages().createStreaming(first))
+                {
+                    stream.stream().forEach(accumulator::accumulate);
+                }
+                answer = accumulator.message();
+            }
+            else
+            {
+                answer = sdk.messages().create(first);
+            }
+            openai.take();
+            ToolUseBlock use = answer.content().stream().filter(ContentBlock::isToolUse).findFirst().orElseThrow().asToolUse();
+            assertEquals(StopReason.TOOL_USE, answer.stopReason().orElseThrow());
+            Message next = sdk.messages().create(first.toBuilder().addMessage(answer).addUserMessageOfContentBlockParams(List.of(
+                ContentBlockParam.ofToolResult(ToolResultBlockParam.builder().toolUseId(use.id()).content("ok").build()))).build());
+            assertFalse(next.content().isEmpty(), streamed + " " + next);
+            JsonNode turns = openai.take().body().path("messages");
+            JsonNode call = turns.path(1).path("tool_calls").path(0);
+            assertEquals("call_1", call.path("id").asText(), "the provider's own id: " + turns);
+            assertEquals(FakeModelProvider.GEMINI_SIGNATURE, call.path("extra_content").path("google").path("thought_signature").asText(), turns.toString());
+            assertEquals("call_1", turns.path(2).path("tool_call_id").asText(), turns.toString());
+        }
     }
 
     /**

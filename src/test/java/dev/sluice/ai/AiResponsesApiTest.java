@@ -95,6 +95,8 @@ class AiResponsesApiTest
             ai.provider.ds.base-url = %3$s/v1
             ai.provider.ds.reasoning-history = on
             ai.provider.ds.drop-fields = prompt_cache_key, service_tier
+            ai.model.gemini3.target.main.provider = oa
+            ai.model.gemini3.target.main.model = gemini-3-pro
             ai.model.ds4.target.main.provider = ds
             ai.model.ds4.target.main.model = deepseek-v4-pro
             ai.model.llama.target.main.provider = oa
@@ -275,6 +277,31 @@ class AiResponsesApiTest
             assertEquals(model.equals("gpt"), sent.has("service_tier"), model + ": " + sent);
             assertEquals(0.5, sent.path("temperature").asDouble(), model + ": " + sent);
         }
+    }
+
+    /** Gemini 3's thought signature rides in the call_id a Responses client sends back (Codex keeps no other field of it). */
+    @Test
+    void geminisThoughtSignatureGoesBackWithItsFunctionCall() throws Exception
+    {
+        drain();
+        HttpResponse<String> first = post("/v1/responses", """
+            {"model": "gemini3", "input": "Run it", "tools": [{"type": "function", "name": "Bash", "parameters": {"type": "object"}}]}""");
+        assertEquals(200, first.statusCode(), first.body());
+        openai.take();
+        JsonNode call = JSON.readTree(first.body()).path("output").path(0);
+        assertEquals("function_call", call.path("type").asText(), first.body());
+        // As Codex sends the turn back: the call (name, arguments, call_id) and its output.
+        HttpResponse<String> next = post("/v1/responses", """
+            {"model": "gemini3", "store": false, "input": [{"role": "user", "content": "Run it"},
+              {"type": "function_call", "call_id": "%1$s", "name": "Bash", "arguments": "{}"},
+              {"type": "function_call_output", "call_id": "%1$s", "output": "ok"}],
+             "tools": [{"type": "function", "name": "Bash", "parameters": {"type": "object"}}]}""".formatted(call.path("call_id").asText()));
+        assertEquals(200, next.statusCode(), next.body());
+        JsonNode turns = openai.take().body().path("messages");
+        assertEquals("call_1", turns.path(1).path("tool_calls").path(0).path("id").asText(), turns.toString());
+        assertEquals(FakeModelProvider.GEMINI_SIGNATURE,
+            turns.path(1).path("tool_calls").path(0).path("extra_content").path("google").path("thought_signature").asText(), turns.toString());
+        assertEquals("call_1", turns.path(2).path("tool_call_id").asText(), turns.toString());
     }
 
     /** A reasoning item Sluice answered from DeepSeek's reasoning goes back as the tool-using turn's reasoning_content, which DeepSeek requires. */

@@ -21,7 +21,7 @@ class ToolCallOrderTest
         ToolCallOrder.Sink sink = new ToolCallOrder.Sink()
         {
             @Override
-            public void open(String id, String name)
+            public void open(String id, String name, com.fasterxml.jackson.databind.JsonNode extra)
             {
                 told.add("open " + id + " " + name);
             }
@@ -141,7 +141,7 @@ class ToolCallOrderTest
             ToolCallOrder.Sink sink = new ToolCallOrder.Sink()
             {
                 @Override
-                public void open(String id, String name)
+                public void open(String id, String name, com.fasterxml.jackson.databind.JsonNode extra)
                 {
                     assertEquals(null, open[0], "opened inside another: " + deltas);
                     assertEquals(null, given.put(id, new StringBuilder()), "opened twice: " + deltas);

@@ -396,6 +396,10 @@ public final class FakeModelProvider implements AutoCloseable
             call.put("id", "call_1");
             call.put("type", "function");
             ObjectNode function = call.putObject("function").put("name", body.path("tools").path(0).path("function").path("name").asText());
+            if (signs(body))
+            {
+                call.putObject("extra_content").putObject("google").put("thought_signature", GEMINI_SIGNATURE);
+            }
             if (objectArguments(body))
             {
                 function.putObject("arguments").put("city", "Paris");
@@ -681,7 +685,8 @@ public final class FakeModelProvider implements AutoCloseable
         {
             String name = body.path("tools").path(0).path("function").path("name").asText();
             events.add(head + "{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"" + name
-                + "\",\"arguments\":\"\"}}]},\"logprobs\":null,\"finish_reason\":null}]}");
+                + "\",\"arguments\":\"\"}" + (signs(body) ? ",\"extra_content\":{\"google\":{\"thought_signature\":\"" + GEMINI_SIGNATURE + "\"}}" : "")
+                + "}]},\"logprobs\":null,\"finish_reason\":null}]}");
             if (objectArguments(body))
             {
                 events.add(head + "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":{\"city\":\"Paris\"}}}]},\"logprobs\":null,\"finish_reason\":null}]}");
@@ -843,6 +848,15 @@ public final class FakeModelProvider implements AutoCloseable
         return body.path("model").asText().contains("llama");
     }
 
+    /** The thought signature Gemini 3 attaches to each tool call, and wants back. */
+    public static final String GEMINI_SIGNATURE = "CiQBjz1rX+sig/gemini==";
+
+    /** Whether tool calls carry Gemini 3's thought signature ({@code extra_content.google.thought_signature}). */
+    private static boolean signs(JsonNode body)
+    {
+        return body.path("model").asText().startsWith("gemini-3");
+    }
+
     /** How an OpenAI-style answer with tool calls ends: "tool_calls", or "stop" as Gemini's and Ollama's OpenAI forms end it. */
     private static String toolFinish(JsonNode body)
     {
@@ -871,6 +885,15 @@ public final class FakeModelProvider implements AutoCloseable
             {
                 return "Missing `reasoning_content` field in the assistant message at message index " + i
                     + ". For more information, please refer to https://api-docs.deepseek.com/guides/thinking_mode#tool-calls";
+            }
+            for (JsonNode call : model.startsWith("gemini-3") ? message.path("tool_calls") : JSON.createArrayNode())
+            {
+                if (!GEMINI_SIGNATURE.equals(call.path("extra_content").path("google").path("thought_signature").asText()))
+                {
+                    return "Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly, and"
+                        + " missing thought_signature may lead to degraded model performance. Additional data, function call `default_api:"
+                        + call.path("function").path("name").asText() + "` , position " + (i + 1) + ".";
+                }
             }
             if (model.startsWith("groq-") && message.has("reasoning_content"))
             {
