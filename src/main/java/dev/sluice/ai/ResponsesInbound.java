@@ -171,7 +171,7 @@ final class ResponsesInbound
             {
                 throw new Invalid("max_output_tokens", "Invalid 'max_output_tokens': expected an integer of at least 1.");
             }
-            // The name every OpenAI-compatible server knows (DeepSeek's and Mistral's know no other); an OpenAI target gets
+            // The name every OpenAI-compatible server knows (DeepSeek's API documents no other); an OpenAI target gets
             // it as max_completion_tokens (AiCall), an Anthropic one as max_tokens.
             out.set("max_tokens", max);
         }
