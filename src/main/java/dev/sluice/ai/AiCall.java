@@ -367,7 +367,7 @@ final class AiCall implements AsyncListener
             {
                 // This target's provider cannot take the request; another target's may.
                 lastError = AiErrors.invalid(x.getMessage() + " Remove '" + x.field() + "', or ask the operator to set ai.model."
-                    + model.alias() + ".drop-unsupported = true.", x.field());
+                    + model.key() + ".drop-unsupported = true.", x.field());
                 continue;
             }
             catch (IOException x)

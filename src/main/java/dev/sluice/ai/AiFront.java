@@ -134,6 +134,12 @@ public final class AiFront implements AutoCloseable
         // The list, or one model by its alias (OpenAI's GET /models/{model}, which some clients ask first).
         int one = path.lastIndexOf("/models/") + "/models/".length();
         String modelId = one >= "/models/".length() && one < path.length() && path.indexOf('/', one) < 0 ? path.substring(one) : null;
+        int first = path.indexOf("/models/") + "/models/".length();
+        if (first >= "/models/".length() && first < path.length() && settings.models().containsKey(path.substring(first)))
+        {
+            // A name with a '/' in it (ai.model.<alias>.name = Qwen/Qwen3-Coder), as clients put it in the path.
+            modelId = path.substring(first);
+        }
         if (path.endsWith("/models") || modelId != null)
         {
             if (!method.equals("GET") && !method.equals("HEAD"))

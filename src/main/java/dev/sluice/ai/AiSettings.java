@@ -121,16 +121,24 @@ public record AiSettings(
     /**
      * What clients ask for by name.
      *
+     * @param alias the name clients send as {@code model}, everywhere the model is named (lists, logs, metrics, allow lists)
      * @param maxAttempts how many targets one request may try
      * @param contextFallback the alias to try when the prompt is too long for this one, or null
      * @param dropUnsupported whether request fields a provider has no equivalent for are dropped instead of refused
+     * @param key the model's part of its configuration keys ({@code ai.model.<key>.…}): the alias, unless
+     *     {@code ai.model.<key>.name} gives a name a key cannot hold (gpt-5.5)
      */
     public record Model(String alias, Kind kind, List<Target> targets, Strategy strategy, int maxAttempts, String contextFallback,
-        boolean dropUnsupported)
+        boolean dropUnsupported, String key)
     {
         public Model
         {
             targets = List.copyOf(targets);
+        }
+
+        public Model(String alias, Kind kind, List<Target> targets, Strategy strategy, int maxAttempts, String contextFallback, boolean dropUnsupported)
+        {
+            this(alias, kind, targets, strategy, maxAttempts, contextFallback, dropUnsupported, alias);
         }
     }
 

@@ -24,6 +24,8 @@ import dev.sluice.route.RouteTable;
 public final class AiSettingsParser
 {
     private static final int MAX_TARGETS = 16;
+    /** What a client may send as {@code model}, such as gpt-5.5, Qwen/Qwen3-Coder-30B or claude-sonnet-4@20250514. */
+    private static final java.util.regex.Pattern MODEL_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}");
 
     private AiSettingsParser()
     {
@@ -48,22 +50,34 @@ public final class AiSettingsParser
                 providers.put(name, provider);
             }
         }
+        // Keyed by the name clients send: the alias, or its .name when the name cannot be a key.
         Map<String, AiSettings.Model> models = new TreeMap<>();
+        Map<String, String> keyOf = new TreeMap<>();
         for (String alias : reader.names("ai.model."))
         {
             AiSettings.Model model = model(reader, alias, providers);
-            if (model != null)
+            if (model == null)
             {
-                models.put(alias, model);
+                continue;
             }
+            AiSettings.Model other = models.get(model.alias());
+            if (other != null)
+            {
+                reader.invalid("ai.model." + alias + ".name", model.alias(), "a name no other model has: it is also ai.model." + other.key()
+                    + (other.key().equals(other.alias()) ? "'s alias" : ".name"));
+                continue;
+            }
+            models.put(model.alias(), model);
+            keyOf.put(model.key(), model.alias());
         }
         for (AiSettings.Model model : models.values())
         {
             String fallback = model.contextFallback();
             if (fallback != null && (!models.containsKey(fallback) || fallback.equals(model.alias()) || models.get(fallback).kind() != model.kind()))
             {
-                reader.invalid("ai.model." + model.alias() + ".context-fallback", fallback,
-                    "another configured alias of the same type (" + model.kind().name().toLowerCase(Locale.ROOT) + ")");
+                reader.invalid("ai.model." + model.key() + ".context-fallback", fallback,
+                    "another configured model of the same type (" + model.kind().name().toLowerCase(Locale.ROOT) + "), by the name clients send"
+                        + named(fallback, keyOf));
             }
         }
 
@@ -107,10 +121,24 @@ public final class AiSettingsParser
             else
             {
                 reader.invalid(key, alias, models.isEmpty() ? "aliases of ai.model.<alias> (none is configured)"
-                    : "aliases among the configured models " + String.join(", ", models.keySet()));
+                    : "the names clients send for the configured models: " + String.join(", ", models.keySet()) + named(alias, keyOfModels(models)));
             }
         }
         return known;
+    }
+
+    /** A hint when a reference names a model by its key and the model has a .name: references use the name. */
+    static String named(String reference, Map<String, String> keyOf)
+    {
+        String name = keyOf.get(reference);
+        return name != null && !name.equals(reference) ? " ('" + reference + "' is named '" + name + "': refer to it by that name)" : "";
+    }
+
+    static Map<String, String> keyOfModels(Map<String, AiSettings.Model> models)
+    {
+        Map<String, String> keyOf = new TreeMap<>();
+        models.values().forEach(model -> keyOf.put(model.key(), model.alias()));
+        return keyOf;
     }
 
     private static AiSettings.Provider provider(ConfigReader reader, String name)
@@ -260,7 +288,8 @@ public final class AiSettingsParser
         String prefix = "ai.model." + alias + ".";
         if (!SettingsParser.NAME.matcher(alias.replace(':', '-')).matches())
         {
-            reader.problem("Model alias '" + alias + "' is not allowed; allowed: letters, digits, '-', '_' and ':' (a '.' would split the key).");
+            reader.problem("Model alias '" + alias + "' is not allowed; allowed: letters, digits, '-', '_' and ':' (a '.' would split the key:"
+                + " give the model any alias and the name clients send as ai.model.<alias>.name).");
             return null;
         }
         AiSettings.Kind kind = reader.choice(prefix + "type", AiSettings.Kind.CHAT, AiSettings.Kind.class);
@@ -272,7 +301,11 @@ public final class AiSettingsParser
         }
         if (names.isEmpty())
         {
-            reader.problem("Model '" + alias + "' has no target; allowed: " + prefix + "target.<name>.provider and .model for at least one.");
+            // ai.model.gpt-5.5.target… reads as the alias gpt-5 with keys under "5.": a version number split by the key's dots.
+            String split = reader.keysUnder(prefix).stream().filter(key -> Character.isDigit(key.charAt(0))).findFirst().orElse(null);
+            reader.problem("Model '" + alias + "' has no target; allowed: " + prefix + "target.<name>.provider and .model for at least one."
+                + (split == null ? "" : " A model name with a '.' cannot be an alias (key '" + prefix + split + "'): give the model an alias"
+                    + " without one and the name clients send as ai.model.<alias>.name."));
             return null;
         }
         if (names.size() > MAX_TARGETS)
@@ -324,7 +357,13 @@ public final class AiSettingsParser
         {
             return null;
         }
-        return new AiSettings.Model(alias, kind, targets, strategy, maxAttempts, contextFallback, drop);
+        String name = reader.optional(prefix + "name").orElse(alias);
+        if (!MODEL_NAME.matcher(name).matches())
+        {
+            reader.invalid(prefix + "name", name, "1 to 128 letters, digits and '-', '_', '.', ':', '/', '@', '+', starting with a letter or digit");
+            return null;
+        }
+        return new AiSettings.Model(name, kind, targets, strategy, maxAttempts, contextFallback, drop, alias);
     }
 
     /**

@@ -88,12 +88,12 @@ final class GovernanceParser
             }
         }
         Map<String, Governance.Decorator> modelDecorators = new LinkedHashMap<>();
-        for (String alias : models.keySet())
+        for (AiSettings.Model model : models.values())
         {
-            Governance.Decorator decorator = decorator(reader, "ai.model." + alias + ".");
+            Governance.Decorator decorator = decorator(reader, "ai.model." + model.key() + ".");
             if (decorator != null)
             {
-                modelDecorators.put(alias, decorator);
+                modelDecorators.put(model.alias(), decorator);
             }
         }
         Map<String, ArrayNode> templates = new TreeMap<>();
@@ -160,7 +160,7 @@ final class GovernanceParser
         Governance.Count count = reader.choice(prefix + "count", Governance.Count.TOTAL, Governance.Count.class);
         Governance.Scope by = reader.choice(prefix + "by", Governance.Scope.CONSUMER, Governance.Scope.class);
         Set<String> routes = known(reader, prefix + "routes", aiRoutes, "AI routes");
-        Set<String> aliases = known(reader, prefix + "models", models.keySet(), "model aliases");
+        Set<String> aliases = known(reader, prefix + "models", models.keySet(), "models (by the name clients send)");
         Set<String> who = known(reader, prefix + "consumers", consumers, "consumers");
         Set<String> groups = Set.copyOf(reader.list(prefix + "groups"));
         return new Governance.TokenLimit(name, tokens, requests, count, by, routes, aliases, who, groups);

@@ -127,6 +127,12 @@ class AiFrontTest
             ai.provider.hint.first-token-timeout = 5s
             ai.model.hinted.target.main.provider = hint
             ai.model.hinted.target.main.model = hinted-1
+            ai.model.codex.name = gpt-5.5
+            ai.model.codex.target.main.provider = oa
+            ai.model.codex.target.main.model = gpt-5.5-at-the-provider
+            ai.model.hf.name = Qwen/Qwen3-Coder-30B
+            ai.model.hf.target.main.provider = oa
+            ai.model.hf.target.main.model = qwen3-coder
             """.formatted(KeyHashes.sha256(ALICE), KeyHashes.sha256(BOB), openai.uri(), OPENAI_SECRET, anthropic.uri(), ANTHROPIC_SECRET, openai.uri(),
                 hinting.url()));
         // One alias per fallback case, so one case's cooling target never changes another's order.
@@ -343,6 +349,33 @@ class AiFrontTest
         assertThrows(NotFoundException.class, () -> sdk.chat().completions().create(ChatCompletionCreateParams.builder()
             .model("no-such-model").addUserMessage("hi").build()));
         assertThrows(NotFoundException.class, () -> sdk.models().retrieve("no-such-model"));
+    }
+
+    /** Codex picks its tools by the model's name (gpt-5.5), and Hugging Face names have a '/': names no properties key can hold. */
+    @Test
+    void modelsAreAskedForByTheirNameEvenWhereAKeyCannotHoldIt() throws Exception
+    {
+        drain();
+        ChatCompletion answer = sdk.chat().completions().create(ChatCompletionCreateParams.builder().model("gpt-5.5").addUserMessage("hi").build());
+        assertEquals("gpt-5.5-at-the-provider", openai.take().body().path("model").asText());
+        assertFalse(answer.choices().isEmpty());
+        ChatCompletion qwen = sdk.chat().completions().create(ChatCompletionCreateParams.builder().model("Qwen/Qwen3-Coder-30B")
+            .addUserMessage("hi").build());
+        assertEquals("qwen3-coder", openai.take().body().path("model").asText());
+        assertFalse(qwen.choices().isEmpty());
+
+        List<String> models = new ArrayList<>();
+        sdk.models().list().autoPager().forEach(model -> models.add(model.id()));
+        assertTrue(models.containsAll(List.of("gpt-5.5", "Qwen/Qwen3-Coder-30B")) && !models.contains("codex") && !models.contains("hf"), models.toString());
+        assertEquals("gpt-5.5", sdk.models().retrieve("gpt-5.5").id());
+        HttpResponse<String> one = HTTP.send(HttpRequest.newBuilder(sluice.uri("/v1/models/Qwen/Qwen3-Coder-30B")).header("Authorization", "Bearer " + ALICE)
+            .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, one.statusCode(), one.body());
+        assertEquals("Qwen/Qwen3-Coder-30B", JSON.readTree(one.body()).path("id").asText());
+
+        HttpResponse<String> byKey = post("/v1/chat/completions", chat("codex", false, ""), ALICE);
+        assertEquals(404, byKey.statusCode(), "the alias in the keys is not a name clients send: " + byKey.body());
+        assertEquals("model_not_found", error(byKey).path("code").asText());
     }
 
     @Test

@@ -161,6 +161,54 @@ class AiSettingsParserTest
         }
     }
 
+    /** Model names with a '.' or '/' (gpt-5.5, Qwen/Qwen3-Coder) cannot be keys: .name gives them, and everything else names the model by it. */
+    @Test
+    void aModelsNameMayBeOneNoKeyCanHold() throws Exception
+    {
+        Map<String, String> properties = base();
+        properties.put("ai.model.codex.name", "gpt-5.5");
+        properties.put("ai.model.codex.target.a.provider", "oa");
+        properties.put("ai.model.codex.target.a.model", "gpt-5.5");
+        properties.put("ai.model.codex.prepend", "[{\"role\": \"system\", \"content\": \"Be brief.\"}]");
+        properties.put("ai.model.qwen.name", "Qwen/Qwen3-Coder-30B-A3B-Instruct");
+        properties.put("ai.model.qwen.target.a.provider", "local");
+        properties.put("ai.model.qwen.target.a.model", "qwen3-coder");
+        properties.put("ai.model.fast.context-fallback", "gpt-5.5");
+        properties.put("route.ai.ai.models", "gpt-5.5, fast, Qwen/Qwen3-Coder-30B-A3B-Instruct");
+        properties.put("ai.limit.small.tokens", "1000/m");
+        properties.put("ai.limit.small.models", "gpt-5.5");
+        AiSettings ai = parse(properties).ai();
+        assertEquals(java.util.Set.of("fast", "gpt-5.5", "Qwen/Qwen3-Coder-30B-A3B-Instruct"), ai.models().keySet());
+        assertEquals("gpt-5.5", ai.models().get("gpt-5.5").alias());
+        assertEquals("codex", ai.models().get("gpt-5.5").key());
+        assertEquals("fast", ai.models().get("fast").key(), "a model without .name is known by its alias");
+        assertTrue(ai.governance().modelDecorators().containsKey("gpt-5.5"), "its other keys are read under its alias");
+        assertTrue(ai.allowed("ai", null, "gpt-5.5"));
+        assertEquals("gpt-5.5", ai.models().get("fast").contextFallback());
+
+        properties.put("route.ai.ai.models", "codex");
+        String byKey = refusal(properties);
+        assertTrue(byKey.contains("'route.ai.ai.models'") && byKey.contains("'codex' is named 'gpt-5.5'"), byKey);
+        properties.put("route.ai.ai.models", "gpt-5.5");
+        properties.put("ai.model.fast.context-fallback", "codex");
+        String fallback = refusal(properties);
+        assertTrue(fallback.contains("'ai.model.fast.context-fallback'") && fallback.contains("'codex' is named 'gpt-5.5'"), fallback);
+        properties.remove("ai.model.fast.context-fallback");
+        properties.put("ai.model.qwen.name", "fast");
+        String twice = refusal(properties);
+        assertTrue(twice.contains("'ai.model.qwen.name'") && twice.contains("fast") && twice.contains("ai.model.fast's alias"), twice);
+        for (String bad : new String[] {"gpt 5", "/gpt-5", ".hidden", "a".repeat(129), "é"})
+        {
+            properties.put("ai.model.qwen.name", bad);
+            String refusal = refusal(properties);
+            assertTrue(refusal.contains("'ai.model.qwen.name'") && refusal.contains("1 to 128 letters"), refusal);
+        }
+        properties.remove("ai.model.qwen.name");
+        properties.put("ai.model.gpt-5.5.target.a.provider", "oa");
+        String dotted = refusal(properties);
+        assertTrue(dotted.contains("ai.model.<alias>.name"), dotted);
+    }
+
     @Test
     void badValuesAreRefusedNamingKeyValueAndWhatIsAllowed()
     {
