@@ -27,6 +27,12 @@ final class ResponsesAnswers implements InboundResponse.Dialect
         this.inbound = inbound;
     }
 
+    /** Whether a call of this name answers one of the request's custom (freeform) tools. */
+    boolean custom(String name)
+    {
+        return inbound.custom(name);
+    }
+
     void request(ObjectNode request)
     {
         this.request = request;
@@ -84,9 +90,11 @@ final class ResponsesAnswers implements InboundResponse.Dialect
         }
         for (JsonNode call : message.path("tool_calls"))
         {
-            output.add(callItem("fc_" + id + "_" + output.size(), ToolCallIds.outward(call.path("id").asText(), call.path("extra_content")),
-                call.path("function").path("name").asText(),
-                AnswerForms.arguments(call.path("function")), "completed"));
+            String callId = ToolCallIds.outward(call.path("id").asText(), call.path("extra_content"));
+            String name = call.path("function").path("name").asText();
+            String arguments = AnswerForms.arguments(call.path("function"));
+            output.add(inbound.custom(name) ? CustomTools.item("ctc_" + id + "_" + output.size(), callId, name, CustomTools.input(arguments), "completed")
+                : callItem("fc_" + id + "_" + output.size(), callId, name, arguments, "completed"));
         }
         finish(out, choice.path("finish_reason").asText(null), answer.path("usage"));
         kept(output);

@@ -13,7 +13,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * Where a translated stream is. The first chunk opens the response ({@code response.created},
  * {@code response.in_progress}); reasoning opens a reasoning item ({@code response.reasoning_text.delta}
  * events), text a message item and its one text part, each tool call
- * a {@code function_call} item, Claude's web search a {@code web_search_call} item (closed by its
+ * a {@code function_call} item (a {@code custom_tool_call} for a custom tool, its input in one delta once the call is whole), Claude's web search a {@code web_search_call} item (closed by its
  * result; the pages cited become the message's annotations), and an item is closed (its
  * {@code .done} events) when the next opens or the stream ends. {@code [DONE]} ends it with {@code response.completed} (or
  * {@code response.incomplete} when cut by the token limit) carrying the whole response; an error
@@ -50,6 +50,8 @@ final class ResponsesEvents extends InboundResponse.Events
         boolean reasoning;
         /** A web search ({@code web_search_call}): its query, in {@link #text}. */
         boolean search;
+        /** A call of a custom tool ({@code custom_tool_call}): its arguments in {@link #text}, the input within them. */
+        boolean custom;
         /** A message's place in the answer's text, and the pages its text cites. */
         int offset;
         final ArrayNode annotations = ResponsesAnswers.JSONs.array();
@@ -249,8 +251,11 @@ final class ResponsesEvents extends InboundResponse.Events
             {
                 ResponsesEvents.this.close(out);
                 String callId = ToolCallIds.outward(id, extra);
-                ObjectNode added = ResponsesAnswers.callItem("fc_" + dialect.id + "_" + items.size(), callId, name, "", "in_progress");
+                boolean custom = dialect.custom(name);
+                ObjectNode added = custom ? CustomTools.item("ctc_" + dialect.id + "_" + items.size(), callId, name, "", "in_progress")
+                    : ResponsesAnswers.callItem("fc_" + dialect.id + "_" + items.size(), callId, name, "", "in_progress");
                 open = new Item(items.size(), added.path("id").asText(), callId, name);
+                open.custom = custom;
                 items.add(open);
                 emit(out, "response.output_item.added", event("response.output_item.added").put("output_index", open.index).set("item", added));
             }
@@ -259,6 +264,11 @@ final class ResponsesEvents extends InboundResponse.Events
             public void arguments(String part)
             {
                 open.text.append(part);
+                if (open.custom)
+                {
+                    // The input is the text inside the arguments' JSON, known once they are whole (close).
+                    return;
+                }
                 emit(out, "response.function_call_arguments.delta", event("response.function_call_arguments.delta")
                     .put("item_id", open.id).put("output_index", open.index).put("delta", part));
             }
@@ -312,6 +322,18 @@ final class ResponsesEvents extends InboundResponse.Events
                 .put("content_index", 0).set("part", ResponsesAnswers.textPart(text).set("annotations", item.annotations)));
             item.done = messageItem(item, text, "completed");
         }
+        else if (item.custom)
+        {
+            String input = CustomTools.input(text);
+            if (!input.isEmpty())
+            {
+                emit(out, "response.custom_tool_call_input.delta", event("response.custom_tool_call_input.delta").put("item_id", item.id)
+                    .put("output_index", item.index).put("delta", input));
+            }
+            emit(out, "response.custom_tool_call_input.done", event("response.custom_tool_call_input.done").put("item_id", item.id)
+                .put("output_index", item.index).put("input", input));
+            item.done = CustomTools.item(item.id, item.callId, item.name, input, "completed");
+        }
         else
         {
             emit(out, "response.function_call_arguments.done", event("response.function_call_arguments.done").put("item_id", item.id)
@@ -349,6 +371,8 @@ final class ResponsesEvents extends InboundResponse.Events
                 ? ResponsesAnswers.searchItem(item.id, item.text.toString(), "in_progress")
                 : item.callId == null
                 ? messageItem(item, item.text.toString(), "incomplete")
+                : item.custom
+                ? CustomTools.item(item.id, item.callId, item.name, CustomTools.input(item.text.toString()), "incomplete")
                 : ResponsesAnswers.callItem(item.id, item.callId, item.name, item.text.toString(), "incomplete"));
         }
         return full;

@@ -19,7 +19,8 @@ import dev.sluice.http.ClientText;
  * {@code item_reference} resolve, unless the client says {@code store: false} (as Codex does,
  * sending the whole conversation each time); nothing else is stored: {@code conversation},
  * {@code background} and stored prompts are refused with 400, and a response cannot be retrieved
- * by its id. {@code function} tools cross, and live {@code web_search} as the chat form's
+ * by its id. {@code function} tools cross, {@code custom} (freeform) ones as functions of one
+ * string ({@link CustomTools}), and live {@code web_search} as the chat form's
  * {@code web_search_options}, which Claude answers with its web search tool (other providers go
  * without it); the other hosted tools and namespaces are left out and named in
  * {@code X-Sluice-AI-Dropped-Tools}, and choosing one is refused. Reasoning items in the input are
@@ -55,6 +56,8 @@ final class ResponsesInbound
     private final ArrayNode input = ResponsesAnswers.JSONs.array();
     /** Reasoning items read and not yet placed: the thinking blocks of the next assistant message. */
     private ArrayNode thinking;
+    /** The names of the request's custom (freeform) tools, offered as functions ({@link CustomTools}). */
+    private final java.util.Set<String> custom = new java.util.HashSet<>();
 
     /**
      * @param store where answers are kept for {@code item_reference}s and {@code previous_response_id}s
@@ -70,6 +73,12 @@ final class ResponsesInbound
     boolean keeps()
     {
         return keep;
+    }
+
+    /** Whether the request offered a custom (freeform) tool of this name: its calls go back as {@code custom_tool_call}s. */
+    boolean custom(String name)
+    {
+        return custom.contains(name);
     }
 
     /** Keeps a finished answer (unless the client said {@code store: false}), which the client may refer to next. */
@@ -191,7 +200,7 @@ final class ResponsesInbound
             out.put("reasoning_effort", in.path("reasoning").path("effort").asText());
         }
         text(in.path("text"), out);
-        tools(in, out, dropped);
+        tools(in, out, dropped, custom);
         JsonNode stream = in.get("stream");
         if (stream != null && !stream.isNull() && !stream.isBoolean())
         {
@@ -219,12 +228,13 @@ final class ResponsesInbound
                 message(item, path, out);
                 thinkingBefore(out);
             }
-            case "function_call" ->
+            case "function_call", "custom_tool_call" ->
             {
                 ObjectNode call = ResponsesAnswers.JSONs.object();
                 call.put("id", ToolCallIds.id(item.path("call_id").asText()));
                 call.put("type", "function");
-                call.putObject("function").put("name", item.path("name").asText()).put("arguments", item.path("arguments").asText("{}"));
+                call.putObject("function").put("name", item.path("name").asText()).put("arguments", type.equals("custom_tool_call")
+                    ? CustomTools.arguments(item.path("input").asText("")) : item.path("arguments").asText("{}"));
                 JsonNode extra = ToolCallIds.extra(item.path("call_id").asText());
                 if (extra != null)
                 {
@@ -237,7 +247,7 @@ final class ResponsesInbound
                 (assistant.path("tool_calls").isArray() ? (ArrayNode)assistant.get("tool_calls") : assistant.putArray("tool_calls")).add(call);
                 thinkingBefore(out);
             }
-            case "function_call_output" ->
+            case "function_call_output", "custom_tool_call_output" ->
             {
                 JsonNode output = item.path("output");
                 String text = output.isTextual() ? output.asText() : joinText(output, path + ".output");
@@ -273,7 +283,7 @@ final class ResponsesInbound
                 // A search this gateway (or OpenAI) answered earlier: the answer's text, which follows it, is what the chat form keeps.
             }
             default -> throw new Invalid(path + ".type", "Input items of type '" + ClientText.quoted(type, 64)
-                + "' are not supported by this gateway: use messages, function_call and function_call_output.");
+                + "' are not supported by this gateway: use messages, function_call, custom_tool_call and their outputs.");
         }
     }
 
@@ -422,13 +432,14 @@ final class ResponsesInbound
     }
 
     /**
-     * Function tools in the chat form's nesting. Others are left out and named in {@code dropped}:
+     * Function tools in the chat form's nesting, and custom ones as functions (their names put in
+     * {@code custom}). Others are left out and named in {@code dropped}:
      * OpenAI's hosted tools (web search, file search, ...) run inside OpenAI's service and no
      * provider behind the chat form can run them, and a tool is an offer the model may leave
      * unused anyway, so the model answers without them rather than the request failing — Codex
      * offers web search and a namespace of sub-agent tools on every turn.
      */
-    private static void tools(JsonNode in, ObjectNode out, List<String> dropped) throws Invalid
+    private static void tools(JsonNode in, ObjectNode out, List<String> dropped, java.util.Set<String> custom) throws Invalid
     {
         JsonNode tools = in.get("tools");
         JsonNode chosen = in.get("tool_choice");
@@ -462,6 +473,13 @@ final class ResponsesInbound
                         options.set(field, tool.get(field));
                     }
                 }
+                index++;
+                continue;
+            }
+            if (type.equals("custom") && tool.path("name").isTextual() && !tool.path("name").asText().isEmpty())
+            {
+                converted.add(CustomTools.function(tool));
+                custom.add(tool.path("name").asText());
                 index++;
                 continue;
             }
@@ -508,10 +526,12 @@ final class ResponsesInbound
         }
         else if (choice != null && choice.isObject())
         {
-            if (!"function".equals(choice.path("type").asText()))
+            String kind = choice.path("type").asText();
+            if (!"function".equals(kind) && !("custom".equals(kind) && custom.contains(choice.path("name").asText())))
             {
                 throw new Invalid("tool_choice.type",
-                    "Only 'auto', 'none', 'required' or a function ({\"type\": \"function\", \"name\": …}) may be chosen here.");
+                    "Only 'auto', 'none', 'required', a function ({\"type\": \"function\", \"name\": …}) or a custom tool offered"
+                        + " ({\"type\": \"custom\", \"name\": …}) may be chosen here.");
             }
             out.putObject("tool_choice").put("type", "function").putObject("function").put("name", choice.path("name").asText());
         }

@@ -19,10 +19,13 @@ import com.openai.core.http.StreamResponse;
 import com.openai.errors.BadRequestException;
 import com.openai.errors.NotFoundException;
 import com.openai.helpers.ResponseAccumulator;
+import com.openai.models.responses.CustomTool;
 import com.openai.models.responses.FunctionTool;
 import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponseCreateParams;
+import com.openai.models.responses.ResponseCustomToolCall;
 import com.openai.models.responses.ResponseFunctionToolCall;
+import com.openai.models.responses.ResponseOutputItem;
 import com.openai.models.responses.ResponseStatus;
 import com.openai.models.responses.ResponseStreamEvent;
 import dev.sluice.testing.FakeModelProvider;
@@ -259,6 +262,101 @@ class AiResponsesApiTest
         assertEquals("call_1", turns.path(3).path("tool_call_id").asText());
         assertEquals("18 C, sunny", turns.path(3).path("content").asText());
         assertEquals(false, JSON.readTree(next.body()).path("store").asBoolean(true), "Sluice says it stored nothing");
+    }
+
+    /**
+     * Codex offers apply_patch as a custom (freeform) tool to the gpt-5 models, and runs it only
+     * from a {@code custom_tool_call}; before, the tool was left out and the model could not edit.
+     */
+    @Test
+    void customToolsComeBackAsCustomToolCallsAndGoToTheProviderAsFunctionsOfOneString() throws Exception
+    {
+        drain();
+        String tools = """
+            "tools": [{"type": "custom", "name": "apply_patch", "description": "Edit files. This is a FREEFORM tool, so do not wrap the patch in JSON.",
+                       "format": {"type": "grammar", "syntax": "lark", "definition": "start: begin_patch hunk+ end_patch"}},
+                      {"type": "function", "name": "weather", "parameters": {"type": "object"}}]""";
+        HttpResponse<String> answer = post("/v1/responses", "{\"model\": \"gpt\", \"input\": \"Add a file\", " + tools + "}");
+        assertEquals(200, answer.statusCode(), answer.body());
+        assertTrue(answer.headers().firstValue("X-Sluice-AI-Dropped-Tools").isEmpty(), answer.headers().toString());
+        JsonNode offered = openai.take().body().path("tools").path(0).path("function");
+        assertEquals("apply_patch", offered.path("name").asText());
+        assertEquals(List.of("input"), JSON.convertValue(offered.path("parameters").path("required"), List.class));
+        assertEquals("string", offered.path("parameters").path("properties").path("input").path("type").asText());
+        assertTrue(offered.path("parameters").path("properties").path("input").path("description").asText().contains("start: begin_patch hunk+ end_patch"),
+            "the grammar reaches the model: " + offered);
+        assertTrue(offered.path("description").asText().contains("as the text of the `input` argument"), offered.toString());
+        JsonNode item = JSON.readTree(answer.body()).path("output").path(0);
+        assertEquals("custom_tool_call", item.path("type").asText(), answer.body());
+        assertEquals("apply_patch", item.path("name").asText());
+        assertEquals("call_1", item.path("call_id").asText());
+        assertEquals("Paris", item.path("input").asText(), "the text inside the function's arguments");
+
+        // Streamed, from Claude through the SDK: the SDK's accumulator reads the custom tool call's events.
+        ResponseAccumulator accumulator = ResponseAccumulator.create();
+        try (StreamResponse<ResponseStreamEvent> stream = sdk.responses().createStreaming(ResponseCreateParams.builder().model("claude")
+            .input("Add a file").addTool(CustomTool.builder().name("apply_patch").build()).build()))
+        {
+            stream.stream().forEach(accumulator::accumulate);
+        }
+        ResponseCustomToolCall streamed = accumulator.response().output().stream().filter(ResponseOutputItem::isCustomToolCall).findFirst()
+            .orElseThrow().asCustomToolCall();
+        assertEquals("Paris", streamed.input());
+        assertEquals("toolu_1", streamed.callId());
+        assertEquals("input", anthropic.take().body().path("tools").path(0).path("input_schema").path("required").path(0).asText());
+        HttpResponse<String> raw = post("/v1/responses", "{\"model\": \"gpt\", \"stream\": true, \"input\": \"Add a file\", " + tools + "}");
+        openai.take();
+        // The fake calls both tools at once here, their arguments interleaved: one custom call and one function call.
+        List<String> types = new ArrayList<>();
+        JsonNode completed = null;
+        for (String line : raw.body().split("\n"))
+        {
+            if (line.startsWith("data: {"))
+            {
+                JsonNode event = JSON.readTree(line.substring(6));
+                types.add(event.path("type").asText());
+                if (event.path("type").asText().startsWith("response.function_call"))
+                {
+                    assertTrue(event.path("item_id").asText().startsWith("fc_"), "function call events for the function alone: " + raw.body());
+                }
+                if (event.path("type").asText().equals("response.custom_tool_call_input.done"))
+                {
+                    assertEquals("Paris", event.path("input").asText());
+                }
+                if (event.path("type").asText().equals("response.completed"))
+                {
+                    completed = event.path("response");
+                }
+            }
+        }
+        assertTrue(types.containsAll(List.of("response.custom_tool_call_input.delta", "response.custom_tool_call_input.done")), types.toString());
+        assertEquals("custom_tool_call", completed.path("output").path(0).path("type").asText(), completed.toString());
+        assertEquals("ctc_", completed.path("output").path(0).path("id").asText().substring(0, 4));
+        assertEquals("Paris", completed.path("output").path(0).path("input").asText());
+        assertEquals("function_call", completed.path("output").path(1).path("type").asText());
+        assertEquals("weather", completed.path("output").path(1).path("name").asText());
+
+        // The next turn as Codex sends it: the call and its output as custom items, a patch with newlines in it.
+        HttpResponse<String> next = post("/v1/responses", """
+            {"model": "gpt", "store": false, "tool_choice": {"type": "custom", "name": "apply_patch"}, "input": [
+              {"role": "user", "content": "Add a file"},
+              {"type": "custom_tool_call", "call_id": "call_1", "name": "apply_patch", "input": "*** Begin Patch\\n*** Add File: a.txt\\n+hi\\n*** End Patch\\n"},
+              {"type": "custom_tool_call_output", "call_id": "call_1", "output": "Success. Updated the following files:\\nA a.txt"}
+            ], %s}""".formatted(tools));
+        assertEquals(200, next.statusCode(), next.body());
+        JsonNode sent = openai.take().body();
+        JsonNode call = sent.path("messages").path(1).path("tool_calls").path(0);
+        assertEquals("apply_patch", call.path("function").path("name").asText(), sent.toString());
+        assertEquals("*** Begin Patch\n*** Add File: a.txt\n+hi\n*** End Patch\n",
+            JSON.readTree(call.path("function").path("arguments").asText()).path("input").asText());
+        assertEquals("call_1", sent.path("messages").path(2).path("tool_call_id").asText());
+        assertEquals("Success. Updated the following files:\nA a.txt", sent.path("messages").path(2).path("content").asText());
+        assertEquals("apply_patch", sent.path("tool_choice").path("function").path("name").asText(), "a custom tool chosen is its function");
+
+        HttpResponse<String> unknown = post("/v1/responses", "{\"model\": \"gpt\", \"input\": \"Add a file\", \"tool_choice\": {\"type\": \"custom\","
+            + " \"name\": \"edit\"}, " + tools + "}");
+        assertEquals(400, unknown.statusCode(), unknown.body());
+        assertEquals("tool_choice.type", JSON.readTree(unknown.body()).path("error").path("param").asText(), unknown.body());
     }
 
     /** Codex sends prompt_cache_key on every request, which strict servers refuse ("property 'prompt_cache_key' is unsupported"). */

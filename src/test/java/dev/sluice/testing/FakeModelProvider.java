@@ -30,7 +30,8 @@ import org.eclipse.jetty.server.ServerConnector;
  * Answers {@code POST /v1/chat/completions} and {@code /v1/embeddings} like OpenAI and
  * {@code POST /v1/messages} like Anthropic. The answer's text is {@code "Hello from <name>: "}
  * followed by the last user message; streamed, one word per event. Tool definitions in the request
- * make it call the first tool with {@code {"city":"Paris"}}. Reasoning comes first, as the APIs
+ * make it call the first tool with {@code {"city":"Paris"}} ({@code "input"} for a tool that takes
+ * one). Reasoning comes first, as the APIs
  * give it, when an Anthropic request enables {@code thinking} (a signed thinking block; its
  * signature is {@link #SIGNATURE}) and from an OpenAI-style model whose name has "reasoner" in it
  * ({@code reasoning_content}, as DeepSeek's). An Anthropic request offering the web search tool
@@ -402,11 +403,11 @@ public final class FakeModelProvider implements AutoCloseable
             }
             if (objectArguments(body))
             {
-                function.putObject("arguments").put("city", "Paris");
+                function.putObject("arguments").put(argument(body), "Paris");
             }
             else
             {
-                function.put("arguments", "{\"city\":\"Paris\"}");
+                function.put("arguments", "{\"" + argument(body) + "\":\"Paris\"}");
             }
             choice.put("finish_reason", toolFinish(body));
         }
@@ -453,7 +454,7 @@ public final class FakeModelProvider implements AutoCloseable
             use.put("type", "tool_use");
             use.put("id", "toolu_1");
             use.put("name", body.path("tools").path(0).path("name").asText());
-            use.putObject("input").put("city", "Paris");
+            use.putObject("input").put(argument(body), "Paris");
             answer.put("stop_reason", "tool_use");
         }
         else
@@ -689,11 +690,13 @@ public final class FakeModelProvider implements AutoCloseable
                 + "}]},\"logprobs\":null,\"finish_reason\":null}]}");
             if (objectArguments(body))
             {
-                events.add(head + "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":{\"city\":\"Paris\"}}}]},\"logprobs\":null,\"finish_reason\":null}]}");
+                events.add(head + "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":{\"" + argument(body)
+                    + "\":\"Paris\"}}}]},\"logprobs\":null,\"finish_reason\":null}]}");
             }
             else
             {
-                events.add(head + "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"city\\\":\"}}]},\"logprobs\":null,\"finish_reason\":null}]}");
+                events.add(head + "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"" + argument(body)
+                    + "\\\":\"}}]},\"logprobs\":null,\"finish_reason\":null}]}");
                 events.add(head + "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"\\\"Paris\\\"}\"}}]},\"logprobs\":null,\"finish_reason\":null}]}");
             }
             events.add(head + "{},\"logprobs\":null,\"finish_reason\":\"" + toolFinish(body) + "\"}]}");
@@ -796,7 +799,7 @@ public final class FakeModelProvider implements AutoCloseable
             String name = body.path("tools").path(0).path("name").asText();
             framed.add(event("content_block_start", "{\"type\":\"content_block_start\",\"index\":" + index + ",\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\""
                 + name + "\",\"input\":{}}}"));
-            framed.add(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":" + index + ",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"city\\\":\"}}"));
+            framed.add(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":" + index + ",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"" + argument(body) + "\\\":\"}}"));
             framed.add(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":" + index + ",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"\\\"Paris\\\"}\"}}"));
             framed.add(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":" + index + "}"));
         }
@@ -855,6 +858,17 @@ public final class FakeModelProvider implements AutoCloseable
     private static boolean signs(JsonNode body)
     {
         return body.path("model").asText().startsWith("gemini-3");
+    }
+
+    /**
+     * The argument a call of the first tool fills: {@code input} when the tool takes one (a custom
+     * tool offered as a function takes only that), else {@code city}.
+     */
+    private static String argument(JsonNode body)
+    {
+        JsonNode first = body.path("tools").path(0);
+        JsonNode schema = first.has("function") ? first.path("function").path("parameters") : first.path("input_schema");
+        return schema.path("properties").has("input") ? "input" : "city";
     }
 
     /** How an OpenAI-style answer with tool calls ends: "tool_calls", or "stop" as Gemini's and Ollama's OpenAI forms end it. */
