@@ -152,6 +152,9 @@ public final class AnthropicTranslation
             case "store" -> !value.asBoolean(false);
             // OpenAI's hint for routing to its prompt cache (Codex sends one every turn); Anthropic caches by marks.
             case "prompt_cache_key" -> true;
+            // OpenAI's hint for how long the gpt-5 models answer (Codex sends low for them): Claude has no such
+            // control, and an answer of any length is still the answer asked for, so it is not worth a refusal.
+            case "verbosity" -> true;
             default -> false;
         };
     }

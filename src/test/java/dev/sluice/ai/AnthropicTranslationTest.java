@@ -224,6 +224,8 @@ class AnthropicTranslationTest
         translate("{'messages':[{'role':'user','content':'Hi'}],'response_format':null,'presence_penalty':0,'logprobs':false}");
         // OpenAI's prompt-cache routing hint, which Codex sends every turn, asks for nothing an answer shows.
         assertFalse(translate("{'messages':[{'role':'user','content':'Hi'}],'prompt_cache_key':'thread-1'}").has("prompt_cache_key"));
+        // The gpt-5 models' length hint, which Codex sends for them (text.verbosity): Claude has none, and any length is an answer.
+        assertFalse(translate("{'messages':[{'role':'user','content':'Hi'}],'verbosity':'low'}").has("verbosity"));
     }
 
     @Test
