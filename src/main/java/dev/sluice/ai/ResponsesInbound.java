@@ -56,6 +56,12 @@ final class ResponsesInbound
     private final ArrayNode input = ResponsesAnswers.JSONs.array();
     /** Reasoning items read and not yet placed: the thinking blocks of the next assistant message. */
     private ArrayNode thinking;
+    /**
+     * The images of tool outputs read and not yet placed: the chat form's tool messages hold text,
+     * so they go in a user message after the run of tool messages (as Claude Code's tool results'
+     * images do, {@link AnthropicInbound}), which an Anthropic target gets inside the results' turn.
+     */
+    private ArrayNode attachments;
     /** The names of the request's custom (freeform) tools, offered as functions ({@link CustomTools}). */
     private final java.util.Set<String> custom = new java.util.HashSet<>();
 
@@ -167,6 +173,7 @@ final class ResponsesInbound
             {
                 item(item, "input[" + index++ + "]", input);
             }
+            attach(input);
         }
         else
         {
@@ -221,6 +228,10 @@ final class ResponsesInbound
             throw new Invalid(path, "Invalid type for '" + path + "': expected an object.");
         }
         String type = item.path("type").asText(item.has("role") ? "message" : "");
+        if (!type.endsWith("_call_output"))
+        {
+            attach(out);
+        }
         switch (type)
         {
             case "message" ->
@@ -250,7 +261,7 @@ final class ResponsesInbound
             case "function_call_output", "custom_tool_call_output" ->
             {
                 JsonNode output = item.path("output");
-                String text = output.isTextual() ? output.asText() : joinText(output, path + ".output");
+                String text = output.isTextual() ? output.asText() : outputText(output, path + ".output");
                 out.addObject().put("role", "tool").put("tool_call_id", ToolCallIds.id(item.path("call_id").asText())).put("content", text);
             }
             case "item_reference" ->
@@ -363,17 +374,67 @@ final class ResponsesInbound
                         throw new Invalid(partPath + ".image_url",
                             "Images must be given by 'image_url' (a URL or a data: URL) here; uploaded files are not supported.");
                     }
-                    ObjectNode url = parts.addObject().put("type", "image_url").putObject("image_url").put("url", part.path("image_url").asText());
-                    if (part.path("detail").isTextual())
-                    {
-                        url.put("detail", part.path("detail").asText());
-                    }
+                    image(part, parts);
                 }
                 default -> throw new Invalid(partPath + ".type", "Content parts of type '" + ClientText.quoted(part.path("type").asText(), 64)
                     + "' are not supported by this gateway: use input_text and input_image.");
             }
         }
         out.addObject().put("role", "user").set("content", parts);
+    }
+
+    /** An {@code input_image} part with its URL as the chat form's {@code image_url} part. */
+    private static void image(JsonNode part, ArrayNode parts)
+    {
+        ObjectNode url = parts.addObject().put("type", "image_url").putObject("image_url").put("url", part.path("image_url").asText());
+        // "original" (full resolution, which Codex asks for its screenshots) is the Responses API's alone; chat
+        // providers know low, high and auto, and some refuse any other value.
+        String detail = part.path("detail").asText("");
+        if (detail.equals("low") || detail.equals("high") || detail.equals("auto") || detail.equals("original"))
+        {
+            url.put("detail", detail.equals("original") ? "high" : detail);
+        }
+    }
+
+    /**
+     * A tool output's parts: its text parts joined, its images (Codex's {@code view_image} returns
+     * the picture so) kept for the user message after the tool messages ({@link #attachments}).
+     */
+    private String outputText(JsonNode output, String path) throws Invalid
+    {
+        if (!output.isArray())
+        {
+            throw new Invalid(path, "Invalid type for '" + path + "': expected a string or an array of content parts.");
+        }
+        ArrayNode text = ResponsesAnswers.JSONs.array();
+        int index = 0;
+        for (JsonNode part : output)
+        {
+            String partPath = path + "[" + index++ + "]";
+            if (!"input_image".equals(part.path("type").asText()))
+            {
+                text.add(part);
+            }
+            else if (!part.path("image_url").isTextual())
+            {
+                throw new Invalid(partPath + ".image_url", "Images must be given by 'image_url' (a URL or a data: URL) here; uploaded files are not supported.");
+            }
+            else
+            {
+                image(part, attachments == null ? attachments = ResponsesAnswers.JSONs.array() : attachments);
+            }
+        }
+        return joinText(text, path);
+    }
+
+    /** Places the images of the tool outputs just read, as a user message after them. */
+    private void attach(ArrayNode out)
+    {
+        if (attachments != null)
+        {
+            out.addObject().put("role", "user").set("content", attachments);
+            attachments = null;
+        }
     }
 
     /** Text parts ({@code input_text}, {@code output_text}, {@code refusal}) joined, for turns the chat form gives one string. */

@@ -359,6 +359,44 @@ class AiResponsesApiTest
         assertEquals("tool_choice.type", JSON.readTree(unknown.body()).path("error").path("param").asText(), unknown.body());
     }
 
+    /**
+     * Codex's view_image answers with the picture as an {@code input_image} part of the tool's
+     * output (detail "original"); before, that was a 400 on every later turn of the session.
+     */
+    @Test
+    void imagesAToolReturnsReachTheModelAfterTheToolsAnswer() throws Exception
+    {
+        drain();
+        String png = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+        String turn = """
+            {"model": "%s", "store": false, "input": [
+              {"role": "user", "content": "What is in pic.png?"},
+              {"type": "function_call", "call_id": "call_a", "name": "view_image", "arguments": "{\\"path\\":\\"pic.png\\"}"},
+              {"type": "function_call", "call_id": "call_b", "name": "exec_command", "arguments": "{\\"cmd\\":\\"ls\\"}"},
+              {"type": "function_call_output", "call_id": "call_a", "output": [{"type": "input_image", "image_url": "%s", "detail": "original"}]},
+              {"type": "function_call_output", "call_id": "call_b", "output": [{"type": "input_text", "text": "pic.png"}]}
+            ]}""";
+        HttpResponse<String> toGpt = post("/v1/responses", turn.formatted("gpt", png));
+        assertEquals(200, toGpt.statusCode(), toGpt.body());
+        JsonNode messages = openai.take().body().path("messages");
+        assertEquals(List.of("user", "assistant", "tool", "tool", "user"), JSON.convertValue(messages, List.class).stream()
+            .map(message -> ((Map<?, ?>)message).get("role")).toList(), "the picture after the run of tool messages: " + messages);
+        assertEquals("call_a", messages.path(2).path("tool_call_id").asText());
+        assertEquals("pic.png", messages.path(3).path("content").asText());
+        JsonNode image = messages.path(4).path("content").path(0);
+        assertEquals(png, image.path("image_url").path("url").asText());
+        assertEquals("high", image.path("image_url").path("detail").asText(), "the chat form has no 'original'");
+
+        HttpResponse<String> toClaude = post("/v1/responses", turn.formatted("claude", png));
+        assertEquals(200, toClaude.statusCode(), toClaude.body());
+        JsonNode results = anthropic.take().body().path("messages").path(2);
+        assertEquals("user", results.path("role").asText());
+        assertEquals(List.of("tool_result", "tool_result", "image"), JSON.convertValue(results.path("content"), List.class).stream()
+            .map(block -> ((Map<?, ?>)block).get("type")).toList(), "Claude gets the picture in the results' turn: " + results);
+        assertEquals("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
+            results.path("content").path(2).path("source").path("data").asText());
+    }
+
     /** Codex sends prompt_cache_key on every request, which strict servers refuse ("property 'prompt_cache_key' is unsupported"). */
     @Test
     void fieldsAProviderRefusesAreLeftOutForItAlone() throws Exception
