@@ -78,10 +78,15 @@ final class AnthropicInbound
         {
             throw new Invalid("messages: Field required (a non-empty array)");
         }
+        java.util.Map<String, JsonNode> offered = new java.util.HashMap<>();
+        for (JsonNode tool : in.path("tools"))
+        {
+            offered.putIfAbsent(tool.path("name").asText(), tool);
+        }
         int index = 0;
         for (JsonNode turn : turns)
         {
-            message(turn, "messages." + index++, messages);
+            message(turn, "messages." + index++, messages, offered);
         }
         for (String copied : new String[] {"temperature", "top_p"})
         {
@@ -174,7 +179,8 @@ final class AnthropicInbound
         return text.toString();
     }
 
-    private static void message(JsonNode turn, String path, ArrayNode out) throws Invalid
+    /** @param offered the request's tools by name, which a tool search's result refers to */
+    private static void message(JsonNode turn, String path, ArrayNode out, java.util.Map<String, JsonNode> offered) throws Invalid
     {
         String role = turn.path("role").asText();
         if (role.equals("system"))
@@ -277,7 +283,7 @@ final class AnthropicInbound
                     // the images and documents beside them, which other providers would get after the tool message, go with them.
                     boolean whole = keptWhole(result);
                     String text = result.isTextual() ? result.asText() : result.isMissingNode() || result.isNull() ? ""
-                        : resultText(result, blockPath + ".content", whole ? AnthropicTranslation.JSON.createArrayNode() : parts);
+                        : resultText(result, blockPath + ".content", whole ? AnthropicTranslation.JSON.createArrayNode() : parts, offered);
                     if (block.path("is_error").asBoolean(false))
                     {
                         text = "Error: " + text;
@@ -426,7 +432,7 @@ final class AnthropicInbound
      * the chat form, where tool messages hold text only; an Anthropic target gets them right after
      * the tool result, in the same turn.
      */
-    private static String resultText(JsonNode blocks, String path, ArrayNode attachments) throws Invalid
+    private static String resultText(JsonNode blocks, String path, ArrayNode attachments, java.util.Map<String, JsonNode> offered) throws Invalid
     {
         if (!blocks.isArray())
         {
@@ -443,10 +449,41 @@ final class AnthropicInbound
                 case "search_result" -> text.append(text.length() > 0 ? "\n\n" : "").append(searchResultText(block, blockPath));
                 case "image" -> image(block, blockPath, attachments);
                 case "document" -> document(block, blockPath, attachments);
-                default -> throw new Invalid(blockPath + ": only text, image, document and search_result blocks are supported in tool results");
+                case "tool_reference" -> text.append(text.length() > 0 ? "\n\n" : "").append(toolReference(block, blockPath, offered));
+                default -> throw new Invalid(blockPath + ": only text, image, document, search_result and tool_reference blocks are supported in tool"
+                    + " results");
             }
         }
         return text.toString();
+    }
+
+    /**
+     * A {@code tool_reference} block: a tool search's find (Claude Code's ToolSearch, for tools it
+     * defers, such as MCP servers' when they are many), which Anthropic's API expands into the
+     * deferred tool's definition. Every target gets it as the text Claude Code's ToolSearch
+     * describes, the definition inside a {@code <functions>} block; the deferred tool itself
+     * ({@code defer_loading}) is among the request's tools as any other, so the model can call it.
+     */
+    private static String toolReference(JsonNode block, String path, java.util.Map<String, JsonNode> offered) throws Invalid
+    {
+        if (!block.path("tool_name").isTextual() || block.path("tool_name").asText().isEmpty())
+        {
+            throw new Invalid(path + ".tool_name: Field required");
+        }
+        String name = block.path("tool_name").asText();
+        JsonNode tool = offered.get(name);
+        if (tool == null)
+        {
+            return "Tool " + name + " was found, but it is not among this request's tools.";
+        }
+        ObjectNode function = AnthropicTranslation.JSON.createObjectNode();
+        if (tool.path("description").isTextual())
+        {
+            function.put("description", tool.path("description").asText());
+        }
+        function.put("name", name);
+        function.set("parameters", tool.path("input_schema").isObject() ? tool.get("input_schema") : AnthropicTranslation.JSON.createObjectNode());
+        return "<functions>\n<function>" + function + "</function>\n</functions>";
     }
 
     /**

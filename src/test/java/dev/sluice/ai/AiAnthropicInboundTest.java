@@ -311,6 +311,46 @@ class AiAnthropicInboundTest
         }
     }
 
+    /**
+     * Claude Code defers MCP tools behind its ToolSearch when they are many (or with
+     * ENABLE_TOOL_SEARCH=true): the search's result is a {@code tool_reference} and the tool found
+     * comes with {@code defer_loading}. Before, that result was a 400 for every provider.
+     */
+    @Test
+    void aToolSearchsFindReachesEveryProviderAsTheToolsDefinition() throws Exception
+    {
+        drain();
+        String body = """
+            {"model": "%s", "max_tokens": 100, "tools": [
+               {"name": "ToolSearch", "description": "Fetches deferred tools.", "input_schema": {"type": "object", "properties": {"query": {"type": "string"}}}},
+               {"name": "mcp__demo__lookup", "description": "Looks up a record by id.", "defer_loading": true,
+                "input_schema": {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}}],
+             "messages": [
+               {"role": "user", "content": "Look up record 7"},
+               {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_s", "name": "ToolSearch", "input": {"query": "select:mcp__demo__lookup"}}]},
+               {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_s", "content": [{"type": "tool_reference", "tool_name": "mcp__demo__lookup"}]}]}]}""";
+        HttpResponse<String> toGpt = post("/v1/messages", KEY, body.formatted("gpt"));
+        assertEquals(200, toGpt.statusCode(), toGpt.body());
+        JsonNode sent = openai.take().body();
+        assertEquals("mcp__demo__lookup", sent.path("tools").path(1).path("function").path("name").asText(), "the deferred tool is offered: " + sent);
+        String result = sent.path("messages").path(2).path("content").asText();
+        assertTrue(result.startsWith("<functions>\n<function>") && result.endsWith("</function>\n</functions>"), result);
+        JsonNode definition = JSON.readTree(result.substring("<functions>\n<function>".length(), result.length() - "</function>\n</functions>".length()));
+        assertEquals("mcp__demo__lookup", definition.path("name").asText());
+        assertEquals("Looks up a record by id.", definition.path("description").asText());
+        assertEquals("id", definition.path("parameters").path("required").path(0).asText());
+
+        HttpResponse<String> toClaude = post("/v1/messages", KEY, body.formatted("claude"));
+        assertEquals(200, toClaude.statusCode(), toClaude.body());
+        JsonNode claude = anthropic.take().body();
+        assertFalse(claude.path("tools").path(1).has("defer_loading"), "the tool is loaded, as its definition is in the result: " + claude);
+        assertTrue(claude.path("messages").path(2).path("content").path(0).path("content").toString().contains("<functions>"), claude.toString());
+
+        HttpResponse<String> nameless = post("/v1/messages", KEY, body.formatted("gpt").replace("\"tool_name\": \"mcp__demo__lookup\"", "\"tool_name\": 7"));
+        assertEquals(400, nameless.statusCode(), nameless.body());
+        assertTrue(nameless.body().contains("tool_reference") || nameless.body().contains("tool_name"), nameless.body());
+    }
+
     @Test
     void toolsGoOutAsFunctionsAndComeBackAsToolUseBlocks() throws Exception
     {
