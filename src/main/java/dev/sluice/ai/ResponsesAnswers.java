@@ -27,10 +27,10 @@ final class ResponsesAnswers implements InboundResponse.Dialect
         this.inbound = inbound;
     }
 
-    /** Whether a call of this name answers one of the request's custom (freeform) tools. */
-    boolean custom(String name)
+    /** The request's tools, which tell what each of the model's calls answers. */
+    ResponsesTools tools()
     {
-        return inbound.custom(name);
+        return inbound.tools();
     }
 
     void request(ObjectNode request)
@@ -93,8 +93,7 @@ final class ResponsesAnswers implements InboundResponse.Dialect
             String callId = ToolCallIds.outward(call.path("id").asText(), call.path("extra_content"));
             String name = call.path("function").path("name").asText();
             String arguments = AnswerForms.arguments(call.path("function"));
-            output.add(inbound.custom(name) ? CustomTools.item("ctc_" + id + "_" + output.size(), callId, name, CustomTools.input(arguments), "completed")
-                : callItem("fc_" + id + "_" + output.size(), callId, name, arguments, "completed"));
+            output.add(inbound.tools().item(id + "_" + output.size(), callId, name, arguments, "completed"));
         }
         finish(out, choice.path("finish_reason").asText(null), answer.path("usage"));
         kept(output);

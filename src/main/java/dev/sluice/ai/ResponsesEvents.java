@@ -13,7 +13,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * Where a translated stream is. The first chunk opens the response ({@code response.created},
  * {@code response.in_progress}); reasoning opens a reasoning item ({@code response.reasoning_text.delta}
  * events), text a message item and its one text part, each tool call
- * a {@code function_call} item (a {@code custom_tool_call} for a custom tool, its input in one delta once the call is whole), Claude's web search a {@code web_search_call} item (closed by its
+ * a {@code function_call} item ({@link ResponsesTools#item}: a {@code custom_tool_call} for a custom tool, its input in
+ * one delta once the call is whole, a {@code tool_search_call} for the client's tool search, whole once its arguments are),
+ * Claude's web search a {@code web_search_call} item (closed by its
  * result; the pages cited become the message's annotations), and an item is closed (its
  * {@code .done} events) when the next opens or the stream ends. {@code [DONE]} ends it with {@code response.completed} (or
  * {@code response.incomplete} when cut by the token limit) carrying the whole response; an error
@@ -50,8 +52,11 @@ final class ResponsesEvents extends InboundResponse.Events
         boolean reasoning;
         /** A web search ({@code web_search_call}): its query, in {@link #text}. */
         boolean search;
-        /** A call of a custom tool ({@code custom_tool_call}): its arguments in {@link #text}, the input within them. */
-        boolean custom;
+        /**
+         * A call whose item shows its arguments only once they are whole: a custom tool's (the input
+         * is within them) or the tool search's (an object).
+         */
+        boolean whole;
         /** A message's place in the answer's text, and the pages its text cites. */
         int offset;
         final ArrayNode annotations = ResponsesAnswers.JSONs.array();
@@ -251,11 +256,9 @@ final class ResponsesEvents extends InboundResponse.Events
             {
                 ResponsesEvents.this.close(out);
                 String callId = ToolCallIds.outward(id, extra);
-                boolean custom = dialect.custom(name);
-                ObjectNode added = custom ? CustomTools.item("ctc_" + dialect.id + "_" + items.size(), callId, name, "", "in_progress")
-                    : ResponsesAnswers.callItem("fc_" + dialect.id + "_" + items.size(), callId, name, "", "in_progress");
+                ObjectNode added = dialect.tools().item(dialect.id + "_" + items.size(), callId, name, "", "in_progress");
                 open = new Item(items.size(), added.path("id").asText(), callId, name);
-                open.custom = custom;
+                open.whole = dialect.tools().custom(name) || dialect.tools().search(name);
                 items.add(open);
                 emit(out, "response.output_item.added", event("response.output_item.added").put("output_index", open.index).set("item", added));
             }
@@ -264,7 +267,7 @@ final class ResponsesEvents extends InboundResponse.Events
             public void arguments(String part)
             {
                 open.text.append(part);
-                if (open.custom)
+                if (open.whole)
                 {
                     // The input is the text inside the arguments' JSON, known once they are whole (close).
                     return;
@@ -322,7 +325,7 @@ final class ResponsesEvents extends InboundResponse.Events
                 .put("content_index", 0).set("part", ResponsesAnswers.textPart(text).set("annotations", item.annotations)));
             item.done = messageItem(item, text, "completed");
         }
-        else if (item.custom)
+        else if (dialect.tools().custom(item.name))
         {
             String input = CustomTools.input(text);
             if (!input.isEmpty())
@@ -332,13 +335,17 @@ final class ResponsesEvents extends InboundResponse.Events
             }
             emit(out, "response.custom_tool_call_input.done", event("response.custom_tool_call_input.done").put("item_id", item.id)
                 .put("output_index", item.index).put("input", input));
-            item.done = CustomTools.item(item.id, item.callId, item.name, input, "completed");
+            item.done = callItem(item, text, "completed");
+        }
+        else if (dialect.tools().search(item.name))
+        {
+            item.done = callItem(item, text, "completed");
         }
         else
         {
+            item.done = callItem(item, text, "completed");
             emit(out, "response.function_call_arguments.done", event("response.function_call_arguments.done").put("item_id", item.id)
-                .put("output_index", item.index).put("name", item.name).put("arguments", text));
-            item.done = ResponsesAnswers.callItem(item.id, item.callId, item.name, text, "completed");
+                .put("output_index", item.index).put("name", item.done.path("name").asText()).put("arguments", text));
         }
         emit(out, "response.output_item.done", event("response.output_item.done").put("output_index", item.index).set("item", item.done));
     }
@@ -371,11 +378,15 @@ final class ResponsesEvents extends InboundResponse.Events
                 ? ResponsesAnswers.searchItem(item.id, item.text.toString(), "in_progress")
                 : item.callId == null
                 ? messageItem(item, item.text.toString(), "incomplete")
-                : item.custom
-                ? CustomTools.item(item.id, item.callId, item.name, CustomTools.input(item.text.toString()), "incomplete")
-                : ResponsesAnswers.callItem(item.id, item.callId, item.name, item.text.toString(), "incomplete"));
+                : callItem(item, item.text.toString(), "incomplete"));
         }
         return full;
+    }
+
+    /** A call's item, of the kind its tool asks for ({@link ResponsesTools#item}), under the id it streamed with. */
+    private ObjectNode callItem(Item item, String arguments, String status)
+    {
+        return dialect.tools().item(dialect.id, item.callId, item.name, arguments, status).put("id", item.id);
     }
 
     /** A message item with the annotations its text came with. */

@@ -19,12 +19,11 @@ import dev.sluice.http.ClientText;
  * {@code item_reference} resolve, unless the client says {@code store: false} (as Codex does,
  * sending the whole conversation each time); nothing else is stored: {@code conversation},
  * {@code background} and stored prompts are refused with 400, and a response cannot be retrieved
- * by its id. {@code function} tools cross, {@code custom} (freeform) ones as functions of one
- * string ({@link CustomTools}), and live {@code web_search} as the chat form's
- * {@code web_search_options}, which Claude answers with its web search tool (other providers go
- * without it); the other hosted tools and namespaces are left out and named in
- * {@code X-Sluice-AI-Dropped-Tools}, and choosing one is refused. Reasoning items in the input are
- * dropped, as the chat form has no place for them, and so are earlier {@code web_search_call}s.</p>
+ * by its id. The tools cross as {@link ResponsesTools} says (functions, custom ones, namespaces,
+ * the client's tool search, live web search); OpenAI's other hosted tools are left out and named
+ * in {@code X-Sluice-AI-Dropped-Tools}, and choosing one is refused. Reasoning items in the input
+ * are dropped, as the chat form has no place for them (unless they are Claude's, sealed, or a
+ * server takes reasoning back), and so are earlier {@code web_search_call}s.</p>
  */
 final class ResponsesInbound
 {
@@ -43,8 +42,6 @@ final class ResponsesInbound
     private static final String[] COPIED = {"temperature", "top_p", "user", "parallel_tool_calls", "service_tier", "prompt_cache_key",
         "top_logprobs", "template", "variables"};
     private static final String[] STATEFUL = {"conversation", "prompt"};
-    /** OpenAI's hosted web search tool, by any of its names. */
-    private static final java.util.regex.Pattern WEB_SEARCH = java.util.regex.Pattern.compile("web_search(_preview)?(_[0-9]{4}_[0-9]{2}_[0-9]{2})?");
 
     private final ResponseStore store;
     private final String consumer;
@@ -62,8 +59,8 @@ final class ResponsesInbound
      * images do, {@link AnthropicInbound}), which an Anthropic target gets inside the results' turn.
      */
     private ArrayNode attachments;
-    /** The names of the request's custom (freeform) tools, offered as functions ({@link CustomTools}). */
-    private final java.util.Set<String> custom = new java.util.HashSet<>();
+    /** The request's tools in the chat form, and the way back for the model's calls of them. */
+    private final ResponsesTools tools = new ResponsesTools();
 
     /**
      * @param store where answers are kept for {@code item_reference}s and {@code previous_response_id}s
@@ -81,10 +78,10 @@ final class ResponsesInbound
         return keep;
     }
 
-    /** Whether the request offered a custom (freeform) tool of this name: its calls go back as {@code custom_tool_call}s. */
-    boolean custom(String name)
+    /** The request's tools, which tell what each of the model's calls answers. */
+    ResponsesTools tools()
     {
-        return custom.contains(name);
+        return tools;
     }
 
     /** Keeps a finished answer (unless the client said {@code store: false}), which the client may refer to next. */
@@ -207,7 +204,7 @@ final class ResponsesInbound
             out.put("reasoning_effort", in.path("reasoning").path("effort").asText());
         }
         text(in.path("text"), out);
-        tools(in, out, dropped, custom);
+        tools.offer(in, out, dropped);
         JsonNode stream = in.get("stream");
         if (stream != null && !stream.isNull() && !stream.isBoolean())
         {
@@ -239,13 +236,25 @@ final class ResponsesInbound
                 message(item, path, out);
                 thinkingBefore(out);
             }
-            case "function_call", "custom_tool_call" ->
+            case "function_call", "custom_tool_call", "tool_search_call" ->
             {
+                if (!item.path("call_id").isTextual())
+                {
+                    // A search OpenAI ran itself (execution "server"): what it loaded comes with its output.
+                    return;
+                }
                 ObjectNode call = ResponsesAnswers.JSONs.object();
                 call.put("id", ToolCallIds.id(item.path("call_id").asText()));
                 call.put("type", "function");
-                call.putObject("function").put("name", item.path("name").asText()).put("arguments", type.equals("custom_tool_call")
-                    ? CustomTools.arguments(item.path("input").asText("")) : item.path("arguments").asText("{}"));
+                String name = type.equals("tool_search_call") ? ResponsesTools.SEARCH
+                    : tools.chatName(item.path("namespace").asText(null), item.path("name").asText());
+                String arguments = switch (type)
+                {
+                    case "custom_tool_call" -> CustomTools.arguments(item.path("input").asText(""));
+                    case "tool_search_call" -> item.path("arguments").isObject() ? item.get("arguments").toString() : item.path("arguments").asText("{}");
+                    default -> item.path("arguments").asText("{}");
+                };
+                call.putObject("function").put("name", name).put("arguments", arguments);
                 JsonNode extra = ToolCallIds.extra(item.path("call_id").asText());
                 if (extra != null)
                 {
@@ -257,6 +266,14 @@ final class ResponsesInbound
                     : out.addObject().put("role", "assistant").putNull("content");
                 (assistant.path("tool_calls").isArray() ? (ArrayNode)assistant.get("tool_calls") : assistant.putArray("tool_calls")).add(call);
                 thinkingBefore(out);
+            }
+            case "tool_search_output" ->
+            {
+                String found = tools.loaded(item.path("tools"), path);
+                if (item.path("call_id").isTextual())
+                {
+                    out.addObject().put("role", "tool").put("tool_call_id", ToolCallIds.id(item.path("call_id").asText())).put("content", found);
+                }
             }
             case "function_call_output", "custom_tool_call_output" ->
             {
@@ -294,7 +311,7 @@ final class ResponsesInbound
                 // A search this gateway (or OpenAI) answered earlier: the answer's text, which follows it, is what the chat form keeps.
             }
             default -> throw new Invalid(path + ".type", "Input items of type '" + ClientText.quoted(type, 64)
-                + "' are not supported by this gateway: use messages, function_call, custom_tool_call and their outputs.");
+                + "' are not supported by this gateway: use messages, function_call, custom_tool_call, tool_search_call and their outputs.");
         }
     }
 
@@ -492,110 +509,5 @@ final class ResponsesInbound
         }
     }
 
-    /**
-     * Function tools in the chat form's nesting, and custom ones as functions (their names put in
-     * {@code custom}). Others are left out and named in {@code dropped}:
-     * OpenAI's hosted tools (web search, file search, ...) run inside OpenAI's service and no
-     * provider behind the chat form can run them, and a tool is an offer the model may leave
-     * unused anyway, so the model answers without them rather than the request failing — Codex
-     * offers web search and a namespace of sub-agent tools on every turn.
-     */
-    private static void tools(JsonNode in, ObjectNode out, List<String> dropped, java.util.Set<String> custom) throws Invalid
-    {
-        JsonNode tools = in.get("tools");
-        JsonNode chosen = in.get("tool_choice");
-        if (chosen != null && !chosen.isNull() && !chosen.isTextual() && !chosen.isObject())
-        {
-            throw new Invalid("tool_choice", "Invalid type for 'tool_choice': expected 'auto', 'none', 'required' or an object.");
-        }
-        if (tools != null && !tools.isNull() && !tools.isArray())
-        {
-            throw new Invalid("tools", "Invalid type for 'tools': expected an array of tools.");
-        }
-        ArrayNode converted = ResponsesAnswers.JSONs.array();
-        int index = 0;
-        for (JsonNode tool : tools != null && tools.isArray() ? tools : ResponsesAnswers.JSONs.array())
-        {
-            if (!tool.isObject())
-            {
-                throw new Invalid("tools[" + index + "]", "Invalid type for 'tools[" + index + "]': expected an object.");
-            }
-            String type = tool.path("type").asText();
-            // Codex offers search of OpenAI's cache only (external_web_access false), which no one else has.
-            boolean live = !tool.path("external_web_access").isBoolean() || tool.path("external_web_access").asBoolean();
-            if (WEB_SEARCH.matcher(type).matches() && live)
-            {
-                // Live web search: Claude's web search tool answers it (AnthropicTranslation); other providers go without.
-                ObjectNode options = out.putObject("web_search_options");
-                for (String field : new String[] {"search_context_size", "user_location"})
-                {
-                    if (tool.hasNonNull(field))
-                    {
-                        options.set(field, tool.get(field));
-                    }
-                }
-                index++;
-                continue;
-            }
-            if (type.equals("custom") && tool.path("name").isTextual() && !tool.path("name").asText().isEmpty())
-            {
-                converted.add(CustomTools.function(tool));
-                custom.add(tool.path("name").asText());
-                index++;
-                continue;
-            }
-            if (!type.equals("function"))
-            {
-                String name = tool.path("name").asText("");
-                dropped.add(ClientText.quoted(name.isEmpty() ? type : type + ":" + name, 64));
-                index++;
-                continue;
-            }
-            if (!tool.path("name").isTextual() || tool.path("name").asText().isEmpty())
-            {
-                throw new Invalid("tools[" + index + "].name", "Missing required parameter: 'tools[" + index + "].name'.");
-            }
-            ObjectNode function = converted.addObject().put("type", "function").putObject("function");
-            function.put("name", tool.path("name").asText());
-            if (tool.hasNonNull("description"))
-            {
-                function.set("description", tool.get("description"));
-            }
-            function.set("parameters", tool.path("parameters").isObject() ? tool.get("parameters")
-                : ResponsesAnswers.JSONs.object().put("type", "object"));
-            if (tool.path("strict").isBoolean())
-            {
-                function.set("strict", tool.get("strict"));
-            }
-            index++;
-        }
-        if (converted.isEmpty())
-        {
-            // Nothing to choose from: a choice or parallelism would make the provider refuse the request.
-            out.remove("parallel_tool_calls");
-            if (in.path("tool_choice").isObject())
-            {
-                throw new Invalid("tool_choice", "The chosen tool is not among the function tools this gateway can offer the model.");
-            }
-            return;
-        }
-        out.set("tools", converted);
-        JsonNode choice = in.get("tool_choice");
-        if (choice != null && choice.isTextual())
-        {
-            out.set("tool_choice", choice);
-        }
-        else if (choice != null && choice.isObject())
-        {
-            String kind = choice.path("type").asText();
-            if (!"function".equals(kind) && !("custom".equals(kind) && custom.contains(choice.path("name").asText())))
-            {
-                throw new Invalid("tool_choice.type",
-                    "Only 'auto', 'none', 'required', a function ({\"type\": \"function\", \"name\": …}) or a custom tool offered"
-                        + " ({\"type\": \"custom\", \"name\": …}) may be chosen here.");
-            }
-            out.putObject("tool_choice").put("type", "function").putObject("function").put("name", choice.path("name").asText());
-        }
-    }
 
 }

@@ -360,6 +360,68 @@ class AiResponsesApiTest
     }
 
     /**
+     * Codex defers MCP tools behind a tool search it runs itself ({@code execution: "client"}),
+     * and its MCP tools come in namespaces. Before, both were left out: through Sluice the model
+     * could reach no MCP tool.
+     */
+    @Test
+    void codexsToolSearchAndTheNamespacedToolsItLoadsReachTheModel() throws Exception
+    {
+        drain();
+        String search = """
+            {"type": "tool_search", "execution": "client", "description": "Searches deferred tools.",
+             "parameters": {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]}}""";
+        HttpResponse<String> first = post("/v1/responses", "{\"model\": \"gpt\", \"input\": \"Look up record 7\", \"tools\": [" + search + "]}");
+        assertEquals(200, first.statusCode(), first.body());
+        assertTrue(first.headers().firstValue("X-Sluice-AI-Dropped-Tools").isEmpty(), first.headers().toString());
+        JsonNode offered = openai.take().body().path("tools").path(0).path("function");
+        assertEquals("tool_search", offered.path("name").asText());
+        assertEquals("query", offered.path("parameters").path("required").path(0).asText());
+        JsonNode call = JSON.readTree(first.body()).path("output").path(0);
+        assertEquals("tool_search_call", call.path("type").asText(), first.body());
+        assertEquals("client", call.path("execution").asText());
+        assertEquals("call_1", call.path("call_id").asText());
+        assertEquals("Paris", call.path("arguments").path("city").asText(), "the arguments as an object: " + call);
+
+        HttpResponse<String> streamed = post("/v1/responses", "{\"model\": \"gpt\", \"stream\": true, \"input\": \"Look up record 7\", \"tools\": ["
+            + search + "]}");
+        openai.take();
+        assertFalse(streamed.body().contains("response.function_call_arguments"), streamed.body());
+        String done = java.util.Arrays.stream(streamed.body().split("\n")).filter(line -> line.contains("\"response.output_item.done\""))
+            .findFirst().orElseThrow();
+        assertEquals("Paris", JSON.readTree(done.substring(6)).path("item").path("arguments").path("city").asText(), done);
+
+        // The next turn as Codex sends it: the search, what it loaded (a namespace of MCP tools), and no tools of its own.
+        String loaded = """
+            {"type": "tool_search_call", "id": "tsc_1", "call_id": "call_s", "execution": "client", "status": "completed", "arguments": {"query": "record"}},
+            {"type": "tool_search_output", "id": "tso_1", "call_id": "call_s", "execution": "client", "status": "completed", "tools": [
+              {"type": "namespace", "name": "mcp__demo", "description": "Tools in the mcp__demo namespace.", "tools": [
+                {"type": "function", "name": "lookup", "description": "Looks up a record.", "defer_loading": true,
+                 "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}]}]}""";
+        HttpResponse<String> second = post("/v1/responses", "{\"model\": \"gpt\", \"store\": false, \"input\": [{\"role\": \"user\", \"content\":"
+            + " \"Look up record 7\"}, " + loaded + "]}");
+        assertEquals(200, second.statusCode(), second.body());
+        JsonNode sent = openai.take().body();
+        assertEquals("mcp__demo__lookup", sent.path("tools").path(0).path("function").path("name").asText(), "what the search loaded is offered: " + sent);
+        assertEquals("tool_search", sent.path("messages").path(1).path("tool_calls").path(0).path("function").path("name").asText());
+        assertEquals("record", JSON.readTree(sent.path("messages").path(1).path("tool_calls").path(0).path("function").path("arguments").asText())
+            .path("query").asText());
+        assertTrue(sent.path("messages").path(2).path("content").asText().contains("\"name\":\"mcp__demo__lookup\""), sent.toString());
+        JsonNode namespaced = JSON.readTree(second.body()).path("output").path(0);
+        assertEquals("function_call", namespaced.path("type").asText(), second.body());
+        assertEquals("lookup", namespaced.path("name").asText());
+        assertEquals("mcp__demo", namespaced.path("namespace").asText(), "Codex runs the MCP tool by namespace and name");
+
+        HttpResponse<String> third = post("/v1/responses", "{\"model\": \"gpt\", \"store\": false, \"input\": [{\"role\": \"user\", \"content\":"
+            + " \"Look up record 7\"}, " + loaded + ", {\"type\": \"function_call\", \"call_id\": \"call_l\", \"namespace\": \"mcp__demo\","
+            + " \"name\": \"lookup\", \"arguments\": \"{}\"}, {\"type\": \"function_call_output\", \"call_id\": \"call_l\", \"output\": \"found\"}]}");
+        assertEquals(200, third.statusCode(), third.body());
+        JsonNode history = openai.take().body().path("messages");
+        assertEquals("mcp__demo__lookup", history.path(3).path("tool_calls").path(0).path("function").path("name").asText(), history.toString());
+        assertEquals("found", history.path(4).path("content").asText());
+    }
+
+    /**
      * Codex's view_image answers with the picture as an {@code input_image} part of the tool's
      * output (detail "original"); before, that was a 400 on every later turn of the session.
      */
@@ -759,7 +821,11 @@ class AiResponsesApiTest
         assertEquals(404, post("/v1/responses/input_tokens", "{\"model\":\"no-such-model\",\"input\":\"x\"}").statusCode());
     }
 
-    /** Codex offers OpenAI's web search and a namespace of sub-agent tools on every turn; before, that refused the whole request. */
+    /**
+     * Codex offers OpenAI's web search (of OpenAI's cache) and a namespace of sub-agent tools on
+     * every turn; before, that refused the whole request. The search is left out and named; the
+     * namespace's functions cross.
+     */
     @Test
     void toolsTheChatFormCannotCarryAreLeftOutAndNamed() throws Exception
     {
@@ -768,13 +834,15 @@ class AiResponsesApiTest
             {"model": "gpt", "input": "Weather in Paris?", "tool_choice": "auto", "parallel_tool_calls": true, "tools": [
               {"type": "function", "name": "weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}},
               {"type": "namespace", "name": "multi_agent_v1", "tools": [{"type": "function", "name": "close_agent", "parameters": {}}]},
-              {"type": "web_search", "external_web_access": false}
+              {"type": "web_search", "external_web_access": false},
+              {"type": "file_search", "vector_store_ids": ["vs_1"]}
             ]}""");
         assertEquals(200, response.statusCode(), response.body());
-        assertEquals("namespace:multi_agent_v1, web_search", response.headers().firstValue("X-Sluice-AI-Dropped-Tools").orElse(null));
+        assertEquals("web_search, file_search", response.headers().firstValue("X-Sluice-AI-Dropped-Tools").orElse(null));
         JsonNode sent = openai.take().body();
-        assertEquals(1, sent.path("tools").size(), sent.toString());
+        assertEquals(2, sent.path("tools").size(), sent.toString());
         assertEquals("weather", sent.path("tools").path(0).path("function").path("name").asText());
+        assertEquals("multi_agent_v1__close_agent", sent.path("tools").path(1).path("function").path("name").asText());
 
         HttpResponse<String> onlyHosted = post("/v1/responses", "{\"model\":\"gpt\",\"input\":\"news?\",\"tool_choice\":\"required\","
             + "\"parallel_tool_calls\":true,\"tools\":[{\"type\":\"web_search\"}]}");
