@@ -79,6 +79,12 @@ final class ResponsesAnswers implements InboundResponse.Dialect
         if (!text.isEmpty() || message.path("refusal").isTextual() || !message.path("tool_calls").isArray())
         {
             ObjectNode item = messageItem("msg_" + id, text, message.path("refusal").asText(null), "completed");
+            // As ResponsesEvents stamps it: text before tool calls is commentary, an answer's closing text its final answer.
+            String phase = !message.path("tool_calls").isEmpty() ? "commentary" : "stop".equals(choice.path("finish_reason").asText()) ? "final_answer" : null;
+            if (phase != null)
+            {
+                item.put("phase", phase);
+            }
             for (JsonNode part : item.path("content"))
             {
                 if (part.has("annotations"))

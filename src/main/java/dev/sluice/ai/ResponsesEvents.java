@@ -32,6 +32,8 @@ final class ResponsesEvents extends InboundResponse.Events
     private Item open;
     private String finishReason;
     private JsonNode usage;
+    /** Whether the stream has ended, so the item closing now is the answer's last. */
+    private boolean last;
     /** The answer's text so far, in chars: the chat form's annotations count from its start, a message's from its own. */
     private int textSeen;
 
@@ -324,6 +326,13 @@ final class ResponsesEvents extends InboundResponse.Events
             emit(out, "response.content_part.done", event("response.content_part.done").put("item_id", item.id).put("output_index", item.index)
                 .put("content_index", 0).set("part", ResponsesAnswers.textPart(text).set("annotations", item.annotations)));
             item.done = messageItem(item, text, "completed");
+            // Codex shows progress notes apart from the answer by phase: text another item follows is commentary, the
+            // text an answer ends with is the final answer (unless the answer was cut).
+            String phase = !last ? "commentary" : "stop".equals(finishReason) ? "final_answer" : null;
+            if (phase != null)
+            {
+                item.done.put("phase", phase);
+            }
         }
         else if (dialect.tools().custom(item.name))
         {
@@ -357,7 +366,9 @@ final class ResponsesEvents extends InboundResponse.Events
         {
             start(AnthropicTranslation.JSON.createObjectNode(), out);
         }
-        settle(out);
+        tools.flush(sink(out));
+        last = true;
+        close(out);
         ObjectNode finished = full();
         ResponsesAnswers.finish(finished, finishReason, usage == null ? ResponsesAnswers.JSONs.nil() : usage);
         dialect.kept(finished.path("output"));

@@ -939,6 +939,72 @@ class AiResponsesApiTest
         assertEquals("Once upon a", text(response));
     }
 
+    /**
+     * Codex (its app above all) tells progress notes from the answer by a message's phase, as
+     * OpenAI's gpt-5 models give it; without one it showed the final answer twice.
+     */
+    @Test
+    void messagesCarryTheirPhaseCommentaryBeforeToolCallsAndTheFinalAnswerLast() throws Exception
+    {
+        drain();
+        String weather = ", \"tools\": [{\"type\": \"function\", \"name\": \"weather\", \"parameters\": {\"type\": \"object\"}}]";
+        for (boolean stream : new boolean[] {false, true})
+        {
+            String start = "{\"model\": \"claude\", \"stream\": " + stream + ", \"input\": \"Weather in Paris?\"";
+            assertEquals(List.of("message:final_answer"), phases(post("/v1/responses", start + "}"), stream));
+        }
+        assertEquals(List.of("message:commentary", "function_call:-"), phases(post("/v1/responses", "{\"model\": \"claude\", \"input\": \"Weather in"
+            + " Paris?\"" + weather + "}"), false));
+        // A server that streams a note before its tool call.
+        try (ScriptedUpstream narrating = new ScriptedUpstream())
+        {
+            String head = "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"n\",\"choices\":[{\"index\":0,\"delta\":";
+            String stream = head + "{\"role\":\"assistant\",\"content\":\"Checking the weather.\"},\"finish_reason\":null}]}\n\n"
+                + head + "{\"tool_calls\":[{\"index\":0,\"id\":\"call_n\",\"type\":\"function\",\"function\":{\"name\":\"weather\",\"arguments\":\"{}\"}}]},"
+                + "\"finish_reason\":null}]}\n\n" + head + "{},\"finish_reason\":\"tool_calls\"}]}\n\ndata: [DONE]\n\n";
+            narrating.script("/v1/chat/completions", "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\nContent-Length: "
+                + stream.length() + "\r\n\r\n" + stream);
+            try (SluiceUnderTest other = SluiceUnderTest.start("""
+                consumer.dev.api-key.main = sha256:%s
+                route.ai.path = /v1
+                route.ai.ai = on
+                route.ai.auth = api-key
+                ai.provider.n.type = openai-compatible
+                ai.provider.n.base-url = %s/v1
+                ai.model.n.target.main.provider = n
+                ai.model.n.target.main.model = n
+                """.formatted(KeyHashes.sha256(KEY), narrating.url())))
+            {
+                HttpResponse<String> streamed = HTTP.send(HttpRequest.newBuilder(other.uri("/v1/responses")).header("Authorization", "Bearer " + KEY)
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"model\": \"n\", \"stream\": true,"
+                        + " \"input\": \"Weather in Paris?\"" + weather + "}")).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(List.of("message:commentary", "function_call:-"), phases(streamed, true));
+            }
+        }
+        assertEquals(List.of("message:-"), phases(post("/v1/responses", "{\"model\": \"cut\", \"input\": \"Tell me a story\"}"), false),
+            "an answer cut short is no final answer");
+    }
+
+    /** The type and phase ("-" for none) of each item of a response, or of a stream's completed response. */
+    private static List<String> phases(HttpResponse<String> response, boolean stream) throws Exception
+    {
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode whole;
+        if (stream)
+        {
+            String completed = java.util.Arrays.stream(response.body().split("\n")).filter(line -> line.contains("\"response.completed\""))
+                .findFirst().orElseThrow();
+            whole = JSON.readTree(completed.substring(6)).path("response");
+        }
+        else
+        {
+            whole = JSON.readTree(response.body());
+        }
+        List<String> phases = new ArrayList<>();
+        whole.path("output").forEach(item -> phases.add(item.path("type").asText() + ":" + item.path("phase").asText("-")));
+        return phases;
+    }
+
     @Test
     void aFailureAfterTheFirstTokenEndsTheStreamWithResponseFailed() throws Exception
     {
