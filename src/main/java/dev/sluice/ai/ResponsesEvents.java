@@ -334,27 +334,25 @@ final class ResponsesEvents extends InboundResponse.Events
                 item.done.put("phase", phase);
             }
         }
-        else if (dialect.tools().custom(item.name))
-        {
-            String input = CustomTools.input(text);
-            if (!input.isEmpty())
-            {
-                emit(out, "response.custom_tool_call_input.delta", event("response.custom_tool_call_input.delta").put("item_id", item.id)
-                    .put("output_index", item.index).put("delta", input));
-            }
-            emit(out, "response.custom_tool_call_input.done", event("response.custom_tool_call_input.done").put("item_id", item.id)
-                .put("output_index", item.index).put("input", input));
-            item.done = callItem(item, text, "completed");
-        }
-        else if (dialect.tools().search(item.name))
-        {
-            item.done = callItem(item, text, "completed");
-        }
         else
         {
             item.done = callItem(item, text, "completed");
-            emit(out, "response.function_call_arguments.done", event("response.function_call_arguments.done").put("item_id", item.id)
-                .put("output_index", item.index).put("name", item.done.path("name").asText()).put("arguments", text));
+            if (dialect.tools().custom(item.name))
+            {
+                String input = item.done.path("input").asText();
+                if (!input.isEmpty())
+                {
+                    emit(out, "response.custom_tool_call_input.delta", event("response.custom_tool_call_input.delta").put("item_id", item.id)
+                        .put("output_index", item.index).put("delta", input));
+                }
+                emit(out, "response.custom_tool_call_input.done", event("response.custom_tool_call_input.done").put("item_id", item.id)
+                    .put("output_index", item.index).put("input", input));
+            }
+            else if (!item.whole)
+            {
+                emit(out, "response.function_call_arguments.done", event("response.function_call_arguments.done").put("item_id", item.id)
+                    .put("output_index", item.index).put("name", item.done.path("name").asText()).put("arguments", text));
+            }
         }
         emit(out, "response.output_item.done", event("response.output_item.done").put("output_index", item.index).set("item", item.done));
     }

@@ -225,8 +225,9 @@ final class ResponsesInbound
             throw new Invalid(path, "Invalid type for '" + path + "': expected an object.");
         }
         String type = item.path("type").asText(item.has("role") ? "message" : "");
-        if (!type.endsWith("_call_output"))
+        if (!type.endsWith("_output"))
         {
+            // The images of the tool outputs just read follow the last of them: tool messages must follow their calls unbroken.
             attach(out);
         }
         switch (type)
@@ -384,15 +385,7 @@ final class ResponsesInbound
             switch (part.path("type").asText())
             {
                 case "input_text" -> parts.addObject().put("type", "text").put("text", part.path("text").asText());
-                case "input_image" ->
-                {
-                    if (!part.path("image_url").isTextual())
-                    {
-                        throw new Invalid(partPath + ".image_url",
-                            "Images must be given by 'image_url' (a URL or a data: URL) here; uploaded files are not supported.");
-                    }
-                    image(part, parts);
-                }
+                case "input_image" -> image(part, partPath, parts);
                 default -> throw new Invalid(partPath + ".type", "Content parts of type '" + ClientText.quoted(part.path("type").asText(), 64)
                     + "' are not supported by this gateway: use input_text and input_image.");
             }
@@ -401,8 +394,12 @@ final class ResponsesInbound
     }
 
     /** An {@code input_image} part with its URL as the chat form's {@code image_url} part. */
-    private static void image(JsonNode part, ArrayNode parts)
+    private static void image(JsonNode part, String path, ArrayNode parts) throws Invalid
     {
+        if (!part.path("image_url").isTextual())
+        {
+            throw new Invalid(path + ".image_url", "Images must be given by 'image_url' (a URL or a data: URL) here; uploaded files are not supported.");
+        }
         ObjectNode url = parts.addObject().put("type", "image_url").putObject("image_url").put("url", part.path("image_url").asText());
         // "original" (full resolution, which Codex asks for its screenshots) is the Responses API's alone; chat
         // providers know low, high and auto, and some refuse any other value.
@@ -432,13 +429,9 @@ final class ResponsesInbound
             {
                 text.add(part);
             }
-            else if (!part.path("image_url").isTextual())
-            {
-                throw new Invalid(partPath + ".image_url", "Images must be given by 'image_url' (a URL or a data: URL) here; uploaded files are not supported.");
-            }
             else
             {
-                image(part, attachments == null ? attachments = ResponsesAnswers.JSONs.array() : attachments);
+                image(part, partPath, attachments == null ? attachments = ResponsesAnswers.JSONs.array() : attachments);
             }
         }
         return joinText(text, path);
