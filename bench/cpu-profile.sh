@@ -14,13 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 duration=20s jvm=$(tr -s '\r\n' '  ' < .mvn/jvm.config)
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --duration) duration=$2; shift 2 ;;
-    --jvm) jvm=$2; shift 2 ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
-  esac
-done
+bench_options "$@"
 BACKEND=18121 SLUICE=18122 BARE=18124 PROFILER=4.1
 work=$(mktemp -d /tmp/sluice-cpu-profile.XXXXXX)
 chmod 755 "$work"

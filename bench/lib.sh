@@ -1,4 +1,4 @@
-# Shared by bench/https.sh, bench/pool.sh and bench/cache.sh (sourced, not run): options, an nginx
+# Shared by bench/https.sh, pool.sh, cache.sh, profile.sh and cpu-profile.sh (sourced, not run): options, an nginx
 # backend with a ~200 B and a 100 KiB body, wrk rounds with Sluice's CPU per request, medians.
 # The caller sets $work (a temporary directory) and, before bench_run, $sluice_pid.
 
@@ -8,6 +8,7 @@ bench_options() { # "$@" of the script
     case "$1" in
       --rounds) rounds=$2; shift 2 ;;
       --duration) duration=$2; shift 2 ;;
+      --jvm) jvm=$2; shift 2 ;;
       *) echo "unknown option $1" >&2; exit 2 ;;
     esac
   done

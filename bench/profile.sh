@@ -12,13 +12,7 @@ cd "$(dirname "$0")/.."
 scenario=${1:-plain}
 [ $# -gt 0 ] && shift
 duration=20s jvm=$(tr -s '\r\n' '  ' < .mvn/jvm.config)  # the launcher's flags unless --jvm says otherwise
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --duration) duration=$2; shift 2 ;;
-    --jvm) jvm=$2; shift 2 ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
-  esac
-done
+bench_options "$@"
 BACKEND=18121 SLUICE=18122 OTLP_SINK=18123
 work=$(mktemp -d /tmp/sluice-profile.XXXXXX)
 chmod 755 "$work"
