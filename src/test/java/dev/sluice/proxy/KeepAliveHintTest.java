@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Node.js (5 s), uvicorn (5 s) and Apache say how long they keep an idle connection open
@@ -96,6 +97,34 @@ class KeepAliveHintTest
         ContentResponse late = post("/quiet/orders", "late");
         assertEquals(200, late.getStatus(), late.getContentAsString());
         assertEquals(connections + 1, quiet.connections());
+    }
+
+    /**
+     * An idle HTTP/1.1 connection no one wants is closed once idle for the longer of the keep-alive
+     * limit and {@code proxy.idle-timeout}: not kept open for ever, and not re-armed on every release.
+     */
+    @Test
+    void anIdleConnectionIsClosedAfterTheLongerOfTheKeepaliveAndIdleTimeouts() throws Exception
+    {
+        java.util.concurrent.CompletableFuture<Long> closedAt = new java.util.concurrent.CompletableFuture<>();
+        try (SocketUpstream lingering = new SocketUpstream("lingering-upstream", socket ->
+            {
+                InputStream in = socket.getInputStream();
+                while (!SocketUpstream.readHead(in).isEmpty())
+                {
+                    socket.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.ISO_8859_1));
+                    socket.getOutputStream().flush();
+                }
+                closedAt.complete(System.nanoTime());
+            });
+            SluiceUnderTest other = SluiceUnderTest.start("proxy.idle-timeout = 1500ms\nupstream.l.url = " + lingering.url()
+                + "\nupstream.l.keepalive-timeout = 300ms\nroute.l.path = /\nroute.l.upstream = l\n"))
+        {
+            assertEquals(200, client.newRequest(other.uri("/x")).timeout(10, TimeUnit.SECONDS).send().getStatus());
+            long answered = System.nanoTime();
+            long idle = TimeUnit.NANOSECONDS.toMillis(closedAt.get(10, TimeUnit.SECONDS) - answered);
+            assertTrue(idle >= 1_000 && idle < 5_000, "closed after " + idle + " ms idle");
+        }
     }
 
     @Test
