@@ -52,7 +52,6 @@ public final class AiSettingsParser
         }
         // Keyed by the name clients send: the alias, or its .name when the name cannot be a key.
         Map<String, AiSettings.Model> models = new TreeMap<>();
-        Map<String, String> keyOf = new TreeMap<>();
         for (String alias : reader.names("ai.model."))
         {
             AiSettings.Model model = model(reader, alias, providers);
@@ -68,7 +67,6 @@ public final class AiSettingsParser
                 continue;
             }
             models.put(model.alias(), model);
-            keyOf.put(model.key(), model.alias());
         }
         for (AiSettings.Model model : models.values())
         {
@@ -77,7 +75,7 @@ public final class AiSettingsParser
             {
                 reader.invalid("ai.model." + model.key() + ".context-fallback", fallback,
                     "another configured model of the same type (" + model.kind().name().toLowerCase(Locale.ROOT) + "), by the name clients send"
-                        + named(fallback, keyOf));
+                        + named(fallback, models));
             }
         }
 
@@ -121,24 +119,23 @@ public final class AiSettingsParser
             else
             {
                 reader.invalid(key, alias, models.isEmpty() ? "aliases of ai.model.<alias> (none is configured)"
-                    : "the names clients send for the configured models: " + String.join(", ", models.keySet()) + named(alias, keyOfModels(models)));
+                    : "the names clients send for the configured models: " + String.join(", ", models.keySet()) + named(alias, models));
             }
         }
         return known;
     }
 
     /** A hint when a reference names a model by its key and the model has a .name: references use the name. */
-    static String named(String reference, Map<String, String> keyOf)
+    private static String named(String reference, Map<String, AiSettings.Model> models)
     {
-        String name = keyOf.get(reference);
-        return name != null && !name.equals(reference) ? " ('" + reference + "' is named '" + name + "': refer to it by that name)" : "";
-    }
-
-    static Map<String, String> keyOfModels(Map<String, AiSettings.Model> models)
-    {
-        Map<String, String> keyOf = new TreeMap<>();
-        models.values().forEach(model -> keyOf.put(model.key(), model.alias()));
-        return keyOf;
+        for (AiSettings.Model model : models.values())
+        {
+            if (model.key().equals(reference) && !model.alias().equals(reference))
+            {
+                return " ('" + reference + "' is named '" + model.alias() + "': refer to it by that name)";
+            }
+        }
+        return "";
     }
 
     private static AiSettings.Provider provider(ConfigReader reader, String name)
