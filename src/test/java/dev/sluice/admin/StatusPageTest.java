@@ -84,7 +84,13 @@ class StatusPageTest
             signIn(browser, "not-the-token");
             browser.waitFor("document.getElementById('login-error').textContent === 'The admin token was refused.'", Duration.ofSeconds(10));
             assertFalse(visible(browser, "status"));
-            // The refused token's three calls are the only failures the browser reports so far.
+            // The refused token's three calls are the only failures the browser reports so far. The page
+            // can show its error before the browser has reported all three: wait for them, then count.
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (browser.errors().size() < 3 && System.nanoTime() < deadline)
+            {
+                Thread.sleep(50);
+            }
             java.util.List<String> refused = browser.errors();
             assertEquals(3, refused.size(), refused.toString());
             assertTrue(refused.stream().allMatch(error -> error.contains("status of 401")), refused.toString());
