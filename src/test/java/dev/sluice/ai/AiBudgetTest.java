@@ -21,6 +21,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.testing.FakeModelProvider;
 import dev.sluice.testing.KeyHashes;
 import dev.sluice.testing.RedisServer;
+import dev.sluice.testing.Scratch;
 import dev.sluice.testing.SluiceUnderTest;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.junit.jupiter.api.AfterAll;
@@ -112,7 +113,7 @@ class AiBudgetTest
     @Test
     void aConsumerIsRefusedOnceItsBudgetIsSpentAndStaysRefusedAfterARestart() throws Exception
     {
-        Path file = Files.createTempDirectory("sluice-budgets").resolve("budgets.json");
+        Path file = Scratch.directory("sluice-budgets").resolve("budgets.json");
         String config = config("ai.budget.file = " + file + "\n");
         SluiceUnderTest sluice = SluiceUnderTest.start(config);
         int answered;
@@ -157,7 +158,7 @@ class AiBudgetTest
     {
         // ~15 prompt tokens written at 200 USD per million (0.003) pass Alice's 0.002; read at 10 with 10 answered at 30 (0.00045) would not.
         SluiceUnderTest sluice = SluiceUnderTest.start(config("ai.model.gpt.target.main.cache-write-price = 200\nai.budget.file = "
-            + Files.createTempDirectory("sluice-budgets").resolve("budgets.json") + "\n"));
+            + Scratch.directory("sluice-budgets").resolve("budgets.json") + "\n"));
         try
         {
             HttpResponse<String> refused = chat(sluice.uri(), "alice");
@@ -190,7 +191,7 @@ class AiBudgetTest
                 ai.model.claude.target.main.input-price = 10
                 ai.model.claude.target.main.output-price = 30
                 ai.budget.file = %s
-                """.formatted(claude.uri(), Files.createTempDirectory("sluice-budgets").resolve("budgets.json"))));
+                """.formatted(claude.uri(), Scratch.directory("sluice-budgets").resolve("budgets.json"))));
             try
             {
                 String search = "{\"model\":\"claude\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"What is new?\"}],"

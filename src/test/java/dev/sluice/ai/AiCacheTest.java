@@ -20,6 +20,7 @@ import dev.sluice.testing.FakeModelProvider;
 import dev.sluice.testing.KeyHashes;
 import dev.sluice.testing.FakeModelProvider.Fault;
 import dev.sluice.testing.LogCapture;
+import dev.sluice.testing.Scratch;
 import dev.sluice.testing.SluiceUnderTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -320,7 +321,7 @@ class AiCacheTest
     @Test
     void aDiskTierKeepsAnswersAcrossARestartAndABusyDirectoryFallsBackToMemory() throws Exception
     {
-        java.nio.file.Path directory = java.nio.file.Files.createTempDirectory("sluice-ai-cache");
+        java.nio.file.Path directory = Scratch.directory("sluice-ai-cache");
         Governance.CacheSpec spec = new Governance.CacheSpec(java.util.Set.of("r"), Duration.ofMinutes(10), 10, 0, directory, 16L << 20, 1 << 20,
             false, false, false);
         byte[] answer = ("{\"id\":\"x\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"message\":"

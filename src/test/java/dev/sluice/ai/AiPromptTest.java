@@ -15,6 +15,7 @@ import dev.sluice.config.ConfigException;
 import dev.sluice.config.SettingsParser;
 import dev.sluice.testing.FakeModelProvider;
 import dev.sluice.testing.LogCapture;
+import dev.sluice.testing.Scratch;
 import dev.sluice.testing.SluiceUnderTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -253,7 +254,7 @@ class AiPromptTest
         assertTrue(refusal("consumer.a.api-key.k = sha256:" + "0".repeat(64) + "\nai.budget.consumer.a = 5 USD/month").contains("ai.budget.file"));
         assertTrue(refusal("ai.budget.consumer.ghost = 5 USD/month\nai.budget.file = /tmp/b.json").contains("configured consumer"));
         assertTrue(refusal("ai.provider.oa.queue = 10").contains("max-in-flight"));
-        java.nio.file.Path file = java.nio.file.Files.createTempFile("not-a-directory", ".txt");
+        java.nio.file.Path file = Scratch.file("not-a-directory", ".txt");
         assertTrue(refusal("ai.cache.disk.directory = " + file).contains("a writable directory"));
         assertTrue(refusal("ai.provider.oa.max-in-flight = 0").contains("ai.provider.oa.max-in-flight"));
     }

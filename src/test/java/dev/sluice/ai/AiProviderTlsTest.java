@@ -4,11 +4,11 @@ package dev.sluice.ai;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.testing.FakeModelProvider;
+import dev.sluice.testing.Scratch;
 import dev.sluice.testing.SluiceUnderTest;
 import dev.sluice.testing.TestCertificates;
 import org.junit.jupiter.api.Test;
@@ -21,7 +21,7 @@ class AiProviderTlsTest
     @Test
     void aTlsProviderIsReachedOverHttp2AndOnlyWhenItsCertificateIsTrusted() throws Exception
     {
-        Path directory = Files.createTempDirectory("sluice-ai-tls");
+        Path directory = Scratch.directory("sluice-ai-tls");
         TestCertificates pki = TestCertificates.create(directory);
         try (FakeModelProvider provider = FakeModelProvider.start("tls", pki.path("server.p12"));
              SluiceUnderTest sluice = SluiceUnderTest.start("""

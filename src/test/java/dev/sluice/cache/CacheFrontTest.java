@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.testing.LogCapture;
 import dev.sluice.testing.Origin;
 import dev.sluice.testing.Origin.Answer;
+import dev.sluice.testing.Scratch;
 import dev.sluice.testing.SluiceUnderTest;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
@@ -266,7 +267,7 @@ class CacheFrontTest
     @Test
     void aDiskTierKeepsHitsOffTheSelectorThread() throws Exception
     {
-        java.nio.file.Path disk = java.nio.file.Files.createTempDirectory("sluice-front-disk");
+        java.nio.file.Path disk = Scratch.directory("sluice-front-disk");
         try (SluiceUnderTest withDisk = SluiceUnderTest.start(ROUTES.formatted(origin.url(), dev.sluice.testing.KeyHashes.sha256(KEY))
             + "cache.disk.directory = " + disk + "\ncache.disk.persistent = false\n"))
         {

@@ -1,7 +1,6 @@
 // The cache across restarts, per consumer, through the admin purge, with streams, and refusing bad settings.
 package dev.sluice.cache;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -11,6 +10,7 @@ import dev.sluice.config.ConfigException;
 import dev.sluice.config.SettingsParser;
 import dev.sluice.testing.Origin;
 import dev.sluice.testing.Origin.Answer;
+import dev.sluice.testing.Scratch;
 import dev.sluice.testing.SluiceUnderTest;
 import dev.sluice.testing.TestUpstream;
 import org.eclipse.jetty.client.ContentResponse;
@@ -63,7 +63,7 @@ class CacheStorageTest
     @Test
     void aPersistentDiskTierKeepsResponsesAcrossARestart() throws Exception
     {
-        Path disk = Files.createTempDirectory("sluice-cache");
+        Path disk = Scratch.directory("sluice-cache");
         try (Origin origin = new Origin())
         {
             origin.script("/d/kept", Answer.of(200, "kept across restarts", "Cache-Control", "max-age=600"));

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import dev.sluice.testing.Scratch;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleState;
 import org.apache.catalina.startup.Tomcat;
@@ -16,6 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class TomcatWarIT extends WarDeploymentContract
 {
     private final java.util.List<Tomcat> tomcats = new java.util.ArrayList<>();
+    /** Their base directories, each with an expanded copy of the WAR (about 40 MB), deleted once they stop. */
+    private final java.util.List<Path> bases = new java.util.ArrayList<>();
     /** The connector's {@code maxHttpHeaderSize} for the next deployment; 0 for Tomcat's default. */
     private int maxHttpHeaderSize;
     /** Other connector attributes for the next deployment. */
@@ -24,7 +27,8 @@ class TomcatWarIT extends WarDeploymentContract
     @Override
     int deploy(Path war, String contextPath, Path config) throws Exception
     {
-        Path base = Files.createTempDirectory("sluice-tomcat");
+        Path base = Scratch.directory("sluice-tomcat");
+        bases.add(base);
         Files.createDirectories(base.resolve("webapps"));
         Tomcat tomcat = new Tomcat();
         tomcats.add(tomcat);
@@ -65,6 +69,7 @@ class TomcatWarIT extends WarDeploymentContract
             tomcat.stop();
             tomcat.destroy();
         }
+        bases.forEach(Scratch::delete);
     }
 
     /**
@@ -78,7 +83,7 @@ class TomcatWarIT extends WarDeploymentContract
         // Everything that starts threads: the upstream client, health checks, the cache, the
         // access log, the reload watcher, and a Redis rate-limit store.
         dev.sluice.testing.RedisServer redis = dev.sluice.testing.RedisServer.start();
-        Path config = Files.createTempFile("sluice-leak", ".properties");
+        Path config = Scratch.file("sluice-leak", ".properties");
         Files.writeString(config, """
             ratelimit.store = redis
             ratelimit.redis.uri = %s
@@ -176,7 +181,7 @@ class TomcatWarIT extends WarDeploymentContract
             }
         }))
         {
-            Path config = Files.createTempFile("sluice-drain", ".properties");
+            Path config = Scratch.file("sluice-drain", ".properties");
             Files.writeString(config, """
                 proxy.drain-timeout = 2s
                 upstream.slow.url = %s
@@ -219,7 +224,7 @@ class TomcatWarIT extends WarDeploymentContract
         try (dev.sluice.testing.FakeModelProvider provider = dev.sluice.testing.FakeModelProvider.start("openai"))
         {
             provider.next(dev.sluice.testing.FakeModelProvider.Fault.HOLD, dev.sluice.testing.FakeModelProvider.Fault.HOLD);
-            Path config = Files.createTempFile("sluice-ai-drain", ".properties");
+            Path config = Scratch.file("sluice-ai-drain", ".properties");
             Files.writeString(config, """
                 proxy.drain-timeout = 2s
                 route.ai.path = /v1
@@ -301,7 +306,7 @@ class TomcatWarIT extends WarDeploymentContract
             origin.script("/big", request -> "\"big1\"".equals(request.getHeaders().get("If-None-Match"))
                 ? dev.sluice.testing.Origin.Answer.of(304, null, "ETag", "\"big1\"", "Cache-Control", "max-age=0")
                 : dev.sluice.testing.Origin.Answer.of(200, "x".repeat(size), "ETag", "\"big1\"", "Cache-Control", "max-age=0"));
-            Path config = Files.createTempFile("sluice-revalidated", ".properties");
+            Path config = Scratch.file("sluice-revalidated", ".properties");
             Files.writeString(config, """
                 cache.heap.size = 64MB
                 upstream.origin.url = %s
@@ -422,7 +427,7 @@ class TomcatWarIT extends WarDeploymentContract
     void aHeadTooLargeToSendUpstreamIs431AndNoFailureOfTheTarget() throws Exception
     {
         Path war = Path.of(System.getProperty("sluice.war", "target/sluice.war"));
-        Path config = Files.createTempFile("sluice-head", ".properties");
+        Path config = Scratch.file("sluice-head", ".properties");
         org.eclipse.jetty.client.HttpClient client = new org.eclipse.jetty.client.HttpClient();
         client.setMaxRequestHeadersSize(256 * 1024);
         client.start();
@@ -474,7 +479,7 @@ class TomcatWarIT extends WarDeploymentContract
     void inTomcatTheConnectorCompressesAndSluiceSaysItsOwnKeysDoNot() throws Exception
     {
         Path war = Path.of(System.getProperty("sluice.war", "target/sluice.war"));
-        Path config = Files.createTempFile("sluice-gzip", ".properties");
+        Path config = Scratch.file("sluice-gzip", ".properties");
         byte[] json = ("{\"items\":[" + "{\"id\":1,\"name\":\"a widget\"},".repeat(200) + "{}]}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
         java.io.PrintStream standardError = System.err;
         java.io.ByteArrayOutputStream logged = new java.io.ByteArrayOutputStream();
@@ -536,9 +541,9 @@ class TomcatWarIT extends WarDeploymentContract
     void asRootInAStockTomcatTheExistingRootMustBeRemovedFirst() throws Exception
     {
         Path war = Path.of(System.getProperty("sluice.war", "target/sluice.war"));
-        Path config = Files.createTempFile("sluice-root", ".properties");
+        Path config = Scratch.file("sluice-root", ".properties");
         Files.writeString(config, "upstream.app.url = http://127.0.0.1:9\nroute.app.path = /app\nroute.app.upstream = app\n");
-        Path base = Files.createTempDirectory("sluice-tomcat-root");
+        Path base = Scratch.directory("sluice-tomcat-root");
         Path webapps = Files.createDirectories(base.resolve("webapps"));
         Files.createDirectories(webapps.resolve("ROOT"));
         Files.writeString(webapps.resolve("ROOT/index.html"), "<h1>If you're seeing this, you've successfully installed Tomcat.</h1>");
@@ -568,6 +573,7 @@ class TomcatWarIT extends WarDeploymentContract
             System.clearProperty("sluice.config");
             client.stop();
             Files.deleteIfExists(config);
+            Scratch.delete(base);
         }
     }
 

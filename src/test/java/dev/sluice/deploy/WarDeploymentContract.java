@@ -4,6 +4,7 @@ package dev.sluice.deploy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import dev.sluice.testing.Scratch;
 import dev.sluice.testing.TestUpstream;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
@@ -130,7 +131,7 @@ abstract class WarDeploymentContract
         });
         provider = dev.sluice.testing.FakeModelProvider.start("war");
         websockets = dev.sluice.testing.WebSocketUpstream.start();
-        config = Files.createTempFile("sluice-war", ".properties");
+        config = Scratch.file("sluice-war", ".properties");
         Files.writeString(config, """
             upstream.app.url = %s/base
             route.app.path = /app
@@ -275,7 +276,7 @@ abstract class WarDeploymentContract
             })
             .build()
             .start();
-        Path grpcConfig = Files.createTempFile("sluice-war-grpc", ".properties");
+        Path grpcConfig = Scratch.file("sluice-war-grpc", ".properties");
         io.grpc.ManagedChannel channel = null;
         try
         {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import dev.sluice.testing.Scratch;
 import dev.sluice.testing.SluiceProcess;
 import dev.sluice.testing.SluiceUnderTest;
 import dev.sluice.testing.TestUpstream;
@@ -136,7 +137,7 @@ class MainTest
     @Test
     void anInvalidConfigurationStopsStartUpWithEveryProblem() throws Exception
     {
-        Path config = Files.createTempFile("sluice-bad", ".properties");
+        Path config = Scratch.file("sluice-bad", ".properties");
         Files.writeString(config, "upstream.app.url = http://127.0.0.1:1\nroute.app.path = /a\nroute.app.upstream = app\nroute.app.idle-timeout = -1s\nproxy.max-threads = 1\n");
         Run run = run("--config", config.toString(), "--port", "0", "--host", "127.0.0.1");
         assertEquals(2, run.status());

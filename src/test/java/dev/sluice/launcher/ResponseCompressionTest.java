@@ -4,7 +4,6 @@ package dev.sluice.launcher;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -15,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 
 import dev.sluice.http.ContentCoding;
+import dev.sluice.testing.Scratch;
 import dev.sluice.testing.SluiceUnderTest;
 import dev.sluice.testing.TestUpstream;
 import org.eclipse.jetty.http.HttpFields;
@@ -369,7 +369,7 @@ class ResponseCompressionTest
     @Test
     void anAnswerCutShortGivesItsDeflaterBack() throws Exception
     {
-        java.nio.file.Path config = java.nio.file.Files.createTempFile("sluice-gzip", ".properties");
+        java.nio.file.Path config = Scratch.file("sluice-gzip", ".properties");
         java.nio.file.Files.writeString(config, """
             upstream.app.url = %s
             route.app.path = /

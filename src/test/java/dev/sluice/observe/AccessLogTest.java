@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.testing.LogCapture;
 import dev.sluice.testing.RawHttp;
+import dev.sluice.testing.Scratch;
 import dev.sluice.testing.SluiceUnderTest;
 import dev.sluice.testing.TestUpstream;
 import org.junit.jupiter.api.AfterAll;
@@ -113,7 +114,7 @@ class AccessLogTest
         }
         upstream.take();
 
-        java.nio.file.Path file = java.nio.file.Files.createTempFile("sluice-access", ".log");
+        java.nio.file.Path file = Scratch.file("sluice-access", ".log");
         try (SluiceUnderTest toFile = SluiceUnderTest.start("""
             upstream.app.url = %s
             route.app.path = /app

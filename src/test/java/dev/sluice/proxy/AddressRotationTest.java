@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import dev.sluice.testing.Scratch;
 import dev.sluice.testing.SluiceProcess;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -75,7 +76,7 @@ class AddressRotationTest
             }
         });
         server.start();
-        Path hosts = Files.createTempFile("sluice-hosts", ".txt");
+        Path hosts = Scratch.file("sluice-hosts", ".txt");
         // 127.0.0.3 listens on nothing: connections to it are refused, and the next address is tried.
         Files.writeString(hosts, "127.0.0.1 orders.test\n127.0.0.2 orders.test\n127.0.0.3 partly-down.test\n127.0.0.1 partly-down.test\n");
         try (SluiceProcess sluice = SluiceProcess.start("""

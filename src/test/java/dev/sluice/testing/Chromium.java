@@ -61,12 +61,15 @@ public final class Chromium implements AutoCloseable
             throw new IllegalStateException("Chromium is needed for this test: install Debian's 'chromium' package (.ci/run does), "
                 + "or set SLUICE_CHROMIUM to its binary. Not found: " + binary);
         }
-        Path profile = Files.createTempDirectory("sluice-chromium");
-        Process process = new ProcessBuilder(binary, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        Path profile = Scratch.directory("sluice-chromium");
+        ProcessBuilder browser = new ProcessBuilder(binary, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
             "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--disable-background-networking",
             "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0", "--user-data-dir=" + profile, "--window-size=1280,1000",
             "about:blank")
-            .redirectErrorStream(true).redirectOutput(profile.resolve("chromium.log").toFile()).start();
+            .redirectErrorStream(true).redirectOutput(profile.resolve("chromium.log").toFile());
+        // Its singleton socket goes in TMPDIR: in the profile, it is deleted with it.
+        browser.environment().put("TMPDIR", profile.toString());
+        Process process = browser.start();
         Path portFile = profile.resolve("DevToolsActivePort");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!Files.exists(portFile) || Files.readAllLines(portFile).size() < 2)
@@ -181,14 +184,8 @@ public final class Chromium implements AutoCloseable
         {
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
-        try (var files = Files.walk(profile))
-        {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        }
-        catch (IOException | java.io.UncheckedIOException x)
-        {
-            // Chromium's helpers may still be writing as it goes; a temporary profile left behind is harmless.
-        }
+        // Chromium's helpers may still be writing as it goes: what they hold is deleted at exit.
+        Scratch.delete(profile);
     }
 
     private final class Listener implements WebSocket.Listener

@@ -44,7 +44,7 @@ public final class RedisServer implements AutoCloseable
         {
             port = socket.getLocalPort();
         }
-        RedisServer server = new RedisServer(binary(), port, Files.createTempDirectory("sluice-redis"), password);
+        RedisServer server = new RedisServer(binary(), port, Scratch.directory("sluice-redis"), password);
         server.up();
         return server;
     }
@@ -163,13 +163,6 @@ public final class RedisServer implements AutoCloseable
     public void close() throws Exception
     {
         down();
-        try (var files = Files.list(directory))
-        {
-            for (Path file : files.toList())
-            {
-                Files.deleteIfExists(file);
-            }
-        }
-        Files.deleteIfExists(directory);
+        Scratch.delete(directory);
     }
 }

@@ -21,12 +21,15 @@ public final class SluiceProcess implements AutoCloseable
     private final Process process;
     private final URI uri;
     private final List<String> output;
+    /** The configuration and the child's java.io.tmpdir (Jetty's web application directory, a self-signed key store). */
+    private final Path directory;
 
-    private SluiceProcess(Process process, URI uri, List<String> output)
+    private SluiceProcess(Process process, URI uri, List<String> output, Path directory)
     {
         this.process = process;
         this.uri = uri;
         this.output = output;
+        this.directory = directory;
     }
 
     /**
@@ -35,10 +38,12 @@ public final class SluiceProcess implements AutoCloseable
      */
     public static SluiceProcess start(String properties, List<String> jvmOptions, String... arguments) throws Exception
     {
-        Path config = Files.createTempFile("sluice-process", ".properties");
-        Files.writeString(config, properties);
+        // A child killed with SIGKILL cannot clean up after itself: its temporary files go where the test can.
+        Path directory = Scratch.directory("sluice-process");
+        Path config = Files.writeString(directory.resolve("sluice.properties"), properties);
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Djava.io.tmpdir=" + directory);
         command.addAll(jvmOptions);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
@@ -82,7 +87,7 @@ public final class SluiceProcess implements AutoCloseable
                 return "Sluice did not start:\n" + String.join("\n", output);
             }
         });
-        return new SluiceProcess(process, URI.create(url), output);
+        return new SluiceProcess(process, URI.create(url), output, directory);
     }
 
     public URI uri(String path)
@@ -138,8 +143,10 @@ public final class SluiceProcess implements AutoCloseable
     }
 
     @Override
-    public void close()
+    public void close() throws InterruptedException
     {
         process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+        Scratch.delete(directory);
     }
 }

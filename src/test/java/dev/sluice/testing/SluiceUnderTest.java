@@ -33,7 +33,7 @@ public final class SluiceUnderTest implements AutoCloseable
     /** With a TLS connector when {@code tls} is not null. */
     public static SluiceUnderTest start(String properties, org.eclipse.jetty.util.ssl.SslContextFactory.Server tls) throws Exception
     {
-        Path directory = Files.createTempDirectory("sluice-test");
+        Path directory = Scratch.directory("sluice-test");
         Path config = directory.resolve("sluice.properties");
         Files.writeString(config, properties);
         SluiceServer server = SluiceServer.start(WEBAPP, config, "127.0.0.1", 0, Duration.ofSeconds(5), tls);
@@ -46,7 +46,7 @@ public final class SluiceUnderTest implements AutoCloseable
      */
     public static SluiceUnderTest startAsLauncher(String properties) throws Exception
     {
-        Path directory = Files.createTempDirectory("sluice-test");
+        Path directory = Scratch.directory("sluice-test");
         Path config = directory.resolve("sluice.properties");
         Files.writeString(config, properties);
         dev.sluice.config.Settings settings = dev.sluice.config.ConfigStore.open(config, "test", name -> null).current();
@@ -87,13 +87,6 @@ public final class SluiceUnderTest implements AutoCloseable
     public void close() throws Exception
     {
         server.close();
-        try (var files = Files.list(directory))
-        {
-            for (Path file : files.toList())
-            {
-                Files.deleteIfExists(file);
-            }
-        }
-        Files.deleteIfExists(directory);
+        Scratch.delete(directory);
     }
 }
