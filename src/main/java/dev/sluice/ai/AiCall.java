@@ -251,6 +251,13 @@ final class AiCall implements AsyncListener
         return true;
     }
 
+    /** The consumer the request is for; null on a route without authentication or for a credential that names none. */
+    String consumer()
+    {
+        Identity identity = exchange.identity();
+        return identity != null && identity.consumer() != null ? identity.consumer().id() : null;
+    }
+
     /** Reserves the request's worst-case cost against its consumer's and groups' budgets, or answers the refusal. */
     private boolean budget()
     {
@@ -260,7 +267,7 @@ final class AiCall implements AsyncListener
             return true;
         }
         Identity identity = exchange.identity();
-        String consumer = identity != null && identity.consumer() != null ? identity.consumer().id() : null;
+        String consumer = consumer();
         // The worst case: the whole prompt at the input price, or written to the provider's cache (dearer at Anthropic).
         // And every web search the request allows Claude (its tool's max_uses).
         Usage read = new Usage(promptEstimate(), completionReserve(), 0, 0, true, 0, AnthropicTools.searchesAllowed(body));
@@ -287,7 +294,7 @@ final class AiCall implements AsyncListener
     TokenLimits.Asker asker()
     {
         Identity identity = exchange.identity();
-        String consumer = identity != null && identity.consumer() != null ? identity.consumer().id() : null;
+        String consumer = consumer();
         String fallback = identity != null && identity.key() != null ? identity.key() : "ip:" + exchange.clientAddress();
         return new TokenLimits.Asker(exchange.routeMatch().route().name(), model.alias(), consumer,
             identity == null ? java.util.Set.of() : identity.groups(), fallback);
@@ -439,7 +446,8 @@ final class AiCall implements AsyncListener
     {
         if (provider.type() == AiSettings.ProviderType.ANTHROPIC)
         {
-            ObjectNode anthropic = AnthropicTranslation.request(body, target, model.dropUnsupported());
+            ObjectNode anthropic = AnthropicTranslation.request(body, target, model.dropUnsupported(),
+                messages -> front.thinking.restore(consumer(), messages));
             if (provider.autoPromptCache())
             {
                 AnthropicTranslation.cacheBreakpoints(anthropic);

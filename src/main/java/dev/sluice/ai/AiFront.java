@@ -68,6 +68,8 @@ public final class AiFront implements AutoCloseable
     final UsageBook book = new UsageBook();
     /** The Responses API's answers, for clients that continue them by reference. */
     private final ResponseStore responseStore = new ResponseStore();
+    /** Claude's thinking for chat-completions clients that do not send it back. */
+    final ThinkingReplay thinking = new ThinkingReplay();
     final TokenLimits limits;
     final ProviderQueues queues;
     final EmbeddingBatcher batcher;

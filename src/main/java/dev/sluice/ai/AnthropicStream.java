@@ -66,6 +66,9 @@ public final class AnthropicStream extends ChatStream
     private boolean blockText;
     private boolean earlierText;
 
+    /** The answer's signed thinking and the tool calls after it, for a client that will not send them back; null when not wanted. */
+    private ThinkingReplay.Recorder thinking;
+
     // Fields of the delta being read.
     private String type;
     private int index;
@@ -76,6 +79,18 @@ public final class AnthropicStream extends ChatStream
     {
         super(clientWantsUsage, keepText);
         this.created = created;
+    }
+
+    /** Records the answer's signed thinking and tool calls, for {@link ThinkingReplay}. */
+    void recordThinking()
+    {
+        thinking = new ThinkingReplay.Recorder();
+    }
+
+    /** The blocks {@link #recordThinking} recorded, once the answer has ended; null when there is nothing to keep. */
+    JsonNode thinking()
+    {
+        return thinking == null || !finished ? null : thinking.content();
     }
 
     @Override
@@ -282,6 +297,10 @@ public final class AnthropicStream extends ChatStream
             {
                 return;
             }
+            if (thinking != null)
+            {
+                thinking.toolInput(block, value);
+            }
             out.write(prefix);
             out.ascii("{\"tool_calls\":[{\"index\":" + tool);
             out.write(ARGUMENTS, 1, ARGUMENTS.length - 1);
@@ -292,6 +311,10 @@ public final class AnthropicStream extends ChatStream
         {
             // The model is answering: reasoning is the start of its answer (and may run longer than the first-token timeout).
             contentStarted = true;
+            if (thinking != null)
+            {
+                thinking.thinking(value);
+            }
             out.write(prefix);
             out.ascii("{\"reasoning_content\":\"");
             out.write(ENCODER.quoteAsUTF8(value));
@@ -299,6 +322,10 @@ public final class AnthropicStream extends ChatStream
         }
         else if ("signature_delta".equals(kind) && value != null && !value.isEmpty())
         {
+            if (thinking != null)
+            {
+                thinking.signature(value);
+            }
             thinkingBlock("{\"type\":\"thinking\",\"thinking\":\"\",\"signature\":" + quote(value) + "}");
         }
     }
@@ -322,6 +349,10 @@ public final class AnthropicStream extends ChatStream
         {
             int tool = toolIndex.size();
             toolIndex.put(node.path("index").asInt(0), tool);
+            if (thinking != null)
+            {
+                thinking.toolUse(node.path("index").asInt(0), block.path("id").asText(""), block.path("name").asText(""));
+            }
             contentStarted = true;
             out.write(prefix);
             out.ascii("{\"tool_calls\":[{\"index\":" + tool + ",\"id\":");
@@ -357,6 +388,10 @@ public final class AnthropicStream extends ChatStream
         }
         else if ("redacted_thinking".equals(kind))
         {
+            if (thinking != null)
+            {
+                thinking.redacted(block.path("data").asText(""));
+            }
             thinkingBlock("{\"type\":\"redacted_thinking\",\"data\":" + quote(block.path("data").asText("")) + "}");
         }
     }

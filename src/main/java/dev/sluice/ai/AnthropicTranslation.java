@@ -46,6 +46,16 @@ public final class AnthropicTranslation
      */
     public static ObjectNode request(JsonNode openai, AiSettings.Target target, boolean drop) throws Unsupported
     {
+        return request(openai, target, drop, messages -> { });
+    }
+
+    /**
+     * The Anthropic request for an OpenAI one, with thinking the client did not send back put into
+     * its turns when it asks for thinking ({@link ThinkingReplay#restore}).
+     */
+    static ObjectNode request(JsonNode openai, AiSettings.Target target, boolean drop, java.util.function.Consumer<JsonNode> earlierThinking)
+        throws Unsupported
+    {
         ObjectNode out = NODES.objectNode();
         out.put("model", target.model());
         for (Iterator<Map.Entry<String, JsonNode>> fields = openai.fields(); fields.hasNext(); )
@@ -98,6 +108,10 @@ public final class AnthropicTranslation
             }
         }
         ClaudeThinking.forEffort(openai.get("reasoning_effort"), out);
+        if (out.path("thinking").isObject() && !"disabled".equals(out.path("thinking").path("type").asText()))
+        {
+            earlierThinking.accept(out.path("messages"));
+        }
         ClaudeThinking.whereAllowed(out);
         if (openai.hasNonNull("user"))
         {

@@ -77,8 +77,9 @@ final class ClaudeThinking
      * tool calls the request answers, or an assistant turn it ends with — does not start with its
      * thinking, and refuses thinking blocks in an assistant turn it ends with when thinking is
      * off. Most OpenAI-form clients (Vercel's AI SDK, hand-built histories) do not send
-     * {@code thinking_blocks} back, and another provider's unsigned reasoning is not sent to
-     * Claude: such a request is answered without thinking rather than refused, as LiteLLM does.
+     * {@code thinking_blocks} back ({@link ThinkingReplay} puts back what Sluice kept of it), and
+     * another provider's unsigned reasoning is not sent to Claude: such a request is answered
+     * without thinking rather than refused, as LiteLLM does.
      */
     static void whereAllowed(ObjectNode out)
     {

@@ -68,6 +68,20 @@ final class ProviderAttempt implements Response.Listener
         long created = System.currentTimeMillis() / 1000;
         this.chat = !call.stream ? null : provider.type() == AiSettings.ProviderType.ANTHROPIC
             ? new AnthropicStream(call.includeUsage, true, created) : new OpenAiStream(call.includeUsage, true);
+        if (chat instanceof AnthropicStream anthropic && chatClient())
+        {
+            anthropic.recordThinking();
+        }
+    }
+
+    /**
+     * Whether the client speaks the chat form, which has no way to send Claude's thinking back
+     * that its clients use ({@link ThinkingReplay}); Anthropic clients send it, and the Responses
+     * API's carry it sealed in their reasoning items.
+     */
+    private boolean chatClient()
+    {
+        return call.operation == AiFront.Operation.CHAT && !(call.response instanceof InboundResponse);
     }
 
     /** A request to the provider with its key, version and headers, its idle and total timeouts. */
@@ -472,6 +486,10 @@ final class ProviderAttempt implements Response.Listener
         front.router.succeeded(target, ttft < 0 ? -1 : firstTokenNanos - sentNanos, firstTokenNanos < 0 ? 0 : System.nanoTime() - firstTokenNanos,
             counted == null ? 0 : counted.completionTokens());
         call.record(target, chat.model(), counted, ttft, providerNanos, chat.text());
+        if (chat instanceof AnthropicStream anthropic && anthropic.thinking() != null)
+        {
+            front.thinking.keep(call.consumer(), anthropic.thinking());
+        }
         if (counted != null)
         {
             call.store(target, null, counted);
@@ -551,6 +569,10 @@ final class ProviderAttempt implements Response.Listener
         if (provider.type() == AiSettings.ProviderType.ANTHROPIC)
         {
             ObjectNode translated = ClaudeAnswers.chatCompletion(parsed, System.currentTimeMillis() / 1000);
+            if (chatClient())
+            {
+                front.thinking.keep(call.consumer(), parsed.path("content"));
+            }
             usage = parsed.has("usage") ? ClaudeAnswers.usage(parsed.get("usage")) : null;
             answeringModel = parsed.path("model").asText(null);
             text = translated.path("choices").path(0).path("message").path("content").asText("");

@@ -304,6 +304,72 @@ class AiFrontTest
         assertEquals("object", sent.path("tools").path(0).path("input_schema").path("type").asText());
     }
 
+    /**
+     * Chat-completions clients (Cline, Qwen Code, OpenCode and others on Vercel's AI SDK) send
+     * back the tool calls Claude made but not its {@code thinking_blocks}, and Claude takes
+     * thinking only when the turn it continues starts with that turn's signed thinking: before,
+     * every step after the first tool call was answered without thinking (measured with Cline CLI
+     * 3.0.65, {@code --thinking high}). Sluice keeps the signed thinking of its answer and puts it
+     * back before the same calls; calls that differ get none, as before.
+     */
+    @Test
+    void claudesThinkingGoesBackBeforeItsToolCallsForChatClientsThatDropIt() throws Exception
+    {
+        drain();
+        String tools = "\"reasoning_effort\":\"medium\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+            + "\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}}}]";
+        for (boolean stream : new boolean[] {false, true})
+        {
+            HttpResponse<String> first = post("/v1/chat/completions", chat("claude", stream, "," + tools), ALICE);
+            assertEquals(200, first.statusCode(), first.body());
+            assertEquals("enabled", anthropic.take().body().path("thinking").path("type").asText());
+            String reasoning = stream ? streamedReasoning(first.body())
+                : JSON.readTree(first.body()).path("choices").path(0).path("message").path("reasoning_content").asText();
+            assertFalse(reasoning.isEmpty(), first.body());
+
+            // The next step as such a client sends it: the call (its arguments written anew), no thinking, the tool's answer.
+            String next = "{\"model\":\"claude\",\"stream\":" + stream + "," + tools + ",\"messages\":[{\"role\":\"user\",\"content\":\"Say hi\"},"
+                + "{\"role\":\"assistant\",\"content\":\"Let me check.\",\"tool_calls\":[{\"id\":\"toolu_1\",\"type\":\"function\","
+                + "\"function\":{\"name\":\"get_weather\",\"arguments\":\"{ \\\"city\\\" : \\\"%s\\\" }\"}}]},"
+                + "{\"role\":\"tool\",\"tool_call_id\":\"toolu_1\",\"content\":\"Sunny\"}]}";
+            assertEquals(200, post("/v1/chat/completions", next.formatted("Paris"), ALICE).statusCode());
+            JsonNode sent = anthropic.take().body();
+            assertEquals("enabled", sent.path("thinking").path("type").asText(), "thinking goes on: " + sent);
+            JsonNode turn = sent.path("messages").path(1).path("content");
+            assertEquals("thinking", turn.path(0).path("type").asText(), turn.toString());
+            assertEquals(reasoning, turn.path(0).path("thinking").asText());
+            assertEquals(FakeModelProvider.SIGNATURE, turn.path(0).path("signature").asText());
+            assertEquals(List.of("thinking", "text", "tool_use"), types(turn));
+
+            // Other calls than the thinking led to: no thinking is made up for them, and the request goes without.
+            assertEquals(200, post("/v1/chat/completions", next.formatted("Lyon"), ALICE).statusCode());
+            sent = anthropic.take().body();
+            assertTrue(sent.path("thinking").isMissingNode(), sent.toString());
+            assertEquals(List.of("text", "tool_use"), types(sent.path("messages").path(1).path("content")));
+        }
+    }
+
+    private static List<String> types(JsonNode content)
+    {
+        List<String> types = new ArrayList<>();
+        content.forEach(block -> types.add(block.path("type").asText()));
+        return types;
+    }
+
+    /** The reasoning_content of an event stream's chunks. */
+    private static String streamedReasoning(String body) throws Exception
+    {
+        StringBuilder text = new StringBuilder();
+        for (String line : body.split("\n"))
+        {
+            if (line.startsWith("data: {"))
+            {
+                text.append(JSON.readTree(line.substring(6)).path("choices").path(0).path("delta").path("reasoning_content").asText(""));
+            }
+        }
+        return text.toString();
+    }
+
     @Test
     void embeddingsAndTheModelListGoThroughTheSdk() throws Exception
     {
