@@ -15,7 +15,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 /**
  * Claude answers a request with thinking only if the assistant turn it continues — the one whose
  * tool calls the request answers — starts with that turn's thinking, signed as Claude gave it.
- * Chat-completions clients (Cline, Qwen Code, OpenCode and others on Vercel's AI SDK) send back
+ * Chat-completions clients (Cline, and OpenCode and others on Vercel's AI SDK) send back
  * the tool calls but not {@code thinking_blocks}, so every step after the first tool call went
  * without thinking ({@link ClaudeThinking#whereAllowed}). Sluice keeps, for {@link #KEPT} and up
  * to {@link #MAX_BYTES} in all (least recently used dropped first), the signed thinking of each

@@ -305,12 +305,12 @@ class AiFrontTest
     }
 
     /**
-     * Chat-completions clients (Cline, Qwen Code, OpenCode and others on Vercel's AI SDK) send
-     * back the tool calls Claude made but not its {@code thinking_blocks}, and Claude takes
-     * thinking only when the turn it continues starts with that turn's signed thinking: before,
-     * every step after the first tool call was answered without thinking (measured with Cline CLI
-     * 3.0.65, {@code --thinking high}). Sluice keeps the signed thinking of its answer and puts it
-     * back before the same calls; calls that differ get none, as before.
+     * Chat-completions clients (Cline, and OpenCode and others on Vercel's AI SDK) send back the
+     * tool calls Claude made but not its {@code thinking_blocks}, and Claude takes thinking only
+     * when the turn it continues starts with that turn's signed thinking: before, every step after
+     * the first tool call was answered without thinking (measured with Cline CLI 3.0.65,
+     * {@code --thinking high}, and OpenCode 1.18.33). Sluice keeps the signed thinking of its
+     * answer and puts it back before the same calls; calls that differ get none, as before.
      */
     @Test
     void claudesThinkingGoesBackBeforeItsToolCallsForChatClientsThatDropIt() throws Exception
