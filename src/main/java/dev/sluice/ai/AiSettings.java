@@ -143,14 +143,53 @@ public record AiSettings(
     }
 
     /**
+     * How a Claude model takes thinking. Claude 3.7 to 4.5 take a token budget
+     * ({@code {"type": "enabled", "budget_tokens": n}}); 4.6 takes that or adaptive thinking, and
+     * from Opus 4.7 on (Sonnet 5, Fable 5 and later) only adaptive thinking is taken: a budget is
+     * refused with 400 ("thinking.type.enabled is not supported for this model"). Adaptive
+     * thinking is steered by {@code output_config.effort}: low, medium, high and max from 4.6 on,
+     * xhigh only from Opus 4.7 on.
+     */
+    public enum ThinkingForm
+    {
+        BUDGET, ADAPTIVE, ADAPTIVE_XHIGH;
+
+        private static final java.util.regex.Pattern FAMILY_VERSION =
+            java.util.regex.Pattern.compile("(opus|sonnet|haiku|fable|mythos)[-_.]?(\\d{1,2})(?!\\d)(?:[-_.](\\d{1,2})(?!\\d))?");
+
+        /**
+         * The form a model id stands for, found by its family and version wherever they stand in
+         * it ({@code claude-opus-4-8}, {@code claude-sonnet-4-5-20250929},
+         * {@code us.anthropic.claude-opus-4-8-v1:0}); an id that shows neither (a deployment's own
+         * name) keeps the budget, which every model before Opus 4.7 takes.
+         */
+        public static ThinkingForm of(String model)
+        {
+            java.util.regex.Matcher found = FAMILY_VERSION.matcher(model.toLowerCase(java.util.Locale.ROOT));
+            if (!found.find())
+            {
+                return BUDGET;
+            }
+            int major = Integer.parseInt(found.group(2));
+            int minor = found.group(3) == null ? 0 : Integer.parseInt(found.group(3));
+            if (found.group(1).equals("fable") || found.group(1).equals("mythos") || major >= 5 || (major == 4 && minor >= 7))
+            {
+                return ADAPTIVE_XHIGH;
+            }
+            return major == 4 && minor == 6 ? ADAPTIVE : BUDGET;
+        }
+    }
+
+    /**
      * One way to answer an alias: a provider and its model id, with prices in USD per million tokens.
      *
      * @param cacheWritePrice the price of prompt tokens written to the provider's cache
      * @param webSearchPrice the price of one search by Anthropic's web search tool, in USD
      * @param maxTokens the {@code max_tokens} sent to Anthropic when the client gives none
+     * @param thinking how the model takes thinking, when its provider is Anthropic's
      */
     public record Target(String provider, String model, double inputPrice, double outputPrice, double cachedInputPrice, double cacheWritePrice,
-        double webSearchPrice, int contextWindow, int maxTokens, int weight)
+        double webSearchPrice, int contextWindow, int maxTokens, int weight, ThinkingForm thinking)
     {
         public String id()
         {

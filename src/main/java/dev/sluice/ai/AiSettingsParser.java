@@ -327,6 +327,8 @@ public final class AiSettingsParser
             int context = reader.integer(targetPrefix + "context-window", 0, 0, 100_000_000);
             int maxTokens = reader.integer(targetPrefix + "max-tokens", 4096, 1, 10_000_000);
             int weight = reader.integer(targetPrefix + "weight", 1, 1, 1000);
+            // Read from the model's id unless set: a deployment named otherwise (a Bedrock profile, a gateway's alias) says which.
+            String thinkingForm = reader.choice(targetPrefix + "thinking", "auto", List.of("auto", "budget", "adaptive"));
             if (provider != null && !providers.containsKey(provider))
             {
                 if (!reader.names("ai.provider.").contains(provider))
@@ -345,7 +347,14 @@ public final class AiSettingsParser
                 reader.invalid(targetPrefix + "provider", provider, "a provider of type openai or openai-compatible: Anthropic has no embeddings API");
                 continue;
             }
-            targets.add(new AiSettings.Target(provider, model, input, output, cached, written, searched, context, maxTokens, weight));
+            AiSettings.ThinkingForm thinking = switch (thinkingForm)
+            {
+                case "budget" -> AiSettings.ThinkingForm.BUDGET;
+                case "adaptive" -> AiSettings.ThinkingForm.of(model) == AiSettings.ThinkingForm.ADAPTIVE_XHIGH ? AiSettings.ThinkingForm.ADAPTIVE_XHIGH
+                    : AiSettings.ThinkingForm.ADAPTIVE;
+                default -> AiSettings.ThinkingForm.of(model);
+            };
+            targets.add(new AiSettings.Target(provider, model, input, output, cached, written, searched, context, maxTokens, weight, thinking));
         }
         int maxAttempts = reader.integer(prefix + "max-attempts", Math.max(1, Math.min(names.size(), 3)), 1, MAX_TARGETS);
         String contextFallback = reader.optional(prefix + "context-fallback").orElse(null);

@@ -107,7 +107,7 @@ public final class AnthropicTranslation
                 out.set(own, value);
             }
         }
-        ClaudeThinking.forEffort(openai.get("reasoning_effort"), out);
+        ClaudeThinking.forEffort(openai.get("reasoning_effort"), out, target.thinking());
         if (out.path("thinking").isObject() && !"disabled".equals(out.path("thinking").path("type").asText()))
         {
             earlierThinking.accept(out.path("messages"));

@@ -142,20 +142,24 @@ final class ClaudeThinking
 
     /**
      * OpenAI's {@code reasoning_effort} (Codex's {@code model_reasoning_effort}, the Responses
-     * API's {@code reasoning.effort}) as Claude's extended thinking, with LiteLLM's budgets (low
-     * 1,024 tokens, medium 2,048, high 4,096; minimal and none: no thinking), within the answer's
-     * {@code max_tokens} as OpenAI counts reasoning within its limit. Claude refuses thinking with
-     * a forced tool, a temperature other than 1, a {@code top_p} under 0.95 or {@code top_k}, and
-     * needs at least 1,024 tokens of budget: such a request is answered without thinking, as a
-     * model that reasons less. A {@code thinking} the client set itself wins.
+     * API's {@code reasoning.effort}) as Claude's extended thinking, in the form the model takes.
+     * A budget: LiteLLM's (low 1,024 tokens, medium 2,048, high 4,096, xhigh 8,192), within the
+     * answer's {@code max_tokens} as OpenAI counts reasoning within its limit, and at least the
+     * 1,024 Claude needs. Adaptive: the effort of the same name as {@code output_config.effort}
+     * (xhigh as max where the model has no xhigh; an effort the client set itself wins), with the
+     * thinking summarized, since Opus 4.7 and later send none of its text otherwise. none and
+     * minimal: no thinking. Claude refuses thinking with a forced tool, a temperature other than
+     * 1, a {@code top_p} under 0.95 or {@code top_k}: such a request is answered without thinking,
+     * as a model that reasons less. A {@code thinking} the client set itself wins.
      */
-    static void forEffort(JsonNode effort, ObjectNode out) throws Unsupported
+    static void forEffort(JsonNode effort, ObjectNode out, AiSettings.ThinkingForm form) throws Unsupported
     {
         if (effort == null || effort.isNull() || out.has("thinking"))
         {
             return;
         }
-        int budget = switch (effort.asText())
+        String level = effort.asText();
+        int budget = switch (level)
         {
             case "none", "minimal" -> 0;
             case "low" -> 1024;
@@ -164,13 +168,26 @@ final class ClaudeThinking
             case "xhigh" -> 8192;
             default -> throw new Unsupported("reasoning_effort", "'reasoning_effort' must be none, minimal, low, medium, high or xhigh.");
         };
-        budget = Math.min(budget, out.path("max_tokens").asInt() - 1);
         String forced = out.path("tool_choice").path("type").asText();
-        if (budget < 1024 || forced.equals("any") || forced.equals("tool") || out.path("temperature").asDouble(1) != 1
+        if (budget == 0 || forced.equals("any") || forced.equals("tool") || out.path("temperature").asDouble(1) != 1
             || out.path("top_p").asDouble(1) < 0.95 || out.has("top_k"))
         {
             return;
         }
-        out.putObject("thinking").put("type", "enabled").put("budget_tokens", budget);
+        if (form == AiSettings.ThinkingForm.BUDGET)
+        {
+            budget = Math.min(budget, out.path("max_tokens").asInt() - 1);
+            if (budget >= 1024)
+            {
+                out.putObject("thinking").put("type", "enabled").put("budget_tokens", budget);
+            }
+            return;
+        }
+        out.putObject("thinking").put("type", "adaptive").put("display", "summarized");
+        ObjectNode config = out.get("output_config") instanceof ObjectNode given ? given : out.putObject("output_config");
+        if (!config.has("effort"))
+        {
+            config.put("effort", level.equals("xhigh") && form == AiSettings.ThinkingForm.ADAPTIVE ? "max" : level);
+        }
     }
 }

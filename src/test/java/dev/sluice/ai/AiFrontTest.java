@@ -98,6 +98,8 @@ class AiFrontTest
             ai.model.gpt.target.main.cached-input-price = 0.075
             ai.model.claude.target.main.provider = an
             ai.model.claude.target.main.model = claude-sonnet
+            ai.model.opus.target.main.provider = an
+            ai.model.opus.target.main.model = claude-opus-4-8
             ai.model.claude.target.main.input-price = 3
             ai.model.claude.target.main.output-price = 15
             ai.model.embed.type = embeddings
@@ -346,6 +348,28 @@ class AiFrontTest
             sent = anthropic.take().body();
             assertTrue(sent.path("thinking").isMissingNode(), sent.toString());
             assertEquals(List.of("text", "tool_use"), types(sent.path("messages").path(1).path("content")));
+        }
+    }
+
+    /**
+     * From Opus 4.7 on Claude refuses thinking by a token budget with 400, and every request with
+     * a reasoning effort (Codex's, Cline's, OpenCode's) was refused so: it now gets adaptive
+     * thinking at that effort, its text summarized so that the client has reasoning to show.
+     */
+    @Test
+    void aReasoningEffortReachesTheNewestClaudeAsAdaptiveThinking() throws Exception
+    {
+        drain();
+        for (boolean stream : new boolean[] {false, true})
+        {
+            HttpResponse<String> answered = post("/v1/chat/completions", chat("opus", stream, ",\"reasoning_effort\":\"xhigh\""), ALICE);
+            assertEquals(200, answered.statusCode(), answered.body());
+            JsonNode sent = anthropic.take().body();
+            assertEquals("{\"type\":\"adaptive\",\"display\":\"summarized\"}", sent.path("thinking").toString());
+            assertEquals("xhigh", sent.path("output_config").path("effort").asText());
+            String reasoning = stream ? streamedReasoning(answered.body())
+                : JSON.readTree(answered.body()).path("choices").path(0).path("message").path("reasoning_content").asText();
+            assertFalse(reasoning.isEmpty(), answered.body());
         }
     }
 

@@ -209,6 +209,29 @@ class AiSettingsParserTest
         assertTrue(dotted.contains("ai.model.<alias>.name"), dotted);
     }
 
+    /** A target's thinking form comes from its model id, or from the key for a deployment named otherwise. */
+    @Test
+    void aClaudeTargetsThinkingFormIsReadFromItsIdUnlessSaid() throws Exception
+    {
+        Map<String, String> properties = withAnthropic();
+        properties.put("ai.model.opus.target.a.provider", "an");
+        properties.put("ai.model.opus.target.a.model", "claude-opus-4-8");
+        properties.put("ai.model.mine.target.a.provider", "an");
+        properties.put("ai.model.mine.target.a.model", "prod-reasoner");
+        properties.put("ai.model.mine.target.a.thinking", "adaptive");
+        properties.put("ai.model.old.target.a.provider", "an");
+        properties.put("ai.model.old.target.a.model", "claude-sonnet-4-5");
+        AiSettings ai = parse(properties).ai();
+        assertEquals(AiSettings.ThinkingForm.ADAPTIVE_XHIGH, ai.models().get("opus").targets().get(0).thinking());
+        assertEquals(AiSettings.ThinkingForm.ADAPTIVE, ai.models().get("mine").targets().get(0).thinking(), "adaptive, without xhigh it cannot know of");
+        assertEquals(AiSettings.ThinkingForm.BUDGET, ai.models().get("old").targets().get(0).thinking());
+        properties.put("ai.model.opus.target.a.thinking", "budget");
+        assertEquals(AiSettings.ThinkingForm.BUDGET, parse(properties).ai().models().get("opus").targets().get(0).thinking());
+        properties.put("ai.model.opus.target.a.thinking", "enabled");
+        String refused = refusal(properties);
+        assertTrue(refused.contains("'ai.model.opus.target.a.thinking'") && refused.contains("enabled") && refused.contains("adaptive"), refused);
+    }
+
     @Test
     void badValuesAreRefusedNamingKeyValueAndWhatIsAllowed()
     {

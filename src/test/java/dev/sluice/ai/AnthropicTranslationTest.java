@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AnthropicTranslationTest
 {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final AiSettings.Target TARGET = new AiSettings.Target("an", "claude-x", 3, 15, 0.3, 3.75, 0.01, 200_000, 1024, 1);
+    private static final AiSettings.Target TARGET = new AiSettings.Target("an", "claude-x", 3, 15, 0.3, 3.75, 0.01, 200_000, 1024, 1, AiSettings.ThinkingForm.BUDGET);
 
     private static JsonNode translate(String openai) throws Exception
     {
@@ -140,6 +140,49 @@ class AnthropicTranslationTest
         assertEquals(1500, translate("{'reasoning_effort':'high','max_tokens':8000,'thinking':{'type':'enabled','budget_tokens':1500}," + hi + "}")
             .path("thinking").path("budget_tokens").asInt(), "the client's own thinking wins");
         assertEquals("reasoning_effort", assertThrows(Unsupported.class, () -> translate("{'reasoning_effort':'max'," + hi + "}")).field());
+    }
+
+    /**
+     * From Opus 4.7 on Claude takes only adaptive thinking (a budget is a 400: "thinking.type.enabled
+     * is not supported for this model"), and before 4.6 only a budget: each model id gets its form,
+     * the effort steering adaptive thinking as {@code output_config.effort}, its text summarized.
+     */
+    @Test
+    void reasoningEffortTakesTheThinkingFormTheModelTakes() throws Exception
+    {
+        for (String id : new String[] {"claude-opus-4-8", "claude-opus-4-7-20260416", "claude-sonnet-5", "claude-fable-5", "claude-opus-4.8",
+            "us.anthropic.claude-opus-4-8-v1:0", "claude-opus-4-8@20260601", "claude-haiku-5-5"})
+        {
+            assertEquals(AiSettings.ThinkingForm.ADAPTIVE_XHIGH, AiSettings.ThinkingForm.of(id), id);
+        }
+        assertEquals(AiSettings.ThinkingForm.ADAPTIVE, AiSettings.ThinkingForm.of("claude-sonnet-4-6"));
+        for (String id : new String[] {"claude-sonnet-4-5-20250929", "claude-opus-4-20250514", "claude-opus-4-1-20250805", "claude-3-7-sonnet-20250219",
+            "claude-haiku-4-5", "my-deployment", "claude-x"})
+        {
+            assertEquals(AiSettings.ThinkingForm.BUDGET, AiSettings.ThinkingForm.of(id), id);
+        }
+
+        String hi = "'messages':[{'role':'user','content':'Hi'}]";
+        AiSettings.Target opus = new AiSettings.Target("an", "claude-opus-4-8", 5, 25, 0.5, 6.25, 0.01, 200_000, 4096, 1,
+            AiSettings.ThinkingForm.ADAPTIVE_XHIGH);
+        AiSettings.Target sonnet = new AiSettings.Target("an", "claude-sonnet-4-6", 3, 15, 0.3, 3.75, 0.01, 200_000, 4096, 1,
+            AiSettings.ThinkingForm.ADAPTIVE);
+        JsonNode high = AnthropicTranslation.request(JSON.readTree(("{'reasoning_effort':'high'," + hi + "}").replace('\'', '"')), opus, false);
+        assertEquals("{\"type\":\"adaptive\",\"display\":\"summarized\"}", high.path("thinking").toString());
+        assertEquals("{\"effort\":\"high\"}", high.path("output_config").toString());
+        assertEquals("xhigh", AnthropicTranslation.request(JSON.readTree(("{'reasoning_effort':'xhigh'," + hi + "}").replace('\'', '"')), opus, false)
+            .path("output_config").path("effort").asText());
+        assertEquals("max", AnthropicTranslation.request(JSON.readTree(("{'reasoning_effort':'xhigh'," + hi + "}").replace('\'', '"')), sonnet, false)
+            .path("output_config").path("effort").asText(), "4.6 has no xhigh: its highest");
+        JsonNode own = AnthropicTranslation.request(JSON.readTree(("{'reasoning_effort':'low','output_config':{'effort':'medium'}," + hi + "}")
+            .replace('\'', '"')), opus, false);
+        assertEquals("medium", own.path("output_config").path("effort").asText(), "the client's own effort wins");
+        assertEquals("adaptive", own.path("thinking").path("type").asText());
+        for (String without : new String[] {"'reasoning_effort':'none'", "'reasoning_effort':'minimal'", "'reasoning_effort':'high','temperature':0.2"})
+        {
+            JsonNode none = AnthropicTranslation.request(JSON.readTree(("{" + without + "," + hi + "}").replace('\'', '"')), opus, false);
+            assertFalse(none.has("thinking") || none.has("output_config"), without + ": " + none);
+        }
     }
 
     /**

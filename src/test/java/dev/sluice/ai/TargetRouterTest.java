@@ -14,8 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TargetRouterTest
 {
-    private static final AiSettings.Target CHEAP = new AiSettings.Target("p", "cheap", 0.1, 0.4, 0.1, 0.1, 0, 8_000, 100, 1);
-    private static final AiSettings.Target DEAR = new AiSettings.Target("p", "dear", 3, 15, 3, 3, 0, 200_000, 100, 3);
+    private static final AiSettings.Target CHEAP = new AiSettings.Target("p", "cheap", 0.1, 0.4, 0.1, 0.1, 0, 8_000, 100, 1, AiSettings.ThinkingForm.BUDGET);
+    private static final AiSettings.Target DEAR = new AiSettings.Target("p", "dear", 3, 15, 3, 3, 0, 200_000, 100, 3, AiSettings.ThinkingForm.BUDGET);
     private static final AiSettings.Cooldown COOLDOWN = new AiSettings.Cooldown(2, Duration.ofSeconds(10), Duration.ofSeconds(30));
     private final AtomicLong now = new AtomicLong(1_000_000_000L);
     private final TargetRouter router = new TargetRouter(now::get);

@@ -230,12 +230,14 @@ public final class FakeModelProvider implements AutoCloseable
                 countTokens(body, response);
                 return;
             }
-            String refusal = anthropic ? null : historyRefused(body);
+            String refusal = anthropic ? thinkingRefused(body) : historyRefused(body);
             if (refusal != null)
             {
                 response.setStatus(400);
                 response.setContentType("application/json");
-                response.getOutputStream().write(JSON.writeValueAsBytes(JSON.createObjectNode().set("error",
+                // Anthropic's errors say their type at the top as well.
+                ObjectNode refused = anthropic ? JSON.createObjectNode().put("type", "error") : JSON.createObjectNode();
+                response.getOutputStream().write(JSON.writeValueAsBytes(refused.set("error",
                     JSON.createObjectNode().put("message", refusal).put("type", "invalid_request_error"))));
                 return;
             }
@@ -839,10 +841,27 @@ public final class FakeModelProvider implements AutoCloseable
         return String.join("", words).contains("PAUSE");
     }
 
-    /** Whether an Anthropic request asks for extended thinking. */
+    /** Whether an Anthropic request asks for extended thinking (by a budget or adaptive). */
     private static boolean thinks(JsonNode body)
     {
-        return "enabled".equals(body.path("thinking").path("type").asText());
+        return "enabled".equals(body.path("thinking").path("type").asText()) || "adaptive".equals(body.path("thinking").path("type").asText());
+    }
+
+    /**
+     * How Anthropic refuses thinking in a form the model does not take: a budget for the models
+     * from Opus 4.7 on (here: an id with {@code opus-4-8}), adaptive thinking for those before
+     * 4.6 ({@code sonnet-4-5}); else null.
+     */
+    private static String thinkingRefused(JsonNode body)
+    {
+        String model = body.path("model").asText();
+        String type = body.path("thinking").path("type").asText();
+        if (model.contains("opus-4-8") && type.equals("enabled"))
+        {
+            return "\"thinking.type.enabled\" is not supported for this model. Use \"thinking.type.adaptive\" and \"output_config.effort\" to control"
+                + " thinking behavior.";
+        }
+        return model.contains("sonnet-4-5") && type.equals("adaptive") ? "adaptive thinking is not supported on this model" : null;
     }
 
     /** Whether a tool call's arguments come as a JSON object instead of its text, as llama.cpp's server sent them in 2026. */
