@@ -148,11 +148,12 @@ public record AiSettings(
      * from Opus 4.7 on (Sonnet 5, Fable 5 and later) only adaptive thinking is taken: a budget is
      * refused with 400 ("thinking.type.enabled is not supported for this model"). Adaptive
      * thinking is steered by {@code output_config.effort}: low, medium, high and max from 4.6 on,
-     * xhigh only from Opus 4.7 on.
+     * xhigh only from Opus 4.7 on ({@link #ADAPTIVE_ONLY}), which also refuse the sampling
+     * parameters ({@code temperature}, {@code top_p}, {@code top_k}).
      */
     public enum ThinkingForm
     {
-        BUDGET, ADAPTIVE, ADAPTIVE_XHIGH;
+        BUDGET, ADAPTIVE, ADAPTIVE_ONLY;
 
         private static final java.util.regex.Pattern FAMILY_VERSION =
             java.util.regex.Pattern.compile("(opus|sonnet|haiku|fable|mythos)[-_.]?(\\d{1,2})(?!\\d)(?:[-_.](\\d{1,2})(?!\\d))?");
@@ -174,7 +175,7 @@ public record AiSettings(
             int minor = found.group(3) == null ? 0 : Integer.parseInt(found.group(3));
             if (found.group(1).equals("fable") || found.group(1).equals("mythos") || major >= 5 || (major == 4 && minor >= 7))
             {
-                return ADAPTIVE_XHIGH;
+                return ADAPTIVE_ONLY;
             }
             return major == 4 && minor == 6 ? ADAPTIVE : BUDGET;
         }

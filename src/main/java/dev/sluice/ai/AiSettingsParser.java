@@ -350,7 +350,7 @@ public final class AiSettingsParser
             AiSettings.ThinkingForm thinking = switch (thinkingForm)
             {
                 case "budget" -> AiSettings.ThinkingForm.BUDGET;
-                case "adaptive" -> AiSettings.ThinkingForm.of(model) == AiSettings.ThinkingForm.ADAPTIVE_XHIGH ? AiSettings.ThinkingForm.ADAPTIVE_XHIGH
+                case "adaptive" -> AiSettings.ThinkingForm.of(model) == AiSettings.ThinkingForm.ADAPTIVE_ONLY ? AiSettings.ThinkingForm.ADAPTIVE_ONLY
                     : AiSettings.ThinkingForm.ADAPTIVE;
                 default -> AiSettings.ThinkingForm.of(model);
             };

@@ -27,6 +27,9 @@ public final class AnthropicTranslation
     private static final Set<String> TRANSLATED = translated("model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p",
         "stop", "stream", "stream_options", "tools", "tool_choice", "parallel_tool_calls", "user", "reasoning_effort", "web_search_options");
 
+    /** What Claude samples by, which the models from Opus 4.7 on no longer take. */
+    private static final List<String> SAMPLING = List.of("temperature", "top_p", "top_k");
+
     /** The given fields and Anthropic's own ({@link AnthropicInbound#ANTHROPIC_ONLY}), which go as they are. */
     private static Set<String> translated(String... fields)
     {
@@ -66,11 +69,25 @@ public final class AnthropicTranslation
                 throw new Unsupported(field.getKey(), "Anthropic models have no equivalent of '" + field.getKey() + "'.");
             }
         }
+        // From Opus 4.7 on (Sonnet 5, Fable 5) Claude refuses any sampling parameter with 400 ("`temperature` is deprecated
+        // for this model"): refused here, naming it, so that another target may take the request; left out when the alias drops.
+        boolean sampling = target.thinking() != AiSettings.ThinkingForm.ADAPTIVE_ONLY;
+        for (String name : SAMPLING)
+        {
+            if (!sampling && !drop && openai.hasNonNull(name))
+            {
+                throw new Unsupported(name, "Claude '" + target.model() + "' takes no '" + name
+                    + "': Anthropic removed the sampling parameters from Opus 4.7 and Sonnet 5 on.");
+            }
+        }
         messages(openai.path("messages"), out, drop);
         JsonNode max = openai.hasNonNull("max_completion_tokens") ? openai.get("max_completion_tokens") : openai.get("max_tokens");
         out.put("max_tokens", max != null && max.canConvertToInt() && max.asInt() > 0 ? max.asInt() : target.maxTokens());
-        copyNumber(openai, "temperature", out);
-        copyNumber(openai, "top_p", out);
+        if (sampling)
+        {
+            copyNumber(openai, "temperature", out);
+            copyNumber(openai, "top_p", out);
+        }
         JsonNode stop = openai.get("stop");
         if (stop != null && !stop.isNull())
         {
@@ -97,7 +114,7 @@ public final class AnthropicTranslation
         for (String own : AnthropicInbound.ANTHROPIC_ONLY)
         {
             JsonNode value = openai.get(own);
-            if (value != null && !value.isNull())
+            if (value != null && !value.isNull() && (sampling || !own.equals("top_k")))
             {
                 String wanted = AnthropicInbound.ownFieldWants(own, value);
                 if (wanted != null)

@@ -222,7 +222,7 @@ class AiSettingsParserTest
         properties.put("ai.model.old.target.a.provider", "an");
         properties.put("ai.model.old.target.a.model", "claude-sonnet-4-5");
         AiSettings ai = parse(properties).ai();
-        assertEquals(AiSettings.ThinkingForm.ADAPTIVE_XHIGH, ai.models().get("opus").targets().get(0).thinking());
+        assertEquals(AiSettings.ThinkingForm.ADAPTIVE_ONLY, ai.models().get("opus").targets().get(0).thinking());
         assertEquals(AiSettings.ThinkingForm.ADAPTIVE, ai.models().get("mine").targets().get(0).thinking(), "adaptive, without xhigh it cannot know of");
         assertEquals(AiSettings.ThinkingForm.BUDGET, ai.models().get("old").targets().get(0).thinking());
         properties.put("ai.model.opus.target.a.thinking", "budget");

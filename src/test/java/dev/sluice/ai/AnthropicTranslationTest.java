@@ -153,7 +153,7 @@ class AnthropicTranslationTest
         for (String id : new String[] {"claude-opus-4-8", "claude-opus-4-7-20260416", "claude-sonnet-5", "claude-fable-5", "claude-opus-4.8",
             "us.anthropic.claude-opus-4-8-v1:0", "claude-opus-4-8@20260601", "claude-haiku-5-5"})
         {
-            assertEquals(AiSettings.ThinkingForm.ADAPTIVE_XHIGH, AiSettings.ThinkingForm.of(id), id);
+            assertEquals(AiSettings.ThinkingForm.ADAPTIVE_ONLY, AiSettings.ThinkingForm.of(id), id);
         }
         assertEquals(AiSettings.ThinkingForm.ADAPTIVE, AiSettings.ThinkingForm.of("claude-sonnet-4-6"));
         for (String id : new String[] {"claude-sonnet-4-5-20250929", "claude-opus-4-20250514", "claude-opus-4-1-20250805", "claude-3-7-sonnet-20250219",
@@ -164,7 +164,7 @@ class AnthropicTranslationTest
 
         String hi = "'messages':[{'role':'user','content':'Hi'}]";
         AiSettings.Target opus = new AiSettings.Target("an", "claude-opus-4-8", 5, 25, 0.5, 6.25, 0.01, 200_000, 4096, 1,
-            AiSettings.ThinkingForm.ADAPTIVE_XHIGH);
+            AiSettings.ThinkingForm.ADAPTIVE_ONLY);
         AiSettings.Target sonnet = new AiSettings.Target("an", "claude-sonnet-4-6", 3, 15, 0.3, 3.75, 0.01, 200_000, 4096, 1,
             AiSettings.ThinkingForm.ADAPTIVE);
         JsonNode high = AnthropicTranslation.request(JSON.readTree(("{'reasoning_effort':'high'," + hi + "}").replace('\'', '"')), opus, false);
@@ -180,9 +180,33 @@ class AnthropicTranslationTest
         assertEquals("adaptive", own.path("thinking").path("type").asText());
         for (String without : new String[] {"'reasoning_effort':'none'", "'reasoning_effort':'minimal'", "'reasoning_effort':'high','temperature':0.2"})
         {
-            JsonNode none = AnthropicTranslation.request(JSON.readTree(("{" + without + "," + hi + "}").replace('\'', '"')), opus, false);
+            JsonNode none = AnthropicTranslation.request(JSON.readTree(("{" + without + "," + hi + "}").replace('\'', '"')), sonnet, false);
             assertFalse(none.has("thinking") || none.has("output_config"), without + ": " + none);
         }
+    }
+
+    /**
+     * From Opus 4.7 on (Sonnet 5, Fable 5) Claude refuses any sampling parameter with 400
+     * ("`temperature` is deprecated for this model"): refused naming it, so that another target
+     * may take the request, and left out where the alias drops what has no equivalent.
+     */
+    @Test
+    void theNewestClaudeTakesNoSamplingParameters() throws Exception
+    {
+        AiSettings.Target opus = new AiSettings.Target("an", "claude-opus-4-8", 5, 25, 0.5, 6.25, 0.01, 200_000, 4096, 1,
+            AiSettings.ThinkingForm.ADAPTIVE_ONLY);
+        String hi = "'messages':[{'role':'user','content':'Hi'}]";
+        for (String field : new String[] {"temperature", "top_p", "top_k"})
+        {
+            JsonNode request = JSON.readTree(("{'" + field + "':0.5,'reasoning_effort':'low'," + hi + "}").replace('\'', '"'));
+            Unsupported refused = assertThrows(Unsupported.class, () -> AnthropicTranslation.request(request, opus, false));
+            assertEquals(field, refused.field());
+            assertTrue(refused.getMessage().contains("claude-opus-4-8"), refused.getMessage());
+            JsonNode dropped = AnthropicTranslation.request(request, opus, true);
+            assertFalse(dropped.has(field), dropped.toString());
+            assertEquals("adaptive", dropped.path("thinking").path("type").asText(), "without it, nothing stands in thinking's way");
+        }
+        assertEquals(0.5, translate("{'temperature':0.5," + hi + "}").path("temperature").asDouble(), "older models still take it");
     }
 
     /**
