@@ -144,16 +144,19 @@ public record AiSettings(
 
     /**
      * How a Claude model takes thinking. Claude 3.7 to 4.5 take a token budget
-     * ({@code {"type": "enabled", "budget_tokens": n}}); 4.6 takes that or adaptive thinking, and
-     * from Opus 4.7 on (Sonnet 5, Fable 5 and later) only adaptive thinking is taken: a budget is
-     * refused with 400 ("thinking.type.enabled is not supported for this model"). Adaptive
-     * thinking is steered by {@code output_config.effort}: low, medium, high and max from 4.6 on,
-     * xhigh only from Opus 4.7 on ({@link #ADAPTIVE_ONLY}), which also refuse the sampling
-     * parameters ({@code temperature}, {@code top_p}, {@code top_k}).
+     * ({@code {"type": "enabled", "budget_tokens": n}}), and of them only Opus 4.5 an
+     * {@code output_config.effort} ({@link #BUDGET_ONLY}: the others refuse one); 4.6 takes a
+     * budget or adaptive thinking ({@link #ADAPTIVE}), and from Opus 4.7 on (Sonnet 5, Fable 5
+     * and later) only adaptive thinking is taken ({@link #ADAPTIVE_ONLY}): a budget is refused
+     * with 400 ("thinking.type.enabled is not supported for this model"), as are the sampling
+     * parameters ({@code temperature}, {@code top_p}, {@code top_k}). Adaptive thinking is
+     * steered by the effort: low, medium, high and max from 4.6 on, xhigh only from Opus 4.7 on.
+     * {@link #BUDGET} is also the form of an id that names no Claude version: a budget for
+     * reasoning, what the client sent passed as it came.
      */
     public enum ThinkingForm
     {
-        BUDGET, ADAPTIVE, ADAPTIVE_ONLY;
+        BUDGET_ONLY, BUDGET, ADAPTIVE, ADAPTIVE_ONLY;
 
         private static final java.util.regex.Pattern FAMILY_VERSION =
             java.util.regex.Pattern.compile("(opus|sonnet|haiku|fable|mythos)[-_.]?(\\d{1,2})(?!\\d)(?:[-_.](\\d{1,2})(?!\\d))?");
@@ -177,7 +180,11 @@ public record AiSettings(
             {
                 return ADAPTIVE_ONLY;
             }
-            return major == 4 && minor == 6 ? ADAPTIVE : BUDGET;
+            if (major == 4 && minor == 6)
+            {
+                return ADAPTIVE;
+            }
+            return found.group(1).equals("opus") && major == 4 && minor == 5 ? BUDGET : BUDGET_ONLY;
         }
     }
 

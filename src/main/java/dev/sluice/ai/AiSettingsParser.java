@@ -349,6 +349,7 @@ public final class AiSettingsParser
             }
             AiSettings.ThinkingForm thinking = switch (thinkingForm)
             {
+                // What the client sends beside the budget goes as it came: the key cannot say whether the model takes an effort.
                 case "budget" -> AiSettings.ThinkingForm.BUDGET;
                 case "adaptive" -> AiSettings.ThinkingForm.of(model) == AiSettings.ThinkingForm.ADAPTIVE_ONLY ? AiSettings.ThinkingForm.ADAPTIVE_ONLY
                     : AiSettings.ThinkingForm.ADAPTIVE;

@@ -124,6 +124,7 @@ public final class AnthropicTranslation
                 out.set(own, value);
             }
         }
+        ClaudeThinking.fitTo(out, target.thinking());
         ClaudeThinking.forEffort(openai.get("reasoning_effort"), out, target.thinking());
         if (out.path("thinking").isObject() && !"disabled".equals(out.path("thinking").path("type").asText()))
         {

@@ -174,7 +174,7 @@ final class ClaudeThinking
         {
             return;
         }
-        if (form == AiSettings.ThinkingForm.BUDGET)
+        if (form == AiSettings.ThinkingForm.BUDGET || form == AiSettings.ThinkingForm.BUDGET_ONLY)
         {
             budget = Math.min(budget, out.path("max_tokens").asInt() - 1);
             if (budget >= 1024)
@@ -184,10 +184,72 @@ final class ClaudeThinking
             return;
         }
         out.putObject("thinking").put("type", "adaptive").put("display", "summarized");
-        ObjectNode config = out.get("output_config") instanceof ObjectNode given ? given : out.putObject("output_config");
+        effort(out, level.equals("xhigh") && form == AiSettings.ThinkingForm.ADAPTIVE ? "max" : level);
+    }
+
+    /** Sets {@code output_config.effort} unless the client set one; on a copy, as the client's fields are shared by every target tried. */
+    private static void effort(ObjectNode out, String effort)
+    {
+        ObjectNode config = out.get("output_config") instanceof ObjectNode given ? given.deepCopy() : AnthropicTranslation.JSON.createObjectNode();
         if (!config.has("effort"))
         {
-            config.put("effort", level.equals("xhigh") && form == AiSettings.ThinkingForm.ADAPTIVE ? "max" : level);
+            out.set("output_config", config.put("effort", effort));
+        }
+    }
+
+    /**
+     * A client's own {@code thinking} in the form the target takes. Claude Code asks by the model
+     * name it was given (adaptive thinking and an effort, for a name it does not know), and an
+     * alias can send it to a Claude of another generation: a budget goes to the models from Opus
+     * 4.7 on as adaptive thinking (a budget under 2,048 tokens as low effort, under 4,096 as
+     * medium, else Claude's default, high), and adaptive thinking to one before 4.6 as a budget
+     * (LiteLLM's for its effort; high when none), within {@code max_tokens}; an effort goes no
+     * further than the models that take one. Each would be refused with 400 as it came.
+     */
+    static void fitTo(ObjectNode out, AiSettings.ThinkingForm form)
+    {
+        String type = out.path("thinking").path("type").asText();
+        boolean budgetForm = form == AiSettings.ThinkingForm.BUDGET || form == AiSettings.ThinkingForm.BUDGET_ONLY;
+        if (type.equals("enabled") && form == AiSettings.ThinkingForm.ADAPTIVE_ONLY)
+        {
+            int budget = out.path("thinking").path("budget_tokens").asInt(0);
+            out.putObject("thinking").put("type", "adaptive").put("display", "summarized");
+            if (budget < 4096)
+            {
+                effort(out, budget < 2048 ? "low" : "medium");
+            }
+        }
+        else if (type.equals("adaptive") && budgetForm)
+        {
+            int budget = switch (out.path("output_config").path("effort").asText("high"))
+            {
+                case "low" -> 1024;
+                case "medium" -> 2048;
+                case "xhigh", "max" -> 8192;
+                default -> 4096;
+            };
+            budget = Math.min(budget, out.path("max_tokens").asInt() - 1);
+            if (budget >= 1024)
+            {
+                out.putObject("thinking").put("type", "enabled").put("budget_tokens", budget);
+            }
+            else
+            {
+                out.remove("thinking");
+            }
+        }
+        if (form == AiSettings.ThinkingForm.BUDGET_ONLY && out.get("output_config") instanceof ObjectNode given && given.has("effort"))
+        {
+            ObjectNode config = given.deepCopy();
+            config.remove("effort");
+            if (config.isEmpty())
+            {
+                out.remove("output_config");
+            }
+            else
+            {
+                out.set("output_config", config);
+            }
         }
     }
 }

@@ -224,7 +224,7 @@ class AiSettingsParserTest
         AiSettings ai = parse(properties).ai();
         assertEquals(AiSettings.ThinkingForm.ADAPTIVE_ONLY, ai.models().get("opus").targets().get(0).thinking());
         assertEquals(AiSettings.ThinkingForm.ADAPTIVE, ai.models().get("mine").targets().get(0).thinking(), "adaptive, without xhigh it cannot know of");
-        assertEquals(AiSettings.ThinkingForm.BUDGET, ai.models().get("old").targets().get(0).thinking());
+        assertEquals(AiSettings.ThinkingForm.BUDGET_ONLY, ai.models().get("old").targets().get(0).thinking());
         properties.put("ai.model.opus.target.a.thinking", "budget");
         assertEquals(AiSettings.ThinkingForm.BUDGET, parse(properties).ai().models().get("opus").targets().get(0).thinking());
         properties.put("ai.model.opus.target.a.thinking", "enabled");

@@ -156,8 +156,11 @@ class AnthropicTranslationTest
             assertEquals(AiSettings.ThinkingForm.ADAPTIVE_ONLY, AiSettings.ThinkingForm.of(id), id);
         }
         assertEquals(AiSettings.ThinkingForm.ADAPTIVE, AiSettings.ThinkingForm.of("claude-sonnet-4-6"));
-        for (String id : new String[] {"claude-sonnet-4-5-20250929", "claude-opus-4-20250514", "claude-opus-4-1-20250805", "claude-3-7-sonnet-20250219",
-            "claude-haiku-4-5", "my-deployment", "claude-x"})
+        for (String id : new String[] {"claude-sonnet-4-5-20250929", "claude-opus-4-20250514", "claude-opus-4-1-20250805", "claude-haiku-4-5"})
+        {
+            assertEquals(AiSettings.ThinkingForm.BUDGET_ONLY, AiSettings.ThinkingForm.of(id), id);
+        }
+        for (String id : new String[] {"claude-opus-4-5", "claude-3-7-sonnet-20250219", "my-deployment", "claude-x"})
         {
             assertEquals(AiSettings.ThinkingForm.BUDGET, AiSettings.ThinkingForm.of(id), id);
         }
@@ -183,6 +186,43 @@ class AnthropicTranslationTest
             JsonNode none = AnthropicTranslation.request(JSON.readTree(("{" + without + "," + hi + "}").replace('\'', '"')), sonnet, false);
             assertFalse(none.has("thinking") || none.has("output_config"), without + ": " + none);
         }
+    }
+
+    /**
+     * Claude Code asks for thinking in the form of the model name it was given; an alias can send
+     * it to a Claude of another generation, which would refuse that form with 400. It goes in the
+     * target's form, and the client's request, which every target tried shares, is left as it was.
+     */
+    @Test
+    void aClientsOwnThinkingTakesTheTargetsForm() throws Exception
+    {
+        AiSettings.Target opus = new AiSettings.Target("an", "claude-opus-4-8", 5, 25, 0.5, 6.25, 0.01, 200_000, 4096, 1,
+            AiSettings.ThinkingForm.ADAPTIVE_ONLY);
+        AiSettings.Target sonnet45 = new AiSettings.Target("an", "claude-sonnet-4-5", 3, 15, 0.3, 3.75, 0.01, 200_000, 4096, 1,
+            AiSettings.ThinkingForm.BUDGET_ONLY);
+        String hi = "'messages':[{'role':'user','content':'Hi'}],'max_tokens':32000";
+        JsonNode budget = JSON.readTree(("{'thinking':{'type':'enabled','budget_tokens':2048},'output_config':{'format':{'type':'json_schema'}}," + hi + "}")
+            .replace('\'', '"'));
+        String before = budget.toString();
+        JsonNode adaptive = AnthropicTranslation.request(budget, opus, false);
+        assertEquals("{\"type\":\"adaptive\",\"display\":\"summarized\"}", adaptive.path("thinking").toString());
+        assertEquals("{\"format\":{\"type\":\"json_schema\"},\"effort\":\"medium\"}", adaptive.path("output_config").toString());
+        assertEquals(before, budget.toString(), "the client's request is not changed");
+        assertEquals("enabled", AnthropicTranslation.request(budget, sonnet45, false).path("thinking").path("type").asText(), "as it came where taken");
+        assertFalse(AnthropicTranslation.request(JSON.readTree(("{'thinking':{'type':'enabled','budget_tokens':31999}," + hi + "}").replace('\'', '"')),
+            opus, false).has("output_config"), "a large budget: Claude's default effort, high");
+
+        JsonNode claudeCode = JSON.readTree(("{'thinking':{'type':'adaptive'},'output_config':{'effort':'low'}," + hi + "}").replace('\'', '"'));
+        JsonNode older = AnthropicTranslation.request(claudeCode, sonnet45, false);
+        assertEquals("{\"type\":\"enabled\",\"budget_tokens\":1024}", older.path("thinking").toString());
+        assertFalse(older.has("output_config"), "Sonnet 4.5 refuses an effort: the budget says it");
+        assertEquals(4096, AnthropicTranslation.request(JSON.readTree(("{'thinking':{'type':'adaptive'}," + hi + "}").replace('\'', '"')), sonnet45, false)
+            .path("thinking").path("budget_tokens").asInt());
+        assertEquals("{\"type\":\"adaptive\"}", AnthropicTranslation.request(claudeCode, opus, false).path("thinking").toString(), "as it came where taken");
+        JsonNode effortOnly = JSON.readTree(("{'output_config':{'effort':'low'}," + hi + "}").replace('\'', '"'));
+        assertFalse(AnthropicTranslation.request(effortOnly, sonnet45, false).has("output_config"), "Sonnet 4.5 takes no effort");
+        assertEquals("low", AnthropicTranslation.request(effortOnly, TARGET, false).path("output_config").path("effort").asText(),
+            "a model Sluice cannot tell gets it as it came");
     }
 
     /**
