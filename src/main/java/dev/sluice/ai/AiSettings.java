@@ -158,6 +158,12 @@ public record AiSettings(
     {
         BUDGET_ONLY, BUDGET, ADAPTIVE, ADAPTIVE_ONLY;
 
+        /** Whether thinking goes as a token budget. */
+        public boolean budget()
+        {
+            return this == BUDGET || this == BUDGET_ONLY;
+        }
+
         private static final java.util.regex.Pattern FAMILY_VERSION =
             java.util.regex.Pattern.compile("(opus|sonnet|haiku|fable|mythos)[-_.]?(\\d{1,2})(?!\\d)(?:[-_.](\\d{1,2})(?!\\d))?");
 

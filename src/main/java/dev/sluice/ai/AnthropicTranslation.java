@@ -126,7 +126,7 @@ public final class AnthropicTranslation
         }
         ClaudeThinking.fitTo(out, target.thinking());
         ClaudeThinking.forEffort(openai.get("reasoning_effort"), out, target.thinking());
-        if (out.path("thinking").isObject() && !"disabled".equals(out.path("thinking").path("type").asText()))
+        if (ClaudeThinking.asked(out))
         {
             earlierThinking.accept(out.path("messages"));
         }

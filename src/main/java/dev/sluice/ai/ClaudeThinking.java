@@ -72,6 +72,12 @@ final class ClaudeThinking
         }
     }
 
+    /** Whether an Anthropic request asks for thinking, in either form. */
+    static boolean asked(ObjectNode out)
+    {
+        return out.path("thinking").isObject() && !"disabled".equals(out.path("thinking").path("type").asText());
+    }
+
     /**
      * Claude refuses (400) thinking when the assistant turn a request continues — the one whose
      * tool calls the request answers, or an assistant turn it ends with — does not start with its
@@ -102,7 +108,7 @@ final class ClaudeThinking
         {
             continued |= "tool_use".equals(block.path("type").asText());
         }
-        boolean thinking = out.path("thinking").isObject() && !"disabled".equals(out.path("thinking").path("type").asText());
+        boolean thinking = asked(out);
         if (thinking && continued && !thought)
         {
             out.remove("thinking");
@@ -174,7 +180,7 @@ final class ClaudeThinking
         {
             return;
         }
-        if (form == AiSettings.ThinkingForm.BUDGET || form == AiSettings.ThinkingForm.BUDGET_ONLY)
+        if (form.budget())
         {
             budget = Math.min(budget, out.path("max_tokens").asInt() - 1);
             if (budget >= 1024)
@@ -209,7 +215,6 @@ final class ClaudeThinking
     static void fitTo(ObjectNode out, AiSettings.ThinkingForm form)
     {
         String type = out.path("thinking").path("type").asText();
-        boolean budgetForm = form == AiSettings.ThinkingForm.BUDGET || form == AiSettings.ThinkingForm.BUDGET_ONLY;
         if (type.equals("enabled") && form == AiSettings.ThinkingForm.ADAPTIVE_ONLY)
         {
             int budget = out.path("thinking").path("budget_tokens").asInt(0);
@@ -219,7 +224,7 @@ final class ClaudeThinking
                 effort(out, budget < 2048 ? "low" : "medium");
             }
         }
-        else if (type.equals("adaptive") && budgetForm)
+        else if (type.equals("adaptive") && form.budget())
         {
             int budget = switch (out.path("output_config").path("effort").asText("high"))
             {

@@ -486,9 +486,10 @@ final class ProviderAttempt implements Response.Listener
         front.router.succeeded(target, ttft < 0 ? -1 : firstTokenNanos - sentNanos, firstTokenNanos < 0 ? 0 : System.nanoTime() - firstTokenNanos,
             counted == null ? 0 : counted.completionTokens());
         call.record(target, chat.model(), counted, ttft, providerNanos, chat.text());
-        if (chat instanceof AnthropicStream anthropic && anthropic.thinking() != null)
+        JsonNode thought = chat instanceof AnthropicStream anthropic ? anthropic.thinking() : null;
+        if (thought != null)
         {
-            front.thinking.keep(call.consumer(), anthropic.thinking());
+            front.thinking.keep(call.consumer(), thought);
         }
         if (counted != null)
         {
