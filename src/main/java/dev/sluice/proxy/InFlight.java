@@ -105,7 +105,7 @@ final class InFlight
     {
         if (attempts.exchange.closed())
         {
-            // Ended without its asynchronous listeners: Jetty skips them for a response it aborted (SluiceProxyServlet.Attempt.clientAborted).
+            // Ended without its asynchronous listeners: Jetty skips them for a response it aborted (UpstreamAttempt.clientAborted).
             exchanges.remove(attempts);
             return;
         }
