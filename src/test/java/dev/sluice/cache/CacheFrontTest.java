@@ -201,7 +201,8 @@ class CacheFrontTest
             assertEquals(List.of("front-hit-1"), fields.get("X-Request-ID"));
             assertEquals(List.of("one", "two"), fields.get("X-Origin"), "every line of a stored field");
             assertEquals(List.of("9"), fields.get("Content-Length"));
-            assertEquals(List.of("0"), fields.get("Age"));
+            // The upstream's Date counts whole seconds: a response made late in one second is a second old early in the next.
+            assertTrue(List.of(List.of("0"), List.of("1")).contains(fields.get("Age")), String.valueOf(fields.get("Age")));
 
             JsonNode line = JSON.readTree(logs.accessLine("front-hit-1"));
             assertEquals("HIT", line.get("cache").asText());
