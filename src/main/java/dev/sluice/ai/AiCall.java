@@ -456,6 +456,8 @@ final class AiCall implements AsyncListener
             return AnthropicTranslation.JSON.writeValueAsBytes(anthropic);
         }
         ObjectNode copy = body.deepCopy();
+        // Before a Claude client's thinking is dropped below: it says what effort to ask for.
+        OpenAiReasoning.fit(copy, target, model.dropUnsupported());
         AnthropicTools.forOtherProviders(copy, model.dropUnsupported());
         if (response instanceof InboundResponse)
         {

@@ -195,16 +195,129 @@ public record AiSettings(
     }
 
     /**
+     * Which {@code reasoning_effort} values an OpenAI model takes, in the order of {@link #LADDER};
+     * empty for a model that does not reason (gpt-4o, gpt-4.1: OpenAI refuses the field), null
+     * when not known ({@link #AS_SENT}: a deployment's own name, another provider's model).
+     * OpenAI's ladders differ by model and refuse what they lack with 400 ("Unsupported value:
+     * 'minimal' is not supported with the 'gpt-5.1' model"): gpt-5 takes minimal to high, gpt-5.1
+     * none to high, gpt-5.2 and later none to xhigh, the o-series low to high. A model with
+     * {@code none} on its ladder reasons only when asked (its default is none), and only then
+     * takes a temperature or {@code top_p} other than 1; one without always reasons, and never
+     * takes them.
+     */
+    public record Reasoning(List<String> efforts)
+    {
+        /** Every effort any model names, least first (max: Claude's and some OpenAI-style servers'). */
+        public static final List<String> LADDER = List.of("none", "minimal", "low", "medium", "high", "xhigh", "max");
+
+        public static final Reasoning AS_SENT = new Reasoning(null);
+        public static final Reasoning NOT_TAKEN = new Reasoning(List.of());
+
+        private static final java.util.regex.Pattern DATED = java.util.regex.Pattern.compile("-\\d{4}-\\d{2}-\\d{2}$");
+        private static final java.util.regex.Pattern O_SERIES = java.util.regex.Pattern.compile("o[1-9](-mini|-pro)?");
+        private static final java.util.regex.Pattern GPT_5 =
+            java.util.regex.Pattern.compile("gpt-5(?:\\.(\\d{1,2}))?(-mini|-nano|-pro|-codex|-codex-mini|-codex-max)?");
+
+        /** Whether the model's ladder is known (else the client's effort and sampling go as sent). */
+        public boolean known()
+        {
+            return efforts != null;
+        }
+
+        /** Whether the model takes an effort at all. */
+        public boolean taken()
+        {
+            return efforts != null && !efforts.isEmpty();
+        }
+
+        /**
+         * The effort the model takes nearest the one asked for, the greater of two as near (minimal
+         * as low where there is none, none as the least there is); as asked when it is taken, not
+         * on the ladder, or the ladder is not known.
+         */
+        public String fit(String effort)
+        {
+            int wanted = LADDER.indexOf(effort);
+            if (!taken() || wanted < 0 || efforts.contains(effort))
+            {
+                return effort;
+            }
+            String nearest = effort;
+            int distance = Integer.MAX_VALUE;
+            for (String taken : efforts)
+            {
+                int away = Math.abs(LADDER.indexOf(taken) - wanted);
+                if (away < distance || (away == distance && LADDER.indexOf(taken) > wanted))
+                {
+                    nearest = taken;
+                    distance = away;
+                }
+            }
+            return nearest;
+        }
+
+        /** Whether the model reasons at the given effort (already fitted; null: none asked for, the model's default). */
+        public boolean reasons(String effort)
+        {
+            return taken() && !"none".equals(effort == null ? efforts.get(0) : effort);
+        }
+
+        /**
+         * The ladder of an OpenAI model id, wherever it is served ({@code openai/gpt-5} through a
+         * router, a dated snapshot such as {@code gpt-5-2025-08-07}); {@link #AS_SENT} for an id it
+         * does not know, so that no model is held to a ladder that is not its own.
+         */
+        public static Reasoning of(String model)
+        {
+            String id = model.toLowerCase(java.util.Locale.ROOT);
+            id = DATED.matcher(id.substring(id.lastIndexOf('/') + 1)).replaceFirst("");
+            if (id.startsWith("gpt-4") || id.startsWith("gpt-3.5") || id.startsWith("chatgpt-"))
+            {
+                return NOT_TAKEN;
+            }
+            if (O_SERIES.matcher(id).matches())
+            {
+                // o1-mini took no effort at all; it is retired, and an effort to it goes as sent.
+                return id.equals("o1-mini") ? AS_SENT : new Reasoning(List.of("low", "medium", "high"));
+            }
+            java.util.regex.Matcher gpt5 = GPT_5.matcher(id);
+            if (!gpt5.matches())
+            {
+                return AS_SENT;
+            }
+            int minor = gpt5.group(1) == null ? 0 : Integer.parseInt(gpt5.group(1));
+            String variant = gpt5.group(2) == null ? "" : gpt5.group(2);
+            return new Reasoning(switch (variant)
+            {
+                case "-pro" -> minor == 0 ? List.of("high") : List.of("medium", "high", "xhigh");
+                case "-codex", "-codex-mini" -> minor <= 1 ? List.of("low", "medium", "high") : List.of("low", "medium", "high", "xhigh");
+                case "-codex-max" -> List.of("low", "medium", "high", "xhigh");
+                default -> minor == 0 ? List.of("minimal", "low", "medium", "high")
+                    : minor == 1 ? List.of("none", "low", "medium", "high") : List.of("none", "low", "medium", "high", "xhigh");
+            });
+        }
+    }
+
+    /**
      * One way to answer an alias: a provider and its model id, with prices in USD per million tokens.
      *
      * @param cacheWritePrice the price of prompt tokens written to the provider's cache
      * @param webSearchPrice the price of one search by Anthropic's web search tool, in USD
      * @param maxTokens the {@code max_tokens} sent to Anthropic when the client gives none
      * @param thinking how the model takes thinking, when its provider is Anthropic's
+     * @param reasoning which reasoning efforts the model takes, when its provider is OpenAI-style
      */
     public record Target(String provider, String model, double inputPrice, double outputPrice, double cachedInputPrice, double cacheWritePrice,
-        double webSearchPrice, int contextWindow, int maxTokens, int weight, ThinkingForm thinking)
+        double webSearchPrice, int contextWindow, int maxTokens, int weight, ThinkingForm thinking, Reasoning reasoning)
     {
+        /** A target whose reasoning ladder is its model id's. */
+        public Target(String provider, String model, double inputPrice, double outputPrice, double cachedInputPrice, double cacheWritePrice,
+            double webSearchPrice, int contextWindow, int maxTokens, int weight, ThinkingForm thinking)
+        {
+            this(provider, model, inputPrice, outputPrice, cachedInputPrice, cacheWritePrice, webSearchPrice, contextWindow, maxTokens, weight, thinking,
+                Reasoning.of(model));
+        }
+
         public String id()
         {
             return provider + "/" + model;

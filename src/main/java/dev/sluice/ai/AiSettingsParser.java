@@ -329,6 +329,7 @@ public final class AiSettingsParser
             int weight = reader.integer(targetPrefix + "weight", 1, 1, 1000);
             // Read from the model's id unless set: a deployment named otherwise (a Bedrock profile, a gateway's alias) says which.
             String thinkingForm = reader.choice(targetPrefix + "thinking", "auto", List.of("auto", "budget", "adaptive"));
+            String efforts = reader.optional(targetPrefix + "reasoning-efforts").orElse("auto").strip();
             if (provider != null && !providers.containsKey(provider))
             {
                 if (!reader.names("ai.provider.").contains(provider))
@@ -355,7 +356,13 @@ public final class AiSettingsParser
                     : AiSettings.ThinkingForm.ADAPTIVE;
                 default -> AiSettings.ThinkingForm.of(model);
             };
-            targets.add(new AiSettings.Target(provider, model, input, output, cached, written, searched, context, maxTokens, weight, thinking));
+            AiSettings.Reasoning reasoning = reasoning(reader, targetPrefix + "reasoning-efforts", efforts, model,
+                providers.get(provider).type() == AiSettings.ProviderType.ANTHROPIC);
+            if (reasoning == null)
+            {
+                continue;
+            }
+            targets.add(new AiSettings.Target(provider, model, input, output, cached, written, searched, context, maxTokens, weight, thinking, reasoning));
         }
         int maxAttempts = reader.integer(prefix + "max-attempts", Math.max(1, Math.min(names.size(), 3)), 1, MAX_TARGETS);
         String contextFallback = reader.optional(prefix + "context-fallback").orElse(null);
@@ -378,6 +385,42 @@ public final class AiSettingsParser
      * whose tokens are priced (an unpriced target costs nothing, as before). Only Claude searches
      * through Sluice (its server tool), so another provider's target is refused one.
      */
+    /**
+     * The reasoning efforts a target takes: read from its model id ({@code auto}), as the client sends them ({@code as-sent}),
+     * none ({@code not-taken}: a model that does not reason) or a list such as {@code none, low, medium, high}; null when
+     * the value is refused.
+     */
+    private static AiSettings.Reasoning reasoning(ConfigReader reader, String key, String value, String model, boolean anthropic)
+    {
+        String allowed = "auto, as-sent, not-taken, or a comma-separated list of " + String.join(", ", AiSettings.Reasoning.LADDER);
+        if (anthropic && !value.equals("auto"))
+        {
+            reader.invalid(key, value, "auto: an Anthropic target's thinking is set by .thinking");
+            return null;
+        }
+        switch (value)
+        {
+            case "auto":
+                return AiSettings.Reasoning.of(model);
+            case "as-sent":
+                return AiSettings.Reasoning.AS_SENT;
+            case "not-taken":
+                return AiSettings.Reasoning.NOT_TAKEN;
+            default:
+                List<String> listed = new ArrayList<>();
+                for (String effort : value.split(","))
+                {
+                    listed.add(effort.strip());
+                }
+                if (!AiSettings.Reasoning.LADDER.containsAll(listed))
+                {
+                    reader.invalid(key, value, allowed);
+                    return null;
+                }
+                return new AiSettings.Reasoning(AiSettings.Reasoning.LADDER.stream().filter(listed::contains).toList());
+        }
+    }
+
     private static double webSearchPrice(ConfigReader reader, String key, boolean anthropic, boolean priced)
     {
         if (!reader.isSet(key))

@@ -203,6 +203,12 @@ final class ClaudeThinking
         }
     }
 
+    /** The effort a thinking budget stands for: under 2,048 tokens low, under 4,096 medium, else high. */
+    static String effortOf(int budget)
+    {
+        return budget < 2048 ? "low" : budget < 4096 ? "medium" : "high";
+    }
+
     /**
      * A client's own {@code thinking} in the form the target takes. Claude Code asks by the model
      * name it was given (adaptive thinking and an effort, for a name it does not know), and an
@@ -217,11 +223,12 @@ final class ClaudeThinking
         String type = out.path("thinking").path("type").asText();
         if (type.equals("enabled") && form == AiSettings.ThinkingForm.ADAPTIVE_ONLY)
         {
-            int budget = out.path("thinking").path("budget_tokens").asInt(0);
+            String effort = effortOf(out.path("thinking").path("budget_tokens").asInt(0));
             out.putObject("thinking").put("type", "adaptive").put("display", "summarized");
-            if (budget < 4096)
+            if (!effort.equals("high"))
             {
-                effort(out, budget < 2048 ? "low" : "medium");
+                // High is Claude's default.
+                effort(out, effort);
             }
         }
         else if (type.equals("adaptive") && form.budget())

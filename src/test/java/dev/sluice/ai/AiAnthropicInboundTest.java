@@ -417,6 +417,38 @@ class AiAnthropicInboundTest
     }
 
     /**
+     * Claude Code asks for thinking in Claude's fields (adaptive thinking and {@code output_config.effort: high}, for a
+     * model name it does not know). Before, an OpenAI target got none of it, and gpt-5.1 and later, which reason only when
+     * asked, answered without reasoning (measured with Claude Code 2.1.197 through an alias of gpt-5.5). Now the thinking
+     * asked for goes as the effort the model takes; a model that does not reason gets none and answers as before.
+     */
+    @Test
+    void aClaudeClientsThinkingReachesAnOpenAiReasoningModelAsItsEffort() throws Exception
+    {
+        drain();
+        String body = """
+            {"model": "%s", "max_tokens": 8000, "messages": [{"role": "user", "content": "Think"}], "thinking": %s}""";
+        String[][] cases = {
+            {"{\"type\": \"adaptive\"}, \"output_config\": {\"effort\": \"max\"}", "high"},
+            {"{\"type\": \"adaptive\"}, \"output_config\": {\"effort\": \"low\"}", "low"},
+            {"{\"type\": \"adaptive\"}", "high"},
+            {"{\"type\": \"enabled\", \"budget_tokens\": 1024}", "low"},
+            {"{\"type\": \"enabled\", \"budget_tokens\": 3000}", "medium"},
+            {"{\"type\": \"disabled\"}", "minimal"}};
+        for (String[] asked : cases)
+        {
+            HttpResponse<String> response = post("/v1/messages", KEY, body.formatted("gpt5", asked[0]));
+            assertEquals(200, response.statusCode(), asked[0] + ": " + response.body());
+            JsonNode sent = openai.take().body();
+            assertEquals(asked[1], sent.path("reasoning_effort").asText(), asked[0] + ": " + sent);
+            assertFalse(sent.has("thinking") || sent.has("output_config"), sent.toString());
+        }
+        HttpResponse<String> plain = post("/v1/messages", KEY, body.formatted("gpt", "{\"type\": \"adaptive\"}"));
+        assertEquals(200, plain.statusCode(), plain.body());
+        assertFalse(openai.take().body().has("reasoning_effort"), "gpt-4o-mini does not reason");
+    }
+
+    /**
      * Gemini 3 refuses a turn whose tool calls come back without the thought signature it attached to them
      * ({@code extra_content}), which a Messages client has no field for: it rides in the call's id.
      */

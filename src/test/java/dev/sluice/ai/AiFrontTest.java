@@ -135,6 +135,20 @@ class AiFrontTest
             ai.model.hf.name = Qwen/Qwen3-Coder-30B
             ai.model.hf.target.main.provider = oa
             ai.model.hf.target.main.model = qwen3-coder
+            ai.model.five.target.main.provider = oa
+            ai.model.five.target.main.model = gpt-5
+            ai.model.latest.target.main.provider = oa
+            ai.model.latest.target.main.model = gpt-5.5
+            ai.model.old.target.main.provider = oa
+            ai.model.old.target.main.model = gpt-4o
+            ai.model.lenient.target.main.provider = oa
+            ai.model.lenient.target.main.model = gpt-4o
+            ai.model.lenient.drop-unsupported = true
+            ai.model.either.targets = first, second
+            ai.model.either.target.first.provider = oa
+            ai.model.either.target.first.model = gpt-5
+            ai.model.either.target.second.provider = oa
+            ai.model.either.target.second.model = gpt-4o-mini
             """.formatted(KeyHashes.sha256(ALICE), KeyHashes.sha256(BOB), openai.uri(), OPENAI_SECRET, anthropic.uri(), ANTHROPIC_SECRET, openai.uri(),
                 hinting.url()));
         // One alias per fallback case, so one case's cooling target never changes another's order.
@@ -371,6 +385,57 @@ class AiFrontTest
                 : JSON.readTree(answered.body()).path("choices").path(0).path("message").path("reasoning_content").asText();
             assertFalse(reasoning.isEmpty(), answered.body());
         }
+    }
+
+    /**
+     * An alias hands one request to OpenAI models with different reasoning, and OpenAI refuses what a model lacks (the fake
+     * provider refuses as OpenAI does). Before, Codex with {@code model_reasoning_effort = "xhigh"} through an alias of
+     * gpt-5 was refused ("'xhigh' is not supported with the 'gpt-5' model"), and any effort to gpt-4o; a temperature to a
+     * model that reasons was refused by the provider, leaving the alias's next target untried.
+     */
+    @Test
+    void anOpenAiTargetGetsTheReasoningEffortAndSamplingItTakes() throws Exception
+    {
+        drain();
+        // An effort off the model's ladder goes as the nearest it takes.
+        String[][] fitted = {{"five", "xhigh", "high"}, {"five", "none", "minimal"}, {"latest", "minimal", "low"}, {"latest", "none", "none"},
+            {"latest", "xhigh", "xhigh"}};
+        for (String[] fit : fitted)
+        {
+            for (boolean stream : new boolean[] {false, true})
+            {
+                HttpResponse<String> answered = post("/v1/chat/completions", chat(fit[0], stream, ",\"reasoning_effort\":\"" + fit[1] + "\""), ALICE);
+                assertEquals(200, answered.statusCode(), String.join(" ", fit) + ": " + answered.body());
+                assertEquals(fit[2], openai.take().body().path("reasoning_effort").asText(), String.join(" ", fit));
+            }
+        }
+
+        // A model that does not reason takes no effort: refused naming the field, or left out where the alias drops.
+        HttpResponse<String> refused = post("/v1/chat/completions", chat("old", false, ",\"reasoning_effort\":\"low\""), ALICE);
+        assertEquals(400, refused.statusCode(), refused.body());
+        assertEquals("reasoning_effort", error(refused).path("param").asText(), refused.body());
+        assertTrue(error(refused).path("message").asText().contains("ai.model.old.drop-unsupported"), refused.body());
+        assertNull(openai.poll(), "refused before the call");
+        HttpResponse<String> dropped = post("/v1/chat/completions", chat("lenient", false, ",\"reasoning_effort\":\"low\",\"verbosity\":\"low\""), ALICE);
+        assertEquals(200, dropped.statusCode(), dropped.body());
+        JsonNode sent = openai.take().body();
+        assertFalse(sent.has("reasoning_effort") || sent.has("verbosity"), sent.toString());
+
+        // A temperature only where the model does not reason: gpt-5.5 by default (none), not when asked to reason.
+        assertEquals(200, post("/v1/chat/completions", chat("latest", false, ",\"temperature\":0.2"), ALICE).statusCode());
+        assertEquals(0.2, openai.take().body().path("temperature").asDouble());
+        HttpResponse<String> reasoning = post("/v1/chat/completions", chat("latest", false, ",\"temperature\":0.2,\"reasoning_effort\":\"high\""), ALICE);
+        assertEquals(400, reasoning.statusCode(), reasoning.body());
+        assertEquals("temperature", error(reasoning).path("param").asText(), reasoning.body());
+        assertNull(openai.poll(), "refused before the call");
+        // gpt-5 always reasons: the alias's next target, which does not, answers.
+        HttpResponse<String> fellBack = post("/v1/chat/completions", chat("either", false, ",\"temperature\":0.2"), ALICE);
+        assertEquals(200, fellBack.statusCode(), fellBack.body());
+        assertEquals("gpt-4o-mini", openai.take().body().path("model").asText());
+        assertNull(openai.poll(), "gpt-5 was not called");
+        // The default value is no sampling of the client's own, and goes.
+        assertEquals(200, post("/v1/chat/completions", chat("five", false, ",\"temperature\":1"), ALICE).statusCode());
+        assertEquals("gpt-5", openai.take().body().path("model").asText());
     }
 
     private static List<String> types(JsonNode content)

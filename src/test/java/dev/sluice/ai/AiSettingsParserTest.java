@@ -2,6 +2,7 @@
 package dev.sluice.ai;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import dev.sluice.config.ConfigException;
@@ -230,6 +231,69 @@ class AiSettingsParserTest
         properties.put("ai.model.opus.target.a.thinking", "enabled");
         String refused = refusal(properties);
         assertTrue(refused.contains("'ai.model.opus.target.a.thinking'") && refused.contains("enabled") && refused.contains("adaptive"), refused);
+    }
+
+    /** An OpenAI target's reasoning efforts come from its model id, or from the key for a deployment named otherwise. */
+    @Test
+    void anOpenAiTargetsReasoningEffortsAreReadFromItsIdUnlessSaid() throws Exception
+    {
+        Map<String, List<String>> ladders = new java.util.LinkedHashMap<>();
+        ladders.put("gpt-5", List.of("minimal", "low", "medium", "high"));
+        ladders.put("gpt-5-mini-2025-08-07", List.of("minimal", "low", "medium", "high"));
+        ladders.put("openai/gpt-5-nano", List.of("minimal", "low", "medium", "high"));
+        ladders.put("gpt-5-pro", List.of("high"));
+        ladders.put("gpt-5-codex", List.of("low", "medium", "high"));
+        ladders.put("gpt-5.1", List.of("none", "low", "medium", "high"));
+        ladders.put("gpt-5.1-codex-max", List.of("low", "medium", "high", "xhigh"));
+        ladders.put("gpt-5.2", List.of("none", "low", "medium", "high", "xhigh"));
+        ladders.put("GPT-5.5", List.of("none", "low", "medium", "high", "xhigh"));
+        ladders.put("gpt-5.4-mini", List.of("none", "low", "medium", "high", "xhigh"));
+        ladders.put("gpt-5.2-pro", List.of("medium", "high", "xhigh"));
+        ladders.put("gpt-5.3-codex", List.of("low", "medium", "high", "xhigh"));
+        ladders.put("o3", List.of("low", "medium", "high"));
+        ladders.put("o4-mini-2025-04-16", List.of("low", "medium", "high"));
+        ladders.put("gpt-4o", List.of());
+        ladders.put("gpt-4.1-mini", List.of());
+        ladders.put("gpt-3.5-turbo", List.of());
+        ladders.put("gpt-5-chat-latest", null);
+        ladders.put("gpt-5.5-at-the-provider", null);
+        ladders.put("gpt-oss-120b", null);
+        ladders.put("o1-mini", null);
+        ladders.put("deepseek-reasoner", null);
+        ladders.forEach((model, ladder) -> assertEquals(ladder, AiSettings.Reasoning.of(model).efforts(), model));
+
+        AiSettings.Reasoning five = AiSettings.Reasoning.of("gpt-5");
+        assertEquals("high", five.fit("xhigh"));
+        assertEquals("high", five.fit("max"));
+        assertEquals("minimal", five.fit("none"));
+        assertEquals("wild", five.fit("wild"), "not an effort: as sent, for the provider to refuse");
+        assertTrue(five.reasons(null), "gpt-5 always reasons");
+        AiSettings.Reasoning latest = AiSettings.Reasoning.of("gpt-5.5");
+        assertEquals("low", latest.fit("minimal"), "the greater of two as near");
+        assertFalse(latest.reasons(null), "gpt-5.5 reasons only when asked");
+        assertFalse(latest.reasons("none"));
+        assertTrue(latest.reasons("low"));
+
+        Map<String, String> properties = base();
+        properties.put("ai.model.fast.target.a.model", "my-deployment");
+        properties.put("ai.model.fast.target.a.reasoning-efforts", "high, none, low");
+        assertEquals(List.of("none", "low", "high"), parse(properties).ai().models().get("fast").targets().get(0).reasoning().efforts());
+        properties.put("ai.model.fast.target.a.reasoning-efforts", "not-taken");
+        assertEquals(List.of(), parse(properties).ai().models().get("fast").targets().get(0).reasoning().efforts());
+        properties.put("ai.model.fast.target.a.model", "gpt-5");
+        properties.put("ai.model.fast.target.a.reasoning-efforts", "as-sent");
+        assertFalse(parse(properties).ai().models().get("fast").targets().get(0).reasoning().known());
+        properties.put("ai.model.fast.target.a.reasoning-efforts", "low, extreme");
+        String refused = refusal(properties);
+        assertTrue(refused.contains("'ai.model.fast.target.a.reasoning-efforts'") && refused.contains("low, extreme") && refused.contains("not-taken"),
+            refused);
+
+        Map<String, String> claude = withAnthropic();
+        claude.put("ai.model.opus.target.a.provider", "an");
+        claude.put("ai.model.opus.target.a.model", "claude-opus-4-8");
+        claude.put("ai.model.opus.target.a.reasoning-efforts", "low, high");
+        refused = refusal(claude);
+        assertTrue(refused.contains("'ai.model.opus.target.a.reasoning-efforts'") && refused.contains(".thinking"), refused);
     }
 
     @Test

@@ -231,6 +231,10 @@ public final class FakeModelProvider implements AutoCloseable
                 return;
             }
             String refusal = anthropic ? thinkingRefused(body) : historyRefused(body);
+            if (refusal == null && !anthropic)
+            {
+                refusal = reasoningRefused(body);
+            }
             if (refusal != null)
             {
                 response.setStatus(400);
@@ -862,6 +866,50 @@ public final class FakeModelProvider implements AutoCloseable
                 + " thinking behavior.";
         }
         return model.contains("sonnet-4-5") && type.equals("adaptive") ? "adaptive thinking is not supported on this model" : null;
+    }
+
+    /**
+     * How OpenAI refuses reasoning a model does not take (as its answers of 2025 and 2026 read): any effort, and
+     * {@code verbosity}, to gpt-4o and gpt-4.1; an effort off the ladder of gpt-5 (minimal to high) and gpt-5.5 (none to
+     * xhigh); a temperature other than 1 while either reasons (gpt-5 always, gpt-5.5 when an effort other than none is
+     * asked for); else null.
+     */
+    private static String reasoningRefused(JsonNode body)
+    {
+        String model = body.path("model").asText();
+        if (model.startsWith("gpt-4"))
+        {
+            for (String field : new String[] {"reasoning_effort", "verbosity"})
+            {
+                if (body.has(field))
+                {
+                    return "Unsupported parameter: '" + field + "' is not supported with this model.";
+                }
+            }
+            return null;
+        }
+        List<String> ladder = switch (model)
+        {
+            case "gpt-5", "gpt-5-mini" -> List.of("minimal", "low", "medium", "high");
+            case "gpt-5.5" -> List.of("none", "low", "medium", "high", "xhigh");
+            default -> null;
+        };
+        if (ladder == null)
+        {
+            return null;
+        }
+        String effort = body.path("reasoning_effort").asText(ladder.get(0));
+        if (!ladder.contains(effort))
+        {
+            return "Unsupported value: '" + effort + "' is not supported with the '" + model + "' model. Supported values are: '"
+                + String.join("', '", ladder) + "'.";
+        }
+        if (!effort.equals("none") && body.path("temperature").asDouble(1) != 1)
+        {
+            return "Unsupported value: 'temperature' does not support " + body.path("temperature") + " with this model. Only the default (1) value is"
+                + " supported.";
+        }
+        return null;
     }
 
     /** Whether a tool call's arguments come as a JSON object instead of its text, as llama.cpp's server sent them in 2026. */
