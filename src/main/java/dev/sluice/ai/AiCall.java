@@ -503,7 +503,7 @@ final class AiCall implements AsyncListener
             options.put("include_usage", true);
         }
         copy.remove(provider.dropFields());
-        return AnthropicTranslation.JSON.writeValueAsBytes(copy);
+        return AnthropicTranslation.JSON.writeValueAsBytes(target.responses() ? OpenAiResponses.request(copy, model.dropUnsupported()) : copy);
     }
 
     /** Moves to the alias named by {@code context-fallback}, once, when the prompt did not fit. */

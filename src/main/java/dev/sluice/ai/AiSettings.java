@@ -69,6 +69,7 @@ public record AiSettings(
      * @param authHeader the header the key goes in: {@code Authorization} (as a bearer token),
      *        {@code x-api-key} (Anthropic) or e.g. {@code api-key} (Azure)
      * @param chatPath the path under the base URL for chat, {@code {model}} replaced by the target's model id
+     * @param responsesPath the path under the base URL of OpenAI's Responses API, for targets asked through it
      * @param apiVersion added as {@code ?api-version=} when set (Azure style)
      * @param firstToken how long a stream may take to its first content token
      * @param idle the longest silence between two reads of an answer
@@ -83,6 +84,7 @@ public record AiSettings(
         String authHeader,
         Map<String, String> headers,
         String chatPath,
+        String responsesPath,
         String embeddingsPath,
         String apiVersion,
         String anthropicVersion,
@@ -306,16 +308,17 @@ public record AiSettings(
      * @param maxTokens the {@code max_tokens} sent to Anthropic when the client gives none
      * @param thinking how the model takes thinking, when its provider is Anthropic's
      * @param reasoning which reasoning efforts the model takes, when its provider is OpenAI-style
+     * @param responses whether the model is asked through OpenAI's Responses API ({@link OpenAiResponses}) instead of chat completions
      */
     public record Target(String provider, String model, double inputPrice, double outputPrice, double cachedInputPrice, double cacheWritePrice,
-        double webSearchPrice, int contextWindow, int maxTokens, int weight, ThinkingForm thinking, Reasoning reasoning)
+        double webSearchPrice, int contextWindow, int maxTokens, int weight, ThinkingForm thinking, Reasoning reasoning, boolean responses)
     {
-        /** A target whose reasoning ladder is its model id's. */
+        /** A target asked through chat completions, whose reasoning ladder is its model id's. */
         public Target(String provider, String model, double inputPrice, double outputPrice, double cachedInputPrice, double cacheWritePrice,
             double webSearchPrice, int contextWindow, int maxTokens, int weight, ThinkingForm thinking)
         {
             this(provider, model, inputPrice, outputPrice, cachedInputPrice, cacheWritePrice, webSearchPrice, contextWindow, maxTokens, weight, thinking,
-                Reasoning.of(model));
+                Reasoning.of(model), false);
         }
 
         public String id()

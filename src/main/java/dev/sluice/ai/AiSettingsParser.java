@@ -210,6 +210,12 @@ public final class AiSettingsParser
             }
         }
         String chatPath = path(reader, prefix + "chat-path", anthropic ? "/v1/messages" : "/chat/completions");
+        String responsesPath = path(reader, prefix + "responses-path", "/responses");
+        if (anthropic && reader.isSet(prefix + "responses-path"))
+        {
+            reader.invalid(prefix + "responses-path", responsesPath, "no value for a provider of type anthropic: only OpenAI-style providers have a"
+                + " Responses API");
+        }
         String embeddingsPath = path(reader, prefix + "embeddings-path", "/embeddings");
         String apiVersion = reader.optional(prefix + "api-version").orElse(null);
         String anthropicVersion = reader.string(prefix + "anthropic-version", "2023-06-01");
@@ -265,7 +271,7 @@ public final class AiSettingsParser
         }
         boolean reasoningHistory = type == AiSettings.ProviderType.OPENAI_COMPATIBLE
             && ("on".equals(history) || "auto".equals(history) && "api.deepseek.com".equalsIgnoreCase(base.getHost()));
-        return new AiSettings.Provider(name, type, base, apiKey, authHeader, headers, chatPath, embeddingsPath, apiVersion, anthropicVersion,
+        return new AiSettings.Provider(name, type, base, apiKey, authHeader, headers, chatPath, responsesPath, embeddingsPath, apiVersion, anthropicVersion,
             connect, firstToken, idle, total, caFile, "auto".equals(promptCache), reasoningHistory, dropFields);
     }
 
@@ -330,6 +336,8 @@ public final class AiSettingsParser
             // Read from the model's id unless set: a deployment named otherwise (a Bedrock profile, a gateway's alias) says which.
             String thinkingForm = reader.choice(targetPrefix + "thinking", "auto", List.of("auto", "budget", "adaptive"));
             String efforts = reader.optional(targetPrefix + "reasoning-efforts").orElse("auto").strip();
+            // The API the model is asked through: OpenAI serves its codex and pro models only through the Responses API.
+            String api = reader.choice(targetPrefix + "api", "auto", List.of("auto", "chat", "responses"));
             if (provider != null && !providers.containsKey(provider))
             {
                 if (!reader.names("ai.provider.").contains(provider))
@@ -362,7 +370,15 @@ public final class AiSettingsParser
             {
                 continue;
             }
-            targets.add(new AiSettings.Target(provider, model, input, output, cached, written, searched, context, maxTokens, weight, thinking, reasoning));
+            AiSettings.ProviderType type = providers.get(provider).type();
+            if (type == AiSettings.ProviderType.ANTHROPIC && api.equals("responses"))
+            {
+                reader.invalid(targetPrefix + "api", api, "auto or chat for a target of an Anthropic provider, which is asked through its Messages API");
+                continue;
+            }
+            boolean responses = api.equals("responses") || (api.equals("auto") && type == AiSettings.ProviderType.OPENAI && OpenAiResponses.only(model));
+            targets.add(new AiSettings.Target(provider, model, input, output, cached, written, searched, context, maxTokens, weight, thinking, reasoning,
+                responses));
         }
         int maxAttempts = reader.integer(prefix + "max-attempts", Math.max(1, Math.min(names.size(), 3)), 1, MAX_TARGETS);
         String contextFallback = reader.optional(prefix + "context-fallback").orElse(null);

@@ -66,8 +66,8 @@ final class ProviderAttempt implements Response.Listener
         this.target = target;
         this.provider = provider;
         long created = System.currentTimeMillis() / 1000;
-        this.chat = !call.stream ? null : provider.type() == AiSettings.ProviderType.ANTHROPIC
-            ? new AnthropicStream(call.includeUsage, true, created) : new OpenAiStream(call.includeUsage, true);
+        this.chat = !call.stream ? null : provider.type() == AiSettings.ProviderType.ANTHROPIC ? new AnthropicStream(call.includeUsage, true, created)
+            : target.responses() ? new ResponsesStream(call.includeUsage, true, created) : new OpenAiStream(call.includeUsage, true);
         if (chat instanceof AnthropicStream anthropic && chatClient())
         {
             anthropic.recordThinking();
@@ -88,7 +88,7 @@ final class ProviderAttempt implements Response.Listener
     static Request providerRequest(AiFront front, AiSettings.Provider provider, AiSettings.Target target, AiFront.Operation operation, boolean stream,
         byte[] payload)
     {
-        String path = (operation == AiFront.Operation.CHAT ? provider.chatPath() : provider.embeddingsPath())
+        String path = (operation != AiFront.Operation.CHAT ? provider.embeddingsPath() : target.responses() ? provider.responsesPath() : provider.chatPath())
             .replace("{model}", URLEncoder.encode(target.model(), StandardCharsets.UTF_8));
         String query = provider.apiVersion() == null ? "" : "?api-version=" + URLEncoder.encode(provider.apiVersion(), StandardCharsets.UTF_8);
         Request request = front.client(provider).newRequest(URI.create(provider.baseUrl() + path + query))
@@ -556,25 +556,40 @@ final class ProviderAttempt implements Response.Listener
         {
             parsed = null;
         }
-        if (parsed == null || !parsed.isObject() || (call.operation == AiFront.Operation.CHAT && provider.type() != AiSettings.ProviderType.ANTHROPIC
-            && !parsed.path("choices").isArray()) || (call.operation == AiFront.Operation.CHAT && provider.type() == AiSettings.ProviderType.ANTHROPIC
-            && !parsed.path("content").isArray()) || (call.operation == AiFront.Operation.EMBEDDINGS && !parsed.path("data").isArray()))
+        boolean chatForm = call.operation == AiFront.Operation.CHAT && provider.type() != AiSettings.ProviderType.ANTHROPIC && !target.responses();
+        if (parsed == null || !parsed.isObject() || (chatForm && !parsed.path("choices").isArray()) || (call.operation == AiFront.Operation.CHAT
+            && provider.type() == AiSettings.ProviderType.ANTHROPIC && !parsed.path("content").isArray()) || (call.operation == AiFront.Operation.CHAT
+            && target.responses() && !parsed.path("output").isArray()) || (call.operation == AiFront.Operation.EMBEDDINGS && !parsed.path("data").isArray()))
         {
             garbage("The model provider's answer is not what its API documents.");
+            return;
+        }
+        if (call.operation == AiFront.Operation.CHAT && target.responses() && "failed".equals(parsed.path("status").asText()))
+        {
+            garbage("The model provider failed: " + parsed.path("error").path("message").asText("no reason given") + ".");
             return;
         }
         byte[] out;
         Usage usage;
         String answeringModel;
         String text;
-        if (provider.type() == AiSettings.ProviderType.ANTHROPIC)
+        if (call.operation == AiFront.Operation.CHAT && (provider.type() == AiSettings.ProviderType.ANTHROPIC || target.responses()))
         {
-            ObjectNode translated = ClaudeAnswers.chatCompletion(parsed, System.currentTimeMillis() / 1000);
-            if (chatClient())
+            ObjectNode translated;
+            if (target.responses())
             {
-                front.thinking.keep(call.consumer(), parsed.path("content"));
+                translated = OpenAiResponses.chatCompletion(parsed, System.currentTimeMillis() / 1000);
+                usage = OpenAiResponses.usage(parsed.path("usage"));
             }
-            usage = parsed.has("usage") ? ClaudeAnswers.usage(parsed.get("usage")) : null;
+            else
+            {
+                translated = ClaudeAnswers.chatCompletion(parsed, System.currentTimeMillis() / 1000);
+                if (chatClient())
+                {
+                    front.thinking.keep(call.consumer(), parsed.path("content"));
+                }
+                usage = parsed.has("usage") ? ClaudeAnswers.usage(parsed.get("usage")) : null;
+            }
             answeringModel = parsed.path("model").asText(null);
             text = translated.path("choices").path(0).path("message").path("content").asText("");
             try

@@ -27,6 +27,7 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionFunctionTool;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import com.openai.models.completions.CompletionUsage;
 import com.openai.models.embeddings.CreateEmbeddingResponse;
 import com.openai.models.embeddings.EmbeddingCreateParams;
 import dev.sluice.testing.FakeModelProvider;
@@ -149,6 +150,8 @@ class AiFrontTest
             ai.model.either.target.first.model = gpt-5
             ai.model.either.target.second.provider = oa
             ai.model.either.target.second.model = gpt-4o-mini
+            ai.model.coder.target.main.provider = oa
+            ai.model.coder.target.main.model = gpt-5.3-codex
             """.formatted(KeyHashes.sha256(ALICE), KeyHashes.sha256(BOB), openai.uri(), OPENAI_SECRET, anthropic.uri(), ANTHROPIC_SECRET, openai.uri(),
                 hinting.url()));
         // One alias per fallback case, so one case's cooling target never changes another's order.
@@ -436,6 +439,108 @@ class AiFrontTest
         // The default value is no sampling of the client's own, and goes.
         assertEquals(200, post("/v1/chat/completions", chat("five", false, ",\"temperature\":1"), ALICE).statusCode());
         assertEquals("gpt-5", openai.take().body().path("model").asText());
+    }
+
+    /**
+     * OpenAI serves its codex and pro models only through the Responses API, and answers a chat request for one with 404
+     * ("This model is only supported in v1/responses", as the fake provider does). Such a target is asked through that API:
+     * the conversation as its input items, tools flattened, the answer (text, reasoning summary, tool calls, usage, an
+     * incomplete end) back in the chat form, streamed and not, for OpenAI's own SDK too.
+     */
+    @Test
+    void aModelOnlyTheResponsesApiServesIsAskedThroughIt() throws Exception
+    {
+        drain();
+        ChatCompletion completion = sdk.chat().completions().create(ChatCompletionCreateParams.builder()
+            .model("coder").addSystemMessage("Be brief.").addUserMessage("Say hi").build());
+        assertEquals("Hello from openai: Say hi", completion.choices().get(0).message().content().orElseThrow());
+        assertEquals("gpt-5.3-codex-2025", completion.model());
+        assertEquals(ChatCompletion.Choice.FinishReason.STOP, completion.choices().get(0).finishReason());
+        CompletionUsage usage = completion.usage().orElseThrow();
+        assertEquals(7, usage.completionTokens(), "five words and two reasoning tokens, as the provider counted them");
+        assertEquals(2, usage.completionTokensDetails().orElseThrow().reasoningTokens().orElseThrow());
+        assertEquals(4, usage.promptTokensDetails().orElseThrow().cachedTokens().orElseThrow());
+        FakeModelProvider.Received received = openai.take();
+        assertEquals("/v1/responses", received.path());
+        JsonNode sent = received.body();
+        assertEquals("[{\"type\":\"message\",\"role\":\"system\",\"content\":[{\"type\":\"input_text\",\"text\":\"Be brief.\"}]},"
+            + "{\"type\":\"message\",\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"Say hi\"}]}]", sent.path("input").toString());
+        assertFalse(sent.path("store").asBoolean(true), "the provider keeps no copy: " + sent);
+        assertFalse(sent.has("messages") || sent.has("stream_options"), sent.toString());
+
+        // Streamed, with the reasoning summary as reasoning_content and the usage the client asked for.
+        HttpResponse<String> streamed = post("/v1/chat/completions", chat("coder", true, ",\"stream_options\":{\"include_usage\":true}"), ALICE);
+        assertEquals(200, streamed.statusCode(), streamed.body());
+        assertEquals("Hello from openai: Say hi", streamedText(streamed.body()));
+        assertEquals("Thinking it over.", streamedReasoning(streamed.body()));
+        assertTrue(streamed.body().endsWith("data: [DONE]\n\n"), streamed.body());
+        assertTrue(streamed.body().contains("\"finish_reason\":\"stop\"") && streamed.body().contains("\"completion_tokens\":7"), streamed.body());
+        assertTrue(openai.take().body().path("stream").asBoolean());
+
+        // A tool call and its result, there and back, streamed and not.
+        String tools = ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\","
+            + "\"properties\":{\"city\":{\"type\":\"string\"}}}}}],\"tool_choice\":\"auto\",\"max_completion_tokens\":100";
+        for (boolean stream : new boolean[] {false, true})
+        {
+            HttpResponse<String> called = post("/v1/chat/completions", chat("coder", stream, tools), ALICE);
+            assertEquals(200, called.statusCode(), called.body());
+            JsonNode call;
+            if (stream)
+            {
+                StringBuilder arguments = new StringBuilder();
+                String id = null;
+                for (String line : called.body().split("\n"))
+                {
+                    JsonNode delta = line.startsWith("data: {") ? JSON.readTree(line.substring(6)).path("choices").path(0).path("delta") : null;
+                    if (delta != null && delta.has("tool_calls"))
+                    {
+                        id = id == null ? delta.path("tool_calls").path(0).path("id").asText(null) : id;
+                        arguments.append(delta.path("tool_calls").path(0).path("function").path("arguments").asText(""));
+                    }
+                }
+                assertTrue(called.body().contains("\"finish_reason\":\"tool_calls\""), called.body());
+                call = JSON.createObjectNode().put("id", id).put("arguments", arguments.toString());
+            }
+            else
+            {
+                JsonNode choice = JSON.readTree(called.body()).path("choices").path(0);
+                assertEquals("tool_calls", choice.path("finish_reason").asText(), called.body());
+                JsonNode made = choice.path("message").path("tool_calls").path(0);
+                assertEquals("get_weather", made.path("function").path("name").asText(), called.body());
+                call = JSON.createObjectNode().put("id", made.path("id").asText()).put("arguments", made.path("function").path("arguments").asText());
+            }
+            assertEquals("call_r1", call.path("id").asText());
+            assertEquals("{\"city\":\"Paris\"}", call.path("arguments").asText());
+            JsonNode asked = openai.take().body();
+            assertEquals("[{\"type\":\"function\",\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":"
+                + "{\"type\":\"string\"}}},\"strict\":false}]", asked.path("tools").toString());
+            assertEquals(100, asked.path("max_output_tokens").asInt(), asked.toString());
+
+            String next = "{\"model\":\"coder\",\"stream\":" + stream + tools + ",\"messages\":[{\"role\":\"user\",\"content\":\"Weather?\"},"
+                + "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"call_r1\",\"type\":\"function\","
+                + "\"function\":{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}}]},"
+                + "{\"role\":\"tool\",\"tool_call_id\":\"call_r1\",\"content\":\"Sunny\"}]}";
+            HttpResponse<String> answered = post("/v1/chat/completions", next, ALICE);
+            assertEquals(200, answered.statusCode(), answered.body());
+            assertEquals("Hello from openai: Weather?", stream ? streamedText(answered.body())
+                : JSON.readTree(answered.body()).path("choices").path(0).path("message").path("content").asText());
+            JsonNode input = openai.take().body().path("input");
+            assertEquals("{\"type\":\"function_call\",\"call_id\":\"call_r1\",\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}",
+                input.path(1).toString());
+            assertEquals("{\"type\":\"function_call_output\",\"call_id\":\"call_r1\",\"output\":\"Sunny\"}", input.path(2).toString());
+        }
+
+        // Cut by the token limit: "length", as the chat form says it.
+        HttpResponse<String> cut = post("/v1/chat/completions", chat("coder", false, ",\"max_completion_tokens\":2"), ALICE);
+        assertEquals("length", JSON.readTree(cut.body()).path("choices").path(0).path("finish_reason").asText(), cut.body());
+        assertEquals("Hello from", JSON.readTree(cut.body()).path("choices").path(0).path("message").path("content").asText());
+        openai.take();
+
+        // What the Responses API has no equivalent for is refused naming it, before the call.
+        HttpResponse<String> stop = post("/v1/chat/completions", chat("coder", false, ",\"stop\":\"END\""), ALICE);
+        assertEquals(400, stop.statusCode(), stop.body());
+        assertEquals("stop", error(stop).path("param").asText(), stop.body());
+        assertNull(openai.poll(), "refused before the call");
     }
 
     private static List<String> types(JsonNode content)

@@ -106,6 +106,9 @@ class AiResponsesApiTest
             ai.model.llama.target.main.model = llama-server
             ai.model.cut.target.main.provider = cut
             ai.model.cut.target.main.model = cut-1
+            ai.model.coder.target.main.provider = oa
+            ai.model.coder.target.main.model = gpt-5.3-codex
+            ai.model.coder.target.main.api = responses
             """.formatted(KeyHashes.sha256(KEY), KeyHashes.sha256(OTHER_KEY), openai.uri(), anthropic.uri(), truncating.url()));
         sdk = OpenAIOkHttpClient.builder().baseUrl(sluice.uri("/v1").toString()).apiKey(KEY).maxRetries(0).build();
     }
@@ -262,6 +265,49 @@ class AiResponsesApiTest
         assertEquals("call_1", turns.path(3).path("tool_call_id").asText());
         assertEquals("18 C, sunny", turns.path(3).path("content").asText());
         assertEquals(false, JSON.readTree(next.body()).path("store").asBoolean(true), "Sluice says it stored nothing");
+    }
+
+    /**
+     * Codex's own models (gpt-5.3-codex) are served only by the Responses API: a target marked {@code api = responses} is
+     * asked through it (the request and answer pass through the chat form the front works in). Codex's call, its output and
+     * the model's reasoning summary reach each side; before, the provider answered 404 to the chat request.
+     */
+    @Test
+    void aCodexModelIsAskedThroughTheResponsesApi() throws Exception
+    {
+        drain();
+        FunctionTool shell = FunctionTool.builder().name("exec_command").description("Runs a command").strict(false)
+            .parameters(FunctionTool.Parameters.builder().putAdditionalProperty("type", JsonValue.from("object"))
+                .putAdditionalProperty("properties", JsonValue.from(Map.of("cmd", Map.of("type", "string")))).build()).build();
+        ResponseCreateParams params = ResponseCreateParams.builder().model("coder").input("List the files").addTool(shell)
+            .reasoning(com.openai.models.Reasoning.builder().effort(com.openai.models.ReasoningEffort.of("xhigh")).build()).build();
+        ResponseAccumulator accumulator = ResponseAccumulator.create();
+        try (StreamResponse<ResponseStreamEvent> stream = sdk.responses().createStreaming(params))
+        {
+            stream.stream().forEach(accumulator::accumulate);
+        }
+        ResponseFunctionToolCall call = accumulator.response().output().stream().filter(item -> item.isFunctionCall()).findFirst()
+            .orElseThrow().asFunctionCall();
+        assertEquals("exec_command", call.name());
+        assertEquals("call_r1", call.callId());
+        assertEquals("Thinking it over.", accumulator.response().output().get(0).asReasoning().content().orElseThrow().get(0).text());
+        FakeModelProvider.Received asked = openai.take();
+        assertEquals("/v1/responses", asked.path());
+        assertEquals("xhigh", asked.body().path("reasoning").path("effort").asText(), asked.body().toString());
+        assertEquals("exec_command", asked.body().path("tools").path(0).path("name").asText());
+
+        HttpResponse<String> next = post("/v1/responses", """
+            {"model": "coder", "store": false, "input": [
+              {"role": "user", "content": "List the files"},
+              {"type": "function_call", "call_id": "call_r1", "name": "exec_command", "arguments": "{\\"cmd\\":\\"ls\\"}"},
+              {"type": "function_call_output", "call_id": "call_r1", "output": "README.md"}
+            ]}""");
+        assertEquals(200, next.statusCode(), next.body());
+        JsonNode answer = JSON.readTree(next.body());
+        assertEquals("Hello from openai: List the files", answer.path("output").path(1).path("content").path(0).path("text").asText(), next.body());
+        JsonNode input = openai.take().body().path("input");
+        assertEquals("function_call", input.path(1).path("type").asText(), input.toString());
+        assertEquals("{\"type\":\"function_call_output\",\"call_id\":\"call_r1\",\"output\":\"README.md\"}", input.path(2).toString());
     }
 
     /**

@@ -296,6 +296,56 @@ class AiSettingsParserTest
         assertTrue(refused.contains("'ai.model.opus.target.a.reasoning-efforts'") && refused.contains(".thinking"), refused);
     }
 
+    /** OpenAI's codex and pro models are asked through its Responses API, read from the id for an OpenAI provider or said by the key. */
+    @Test
+    void aTargetIsAskedThroughTheResponsesApiWhenOnlyThatServesIt() throws Exception
+    {
+        Map<String, String> properties = withAnthropic();
+        properties.put("ai.model.coder.target.a.provider", "oa");
+        properties.put("ai.model.coder.target.a.model", "gpt-5.3-codex");
+        properties.put("ai.model.local.target.a.provider", "local");
+        properties.put("ai.model.local.target.a.model", "gpt-5.3-codex");
+        properties.put("ai.model.pro.target.a.provider", "oa");
+        properties.put("ai.model.pro.target.a.model", "openai/o3-pro-2025-06-10");
+        AiSettings ai = parse(properties).ai();
+        assertTrue(ai.models().get("coder").targets().get(0).responses());
+        assertTrue(ai.models().get("pro").targets().get(0).responses());
+        assertFalse(ai.models().get("local").targets().get(0).responses(), "another server's model of that name: its chat API, unless said");
+        assertFalse(ai.models().get("fast").targets().get(0).responses(), "gpt-4o-mini: chat completions");
+        assertEquals("/responses", ai.providers().get("oa").responsesPath());
+        for (String model : new String[] {"gpt-5-codex", "gpt-5.1-codex-mini", "gpt-5.1-codex-max", "gpt-5-pro", "gpt-5.2-pro", "o1-pro", "codex-mini-latest",
+            "o4-mini-deep-research"})
+        {
+            assertTrue(OpenAiResponses.only(model), model);
+        }
+        for (String model : new String[] {"gpt-5", "gpt-5.5", "gpt-5-mini", "o3", "gpt-4o", "codex-helper"})
+        {
+            assertFalse(OpenAiResponses.only(model), model);
+        }
+
+        properties.put("ai.model.local.target.a.api", "responses");
+        properties.put("ai.model.coder.target.a.api", "chat");
+        properties.put("ai.provider.local.responses-path", "/openai/v1/responses");
+        ai = parse(properties).ai();
+        assertTrue(ai.models().get("local").targets().get(0).responses());
+        assertFalse(ai.models().get("coder").targets().get(0).responses());
+        assertEquals("/openai/v1/responses", ai.providers().get("local").responsesPath());
+
+        properties.put("ai.model.coder.target.a.api", "messages");
+        String refused = refusal(properties);
+        assertTrue(refused.contains("'ai.model.coder.target.a.api'") && refused.contains("messages") && refused.contains("responses"), refused);
+        properties.remove("ai.model.coder.target.a.api");
+        properties.put("ai.model.claude.target.a.provider", "an");
+        properties.put("ai.model.claude.target.a.model", "claude-sonnet-4-5");
+        properties.put("ai.model.claude.target.a.api", "responses");
+        refused = refusal(properties);
+        assertTrue(refused.contains("'ai.model.claude.target.a.api'") && refused.contains("Messages API"), refused);
+        properties.remove("ai.model.claude.target.a.api");
+        properties.put("ai.provider.an.responses-path", "/v1/responses");
+        refused = refusal(properties);
+        assertTrue(refused.contains("'ai.provider.an.responses-path'"), refused);
+    }
+
     @Test
     void badValuesAreRefusedNamingKeyValueAndWhatIsAllowed()
     {

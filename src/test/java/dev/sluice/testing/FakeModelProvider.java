@@ -230,6 +230,20 @@ public final class FakeModelProvider implements AutoCloseable
                 countTokens(body, response);
                 return;
             }
+            if (request.getRequestURI().endsWith("/responses"))
+            {
+                responses(body, response);
+                return;
+            }
+            if (!anthropic && body.path("model").asText().contains("codex"))
+            {
+                // As OpenAI answers a chat request for a model only its Responses API serves.
+                response.setStatus(404);
+                response.setContentType("application/json");
+                response.getOutputStream().write(("{\"error\":{\"message\":\"This model is only supported in v1/responses and not in"
+                    + " v1/chat/completions.\",\"type\":\"invalid_request_error\",\"param\":\"model\",\"code\":null}}").getBytes(StandardCharsets.UTF_8));
+                return;
+            }
             String refusal = anthropic ? thinkingRefused(body) : historyRefused(body);
             if (refusal == null && !anthropic)
             {
@@ -379,6 +393,114 @@ public final class FakeModelProvider implements AutoCloseable
             return dev.sluice.ai.TokenCounter.prompt(body);
         }
         return 10 + body.path("messages").toString().length() / 4;
+    }
+
+    /**
+     * OpenAI's Responses API as its codex models answer it: a reasoning item with a summary, then a call of the first tool
+     * (when tools are offered and the input does not end with a call's output) or "Hello from name: " and the last user
+     * text; streamed as its typed events, cut at {@code max_output_tokens} words as an incomplete response.
+     */
+    private void responses(JsonNode body, HttpServletResponse response) throws IOException
+    {
+        if (body.has("messages") || !body.path("input").isArray())
+        {
+            response.setStatus(400);
+            response.setContentType("application/json");
+            response.getOutputStream().write(("{\"error\":{\"message\":\"Unsupported parameter: 'messages'. In the Responses API, this parameter has"
+                + " moved to 'input'.\",\"type\":\"invalid_request_error\",\"param\":\"messages\",\"code\":\"unsupported_parameter\"}}")
+                .getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        JsonNode input = body.path("input");
+        String last = "";
+        for (JsonNode item : input)
+        {
+            if ("user".equals(item.path("role").asText()))
+            {
+                StringBuilder text = new StringBuilder();
+                item.path("content").forEach(part -> text.append(part.path("text").asText("")));
+                last = text.toString();
+            }
+        }
+        List<String> words = new ArrayList<>();
+        String[] split = ("Hello from " + name + ": " + last).split(" ");
+        for (int i = 0; i < split.length; i++)
+        {
+            words.add(i == 0 ? split[i] : " " + split[i]);
+        }
+        boolean incomplete = body.path("max_output_tokens").canConvertToInt() && body.path("max_output_tokens").asInt() < words.size();
+        if (incomplete)
+        {
+            words = words.subList(0, body.path("max_output_tokens").asInt());
+        }
+        boolean tool = body.path("tools").size() > 0 && !"function_call_output".equals(input.path(input.size() - 1).path("type").asText());
+        String toolName = body.path("tools").path(0).path("name").asText();
+        String model = body.path("model").asText() + "-2025";
+        ObjectNode answer = JSON.createObjectNode().put("id", "resp_fake").put("object", "response").put("created_at", 1_700_000_000L)
+            .put("status", incomplete ? "incomplete" : "completed").put("model", model);
+        if (incomplete)
+        {
+            answer.putObject("incomplete_details").put("reason", "max_output_tokens");
+        }
+        ArrayNode output = answer.putArray("output");
+        output.addObject().put("type", "reasoning").put("id", "rs_1").putArray("summary").addObject().put("type", "summary_text")
+            .put("text", "Thinking it over.");
+        if (tool)
+        {
+            output.addObject().put("type", "function_call").put("id", "fc_1").put("call_id", "call_r1").put("name", toolName)
+                .put("arguments", "{\"city\":\"Paris\"}").put("status", "completed");
+        }
+        else
+        {
+            ObjectNode message = output.addObject().put("type", "message").put("id", "msg_1").put("role", "assistant").put("status", "completed");
+            message.putArray("content").addObject().put("type", "output_text").put("text", String.join("", words)).putArray("annotations");
+        }
+        ObjectNode usage = answer.putObject("usage");
+        long prompt = 10 + input.toString().length() / 4;
+        usage.put("input_tokens", prompt).putObject("input_tokens_details").put("cached_tokens", 4);
+        usage.put("output_tokens", words.size() + 2).putObject("output_tokens_details").put("reasoning_tokens", 2);
+        usage.put("total_tokens", prompt + words.size() + 2);
+        if (!body.path("stream").asBoolean(false))
+        {
+            response.setContentType("application/json");
+            response.getOutputStream().write(JSON.writeValueAsBytes(answer));
+            return;
+        }
+        response.setContentType("text/event-stream");
+        List<ObjectNode> events = new ArrayList<>();
+        ObjectNode begun = answer.deepCopy().put("status", "in_progress");
+        begun.putArray("output");
+        begun.remove("usage");
+        events.add(JSON.createObjectNode().put("type", "response.created").set("response", begun));
+        events.add(event("response.output_item.added", 0).set("item", JSON.createObjectNode().put("type", "reasoning").put("id", "rs_1")
+            .set("summary", JSON.createArrayNode())));
+        events.add(event("response.reasoning_summary_text.delta", 0).put("item_id", "rs_1").put("summary_index", 0).put("delta", "Thinking it over."));
+        if (tool)
+        {
+            events.add(event("response.output_item.added", 1).set("item", JSON.createObjectNode().put("type", "function_call").put("id", "fc_1")
+                .put("call_id", "call_r1").put("name", toolName).put("arguments", "").put("status", "in_progress")));
+            events.add(event("response.function_call_arguments.delta", 1).put("item_id", "fc_1").put("delta", "{\"city\":"));
+            events.add(event("response.function_call_arguments.delta", 1).put("item_id", "fc_1").put("delta", "\"Paris\"}"));
+            events.add(event("response.output_item.done", 1).set("item", output.get(1)));
+        }
+        else
+        {
+            for (String word : words)
+            {
+                events.add(event("response.output_text.delta", 1).put("item_id", "msg_1").put("content_index", 0).put("delta", word));
+            }
+        }
+        events.add(JSON.createObjectNode().put("type", incomplete ? "response.incomplete" : "response.completed").set("response", answer));
+        for (ObjectNode event : events)
+        {
+            response.getOutputStream().write(("event: " + event.path("type").asText() + "\ndata: " + event + "\n\n").getBytes(StandardCharsets.UTF_8));
+            response.flushBuffer();
+        }
+    }
+
+    private static ObjectNode event(String type, int outputIndex)
+    {
+        return JSON.createObjectNode().put("type", type).put("output_index", outputIndex);
     }
 
     private ObjectNode openAiAnswer(JsonNode body, List<String> words, boolean tool)
