@@ -475,6 +475,10 @@ final class AiCall implements AsyncListener
             }
         }
         copy.put("model", target.model());
+        if (copy.path("user").isTextual())
+        {
+            copy.put("user", UserIds.forOpenAi(copy.get("user").asText()));
+        }
         if (provider.type() == AiSettings.ProviderType.OPENAI && response instanceof InboundResponse)
         {
             // What another provider attached to its calls (Gemini's thought signatures, ToolCallIds) is not OpenAI's.

@@ -133,7 +133,7 @@ public final class AnthropicTranslation
         ClaudeThinking.whereAllowed(out);
         if (openai.hasNonNull("user"))
         {
-            out.putObject("metadata").put("user_id", openai.get("user").asText());
+            out.putObject("metadata").put("user_id", UserIds.forAnthropic(openai.get("user").asText()));
         }
         return out;
     }

@@ -449,6 +449,36 @@ class AiAnthropicInboundTest
     }
 
     /**
+     * Claude Code sends a JSON object of about 150 characters as its {@code metadata.user_id}, and OpenAI refuses a
+     * {@code user} over 64 (as the fake provider does): every request of Claude Code to an OpenAI target was a 400. Such
+     * an id goes to every provider as its SHA-256 in hex, the same for the same user; a short one goes as it came.
+     */
+    @Test
+    void claudeCodesUserIdGoesToEachProviderInAFormItTakes() throws Exception
+    {
+        drain();
+        String id = "{\"device_id\":\"31d274f2af676488b606fa651fa9c63ff51cca4a234a66c38b8ac05eab868fac\",\"account_uuid\":\"\","
+            + "\"session_id\":\"0fbb6c34-b7bf-4c55-942a-2e24e6449910\"}";
+        String hashed = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+            .digest(id.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        String body = "{\"model\": \"%s\", \"max_tokens\": 100, \"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}],"
+            + " \"metadata\": {\"user_id\": " + JSON.writeValueAsString("%s") + "}}";
+        for (String model : new String[] {"gpt5", "gpt", "claude"})
+        {
+            HttpResponse<String> response = post("/v1/messages", KEY, body.formatted(model, id.replace("\"", "\\\"")));
+            assertEquals(200, response.statusCode(), model + ": " + response.body());
+            JsonNode sent = (model.equals("claude") ? anthropic : openai).take().body();
+            assertEquals(hashed, model.equals("claude") ? sent.path("metadata").path("user_id").asText() : sent.path("user").asText(), model + ": " + sent);
+        }
+        // Another question, not the cache's answer to the first.
+        body = body.replace("Hi", "Hi again");
+        assertEquals(200, post("/v1/messages", KEY, body.formatted("gpt5", "user-7")).statusCode());
+        assertEquals("user-7", openai.take().body().path("user").asText(), "an id every provider takes goes as it came");
+        assertEquals(200, post("/v1/messages", KEY, body.formatted("claude", "user-7")).statusCode());
+        assertEquals("user-7", anthropic.take().body().path("metadata").path("user_id").asText());
+    }
+
+    /**
      * Gemini 3 refuses a turn whose tool calls come back without the thought signature it attached to them
      * ({@code extra_content}), which a Messages client has no field for: it rides in the call's id.
      */

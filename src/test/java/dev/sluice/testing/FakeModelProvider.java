@@ -991,13 +991,19 @@ public final class FakeModelProvider implements AutoCloseable
     }
 
     /**
-     * How OpenAI refuses reasoning a model does not take (as its answers of 2025 and 2026 read): any effort, and
+     * How OpenAI refuses a {@code user} over 64 characters, and reasoning a model does not take (as its answers of 2025 and
+     * 2026 read): any effort, and
      * {@code verbosity}, to gpt-4o and gpt-4.1; an effort off the ladder of gpt-5 (minimal to high) and gpt-5.5 (none to
      * xhigh); a temperature other than 1 while either reasons (gpt-5 always, gpt-5.5 when an effort other than none is
      * asked for); else null.
      */
     private static String reasoningRefused(JsonNode body)
     {
+        if (body.path("user").asText().length() > 64)
+        {
+            return "Invalid 'user': string too long. Expected a string with maximum length 64, but got a string with length "
+                + body.path("user").asText().length() + " instead.";
+        }
         String model = body.path("model").asText();
         if (model.startsWith("gpt-4"))
         {
