@@ -18,9 +18,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * API ({@link AiSettings.Target#responses()}) has the request translated here and its answer
  * translated back ({@link #chatCompletion}; streamed: {@link ResponsesStream}):
  * <ul>
- * <li>messages → input items: system and developer messages as messages of that role, user text
- * and images as {@code input_text} and {@code input_image}, assistant text as {@code output_text},
- * tool calls as {@code function_call} items and tool results as {@code function_call_output};</li>
+ * <li>messages → input items: system and developer messages as messages of that role, user
+ * text, images and files as {@code input_text}, {@code input_image} and {@code input_file},
+ * assistant text as {@code output_text}, tool calls as {@code function_call} items and tool
+ * results as {@code function_call_output};</li>
  * <li>function tools flattened ({@code {"type": "function", "name", "parameters"}}),
  * {@code tool_choice} likewise; {@code max_completion_tokens} as {@code max_output_tokens},
  * {@code reasoning_effort} as {@code reasoning.effort}, {@code response_format} and
@@ -144,7 +145,7 @@ final class OpenAiResponses
         return message;
     }
 
-    /** A message's content as the Responses API's parts: text as {@code textType}, images as {@code input_image}. */
+    /** A message's content as the Responses API's parts: text as {@code textType}, images and files as input parts. */
     private static ArrayNode content(JsonNode content, String path, String textType) throws Unsupported
     {
         ArrayNode parts = NODES.arrayNode();
@@ -168,8 +169,20 @@ final class OpenAiResponses
                     ObjectNode image = parts.addObject().put("type", "input_image").put("image_url", part.path("image_url").path("url").asText());
                     image.put("detail", part.path("image_url").path("detail").asText("auto"));
                 }
+                case "file" ->
+                {
+                    // A document (Claude Code's Read of a PDF): the chat form's file part, flattened.
+                    ObjectNode file = parts.addObject().put("type", "input_file");
+                    for (String field : new String[] {"filename", "file_data", "file_id"})
+                    {
+                        if (part.path("file").hasNonNull(field))
+                        {
+                            file.set(field, part.path("file").get(field));
+                        }
+                    }
+                }
                 case "refusal" -> parts.addObject().put("type", "refusal").put("refusal", part.path("refusal").asText());
-                default -> throw new Unsupported(path + ".content[" + i + "].type", "OpenAI's Responses API is sent text and images here, not '"
+                default -> throw new Unsupported(path + ".content[" + i + "].type", "OpenAI's Responses API is sent text, images and files here, not '"
                     + part.path("type").asText() + "'.");
             }
         }
@@ -240,7 +253,7 @@ final class OpenAiResponses
         JsonNode tools = chat.path("tools");
         if (tools.isArray() && !tools.isEmpty())
         {
-            ArrayNode flat = out.putArray("tools");
+            ArrayNode flat = NODES.arrayNode();
             for (int i = 0; i < tools.size(); i++)
             {
                 JsonNode tool = tools.get(i);
@@ -264,9 +277,14 @@ final class OpenAiResponses
                 // The chat form's functions are not strict unless they say so; the Responses API's are by default.
                 flattened.put("strict", function.path("strict").asBoolean(false));
             }
+            if (!flat.isEmpty())
+            {
+                out.set("tools", flat);
+            }
         }
         JsonNode choice = chat.get("tool_choice");
-        if (choice != null && !choice.isNull())
+        // Without tools (none offered, or all left out) there is nothing to choose, which OpenAI refuses to be told.
+        if (choice != null && !choice.isNull() && out.has("tools"))
         {
             if (choice.isTextual())
             {
