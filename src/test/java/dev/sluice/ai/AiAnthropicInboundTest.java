@@ -92,6 +92,8 @@ class AiAnthropicInboundTest
             ai.model.once.target.main.model = gpt-4o-mini
             ai.limit.once.requests = 1/h
             ai.limit.once.models = once
+            ai.model.coder.target.main.provider = openai
+            ai.model.coder.target.main.model = gpt-5.1-codex-max
             """.formatted(KeyHashes.sha256(KEY),
             openai.uri(), anthropic.uri()));
         // Anthropic's SDK adds /v1/messages to its base URL and sends the key in x-api-key.
@@ -153,7 +155,7 @@ class AiAnthropicInboundTest
     {
         List<String> ids = new java.util.ArrayList<>();
         sdk.models().list().autoPager().forEach(model -> ids.add(model.id() + " " + model.displayName() + " " + model.createdAt().getYear()));
-        assertEquals(List.of("claude claude 1970", "ds4 ds4 1970", "gemini gemini 1970", "gemini3 gemini3 1970", "gpt gpt 1970", "gpt5 gpt5 1970", "groq groq 1970", "llama llama 1970", "once once 1970", "reasoner reasoner 1970"), ids);
+        assertEquals(List.of("claude claude 1970", "coder coder 1970", "ds4 ds4 1970", "gemini gemini 1970", "gemini3 gemini3 1970", "gpt gpt 1970", "gpt5 gpt5 1970", "groq groq 1970", "llama llama 1970", "once once 1970", "reasoner reasoner 1970"), ids);
         assertEquals("gpt", sdk.models().retrieve("gpt").id());
     }
 
@@ -374,6 +376,43 @@ class AiAnthropicInboundTest
         assertEquals("weather", streamedUse.name());
         assertEquals(JsonValue.from(Map.of("city", "Paris")), streamedUse._input());
         assertEquals(StopReason.TOOL_USE, streamed.stopReason().orElseThrow());
+    }
+
+    /**
+     * Claude Code through an alias of a model OpenAI serves only through its Responses API: the tool use and the text
+     * after it reach the Anthropic client, streamed, and the model's reasoning summary as a thinking block.
+     */
+    @Test
+    void aModelOnlyTheResponsesApiServesAnswersAnAnthropicClient() throws Exception
+    {
+        drain();
+        Tool bash = Tool.builder().name("Bash").inputSchema(Tool.InputSchema.builder().properties(JsonValue.from(Map.of("city", Map.of("type",
+            "string")))).build()).build();
+        MessageCreateParams params = MessageCreateParams.builder().model("coder").maxTokens(1000).addUserMessage("Run it").addTool(bash)
+            .putAdditionalHeader("X-Sluice-Cache", "no-store").build();
+        MessageAccumulator accumulator = MessageAccumulator.create();
+        try (StreamResponse<RawMessageStreamEvent> stream = sdk.messages().createStreaming(params))
+        {
+            stream.stream().forEach(accumulator::accumulate);
+        }
+        Message streamed = accumulator.message();
+        assertEquals(StopReason.TOOL_USE, streamed.stopReason().orElseThrow());
+        ToolUseBlock use = streamed.content().stream().filter(ContentBlock::isToolUse).findFirst().orElseThrow().asToolUse();
+        assertEquals("call_r1", use.id());
+        assertEquals(JsonValue.from(Map.of("city", "Paris")), use._input());
+        assertEquals("Thinking it over.", streamed.content().get(0).asThinking().thinking(), streamed.toString());
+        FakeModelProvider.Received asked = openai.take();
+        assertEquals("/v1/responses", asked.path());
+        assertEquals(1000, asked.body().path("max_output_tokens").asInt());
+
+        // The next request as Claude Code sends it: the answer whole, then the tool's result.
+        Message answered = sdk.messages().create(params.toBuilder().addMessage(streamed)
+            .addUserMessageOfContentBlockParams(List.of(ContentBlockParam.ofToolResult(ToolResultBlockParam.builder()
+                .toolUseId("call_r1").content("Sunny").build()))).build());
+        assertEquals(StopReason.END_TURN, answered.stopReason().orElseThrow());
+        assertEquals("Hello from openai: Run it", answered.content().stream().filter(ContentBlock::isText).findFirst().orElseThrow().asText().text());
+        JsonNode input = openai.take().body().path("input");
+        assertEquals("function_call_output", input.path(input.size() - 1).path("type").asText(), input.toString());
     }
 
     /**
