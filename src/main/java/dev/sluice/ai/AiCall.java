@@ -456,8 +456,13 @@ final class AiCall implements AsyncListener
             return AnthropicTranslation.JSON.writeValueAsBytes(anthropic);
         }
         ObjectNode copy = body.deepCopy();
-        // Before a Claude client's thinking is dropped below: it says what effort to ask for.
+        // Before a Claude client's thinking is dropped below: it says what effort to ask for, and holds a Responses
+        // client's encrypted reasoning for a Responses API target.
         OpenAiReasoning.fit(copy, target, model.dropUnsupported());
+        if (target.responses())
+        {
+            OpenAiResponses.keepReasoning(copy);
+        }
         AnthropicTools.forOtherProviders(copy, model.dropUnsupported());
         if (response instanceof InboundResponse)
         {
@@ -507,7 +512,7 @@ final class AiCall implements AsyncListener
             options.put("include_usage", true);
         }
         copy.remove(provider.dropFields());
-        return AnthropicTranslation.JSON.writeValueAsBytes(target.responses() ? OpenAiResponses.request(copy, model.dropUnsupported()) : copy);
+        return AnthropicTranslation.JSON.writeValueAsBytes(target.responses() ? OpenAiResponses.request(copy, model.dropUnsupported(), target.reasoning().taken()) : copy);
     }
 
     /** Moves to the alias named by {@code context-fallback}, once, when the prompt did not fit. */

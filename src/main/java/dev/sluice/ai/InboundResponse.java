@@ -68,6 +68,12 @@ final class InboundResponse extends HttpServletResponseWrapper
 
     private final HttpServletResponse wrapped;
     private final Dialect dialect;
+
+    /** Whether the client called OpenAI's Responses API, whose reasoning items carry what the model needs back. */
+    boolean responsesApi()
+    {
+        return dialect instanceof ResponsesAnswers;
+    }
     private final ByteArrayOutputStream held = new ByteArrayOutputStream(1024);
     private final ByteArrayOutputStream frames = new ByteArrayOutputStream(512);
     private final Events state;

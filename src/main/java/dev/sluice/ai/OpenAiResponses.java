@@ -26,7 +26,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * {@code tool_choice} likewise; {@code max_completion_tokens} as {@code max_output_tokens},
  * {@code reasoning_effort} as {@code reasoning.effort}, {@code response_format} and
  * {@code verbosity} under {@code text};</li>
- * <li>{@code store: false}: the provider keeps no copy of the conversation, which the client holds;</li>
+ * <li>{@code store: false}: the provider keeps no copy of the conversation, which the client holds;
+ * a reasoning model's reasoning is asked for encrypted, and for a Responses client (Codex) goes
+ * back to it sealed in its reasoning items and from it into the next request's input
+ * ({@link #keepReasoning});</li>
  * <li>fields the Responses API has no equivalent for ({@code stop}, {@code n}, penalties,
  * {@code logprobs}, {@code seed}) refused naming them, or left out where the alias drops what a
  * target cannot take.</li>
@@ -57,8 +60,42 @@ final class OpenAiResponses
         return ONLY_RESPONSES.matcher(id).matches();
     }
 
-    /** The chat request (the target's own copy, already fitted to it) as a Responses API request. */
-    static ObjectNode request(ObjectNode chat, boolean drop) throws Unsupported
+    /** The type of the chat form's thinking block that holds one of the model's reasoning items, encrypted, for a Responses client. */
+    static final String REASONING_BLOCK = "openai_reasoning";
+
+    /** Where an assistant message keeps its reasoning items from the time its thinking blocks are left out until the input is made. */
+    private static final String KEPT = "sluice_openai_reasoning";
+
+    /**
+     * Keeps the model's encrypted reasoning items that a Responses client sent back (as {@link #REASONING_BLOCK} thinking
+     * blocks) before the thinking blocks are left out, so that they go back in the input before their message's items:
+     * with {@code store: false} the model continues a tool-using turn with its own reasoning only when it is given back.
+     */
+    static void keepReasoning(ObjectNode chat)
+    {
+        for (JsonNode message : chat.path("messages"))
+        {
+            ArrayNode kept = NODES.arrayNode();
+            for (JsonNode block : message.path("thinking_blocks"))
+            {
+                if (REASONING_BLOCK.equals(block.path("type").asText()) && block.path("encrypted_content").isTextual())
+                {
+                    kept.add(block);
+                }
+            }
+            if (!kept.isEmpty() && message instanceof ObjectNode object)
+            {
+                object.set(KEPT, kept);
+            }
+        }
+    }
+
+    /**
+     * The chat request (the target's own copy, already fitted to it) as a Responses API request.
+     *
+     * @param reasons whether the model reasons: its reasoning is then asked for encrypted, to be given back next time
+     */
+    static ObjectNode request(ObjectNode chat, boolean drop, boolean reasons) throws Unsupported
     {
         for (Iterator<Map.Entry<String, JsonNode>> fields = chat.fields(); fields.hasNext(); )
         {
@@ -73,6 +110,10 @@ final class OpenAiResponses
         out.set("model", chat.get("model"));
         out.set("input", input(chat.path("messages")));
         out.put("store", false);
+        if (reasons)
+        {
+            out.putArray("include").add("reasoning.encrypted_content");
+        }
         JsonNode max = chat.hasNonNull("max_completion_tokens") ? chat.get("max_completion_tokens") : chat.get("max_tokens");
         if (max != null && !max.isNull())
         {
@@ -118,6 +159,16 @@ final class OpenAiResponses
                 case "system", "developer", "user" -> input.add(message(role, content(message.get("content"), path, "input_text")));
                 case "assistant" ->
                 {
+                    for (JsonNode reasoning : message.path(KEPT))
+                    {
+                        ObjectNode item = input.addObject().put("type", "reasoning");
+                        if (reasoning.path("id").isTextual())
+                        {
+                            item.put("id", reasoning.path("id").asText());
+                        }
+                        item.putArray("summary");
+                        item.put("encrypted_content", reasoning.path("encrypted_content").asText());
+                    }
                     JsonNode content = message.get("content");
                     if (content != null && !content.isNull() && !(content.isTextual() && content.asText().isEmpty()))
                     {
@@ -307,7 +358,7 @@ final class OpenAiResponses
      * under), its reasoning summary as {@code reasoning_content}; an answer cut by the token limit
      * ends with {@code length}, by the content filter with {@code content_filter}.
      */
-    static ObjectNode chatCompletion(JsonNode response, long created)
+    static ObjectNode chatCompletion(JsonNode response, long created, boolean carry)
     {
         ObjectNode out = NODES.objectNode();
         out.put("id", "chatcmpl-" + response.path("id").asText(""));
@@ -321,6 +372,7 @@ final class OpenAiResponses
         StringBuilder reasoning = new StringBuilder();
         String refusal = null;
         ArrayNode calls = NODES.arrayNode();
+        ArrayNode sealed = NODES.arrayNode();
         for (JsonNode item : response.path("output"))
         {
             switch (item.path("type").asText())
@@ -346,9 +398,14 @@ final class OpenAiResponses
                 }
                 case "reasoning" ->
                 {
+                    int from = reasoning.length();
                     for (JsonNode summary : item.path("summary"))
                     {
                         reasoning.append(reasoning.isEmpty() ? "" : "\n\n").append(summary.path("text").asText());
+                    }
+                    if (carry && item.path("encrypted_content").isTextual())
+                    {
+                        sealed.add(reasoningBlock(item, reasoning.substring(from).strip()));
                     }
                 }
                 default ->
@@ -366,6 +423,10 @@ final class OpenAiResponses
         {
             message.put("reasoning_content", reasoning.toString());
         }
+        if (!sealed.isEmpty())
+        {
+            message.set("thinking_blocks", sealed);
+        }
         if (!calls.isEmpty())
         {
             message.set("tool_calls", calls);
@@ -378,6 +439,16 @@ final class OpenAiResponses
             out.set("usage", ClaudeAnswers.usageNode(usage));
         }
         return out;
+    }
+
+    /**
+     * A reasoning item as a {@link #REASONING_BLOCK} thinking block: its id and encrypted content, which a Responses client
+     * gets sealed in its own reasoning item ({@link ResponsesAnswers#sealed}), and its summary's text.
+     */
+    static ObjectNode reasoningBlock(JsonNode item, String summary)
+    {
+        return NODES.objectNode().put("type", REASONING_BLOCK).put("id", item.path("id").asText()).put("thinking", summary)
+            .put("encrypted_content", item.path("encrypted_content").asText());
     }
 
     /** The chat form's finish reason for a response: its calls, or why it is incomplete. */

@@ -67,7 +67,7 @@ final class ProviderAttempt implements Response.Listener
         this.provider = provider;
         long created = System.currentTimeMillis() / 1000;
         this.chat = !call.stream ? null : provider.type() == AiSettings.ProviderType.ANTHROPIC ? new AnthropicStream(call.includeUsage, true, created)
-            : target.responses() ? new ResponsesStream(call.includeUsage, true, created) : new OpenAiStream(call.includeUsage, true);
+            : target.responses() ? new ResponsesStream(call.includeUsage, true, created, responsesClient()) : new OpenAiStream(call.includeUsage, true);
         if (chat instanceof AnthropicStream anthropic && chatClient())
         {
             anthropic.recordThinking();
@@ -82,6 +82,12 @@ final class ProviderAttempt implements Response.Listener
     private boolean chatClient()
     {
         return call.operation == AiFront.Operation.CHAT && !(call.response instanceof InboundResponse);
+    }
+
+    /** Whether the client called the Responses API, which carries a model's encrypted reasoning back in its reasoning items. */
+    private boolean responsesClient()
+    {
+        return call.response instanceof InboundResponse inbound && inbound.responsesApi();
     }
 
     /** A request to the provider with its key, version and headers, its idle and total timeouts. */
@@ -578,7 +584,7 @@ final class ProviderAttempt implements Response.Listener
             ObjectNode translated;
             if (target.responses())
             {
-                translated = OpenAiResponses.chatCompletion(parsed, System.currentTimeMillis() / 1000);
+                translated = OpenAiResponses.chatCompletion(parsed, System.currentTimeMillis() / 1000, responsesClient());
                 usage = OpenAiResponses.usage(parsed.path("usage"));
             }
             else

@@ -263,10 +263,15 @@ final class ResponsesAnswers implements InboundResponse.Dialect
     ObjectNode reasoningItem(String itemId, JsonNode block, String status)
     {
         boolean redacted = "redacted_thinking".equals(block.path("type").asText());
-        return reasoningItem(itemId, redacted ? null : block.path("thinking").asText(""), sealed(block), status);
+        String text = redacted ? null : block.path("thinking").asText("");
+        // OpenAI's reasoning without a summary (none is asked for) has no text to show.
+        return reasoningItem(itemId, text != null && text.isEmpty() && OpenAiResponses.REASONING_BLOCK.equals(block.path("type").asText()) ? null : text,
+            sealed(block), status);
     }
 
     private static final String SEALED = "sluice.thinking.";
+    /** OpenAI's own reasoning item (its id and encrypted content), from a target asked through the Responses API. */
+    private static final String SEALED_OPENAI = "sluice.openai.";
 
     /**
      * A thinking block as a reasoning item's {@code encrypted_content}: the block whole, so it
@@ -276,6 +281,11 @@ final class ResponsesAnswers implements InboundResponse.Dialect
      */
     static String sealed(JsonNode block)
     {
+        if (OpenAiResponses.REASONING_BLOCK.equals(block.path("type").asText()))
+        {
+            ObjectNode item = JSONs.object().put("id", block.path("id").asText()).put("encrypted_content", block.path("encrypted_content").asText());
+            return SEALED_OPENAI + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(item.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
         ObjectNode kept = ClaudeThinking.block(block);
         if (kept.path("signature").asText("").isEmpty() && kept.path("data").asText("").isEmpty())
         {
@@ -287,6 +297,18 @@ final class ResponsesAnswers implements InboundResponse.Dialect
     /** The thinking block a reasoning item's {@code encrypted_content} holds, or null when it is not one of Sluice's (OpenAI's own, say). */
     static JsonNode unsealed(String encrypted)
     {
+        if (encrypted.startsWith(SEALED_OPENAI))
+        {
+            try
+            {
+                JsonNode item = AnthropicTranslation.JSON.readTree(java.util.Base64.getUrlDecoder().decode(encrypted.substring(SEALED_OPENAI.length())));
+                return item != null && item.path("encrypted_content").isTextual() ? OpenAiResponses.reasoningBlock(item, "") : null;
+            }
+            catch (IllegalArgumentException | java.io.IOException x)
+            {
+                return null;
+            }
+        }
         if (!encrypted.startsWith(SEALED))
         {
             return null;

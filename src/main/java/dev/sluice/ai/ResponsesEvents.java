@@ -172,7 +172,8 @@ final class ResponsesEvents extends InboundResponse.Events
             {
                 openReasoning(out);
             }
-            open.block = redacted ? block : ClaudeThinking.block(block).put("thinking", open.text.toString());
+            open.block = redacted ? block : OpenAiResponses.REASONING_BLOCK.equals(block.path("type").asText())
+                ? ((ObjectNode)block).deepCopy().put("thinking", open.text.toString()) : ClaudeThinking.block(block).put("thinking", open.text.toString());
             close(out);
         }
     }

@@ -30,10 +30,14 @@ final class ResponsesStream extends ChatStream
     /** The calls whose arguments came in deltas: a call that sent none gets its whole arguments when it is done. */
     private final Map<Integer, Boolean> argued = new HashMap<>();
 
-    ResponsesStream(boolean clientWantsUsage, boolean keepText, long created)
+    /** Whether a reasoning item's encrypted content goes to the client, as a thinking block (a Responses client's, to send back). */
+    private final boolean carry;
+
+    ResponsesStream(boolean clientWantsUsage, boolean keepText, long created, boolean carry)
     {
         super(clientWantsUsage, keepText);
         this.created = created;
+        this.carry = carry;
     }
 
     @Override
@@ -129,9 +133,21 @@ final class ResponsesStream extends ChatStream
         chunk(delta, null);
     }
 
-    /** A function call that is done without having streamed its arguments gets them whole. */
+    /**
+     * A function call that is done without having streamed its arguments gets them whole; a reasoning item's encrypted
+     * content, when carried, comes as a thinking block ({@link OpenAiResponses#reasoningBlock}).
+     */
     private void itemDone(JsonNode node)
     {
+        JsonNode item = node.path("item");
+        if (carry && "reasoning".equals(item.path("type").asText()) && item.path("encrypted_content").isTextual())
+        {
+            start(AnthropicTranslation.JSON.createObjectNode());
+            ObjectNode delta = AnthropicTranslation.JSON.createObjectNode();
+            delta.putArray("thinking_blocks").add(OpenAiResponses.reasoningBlock(item, ""));
+            chunk(delta, null);
+            return;
+        }
         int output = node.path("output_index").asInt(0);
         if (calls.containsKey(output) && !argued.containsKey(output))
         {

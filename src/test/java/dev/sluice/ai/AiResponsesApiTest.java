@@ -295,19 +295,36 @@ class AiResponsesApiTest
         assertEquals("/v1/responses", asked.path());
         assertEquals("xhigh", asked.body().path("reasoning").path("effort").asText(), asked.body().toString());
         assertEquals("exec_command", asked.body().path("tools").path(0).path("name").asText());
+        assertEquals("[\"reasoning.encrypted_content\"]", asked.body().path("include").toString(), "a reasoning model's reasoning, to give back");
+        String sealed = accumulator.response().output().get(0).asReasoning().encryptedContent().orElseThrow();
+        assertTrue(sealed.startsWith("sluice.openai."), sealed);
 
-        HttpResponse<String> next = post("/v1/responses", """
-            {"model": "coder", "store": false, "input": [
+        // The next turn as Codex sends it: its history with the reasoning item, the call and its output. The model's own
+        // reasoning goes back before its call (the fake provider counts what it was given back: "enc:1").
+        String next = """
+            {"model": "coder", "store": false, "stream": %s, "include": ["reasoning.encrypted_content"], "input": [
               {"role": "user", "content": "List the files"},
+              {"type": "reasoning", "id": "rs_sluice", "summary": [], "encrypted_content": "%s"},
               {"type": "function_call", "call_id": "call_r1", "name": "exec_command", "arguments": "{\\"cmd\\":\\"ls\\"}"},
               {"type": "function_call_output", "call_id": "call_r1", "output": "README.md"}
-            ]}""");
-        assertEquals(200, next.statusCode(), next.body());
-        JsonNode answer = JSON.readTree(next.body());
-        assertEquals("Hello from openai: List the files", answer.path("output").path(1).path("content").path(0).path("text").asText(), next.body());
+            ]}""";
+        HttpResponse<String> answered = post("/v1/responses", next.formatted(false, sealed));
+        assertEquals(200, answered.statusCode(), answered.body());
+        JsonNode answer = JSON.readTree(answered.body());
+        assertEquals("Hello from openai: List the files", answer.path("output").path(1).path("content").path(0).path("text").asText(), answered.body());
+        String again = answer.path("output").path(0).path("encrypted_content").asText();
+        assertEquals("enc:1", JSON.readTree(java.util.Base64.getUrlDecoder().decode(again.substring("sluice.openai.".length())))
+            .path("encrypted_content").asText(), answered.body());
         JsonNode input = openai.take().body().path("input");
-        assertEquals("function_call", input.path(1).path("type").asText(), input.toString());
-        assertEquals("{\"type\":\"function_call_output\",\"call_id\":\"call_r1\",\"output\":\"README.md\"}", input.path(2).toString());
+        assertEquals("{\"type\":\"reasoning\",\"id\":\"rs_1\",\"summary\":[],\"encrypted_content\":\"enc:0\"}", input.path(1).toString(),
+            "OpenAI's own item, its id too: " + input);
+        assertEquals("function_call", input.path(2).path("type").asText(), input.toString());
+        assertEquals("{\"type\":\"function_call_output\",\"call_id\":\"call_r1\",\"output\":\"README.md\"}", input.path(3).toString());
+
+        HttpResponse<String> streamed = post("/v1/responses", next.formatted(true, sealed));
+        assertEquals(200, streamed.statusCode(), streamed.body());
+        assertTrue(streamed.body().contains("\"encrypted_content\":\"sluice.openai."), streamed.body());
+        assertEquals("enc:0", openai.take().body().path("input").path(1).path("encrypted_content").asText());
     }
 
     /**

@@ -396,7 +396,9 @@ public final class FakeModelProvider implements AutoCloseable
     }
 
     /**
-     * OpenAI's Responses API as its codex models answer it: a reasoning item with a summary, then a call of the first tool
+     * OpenAI's Responses API as its codex models answer it: a reasoning item with a summary (and its encrypted content
+     * when {@code include} asks for it; a reasoning item in the input without the content that is given is refused), then a
+     * call of the first tool
      * (when tools are offered and the input does not end with a call's output) or "Hello from name: " and the last user
      * text; streamed as its typed events, cut at {@code max_output_tokens} words as an incomplete response.
      */
@@ -415,6 +417,16 @@ public final class FakeModelProvider implements AutoCloseable
         String last = "";
         for (JsonNode item : input)
         {
+            if ("reasoning".equals(item.path("type").asText()) && !item.path("encrypted_content").asText().startsWith("enc:"))
+            {
+                // As OpenAI answers a reasoning item it cannot read back: with store false, only its encrypted content can be.
+                response.setStatus(404);
+                response.setContentType("application/json");
+                response.getOutputStream().write(("{\"error\":{\"message\":\"Item with id '" + item.path("id").asText() + "' not found. Items are not"
+                    + " persisted when `store` is set to false.\",\"type\":\"invalid_request_error\",\"param\":\"input\",\"code\":null}}")
+                    .getBytes(StandardCharsets.UTF_8));
+                return;
+            }
             if ("user".equals(item.path("role").asText()))
             {
                 StringBuilder text = new StringBuilder();
@@ -443,8 +455,23 @@ public final class FakeModelProvider implements AutoCloseable
             answer.putObject("incomplete_details").put("reason", "max_output_tokens");
         }
         ArrayNode output = answer.putArray("output");
-        output.addObject().put("type", "reasoning").put("id", "rs_1").putArray("summary").addObject().put("type", "summary_text")
-            .put("text", "Thinking it over.");
+        ObjectNode reasoning = output.addObject().put("type", "reasoning").put("id", "rs_1");
+        reasoning.putArray("summary").addObject().put("type", "summary_text").put("text", "Thinking it over.");
+        boolean encrypted = false;
+        for (JsonNode included : body.path("include"))
+        {
+            encrypted |= "reasoning.encrypted_content".equals(included.asText());
+        }
+        if (encrypted)
+        {
+            // What the model thought, to be given back: here, how many reasoning items the input gave back.
+            long given = 0;
+            for (JsonNode item : input)
+            {
+                given += "reasoning".equals(item.path("type").asText()) ? 1 : 0;
+            }
+            reasoning.put("encrypted_content", "enc:" + given);
+        }
         if (tool)
         {
             output.addObject().put("type", "function_call").put("id", "fc_1").put("call_id", "call_r1").put("name", toolName)
@@ -475,6 +502,7 @@ public final class FakeModelProvider implements AutoCloseable
         events.add(event("response.output_item.added", 0).set("item", JSON.createObjectNode().put("type", "reasoning").put("id", "rs_1")
             .set("summary", JSON.createArrayNode())));
         events.add(event("response.reasoning_summary_text.delta", 0).put("item_id", "rs_1").put("summary_index", 0).put("delta", "Thinking it over."));
+        events.add(event("response.output_item.done", 0).set("item", reasoning));
         if (tool)
         {
             events.add(event("response.output_item.added", 1).set("item", JSON.createObjectNode().put("type", "function_call").put("id", "fc_1")
