@@ -461,7 +461,7 @@ final class AiCall implements AsyncListener
         OpenAiReasoning.fit(copy, target, model.dropUnsupported());
         if (target.responses())
         {
-            OpenAiResponses.keepReasoning(copy);
+            OpenAiResponses.keepReasoning(copy, target.id());
         }
         AnthropicTools.forOtherProviders(copy, model.dropUnsupported());
         if (response instanceof InboundResponse)

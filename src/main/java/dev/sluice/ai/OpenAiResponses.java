@@ -71,14 +71,16 @@ final class OpenAiResponses
      * blocks) before the thinking blocks are left out, so that they go back in the input before their message's items:
      * with {@code store: false} the model continues a tool-using turn with its own reasoning only when it is given back.
      */
-    static void keepReasoning(ObjectNode chat)
+    static void keepReasoning(ObjectNode chat, String target)
     {
         for (JsonNode message : chat.path("messages"))
         {
             ArrayNode kept = NODES.arrayNode();
             for (JsonNode block : message.path("thinking_blocks"))
             {
-                if (REASONING_BLOCK.equals(block.path("type").asText()) && block.path("encrypted_content").isTextual())
+                // Only the target that gave it can read it: another model, or another organisation's key, would refuse the request.
+                if (REASONING_BLOCK.equals(block.path("type").asText()) && block.path("encrypted_content").isTextual()
+                    && target.equals(block.path("target").asText()))
                 {
                     kept.add(block);
                 }
@@ -358,7 +360,7 @@ final class OpenAiResponses
      * under), its reasoning summary as {@code reasoning_content}; an answer cut by the token limit
      * ends with {@code length}, by the content filter with {@code content_filter}.
      */
-    static ObjectNode chatCompletion(JsonNode response, long created, boolean carry)
+    static ObjectNode chatCompletion(JsonNode response, long created, String carry)
     {
         ObjectNode out = NODES.objectNode();
         out.put("id", "chatcmpl-" + response.path("id").asText(""));
@@ -403,9 +405,9 @@ final class OpenAiResponses
                     {
                         reasoning.append(reasoning.isEmpty() ? "" : "\n\n").append(summary.path("text").asText());
                     }
-                    if (carry && item.path("encrypted_content").isTextual())
+                    if (carry != null && item.path("encrypted_content").isTextual())
                     {
-                        sealed.add(reasoningBlock(item, reasoning.substring(from).strip()));
+                        sealed.add(reasoningBlock(item, reasoning.substring(from).strip(), carry));
                     }
                 }
                 default ->
@@ -442,13 +444,14 @@ final class OpenAiResponses
     }
 
     /**
-     * A reasoning item as a {@link #REASONING_BLOCK} thinking block: its id and encrypted content, which a Responses client
-     * gets sealed in its own reasoning item ({@link ResponsesAnswers#sealed}), and its summary's text.
+     * A reasoning item as a {@link #REASONING_BLOCK} thinking block: its id and encrypted content and the target that gave
+     * it ({@code provider/model}), which a Responses client gets sealed in its own reasoning item
+     * ({@link ResponsesAnswers#sealed}), and its summary's text.
      */
-    static ObjectNode reasoningBlock(JsonNode item, String summary)
+    static ObjectNode reasoningBlock(JsonNode item, String summary, String target)
     {
         return NODES.objectNode().put("type", REASONING_BLOCK).put("id", item.path("id").asText()).put("thinking", summary)
-            .put("encrypted_content", item.path("encrypted_content").asText());
+            .put("encrypted_content", item.path("encrypted_content").asText()).put("target", target);
     }
 
     /** The chat form's finish reason for a response: its calls, or why it is incomplete. */

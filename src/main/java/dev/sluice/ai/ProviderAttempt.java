@@ -67,7 +67,8 @@ final class ProviderAttempt implements Response.Listener
         this.provider = provider;
         long created = System.currentTimeMillis() / 1000;
         this.chat = !call.stream ? null : provider.type() == AiSettings.ProviderType.ANTHROPIC ? new AnthropicStream(call.includeUsage, true, created)
-            : target.responses() ? new ResponsesStream(call.includeUsage, true, created, responsesClient()) : new OpenAiStream(call.includeUsage, true);
+            : target.responses() ? new ResponsesStream(call.includeUsage, true, created,
+                responsesClient() ? target.id() : null) : new OpenAiStream(call.includeUsage, true);
         if (chat instanceof AnthropicStream anthropic && chatClient())
         {
             anthropic.recordThinking();
@@ -584,7 +585,8 @@ final class ProviderAttempt implements Response.Listener
             ObjectNode translated;
             if (target.responses())
             {
-                translated = OpenAiResponses.chatCompletion(parsed, System.currentTimeMillis() / 1000, responsesClient());
+                translated = OpenAiResponses.chatCompletion(parsed, System.currentTimeMillis() / 1000,
+                    responsesClient() ? target.id() : null);
                 usage = OpenAiResponses.usage(parsed.path("usage"));
             }
             else

@@ -283,7 +283,8 @@ final class ResponsesAnswers implements InboundResponse.Dialect
     {
         if (OpenAiResponses.REASONING_BLOCK.equals(block.path("type").asText()))
         {
-            ObjectNode item = JSONs.object().put("id", block.path("id").asText()).put("encrypted_content", block.path("encrypted_content").asText());
+            ObjectNode item = JSONs.object().put("id", block.path("id").asText()).put("encrypted_content", block.path("encrypted_content").asText())
+                .put("target", block.path("target").asText());
             return SEALED_OPENAI + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(item.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
         ObjectNode kept = ClaudeThinking.block(block);
@@ -302,7 +303,7 @@ final class ResponsesAnswers implements InboundResponse.Dialect
             try
             {
                 JsonNode item = AnthropicTranslation.JSON.readTree(java.util.Base64.getUrlDecoder().decode(encrypted.substring(SEALED_OPENAI.length())));
-                return item != null && item.path("encrypted_content").isTextual() ? OpenAiResponses.reasoningBlock(item, "") : null;
+                return item != null && item.path("encrypted_content").isTextual() ? OpenAiResponses.reasoningBlock(item, "", item.path("target").asText()) : null;
             }
             catch (IllegalArgumentException | java.io.IOException x)
             {

@@ -31,9 +31,10 @@ final class ResponsesStream extends ChatStream
     private final Map<Integer, Boolean> argued = new HashMap<>();
 
     /** Whether a reasoning item's encrypted content goes to the client, as a thinking block (a Responses client's, to send back). */
-    private final boolean carry;
+    private final String carry;
 
-    ResponsesStream(boolean clientWantsUsage, boolean keepText, long created, boolean carry)
+    /** @param carry the target's id when a reasoning item's encrypted content goes to the client, else null */
+    ResponsesStream(boolean clientWantsUsage, boolean keepText, long created, String carry)
     {
         super(clientWantsUsage, keepText);
         this.created = created;
@@ -140,11 +141,11 @@ final class ResponsesStream extends ChatStream
     private void itemDone(JsonNode node)
     {
         JsonNode item = node.path("item");
-        if (carry && "reasoning".equals(item.path("type").asText()) && item.path("encrypted_content").isTextual())
+        if (carry != null && "reasoning".equals(item.path("type").asText()) && item.path("encrypted_content").isTextual())
         {
             start(AnthropicTranslation.JSON.createObjectNode());
             ObjectNode delta = AnthropicTranslation.JSON.createObjectNode();
-            delta.putArray("thinking_blocks").add(OpenAiResponses.reasoningBlock(item, ""));
+            delta.putArray("thinking_blocks").add(OpenAiResponses.reasoningBlock(item, "", carry));
             chunk(delta, null);
             return;
         }

@@ -109,6 +109,9 @@ class AiResponsesApiTest
             ai.model.coder.target.main.provider = oa
             ai.model.coder.target.main.model = gpt-5.3-codex
             ai.model.coder.target.main.api = responses
+            ai.model.coder2.target.main.provider = oa
+            ai.model.coder2.target.main.model = gpt-5.2-codex
+            ai.model.coder2.target.main.api = responses
             """.formatted(KeyHashes.sha256(KEY), KeyHashes.sha256(OTHER_KEY), openai.uri(), anthropic.uri(), truncating.url()));
         sdk = OpenAIOkHttpClient.builder().baseUrl(sluice.uri("/v1").toString()).apiKey(KEY).maxRetries(0).build();
     }
@@ -325,6 +328,12 @@ class AiResponsesApiTest
         assertEquals(200, streamed.statusCode(), streamed.body());
         assertTrue(streamed.body().contains("\"encrypted_content\":\"sluice.openai."), streamed.body());
         assertEquals("enc:0", openai.take().body().path("input").path(1).path("encrypted_content").asText());
+
+        // Another model cannot read it (OpenAI refuses reasoning it cannot decrypt): a switch of model goes on without it.
+        HttpResponse<String> switched = post("/v1/responses", next.replace("\"coder\"", "\"coder2\"").formatted(false, sealed));
+        assertEquals(200, switched.statusCode(), switched.body());
+        JsonNode other = openai.take().body().path("input");
+        assertEquals("function_call", other.path(1).path("type").asText(), "no reasoning item: " + other);
     }
 
     /**

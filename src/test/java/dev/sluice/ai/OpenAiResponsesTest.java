@@ -70,7 +70,7 @@ class OpenAiResponsesTest
         ObjectNode refused = OpenAiResponses.chatCompletion(JSON.readTree("""
             {"id": "resp_9", "model": "gpt-5-pro", "status": "incomplete", "incomplete_details": {"reason": "content_filter"},
              "output": [{"type": "message", "content": [{"type": "refusal", "refusal": "No."}]}],
-             "usage": {"input_tokens": 12, "output_tokens": 3, "output_tokens_details": {"reasoning_tokens": 1}}}"""), 7, false);
+             "usage": {"input_tokens": 12, "output_tokens": 3, "output_tokens_details": {"reasoning_tokens": 1}}}"""), 7, null);
         JsonNode choice = refused.path("choices").path(0);
         assertEquals("content_filter", choice.path("finish_reason").asText());
         assertEquals("No.", choice.path("message").path("refusal").asText());
