@@ -209,8 +209,8 @@ public record AiSettings(
      */
     public record Reasoning(List<String> efforts)
     {
-        /** Every effort any model names, least first (max: Claude's and some OpenAI-style servers'). */
-        public static final List<String> LADDER = List.of("none", "minimal", "low", "medium", "high", "xhigh", "max");
+        /** Every effort any model names, least first (max: Claude's and OpenAI's from gpt-5.6; ultra: OpenAI's from gpt-5.6). */
+        public static final List<String> LADDER = List.of("none", "minimal", "low", "medium", "high", "xhigh", "max", "ultra");
 
         public static final Reasoning AS_SENT = new Reasoning(null);
         public static final Reasoning NOT_TAKEN = new Reasoning(List.of());
@@ -289,6 +289,11 @@ public record AiSettings(
             }
             int minor = gpt5.group(1) == null ? 0 : Integer.parseInt(gpt5.group(1));
             String variant = gpt5.group(2) == null ? "" : gpt5.group(2);
+            if (minor > 5)
+            {
+                // gpt-5.6 and later name max and ultra too (Codex 0.171's catalog); their ladders are not known here.
+                return AS_SENT;
+            }
             return new Reasoning(switch (variant)
             {
                 case "-pro" -> minor == 0 ? List.of("high") : List.of("medium", "high", "xhigh");

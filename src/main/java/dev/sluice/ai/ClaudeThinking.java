@@ -149,10 +149,11 @@ final class ClaudeThinking
     /**
      * OpenAI's {@code reasoning_effort} (Codex's {@code model_reasoning_effort}, the Responses
      * API's {@code reasoning.effort}) as Claude's extended thinking, in the form the model takes.
-     * A budget: LiteLLM's (low 1,024 tokens, medium 2,048, high 4,096, xhigh 8,192), within the
-     * answer's {@code max_tokens} as OpenAI counts reasoning within its limit, and at least the
-     * 1,024 Claude needs. Adaptive: the effort of the same name as {@code output_config.effort}
-     * (xhigh as max where the model has no xhigh; an effort the client set itself wins), with the
+     * A budget: LiteLLM's (low 1,024 tokens, medium 2,048, high 4,096, xhigh 8,192, and so OpenAI's
+     * max and ultra), within the answer's {@code max_tokens} as OpenAI counts reasoning within its
+     * limit, and at least the 1,024 Claude needs. Adaptive: the effort of the same name as
+     * {@code output_config.effort} (xhigh as max where the model has no xhigh, ultra as max; an
+     * effort the client set itself wins), with the
      * thinking summarized, since Opus 4.7 and later send none of its text otherwise. none and
      * minimal: no thinking. Claude refuses thinking with a forced tool, a temperature other than
      * 1, a {@code top_p} under 0.95 or {@code top_k}: such a request is answered without thinking,
@@ -171,8 +172,9 @@ final class ClaudeThinking
             case "low" -> 1024;
             case "medium" -> 2048;
             case "high" -> 4096;
-            case "xhigh" -> 8192;
-            default -> throw new Unsupported("reasoning_effort", "'reasoning_effort' must be none, minimal, low, medium, high or xhigh.");
+            // max and ultra: OpenAI's efforts above xhigh from gpt-5.6 on (Codex sends them for such a model name).
+            case "xhigh", "max", "ultra" -> 8192;
+            default -> throw new Unsupported("reasoning_effort", "'reasoning_effort' must be none, minimal, low, medium, high, xhigh, max or ultra.");
         };
         String forced = out.path("tool_choice").path("type").asText();
         if (budget == 0 || forced.equals("any") || forced.equals("tool") || out.path("temperature").asDouble(1) != 1
@@ -190,7 +192,7 @@ final class ClaudeThinking
             return;
         }
         out.putObject("thinking").put("type", "adaptive").put("display", "summarized");
-        effort(out, level.equals("xhigh") && form == AiSettings.ThinkingForm.ADAPTIVE ? "max" : level);
+        effort(out, level.equals("ultra") || (level.equals("xhigh") && form == AiSettings.ThinkingForm.ADAPTIVE) ? "max" : level);
     }
 
     /** Sets {@code output_config.effort} unless the client set one; on a copy, as the client's fields are shared by every target tried. */

@@ -256,6 +256,9 @@ class AiSettingsParserTest
         ladders.put("gpt-4.1-mini", List.of());
         ladders.put("gpt-3.5-turbo", List.of());
         ladders.put("gpt-5-chat-latest", null);
+        ladders.put("gpt-5.6", null);
+        ladders.put("gpt-5.6-sol", null);
+        ladders.put("gpt-6.2-sol", null);
         ladders.put("gpt-5.5-at-the-provider", null);
         ladders.put("gpt-oss-120b", null);
         ladders.put("o1-mini", null);
@@ -270,6 +273,7 @@ class AiSettingsParserTest
         assertTrue(five.reasons(null), "gpt-5 always reasons");
         AiSettings.Reasoning latest = AiSettings.Reasoning.of("gpt-5.5");
         assertEquals("low", latest.fit("minimal"), "the greater of two as near");
+        assertEquals("xhigh", latest.fit("ultra"), "gpt-5.6's highest, to gpt-5.5");
         assertFalse(latest.reasons(null), "gpt-5.5 reasons only when asked");
         assertFalse(latest.reasons("none"));
         assertTrue(latest.reasons("low"));

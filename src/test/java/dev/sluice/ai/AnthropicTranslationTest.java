@@ -139,7 +139,7 @@ class AnthropicTranslationTest
         }
         assertEquals(1500, translate("{'reasoning_effort':'high','max_tokens':8000,'thinking':{'type':'enabled','budget_tokens':1500}," + hi + "}")
             .path("thinking").path("budget_tokens").asInt(), "the client's own thinking wins");
-        assertEquals("reasoning_effort", assertThrows(Unsupported.class, () -> translate("{'reasoning_effort':'max'," + hi + "}")).field());
+        assertEquals("reasoning_effort", assertThrows(Unsupported.class, () -> translate("{'reasoning_effort':'extreme'," + hi + "}")).field());
     }
 
     /**
@@ -177,6 +177,12 @@ class AnthropicTranslationTest
             .path("output_config").path("effort").asText());
         assertEquals("max", AnthropicTranslation.request(JSON.readTree(("{'reasoning_effort':'xhigh'," + hi + "}").replace('\'', '"')), sonnet, false)
             .path("output_config").path("effort").asText(), "4.6 has no xhigh: its highest");
+        // OpenAI's efforts above xhigh (gpt-5.6 on), which Codex sends for such a model name: Claude's highest.
+        for (String above : new String[] {"max", "ultra"})
+        {
+            assertEquals("max", AnthropicTranslation.request(JSON.readTree(("{'reasoning_effort':'" + above + "'," + hi + "}").replace('\'', '"')), opus,
+                false).path("output_config").path("effort").asText(), above);
+        }
         JsonNode own = AnthropicTranslation.request(JSON.readTree(("{'reasoning_effort':'low','output_config':{'effort':'medium'}," + hi + "}")
             .replace('\'', '"')), opus, false);
         assertEquals("medium", own.path("output_config").path("effort").asText(), "the client's own effort wins");
