@@ -268,6 +268,7 @@ final class ResponsesInbound
                 (assistant.path("tool_calls").isArray() ? (ArrayNode)assistant.get("tool_calls") : assistant.putArray("tool_calls")).add(call);
                 thinkingBefore(out);
             }
+            case "additional_tools" -> tools.additional(item.path("tools"), path);
             case "tool_search_output" ->
             {
                 String found = tools.loaded(item.path("tools"), path);

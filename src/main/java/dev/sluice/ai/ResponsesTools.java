@@ -43,7 +43,12 @@ final class ResponsesTools
     private final Map<String, String> flattened = new HashMap<>();
     /** Functions a tool search loaded, in the chat form, by name. */
     private final Map<String, ObjectNode> loaded = new java.util.LinkedHashMap<>();
+    /** Tools declared within the input ({@code additional_tools} items), offered with the request's own. */
+    private final com.fasterxml.jackson.databind.node.ArrayNode additional = ResponsesAnswers.JSONs.array();
     private boolean search;
+
+    /** OpenAI's default namespace: a tool in it is named as a tool outside any. */
+    private static final String DEFAULT_NAMESPACE = "functions";
 
     /** Whether the request offered a custom (freeform) tool of this name: its calls go back as {@code custom_tool_call}s. */
     boolean custom(String name)
@@ -66,7 +71,7 @@ final class ResponsesTools
     /** The chat form's name of a function in a namespace (the namespace itself when null or empty). */
     String chatName(String namespace, String name)
     {
-        if (namespace == null || namespace.isEmpty())
+        if (namespace == null || namespace.isEmpty() || namespace.equals(DEFAULT_NAMESPACE))
         {
             return name;
         }
@@ -119,7 +124,20 @@ final class ResponsesTools
         return text.append("</functions>").toString();
     }
 
-    /** A function or a namespace of them as chat functions; other tools give none. */
+    /**
+     * Tools an {@code additional_tools} input item declares: Codex 0.171 sends its tools so, in namespaces (its code mode's
+     * {@code exec}, a custom tool, in the default one), for the newest models (gpt-5.6, gpt-6), with none at the top level.
+     */
+    void additional(JsonNode tools, String path) throws Invalid
+    {
+        if (!tools.isArray())
+        {
+            throw new Invalid(path + ".tools", "Invalid type for '" + path + ".tools': expected an array of tools.");
+        }
+        additional.addAll((com.fasterxml.jackson.databind.node.ArrayNode)tools);
+    }
+
+    /** A function or a namespace of functions and custom tools as chat functions; other tools give none. */
     private List<ObjectNode> functions(JsonNode tool, String path) throws Invalid
     {
         if ("namespace".equals(tool.path("type").asText()) && tool.path("name").isTextual() && tool.path("tools").isArray())
@@ -127,9 +145,17 @@ final class ResponsesTools
             List<ObjectNode> functions = new java.util.ArrayList<>();
             for (JsonNode inner : tool.path("tools"))
             {
-                if ("function".equals(inner.path("type").asText()) && inner.path("name").isTextual())
+                String chat = inner.path("name").isTextual() ? chatName(tool.path("name").asText(), inner.path("name").asText()) : null;
+                if ("function".equals(inner.path("type").asText()) && chat != null)
                 {
-                    functions.add(function(inner, chatName(tool.path("name").asText(), inner.path("name").asText())));
+                    functions.add(function(inner, chat));
+                }
+                else if ("custom".equals(inner.path("type").asText()) && chat != null && !inner.path("name").asText().isEmpty())
+                {
+                    ObjectNode function = CustomTools.function(inner);
+                    ((ObjectNode)function.path("function")).put("name", chat);
+                    functions.add(function);
+                    custom.add(chat);
                 }
             }
             return functions;
@@ -176,8 +202,14 @@ final class ResponsesTools
             throw new Invalid("tools", "Invalid type for 'tools': expected an array of tools.");
         }
         Map<String, ObjectNode> converted = new java.util.LinkedHashMap<>();
+        com.fasterxml.jackson.databind.node.ArrayNode offered = ResponsesAnswers.JSONs.array();
+        if (tools != null && tools.isArray())
+        {
+            offered.addAll((com.fasterxml.jackson.databind.node.ArrayNode)tools);
+        }
+        offered.addAll(additional);
         int index = 0;
-        for (JsonNode tool : tools != null && tools.isArray() ? tools : ResponsesAnswers.JSONs.array())
+        for (JsonNode tool : offered)
         {
             String path = "tools[" + index++ + "]";
             if (!tool.isObject())
@@ -271,7 +303,9 @@ final class ResponsesTools
     {
         if (custom(name))
         {
-            return CustomTools.item("ctc_" + id, callId, name, CustomTools.input(arguments), status);
+            String[] namespace = namespaced(name);
+            ObjectNode item = CustomTools.item("ctc_" + id, callId, namespace != null ? namespace[1] : name, CustomTools.input(arguments), status);
+            return namespace != null ? item.put("namespace", namespace[0]) : item;
         }
         if (search(name))
         {

@@ -432,6 +432,50 @@ class AiResponsesApiTest
     }
 
     /**
+     * Codex 0.171, for the newest models (gpt-5.6, gpt-6: "responses lite"), declares its tools within the input, in an
+     * {@code additional_tools} item, in namespaces: its code mode's {@code exec} (a custom tool with a grammar) and
+     * functions in the default namespace {@code functions}, others in their own. Before, every such request was a 400
+     * ("Input items of type 'additional_tools' are not supported"). The default namespace's tools keep their names.
+     */
+    @Test
+    void toolsDeclaredWithinTheInputAreOffered() throws Exception
+    {
+        drain();
+        String tools = """
+            {"type": "additional_tools", "id": "at_1", "role": "developer", "tools": [
+              {"type": "namespace", "name": "functions", "description": "", "tools": [
+                {"type": "custom", "name": "exec", "description": "Run JavaScript", "format": {"type": "grammar", "syntax": "lark", "definition": "start: /.+/"}},
+                {"type": "function", "name": "wait", "strict": false, "parameters": {"type": "object", "properties": {}}}]},
+              {"type": "namespace", "name": "clock", "description": "", "tools": [
+                {"type": "function", "name": "sleep", "strict": false, "parameters": {"type": "object", "properties": {}}}]}]}""";
+        HttpResponse<String> called = post("/v1/responses", """
+            {"model": "gpt", "store": false, "tools": [], "input": [%s, {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Run it"}]}]}"""
+            .formatted(tools));
+        assertEquals(200, called.statusCode(), called.body());
+        JsonNode offered = openai.take().body().path("tools");
+        List<String> names = new ArrayList<>();
+        offered.forEach(tool -> names.add(tool.path("function").path("name").asText()));
+        assertEquals(List.of("exec", "wait", "clock__sleep"), names);
+        assertTrue(offered.path(0).path("function").path("parameters").path("properties").has("input"), offered.toString());
+        JsonNode call = JSON.readTree(called.body()).path("output").path(0);
+        assertEquals("custom_tool_call", call.path("type").asText(), called.body());
+        assertEquals("exec", call.path("name").asText());
+        assertFalse(call.has("namespace"), "the default namespace's tool, as Codex takes it back: " + call);
+        assertEquals("Paris", call.path("input").asText());
+
+        // The next turn: the call and its output (Codex's exec gives its output as text parts).
+        HttpResponse<String> answered = post("/v1/responses", """
+            {"model": "gpt", "store": false, "input": [%s, {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Run it"}]},
+              {"type": "custom_tool_call", "call_id": "%s", "name": "exec", "input": "Paris"},
+              {"type": "custom_tool_call_output", "call_id": "%s", "output": [{"type": "input_text", "text": "Script completed"}]}]}"""
+            .formatted(tools, call.path("call_id").asText(), call.path("call_id").asText()));
+        assertEquals(200, answered.statusCode(), answered.body());
+        JsonNode messages = openai.take().body().path("messages");
+        assertEquals("exec", messages.path(1).path("tool_calls").path(0).path("function").path("name").asText(), messages.toString());
+        assertEquals("Script completed", messages.path(2).path("content").asText(), messages.toString());
+    }
+
+    /**
      * Codex defers MCP tools behind a tool search it runs itself ({@code execution: "client"}),
      * and its MCP tools come in namespaces. Before, both were left out: through Sluice the model
      * could reach no MCP tool.
