@@ -551,6 +551,21 @@ final class ProviderAttempt implements Response.Listener
         call.next();
     }
 
+    /** What a provider's answer is: the chat form, Anthropic's Messages, OpenAI's Responses, or embeddings. */
+    private enum Form
+    {
+        CHAT, MESSAGES, RESPONSES, EMBEDDINGS
+    }
+
+    private Form form()
+    {
+        if (call.operation == AiFront.Operation.EMBEDDINGS)
+        {
+            return Form.EMBEDDINGS;
+        }
+        return provider.type() == AiSettings.ProviderType.ANTHROPIC ? Form.MESSAGES : target.responses() ? Form.RESPONSES : Form.CHAT;
+    }
+
     /** A complete non-streamed answer: translated when needed, then written in one go. */
     private void answer(long providerNanos)
     {
@@ -563,15 +578,20 @@ final class ProviderAttempt implements Response.Listener
         {
             parsed = null;
         }
-        boolean chatForm = call.operation == AiFront.Operation.CHAT && provider.type() != AiSettings.ProviderType.ANTHROPIC && !target.responses();
-        if (parsed == null || !parsed.isObject() || (chatForm && !parsed.path("choices").isArray()) || (call.operation == AiFront.Operation.CHAT
-            && provider.type() == AiSettings.ProviderType.ANTHROPIC && !parsed.path("content").isArray()) || (call.operation == AiFront.Operation.CHAT
-            && target.responses() && !parsed.path("output").isArray()) || (call.operation == AiFront.Operation.EMBEDDINGS && !parsed.path("data").isArray()))
+        Form form = form();
+        boolean documented = parsed != null && parsed.isObject() && switch (form)
+        {
+            case CHAT -> parsed.path("choices").isArray();
+            case MESSAGES -> parsed.path("content").isArray();
+            case RESPONSES -> parsed.path("output").isArray();
+            case EMBEDDINGS -> parsed.path("data").isArray();
+        };
+        if (!documented)
         {
             garbage("The model provider's answer is not what its API documents.");
             return;
         }
-        if (call.operation == AiFront.Operation.CHAT && target.responses() && "failed".equals(parsed.path("status").asText()))
+        if (form == Form.RESPONSES && "failed".equals(parsed.path("status").asText()))
         {
             garbage("The model provider failed: " + parsed.path("error").path("message").asText("no reason given") + ".");
             return;
@@ -580,10 +600,10 @@ final class ProviderAttempt implements Response.Listener
         Usage usage;
         String answeringModel;
         String text;
-        if (call.operation == AiFront.Operation.CHAT && (provider.type() == AiSettings.ProviderType.ANTHROPIC || target.responses()))
+        if (form == Form.MESSAGES || form == Form.RESPONSES)
         {
             ObjectNode translated;
-            if (target.responses())
+            if (form == Form.RESPONSES)
             {
                 translated = OpenAiResponses.chatCompletion(parsed, System.currentTimeMillis() / 1000,
                     responsesClient() ? target.id() : null);
