@@ -364,8 +364,7 @@ public final class AiSettingsParser
                     : AiSettings.ThinkingForm.ADAPTIVE;
                 default -> AiSettings.ThinkingForm.of(model);
             };
-            AiSettings.Reasoning reasoning = reasoning(reader, targetPrefix + "reasoning-efforts", efforts, model,
-                providers.get(provider).type() == AiSettings.ProviderType.ANTHROPIC);
+            AiSettings.Reasoning reasoning = reasoning(reader, targetPrefix + "reasoning-efforts", efforts, model, providers.get(provider).type());
             if (reasoning == null)
             {
                 continue;
@@ -402,14 +401,15 @@ public final class AiSettingsParser
      * through Sluice (its server tool), so another provider's target is refused one.
      */
     /**
-     * The reasoning efforts a target takes: read from its model id ({@code auto}), as the client sends them ({@code as-sent}),
-     * none ({@code not-taken}: a model that does not reason) or a list such as {@code none, low, medium, high}; null when
-     * the value is refused.
+     * The reasoning efforts a target takes: read from its model id ({@code auto}) for OpenAI's own API, as the client sends
+     * them ({@code as-sent}, and {@code auto} for any other server: a router such as OpenRouter takes an OpenAI model's id
+     * and normalizes requests across its models itself), none ({@code not-taken}: a model that does not reason) or a list such as
+     * {@code none, low, medium, high}; null when the value is refused.
      */
-    private static AiSettings.Reasoning reasoning(ConfigReader reader, String key, String value, String model, boolean anthropic)
+    private static AiSettings.Reasoning reasoning(ConfigReader reader, String key, String value, String model, AiSettings.ProviderType type)
     {
         String allowed = "auto, as-sent, not-taken, or a comma-separated list of " + String.join(", ", AiSettings.Reasoning.LADDER);
-        if (anthropic && !value.equals("auto"))
+        if (type == AiSettings.ProviderType.ANTHROPIC && !value.equals("auto"))
         {
             reader.invalid(key, value, "auto: an Anthropic target's thinking is set by .thinking");
             return null;
@@ -417,7 +417,7 @@ public final class AiSettingsParser
         switch (value)
         {
             case "auto":
-                return AiSettings.Reasoning.of(model);
+                return type == AiSettings.ProviderType.OPENAI ? AiSettings.Reasoning.of(model) : AiSettings.Reasoning.AS_SENT;
             case "as-sent":
                 return AiSettings.Reasoning.AS_SENT;
             case "not-taken":

@@ -279,6 +279,10 @@ class AiSettingsParserTest
         assertTrue(latest.reasons("low"));
 
         Map<String, String> properties = base();
+        properties.put("ai.model.routed.target.a.provider", "local");
+        properties.put("ai.model.routed.target.a.model", "openai/gpt-5");
+        assertFalse(parse(properties).ai().models().get("routed").targets().get(0).reasoning().known(),
+            "another server (a router) gets what the client sent, unless the key says");
         properties.put("ai.model.fast.target.a.model", "my-deployment");
         properties.put("ai.model.fast.target.a.reasoning-efforts", "high, none, low");
         assertEquals(List.of("none", "low", "high"), parse(properties).ai().models().get("fast").targets().get(0).reasoning().efforts());
