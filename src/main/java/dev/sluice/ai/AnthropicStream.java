@@ -107,14 +107,9 @@ public final class AnthropicStream extends ChatStream
                 return;
             }
         }
-        JsonNode node;
-        try
+        JsonNode node = json(data);
+        if (node == null)
         {
-            node = AnthropicTranslation.JSON.readTree(data);
-        }
-        catch (IOException x)
-        {
-            fail("api_error", "The provider sent an event that is not JSON.");
             return;
         }
         String kind = event != null ? event : node.path("type").asText();

@@ -94,6 +94,21 @@ public abstract class ChatStream implements SseParser.Listener
         return text == null ? "" : text.toString();
     }
 
+    /** A provider event's JSON; null when it is not JSON, which fails the stream. */
+    protected final com.fasterxml.jackson.databind.JsonNode json(String data)
+    {
+        try
+        {
+            return AnthropicTranslation.JSON.readTree(data);
+        }
+        catch (java.io.IOException x)
+        {
+            errorType = "api_error";
+            error = "The provider sent an event that is not JSON.";
+            return null;
+        }
+    }
+
     /** A growable byte array: what is written to the client next. */
     public static final class Bytes
     {

@@ -1,7 +1,6 @@
 // OpenAI's streamed Responses API events as chat.completion.chunk events, translated as they arrive.
 package dev.sluice.ai;
 
-import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -48,14 +47,9 @@ final class ResponsesStream extends ChatStream
         {
             return;
         }
-        JsonNode node;
-        try
+        JsonNode node = json(data);
+        if (node == null)
         {
-            node = AnthropicTranslation.JSON.readTree(data);
-        }
-        catch (IOException x)
-        {
-            fail("api_error", "The provider sent an event that is not JSON.");
             return;
         }
         String kind = node.path("type").asText(event == null ? "" : event);
@@ -206,14 +200,8 @@ final class ResponsesStream extends ChatStream
         ObjectNode choice = chunk.putArray("choices").addObject().put("index", 0);
         choice.set("delta", delta);
         choice.putNull("logprobs");
-        if (finish == null)
-        {
-            choice.putNull("finish_reason");
-        }
-        else
-        {
-            choice.put("finish_reason", finish);
-        }
+        // null while the answer goes on.
+        choice.put("finish_reason", finish);
         write(chunk);
     }
 
