@@ -109,9 +109,11 @@ class AiResponsesApiTest
             ai.model.coder.target.main.provider = oa
             ai.model.coder.target.main.model = gpt-5.3-codex
             ai.model.coder.target.main.api = responses
+            ai.model.coder.target.main.reasoning-efforts = low, medium, high, xhigh
             ai.model.coder2.target.main.provider = oa
             ai.model.coder2.target.main.model = gpt-5.2-codex
             ai.model.coder2.target.main.api = responses
+            ai.model.coder2.target.main.reasoning-efforts = low, medium, high, xhigh
             """.formatted(KeyHashes.sha256(KEY), KeyHashes.sha256(OTHER_KEY), openai.uri(), anthropic.uri(), truncating.url()));
         sdk = OpenAIOkHttpClient.builder().baseUrl(sluice.uri("/v1").toString()).apiKey(KEY).maxRetries(0).build();
     }
@@ -271,8 +273,8 @@ class AiResponsesApiTest
     }
 
     /**
-     * Codex's own models (gpt-5.3-codex) are served only by the Responses API: a target marked {@code api = responses} is
-     * asked through it (the request and answer pass through the chat form the front works in). Codex's call, its output and
+     * Codex's own models (gpt-5.3-codex) are served only by the Responses API: a target marked {@code api = responses} (here
+     * an OpenAI-compatible server's, so its reasoning efforts are said too) is asked through it (the request and answer pass through the chat form the front works in). Codex's call, its output and
      * the model's reasoning summary reach each side; before, the provider answered 404 to the chat request.
      */
     @Test
