@@ -512,7 +512,8 @@ final class AiCall implements AsyncListener
             options.put("include_usage", true);
         }
         copy.remove(provider.dropFields());
-        return AnthropicTranslation.JSON.writeValueAsBytes(target.responses() ? OpenAiResponses.request(copy, model.dropUnsupported(), target.reasoning().taken()) : copy);
+        return AnthropicTranslation.JSON.writeValueAsBytes(target.responses()
+            ? OpenAiResponses.request(copy, model.dropUnsupported(), target.reasoning().taken()) : copy);
     }
 
     /** Moves to the alias named by {@code context-fallback}, once, when the prompt did not fit. */

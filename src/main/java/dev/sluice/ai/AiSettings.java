@@ -264,6 +264,13 @@ public record AiSettings(
             return taken() && !"none".equals(effort == null ? efforts.get(0) : effort);
         }
 
+        /** An OpenAI model's id as its family reads: in lower case, without a router's prefix ({@code openai/}) or a snapshot's date. */
+        public static String bareId(String model)
+        {
+            String id = model.toLowerCase(java.util.Locale.ROOT);
+            return DATED.matcher(id.substring(id.lastIndexOf('/') + 1)).replaceFirst("");
+        }
+
         /**
          * The ladder of an OpenAI model id, wherever it is served ({@code openai/gpt-5} through a
          * router, a dated snapshot such as {@code gpt-5-2025-08-07}); {@link #AS_SENT} for an id it
@@ -271,8 +278,7 @@ public record AiSettings(
          */
         public static Reasoning of(String model)
         {
-            String id = model.toLowerCase(java.util.Locale.ROOT);
-            id = DATED.matcher(id.substring(id.lastIndexOf('/') + 1)).replaceFirst("");
+            String id = bareId(model);
             if (id.startsWith("gpt-4") || id.startsWith("gpt-3.5") || id.startsWith("chatgpt-"))
             {
                 return NOT_TAKEN;

@@ -55,9 +55,7 @@ final class OpenAiResponses
     /** Whether OpenAI serves the model only through the Responses API. */
     static boolean only(String model)
     {
-        String id = model.toLowerCase(java.util.Locale.ROOT);
-        id = id.substring(id.lastIndexOf('/') + 1).replaceFirst("-\\d{4}-\\d{2}-\\d{2}$", "");
-        return ONLY_RESPONSES.matcher(id).matches();
+        return ONLY_RESPONSES.matcher(AiSettings.Reasoning.bareId(model)).matches();
     }
 
     /** The type of the chat form's thinking block that holds one of the model's reasoning items, encrypted, for a Responses client. */

@@ -66,9 +66,12 @@ final class ProviderAttempt implements Response.Listener
         this.target = target;
         this.provider = provider;
         long created = System.currentTimeMillis() / 1000;
-        this.chat = !call.stream ? null : provider.type() == AiSettings.ProviderType.ANTHROPIC ? new AnthropicStream(call.includeUsage, true, created)
-            : target.responses() ? new ResponsesStream(call.includeUsage, true, created,
-                responsesClient() ? target.id() : null) : new OpenAiStream(call.includeUsage, true);
+        this.chat = !call.stream ? null : switch (form())
+        {
+            case MESSAGES -> new AnthropicStream(call.includeUsage, true, created);
+            case RESPONSES -> new ResponsesStream(call.includeUsage, true, created, reasoningCarriedFor());
+            default -> new OpenAiStream(call.includeUsage, true);
+        };
         if (chat instanceof AnthropicStream anthropic && chatClient())
         {
             anthropic.recordThinking();
@@ -85,10 +88,13 @@ final class ProviderAttempt implements Response.Listener
         return call.operation == AiFront.Operation.CHAT && !(call.response instanceof InboundResponse);
     }
 
-    /** Whether the client called the Responses API, which carries a model's encrypted reasoning back in its reasoning items. */
-    private boolean responsesClient()
+    /**
+     * The target whose encrypted reasoning goes to the client, which then sends it back (only a Responses API client has a
+     * place for it, in its reasoning items); null for other clients.
+     */
+    private String reasoningCarriedFor()
     {
-        return call.response instanceof InboundResponse inbound && inbound.responsesApi();
+        return call.response instanceof InboundResponse inbound && inbound.responsesApi() ? target.id() : null;
     }
 
     /** A request to the provider with its key, version and headers, its idle and total timeouts. */
@@ -605,8 +611,7 @@ final class ProviderAttempt implements Response.Listener
             ObjectNode translated;
             if (form == Form.RESPONSES)
             {
-                translated = OpenAiResponses.chatCompletion(parsed, System.currentTimeMillis() / 1000,
-                    responsesClient() ? target.id() : null);
+                translated = OpenAiResponses.chatCompletion(parsed, System.currentTimeMillis() / 1000, reasoningCarriedFor());
                 usage = OpenAiResponses.usage(parsed.path("usage"));
             }
             else

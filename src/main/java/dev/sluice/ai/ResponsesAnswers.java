@@ -283,41 +283,45 @@ final class ResponsesAnswers implements InboundResponse.Dialect
     {
         if (OpenAiResponses.REASONING_BLOCK.equals(block.path("type").asText()))
         {
-            ObjectNode item = JSONs.object().put("id", block.path("id").asText()).put("encrypted_content", block.path("encrypted_content").asText())
-                .put("target", block.path("target").asText());
-            return SEALED_OPENAI + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(item.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return seal(SEALED_OPENAI, JSONs.object().put("id", block.path("id").asText())
+                .put("encrypted_content", block.path("encrypted_content").asText()).put("target", block.path("target").asText()));
         }
         ObjectNode kept = ClaudeThinking.block(block);
         if (kept.path("signature").asText("").isEmpty() && kept.path("data").asText("").isEmpty())
         {
             return null;
         }
-        return SEALED + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(kept.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return seal(SEALED, kept);
     }
 
     /** The thinking block a reasoning item's {@code encrypted_content} holds, or null when it is not one of Sluice's (OpenAI's own, say). */
     static JsonNode unsealed(String encrypted)
     {
-        if (encrypted.startsWith(SEALED_OPENAI))
+        JsonNode openai = unseal(SEALED_OPENAI, encrypted);
+        if (openai != null)
         {
-            try
-            {
-                JsonNode item = AnthropicTranslation.JSON.readTree(java.util.Base64.getUrlDecoder().decode(encrypted.substring(SEALED_OPENAI.length())));
-                return item != null && item.path("encrypted_content").isTextual() ? OpenAiResponses.reasoningBlock(item, "", item.path("target").asText()) : null;
-            }
-            catch (IllegalArgumentException | java.io.IOException x)
-            {
-                return null;
-            }
+            return openai.path("encrypted_content").isTextual() ? OpenAiResponses.reasoningBlock(openai, "", openai.path("target").asText()) : null;
         }
-        if (!encrypted.startsWith(SEALED))
+        JsonNode block = unseal(SEALED, encrypted);
+        return block != null ? ClaudeThinking.block(block) : null;
+    }
+
+    private static String seal(String prefix, JsonNode sealed)
+    {
+        return prefix + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(sealed.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** The object sealed under the prefix, or null when the content is not one so sealed. */
+    private static JsonNode unseal(String prefix, String encrypted)
+    {
+        if (!encrypted.startsWith(prefix))
         {
             return null;
         }
         try
         {
-            JsonNode block = AnthropicTranslation.JSON.readTree(java.util.Base64.getUrlDecoder().decode(encrypted.substring(SEALED.length())));
-            return block != null && block.isObject() ? ClaudeThinking.block(block) : null;
+            JsonNode sealed = AnthropicTranslation.JSON.readTree(java.util.Base64.getUrlDecoder().decode(encrypted.substring(prefix.length())));
+            return sealed != null && sealed.isObject() ? sealed : null;
         }
         catch (IllegalArgumentException | java.io.IOException x)
         {

@@ -44,7 +44,7 @@ final class ResponsesTools
     /** Functions a tool search loaded, in the chat form, by name. */
     private final Map<String, ObjectNode> loaded = new java.util.LinkedHashMap<>();
     /** Tools declared within the input ({@code additional_tools} items), offered with the request's own. */
-    private final com.fasterxml.jackson.databind.node.ArrayNode additional = ResponsesAnswers.JSONs.array();
+    private final ArrayNode additional = ResponsesAnswers.JSONs.array();
     private boolean search;
 
     /** OpenAI's default namespace: a tool in it is named as a tool outside any. */
@@ -134,7 +134,7 @@ final class ResponsesTools
         {
             throw new Invalid(path + ".tools", "Invalid type for '" + path + ".tools': expected an array of tools.");
         }
-        additional.addAll((com.fasterxml.jackson.databind.node.ArrayNode)tools);
+        additional.addAll((ArrayNode)tools);
     }
 
     /** A function or a namespace of functions and custom tools as chat functions; other tools give none. */
@@ -202,10 +202,10 @@ final class ResponsesTools
             throw new Invalid("tools", "Invalid type for 'tools': expected an array of tools.");
         }
         Map<String, ObjectNode> converted = new java.util.LinkedHashMap<>();
-        com.fasterxml.jackson.databind.node.ArrayNode offered = ResponsesAnswers.JSONs.array();
+        ArrayNode offered = ResponsesAnswers.JSONs.array();
         if (tools != null && tools.isArray())
         {
-            offered.addAll((com.fasterxml.jackson.databind.node.ArrayNode)tools);
+            offered.addAll((ArrayNode)tools);
         }
         offered.addAll(additional);
         int index = 0;
