@@ -461,6 +461,11 @@ final class AiCall implements AsyncListener
         OpenAiReasoning.fit(copy, target, model.dropUnsupported());
         if (target.responses())
         {
+            if (!(response instanceof InboundResponse inbound && inbound.responsesApi()))
+            {
+                // A client with no place for the model's reasoning: what Sluice kept of it (ReasoningReplay).
+                front.reasoning.restore(consumer(), copy.path("messages"));
+            }
             OpenAiResponses.keepReasoning(copy, target.id());
         }
         AnthropicTools.forOtherProviders(copy, model.dropUnsupported());

@@ -70,6 +70,8 @@ public final class AiFront implements AutoCloseable
     private final ResponseStore responseStore = new ResponseStore();
     /** Claude's thinking for chat-completions clients that do not send it back. */
     final ThinkingReplay thinking = new ThinkingReplay();
+    /** An OpenAI model's encrypted reasoning for clients that have no place for it. */
+    final ReasoningReplay reasoning = new ReasoningReplay();
     final TokenLimits limits;
     final ProviderQueues queues;
     final EmbeddingBatcher batcher;

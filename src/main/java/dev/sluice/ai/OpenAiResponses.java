@@ -441,6 +441,20 @@ final class OpenAiResponses
         return out;
     }
 
+    /** The response's encrypted reasoning items as {@link #REASONING_BLOCK} thinking blocks of the target, without their text. */
+    static ArrayNode reasoningBlocks(JsonNode response, String target)
+    {
+        ArrayNode blocks = NODES.arrayNode();
+        for (JsonNode item : response.path("output"))
+        {
+            if ("reasoning".equals(item.path("type").asText()) && item.path("encrypted_content").isTextual())
+            {
+                blocks.add(reasoningBlock(item, "", target));
+            }
+        }
+        return blocks;
+    }
+
     /**
      * A reasoning item as a {@link #REASONING_BLOCK} thinking block: its id and encrypted content and the target that gave
      * it ({@code provider/model}), which a Responses client gets sealed in its own reasoning item

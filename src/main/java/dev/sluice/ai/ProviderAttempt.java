@@ -69,7 +69,7 @@ final class ProviderAttempt implements Response.Listener
         this.chat = !call.stream ? null : switch (form())
         {
             case MESSAGES -> new AnthropicStream(call.includeUsage, true, created);
-            case RESPONSES -> new ResponsesStream(call.includeUsage, true, created, reasoningCarriedFor());
+            case RESPONSES -> new ResponsesStream(call.includeUsage, true, created, target.id(), reasoningCarriedFor() != null);
             default -> new OpenAiStream(call.includeUsage, true);
         };
         if (chat instanceof AnthropicStream anthropic && chatClient())
@@ -504,6 +504,10 @@ final class ProviderAttempt implements Response.Listener
         {
             front.thinking.keep(call.consumer(), thought);
         }
+        if (chat instanceof ResponsesStream responses && responses.finished() && reasoningCarriedFor() == null)
+        {
+            front.reasoning.keep(call.consumer(), responses.reasoning(), responses.calls());
+        }
         if (counted != null)
         {
             call.store(target, null, counted);
@@ -613,6 +617,11 @@ final class ProviderAttempt implements Response.Listener
             {
                 translated = OpenAiResponses.chatCompletion(parsed, System.currentTimeMillis() / 1000, reasoningCarriedFor());
                 usage = OpenAiResponses.usage(parsed.path("usage"));
+                if (reasoningCarriedFor() == null)
+                {
+                    front.reasoning.keep(call.consumer(), OpenAiResponses.reasoningBlocks(parsed, target.id()),
+                        translated.path("choices").path(0).path("message").path("tool_calls"));
+                }
             }
             else
             {

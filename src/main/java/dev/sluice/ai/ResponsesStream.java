@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -29,15 +30,33 @@ final class ResponsesStream extends ChatStream
     /** The calls whose arguments came in deltas: a call that sent none gets its whole arguments when it is done. */
     private final Map<Integer, Boolean> argued = new HashMap<>();
 
+    /** The target that answers, whose reasoning items are its own. */
+    private final String target;
     /** Whether a reasoning item's encrypted content goes to the client, as a thinking block (a Responses client's, to send back). */
-    private final String carry;
+    private final boolean carry;
+    /** The answer's reasoning items and calls, for {@link ReasoningReplay} when they do not go to the client. */
+    private final ArrayNode reasoning = AnthropicTranslation.JSON.createArrayNode();
+    private final ArrayNode done = AnthropicTranslation.JSON.createArrayNode();
 
-    /** @param carry the target's id when a reasoning item's encrypted content goes to the client, else null */
-    ResponsesStream(boolean clientWantsUsage, boolean keepText, long created, String carry)
+    /** @param carry whether a reasoning item's encrypted content goes to the client */
+    ResponsesStream(boolean clientWantsUsage, boolean keepText, long created, String target, boolean carry)
     {
         super(clientWantsUsage, keepText);
         this.created = created;
+        this.target = target;
         this.carry = carry;
+    }
+
+    /** The answer's encrypted reasoning items that did not go to the client, as {@link OpenAiResponses#REASONING_BLOCK} blocks. */
+    ArrayNode reasoning()
+    {
+        return reasoning;
+    }
+
+    /** The answer's calls in the chat form ({@code id}, {@code function.name}, {@code function.arguments}). */
+    ArrayNode calls()
+    {
+        return done;
     }
 
     @Override
@@ -135,13 +154,24 @@ final class ResponsesStream extends ChatStream
     private void itemDone(JsonNode node)
     {
         JsonNode item = node.path("item");
-        if (carry != null && "reasoning".equals(item.path("type").asText()) && item.path("encrypted_content").isTextual())
+        if ("reasoning".equals(item.path("type").asText()) && item.path("encrypted_content").isTextual())
         {
+            ObjectNode block = OpenAiResponses.reasoningBlock(item, "", target);
+            if (!carry)
+            {
+                reasoning.add(block);
+                return;
+            }
             start(AnthropicTranslation.JSON.createObjectNode());
             ObjectNode delta = AnthropicTranslation.JSON.createObjectNode();
-            delta.putArray("thinking_blocks").add(OpenAiResponses.reasoningBlock(item, "", carry));
+            delta.putArray("thinking_blocks").add(block);
             chunk(delta, null);
             return;
+        }
+        if ("function_call".equals(item.path("type").asText()))
+        {
+            done.addObject().put("id", item.path("call_id").asText()).putObject("function").put("name", item.path("name").asText())
+                .put("arguments", item.path("arguments").asText(""));
         }
         int output = node.path("output_index").asInt(0);
         if (calls.containsKey(output) && !argued.containsKey(output))

@@ -380,7 +380,8 @@ class AiAnthropicInboundTest
 
     /**
      * Claude Code through an alias of a model OpenAI serves only through its Responses API: the tool use and the text
-     * after it reach the Anthropic client, streamed, and the model's reasoning summary as a thinking block.
+     * after it reach the Anthropic client, streamed, and the model's reasoning summary as a thinking block; the model's
+     * encrypted reasoning goes back with its call.
      */
     @Test
     void aModelOnlyTheResponsesApiServesAnswersAnAnthropicClient() throws Exception
@@ -413,6 +414,8 @@ class AiAnthropicInboundTest
         assertEquals("Hello from openai: Run it", answered.content().stream().filter(ContentBlock::isText).findFirst().orElseThrow().asText().text());
         JsonNode input = openai.take().body().path("input");
         assertEquals("function_call_output", input.path(input.size() - 1).path("type").asText(), input.toString());
+        // The model's encrypted reasoning, which an Anthropic client has no place for, kept and put back before its call.
+        assertEquals("enc:0", input.path(input.size() - 3).path("encrypted_content").asText(), input.toString());
     }
 
     /**

@@ -445,7 +445,8 @@ class AiFrontTest
      * OpenAI serves its codex and pro models only through the Responses API, and answers a chat request for one with 404
      * ("This model is only supported in v1/responses", as the fake provider does). Such a target is asked through that API:
      * the conversation as its input items, tools flattened, the answer (text, reasoning summary, tool calls, usage, an
-     * incomplete end) back in the chat form, streamed and not, for OpenAI's own SDK too.
+     * incomplete end) back in the chat form, streamed and not, for OpenAI's own SDK too; the model's encrypted reasoning,
+     * which the chat form has no place for, is kept and goes back with the calls it led to.
      */
     @Test
     void aModelOnlyTheResponsesApiServesIsAskedThroughIt() throws Exception
@@ -525,9 +526,16 @@ class AiFrontTest
             assertEquals("Hello from openai: Weather?", stream ? streamedText(answered.body())
                 : JSON.readTree(answered.body()).path("choices").path(0).path("message").path("content").asText());
             JsonNode input = openai.take().body().path("input");
+            // The model's own reasoning (the fake provider's "enc:0"), which a chat client has no place for, kept and put back.
+            assertEquals("{\"type\":\"reasoning\",\"id\":\"rs_1\",\"summary\":[],\"encrypted_content\":\"enc:0\"}", input.path(1).toString(),
+                input.toString());
             assertEquals("{\"type\":\"function_call\",\"call_id\":\"call_r1\",\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}",
-                input.path(1).toString());
-            assertEquals("{\"type\":\"function_call_output\",\"call_id\":\"call_r1\",\"output\":\"Sunny\"}", input.path(2).toString());
+                input.path(2).toString());
+            assertEquals("{\"type\":\"function_call_output\",\"call_id\":\"call_r1\",\"output\":\"Sunny\"}", input.path(3).toString());
+            // Other arguments than the model's: not its reasoning's calls.
+            HttpResponse<String> other = post("/v1/chat/completions", next.replace("Paris", "Rome"), ALICE);
+            assertEquals(200, other.statusCode(), other.body());
+            assertEquals("function_call", openai.take().body().path("input").path(1).path("type").asText());
         }
 
         // Cut by the token limit: "length", as the chat form says it.
