@@ -461,7 +461,7 @@ final class AiCall implements AsyncListener
         OpenAiReasoning.fit(copy, target, model.dropUnsupported());
         if (target.responses())
         {
-            if (!(response instanceof InboundResponse inbound && inbound.responsesApi()))
+            if (!responsesClient())
             {
                 // A client with no place for the model's reasoning: what Sluice kept of it (ReasoningReplay).
                 front.reasoning.restore(consumer(), copy.path("messages"));
@@ -519,6 +519,12 @@ final class AiCall implements AsyncListener
         copy.remove(provider.dropFields());
         return AnthropicTranslation.JSON.writeValueAsBytes(target.responses()
             ? OpenAiResponses.request(copy, model.dropUnsupported(), target.reasoning().taken()) : copy);
+    }
+
+    /** Whether the client called OpenAI's Responses API, whose reasoning items carry a model's encrypted reasoning back. */
+    boolean responsesClient()
+    {
+        return response instanceof InboundResponse inbound && inbound.responsesApi();
     }
 
     /** Moves to the alias named by {@code context-fallback}, once, when the prompt did not fit. */

@@ -90,18 +90,27 @@ public final class ClaudeAnswers
         return node;
     }
 
+    /**
+     * A chat completion's frame for another API's answer: its id (as {@code chatcmpl-} and the
+     * provider's id), time and model, and one choice with an assistant message to fill.
+     */
+    static ObjectNode completion(JsonNode answer, long created)
+    {
+        ObjectNode out = NODES.objectNode();
+        out.put("id", "chatcmpl-" + answer.path("id").asText(""));
+        out.put("object", "chat.completion");
+        out.put("created", created);
+        out.put("model", answer.path("model").asText(""));
+        out.putArray("choices").addObject().put("index", 0).putObject("message").put("role", "assistant");
+        return out;
+    }
+
     /** Anthropic's message as an OpenAI chat completion. */
     public static ObjectNode chatCompletion(JsonNode message, long created)
     {
-        ObjectNode out = NODES.objectNode();
-        out.put("id", "chatcmpl-" + message.path("id").asText(""));
-        out.put("object", "chat.completion");
-        out.put("created", created);
-        out.put("model", message.path("model").asText(""));
-        ObjectNode choice = out.putArray("choices").addObject();
-        choice.put("index", 0);
-        ObjectNode reply = choice.putObject("message");
-        reply.put("role", "assistant");
+        ObjectNode out = completion(message, created);
+        ObjectNode choice = (ObjectNode)out.path("choices").path(0);
+        ObjectNode reply = (ObjectNode)choice.path("message");
         StringBuilder text = new StringBuilder();
         StringBuilder reasoning = new StringBuilder();
         ArrayNode thinking = NODES.arrayNode();

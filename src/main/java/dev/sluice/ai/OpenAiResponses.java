@@ -360,14 +360,9 @@ final class OpenAiResponses
      */
     static ObjectNode chatCompletion(JsonNode response, long created, String carry)
     {
-        ObjectNode out = NODES.objectNode();
-        out.put("id", "chatcmpl-" + response.path("id").asText(""));
-        out.put("object", "chat.completion");
-        out.put("created", created);
-        out.put("model", response.path("model").asText(""));
-        ObjectNode choice = out.putArray("choices").addObject();
-        choice.put("index", 0);
-        ObjectNode message = choice.putObject("message").put("role", "assistant");
+        ObjectNode out = ClaudeAnswers.completion(response, created);
+        ObjectNode choice = (ObjectNode)out.path("choices").path(0);
+        ObjectNode message = (ObjectNode)choice.path("message");
         StringBuilder text = new StringBuilder();
         StringBuilder reasoning = new StringBuilder();
         String refusal = null;

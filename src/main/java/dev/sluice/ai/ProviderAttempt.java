@@ -94,7 +94,7 @@ final class ProviderAttempt implements Response.Listener
      */
     private String reasoningCarriedFor()
     {
-        return call.response instanceof InboundResponse inbound && inbound.responsesApi() ? target.id() : null;
+        return call.responsesClient() ? target.id() : null;
     }
 
     /** A request to the provider with its key, version and headers, its idle and total timeouts. */

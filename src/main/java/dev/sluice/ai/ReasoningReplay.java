@@ -2,7 +2,6 @@
 package dev.sluice.ai;
 
 import java.io.IOException;
-import java.time.Duration;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -45,7 +44,7 @@ final class ReasoningReplay
         ArrayNode normalised = normalised(calls);
         if (!reasoning.isEmpty() && !normalised.isEmpty())
         {
-            kept.put(key(consumer, normalised.get(0).path("id").asText()), new Turn(reasoning, normalised));
+            kept.put(ThinkingReplay.key(consumer, normalised.get(0).path("id").asText()), new Turn(reasoning, normalised));
         }
     }
 
@@ -59,7 +58,7 @@ final class ReasoningReplay
                 continue;
             }
             ArrayNode calls = normalised(message.path("tool_calls"));
-            Turn turn = calls.isEmpty() ? null : kept.getIfPresent(key(consumer, calls.get(0).path("id").asText()));
+            Turn turn = calls.isEmpty() ? null : kept.getIfPresent(ThinkingReplay.key(consumer, calls.get(0).path("id").asText()));
             if (turn != null && turn.calls().equals(calls))
             {
                 ArrayNode blocks = assistant.path("thinking_blocks") instanceof ArrayNode given ? given : assistant.putArray("thinking_blocks");
@@ -88,10 +87,5 @@ final class ReasoningReplay
             kept.set("arguments", parsed != null ? parsed : AnthropicTranslation.JSON.getNodeFactory().textNode(arguments));
         }
         return normalised;
-    }
-
-    private static String key(String consumer, String callId)
-    {
-        return (consumer == null ? "" : consumer) + '\n' + callId;
     }
 }

@@ -102,7 +102,8 @@ final class ThinkingReplay
         }
     }
 
-    private static String key(String consumer, String toolUseId)
+    /** The key of a turn kept for a consumer: its first call's id, which a client sends back as it was given. */
+    static String key(String consumer, String toolUseId)
     {
         return (consumer == null ? "" : consumer) + '\n' + toolUseId;
     }
