@@ -62,6 +62,8 @@ final class AiCall implements AsyncListener
     private volatile java.io.ByteArrayOutputStream capture;
     int redactions;
     volatile long queuedNanos;
+    /** A Responses API client's request as it came, while it may be relayed as it is ({@link ResponsesRelay}); else null. */
+    private ObjectNode relayable;
 
     AiCall(AiFront front, HttpServletRequest request, HttpServletResponse response, Exchange exchange, AiSettings settings, ObjectNode body, AiFront.Operation operation,
         AiSettings.Model model, boolean stream)
@@ -365,10 +367,11 @@ final class AiCall implements AsyncListener
             }
             AiSettings.Target target = order.next();
             AiSettings.Provider provider = settings.providers().get(target.provider());
+            boolean relayed = relays(target, provider);
             byte[] payload;
             try
             {
-                payload = payload(provider, target);
+                payload = relayed ? relayPayload(provider, target) : payload(provider, target);
             }
             catch (Unsupported x)
             {
@@ -388,7 +391,7 @@ final class AiCall implements AsyncListener
             }
             attemptsOfModel++;
             attempts++;
-            ProviderAttempt attempt = new ProviderAttempt(front, this, target, provider);
+            ProviderAttempt attempt = new ProviderAttempt(front, this, target, provider, relayed);
             current = attempt;
             Governance.QueueSpec queue = settings.governance().queues().get(target.provider());
             if (queue == null)
@@ -519,6 +522,34 @@ final class AiCall implements AsyncListener
         copy.remove(provider.dropFields());
         return AnthropicTranslation.JSON.writeValueAsBytes(target.responses()
             ? OpenAiResponses.request(copy, model.dropUnsupported(), target.reasoning().taken()) : copy);
+    }
+
+    /**
+     * Lets a Responses API client's request go to targets served through the Responses API as it
+     * came: the front's governance has left its prompt as the client sent it.
+     */
+    void relayable(ObjectNode client)
+    {
+        relayable = client;
+    }
+
+    /**
+     * Whether this request goes to the target as the client sent it ({@link ResponsesRelay}): a
+     * Responses request the target's provider serves through the same API, on a route that does
+     * not cache (the cache keeps answers in the chat form), not continuing an answer Sluice keeps
+     * (whose turns it holds in the chat form).
+     */
+    private boolean relays(AiSettings.Target target, AiSettings.Provider provider)
+    {
+        return relayable != null && target.relay() && provider.type() != AiSettings.ProviderType.ANTHROPIC && cache == null
+            && !relayable.hasNonNull("previous_response_id");
+    }
+
+    private byte[] relayPayload(AiSettings.Provider provider, AiSettings.Target target) throws Unsupported, IOException
+    {
+        ObjectNode fitted = body.deepCopy();
+        OpenAiReasoning.fit(fitted, target, model.dropUnsupported());
+        return AnthropicTranslation.JSON.writeValueAsBytes(ResponsesRelay.request(relayable, fitted, target, provider, front.responseStore, consumer()));
     }
 
     /** Whether the client called OpenAI's Responses API, whose reasoning items carry a model's encrypted reasoning back. */

@@ -67,7 +67,7 @@ public final class AiFront implements AutoCloseable
     final TargetRouter router = new TargetRouter(System::nanoTime);
     final UsageBook book = new UsageBook();
     /** The Responses API's answers, for clients that continue them by reference. */
-    private final ResponseStore responseStore = new ResponseStore();
+    final ResponseStore responseStore = new ResponseStore();
     /** Claude's thinking for chat-completions clients that do not send it back. */
     final ThinkingReplay thinking = new ThinkingReplay();
     /** An OpenAI model's encrypted reasoning for clients that have no place for it. */
@@ -318,6 +318,12 @@ public final class AiFront implements AutoCloseable
         boolean stream = operation == Operation.CHAT && streamNode != null && streamNode.asBoolean();
         AiCall call = new AiCall(this, request, response, exchange, settings, body, operation, model, stream);
         call.redactions = redactions;
+        if (answers != null && redactions == 0 && !object.has("template") && !object.has("variables")
+            && !governance.routeDecorators().containsKey(route.name()) && !governance.modelDecorators().containsKey(alias))
+        {
+            // Nothing Sluice does to a prompt changed this one: it may go to a Responses API target as it came.
+            call.relayable(object);
+        }
         call.start();
         if (inbound != null && !request.isAsyncStarted())
         {

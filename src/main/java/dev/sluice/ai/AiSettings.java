@@ -320,16 +320,19 @@ public record AiSettings(
      * @param thinking how the model takes thinking, when its provider is Anthropic's
      * @param reasoning which reasoning efforts the model takes, when its provider is OpenAI-style
      * @param responses whether the model is asked through OpenAI's Responses API ({@link OpenAiResponses}) instead of chat completions
+     * @param relay whether a Responses API client's request goes to the model as it came, through the provider's Responses API
+     *        ({@link ResponsesRelay}), when nothing Sluice does to a prompt changed it
      */
     public record Target(String provider, String model, double inputPrice, double outputPrice, double cachedInputPrice, double cacheWritePrice,
-        double webSearchPrice, int contextWindow, int maxTokens, int weight, ThinkingForm thinking, Reasoning reasoning, boolean responses)
+        double webSearchPrice, int contextWindow, int maxTokens, int weight, ThinkingForm thinking, Reasoning reasoning, boolean responses,
+        boolean relay)
     {
         /** A target asked through chat completions, whose reasoning ladder is its model id's. */
         public Target(String provider, String model, double inputPrice, double outputPrice, double cachedInputPrice, double cacheWritePrice,
             double webSearchPrice, int contextWindow, int maxTokens, int weight, ThinkingForm thinking)
         {
             this(provider, model, inputPrice, outputPrice, cachedInputPrice, cacheWritePrice, webSearchPrice, contextWindow, maxTokens, weight, thinking,
-                Reasoning.of(model), false);
+                Reasoning.of(model), false, false);
         }
 
         public String id()

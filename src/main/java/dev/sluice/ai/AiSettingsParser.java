@@ -329,15 +329,20 @@ public final class AiSettingsParser
             boolean anthropic = provider != null && providers.containsKey(provider) && providers.get(provider).type() == AiSettings.ProviderType.ANTHROPIC;
             double written = reader.isSet(targetPrefix + "cache-write-price") ? price(reader, targetPrefix + "cache-write-price")
                 : anthropic ? input * 1.25 : input;
-            double searched = webSearchPrice(reader, targetPrefix + "web-search-price", anthropic, input > 0 || output > 0);
+            // The API the model is asked through: OpenAI serves its codex and pro models only through the Responses API.
+            String api = reader.choice(targetPrefix + "api", "auto", List.of("auto", "chat", "responses"));
+            AiSettings.ProviderType known = provider != null && providers.containsKey(provider) ? providers.get(provider).type() : null;
+            // A Responses client's request goes as it came to a model served through the Responses API: OpenAI's own API serves
+            // every chat model so, another server only when it is said to.
+            boolean relay = known != null && known != AiSettings.ProviderType.ANTHROPIC
+                && (api.equals("responses") || (api.equals("auto") && known == AiSettings.ProviderType.OPENAI));
+            double searched = webSearchPrice(reader, targetPrefix + "web-search-price", anthropic || relay, input > 0 || output > 0);
             int context = reader.integer(targetPrefix + "context-window", 0, 0, 100_000_000);
             int maxTokens = reader.integer(targetPrefix + "max-tokens", 4096, 1, 10_000_000);
             int weight = reader.integer(targetPrefix + "weight", 1, 1, 1000);
             // Read from the model's id unless set: a deployment named otherwise (a Bedrock profile, a gateway's alias) says which.
             String thinkingForm = reader.choice(targetPrefix + "thinking", "auto", List.of("auto", "budget", "adaptive"));
             String efforts = reader.optional(targetPrefix + "reasoning-efforts").orElse("auto").strip();
-            // The API the model is asked through: OpenAI serves its codex and pro models only through the Responses API.
-            String api = reader.choice(targetPrefix + "api", "auto", List.of("auto", "chat", "responses"));
             if (provider != null && !providers.containsKey(provider))
             {
                 if (!reader.names("ai.provider.").contains(provider))
@@ -377,7 +382,7 @@ public final class AiSettingsParser
             }
             boolean responses = api.equals("responses") || (api.equals("auto") && type == AiSettings.ProviderType.OPENAI && OpenAiResponses.only(model));
             targets.add(new AiSettings.Target(provider, model, input, output, cached, written, searched, context, maxTokens, weight, thinking, reasoning,
-                responses));
+                responses, relay));
         }
         int maxAttempts = reader.integer(prefix + "max-attempts", Math.max(1, Math.min(names.size(), 3)), 1, MAX_TARGETS);
         String contextFallback = reader.optional(prefix + "context-fallback").orElse(null);
@@ -437,15 +442,17 @@ public final class AiSettingsParser
         }
     }
 
-    private static double webSearchPrice(ConfigReader reader, String key, boolean anthropic, boolean priced)
+    private static double webSearchPrice(ConfigReader reader, String key, boolean searches, boolean priced)
     {
         if (!reader.isSet(key))
         {
-            return anthropic && priced ? 0.01 : 0;
+            // Anthropic's $10 per 1,000 searches, and OpenAI's for its reasoning models (its others' cost more: set the key).
+            return searches && priced ? 0.01 : 0;
         }
-        if (!anthropic)
+        if (!searches)
         {
-            reader.invalid(key, reader.optional(key).orElse(""), "a target of an anthropic provider: only Claude's web search tool is billed per search");
+            reader.invalid(key, reader.optional(key).orElse(""), "a target of an anthropic provider, or one asked through the Responses API"
+                + " (of a provider of type openai, or with api = responses): only Claude's and OpenAI's web search tools are billed per search");
             return 0;
         }
         return price(reader, key, 1_000, "a price in USD per search, such as 0.01");

@@ -74,6 +74,10 @@ final class InboundResponse extends HttpServletResponseWrapper
     {
         return dialect instanceof ResponsesAnswers;
     }
+    /** Whether what the front writes from now on is already in the client's form (a relayed answer, {@link ResponsesRelay}). */
+    private boolean verbatim;
+    /** The tools the translation left out ({@code X-Sluice-AI-Dropped-Tools}), said when a translated answer goes out; a relayed one left none out. */
+    private String dropped;
     private final ByteArrayOutputStream held = new ByteArrayOutputStream(1024);
     private final ByteArrayOutputStream frames = new ByteArrayOutputStream(512);
     private final Events state;
@@ -101,8 +105,13 @@ final class InboundResponse extends HttpServletResponseWrapper
         @Override
         public void write(byte[] bytes, int offset, int length) throws IOException
         {
-            if (streaming())
+            if (verbatim)
             {
+                wrapped.getOutputStream().write(bytes, offset, length);
+            }
+            else if (streaming())
+            {
+                release();
                 frames.write(bytes, offset, length);
                 translateFrames();
             }
@@ -115,7 +124,7 @@ final class InboundResponse extends HttpServletResponseWrapper
         @Override
         public void flush() throws IOException
         {
-            if (streaming())
+            if (verbatim || streaming())
             {
                 wrapped.getOutputStream().flush();
             }
@@ -128,6 +137,43 @@ final class InboundResponse extends HttpServletResponseWrapper
         this.wrapped = response;
         this.dialect = dialect;
         this.state = dialect.events();
+    }
+
+    /**
+     * What the front writes from now on is the provider's answer in the client's own form, relayed
+     * ({@link ResponsesRelay}): written as it comes, with its own length.
+     */
+    void verbatim()
+    {
+        verbatim = true;
+        dropped = null;
+    }
+
+    @Override
+    public void setHeader(String name, String value)
+    {
+        if (AiFront.DROPPED_TOOLS_HEADER.equalsIgnoreCase(name) && !verbatim)
+        {
+            dropped = value;
+            return;
+        }
+        super.setHeader(name, value);
+    }
+
+    @Override
+    public String getHeader(String name)
+    {
+        return AiFront.DROPPED_TOOLS_HEADER.equalsIgnoreCase(name) && dropped != null ? dropped : super.getHeader(name);
+    }
+
+    /** Says which tools the translation left out, before a translated answer's first byte. */
+    private void release()
+    {
+        if (dropped != null)
+        {
+            wrapped.setHeader(AiFront.DROPPED_TOOLS_HEADER, dropped);
+            dropped = null;
+        }
     }
 
     private boolean streaming()
@@ -151,12 +197,20 @@ final class InboundResponse extends HttpServletResponseWrapper
     public void setContentLength(int length)
     {
         // The translated body has its own length, set when it is written.
+        if (verbatim)
+        {
+            wrapped.setContentLength(length);
+        }
     }
 
     @Override
     public void setContentLengthLong(long length)
     {
         // As above.
+        if (verbatim)
+        {
+            wrapped.setContentLengthLong(length);
+        }
     }
 
     @Override
@@ -175,7 +229,7 @@ final class InboundResponse extends HttpServletResponseWrapper
     @Override
     public void flushBuffer() throws IOException
     {
-        if (streaming())
+        if (verbatim || streaming())
         {
             wrapped.flushBuffer();
         }
@@ -188,11 +242,12 @@ final class InboundResponse extends HttpServletResponseWrapper
     /** Writes the held JSON, translated; nothing when the answer was a stream or is written already. */
     void finish() throws IOException
     {
-        if (finished || streaming())
+        if (finished || streaming() || verbatim)
         {
             return;
         }
         finished = true;
+        release();
         byte[] body = held.toByteArray();
         byte[] out = body;
         if (body.length > 0)

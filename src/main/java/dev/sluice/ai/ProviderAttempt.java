@@ -40,6 +40,8 @@ final class ProviderAttempt implements Response.Listener
     private final AiCall call;
     private final AiSettings.Target target;
     private final AiSettings.Provider provider;
+    /** Whether the client's Responses request goes to the provider as it came and the answer back as it comes ({@link ResponsesRelay}). */
+    private final boolean relayed;
     private final ChatStream chat;
     private final ChatStream.Bytes collected = new ChatStream.Bytes(1024);
     private volatile Request providerRequest;
@@ -59,15 +61,17 @@ final class ProviderAttempt implements Response.Listener
     /** Whether this attempt holds one of its provider's queue slots, to give back when it ends. */
     volatile boolean holdsSlot;
 
-    ProviderAttempt(AiFront front, AiCall call, AiSettings.Target target, AiSettings.Provider provider)
+    ProviderAttempt(AiFront front, AiCall call, AiSettings.Target target, AiSettings.Provider provider, boolean relayed)
     {
         this.front = front;
         this.call = call;
         this.target = target;
         this.provider = provider;
+        this.relayed = relayed;
         long created = System.currentTimeMillis() / 1000;
         this.chat = !call.stream ? null : switch (form())
         {
+            case RELAYED -> new RelayedStream(true);
             case MESSAGES -> new AnthropicStream(call.includeUsage, true, created);
             case RESPONSES -> new ResponsesStream(call.includeUsage, true, created, target.id(), reasoningCarriedFor() != null);
             default -> new OpenAiStream(call.includeUsage, true);
@@ -101,7 +105,14 @@ final class ProviderAttempt implements Response.Listener
     static Request providerRequest(AiFront front, AiSettings.Provider provider, AiSettings.Target target, AiFront.Operation operation, boolean stream,
         byte[] payload)
     {
-        String path = (operation != AiFront.Operation.CHAT ? provider.embeddingsPath() : target.responses() ? provider.responsesPath() : provider.chatPath())
+        return providerRequest(front, provider, target, operation, target.responses(), stream, payload);
+    }
+
+    /** @param responsesApi whether the request is one for the provider's Responses API */
+    private static Request providerRequest(AiFront front, AiSettings.Provider provider, AiSettings.Target target, AiFront.Operation operation,
+        boolean responsesApi, boolean stream, byte[] payload)
+    {
+        String path = (operation != AiFront.Operation.CHAT ? provider.embeddingsPath() : responsesApi ? provider.responsesPath() : provider.chatPath())
             .replace("{model}", URLEncoder.encode(target.model(), StandardCharsets.UTF_8));
         String query = provider.apiVersion() == null ? "" : "?api-version=" + URLEncoder.encode(provider.apiVersion(), StandardCharsets.UTF_8);
         Request request = front.client(provider).newRequest(URI.create(provider.baseUrl() + path + query))
@@ -141,7 +152,7 @@ final class ProviderAttempt implements Response.Listener
             front.batcher.submit(call.settings.governance(), target, provider, call.body, this);
             return;
         }
-        Request request = providerRequest(front, provider, target, call.operation, call.stream, payload);
+        Request request = providerRequest(front, provider, target, call.operation, relayed || target.responses(), call.stream, payload);
         String beta = provider.type() == AiSettings.ProviderType.ANTHROPIC ? AnthropicInbound.beta(call.request) : null;
         if (beta != null)
         {
@@ -280,7 +291,20 @@ final class ProviderAttempt implements Response.Listener
         response.setHeader("Cache-Control", "no-cache");
         response.setHeader("X-Accel-Buffering", "no");
         call.headers(target, chat.model());
+        if (relayed)
+        {
+            verbatim();
+        }
         committed = true;
+    }
+
+    /** What goes to the client from now on is the provider's relayed answer, already in the client's form. */
+    private void verbatim()
+    {
+        if (call.response instanceof InboundResponse inbound)
+        {
+            inbound.verbatim();
+        }
     }
 
     /** Sends what the stream produced so far and flushes it; a failed write means the client left. */
@@ -320,7 +344,7 @@ final class ProviderAttempt implements Response.Listener
         try
         {
             ServletOutputStream stream = call.response.getOutputStream();
-            byte[] event = error.event();
+            byte[] event = chat instanceof RelayedStream relay ? relay.failure(error) : error.event();
             stream.write(event);
             stream.flush();
             call.exchange.addBytesOut(event.length);
@@ -508,6 +532,10 @@ final class ProviderAttempt implements Response.Listener
         {
             front.reasoning.keep(call.consumer(), responses.reasoning(), responses.calls());
         }
+        if (chat instanceof RelayedStream relay)
+        {
+            keepRelayed(relay.response());
+        }
         if (counted != null)
         {
             call.store(target, null, counted);
@@ -561,10 +589,13 @@ final class ProviderAttempt implements Response.Listener
         call.next();
     }
 
-    /** What a provider's answer is: the chat form, Anthropic's Messages, OpenAI's Responses, or embeddings. */
+    /**
+     * What a provider's answer is: the chat form, Anthropic's Messages, OpenAI's Responses (to translate, or relayed as it
+     * is), or embeddings.
+     */
     private enum Form
     {
-        CHAT, MESSAGES, RESPONSES, EMBEDDINGS
+        CHAT, MESSAGES, RESPONSES, RELAYED, EMBEDDINGS
     }
 
     private Form form()
@@ -572,6 +603,10 @@ final class ProviderAttempt implements Response.Listener
         if (call.operation == AiFront.Operation.EMBEDDINGS)
         {
             return Form.EMBEDDINGS;
+        }
+        if (relayed)
+        {
+            return Form.RELAYED;
         }
         return provider.type() == AiSettings.ProviderType.ANTHROPIC ? Form.MESSAGES : target.responses() ? Form.RESPONSES : Form.CHAT;
     }
@@ -593,7 +628,7 @@ final class ProviderAttempt implements Response.Listener
         {
             case CHAT -> parsed.path("choices").isArray();
             case MESSAGES -> parsed.path("content").isArray();
-            case RESPONSES -> parsed.path("output").isArray();
+            case RESPONSES, RELAYED -> parsed.path("output").isArray();
             case EMBEDDINGS -> parsed.path("data").isArray();
         };
         if (!documented)
@@ -601,7 +636,7 @@ final class ProviderAttempt implements Response.Listener
             garbage("The model provider's answer is not what its API documents.");
             return;
         }
-        if (form == Form.RESPONSES && "failed".equals(parsed.path("status").asText()))
+        if ((form == Form.RESPONSES || form == Form.RELAYED) && "failed".equals(parsed.path("status").asText()))
         {
             garbage("The model provider failed: " + parsed.path("error").path("message").asText("no reason given") + ".");
             return;
@@ -610,7 +645,17 @@ final class ProviderAttempt implements Response.Listener
         Usage usage;
         String answeringModel;
         String text;
-        if (form == Form.MESSAGES || form == Form.RESPONSES)
+        if (form == Form.RELAYED)
+        {
+            // Already the client's form: passed on byte for byte.
+            out = java.util.Arrays.copyOf(collected.array(), collected.length());
+            usage = ResponsesRelay.usage(parsed);
+            answeringModel = parsed.path("model").asText(null);
+            text = relayedText(parsed.path("output"));
+            verbatim();
+            keepRelayed(parsed);
+        }
+        else if (form == Form.MESSAGES || form == Form.RESPONSES)
         {
             ObjectNode translated;
             if (form == Form.RESPONSES)
@@ -685,6 +730,33 @@ final class ProviderAttempt implements Response.Listener
             call.exchange.outcome(Exchange.Outcome.CLIENT_ABORTED);
         }
         call.complete();
+    }
+
+    /** The text of a relayed response's messages. */
+    private static String relayedText(JsonNode output)
+    {
+        StringBuilder text = new StringBuilder();
+        for (JsonNode item : output)
+        {
+            for (JsonNode part : item.path("content"))
+            {
+                if ("message".equals(item.path("type").asText()) && "output_text".equals(part.path("type").asText()))
+                {
+                    text.append(part.path("text").asText(""));
+                }
+            }
+        }
+        return text.toString();
+    }
+
+    /** Keeps a relayed answer for references to it, as Sluice keeps those it translates (unless the client said {@code store: false}). */
+    private void keepRelayed(JsonNode response)
+    {
+        if (response != null && call.response instanceof InboundResponse inbound && inbound.dialect() instanceof ResponsesAnswers answers
+            && response.path("id").isTextual())
+        {
+            answers.kept(response.path("id").asText(), response.path("output"));
+        }
     }
 
     private static byte[] bytes(JsonNode answer)

@@ -269,9 +269,11 @@ final class ResponsesAnswers implements InboundResponse.Dialect
             sealed(block), status);
     }
 
-    private static final String SEALED = "sluice.thinking.";
+    /** What every {@code encrypted_content} Sluice sealed starts with. */
+    static final String SEALED_PREFIX = "sluice.";
+    private static final String SEALED = SEALED_PREFIX + "thinking.";
     /** OpenAI's own reasoning item (its id and encrypted content), from a target asked through the Responses API. */
-    private static final String SEALED_OPENAI = "sluice.openai.";
+    private static final String SEALED_OPENAI = SEALED_PREFIX + "openai.";
 
     /**
      * A thinking block as a reasoning item's {@code encrypted_content}: the block whole, so it
@@ -386,6 +388,12 @@ final class ResponsesAnswers implements InboundResponse.Dialect
     /** Keeps a finished answer's output for references to it. */
     void kept(JsonNode output)
     {
-        inbound.kept("resp_" + id, output);
+        kept("resp_" + id, output);
+    }
+
+    /** Keeps a finished answer under its id (a relayed one's is the provider's), unless the client said {@code store: false}. */
+    void kept(String responseId, JsonNode output)
+    {
+        inbound.kept(responseId, output);
     }
 }

@@ -438,6 +438,10 @@ public final class AccessLog implements AutoCloseable
             json.writeNumberField("cached_tokens", usage.cachedTokens());
             json.writeNumberField("reasoning_tokens", usage.reasoningTokens());
             json.writeBooleanField("tokens_estimated", usage.estimated());
+            if (usage.webSearches() > 0)
+            {
+                json.writeNumberField("web_searches", usage.webSearches());
+            }
             json.writeNumberField("cost_usd", Math.round(ai.cost() * 1e8) / 1e8);
         }
         if (ai.ttftNanos() >= 0)

@@ -114,6 +114,8 @@ class AiResponsesApiTest
             ai.model.coder2.target.main.model = gpt-5.2-codex
             ai.model.coder2.target.main.api = responses
             ai.model.coder2.target.main.reasoning-efforts = low, medium, high, xhigh
+            ai.model.coder.prepend = [{"role": "system", "content": "Work in the sandbox."}]
+            ai.model.coder2.prepend = [{"role": "system", "content": "Work in the sandbox."}]
             """.formatted(KeyHashes.sha256(KEY), KeyHashes.sha256(OTHER_KEY), openai.uri(), anthropic.uri(), truncating.url()));
         sdk = OpenAIOkHttpClient.builder().baseUrl(sluice.uri("/v1").toString()).apiKey(KEY).maxRetries(0).build();
     }
@@ -280,6 +282,8 @@ class AiResponsesApiTest
     @Test
     void aCodexModelIsAskedThroughTheResponsesApi() throws Exception
     {
+        // Through the chat form: Sluice adds to the prompt of these aliases (a request that goes as it came is
+        // AiResponsesRelayTest's).
         drain();
         FunctionTool shell = FunctionTool.builder().name("exec_command").description("Runs a command").strict(false)
             .parameters(FunctionTool.Parameters.builder().putAdditionalProperty("type", JsonValue.from("object"))
@@ -321,21 +325,22 @@ class AiResponsesApiTest
         assertEquals("enc:1", JSON.readTree(java.util.Base64.getUrlDecoder().decode(again.substring("sluice.openai.".length())))
             .path("encrypted_content").asText(), answered.body());
         JsonNode input = openai.take().body().path("input");
-        assertEquals("{\"type\":\"reasoning\",\"id\":\"rs_1\",\"summary\":[],\"encrypted_content\":\"enc:0\"}", input.path(1).toString(),
+        assertEquals("system", input.path(0).path("role").asText(), "the alias's own system message first: " + input);
+        assertEquals("{\"type\":\"reasoning\",\"id\":\"rs_1\",\"summary\":[],\"encrypted_content\":\"enc:0\"}", input.path(2).toString(),
             "OpenAI's own item, its id too: " + input);
-        assertEquals("function_call", input.path(2).path("type").asText(), input.toString());
-        assertEquals("{\"type\":\"function_call_output\",\"call_id\":\"call_r1\",\"output\":\"README.md\"}", input.path(3).toString());
+        assertEquals("function_call", input.path(3).path("type").asText(), input.toString());
+        assertEquals("{\"type\":\"function_call_output\",\"call_id\":\"call_r1\",\"output\":\"README.md\"}", input.path(4).toString());
 
         HttpResponse<String> streamed = post("/v1/responses", next.formatted(true, sealed));
         assertEquals(200, streamed.statusCode(), streamed.body());
         assertTrue(streamed.body().contains("\"encrypted_content\":\"sluice.openai."), streamed.body());
-        assertEquals("enc:0", openai.take().body().path("input").path(1).path("encrypted_content").asText());
+        assertEquals("enc:0", openai.take().body().path("input").path(2).path("encrypted_content").asText());
 
         // Another model cannot read it (OpenAI refuses reasoning it cannot decrypt): a switch of model goes on without it.
         HttpResponse<String> switched = post("/v1/responses", next.replace("\"coder\"", "\"coder2\"").formatted(false, sealed));
         assertEquals(200, switched.statusCode(), switched.body());
         JsonNode other = openai.take().body().path("input");
-        assertEquals("function_call", other.path(1).path("type").asText(), "no reasoning item: " + other);
+        assertEquals("function_call", other.path(2).path("type").asText(), "no reasoning item: " + other);
     }
 
     /**

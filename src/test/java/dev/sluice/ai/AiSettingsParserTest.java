@@ -108,10 +108,16 @@ class AiSettingsParserTest
         assertTrue(refusal(properties).contains("Key 'ai.model.claude.target.s.web-search-price'") && refusal(properties).contains("per search"),
             refusal(properties));
         properties.remove("ai.model.claude.target.s.web-search-price");
-        assertEquals(0, parse(properties).ai().models().get("fast").targets().get(0).webSearchPrice(), "a priced OpenAI target");
-        properties.put("ai.model.fast.target.a.web-search-price", "0.01");
-        assertTrue(refusal(properties).contains("Key 'ai.model.fast.target.a.web-search-price'") && refusal(properties).contains("anthropic"),
-            refusal(properties));
+        // A Responses client's web_search tool reaches OpenAI's own models as it came (ResponsesRelay), and OpenAI bills each search.
+        assertEquals(0.01, parse(properties).ai().models().get("fast").targets().get(0).webSearchPrice(), "a priced OpenAI target");
+        properties.put("ai.model.fast.target.a.web-search-price", "0.025");
+        assertEquals(0.025, parse(properties).ai().models().get("fast").targets().get(0).webSearchPrice(), "gpt-4o's searches cost more");
+        properties.put("ai.model.fast.target.b.web-search-price", "0.01");
+        assertTrue(refusal(properties).contains("Key 'ai.model.fast.target.b.web-search-price'") && refusal(properties).contains("Responses API"),
+            "an OpenAI-compatible server's model is asked through chat completions, which has no search of its own: " + refusal(properties));
+        properties.remove("ai.model.fast.target.b.web-search-price");
+        properties.put("ai.model.fast.target.a.api", "chat");
+        assertTrue(refusal(properties).contains("Key 'ai.model.fast.target.a.web-search-price'"), refusal(properties));
     }
 
     @Test
@@ -315,11 +321,16 @@ class AiSettingsParserTest
         properties.put("ai.model.local.target.a.model", "gpt-5.3-codex");
         properties.put("ai.model.pro.target.a.provider", "oa");
         properties.put("ai.model.pro.target.a.model", "openai/o3-pro-2025-06-10");
+        properties.put("ai.model.claude.target.a.provider", "an");
+        properties.put("ai.model.claude.target.a.model", "claude-sonnet-4-5");
         AiSettings ai = parse(properties).ai();
         assertTrue(ai.models().get("coder").targets().get(0).responses());
         assertTrue(ai.models().get("pro").targets().get(0).responses());
         assertFalse(ai.models().get("local").targets().get(0).responses(), "another server's model of that name: its chat API, unless said");
         assertFalse(ai.models().get("fast").targets().get(0).responses(), "gpt-4o-mini: chat completions");
+        assertTrue(ai.models().get("fast").targets().get(0).relay(), "but a Responses client's request goes to OpenAI's Responses API as it came");
+        assertFalse(ai.models().get("local").targets().get(0).relay(), "another server: only when said to serve that API");
+        assertFalse(ai.models().get("claude").targets().get(0).relay(), "Anthropic: never");
         assertEquals("/responses", ai.providers().get("oa").responsesPath());
         for (String model : new String[] {"gpt-5-codex", "gpt-5.1-codex-mini", "gpt-5.1-codex-max", "gpt-5-pro", "gpt-5.2-pro", "o1-pro", "codex-mini-latest",
             "o4-mini-deep-research"})
@@ -336,7 +347,9 @@ class AiSettingsParserTest
         properties.put("ai.provider.local.responses-path", "/openai/v1/responses");
         ai = parse(properties).ai();
         assertTrue(ai.models().get("local").targets().get(0).responses());
+        assertTrue(ai.models().get("local").targets().get(0).relay());
         assertFalse(ai.models().get("coder").targets().get(0).responses());
+        assertFalse(ai.models().get("coder").targets().get(0).relay(), "api = chat: every client through chat completions");
         assertEquals("/openai/v1/responses", ai.providers().get("local").responsesPath());
 
         properties.put("ai.model.coder.target.a.api", "messages");

@@ -232,7 +232,7 @@ public final class FakeModelProvider implements AutoCloseable
             }
             if (request.getRequestURI().endsWith("/responses"))
             {
-                responses(body, response);
+                responses(body, response, fault);
                 return;
             }
             if (!anthropic && body.path("model").asText().contains("codex"))
@@ -402,8 +402,16 @@ public final class FakeModelProvider implements AutoCloseable
      * (when tools are offered and the input does not end with a call's output) or "Hello from name: " and the last user
      * text; streamed as its typed events, cut at {@code max_output_tokens} words as an incomplete response.
      */
-    private void responses(JsonNode body, HttpServletResponse response) throws IOException
+    private void responses(JsonNode body, HttpServletResponse response, Fault fault) throws IOException
     {
+        if (body.path("input").isTextual())
+        {
+            // As OpenAI takes it: text alone is one user message.
+            ObjectNode copy = body.deepCopy();
+            copy.putArray("input").addObject().put("role", "user").putArray("content").addObject().put("type", "input_text")
+                .put("text", body.path("input").asText());
+            body = copy;
+        }
         if (body.has("messages") || !body.path("input").isArray())
         {
             response.setStatus(400);
@@ -445,8 +453,15 @@ public final class FakeModelProvider implements AutoCloseable
         {
             words = words.subList(0, body.path("max_output_tokens").asInt());
         }
-        boolean tool = body.path("tools").size() > 0 && !"function_call_output".equals(input.path(input.size() - 1).path("type").asText());
-        String toolName = body.path("tools").path(0).path("name").asText();
+        // The first tool with a name (a function, a custom tool) is called; OpenAI's hosted web search searches first.
+        String toolName = "";
+        boolean searches = false;
+        for (JsonNode offered : body.path("tools"))
+        {
+            toolName = toolName.isEmpty() ? offered.path("name").asText("") : toolName;
+            searches |= "web_search".equals(offered.path("type").asText());
+        }
+        boolean tool = !toolName.isEmpty() && !"function_call_output".equals(input.path(input.size() - 1).path("type").asText());
         String model = body.path("model").asText() + "-2025";
         ObjectNode answer = JSON.createObjectNode().put("id", "resp_fake").put("object", "response").put("created_at", 1_700_000_000L)
             .put("status", incomplete ? "incomplete" : "completed").put("model", model);
@@ -472,6 +487,13 @@ public final class FakeModelProvider implements AutoCloseable
             }
             reasoning.put("encrypted_content", "enc:" + given);
         }
+        ObjectNode search = null;
+        if (searches)
+        {
+            search = output.addObject().put("type", "web_search_call").put("id", "ws_1").put("status", "completed");
+            search.putObject("action").put("type", "search").put("query", last);
+        }
+        int at = output.size();
         if (tool)
         {
             output.addObject().put("type", "function_call").put("id", "fc_1").put("call_id", "call_r1").put("name", toolName)
@@ -503,26 +525,61 @@ public final class FakeModelProvider implements AutoCloseable
             .set("summary", JSON.createArrayNode())));
         events.add(event("response.reasoning_summary_text.delta", 0).put("item_id", "rs_1").put("summary_index", 0).put("delta", "Thinking it over."));
         events.add(event("response.output_item.done", 0).set("item", reasoning));
+        if (search != null)
+        {
+            events.add(event("response.output_item.added", 1).set("item", JSON.createObjectNode().put("type", "web_search_call").put("id", "ws_1")
+                .put("status", "in_progress")));
+            events.add(event("response.web_search_call.completed", 1).put("item_id", "ws_1"));
+            events.add(event("response.output_item.done", 1).set("item", search));
+        }
         if (tool)
         {
-            events.add(event("response.output_item.added", 1).set("item", JSON.createObjectNode().put("type", "function_call").put("id", "fc_1")
+            events.add(event("response.output_item.added", at).set("item", JSON.createObjectNode().put("type", "function_call").put("id", "fc_1")
                 .put("call_id", "call_r1").put("name", toolName).put("arguments", "").put("status", "in_progress")));
-            events.add(event("response.function_call_arguments.delta", 1).put("item_id", "fc_1").put("delta", "{\"city\":"));
-            events.add(event("response.function_call_arguments.delta", 1).put("item_id", "fc_1").put("delta", "\"Paris\"}"));
-            events.add(event("response.output_item.done", 1).set("item", output.get(1)));
+            events.add(event("response.function_call_arguments.delta", at).put("item_id", "fc_1").put("delta", "{\"city\":"));
+            events.add(event("response.function_call_arguments.delta", at).put("item_id", "fc_1").put("delta", "\"Paris\"}"));
+            events.add(event("response.output_item.done", at).set("item", output.get(at)));
         }
         else
         {
             for (String word : words)
             {
-                events.add(event("response.output_text.delta", 1).put("item_id", "msg_1").put("content_index", 0).put("delta", word));
+                events.add(event("response.output_text.delta", at).put("item_id", "msg_1").put("content_index", 0).put("delta", word));
             }
         }
         events.add(JSON.createObjectNode().put("type", incomplete ? "response.incomplete" : "response.completed").set("response", answer));
+        int sequence = 0;
         for (ObjectNode event : events)
         {
+            event.put("sequence_number", sequence++);
+            if (fault == Fault.ERROR_BEFORE_FIRST_TOKEN && event.path("type").asText().equals("response.output_item.added"))
+            {
+                // As OpenAI fails a response it has only begun.
+                ObjectNode failed = begun.deepCopy().put("status", "failed");
+                failed.putObject("error").put("code", "server_error").put("message", "The model failed.");
+                event = JSON.createObjectNode().put("type", "response.failed").put("sequence_number", event.path("sequence_number").asInt());
+                event.set("response", failed);
+            }
             response.getOutputStream().write(("event: " + event.path("type").asText() + "\ndata: " + event + "\n\n").getBytes(StandardCharsets.UTF_8));
             response.flushBuffer();
+            if (event.path("type").asText().equals("response.failed"))
+            {
+                return;
+            }
+            if (event.path("type").asText().equals("response.output_text.delta") && fault == Fault.CUT_AFTER_FIRST_TOKEN)
+            {
+                // The connection lost mid-answer: no response.completed.
+                return;
+            }
+            if (event.path("type").asText().equals("response.output_text.delta") && fault == Fault.ERROR_MID_STREAM)
+            {
+                ObjectNode failed = begun.deepCopy().put("status", "failed");
+                failed.putObject("error").put("code", "server_error").put("message", "The model failed mid-answer.");
+                ObjectNode event2 = JSON.createObjectNode().put("type", "response.failed").put("sequence_number", sequence++);
+                event2.set("response", failed);
+                response.getOutputStream().write(("event: response.failed\ndata: " + event2 + "\n\n").getBytes(StandardCharsets.UTF_8));
+                return;
+            }
         }
     }
 
