@@ -64,6 +64,8 @@ final class AiCall implements AsyncListener
     volatile long queuedNanos;
     /** A Responses API client's request as it came, while it may be relayed as it is ({@link ResponsesRelay}); else null. */
     private ObjectNode relayable;
+    /** Why only a target the request is relayed to can take it (the chat form cannot hold all of it); else null. */
+    private ResponsesInbound.Invalid relayOnly;
 
     AiCall(AiFront front, HttpServletRequest request, HttpServletResponse response, Exchange exchange, AiSettings settings, ObjectNode body, AiFront.Operation operation,
         AiSettings.Model model, boolean stream)
@@ -113,7 +115,8 @@ final class AiCall implements AsyncListener
     private boolean lookup()
     {
         Governance.CacheSpec spec = settings.governance().cache();
-        if (!spec.routes().contains(exchange.routeMatch().route().name()) || !AiCache.cacheable(body))
+        // A request the chat form does not hold whole (relayOnly) would share its key with others that differ in what it leaves out.
+        if (relayOnly != null || !spec.routes().contains(exchange.routeMatch().route().name()) || !AiCache.cacheable(body))
         {
             return false;
         }
@@ -368,6 +371,13 @@ final class AiCall implements AsyncListener
             AiSettings.Target target = order.next();
             AiSettings.Provider provider = settings.providers().get(target.provider());
             boolean relayed = relays(target, provider);
+            if (relayOnly != null && !relayed)
+            {
+                // Not a target the request can be relayed to: through the chat form it would lose what the client asked. A
+                // provider that failed the request before says more than this.
+                lastError = attempts > 0 && lastError != null ? lastError : AiErrors.invalid(relayOnly.getMessage(), relayOnly.param);
+                continue;
+            }
             byte[] payload;
             try
             {
@@ -531,6 +541,11 @@ final class AiCall implements AsyncListener
     void relayable(ObjectNode client)
     {
         relayable = client;
+    }
+
+    void relayOnly(ResponsesInbound.Invalid why)
+    {
+        relayOnly = why;
     }
 
     /**

@@ -324,6 +324,10 @@ public final class AiFront implements AutoCloseable
             // Nothing Sluice does to a prompt changed this one: it may go to a Responses API target as it came.
             call.relayable(object);
         }
+        if (responses != null)
+        {
+            call.relayOnly(responses.relayOnly());
+        }
         call.start();
         if (inbound != null && !request.isAsyncStarted())
         {

@@ -61,6 +61,13 @@ final class ResponsesInbound
     private ArrayNode attachments;
     /** The request's tools in the chat form, and the way back for the model's calls of them. */
     private final ResponsesTools tools = new ResponsesTools();
+    /**
+     * The first thing read that the chat form cannot hold but a model served through the Responses
+     * API may take (an item or content part of another kind, a hosted tool chosen): the request can
+     * then only be relayed as it came ({@link ResponsesRelay}), and this is the answer of a target
+     * it cannot be relayed to. Null when the chat form holds all of it.
+     */
+    private Invalid relayOnly;
 
     /**
      * @param store where answers are kept for {@code item_reference}s and {@code previous_response_id}s
@@ -84,6 +91,21 @@ final class ResponsesInbound
         return tools;
     }
 
+    /** Why only a target the request is relayed to can take it; null when any target can. */
+    Invalid relayOnly()
+    {
+        return relayOnly;
+    }
+
+    /** Notes what the chat form leaves out, which a target the request is relayed to still gets. */
+    private void onlyRelayed(String param, String message)
+    {
+        if (relayOnly == null)
+        {
+            relayOnly = new Invalid(param, message + " Only a model served through the Responses API, to which a request goes as it came, takes it.");
+        }
+    }
+
     /** Keeps a finished answer (unless the client said {@code store: false}), which the client may refer to next. */
     void kept(String responseId, JsonNode output)
     {
@@ -91,6 +113,8 @@ final class ResponsesInbound
         {
             return;
         }
+        // Each item as it was answered, for item_references: a relayed answer's may be of kinds the chat form cannot hold.
+        store.keepItems(consumer, output);
         ArrayNode messages = input.deepCopy();
         try
         {
@@ -102,11 +126,10 @@ final class ResponsesInbound
         }
         catch (Invalid x)
         {
-            // Sluice's own items always translate; if one did not, the answer is just not kept.
+            // Sluice's own items always translate; a relayed answer's hosted tools' items do not, and it cannot be continued.
             AiFront.LOG.debug("response {} not kept: {}", responseId, x.getMessage());
             return;
         }
-        store.keepItems(consumer, output);
         store.keepTurn(consumer, responseId, new ResponseStore.Turn(previous, messages));
     }
 
@@ -204,7 +227,21 @@ final class ResponsesInbound
             out.put("reasoning_effort", in.path("reasoning").path("effort").asText());
         }
         text(in.path("text"), out);
-        tools.offer(in, out, dropped);
+        try
+        {
+            tools.offer(in, out, dropped);
+        }
+        catch (Invalid x)
+        {
+            String chosen = in.path("tool_choice").path("type").asText("function");
+            if (chosen.equals("function") || chosen.equals("custom"))
+            {
+                throw x;
+            }
+            // A hosted tool chosen (OpenAI's web search, file search…), or a choice among allowed tools: OpenAI's own.
+            out.remove("tool_choice");
+            onlyRelayed(x.param, x.getMessage());
+        }
         JsonNode stream = in.get("stream");
         if (stream != null && !stream.isNull() && !stream.isBoolean())
         {
@@ -312,8 +349,17 @@ final class ResponsesInbound
             {
                 // A search this gateway (or OpenAI) answered earlier: the answer's text, which follows it, is what the chat form keeps.
             }
-            default -> throw new Invalid(path + ".type", "Input items of type '" + ClientText.quoted(type, 64)
-                + "' are not supported by this gateway: use messages, function_call, custom_tool_call, tool_search_call and their outputs.");
+            // OpenAI's other items (hosted tools' calls, computer use, shell calls, MCP, compaction): for the Responses API only.
+            default ->
+            {
+                String unsupported = "Input items of type '" + ClientText.quoted(type, 64)
+                    + "' are not supported by this gateway: use messages, function_call, custom_tool_call, tool_search_call and their outputs.";
+                if (type.isEmpty())
+                {
+                    throw new Invalid(path + ".type", unsupported);
+                }
+                onlyRelayed(path + ".type", unsupported);
+            }
         }
     }
 
@@ -352,7 +398,7 @@ final class ResponsesInbound
         thinking = null;
     }
 
-    private static void message(JsonNode item, String path, ArrayNode out) throws Invalid
+    private void message(JsonNode item, String path, ArrayNode out) throws Invalid
     {
         String role = switch (item.path("role").asText())
         {
@@ -387,7 +433,8 @@ final class ResponsesInbound
             {
                 case "input_text" -> parts.addObject().put("type", "text").put("text", part.path("text").asText());
                 case "input_image" -> image(part, partPath, parts);
-                default -> throw new Invalid(partPath + ".type", "Content parts of type '" + ClientText.quoted(part.path("type").asText(), 64)
+                // Files, audio: for the Responses API only.
+                default -> onlyRelayed(partPath + ".type", "Content parts of type '" + ClientText.quoted(part.path("type").asText(), 64)
                     + "' are not supported by this gateway: use input_text and input_image.");
             }
         }

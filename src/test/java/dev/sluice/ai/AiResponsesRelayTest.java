@@ -64,6 +64,10 @@ class AiResponsesRelayTest
             route.ai.path = /v1
             route.ai.ai = on
             route.ai.auth = api-key
+            route.cached.path = /cached/v1
+            route.cached.ai = on
+            route.cached.auth = api-key
+            route.cached.ai.cache = on
             ai.cooldown.failures = 100
             ai.provider.oa.type = openai
             ai.provider.oa.base-url = %s/v1
@@ -114,7 +118,12 @@ class AiResponsesRelayTest
 
     private static HttpResponse<String> post(String body) throws Exception
     {
-        return HTTP.send(HttpRequest.newBuilder(sluice.uri("/v1/responses")).header("Authorization", "Bearer " + KEY)
+        return post("/v1/responses", body);
+    }
+
+    private static HttpResponse<String> post(String path, String body) throws Exception
+    {
+        return HTTP.send(HttpRequest.newBuilder(sluice.uri(path)).header("Authorization", "Bearer " + KEY)
             .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
@@ -353,6 +362,48 @@ class AiResponsesRelayTest
         assertEquals(200, failed.statusCode());
         assertEquals(1, failed.body().split("event: response.failed", -1).length - 1, "the provider's failure, once: " + failed.body());
         assertTrue(failed.body().contains("The model failed mid-answer."), failed.body());
+    }
+
+    /**
+     * Items and parts the chat form has no place for (a hosted tool's call from an earlier turn, a
+     * file, a hosted tool chosen): before, every such request was refused with 400; now a target
+     * it is relayed to takes it, and one it cannot be relayed to is not asked.
+     */
+    @Test
+    void whatOnlyTheResponsesApiHoldsGoesWhereTheRequestIsRelayed() throws Exception
+    {
+        drain();
+        String body = """
+            {"model": "%s", "tool_choice": {"type": "file_search"},
+             "tools": [{"type": "file_search", "vector_store_ids": ["vs_1"]}, {"type": "code_interpreter", "container": {"type": "auto"}}],
+             "input": [
+               {"role": "user", "content": "Plot it"},
+               {"type": "code_interpreter_call", "id": "ci_1", "status": "completed", "code": "print(1)", "container_id": "cntr_1", "outputs": []},
+               {"role": "user", "content": [{"type": "input_text", "text": "And this file?"}, {"type": "input_file", "file_id": "file-1"}]}
+             ]}""";
+        HttpResponse<String> relayed = post(body.formatted("gpt"));
+        assertEquals(200, relayed.statusCode(), relayed.body());
+        JsonNode asked = openai.take().body();
+        assertEquals("code_interpreter_call", asked.path("input").path(1).path("type").asText(), asked.toString());
+        assertEquals("input_file", asked.path("input").path(2).path("content").path(1).path("type").asText(), asked.toString());
+        assertEquals("{\"type\":\"file_search\"}", asked.path("tool_choice").toString());
+
+        HttpResponse<String> chat = post(body.formatted("chat"));
+        assertEquals(400, chat.statusCode(), chat.body());
+        JsonNode error = JSON.readTree(chat.body()).path("error");
+        assertEquals("input[1].type", error.path("param").asText(), "the first thing the chat form cannot hold: " + chat.body());
+        assertTrue(error.path("message").asText().contains("served through the Responses API"), chat.body());
+        assertEquals(null, openai.poll(), "a target the request is not relayed to is not asked");
+
+        // A route that caches answers in the chat form does not hold such a request: it is relayed, and not cached.
+        HttpResponse<String> cached = post("/cached/v1/responses", body.formatted("gpt"));
+        assertEquals(200, cached.statusCode(), cached.body());
+        assertEquals("/v1/responses", openai.take().path());
+        assertFalse(cached.headers().firstValue("X-Cache-Status").isPresent(), cached.headers().map().toString());
+        HttpResponse<String> plain = post("/cached/v1/responses", "{\"model\":\"gpt\",\"input\":\"Hi\"}");
+        assertEquals(200, plain.statusCode(), plain.body());
+        assertEquals("MISS", plain.headers().firstValue("X-Cache-Status").orElse(null), "a request the cache holds goes through the chat form");
+        assertEquals("/v1/chat/completions", openai.take().path());
     }
 
     /** Sluice keeps a relayed answer as it keeps its own, so a continuation by previous_response_id finds it (through the chat form). */
