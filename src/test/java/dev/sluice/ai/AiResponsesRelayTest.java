@@ -422,5 +422,14 @@ class AiResponsesRelayTest
         assertEquals("Name a colour", messages.path(0).path("content").asText(), messages.toString());
         assertEquals("Hello from openai: Name a colour", messages.path(1).path("content").asText(), messages.toString());
         assertEquals("Another", messages.path(2).path("content").asText(), messages.toString());
+
+        // An item_reference (Vercel's AI SDK sends those unless told store: false) is relayed as the item it names.
+        HttpResponse<String> referred = post("{\"model\":\"gpt\",\"input\":[{\"role\":\"user\",\"content\":\"Name a colour\"},"
+            + "{\"type\":\"item_reference\",\"id\":\"msg_1\"},{\"role\":\"user\",\"content\":\"Another\"}]}");
+        assertEquals(200, referred.statusCode(), referred.body());
+        JsonNode item = openai.take().body().path("input").path(1);
+        assertEquals("message", item.path("type").asText(), item.toString());
+        assertEquals("msg_1", item.path("id").asText(), item.toString());
+        assertEquals("Hello from openai: Name a colour", item.path("content").path(0).path("text").asText(), item.toString());
     }
 }
