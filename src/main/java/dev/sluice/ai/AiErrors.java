@@ -135,8 +135,12 @@ public final class AiErrors
         {
             case 401, 403 -> new Error(502, "api_error", "The model provider refused Sluice's credentials for it; tell the gateway's operator.",
                 null, "provider_auth_failed", 0);
-            case 404 -> new Error(502, "api_error", "The model provider does not know the configured model; tell the gateway's operator.",
-                null, "provider_model_not_found", 0);
+            // What the request names and the provider does not have (OpenAI's "Item with id 'rs_…' not found", param "input") is
+            // the client's to hear; a model it does not serve (no param, or "model") the operator's.
+            case 404 -> param != null && !"null".equals(param) && !"model".equals(param) && message != null
+                ? new Error(404, "invalid_request_error", message, param, code, 0)
+                : new Error(502, "api_error", "The model provider does not know the configured model; tell the gateway's operator.",
+                    null, "provider_model_not_found", 0);
             case 408, 504 -> new Error(504, "timeout", "The model provider timed out.", null, "provider_timeout", 0);
             case 429 -> new Error(429, "rate_limit_error",
                 message != null ? message : "The model provider is rate limiting requests; try again later.", null, "rate_limit_exceeded",

@@ -94,6 +94,12 @@ public abstract class ChatStream implements SseParser.Listener
         return text == null ? "" : text.toString();
     }
 
+    /** A provider event's JSON while the stream goes on; null once it has ended or failed, or when the event is not JSON (which fails it). */
+    protected final com.fasterxml.jackson.databind.JsonNode live(String data)
+    {
+        return finished || error != null ? null : json(data);
+    }
+
     /** A provider event's JSON; null when it is not JSON, which fails the stream. */
     protected final com.fasterxml.jackson.databind.JsonNode json(String data)
     {

@@ -37,11 +37,7 @@ final class RelayedStream extends ChatStream
     @Override
     public void onEvent(String event, String data)
     {
-        if (finished || error != null)
-        {
-            return;
-        }
-        JsonNode node = json(data);
+        JsonNode node = live(data);
         if (node == null)
         {
             return;

@@ -21,9 +21,14 @@ import dev.sluice.http.ClientText;
  * {@code background} and stored prompts are refused with 400, and a response cannot be retrieved
  * by its id. The tools cross as {@link ResponsesTools} says (functions, custom ones, namespaces,
  * the client's tool search, live web search); OpenAI's other hosted tools are left out and named
- * in {@code X-Sluice-AI-Dropped-Tools}, and choosing one is refused. Reasoning items in the input
- * are dropped, as the chat form has no place for them (unless they are Claude's, sealed, or a
- * server takes reasoning back), and so are earlier {@code web_search_call}s.</p>
+ * in {@code X-Sluice-AI-Dropped-Tools}. Reasoning items in the input are dropped, as the chat form
+ * has no place for them (unless they are Claude's, sealed, or a server takes reasoning back), and
+ * so are earlier {@code web_search_call}s.</p>
+ *
+ * <p>A target served through the Responses API gets the request as it came instead
+ * ({@link ResponsesRelay}). What only such a target can take (OpenAI's other input items, file and
+ * audio parts, a hosted tool chosen) makes the request one for those targets alone
+ * ({@link #relayOnly}); any other answers with the 400 these were before.</p>
  */
 final class ResponsesInbound
 {
@@ -126,7 +131,8 @@ final class ResponsesInbound
         }
         catch (Invalid x)
         {
-            // Sluice's own items always translate; a relayed answer's hosted tools' items do not, and it cannot be continued.
+            // Sluice's own items, and a relayed answer's, always translate (or are left to the Responses API); if one did not,
+            // the turn is just not kept.
             AiFront.LOG.debug("response {} not kept: {}", responseId, x.getMessage());
             return;
         }

@@ -62,11 +62,7 @@ final class ResponsesStream extends ChatStream
     @Override
     public void onEvent(String event, String data)
     {
-        if (finished || error != null)
-        {
-            return;
-        }
-        JsonNode node = json(data);
+        JsonNode node = live(data);
         if (node == null)
         {
             return;

@@ -304,6 +304,26 @@ class AiResponsesRelayTest
             "user"), given);
     }
 
+    /**
+     * What the provider does not find of what the request names is the client's to hear. Before,
+     * OpenAI's 404 for an item it does not keep reached the client as "The model provider does not
+     * know the configured model".
+     */
+    @Test
+    void anItemTheProviderDoesNotFindIsTheClientsError() throws Exception
+    {
+        drain();
+        HttpResponse<String> response = post("""
+            {"model": "gpt", "input": [{"role": "user", "content": "Hi"},
+              {"type": "reasoning", "id": "rs_gone", "summary": []},
+              {"role": "assistant", "content": "Hello"}, {"role": "user", "content": "Again"}]}""");
+        assertEquals(404, response.statusCode(), response.body());
+        JsonNode error = JSON.readTree(response.body()).path("error");
+        assertTrue(error.path("message").asText().startsWith("Item with id 'rs_gone' not found."), response.body());
+        assertEquals("input", error.path("param").asText(), response.body());
+        assertEquals("/v1/responses", openai.take().path(), "stored, so the provider might have had it");
+    }
+
     /** An effort the model lacks is fitted to its ladder, sampling a reasoning model refuses is refused, as through the chat form. */
     @Test
     void theEffortAndSamplingAreFittedToTheModel() throws Exception
