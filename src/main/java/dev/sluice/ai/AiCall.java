@@ -66,6 +66,8 @@ final class AiCall implements AsyncListener
     private ObjectNode relayable;
     /** Why only a target the request is relayed to can take it (the chat form cannot hold all of it); else null. */
     private ResponsesInbound.Invalid relayOnly;
+    /** The target that keeps the conversation a {@code previous_response_id} continues, to which it may be relayed; else null. */
+    private String continuesRelayTo;
 
     AiCall(AiFront front, HttpServletRequest request, HttpServletResponse response, Exchange exchange, AiSettings settings, ObjectNode body, AiFront.Operation operation,
         AiSettings.Model model, boolean stream)
@@ -543,21 +545,24 @@ final class AiCall implements AsyncListener
         relayable = client;
     }
 
-    void relayOnly(ResponsesInbound.Invalid why)
+    /** What the Responses request's translation found: what only a relayed request carries, and whose conversation it continues. */
+    void responses(ResponsesInbound inbound)
     {
-        relayOnly = why;
+        relayOnly = inbound.relayOnly();
+        continuesRelayTo = inbound.continuesRelayTo();
     }
 
     /**
      * Whether this request goes to the target as the client sent it ({@link ResponsesRelay}): a
      * Responses request the target's provider serves through the same API, on a route that does
-     * not cache (the cache keeps answers in the chat form), not continuing an answer Sluice keeps
-     * (whose turns it holds in the chat form).
+     * not cache (the cache keeps answers in the chat form); one that continues a response
+     * ({@code previous_response_id}) only to the target that answered it relayed, which keeps the
+     * conversation too (any other gets it from Sluice, in the chat form).
      */
     private boolean relays(AiSettings.Target target, AiSettings.Provider provider)
     {
         return relayable != null && target.relay() && provider.type() != AiSettings.ProviderType.ANTHROPIC && cache == null
-            && !relayable.hasNonNull("previous_response_id");
+            && (!relayable.hasNonNull("previous_response_id") || target.id().equals(continuesRelayTo));
     }
 
     private byte[] relayPayload(AiSettings.Provider provider, AiSettings.Target target) throws Unsupported, IOException

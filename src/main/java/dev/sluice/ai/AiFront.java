@@ -326,7 +326,7 @@ public final class AiFront implements AutoCloseable
         }
         if (responses != null)
         {
-            call.relayOnly(responses.relayOnly());
+            call.responses(responses);
         }
         call.start();
         if (inbound != null && !request.isAsyncStarted())

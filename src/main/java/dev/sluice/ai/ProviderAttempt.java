@@ -755,7 +755,7 @@ final class ProviderAttempt implements Response.Listener
         if (response != null && call.response instanceof InboundResponse inbound && inbound.dialect() instanceof ResponsesAnswers answers
             && response.path("id").isTextual())
         {
-            answers.kept(response.path("id").asText(), response.path("output"));
+            answers.keptRelayed(response.path("id").asText(), response.path("output"), target.id());
         }
     }
 

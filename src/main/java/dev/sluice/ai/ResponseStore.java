@@ -33,8 +33,12 @@ final class ResponseStore
     /** The longest chain of responses a {@code previous_response_id} is followed through. */
     static final int MAX_TURNS = 1000;
 
-    /** One answered turn: its input and output as chat messages, and the response it continued (or null). */
-    record Turn(String previous, ArrayNode messages)
+    /**
+     * One answered turn: its input and output as chat messages, the response it continued (or
+     * null), and the target it was relayed to as it came ({@link ResponsesRelay}), which keeps it
+     * too, or null.
+     */
+    record Turn(String previous, ArrayNode messages, String relayedTo)
     {
     }
 
@@ -61,6 +65,12 @@ final class ResponseStore
     void keepTurn(String consumer, String responseId, Turn turn)
     {
         kept.put(key(consumer, responseId), turn);
+    }
+
+    /** The target the response with that id was relayed to, which keeps it too; null when it was not, or is not kept. */
+    String relayedTo(String consumer, String responseId)
+    {
+        return kept.getIfPresent(key(consumer, responseId)) instanceof Turn turn ? turn.relayedTo() : null;
     }
 
     /** The item this consumer was answered with that id, or null. */

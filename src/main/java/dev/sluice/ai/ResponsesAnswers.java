@@ -388,12 +388,12 @@ final class ResponsesAnswers implements InboundResponse.Dialect
     /** Keeps a finished answer's output for references to it. */
     void kept(JsonNode output)
     {
-        kept("resp_" + id, output);
+        inbound.kept("resp_" + id, output, null);
     }
 
-    /** Keeps a finished answer under its id (a relayed one's is the provider's), unless the client said {@code store: false}. */
-    void kept(String responseId, JsonNode output)
+    /** Keeps a relayed answer under the provider's id, unless the client said {@code store: false}; the target keeps it too. */
+    void keptRelayed(String responseId, JsonNode output, String target)
     {
-        inbound.kept(responseId, output);
+        inbound.kept(responseId, output, target);
     }
 }

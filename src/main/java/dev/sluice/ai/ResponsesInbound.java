@@ -73,6 +73,8 @@ final class ResponsesInbound
      * it cannot be relayed to. Null when the chat form holds all of it.
      */
     private Invalid relayOnly;
+    /** The target the response this request continues was relayed to, which keeps the conversation too; else null. */
+    private String continuesRelayTo;
 
     /**
      * @param store where answers are kept for {@code item_reference}s and {@code previous_response_id}s
@@ -96,6 +98,15 @@ final class ResponsesInbound
         return tools;
     }
 
+    /**
+     * The target that keeps the conversation this request continues ({@code previous_response_id}),
+     * to which it may be relayed as it came; null when only Sluice keeps it, or it continues none.
+     */
+    String continuesRelayTo()
+    {
+        return continuesRelayTo;
+    }
+
     /** Why only a target the request is relayed to can take it; null when any target can. */
     Invalid relayOnly()
     {
@@ -111,8 +122,12 @@ final class ResponsesInbound
         }
     }
 
-    /** Keeps a finished answer (unless the client said {@code store: false}), which the client may refer to next. */
-    void kept(String responseId, JsonNode output)
+    /**
+     * Keeps a finished answer (unless the client said {@code store: false}), which the client may refer to next.
+     *
+     * @param relayedTo the target the request was relayed to as it came, which keeps the answer too; else null
+     */
+    void kept(String responseId, JsonNode output, String relayedTo)
     {
         if (!keep)
         {
@@ -136,7 +151,19 @@ final class ResponsesInbound
             AiFront.LOG.debug("response {} not kept: {}", responseId, x.getMessage());
             return;
         }
-        store.keepTurn(consumer, responseId, new ResponseStore.Turn(previous, messages));
+        String before = previous;
+        if (responseId.equals(previous))
+        {
+            // A provider that gives every response the same id (some servers do): this turn holds the whole conversation.
+            ArrayNode history = store.conversation(consumer, previous);
+            if (history != null)
+            {
+                history.addAll(messages);
+                messages = history;
+            }
+            before = null;
+        }
+        store.keepTurn(consumer, responseId, new ResponseStore.Turn(before, messages, relayedTo));
     }
 
     /**
@@ -185,6 +212,7 @@ final class ResponsesInbound
                     + " of 'store': false requests: send the whole conversation in 'input'.");
             }
             previous = continued.asText();
+            continuesRelayTo = store.relayedTo(consumer, previous);
             messages.addAll(history);
         }
         JsonNode inputNode = in.get("input");

@@ -11,8 +11,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * tool's grammar, reasoning summaries, {@code include}, {@code truncation}. When the target is
  * served through the Responses API too ({@link AiSettings.Target#relay()}: OpenAI's own API, or a
  * server said to) and nothing Sluice does to a prompt changed this one (no template, decoration
- * or redaction, no AI cache on the route, no continuation of an answer Sluice keeps), the client's
- * request goes to it as it came, and the provider's answer back byte for byte. What this class
+ * or redaction, no AI cache on the route; a {@code previous_response_id} only to the target that
+ * gave that response, relayed, and keeps it too), the client's request goes to it as it came, and
+ * the provider's answer back byte for byte. What this class
  * changes is only what the target needs:
  * <ul>
  * <li>the model, and the reasoning effort, verbosity and sampling fitted to it as for any OpenAI

@@ -426,7 +426,12 @@ class AiResponsesRelayTest
         assertEquals("/v1/chat/completions", openai.take().path());
     }
 
-    /** Sluice keeps a relayed answer as it keeps its own, so a continuation by previous_response_id finds it (through the chat form). */
+    /**
+     * A relayed answer is kept by the provider (unless {@code store: false}) and by Sluice: a
+     * continuation by previous_response_id goes as it came to the target that answered, which
+     * keeps the whole conversation, hosted tools' results too; any other target gets the turns
+     * Sluice kept, through the chat form.
+     */
     @Test
     void aRelayedAnswerCanBeContinuedByItsId() throws Exception
     {
@@ -434,14 +439,6 @@ class AiResponsesRelayTest
         HttpResponse<String> first = post("{\"model\":\"gpt\",\"input\":\"Name a colour\"}");
         assertEquals(200, first.statusCode(), first.body());
         assertEquals("/v1/responses", openai.take().path());
-        HttpResponse<String> next = post("{\"model\":\"gpt\",\"previous_response_id\":\"resp_fake\",\"input\":\"Another\"}");
-        assertEquals(200, next.statusCode(), next.body());
-        FakeModelProvider.Received asked = openai.take();
-        assertEquals("/v1/chat/completions", asked.path());
-        JsonNode messages = asked.body().path("messages");
-        assertEquals("Name a colour", messages.path(0).path("content").asText(), messages.toString());
-        assertEquals("Hello from openai: Name a colour", messages.path(1).path("content").asText(), messages.toString());
-        assertEquals("Another", messages.path(2).path("content").asText(), messages.toString());
 
         // An item_reference (Vercel's AI SDK sends those unless told store: false) is relayed as the item it names.
         HttpResponse<String> referred = post("{\"model\":\"gpt\",\"input\":[{\"role\":\"user\",\"content\":\"Name a colour\"},"
@@ -451,5 +448,20 @@ class AiResponsesRelayTest
         assertEquals("message", item.path("type").asText(), item.toString());
         assertEquals("msg_1", item.path("id").asText(), item.toString());
         assertEquals("Hello from openai: Name a colour", item.path("content").path(0).path("text").asText(), item.toString());
+
+        HttpResponse<String> same = post("{\"model\":\"gpt\",\"previous_response_id\":\"resp_fake\",\"input\":\"Another\"}");
+        assertEquals(200, same.statusCode(), same.body());
+        FakeModelProvider.Received relayed = openai.take();
+        assertEquals("/v1/responses", relayed.path());
+        assertEquals("resp_fake", relayed.body().path("previous_response_id").asText(), relayed.body().toString());
+        assertEquals("\"Another\"", relayed.body().path("input").toString(), "the new input alone: the provider has the rest");
+        HttpResponse<String> next = post("{\"model\":\"chat\",\"previous_response_id\":\"resp_fake\",\"input\":\"Another\"}");
+        assertEquals(200, next.statusCode(), next.body());
+        FakeModelProvider.Received asked = openai.take();
+        assertEquals("/v1/chat/completions", asked.path());
+        JsonNode messages = asked.body().path("messages");
+        assertEquals("Name a colour", messages.path(0).path("content").asText(), messages.toString());
+        assertEquals("Hello from openai: Name a colour", messages.path(1).path("content").asText(), messages.toString());
+        assertEquals("Another", messages.path(2).path("content").asText(), messages.toString());
     }
 }
