@@ -29,6 +29,8 @@ final class AiCall implements AsyncListener
     private final AiFront front;
     final HttpServletRequest request;
     final HttpServletResponse response;
+    /** Beneath {@link #response}: what never blocks once the request is asynchronous. */
+    final ClientOutput output;
     final Exchange exchange;
     final AiSettings settings;
     final ObjectNode body;
@@ -69,12 +71,13 @@ final class AiCall implements AsyncListener
     /** The target that keeps the conversation a {@code previous_response_id} continues, to which it may be relayed; else null. */
     private String continuesRelayTo;
 
-    AiCall(AiFront front, HttpServletRequest request, HttpServletResponse response, Exchange exchange, AiSettings settings, ObjectNode body, AiFront.Operation operation,
-        AiSettings.Model model, boolean stream)
+    AiCall(AiFront front, HttpServletRequest request, HttpServletResponse response, ClientOutput output, Exchange exchange, AiSettings settings,
+        ObjectNode body, AiFront.Operation operation, AiSettings.Model model, boolean stream)
     {
         this.front = front;
         this.request = request;
         this.response = response;
+        this.output = output;
         this.exchange = exchange;
         this.settings = settings;
         this.body = body;
@@ -97,6 +100,15 @@ final class AiCall implements AsyncListener
         async = request.startAsync();
         async.setTimeout(0);
         async.addListener(this);
+        try
+        {
+            output.goAsync();
+        }
+        catch (IOException | IllegalStateException x)
+        {
+            // The client is gone already: the attempt finds out at its first write.
+            clientGone = true;
+        }
         front.active.add(this);
         List<AiSettings.Target> targets = front.router.order(model, model.strategy() == AiSettings.Strategy.COST ? promptEstimate() : 0, outputTokens);
         if (targets.isEmpty())
@@ -614,14 +626,22 @@ final class AiCall implements AsyncListener
                     exchange.outcome(Exchange.Outcome.CLIENT_ABORTED);
                 }
             }
-            try
+            if (clientGone)
             {
-                async.complete();
+                output.abandon(null);
             }
-            catch (IllegalStateException x)
+            // Once the client has taken the answer, or is gone.
+            output.closeThen(() ->
             {
-                AiFront.LOG.debug("{} AI exchange already completed: {}", exchange.id(), x.toString());
-            }
+                try
+                {
+                    async.complete();
+                }
+                catch (IllegalStateException x)
+                {
+                    AiFront.LOG.debug("{} AI exchange already completed: {}", exchange.id(), x.toString());
+                }
+            });
         }
     }
 
@@ -713,6 +733,7 @@ final class AiCall implements AsyncListener
     public void onError(AsyncEvent event)
     {
         clientGone = true;
+        output.abandon(event.getThrowable());
         ProviderQueues.Waiter queued = waiter;
         if (queued != null && queued.cancel())
         {

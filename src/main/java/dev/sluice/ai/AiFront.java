@@ -123,9 +123,11 @@ public final class AiFront implements AutoCloseable
         ResponsesInbound responses = path.endsWith("/responses") || countingInput ? new ResponsesInbound(responseStore, consumer) : null;
         ResponsesAnswers answers = responses != null && !countingInput ? new ResponsesAnswers(responses) : null;
         AnthropicAnswers.Dialect anthropic = path.endsWith("/messages") || counting ? new AnthropicAnswers.Dialect() : null;
-        InboundResponse inbound = anthropic != null ? new InboundResponse(servletResponse, anthropic)
-            : answers != null ? new InboundResponse(servletResponse, answers) : null;
-        HttpServletResponse response = inbound != null ? inbound : servletResponse;
+        // Never blocking once the request goes asynchronous: the answer is written from threads every request shares.
+        ClientOutput output = new ClientOutput(servletResponse);
+        InboundResponse inbound = anthropic != null ? new InboundResponse(output, anthropic)
+            : answers != null ? new InboundResponse(output, answers) : null;
+        HttpServletResponse response = inbound != null ? inbound : output;
         String method = request.getMethod();
         if (path.contains("/responses/") && !countingInput)
         {
@@ -316,7 +318,7 @@ public final class AiFront implements AutoCloseable
             Prompts.decorate(body, governance, route.name(), alias);
         }
         boolean stream = operation == Operation.CHAT && streamNode != null && streamNode.asBoolean();
-        AiCall call = new AiCall(this, request, response, exchange, settings, body, operation, model, stream);
+        AiCall call = new AiCall(this, request, response, output, exchange, settings, body, operation, model, stream);
         call.redactions = redactions;
         if (answers != null && redactions == 0 && !object.has("template") && !object.has("variables")
             && !governance.routeDecorators().containsKey(route.name()) && !governance.modelDecorators().containsKey(alias))

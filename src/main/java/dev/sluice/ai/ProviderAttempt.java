@@ -217,6 +217,14 @@ final class ProviderAttempt implements Response.Listener
         }
     }
 
+    /** Reads the provider's answer further only while the client takes what it is sent ({@link ClientOutput#whenTaken}). */
+    @Override
+    public void onContent(Response response, org.eclipse.jetty.io.Content.Chunk chunk, Runnable demand)
+    {
+        onContent(response, chunk.getByteBuffer());
+        call.output.whenTaken(demand);
+    }
+
     @Override
     public void onContent(Response response, ByteBuffer content)
     {

@@ -27,9 +27,22 @@ public final class TokenCounter
     {
     }
 
+    /** Text longer than this is counted from its first this many characters, scaled: tokenizing takes time in proportion. */
+    static final int SAMPLE = 256 * 1024;
+
     public static long count(String text)
     {
-        return text == null || text.isEmpty() ? 0 : Holder.ENCODING.countTokens(text);
+        if (text == null || text.isEmpty())
+        {
+            return 0;
+        }
+        if (text.length() <= SAMPLE)
+        {
+            return Holder.ENCODING.countTokens(text);
+        }
+        // A long answer cut short without usage (a client that left a long stream) cost seconds of a request thread's CPU.
+        int end = Character.isHighSurrogate(text.charAt(SAMPLE - 1)) ? SAMPLE - 1 : SAMPLE;
+        return Math.round((double)Holder.ENCODING.countTokens(text.substring(0, end)) * text.length() / end);
     }
 
     /** The prompt of a chat request: every message's text, tool call arguments and tool definitions. */

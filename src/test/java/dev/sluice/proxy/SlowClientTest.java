@@ -253,7 +253,7 @@ class SlowClientTest
                 sent = now;
             }
             assertTrue(sent > stalled, "the stalled clients' requests were answered " + sent + " times");
-            assertEquals(List.of(), threadsBlockedWriting(), "threads parked writing to clients that do not read");
+            assertEquals(List.of(), dev.sluice.testing.BlockedWrites.threads(), "threads parked writing to clients that do not read");
             ContentResponse served = client.newRequest(sluice.uri("/eight-kib")).timeout(10, TimeUnit.SECONDS).send();
             assertEquals(200, served.getStatus());
             assertEquals(EIGHT_KIB.length, served.getContent().length);
@@ -273,28 +273,5 @@ class SlowClientTest
     private static long upstreamRequests()
     {
         return EIGHT_KIB_SERVED.get();
-    }
-
-    /** Threads of this JVM (Sluice runs in it) waiting for a blocking response write to finish. */
-    private static List<String> threadsBlockedWriting()
-    {
-        List<String> blocked = new ArrayList<>();
-        for (Map.Entry<Thread, StackTraceElement[]> thread : Thread.getAllStackTraces().entrySet())
-        {
-            boolean waiting = false;
-            for (StackTraceElement frame : thread.getValue())
-            {
-                if (frame.getClassName().startsWith("org.eclipse.jetty.util.Blocker") || frame.getClassName().contains("SharedBlockingCallback"))
-                {
-                    waiting = true;
-                }
-                if (waiting && frame.getClassName().equals("org.eclipse.jetty.ee10.servlet.HttpOutput"))
-                {
-                    blocked.add(thread.getKey().getName());
-                    break;
-                }
-            }
-        }
-        return blocked;
     }
 }

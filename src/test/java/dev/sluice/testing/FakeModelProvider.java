@@ -78,8 +78,15 @@ public final class FakeModelProvider implements AutoCloseable
         /** A stream that ends after its last chunk without {@code data: [DONE]} (llama.cpp forks, older TGI). */
         NO_DONE,
         /** Holds the request until {@link #release(int)} lets it answer (at most 10 s). */
-        HOLD
+        HOLD,
+        /** After the first content event, {@link #LONG_STREAM_EVENTS} more as fast as they can be written (about 30 MB); counted in {@link #longStreamEvents}. */
+        LONG_STREAM
     }
+
+    /** How many content events a {@link Fault#LONG_STREAM} adds. */
+    public static final int LONG_STREAM_EVENTS = 200_000;
+    /** The content events every {@link Fault#LONG_STREAM} so far has written. */
+    public final java.util.concurrent.atomic.AtomicLong longStreamEvents = new java.util.concurrent.atomic.AtomicLong();
 
     /** One request as the provider received it. */
     public record Received(String path, Map<String, String> headers, JsonNode body, String protocol)
@@ -1252,6 +1259,15 @@ public final class FakeModelProvider implements AutoCloseable
                 {
                     write(out, errorEvent);
                     return;
+                }
+                if (fault == Fault.LONG_STREAM && i == first + 1)
+                {
+                    String filler = events.get(first).replace("\"content\":\"", "\"content\":\"" + "x".repeat(100));
+                    for (int more = 0; more < LONG_STREAM_EVENTS; more++)
+                    {
+                        write(out, filler);
+                        longStreamEvents.incrementAndGet();
+                    }
                 }
                 if (fault == Fault.PAUSE_AFTER_FIRST && i == first + 1)
                 {
