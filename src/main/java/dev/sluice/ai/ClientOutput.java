@@ -41,26 +41,8 @@ final class ClientOutput extends HttpServletResponseWrapper implements WriteList
     /** The request's completion, held until everything queued is written. */
     private Runnable onClosed;
 
-    private final ServletOutputStream stream = new ServletOutputStream()
+    private final ServletOutputStream stream = new FrontStream()
     {
-        @Override
-        public boolean isReady()
-        {
-            return true;
-        }
-
-        @Override
-        public void setWriteListener(WriteListener listener)
-        {
-            throw new IllegalStateException("Writes to this stream never block.");
-        }
-
-        @Override
-        public void write(int b) throws IOException
-        {
-            write(new byte[] {(byte)b}, 0, 1);
-        }
-
         @Override
         public void write(byte[] bytes, int offset, int length) throws IOException
         {

@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import jakarta.servlet.ServletOutputStream;
-import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpServletResponseWrapper;
 
@@ -82,26 +81,8 @@ final class InboundResponse extends HttpServletResponseWrapper
     private final ByteArrayOutputStream frames = new ByteArrayOutputStream(512);
     private final Events state;
     private boolean finished;
-    private final ServletOutputStream stream = new ServletOutputStream()
+    private final ServletOutputStream stream = new FrontStream()
     {
-        @Override
-        public boolean isReady()
-        {
-            return true;
-        }
-
-        @Override
-        public void setWriteListener(WriteListener listener)
-        {
-            throw new IllegalStateException("blocking writes only");
-        }
-
-        @Override
-        public void write(int b) throws IOException
-        {
-            write(new byte[] {(byte)b}, 0, 1);
-        }
-
         @Override
         public void write(byte[] bytes, int offset, int length) throws IOException
         {
