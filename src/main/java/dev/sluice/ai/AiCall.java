@@ -189,13 +189,24 @@ final class AiCall implements AsyncListener
             response.setContentLength(entry.answer().length);
             parts = new byte[][] {entry.answer()};
         }
+        // Written as a provider's answer is, never blocking: a client that stops reading a large stored answer
+        // holds its connection until the idle timeout, not one of the container's threads.
+        AsyncContext replaying = request.startAsync();
+        replaying.setTimeout(0);
+        replaying.addListener(new Replay(output, replaying));
         try
         {
+            output.goAsync();
             var out = response.getOutputStream();
             for (byte[] part : parts)
             {
                 out.write(part);
                 exchange.addBytesOut(part.length);
+            }
+            if (response instanceof InboundResponse inbound)
+            {
+                // The held JSON, translated to the client's API.
+                inbound.finish();
             }
         }
         catch (IOException | IllegalStateException x)
@@ -206,6 +217,47 @@ final class AiCall implements AsyncListener
         exchange.ai(new AiRecord(requestedAlias(), entry.provider(), entry.model(), 0, stream, null, 0, -1, -1, null, null,
             new AiRecord.Governed("HIT", saved, redactions, 0)));
         front.metrics.aiCacheHit(model.alias(), saved);
+        output.closeThen(() -> Replay.complete(replaying, exchange));
+    }
+
+    /** A cache hit's asynchronous request: completed once the client has the answer or is gone. */
+    private record Replay(ClientOutput output, AsyncContext async) implements AsyncListener
+    {
+        static void complete(AsyncContext async, Exchange exchange)
+        {
+            try
+            {
+                async.complete();
+            }
+            catch (IllegalStateException x)
+            {
+                AiFront.LOG.debug("{} AI cache hit already completed: {}", exchange.id(), x.toString());
+            }
+        }
+
+        @Override
+        public void onError(AsyncEvent event)
+        {
+            output.abandon(event.getThrowable());
+        }
+
+        /** Only a container ending requests as it stops gets here: what the client has not taken is dropped. */
+        @Override
+        public void onTimeout(AsyncEvent event)
+        {
+            output.abandon(new IOException("The container is stopping."));
+            async.complete();
+        }
+
+        @Override
+        public void onComplete(AsyncEvent event)
+        {
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event)
+        {
+        }
     }
 
     /** Keeps what a streamed answer sent the client, to store it once complete; dropped past the entry size cap. */

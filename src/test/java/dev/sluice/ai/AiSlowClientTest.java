@@ -49,6 +49,13 @@ class AiSlowClientTest
             ai.provider.oa.base-url = %s/v1
             ai.model.gpt.target.main.provider = oa
             ai.model.gpt.target.main.model = gpt-4o-mini
+            route.cached.path = /cached/v1
+            route.cached.ai = on
+            route.cached.auth = api-key
+            route.cached.ai.cache = on
+            route.cached.ai.guard.max-message-size = 8MB
+            ai.cache.max-entry-size = 16MB
+            ai.max-request-body = 16MB
             """.formatted(KeyHashes.sha256(KEY), openai.uri()));
     }
 
@@ -126,6 +133,72 @@ class AiSlowClientTest
             }
             assertTrue(tail.contains("data: [DONE]"), "the stream ran to its end: " + read + " bytes, ending " + tail);
             assertTrue(read > 20_000_000, "all of it: " + read + " bytes");
+        }
+        finally
+        {
+            for (Socket socket : sockets)
+            {
+                socket.close();
+            }
+        }
+    }
+
+    @Test
+    void clientsThatStopReadingALargeCachedAnswerHoldNoThread() throws Exception
+    {
+        // About 6 MB of answer, more than the socket buffers hold: the fake provider says the prompt back.
+        String prompt = "word ".repeat(1_200_000);
+        String body = "{\"model\":\"gpt\",\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}]}";
+        HttpRequest ask = HttpRequest.newBuilder(sluice.uri("/cached/v1/chat/completions")).header("Authorization", "Bearer " + KEY)
+            .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        HttpResponse<String> first = HTTP.send(ask, HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, first.statusCode(), first.body());
+        assertEquals("MISS", first.headers().firstValue("X-Cache-Status").orElse(null));
+        assertTrue(first.body().length() > 6_000_000, "a large answer: " + first.body().length() + " characters");
+
+        int clients = 4;
+        List<Socket> sockets = new ArrayList<>();
+        try
+        {
+            byte[] request = ("POST /cached/v1/chat/completions HTTP/1.1\r\nHost: sluice\r\nAuthorization: Bearer " + KEY
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8);
+            for (int i = 0; i < clients; i++)
+            {
+                Socket socket = new Socket();
+                socket.setReceiveBufferSize(4096);
+                socket.connect(new java.net.InetSocketAddress("127.0.0.1", sluice.port()), 5000);
+                socket.getOutputStream().write(request);
+                sockets.add(socket);
+            }
+            // Time for every hit to be answered as far as the buffers allow.
+            Thread.sleep(2000);
+            List<String> blocked = BlockedWrites.threads();
+            assertEquals(List.of(), blocked, "threads parked writing cached answers to clients that do not read");
+
+            // Meanwhile the gateway answers others, from the cache too.
+            HttpResponse<String> again = HTTP.send(ask, HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, again.statusCode());
+            assertEquals("HIT", again.headers().firstValue("X-Cache-Status").orElse(null));
+            assertEquals(first.body(), again.body());
+
+            // A client that reads on late gets the whole answer.
+            Socket late = sockets.get(0);
+            late.setSoTimeout(30_000);
+            InputStream in = late.getInputStream();
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n"))
+            {
+                int c = in.read();
+                assertTrue(c >= 0, "a whole head: " + head);
+                head.append((char)c);
+            }
+            String lower = head.toString().toLowerCase(java.util.Locale.ROOT);
+            assertTrue(lower.startsWith("http/1.1 200"), head.toString());
+            assertTrue(lower.contains("x-cache-status: hit"), head.toString());
+            java.util.regex.Matcher length = java.util.regex.Pattern.compile("content-length: (\\d+)").matcher(lower);
+            assertTrue(length.find(), head.toString());
+            String answer = new String(in.readNBytes(Integer.parseInt(length.group(1))), StandardCharsets.UTF_8);
+            assertEquals(first.body(), answer, "the whole answer");
         }
         finally
         {
