@@ -170,6 +170,9 @@ abstract class WarDeploymentContract
             ai.model.m.target.t.model = claude-war
             route.llm.path = /v1
             route.llm.ai = on
+            route.llmcached.path = /cached-ai/v1
+            route.llmcached.ai = on
+            route.llmcached.ai.cache = on
             route.cors.path = /cors
             route.cors.upstream = app
             route.cors.auth = api-key
@@ -504,7 +507,7 @@ abstract class WarDeploymentContract
         assertEquals(200, response.getStatus());
         // The packaged WAR carries the POM's version.
         assertEquals("{\"status\":\"ready\",\"version\":\"" + dev.sluice.testing.ProjectVersion.fromPom()
-            + "\",\"routes\":17,\"config_reloads\":0,\"config_rejected\":0}\n", response.getContentAsString());
+            + "\",\"routes\":18,\"config_reloads\":0,\"config_rejected\":0}\n", response.getContentAsString());
     }
 
     @Test
@@ -768,6 +771,31 @@ abstract class WarDeploymentContract
         // The provider pauses 2 s after its first token and then streams for 10 s more.
         assertTrue(millis < 1500, "the first chunk came through the container before the provider's last: " + millis + " ms");
         assertTrue(seen.toString().contains("chat.completion.chunk"), seen.toString());
+    }
+
+    @Test
+    void anAiAnswerIsAnsweredFromTheCacheInsideTheContainer() throws Exception
+    {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.util.function.Function<Boolean, java.net.http.HttpRequest> ask = stream -> java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(url("/cached-ai/v1/chat/completions")))
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"model\":\"m\",\"stream\":" + stream
+                + ",\"messages\":[{\"role\":\"user\",\"content\":\"cache me in the container\"}]}"))
+            .build();
+        java.net.http.HttpResponse<String> miss = http.send(ask.apply(false), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, miss.statusCode(), miss.body());
+        assertEquals("MISS", miss.headers().firstValue("X-Cache-Status").orElse(null));
+        // The stored answer goes out asynchronously: whole, with its length, as JSON and as a stream.
+        java.net.http.HttpResponse<String> hit = http.send(ask.apply(false), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, hit.statusCode(), hit.body());
+        assertEquals("HIT", hit.headers().firstValue("X-Cache-Status").orElse(null));
+        assertEquals(miss.body(), hit.body());
+        assertEquals(String.valueOf(hit.body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length),
+            hit.headers().firstValue("Content-Length").orElse(null));
+        java.net.http.HttpResponse<String> streamed = http.send(ask.apply(true), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, streamed.statusCode(), streamed.body());
+        assertEquals("HIT", streamed.headers().firstValue("X-Cache-Status").orElse(null));
+        assertTrue(streamed.body().contains("container") && streamed.body().endsWith("data: [DONE]\n\n"), streamed.body());
     }
 
     @Test
