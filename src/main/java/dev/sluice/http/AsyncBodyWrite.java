@@ -54,17 +54,13 @@ public final class AsyncBodyWrite
         {
             async.setTimeout(0);
         }
-        if (JETTY_OUTPUT && WholeBodyWrite.send(output, body, offset, length, Callback.from(async::complete, failure ->
-        {
-            failed.accept(failure);
-            async.complete();
-        })))
-        {
-            return;
-        }
         try
         {
-            output.setWriteListener(new Listener(async, output, body, offset, length, failed));
+            write(output, body, offset, length, async::complete, failure ->
+            {
+                failed.accept(failure);
+                async.complete();
+            });
         }
         catch (IllegalStateException listenerSet)
         {
@@ -84,24 +80,40 @@ public final class AsyncBodyWrite
         }
     }
 
-    /** Writes the body once the container says it may, completes once the container says it took it. */
+    /**
+     * Writes {@code length} bytes of {@code body} from {@code offset} as the whole of an
+     * asynchronous request's answer without blocking, then runs {@code done} once the client has
+     * them, or {@code failed} if it did not take them; the caller completes the request.
+     *
+     * @throws IllegalStateException when the response has a write listener already
+     */
+    public static void write(ServletOutputStream output, byte[] body, int offset, int length, Runnable done, Consumer<Throwable> failed)
+    {
+        if (JETTY_OUTPUT && WholeBodyWrite.send(output, body, offset, length, Callback.from(done, failed)))
+        {
+            return;
+        }
+        output.setWriteListener(new Listener(output, body, offset, length, done, failed));
+    }
+
+    /** Writes the body once the container says it may, says so once the container says it took it. */
     private static final class Listener implements WriteListener
     {
-        private final AsyncContext async;
         private final ServletOutputStream output;
         private final byte[] body;
         private final int offset;
         private final int length;
+        private final Runnable done;
         private final Consumer<Throwable> failed;
         private boolean written;
 
-        Listener(AsyncContext async, ServletOutputStream output, byte[] body, int offset, int length, Consumer<Throwable> failed)
+        Listener(ServletOutputStream output, byte[] body, int offset, int length, Runnable done, Consumer<Throwable> failed)
         {
-            this.async = async;
             this.output = output;
             this.body = body;
             this.offset = offset;
             this.length = length;
+            this.done = done;
             this.failed = failed;
         }
 
@@ -112,7 +124,7 @@ public final class AsyncBodyWrite
             {
                 if (written)
                 {
-                    async.complete();
+                    done.run();
                     return;
                 }
                 written = true;
@@ -124,7 +136,6 @@ public final class AsyncBodyWrite
         public void onError(Throwable failure)
         {
             failed.accept(failure);
-            async.complete();
         }
     }
 }

@@ -18,6 +18,7 @@ import dev.sluice.config.Settings;
 import dev.sluice.exchange.Exchange;
 import dev.sluice.exchange.Exchanges;
 import dev.sluice.exchange.TraceContext;
+import dev.sluice.http.AsyncBodyWrite;
 import dev.sluice.http.Authority;
 import dev.sluice.http.BodyWatchdog;
 import dev.sluice.http.ErrorServlet;
@@ -941,8 +942,13 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         }
     }
 
-    /** A transformed response body: written whole, blocking (the route's max-body bounds it), with its own length. */
-    private static void writeTransformed(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Exchange exchange, ResponseBody body)
+    /**
+     * A transformed response body: written whole with its own length, without blocking (a client
+     * that stops reading holds its connection, not a thread, as with any other answer), then
+     * {@code then} runs, whether the client took it or not.
+     */
+    private static void writeTransformed(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Exchange exchange, ResponseBody body,
+                                         Runnable then)
     {
         ResponseBody.Result result = body.finish(new RequestSource(exchange, clientRequest), proxyResponse.getContentType());
         if (result.changed())
@@ -963,12 +969,20 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         proxyResponse.setContentLength(result.body().length);
         try
         {
-            proxyResponse.getOutputStream().write(result.body());
-            exchange.addBytesOut(result.body().length);
+            AsyncBodyWrite.write(proxyResponse.getOutputStream(), result.body(), 0, result.body().length, () ->
+            {
+                exchange.addBytesOut(result.body().length);
+                then.run();
+            }, failure ->
+            {
+                exchange.outcome(Exchange.Outcome.CLIENT_ABORTED);
+                then.run();
+            });
         }
         catch (IOException | IllegalStateException x)
         {
             exchange.outcome(Exchange.Outcome.CLIENT_ABORTED);
+            then.run();
         }
     }
 
@@ -1003,8 +1017,15 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         if (clientRequest.getAttribute(BODY_ATTRIBUTE) instanceof ResponseBody body)
         {
             clientRequest.removeAttribute(BODY_ATTRIBUTE);
-            writeTransformed(clientRequest, proxyResponse, Exchange.of(clientRequest), body);
+            writeTransformed(clientRequest, proxyResponse, Exchange.of(clientRequest), body, () -> ended(clientRequest, proxyResponse));
+            return;
         }
+        ended(clientRequest, proxyResponse);
+    }
+
+    /** The upstream's answer has all been passed on: stored if cached, and the exchange ended. */
+    private void ended(HttpServletRequest clientRequest, HttpServletResponse proxyResponse)
+    {
         CacheExchange cache = CacheExchange.of(clientRequest);
         if (cache != null)
         {

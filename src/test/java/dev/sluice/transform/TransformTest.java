@@ -52,6 +52,8 @@ class TransformTest
     private static final String XXE = "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><r>&x;</r>";
     private static final String LAUGHS = "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">"
         + "<!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\"><!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">]><lolz>&lol4;</lolz>";
+    /** About 8 MB of JSON, more than the socket buffers between Sluice and a client hold. */
+    private static final byte[] HUGE = ("{\"id\":7,\"secret\":\"s3\",\"note\":\"" + "x".repeat(8_000_000) + "\"}").getBytes(StandardCharsets.UTF_8);
     private static TestUpstream upstream;
     private static JwksServer jwks;
     private static SluiceUnderTest sluice;
@@ -65,9 +67,13 @@ class TransformTest
             public boolean handle(Request request, Response response, Callback callback) throws Exception
             {
                 TestUpstream.Received received = TestUpstream.record(request);
-                upstream.offer(received);
                 String path = Request.getPathInContext(request);
                 String name = path.substring(path.lastIndexOf('/') + 1);
+                if (!name.equals("huge"))
+                {
+                    // (The slow-client test's requests are not what the other tests look for.)
+                    upstream.offer(received);
+                }
                 response.getHeaders().put("X-Upstream", "test");
                 byte[] body = switch (name)
                 {
@@ -75,6 +81,7 @@ class TransformTest
                     case "gzip" -> gzip(ORDER.getBytes(StandardCharsets.UTF_8));
                     case "bad" -> "{\"id\": 7,".getBytes(StandardCharsets.UTF_8);
                     case "big" -> ("{\"id\":7,\"secret\":\"" + "x".repeat(3000) + "\"}").getBytes(StandardCharsets.UTF_8);
+                    case "huge" -> HUGE;
                     case "xml" -> XML.getBytes(StandardCharsets.UTF_8);
                     case "xxe" -> XXE.getBytes(StandardCharsets.UTF_8);
                     case "laughs" -> LAUGHS.getBytes(StandardCharsets.UTF_8);
@@ -144,6 +151,10 @@ class TransformTest
             route.body.transform.response.json.rename./items = lines
             route.body.transform.response.json.set./meta/route = ${route}
             route.body.transform.response.json.add./meta/v = never
+            route.large.path = /large
+            route.large.upstream = u
+            route.large.transform.max-body = 16MB
+            route.large.transform.response.json.remove = /secret
             route.strict.path = /strict
             route.strict.upstream = u
             route.strict.transform.max-body = 64
@@ -527,5 +538,52 @@ class TransformTest
         assertTrue(perRequest.contains("'route.c.transform.response.header.set.X-Request'") && perRequest.contains("cached"), perRequest);
         String literal = refusal("route.r.transform.response.json.set./a", "json:{nope");
         assertTrue(literal.contains("json:"), literal);
+    }
+
+    @Test
+    void clientsThatStopReadingATransformedBodyHoldNoThread() throws Exception
+    {
+        int clients = 4;
+        java.util.List<java.net.Socket> sockets = new java.util.ArrayList<>();
+        try
+        {
+            for (int i = 0; i < clients; i++)
+            {
+                java.net.Socket socket = new java.net.Socket();
+                socket.setReceiveBufferSize(4096);
+                socket.connect(new java.net.InetSocketAddress("127.0.0.1", sluice.port()), 5000);
+                socket.getOutputStream().write("GET /large/huge HTTP/1.1\r\nHost: sluice\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                sockets.add(socket);
+            }
+            // Time for every answer to be transformed and written as far as the buffers allow.
+            Thread.sleep(3000);
+            assertEquals(java.util.List.of(), dev.sluice.testing.BlockedWrites.threads(), "threads parked writing transformed bodies to clients that do not read");
+
+            // A client that reads on late gets the whole transformed body.
+            java.net.Socket late = sockets.get(0);
+            late.setSoTimeout(30_000);
+            java.io.InputStream in = late.getInputStream();
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n"))
+            {
+                int c = in.read();
+                assertTrue(c >= 0, "a whole head: " + head);
+                head.append((char)c);
+            }
+            String lower = head.toString().toLowerCase(java.util.Locale.ROOT);
+            assertTrue(lower.startsWith("http/1.1 200"), head.toString());
+            java.util.regex.Matcher length = java.util.regex.Pattern.compile("content-length: (\\d+)").matcher(lower);
+            assertTrue(length.find(), head.toString());
+            JsonNode body = JSON.readTree(in.readNBytes(Integer.parseInt(length.group(1))));
+            assertFalse(body.has("secret"), "transformed");
+            assertEquals(8_000_000, body.path("note").asText().length());
+        }
+        finally
+        {
+            for (java.net.Socket socket : sockets)
+            {
+                socket.close();
+            }
+        }
     }
 }
