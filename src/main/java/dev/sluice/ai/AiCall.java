@@ -68,6 +68,8 @@ final class AiCall implements AsyncListener
     private ObjectNode relayable;
     /** Why only a target the request is relayed to can take it (the chat form cannot hold all of it); else null. */
     private ResponsesInbound.Invalid relayOnly;
+    /** Why the request may not be relayed (the front changed its prompt), or null. */
+    private String notRelayable;
     /** The target that keeps the conversation a {@code previous_response_id} continues, to which it may be relayed; else null. */
     private String continuesRelayTo;
 
@@ -441,7 +443,8 @@ final class AiCall implements AsyncListener
             {
                 // Not a target the request can be relayed to: through the chat form it would lose what the client asked. A
                 // provider that failed the request before says more than this.
-                lastError = attempts > 0 && lastError != null ? lastError : AiErrors.invalid(relayOnly.getMessage(), relayOnly.param);
+                lastError = attempts > 0 && lastError != null ? lastError
+                    : AiErrors.invalid(notRelayable == null ? relayOnly.getMessage() : relayOnly.getMessage() + " " + notRelayable, relayOnly.param);
                 continue;
             }
             byte[] payload;
@@ -607,6 +610,12 @@ final class AiCall implements AsyncListener
     void relayable(ObjectNode client)
     {
         relayable = client;
+    }
+
+    /** Why the front changed this Responses request's prompt, said when only a relay could have carried it. */
+    void notRelayable(String why)
+    {
+        notRelayable = why;
     }
 
     /** What the Responses request's translation found: what only a relayed request carries, and whose conversation it continues. */

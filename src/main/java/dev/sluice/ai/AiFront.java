@@ -320,11 +320,22 @@ public final class AiFront implements AutoCloseable
         boolean stream = operation == Operation.CHAT && streamNode != null && streamNode.asBoolean();
         AiCall call = new AiCall(this, request, response, output, exchange, settings, body, operation, model, stream);
         call.redactions = redactions;
-        if (answers != null && redactions == 0 && !object.has("template") && !object.has("variables")
-            && !governance.routeDecorators().containsKey(route.name()) && !governance.modelDecorators().containsKey(alias))
+        if (answers != null)
         {
-            // Nothing Sluice does to a prompt changed this one: it may go to a Responses API target as it came.
-            call.relayable(object);
+            String changed = redactions > 0 ? "The route's redaction (route." + route.name() + ".ai.redact) changed the prompt,"
+                : object.has("template") || object.has("variables") ? "The request fills a prompt template ('template', 'variables'),"
+                : governance.routeDecorators().containsKey(route.name()) ? "The route adds to every prompt (route." + route.name() + ".ai.prepend or append),"
+                : governance.modelDecorators().containsKey(alias) ? "The model '" + alias + "' adds to every prompt (its prepend or append),"
+                : null;
+            if (changed == null)
+            {
+                // Nothing Sluice does to a prompt changed this one: it may go to a Responses API target as it came.
+                call.relayable(object);
+            }
+            else
+            {
+                call.notRelayable(changed + " so the request cannot go as it came.");
+            }
         }
         if (responses != null)
         {

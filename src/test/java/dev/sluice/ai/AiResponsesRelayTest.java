@@ -414,6 +414,12 @@ class AiResponsesRelayTest
         assertEquals("input[1].type", error.path("param").asText(), "the first thing the chat form cannot hold: " + chat.body());
         assertTrue(error.path("message").asText().contains("served through the Responses API"), chat.body());
         assertEquals(null, openai.poll(), "a target the request is not relayed to is not asked");
+        // Nor is one the front changes the prompt for: the answer says what changed it.
+        HttpResponse<String> briefed = post(body.formatted("briefed"));
+        assertEquals(400, briefed.statusCode(), briefed.body());
+        String why = JSON.readTree(briefed.body()).path("error").path("message").asText();
+        assertTrue(why.contains("served through the Responses API") && why.contains("'briefed' adds to every prompt (its prepend or append)"), why);
+        assertEquals(null, openai.poll());
 
         // A route that caches answers in the chat form does not hold such a request: it is relayed, and not cached.
         HttpResponse<String> cached = post("/cached/v1/responses", body.formatted("gpt"));
