@@ -38,6 +38,31 @@ final class ResponsesAnswers implements InboundResponse.Dialect
         this.request = request;
     }
 
+    /**
+     * A compaction's answer: one compaction item holding the summary, or, when the model wrote
+     * none, a failed response (a client that finds no compaction item says so; an empty summary
+     * would silently lose the conversation).
+     */
+    void compacted(ObjectNode response, String summary, String finishReason, JsonNode usage)
+    {
+        ArrayNode output = response.putArray("output");
+        finish(response, finishReason, usage);
+        if (summary.isBlank())
+        {
+            response.put("status", "failed");
+            response.putObject("error").put("code", "server_error").put("message", "The model gave no summary to compact the conversation into.");
+            return;
+        }
+        output.add(Compaction.item("cmp_" + id, summary));
+        kept(output);
+    }
+
+    /** Whether the request asks for a compaction ({@link Compaction}): the answer is one compaction item, not the model's text. */
+    boolean compacting()
+    {
+        return Compaction.asked(request);
+    }
+
     @Override
     public JsonNode json(int status, JsonNode parsed)
     {
@@ -58,6 +83,12 @@ final class ResponsesAnswers implements InboundResponse.Dialect
         JsonNode choice = answer.path("choices").path(0);
         JsonNode message = choice.path("message");
         ArrayNode output = out.putArray("output");
+        if (compacting())
+        {
+            // The model's text is the summary; the client wants exactly one compaction item.
+            compacted(out, message.path("content").asText(""), choice.path("finish_reason").asText(null), answer.path("usage"));
+            return out;
+        }
         JsonNode thinking = message.path("thinking_blocks");
         if (thinking.isArray() && !thinking.isEmpty())
         {

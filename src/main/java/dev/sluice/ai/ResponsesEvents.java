@@ -37,6 +37,9 @@ final class ResponsesEvents extends InboundResponse.Events
     /** The answer's text so far, in chars: the chat form's annotations count from its start, a message's from its own. */
     private int textSeen;
 
+    /** A compaction's summary so far ({@link Compaction}); null for any other answer, or before the first chunk. */
+    private StringBuilder summary;
+
     ResponsesEvents(ResponsesAnswers dialect)
     {
         this.dialect = dialect;
@@ -94,6 +97,16 @@ final class ResponsesEvents extends InboundResponse.Events
         }
         JsonNode choice = chunk.path("choices").path(0);
         JsonNode delta = choice.path("delta");
+        if (summary != null)
+        {
+            // A compaction: the text is the summary, given whole in one item at the end (done).
+            summary.append(delta.path("content").asText(""));
+            if (choice.path("finish_reason").isTextual())
+            {
+                finishReason = choice.path("finish_reason").asText();
+            }
+            return false;
+        }
         reasoning(delta, out);
         searches(delta, out);
         String text = delta.path("content").isTextual() ? delta.path("content").asText() : "";
@@ -129,6 +142,8 @@ final class ResponsesEvents extends InboundResponse.Events
         {
             return;
         }
+        // (Known by now: the request is parsed before anything is answered.)
+        summary = dialect.compacting() ? new StringBuilder() : null;
         response = dialect.skeleton(chunk.path("created").asLong(System.currentTimeMillis() / 1000), chunk.path("model").asText(""));
         emit(out, "response.created", event("response.created").set("response", response.deepCopy()));
         emit(out, "response.in_progress", event("response.in_progress").set("response", response.deepCopy()));
@@ -364,6 +379,24 @@ final class ResponsesEvents extends InboundResponse.Events
         if (response == null)
         {
             start(AnthropicTranslation.JSON.createObjectNode(), out);
+        }
+        if (summary != null)
+        {
+            ObjectNode finished = response.deepCopy();
+            dialect.compacted(finished, summary.toString(), finishReason, usage == null ? ResponsesAnswers.JSONs.nil() : usage);
+            for (JsonNode item : finished.path("output"))
+            {
+                emit(out, "response.output_item.added", event("response.output_item.added").put("output_index", 0).set("item", item));
+                emit(out, "response.output_item.done", event("response.output_item.done").put("output_index", 0).set("item", item));
+            }
+            String type = switch (finished.path("status").asText())
+            {
+                case "failed" -> "response.failed";
+                case "incomplete" -> "response.incomplete";
+                default -> "response.completed";
+            };
+            emit(out, type, event(type).set("response", finished));
+            return;
         }
         tools.flush(sink(out));
         last = true;

@@ -56,6 +56,8 @@ final class ResponsesInbound
     private String previous;
     /** The request's input in the chat form (not its instructions, which a continuation does not inherit). */
     private final ArrayNode input = ResponsesAnswers.JSONs.array();
+    /** Whether the request asks for its conversation to be compacted ({@link Compaction}). */
+    private boolean compacting;
     /** Reasoning items read and not yet placed: the thinking blocks of the next assistant message. */
     private ArrayNode thinking;
     /**
@@ -225,6 +227,17 @@ final class ResponsesInbound
             int index = 0;
             for (JsonNode item : inputNode)
             {
+                if (Compaction.TRIGGER.equals(item.path("type").asText()))
+                {
+                    if (index != inputNode.size() - 1)
+                    {
+                        throw new Invalid("input[" + index + "]", "The 'compaction_trigger' item must be the final input item.");
+                    }
+                    // Not part of the conversation kept: the request's own ask (Compaction.PROMPT, below).
+                    compacting = true;
+                    index++;
+                    continue;
+                }
                 item(item, "input[" + index++ + "]", input);
             }
             attach(input);
@@ -234,6 +247,10 @@ final class ResponsesInbound
             throw new Invalid("input", "Missing required parameter: 'input' (a string or a non-empty array of items).");
         }
         messages.addAll(input.deepCopy());
+        if (compacting)
+        {
+            messages.addObject().put("role", "user").put("content", Compaction.PROMPT);
+        }
         JsonNode max = in.get("max_output_tokens");
         if (max != null && !max.isNull())
         {
@@ -275,6 +292,11 @@ final class ResponsesInbound
             // A hosted tool chosen (OpenAI's web search, file search…), or a choice among allowed tools: OpenAI's own.
             out.remove("tool_choice");
             onlyRelayed(x.param, x.getMessage());
+        }
+        if (compacting && out.has("tools"))
+        {
+            // The history's calls need their tools declared (Claude refuses them otherwise), but the answer is the summary.
+            out.put("tool_choice", "none");
         }
         JsonNode stream = in.get("stream");
         if (stream != null && !stream.isNull() && !stream.isBoolean())
@@ -379,11 +401,24 @@ final class ResponsesInbound
                         .add(block != null ? block : ResponsesAnswers.JSONs.object().put("type", "thinking").put("thinking", text).put("signature", ""));
                 }
             }
+            case Compaction.ITEM ->
+            {
+                String summary = Compaction.summary(item);
+                if (summary == null)
+                {
+                    // OpenAI's own: only OpenAI can read it.
+                    onlyRelayed(path + ".type", "Compaction items not made by this gateway are not supported by it.");
+                }
+                else
+                {
+                    out.addObject().put("role", "user").put("content", Compaction.continued(summary));
+                }
+            }
             case "web_search_call" ->
             {
                 // A search this gateway (or OpenAI) answered earlier: the answer's text, which follows it, is what the chat form keeps.
             }
-            // OpenAI's other items (hosted tools' calls, computer use, shell calls, MCP, compaction): for the Responses API only.
+            // OpenAI's other items (hosted tools' calls, computer use, shell calls, MCP): for the Responses API only.
             default ->
             {
                 String unsupported = "Input items of type '" + ClientText.quoted(type, 64)

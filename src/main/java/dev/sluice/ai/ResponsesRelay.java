@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * target ({@link OpenAiReasoning});</li>
  * <li>an end user's id over OpenAI's 64 characters hashed ({@link UserIds});</li>
  * <li>{@code item_reference}s to answers Sluice keeps given as the items they name;</li>
+ * <li>a compaction item Sluice made ({@link Compaction}) given as a user message with its summary;</li>
  * <li>reasoning items: one Sluice sealed for this target given back as the provider gave it; one
  * sealed for another model or for Claude, or one the provider cannot resolve (no encrypted content
  * under {@code store: false}, or only text, as Sluice gives an open model's reasoning) left out —
@@ -101,6 +102,15 @@ final class ResponsesRelay
                 {
                     out.add(reasoning);
                 }
+                continue;
+            }
+            String summary = type.equals(Compaction.ITEM) ? Compaction.summary(item) : null;
+            if (summary != null)
+            {
+                // Sluice's own compaction (of a conversation with another model): its summary, which OpenAI can read.
+                ObjectNode message = out.addObject().put("type", "message").put("role", "user");
+                message.putArray("content").addObject().put("type", "input_text").put("text", Compaction.continued(summary));
+                orphaned = false;
                 continue;
             }
             if (type.equals("message") && !"assistant".equals(item.path("role").asText()))

@@ -34,6 +34,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -469,5 +470,91 @@ class AiResponsesRelayTest
         assertEquals("Name a colour", messages.path(0).path("content").asText(), messages.toString());
         assertEquals("Hello from openai: Name a colour", messages.path(1).path("content").asText(), messages.toString());
         assertEquals("Another", messages.path(2).path("content").asText(), messages.toString());
+    }
+
+    /**
+     * Codex's remote compaction (v2): the conversation with a last compaction_trigger item, and
+     * exactly one compaction item expected back, which stands for the conversation from then on.
+     * Before, the trigger was an input item only OpenAI takes: to any other model the request was a
+     * 400, and the client's session stopped there.
+     */
+    @Test
+    void aConversationIsCompactedForAModelBehindTheChatForm() throws Exception
+    {
+        drain();
+        String history = """
+            {"model": "chat", "store": false, "stream": %s,
+             "tools": [{"type": "function", "name": "shell", "parameters": {"type": "object", "properties": {"cmd": {"type": "string"}}}}],
+             "input": [
+               {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "List the files"}]},
+               {"type": "function_call", "call_id": "call_1", "name": "shell", "arguments": "{\\"cmd\\":\\"ls\\"}"},
+               {"type": "function_call_output", "call_id": "call_1", "output": "a.txt"},
+               {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "There is a.txt"}]},
+               {"type": "compaction_trigger"}]}""";
+        HttpResponse<String> compacted = post(history.formatted(false));
+        assertEquals(200, compacted.statusCode(), compacted.body());
+        JsonNode output = JSON.readTree(compacted.body()).path("output");
+        assertEquals(1, output.size(), "exactly one item: " + compacted.body());
+        JsonNode item = output.path(0);
+        assertEquals("compaction", item.path("type").asText(), compacted.body());
+        assertTrue(item.path("encrypted_content").asText().startsWith("sluice.compaction."), compacted.body());
+        FakeModelProvider.Received asked = openai.take();
+        assertEquals("/v1/chat/completions", asked.path());
+        JsonNode messages = asked.body().path("messages");
+        assertEquals("user", messages.path(messages.size() - 1).path("role").asText());
+        assertTrue(messages.path(messages.size() - 1).path("content").asText().contains("will be continued from a summary"), asked.body().toString());
+        assertEquals("tool", messages.path(messages.size() - 3).path("role").asText(), "the history as it was: " + asked.body());
+        assertEquals("none", asked.body().path("tool_choice").asText(), "the tools declared, none to be called: " + asked.body());
+        assertEquals("shell", asked.body().path("tools").path(0).path("function").path("name").asText());
+
+        // Streamed: the same one item, in its events.
+        HttpResponse<String> streamed = post(history.formatted(true));
+        assertEquals(200, streamed.statusCode(), streamed.body());
+        openai.take();
+        assertFalse(streamed.body().contains("response.output_text.delta"), "the summary is not shown as text: " + streamed.body());
+        JsonNode completed = null;
+        for (String line : streamed.body().split("\n"))
+        {
+            if (line.startsWith("data: ") && line.contains("\"response.completed\""))
+            {
+                completed = JSON.readTree(line.substring(6)).path("response");
+            }
+        }
+        assertNotNull(completed, streamed.body());
+        assertEquals(1, completed.path("output").size(), completed.toString());
+        assertEquals("compaction", completed.path("output").path(0).path("type").asText(), completed.toString());
+        assertTrue(streamed.body().contains("\"type\":\"response.output_item.done\""), streamed.body());
+
+        // The item stands for the conversation: to this model, and to one relayed to OpenAI, as a user message with the summary.
+        String next = """
+            {"model": "%s", "store": false, "input": [
+               {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "List the files"}]},
+               %s,
+               {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "And now?"}]}]}""";
+        HttpResponse<String> continued = post(next.formatted("chat", item.toString()));
+        assertEquals(200, continued.statusCode(), continued.body());
+        JsonNode carried = openai.take().body().path("messages").path(1);
+        assertEquals("user", carried.path("role").asText(), carried.toString());
+        assertTrue(carried.path("content").asText().contains("compacted into this summary:\n\nHello from openai: [Context checkpoint]"), carried.toString());
+        HttpResponse<String> relayed = post(next.formatted("gpt", item.toString()));
+        assertEquals(200, relayed.statusCode(), relayed.body());
+        FakeModelProvider.Received relayedAsked = openai.take();
+        assertEquals("/v1/responses", relayedAsked.path());
+        JsonNode summary = relayedAsked.body().path("input").path(1);
+        assertEquals("user", summary.path("role").asText(), relayedAsked.body().toString());
+        assertTrue(summary.path("content").path(0).path("text").asText().contains("compacted into this summary"), summary.toString());
+
+        // To OpenAI the trigger goes as it came (OpenAI compacts); anywhere but last it is refused, as OpenAI refuses it.
+        HttpResponse<String> native_ = post("{\"model\":\"gpt\",\"input\":[{\"role\":\"user\",\"content\":\"Hi\"},{\"type\":\"compaction_trigger\"}]}");
+        assertEquals(200, native_.statusCode(), native_.body());
+        assertEquals("compaction_trigger", openai.take().body().path("input").path(1).path("type").asText());
+        HttpResponse<String> misplaced = post("{\"model\":\"chat\",\"input\":[{\"type\":\"compaction_trigger\"},{\"role\":\"user\",\"content\":\"Hi\"}]}");
+        assertEquals(400, misplaced.statusCode(), misplaced.body());
+        assertTrue(misplaced.body().contains("must be the final input item"), misplaced.body());
+        // OpenAI's own compaction item only OpenAI reads: not sent to a model behind the chat form.
+        HttpResponse<String> foreign = post("{\"model\":\"chat\",\"input\":[{\"type\":\"compaction\",\"encrypted_content\":\"gAAAA\"},"
+            + "{\"role\":\"user\",\"content\":\"Hi\"}]}");
+        assertEquals(400, foreign.statusCode(), foreign.body());
+        assertEquals(null, openai.poll());
     }
 }

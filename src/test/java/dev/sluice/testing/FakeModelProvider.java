@@ -277,7 +277,9 @@ public final class FakeModelProvider implements AutoCloseable
                 return;
             }
             List<String> words = words(body);
-            boolean tool = body.path("tools").isArray() && !body.path("tools").isEmpty();
+            // As the real ones: no call when told to call none (OpenAI's "none", Anthropic's {"type": "none"}).
+            boolean tool = body.path("tools").isArray() && !body.path("tools").isEmpty()
+                && !"none".equals(body.path("tool_choice").asText()) && !"none".equals(body.path("tool_choice").path("type").asText());
             if (body.path("stream").asBoolean(false))
             {
                 if (anthropic)
