@@ -120,7 +120,9 @@ public final class AiFront implements AutoCloseable
         Identity identity = exchange.identity();
         String consumer = identity != null && identity.consumer() != null ? identity.consumer().id() : null;
         boolean countingInput = path.endsWith("/responses/input_tokens");
-        ResponsesInbound responses = path.endsWith("/responses") || countingInput ? new ResponsesInbound(responseStore, consumer) : null;
+        // The Responses API's standalone compaction (older Codex calls it): a request compacted as one ending with compaction_trigger.
+        boolean compacting = path.endsWith("/responses/compact");
+        ResponsesInbound responses = path.endsWith("/responses") || countingInput || compacting ? new ResponsesInbound(responseStore, consumer) : null;
         ResponsesAnswers answers = responses != null && !countingInput ? new ResponsesAnswers(responses) : null;
         AnthropicAnswers.Dialect anthropic = path.endsWith("/messages") || counting ? new AnthropicAnswers.Dialect() : null;
         // Never blocking once the request goes asynchronous: the answer is written from threads every request shares.
@@ -129,7 +131,7 @@ public final class AiFront implements AutoCloseable
             : answers != null ? new InboundResponse(output, answers) : null;
         HttpServletResponse response = inbound != null ? inbound : output;
         String method = request.getMethod();
-        if (path.contains("/responses/") && !countingInput)
+        if (path.contains("/responses/") && !countingInput && !compacting)
         {
             // Retrieving, cancelling or deleting a stored response: Sluice keeps answers only to continue them.
             error(response, exchange, new AiErrors.Error(404, "invalid_request_error", "This gateway keeps responses only for a while, to"
@@ -163,7 +165,8 @@ public final class AiFront implements AutoCloseable
         {
             error(response, exchange, new AiErrors.Error(404, "invalid_request_error",
                 "Unknown request URL: " + method + " " + ClientText.quoted(path, 100)
-                    + ". This route serves /chat/completions, /responses, /responses/input_tokens, /embeddings, /models, /messages and"
+                    + ". This route serves /chat/completions, /responses, /responses/input_tokens, /responses/compact, /embeddings, /models,"
+                    + " /messages and"
                     + " /messages/count_tokens.",
                 null, "unknown_url", 0));
             return;
@@ -199,6 +202,11 @@ public final class AiFront implements AutoCloseable
         {
             try
             {
+                if (compacting)
+                {
+                    object = Compaction.standalone(object);
+                    answers.standalone();
+                }
                 java.util.List<String> dropped = new java.util.ArrayList<>();
                 body = responses.translate(object, dropped);
                 if (answers != null)
@@ -320,7 +328,7 @@ public final class AiFront implements AutoCloseable
         boolean stream = operation == Operation.CHAT && streamNode != null && streamNode.asBoolean();
         AiCall call = new AiCall(this, request, response, output, exchange, settings, body, operation, model, stream);
         call.redactions = redactions;
-        if (answers != null)
+        if (answers != null && !compacting)
         {
             String changed = redactions > 0 ? "The route's redaction (route." + route.name() + ".ai.redact) changed the prompt,"
                 : object.has("template") || object.has("variables") ? "The request fills a prompt template ('template', 'variables'),"

@@ -52,6 +52,39 @@ final class Compaction
         return input.isArray() && !input.isEmpty() && TRIGGER.equals(input.get(input.size() - 1).path("type").asText());
     }
 
+    /**
+     * A request to the standalone endpoint ({@code POST /responses/compact}, which older Codex
+     * versions call) as the same request to {@code /responses} ending with the trigger; the
+     * endpoint does not stream.
+     */
+    static ObjectNode standalone(ObjectNode request)
+    {
+        ObjectNode copy = request.deepCopy();
+        copy.remove("stream");
+        JsonNode input = copy.get("input");
+        if (input != null && input.isTextual())
+        {
+            copy.putArray("input").addObject().put("role", "user").put("content", input.asText());
+        }
+        if (copy.path("input").isArray() && !asked(copy))
+        {
+            ((com.fasterxml.jackson.databind.node.ArrayNode)copy.get("input")).addObject().put("type", TRIGGER);
+        }
+        return copy;
+    }
+
+    /** The standalone endpoint's answer ({@code response.compaction}): the compacted window, from a compaction's response. */
+    static ObjectNode standaloneAnswer(ObjectNode response)
+    {
+        ObjectNode out = ResponsesAnswers.JSONs.object();
+        out.set("id", response.get("id"));
+        out.put("object", "response.compaction");
+        out.set("created_at", response.get("created_at"));
+        out.set("output", response.get("output"));
+        out.set("usage", response.get("usage"));
+        return out;
+    }
+
     /** The compaction output item standing for a summary. */
     static ObjectNode item(String id, String summary)
     {

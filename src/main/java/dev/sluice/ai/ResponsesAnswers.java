@@ -15,6 +15,8 @@ final class ResponsesAnswers implements InboundResponse.Dialect
     private final ResponsesInbound inbound;
     /** The client's request, echoed in the answer as OpenAI's is; set once the body is parsed. */
     private ObjectNode request = AnthropicTranslation.JSON.createObjectNode();
+    /** Whether the request came to {@code /responses/compact}. */
+    private boolean standalone;
     /**
      * This answer's own id: a provider's chat id can repeat (a cache hit replays it, some servers
      * send a constant one), and clients tell responses and their items apart by id.
@@ -57,6 +59,12 @@ final class ResponsesAnswers implements InboundResponse.Dialect
         kept(output);
     }
 
+    /** The answer is the standalone compaction endpoint's ({@link Compaction#standaloneAnswer}). */
+    void standalone()
+    {
+        standalone = true;
+    }
+
     /** Whether the request asks for a compaction ({@link Compaction}): the answer is one compaction item, not the model's text. */
     boolean compacting()
     {
@@ -87,7 +95,7 @@ final class ResponsesAnswers implements InboundResponse.Dialect
         {
             // The model's text is the summary; the client wants exactly one compaction item.
             compacted(out, message.path("content").asText(""), choice.path("finish_reason").asText(null), answer.path("usage"));
-            return out;
+            return standalone && "completed".equals(out.path("status").asText()) ? Compaction.standaloneAnswer(out) : out;
         }
         JsonNode thinking = message.path("thinking_blocks");
         if (thinking.isArray() && !thinking.isEmpty())

@@ -551,6 +551,23 @@ class AiResponsesRelayTest
         HttpResponse<String> misplaced = post("{\"model\":\"chat\",\"input\":[{\"type\":\"compaction_trigger\"},{\"role\":\"user\",\"content\":\"Hi\"}]}");
         assertEquals(400, misplaced.statusCode(), misplaced.body());
         assertTrue(misplaced.body().contains("must be the final input item"), misplaced.body());
+        // The standalone endpoint (older Codex): the same compaction, its answer the compacted window.
+        String window = "{\"model\":\"%s\",\"input\":[{\"role\":\"user\",\"content\":\"List the files\"},"
+            + "{\"type\":\"message\",\"role\":\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":\"There is a.txt\"}]}]}";
+        for (String model : new String[] {"chat", "gpt"})
+        {
+            HttpResponse<String> standalone = post("/v1/responses/compact", window.formatted(model));
+            assertEquals(200, standalone.statusCode(), standalone.body());
+            JsonNode compactedWindow = JSON.readTree(standalone.body());
+            assertEquals("response.compaction", compactedWindow.path("object").asText(), standalone.body());
+            assertEquals(1, compactedWindow.path("output").size(), standalone.body());
+            assertEquals("compaction", compactedWindow.path("output").path(0).path("type").asText(), standalone.body());
+            assertTrue(compactedWindow.path("usage").path("input_tokens").asLong() > 0, standalone.body());
+            FakeModelProvider.Received compactAsked = openai.take();
+            assertEquals("/v1/chat/completions", compactAsked.path(), "compacted by Sluice, whatever the target: " + model);
+            JsonNode last = compactAsked.body().path("messages").path(compactAsked.body().path("messages").size() - 1);
+            assertTrue(last.path("content").asText().contains("will be continued from a summary"), compactAsked.body().toString());
+        }
         // OpenAI's own compaction item only OpenAI reads: not sent to a model behind the chat form.
         HttpResponse<String> foreign = post("{\"model\":\"chat\",\"input\":[{\"type\":\"compaction\",\"encrypted_content\":\"gAAAA\"},"
             + "{\"role\":\"user\",\"content\":\"Hi\"}]}");
