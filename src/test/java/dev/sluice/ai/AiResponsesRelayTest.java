@@ -95,6 +95,8 @@ class AiResponsesRelayTest
             ai.model.either.target.first.model = gpt-5.5
             ai.model.either.target.second.provider = an
             ai.model.either.target.second.model = claude-sonnet
+            ai.model.claude.target.main.provider = an
+            ai.model.claude.target.main.model = claude-sonnet
             """.formatted(KeyHashes.sha256(KEY), openai.uri(), anthropic.uri()));
         sdk = OpenAIOkHttpClient.builder().baseUrl(sluice.uri("/v1").toString()).apiKey(KEY).maxRetries(0).build();
     }
@@ -506,6 +508,17 @@ class AiResponsesRelayTest
         assertEquals("tool", messages.path(messages.size() - 3).path("role").asText(), "the history as it was: " + asked.body());
         assertEquals("none", asked.body().path("tool_choice").asText(), "the tools declared, none to be called: " + asked.body());
         assertEquals("shell", asked.body().path("tools").path(0).path("function").path("name").asText());
+
+        // Claude the same: its tools declared, none to be called, the summary asked last.
+        HttpResponse<String> claude = post(history.replace("\"model\": \"chat\"", "\"model\": \"claude\"").formatted(true));
+        assertEquals(200, claude.statusCode(), claude.body());
+        assertTrue(claude.body().contains("\"type\":\"compaction\""), claude.body());
+        JsonNode claudeAsked = anthropic.take().body();
+        assertEquals("none", claudeAsked.path("tool_choice").path("type").asText(), claudeAsked.toString());
+        assertEquals("shell", claudeAsked.path("tools").path(0).path("name").asText(), claudeAsked.toString());
+        JsonNode lastTurn = claudeAsked.path("messages").path(claudeAsked.path("messages").size() - 1);
+        assertEquals("user", lastTurn.path("role").asText(), claudeAsked.toString());
+        assertTrue(lastTurn.toString().contains("will be continued from a summary"), lastTurn.toString());
 
         // Streamed: the same one item, in its events.
         HttpResponse<String> streamed = post(history.formatted(true));
