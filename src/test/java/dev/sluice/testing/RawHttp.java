@@ -114,9 +114,16 @@ public final class RawHttp
             Reply reply = parse(out.toString(StandardCharsets.ISO_8859_1));
             String length = reply == null ? null : reply.header("Content-Length");
             // Stop at the end of a sized body: some servers keep the connection open anyway.
-            if (length != null && reply.body().length() >= Integer.parseInt(length))
+            if (length != null)
             {
-                return reply;
+                int missing = Integer.parseInt(length) - reply.body().length();
+                if (missing <= 0)
+                {
+                    return reply;
+                }
+                // The rest in one go: parsing again after every read is quadratic in a large body.
+                out.write(in.readNBytes(missing));
+                return parse(out.toString(StandardCharsets.ISO_8859_1));
             }
             if (reply != null && "chunked".equalsIgnoreCase(reply.header("Transfer-Encoding")) && reply.body().endsWith("0\r\n\r\n"))
             {
