@@ -171,6 +171,15 @@ public final class AiFront implements AutoCloseable
                 null, "unknown_url", 0));
             return;
         }
+        if (responses != null && "websocket".equalsIgnoreCase(request.getHeader("Upgrade")))
+        {
+            // The Responses API's WebSocket mode, which Codex tries first against its openai provider: 426 is what Codex takes
+            // as "no WebSocket here" and falls back to HTTP at once; to anything else it retries five times first (seconds a session).
+            response.setHeader("Upgrade", "HTTP/1.1");
+            error(response, exchange, new AiErrors.Error(426, "invalid_request_error", "The Responses API's WebSocket mode is not served by"
+                + " this gateway: POST the request (answers stream as server-sent events).", null, "websocket_not_supported", 0));
+            return;
+        }
         if (!method.equals("POST"))
         {
             response.setHeader("Allow", "POST");

@@ -587,4 +587,21 @@ class AiResponsesRelayTest
         assertEquals(400, foreign.statusCode(), foreign.body());
         assertEquals(null, openai.poll());
     }
+
+    /**
+     * Codex, pointed at Sluice as its openai provider, first asks for the Responses API's WebSocket
+     * mode. To a 405 it retried five times before falling back to HTTP (8.2 and 7.5 s a run of
+     * `codex exec` against 2.1 s); a 426 it takes as "none here" and falls back at once.
+     */
+    @Test
+    void theWebSocketModeIsRefusedSoThatCodexFallsBackToHttpAtOnce() throws Exception
+    {
+        drain();
+        dev.sluice.testing.RawHttp.Reply reply = dev.sluice.testing.RawHttp.send(sluice.port(), "GET /v1/responses HTTP/1.1", "Host: sluice",
+            "Connection: Upgrade", "Upgrade: websocket", "Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+            "Authorization: Bearer " + KEY);
+        assertEquals(426, reply.status(), reply.head());
+        assertTrue(reply.body().contains("\"code\":\"websocket_not_supported\""), reply.body());
+        assertEquals(null, openai.poll());
+    }
 }
