@@ -635,7 +635,9 @@ final class AiCall implements AsyncListener
     private boolean relays(AiSettings.Target target, AiSettings.Provider provider)
     {
         return relayable != null && target.relay() && provider.type() != AiSettings.ProviderType.ANTHROPIC && cache == null
-            && (!relayable.hasNonNull("previous_response_id") || target.id().equals(continuesRelayTo));
+            && (!relayable.hasNonNull("previous_response_id") || target.id().equals(continuesRelayTo))
+            // Only OpenAI's own API compacts (another server's Responses API, vLLM's say, knows no trigger): Sluice does it for the rest.
+            && (provider.type() == AiSettings.ProviderType.OPENAI || !Compaction.asked(relayable));
     }
 
     private byte[] relayPayload(AiSettings.Provider provider, AiSettings.Target target) throws Unsupported, IOException

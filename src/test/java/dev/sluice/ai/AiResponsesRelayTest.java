@@ -97,7 +97,12 @@ class AiResponsesRelayTest
             ai.model.either.target.second.model = claude-sonnet
             ai.model.claude.target.main.provider = an
             ai.model.claude.target.main.model = claude-sonnet
-            """.formatted(KeyHashes.sha256(KEY), openai.uri(), anthropic.uri()));
+            ai.provider.vl.type = openai-compatible
+            ai.provider.vl.base-url = %4$s/v1
+            ai.model.local.target.main.provider = vl
+            ai.model.local.target.main.model = qwen3
+            ai.model.local.target.main.api = responses
+            """.formatted(KeyHashes.sha256(KEY), openai.uri(), anthropic.uri(), openai.uri()));
         sdk = OpenAIOkHttpClient.builder().baseUrl(sluice.uri("/v1").toString()).apiKey(KEY).maxRetries(0).build();
     }
 
@@ -556,6 +561,15 @@ class AiResponsesRelayTest
         JsonNode summary = relayedAsked.body().path("input").path(1);
         assertEquals("user", summary.path("role").asText(), relayedAsked.body().toString());
         assertTrue(summary.path("content").path(0).path("text").asText().contains("compacted into this summary"), summary.toString());
+
+        // Another server's Responses API (vLLM's, say) knows no trigger: Sluice compacts, through that API.
+        HttpResponse<String> local = post(history.replace("\"model\": \"chat\"", "\"model\": \"local\"").formatted(false));
+        assertEquals(200, local.statusCode(), local.body());
+        assertEquals("compaction", JSON.readTree(local.body()).path("output").path(0).path("type").asText(), local.body());
+        FakeModelProvider.Received localAsked = openai.take();
+        assertEquals("/v1/responses", localAsked.path());
+        assertFalse(localAsked.body().toString().contains("compaction_trigger"), localAsked.body().toString());
+        assertTrue(localAsked.body().toString().contains("will be continued from a summary"), localAsked.body().toString());
 
         // To OpenAI the trigger goes as it came (OpenAI compacts); anywhere but last it is refused, as OpenAI refuses it.
         HttpResponse<String> native_ = post("{\"model\":\"gpt\",\"input\":[{\"role\":\"user\",\"content\":\"Hi\"},{\"type\":\"compaction_trigger\"}]}");

@@ -470,7 +470,8 @@ public final class FakeModelProvider implements AutoCloseable
             toolName = toolName.isEmpty() ? offered.path("name").asText("") : toolName;
             searches |= "web_search".equals(offered.path("type").asText());
         }
-        boolean tool = !toolName.isEmpty() && !"function_call_output".equals(input.path(input.size() - 1).path("type").asText());
+        boolean tool = !toolName.isEmpty() && !"function_call_output".equals(input.path(input.size() - 1).path("type").asText())
+            && !"none".equals(body.path("tool_choice").asText());
         String model = body.path("model").asText() + "-2025";
         ObjectNode answer = JSON.createObjectNode().put("id", "resp_fake").put("object", "response").put("created_at", 1_700_000_000L)
             .put("status", incomplete ? "incomplete" : "completed").put("model", model);
