@@ -166,8 +166,7 @@ public final class AiFront implements AutoCloseable
             error(response, exchange, new AiErrors.Error(404, "invalid_request_error",
                 "Unknown request URL: " + method + " " + ClientText.quoted(path, 100)
                     + ". This route serves /chat/completions, /responses, /responses/input_tokens, /responses/compact, /embeddings, /models,"
-                    + " /messages and"
-                    + " /messages/count_tokens.",
+                    + " /messages and /messages/count_tokens.",
                 null, "unknown_url", 0));
             return;
         }

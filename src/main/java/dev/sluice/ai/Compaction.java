@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -68,7 +69,7 @@ final class Compaction
         }
         if (copy.path("input").isArray() && !asked(copy))
         {
-            ((com.fasterxml.jackson.databind.node.ArrayNode)copy.get("input")).addObject().put("type", TRIGGER);
+            ((ArrayNode)copy.get("input")).addObject().put("type", TRIGGER);
         }
         return copy;
     }
