@@ -4,8 +4,6 @@ package dev.sluice.proxy;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -18,31 +16,25 @@ import dev.sluice.config.Settings;
 import dev.sluice.exchange.Exchange;
 import dev.sluice.exchange.Exchanges;
 import dev.sluice.exchange.TraceContext;
-import dev.sluice.http.AsyncBodyWrite;
 import dev.sluice.http.Authority;
 import dev.sluice.http.BodyWatchdog;
 import dev.sluice.http.ErrorServlet;
 import dev.sluice.http.HeaderNames;
 import dev.sluice.http.ProblemType;
 import dev.sluice.http.ProblemWriter;
-import dev.sluice.http.QueryString;
 import dev.sluice.http.RequestBodies;
 import dev.sluice.http.WholeBodyWrite;
 import dev.sluice.openapi.ApiValidation;
 import dev.sluice.openapi.OpenApiSettings;
 import dev.sluice.route.Route;
 import dev.sluice.route.RouteMatch;
-import dev.sluice.route.Split;
 import dev.sluice.route.Timeouts;
 import dev.sluice.transform.RequestBody;
-import dev.sluice.transform.RequestSource;
 import dev.sluice.transform.ResponseBody;
 import dev.sluice.transform.RouteTransform;
-import dev.sluice.transform.Transforms;
 import dev.sluice.upstream.Member;
 import dev.sluice.upstream.Pool;
 import dev.sluice.upstream.Pools;
-import dev.sluice.upstream.PoolSettings;
 import dev.sluice.upstream.RetryPolicy;
 import dev.sluice.upstream.Upstream;
 import jakarta.servlet.AsyncContext;
@@ -57,7 +49,6 @@ import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.ee10.proxy.AsyncProxyServlet;
-import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.Callback;
@@ -203,103 +194,45 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             return;
         }
         Exchange exchange = Exchange.of(clientRequest);
-        if (exchange != null && exchange.routeMatch() != null && exchange.routeMatch().route().ai())
+        if (exchange == null || exchange.routeMatch() == null)
+        {
+            // Not through the exchange filter: Jetty's path ends in onProxyRewriteFailed, which says so.
+            super.service(clientRequest, proxyResponse);
+            return;
+        }
+        Route route = exchange.routeMatch().route();
+        if (route.ai())
         {
             // AI routes end here too, after the same chain, but the AI front answers them.
             ai.service(clientRequest, proxyResponse, exchange);
             return;
         }
-        if (exchange != null && exchange.routeMatch() != null && exchange.routeMatch().route().answer() != null)
+        if (route.answer() != null)
         {
             RouteAnswers.answer(clientRequest, proxyResponse, exchange);
             return;
         }
-        dev.sluice.route.Fault fault = exchange == null || exchange.routeMatch() == null ? null : exchange.routeMatch().route().fault();
-        if (fault != null && fault.aborts())
+        clientRequest = BeforeUpstream.checked(clientRequest, proxyResponse, exchange);
+        if (clientRequest == null)
         {
-            exchange.outcome(Exchange.Outcome.FAULT_ABORT);
-            exchange.addBytesOut(ProblemWriter.write(proxyResponse, fault.abortStatus(), ProblemType.FAULT_INJECTED,
-                "Injected by route." + exchange.routeMatch().route().name() + ".fault.abort.", exchange.id()));
             return;
         }
-        dev.sluice.guard.JsonLimits jsonLimits = exchange == null || exchange.routeMatch() == null ? null
-            : exchange.settings().guard().guard(exchange.routeMatch().route().name()).json();
-        if (jsonLimits != null)
-        {
-            clientRequest = dev.sluice.guard.JsonGuard.check(clientRequest, proxyResponse, exchange, jsonLimits);
-            if (clientRequest == null)
-            {
-                return;
-            }
-        }
-        OpenApiSettings.RouteApi api = exchange == null || exchange.routeMatch() == null ? null
-            : exchange.settings().openapi().route(exchange.routeMatch().route().name());
-        if (api != null)
-        {
-            clientRequest = ApiValidation.check(clientRequest, proxyResponse, exchange, api);
-            if (clientRequest == null)
-            {
-                return;
-            }
-        }
-        RouteTransform transform = exchange == null || exchange.routeMatch() == null ? null
-            : exchange.settings().transform().route(exchange.routeMatch().route().name());
-        if (transform != null && transform.requestBody())
-        {
-            try
-            {
-                clientRequest = RequestBody.transform(clientRequest, transform, new RequestSource(exchange, clientRequest), exchange.settings().proxy());
-            }
-            catch (IOException x)
-            {
-                exchange.addBytesOut(dev.sluice.http.RequestBodies.refuse(proxyResponse, exchange, x));
-                return;
-            }
-            catch (RequestBody.Refused x)
-            {
-                exchange.outcome(Exchange.Outcome.BAD_REQUEST);
-                ProblemType type = switch (x.status())
-                {
-                    case 413 -> ProblemType.PAYLOAD_TOO_LARGE;
-                    case 415 -> ProblemType.UNSUPPORTED_MEDIA_TYPE;
-                    default -> ProblemType.BAD_REQUEST;
-                };
-                if (type == ProblemType.UNSUPPORTED_MEDIA_TYPE)
-                {
-                    // RFC 9110 §15.5.16: a 415 for a content coding names the ones that are taken.
-                    proxyResponse.setHeader("Accept-Encoding", "gzip");
-                }
-                exchange.addBytesOut(ProblemWriter.write(proxyResponse, type, x.getMessage(), exchange.id(), exchange.traceId()));
-                return;
-            }
-        }
-        if (exchange != null && exchange.routeMatch() != null && exchange.routeMatch().route().websocket() && WebSocketTunnel.requested(clientRequest))
+        if (route.websocket() && WebSocketTunnel.requested(clientRequest))
         {
             tunnel(clientRequest, proxyResponse, exchange);
             return;
         }
-        dev.sluice.http.GrpcWebType web = exchange == null || exchange.routeMatch() == null ? null : GrpcWeb.mode(clientRequest);
-        if (web != null && exchange.settings().upstream(exchange.routeMatch().route().upstream()).http2())
+        dev.sluice.http.GrpcWebType web = GrpcWeb.mode(clientRequest);
+        if (web != null && exchange.settings().upstream(route.upstream()).http2())
         {
-            // gRPC-Web to a gRPC service: the body read whole (one message), decoded when base64.
-            try
+            clientRequest = BeforeUpstream.grpcWeb(clientRequest, proxyResponse, exchange, web);
+            if (clientRequest == null)
             {
-                clientRequest = RequestBody.buffered(clientRequest, GrpcWeb.body(clientRequest, web, exchange.settings().proxy()), GrpcWeb.upstreamType(web));
-            }
-            catch (IOException x)
-            {
-                exchange.addBytesOut(dev.sluice.http.RequestBodies.refuse(proxyResponse, exchange, x));
-                return;
-            }
-            catch (GrpcWeb.Refused x)
-            {
-                exchange.outcome(Exchange.Outcome.BAD_REQUEST);
-                exchange.addBytesOut(ProblemWriter.write(proxyResponse, x.type(), x.getMessage(), exchange.id(), exchange.traceId()));
                 return;
             }
             clientRequest.setAttribute(GRPC_WEB_ATTRIBUTE, new GrpcWeb.Answer(web));
         }
-        else if (web == null && exchange != null && exchange.routeMatch() != null && dev.sluice.http.GrpcResponse.of(proxyResponse) != null)
+        else if (web == null && dev.sluice.http.GrpcResponse.of(proxyResponse) != null)
         {
             warnIfHttp11(exchange);
         }
@@ -407,16 +340,16 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             return null;
         }
         RouteMatch match = exchange.routeMatch();
-        String upstream = match.route().split() == null ? match.route().upstream() : split(clientRequest, exchange, match.route());
+        String upstream = match.route().split() == null ? match.route().upstream() : TargetChoice.split(clientRequest, exchange, match.route());
         Pool pool = pools.pool(exchange.settings().upstreams(), upstream);
         RetryPolicy retry = match.route().retry();
-        Attempts attempts = new Attempts(exchange, pool, retry, hashKey(clientRequest, exchange, pool.upstream().pool()),
+        Attempts attempts = new Attempts(exchange, pool, retry, TargetChoice.hashKey(clientRequest, exchange, pool.upstream().pool()),
             retry.repeatable(clientRequest.getMethod(), clientRequest::getHeader));
         // Kept here too: a client gone mid-answer leaves a recycled request whose attributes are gone.
         attempts.cache = CacheExchange.of(clientRequest);
         if (pool.upstream().sticky() != null)
         {
-            attempts.stickyCookie = cookie(clientRequest, pool.upstream().sticky().cookie());
+            attempts.stickyCookie = TargetChoice.cookie(clientRequest, pool.upstream().sticky().cookie());
         }
         Member member = pool.choose(attempts.hashKey, attempts.tried, attempts.stickyCookie);
         if (member == null)
@@ -427,7 +360,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         pool.requested();
         attempts.tried.add(member);
         clientRequest.setAttribute(ATTEMPTS_ATTRIBUTE, attempts);
-        String query = upstreamQuery(clientRequest, exchange);
+        String query = TargetChoice.upstreamQuery(clientRequest, exchange);
         String target = pool.upstream().url(member.target(), match.upstreamPath(), query);
         try
         {
@@ -444,67 +377,6 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         attempts.mirrored = Mirrors.sampled(match.route());
         attempts.delayMillis = match.route().fault() == null ? 0 : match.route().fault().delayMillis();
         return target;
-    }
-
-    /** The client's query without what auth hides, edited by the route's query transforms. */
-    static String upstreamQuery(HttpServletRequest clientRequest, Exchange exchange)
-    {
-        String query = QueryString.without(clientRequest.getQueryString(), exchange.hiddenQueryParameters());
-        RouteTransform transform = exchange.settings().transform().route(exchange.routeMatch().route().name());
-        if (transform != null && !transform.requestQuery().empty())
-        {
-            query = Transforms.query(transform.requestQuery(), new RequestSource(exchange, clientRequest), query);
-        }
-        return query;
-    }
-
-    /** The upstream of a route with a split for this request, recorded on the exchange (access log, metrics). */
-    private static String split(HttpServletRequest request, Exchange exchange, Route route)
-    {
-        Split split = route.split();
-        int bucket = split.by() == null ? java.util.concurrent.ThreadLocalRandom.current().nextInt(100) : Split.bucket(hashKey(request, exchange, split.by()));
-        String upstream = split.upstream(bucket, route.upstream());
-        exchange.upstream(upstream);
-        return upstream;
-    }
-
-    /** What consistent hashing hashes for this request; the client address when the chosen value is absent. */
-    private static String hashKey(HttpServletRequest request, Exchange exchange, PoolSettings pool)
-    {
-        return hashKey(request, exchange, pool.hashOn());
-    }
-
-    private static String hashKey(HttpServletRequest request, Exchange exchange, PoolSettings.HashOn on)
-    {
-        if (on == null)
-        {
-            return null;
-        }
-        String key = switch (on.kind())
-        {
-            case HEADER -> request.getHeader(on.name());
-            case COOKIE -> cookie(request, on.name());
-            case IP -> exchange.clientAddress();
-            case CONSUMER -> exchange.identity() == null ? null : exchange.identity().key();
-            case PATH -> exchange.path();
-        };
-        return key == null || key.isEmpty() ? exchange.clientAddress() : key;
-    }
-
-    private static String cookie(HttpServletRequest request, String name)
-    {
-        jakarta.servlet.http.Cookie[] cookies = request.getCookies();
-        if (cookies != null)
-        {
-            for (jakarta.servlet.http.Cookie cookie : cookies)
-            {
-                if (cookie.getName().equals(name))
-                {
-                    return cookie.getValue();
-                }
-            }
-        }
-        return null;
     }
 
     @Override
@@ -724,7 +596,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         if (attempts.mirrored)
         {
             Pool mirror = pools.pool(attempts.exchange.settings().upstreams(), attempts.exchange.routeMatch().route().mirror().upstream());
-            mirrors.send(attempts.exchange, proxyRequest, attempts.body, hashKey(clientRequest, attempts.exchange, mirror.upstream().pool()));
+            mirrors.send(attempts.exchange, proxyRequest, attempts.body, TargetChoice.hashKey(clientRequest, attempts.exchange, mirror.upstream().pool()));
         }
         send(clientRequest, proxyResponse, proxyRequest, attempts);
     }
@@ -816,7 +688,11 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         RouteTransform transform = exchange.settings().transform().route(exchange.routeMatch().route().name());
         if (transform != null)
         {
-            transformedHeaders(clientRequest, proxyResponse, serverResponse, exchange, transform, passing);
+            ResponseBody body = TransformedAnswer.headers(clientRequest, proxyResponse, serverResponse, exchange, transform, passing);
+            if (body != null)
+            {
+                clientRequest.setAttribute(BODY_ATTRIBUTE, body);
+            }
             addOwnFields(clientRequest, proxyResponse, exchange);
             return;
         }
@@ -871,121 +747,6 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             && !"HEAD".equals(clientRequest.getMethod()) && !serverResponse.getHeaders().contains(HttpHeader.CONTENT_LENGTH);
     }
 
-    /**
-     * The upstream's headers on a route with transforms: edited by the route's response header
-     * transforms, and when the body is to be transformed, without the length (set once the new
-     * body is known) and with the body held ({@link ResponseBody}).
-     */
-    private void transformedHeaders(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse, Exchange exchange,
-                                    RouteTransform transform, UpstreamResponseHeaders.Passing passing)
-    {
-        List<String[]> headers = new java.util.ArrayList<>();
-        for (HttpField field : serverResponse.getHeaders())
-        {
-            String lower = field.getLowerCaseName();
-            if (!HOP_HEADERS.contains(lower) && passing.passes(lower))
-            {
-                headers.add(new String[] {field.getName(), field.getValue()});
-            }
-        }
-        // Before the route's edits, which see (and may change) what the client would get.
-        LocationRewrite locations = LocationRewrite.of(exchange.routeMatch().route(), clientRequest, serverResponse.getRequest());
-        if (locations != null)
-        {
-            locations.applyTo(headers);
-        }
-        RequestSource source = new RequestSource(exchange, clientRequest);
-        if (!transform.responseHeaders().empty())
-        {
-            headers = Transforms.responseHeaders(transform.responseHeaders(), source, headers);
-        }
-        ResponseBody body = ResponseBody.begin(transform, clientRequest.getMethod(), serverResponse.getStatus(),
-            serverResponse.getHeaders().get(HttpHeader.CONTENT_TYPE), serverResponse.getHeaders().get(HttpHeader.CONTENT_ENCODING),
-            serverResponse.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH), clientRequest.getHeader("Accept"));
-        if (body != null)
-        {
-            clientRequest.setAttribute(BODY_ATTRIBUTE, body);
-        }
-        if (transform.xmlToJson())
-        {
-            // The body's format follows the client's Accept: shared caches downstream must key on it.
-            headers.add(new String[] {"Vary", "Accept"});
-        }
-        Set<String> seen = new HashSet<>();
-        for (String[] header : headers)
-        {
-            if (body != null && header[0].equalsIgnoreCase("Content-Length"))
-            {
-                continue;
-            }
-            String lower = header[0].toLowerCase(Locale.ROOT);
-            if (seen.add(lower) && !lower.equals(UpstreamResponseHeaders.VARY))
-            {
-                proxyResponse.setHeader(header[0], header[1]);
-            }
-            else
-            {
-                proxyResponse.addHeader(header[0], header[1]);
-            }
-        }
-        CacheExchange cache = CacheExchange.of(clientRequest);
-        if (cache != null)
-        {
-            // The cache keeps the response as clients get it (header values are fixed on cached
-            // routes), from the upstream's full list, which its policy reads.
-            List<String[]> stored = UpstreamResponseHeaders.stored(serverResponse, exchange, locations);
-            if (!transform.responseHeaders().empty())
-            {
-                stored = Transforms.responseHeaders(transform.responseHeaders(), source, stored);
-            }
-            cache.begin(serverResponse.getStatus(), stored, proxyResponse);
-        }
-    }
-
-    /**
-     * A transformed response body: written whole with its own length, without blocking (a client
-     * that stops reading holds its connection, not a thread, as with any other answer), then
-     * {@code then} runs, whether the client took it or not.
-     */
-    private static void writeTransformed(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Exchange exchange, ResponseBody body,
-                                         Runnable then)
-    {
-        ResponseBody.Result result = body.finish(new RequestSource(exchange, clientRequest), proxyResponse.getContentType());
-        if (result.changed())
-        {
-            String etag = proxyResponse.getHeader("ETag");
-            if (etag != null && !etag.startsWith("W/"))
-            {
-                // Another body under the same tag would break conditional requests; a weak tag still says "equivalent".
-                proxyResponse.setHeader("ETag", "W/" + etag);
-            }
-            if (result.contentType() != null)
-            {
-                proxyResponse.setContentType(result.contentType());
-            }
-            // Byte ranges of the upstream's body do not address the new one.
-            proxyResponse.setHeader("Accept-Ranges", null);
-        }
-        proxyResponse.setContentLength(result.body().length);
-        try
-        {
-            AsyncBodyWrite.write(proxyResponse.getOutputStream(), result.body(), 0, result.body().length, () ->
-            {
-                exchange.addBytesOut(result.body().length);
-                then.run();
-            }, failure ->
-            {
-                exchange.outcome(Exchange.Outcome.CLIENT_ABORTED);
-                then.run();
-            });
-        }
-        catch (IOException | IllegalStateException x)
-        {
-            exchange.outcome(Exchange.Outcome.CLIENT_ABORTED);
-            then.run();
-        }
-    }
-
     @Override
     protected void onProxyResponseSuccess(HttpServletRequest clientRequest, HttpServletResponse proxyResponse, Response serverResponse)
     {
@@ -1017,7 +778,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         if (clientRequest.getAttribute(BODY_ATTRIBUTE) instanceof ResponseBody body)
         {
             clientRequest.removeAttribute(BODY_ATTRIBUTE);
-            writeTransformed(clientRequest, proxyResponse, Exchange.of(clientRequest), body, () -> ended(clientRequest, proxyResponse));
+            TransformedAnswer.write(clientRequest, proxyResponse, Exchange.of(clientRequest), body, () -> ended(clientRequest, proxyResponse));
             return;
         }
         ended(clientRequest, proxyResponse);
@@ -1049,7 +810,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         end(clientRequest, proxyResponse, true);
     }
 
-    /** Jetty's hook for one header; Sluice's own copy above asks {@link PassingHeaders} directly. */
+    /** Jetty's hook for one header; Sluice's own copy above asks {@link UpstreamResponseHeaders.Passing} directly. */
     @Override
     protected String filterServerResponseHeader(HttpServletRequest clientRequest, Response serverResponse, String headerName, String headerValue)
     {

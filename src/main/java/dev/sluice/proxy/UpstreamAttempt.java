@@ -369,7 +369,7 @@ final class UpstreamAttempt implements Response.Listener
     {
         Exchange exchange = attempts.exchange;
         RouteMatch match = exchange.routeMatch();
-        String query = SluiceProxyServlet.upstreamQuery(clientRequest, exchange);
+        String query = TargetChoice.upstreamQuery(clientRequest, exchange);
         URI uri = URI.create(attempts.pool.upstream().url(target.target(), match.upstreamPath(), query));
         Request again = servlet.newAttemptRequest(clientRequest, attempts, uri);
         // The Host the first attempt carried is the next target's too when it is the client's or
