@@ -117,6 +117,7 @@ final class AnthropicInbound
                 out.set(own, value);
             }
         }
+        structuredOutput(in, out);
         JsonNode stream = in.get("stream");
         if (stream != null && !stream.isNull() && !stream.isBoolean())
         {
@@ -144,6 +145,39 @@ final class AnthropicInbound
      * MCP connector's {@code mcp_servers}.
      */
     static final String[] ANTHROPIC_ONLY = {"thinking", "top_k", "context_management", "output_config", "container", "mcp_servers"};
+
+    /**
+     * The answer's JSON Schema, {@code output_config.format}, checked as Anthropic's API checks it
+     * (every target then refuses the same request alike); the beta's top-level
+     * {@code output_format}, which Anthropic still takes, goes there when the client set no format.
+     */
+    private static void structuredOutput(ObjectNode in, ObjectNode out) throws Invalid
+    {
+        JsonNode legacy = in.get("output_format");
+        if (legacy != null && !legacy.isNull() && !out.path("output_config").has("format"))
+        {
+            ObjectNode config = out.get("output_config") instanceof ObjectNode given ? given.deepCopy() : AnthropicTranslation.JSON.createObjectNode();
+            out.set("output_config", config.set("format", legacy));
+        }
+        JsonNode format = out.path("output_config").get("format");
+        if (format == null || format.isNull())
+        {
+            return;
+        }
+        String path = legacy != null && format == legacy ? "output_format" : "output_config.format";
+        if (!format.isObject())
+        {
+            throw new Invalid(path + ": Input should be a valid dictionary");
+        }
+        if (!"json_schema".equals(format.path("type").asText()))
+        {
+            throw new Invalid(path + ".type: Input should be 'json_schema'");
+        }
+        if (!format.path("schema").isObject())
+        {
+            throw new Invalid(path + ".schema: Field required (a JSON Schema object)");
+        }
+    }
 
     /** What one of {@link #ANTHROPIC_ONLY} must be, when {@code value} is not that; else null. */
     static String ownFieldWants(String name, JsonNode value)
@@ -613,6 +647,16 @@ final class AnthropicInbound
      */
     static ObjectNode forOtherProviders(ObjectNode chat, boolean reasoningBack)
     {
+        JsonNode format = chat.path("output_config").path("format");
+        if (format.isObject() && !chat.hasNonNull("response_format"))
+        {
+            // The answer's schema, in the form OpenAI's APIs (and the chat form's other providers) read it.
+            ObjectNode responseFormat = StructuredOutput.forOpenAi(format);
+            if (responseFormat != null)
+            {
+                chat.set("response_format", responseFormat);
+            }
+        }
         for (String own : ANTHROPIC_ONLY)
         {
             chat.remove(own);

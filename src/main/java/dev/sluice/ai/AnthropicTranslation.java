@@ -25,7 +25,8 @@ public final class AnthropicTranslation
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     /** OpenAI request fields translated below; anything else has no Anthropic equivalent. */
     private static final Set<String> TRANSLATED = translated("model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p",
-        "stop", "stream", "stream_options", "tools", "tool_choice", "parallel_tool_calls", "user", "reasoning_effort", "web_search_options");
+        "stop", "stream", "stream_options", "tools", "tool_choice", "parallel_tool_calls", "user", "reasoning_effort", "web_search_options",
+        "response_format");
 
     /** What Claude samples by, which the models from Opus 4.7 on no longer take. */
     private static final List<String> SAMPLING = List.of("temperature", "top_p", "top_k");
@@ -123,6 +124,13 @@ public final class AnthropicTranslation
                 }
                 out.set(own, value);
             }
+        }
+        ObjectNode format = StructuredOutput.forClaude(openai.get("response_format"), drop);
+        if (format != null && !out.path("output_config").has("format"))
+        {
+            // On a copy: the client's own output_config (effort) is shared by every target tried.
+            ObjectNode config = out.get("output_config") instanceof ObjectNode given ? given.deepCopy() : NODES.objectNode();
+            out.set("output_config", config.set("format", format));
         }
         ClaudeThinking.fitTo(out, target.thinking());
         ClaudeThinking.forEffort(openai.get("reasoning_effort"), out, target.thinking());

@@ -134,6 +134,62 @@ class AiAnthropicInboundTest
         return MessageCreateParams.builder().model(model).maxTokens(100).system("Be brief.").addUserMessage(question).build();
     }
 
+    /** The typed answer asked for below; Anthropic's SDK makes its JSON Schema from the class. */
+    public static class Contact
+    {
+        public String name;
+        public String email;
+        public boolean demo;
+    }
+
+    /**
+     * A Claude client's typed answer ({@code output_config.format}: the SDK's
+     * {@code outputConfig(Class)}) from any target: as it came to Claude, as OpenAI's
+     * {@code response_format} (strict, the schema being closed and fully required) to OpenAI-style
+     * ones. Before, the format was dropped on the way to them, and they answered in prose that
+     * the SDK could not parse. The beta's top-level {@code output_format} is taken as the format;
+     * a format that is not a JSON Schema is refused as Anthropic refuses it.
+     */
+    @Test
+    void aStructuredAnswerComesFromAnyTarget() throws Exception
+    {
+        drain();
+        for (String model : new String[] {"gpt", "claude", "gpt5"})
+        {
+            com.anthropic.models.messages.StructuredMessage<Contact> message = sdk.messages().create(MessageCreateParams.builder()
+                .model(model).maxTokens(200).addUserMessage("John (john@example.com) wants a demo").outputConfig(Contact.class).build());
+            Contact contact = message.content().stream().flatMap(block -> block.text().stream()).findFirst().orElseThrow().text();
+            assertEquals("Paris", contact.name, model);
+            assertTrue(contact.demo, model);
+        }
+        JsonNode toOpenAi = openai.take().body();
+        assertFalse(toOpenAi.has("output_config"), toOpenAi.toString());
+        assertEquals("json_schema", toOpenAi.path("response_format").path("type").asText(), toOpenAi.toString());
+        assertTrue(toOpenAi.path("response_format").path("json_schema").path("strict").asBoolean(), toOpenAi.toString());
+        JsonNode toClaude = anthropic.take().body();
+        assertEquals("json_schema", toClaude.path("output_config").path("format").path("type").asText(), toClaude.toString());
+        assertFalse(toClaude.has("response_format"), toClaude.toString());
+        JsonNode toGpt5 = openai.take().body();
+        assertEquals("gpt-5-mini", toGpt5.path("model").asText());
+        assertEquals("json_schema", toGpt5.path("response_format").path("type").asText(), toGpt5.toString());
+
+        // An optional property: OpenAI then follows the schema without strict mode, which would refuse it.
+        String optional = "{\"type\":\"json_schema\",\"schema\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},"
+            + "\"age\":{\"type\":\"integer\"}},\"required\":[\"name\"],\"additionalProperties\":false}}";
+        HttpResponse<String> legacy = post("/v1/messages", KEY, "{\"model\":\"gpt\",\"max_tokens\":100,\"output_format\":" + optional
+            + ",\"messages\":[{\"role\":\"user\",\"content\":\"Ada\"}]}", "anthropic-beta", "structured-outputs-2025-11-13");
+        assertEquals(200, legacy.statusCode(), legacy.body());
+        assertEquals("{\"name\":\"Paris\",\"age\":7}", JSON.readTree(legacy.body()).path("content").path(0).path("text").asText());
+        JsonNode loose = openai.take().body().path("response_format").path("json_schema");
+        assertFalse(loose.path("strict").asBoolean(true), loose.toString());
+
+        HttpResponse<String> refused = post("/v1/messages", KEY, "{\"model\":\"gpt\",\"max_tokens\":100,\"output_config\":{\"format\":{\"type\":\"json\"}},"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"Ada\"}]}");
+        assertEquals(400, refused.statusCode(), refused.body());
+        assertEquals("output_config.format.type: Input should be 'json_schema'", JSON.readTree(refused.body()).path("error").path("message").asText());
+        assertEquals(null, openai.poll(), "nothing reached the provider");
+    }
+
     @Test
     void theAnthropicSdkTalksToAnOpenAiStyleProviderThroughSluice() throws Exception
     {

@@ -220,6 +220,58 @@ class AiFrontTest
         return text.toString();
     }
 
+    /** What the tests below ask for as structured output: the OpenAI SDK makes its strict JSON Schema from the class. */
+    public static class Forecast
+    {
+        public String city;
+        public double celsius;
+        public List<String> notes;
+    }
+
+    /**
+     * An OpenAI client asking a Claude target for a typed answer (structured outputs: the SDK's
+     * {@code responseFormat(Class)}, the Agents SDK's {@code outputType}) gets one: the schema
+     * goes to Claude as {@code output_config.format}, and Claude's JSON comes back as the
+     * message's content, which the SDK parses. Before, the request was refused with 400 ("no
+     * equivalent of 'response_format'").
+     */
+    @Test
+    void aStructuredAnswerComesFromClaudeToAnOpenAiClient() throws Exception
+    {
+        drain();
+        com.openai.models.chat.completions.StructuredChatCompletion<Forecast> answer = sdk.chat().completions().create(
+            ChatCompletionCreateParams.builder().model("claude").addUserMessage("Paris tomorrow?").responseFormat(Forecast.class).build());
+        Forecast forecast = answer.choices().get(0).message().content().orElseThrow();
+        assertEquals("Paris", forecast.city);
+        assertEquals(7.0, forecast.celsius);
+        assertEquals(List.of("Paris"), forecast.notes);
+        JsonNode sent = anthropic.take().body();
+        assertFalse(sent.has("response_format"), sent.toString());
+        JsonNode schema = sent.path("output_config").path("format").path("schema");
+        assertEquals("json_schema", sent.path("output_config").path("format").path("type").asText(), sent.toString());
+        assertEquals(List.of("celsius", "city", "notes"), sorted(schema.path("properties").fieldNames()));
+        assertFalse(schema.path("additionalProperties").asBoolean(true));
+
+        // Streamed, beside a reasoning effort (both in Claude's output_config), to the newest Claude.
+        HttpResponse<String> streamed = post("/v1/chat/completions", chat("opus", true, ",\"reasoning_effort\":\"low\",\"response_format\":"
+            + "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"f\",\"schema\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},"
+            + "\"required\":[\"city\"],\"additionalProperties\":false}}}"), ALICE);
+        assertEquals(200, streamed.statusCode(), streamed.body());
+        assertEquals("{\"city\":\"Paris\"}", streamedText(streamed.body()));
+        JsonNode config = anthropic.take().body().path("output_config");
+        assertEquals("low", config.path("effort").asText(), config.toString());
+        assertEquals("{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},\"additionalProperties\":false,\"required\":[\"city\"]}",
+            config.path("format").path("schema").toString());
+    }
+
+    private static List<String> sorted(java.util.Iterator<String> names)
+    {
+        List<String> list = new java.util.ArrayList<>();
+        names.forEachRemaining(list::add);
+        java.util.Collections.sort(list);
+        return list;
+    }
+
     @Test
     void theOpenAiSdkChatsThroughSluiceWithOnlyItsBaseUrlAndASluiceKey() throws Exception
     {

@@ -186,6 +186,42 @@ class AiResponsesApiTest
         assertEquals(100, toAnthropic.path("max_tokens").asInt());
     }
 
+    /** The typed answer asked for below; the OpenAI SDK makes its strict JSON Schema from the class. */
+    public static class Capital
+    {
+        public String country;
+        public String city;
+        public long population;
+    }
+
+    /**
+     * A Responses client's typed answer ({@code text.format} with a JSON Schema: the SDK's
+     * {@code text(Class)}, the Agents SDK's {@code outputType}) from any provider: the chat form's
+     * {@code response_format} to an OpenAI-style one, Claude's {@code output_config.format} to
+     * Claude (a 400 before), parsed by the SDK from the message's text.
+     */
+    @Test
+    void aStructuredAnswerComesFromAnyProvider() throws Exception
+    {
+        drain();
+        for (String model : new String[] {"gpt", "claude"})
+        {
+            com.openai.models.responses.StructuredResponse<Capital> answer = sdk.responses().create(ResponseCreateParams.builder()
+                .model(model).input("The capital of France?").text(Capital.class).build());
+            Capital capital = answer.output().stream().flatMap(item -> item.message().stream())
+                .flatMap(message -> message.content().stream()).flatMap(content -> content.outputText().stream()).findFirst().orElseThrow();
+            assertEquals("Paris", capital.city, model);
+            assertEquals(7, capital.population, model);
+        }
+        JsonNode toOpenAi = openai.take().body().path("response_format");
+        assertEquals("json_schema", toOpenAi.path("type").asText(), toOpenAi.toString());
+        assertTrue(toOpenAi.path("json_schema").path("strict").asBoolean(), toOpenAi.toString());
+        JsonNode toClaude = anthropic.take().body();
+        assertFalse(toClaude.has("response_format"), toClaude.toString());
+        assertEquals(toOpenAi.path("json_schema").path("schema").path("properties").size(),
+            toClaude.path("output_config").path("format").path("schema").path("properties").size(), toClaude.toString());
+    }
+
     @Test
     void aStreamComesAsTheResponsesApisEventsInOrder() throws Exception
     {

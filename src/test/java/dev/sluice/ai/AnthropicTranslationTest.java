@@ -320,6 +320,64 @@ class AnthropicTranslationTest
         assertEquals(1024, translate("{'messages':[{'role':'user','content':'Hi'}]}").path("max_tokens").asInt(), "the target's default");
     }
 
+    /**
+     * An OpenAI client's JSON Schema format (the chat form's response_format, which a Responses
+     * client's text.format becomes) goes to Claude as its structured output, in the dialect
+     * Claude's structured outputs take: objects closed, constraints it has none of moved into the
+     * description, as Anthropic's SDKs move them.
+     */
+    @Test
+    void aJsonSchemaFormatGoesToClaudeAsStructuredOutput() throws Exception
+    {
+        JsonNode out = translate("""
+            {'messages':[{'role':'user','content':'Ada, 36, ada@example.com'}],
+             'response_format':{'type':'json_schema','json_schema':{'name':'person','strict':true,'description':'A person named in the text.',
+               'schema':{'$schema':'http://json-schema.org/draft-07/schema#','type':'object',
+                 'properties':{'name':{'type':'string','minLength':1},'age':{'type':'integer','minimum':0,'description':'Years.'},
+                   'email':{'type':'string','format':'email'},'phone':{'type':'string','format':'phone'},
+                   'tags':{'type':'array','items':{'type':'string','enum':['a','b']},'minItems':2},
+                   'home':{'oneOf':[{'type':'null'},{'$ref':'#/$defs/place','description':'dropped beside a $ref'}]}},
+                 'required':['name','age','email','phone','tags','home'],
+                 '$defs':{'place':{'properties':{'city':{'type':'string','default':'Paris'}},'additionalProperties':true}}}}}}""");
+        assertFalse(out.has("response_format"), out.toString());
+        assertEquals(canonical(JSON.readTree("""
+            {"type": "json_schema", "schema": {"type": "object", "description": "A person named in the text.",
+             "properties": {"name": {"type": "string", "description": "{minLength: 1}"},
+               "age": {"type": "integer", "description": "Years.\\n\\n{minimum: 0}"},
+               "email": {"type": "string", "format": "email"}, "phone": {"type": "string", "description": "{format: \\"phone\\"}"},
+               "tags": {"type": "array", "items": {"type": "string", "enum": ["a", "b"]}, "description": "{minItems: 2}"},
+               "home": {"anyOf": [{"type": "null"}, {"$ref": "#/$defs/place"}]}},
+             "additionalProperties": false, "required": ["name", "age", "email", "phone", "tags", "home"],
+             "$defs": {"place": {"type": "object", "properties": {"city": {"type": "string", "description": "{default: \\"Paris\\"}"}},
+               "additionalProperties": false}}}}""")), canonical(out.path("output_config").path("format")));
+
+        // Beside a reasoning effort, in the same output_config.
+        JsonNode both = translate("{'messages':[{'role':'user','content':'Hi'}],'reasoning_effort':'low',"
+            + "'response_format':{'type':'json_schema','json_schema':{'name':'n','schema':{'type':'object','properties':{}}}}}");
+        assertEquals("json_schema", both.path("output_config").path("format").path("type").asText(), both.toString());
+        // A client's own output_config.format (written for Claude) is not replaced.
+        JsonNode own = translate("{'messages':[{'role':'user','content':'Hi'}],'output_config':{'format':{'type':'json_schema','schema':{'type':'string'}}},"
+            + "'response_format':{'type':'json_schema','json_schema':{'name':'n','schema':{'type':'object'}}}}");
+        assertEquals("{\"type\":\"string\"}", own.path("output_config").path("format").path("schema").toString());
+        // Plain text asks for nothing; a schema that is not one is refused by name.
+        assertFalse(translate("{'messages':[{'role':'user','content':'Hi'}],'response_format':{'type':'text'}}").has("output_config"));
+        assertEquals("response_format.json_schema.schema", assertThrows(Unsupported.class,
+            () -> translate("{'messages':[{'role':'user','content':'Hi'}],'response_format':{'type':'json_schema','json_schema':{'name':'n'}}}")).field());
+        assertEquals("response_format.type", assertThrows(Unsupported.class,
+            () -> translate("{'messages':[{'role':'user','content':'Hi'}],'response_format':{'type':'yaml'}}")).field());
+        // JSON mode, which Claude has no equivalent of, is dropped where the model drops what it cannot do.
+        JsonNode dropped = AnthropicTranslation.request(JSON.readTree("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],"
+            + "\"response_format\":{\"type\":\"json_object\"}}"), TARGET, true);
+        assertFalse(dropped.has("output_config") || dropped.has("response_format"), dropped.toString());
+    }
+
+    /** The same JSON with its objects' fields in name order, to compare without depending on the order they were written in. */
+    private static String canonical(JsonNode node) throws Exception
+    {
+        ObjectMapper sorted = new ObjectMapper().configure(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+        return sorted.writeValueAsString(sorted.treeToValue(node, Object.class));
+    }
+
     @Test
     void aFieldWithoutEquivalentIsRefusedByNameUnlessTheModelDropsIt() throws Exception
     {

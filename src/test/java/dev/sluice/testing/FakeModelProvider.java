@@ -31,7 +31,7 @@ import org.eclipse.jetty.server.ServerConnector;
  * {@code POST /v1/messages} like Anthropic. The answer's text is {@code "Hello from <name>: "}
  * followed by the last user message; streamed, one word per event. Tool definitions in the request
  * make it call the first tool with {@code {"city":"Paris"}} ({@code "input"} for a tool that takes
- * one). Reasoning comes first, as the APIs
+ * one). A request for structured output is answered with JSON that fits its schema. Reasoning comes first, as the APIs
  * give it, when an Anthropic request enables {@code thinking} (a signed thinking block; its
  * signature is {@link #SIGNATURE}) and from an OpenAI-style model whose name has "reasoner" in it
  * ({@code reasoning_content}, as DeepSeek's). An Anthropic request offering the web search tool
@@ -349,6 +349,11 @@ public final class FakeModelProvider implements AutoCloseable
 
     private List<String> words(JsonNode body)
     {
+        List<String> structured = structured(body);
+        if (structured != null)
+        {
+            return structured;
+        }
         String last = "";
         for (JsonNode message : body.path("messages"))
         {
@@ -377,6 +382,58 @@ public final class FakeModelProvider implements AutoCloseable
             words.add(i == 0 ? split[i] : " " + split[i]);
         }
         return words;
+    }
+
+    /**
+     * The answer to a request for structured output, as the real models give it: JSON text that
+     * fits the schema the request names (the chat form's {@code response_format}, the Responses
+     * API's {@code text.format}, Anthropic's {@code output_config.format}), in pieces of up to 8
+     * characters; null when the request names none.
+     */
+    private static List<String> structured(JsonNode body)
+    {
+        JsonNode schema = body.path("response_format").path("json_schema").path("schema");
+        schema = schema.isObject() ? schema : body.path("text").path("format").path("schema");
+        schema = schema.isObject() ? schema : body.path("output_config").path("format").path("schema");
+        if (!schema.isObject())
+        {
+            return null;
+        }
+        String text = instance(schema).toString();
+        List<String> pieces = new ArrayList<>();
+        for (int i = 0; i < text.length(); i += 8)
+        {
+            pieces.add(text.substring(i, Math.min(text.length(), i + 8)));
+        }
+        return pieces;
+    }
+
+    /** A value the schema takes: each property filled, the first enum value or anyOf variant, strings "Paris", numbers 7. */
+    private static JsonNode instance(JsonNode schema)
+    {
+        if (schema.path("enum").isArray() && !schema.path("enum").isEmpty())
+        {
+            return schema.path("enum").get(0);
+        }
+        if (schema.path("anyOf").isArray() && !schema.path("anyOf").isEmpty())
+        {
+            return instance(schema.path("anyOf").get(0));
+        }
+        String type = schema.path("type").isArray() ? schema.path("type").path(0).asText() : schema.path("type").asText("object");
+        return switch (type)
+        {
+            case "object" ->
+            {
+                ObjectNode object = JSON.createObjectNode();
+                schema.path("properties").fields().forEachRemaining(property -> object.set(property.getKey(), instance(property.getValue())));
+                yield object;
+            }
+            case "array" -> JSON.createArrayNode().add(instance(schema.path("items")));
+            case "integer", "number" -> JSON.getNodeFactory().numberNode(7);
+            case "boolean" -> JSON.getNodeFactory().booleanNode(true);
+            case "null" -> JSON.getNodeFactory().nullNode();
+            default -> JSON.getNodeFactory().textNode("Paris");
+        };
     }
 
     /**
@@ -451,11 +508,15 @@ public final class FakeModelProvider implements AutoCloseable
                 last = text.toString();
             }
         }
-        List<String> words = new ArrayList<>();
-        String[] split = ("Hello from " + name + ": " + last).split(" ");
-        for (int i = 0; i < split.length; i++)
+        List<String> words = structured(body);
+        if (words == null)
         {
-            words.add(i == 0 ? split[i] : " " + split[i]);
+            words = new ArrayList<>();
+            String[] split = ("Hello from " + name + ": " + last).split(" ");
+            for (int i = 0; i < split.length; i++)
+            {
+                words.add(i == 0 ? split[i] : " " + split[i]);
+            }
         }
         boolean incomplete = body.path("max_output_tokens").canConvertToInt() && body.path("max_output_tokens").asInt() < words.size();
         if (incomplete)
