@@ -26,7 +26,7 @@ public final class AnthropicTranslation
     /** OpenAI request fields translated below; anything else has no Anthropic equivalent. */
     private static final Set<String> TRANSLATED = translated("model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p",
         "stop", "stream", "stream_options", "tools", "tool_choice", "parallel_tool_calls", "user", "reasoning_effort", "web_search_options",
-        "response_format");
+        "response_format", "safety_identifier");
 
     /** What Claude samples by, which the models from Opus 4.7 on no longer take. */
     private static final List<String> SAMPLING = List.of("temperature", "top_p", "top_k");
@@ -139,9 +139,11 @@ public final class AnthropicTranslation
             earlierThinking.accept(out.path("messages"));
         }
         ClaudeThinking.whereAllowed(out);
-        if (openai.hasNonNull("user"))
+        // safety_identifier: OpenAI's successor to user for telling end users apart, which Claude reads from the same place.
+        JsonNode user = openai.hasNonNull("user") ? openai.get("user") : openai.get("safety_identifier");
+        if (user != null && !user.isNull())
         {
-            out.putObject("metadata").put("user_id", UserIds.forAnthropic(openai.get("user").asText()));
+            out.putObject("metadata").put("user_id", UserIds.forAnthropic(user.asText()));
         }
         return out;
     }
@@ -195,6 +197,9 @@ public final class AnthropicTranslation
             // OpenAI's hint for how long the gpt-5 models answer (Codex sends low for them): Claude has no such
             // control, and an answer of any length is still the answer asked for, so it is not worth a refusal.
             case "verbosity" -> true;
+            // Hints about how OpenAI processes the request, not what the answer says: its processing tier (Claude's is the
+            // account's), a predicted output (which only speeds OpenAI up), and stored completions' tags (there is no store).
+            case "service_tier", "prediction", "metadata" -> true;
             default -> false;
         };
     }

@@ -397,6 +397,13 @@ class AnthropicTranslationTest
         assertFalse(translate("{'messages':[{'role':'user','content':'Hi'}],'prompt_cache_key':'thread-1'}").has("prompt_cache_key"));
         // The gpt-5 models' length hint, which Codex sends for them (text.verbosity): Claude has none, and any length is an answer.
         assertFalse(translate("{'messages':[{'role':'user','content':'Hi'}],'verbosity':'low'}").has("verbosity"));
+        // Processing hints (a tier, a predicted output, stored completions' tags) ask for nothing Claude would answer differently.
+        JsonNode hinted = translate("{'messages':[{'role':'user','content':'Hi'}],'service_tier':'flex','prediction':{'type':'content','content':'x'},"
+            + "'metadata':{'team':'a'}}");
+        assertFalse(hinted.has("service_tier") || hinted.has("prediction") || hinted.has("metadata"), hinted.toString());
+        // OpenAI's successor to user tells Claude the end user the same way.
+        assertEquals("end-user-7", translate("{'messages':[{'role':'user','content':'Hi'}],'safety_identifier':'end-user-7'}")
+            .path("metadata").path("user_id").asText());
     }
 
     @Test
