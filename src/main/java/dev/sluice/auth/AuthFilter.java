@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import dev.sluice.config.ConfigStore;
 import dev.sluice.exchange.Exchange;
+import dev.sluice.http.Cookies;
 import dev.sluice.http.HeaderNames;
 import dev.sluice.http.ProblemType;
 import dev.sluice.http.ProblemWriter;
@@ -24,7 +25,6 @@ import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
-import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.slf4j.Logger;
@@ -284,16 +284,9 @@ public final class AuthFilter implements Filter
             // tokens, that is where an API key is.
             apiKey = token;
         }
-        if (token == null && policy.tokenCookie() != null && request.getCookies() != null)
+        if (token == null && policy.tokenCookie() != null)
         {
-            for (Cookie cookie : request.getCookies())
-            {
-                if (cookie.getName().equals(policy.tokenCookie()))
-                {
-                    token = cookie.getValue();
-                    break;
-                }
-            }
+            token = Cookies.value(request, policy.tokenCookie());
         }
         if (token == null)
         {

@@ -18,7 +18,6 @@ import dev.sluice.http.ProblemType;
 import dev.sluice.http.ProblemWriter;
 import dev.sluice.http.Violation;
 import dev.sluice.transform.RequestBody;
-import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.slf4j.Logger;
@@ -178,18 +177,7 @@ public final class ApiValidation
             @Override
             public String cookie(String name)
             {
-                Cookie[] cookies = request.getCookies();
-                if (cookies != null)
-                {
-                    for (Cookie cookie : cookies)
-                    {
-                        if (cookie.getName().equals(name))
-                        {
-                            return cookie.getValue();
-                        }
-                    }
-                }
-                return null;
+                return dev.sluice.http.Cookies.value(request, name);
             }
         };
     }

@@ -349,7 +349,7 @@ public class SluiceProxyServlet extends AsyncProxyServlet
         attempts.cache = CacheExchange.of(clientRequest);
         if (pool.upstream().sticky() != null)
         {
-            attempts.stickyCookie = TargetChoice.cookie(clientRequest, pool.upstream().sticky().cookie());
+            attempts.stickyCookie = dev.sluice.http.Cookies.value(clientRequest, pool.upstream().sticky().cookie());
         }
         Member member = pool.choose(attempts.hashKey, attempts.tried, attempts.stickyCookie);
         if (member == null)

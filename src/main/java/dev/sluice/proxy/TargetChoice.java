@@ -4,6 +4,7 @@ package dev.sluice.proxy;
 import java.util.concurrent.ThreadLocalRandom;
 
 import dev.sluice.exchange.Exchange;
+import dev.sluice.http.Cookies;
 import dev.sluice.http.QueryString;
 import dev.sluice.route.Route;
 import dev.sluice.route.Split;
@@ -11,7 +12,6 @@ import dev.sluice.transform.RequestSource;
 import dev.sluice.transform.RouteTransform;
 import dev.sluice.transform.Transforms;
 import dev.sluice.upstream.PoolSettings;
-import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
 
 /**
@@ -63,27 +63,11 @@ final class TargetChoice
         String key = switch (on.kind())
         {
             case HEADER -> request.getHeader(on.name());
-            case COOKIE -> cookie(request, on.name());
+            case COOKIE -> Cookies.value(request, on.name());
             case IP -> exchange.clientAddress();
             case CONSUMER -> exchange.identity() == null ? null : exchange.identity().key();
             case PATH -> exchange.path();
         };
         return key == null || key.isEmpty() ? exchange.clientAddress() : key;
-    }
-
-    static String cookie(HttpServletRequest request, String name)
-    {
-        Cookie[] cookies = request.getCookies();
-        if (cookies != null)
-        {
-            for (Cookie cookie : cookies)
-            {
-                if (cookie.getName().equals(name))
-                {
-                    return cookie.getValue();
-                }
-            }
-        }
-        return null;
     }
 }
