@@ -154,10 +154,9 @@ final class AnthropicInbound
     private static void structuredOutput(ObjectNode in, ObjectNode out) throws Invalid
     {
         JsonNode legacy = in.get("output_format");
-        if (legacy != null && !legacy.isNull() && !out.path("output_config").has("format"))
+        if (legacy != null && !legacy.isNull())
         {
-            ObjectNode config = out.get("output_config") instanceof ObjectNode given ? given.deepCopy() : AnthropicTranslation.JSON.createObjectNode();
-            out.set("output_config", config.set("format", legacy));
+            StructuredOutput.intoOutputConfig(out, legacy);
         }
         JsonNode format = out.path("output_config").get("format");
         if (format == null || format.isNull())

@@ -125,13 +125,7 @@ public final class AnthropicTranslation
                 out.set(own, value);
             }
         }
-        ObjectNode format = StructuredOutput.forClaude(openai.get("response_format"), drop);
-        if (format != null && !out.path("output_config").has("format"))
-        {
-            // On a copy: the client's own output_config (effort) is shared by every target tried.
-            ObjectNode config = out.get("output_config") instanceof ObjectNode given ? given.deepCopy() : NODES.objectNode();
-            out.set("output_config", config.set("format", format));
-        }
+        StructuredOutput.intoOutputConfig(out, StructuredOutput.forClaude(openai.get("response_format"), drop));
         ClaudeThinking.fitTo(out, target.thinking());
         ClaudeThinking.forEffort(openai.get("reasoning_effort"), out, target.thinking());
         if (ClaudeThinking.asked(out))

@@ -85,6 +85,20 @@ final class StructuredOutput
     }
 
     /**
+     * Puts {@code format} into the request's {@code output_config} unless the client set a format
+     * there itself; on a copy of the client's {@code output_config} (its effort too), which every
+     * target tried shares.
+     */
+    static void intoOutputConfig(ObjectNode request, JsonNode format)
+    {
+        if (format != null && !request.path("output_config").has("format"))
+        {
+            ObjectNode config = request.get("output_config") instanceof ObjectNode given ? given.deepCopy() : NODES.objectNode();
+            request.set("output_config", config.set("format", format));
+        }
+    }
+
+    /**
      * The schema as Claude's structured outputs take it, on a copy: closed objects, the formats
      * and keywords it knows, the rest of each node's keywords appended to that node's description
      * as {@code {name: value, ...}}.

@@ -1,4 +1,4 @@
-// Which upstream and target a request goes to: the route's split, the hash key of consistent hashing, the sticky cookie, the query sent.
+// The request's side of choosing an upstream target: the route's split, the key consistent hashing hashes, the query sent.
 package dev.sluice.proxy;
 
 import java.util.concurrent.ThreadLocalRandom;
