@@ -209,6 +209,7 @@ final class OpenAiResponses
             parts.addObject().put("type", textType).put("text", content.asText());
             return parts;
         }
+        requireParts(content, path);
         for (int i = 0; i < content.size(); i++)
         {
             JsonNode part = content.get(i);
@@ -247,6 +248,7 @@ final class OpenAiResponses
         {
             return content == null || content.isNull() ? "" : content.asText();
         }
+        requireParts(content, path);
         StringBuilder text = new StringBuilder();
         for (int i = 0; i < content.size(); i++)
         {
@@ -258,6 +260,15 @@ final class OpenAiResponses
             text.append(part.path("text").asText());
         }
         return text.toString();
+    }
+
+    /** A message's content that is not text must be a list of parts (an object or a number is refused by name, not failed on). */
+    private static void requireParts(JsonNode content, String path) throws Unsupported
+    {
+        if (!content.isArray())
+        {
+            throw new Unsupported(path + ".content", "'" + path + ".content' must be a string or an array of content parts.");
+        }
     }
 
     /** {@code response_format} and {@code verbosity}, which the Responses API reads under {@code text}. */

@@ -62,6 +62,13 @@ class OpenAiResponsesTest
         Unsupported audio = assertThrows(Unsupported.class, () -> OpenAiResponses.request(chat(
             "{'model': 'o3-pro', 'messages': [{'role': 'user', 'content': [{'type': 'input_audio', 'input_audio': {}}]}]}"), true, true));
         assertEquals("messages[0].content[0].type", audio.field(), "content it cannot carry is refused even when the alias drops fields");
+        // Content that is neither text nor a list of parts is refused by name; it was a NullPointerException (a 500).
+        for (String content : new String[] {"{'role': 'user', 'content': {'a': 1}}", "{'role': 'tool', 'tool_call_id': 'c', 'content': {'a': 1}}"})
+        {
+            Unsupported shape = assertThrows(Unsupported.class, () -> OpenAiResponses.request(chat(
+                "{'model': 'o3', 'messages': [" + content + "]}"), true, true));
+            assertEquals("messages[0].content", shape.field(), content);
+        }
     }
 
     @Test
