@@ -44,6 +44,8 @@ final class AiCall implements AsyncListener
     AiSettings.Model model;
     private Iterator<AiSettings.Target> order;
     private int attemptsOfModel;
+    /** Whether an attempt has been sent again after meeting a connection the provider had closed (once per call). */
+    volatile boolean resentOnNewConnection;
     int attempts;
     private boolean contextFellBack;
     AiErrors.Error lastError;
@@ -469,25 +471,41 @@ final class AiCall implements AsyncListener
                 current.span();
             }
             attemptsOfModel++;
-            attempts++;
-            ProviderAttempt attempt = new ProviderAttempt(front, this, target, provider, relayed);
-            current = attempt;
-            Governance.QueueSpec queue = settings.governance().queues().get(target.provider());
-            if (queue == null)
-            {
-                attempt.send(payload);
-                return;
-            }
-            byte[] ready = payload;
-            long asked = System.nanoTime();
-            waiter = front.queues.acquire(target.provider(), queue, asker().queueKey(), () -> granted(attempt, target, ready, asked), error ->
-            {
-                waiter = null;
-                lastError = error;
-                next();
-            });
+            launch(target, provider, relayed, payload);
             return;
         }
+    }
+
+    /** One attempt at a target: sent now, or once its provider's queue has a slot for it. */
+    private void launch(AiSettings.Target target, AiSettings.Provider provider, boolean relayed, byte[] payload)
+    {
+        attempts++;
+        ProviderAttempt attempt = new ProviderAttempt(front, this, target, provider, relayed);
+        current = attempt;
+        Governance.QueueSpec queue = settings.governance().queues().get(target.provider());
+        if (queue == null)
+        {
+            attempt.send(payload);
+            return;
+        }
+        long asked = System.nanoTime();
+        waiter = front.queues.acquire(target.provider(), queue, asker().queueKey(), () -> granted(attempt, target, payload, asked), error ->
+        {
+            waiter = null;
+            lastError = error;
+            next();
+        });
+    }
+
+    /**
+     * An attempt met a pooled connection the provider had closed while idle (see
+     * {@link ProviderAttempt#onClosedConnection}): the same target again on a new connection, once
+     * per call, not counted against the model's attempts nor held against the target.
+     */
+    void resendOnNewConnection(AiSettings.Target target, AiSettings.Provider provider, boolean relayed, byte[] payload)
+    {
+        resentOnNewConnection = true;
+        launch(target, provider, relayed, payload);
     }
 
     AiRecord.Governed governed()

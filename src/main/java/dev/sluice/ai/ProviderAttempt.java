@@ -60,6 +60,8 @@ final class ProviderAttempt implements Response.Listener
     private Usage answerUsage;
     /** Whether this attempt holds one of its provider's queue slots, to give back when it ends. */
     volatile boolean holdsSlot;
+    /** What was sent, for sending it again on a new connection ({@link #onClosedConnection}). */
+    private byte[] payload;
 
     ProviderAttempt(AiFront front, AiCall call, AiSettings.Target target, AiSettings.Provider provider, boolean relayed)
     {
@@ -168,6 +170,7 @@ final class ProviderAttempt implements Response.Listener
             request.headers(headers -> headers.put("traceparent", traceparent));
         }
         providerRequest = request;
+        this.payload = payload;
         call.exchange.attempted(target.id());
         front.router.started(target);
         sentNanos = System.nanoTime();
@@ -416,6 +419,24 @@ final class ProviderAttempt implements Response.Listener
         completed(failure);
     }
 
+    /**
+     * Whether this attempt failed on an HTTP/1.1 connection that had carried an answer before,
+     * with nothing of an answer read: the provider closed it while it sat idle in the pool, as
+     * servers do after their own keep-alive timeout (uvicorn's 5 s, behind vLLM and LiteLLM; Node's
+     * 5 s), just as Sluice sent the next request on it. The request then reached no model, and it
+     * goes again on a new connection, once per call, as the providers' own SDKs send a request
+     * again after a connection error. Not after a timeout or an abort of Sluice's, nor once the
+     * client is gone or Sluice stops.
+     */
+    private boolean onClosedConnection(Throwable failure)
+    {
+        Request request = providerRequest;
+        return !call.resentOnNewConnection && !call.stopped && !call.clientGone && status == 0 && !committed && request != null
+            && failure instanceof IOException && !(failure instanceof java.net.SocketTimeoutException)
+            && request.getConnection() instanceof org.eclipse.jetty.client.transport.internal.HttpConnectionOverHTTP connection
+            && connection.getMessagesIn() > 0;
+    }
+
     private void completed(Result result)
     {
         completed(result.getFailure());
@@ -450,6 +471,13 @@ final class ProviderAttempt implements Response.Listener
             call.exchange.outcome(Exchange.Outcome.CLIENT_ABORTED);
             call.record(target, chat == null ? null : chat.model(), null, -1, providerNanos, chat == null ? "" : chat.text());
             call.complete();
+            return;
+        }
+        if (failure != null && onClosedConnection(failure))
+        {
+            AiFront.LOG.debug("{} AI target {}: the provider had closed the pooled connection ({}); sent again on a new one",
+                call.exchange.id(), target.id(), failure.toString());
+            call.resendOnNewConnection(target, provider, relayed, payload);
             return;
         }
         if (failure != null)
