@@ -109,7 +109,9 @@ final class StructuredOutput
         {
             return schema;
         }
-        ObjectNode rest = given.deepCopy();
+        // The node's keywords not placed yet (a shallow copy: nested schemas are fitted on their own copies).
+        ObjectNode rest = NODES.objectNode();
+        rest.setAll(given);
         ObjectNode out = NODES.objectNode();
         JsonNode ref = rest.remove("$ref");
         if (ref != null)

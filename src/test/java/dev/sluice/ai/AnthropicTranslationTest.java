@@ -351,6 +351,13 @@ class AnthropicTranslationTest
              "$defs": {"place": {"type": "object", "properties": {"city": {"type": "string", "description": "{default: \\"Paris\\"}"}},
                "additionalProperties": false}}}}""")), canonical(out.path("output_config").path("format")));
 
+        // The client's request is left as it came: every target of the alias is tried from it.
+        JsonNode asSent = JSON.readTree("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"response_format\":{\"type\":\"json_schema\","
+            + "\"json_schema\":{\"name\":\"n\",\"schema\":{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\",\"minimum\":1}}}}}}");
+        String before = asSent.toString();
+        AnthropicTranslation.request(asSent, TARGET, false);
+        assertEquals(before, asSent.toString());
+
         // Beside a reasoning effort, in the same output_config.
         JsonNode both = translate("{'messages':[{'role':'user','content':'Hi'}],'reasoning_effort':'low',"
             + "'response_format':{'type':'json_schema','json_schema':{'name':'n','schema':{'type':'object','properties':{}}}}}");
