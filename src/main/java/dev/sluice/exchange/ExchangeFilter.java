@@ -85,7 +85,7 @@ public final class ExchangeFilter implements Filter
     @Override
     public void doFilter(ServletRequest servletRequest, ServletResponse servletResponse, FilterChain chain) throws IOException, ServletException
     {
-        HttpServletRequest request = (HttpServletRequest)servletRequest;
+        HttpServletRequest request = dev.sluice.http.UnknownCharset.guard((HttpServletRequest)servletRequest);
         // A gRPC call's refusals are written as gRPC statuses (GrpcResponse); any other response as it is.
         HttpServletResponse response = dev.sluice.http.GrpcResponse.wrap(request, (HttpServletResponse)servletResponse);
         Exchange exchange = exchanges.open(config.current(), request::getHeader, name -> Collections.list(request.getHeaders(name)),
