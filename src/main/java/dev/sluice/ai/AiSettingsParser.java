@@ -173,7 +173,7 @@ public final class AiSettingsParser
             {
                 base = URI.create(baseText.endsWith("/") ? baseText.substring(0, baseText.length() - 1) : baseText);
                 if (!("http".equals(base.getScheme()) || "https".equals(base.getScheme())) || base.getHost() == null
-                    || base.getRawQuery() != null || base.getRawFragment() != null || base.getRawUserInfo() != null)
+                    || base.getRawQuery() != null || base.getRawFragment() != null || base.getRawUserInfo() != null || !ConfigReader.portInRange(base))
                 {
                     reader.invalid(prefix + "base-url", baseText, "an http:// or https:// URL with a host and no query, fragment or user-info");
                     base = null;

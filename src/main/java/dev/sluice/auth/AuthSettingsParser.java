@@ -421,7 +421,8 @@ public final class AuthSettingsParser
         try
         {
             URI uri = new URI(value);
-            if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null && uri.getUserInfo() == null)
+            if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null && uri.getUserInfo() == null
+                && ConfigReader.portInRange(uri))
             {
                 return uri;
             }

@@ -23,6 +23,24 @@ public final class CacheSettingsParser
     }
 
     /**
+     * The JVM's limit on direct memory (-XX:MaxDirectMemorySize, by default the heap's maximum),
+     * or 0 where the JVM does not say.
+     */
+    static long directMemoryLimit()
+    {
+        try
+        {
+            var diagnostic = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+            long set = diagnostic == null ? 0 : Long.parseLong(diagnostic.getVMOption("MaxDirectMemorySize").getValue());
+            return set > 0 ? set : Runtime.getRuntime().maxMemory();
+        }
+        catch (RuntimeException | LinkageError x)
+        {
+            return 0;
+        }
+    }
+
+    /**
      * @param routeNames the configured routes
      * @param authenticatedRoutes routes with authentication, which key by consumer unless told otherwise
      */
@@ -49,6 +67,15 @@ public final class CacheSettingsParser
         if (offHeap > 0 && offHeap < MB)
         {
             reader.invalid("cache.offheap.size", Long.toString(offHeap), "0 (no off-heap tier) or at least 1MB");
+        }
+        long direct = directMemoryLimit();
+        if (offHeap > 0 && direct > 0 && offHeap > direct / 4 * 3)
+        {
+            // Ehcache takes the whole tier up front, as direct memory; past the JVM's limit its
+            // start fails with a stack trace, and near it Jetty's network buffers would run short.
+            reader.invalid("cache.offheap.size", reader.optional("cache.offheap.size").orElse(""), "at most " + direct / 4 * 3 / MB
+                + "MB, three quarters of this JVM's direct memory limit (" + direct / MB + "MB: -XX:MaxDirectMemorySize, by default the heap's -Xmx); "
+                + "raise the limit, or make the tier smaller");
         }
         Path disk = null;
         if (directory != null)

@@ -84,6 +84,16 @@ public final class ConfigReader
             || name.startsWith("request.") || name.startsWith("header.") || name.startsWith("query.");
     }
 
+    /**
+     * Whether a URL's port is absent or one a socket can have: {@link java.net.URI} takes any
+     * digits, and a port of 0 or past 65535 would fail only on the first request (or 0 be read as
+     * the scheme's default).
+     */
+    public static boolean portInRange(java.net.URI uri)
+    {
+        return uri.getPort() == -1 || uri.getPort() >= 1 && uri.getPort() <= 65535;
+    }
+
     public Optional<String> optional(String key)
     {
         read.add(key);

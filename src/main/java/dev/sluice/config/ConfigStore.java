@@ -97,8 +97,26 @@ public final class ConfigStore implements AutoCloseable
         }
         catch (IOException x)
         {
-            throw new ConfigException(source, java.util.List.of("The configuration file cannot be read: " + x.getClass().getSimpleName() + "."));
+            throw new ConfigException(source, java.util.List.of("The configuration file cannot be read: " + why(file, x) + "."));
         }
+    }
+
+    /** Why a file could not be read, in words (an exception's message is often just the path). */
+    public static String why(Path file, IOException x)
+    {
+        if (Files.isDirectory(file))
+        {
+            return "it is a directory";
+        }
+        if (x instanceof NoSuchFileException)
+        {
+            return "it does not exist";
+        }
+        if (x instanceof java.nio.file.AccessDeniedException)
+        {
+            return "permission denied";
+        }
+        return x.getMessage() != null && !x.getMessage().equals(file.toString()) ? x.getMessage() : x.getClass().getSimpleName();
     }
 
     static Map<String, String> parse(String source, byte[] content) throws ConfigException
@@ -265,7 +283,7 @@ public final class ConfigStore implements AutoCloseable
         }
         catch (IOException x)
         {
-            reject(new ConfigException(source, List.of("The file cannot be read (" + x.getClass().getSimpleName() + ").")), null);
+            reject(new ConfigException(source, List.of("The file cannot be read: " + why(file, x) + ".")), null);
             return false;
         }
         Loaded loaded;

@@ -44,6 +44,10 @@ final class RouteOptionsParser
         String respond = reader.optional(prefix + "respond").orElse(null);
         if (ai)
         {
+            if (redirect == null && respond == null)
+            {
+                return null; // an unresolved variable, already reported
+            }
             reader.invalid(prefix + (redirect != null ? "redirect" : "respond"), redirect != null ? redirect : respond,
                 "nothing on an AI route (" + prefix + "ai = on): the AI front answers it");
             return null;

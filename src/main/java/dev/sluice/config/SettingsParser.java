@@ -99,9 +99,9 @@ public final class SettingsParser
         reader.optional(ConfigStore.INCLUDE_KEY);
         boolean accessLog = reader.bool("exchange.access-log", true);
         String accessLogOutput = reader.string("exchange.access-log.output", "stdout");
-        if (!List.of("stdout", "stderr", "slf4j").contains(accessLogOutput) && !java.nio.file.Path.of(accessLogOutput).isAbsolute())
+        if (!List.of("stdout", "stderr", "slf4j").contains(accessLogOutput))
         {
-            reader.invalid("exchange.access-log.output", accessLogOutput, "stdout, stderr, slf4j (the logger sluice.access) or an absolute file path");
+            accessLogFile(reader, accessLogOutput);
         }
         AccessLogRotation rotation = ObserveSettingsParser.accessLogRotation(reader);
         TrustedProxies trustedProxies = trustedProxies(reader);
@@ -338,6 +338,46 @@ public final class SettingsParser
     }
 
     /** A route switch ({@code ai}, {@code websocket}) that is off unless set: on or off (true and false are taken too). */
+    /**
+     * An access-log file must be one Sluice can open now, as nginx checks its own at start-up:
+     * otherwise every line would be lost, each batch with a warning.
+     */
+    private static void accessLogFile(ConfigReader reader, String text)
+    {
+        String key = "exchange.access-log.output";
+        java.nio.file.Path file;
+        try
+        {
+            file = java.nio.file.Path.of(text);
+        }
+        catch (java.nio.file.InvalidPathException x)
+        {
+            file = null;
+        }
+        if (file == null || !file.isAbsolute())
+        {
+            reader.invalid(key, text, "stdout, stderr, slf4j (the logger sluice.access) or an absolute file path");
+        }
+        else if (java.nio.file.Files.isDirectory(file))
+        {
+            reader.invalid(key, text, "a file, not a directory");
+        }
+        else if (file.getParent() == null || !java.nio.file.Files.isDirectory(file.getParent()))
+        {
+            reader.invalid(key, text, "a file in a directory that exists (" + file.getParent() + " does not)");
+        }
+        else if (java.nio.file.Files.exists(file) ? !java.nio.file.Files.isWritable(file) : !java.nio.file.Files.isWritable(file.getParent()))
+        {
+            reader.invalid(key, text, "a file Sluice may write (this one, or its directory, is not writable)");
+        }
+    }
+
+    /** Whether {@code key} has a value, or names a variable that is not set (reported already). */
+    private static boolean given(ConfigReader reader, String key)
+    {
+        return reader.optional(key).isPresent() || reader.isUnresolved(key);
+    }
+
     private static boolean onOff(ConfigReader reader, String key)
     {
         String value = reader.optional(key).orElse("off").toLowerCase(java.util.Locale.ROOT);
@@ -426,14 +466,15 @@ public final class SettingsParser
         }
 
         boolean ai = onOff(reader, prefix + "ai");
-        boolean answered = reader.isSet(prefix + "redirect") || reader.isSet(prefix + "respond");
+        // An empty value is no value, as everywhere else; one naming an unset variable is reported already.
+        boolean answered = given(reader, prefix + "redirect") || given(reader, prefix + "respond");
         String upstream = ai || answered ? reader.optional(prefix + "upstream").orElse(null)
             : reader.required(prefix + "upstream", "the name of a configured upstream.<name> (or redirect, respond, ai = on)");
         if (answered && !ai)
         {
             if (upstream != null)
             {
-                reader.invalid(prefix + "upstream", upstream, "nothing: the route answers itself (" + prefix + (reader.isSet(prefix + "redirect") ? "redirect" : "respond") + ")");
+                reader.invalid(prefix + "upstream", upstream, "nothing: the route answers itself (" + prefix + (given(reader, prefix + "redirect") ? "redirect" : "respond") + ")");
                 valid = false;
             }
         }
@@ -458,7 +499,7 @@ public final class SettingsParser
         {
             if (stripPrefix || rewriteText != null)
             {
-                reader.problem("Keys '" + prefix + (stripPrefix ? "strip-prefix" : "rewrite") + "' and '" + prefix + (reader.isSet(prefix + "redirect") ? "redirect" : "respond")
+                reader.problem("Keys '" + prefix + (stripPrefix ? "strip-prefix" : "rewrite") + "' and '" + prefix + (given(reader, prefix + "redirect") ? "redirect" : "respond")
                     + "' are both set; allowed: one of them (a redirect's own path template says where it points).");
                 valid = false;
             }

@@ -41,7 +41,7 @@ public final class ObserveSettingsParser
             {
                 endpoint = new URI(text.trim());
                 if (!("http".equals(endpoint.getScheme()) || "https".equals(endpoint.getScheme())) || endpoint.getHost() == null
-                    || endpoint.getRawUserInfo() != null)
+                    || endpoint.getRawUserInfo() != null || !ConfigReader.portInRange(endpoint))
                 {
                     throw new URISyntaxException(text, "not an http or https URL with a host");
                 }

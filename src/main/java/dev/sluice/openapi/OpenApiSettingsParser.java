@@ -50,7 +50,8 @@ public final class OpenApiSettingsParser
             }
             catch (IOException x)
             {
-                reader.invalid(key, file, "a readable OpenAPI 3.0 or 3.1 document (YAML or JSON); it could not be read (" + x.getClass().getSimpleName() + ")");
+                reader.invalid(key, file, "a readable OpenAPI 3.0 or 3.1 document (YAML or JSON); it could not be read: "
+                    + dev.sluice.config.ConfigStore.why(Path.of(file), x));
             }
             catch (IllegalArgumentException | com.networknt.schema.SchemaException x)
             {

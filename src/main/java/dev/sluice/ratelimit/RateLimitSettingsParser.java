@@ -75,7 +75,7 @@ public final class RateLimitSettingsParser
         try
         {
             URI uri = new URI(text);
-            if (("redis".equals(uri.getScheme()) || "rediss".equals(uri.getScheme())) && uri.getHost() != null)
+            if (("redis".equals(uri.getScheme()) || "rediss".equals(uri.getScheme())) && uri.getHost() != null && ConfigReader.portInRange(uri))
             {
                 return uri;
             }

@@ -82,7 +82,7 @@ public final class TransportSettingsParser
             }
             catch (java.io.IOException x)
             {
-                reader.problem("Server TLS: " + x.getMessage());
+                reader.problem((tls.keystore() != null ? "Key 'server.tls.keystore': " : "Keys 'server.tls.certificate' and 'server.tls.private-key': ") + x.getMessage());
             }
         }
         if (clientAuth != ServerTls.ClientAuth.NONE && clientCa == null)

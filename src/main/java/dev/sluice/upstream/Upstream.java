@@ -102,7 +102,8 @@ public record Upstream(String name, String scheme, String basePath, List<Target>
         {
             throw new IllegalArgumentException(allowed());
         }
-        if (uri.getHost() == null || uri.getRawUserInfo() != null || uri.getRawQuery() != null || uri.getRawFragment() != null)
+        if (uri.getHost() == null || uri.getRawUserInfo() != null || uri.getRawQuery() != null || uri.getRawFragment() != null
+            || !dev.sluice.config.ConfigReader.portInRange(uri))
         {
             throw new IllegalArgumentException(allowed());
         }

@@ -282,6 +282,13 @@ class CacheStorageTest
         assertEquals(List.of("Key 'cache.offheap.size' must be larger than 'cache.heap.size' (each tier holds more than the one above it); "
                 + "allowed: a larger off-heap size, or 0."),
             problems(base + "cache.heap.size = 64MB\ncache.offheap.size = 32MB\n"));
+        // Ehcache takes the tier up front as direct memory; past the JVM's limit it failed to start with a stack trace.
+        long direct = CacheSettingsParser.directMemoryLimit();
+        long limitMb = direct / (1024 * 1024);
+        assertEquals(List.of("Key 'cache.offheap.size' has value '" + limitMb + "MB'; allowed: at most " + direct / 4 * 3 / (1024 * 1024)
+                + "MB, three quarters of this JVM's direct memory limit (" + limitMb + "MB: -XX:MaxDirectMemorySize, by default the heap's -Xmx); "
+                + "raise the limit, or make the tier smaller."),
+            problems(base + "cache.offheap.size = " + limitMb + "MB\n"));
         assertEquals(List.of("Key 'route.c.cache.unkeyed-headers' has value 'keep'; allowed: separate (forwarded; their names join the key) "
                 + "or strip (not forwarded on cacheable requests)."),
             problems(base + "route.c.cache = on\nroute.c.cache.unkeyed-headers = keep\n"));

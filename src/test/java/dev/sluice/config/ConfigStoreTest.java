@@ -156,7 +156,7 @@ class ConfigStoreTest
         assertFalse(store.reloadIfChanged());
         assertFalse(store.reloadIfChanged());
         assertSame(before, store.current());
-        assertTrue(store.lastProblem().endsWith("The file cannot be read (NoSuchFileException)."), store.lastProblem());
+        assertTrue(store.lastProblem().endsWith("The file cannot be read: it does not exist."), store.lastProblem());
         assertEquals(1, store.rejectedReloads());
     }
 

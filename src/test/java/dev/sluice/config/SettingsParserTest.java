@@ -157,6 +157,66 @@ class SettingsParserTest
     }
 
     @Test
+    void aUrlWithAPortNoSocketHasIsRefused()
+    {
+        // java.net.URI takes any digits: port 99999 failed on every request ("port out of range"),
+        // and port 0 was read as the scheme's default.
+        List<String> problems = problems(MINIMAL.replace("http://127.0.0.1:8081", "http://127.0.0.1:99999")
+            + "upstream.zero.url = http://127.0.0.1:0\n"
+            + "observe.otlp.endpoint = http://collector:70000/v1/traces\n"
+            + "ratelimit.store = redis\nratelimit.redis.uri = redis://127.0.0.1:65536\n"
+            + "auth.jwt.idp.issuer = https://idp.example.com/\nauth.jwt.idp.jwks-url = https://idp.example.com:0/jwks\n"
+            + "ai.provider.p.type = openai-compatible\nai.provider.p.base-url = http://127.0.0.1:123456/v1\n"
+            + "ai.model.m.target.t.provider = p\nai.model.m.target.t.model = x\n");
+        String all = String.join("\n", problems);
+        assertTrue(problems.contains("Key 'upstream.app.url' has value 'http://127.0.0.1:99999'; allowed: an http:// or https:// URL with a host, an optional port and base path, "
+            + "and no user, query or fragment."), all);
+        assertTrue(problems.contains("Key 'upstream.zero.url' has value 'http://127.0.0.1:0'; allowed: an http:// or https:// URL with a host, an optional port and base path, "
+            + "and no user, query or fragment."), all);
+        assertTrue(problems.contains("Key 'observe.otlp.endpoint' has value 'http://collector:70000/v1/traces'; allowed: the collector's OTLP/HTTP traces URL, "
+            + "such as http://collector:4318/v1/traces."), all);
+        assertTrue(problems.stream().anyMatch(problem -> problem.startsWith("Key 'ratelimit.redis.uri' has value")), all);
+        assertTrue(problems.contains("Key 'auth.jwt.idp.jwks-url' has value 'https://idp.example.com:0/jwks'; allowed: an http:// or https:// URL with a host and no user info."), all);
+        assertTrue(problems.contains("Key 'ai.provider.p.base-url' has value 'http://127.0.0.1:123456/v1'; allowed: an http:// or https:// URL with a host "
+            + "and no query, fragment or user-info."), all);
+        assertEquals(6, problems.size(), all);
+    }
+
+    @Test
+    void anAccessLogFileMustBeOneSluiceCanOpen(@org.junit.jupiter.api.io.TempDir java.nio.file.Path directory) throws Exception
+    {
+        // As nginx checks its access_log at start-up; before, each batch of lines was lost with a warning.
+        assertEquals(List.of("Key 'exchange.access-log.output' has value '" + directory + "'; allowed: a file, not a directory."),
+            problems(MINIMAL + "exchange.access-log.output = " + directory + "\n"));
+        java.nio.file.Path missing = directory.resolve("nowhere").resolve("access.log");
+        assertEquals(List.of("Key 'exchange.access-log.output' has value '" + missing + "'; allowed: a file in a directory that exists ("
+                + missing.getParent() + " does not)."),
+            problems(MINIMAL + "exchange.access-log.output = " + missing + "\n"));
+        assertEquals(List.of("Key 'exchange.access-log.output' has value 'logs/access.log'; allowed: stdout, stderr, slf4j (the logger sluice.access) "
+                + "or an absolute file path."),
+            problems(MINIMAL + "exchange.access-log.output = logs/access.log\n"));
+        parse(MINIMAL + "exchange.access-log.output = " + directory.resolve("access.log") + "\n", Map.of());
+    }
+
+    @Test
+    void anEmptyRedirectOrRespondIsNoValue() throws Exception
+    {
+        // As every other empty key: before, an empty redirect made a proxied route "answer itself"
+        // (refusing its upstream), and on an AI route was reported as respond with value 'null'.
+        Settings settings = parse(MINIMAL + "route.app.redirect =\n"
+            + "route.llm.path = /v1\nroute.llm.ai = on\nroute.llm.redirect =\nroute.llm.respond =\n"
+            + "ai.provider.p.type = openai-compatible\nai.provider.p.base-url = http://127.0.0.1:9/v1\n"
+            + "ai.model.m.target.t.provider = p\nai.model.m.target.t.model = x\n", Map.of());
+        Route app = settings.routes().routes().stream().filter(route -> route.name().equals("app")).findFirst().orElseThrow();
+        assertEquals("app", app.upstream());
+        assertNull(app.answer());
+        assertEquals(List.of("Key 'route.llm.respond' has value '200'; allowed: nothing on an AI route (route.llm.ai = on): the AI front answers it."),
+            problems(MINIMAL + "route.llm.path = /v1\nroute.llm.ai = on\nroute.llm.respond = 200\n"
+                + "ai.provider.p.type = openai-compatible\nai.provider.p.base-url = http://127.0.0.1:9/v1\n"
+                + "ai.model.m.target.t.provider = p\nai.model.m.target.t.model = x\n"));
+    }
+
+    @Test
     void splitKeysAreCheckedAtLoad() throws Exception
     {
         String more = "upstream.next.url = http://127.0.0.1:8082\nupstream.third.url = http://127.0.0.1:8083\n";

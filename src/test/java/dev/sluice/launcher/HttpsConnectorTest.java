@@ -435,7 +435,7 @@ class HttpsConnectorTest
             new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(2, status);
         String message = err.toString(StandardCharsets.UTF_8);
-        assertTrue(message.contains("Server TLS: The key store '" + pki.path("server.p12") + "' cannot be opened: wrong server.tls.keystore-password, or not PKCS12."), message);
+        assertTrue(message.contains("Key 'server.tls.keystore': The key store '" + pki.path("server.p12") + "' cannot be opened: wrong server.tls.keystore-password, or not PKCS12."), message);
         assertTrue(!message.contains("not-the-password"), message);
     }
 
@@ -453,7 +453,7 @@ class HttpsConnectorTest
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
         assertEquals(2, Main.run(new String[]{"--config", bad.toString(), "--port", "0"}, new java.io.PrintStream(new java.io.ByteArrayOutputStream()),
             new java.io.PrintStream(err, true, StandardCharsets.UTF_8)));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("Server TLS: The file '/etc/nowhere/fullchain.pem' does not exist."), err.toString());
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("Keys 'server.tls.certificate' and 'server.tls.private-key': The file '/etc/nowhere/fullchain.pem' does not exist."), err.toString());
     }
 
     @Test
