@@ -140,10 +140,10 @@ public final class AnthropicStream extends ChatStream
         id = "chatcmpl-" + message.path("id").asText("sluice");
         model = message.path("model").asText(null);
         JsonNode usage = message.path("usage");
-        inputTokens = usage.path("input_tokens").asLong(0);
-        cacheRead = usage.path("cache_read_input_tokens").asLong(0);
-        cacheCreated = usage.path("cache_creation_input_tokens").asLong(0);
-        outputTokens = usage.path("output_tokens").asLong(0);
+        inputTokens = Usage.tokens(usage.path("input_tokens"));
+        cacheRead = Usage.tokens(usage.path("cache_read_input_tokens"));
+        cacheCreated = Usage.tokens(usage.path("cache_creation_input_tokens"));
+        outputTokens = Usage.tokens(usage.path("output_tokens"));
         sawUsage = usage.isObject();
         StringBuilder head = new StringBuilder(160);
         head.append("data: {\"id\":");
@@ -445,20 +445,20 @@ public final class AnthropicStream extends ChatStream
         JsonNode usage = node.path("usage");
         if (usage.has("output_tokens"))
         {
-            outputTokens = usage.path("output_tokens").asLong(outputTokens);
+            outputTokens = Usage.tokens(usage.path("output_tokens"), outputTokens);
             sawUsage = true;
         }
         if (usage.has("input_tokens"))
         {
-            inputTokens = usage.path("input_tokens").asLong(inputTokens);
+            inputTokens = Usage.tokens(usage.path("input_tokens"), inputTokens);
         }
         if (usage.has("cache_read_input_tokens"))
         {
-            cacheRead = usage.path("cache_read_input_tokens").asLong(cacheRead);
+            cacheRead = Usage.tokens(usage.path("cache_read_input_tokens"), cacheRead);
         }
         if (usage.has("cache_creation_input_tokens"))
         {
-            cacheCreated = usage.path("cache_creation_input_tokens").asLong(cacheCreated);
+            cacheCreated = Usage.tokens(usage.path("cache_creation_input_tokens"), cacheCreated);
         }
         if (usage.path("server_tool_use").isObject())
         {

@@ -113,7 +113,7 @@ final class AnthropicTools
     /** How many searches Anthropic's web search tool made, from its usage's {@code server_tool_use}. */
     static long webSearches(JsonNode serverToolUse)
     {
-        return Math.max(0, serverToolUse.path("web_search_requests").asLong(0));
+        return Usage.tokens(serverToolUse.path("web_search_requests"));
     }
 
     /**

@@ -67,10 +67,10 @@ public final class ClaudeAnswers
      */
     public static Usage usage(JsonNode usage)
     {
-        long input = usage.path("input_tokens").asLong(0);
-        long read = usage.path("cache_read_input_tokens").asLong(0);
-        long created = usage.path("cache_creation_input_tokens").asLong(0);
-        return new Usage(input + read + created, usage.path("output_tokens").asLong(0), read, 0, false, created, AnthropicTools.webSearches(usage.path("server_tool_use")));
+        long input = Usage.tokens(usage.path("input_tokens"));
+        long read = Usage.tokens(usage.path("cache_read_input_tokens"));
+        long created = Usage.tokens(usage.path("cache_creation_input_tokens"));
+        return new Usage(input + read + created, Usage.tokens(usage.path("output_tokens")), read, 0, false, created, AnthropicTools.webSearches(usage.path("server_tool_use")));
     }
 
     /** OpenAI's usage object. */

@@ -226,7 +226,7 @@ final class EmbeddingBatcher
             fail(batch, 200, content, 0, null);
             return;
         }
-        long billed = answer.path("usage").path("prompt_tokens").asLong(-1);
+        long billed = Usage.tokens(answer.path("usage").path("prompt_tokens"), -1);
         long counted = 0;
         for (Member member : batch.members)
         {

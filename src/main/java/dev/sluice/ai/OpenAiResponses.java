@@ -489,8 +489,8 @@ final class OpenAiResponses
         {
             return null;
         }
-        return new Usage(usage.path("input_tokens").asLong(0), usage.path("output_tokens").asLong(0),
-            usage.path("input_tokens_details").path("cached_tokens").asLong(0), usage.path("output_tokens_details").path("reasoning_tokens").asLong(0),
+        return new Usage(Usage.tokens(usage.path("input_tokens")), Usage.tokens(usage.path("output_tokens")),
+            Usage.tokens(usage.path("input_tokens_details").path("cached_tokens")), Usage.tokens(usage.path("output_tokens_details").path("reasoning_tokens")),
             false);
     }
 }

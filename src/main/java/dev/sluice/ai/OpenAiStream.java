@@ -205,8 +205,8 @@ public final class OpenAiStream extends ChatStream
     /** OpenAI's usage object read into {@link Usage}. */
     public static Usage usage(JsonNode usage)
     {
-        return new Usage(usage.path("prompt_tokens").asLong(0), usage.path("completion_tokens").asLong(0),
-            usage.path("prompt_tokens_details").path("cached_tokens").asLong(0),
-            usage.path("completion_tokens_details").path("reasoning_tokens").asLong(0), false, usage.path("cache_creation_input_tokens").asLong(0));
+        return new Usage(Usage.tokens(usage.path("prompt_tokens")), Usage.tokens(usage.path("completion_tokens")),
+            Usage.tokens(usage.path("prompt_tokens_details").path("cached_tokens")),
+            Usage.tokens(usage.path("completion_tokens_details").path("reasoning_tokens")), false, Usage.tokens(usage.path("cache_creation_input_tokens")));
     }
 }

@@ -14,6 +14,45 @@ public record Usage(long promptTokens, long completionTokens, long cachedTokens,
 {
     public static final Usage NONE = new Usage(0, 0, 0, 0, false);
 
+    /**
+     * The most tokens one count of one answer may have; a provider's larger count is taken as this
+     * many. No model reads or writes near a billion tokens in one answer, and the bound keeps sums
+     * and costs far from overflowing.
+     */
+    public static final long MAX_TOKENS = 1_000_000_000L;
+
+    /**
+     * Counts are never negative nor past {@link #MAX_TOKENS}: a provider's usage is read into
+     * budgets and token limits, where a negative count would give back what was spent and one near
+     * {@code Long.MAX_VALUE} would overflow into nonsense (both seen from a misbehaving server).
+     */
+    public Usage
+    {
+        promptTokens = bounded(promptTokens);
+        completionTokens = bounded(completionTokens);
+        cachedTokens = bounded(cachedTokens);
+        reasoningTokens = bounded(reasoningTokens);
+        cacheWriteTokens = bounded(cacheWriteTokens);
+        webSearches = bounded(webSearches);
+    }
+
+    /** A count from a provider's usage object, bounded as above; {@code fallback} when it is absent. */
+    public static long tokens(com.fasterxml.jackson.databind.JsonNode count, long fallback)
+    {
+        return count == null || count.isMissingNode() || count.isNull() ? fallback : bounded(count.asLong(0));
+    }
+
+    /** As above, 0 when absent. */
+    public static long tokens(com.fasterxml.jackson.databind.JsonNode count)
+    {
+        return tokens(count, 0);
+    }
+
+    private static long bounded(long count)
+    {
+        return Math.max(0, Math.min(MAX_TOKENS, count));
+    }
+
     /** Usage without web searches. */
     public Usage(long promptTokens, long completionTokens, long cachedTokens, long reasoningTokens, boolean estimated, long cacheWriteTokens)
     {

@@ -110,6 +110,53 @@ class AiBudgetTest
         throw new AssertionError("never refused");
     }
 
+    /**
+     * A provider's usage is read into budgets and token limits: a negative count gave back what had
+     * been spent (a cost of -0.0999 USD), and one of 1e308 overflowed (18,446,744,073,709 USD for
+     * one call). Both were seen from a fuzzed OpenAI-compatible server.
+     */
+    @Test
+    void aProvidersNegativeOrAbsurdUsageNeitherRefundsNorOverflows() throws Exception
+    {
+        String[] usage = {"{\"prompt_tokens\":-1000000,\"completion_tokens\":5,\"prompt_tokens_details\":{\"cached_tokens\":-7}}"};
+        com.sun.net.httpserver.HttpServer odd = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        odd.createContext("/v1/chat/completions", exchange ->
+        {
+            exchange.getRequestBody().readAllBytes();
+            byte[] answer = ("{\"id\":\"c1\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,"
+                + "\"message\":{\"role\":\"assistant\",\"content\":\"hi\"},\"finish_reason\":\"stop\"}],\"usage\":" + usage[0] + "}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, answer.length);
+            exchange.getResponseBody().write(answer);
+            exchange.close();
+        });
+        odd.start();
+        Path file = Scratch.directory("sluice-budgets").resolve("odd-usage.json");
+        String config = config("ai.budget.file = " + file + "\n").replace(provider.uri().toString(), "http://127.0.0.1:" + odd.getAddress().getPort());
+        try (SluiceUnderTest sluice = SluiceUnderTest.start(config))
+        {
+            HttpResponse<String> negative = chat(sluice.uri(), "alice");
+            assertEquals(200, negative.statusCode(), negative.body());
+            // 0 prompt tokens (not -1,000,000) and 5 completion tokens at 30 USD per million.
+            assertEquals(0.00015, Double.parseDouble(negative.headers().firstValue("X-Sluice-AI-Cost").orElseThrow()), 1e-9);
+            assertEquals(0.00015, budgets(sluice).path("consumer:alice").path("spent_usd").asDouble(), 1e-9, budgets(sluice).toString());
+
+            usage[0] = "{\"prompt_tokens\":1e308,\"completion_tokens\":9223372036854775807}";
+            HttpResponse<String> absurd = chat(sluice.uri(), "alice");
+            assertEquals(200, absurd.statusCode(), absurd.body());
+            // Each count taken as at most a billion tokens: 10 + 30 USD per million of them.
+            assertEquals(40_000, Double.parseDouble(absurd.headers().firstValue("X-Sluice-AI-Cost").orElseThrow()), 1e-6);
+            HttpResponse<String> refused = chat(sluice.uri(), "alice");
+            assertEquals(429, refused.statusCode(), refused.body());
+            assertEquals("budget_exceeded", JSON.readTree(refused.body()).path("error").path("code").asText());
+        }
+        finally
+        {
+            odd.stop(0);
+        }
+    }
+
     @Test
     void aConsumerIsRefusedOnceItsBudgetIsSpentAndStaysRefusedAfterARestart() throws Exception
     {
