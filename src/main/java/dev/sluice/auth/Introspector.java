@@ -207,7 +207,10 @@ public final class Introspector
         {
             return new Answer(null, Set.of(), null, now.plus(endpoint.negativeTtl()));
         }
-        Instant expiresAt = body.path("exp").canConvertToLong() ? Instant.ofEpochSecond(body.get("exp").longValue()) : null;
+        // Bounded to what an Instant holds: past it, ofEpochSecond threw and the token was answered 503.
+        Instant expiresAt = body.path("exp").canConvertToLong()
+            ? Instant.ofEpochSecond(Math.max(Instant.MIN.getEpochSecond(), Math.min(Instant.MAX.getEpochSecond(), body.get("exp").longValue())))
+            : null;
         Instant cachedUntil = now.plus(endpoint.cacheTtl());
         if (expiresAt != null && expiresAt.isBefore(cachedUntil))
         {

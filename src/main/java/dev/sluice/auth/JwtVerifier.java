@@ -213,7 +213,37 @@ public final class JwtVerifier
         {
             return Result.of(signature);
         }
+        Rejection dates = checkNumericDates(signed);
+        if (dates != null)
+        {
+            return Result.of(dates);
+        }
         return checkClaims(issuer, claims);
+    }
+
+    /** 9999-12-31T23:59:59Z, the latest date the checks below take. */
+    static final long MAX_NUMERIC_DATE = 253_402_300_799L;
+
+    /**
+     * exp, nbf and iat within ±{@link #MAX_NUMERIC_DATE} seconds: nimbus turns each into a
+     * {@code Date} by multiplying it by 1000, and past ~9.2e15 that wrapped round, so that an
+     * nbf of 1e308 read as 1969 (valid at once) and an exp of 2^63 - 1 as already expired.
+     */
+    private static Rejection checkNumericDates(SignedJWT signed)
+    {
+        Map<String, Object> payload = signed.getPayload().toJSONObject();
+        if (payload == null)
+        {
+            return null;
+        }
+        for (String name : new String[]{"exp", "nbf", "iat"})
+        {
+            if (payload.get(name) instanceof Number value && !(Math.abs(value.doubleValue()) <= MAX_NUMERIC_DATE))
+            {
+                return Rejection.invalidToken("The token's " + name + " is not a usable date (seconds since 1970, up to the year 9999).");
+            }
+        }
+        return null;
     }
 
     /**

@@ -85,6 +85,17 @@ class IntrospectorTest
     }
 
     @Test
+    void anExpPastWhatAnInstantHoldsIsTheFarFutureOrThePast()
+    {
+        // Instant.ofEpochSecond threw for these, and the token was answered 503 as if the endpoint were down.
+        answers = Map.of("far", "{\"active\":true,\"sub\":\"u\",\"exp\":9223372036854775807}",
+            "long-ago", "{\"active\":true,\"sub\":\"u\",\"exp\":-9223372036854775808}");
+        Introspector introspector = introspector();
+        assertNotNull(introspector.check("far", null).verified());
+        assertEquals("The token has expired.", introspector.check("long-ago", null).rejection().description());
+    }
+
+    @Test
     void anActiveAnswerIsNeverReusedPastTheTokensExpiry()
     {
         long exp = clock.instant().plusSeconds(20).getEpochSecond();

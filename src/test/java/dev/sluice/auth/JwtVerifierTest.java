@@ -192,6 +192,34 @@ class JwtVerifierTest
         assertEquals("The token was issued in the future (iat).", description(verifier(), iat));
     }
 
+    /**
+     * Found by a fuzz of signed tokens: nimbus multiplies a date by 1000 into a long, so an nbf of
+     * 1e308 or 2^63 - 1 wrapped round to 1969 and the token was valid at once; an exp of 2^63 - 1
+     * read as already expired.
+     */
+    @Test
+    void numericDatesPastTheYear9999AreRefused() throws Exception
+    {
+        String unusable = "The token's %s is not a usable date (seconds since 1970, up to the year 9999).";
+        assertEquals(unusable.formatted("nbf"), description(verifier(), withRawClaim("nbf", 1e308)));
+        assertEquals(unusable.formatted("nbf"), description(verifier(), withRawClaim("nbf", Long.MAX_VALUE)));
+        assertEquals(unusable.formatted("iat"), description(verifier(), withRawClaim("iat", Long.MAX_VALUE)));
+        assertEquals(unusable.formatted("exp"), description(verifier(), withRawClaim("exp", Long.MAX_VALUE)));
+        assertEquals(unusable.formatted("exp"), description(verifier(), withRawClaim("exp", -1e308)));
+        assertNotNull(verifier().verify(withRawClaim("exp", 253_402_300_799L), null, null).verified(), "the last second of 9999 is a date");
+    }
+
+    /** A token signed with {@code name} set to a number as written, past what a JWTClaimsSet holds. */
+    private String withRawClaim(String name, Number value) throws Exception
+    {
+        Map<String, Object> payload = new java.util.LinkedHashMap<>(claims().build().toJSONObject());
+        payload.put(name, value);
+        com.nimbusds.jose.JWSObject jws = new com.nimbusds.jose.JWSObject(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(KEY.getKeyID()).build(),
+            new com.nimbusds.jose.Payload(com.nimbusds.jose.util.JSONObjectUtils.toJSONString(payload)));
+        jws.sign(new com.nimbusds.jose.crypto.RSASSASigner(KEY));
+        return jws.serialize();
+    }
+
     @Test
     void aMissingExpiryIsRefusedUnlessTheIssuerAllowsIt()
     {
