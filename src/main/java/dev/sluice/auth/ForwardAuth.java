@@ -61,8 +61,8 @@ public record ForwardAuth(String name, URI url, Duration timeout, Set<String> re
             Duration timeout = reader.positiveDuration(prefix + "timeout", Duration.ofSeconds(2));
             Set<String> requestHeaders = new java.util.LinkedHashSet<>();
             headerNames(reader, prefix + "request-headers").forEach(header -> requestHeaders.add(header.toLowerCase(Locale.ROOT)));
-            List<String> upstreamHeaders = headerNames(reader, prefix + "upstream-headers");
-            List<String> responseHeaders = headerNames(reader, prefix + "response-headers");
+            List<String> upstreamHeaders = copiedNames(reader, prefix + "upstream-headers");
+            List<String> responseHeaders = copiedNames(reader, prefix + "response-headers");
             String consumerHeader = reader.optional(prefix + "consumer-header").orElse(null);
             if (consumerHeader != null && !headerName(reader, prefix + "consumer-header", consumerHeader, "a header name such as X-Auth-Request-User"))
             {
@@ -83,6 +83,29 @@ public record ForwardAuth(String name, URI url, Duration timeout, Set<String> re
         for (String header : reader.list(key))
         {
             if (headerName(reader, key, header, "header names such as X-Auth-Request-User, comma-separated"))
+            {
+                names.add(header);
+            }
+        }
+        return names;
+    }
+
+    /**
+     * Names of the service's fields copied onto another message: never its framing or its
+     * connection's (a listed Content-Length made every allowed answer a dropped connection).
+     */
+    private static List<String> copiedNames(ConfigReader reader, String key)
+    {
+        List<String> names = new java.util.ArrayList<>();
+        for (String header : headerNames(reader, key))
+        {
+            String lower = header.toLowerCase(Locale.ROOT);
+            if (dev.sluice.http.HeaderNames.CONNECTION_AND_FRAMING.contains(lower) || lower.equals("content-encoding"))
+            {
+                reader.invalid(key, header, "header names such as X-Auth-Request-User, comma-separated; not a connection or framing field "
+                    + "(Connection, Transfer-Encoding, Content-Length, Content-Encoding, Host and the like)");
+            }
+            else
             {
                 names.add(header);
             }

@@ -22,6 +22,14 @@ public final class HeaderNames
     public static final String TRANSFER_ENCODING = "Transfer-Encoding";
     public static final String EXPECT = "Expect";
 
+    /**
+     * Fields of a connection or of a message's framing (lower case): configuration may not copy
+     * them from one message to another, as a copied Content-Length would no longer describe the
+     * body it came with.
+     */
+    public static final java.util.Set<String> CONNECTION_AND_FRAMING = java.util.Set.of("connection", "keep-alive", "proxy-connection", "te",
+        "trailer", "transfer-encoding", "upgrade", "content-length", "host");
+
     private HeaderNames()
     {
     }

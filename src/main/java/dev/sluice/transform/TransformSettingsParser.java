@@ -30,8 +30,7 @@ import dev.sluice.route.RouteTable;
 public final class TransformSettingsParser
 {
     private static final ObjectMapper JSON = dev.sluice.http.Json.mapper();
-    private static final Set<String> HOP = Set.of("connection", "keep-alive", "transfer-encoding", "te", "upgrade", "host", "content-length",
-        "proxy-connection", "trailer");
+    private static final Set<String> HOP = dev.sluice.http.HeaderNames.CONNECTION_AND_FRAMING;
 
     private TransformSettingsParser()
     {

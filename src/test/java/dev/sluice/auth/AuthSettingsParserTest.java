@@ -234,6 +234,15 @@ class AuthSettingsParserTest
             problems("auth.forward.sso.url = http://auth.internal/check\nroute.app.auth.forward = sos\n"));
         assertEquals(List.of("Key 'auth.forward.sso.url' is required; allowed: the authorization service's http:// or https:// URL."),
             problems("auth.forward.sso.timeout = 1s\n"));
+        // A copied Content-Length made every allowed answer a dropped connection (found by a fuzz of the service's answers).
+        String framing = "header names such as X-Auth-Request-User, comma-separated; not a connection or framing field "
+            + "(Connection, Transfer-Encoding, Content-Length, Content-Encoding, Host and the like).";
+        assertEquals(List.of("Key 'auth.forward.sso.upstream-headers' has value 'Transfer-Encoding'; allowed: " + framing,
+                "Key 'auth.forward.sso.upstream-headers' has value 'host'; allowed: " + framing,
+                "Key 'auth.forward.sso.response-headers' has value 'Content-Length'; allowed: " + framing,
+                "Key 'auth.forward.sso.response-headers' has value 'Content-Encoding'; allowed: " + framing),
+            problems("auth.forward.sso.url = http://auth.internal/check\nauth.forward.sso.upstream-headers = X-Email, Transfer-Encoding, host\n"
+                + "auth.forward.sso.response-headers = Set-Cookie, Content-Length, Content-Encoding\n"));
     }
 
     @Test
