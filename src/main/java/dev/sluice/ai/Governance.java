@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.sluice.ratelimit.Limit;
@@ -135,7 +134,7 @@ public record Governance(
     }
 
     /** A named pattern of a prompt guard or redaction. */
-    public record Rule(String name, Pattern pattern)
+    public record Rule(String name, dev.sluice.config.ConfiguredRegex pattern)
     {
     }
 

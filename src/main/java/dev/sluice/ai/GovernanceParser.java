@@ -19,6 +19,7 @@ import java.util.regex.PatternSyntaxException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.sluice.config.ConfigReader;
+import dev.sluice.config.ConfiguredRegex;
 import dev.sluice.config.SettingsParser;
 import dev.sluice.ratelimit.Limit;
 import dev.sluice.route.Route;
@@ -33,9 +34,9 @@ final class GovernanceParser
     private static final Pattern BUDGET = Pattern.compile("(\\d{1,9}(?:\\.\\d{1,6})?)\\s*USD\\s*/\\s*(day|month)", Pattern.CASE_INSENSITIVE);
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant");
     /** Built-in redaction patterns: e-mail addresses and payment card numbers (13 to 19 digits, spaces or dashes between). */
-    static final Map<String, Pattern> BUILT_IN_REDACTIONS = Map.of(
-        "email", Pattern.compile("[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\\.[A-Za-z]{2,24}"),
-        "card", Pattern.compile("\\b\\d(?:[ -]?\\d){12,18}\\b"));
+    static final Map<String, ConfiguredRegex> BUILT_IN_REDACTIONS = Map.of(
+        "email", ConfiguredRegex.compile("[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\\.[A-Za-z]{2,24}", false),
+        "card", ConfiguredRegex.compile("\\b\\d(?:[ -]?\\d){12,18}\\b", false));
 
     private GovernanceParser()
     {
@@ -316,7 +317,7 @@ final class GovernanceParser
         List<Governance.Rule> redact = new ArrayList<>();
         for (String name : reader.list(prefix + "redact"))
         {
-            Pattern builtIn = BUILT_IN_REDACTIONS.get(name);
+            ConfiguredRegex builtIn = BUILT_IN_REDACTIONS.get(name);
             if (builtIn == null)
             {
                 reader.invalid(prefix + "redact", name, "built-in patterns email and card (add your own as " + prefix + "redact.<name> = <regex>)");
@@ -347,7 +348,7 @@ final class GovernanceParser
             }
             try
             {
-                rules.add(new Governance.Rule(name, Pattern.compile(text, Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE)));
+                rules.add(new Governance.Rule(name, ConfiguredRegex.compile(text, true)));
             }
             catch (PatternSyntaxException x)
             {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.sluice.config.ConfiguredRegex;
 import dev.sluice.http.ClientText;
 
 /**
@@ -203,51 +204,51 @@ final class Prompts
         {
             return null;
         }
-        for (Governance.Rule rule : guard.deny())
+        Governance.Rule current = null;
+        try
         {
-            if (rule.pattern().matcher(text).find())
+            for (Governance.Rule rule : guard.deny())
             {
-                return refused("Message " + index + " was refused by the prompt guard's rule '" + rule.name() + "'.");
-            }
-        }
-        if (!guard.allow().isEmpty())
-        {
-            boolean allowed = false;
-            for (Governance.Rule rule : guard.allow())
-            {
-                if (rule.pattern().matcher(text).find())
+                current = rule;
+                if (rule.pattern().find(text))
                 {
-                    allowed = true;
-                    break;
+                    return refused("Message " + index + " was refused by the prompt guard's rule '" + rule.name() + "'.");
                 }
             }
-            if (!allowed)
+            if (!guard.allow().isEmpty())
             {
-                return refused("Message " + index + " matches none of the prompt guard's allow rules.");
-            }
-        }
-        String redacted = text;
-        int count = 0;
-        for (Governance.Rule rule : guard.redact())
-        {
-            Matcher matcher = rule.pattern().matcher(redacted);
-            StringBuilder out = null;
-            while (matcher.find())
-            {
-                if (out == null)
+                boolean allowed = false;
+                for (Governance.Rule rule : guard.allow())
                 {
-                    out = new StringBuilder(redacted.length());
+                    current = rule;
+                    if (rule.pattern().find(text))
+                    {
+                        allowed = true;
+                        break;
+                    }
                 }
-                matcher.appendReplacement(out, Matcher.quoteReplacement("[REDACTED:" + rule.name() + "]"));
-                count++;
+                if (!allowed)
+                {
+                    return refused("Message " + index + " matches none of the prompt guard's allow rules.");
+                }
             }
-            if (out != null)
+            String redacted = text;
+            int count = 0;
+            for (Governance.Rule rule : guard.redact())
             {
-                matcher.appendTail(out);
-                redacted = out.toString();
+                current = rule;
+                ConfiguredRegex.Replaced replaced = rule.pattern().replace(redacted, "[REDACTED:" + rule.name() + "]");
+                redacted = replaced.text();
+                count += replaced.count();
             }
+            return count == 0 ? null : new Redacted(redacted, count);
         }
-        return count == 0 ? null : new Redacted(redacted, count);
+        catch (ConfiguredRegex.TooComplex x)
+        {
+            // Not judged is not passed: the message is refused, as one the rule matched would be.
+            return refused("Message " + index + " could not be checked by the prompt guard's rule '" + current.name()
+                + "' (the rule is too complex for a message this long).");
+        }
     }
 
     private static AiErrors.Error refused(String message)

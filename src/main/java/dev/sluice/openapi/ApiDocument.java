@@ -27,6 +27,7 @@ import com.networknt.schema.dialect.Dialect;
 import com.networknt.schema.dialect.Dialects;
 import com.networknt.schema.keyword.AnnotationKeyword;
 import com.networknt.schema.path.PathType;
+import dev.sluice.config.ConfiguredRegex;
 
 /**
  * Paths are matched the way OpenAPI says: a path without templates wins over a templated one,
@@ -161,7 +162,8 @@ public final class ApiDocument
         String iri = "https://sluice.invalid/openapi/" + Integer.toHexString(file.toAbsolutePath().toString().hashCode()) + ".json";
         String text = JSON.writeValueAsString(document);
         SchemaRegistry registry = SchemaRegistry.withDialect(dialect, builder -> builder
-            .schemaRegistryConfig(SchemaRegistryConfig.builder().pathType(PathType.JSON_POINTER).formatAssertionsEnabled(true).build())
+            .schemaRegistryConfig(SchemaRegistryConfig.builder().pathType(PathType.JSON_POINTER).formatAssertionsEnabled(true)
+                .regularExpressionFactory(ApiDocument::pattern).build())
             .schemas(Map.of(iri, text))
             // Nothing is ever fetched: not through a $id that moves the base, not through a $schema.
             .schemaLoader(loader -> loader.fetchRemoteResources(false)));
@@ -197,6 +199,29 @@ public final class ApiDocument
         }
     }
 
+    /**
+     * A schema's {@code pattern}, as networknt's JDK factory adapts it (ECMAScript's {@code $},
+     * long Unicode property names), run by {@link ConfiguredRegex}: a pattern such as
+     * {@code ^(ab|cd)+$} on a long parameter overflowed Java's stack and the client got a 500. A
+     * value the pattern cannot be judged on does not match it (400).
+     */
+    private static com.networknt.schema.regex.RegularExpression pattern(String regex)
+    {
+        ConfiguredRegex compiled = ConfiguredRegex.compile(com.networknt.schema.regex.RegularExpressions.replaceLongformCharacterProperties(
+            com.networknt.schema.regex.RegularExpressions.replaceDollarAnchors(regex)), false);
+        return value ->
+        {
+            try
+            {
+                return compiled.find(value);
+            }
+            catch (ConfiguredRegex.TooComplex x)
+            {
+                return false;
+            }
+        };
+    }
+
     private static String externalReference(JsonNode node)
     {
         if (node.isObject())
@@ -205,6 +230,12 @@ public final class ApiDocument
             if (ref != null && ref.isTextual() && !ref.asText().startsWith("#"))
             {
                 return ref.asText();
+            }
+            if (ref != null && !ref.isTextual() && !ref.isObject())
+            {
+                // (An object may be the schema of a property named "$ref".) The validator read
+                // null as a relative file and said "FileNotFoundException: .../openapi/null".
+                throw new IllegalArgumentException("it has a $ref that is not a string: " + ref);
             }
         }
         for (JsonNode child : node)
@@ -370,6 +401,11 @@ public final class ApiDocument
 
         private void addParams(Map<String, Param> params, JsonNode list, String pointer)
         {
+            if (!list.isMissingNode() && !list.isArray())
+            {
+                // An object's get(i) is null: this was a NullPointerException, a stack trace at start-up.
+                throw new IllegalArgumentException("its parameters at " + pointer + " are not a list");
+            }
             for (int i = 0; i < list.size(); i++)
             {
                 At param = resolve(list.get(i), pointer + "/" + i);

@@ -16,7 +16,7 @@ class PromptsRedactionTest
 {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Governance.PromptGuard GUARD = new Governance.PromptGuard(List.of(), List.of(),
-        List.of(new Governance.Rule("email", Pattern.compile("[\\w.]+@[\\w.]+"))), true, 100, 0, 100_000);
+        List.of(new Governance.Rule("email", dev.sluice.config.ConfiguredRegex.compile("[\\w.]+@[\\w.]+", false))), true, 100, 0, 100_000);
 
     /** A tool's search results kept whole (anthropic_content) go as the redacted text when redaction changes the tool message. */
     @Test

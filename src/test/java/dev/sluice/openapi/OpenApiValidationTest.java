@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,6 +42,7 @@ class OpenApiValidationTest
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     private static final Path PETSTORE = Path.of("src/test/resources/openapi/petstore-3.0.yaml").toAbsolutePath();
     private static final Path NOTES = Path.of("src/test/resources/openapi/notes-3.1.json").toAbsolutePath();
+    private static final Path PATTERNS = Path.of("src/test/resources/openapi/patterns-3.0.yaml").toAbsolutePath();
     private static TestUpstream upstream;
     private static SluiceUnderTest sluice;
 
@@ -77,7 +79,10 @@ class OpenApiValidationTest
             route.notes.upstream = root
             route.notes.openapi = %s
             route.notes.transform.request.json.set./source = sluice
-            """.formatted(upstream.url(), upstream.url(), PETSTORE, PETSTORE, NOTES));
+            route.patterns.path = /patterns
+            route.patterns.upstream = root
+            route.patterns.openapi = %s
+            """.formatted(upstream.url(), upstream.url(), PETSTORE, PETSTORE, NOTES, PATTERNS));
     }
 
     @AfterAll
@@ -112,6 +117,19 @@ class OpenApiValidationTest
             assertFalse(violations.isEmpty(), response.body());
         }
         return violations;
+    }
+
+    /** A pattern with a repeated group on long values: Java's engine overflowed its stack and the client got a 500. */
+    @Test
+    void aPatternJudgesLongValues() throws Exception
+    {
+        String longValue = "ab".repeat(3_500);
+        assertEquals(200, send(HttpRequest.newBuilder(sluice.uri("/patterns/items?q=" + longValue))).statusCode());
+        assertNotNull(upstream.poll(1_000));
+        assertTrue(refused(send(HttpRequest.newBuilder(sluice.uri("/patterns/items?q=" + longValue + "x"))), 400).containsKey("/query/q"));
+        assertEquals(200, send(json("POST", "/patterns/items", "{\"name\":\"" + "cd".repeat(20_000) + "\"}")).statusCode());
+        assertNotNull(upstream.poll(1_000));
+        assertEquals(1, refused(send(json("POST", "/patterns/items", "{\"name\":\"" + "cd".repeat(20_000) + "e\"}")), 400).size());
     }
 
     @Test
