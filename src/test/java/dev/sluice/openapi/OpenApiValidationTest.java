@@ -357,6 +357,32 @@ class OpenApiValidationTest
         String nothing = refusal(dangling.toString());
         assertTrue(nothing.contains("#/components/parameters/Nope"), nothing);
 
+        // Found by a fuzz of the Petstore document: a NullPointerException's stack trace at start-up.
+        Path notAList = Files.writeString(dir.resolve("not-a-list.yaml"), """
+            openapi: 3.0.3
+            info: {title: x, version: '1'}
+            paths:
+              /a:
+                get:
+                  parameters: {$ref: '#/components/schemas/A'}
+                  responses: {'200': {description: ok}}
+            components: {schemas: {A: {type: string}}}
+            """);
+        String list = refusal(notAList.toString());
+        assertTrue(list.contains("'route.r.openapi'") && list.contains("its parameters at /paths/~1a/get/parameters are not a list"), list);
+        // ... and "FileNotFoundException: https://sluice.invalid/openapi/null".
+        Path nullRef = Files.writeString(dir.resolve("null-ref.yaml"), """
+            openapi: 3.0.3
+            info: {title: x, version: '1'}
+            paths:
+              /a:
+                post:
+                  requestBody: {content: {application/json: {schema: {$ref: null}}}}
+                  responses: {'200': {description: ok}}
+            """);
+        String ref = refusal(nullRef.toString());
+        assertTrue(ref.contains("it has a $ref that is not a string: null") && !ref.contains("Exception"), ref);
+
         Path notYaml = Files.write(dir.resolve("bad.yaml"), "{ not: [yaml".getBytes(StandardCharsets.UTF_8));
         assertTrue(refusal(notYaml.toString()).contains("not YAML or JSON"));
     }
