@@ -382,8 +382,13 @@ public final class CachePolicy
         return true;
     }
 
-    /** RFC 8941 dictionary members as cache directives use them: key, optional item value, optional parameters. */
-    private static final java.util.regex.Pattern DICTIONARY;
+    /**
+     * RFC 8941 dictionary members as cache directives use them: key, optional item value, optional
+     * parameters. On RE2/J: Java's engine recursed once per member, and an upstream's field of a
+     * few thousand members (within the 64 KB head) overflowed the stack, so that the answer was
+     * not stored and a stack trace logged.
+     */
+    private static final com.google.re2j.Pattern DICTIONARY;
 
     static
     {
@@ -391,7 +396,7 @@ public final class CachePolicy
         String bare = "(?:-?[0-9]{1,15}(?:\\.[0-9]{1,3})?|\"(?:[\\x20-\\x21\\x23-\\x5b\\x5d-\\x7e]|\\\\[\"\\\\])*\"|[A-Za-z*][!#$%&'*+.^_`|~0-9A-Za-z:/-]*|\\?[01])";
         String params = "(?:;" + key + "(?:=" + bare + ")?)*";
         String member = key + "(?:=" + bare + ")?" + params;
-        DICTIONARY = java.util.regex.Pattern.compile("[ \\t]*" + member + "(?:[ \\t]*,[ \\t]*" + member + ")*[ \\t]*");
+        DICTIONARY = com.google.re2j.Pattern.compile("[ \\t]*" + member + "(?:[ \\t]*,[ \\t]*" + member + ")*[ \\t]*");
     }
 
     /**

@@ -232,6 +232,11 @@ class CachePolicyTest
         }
         assertEquals("foobar, max-age=3600", CachePolicy.targetedControl(List.<String[]>of(new String[] {"CDN-Cache-Control", "foobar, max-age=3600"}),
             CacheSettings.DEFAULT_TARGETED));
+        // Thousands of members (within a 64 KB head): Java's regex engine overflowed its stack here,
+        // and the answer was not stored.
+        String many = "max-age=60" + ", a".repeat(20_000);
+        assertEquals(many, CachePolicy.targetedControl(List.<String[]>of(new String[] {"CDN-Cache-Control", many}), CacheSettings.DEFAULT_TARGETED));
+        assertNull(CachePolicy.targetedControl(List.<String[]>of(new String[] {"CDN-Cache-Control", many + ", &"}), CacheSettings.DEFAULT_TARGETED));
     }
 
     @Test
