@@ -52,13 +52,16 @@ public final class ConfiguredRegex
     }
 
     /**
-     * Constructs both engines take but read differently: Java's class intersection
-     * ({@code [a-z&&[^e]]}, which RE2 reads as literal characters) and {@code \v} (Java: any
-     * vertical whitespace; RE2: the vertical tab alone).
+     * Constructs both engines take but where RE2 would match less than Java, which for a deny
+     * rule would let through what it refused: Java's class intersection ({@code [a-z&&[^e]]},
+     * which RE2 reads as literal characters), {@code \v} (Java: any vertical whitespace; RE2: the
+     * vertical tab alone) and {@code $} (Java: also before a final line break, so that
+     * {@code secret$} refuses "my secret\n"; RE2: only at the very end). Where RE2 matches more
+     * ({@code .} across a carriage return, {@code \b} beside a non-ASCII letter) it is kept.
      */
     private static boolean readsDifferently(String text)
     {
-        return text.contains("&&") || text.contains("\\v");
+        return text.contains("&&") || text.contains("\\v") || text.indexOf('$') >= 0;
     }
 
     /** Whether RE2 runs this expression (linear time); false when Java's engine does. */

@@ -34,6 +34,10 @@ class ConfiguredRegexTest
         assertTrue(intersection.find("d"));
         assertFalse(intersection.find("e"));
         assertFalse(intersection.find("&"));
+        // RE2's $ is the very end only: on RE2 a message ending in a line break would pass this rule.
+        ConfiguredRegex end = ConfiguredRegex.compile("secret$", true);
+        assertFalse(end.linear());
+        assertTrue(end.find("my SECRET\n"));
         assertThrows(PatternSyntaxException.class, () -> ConfiguredRegex.compile("(unclosed", false), "Java's syntax is the one checked");
     }
 
