@@ -1,4 +1,4 @@
-// An operator's regular expression run on what clients send: in linear time where RE2 takes it, and never a StackOverflowError or a runaway match.
+// An operator's regular expression run on what clients send: Java's engine, bounded, with RE2/J taking over a match it cannot finish.
 package dev.sluice.config;
 
 import java.util.regex.PatternSyntaxException;
@@ -7,27 +7,29 @@ import java.util.regex.PatternSyntaxException;
  * Java's engine backtracks, and recurses once per repetition of a group: a prompt-guard rule such
  * as {@code (ab|cd)+e} on a 20 KB message, or an OpenAPI {@code pattern} such as
  * {@code ^(ab|cd)+$} on a long query parameter, threw {@code StackOverflowError} and the client
- * got a 500. An expression RE2 can take runs on RE2/J, whose time is linear in the input and
- * whose stack does not grow with it (Envoy runs every configured regex on RE2 for the same
- * reason). Expressions RE2 does not take (lookaround, backreferences, possessive quantifiers,
- * Java's own classes) keep Java's engine, bounded: a match that overflows the stack or runs past
- * {@link #BACKTRACKING_BUDGET_NANOS} ends in {@link TooComplex}, which callers answer as a
- * client error. The syntax stays Java's: an expression is checked by Java's compiler first.
+ * got a 500. Java's engine still runs first (on ordinary text it is three to four times as fast
+ * as RE2/J, {@code RegexBenchmark}), but bounded: a match that overflows the stack or runs past
+ * its budget is run again on RE2/J, whose time is linear in the input and whose stack does not
+ * grow with it (Envoy runs every configured regex on RE2 for the same reason). Expressions RE2
+ * does not take, or reads differently, have no second engine: past the bounds they end in
+ * {@link TooComplex}, which callers answer as a client error. The syntax stays Java's.
  */
 public final class ConfiguredRegex
 {
-    /** The longest one match of Java's engine may run. */
+    /** The longest one match of Java's engine may run when RE2/J can take over. */
+    static final long BUDGET_BEFORE_RE2_NANOS = 50_000_000L;
+    /** The longest one match of Java's engine may run when nothing can take over. */
     static final long BACKTRACKING_BUDGET_NANOS = 250_000_000L;
 
     private final String text;
-    private final com.google.re2j.Pattern linear;
     private final java.util.regex.Pattern backtracking;
+    private final com.google.re2j.Pattern linear;
 
-    private ConfiguredRegex(String text, com.google.re2j.Pattern linear, java.util.regex.Pattern backtracking)
+    private ConfiguredRegex(String text, java.util.regex.Pattern backtracking, com.google.re2j.Pattern linear)
     {
         this.text = text;
-        this.linear = linear;
         this.backtracking = backtracking;
+        this.linear = linear;
     }
 
     /**
@@ -39,15 +41,15 @@ public final class ConfiguredRegex
             caseInsensitive ? java.util.regex.Pattern.CASE_INSENSITIVE | java.util.regex.Pattern.UNICODE_CASE : 0);
         if (readsDifferently(text))
         {
-            return new ConfiguredRegex(text, null, jdk);
+            return new ConfiguredRegex(text, jdk, null);
         }
         try
         {
-            return new ConfiguredRegex(text, com.google.re2j.Pattern.compile(text, caseInsensitive ? com.google.re2j.Pattern.CASE_INSENSITIVE : 0), null);
+            return new ConfiguredRegex(text, jdk, com.google.re2j.Pattern.compile(text, caseInsensitive ? com.google.re2j.Pattern.CASE_INSENSITIVE : 0));
         }
         catch (com.google.re2j.PatternSyntaxException x)
         {
-            return new ConfiguredRegex(text, null, jdk);
+            return new ConfiguredRegex(text, jdk, null);
         }
     }
 
@@ -64,7 +66,7 @@ public final class ConfiguredRegex
         return text.contains("&&") || text.contains("\\v") || text.indexOf('$') >= 0;
     }
 
-    /** Whether RE2 runs this expression (linear time); false when Java's engine does. */
+    /** Whether RE2/J takes over a match Java's engine cannot finish (so no input is too complex). */
     public boolean linear()
     {
         return linear != null;
@@ -75,25 +77,30 @@ public final class ConfiguredRegex
         return text;
     }
 
+    private long budget()
+    {
+        return linear != null ? BUDGET_BEFORE_RE2_NANOS : BACKTRACKING_BUDGET_NANOS;
+    }
+
     /**
      * Whether the expression occurs in {@code input}.
      *
-     * @throws TooComplex when Java's engine cannot finish the match within its bounds
+     * @throws TooComplex when Java's engine cannot finish the match within its bounds and RE2/J cannot take over
      */
     public boolean find(CharSequence input)
     {
-        if (linear != null)
-        {
-            return linear.matcher(input).find();
-        }
         try
         {
-            return backtracking.matcher(new Bounded(input)).find();
+            return backtracking.matcher(new Bounded(input, System.nanoTime() + budget())).find();
         }
-        catch (StackOverflowError x)
+        catch (StackOverflowError | TooComplex x)
         {
-            throw new TooComplex();
+            if (linear == null)
+            {
+                throw new TooComplex();
+            }
         }
+        return linear.matcher(input).find();
     }
 
     /** The input with each occurrence replaced by {@code replacement} (taken literally), and how many there were. */
@@ -101,20 +108,9 @@ public final class ConfiguredRegex
     {
         StringBuilder out = null;
         int count = 0;
-        if (linear != null)
-        {
-            com.google.re2j.Matcher matcher = linear.matcher(input);
-            while (matcher.find())
-            {
-                out = out == null ? new StringBuilder(input.length()) : out;
-                matcher.appendReplacement(out, com.google.re2j.Matcher.quoteReplacement(replacement));
-                count++;
-            }
-            return count == 0 ? new Replaced(input, 0) : new Replaced(matcher.appendTail(out).toString(), count);
-        }
         try
         {
-            java.util.regex.Matcher matcher = backtracking.matcher(new Bounded(input));
+            java.util.regex.Matcher matcher = backtracking.matcher(new Bounded(input, System.nanoTime() + budget()));
             while (matcher.find())
             {
                 out = out == null ? new StringBuilder(input.length()) : out;
@@ -123,10 +119,23 @@ public final class ConfiguredRegex
             }
             return count == 0 ? new Replaced(input, 0) : new Replaced(matcher.appendTail(out).toString(), count);
         }
-        catch (StackOverflowError x)
+        catch (StackOverflowError | TooComplex x)
         {
-            throw new TooComplex();
+            if (linear == null)
+            {
+                throw new TooComplex();
+            }
         }
+        out = null;
+        count = 0;
+        com.google.re2j.Matcher matcher = linear.matcher(input);
+        while (matcher.find())
+        {
+            out = out == null ? new StringBuilder(input.length()) : out;
+            matcher.appendReplacement(out, com.google.re2j.Matcher.quoteReplacement(replacement));
+            count++;
+        }
+        return count == 0 ? new Replaced(input, 0) : new Replaced(matcher.appendTail(out).toString(), count);
     }
 
     @Override
@@ -155,12 +164,7 @@ public final class ConfiguredRegex
         private final long deadline;
         private int reads;
 
-        Bounded(CharSequence input)
-        {
-            this(input, System.nanoTime() + BACKTRACKING_BUDGET_NANOS);
-        }
-
-        private Bounded(CharSequence input, long deadline)
+        Bounded(CharSequence input, long deadline)
         {
             this.input = input;
             this.deadline = deadline;
