@@ -337,7 +337,6 @@ public final class SettingsParser
         return table;
     }
 
-    /** A route switch ({@code ai}, {@code websocket}) that is off unless set: on or off (true and false are taken too). */
     /**
      * An access-log file must be one Sluice can open now, as nginx checks its own at start-up:
      * otherwise every line would be lost, each batch with a warning.
@@ -378,6 +377,7 @@ public final class SettingsParser
         return reader.optional(key).isPresent() || reader.isUnresolved(key);
     }
 
+    /** A route switch ({@code ai}, {@code websocket}) that is off unless set: on or off (true and false are taken too). */
     private static boolean onOff(ConfigReader reader, String key)
     {
         String value = reader.optional(key).orElse("off").toLowerCase(java.util.Locale.ROOT);
