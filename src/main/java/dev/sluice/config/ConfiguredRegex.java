@@ -72,11 +72,6 @@ public final class ConfiguredRegex
         return linear != null;
     }
 
-    public String text()
-    {
-        return text;
-    }
-
     private long budget()
     {
         return linear != null ? BUDGET_BEFORE_RE2_NANOS : BACKTRACKING_BUDGET_NANOS;
