@@ -226,7 +226,15 @@ final class UpstreamFailure
         }
         if (headersTooLarge(failure))
         {
-            return "response headers over the limit (" + failure.getMessage() + ")";
+            // Jetty's message names the connection ("bad response on ...Connection@1f2e::..."): the limit says more.
+            for (Throwable cause = failure; cause != null; cause = cause.getCause())
+            {
+                if (cause instanceof HeadersTooLarge)
+                {
+                    return "response headers over the limit (" + cause.getMessage() + ")";
+                }
+            }
+            return "response headers over the limit (a head larger than proxy.max-response-header-size)";
         }
         String invalid = invalidAnswer(failure);
         if (invalid != null)

@@ -39,5 +39,11 @@ class UpstreamFailureTest
         assertEquals("connection closed by the upstream", UpstreamFailure.describe(new EOFException("HttpConnectionOverHTTP@18c1c6c9::SocketChannelEndPoint@5dc35bb5{...}")));
         assertEquals("IllegalStateException", UpstreamFailure.describe(new IllegalStateException("HttpChannel@1234{state=...}")));
         assertEquals("IllegalStateException: bad response", UpstreamFailure.describe(new IllegalStateException("bad response")));
+        // As Jetty's client reports a head over its byte limit: its message named the connection.
+        assertEquals("response headers over the limit (a head larger than proxy.max-response-header-size)", UpstreamFailure.describe(
+            new java.io.IOException("HTTP protocol violation: bad response on HttpConnectionOverHTTP@1f2e::SocketChannelEndPoint@3a4b{...}",
+                new org.eclipse.jetty.http.BadMessageException(400, "Header Bytes Too Large"))));
+        assertEquals("response headers over the limit (more than 100 response header fields)",
+            UpstreamFailure.describe(new java.io.IOException("aborted", new UpstreamFailure.HeadersTooLarge(100))));
     }
 }
