@@ -247,7 +247,9 @@ public final class AdminServlet extends HttpServlet
         {
             purged = cache.store().purge(stored -> pathOf(stored).startsWith(prefix));
         }
-        LOG.info("Admin purge ({}) removed {} cached responses", all ? "all" : url != null ? "url " + url : "prefix " + prefix, purged);
+        // The parameters as given may hold line breaks: quoted, so that a purge is one log line.
+        LOG.info("Admin purge ({}) removed {} cached responses", all ? "all"
+            : url != null ? "url " + dev.sluice.http.ClientText.quoted(url, 300) : "prefix " + dev.sluice.http.ClientText.quoted(prefix, 300), purged);
         byte[] body = ("{\"purged\":" + purged + "}\n").getBytes(StandardCharsets.UTF_8);
         response.setStatus(200);
         response.setContentType("application/json");

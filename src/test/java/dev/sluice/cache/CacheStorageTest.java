@@ -167,6 +167,14 @@ class CacheStorageTest
                 .headers(h -> h.put("Authorization", "Bearer purge-token-1")).send();
             assertEquals(400, bad.getStatus());
             assertEquals("application/problem+json", bad.getMediaType());
+            // A line break in the parameter does not start a second log line.
+            try (dev.sluice.testing.LogCapture logs = dev.sluice.testing.LogCapture.start())
+            {
+                ContentResponse forged = client.newRequest(sluice.uri("/-/admin/cache?url=/x%0d%0a2026-01-01%20INFO%20forged")).method("DELETE")
+                    .headers(h -> h.put("Authorization", "Bearer purge-token-1")).send();
+                assertEquals(200, forged.getStatus());
+                assertTrue(logs.text().contains("Admin purge (url /x??2026-01-01 INFO forged) removed 0 cached responses"), logs.text());
+            }
         }
     }
 
