@@ -489,7 +489,8 @@ final class ProviderAttempt implements Response.Listener
                 call.next();
                 return;
             }
-            AiFront.LOG.warn("{} AI target {} failed: {}", call.exchange.id(), target.id(), failure.toString());
+            // Quoted: a provider's own error text (a stream's error event) may hold line breaks.
+            AiFront.LOG.warn("{} AI target {} failed: {}", call.exchange.id(), target.id(), dev.sluice.http.ClientText.quoted(failure.toString(), 500));
             front.router.failed(target, call.settings.cooldown(), 0);
             call.lastError = error;
             call.next();

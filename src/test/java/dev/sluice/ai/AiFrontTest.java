@@ -773,6 +773,20 @@ class AiFrontTest
     }
 
     @Test
+    void aProvidersMultiLineErrorIsOneLogLine() throws Exception
+    {
+        drain();
+        openai.next(Fault.ERROR_BEFORE_FIRST_TOKEN);
+        HttpResponse<String> response = post("/v1/chat/completions", chat("gpt", true, ""), ALICE);
+        assertTrue(response.body().contains("Retry it."), response.body());
+        // Before, the provider's line break went into the log as it came, and its second line read as a log line of its own.
+        String warned = log.lines().stream().filter(line -> line.contains("AI target oa/gpt-4o-mini failed") && line.contains("processing your request"))
+            .reduce((first, second) -> second).orElseThrow(() -> new AssertionError(log.text()));
+        assertTrue(warned.contains("processing your request.?Retry it."), warned);
+        assertFalse(log.lines().stream().anyMatch(line -> line.startsWith("Retry it.")), log.text());
+    }
+
+    @Test
     void streamsThatFailBeforeTheirFirstTokenFallBackToo() throws Exception
     {
         Fault[] faults = {Fault.SLOW_FIRST_TOKEN, Fault.CUT_BEFORE_FIRST_TOKEN, Fault.ERROR_BEFORE_FIRST_TOKEN};

@@ -1005,7 +1005,8 @@ public final class FakeModelProvider implements AutoCloseable
         {
             framed.add("data: " + event + "\n\n");
         }
-        play(framed, fault, out, "data: {\"error\":{\"type\":\"server_error\",\"message\":\"The server had an error while processing your request.\"}}\n\n");
+        // A line break in the message, as providers' multi-line errors have: Sluice's log keeps it to one line.
+        play(framed, fault, out, "data: {\"error\":{\"type\":\"server_error\",\"message\":\"The server had an error while processing your request.\\nRetry it.\"}}\n\n");
     }
 
     private void anthropicStream(JsonNode body, List<String> words, boolean tool, Fault fault, HttpServletResponse response) throws IOException
