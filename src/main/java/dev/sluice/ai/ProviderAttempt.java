@@ -420,19 +420,37 @@ final class ProviderAttempt implements Response.Listener
     }
 
     /**
-     * Whether this attempt failed on an HTTP/1.1 connection that had carried an answer before,
-     * with nothing of an answer read: the provider closed it while it sat idle in the pool, as
-     * servers do after their own keep-alive timeout (uvicorn's 5 s, behind vLLM and LiteLLM; Node's
-     * 5 s), just as Sluice sent the next request on it. The request then reached no model, and it
+     * Whether this attempt's request reached no model, with nothing of an answer read, so that it
      * goes again on a new connection, once per call, as the providers' own SDKs send a request
-     * again after a connection error. Not after a timeout or an abort of Sluice's, nor once the
-     * client is gone or Sluice stops.
+     * again after a connection error. Two ways:
+     * <ul>
+     * <li>It failed on an HTTP/1.1 connection that had carried an answer before: the provider
+     * closed it while it sat idle in the pool, as servers do after their own keep-alive timeout
+     * (uvicorn's 5 s, behind vLLM and LiteLLM; Node's 5 s), just as Sluice sent the next request on
+     * it.</li>
+     * <li>An HTTP/2 provider said so: a GOAWAY whose last stream is below this one (a front end
+     * rotating or draining its connections) or the stream refused (REFUSED_STREAM). RFC 9113
+     * section 8.7 makes such a request safe to send again whatever its method; Jetty's client
+     * reports it as {@link org.eclipse.jetty.client.RetryableRequestException}.</li>
+     * </ul>
+     * Not after a timeout or an abort of Sluice's, nor once the client is gone or Sluice stops.
      */
+    /** How Jetty's HTTP/2 client reports a stream the server reset with REFUSED_STREAM (an {@link IOException}'s message). */
+    private static final String REFUSED_STREAM = org.eclipse.jetty.http2.ErrorCode.toString(org.eclipse.jetty.http2.ErrorCode.REFUSED_STREAM_ERROR.code, null);
+
     private boolean onClosedConnection(Throwable failure)
     {
         Request request = providerRequest;
-        return !call.resentOnNewConnection && !call.stopped && !call.clientGone && status == 0 && !committed && request != null
-            && failure instanceof IOException && !(failure instanceof java.net.SocketTimeoutException)
+        if (call.resentOnNewConnection || call.stopped || call.clientGone || status != 0 || committed || request == null)
+        {
+            return false;
+        }
+        if (failure instanceof org.eclipse.jetty.client.RetryableRequestException || failure instanceof IOException
+            && REFUSED_STREAM.equals(failure.getMessage()))
+        {
+            return true;
+        }
+        return failure instanceof IOException && !(failure instanceof java.net.SocketTimeoutException)
             && request.getConnection() instanceof org.eclipse.jetty.client.transport.internal.HttpConnectionOverHTTP connection
             && connection.getMessagesIn() > 0;
     }
@@ -475,7 +493,7 @@ final class ProviderAttempt implements Response.Listener
         }
         if (failure != null && onClosedConnection(failure))
         {
-            AiFront.LOG.debug("{} AI target {}: the provider had closed the pooled connection ({}); sent again on a new one",
+            AiFront.LOG.debug("{} AI target {}: the request reached no model, the connection closed or the stream refused ({}); sent again on a new connection",
                 call.exchange.id(), target.id(), failure.toString());
             call.resendOnNewConnection(target, provider, relayed, payload);
             return;
