@@ -429,15 +429,11 @@ final class ProviderAttempt implements Response.Listener
      * (uvicorn's 5 s, behind vLLM and LiteLLM; Node's 5 s), just as Sluice sent the next request on
      * it.</li>
      * <li>An HTTP/2 provider said so: a GOAWAY whose last stream is below this one (a front end
-     * rotating or draining its connections) or the stream refused (REFUSED_STREAM). RFC 9113
-     * section 8.7 makes such a request safe to send again whatever its method; Jetty's client
-     * reports it as {@link org.eclipse.jetty.client.RetryableRequestException}.</li>
+     * rotating or draining its connections) or the stream refused (REFUSED_STREAM), which RFC 9113
+     * section 8.7 makes safe to send again ({@link dev.sluice.upstream.RetryPolicy#unprocessed}).</li>
      * </ul>
      * Not after a timeout or an abort of Sluice's, nor once the client is gone or Sluice stops.
      */
-    /** How Jetty's HTTP/2 client reports a stream the server reset with REFUSED_STREAM (an {@link IOException}'s message). */
-    private static final String REFUSED_STREAM = org.eclipse.jetty.http2.ErrorCode.toString(org.eclipse.jetty.http2.ErrorCode.REFUSED_STREAM_ERROR.code, null);
-
     private boolean onClosedConnection(Throwable failure)
     {
         Request request = providerRequest;
@@ -445,8 +441,7 @@ final class ProviderAttempt implements Response.Listener
         {
             return false;
         }
-        if (failure instanceof org.eclipse.jetty.client.RetryableRequestException || failure instanceof IOException
-            && REFUSED_STREAM.equals(failure.getMessage()))
+        if (dev.sluice.upstream.RetryPolicy.unprocessed(failure))
         {
             return true;
         }

@@ -75,6 +75,17 @@ final class Attempts
     }
 
     /**
+     * Whether the body is worth keeping whole to send again when an HTTP/2 upstream turns the
+     * request away unprocessed ({@link RetryPolicy#unprocessed}): for any method, where the route
+     * retries connect failures, as gRPC's maximum connection age and front ends that rotate
+     * their connections do this routinely.
+     */
+    boolean mayResendUnprocessed()
+    {
+        return policy.onConnectFailure() && pool.upstream().http2();
+    }
+
+    /**
      * The target for a retry, counted in flight, or null when the attempts or the budget are
      * spent, no untried target may take it, or the body cannot be sent again.
      */

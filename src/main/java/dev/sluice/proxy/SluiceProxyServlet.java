@@ -460,7 +460,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
 
     /**
      * A body small enough to keep ({@code proxy.retry.max-body}, known length) is read whole and
-     * kept for retries, on routes that retry, and for the mirror's copy ({@code mirror.max-body})
+     * kept for retries, on routes that retry, for a resend on a new connection (a closed pooled
+     * connection; an HTTP/2 upstream's unprocessed stream), and for the mirror's copy ({@code mirror.max-body})
      * when this request is copied; any other streams through as in Jetty's servlet.
      */
     @Override
@@ -494,7 +495,8 @@ public class SluiceProxyServlet extends AsyncProxyServlet
             return untypedContent();
         }
         if (length > 0 && (attempts.mirrored || length <= attempts.exchange.settings().proxy().retryMaxBody()
-            && ((attempts.policy.retries() > 0 && attempts.pool.members().size() > 1) || attempts.mayResendOnStaleConnection())))
+            && ((attempts.policy.retries() > 0 && attempts.pool.members().size() > 1) || attempts.mayResendOnStaleConnection()
+            || attempts.mayResendUnprocessed())))
         {
             AsyncRequestContent content = untypedContent();
             attempts.body = ReplayableBody.ofLength(clientRequest.getInputStream(), RequestBody.replaced(clientRequest), (int)length, attempts.exchange, content,

@@ -165,8 +165,8 @@ final class UpstreamAttempt implements Response.Listener
         {
             // The same target again, keeping this attempt's place in its in-flight count (and
             // its probe, if it was one): a connection it had finished with says nothing of it.
-            LOG.debug("{} upstream target {} closed a pooled connection as the request went out; sending it again on a new one",
-                exchange.id(), member);
+            LOG.debug("{} upstream target {} closed a pooled connection or turned the stream away unprocessed as the request went out ({}); sending it again",
+                exchange.id(), member, result.getFailure().toString());
             attempts.staleResent = true;
             if (spanId != null && exchange.spans() != null)
             {
@@ -299,15 +299,26 @@ final class UpstreamAttempt implements Response.Listener
      * connection: so does Sluice, once per request and not counted as a retry, when nothing of
      * a response arrived, the route retries resets (or connect failures, for a request not yet
      * written), the method may be repeated once written, and the body, if any, was kept.
+     * Likewise a request an HTTP/2 upstream turned away unprocessed ({@link RetryPolicy#unprocessed}),
+     * of any method, where the route retries connect failures.
      */
     private boolean staleConnection(Result result)
     {
-        if (!result.isFailed() || headersNanos >= 0 || forwarded || next != null || attempts.staleResent
-            || !Boolean.TRUE.equals(proxyRequest.getAttributes().get(UpstreamClients.REUSED_CONNECTION)))
+        if (!result.isFailed() || headersNanos >= 0 || forwarded || next != null || attempts.staleResent)
         {
             return false;
         }
         Throwable failure = result.getFailure();
+        if (RetryPolicy.unprocessed(failure))
+        {
+            // An HTTP/2 upstream said the request reached none of its application: as a connect
+            // failure, for any method, with its body if it was kept (Attempts.mayResendUnprocessed).
+            return !attempts.streamed && attempts.policy.onConnectFailure();
+        }
+        if (!Boolean.TRUE.equals(proxyRequest.getAttributes().get(UpstreamClients.REUSED_CONNECTION)))
+        {
+            return false;
+        }
         if (!(failure instanceof java.io.IOException) || UpstreamFailure.isTimeout(failure))
         {
             // Sluice's own aborts (an unexpected answer, a limit) and timeouts are not a closed connection.

@@ -236,6 +236,10 @@ final class UpstreamFailure
             }
             return "response headers over the limit (a head larger than proxy.max-response-header-size)";
         }
+        if (dev.sluice.upstream.RetryPolicy.unprocessed(failure))
+        {
+            return "turned away unprocessed by the HTTP/2 upstream (GOAWAY or REFUSED_STREAM)";
+        }
         String invalid = invalidAnswer(failure);
         if (invalid != null)
         {

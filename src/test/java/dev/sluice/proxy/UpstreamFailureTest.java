@@ -45,5 +45,12 @@ class UpstreamFailureTest
                 new org.eclipse.jetty.http.BadMessageException(400, "Header Bytes Too Large"))));
         assertEquals("response headers over the limit (more than 100 response header fields)",
             UpstreamFailure.describe(new java.io.IOException("aborted", new UpstreamFailure.HeadersTooLarge(100))));
+        // As Jetty's HTTP/2 client reports a stream above a GOAWAY's last one, and one reset with REFUSED_STREAM.
+        assertEquals("turned away unprocessed by the HTTP/2 upstream (GOAWAY or REFUSED_STREAM)", UpstreamFailure.describe(
+            new org.eclipse.jetty.client.RetryableRequestException(new org.eclipse.jetty.http2.RetryableStreamException())));
+        assertEquals("turned away unprocessed by the HTTP/2 upstream (GOAWAY or REFUSED_STREAM)",
+            UpstreamFailure.describe(new java.io.IOException("refused_stream_error")));
+        // Any other reset says nothing of whether the request was processed.
+        assertEquals("IOException: cancel_stream_error", UpstreamFailure.describe(new java.io.IOException("cancel_stream_error")));
     }
 }

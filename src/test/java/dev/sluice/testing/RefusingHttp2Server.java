@@ -30,7 +30,8 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 /**
  * What a front end rotating its connections does to a request that arrives just then (RFC 9113
  * section 8.7: the request was not processed and may be sent again). Stream 3 of every connection
- * is turned away, which makes the race certain; every other stream is answered 200 with
+ * is turned away, which makes the race certain: by a GOAWAY whose last stream is 1 as soon as it
+ * opens, or reset with REFUSED_STREAM once its request has arrived. Every other stream is answered 200 with
  * {@code answer} once its request has arrived whole. Over TLS with ALPN h2 when a key store is
  * given, else cleartext with prior knowledge (h2c).
  */
@@ -43,9 +44,13 @@ public final class RefusingHttp2Server implements AutoCloseable
     private final String scheme;
     private final AtomicInteger streams = new AtomicInteger();
     private final AtomicInteger refused = new AtomicInteger();
+    private final String contentType;
+    private final String answer;
 
     private RefusingHttp2Server(Refusal refusal, Path keyStore, String contentType, String answer) throws Exception
     {
+        this.contentType = contentType;
+        this.answer = answer;
         server = new Server();
         HttpConfiguration config = new HttpConfiguration();
         ServerSessionListener listener = new ServerSessionListener()
@@ -54,23 +59,17 @@ public final class RefusingHttp2Server implements AutoCloseable
             public Stream.Listener onNewStream(Stream stream, HeadersFrame frame)
             {
                 streams.incrementAndGet();
-                if (stream.getId() == 3)
+                boolean turnAway = stream.getId() == 3;
+                if (turnAway && refusal == Refusal.GOAWAY)
                 {
                     refused.incrementAndGet();
-                    if (refusal == Refusal.GOAWAY)
-                    {
-                        ((HTTP2Session)stream.getSession()).goAway(new GoAwayFrame(1, ErrorCode.NO_ERROR.code,
-                            "rotating".getBytes(StandardCharsets.UTF_8)), Callback.NOOP);
-                    }
-                    else
-                    {
-                        stream.reset(new ResetFrame(stream.getId(), ErrorCode.REFUSED_STREAM_ERROR.code), Callback.NOOP);
-                    }
+                    ((HTTP2Session)stream.getSession()).goAway(new GoAwayFrame(1, ErrorCode.NO_ERROR.code,
+                        "rotating".getBytes(StandardCharsets.UTF_8)), Callback.NOOP);
                     return null;
                 }
                 if (frame.isEndStream())
                 {
-                    answer(stream, contentType, answer);
+                    end(stream, turnAway);
                     return null;
                 }
                 stream.demand();
@@ -88,7 +87,7 @@ public final class RefusingHttp2Server implements AutoCloseable
                         data.release();
                         if (data.frame().isEndStream())
                         {
-                            answer(stream, contentType, answer);
+                            end(stream, turnAway);
                         }
                         else
                         {
@@ -118,6 +117,24 @@ public final class RefusingHttp2Server implements AutoCloseable
         connector.setHost("127.0.0.1");
         server.addConnector(connector);
         server.start();
+    }
+
+    /**
+     * The request has arrived whole: answered, or refused. A stream refused while its body still
+     * comes reaches Jetty's client as a plain reset ({@code EofException: reset}) without the
+     * error code, which says nothing of whether the request was processed; so the refusal waits.
+     */
+    private void end(Stream stream, boolean turnAway)
+    {
+        if (turnAway)
+        {
+            refused.incrementAndGet();
+            stream.reset(new ResetFrame(stream.getId(), ErrorCode.REFUSED_STREAM_ERROR.code), Callback.NOOP);
+        }
+        else
+        {
+            answer(stream, contentType, answer);
+        }
     }
 
     public static RefusingHttp2Server start(Refusal refusal, Path keyStore, String contentType, String answer) throws Exception
