@@ -50,6 +50,9 @@ class UpstreamFailureTest
             new org.eclipse.jetty.client.RetryableRequestException(new org.eclipse.jetty.http2.RetryableStreamException())));
         assertEquals("turned away unprocessed by the HTTP/2 upstream (GOAWAY or REFUSED_STREAM)",
             UpstreamFailure.describe(new java.io.IOException("refused_stream_error")));
+        // As Jetty's HTTP/2 client refuses to open a stream on a connection a GOAWAY is closing.
+        assertEquals("turned away unprocessed by the HTTP/2 upstream (GOAWAY or REFUSED_STREAM)",
+            UpstreamFailure.describe(new IllegalStateException("session closed")));
         // Any other reset says nothing of whether the request was processed.
         assertEquals("IOException: cancel_stream_error", UpstreamFailure.describe(new java.io.IOException("cancel_stream_error")));
     }
