@@ -173,9 +173,11 @@ final class EmbeddingBatcher
                             retryAfter = 1;
                         }
                     }
-                    if (result.getFailure() != null || status != 200)
+                    // An answer given in full before the whole request was taken is the answer.
+                    Throwable failure = ProviderAttempt.failureOf(result);
+                    if (failure != null || status != 200)
                     {
-                        fail(batch, status, result.getFailure() == null ? getContent() : null, retryAfter, result.getFailure());
+                        fail(batch, status, failure == null ? getContent() : null, retryAfter, failure);
                         return;
                     }
                     split(batch, getContent());

@@ -396,7 +396,7 @@ final class ProviderAttempt implements Response.Listener
         int code = response == null ? 0 : response.getStatus();
         Usage usage = answerUsage != null ? answerUsage : chat != null ? chat.usage() : null;
         String model = answeringModel != null ? answeringModel : chat != null ? chat.model() : null;
-        Throwable failure = result.getFailure();
+        Throwable failure = failureOf(result);
         call.exchange.spans().modelAttempt(spanId, sentNanos, System.nanoTime(), call.operation == AiFront.Operation.CHAT ? "chat" : "embeddings",
             provider.type() == AiSettings.ProviderType.ANTHROPIC ? "anthropic" : "openai", target.model(), model, provider.baseUrl().getHost(),
             provider.baseUrl().getPort() > 0 ? provider.baseUrl().getPort() : "https".equals(provider.baseUrl().getScheme()) ? 443 : 80, code,
@@ -452,7 +452,30 @@ final class ProviderAttempt implements Response.Listener
 
     private void completed(Result result)
     {
-        completed(result.getFailure());
+        Throwable failure = failureOf(result);
+        if (failure == null && result.getFailure() != null)
+        {
+            AiFront.LOG.debug("{} AI target {} answered {} before taking the whole request: {}", call.exchange.id(), target.id(), status,
+                result.getFailure().toString());
+        }
+        completed(failure);
+    }
+
+    /**
+     * The attempt's failure, or null when the provider answered in full but stopped taking the
+     * request's body: an HTTP/2 server may answer before it has read the body and then reset the
+     * stream with NO_ERROR (RFC 9113 section 8.1; Envoy does, with an early 401, 413 or 429 to a
+     * large prompt), and an HTTP/1.1 one may close after such an answer. The answer is the
+     * result, as on the proxy path; before, the client got a 502 and the target its cool-down.
+     */
+    static Throwable failureOf(Result result)
+    {
+        Throwable failure = result.getFailure();
+        if (failure != null && result.getResponseFailure() == null && result.getResponse() != null && result.getResponse().getStatus() > 0)
+        {
+            return null;
+        }
+        return failure;
     }
 
     private void completed(Throwable failure)
