@@ -4,30 +4,13 @@ package dev.sluice.ai;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
+import dev.sluice.testing.LogCapture;
+import dev.sluice.testing.RawHttp2Server;
 import dev.sluice.testing.Scratch;
 import dev.sluice.testing.SluiceUnderTest;
 import dev.sluice.testing.TestCertificates;
-import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
-import org.eclipse.jetty.http.HttpFields;
-import org.eclipse.jetty.http.HttpVersion;
-import org.eclipse.jetty.http.MetaData;
-import org.eclipse.jetty.http2.ErrorCode;
-import org.eclipse.jetty.http2.api.Stream;
-import org.eclipse.jetty.http2.api.server.ServerSessionListener;
-import org.eclipse.jetty.http2.frames.DataFrame;
-import org.eclipse.jetty.http2.frames.HeadersFrame;
-import org.eclipse.jetty.http2.frames.ResetFrame;
-import org.eclipse.jetty.http2.server.RawHTTP2ServerConnectionFactory;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.SslConnectionFactory;
-import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -46,38 +29,18 @@ class AiEarlyAnswerTest
     {
         Path directory = Scratch.directory("sluice-ai-early");
         TestCertificates pki = TestCertificates.create(directory);
-        Server server = new Server();
-        SslContextFactory.Server tls = new SslContextFactory.Server();
-        tls.setKeyStorePath(pki.path("server.p12").toString());
-        tls.setKeyStorePassword(TestCertificates.PASSWORD);
         String error = "{\"error\":{\"message\":\"Request too large for model\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"request_too_large\"}}";
-        RawHTTP2ServerConnectionFactory h2 = new RawHTTP2ServerConnectionFactory(new HttpConfiguration(), new ServerSessionListener()
-        {
-            @Override
-            public Stream.Listener onNewStream(Stream stream, HeadersFrame frame)
-            {
-                MetaData.Response head = new MetaData.Response(400, null, HttpVersion.HTTP_2, HttpFields.build().put("content-type", "application/json"));
-                stream.headers(new HeadersFrame(stream.getId(), head, null, false), Callback.from(() ->
-                    stream.data(new DataFrame(stream.getId(), ByteBuffer.wrap(error.getBytes(StandardCharsets.UTF_8)), true), Callback.from(() ->
-                        stream.reset(new ResetFrame(stream.getId(), ErrorCode.NO_ERROR.code), Callback.NOOP)))));
-                return null;
-            }
-        }, "h2");
-        ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2");
-        alpn.setDefaultProtocol("h2");
-        ServerConnector connector = new ServerConnector(server, new SslConnectionFactory(tls, alpn.getProtocol()), alpn, h2);
-        connector.setHost("127.0.0.1");
-        server.addConnector(connector);
-        server.start();
-        try (dev.sluice.testing.LogCapture log = dev.sluice.testing.LogCapture.start(); SluiceUnderTest sluice = SluiceUnderTest.start("""
-            route.ai.path = /v1
-            route.ai.ai = on
-            ai.provider.p.type = openai-compatible
-            ai.provider.p.base-url = https://127.0.0.1:%d/v1
-            ai.provider.p.ca-file = %s
-            ai.model.m.target.t.provider = p
-            ai.model.m.target.t.model = m
-            """.formatted(connector.getLocalPort(), pki.path("server.pem"))))
+        try (RawHttp2Server provider = RawHttp2Server.start(RawHttp2Server.Behaviour.EARLY_ANSWER, pki.path("server.p12"), 400, "application/json", error);
+             LogCapture log = LogCapture.start();
+             SluiceUnderTest sluice = SluiceUnderTest.start("""
+                 route.ai.path = /v1
+                 route.ai.ai = on
+                 ai.provider.p.type = openai-compatible
+                 ai.provider.p.base-url = %s/v1
+                 ai.provider.p.ca-file = %s
+                 ai.model.m.target.t.provider = p
+                 ai.model.m.target.t.model = m
+                 """.formatted(provider.uri(), pki.path("server.pem"))))
         {
             HttpClient http = HttpClient.newHttpClient();
             // A prompt sent whole before the answer arrives, and ones the answer cuts off (the route takes 1 MiB).
@@ -93,10 +56,6 @@ class AiEarlyAnswerTest
                 }
             }
             assertTrue(!log.text().contains("failed"), "nothing held against the provider\n" + log.text());
-        }
-        finally
-        {
-            server.stop();
         }
     }
 }

@@ -7,7 +7,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 
 import dev.sluice.testing.LogCapture;
-import dev.sluice.testing.RefusingHttp2Server;
+import dev.sluice.testing.RawHttp2Server;
 import dev.sluice.testing.Scratch;
 import dev.sluice.testing.SluiceUnderTest;
 import dev.sluice.testing.TestCertificates;
@@ -33,9 +33,9 @@ class AiGoAwayTest
     {
         Path directory = Scratch.directory("sluice-ai-goaway");
         TestCertificates pki = TestCertificates.create(directory);
-        for (RefusingHttp2Server.Refusal refusal : RefusingHttp2Server.Refusal.values())
+        for (RawHttp2Server.Behaviour refusal : new RawHttp2Server.Behaviour[] {RawHttp2Server.Behaviour.GOAWAY, RawHttp2Server.Behaviour.REFUSED_STREAM})
         {
-            try (RefusingHttp2Server provider = RefusingHttp2Server.start(refusal, pki.path("server.p12"), "application/json", ANSWER);
+            try (RawHttp2Server provider = RawHttp2Server.start(refusal, pki.path("server.p12"), 200, "application/json", ANSWER);
                  LogCapture log = LogCapture.start();
                  SluiceUnderTest sluice = SluiceUnderTest.start("""
                      route.ai.path = /v1

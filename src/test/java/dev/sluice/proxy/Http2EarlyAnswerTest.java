@@ -4,24 +4,9 @@ package dev.sluice.proxy;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 
+import dev.sluice.testing.RawHttp2Server;
 import dev.sluice.testing.SluiceUnderTest;
-import org.eclipse.jetty.http.HttpFields;
-import org.eclipse.jetty.http.HttpVersion;
-import org.eclipse.jetty.http.MetaData;
-import org.eclipse.jetty.http2.ErrorCode;
-import org.eclipse.jetty.http2.api.Stream;
-import org.eclipse.jetty.http2.api.server.ServerSessionListener;
-import org.eclipse.jetty.http2.frames.DataFrame;
-import org.eclipse.jetty.http2.frames.HeadersFrame;
-import org.eclipse.jetty.http2.frames.ResetFrame;
-import org.eclipse.jetty.http2.server.RawHTTP2ServerConnectionFactory;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -36,29 +21,14 @@ class Http2EarlyAnswerTest
     @Test
     void anEarlyAnswerFollowedByAResetWithNoErrorReachesTheClient() throws Exception
     {
-        Server upstream = new Server();
-        ServerConnector connector = new ServerConnector(upstream, new RawHTTP2ServerConnectionFactory(new HttpConfiguration(), new ServerSessionListener()
-        {
-            @Override
-            public Stream.Listener onNewStream(Stream stream, HeadersFrame frame)
-            {
-                MetaData.Response head = new MetaData.Response(413, null, HttpVersion.HTTP_2, HttpFields.build().put("content-type", "text/plain"));
-                stream.headers(new HeadersFrame(stream.getId(), head, null, false), Callback.from(() ->
-                    stream.data(new DataFrame(stream.getId(), ByteBuffer.wrap("too large".getBytes(StandardCharsets.UTF_8)), true), Callback.from(() ->
-                        stream.reset(new ResetFrame(stream.getId(), ErrorCode.NO_ERROR.code), Callback.NOOP)))));
-                return null;
-            }
-        }, "h2c"));
-        connector.setHost("127.0.0.1");
-        upstream.addConnector(connector);
-        upstream.start();
-        try (SluiceUnderTest sluice = SluiceUnderTest.start("""
-            upstream.h2.url = http://127.0.0.1:%d
-            upstream.h2.http-version = 2
-            route.h2.path = /h2
-            route.h2.upstream = h2
-            route.h2.strip-prefix = true
-            """.formatted(connector.getLocalPort())))
+        try (RawHttp2Server upstream = RawHttp2Server.start(RawHttp2Server.Behaviour.EARLY_ANSWER, null, 413, "text/plain", "too large");
+             SluiceUnderTest sluice = SluiceUnderTest.start("""
+                 upstream.h2.url = %s
+                 upstream.h2.http-version = 2
+                 route.h2.path = /h2
+                 route.h2.upstream = h2
+                 route.h2.strip-prefix = true
+                 """.formatted(upstream.uri())))
         {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             for (int size : new int[] {1000, 200_000, 4_000_000})
@@ -76,10 +46,6 @@ class Http2EarlyAnswerTest
                     assertEquals("too large", answer.body());
                 }
             }
-        }
-        finally
-        {
-            upstream.stop();
         }
     }
 }

@@ -6,7 +6,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 
 import dev.sluice.testing.LogCapture;
-import dev.sluice.testing.RefusingHttp2Server;
+import dev.sluice.testing.RawHttp2Server;
 import dev.sluice.testing.SluiceUnderTest;
 import org.junit.jupiter.api.Test;
 
@@ -27,9 +27,9 @@ class Http2UnprocessedTest
     @Test
     void aRequestTheUpstreamDidNotProcessGoesAgainWhateverItsMethod() throws Exception
     {
-        for (RefusingHttp2Server.Refusal refusal : RefusingHttp2Server.Refusal.values())
+        for (RawHttp2Server.Behaviour refusal : new RawHttp2Server.Behaviour[] {RawHttp2Server.Behaviour.GOAWAY, RawHttp2Server.Behaviour.REFUSED_STREAM})
         {
-            try (RefusingHttp2Server upstream = RefusingHttp2Server.start(refusal, null, "text/plain", "processed");
+            try (RawHttp2Server upstream = RawHttp2Server.start(refusal, null, 200, "text/plain", "processed");
                  LogCapture log = LogCapture.start();
                  SluiceUnderTest sluice = SluiceUnderTest.start("""
                      upstream.h2.url = %s

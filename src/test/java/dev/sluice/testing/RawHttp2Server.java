@@ -1,4 +1,4 @@
-// An HTTP/2 server that turns away the second stream of every connection unprocessed (GOAWAY below it, or REFUSED_STREAM) and answers the rest.
+// An HTTP/2 server at the frame level: turns away the second stream of every connection unprocessed (GOAWAY below it, or REFUSED_STREAM), or answers before the request is in and resets.
 package dev.sluice.testing;
 
 import java.net.URI;
@@ -28,27 +28,36 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
- * What a front end rotating its connections does to a request that arrives just then (RFC 9113
- * section 8.7: the request was not processed and may be sent again). Stream 3 of every connection
- * is turned away, which makes the race certain: by a GOAWAY whose last stream is 1 as soon as it
- * opens, or reset with REFUSED_STREAM once its request has arrived. Every other stream is answered 200 with
- * {@code answer} once its request has arrived whole. Over TLS with ALPN h2 when a key store is
- * given, else cleartext with prior knowledge (h2c).
+ * What HTTP/2 servers do that a servlet cannot make them do. Over TLS with ALPN h2 when a key
+ * store is given, else cleartext with prior knowledge (h2c).
+ * <ul>
+ * <li>{@link Behaviour#GOAWAY} and {@link Behaviour#REFUSED_STREAM}: what a front end rotating its
+ * connections does to a request that arrives just then (RFC 9113 section 8.7: the request was
+ * not processed and may be sent again). Stream 3 of every connection is turned away, which makes
+ * the race certain: by a GOAWAY whose last stream is 1 as soon as it opens, or reset with
+ * REFUSED_STREAM once its request has arrived. Every other stream is answered with
+ * {@code status} and {@code answer} once its request has arrived whole.</li>
+ * <li>{@link Behaviour#EARLY_ANSWER}: every stream is answered with {@code status} and
+ * {@code answer} as soon as it opens, and then reset with NO_ERROR, asking the client to stop
+ * sending its body (RFC 9113 section 8.1), as Envoy does with an early 401, 413 or 429.</li>
+ * </ul>
  */
-public final class RefusingHttp2Server implements AutoCloseable
+public final class RawHttp2Server implements AutoCloseable
 {
-    /** How the second stream is turned away. */
-    public enum Refusal { GOAWAY, REFUSED_STREAM }
+    /** What the server does with requests. */
+    public enum Behaviour { GOAWAY, REFUSED_STREAM, EARLY_ANSWER }
 
     private final Server server;
     private final String scheme;
     private final AtomicInteger streams = new AtomicInteger();
     private final AtomicInteger refused = new AtomicInteger();
+    private final int status;
     private final String contentType;
     private final String answer;
 
-    private RefusingHttp2Server(Refusal refusal, Path keyStore, String contentType, String answer) throws Exception
+    private RawHttp2Server(Behaviour behaviour, Path keyStore, int status, String contentType, String answer) throws Exception
     {
+        this.status = status;
         this.contentType = contentType;
         this.answer = answer;
         server = new Server();
@@ -59,8 +68,13 @@ public final class RefusingHttp2Server implements AutoCloseable
             public Stream.Listener onNewStream(Stream stream, HeadersFrame frame)
             {
                 streams.incrementAndGet();
+                if (behaviour == Behaviour.EARLY_ANSWER)
+                {
+                    answer(stream, () -> stream.reset(new ResetFrame(stream.getId(), ErrorCode.NO_ERROR.code), Callback.NOOP));
+                    return null;
+                }
                 boolean turnAway = stream.getId() == 3;
-                if (turnAway && refusal == Refusal.GOAWAY)
+                if (turnAway && behaviour == Behaviour.GOAWAY)
                 {
                     refused.incrementAndGet();
                     ((HTTP2Session)stream.getSession()).goAway(new GoAwayFrame(1, ErrorCode.NO_ERROR.code,
@@ -133,20 +147,21 @@ public final class RefusingHttp2Server implements AutoCloseable
         }
         else
         {
-            answer(stream, contentType, answer);
+            answer(stream, () -> { });
         }
     }
 
-    public static RefusingHttp2Server start(Refusal refusal, Path keyStore, String contentType, String answer) throws Exception
+    public static RawHttp2Server start(Behaviour behaviour, Path keyStore, int status, String contentType, String answer) throws Exception
     {
-        return new RefusingHttp2Server(refusal, keyStore, contentType, answer);
+        return new RawHttp2Server(behaviour, keyStore, status, contentType, answer);
     }
 
-    private static void answer(Stream stream, String contentType, String answer)
+    /** The whole answer, its last frame ending the stream; then {@code then}. */
+    private void answer(Stream stream, Runnable then)
     {
-        MetaData.Response head = new MetaData.Response(200, null, HttpVersion.HTTP_2, HttpFields.build().put("content-type", contentType));
+        MetaData.Response head = new MetaData.Response(status, null, HttpVersion.HTTP_2, HttpFields.build().put("content-type", contentType));
         stream.headers(new HeadersFrame(stream.getId(), head, null, false), Callback.from(() ->
-            stream.data(new DataFrame(stream.getId(), ByteBuffer.wrap(answer.getBytes(StandardCharsets.UTF_8)), true), Callback.NOOP)));
+            stream.data(new DataFrame(stream.getId(), ByteBuffer.wrap(answer.getBytes(StandardCharsets.UTF_8)), true), Callback.from(then))));
     }
 
     public URI uri()
