@@ -92,10 +92,9 @@ public final class AuthHttp implements AutoCloseable
 
     public Reply get(URI url, Duration timeout) throws IOException
     {
-        Request request = client.newRequest(url)
+        return send(() -> client.newRequest(url)
             .method(HttpMethod.GET)
-            .headers(headers -> headers.put(HttpHeader.ACCEPT, "application/json, application/jwk-set+json"));
-        return send(request, timeout);
+            .headers(headers -> headers.put(HttpHeader.ACCEPT, "application/json, application/jwk-set+json")), timeout);
     }
 
     /**
@@ -104,15 +103,14 @@ public final class AuthHttp implements AutoCloseable
     public Reply postForm(URI url, String user, String password, Fields form, Duration timeout) throws IOException
     {
         String basic = Base64.getEncoder().encodeToString((form(user) + ":" + form(password)).getBytes(StandardCharsets.UTF_8));
-        Request request = client.newRequest(url)
+        return send(() -> client.newRequest(url)
             .method(HttpMethod.POST)
             .headers(headers ->
             {
                 headers.put(HttpHeader.ACCEPT, "application/json");
                 headers.put(HttpHeader.AUTHORIZATION, "Basic " + basic);
             })
-            .body(new FormRequestContent(form));
-        return send(request, timeout);
+            .body(new FormRequestContent(form)), timeout);
     }
 
     /** An authorization service's whole answer: status, fields and body (at most {@link ForwardAuth#MAX_BODY} bytes). */
@@ -123,14 +121,13 @@ public final class AuthHttp implements AutoCloseable
     /** GETs the URL with exactly these fields (a forward-auth check); no body goes. */
     public Answer forward(URI url, org.eclipse.jetty.http.HttpFields fields, Duration timeout) throws IOException
     {
-        Request request = client.newRequest(url)
+        ContentResponse response = await(() -> client.newRequest(url)
             .method(HttpMethod.GET)
             .headers(headers ->
             {
                 headers.clear();
                 headers.add(fields);
-            });
-        ContentResponse response = await(request, timeout, ForwardAuth.MAX_BODY);
+            }), timeout, ForwardAuth.MAX_BODY);
         return new Answer(response.getStatus(), response.getHeaders(), response.getContent());
     }
 
@@ -140,30 +137,84 @@ public final class AuthHttp implements AutoCloseable
         return java.net.URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 
-    private static Reply send(Request request, Duration timeout) throws IOException
+    private static Reply send(java.util.function.Supplier<Request> request, Duration timeout) throws IOException
     {
         ContentResponse response = await(request, timeout, MAX_RESPONSE);
         return new Reply(response.getStatus(), response.getContentAsString(), response.getHeaders().get(HttpHeader.CACHE_CONTROL));
     }
 
-    private static ContentResponse await(Request request, Duration timeout, int maxBody) throws IOException
+    /**
+     * Sends the request and waits for the whole answer. A service may close a keep-alive
+     * connection while it sits idle in the pool (Node.js after 5 s, uvicorn after 5 s), just as
+     * Sluice sends the next request on it: a request that met such a connection goes once more
+     * on a new one, within what is left of the timeout. Every call here may be repeated: a key
+     * set's and a forward-auth check's {@code GET}, and an introspection query, which changes
+     * nothing at the service (RFC 7662).
+     */
+    private static ContentResponse await(java.util.function.Supplier<Request> requests, Duration timeout, int maxBody) throws IOException
     {
-        request.timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Request request = requests.get();
+        try
+        {
+            return attempt(request, timeout.toMillis(), maxBody);
+        }
+        catch (ExecutionException x)
+        {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left > 0 && onClosedConnection(request, x.getCause()))
+            {
+                try
+                {
+                    return attempt(requests.get(), left, maxBody);
+                }
+                catch (ExecutionException | TimeoutException again)
+                {
+                    throw failure(again);
+                }
+            }
+            throw failure(x);
+        }
+        catch (TimeoutException x)
+        {
+            throw failure(x);
+        }
+    }
+
+    private static ContentResponse attempt(Request request, long timeoutMillis, int maxBody) throws IOException, ExecutionException, TimeoutException
+    {
+        request.timeout(timeoutMillis, TimeUnit.MILLISECONDS);
         CompletableResponseListener listener = new CompletableResponseListener(request, maxBody);
         try
         {
-            return listener.send().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            return listener.send().get(timeoutMillis + 1000, TimeUnit.MILLISECONDS);
         }
         catch (InterruptedException x)
         {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", x);
         }
-        catch (ExecutionException | TimeoutException x)
+    }
+
+    /** Whether the request failed on a pooled connection that had carried an answer before, closed under it (not a timeout). */
+    private static boolean onClosedConnection(Request request, Throwable failure)
+    {
+        return failure instanceof IOException && !(failure instanceof java.net.SocketTimeoutException)
+            && request.getConnection() instanceof org.eclipse.jetty.client.transport.internal.HttpConnectionOverHTTP connection
+            && connection.getMessagesIn() > 0;
+    }
+
+    /** One line for the log: Jetty's messages for a closed connection name the connection object. */
+    private static IOException failure(Exception x)
+    {
+        Throwable cause = x.getCause() == null ? x : x.getCause();
+        if (cause instanceof java.io.EOFException || cause instanceof java.nio.channels.ClosedChannelException)
         {
-            Throwable cause = x.getCause() == null ? x : x.getCause();
-            throw new IOException(cause.getClass().getSimpleName() + ": " + cause.getMessage(), cause);
+            return new IOException("connection closed by the service", cause);
         }
+        String message = cause.getMessage();
+        return new IOException(message == null || message.contains("@") ? cause.getClass().getSimpleName()
+            : cause.getClass().getSimpleName() + ": " + message, cause);
     }
 
     @Override
