@@ -430,7 +430,7 @@ final class ProviderAttempt implements Response.Listener
      * it.</li>
      * <li>An HTTP/2 provider said so: a GOAWAY whose last stream is below this one (a front end
      * rotating or draining its connections) or the stream refused (REFUSED_STREAM), which RFC 9113
-     * section 8.7 makes safe to send again ({@link dev.sluice.upstream.RetryPolicy#unprocessed}).</li>
+     * section 8.7 makes safe to send again ({@link dev.sluice.http.ClientFailures#unprocessed}).</li>
      * </ul>
      * Not after a timeout or an abort of Sluice's, nor once the client is gone or Sluice stops.
      */
@@ -441,13 +441,11 @@ final class ProviderAttempt implements Response.Listener
         {
             return false;
         }
-        if (dev.sluice.upstream.RetryPolicy.unprocessed(failure))
+        if (dev.sluice.http.ClientFailures.unprocessed(failure))
         {
             return true;
         }
-        return failure instanceof IOException && !(failure instanceof java.net.SocketTimeoutException)
-            && request.getConnection() instanceof org.eclipse.jetty.client.transport.internal.HttpConnectionOverHTTP connection
-            && connection.getMessagesIn() > 0;
+        return dev.sluice.http.ClientFailures.closedWhileIdle(request, failure);
     }
 
     private void completed(Result result)

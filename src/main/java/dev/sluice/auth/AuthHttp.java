@@ -162,7 +162,7 @@ public final class AuthHttp implements AutoCloseable
         catch (ExecutionException x)
         {
             long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-            if (left > 0 && onClosedConnection(request, x.getCause()))
+            if (left > 0 && dev.sluice.http.ClientFailures.closedWhileIdle(request, x.getCause()))
             {
                 try
                 {
@@ -196,25 +196,11 @@ public final class AuthHttp implements AutoCloseable
         }
     }
 
-    /** Whether the request failed on a pooled connection that had carried an answer before, closed under it (not a timeout). */
-    private static boolean onClosedConnection(Request request, Throwable failure)
-    {
-        return failure instanceof IOException && !(failure instanceof java.net.SocketTimeoutException)
-            && request.getConnection() instanceof org.eclipse.jetty.client.transport.internal.HttpConnectionOverHTTP connection
-            && connection.getMessagesIn() > 0;
-    }
-
-    /** One line for the log: Jetty's messages for a closed connection name the connection object. */
+    /** The failure with a one-line message for the log ({@link dev.sluice.http.ClientFailures#describe}). */
     private static IOException failure(Exception x)
     {
         Throwable cause = x.getCause() == null ? x : x.getCause();
-        if (cause instanceof java.io.EOFException || cause instanceof java.nio.channels.ClosedChannelException)
-        {
-            return new IOException("connection closed by the service", cause);
-        }
-        String message = cause.getMessage();
-        return new IOException(message == null || message.contains("@") ? cause.getClass().getSimpleName()
-            : cause.getClass().getSimpleName() + ": " + message, cause);
+        return new IOException(dev.sluice.http.ClientFailures.describe(cause, "service"), cause);
     }
 
     @Override

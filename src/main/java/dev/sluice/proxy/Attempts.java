@@ -76,7 +76,7 @@ final class Attempts
 
     /**
      * Whether the body is worth keeping whole to send again when an HTTP/2 upstream turns the
-     * request away unprocessed ({@link RetryPolicy#unprocessed}): for any method, where the route
+     * request away unprocessed ({@link dev.sluice.http.ClientFailures#unprocessed}): for any method, where the route
      * retries connect failures, as gRPC's maximum connection age and front ends that rotate
      * their connections do this routinely.
      */

@@ -299,7 +299,7 @@ final class UpstreamAttempt implements Response.Listener
      * connection: so does Sluice, once per request and not counted as a retry, when nothing of
      * a response arrived, the route retries resets (or connect failures, for a request not yet
      * written), the method may be repeated once written, and the body, if any, was kept.
-     * Likewise a request an HTTP/2 upstream turned away unprocessed ({@link RetryPolicy#unprocessed}),
+     * Likewise a request an HTTP/2 upstream turned away unprocessed ({@link dev.sluice.http.ClientFailures#unprocessed}),
      * of any method, where the route retries connect failures.
      */
     private boolean staleConnection(Result result)
@@ -309,7 +309,7 @@ final class UpstreamAttempt implements Response.Listener
             return false;
         }
         Throwable failure = result.getFailure();
-        if (RetryPolicy.unprocessed(failure))
+        if (dev.sluice.http.ClientFailures.unprocessed(failure))
         {
             // An HTTP/2 upstream said the request reached none of its application: as a connect
             // failure, for any method, with its body if it was kept (Attempts.mayResendUnprocessed).

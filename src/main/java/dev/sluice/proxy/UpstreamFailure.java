@@ -1,10 +1,8 @@
 // What an upstream failure means: the status the client gets, the outcome logged, a short reason.
 package dev.sluice.proxy;
 
-import java.io.EOFException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.UnresolvedAddressException;
 import java.util.concurrent.TimeoutException;
 
@@ -236,7 +234,7 @@ final class UpstreamFailure
             }
             return "response headers over the limit (a head larger than proxy.max-response-header-size)";
         }
-        if (dev.sluice.upstream.RetryPolicy.unprocessed(failure))
+        if (dev.sluice.http.ClientFailures.unprocessed(failure))
         {
             return "turned away unprocessed by the HTTP/2 upstream (GOAWAY or REFUSED_STREAM)";
         }
@@ -253,16 +251,7 @@ final class UpstreamFailure
         {
             return "connection refused";
         }
-        if (failure instanceof EOFException || failure instanceof ClosedChannelException)
-        {
-            return "connection closed by the upstream";
-        }
-        String message = failure.getMessage();
-        if (message == null || message.length() > 160 || message.contains("@"))
-        {
-            return failure.getClass().getSimpleName();
-        }
-        return failure.getClass().getSimpleName() + ": " + message;
+        return dev.sluice.http.ClientFailures.describe(failure, "upstream");
     }
 
     /** The detail of a 502 that this failure explains better than {@link #detail(int)}, or null. */

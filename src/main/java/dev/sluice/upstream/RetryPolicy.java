@@ -47,43 +47,6 @@ public record RetryPolicy(int retries, boolean onConnectFailure, boolean onReset
         TIMEOUT
     }
 
-    /** How Jetty's HTTP/2 client refuses to open a stream on a session that received a GOAWAY (an {@link IllegalStateException}'s message). */
-    private static final String SESSION_CLOSED = "session closed";
-    /** How Jetty's HTTP/2 client reports a stream the server reset with REFUSED_STREAM (an {@link java.io.IOException}'s message). */
-    private static final String REFUSED_STREAM = org.eclipse.jetty.http2.ErrorCode.toString(org.eclipse.jetty.http2.ErrorCode.REFUSED_STREAM_ERROR.code, null);
-
-    /**
-     * Whether an HTTP/2 server said it did not process the request: a GOAWAY whose last stream is
-     * below the request's (a server draining or rotating its connections: gRPC's maximum
-     * connection age, Google's and Cloudflare's front ends), the stream reset with
-     * REFUSED_STREAM, or no stream opened because the connection had received a GOAWAY. RFC 9113
-     * section 8.7 makes such a request safe to send again, whatever its method, as nothing of it
-     * reached the application. Jetty's client reports the first as a
-     * {@link org.eclipse.jetty.http2.RetryableStreamException}, as the failure or its cause (the
-     * request's failure wraps it in a {@link org.eclipse.jetty.client.RetryableRequestException}).
-     */
-    public static boolean unprocessed(Throwable failure)
-    {
-        if (failure instanceof java.io.IOException && REFUSED_STREAM.equals(failure.getMessage()))
-        {
-            return true;
-        }
-        if (failure instanceof IllegalStateException && SESSION_CLOSED.equals(failure.getMessage()))
-        {
-            // The client took a connection from its pool as a GOAWAY closed it, and opened no
-            // stream: a race Jetty narrows but cannot close (jetty/jetty.project#8678).
-            return true;
-        }
-        for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause())
-        {
-            if (cause instanceof org.eclipse.jetty.http2.RetryableStreamException || cause instanceof org.eclipse.jetty.client.RetryableRequestException)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
     public static boolean idempotent(String method)
     {
         return IDEMPOTENT.contains(method);
