@@ -55,7 +55,7 @@ class AddressRotationTest
     @Test
     void aNamesNewConnectionsSpreadOverItsAddressesAndSkipOneThatIsDown() throws Exception
     {
-        int port = dev.sluice.testing.Ports.closed();
+        int port = dev.sluice.testing.Ports.free();
         Server server = new Server();
         for (String host : List.of("127.0.0.1", "127.0.0.2"))
         {
