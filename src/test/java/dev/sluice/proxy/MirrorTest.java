@@ -1,7 +1,6 @@
 // route.<name>.mirror: copies of a route's requests to a second upstream, their answers thrown away.
 package dev.sluice.proxy;
 
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -62,11 +61,7 @@ class MirrorTest
                 return true;
             }
         });
-        int closed;
-        try (ServerSocket socket = new ServerSocket(0))
-        {
-            closed = socket.getLocalPort();
-        }
+        int closed = dev.sluice.testing.Ports.closed();
         sluice = SluiceUnderTest.start("""
             upstream.primary.url = %1$s
             upstream.primary.host-header = primary.internal

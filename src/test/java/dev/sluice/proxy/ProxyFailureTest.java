@@ -112,17 +112,9 @@ class ProxyFailureTest
                 return true;
             }
         });
-        // Taken last, and checked against the others: the kernel may hand a just-released port to
-        // the next bind, and /closed then pointed at the never-accepting socket (504, seen on CI).
-        do
-        {
-            try (ServerSocket socket = new ServerSocket(0))
-            {
-                closedPort = socket.getLocalPort();
-            }
-        }
-        while (closedPort == unaccepting.getLocalPort() || closedPort == resetting.getLocalPort()
-            || closedPort == java.net.URI.create(slow.url()).getPort());
+        // Held bound for the run: a port merely released may be handed to the next bind, and
+        // /closed then pointed at the never-accepting socket (504, seen on CI) or at Sluice.
+        closedPort = dev.sluice.testing.Ports.closed();
         sluice = SluiceUnderTest.start("""
             upstream.closed.url = http://127.0.0.1:%d
             upstream.reset.url = http://127.0.0.1:%d

@@ -1,7 +1,6 @@
 // upstream.<name>.host-header: the Host every target of an upstream is sent, on requests, retries and health checks.
 package dev.sluice.proxy;
 
-import java.net.ServerSocket;
 import java.util.concurrent.TimeUnit;
 
 import dev.sluice.testing.Origin;
@@ -34,11 +33,7 @@ class UpstreamHostHeaderTest
     {
         upstream = TestUpstream.start();
         origin = new Origin();
-        int closed;
-        try (ServerSocket socket = new ServerSocket(0))
-        {
-            closed = socket.getLocalPort();
-        }
+        int closed = dev.sluice.testing.Ports.closed();
         sluice = SluiceUnderTest.start("""
             upstream.named.url = %1$s
             upstream.named.host-header = api.internal:8443

@@ -293,8 +293,8 @@ class UpstreamPoolTest
     @Test
     void noHealthyTargetGives503ProblemWithRetryAfter() throws Exception
     {
-        SluiceUnderTest sluice = sluice("upstream.api.targets = http://127.0.0.1:" + PoolTarget.freePort() + ", http://127.0.0.1:" + PoolTarget.freePort()
-            + ", http://127.0.0.1:" + PoolTarget.freePort()
+        SluiceUnderTest sluice = sluice("upstream.api.targets = http://127.0.0.1:" + dev.sluice.testing.Ports.closed() + ", http://127.0.0.1:" + dev.sluice.testing.Ports.closed()
+            + ", http://127.0.0.1:" + dev.sluice.testing.Ports.closed()
             + "\nupstream.api.outlier.consecutive-failures = 1\nupstream.api.outlier.max-ejection-percent = 100"
             + "\nupstream.api.outlier.ejection-time = 20s", "");
         // The first request tries all three targets (two retries), each refuses and is ejected.
@@ -312,7 +312,7 @@ class UpstreamPoolTest
     @Test
     void aPostIsRetriedWithItsBodyOnlyWhenItWasNeverSent() throws Exception
     {
-        int dead = PoolTarget.freePort();
+        int dead = dev.sluice.testing.Ports.closed();
         SluiceUnderTest sluice = sluice("upstream.api.targets = http://127.0.0.1:" + dead + ", " + a.url()
             + "\nupstream.api.outlier.consecutive-failures = 0", "route.api.retry-on = connect-failure, 503");
         for (int i = 0; i < 10; i++)
@@ -359,7 +359,7 @@ class UpstreamPoolTest
     @Test
     void aLargeBodyIsRetriedWhenItWasNeverSentAndKeptWhole() throws Exception
     {
-        int dead = PoolTarget.freePort();
+        int dead = dev.sluice.testing.Ports.closed();
         SluiceUnderTest sluice = sluice("upstream.api.targets = http://127.0.0.1:" + dead + ", " + a.url()
             + "\nupstream.api.outlier.consecutive-failures = 0\nproxy.retry.max-body = 64KB", "");
         String body = "x".repeat(60 * 1024);
@@ -375,7 +375,7 @@ class UpstreamPoolTest
     @Test
     void theRetryBudgetCapsRetries() throws Exception
     {
-        int dead = PoolTarget.freePort();
+        int dead = dev.sluice.testing.Ports.closed();
         SluiceUnderTest sluice = sluice("upstream.api.targets = http://127.0.0.1:" + dead + ", " + a.url()
             + "\nupstream.api.outlier.consecutive-failures = 0\nupstream.api.retry.budget = 0%\nupstream.api.retry.min-per-second = 0"
             + "\nupstream.api.balance = round-robin", "");
