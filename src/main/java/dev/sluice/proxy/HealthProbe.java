@@ -5,6 +5,7 @@ import java.net.URI;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import dev.sluice.http.ClientFailures;
 import dev.sluice.upstream.GrpcHealth;
 import dev.sluice.upstream.PoolSettings;
 import dev.sluice.upstream.Pools;
@@ -38,9 +39,29 @@ final class HealthProbe implements Pools.Prober
     @Override
     public CompletableFuture<Integer> probe(Upstream upstream, Target target, PoolSettings.HealthCheck check)
     {
-        Request request = clients.forUpstream(check.timeout(), upstream)
+        long deadline = System.nanoTime() + check.timeout().toNanos();
+        Request first = request(upstream, target, check, check.timeout().toMillis());
+        return send(first, check).exceptionallyCompose(failure ->
+        {
+            // A check that met a connection the target closed while it sat idle in the pool
+            // (servers that close after their own keep-alive timeout without saying so, as
+            // uvicorn does), or one an HTTP/2 target turned away unprocessed (a GOAWAY as it
+            // retires a connection), says nothing about the target's health: it goes once
+            // more, on a new connection, within what is left of the check's timeout.
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left > 0 && (ClientFailures.closedWhileIdle(first, failure) || ClientFailures.unprocessed(failure)))
+            {
+                return send(request(upstream, target, check, left), check);
+            }
+            return CompletableFuture.failedFuture(failure);
+        });
+    }
+
+    private Request request(Upstream upstream, Target target, PoolSettings.HealthCheck check, long timeoutMillis)
+    {
+        return clients.forUpstream(check.timeout(), upstream)
             .newRequest(URI.create(upstream.scheme() + "://" + target.authority() + check.path()))
-            .timeout(check.timeout().toMillis(), TimeUnit.MILLISECONDS)
+            .timeout(timeoutMillis, TimeUnit.MILLISECONDS)
             .headers(headers ->
             {
                 headers.put(HttpHeader.USER_AGENT, "sluice-health-check");
@@ -49,6 +70,10 @@ final class HealthProbe implements Pools.Prober
                     headers.put(HttpHeader.HOST, upstream.hostHeader());
                 }
             });
+    }
+
+    private static CompletableFuture<Integer> send(Request request, PoolSettings.HealthCheck check)
+    {
         return check.grpcService() == null ? http(request.method("GET")) : grpc(request, check.grpcService());
     }
 

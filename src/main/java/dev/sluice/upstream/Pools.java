@@ -211,6 +211,10 @@ public final class Pools implements AutoCloseable
         {
             return "connection refused";
         }
+        if (cause instanceof java.io.EOFException || cause instanceof java.nio.channels.ClosedChannelException)
+        {
+            return "connection closed by the target";
+        }
         return cause.getClass().getSimpleName();
     }
 
