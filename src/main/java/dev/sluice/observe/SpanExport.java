@@ -1,6 +1,9 @@
 // Sends finished spans to an OTLP/HTTP collector from one background thread, never from a request thread.
 package dev.sluice.observe;
 
+import java.io.EOFException;
+import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -13,6 +16,7 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.export.RetryPolicy;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
@@ -34,6 +38,22 @@ final class SpanExport implements AutoCloseable
     private static final long CLOSE_WAIT_MILLIS = 3000;
     private static final long POLL_MILLIS = 50;
     private static final long SEND_EVERY_NANOS = 1_000_000_000L;
+    /**
+     * One more attempt, after about 50 ms, and only within the export's timeout (the sender
+     * stops waiting when the timeout is spent): for a batch that met a connection the collector
+     * (or a proxy in front of it) closed while it sat idle, as Node.js and uvicorn do after 5 s
+     * without saying so, and for the answers OTLP calls retryable (429, 502, 503, 504, honouring
+     * {@code Retry-After} up to the timeout). A timeout or a refused connection is not tried
+     * again: the collector is down or slow, and the queue behind this one thread should not wait
+     * twice. OTLP export is at-least-once, so a batch a closing collector did take may arrive
+     * twice; losing it would be worse.
+     */
+    private static final RetryPolicy RETRY = RetryPolicy.builder()
+        .setMaxAttempts(2)
+        .setInitialBackoff(Duration.ofMillis(50))
+        .setMaxBackoff(Duration.ofMillis(50))
+        .setRetryExceptionPredicate(SpanExport::connectionClosed)
+        .build();
 
     private final TracingSettings settings;
     private final Resource resource;
@@ -59,8 +79,7 @@ final class SpanExport implements AutoCloseable
             .setConnectTimeout(settings.timeout())
             // A web application's own class loader, not the container's, finds the JDK sender.
             .setServiceClassLoader(SpanExport.class.getClassLoader())
-            // Sluice counts failures itself; retrying here would only hold the queue longer.
-            .setRetryPolicy(null)
+            .setRetryPolicy(RETRY)
             .build();
         this.thread = new Thread(this::run, "sluice-otlp-export");
         thread.setDaemon(true);
@@ -169,6 +188,23 @@ final class SpanExport implements AutoCloseable
             LOG.warn("The OTLP collector {} did not take {} spans (down, slow or refusing); spans are counted as failed until it does",
                 settings.endpoint(), batch.size());
         }
+    }
+
+    /** Whether the JDK client's failure is the connection closing under the request (its cause an {@link EOFException}), not a timeout. */
+    static boolean connectionClosed(IOException failure)
+    {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause())
+        {
+            if (cause instanceof java.net.http.HttpTimeoutException)
+            {
+                return false;
+            }
+            if (cause instanceof EOFException)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

@@ -245,4 +245,98 @@ class TracingTest
             assertEquals(List.of(), collector.all());
         }
     }
+
+    /**
+     * A collector behind a server that ends idle keep-alive connections without saying so
+     * (Node.js and uvicorn after 5 s; many proxies in front of collectors): the export after a
+     * pause met a closed connection and its batch was lost. Here the collector answers the first
+     * export on a connection and closes it when the next arrives, which makes the race certain.
+     */
+    @Test
+    void anExportThatMeetsAConnectionTheCollectorClosedGoesAgain() throws Exception
+    {
+        java.util.concurrent.atomic.AtomicInteger taken = new java.util.concurrent.atomic.AtomicInteger();
+        try (dev.sluice.testing.SocketUpstream collector = new dev.sluice.testing.SocketUpstream("closing-collector", socket ->
+             {
+                 java.io.InputStream in = socket.getInputStream();
+                 String head = dev.sluice.testing.SocketUpstream.readHead(in);
+                 in.readNBytes(dev.sluice.testing.SocketUpstream.contentLength(head));
+                 socket.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\n\r\n"
+                     .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                 socket.getOutputStream().flush();
+                 taken.incrementAndGet();
+                 dev.sluice.testing.SocketUpstream.readHead(in);
+             });
+             TestUpstream upstream = TestUpstream.start();
+             SluiceUnderTest sluice = SluiceUnderTest.start("""
+                 route.r.path = /r
+                 route.r.upstream = u
+                 upstream.u.url = %s
+                 observe.otlp.endpoint = %s/v1/traces
+                 metrics.allow = 127.0.0.0/8
+                 """.formatted(upstream.url(), collector.url())))
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                assertEquals(200, client.newRequest(sluice.uri("/r/" + i)).timeout(20, TimeUnit.SECONDS).send().getStatus());
+                int expected = i + 1;
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (taken.get() < expected && System.nanoTime() < deadline)
+                {
+                    Thread.sleep(50);
+                }
+            }
+            PrometheusText metrics = PrometheusText.parse(client.GET(sluice.uri("/-/metrics")).getContentAsString(), false);
+            assertEquals(0, metrics.value("sluice_tracing_spans_total", "result", "failed"), "no batch lost");
+            assertEquals(3, taken.get(), "each export after the first met a closed connection and went again on a new one");
+            assertEquals(3, collector.connections());
+        }
+    }
+
+    /** A collector that sheds load with a 503 once: the batch goes again after a short pause, within the export's timeout. */
+    @Test
+    void aBatchACollectorTurnsAwayWith503GoesOnceMore() throws Exception
+    {
+        java.util.concurrent.atomic.AtomicInteger exports = new java.util.concurrent.atomic.AtomicInteger();
+        try (dev.sluice.testing.SocketUpstream collector = new dev.sluice.testing.SocketUpstream("shedding-collector", socket ->
+             {
+                 java.io.InputStream in = socket.getInputStream();
+                 while (true)
+                 {
+                     String head = dev.sluice.testing.SocketUpstream.readHead(in);
+                     if (head.isEmpty())
+                     {
+                         return;
+                     }
+                     in.readNBytes(dev.sluice.testing.SocketUpstream.contentLength(head));
+                     String status = exports.incrementAndGet() == 1 ? "503 Service Unavailable" : "200 OK";
+                     socket.getOutputStream().write(("HTTP/1.1 " + status + "\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\n\r\n")
+                         .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                     socket.getOutputStream().flush();
+                 }
+             });
+             TestUpstream upstream = TestUpstream.start();
+             SluiceUnderTest sluice = SluiceUnderTest.start("""
+                 route.r.path = /r
+                 route.r.upstream = u
+                 upstream.u.url = %s
+                 observe.otlp.endpoint = %s/v1/traces
+                 metrics.allow = 127.0.0.0/8
+                 """.formatted(upstream.url(), collector.url())))
+        {
+            assertEquals(200, client.newRequest(sluice.uri("/r/1")).timeout(20, TimeUnit.SECONDS).send().getStatus());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            PrometheusText metrics;
+            do
+            {
+                Thread.sleep(100);
+                metrics = PrometheusText.parse(client.GET(sluice.uri("/-/metrics")).getContentAsString(), false);
+            }
+            while (metrics.value("sluice_tracing_spans_total", "result", "exported") < 1 && System.nanoTime() < deadline);
+            // The exchange's server span and its upstream attempt's span, in one batch.
+            assertEquals(2, metrics.value("sluice_tracing_spans_total", "result", "exported"));
+            assertEquals(0, metrics.value("sluice_tracing_spans_total", "result", "failed"));
+            assertEquals(2, exports.get(), "the 503, then the batch again");
+        }
+    }
 }
