@@ -489,7 +489,8 @@ public final class AiFront implements AutoCloseable
     private HttpClient newClient(ClientKey key)
     {
         Duration connectTimeout = key.connectTimeout();
-        ClientConnector connector = new ClientConnector();
+        // A provider's early answer to a prompt it stopped reading is read, not lost (EarlyAnswerConnector).
+        ClientConnector connector = new dev.sluice.http.EarlyAnswerConnector();
         SslContextFactory.Client tls = new SslContextFactory.Client();
         if (key.caFile() != null)
         {

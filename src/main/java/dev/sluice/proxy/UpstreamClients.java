@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 import dev.sluice.config.ProxySettings;
+import dev.sluice.http.EarlyAnswerConnector;
 import dev.sluice.upstream.Upstream;
 import dev.sluice.upstream.UpstreamTls;
 import org.eclipse.jetty.client.ContinueProtocolHandler;
@@ -162,7 +163,9 @@ final class UpstreamClients implements AutoCloseable
     private HttpClient newClient(Key key)
     {
         Duration connectTimeout = key.connectTimeout();
-        ClientConnector connector = new ClientConnector();
+        // HTTP/1.1 connections read an upstream's early answer after it stopped taking the body
+        // (EarlyAnswerConnector); HTTP/2 streams get theirs through the stream's own reset.
+        ClientConnector connector = key.http2() ? new ClientConnector() : new EarlyAnswerConnector();
         connector.setSslContextFactory(sslContextFactory(key.tls()));
         HttpClient client = new HttpClient(key.http2() ? http2Transport(connector) : http11Transport(connector, key.keepalive()));
         client.setExecutor(executor);
@@ -452,8 +455,9 @@ final class UpstreamClients implements AutoCloseable
         @Override
         public SendFailure send(HttpExchange exchange)
         {
-            if (used && System.nanoTime() - releasedAt > idleLimitNanos)
+            if (used && (System.nanoTime() - releasedAt > idleLimitNanos || EarlyAnswerConnector.outputBroken(getEndPoint())))
             {
+                // (Or the upstream stopped taking what was sent on it: the connection is done.)
                 // Past what the upstream keeps, or what its configuration lets Sluice keep: closed (and
                 // so out of the pool), and the request goes on another connection, as Jetty does with
                 // one found closed at this point.

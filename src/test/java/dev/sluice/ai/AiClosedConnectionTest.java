@@ -34,6 +34,7 @@ class AiClosedConnectionTest
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static SocketUpstream closing;
     private static SocketUpstream dropping;
+    private static SocketUpstream refusing;
     private static SluiceUnderTest sluice;
 
     @BeforeAll
@@ -41,6 +42,7 @@ class AiClosedConnectionTest
     {
         closing = new SocketUpstream("closing-provider", AiClosedConnectionTest::answerOnceThenClose);
         dropping = new SocketUpstream("dropping-provider", socket -> SocketUpstream.readHead(socket.getInputStream()));
+        refusing = new SocketUpstream("refusing-provider", AiClosedConnectionTest::refuseAndClose);
         sluice = SluiceUnderTest.start("""
             consumer.dev.api-key.main = sha256:%s
             route.ai.path = /v1
@@ -54,7 +56,12 @@ class AiClosedConnectionTest
             ai.model.m.target.main.model = local-model
             ai.model.gone.target.main.provider = dropping
             ai.model.gone.target.main.model = local-model
-            """.formatted(KeyHashes.sha256(KEY), closing.url(), dropping.url()));
+            ai.provider.refusing.type = openai-compatible
+            ai.provider.refusing.base-url = %s/v1
+            ai.model.big.target.main.provider = refusing
+            ai.model.big.target.main.model = local-model
+            ai.max-request-body = 8MB
+            """.formatted(KeyHashes.sha256(KEY), closing.url(), dropping.url(), refusing.url()));
     }
 
     @AfterAll
@@ -63,11 +70,17 @@ class AiClosedConnectionTest
         sluice.close();
         closing.close();
         dropping.close();
+        refusing.close();
     }
 
     private static HttpResponse<String> chat(String model, boolean stream) throws Exception
     {
-        String body = "{\"model\":\"" + model + "\",\"stream\":" + stream + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+        return chat(model, stream, "{\"role\":\"user\",\"content\":\"Hi\"}");
+    }
+
+    private static HttpResponse<String> chat(String model, boolean stream, String messages) throws Exception
+    {
+        String body = "{\"model\":\"" + model + "\",\"stream\":" + stream + ",\"messages\":[" + messages + "]}";
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(sluice.uri("/v1/chat/completions").toString()))
             .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
@@ -100,6 +113,39 @@ class AiClosedConnectionTest
         HttpResponse<String> failed = chat("gone", false);
         assertEquals(502, failed.statusCode(), failed.body());
         assertEquals(connections + 1, dropping.connections());
+    }
+
+    /**
+     * A provider (llama.cpp's server, or one behind a proxy with a size limit) that refuses a
+     * prompt larger than it takes as soon as the request's head is in, and closes the connection
+     * with the prompt unread, which resets it. Before the change, when Sluice's write met the
+     * reset before its read met the answer, Jetty's client failed the call without reading the
+     * answer: a 502 "The connection to the model provider failed", and the target's cool-down
+     * (within the first 4 calls in each of two runs of 40).
+     */
+    @Test
+    void aProvidersAnswerBeforeItReadTheWholePromptIsTheAnswer() throws Exception
+    {
+        // 4 MB in four messages, each within the front's limit for one.
+        String message = "{\"role\":\"user\",\"content\":\"" + "a ".repeat(500_000) + "\"}";
+        String prompt = String.join(",", message, message, message, message);
+        for (int i = 0; i < 20; i++)
+        {
+            HttpResponse<String> refused = chat("big", false, prompt);
+            assertEquals(413, refused.statusCode(), "call " + i + ": " + refused.body());
+            assertTrue(refused.body().contains("prompt too large"), refused.body());
+        }
+    }
+
+    /** Answers 413 as soon as the request's head is in, then closes with the body unread (a reset). */
+    private static void refuseAndClose(Socket socket) throws IOException
+    {
+        SocketUpstream.readHead(socket.getInputStream());
+        byte[] bytes = "{\"error\":{\"message\":\"prompt too large\",\"type\":\"invalid_request_error\"}}".getBytes(StandardCharsets.UTF_8);
+        socket.getOutputStream().write(("HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\nContent-Length: " + bytes.length
+            + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        socket.getOutputStream().write(bytes);
+        socket.getOutputStream().flush();
     }
 
     /** Answers the first request on a connection (keeping it open) and closes it when the next one arrives, unanswered. */
