@@ -94,7 +94,7 @@ public final class AiFront implements AutoCloseable
         this.limits = new TokenLimits(stores);
         this.queues = new ProviderQueues(scheduler);
         this.batcher = new EmbeddingBatcher(this, scheduler);
-        this.budgets = new Rebuilt<>(key -> new BudgetBook(key.budgets(), key.redisUri(), key.redisTimeout(), scheduler), BudgetBook::close);
+        this.budgets = new Rebuilt<>(key -> new BudgetBook(key.budgets(), key.redisUri(), key.redisTimeout(), key.redisCaFile(), scheduler), BudgetBook::close);
         this.executor = executor;
         this.scheduler = scheduler;
         this.metrics = metrics;
@@ -448,7 +448,7 @@ public final class AiFront implements AutoCloseable
     }
 
     /** Where budgets are kept: the budgets, and the Redis they may live in. */
-    private record BudgetKey(Governance.Budgets budgets, java.net.URI redisUri, Duration redisTimeout)
+    private record BudgetKey(Governance.Budgets budgets, java.net.URI redisUri, Duration redisTimeout, java.nio.file.Path redisCaFile)
     {
     }
 
@@ -458,7 +458,7 @@ public final class AiFront implements AutoCloseable
      */
     BudgetBook budgets(Governance.Budgets spec, dev.sluice.ratelimit.RateLimitSettings rateLimit)
     {
-        return !spec.any() ? null : budgets.get(new BudgetKey(spec, rateLimit.redisUri(), rateLimit.redisTimeout()));
+        return !spec.any() ? null : budgets.get(new BudgetKey(spec, rateLimit.redisUri(), rateLimit.redisTimeout(), rateLimit.redisCaFile()));
     }
 
     /** Each queued provider's slots in use and queue depth. */

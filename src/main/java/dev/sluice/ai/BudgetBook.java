@@ -22,11 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
 import org.eclipse.jetty.util.thread.Scheduler;
@@ -58,14 +54,15 @@ final class BudgetBook implements AutoCloseable
 
     BudgetBook(Governance.Budgets settings, URI redisUri, Duration redisTimeout, Scheduler scheduler)
     {
+        this(settings, redisUri, redisTimeout, null, scheduler);
+    }
+
+    BudgetBook(Governance.Budgets settings, URI redisUri, Duration redisTimeout, Path redisCaFile, Scheduler scheduler)
+    {
         this.settings = settings;
         if (settings.redis() && redisUri != null)
         {
-            RedisURI uri = RedisURI.create(redisUri.toString());
-            uri.setTimeout(redisTimeout);
-            redisClient = RedisClient.create(uri);
-            redisClient.setOptions(ClientOptions.builder().autoReconnect(true).disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(redisTimeout)).socketOptions(SocketOptions.builder().connectTimeout(redisTimeout).build()).build());
+            redisClient = dev.sluice.ratelimit.RedisClients.create(redisUri, redisTimeout, redisCaFile);
         }
         else
         {

@@ -75,7 +75,7 @@ public final class RateLimitFilter implements Filter
     private static BucketStore newStore(RateLimitSettings settings)
     {
         return settings.store() == RateLimitSettings.Store.REDIS
-            ? new RedisBucketStore(settings.redisUri(), settings.redisTimeout(), settings.redisPrefix())
+            ? new RedisBucketStore(settings.redisUri(), settings.redisTimeout(), settings.redisCaFile(), settings.redisPrefix())
             : new LocalBucketStore(settings.maxKeys(), io.github.bucket4j.TimeMeter.SYSTEM_MILLISECONDS);
     }
 
@@ -105,6 +105,7 @@ public final class RateLimitFilter implements Filter
     private static boolean sameStore(RateLimitSettings a, RateLimitSettings b)
     {
         return a == b || (a.store() == b.store() && java.util.Objects.equals(a.redisUri(), b.redisUri())
+            && java.util.Objects.equals(a.redisCaFile(), b.redisCaFile())
             && a.redisTimeout().equals(b.redisTimeout()) && a.redisPrefix().equals(b.redisPrefix()) && a.maxKeys() == b.maxKeys());
     }
 

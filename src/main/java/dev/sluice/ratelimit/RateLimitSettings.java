@@ -8,13 +8,14 @@ import java.util.Map;
 /**
  * @param redisUri the Redis server for {@code ratelimit.store = redis}, or null
  * @param redisTimeout how long one Redis operation may take before the failure policy applies
+ * @param redisCaFile the CA certificates to trust for a {@code rediss://} URI, or null for the JVM's
  * @param maxKeys the most buckets kept in process (local store)
  * @param policies each route's policy by route name; routes absent here are not limited
  */
-public record RateLimitSettings(Store store, URI redisUri, Duration redisTimeout, String redisPrefix, int maxKeys,
+public record RateLimitSettings(Store store, URI redisUri, Duration redisTimeout, java.nio.file.Path redisCaFile, String redisPrefix, int maxKeys,
                                 Map<String, RateLimitPolicy> policies)
 {
-    public static final RateLimitSettings NONE = new RateLimitSettings(Store.LOCAL, null, Duration.ofMillis(500), "sluice:rl:", 100_000, Map.of());
+    public static final RateLimitSettings NONE = new RateLimitSettings(Store.LOCAL, null, Duration.ofMillis(500), null, "sluice:rl:", 100_000, Map.of());
 
     public RateLimitSettings
     {

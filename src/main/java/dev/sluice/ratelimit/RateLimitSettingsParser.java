@@ -57,6 +57,7 @@ public final class RateLimitSettingsParser
         {
             uri = redisUri(reader, uriText);
         }
+        java.nio.file.Path caFile = redisCaFile(reader, uri);
 
         Map<String, RateLimitPolicy> policies = new TreeMap<>();
         for (String route : routeNames)
@@ -67,7 +68,34 @@ public final class RateLimitSettingsParser
                 policies.put(route, policy);
             }
         }
-        return new RateLimitSettings(store, uri, timeout, prefix, maxKeys, policies);
+        return new RateLimitSettings(store, uri, timeout, caFile, prefix, maxKeys, policies);
+    }
+
+    /** {@code ratelimit.redis.ca-file}: read now, so that a file that is missing or holds no certificate refuses start-up. */
+    private static java.nio.file.Path redisCaFile(ConfigReader reader, URI uri)
+    {
+        String text = reader.optional("ratelimit.redis.ca-file").orElse(null);
+        if (text == null)
+        {
+            return null;
+        }
+        if (uri != null && !"rediss".equals(uri.getScheme()))
+        {
+            reader.problem("Key 'ratelimit.redis.ca-file' is set but 'ratelimit.redis.uri' is not rediss://; allowed: a CA file only with "
+                + "rediss:// (Redis over TLS).");
+            return null;
+        }
+        try
+        {
+            java.nio.file.Path path = java.nio.file.Path.of(text);
+            dev.sluice.upstream.UpstreamTls.trustStore(path);
+            return path;
+        }
+        catch (Exception x)
+        {
+            reader.invalid("ratelimit.redis.ca-file", text, "a readable PEM file with the CA certificates to trust for Redis over TLS");
+            return null;
+        }
     }
 
     private static URI redisUri(ConfigReader reader, String text)

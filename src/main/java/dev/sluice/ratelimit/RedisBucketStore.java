@@ -12,11 +12,7 @@ import io.github.bucket4j.VerboseResult;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
 import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
-import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import org.slf4j.Logger;
@@ -49,17 +45,15 @@ public final class RedisBucketStore implements BucketStore
 
     public RedisBucketStore(URI uri, Duration timeout, String prefix)
     {
-        RedisURI redisUri = RedisURI.create(uri.toString());
-        redisUri.setTimeout(timeout);
+        this(uri, timeout, null, prefix);
+    }
+
+    /** @param caFile the CA certificates to trust for {@code rediss://}, or null for the JVM's */
+    public RedisBucketStore(URI uri, Duration timeout, java.nio.file.Path caFile, String prefix)
+    {
         this.where = uri.getHost() + ":" + (uri.getPort() < 0 ? 6379 : uri.getPort());
         this.prefix = prefix;
-        this.client = RedisClient.create(redisUri);
-        client.setOptions(ClientOptions.builder()
-            .autoReconnect(true)
-            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-            .timeoutOptions(TimeoutOptions.enabled(timeout))
-            .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
-            .build());
+        this.client = RedisClients.create(uri, timeout, caFile);
         connect();
     }
 

@@ -21,14 +21,19 @@ public final class RedisServer implements AutoCloseable
     private final int port;
     private final Path directory;
     private final String password;
+    /** The TLS port and its certificate, key and CA files (PEM), or 0 and null for plain Redis only. */
+    private final int tlsPort;
+    private final Path[] tls;
     private Process process;
 
-    private RedisServer(String binary, int port, Path directory, String password)
+    private RedisServer(String binary, int port, Path directory, String password, int tlsPort, Path[] tls)
     {
         this.binary = binary;
         this.port = port;
         this.directory = directory;
         this.password = password;
+        this.tlsPort = tlsPort;
+        this.tls = tls;
     }
 
     public static RedisServer start() throws Exception
@@ -44,7 +49,26 @@ public final class RedisServer implements AutoCloseable
         {
             port = socket.getLocalPort();
         }
-        RedisServer server = new RedisServer(binary(), port, Scratch.directory("sluice-redis"), password);
+        RedisServer server = new RedisServer(binary(), port, Scratch.directory("sluice-redis"), password, 0, null);
+        server.up();
+        return server;
+    }
+
+    /**
+     * A server that also takes TLS connections ({@link #tlsUri()}) with this certificate chain and
+     * key (PEM), as a managed Redis with a private CA does; clients are not asked for certificates.
+     * Its plain port stays open for the readiness check.
+     */
+    public static RedisServer startTls(Path certificateChain, Path key, Path ca) throws Exception
+    {
+        int port;
+        int tlsPort;
+        try (ServerSocket socket = new ServerSocket(0); ServerSocket tlsSocket = new ServerSocket(0))
+        {
+            port = socket.getLocalPort();
+            tlsPort = tlsSocket.getLocalPort();
+        }
+        RedisServer server = new RedisServer(binary(), port, Scratch.directory("sluice-redis-tls"), null, tlsPort, new Path[] {certificateChain, key, ca});
         server.up();
         return server;
     }
@@ -85,6 +109,11 @@ public final class RedisServer implements AutoCloseable
         if (password != null)
         {
             command.addAll(List.of("--requirepass", password));
+        }
+        if (tls != null)
+        {
+            command.addAll(List.of("--tls-port", Integer.toString(tlsPort), "--tls-cert-file", tls[0].toString(), "--tls-key-file", tls[1].toString(),
+                "--tls-ca-cert-file", tls[2].toString(), "--tls-auth-clients", "no"));
         }
         process = new ProcessBuilder(command)
             .redirectErrorStream(true)
@@ -157,6 +186,12 @@ public final class RedisServer implements AutoCloseable
     public String uri()
     {
         return "redis://127.0.0.1:" + port + "/0";
+    }
+
+    /** The TLS port's URI, by name: the certificate is for localhost. */
+    public String tlsUri()
+    {
+        return "rediss://localhost:" + tlsPort + "/0";
     }
 
     @Override
