@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 
 import com.nimbusds.jose.jwk.JWK;
@@ -64,6 +65,8 @@ public final class JwksSource
     private volatile Duration lifetime;
     private volatile Instant attemptedAt;
     private volatile boolean failing;
+    /** The keys the last fetch could not read, to log them once when they change (under the lock, as fetches are). */
+    private List<String> lastUnreadable = List.of();
 
     public JwksSource(URI url, Duration refresh, Duration cooldown, Duration timeout, Fetcher fetcher, Clock clock)
     {
@@ -157,7 +160,7 @@ public final class JwksSource
             {
                 throw new IOException("status " + reply.status());
             }
-            JWKSet fetched = publicSigningKeys(JWKSet.parse(reply.body()));
+            JWKSet fetched = publicSigningKeys(parseEachKey(reply.body()));
             if (fetched.isEmpty())
             {
                 throw new IOException("no public signing key in the set");
@@ -194,6 +197,58 @@ public final class JwksSource
             return cooldown;
         }
         return maxAge.compareTo(refresh) > 0 ? refresh : maxAge;
+    }
+
+    /**
+     * The set's keys, each parsed on its own: a key this library cannot read (an elliptic curve it
+     * does not know, such as a Brainpool one; an {@code x5c} that is not a certificate) is left
+     * out, named in the log when the set's unreadable keys change, instead of failing the whole
+     * set, so the issuer's other keys keep working as they do in other verifiers. Keys of a type
+     * it does not know (post-quantum drafts) were already left out by the library.
+     */
+    JWKSet parseEachKey(String body) throws ParseException
+    {
+        Map<String, Object> json = com.nimbusds.jose.util.JSONObjectUtils.parse(body);
+        List<Object> entries = com.nimbusds.jose.util.JSONObjectUtils.getJSONArray(json, "keys");
+        if (entries == null)
+        {
+            throw new ParseException("no \"keys\" member", 0);
+        }
+        List<JWK> keys = new java.util.ArrayList<>();
+        List<String> unreadable = new java.util.ArrayList<>();
+        for (Object entry : entries)
+        {
+            if (!(entry instanceof Map<?, ?> map))
+            {
+                unreadable.add("a member that is not an object");
+                continue;
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> key = (Map<String, Object>)map;
+            try
+            {
+                keys.add(JWK.parse(key));
+            }
+            catch (ParseException x)
+            {
+                if (x.getMessage() != null && x.getMessage().startsWith("Unsupported key type"))
+                {
+                    continue;
+                }
+                Object kid = key.get("kid");
+                unreadable.add("kid " + (kid instanceof String text ? "'" + (text.length() > 64 ? text.substring(0, 64) + "...'" : text + "'") : "(none)")
+                    + ": " + x.getMessage());
+            }
+        }
+        if (!unreadable.equals(lastUnreadable))
+        {
+            lastUnreadable = unreadable;
+            if (!unreadable.isEmpty())
+            {
+                LOG.warn("JWKS {}: {} of its keys could not be read and are left out ({})", url, unreadable.size(), String.join("; ", unreadable));
+            }
+        }
+        return new JWKSet(keys);
     }
 
     static JWKSet publicSigningKeys(JWKSet set)

@@ -180,4 +180,35 @@ class JwksSourceTest
         }
         jwks = JwksServer.start(first);
     }
+
+    /**
+     * One key the library cannot read (a curve it does not know, an {@code x5c} that is not a
+     * certificate) used to fail the whole set: "tokens of this issuer are refused" at start, or
+     * the set frozen at its last good state, so a key rotated in later was never seen.
+     */
+    @Test
+    void aKeyThatCannotBeReadIsLeftOutAndTheSetsOtherKeysWork() throws Exception
+    {
+        jwks.close();
+        String unreadable = "{\"kty\":\"EC\",\"crv\":\"BP-256\",\"kid\":\"brainpool\",\"x\":\"AA\",\"y\":\"AA\"},"
+            + "{\"kty\":\"RSA\",\"kid\":\"bad-chain\",\"n\":\"AQAB\",\"e\":\"AQAB\",\"x5c\":[\"bm90IGEgY2VydA==\"]},"
+            + "{\"kty\":\"AKP\",\"alg\":\"ML-DSA-44\",\"kid\":\"post-quantum\",\"pub\":\"AAAA\"},\"not a key\"";
+        try (JwksServer odd = JwksServer.start(first); dev.sluice.testing.LogCapture log = dev.sluice.testing.LogCapture.start())
+        {
+            odd.publishRaw("{\"keys\":[" + unreadable + "," + first.toPublicJWK().toJSONString() + "]}");
+            JwksSource source = new JwksSource(URI.create(odd.url()), Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofSeconds(2), http::get, clock);
+            assertEquals(List.of("2026-11"), source.current().getKeys().stream().map(key -> key.getKeyID()).toList());
+            assertNotNull(verifier(source).verify(token(first, "a"), null, null).verified());
+            assertTrue(log.text().contains("3 of its keys could not be read and are left out (kid 'brainpool': "), log.text());
+            assertTrue(log.text().contains("kid 'bad-chain': "), log.text());
+            assertTrue(log.text().contains("a member that is not an object"), log.text());
+
+            // A key rotated in beside them is found; the same unreadable keys are not logged again.
+            odd.publishRaw("{\"keys\":[" + unreadable + "," + first.toPublicJWK().toJSONString() + "," + second.toPublicJWK().toJSONString() + "]}");
+            clock.advance(Duration.ofMinutes(1));
+            assertNotNull(verifier(source).verify(token(second, "b"), null, null).verified(), "the rotated-in key");
+            assertEquals(1, log.text().split("could not be read", -1).length - 1, log.text());
+        }
+        jwks = JwksServer.start(first);
+    }
 }
