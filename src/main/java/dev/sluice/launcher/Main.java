@@ -115,7 +115,8 @@ public final class Main
             int upstreamResponseHead = settings == null ? ProxySettings.DEFAULT_MAX_RESPONSE_HEADER_BYTES : settings.proxy().maxResponseHeaderBytes();
             if (options.selfSigned() && !tls.enabled())
             {
-                tls = SelfSigned.generate(options.httpsPort(), tls.h2c(), tls.maxRequestHeaderBytes());
+                tls = SelfSigned.generate(options.httpsPort(), tls.h2c(), tls.maxRequestHeaderBytes())
+                    .withProxyProtocolFrom(tls.proxyProtocolFrom()).withIdleTimeout(tls.idleTimeout());
                 out.println("HTTPS with a self-signed certificate for localhost (try it with curl -k; never for real clients)");
             }
             // The demo's key and token are public: unless told otherwise, only this machine may use them.

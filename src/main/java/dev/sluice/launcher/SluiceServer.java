@@ -84,8 +84,8 @@ public final class SluiceServer implements AutoCloseable
     {
         Server server = newServer(webapp, config, stopTimeout);
         Heads heads = new Heads(ServerTls.DEFAULT_MAX_REQUEST_HEADER_BYTES, ProxySettings.DEFAULT_MAX_RESPONSE_HEADER_BYTES);
-        ServerConnector connector = tls == null ? plainConnector(server, host, port, false, heads, List.of())
-            : tlsConnector(server, host, port, tls, heads, List.of());
+        ServerConnector connector = tls == null ? plainConnector(server, host, port, false, heads, List.of(), ServerTls.DEFAULT_IDLE_TIMEOUT)
+            : tlsConnector(server, host, port, tls, heads, List.of(), ServerTls.DEFAULT_IDLE_TIMEOUT);
         if (tls != null)
         {
             publishCertificates(server, tls);
@@ -111,14 +111,14 @@ public final class SluiceServer implements AutoCloseable
     {
         Server server = newServer(webapp, config, stopTimeout);
         Heads heads = new Heads(tls.maxRequestHeaderBytes(), upstreamResponseHeadBytes);
-        ServerConnector plain = plainConnector(server, host, port, tls.h2c(), heads, tls.proxyProtocolFrom());
+        ServerConnector plain = plainConnector(server, host, port, tls.h2c(), heads, tls.proxyProtocolFrom(), tls.idleTimeout());
         if (!tls.enabled())
         {
             return started(server, plain, null, null);
         }
         SslContextFactory.Server ssl = sslContextFactory(tls);
         publishCertificates(server, ssl);
-        ServerConnector secure = tlsConnector(server, host, tls.port(), ssl, heads, tls.proxyProtocolFrom());
+        ServerConnector secure = tlsConnector(server, host, tls.port(), ssl, heads, tls.proxyProtocolFrom(), tls.idleTimeout());
         CertificateReloader reloader = tls.reloadInterval().isZero() ? null : new CertificateReloader(tls, ssl);
         return started(server, plain, secure, reloader);
     }
@@ -235,8 +235,11 @@ public final class SluiceServer implements AutoCloseable
         return http;
     }
 
-    /** @param proxyFrom the load balancers whose PROXY header every connection must start with; empty for none */
-    private static ServerConnector plainConnector(Server server, String host, int port, boolean h2c, Heads heads, List<Cidr> proxyFrom)
+    /**
+     * @param proxyFrom the load balancers whose PROXY header every connection must start with; empty for none
+     * @param idle how long a client connection may sit with nothing to do ({@code server.idle-timeout})
+     */
+    private static ServerConnector plainConnector(Server server, String host, int port, boolean h2c, Heads heads, List<Cidr> proxyFrom, Duration idle)
     {
         HttpConfiguration http = httpConfiguration(heads);
         ConnectionFactory[] factories = h2c
@@ -245,11 +248,13 @@ public final class SluiceServer implements AutoCloseable
         ServerConnector connector = new ServerConnector(server, behindProxyProtocol(factories, proxyFrom));
         connector.setHost(host);
         connector.setPort(port);
+        connector.setIdleTimeout(idle.toMillis());
         server.addConnector(connector);
         return connector;
     }
 
-    private static ServerConnector tlsConnector(Server server, String host, int port, SslContextFactory.Server ssl, Heads heads, List<Cidr> proxyFrom)
+    private static ServerConnector tlsConnector(Server server, String host, int port, SslContextFactory.Server ssl, Heads heads, List<Cidr> proxyFrom,
+                                                Duration idle)
     {
         HttpConfiguration https = httpConfiguration(heads);
         // Without Jetty's check that Host is a name on the connection's certificate: it answered a
@@ -271,6 +276,7 @@ public final class SluiceServer implements AutoCloseable
             proxyFrom));
         connector.setHost(host);
         connector.setPort(port);
+        connector.setIdleTimeout(idle.toMillis());
         server.addConnector(connector);
         return connector;
     }

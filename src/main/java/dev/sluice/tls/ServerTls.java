@@ -32,10 +32,19 @@ public record ServerTls(
     Duration reloadInterval,
     boolean h2c,
     int maxRequestHeaderBytes,
-    List<dev.sluice.exchange.Cidr> proxyProtocolFrom)
+    List<dev.sluice.exchange.Cidr> proxyProtocolFrom,
+    Duration idleTimeout)
 {
     /** Jetty's and Tomcat's own default, so the launcher and a container take the same requests. */
     public static final int DEFAULT_MAX_REQUEST_HEADER_BYTES = 8 * 1024;
+    /**
+     * How long the launcher keeps a client connection with nothing to do: nginx's default
+     * {@code keepalive_timeout}, and longer than the 60 s AWS's Application Load Balancer keeps
+     * its connections to targets idle by default, so that the balancer never sends a request on a
+     * connection Sluice is just closing (which it answers 502).
+     * Jetty's own default is 30 s.
+     */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(75);
 
     public ServerTls
     {
@@ -48,14 +57,22 @@ public record ServerTls(
     public ServerTls(List<Path> certificates, List<Path> privateKeys, Path keystore, String keystorePassword, int port, ClientAuth clientAuth,
                      Path clientCaFile, Duration reloadInterval, boolean h2c, int maxRequestHeaderBytes)
     {
-        this(certificates, privateKeys, keystore, keystorePassword, port, clientAuth, clientCaFile, reloadInterval, h2c, maxRequestHeaderBytes, List.of());
+        this(certificates, privateKeys, keystore, keystorePassword, port, clientAuth, clientCaFile, reloadInterval, h2c, maxRequestHeaderBytes, List.of(),
+            DEFAULT_IDLE_TIMEOUT);
     }
 
     /** The same connectors behind these load balancers' PROXY protocol. */
     public ServerTls withProxyProtocolFrom(List<dev.sluice.exchange.Cidr> from)
     {
         return new ServerTls(certificates, privateKeys, keystore, keystorePassword, port, clientAuth, clientCaFile, reloadInterval, h2c,
-            maxRequestHeaderBytes, from);
+            maxRequestHeaderBytes, from, idleTimeout);
+    }
+
+    /** The same connectors, closing client connections idle this long ({@code server.idle-timeout}). */
+    public ServerTls withIdleTimeout(Duration timeout)
+    {
+        return new ServerTls(certificates, privateKeys, keystore, keystorePassword, port, clientAuth, clientCaFile, reloadInterval, h2c,
+            maxRequestHeaderBytes, proxyProtocolFrom, timeout);
     }
 
     public enum ClientAuth

@@ -22,6 +22,8 @@ public final class TransportSettingsParser
     private static final int MIN_REQUEST_HEADER_BYTES = 1024;
     /** Envoy takes up to 8 MiB; a head of more than 1 MiB is no API's. */
     private static final int MAX_REQUEST_HEADER_BYTES = 1024 * 1024;
+    /** Envoy's default for client connections; past it an idle connection is only a held socket. */
+    private static final Duration MAX_IDLE_TIMEOUT = Duration.ofHours(1);
 
     private TransportSettingsParser()
     {
@@ -30,7 +32,14 @@ public final class TransportSettingsParser
     private static ServerTls server(ConfigReader reader)
     {
         List<dev.sluice.exchange.Cidr> proxyFrom = reader.cidrs("server.proxy-protocol.from", List.of());
-        return connectors(reader).withProxyProtocolFrom(proxyFrom);
+        Duration idle = reader.duration("server.idle-timeout", ServerTls.DEFAULT_IDLE_TIMEOUT);
+        if (idle.isZero() || idle.compareTo(MAX_IDLE_TIMEOUT) > 0)
+        {
+            reader.invalid("server.idle-timeout", reader.string("server.idle-timeout", ""),
+                "a duration from 1s to 1h, longer than the idle timeout of any load balancer in front (AWS ALB: 60s; Google's: 600s)");
+            idle = ServerTls.DEFAULT_IDLE_TIMEOUT;
+        }
+        return connectors(reader).withProxyProtocolFrom(proxyFrom).withIdleTimeout(idle);
     }
 
     private static ServerTls connectors(ConfigReader reader)

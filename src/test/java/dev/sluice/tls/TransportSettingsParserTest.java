@@ -89,4 +89,15 @@ class TransportSettingsParserTest
                 + "at most 1048576 bytes."), problems("server.max-request-header-size = " + value + "\n"), value);
         }
     }
+
+    /** Longer than AWS's ALB keeps connections to targets idle (60 s), so that the balancer never reuses one Sluice is closing. */
+    @Test
+    void theLaunchersIdleTimeoutOutlastsALoadBalancersAndIsBounded() throws Exception
+    {
+        assertEquals(Duration.ofSeconds(75), parse("").server().idleTimeout());
+        assertEquals(Duration.ofSeconds(620), parse("server.idle-timeout = 620s\n").server().idleTimeout());
+        String allowed = "; allowed: a duration from 1s to 1h, longer than the idle timeout of any load balancer in front (AWS ALB: 60s; Google's: 600s).";
+        assertEquals(List.of("Key 'server.idle-timeout' has value '0'" + allowed), problems("server.idle-timeout = 0\n"));
+        assertEquals(List.of("Key 'server.idle-timeout' has value '2h'" + allowed), problems("server.idle-timeout = 2h\n"));
+    }
 }
