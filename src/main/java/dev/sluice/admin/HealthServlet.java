@@ -23,6 +23,8 @@ import jakarta.servlet.http.HttpServletResponse;
 public final class HealthServlet extends HttpServlet
 {
     private static final long serialVersionUID = 1L;
+    /** Set by the launcher when it has been told to stop and waits out {@code --shutdown-delay}. */
+    public static final String STOPPING_ATTRIBUTE = HealthServlet.class.getName() + ".stopping";
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException
@@ -55,7 +57,7 @@ public final class HealthServlet extends HttpServlet
                 + "or system property sluice.config, or the environment variable SLUICE_CONFIG.", id);
             return;
         }
-        if (!(store instanceof ConfigStore config) || !proxyReady)
+        if (!(store instanceof ConfigStore config) || !proxyReady || Boolean.TRUE.equals(getServletContext().getAttribute(STOPPING_ATTRIBUTE)))
         {
             response.setHeader(HeaderNames.RETRY_AFTER, "1");
             ProblemWriter.write(response, ProblemType.NOT_READY, "Sluice is starting or stopping.", id);

@@ -35,6 +35,9 @@ public final class Main
           --host ADDR          address to bind (default: all interfaces; 127.0.0.1 with --demo)
           --webapp DIR         directory with WEB-INF/web.xml (default src/main/webapp)
           --stop-timeout DUR   how long in-flight requests may take at shutdown (default 30s)
+          --shutdown-delay DUR on SIGTERM, first answer /-/ready 503 and go on serving for this
+                               long, so load balancers stop sending before Sluice stops taking
+                               requests (default 0s; 5-15s behind Kubernetes or a cloud balancer)
           --demo               also start the demo echo upstream on 127.0.0.1:--demo-port
           --demo-port N        port of the demo upstream (default 9999)
           --self-signed        when the configuration has no server.tls.*, serve HTTPS with a
@@ -139,6 +142,24 @@ public final class Main
         {
             try
             {
+                if (!options.shutdownDelay().isZero())
+                {
+                    // Kubernetes takes a terminating pod out of its Services and load balancers while
+                    // it signals the pod, not before: requests keep coming for a few seconds. Until the
+                    // delay is over they are served; only readiness says Sluice is going.
+                    server.beginStopping();
+                    out.println("Sluice is stopping: /-/ready answers 503; serving " + options.shutdownDelay().toMillis()
+                        + " ms more before in-flight requests drain");
+                    out.flush();
+                    try
+                    {
+                        Thread.sleep(options.shutdownDelay().toMillis());
+                    }
+                    catch (InterruptedException x)
+                    {
+                        // Stop now, then: the JVM is going either way.
+                    }
+                }
                 server.close();
             }
             catch (Exception x)
@@ -277,7 +298,7 @@ public final class Main
     }
 
     record Options(Path config, String host, int port, Path webapp, Duration stopTimeout, boolean demo, int demoPort, boolean help,
-                   boolean selfSigned, int httpsPort)
+                   boolean selfSigned, int httpsPort, Duration shutdownDelay)
     {
         static Options parse(String[] args)
         {
@@ -286,6 +307,7 @@ public final class Main
             int port = 8080;
             Path webapp = Path.of("src/main/webapp");
             Duration stopTimeout = Duration.ofSeconds(30);
+            Duration shutdownDelay = Duration.ZERO;
             boolean demo = false;
             int demoPort = 9999;
             boolean help = false;
@@ -306,6 +328,7 @@ public final class Main
                     case "--demo-port" -> demoPort = port(value(args, ++i, option), option);
                     case "--webapp" -> webapp = Path.of(value(args, ++i, option));
                     case "--stop-timeout" -> stopTimeout = duration(value(args, ++i, option), option);
+                    case "--shutdown-delay" -> shutdownDelay = duration(value(args, ++i, option), option);
                     default -> throw new IllegalArgumentException("Unknown option '" + option + "'.");
                 }
             }
@@ -317,7 +340,7 @@ public final class Main
             {
                 throw new IllegalArgumentException("Option --config has value '" + config + "'; allowed: an existing properties file.");
             }
-            return new Options(config, host, port, webapp, stopTimeout, demo, demoPort, help, selfSigned, httpsPort);
+            return new Options(config, host, port, webapp, stopTimeout, demo, demoPort, help, selfSigned, httpsPort, shutdownDelay);
         }
 
         private static String value(String[] args, int index, String option)

@@ -381,6 +381,15 @@ public final class SluiceServer implements AutoCloseable
         return server.getDescendant(WebAppContext.class).getServletContext().getAttribute(name);
     }
 
+    /**
+     * From now on {@code /-/ready} answers 503 "stopping" while every other request is served as
+     * before: the launcher's {@code --shutdown-delay}, before {@link #close()}.
+     */
+    public void beginStopping()
+    {
+        server.getDescendant(WebAppContext.class).getServletContext().setAttribute(dev.sluice.admin.HealthServlet.STOPPING_ATTRIBUTE, Boolean.TRUE);
+    }
+
     public void join() throws InterruptedException
     {
         server.join();

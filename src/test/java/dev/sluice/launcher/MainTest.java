@@ -194,6 +194,48 @@ class MainTest
         }
     }
 
+    /**
+     * Kubernetes signals a terminating pod while it takes it out of Services and load balancers,
+     * so requests keep arriving for a few seconds. Before {@code --shutdown-delay}, each got 503
+     * at once; now they are served while {@code /-/ready} tells the balancers Sluice is going.
+     */
+    @Test
+    void withAShutdownDelaySigtermFirstOnlyTurnsReadinessAwayAndKeepsServing() throws Exception
+    {
+        try (TestUpstream upstream = TestUpstream.start();
+             SluiceProcess sluice = SluiceProcess.start("upstream.app.url = " + upstream.url() + "\nroute.app.path = /app\nroute.app.upstream = app\n",
+                 List.of("-Xmx128m"), "--shutdown-delay", "3s"))
+        {
+            HttpClient client = new HttpClient();
+            client.start();
+            try
+            {
+                assertEquals(200, client.newRequest(sluice.uri("/-/ready")).timeout(10, TimeUnit.SECONDS).send().getStatus());
+                long signalled = System.nanoTime();
+                sluice.terminate();
+                String stopping = null;
+                for (int i = 0; i < 100 && stopping == null; i++)
+                {
+                    stopping = sluice.output().lines().filter(line -> line.startsWith("Sluice is stopping")).findFirst().orElse(null);
+                    Thread.sleep(stopping == null ? 20 : 0);
+                }
+                assertTrue(stopping != null, sluice.output());
+                ContentResponse ready = client.newRequest(sluice.uri("/-/ready")).timeout(10, TimeUnit.SECONDS).send();
+                assertEquals(503, ready.getStatus());
+                assertTrue(ready.getContentAsString().contains("stopping"), ready.getContentAsString());
+                assertEquals(200, client.newRequest(sluice.uri("/app/x")).timeout(10, TimeUnit.SECONDS).send().getStatus(), "still served");
+                assertTrue(System.nanoTime() - signalled < 2_500_000_000L, "checked within the delay");
+                int exit = sluice.waitForExit(20);
+                assertTrue(exit == 0 || exit == 143, "exit status " + exit + "\n" + sluice.output());
+                assertTrue(System.nanoTime() - signalled >= 3_000_000_000L, "stopped only after the delay");
+            }
+            finally
+            {
+                client.stop();
+            }
+        }
+    }
+
     @Test
     void checkConfigValidatesWithoutStarting(@org.junit.jupiter.api.io.TempDir Path directory) throws Exception
     {

@@ -118,10 +118,13 @@ public final class SluiceProcess implements AutoCloseable
         return -1;
     }
 
-    /** Sends SIGTERM, as a service manager would. */
+    /**
+     * Sends SIGTERM, as a service manager would. Through the process handle: {@code Process.destroy()}
+     * also closes the pipes, and what the process writes while it stops would be lost.
+     */
     public void terminate()
     {
-        process.destroy();
+        process.toHandle().destroy();
     }
 
     public int waitForExit(long seconds) throws InterruptedException
