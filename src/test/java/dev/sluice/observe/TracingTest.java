@@ -1,14 +1,18 @@
 // Span export over OTLP/HTTP: what a collector receives for real exchanges, and that a dead collector costs nothing.
 package dev.sluice.observe;
 
+import java.io.InputStream;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.sluice.testing.OtlpReceiver;
 import dev.sluice.testing.PoolTarget;
 import dev.sluice.testing.PrometheusText;
 import dev.sluice.testing.SluiceUnderTest;
+import dev.sluice.testing.SocketUpstream;
 import dev.sluice.testing.TestUpstream;
 import io.opentelemetry.proto.trace.v1.Span;
 import org.eclipse.jetty.client.ContentResponse;
@@ -255,26 +259,18 @@ class TracingTest
     @Test
     void anExportThatMeetsAConnectionTheCollectorClosedGoesAgain() throws Exception
     {
-        java.util.concurrent.atomic.AtomicInteger taken = new java.util.concurrent.atomic.AtomicInteger();
-        try (dev.sluice.testing.SocketUpstream collector = new dev.sluice.testing.SocketUpstream("closing-collector", socket ->
+        AtomicInteger taken = new AtomicInteger();
+        try (SocketUpstream collector = new SocketUpstream("closing-collector", socket ->
              {
-                 java.io.InputStream in = socket.getInputStream();
-                 String head = dev.sluice.testing.SocketUpstream.readHead(in);
-                 in.readNBytes(dev.sluice.testing.SocketUpstream.contentLength(head));
-                 socket.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\n\r\n"
-                     .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
-                 socket.getOutputStream().flush();
+                 InputStream in = socket.getInputStream();
+                 String head = SocketUpstream.readHead(in);
+                 in.readNBytes(SocketUpstream.contentLength(head));
+                 answer(socket, "200 OK");
                  taken.incrementAndGet();
-                 dev.sluice.testing.SocketUpstream.readHead(in);
+                 SocketUpstream.readHead(in);
              });
              TestUpstream upstream = TestUpstream.start();
-             SluiceUnderTest sluice = SluiceUnderTest.start("""
-                 route.r.path = /r
-                 route.r.upstream = u
-                 upstream.u.url = %s
-                 observe.otlp.endpoint = %s/v1/traces
-                 metrics.allow = 127.0.0.0/8
-                 """.formatted(upstream.url(), collector.url())))
+             SluiceUnderTest sluice = exportingTo(upstream, collector))
         {
             for (int i = 0; i < 3; i++)
             {
@@ -297,32 +293,24 @@ class TracingTest
     @Test
     void aBatchACollectorTurnsAwayWith503GoesOnceMore() throws Exception
     {
-        java.util.concurrent.atomic.AtomicInteger exports = new java.util.concurrent.atomic.AtomicInteger();
-        try (dev.sluice.testing.SocketUpstream collector = new dev.sluice.testing.SocketUpstream("shedding-collector", socket ->
+        AtomicInteger exports = new AtomicInteger();
+        try (SocketUpstream collector = new SocketUpstream("shedding-collector", socket ->
              {
-                 java.io.InputStream in = socket.getInputStream();
+                 InputStream in = socket.getInputStream();
                  while (true)
                  {
-                     String head = dev.sluice.testing.SocketUpstream.readHead(in);
+                     String head = SocketUpstream.readHead(in);
                      if (head.isEmpty())
                      {
                          return;
                      }
-                     in.readNBytes(dev.sluice.testing.SocketUpstream.contentLength(head));
+                     in.readNBytes(SocketUpstream.contentLength(head));
                      String status = exports.incrementAndGet() == 1 ? "503 Service Unavailable" : "200 OK";
-                     socket.getOutputStream().write(("HTTP/1.1 " + status + "\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\n\r\n")
-                         .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
-                     socket.getOutputStream().flush();
+                     answer(socket, status);
                  }
              });
              TestUpstream upstream = TestUpstream.start();
-             SluiceUnderTest sluice = SluiceUnderTest.start("""
-                 route.r.path = /r
-                 route.r.upstream = u
-                 upstream.u.url = %s
-                 observe.otlp.endpoint = %s/v1/traces
-                 metrics.allow = 127.0.0.0/8
-                 """.formatted(upstream.url(), collector.url())))
+             SluiceUnderTest sluice = exportingTo(upstream, collector))
         {
             assertEquals(200, client.newRequest(sluice.uri("/r/1")).timeout(20, TimeUnit.SECONDS).send().getStatus());
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -338,5 +326,25 @@ class TracingTest
             assertEquals(0, metrics.value("sluice_tracing_spans_total", "result", "failed"));
             assertEquals(2, exports.get(), "the 503, then the batch again");
         }
+    }
+
+    /** Sluice with one route, exporting every exchange's spans to this collector. */
+    private static SluiceUnderTest exportingTo(TestUpstream upstream, SocketUpstream collector) throws Exception
+    {
+        return SluiceUnderTest.start("""
+            route.r.path = /r
+            route.r.upstream = u
+            upstream.u.url = %s
+            observe.otlp.endpoint = %s/v1/traces
+            metrics.allow = 127.0.0.0/8
+            """.formatted(upstream.url(), collector.url()));
+    }
+
+    /** A collector's empty answer with this status line's code and reason. */
+    private static void answer(java.net.Socket socket, String status) throws java.io.IOException
+    {
+        socket.getOutputStream().write(("HTTP/1.1 " + status + "\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1));
+        socket.getOutputStream().flush();
     }
 }
