@@ -142,24 +142,7 @@ public final class Main
         {
             try
             {
-                if (!options.shutdownDelay().isZero())
-                {
-                    // Kubernetes takes a terminating pod out of its Services and load balancers while
-                    // it signals the pod, not before: requests keep coming for a few seconds. Until the
-                    // delay is over they are served; only readiness says Sluice is going.
-                    server.beginStopping();
-                    out.println("Sluice is stopping: /-/ready answers 503; serving " + options.shutdownDelay().toMillis()
-                        + " ms more before in-flight requests drain");
-                    out.flush();
-                    try
-                    {
-                        Thread.sleep(options.shutdownDelay().toMillis());
-                    }
-                    catch (InterruptedException x)
-                    {
-                        // Stop now, then: the JVM is going either way.
-                    }
-                }
+                announceStop(server, options.shutdownDelay(), out);
                 server.close();
             }
             catch (Exception x)
@@ -177,6 +160,30 @@ public final class Main
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /**
+     * {@code --shutdown-delay}: Kubernetes takes a terminating pod out of its Services and load
+     * balancers while it signals the pod, not before, so requests keep coming for a few seconds.
+     * Until the delay is over they are served; only readiness says Sluice is going.
+     */
+    private static void announceStop(SluiceServer server, Duration delay, PrintStream out)
+    {
+        if (delay.isZero())
+        {
+            return;
+        }
+        server.beginStopping();
+        out.println("Sluice is stopping: /-/ready answers 503; serving " + delay.toMillis() + " ms more before in-flight requests drain");
+        out.flush();
+        try
+        {
+            Thread.sleep(delay.toMillis());
+        }
+        catch (InterruptedException x)
+        {
+            // Stop now, then: the JVM is going either way.
+        }
     }
 
     /**
