@@ -28,7 +28,6 @@ import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
-import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
@@ -183,7 +182,7 @@ public final class SluiceServer implements AutoCloseable
         }
         // Fresh cache hits of routes nothing else applies to are answered before the web application (CacheHitFront);
         // answers of both are compressed on their way out as compression.* says (ResponseCompression).
-        server.setHandler(new GracefulHandler(new ResponseCompression(new CacheHitFront(context), context)));
+        server.setHandler(new StoppingConnections(new ResponseCompression(new CacheHitFront(context), context)));
         // Open client connections, for the metrics of a launcher-run Sluice.
         context.setAttribute(dev.sluice.observe.Metrics.CONNECTIONS_ATTRIBUTE, (java.util.function.IntSupplier)() ->
             java.util.Arrays.stream(server.getConnectors()).mapToInt(connector -> connector.getConnectedEndPoints().size()).sum());
@@ -383,11 +382,13 @@ public final class SluiceServer implements AutoCloseable
 
     /**
      * From now on {@code /-/ready} answers 503 "stopping" while every other request is served as
-     * before: the launcher's {@code --shutdown-delay}, before {@link #close()}.
+     * before, each HTTP/1 answer with {@code Connection: close}: the launcher's
+     * {@code --shutdown-delay}, before {@link #close()}.
      */
     public void beginStopping()
     {
         server.getDescendant(WebAppContext.class).getServletContext().setAttribute(dev.sluice.admin.HealthServlet.STOPPING_ATTRIBUTE, Boolean.TRUE);
+        server.getDescendant(StoppingConnections.class).stopping();
     }
 
     public void join() throws InterruptedException

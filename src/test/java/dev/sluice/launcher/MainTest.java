@@ -223,7 +223,10 @@ class MainTest
                 ContentResponse ready = client.newRequest(sluice.uri("/-/ready")).timeout(10, TimeUnit.SECONDS).send();
                 assertEquals(503, ready.getStatus());
                 assertTrue(ready.getContentAsString().contains("stopping"), ready.getContentAsString());
-                assertEquals(200, client.newRequest(sluice.uri("/app/x")).timeout(10, TimeUnit.SECONDS).send().getStatus(), "still served");
+                ContentResponse served = client.newRequest(sluice.uri("/app/x")).timeout(10, TimeUnit.SECONDS).send();
+                assertEquals(200, served.getStatus(), "still served");
+                // Keep-alive clients are told to make their next request on a new connection, to another instance.
+                assertEquals("close", served.getHeaders().get("Connection"));
                 assertTrue(System.nanoTime() - signalled < 2_500_000_000L, "checked within the delay");
                 int exit = sluice.waitForExit(20);
                 assertTrue(exit == 0 || exit == 143, "exit status " + exit + "\n" + sluice.output());
